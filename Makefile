@@ -1,0 +1,47 @@
+# The README's two commands are the first two targets: make run, make test.
+VENV   ?= .venv
+PYTHON ?= python3
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test bench worker lint format clean
+
+run: $(VENV)/.run-deps ## venv, install, migrate, seed the demo once, serve on :5000 (inline jobs)
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev-deps ## ruff, then the whole pytest suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev-deps ## side-by-side benchmarks → bench/results.json and a table
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+worker: $(VENV)/.run-deps ## an RQ worker (needs REDIS_URL)
+	$(FLASK) worker
+
+format: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+$(VENV)/.python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Phasewise needs Python 3.11 or newer as $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.run-deps: pyproject.toml $(VENV)/.python
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-deps: pyproject.toml $(VENV)/.run-deps
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache bench/results.json

@@ -1,0 +1,44 @@
+"""The application factory."""
+
+import logging
+
+from flask import Flask
+
+import config
+
+
+def create_app(app_env: str | None = None, overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(config.INSTANCE))
+    app.config.from_mapping(config.load(app_env, overrides))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        config.INSTANCE.mkdir(exist_ok=True)  # the embedded database lives in instance/
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from app import errors, extensions, security
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(config.ROOT / "migrations"))
+    extensions.login_manager.init_app(app)
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    extensions.queue.init_app(app)
+    extensions.api.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+
+    from app import models  # noqa: F401 — registers every table on the metadata
+    from app.api import register as register_api
+    from app.dashboard import bp as dashboard_bp
+    from app.public import bp as public_bp
+    from app.reviews import bp as reviews_bp
+
+    register_api(app, extensions.api)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(dashboard_bp)
+
+    from app.cli import register as register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,17 @@
+"""The server API: /api/v1, documented at /api/v1/openapi.json and /api/v1/docs."""
+
+from app.api import customers, docs, journeys, responses, surveys
+from app.extensions import csrf
+
+BLUEPRINTS = [journeys.blp, surveys.blp, customers.blp, responses.blp]
+
+
+def register(app, api) -> None:
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "a brand's sk_… key"}
+    )
+    api.spec.options["security"] = [{"bearer": []}]
+    for blueprint in BLUEPRINTS:
+        csrf.exempt(blueprint)  # the API authenticates with bearer keys, never with cookies
+        api.register_blueprint(blueprint)
+    app.register_blueprint(docs.bp)

@@ -1,0 +1,38 @@
+"""/api/v1 customers and journey events."""
+
+from flask import make_response
+from flask_smorest import Blueprint
+
+from app.api.auth import current_brand, protect
+from app.schemas.customer import CustomerIn, CustomerOut, EventIn, EventOut
+from app.services import customers
+
+blp = Blueprint(
+    "customers", __name__, url_prefix="/api/v1", description="Customers and their journey events"
+)
+protect(blp)
+
+
+@blp.route("/customers", methods=["POST"])
+@blp.arguments(CustomerIn)
+@blp.response(201, CustomerOut)
+@blp.alt_response(200, schema=CustomerOut, description="An existing customer was updated")
+def upsert_customer(data):
+    """Create a customer, or update the one with this external_id (200)."""
+    customer, created = customers.upsert(current_brand(), data)
+    return make_response(CustomerOut().dump(customer), 201 if created else 200)
+
+
+@blp.route("/customers/<external_id>", methods=["GET"])
+@blp.response(200, CustomerOut)
+def get_customer(external_id):
+    """One customer by external id."""
+    return customers.get(current_brand(), external_id)
+
+
+@blp.route("/events", methods=["POST"])
+@blp.arguments(EventIn)
+@blp.response(201, EventOut)
+def create_event(data):
+    """Record that a customer reached a phase; the first time counts for conversion."""
+    return customers.record_event(current_brand(), data)

@@ -1,0 +1,133 @@
+"""The `flask --app wsgi …` commands of CONTRACT.md."""
+
+import json
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.errors import AppError
+
+brand_cli = AppGroup("brand", help="Create brands.")
+user_cli = AppGroup("user", help="Create marketer logins.")
+pipeline_cli = AppGroup("pipeline", help="Inspect and drive the pipeline.")
+
+
+def _fail(error: AppError):
+    raise click.ClickException(
+        f"{error.description} {json.dumps(error.fields) if error.fields else ''}"
+    )
+
+
+@brand_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--slug")
+@click.option("--locale", default="nl", show_default=True, type=click.Choice(["nl", "en"]))
+@click.option("--origin", "origins", multiple=True, help="An allowed widget origin (repeatable).")
+def brand_create(name, slug, locale, origins):
+    """Create a brand; prints its id, slug, secret API key (shown once) and site key."""
+    from app.services import brands
+
+    try:
+        brand, secret = brands.create_brand(name, slug, locale, list(origins))
+    except AppError as error:
+        _fail(error)
+    click.echo(
+        json.dumps(
+            {
+                "id": brand.id,
+                "slug": brand.slug,
+                "api_key": secret,
+                "site_key": brand.site_key,
+                "identity_secret": brand.identity_secret,
+            }
+        )
+    )
+
+
+@user_cli.command("create")
+@click.option("--brand", "brand_slug", required=True)
+@click.option("--email", required=True)
+@click.option(
+    "--role", default="owner", show_default=True, type=click.Choice(["owner", "editor", "viewer"])
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_create(brand_slug, email, role, password_stdin):
+    """Create a dashboard login for a brand."""
+    from app.services import brands
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = brands.create_user(brand_slug, email, password, role)
+    except AppError as error:
+        _fail(error)
+    click.echo(json.dumps({"id": user.id, "email": user.email, "role": user.role}))
+
+
+@pipeline_cli.command("sweep")
+@click.option("--enqueue", is_flag=True, help="Queue the work for the workers instead.")
+def pipeline_sweep(enqueue):
+    """Process responses left `received` (e.g. while Redis was down)."""
+    from flask import current_app
+
+    from app.services import intake, processing
+
+    waiting = processing.waiting_ids(limit=1_000_000)
+    if not waiting:
+        click.echo("nothing waiting")
+        return
+    size = current_app.config["PIPELINE_BATCH_SIZE"]
+    done = 0
+    with click.progressbar(length=len(waiting), label="sweeping") as bar:
+        for start in range(0, len(waiting), size):
+            chunk = waiting[start : start + size]
+            if enqueue:
+                if not intake.enqueue(chunk):
+                    raise click.ClickException(
+                        "Redis cannot be reached; run the sweep without --enqueue"
+                    )
+                done += len(chunk)
+            else:
+                done += len(processing.process_batch(chunk, batch_size=len(chunk)))
+            bar.update(len(chunk))
+    click.echo(f"{'queued' if enqueue else 'processed'} {done} responses")
+
+
+@pipeline_cli.command("failed")
+def pipeline_failed():
+    """List failed jobs (after their retries) from RQ's failed-job registries."""
+    from app.services import worker
+
+    for row in worker.failed_jobs():
+        click.echo(json.dumps(row))
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker_command(burst):
+    """An RQ worker on the pipeline, email and webhooks queues."""
+    from app.services import worker
+
+    try:
+        worker.run(burst=burst)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.command("demo")
+@click.option("--responses", default=3000, show_default=True, type=click.IntRange(0, 200_000))
+@click.option("--seed", default=7, show_default=True, help="Random seed, for repeatable data.")
+def demo_command(responses, seed):
+    """Seed the Dutch demo brand (once) and print its login, API key and URLs."""
+    from app.demo import seed as demo_seed
+
+    demo_seed.run(responses=responses, seed=seed, echo=click.echo)
+
+
+def register(app: Flask) -> None:
+    for command in (brand_cli, user_cli, pipeline_cli, worker_command, demo_command):
+        app.cli.add_command(command)

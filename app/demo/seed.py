@@ -1,0 +1,361 @@
+"""The Dutch demo brand: a bathroom specialist whose journey map tells a story.
+
+Delivery & installation ("levering") is the phase to fix first: many detractors, and the
+customers it loses are worth a lot. Seniors suffer it most, young families least.
+"""
+
+import random
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.demo import corpus
+from app.extensions import db
+from app.models import ApiKey, Brand, Journey, Response, User
+from app.models.base import utcnow
+from app.services import answers as answer_rules
+from app.services import brands, customers, journeys, processing, surveys
+
+SLUG = "van-dijk-badkamers"
+NAME = "Van Dijk Badkamers"
+LOGIN = "demo@phasewise.local"
+ORIGINS = [
+    "http://127.0.0.1:5000",
+    "http://localhost:5000",
+    "http://127.0.0.1:8000",
+    "http://localhost:8000",
+]
+
+PERSONAS = [
+    {
+        "key": "jonge-gezinnen",
+        "name": "Jonge gezinnen",
+        "description": "Praktisch, budgetbewust, snel beslist.",
+        "weight": 0.45,
+        "mood": 0.6,
+    },
+    {
+        "key": "senioren",
+        "name": "Senioren: comfort en veiligheid",
+        "description": "Inloopdouche, beugels, rust tijdens de montage.",
+        "weight": 0.3,
+        "mood": -1.2,
+    },
+    {
+        "key": "verbouwers",
+        "name": "Verbouwers",
+        "description": "Kopen materiaal, doen een deel zelf.",
+        "weight": 0.25,
+        "mood": 0.0,
+    },
+]
+
+TOUCHPOINTS = {
+    "behoefte": [("Instagram", "web"), ("Website", "web")],
+    "orientatie": [("Showroom Utrecht", "showroom"), ("Website", "web")],
+    "offerte": [("Offertegesprek", "showroom"), ("Offerte per e-mail", "email")],
+    "aankoop": [("Showroom Utrecht", "showroom"), ("Webshop", "web")],
+    "levering": [("Bezorging", "onsite"), ("Montageploeg", "onsite")],
+    "gebruik": [("Serviceteam", "phone")],
+    "evaluatie": [("Evaluatie-e-mail", "email")],
+}
+
+# Chance to go on to the next phase, and the mean NPS answer in each phase.
+CONTINUE = {
+    "behoefte": 0.85,
+    "orientatie": 0.75,
+    "offerte": 0.5,
+    "aankoop": 0.95,
+    "levering": 0.7,
+    "gebruik": 0.85,
+    "evaluatie": 1.0,
+}
+MEAN_SCORE = {
+    "behoefte": 8.2,
+    "orientatie": 8.4,
+    "offerte": 7.4,
+    "aankoop": 8.3,
+    "levering": 5.6,
+    "gebruik": 8.0,
+    "evaluatie": 7.6,
+}
+
+EXTRA_QUESTION = {
+    "offerte": {
+        "key": "moeite",
+        "type": "ces",
+        "text": {
+            "nl": "Hoeveel moeite kostte het om een offerte te krijgen? (1 = weinig, 7 = veel)",
+            "en": "How much effort did it take to get a quote? (1 = little, 7 = a lot)",
+        },
+    },
+    "aankoop": {"key": "tevreden", "type": "csat", "text": None},
+    "levering": {"key": "tevreden", "type": "csat", "text": None},
+    "gebruik": {
+        "key": "gevoel",
+        "type": "emotion",
+        "text": {
+            "nl": "Hoe voelt u zich over uw nieuwe badkamer?",
+            "en": "How do you feel about your new bathroom?",
+        },
+    },
+}
+
+
+def _question_text(phase_key: str, kind: str) -> dict:
+    return {locale: corpus.QUESTIONS[phase_key][kind][locale] for locale in ("nl", "en")}
+
+
+def _survey_questions(phase_key: str) -> list[dict]:
+    questions = [
+        {
+            "key": "aanbeveling",
+            "type": "nps",
+            "required": True,
+            "text": _question_text(phase_key, "nps"),
+        }
+    ]
+    extra = EXTRA_QUESTION.get(phase_key)
+    if extra:
+        text = extra["text"] or _question_text(phase_key, extra["type"])
+        questions.append({"key": extra["key"], "type": extra["type"], "text": text})
+    questions.append(
+        {
+            "key": "toelichting",
+            "type": "text",
+            "text": _question_text(phase_key, "text"),
+            "max_length": 1000,
+        }
+    )
+    return questions
+
+
+def _score(rng: random.Random, phase_key: str, mood: float) -> int:
+    return max(
+        0,
+        min(
+            10,
+            round(
+                rng.gauss(
+                    MEAN_SCORE[phase_key] + mood * (phase_key == "levering") + mood * 0.2, 1.9
+                )
+            ),
+        ),
+    )
+
+
+def _tone(score: int) -> str:
+    return "positive" if score >= 9 else "neutral" if score >= 7 else "negative"
+
+
+def _answers(rng, phase_key, score, survey, locale) -> dict:
+    answers = {"aanbeveling": score}
+    for question in survey.questions:
+        if question.type == "csat":
+            answers[question.key] = max(1, min(5, round(score / 2 + rng.uniform(-0.6, 0.6))))
+        elif question.type == "ces":
+            answers[question.key] = max(1, min(7, round(8 - score * 0.6 + rng.uniform(-1, 1))))
+        elif question.type == "emotion":
+            answers[question.key] = (
+                "delighted"
+                if score >= 9
+                else "satisfied"
+                if score >= 7
+                else "neutral"
+                if score >= 5
+                else "disappointed"
+                if score >= 3
+                else "frustrated"
+            )
+    if rng.random() < 0.65:
+        tone = (
+            _tone(score) if rng.random() < 0.9 else rng.choice(["positive", "neutral", "negative"])
+        )
+        answers["toelichting"] = corpus.pick_text(rng, phase_key, tone, locale)
+    return answers
+
+
+def _existing(echo) -> Brand | None:
+    brand = db.session.scalar(select(Brand).where(Brand.slug == SLUG))
+    if brand is not None:
+        echo(f"The demo brand {NAME!r} exists; issuing a fresh demo API key and password.")
+    return brand
+
+
+def _fresh_credentials(brand: Brand) -> tuple[str, str]:
+    """Revoke old demo keys and issue new ones, so no secret has to be kept on disk."""
+    db.session.execute(
+        update(ApiKey)
+        .where(ApiKey.brand_id == brand.id, ApiKey.name == "demo", ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    key, secret = brands.create_api_key(brand, "demo")
+    password = secrets.token_urlsafe(9)
+    user = db.session.scalar(select(User).where(User.email == LOGIN))
+    if user is None:
+        user = User(brand=brand, email=LOGIN, role="owner")
+        db.session.add(user)
+    user.set_password(password)
+    db.session.commit()
+    return secret, password
+
+
+def run(responses: int = 3000, seed: int = 7, echo=print) -> dict:
+    brand = _existing(echo)
+    if brand is None:
+        brand = _seed(responses, seed, echo)
+    secret, password = _fresh_credentials(brand)
+    journey = db.session.scalar(select(Journey).where(Journey.brand_id == brand.id))
+    base = current_app.config["PUBLIC_URL"]
+    lines = [
+        "",
+        f"Demo brand   {brand.name} ({brand.slug})",
+        f"Dashboard    {base}/dashboard   login {LOGIN} / {password}",
+        f"API key      {secret}",
+        f"Site key     {brand.site_key}",
+        f"Try          curl -H 'Authorization: Bearer {secret}' "
+        f"{base}/api/v1/journeys/{journey.id}/stats",
+        f"API docs     {base}/api/v1/docs",
+        f"Reviews      {base}/reviews/{brand.slug}",
+        "",
+    ]
+    for line in lines:
+        echo(line)
+    return {"brand": brand, "api_key": secret, "password": password, "journey_id": journey.id}
+
+
+def _seed(responses: int, seed: int, echo) -> Brand:
+    import click
+
+    rng = random.Random(seed)
+    brand, _ = brands.create_brand(NAME, SLUG, "nl", ORIGINS)
+    brand.review_policy = {"publish": "immediate", "phases": {}}
+    journey = journeys.create_journey(
+        brand,
+        {
+            "name": "Van droom tot badkamer",
+            "phases": [
+                {
+                    "key": p["key"],
+                    "name": p["name"],
+                    "position": p["position"],
+                    "hypothesis": p.get("hypothesis", {}),
+                }
+                for p in corpus.PHASES
+            ],
+        },
+    )
+    personas = [
+        journeys.create_persona(brand, {k: p[k] for k in ("key", "name", "description")})
+        for p in PERSONAS
+    ]
+    for phase in journey.phases:
+        for name, channel in TOUCHPOINTS.get(phase.key, []):
+            journeys.add_touchpoint(
+                brand, journey.id, phase.key, {"name": name, "channel": channel}
+            )
+    survey_by_phase = {
+        phase.key: surveys.create_survey(
+            brand,
+            {
+                "journey_id": journey.id,
+                "phase": phase.key,
+                "locale": "nl",
+                "name": f"{phase.display_name('nl')} in één klik",
+                "questions": _survey_questions(phase.key),
+            },
+        )
+        for phase in journey.phases
+    }
+
+    now = utcnow().replace(microsecond=0)
+    n_customers = max(200, responses // 2)
+    reached: list[tuple] = []  # (customer, persona, phase, when)
+    events = []
+    people = []
+    for number in range(1, n_customers + 1):
+        persona_index = rng.choices(range(len(PERSONAS)), [p["weight"] for p in PERSONAS])[0]
+        locale = "nl" if rng.random() < 0.85 else "en"
+        customer, _ = customers.upsert(
+            brand,
+            {
+                "external_id": f"klant-{number:05d}",
+                "email": f"klant{number}@example.nl",
+                "persona": personas[persona_index].key,
+                "locale": locale,
+                "value": round(rng.lognormvariate(9.2, 0.45), 2),
+            },
+        )
+        people.append((customer, persona_index))
+    with click.progressbar(people, label="customers and journeys") as bar:
+        for customer, persona_index in bar:
+            when = now - timedelta(days=rng.uniform(15, 130))
+            for phase in journey.phases:
+                if when > now:
+                    break
+                events.append(
+                    {
+                        "customer": customer.external_id,
+                        "journey_id": journey.id,
+                        "phase": phase.key,
+                        "occurred_at": when,
+                    }
+                )
+                reached.append((customer, persona_index, phase, when))
+                going_on = CONTINUE[phase.key]
+                if phase.key == "levering" and PERSONAS[persona_index]["key"] == "senioren":
+                    going_on -= 0.15
+                if rng.random() > going_on:
+                    break
+                when += timedelta(days=rng.uniform(2, 18))
+    customers.record_events(brand, events)
+
+    recent = [item for item in reached if item[3] >= now - timedelta(days=92)]
+    picks = rng.sample(recent, min(responses, len(recent))) if recent else []
+    rows = []
+    channels = ["widget", "email", "link", "api"]
+    for customer, persona_index, phase, when in picks:
+        survey = survey_by_phase[phase.key]
+        locale = customer.locale or "nl"
+        score = _score(rng, phase.key, PERSONAS[persona_index]["mood"])
+        answers = answer_rules.validate(survey, _answers(rng, phase.key, score, survey, locale))
+        touchpoints = phase.touchpoints
+        created = min(when + timedelta(hours=rng.uniform(1, 72)), now - timedelta(minutes=5))
+        consent = "toelichting" in answers and rng.random() < 0.4
+        rows.append(
+            Response(
+                brand_id=brand.id,
+                journey_id=journey.id,
+                phase_id=phase.id,
+                survey_id=survey.id,
+                customer_id=customer.id,
+                persona_id=customer.persona_id,
+                touchpoint_id=rng.choice(touchpoints).id if touchpoints else None,
+                channel=rng.choices(channels, [45, 40, 10, 5])[0],
+                locale=locale,
+                answers=answers,
+                created_at=created,
+                incentivized=True,
+                review_request={"consent": True, "display_name": rng.choice(corpus.NAMES[locale])}
+                if consent
+                else None,
+                **answer_rules.typed_values(survey, answers),
+            )
+        )
+    db.session.add_all(rows)
+    db.session.commit()
+    ids = [
+        row.id
+        for row in db.session.scalars(
+            select(Response.id).where(Response.brand_id == brand.id).order_by(Response.id)
+        )
+    ]
+    with click.progressbar(length=len(ids), label="scoring answers") as bar:
+        for start in range(0, len(ids), 200):
+            chunk = ids[start : start + 200]
+            processing.process_batch(chunk, batch_size=len(chunk))
+            bar.update(len(chunk))
+    echo(f"Seeded {len(people)} customers, {len(events)} journey events, {len(ids)} responses.")
+    return brand

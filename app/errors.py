@@ -1,0 +1,131 @@
+"""One error shape for every failure: {"error": {"code", "message", "fields"}}, or an HTML page."""
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+JSON_PREFIXES = ("/api/", "/w/", "/feeds/")
+
+
+class AppError(HTTPException):
+    """An error a service raises; the view layer turns it into the error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        fields=None,
+        headers: dict | None = None,
+    ):
+        super().__init__(description=message)
+        self.code = status
+        self.error_code = code or CODES.get(status, "error")
+        self.fields = fields or {}
+        self.extra_headers = headers or {}
+
+    def get_headers(self, environ=None, scope=None):
+        return [*super().get_headers(environ, scope), *self.extra_headers.items()]
+
+
+def not_found(what: str = "resource") -> AppError:
+    return AppError(404, f"{what} not found")
+
+
+def flatten_fields(messages, prefix: str = "") -> dict[str, list[str]]:
+    """Turn webargs/marshmallow nested messages into {"answers.nps": ["…"]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key in ("json", "query", "form", "headers", "files") and not prefix:
+                flat.update(flatten_fields(value, ""))
+                continue
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                name = prefix or "_schema"
+            flat.update(flatten_fields(value, name))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat.setdefault(prefix or "_schema", []).extend(messages)
+    elif isinstance(messages, list):
+        for item in messages:
+            flat.update(flatten_fields(item, prefix))
+    else:
+        flat.setdefault(prefix or "_schema", []).append(str(messages))
+    return flat
+
+
+def error_body(status: int, message: str, code: str | None = None, fields=None) -> dict:
+    return {
+        "error": {
+            "code": code or CODES.get(status, "error"),
+            "message": message,
+            "fields": fields or {},
+        }
+    }
+
+
+def wants_json() -> bool:
+    if request.path.startswith(JSON_PREFIXES) or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def render_error(exc: HTTPException):
+    status = exc.code or 500
+    fields = getattr(exc, "fields", None)
+    code = getattr(exc, "error_code", None)
+    message = exc.description or CODES.get(status, "error")
+    data = getattr(exc, "data", None) or {}
+    if "messages" in data:  # webargs validation failure
+        fields = flatten_fields(data["messages"])
+        if status == 400:
+            message = "the request body is not valid JSON"
+            code = "malformed_json"
+        else:
+            message = "some fields are not valid"
+    if status == 413:
+        message = "the request body is larger than 64 KB"
+    if wants_json():
+        response = jsonify(error_body(status, message, code, fields))
+    else:
+        response = make_response(render_template("error.html", status=status, message=message))
+    response.status_code = status
+    for key, value in exc.get_headers():
+        # the body is ours now, so only headers such as Retry-After or WWW-Authenticate carry over
+        if key.lower() not in ("content-type", "content-length"):
+            response.headers[key] = value
+    return response
+
+
+class PhasewiseApi(Api):
+    """flask-smorest, answering its errors in the Phasewise error shape."""
+
+    def handle_http_exception(self, error):
+        return render_error(error)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, render_error)
+
+    @app.errorhandler(Exception)
+    def unhandled(exc):  # pragma: no cover - the last line of defence
+        if isinstance(exc, HTTPException):
+            return render_error(exc)
+        app.logger.exception("unhandled error")
+        return render_error(InternalServerError())

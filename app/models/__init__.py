@@ -1,0 +1,26 @@
+"""Every model, imported here so Alembic and create_all see the whole schema."""
+
+from app.models.brand import ApiKey, Brand, User
+from app.models.customer import Customer, CustomerPhase, JourneyEvent
+from app.models.journey import Journey, Persona, Phase, Touchpoint
+from app.models.response import Response
+from app.models.rollup import ConversionRollup, Rollup
+from app.models.survey import Question, Survey
+
+__all__ = [
+    "ApiKey",
+    "Brand",
+    "ConversionRollup",
+    "Customer",
+    "CustomerPhase",
+    "Journey",
+    "JourneyEvent",
+    "Persona",
+    "Phase",
+    "Question",
+    "Response",
+    "Rollup",
+    "Survey",
+    "Touchpoint",
+    "User",
+]

@@ -1,0 +1,104 @@
+"""The tenant (Brand), its secret API keys and its marketer logins."""
+
+import hashlib
+import hmac
+import secrets
+
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.base import JsonType, utcnow
+
+DEFAULT_CONTACT_POLICY = {"min_days_between": 14, "max_per_journey": 4, "same_phase_days": 60}
+DEFAULT_REVIEW_POLICY = {"publish": "moderate", "phases": {}}
+
+
+class Brand(db.Model):
+    __tablename__ = "brand"
+
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(120), nullable=False)
+    slug = db.Column(db.String(64), nullable=False, unique=True)
+    default_locale = db.Column(db.String(8), nullable=False, default="nl")
+    locales = db.Column(JsonType, nullable=False, default=lambda: ["nl", "en"])
+    allowed_origins = db.Column(JsonType, nullable=False, default=list)
+    site_key = db.Column(db.String(64), nullable=False, unique=True)
+    # Brands sign customer ids with this (HMAC-SHA256) so the widget can trust an identity;
+    # API keys are only stored hashed, so they cannot serve as that key.
+    identity_secret = db.Column(db.String(128), nullable=False)
+    primary_color = db.Column(db.String(16), nullable=False, default="#0b6e4f")
+    contact_policy = db.Column(
+        JsonType, nullable=False, default=lambda: dict(DEFAULT_CONTACT_POLICY)
+    )
+    review_policy = db.Column(JsonType, nullable=False, default=lambda: dict(DEFAULT_REVIEW_POLICY))
+    retention_days = db.Column(db.Integer, nullable=False, default=730)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    @staticmethod
+    def new_site_key() -> str:
+        return "pk_" + secrets.token_urlsafe(18)
+
+    @staticmethod
+    def new_identity_secret() -> str:
+        return "id_" + secrets.token_urlsafe(32)
+
+    def sign_customer(self, customer_id: str) -> str:
+        return hmac.new(
+            self.identity_secret.encode(), customer_id.encode(), hashlib.sha256
+        ).hexdigest()
+
+    def verify_customer(self, customer_id: str | None, signature: str | None) -> bool:
+        if not customer_id or not signature:
+            return False
+        return hmac.compare_digest(self.sign_customer(customer_id), signature.lower())
+
+
+class ApiKey(db.Model):
+    __tablename__ = "api_key"
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    name = db.Column(db.String(80), nullable=False, default="default")
+    prefix = db.Column(db.String(16), nullable=False)  # shown in the dashboard to tell keys apart
+    key_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    revoked_at = db.Column(db.DateTime)
+    last_used_at = db.Column(db.DateTime)
+
+    brand = db.relationship("Brand")
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls, brand: Brand, name: str = "default") -> tuple["ApiKey", str]:
+        secret = "sk_" + secrets.token_urlsafe(32)
+        return cls(brand=brand, name=name, prefix=secret[:10], key_hash=cls.hash(secret)), secret
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    ROLES = ("owner", "editor", "viewer")
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    email = db.Column(db.String(254), nullable=False, unique=True)
+    password_hash = db.Column(db.String(256), nullable=False)
+    role = db.Column(db.String(16), nullable=False, default="viewer")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    brand = db.relationship("Brand")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def can(self, action: str) -> bool:
+        """viewer reads; editor also edits; owner also manages keys, users and webhooks."""
+        needed = {"read": 0, "edit": 1, "manage": 2}[action]
+        return self.ROLES[::-1].index(self.role) >= needed

@@ -1,0 +1,67 @@
+"""Customers of a brand, and the journey events that say which phase they reached when."""
+
+from app.extensions import db
+from app.models.base import JsonType, utcnow
+
+
+class Customer(db.Model):
+    __tablename__ = "customer"
+    __table_args__ = (
+        db.UniqueConstraint("brand_id", "external_id"),
+        db.Index("ix_customer_brand_email", "brand_id", "email"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    external_id = db.Column(db.String(128), nullable=False)
+    email = db.Column(db.String(254))  # normalised: trimmed and lower-cased
+    persona_id = db.Column(db.Integer, db.ForeignKey("persona.id", ondelete="SET NULL"))
+    locale = db.Column(db.String(8))
+    value = db.Column(db.Numeric(12, 2))  # what the customer is worth to the brand
+    consent = db.Column(JsonType, nullable=False, default=dict)
+    unsubscribed_at = db.Column(db.DateTime)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    persona = db.relationship("Persona")
+
+
+class JourneyEvent(db.Model):
+    __tablename__ = "journey_event"
+    __table_args__ = (db.Index("ix_journey_event_customer", "customer_id", "phase_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(
+        db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    customer_id = db.Column(
+        db.Integer, db.ForeignKey("customer.id", ondelete="CASCADE"), nullable=False
+    )
+    journey_id = db.Column(
+        db.Integer, db.ForeignKey("journey.id", ondelete="CASCADE"), nullable=False
+    )
+    phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
+    occurred_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    value = db.Column(db.Numeric(12, 2))  # an optional transaction value
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    customer = db.relationship("Customer")
+    phase = db.relationship("Phase")
+    first_time = False  # set by the service: did this event reach the phase for the first time?
+
+
+class CustomerPhase(db.Model):
+    """The first time a customer reached a phase: the basis of conversion, kept by upsert."""
+
+    __tablename__ = "customer_phase"
+    __table_args__ = (db.UniqueConstraint("customer_id", "phase_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    customer_id = db.Column(
+        db.Integer, db.ForeignKey("customer.id", ondelete="CASCADE"), nullable=False
+    )
+    phase_id = db.Column(
+        db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    first_reached_at = db.Column(db.DateTime, nullable=False)

@@ -1,0 +1,81 @@
+"""A brand's journey: ordered phases (chapters), their touchpoints, and personas."""
+
+from app.extensions import db
+from app.models.base import JsonType, utcnow
+
+
+class Journey(db.Model):
+    __tablename__ = "journey"
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(
+        db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name = db.Column(db.String(120), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    phases = db.relationship(
+        "Phase", back_populates="journey", order_by="Phase.position", cascade="all, delete-orphan"
+    )
+
+    def phase(self, key: str) -> "Phase | None":
+        return next((phase for phase in self.phases if phase.key == key), None)
+
+
+class Phase(db.Model):
+    __tablename__ = "phase"
+    __table_args__ = (db.UniqueConstraint("journey_id", "key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(
+        db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    journey_id = db.Column(
+        db.Integer, db.ForeignKey("journey.id", ondelete="CASCADE"), nullable=False
+    )
+    key = db.Column(db.String(48), nullable=False)
+    name = db.Column(JsonType, nullable=False)  # {"nl": "Levering & montage", "en": "Delivery …"}
+    position = db.Column(db.Integer, nullable=False)
+    expected_days = db.Column(db.Integer)
+    hypothesis = db.Column(
+        JsonType, nullable=False, default=dict
+    )  # journey 1.0: nps/csat/conversion
+
+    journey = db.relationship("Journey", back_populates="phases")
+    touchpoints = db.relationship(
+        "Touchpoint", back_populates="phase", order_by="Touchpoint.id", cascade="all, delete-orphan"
+    )
+
+    def display_name(self, locale: str | None = None) -> str:
+        names = self.name or {}
+        return names.get(locale or "", "") or next(iter(names.values()), self.key)
+
+
+class Touchpoint(db.Model):
+    __tablename__ = "touchpoint"
+    __table_args__ = (db.UniqueConstraint("phase_id", "name"),)
+
+    CHANNELS = ("web", "email", "store", "phone", "showroom", "onsite", "app", "print", "other")
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(
+        db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
+    name = db.Column(db.String(120), nullable=False)
+    channel = db.Column(db.String(24), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    phase = db.relationship("Phase", back_populates="touchpoints")
+
+
+class Persona(db.Model):
+    __tablename__ = "persona"
+    __table_args__ = (db.UniqueConstraint("brand_id", "key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    key = db.Column(db.String(48), nullable=False)
+    name = db.Column(db.String(120), nullable=False)
+    description = db.Column(db.Text)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -1,0 +1,71 @@
+"""Surveys: one to three tiny questions asked in one phase, versioned once answered."""
+
+from app.extensions import db
+from app.models.base import JsonType, utcnow
+
+QUESTION_TYPES = ("nps", "csat", "ces", "emotion", "choice", "text")
+SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+EMOTIONS = ("delighted", "satisfied", "neutral", "disappointed", "frustrated")
+TEXT_MAX_LENGTH = 2000
+
+
+class Survey(db.Model):
+    __tablename__ = "survey"
+    __table_args__ = (db.Index("ix_survey_phase_active", "phase_id", "active"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(
+        db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    journey_id = db.Column(
+        db.Integer, db.ForeignKey("journey.id", ondelete="CASCADE"), nullable=False
+    )
+    phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
+    name = db.Column(db.String(120))
+    default_locale = db.Column(db.String(8), nullable=False, default="nl")
+    locales = db.Column(JsonType, nullable=False, default=list)
+    # All versions of one survey share a family id (the id of version 1).
+    family_id = db.Column(db.Integer, index=True)
+    version = db.Column(db.Integer, nullable=False, default=1)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    phase = db.relationship("Phase")
+    questions = db.relationship(
+        "Question",
+        back_populates="survey",
+        order_by="Question.position",
+        cascade="all, delete-orphan",
+    )
+
+    def question(self, key: str) -> "Question | None":
+        return next((q for q in self.questions if q.key == key), None)
+
+    def first_of_type(self, kind: str) -> "Question | None":
+        return next((q for q in self.questions if q.type == kind), None)
+
+
+class Question(db.Model):
+    __tablename__ = "question"
+    __table_args__ = (db.UniqueConstraint("survey_id", "key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    survey_id = db.Column(
+        db.Integer, db.ForeignKey("survey.id", ondelete="CASCADE"), nullable=False
+    )
+    key = db.Column(db.String(48), nullable=False)
+    type = db.Column(db.String(16), nullable=False)
+    position = db.Column(db.Integer, nullable=False)
+    text = db.Column(JsonType, nullable=False)  # {"nl": "…", "en": "…"}
+    required = db.Column(db.Boolean, nullable=False, default=False)
+    options = db.Column(JsonType)  # choice: [{"key": "price", "label": {"nl": "…", "en": "…"}}]
+    max_length = db.Column(db.Integer)
+
+    survey = db.relationship("Survey", back_populates="questions")
+
+    def text_for(self, locale: str | None) -> str:
+        texts = self.text or {}
+        return texts.get(locale or "", "") or next(iter(texts.values()), "")
+
+    def option_keys(self) -> list[str]:
+        return [option["key"] for option in self.options or []]

@@ -1,0 +1,87 @@
+"""Where jobs go: RQ queues when REDIS_URL is set, inline in this process otherwise.
+
+Jobs are enqueued only after the commit that created their rows, and take ids.
+When Redis cannot be reached the enqueue is dropped with a warning: the rows stay
+`received` and `flask pipeline sweep` picks them up, so nothing is lost.
+"""
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("pipeline", "email", "webhooks")
+RETRY_INTERVALS = [10, 60, 300]
+
+
+class JobQueue:
+    """Per-app state lives in app.extensions, so test apps with and without Redis can coexist."""
+
+    def init_app(self, app) -> None:
+        app.extensions["phasewise_queue"] = {
+            "redis_url": app.config.get("REDIS_URL"),
+            "connection": None,
+        }
+
+    @property
+    def _state(self) -> dict:
+        return current_app.extensions["phasewise_queue"]
+
+    @property
+    def redis_url(self) -> str | None:
+        return self._state["redis_url"]
+
+    @property
+    def inline(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def connection(self):
+        if self._state["connection"] is None:
+            from redis import Redis
+
+            self._state["connection"] = Redis.from_url(
+                self.redis_url, socket_connect_timeout=1, socket_timeout=5
+            )
+        return self._state["connection"]
+
+    def rq_queue(self, name: str):
+        from rq import Queue
+
+        return Queue(name, connection=self.connection)
+
+    def enqueue(self, name: str, func: Callable, *args, **kwargs) -> bool:
+        """Run or enqueue `func(*args)`; returns False when it could not be queued."""
+        if name not in QUEUES:
+            raise ValueError(f"unknown queue {name!r}")
+        if self.inline:
+            try:
+                func(*args, **kwargs)
+            except Exception:
+                # Inline mode must not fail the request that already committed; the sweep retries.
+                log.exception("inline job %s failed; it will be retried by the sweep", func)
+                from app.extensions import db
+
+                db.session.rollback()
+                return False
+            return True
+        from redis.exceptions import RedisError
+        from rq import Retry
+
+        try:
+            self.rq_queue(name).enqueue(
+                func,
+                *args,
+                **kwargs,
+                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                job_timeout=300,
+                failure_ttl=30 * 24 * 3600,
+            )
+        except RedisError as exc:
+            log.warning(
+                "could not enqueue %s on %r (%s); the sweep will pick it up", func, name, exc
+            )
+            return False
+        return True

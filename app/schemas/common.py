@@ -1,0 +1,29 @@
+"""Shapes shared by several schemas: the error body and locale handling."""
+
+from marshmallow import Schema, fields, validate
+
+SUPPORTED_LOCALES = ("nl", "en")
+Locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))
+
+
+def normalise_locale(value: str | None, default: str | None = None) -> str | None:
+    """'nl-BE' → 'nl', 'EN_gb' → 'en'; anything we do not speak → default."""
+    if not value:
+        return default
+    base = value.replace("_", "-").split("-")[0].strip().lower()
+    return base if base in SUPPORTED_LOCALES else default
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ErrorOut(Schema):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+class CursorQuery(Schema):
+    cursor = fields.String()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -1,0 +1,49 @@
+"""Customers and journey events as the API takes and gives them."""
+
+from marshmallow import Schema, fields, validate
+
+from app.schemas.common import SUPPORTED_LOCALES
+from app.schemas.journey import KEY
+
+EXTERNAL_ID = validate.Length(min=1, max=128)
+
+
+class CustomerIn(Schema):
+    external_id = fields.String(required=True, validate=EXTERNAL_ID)
+    email = fields.Email(validate=validate.Length(max=254), allow_none=True)
+    persona = fields.String(validate=KEY, allow_none=True)
+    locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES), allow_none=True)
+    value = fields.Decimal(
+        places=2, validate=validate.Range(min=0, max=10**9), allow_none=True, as_string=False
+    )
+
+
+class CustomerOut(Schema):
+    id = fields.Integer()
+    external_id = fields.String()
+    email = fields.String(allow_none=True)
+    persona = fields.Function(lambda customer: customer.persona.key if customer.persona else None)
+    locale = fields.String(allow_none=True)
+    value = fields.Float(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class EventIn(Schema):
+    customer = fields.String(required=True, validate=EXTERNAL_ID)
+    journey_id = fields.Integer(required=True)
+    phase = fields.String(required=True, validate=KEY)
+    occurred_at = fields.AwareDateTime(default_timezone=None)
+    value = fields.Decimal(
+        places=2, validate=validate.Range(min=0, max=10**9), allow_none=True, as_string=False
+    )
+
+
+class EventOut(Schema):
+    id = fields.Integer()
+    customer = fields.Function(lambda event: event.customer.external_id)
+    journey_id = fields.Integer()
+    phase = fields.Function(lambda event: event.phase.key)
+    occurred_at = fields.DateTime()
+    value = fields.Float(allow_none=True)
+    first_time = fields.Boolean()

@@ -1,0 +1,116 @@
+"""Journeys, phases, touchpoints and personas as the API takes and gives them."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.models.journey import Touchpoint
+
+KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,47}$", error="use 1-48 of a-z, 0-9, - and _")
+
+
+def localized_text(max_length: int):
+    """A string, or a {"nl": …, "en": …} mapping of strings."""
+    return fields.Raw(required=True, validate=_LocalizedText(max_length))
+
+
+class _LocalizedText(validate.Validator):
+    def __init__(self, max_length: int):
+        self.max_length = max_length
+
+    def __call__(self, value):
+        items = {"_": value} if isinstance(value, str) else value
+        if not isinstance(items, dict) or not items:
+            raise ValidationError("give a string or an object of locale: string")
+        for locale, text in items.items():
+            if locale != "_" and locale not in ("nl", "en"):
+                raise ValidationError(f"unsupported locale {locale!r}; use nl or en")
+            if not isinstance(text, str) or not text.strip():
+                raise ValidationError("texts must be non-empty strings")
+            if len(text) > self.max_length:
+                raise ValidationError(f"at most {self.max_length} characters")
+        return value
+
+
+class HypothesisIn(Schema):
+    nps = fields.Float(validate=validate.Range(-100, 100))
+    csat = fields.Float(validate=validate.Range(1, 5))
+    conversion = fields.Float(validate=validate.Range(0, 1))
+
+
+class PhaseIn(Schema):
+    key = fields.String(required=True, validate=KEY)
+    name = localized_text(120)
+    position = fields.Integer(validate=validate.Range(min=1, max=100))
+    expected_days = fields.Integer(validate=validate.Range(min=0, max=3650))
+    hypothesis = fields.Nested(HypothesisIn, load_default=dict)
+
+
+class JourneyCreate(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    phases = fields.List(
+        fields.Nested(PhaseIn), required=True, validate=validate.Length(min=1, max=20)
+    )
+
+    @validates_schema
+    def unique_keys(self, data, **kwargs):
+        keys = [phase["key"] for phase in data.get("phases", [])]
+        if len(keys) != len(set(keys)):
+            raise ValidationError("phase keys must be unique", "phases")
+        positions = [phase["position"] for phase in data.get("phases", []) if "position" in phase]
+        if len(positions) != len(set(positions)):
+            raise ValidationError("phase positions must be unique", "phases")
+
+
+class TouchpointIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    channel = fields.String(required=True, validate=validate.OneOf(Touchpoint.CHANNELS))
+
+
+class TouchpointOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    channel = fields.String()
+    phase = fields.Function(lambda touchpoint: touchpoint.phase.key)
+
+
+class PhaseTouchpointOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    channel = fields.String()
+
+
+class PhaseOut(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    name = fields.Dict()
+    position = fields.Integer()
+    expected_days = fields.Integer(allow_none=True)
+    hypothesis = fields.Dict()
+    touchpoints = fields.List(fields.Nested(PhaseTouchpointOut))
+
+
+class JourneyOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    created_at = fields.DateTime()
+    phases = fields.List(fields.Nested(PhaseOut))
+
+
+class JourneyList(Schema):
+    items = fields.List(fields.Nested(JourneyOut))
+
+
+class PersonaIn(Schema):
+    key = fields.String(required=True, validate=KEY)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    description = fields.String(validate=validate.Length(max=2000))
+
+
+class PersonaOut(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    name = fields.String()
+    description = fields.String(allow_none=True)
+
+
+class PersonaList(Schema):
+    items = fields.List(fields.Nested(PersonaOut))

@@ -1,0 +1,69 @@
+"""Responses: what a channel posts, what intake answers, what the list returns."""
+
+from marshmallow import Schema, fields, validate
+
+from app.models.response import CHANNELS
+from app.schemas.common import CursorQuery
+from app.schemas.journey import KEY
+
+
+class ReviewConsentIn(Schema):
+    consent = fields.Boolean(required=True)
+    display_name = fields.String(validate=validate.Length(min=1, max=60))
+    title = fields.String(validate=validate.Length(max=120))
+
+
+class ResponseIn(Schema):
+    survey_id = fields.Integer(required=True)
+    answers = fields.Dict(
+        keys=fields.String(validate=KEY), required=True, validate=validate.Length(min=1, max=3)
+    )
+    customer = fields.String(validate=validate.Length(min=1, max=128))
+    channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
+    locale = fields.String(validate=validate.Length(min=2, max=16))
+    touchpoint = fields.Raw(
+        validate=lambda v: isinstance(v, (int, str)) and not isinstance(v, bool)
+    )
+    review = fields.Nested(ReviewConsentIn)
+
+
+class ResponseAccepted(Schema):
+    id = fields.Integer()
+    status = fields.String()
+
+
+class SentimentOut(Schema):
+    polarity = fields.Float()
+    label = fields.String()
+
+
+class ResponseOut(Schema):
+    id = fields.Integer()
+    survey_id = fields.Integer()
+    journey_id = fields.Integer()
+    phase = fields.Function(lambda response: response.phase.key)
+    customer = fields.Function(
+        lambda response: response.customer.external_id if response.customer else None
+    )
+    channel = fields.String()
+    locale = fields.String()
+    touchpoint_id = fields.Integer(allow_none=True)
+    answers = fields.Dict()
+    status = fields.String()
+    nps_category = fields.String(allow_none=True)
+    sentiment = fields.Nested(SentimentOut, allow_none=True)
+    language = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    processed_at = fields.DateTime(allow_none=True)
+
+
+class ResponseQuery(CursorQuery):
+    phase = fields.String(validate=KEY)
+    survey_id = fields.Integer()
+    since = fields.AwareDateTime(default_timezone=None)
+    status = fields.String(validate=validate.OneOf(("received", "processed")))
+
+
+class ResponsePage(Schema):
+    items = fields.List(fields.Nested(ResponseOut))
+    next_cursor = fields.String(allow_none=True)

@@ -1,0 +1,93 @@
+"""Surveys as the API takes and gives them."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.models.survey import QUESTION_TYPES, TEXT_MAX_LENGTH
+from app.schemas.common import SUPPORTED_LOCALES
+from app.schemas.journey import KEY, localized_text
+
+
+class OptionIn(Schema):
+    key = fields.String(required=True, validate=KEY)
+    label = localized_text(120)
+
+
+class QuestionIn(Schema):
+    key = fields.String(required=True, validate=KEY)
+    type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES))
+    text = localized_text(300)
+    required = fields.Boolean(load_default=False)
+    options = fields.List(fields.Nested(OptionIn), validate=validate.Length(min=2, max=12))
+    max_length = fields.Integer(validate=validate.Range(min=1, max=TEXT_MAX_LENGTH))
+
+    @validates_schema
+    def options_for_choice(self, data, **kwargs):
+        if data.get("type") == "choice" and not data.get("options"):
+            raise ValidationError("a choice question needs options", "options")
+        if data.get("type") != "choice" and data.get("options"):
+            raise ValidationError("only choice questions take options", "options")
+        keys = [option["key"] for option in data.get("options") or []]
+        if len(keys) != len(set(keys)):
+            raise ValidationError("option keys must be unique", "options")
+
+
+class SurveyCreate(Schema):
+    journey_id = fields.Integer(required=True)
+    phase = fields.String(required=True, validate=KEY)
+    name = fields.String(validate=validate.Length(max=120))
+    locale = fields.String(load_default="nl", validate=validate.OneOf(SUPPORTED_LOCALES))
+    active = fields.Boolean(load_default=True)
+    questions = fields.List(
+        fields.Nested(QuestionIn), required=True, validate=validate.Length(min=1, max=3)
+    )
+
+    @validates_schema
+    def unique_keys(self, data, **kwargs):
+        keys = [question["key"] for question in data.get("questions", [])]
+        if len(keys) != len(set(keys)):
+            raise ValidationError("question keys must be unique", "questions")
+
+
+class SurveyUpdate(Schema):
+    name = fields.String(validate=validate.Length(max=120))
+    active = fields.Boolean()
+    questions = fields.List(fields.Nested(QuestionIn), validate=validate.Length(min=1, max=3))
+    locale = fields.String(load_default="nl", validate=validate.OneOf(SUPPORTED_LOCALES))
+
+
+class OptionOut(Schema):
+    key = fields.String()
+    label = fields.Dict()
+
+
+class QuestionOut(Schema):
+    key = fields.String()
+    type = fields.String()
+    text = fields.Dict()
+    required = fields.Boolean()
+    options = fields.List(fields.Nested(OptionOut), allow_none=True)
+    max_length = fields.Integer(allow_none=True)
+
+
+class SurveyOut(Schema):
+    id = fields.Integer()
+    journey_id = fields.Integer()
+    phase = fields.Function(lambda survey: survey.phase.key)
+    name = fields.String(allow_none=True)
+    locales = fields.List(fields.String())
+    default_locale = fields.String()
+    version = fields.Integer()
+    family_id = fields.Integer()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    questions = fields.List(fields.Nested(QuestionOut))
+
+
+class SurveyList(Schema):
+    items = fields.List(fields.Nested(SurveyOut))
+
+
+class SurveyQuery(Schema):
+    journey_id = fields.Integer()
+    phase = fields.String(validate=KEY)
+    active = fields.Boolean()

@@ -1,0 +1,110 @@
+"""Brands, their API keys and users."""
+
+import hmac
+import re
+import unicodedata
+
+from sqlalchemy import select
+
+from app.errors import AppError
+from app.extensions import db
+from app.models import ApiKey, Brand, User
+from app.models.base import utcnow
+from app.schemas.common import SUPPORTED_LOCALES
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:64] or "brand"
+
+
+def normalise_origin(origin: str) -> str:
+    origin = origin.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+        raise AppError(
+            422,
+            f"{origin!r} is not an origin like https://shop.example",
+            fields={"origin": ["not an origin"]},
+        )
+    return origin.lower()
+
+
+def create_brand(
+    name: str, slug: str | None = None, locale: str = "nl", origins: list[str] | None = None
+) -> tuple[Brand, str]:
+    """Create a brand with one secret API key; the key is returned once and stored hashed."""
+    if not name or not name.strip():
+        raise AppError(422, "a brand needs a name", fields={"name": ["required"]})
+    if locale not in SUPPORTED_LOCALES:
+        raise AppError(422, f"locale must be one of {SUPPORTED_LOCALES}", fields={"locale": ["?"]})
+    slug = slugify(slug or name)
+    if db.session.scalar(select(Brand.id).where(Brand.slug == slug)):
+        raise AppError(409, f"a brand with slug {slug!r} exists", fields={"slug": ["taken"]})
+    brand = Brand(
+        name=name.strip(),
+        slug=slug,
+        default_locale=locale,
+        locales=[locale] + [other for other in SUPPORTED_LOCALES if other != locale],
+        allowed_origins=[normalise_origin(origin) for origin in origins or []],
+        site_key=Brand.new_site_key(),
+        identity_secret=Brand.new_identity_secret(),
+    )
+    key, secret = ApiKey.generate(brand)
+    db.session.add_all([brand, key])
+    db.session.commit()
+    return brand, secret
+
+
+def create_api_key(brand: Brand, name: str = "default") -> tuple[ApiKey, str]:
+    key, secret = ApiKey.generate(brand, name)
+    db.session.add(key)
+    db.session.commit()
+    return key, secret
+
+
+def revoke_api_key(brand: Brand, key_id: int) -> None:
+    key = db.session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.brand_id == brand.id))
+    if key is None:
+        raise AppError(404, "API key not found")
+    key.revoked_at = key.revoked_at or utcnow()
+    db.session.commit()
+
+
+def authenticate(secret: str | None) -> Brand | None:
+    """The brand whose live key this is, or None. Lookup by hash, then a constant-time check."""
+    if not secret or not secret.startswith("sk_") or len(secret) > 128:
+        return None
+    digest = ApiKey.hash(secret)
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, digest):
+        return None
+    return key.brand
+
+
+def by_slug(slug: str) -> Brand:
+    brand = db.session.scalar(select(Brand).where(Brand.slug == slug))
+    if brand is None:
+        raise AppError(404, "brand not found")
+    return brand
+
+
+def by_site_key(site_key: str | None) -> Brand | None:
+    if not site_key or len(site_key) > 64:
+        return None
+    return db.session.scalar(select(Brand).where(Brand.site_key == site_key))
+
+
+def create_user(brand_slug: str, email: str, password: str, role: str) -> User:
+    brand = by_slug(brand_slug)
+    email = email.strip().lower()
+    if role not in User.ROLES:
+        raise AppError(422, f"role must be one of {User.ROLES}", fields={"role": ["invalid"]})
+    if len(password) < 10:
+        raise AppError(422, "passwords need at least 10 characters", fields={"password": ["short"]})
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise AppError(409, f"a user {email} exists", fields={"email": ["taken"]})
+    user = User(brand=brand, email=email, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user

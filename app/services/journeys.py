@@ -1,0 +1,103 @@
+"""Journeys with their phases, touchpoints and personas; always scoped by brand."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.errors import AppError
+from app.extensions import db
+from app.models import Brand, Journey, Persona, Phase, Touchpoint
+
+
+def _names(value, locale: str) -> dict:
+    return {locale: value} if isinstance(value, str) else dict(value)
+
+
+def create_journey(brand: Brand, data: dict) -> Journey:
+    journey = Journey(brand_id=brand.id, name=data["name"].strip())
+    phases = sorted(
+        enumerate(data["phases"]), key=lambda item: (item[1].get("position", item[0] + 1), item[0])
+    )
+    for position, (_, phase) in enumerate(phases, start=1):
+        journey.phases.append(
+            Phase(
+                brand_id=brand.id,
+                key=phase["key"],
+                name=_names(phase["name"], brand.default_locale),
+                position=position,
+                expected_days=phase.get("expected_days"),
+                hypothesis=phase.get("hypothesis") or {},
+            )
+        )
+    db.session.add(journey)
+    db.session.commit()
+    return journey
+
+
+def list_journeys(brand: Brand) -> list[Journey]:
+    query = (
+        select(Journey)
+        .where(Journey.brand_id == brand.id)
+        .order_by(Journey.id)
+        .options(selectinload(Journey.phases).selectinload(Phase.touchpoints))
+    )
+    return list(db.session.scalars(query))
+
+
+def get_journey(brand: Brand, journey_id: int) -> Journey:
+    journey = db.session.scalar(
+        select(Journey)
+        .where(Journey.id == journey_id, Journey.brand_id == brand.id)
+        .options(selectinload(Journey.phases).selectinload(Phase.touchpoints))
+    )
+    if journey is None:
+        raise AppError(404, "journey not found")
+    return journey
+
+
+def get_phase(brand: Brand, journey_id: int, key: str) -> Phase:
+    phase = get_journey(brand, journey_id).phase(key)
+    if phase is None:
+        raise AppError(404, f"phase {key!r} not found in this journey")
+    return phase
+
+
+def add_touchpoint(brand: Brand, journey_id: int, phase_key: str, data: dict) -> Touchpoint:
+    phase = get_phase(brand, journey_id, phase_key)
+    if any(touchpoint.name == data["name"] for touchpoint in phase.touchpoints):
+        raise AppError(
+            409, "this phase has a touchpoint with that name", fields={"name": ["taken"]}
+        )
+    touchpoint = Touchpoint(
+        brand_id=brand.id, phase=phase, name=data["name"], channel=data["channel"]
+    )
+    db.session.add(touchpoint)
+    db.session.commit()
+    return touchpoint
+
+
+def create_persona(brand: Brand, data: dict) -> Persona:
+    if db.session.scalar(
+        select(Persona.id).where(Persona.brand_id == brand.id, Persona.key == data["key"])
+    ):
+        raise AppError(409, f"persona {data['key']!r} exists", fields={"key": ["taken"]})
+    persona = Persona(brand_id=brand.id, **data)
+    db.session.add(persona)
+    db.session.commit()
+    return persona
+
+
+def list_personas(brand: Brand) -> list[Persona]:
+    return list(
+        db.session.scalars(select(Persona).where(Persona.brand_id == brand.id).order_by(Persona.id))
+    )
+
+
+def persona_by_key(brand: Brand, key: str | None) -> Persona | None:
+    if key is None:
+        return None
+    persona = db.session.scalar(
+        select(Persona).where(Persona.brand_id == brand.id, Persona.key == key)
+    )
+    if persona is None:
+        raise AppError(422, f"unknown persona {key!r}", fields={"persona": ["unknown persona"]})
+    return persona

@@ -1,0 +1,97 @@
+"""The pipeline's work on a batch of received responses, in one transaction.
+
+Rows are claimed with FOR UPDATE SKIP LOCKED (PostgreSQL), so two workers never process the
+same response, and marked processed in the same commit as their rollup increments: a job
+that runs twice, or is killed half-way, changes nothing twice.
+"""
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Response
+from app.models.base import utcnow
+from app.models.response import PROCESSED, RECEIVED
+from app.pipeline import nps, sentiment
+from app.services import rollups
+
+log = logging.getLogger(__name__)
+
+
+def _claim(response_ids: list[int], batch_size: int) -> list[Response]:
+    """Lock the given received rows, plus other waiting ones up to batch_size (grab-along)."""
+    base = (
+        select(Response)
+        .where(Response.status == RECEIVED)
+        .options(selectinload(Response.survey), selectinload(Response.customer))
+        .order_by(Response.id)
+        .with_for_update(skip_locked=True, of=Response)
+    )
+    claimed = (
+        list(db.session.scalars(base.where(Response.id.in_(response_ids)))) if response_ids else []
+    )
+    room = batch_size - len(claimed)
+    if room > 0:
+        claimed += db.session.scalars(
+            base.where(Response.id.not_in(response_ids or [0])).limit(room)
+        ).all()
+    return claimed
+
+
+def score(batch: list[Response]) -> list[tuple[Response, sentiment.Sentiment | None]]:
+    analyzer = sentiment.get_analyzer()
+    scores = analyzer.score_many((response.comment, response.locale) for response in batch)
+    scored = []
+    for response, result in zip(batch, scores, strict=True):
+        response.nps_category = nps.category(response.nps)
+        if result is not None:
+            response.sentiment_polarity = result.polarity
+            response.sentiment_label = result.label
+            response.language = result.language
+        scored.append((response, result))
+    return scored
+
+
+def steps() -> list[Callable[[list[tuple[Response, object]]], None]]:
+    """What happens to a scored batch, in order, inside the batch's transaction."""
+    return [rollups.add_answers]
+
+
+def after_commit() -> list[Callable[[list[int]], None]]:
+    """What is queued once the batch is committed (ids only)."""
+    return []
+
+
+def process_batch(response_ids: list[int], batch_size: int = 200) -> list[int]:
+    """Process what is still received among these ids (and waiting others); returns ids done."""
+    batch = _claim(list(response_ids), batch_size)
+    if not batch:
+        db.session.rollback()
+        return []
+    scored = score(batch)
+    for step in steps():
+        step(scored)
+    now = utcnow()
+    for response in batch:
+        response.status = PROCESSED
+        response.processed_at = now
+    db.session.commit()
+    done = [response.id for response in batch]
+    for action in after_commit():
+        action(done)
+    return done
+
+
+def waiting_ids(limit: int = 10_000) -> list[int]:
+    """Ids still received, oldest first: what a sweep re-enqueues."""
+    return list(
+        db.session.scalars(
+            select(Response.id)
+            .where(Response.status == RECEIVED)
+            .order_by(Response.id)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,130 @@
+"""Per-phase figures of a journey, read from rollups only, so cost does not grow with data."""
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Brand, ConversionRollup, Rollup
+from app.models.survey import EMOTIONS
+from app.pipeline import nps
+from app.services import journeys
+
+
+def _filters(model, brand: Brand, phase_ids: list[int], filters: dict, persona_id: int | None):
+    conditions = [model.brand_id == brand.id, model.phase_id.in_(phase_ids)]
+    if filters.get("from_"):
+        conditions.append(model.day >= filters["from_"])
+    if filters.get("to"):
+        conditions.append(model.day <= filters["to"])
+    if persona_id is not None:
+        conditions.append(model.persona_id == persona_id)
+    if model is Rollup:
+        for name, column in (
+            ("channel", Rollup.channel),
+            ("touchpoint", Rollup.touchpoint_id),
+            ("locale", Rollup.locale),
+        ):
+            if filters.get(name) is not None:
+                conditions.append(column == filters[name])
+    return conditions
+
+
+def _sums(model, conditions) -> dict[int, dict[str, float]]:
+    columns = [
+        func.coalesce(func.sum(getattr(model, name)), 0).label(name) for name in model.COUNTERS
+    ]
+    rows = db.session.execute(
+        select(model.phase_id, *columns).where(*conditions).group_by(model.phase_id)
+    )
+    return {row.phase_id: row._asdict() for row in rows}
+
+
+def _mean(total: float, n: float) -> dict:
+    return {"mean": round(total / n, 3) if n else None, "n": int(n)}
+
+
+def _money(value: float) -> str:
+    return f"€{value / 1000:.1f}k" if value >= 1000 else f"€{value:.0f}"
+
+
+def phase_figures(phase, answers: dict, conversion: dict, locale: str) -> dict:
+    counts = nps.NpsCounts(
+        int(answers.get("promoters", 0)),
+        int(answers.get("passives", 0)),
+        int(answers.get("detractors", 0)),
+    )
+    reached = int(conversion.get("reached", 0))
+    converted = int(conversion.get("converted", 0))
+    reached_value = float(conversion.get("reached_value", 0))
+    converted_value = float(conversion.get("converted_value", 0))
+    return {
+        "phase": phase.key,
+        "name": phase.display_name(locale),
+        "position": phase.position,
+        "n": int(answers.get("responses", 0)),
+        "nps": nps.summary(counts),
+        "csat": _mean(answers.get("csat_sum", 0), answers.get("csat_n", 0)),
+        "ces": _mean(answers.get("ces_sum", 0), answers.get("ces_n", 0)),
+        "sentiment": {
+            **_mean(answers.get("sentiment_sum", 0), answers.get("sentiment_n", 0)),
+            **{label: int(answers.get(label, 0)) for label in ("positive", "neutral", "negative")},
+        },
+        "emotions": {emotion: int(answers.get(f"emotion_{emotion}", 0)) for emotion in EMOTIONS},
+        "conversion": {
+            "reached": reached,
+            "converted": converted,
+            "to_next": round(converted / reached, 4) if reached else None,
+            "reached_value": round(reached_value, 2),
+            "value_weighted": round(converted_value / reached_value, 4) if reached_value else None,
+            "mean_days_to_next": round(conversion["dwell_hours_sum"] / converted / 24, 1)
+            if converted
+            else None,
+        },
+        "hypothesis": phase.hypothesis or {},
+    }
+
+
+def rank_priorities(figures: list[dict]) -> None:
+    """Value at stake = drop-off × value of the customers who reached the phase × detractor share.
+
+    The last phase has no next phase, so its drop-off is unknown and it weighs by detractors only.
+    """
+    for figure in figures:
+        conversion, score = figure["conversion"], figure["nps"]
+        drop = 1 - conversion["to_next"] if conversion["to_next"] is not None else None
+        detractor_share = score["detractors"] / score["n"] if score["n"] else 0.0
+        value = conversion["reached_value"]
+        at_stake = (drop if drop is not None else 1.0) * value * detractor_share
+        parts = []
+        if drop is not None:
+            parts.append(f"{drop:.0%} drop-off")
+        parts += [f"{_money(value)} of customer value", f"{detractor_share:.0%} detractors"]
+        figure["priority"] = {
+            "rank": None,
+            "value_at_stake": round(at_stake, 2),
+            "reason": f"{figure['name']}: {', '.join(parts)}",
+        }
+    ranked = sorted(
+        (f for f in figures if f["priority"]["value_at_stake"] > 0),
+        key=lambda f: -f["priority"]["value_at_stake"],
+    )
+    for rank, figure in enumerate(ranked, start=1):
+        figure["priority"]["rank"] = rank
+
+
+def journey_stats(brand: Brand, journey_id: int, filters: dict, locale: str | None = None) -> dict:
+    journey = journeys.get_journey(brand, journey_id)
+    persona = journeys.persona_by_key(brand, filters.get("persona"))
+    persona_id = persona.id if persona else None
+    phase_ids = [phase.id for phase in journey.phases]
+    answers = _sums(Rollup, _filters(Rollup, brand, phase_ids, filters, persona_id))
+    conversion = _sums(
+        ConversionRollup, _filters(ConversionRollup, brand, phase_ids, filters, persona_id)
+    )
+    locale = locale or brand.default_locale
+    figures = [
+        phase_figures(phase, answers.get(phase.id, {}), conversion.get(phase.id, {}), locale)
+        for phase in journey.phases
+    ]
+    rank_priorities(figures)
+    shown = {("from" if key == "from_" else key): str(value) for key, value in filters.items()}
+    return {"journey_id": journey.id, "filters": shown, "phases": figures}

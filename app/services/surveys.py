@@ -1,0 +1,147 @@
+"""Surveys per phase. A survey that has answers is versioned, never edited in place."""
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import selectinload
+
+from app.errors import AppError
+from app.extensions import db
+from app.models import Brand, Question, Response, Survey
+from app.services import journeys
+
+
+def _texts(value, locale: str) -> dict:
+    return {locale: value} if isinstance(value, str) else dict(value)
+
+
+def _questions(data: list[dict], locale: str) -> tuple[list[Question], list[str]]:
+    questions, locales = [], {locale}
+    for position, item in enumerate(data, start=1):
+        text = _texts(item["text"], locale)
+        locales.update(text)
+        options = [
+            {"key": option["key"], "label": _texts(option["label"], locale)}
+            for option in item.get("options") or []
+        ] or None
+        questions.append(
+            Question(
+                key=item["key"],
+                type=item["type"],
+                position=position,
+                text=text,
+                required=item.get("required", False),
+                options=options,
+                max_length=item.get("max_length"),
+            )
+        )
+    return questions, sorted(locales, key=lambda code: (code != locale, code))
+
+
+def create_survey(brand: Brand, data: dict) -> Survey:
+    phase = journeys.get_phase(brand, data["journey_id"], data["phase"])
+    questions, locales = _questions(data["questions"], data["locale"])
+    survey = Survey(
+        brand_id=brand.id,
+        journey_id=phase.journey_id,
+        phase=phase,
+        name=data.get("name"),
+        default_locale=data["locale"],
+        locales=locales,
+        active=data.get("active", True),
+        questions=questions,
+    )
+    db.session.add(survey)
+    db.session.flush()
+    survey.family_id = survey.id
+    db.session.commit()
+    return survey
+
+
+def get_survey(brand: Brand, survey_id: int) -> Survey:
+    survey = db.session.scalar(
+        select(Survey)
+        .where(Survey.id == survey_id, Survey.brand_id == brand.id)
+        .options(selectinload(Survey.questions))
+    )
+    if survey is None:
+        raise AppError(404, "survey not found")
+    return survey
+
+
+def list_surveys(brand: Brand, journey_id=None, phase=None, active=None) -> list[Survey]:
+    query = (
+        select(Survey)
+        .where(Survey.brand_id == brand.id)
+        .options(selectinload(Survey.questions), selectinload(Survey.phase))
+    )
+    if journey_id is not None:
+        query = query.where(Survey.journey_id == journey_id)
+    if phase is not None:
+        query = query.where(Survey.phase.has(key=phase))
+    if active is not None:
+        query = query.where(Survey.active == active)
+    return list(db.session.scalars(query.order_by(Survey.id)))
+
+
+def active_for_phase(brand: Brand, phase_key: str, locale: str | None = None) -> Survey | None:
+    """The newest active survey of a phase (of any journey), preferring one in `locale`."""
+    candidates = db.session.scalars(
+        select(Survey)
+        .where(
+            Survey.brand_id == brand.id, Survey.active.is_(True), Survey.phase.has(key=phase_key)
+        )
+        .options(selectinload(Survey.questions))
+        .order_by(Survey.id.desc())
+    ).all()
+    for survey in candidates:
+        if locale is None or locale in survey.locales:
+            return survey
+    return candidates[0] if candidates else None
+
+
+def has_answers(survey: Survey) -> bool:
+    return bool(db.session.scalar(select(exists().where(Response.survey_id == survey.id))))
+
+
+def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
+    """Change a survey; once it has answers the change becomes a new active version."""
+    survey = get_survey(brand, survey_id)
+    if "questions" not in data:
+        for field in ("name", "active"):
+            if field in data:
+                setattr(survey, field, data[field])
+        db.session.commit()
+        return survey
+    questions, locales = _questions(data["questions"], data.get("locale", survey.default_locale))
+    if not has_answers(survey):
+        survey.questions = questions
+        survey.locales = locales
+        survey.name = data.get("name", survey.name)
+        survey.active = data.get("active", survey.active)
+        db.session.commit()
+        return survey
+    db.session.execute(
+        update(Survey)
+        .where(Survey.family_id == survey.family_id, Survey.brand_id == brand.id)
+        .values(active=False)
+    )
+    latest = db.session.scalar(
+        select(Survey.version)
+        .where(Survey.family_id == survey.family_id)
+        .order_by(Survey.version.desc())
+        .limit(1)
+    )
+    version = Survey(
+        brand_id=brand.id,
+        journey_id=survey.journey_id,
+        phase_id=survey.phase_id,
+        name=data.get("name", survey.name),
+        default_locale=survey.default_locale,
+        locales=locales,
+        family_id=survey.family_id,
+        version=latest + 1,
+        active=data.get("active", True),
+        questions=questions,
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version

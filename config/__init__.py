@@ -1,0 +1,138 @@
+"""Configuration classes, chosen by APP_ENV; typed helpers read the environment."""
+
+import os
+from pathlib import Path
+
+from config.env import env_bool, env_int, env_str
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class Config:
+    APP_ENV = "development"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    REDIS_URL: str | None = None
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    MAX_CONTENT_LENGTH = 64 * 1024
+    JSON_SORT_KEYS = False
+
+    # OpenAPI (flask-smorest)
+    API_TITLE = "Phasewise API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_PUBLIC = "120 per minute"
+
+    SMTP_HOST = "127.0.0.1"
+    SMTP_PORT = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_TLS = False
+    MAIL_FROM = "Phasewise <no-reply@phasewise.local>"
+
+    PIPELINE_BATCH_SIZE = 200
+
+    @classmethod
+    def from_env(cls) -> dict:
+        """The values the environment overrides; read at create_app time, never at import."""
+        values = {
+            "SECRET_KEY": env_str("SECRET_KEY"),
+            "REDIS_URL": env_str("REDIS_URL"),
+            "PUBLIC_URL": env_str("PUBLIC_URL", cls.PUBLIC_URL).rstrip("/"),
+            "SMTP_HOST": env_str("SMTP_HOST", cls.SMTP_HOST),
+            "SMTP_PORT": env_int("SMTP_PORT", cls.SMTP_PORT),
+            "SMTP_USER": env_str("SMTP_USER"),
+            "SMTP_PASSWORD": env_str("SMTP_PASSWORD"),
+            "SMTP_TLS": env_bool("SMTP_TLS", cls.SMTP_TLS),
+            "MAIL_FROM": env_str("MAIL_FROM", cls.MAIL_FROM),
+        }
+        database_url = env_str("DATABASE_URL")
+        if database_url:
+            values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
+        if values["REDIS_URL"]:
+            values["RATELIMIT_STORAGE_URI"] = values["REDIS_URL"]
+        return {key: value for key, value in values.items() if value is not None}
+
+
+class DevelopmentConfig(Config):
+    APP_ENV = "development"
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'phasewise.db'}"
+
+
+class TestConfig(Config):
+    APP_ENV = "test"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = False
+    SECRET_KEY = "test-only-secret-key"  # noqa: S105 — the test config never serves real users
+
+
+class ProductionConfig(Config):
+    APP_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
+
+
+def load(app_env: str | None = None, overrides: dict | None = None) -> dict:
+    """Resolve the config for APP_ENV as a dict; production refuses insecure defaults."""
+    name = app_env or os.environ.get("APP_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, not {name!r}")
+    cls = CONFIGS[name]
+    values = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    values.update(cls.from_env())
+    if name == "test":
+        # Tests opt in to Redis explicitly (see tests/conftest.py), so the suite stays inline
+        # and deterministic even when CI exports REDIS_URL for the tests that need it.
+        values["REDIS_URL"] = None
+        values["RATELIMIT_STORAGE_URI"] = "memory://"
+    values.update(overrides or {})
+    if name == "development" and not values.get("SECRET_KEY"):
+        values["SECRET_KEY"] = _development_secret()
+    if name == "production":
+        if not values.get("SECRET_KEY") or len(values["SECRET_KEY"]) < 32:
+            raise RuntimeError("production needs SECRET_KEY (at least 32 characters)")
+        if not values.get("SQLALCHEMY_DATABASE_URI") or values[
+            "SQLALCHEMY_DATABASE_URI"
+        ].startswith("sqlite"):
+            raise RuntimeError("production needs DATABASE_URL pointing at PostgreSQL")
+    return values
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// and use the psycopg 3 driver for both."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _development_secret() -> str:
+    """A random per-checkout key kept in instance/, so no default secret ships in the code."""
+    import secrets
+
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

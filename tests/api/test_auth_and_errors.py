@@ -1,0 +1,85 @@
+"""Keys, the error shape, and the request limits every endpoint shares."""
+
+import pytest
+
+from app.models import Journey
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer sk_wrong", "Basic abc", "sk_x"])
+def test_missing_or_wrong_key_is_401(client, brand, header):
+    headers = {"Authorization": header} if header else {}
+    response = client.get("/api/v1/journeys", headers=headers)
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_revoked_key_is_401(api, brand, db):
+    from app.models import ApiKey
+    from app.models.base import utcnow
+
+    for key in db.session.query(ApiKey).all():
+        key.revoked_at = utcnow()
+    db.session.commit()
+    assert api.get("/api/v1/journeys").status_code == 401
+
+
+def test_malformed_json_is_400(api, count_rows):
+    response = api.client.post(
+        "/api/v1/journeys",
+        data="{not json",
+        headers={**api._headers(None), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "malformed_json"
+    assert count_rows(Journey) == 0
+
+
+def test_not_json_is_415(api, count_rows):
+    response = api.client.post(
+        "/api/v1/journeys",
+        data="name=x",
+        headers={**api._headers(None), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 415
+    assert response.json["error"]["code"] == "unsupported_media_type"
+    assert count_rows(Journey) == 0
+
+
+def test_body_over_64kb_is_413(api, count_rows):
+    body = {"name": "J", "phases": [{"key": "a", "name": "x" * 70_000}]}
+    response = api.post("/api/v1/journeys", json=body)
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "payload_too_large"
+    assert count_rows(Journey) == 0
+
+
+def test_unknown_route_is_404_in_the_error_shape(api):
+    response = api.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert set(response.json["error"]) == {"code", "message", "fields"}
+
+
+def test_browsers_get_an_html_error_page(client):
+    response = client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_openapi_documents_every_route(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for path in [
+        "/api/v1/journeys",
+        "/api/v1/surveys",
+        "/api/v1/responses",
+        "/api/v1/journeys/{journey_id}/stats",
+        "/api/v1/customers",
+        "/api/v1/events",
+    ]:
+        assert path in spec["paths"], path
+    assert "bearer" in spec["components"]["securitySchemes"]
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert b"/api/v1/responses" in docs.data
+    assert b"<script" not in docs.data

@@ -1,0 +1,241 @@
+"""Fixtures: app, db, client, brand, api_key … on SQLite by default, on the real services in CI.
+
+Tests marked postgres / redis / browser / smtp need a real service. Locally they skip when it
+is missing; in CI (CI=true or PHASEWISE_REQUIRE_SERVICES=1) they fail instead, so a missing
+service can never turn the suite green by skipping.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db as _db
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+ON_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql"))
+REQUIRE_SERVICES = (
+    os.environ.get("CI") == "true" or os.environ.get("PHASEWISE_REQUIRE_SERVICES") == "1"
+)
+CHROMIUM = "/usr/bin/chromium"
+
+MISSING = {
+    "postgres": (lambda: not ON_POSTGRES, "DATABASE_URL does not point at PostgreSQL"),
+    "redis": (lambda: not REDIS_URL, "REDIS_URL is not set"),
+    "browser": (lambda: not Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed"),
+}
+
+
+def pytest_runtest_setup(item):
+    for marker, (missing, reason) in MISSING.items():
+        if marker in item.keywords and missing():
+            if REQUIRE_SERVICES:
+                pytest.fail(f"{reason}, and CI requires it", pytrace=False)
+            pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    if ON_POSTGRES:
+        return DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_uri):
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": _normalise(database_uri)})
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.drop_all()
+
+
+def _normalise(uri: str) -> str:
+    from config import normalise_database_url
+
+    return normalise_database_url(uri)
+
+
+def wipe(app) -> None:
+    """Empty every table: TRUNCATE on PostgreSQL, DELETE on SQLite."""
+    with app.app_context():
+        _db.session.remove()
+        tables = list(reversed(_db.metadata.sorted_tables))
+        if _db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                _db.session.execute(table.delete())
+        _db.session.commit()
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+    wipe(app)
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def brand_and_key(db):
+    from app.services import brands
+
+    brand, secret = brands.create_brand("Testbad", "testbad", "nl", ["https://shop.example"])
+    return brand, secret
+
+
+@pytest.fixture
+def brand(brand_and_key):
+    return brand_and_key[0]
+
+
+@pytest.fixture
+def api_key(brand_and_key):
+    return brand_and_key[1]
+
+
+class ApiClient:
+    """The test client with a bearer key and JSON bodies."""
+
+    def __init__(self, client, key):
+        self.client, self.key = client, key
+
+    def _headers(self, headers):
+        return {"Authorization": f"Bearer {self.key}", **(headers or {})}
+
+    def get(self, url, headers=None, **kwargs):
+        return self.client.get(url, headers=self._headers(headers), **kwargs)
+
+    def post(self, url, json=None, headers=None, **kwargs):
+        return self.client.post(url, json=json, headers=self._headers(headers), **kwargs)
+
+    def patch(self, url, json=None, headers=None, **kwargs):
+        return self.client.patch(url, json=json, headers=self._headers(headers), **kwargs)
+
+    def put(self, url, json=None, headers=None, **kwargs):
+        return self.client.put(url, json=json, headers=self._headers(headers), **kwargs)
+
+    def delete(self, url, headers=None, **kwargs):
+        return self.client.delete(url, headers=self._headers(headers), **kwargs)
+
+
+@pytest.fixture
+def api(client, api_key):
+    return ApiClient(client, api_key)
+
+
+JOURNEY = {
+    "name": "Badkamer",
+    "phases": [
+        {
+            "key": "orientatie",
+            "name": {"nl": "Oriëntatie", "en": "Orientation"},
+            "hypothesis": {"nps": 40, "csat": 4.2, "conversion": 0.6},
+        },
+        {"key": "aankoop", "name": "Aankoop"},
+        {
+            "key": "levering",
+            "name": {"nl": "Levering & montage", "en": "Delivery"},
+            "hypothesis": {"nps": 30},
+        },
+    ],
+}
+
+SURVEY_QUESTIONS = [
+    {
+        "key": "nps",
+        "type": "nps",
+        "text": {"nl": "Hoe waarschijnlijk…?", "en": "How likely…?"},
+        "required": True,
+    },
+    {"key": "csat", "type": "csat", "text": "Hoe tevreden bent u?"},
+    {"key": "why", "type": "text", "text": {"nl": "Waarom?", "en": "Why?"}, "max_length": 500},
+]
+
+
+@pytest.fixture
+def journey(api):
+    response = api.post("/api/v1/journeys", json=JOURNEY)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+@pytest.fixture
+def survey(api, journey):
+    response = api.post(
+        "/api/v1/surveys",
+        json={
+            "journey_id": journey["id"],
+            "phase": "levering",
+            "locale": "nl",
+            "questions": SURVEY_QUESTIONS,
+        },
+    )
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+@pytest.fixture
+def other_brand(db):
+    """A second tenant with its own key, journey and survey: its rows must stay invisible."""
+    from app.services import brands, journeys, surveys
+
+    brand, secret = brands.create_brand("Ander Bad", "ander-bad", "nl")
+    journey = journeys.create_journey(brand, JOURNEY)
+    survey = surveys.create_survey(
+        brand,
+        {
+            "journey_id": journey.id,
+            "phase": "levering",
+            "locale": "nl",
+            "questions": SURVEY_QUESTIONS[:1],
+        },
+    )
+    return {"brand": brand, "key": secret, "journey_id": journey.id, "survey_id": survey.id}
+
+
+@pytest.fixture
+def redis_app(database_uri, app):
+    """A second app on the same database that queues on the real Redis (flushed around the test)."""
+    if not REDIS_URL:
+        pytest.skip("REDIS_URL is not set")
+    redis_app = create_app(
+        "test", {"SQLALCHEMY_DATABASE_URI": _normalise(database_uri), "REDIS_URL": REDIS_URL}
+    )
+    from redis import Redis
+
+    connection = Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    yield redis_app
+    connection.flushdb()
+    wipe(app)
+
+
+@pytest.fixture
+def count_rows(db):
+    def count(model) -> int:
+        return db.session.query(model).count()
+
+    return count
+
+
+@pytest.fixture
+def chromium_dir():
+    path = tempfile.mkdtemp(prefix="chromium-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
