@@ -1,9 +1,11 @@
 """Every model, imported here so Alembic and create_all see the whole schema."""
 
+from app.models.analytics import DwellRollup, SurveyRollup
 from app.models.brand import ApiKey, Brand, User
 from app.models.customer import Customer, CustomerPhase, JourneyEvent
 from app.models.journey import Journey, Persona, Phase, Touchpoint
 from app.models.response import Response
+from app.models.review import ModerationEntry, Review, ReviewFlag
 from app.models.rollup import ConversionRollup, Rollup
 from app.models.survey import Question, Survey
 
@@ -13,14 +15,19 @@ __all__ = [
     "ConversionRollup",
     "Customer",
     "CustomerPhase",
+    "DwellRollup",
     "Journey",
     "JourneyEvent",
+    "ModerationEntry",
     "Persona",
     "Phase",
     "Question",
     "Response",
+    "Review",
+    "ReviewFlag",
     "Rollup",
     "Survey",
+    "SurveyRollup",
     "Touchpoint",
     "User",
 ]

@@ -9,7 +9,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Customer, CustomerPhase, JourneyEvent
 from app.models.base import utcnow
-from app.services import journeys, rollups
+from app.services import dwell, journeys, rollups
 from app.services.rollups import _insert
 
 
@@ -160,6 +160,7 @@ def _count_conversion(brand, customer, phase, reached_at, value: float) -> None:
             converted_value=value,
             dwell_hours_sum=hours,
         )
+        dwell.add(brand.id, phase.id, reached_at.date(), persona, hours)
     if index > 0 and phases[index - 1].id in reached:
         earlier = reached[phases[index - 1].id]
         rollups.add_conversion(
@@ -170,6 +171,9 @@ def _count_conversion(brand, customer, phase, reached_at, value: float) -> None:
             converted=1,
             converted_value=value,
             dwell_hours_sum=_hours(earlier, reached_at),
+        )
+        dwell.add(
+            brand.id, phases[index - 1].id, earlier.date(), persona, _hours(earlier, reached_at)
         )
 
 

@@ -1,0 +1,54 @@
+"""What the journey analytics read besides the answer rollups.
+
+Dwell-time buckets give a median time in phase (a sum only gives a mean, which a few stalled
+customers drag far up); per-survey counts give response counts by channel; the phase-recency
+index serves verbatims, top words and exports newest first without scanning a brand's rows.
+"""
+
+from app.extensions import db
+from app.models.response import Response
+
+DWELL_KEY = ("brand_id", "phase_id", "day", "persona_id", "bucket")
+SURVEY_KEY = ("brand_id", "survey_id", "day", "channel")
+
+
+class DwellRollup(db.Model):
+    """Per brand × phase × day first reached × persona × dwell bucket: customers who went on."""
+
+    __tablename__ = "dwell_rollup"
+    __table_args__ = (db.UniqueConstraint(*DWELL_KEY, name="uq_dwell_rollup_key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
+    day = db.Column(db.Date, nullable=False)
+    persona_id = db.Column(db.Integer, nullable=False, default=0)
+    bucket = db.Column(db.SmallInteger, nullable=False)  # index into services.dwell.EDGES_DAYS
+    customers = db.Column(db.Integer, nullable=False, default=0)
+
+    COUNTERS = ("customers",)
+
+
+class SurveyRollup(db.Model):
+    """Per brand × survey × day × channel: answers received, for response counts and rates."""
+
+    __tablename__ = "survey_rollup"
+    __table_args__ = (db.UniqueConstraint(*SURVEY_KEY, name="uq_survey_rollup_key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    survey_id = db.Column(
+        db.Integer, db.ForeignKey("survey.id", ondelete="CASCADE"), nullable=False
+    )
+    day = db.Column(db.Date, nullable=False)
+    channel = db.Column(db.String(16), nullable=False)
+    responses = db.Column(db.Integer, nullable=False, default=0)
+    with_text = db.Column(db.Integer, nullable=False, default=0)
+
+    COUNTERS = ("responses", "with_text")
+
+
+# Newest-first reads of one phase (verbatims, top words, CSV export) with a period range.
+RESPONSE_PHASE_RECENT = db.Index(
+    "ix_response_phase_recent", Response.phase_id, Response.created_at, Response.id
+)
