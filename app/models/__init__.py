@@ -4,10 +4,12 @@ from app.models.analytics import DwellRollup, SurveyRollup
 from app.models.brand import ApiKey, Brand, User
 from app.models.customer import Customer, CustomerPhase, JourneyEvent
 from app.models.journey import Journey, Persona, Phase, Touchpoint
+from app.models.privacy import PrivacyRequest
 from app.models.response import Response
 from app.models.review import ModerationEntry, Review, ReviewFlag
 from app.models.rollup import ConversionRollup, Rollup
 from app.models.survey import Question, Survey
+from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -21,6 +23,7 @@ __all__ = [
     "ModerationEntry",
     "Persona",
     "Phase",
+    "PrivacyRequest",
     "Question",
     "Response",
     "Review",
@@ -30,4 +33,7 @@ __all__ = [
     "SurveyRollup",
     "Touchpoint",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

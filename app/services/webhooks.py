@@ -1,0 +1,497 @@
+"""Webhooks: an outbox of deliveries written in the emitter's transaction, sent after its commit.
+
+`emit()` only adds rows to the caller's session. A hook on that session queues the deliveries
+once the commit succeeded, so a rolled-back transaction sends nothing and a committed one is
+never lost: when Redis cannot be reached the rows stay `pending` and `flask webhooks sweep`
+sends them. Every request is signed per Standard Webhooks (https://www.standardwebhooks.com).
+"""
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import socket
+import time
+import urllib.error
+import urllib.request
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from app.errors import AppError
+from app.extensions import db, queue
+from app.models import Brand
+from app.models.base import utcnow
+from app.models.webhook import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+log = logging.getLogger(__name__)
+
+EVENTS = (
+    "response.processed",
+    "review.published",
+    "review.removed",
+    "loyalty.earned",
+    "loyalty.redeemed",
+)
+TEST_EVENT = "webhook.test"
+MAX_ENDPOINTS = 20
+# Seconds to wait before each retry: about 8.5 hours in all, as Standard Webhooks suggests.
+RETRY_INTERVALS = [10, 60, 300, 1800, 7200, 21600]
+TIMEOUT_SECONDS = 5
+USER_AGENT = "Phasewise-Webhooks/1"
+
+_OUTBOX = "webhooks.outbox"
+_ENDPOINTS = "webhooks.endpoints"
+_HOOKED = "webhooks.hooked"
+
+
+# ---- emitting ---------------------------------------------------------------------------
+
+
+def emit(brand_id: int, event: str, data: dict) -> None:
+    """Record `event` for every active endpoint of the brand that subscribed to it.
+
+    Call it inside your transaction; the deliveries are queued on `webhooks` after the commit.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+    session = db.session()
+    endpoint_ids = _subscribed(session, brand_id, event)
+    if not endpoint_ids:
+        return
+    payload = envelope(event, data)
+    for endpoint_id in endpoint_ids:
+        _add(session, brand_id, endpoint_id, event, payload)
+
+
+def envelope(event: str, data: dict) -> dict:
+    """The Standard Webhooks body: {"type", "timestamp", "data"}, made JSON-safe now, not later."""
+    return {
+        "type": event,
+        "timestamp": utcnow().isoformat(timespec="seconds") + "Z",
+        "data": json.loads(json.dumps(data, default=_json_default)),
+    }
+
+
+def _json_default(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} cannot be sent in a webhook")
+
+
+def _add(session: Session, brand_id: int, endpoint_id: int, event: str, payload: dict):
+    delivery = WebhookDelivery(
+        brand_id=brand_id,
+        endpoint_id=endpoint_id,
+        message_id=WebhookDelivery.new_message_id(),
+        event=event,
+        payload=payload,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    session.add(delivery)
+    _hook(session)
+    session.info[_OUTBOX].append(delivery)
+    return delivery
+
+
+def _subscribed(session: Session, brand_id: int, event: str) -> list[int]:
+    """Endpoint ids for this event, read once per brand and transaction (a batch emits many)."""
+    cache = session.info.setdefault(_ENDPOINTS, {})
+    if brand_id not in cache:
+        cache[brand_id] = [
+            (endpoint.id, tuple(endpoint.events or ()))
+            for endpoint in session.scalars(
+                select(WebhookEndpoint).where(
+                    WebhookEndpoint.brand_id == brand_id, WebhookEndpoint.active.is_(True)
+                )
+            )
+        ]
+        _hook(session)
+    return [endpoint_id for endpoint_id, events in cache[brand_id] if event in events]
+
+
+def _hook(session: Session) -> None:
+    session.info.setdefault(_OUTBOX, [])
+    if not session.info.get(_HOOKED):
+        sa_event.listen(session, "after_commit", _after_commit)
+        sa_event.listen(session, "after_transaction_end", _after_transaction_end)
+        session.info[_HOOKED] = True
+
+
+def _after_commit(session: Session) -> None:
+    outbox = session.info.pop(_OUTBOX, [])
+    session.info.pop(_ENDPOINTS, None)
+    # A delivery added in a savepoint that rolled back has no identity: it was never stored.
+    ids = [state.identity[0] for state in map(inspect, outbox) if state.key is not None]
+    if ids:
+        enqueue(ids)
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the whole transaction ended: a rollback sends nothing
+        session.info.pop(_OUTBOX, None)
+        session.info.pop(_ENDPOINTS, None)
+
+
+def enqueue(delivery_ids: list[int]) -> bool:
+    """Queue deliver() per id on `webhooks`; inline (no Redis) they are sent right away."""
+    if queue.inline:
+        for delivery_id in delivery_ids:
+            try:
+                attempt(delivery_id)
+            except Exception:
+                # This runs inside the emitter's commit, which has succeeded: never fail it.
+                log.exception("webhook delivery %s failed; the sweep will retry it", delivery_id)
+        return True
+    from redis.exceptions import RedisError
+    from rq import Queue, Retry
+
+    intervals = retry_intervals()
+    retry = Retry(max=len(intervals), interval=intervals) if intervals else None
+    jobs = [
+        Queue.prepare_data(
+            deliver,
+            args=(delivery_id,),
+            retry=retry,
+            timeout=60,
+            failure_ttl=30 * 24 * 3600,
+        )
+        for delivery_id in delivery_ids
+    ]
+    try:
+        queue.rq_queue("webhooks").enqueue_many(jobs)
+    except RedisError as exc:
+        log.warning("could not queue %d webhook deliveries (%s); the sweep will", len(jobs), exc)
+        return False
+    return True
+
+
+# ---- delivering -------------------------------------------------------------------------
+
+
+class DeliveryFailed(Exception):
+    """Raised by the RQ job after a failed attempt, so RQ retries it with backoff."""
+
+
+def deliver(delivery_id: int) -> str:
+    """The RQ job: one attempt; idempotent (a delivered delivery is never sent again)."""
+    outcome = attempt(delivery_id)
+    if outcome == "retry":
+        raise DeliveryFailed(f"webhook delivery {delivery_id} failed; it will be retried")
+    return outcome
+
+
+def retry_intervals() -> list[int]:
+    return list(current_app.config.get("WEBHOOK_RETRY_INTERVALS", RETRY_INTERVALS))
+
+
+def max_attempts() -> int:
+    return len(retry_intervals()) + 1
+
+
+def attempt(delivery_id: int, now: datetime | None = None) -> str:
+    """Send one pending, due delivery and record the attempt.
+
+    Returns "delivered", "retry" (failed, another attempt is scheduled), "failed" (no attempts
+    left), or why nothing was sent: "missing", "busy", "not_due", or its final status.
+    It uses its own session: inline it runs inside the emitter's commit hook.
+    """
+    with Session(db.engine, expire_on_commit=False) as session:
+        delivery = session.scalar(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_id)
+            .with_for_update(skip_locked=True)
+        )
+        if delivery is None:
+            exists = session.get(WebhookDelivery, delivery_id) is not None
+            return "busy" if exists else "missing"
+        if delivery.status != PENDING:
+            return delivery.status
+        now = now or utcnow()
+        # An RQ retry and a sweep may both come for one attempt; the first one due sends it.
+        if delivery.next_attempt_at > now + timedelta(seconds=1):
+            return "not_due"
+        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+        status_code, error, duration_ms = _send(endpoint, delivery)
+        delivery.attempts += 1
+        delivery.last_status_code = status_code
+        delivery.last_error = error
+        session.add(
+            WebhookAttempt(
+                delivery_id=delivery.id,
+                attempted_at=now,
+                status_code=status_code,
+                error=error,
+                duration_ms=duration_ms,
+            )
+        )
+        if error is None:
+            delivery.status, delivery.delivered_at, outcome = DELIVERED, utcnow(), DELIVERED
+        elif delivery.attempts >= max_attempts():
+            delivery.status, outcome = FAILED, FAILED
+        else:
+            wait = retry_intervals()[delivery.attempts - 1]
+            delivery.next_attempt_at, outcome = utcnow() + timedelta(seconds=wait), "retry"
+        session.commit()
+        return outcome
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` value: `v1,` + base64(HMAC-SHA256(key, "{id}.{ts}.{body}"))."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def body_bytes(payload: dict) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def headers(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: bytes) -> dict:
+    timestamp = int(time.time())
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(endpoint.secret, delivery.message_id, timestamp, body),
+    }
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a hop: following it could reach an address we refused."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def _send(endpoint: WebhookEndpoint | None, delivery) -> tuple[int | None, str | None, int]:
+    """POST the delivery; (status code, error or None when 2xx, milliseconds)."""
+    if endpoint is None or not endpoint.active:
+        return None, "the endpoint was removed or disabled", 0
+    body = body_bytes(delivery.payload)
+    started = time.monotonic()
+    try:
+        if not allow_private_targets():
+            _refuse_private(endpoint.url)  # again at send time: DNS may have changed
+        request = urllib.request.Request(  # noqa: S310 — the URL was checked to be http(s)
+            endpoint.url, data=body, headers=headers(endpoint, delivery, body), method="POST"
+        )
+        with _OPENER.open(request, timeout=timeout()) as answer:
+            answer.read(1024)
+            code = answer.status
+    except urllib.error.HTTPError as exc:
+        code = exc.code
+        exc.close()
+    except AppError as exc:
+        return None, exc.description[:300], _ms(started)
+    except (OSError, ValueError) as exc:  # refused, reset, timed out, unresolvable
+        return None, f"{type(exc).__name__}: {exc}"[:300], _ms(started)
+    if 200 <= code < 300:
+        return code, None, _ms(started)
+    return code, f"the receiver answered HTTP {code}", _ms(started)
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def timeout() -> float:
+    return float(current_app.config.get("WEBHOOK_TIMEOUT", TIMEOUT_SECONDS))
+
+
+# ---- targets (SSRF) ---------------------------------------------------------------------
+
+
+def allow_private_targets() -> bool:
+    """Loopback and private addresses are fine in development and tests, refused in production."""
+    configured = current_app.config.get("WEBHOOK_ALLOW_PRIVATE_TARGETS")
+    if configured is not None:
+        return bool(configured)
+    return current_app.config.get("APP_ENV") != "production"
+
+
+def check_url(url: str) -> str:
+    """The URL, trimmed, when it is an http(s) URL we may post to; else a 422."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    problem = None
+    if parts.scheme not in ("http", "https"):
+        problem = "must start with http:// or https://"
+    elif not parts.hostname:
+        problem = "must name a host"
+    elif parts.username or parts.password:
+        problem = "must not contain a user name or password"
+    elif any(char.isspace() for char in url):
+        problem = "must not contain spaces"
+    else:
+        try:
+            parts.port  # noqa: B018 — raises ValueError for a port out of range
+        except ValueError:
+            problem = "has an invalid port"
+    if problem:
+        raise AppError(422, f"the webhook URL {problem}", fields={"url": [problem]})
+    if not allow_private_targets():
+        _refuse_private(url)
+    return url
+
+
+def _refuse_private(url: str) -> None:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        raise AppError(
+            422, "the webhook host cannot be resolved", fields={"url": ["cannot be resolved"]}
+        ) from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise AppError(
+                422,
+                "the webhook URL points at a private, loopback or reserved address",
+                fields={"url": ["must be a public address"]},
+            )
+
+
+# ---- endpoints, for the API and the dashboard --------------------------------------------
+
+
+def list_endpoints(brand: Brand) -> list[WebhookEndpoint]:
+    return list(
+        db.session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.brand_id == brand.id)
+            .order_by(WebhookEndpoint.id)
+        )
+    )
+
+
+def get_endpoint(brand: Brand, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.brand_id != brand.id:
+        raise AppError(404, "webhook not found")
+    return endpoint
+
+
+def create_endpoint(brand: Brand, data: dict) -> WebhookEndpoint:
+    """Add an endpoint; its `secret` (whsec_…) is readable on the returned object, show it once."""
+    url = check_url(data.get("url", ""))
+    events = list(dict.fromkeys(data.get("events") or []))
+    unknown = [name for name in events if name not in EVENTS]
+    if not events or unknown:
+        problem = f"unknown events: {', '.join(unknown)}" if unknown else "name at least one event"
+        raise AppError(422, "the webhook events are not valid", fields={"events": [problem]})
+    if len(list_endpoints(brand)) >= MAX_ENDPOINTS:
+        raise AppError(409, f"a brand can have at most {MAX_ENDPOINTS} webhooks")
+    endpoint = WebhookEndpoint(
+        brand_id=brand.id,
+        url=url,
+        events=events,
+        description=data.get("description"),
+        secret=WebhookEndpoint.new_secret(),
+        active=True,
+    )
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint
+
+
+def delete_endpoint(brand: Brand, endpoint_id: int) -> None:
+    """Remove the endpoint and its delivery history; pending deliveries are not sent."""
+    endpoint = get_endpoint(brand, endpoint_id)
+    db.session.delete(endpoint)
+    db.session.commit()
+
+
+def send_test(brand: Brand, endpoint_id: int) -> WebhookDelivery:
+    """Queue a `webhook.test` event to this endpoint, whatever it subscribed to."""
+    endpoint = get_endpoint(brand, endpoint_id)
+    payload = envelope(
+        TEST_EVENT,
+        {"endpoint_id": endpoint.id, "brand": brand.slug, "message": "Hello from Phasewise"},
+    )
+    delivery = _add(db.session(), brand.id, endpoint.id, TEST_EVENT, payload)
+    db.session.commit()
+    db.session.refresh(delivery)  # inline, it was already sent by another session
+    return delivery
+
+
+def recent_deliveries(
+    brand: Brand, limit: int = 50, endpoint_id: int | None = None
+) -> list[WebhookDelivery]:
+    """The newest deliveries, with status and last answer, for the dashboard and the API."""
+    query = select(WebhookDelivery).where(WebhookDelivery.brand_id == brand.id)
+    if endpoint_id is not None:
+        get_endpoint(brand, endpoint_id)
+        query = query.where(WebhookDelivery.endpoint_id == endpoint_id)
+    return list(db.session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit)))
+
+
+def get_delivery(brand: Brand, delivery_id: int) -> WebhookDelivery:
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.brand_id != brand.id:
+        raise AppError(404, "webhook delivery not found")
+    return delivery
+
+
+def attempts_of(delivery: WebhookDelivery) -> list[WebhookAttempt]:
+    return list(
+        db.session.scalars(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id == delivery.id)
+            .order_by(WebhookAttempt.id)
+        )
+    )
+
+
+def redeliver(brand: Brand, delivery_id: int) -> WebhookDelivery:
+    """Send a failed delivery again (same webhook-id), with a fresh round of retries."""
+    delivery = get_delivery(brand, delivery_id)
+    if delivery.status == DELIVERED:
+        raise AppError(409, "this delivery was already delivered")
+    delivery.status, delivery.attempts, delivery.next_attempt_at = PENDING, 0, utcnow()
+    db.session.commit()
+    enqueue([delivery.id])
+    db.session.refresh(delivery)
+    return delivery
+
+
+# ---- sweeping ---------------------------------------------------------------------------
+
+
+def due_ids(limit: int = 10_000, now: datetime | None = None) -> list[int]:
+    """Pending deliveries whose next attempt is due: what `flask webhooks sweep` sends."""
+    return list(
+        db.session.scalars(
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.status == PENDING,
+                WebhookDelivery.next_attempt_at <= (now or utcnow()),
+            )
+            .order_by(WebhookDelivery.id)
+            .limit(limit)
+        )
+    )
