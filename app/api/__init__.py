@@ -1,9 +1,10 @@
 """The server API: /api/v1, documented at /api/v1/openapi.json and /api/v1/docs."""
 
 from app.api import customers, docs, journeys, responses, surveys
+from app.api import reviews as reviews_api
 from app.extensions import csrf
 
-BLUEPRINTS = [journeys.blp, surveys.blp, customers.blp, responses.blp]
+BLUEPRINTS = [journeys.blp, surveys.blp, customers.blp, responses.blp, reviews_api.blp]
 
 
 def register(app, api) -> None:

@@ -11,6 +11,8 @@ class ReviewConsentIn(Schema):
     consent = fields.Boolean(required=True)
     display_name = fields.String(validate=validate.Length(min=1, max=60))
     title = fields.String(validate=validate.Length(max=120))
+    # Time from showing the question to consenting; reviews faster than a few seconds are held.
+    elapsed_ms = fields.Integer(validate=validate.Range(min=0, max=86_400_000))
 
 
 class ResponseIn(Schema):

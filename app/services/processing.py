@@ -16,7 +16,7 @@ from app.models import Response
 from app.models.base import utcnow
 from app.models.response import PROCESSED, RECEIVED
 from app.pipeline import nps, sentiment
-from app.services import rollups, survey_counts
+from app.services import reviews, rollups, survey_counts, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,12 @@ def score(batch: list[Response]) -> list[tuple[Response, sentiment.Sentiment | N
 
 def steps() -> list[Callable[[list[tuple[Response, object]]], None]]:
     """What happens to a scored batch, in order, inside the batch's transaction."""
-    return [rollups.add_answers, survey_counts.add_answers]
+    return [
+        rollups.add_answers,
+        survey_counts.add_answers,
+        reviews.make_reviews,
+        webhooks.response_processed,
+    ]
 
 
 def after_commit() -> list[Callable[[list[int]], None]]:

@@ -1,0 +1,134 @@
+"""Public reviews made from consented answers, their moderation log and customers' flags."""
+
+from app.extensions import db
+from app.models.base import JsonType, utcnow
+
+PENDING, PUBLISHED, REJECTED, REMOVED = "pending", "published", "rejected", "removed"
+STATUSES = (PENDING, PUBLISHED, REJECTED, REMOVED)
+# The only grounds on which a review may be rejected or removed (EU Omnibus, DMCC, FTC 465).
+GROUNDS = (
+    "not_a_customer",
+    "offensive",
+    "personal_data",
+    "spam",
+    "conflict_of_interest",
+    "off_topic",
+)
+# How a review was verified: the customer reached the phase, or was invited personally.
+VERIFIED_BY = ("journey_event", "invitation_email", "invitation_link")
+RATING_SCALE = (1, 5)
+
+
+class Review(db.Model):
+    __tablename__ = "review"
+    __table_args__ = (
+        db.Index("ix_review_public", "brand_id", "status", "published_at"),
+        db.Index("ix_review_brand_updated", "brand_id", "updated_at"),
+        db.Index("ix_review_brand_client", "brand_id", "client_hash"),
+        db.Index("ix_review_brand_body", "brand_id", "body_hash"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    # One review per response: the unique key makes the pipeline step idempotent.
+    response_id = db.Column(
+        db.Integer, db.ForeignKey("response.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    journey_id = db.Column(
+        db.Integer, db.ForeignKey("journey.id", ondelete="CASCADE"), nullable=False
+    )
+    phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customer.id", ondelete="SET NULL"))
+
+    rating = db.Column(db.SmallInteger, nullable=False)  # 1-5, whatever the question's scale
+    rating_source = db.Column(db.String(8), nullable=False)  # "nps" or "csat"
+    source_score = db.Column(db.SmallInteger, nullable=False)  # the answer it came from
+    title = db.Column(db.String(120))
+    body = db.Column(db.Text, nullable=False)
+    body_hash = db.Column(db.String(64), nullable=False)  # normalised text, for duplicates
+    display_name = db.Column(db.String(60), nullable=False)
+    locale = db.Column(db.String(8), nullable=False)
+    channel = db.Column(db.String(16), nullable=False)
+    verified = db.Column(db.Boolean, nullable=False, default=False)
+    verified_by = db.Column(db.String(24))
+    incentivized = db.Column(db.Boolean, nullable=False, default=False)
+
+    status = db.Column(db.String(12), nullable=False, default=PENDING)
+    fraud_signals = db.Column(JsonType, nullable=False, default=list)
+    client_hash = db.Column(db.String(64))  # copied from the response: salted, never a raw IP
+    elapsed_ms = db.Column(db.Integer)  # time the customer spent before consenting, if known
+    flag_count = db.Column(db.Integer, nullable=False, default=0)
+
+    reply_body = db.Column(db.Text)
+    reply_by = db.Column(db.String(120))
+    replied_at = db.Column(db.DateTime)
+
+    answered_at = db.Column(db.DateTime, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    published_at = db.Column(db.DateTime)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    removed_at = db.Column(db.DateTime)
+    removal_ground = db.Column(db.String(32))
+
+    phase = db.relationship("Phase")
+    customer = db.relationship("Customer")
+    moderation = db.relationship(
+        "ModerationEntry",
+        back_populates="review",
+        order_by="ModerationEntry.id",
+        cascade="all, delete-orphan",
+    )
+    flags = db.relationship(
+        "ReviewFlag",
+        back_populates="review",
+        order_by="ReviewFlag.id",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def was_public(self) -> bool:
+        return self.published_at is not None
+
+
+class ModerationEntry(db.Model):
+    """One line of a review's moderation log: who did what, when and on which ground."""
+
+    __tablename__ = "review_moderation"
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    review_id = db.Column(
+        db.Integer, db.ForeignKey("review.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    action = db.Column(db.String(16), nullable=False)  # hold, publish, reject, remove, reply, flag
+    ground = db.Column(db.String(32))
+    note = db.Column(db.Text)
+    actor = db.Column(db.String(120), nullable=False)
+    from_status = db.Column(db.String(12))
+    to_status = db.Column(db.String(12))
+    # What the reviewer was told, in their language, and whether it was mailed or only recorded.
+    notice = db.Column(JsonType)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    review = db.relationship("Review", back_populates="moderation")
+
+
+class ReviewFlag(db.Model):
+    """A reader's report that a review breaks the rules; one per reader (client hash)."""
+
+    __tablename__ = "review_flag"
+    __table_args__ = (db.UniqueConstraint("review_id", "client_hash"),)
+
+    REASONS = (*GROUNDS, "fake", "other")
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    review_id = db.Column(
+        db.Integer, db.ForeignKey("review.id", ondelete="CASCADE"), nullable=False
+    )
+    reason = db.Column(db.String(32), nullable=False)
+    note = db.Column(db.Text)
+    client_hash = db.Column(db.String(64), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    review = db.relationship("Review", back_populates="flags")

@@ -1,0 +1,88 @@
+"""Reviews as the API takes and gives them: list query, moderation, reply, and the review."""
+
+from marshmallow import Schema, fields, validate
+
+from app.models.review import GROUNDS, STATUSES
+from app.schemas.common import CursorQuery
+from app.schemas.journey import KEY
+
+
+class ReviewQuery(CursorQuery):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    phase = fields.String(validate=KEY)
+    cursor = fields.String(validate=validate.Regexp(r"^\d{1,12}$", error="not a valid cursor"))
+
+
+class ModerationIn(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(("publish", "reject", "remove")))
+    reason = fields.String(
+        validate=validate.Length(max=32),
+        metadata={"description": f"required for reject and remove: one of {', '.join(GROUNDS)}"},
+    )
+    note = fields.String(validate=validate.Length(max=1000))
+
+
+class ReplyIn(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ModerationEntryOut(Schema):
+    action = fields.String()
+    ground = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    actor = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    notice = fields.Dict(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class FlagOut(Schema):
+    reason = fields.String()
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ReplyOut(Schema):
+    body = fields.String(attribute="reply_body")
+    by = fields.String(attribute="reply_by")
+    at = fields.DateTime(attribute="replied_at")
+
+
+class ReviewOut(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    rating = fields.Integer()
+    scale = fields.Constant({"best": 5, "worst": 1})
+    rating_source = fields.String(metadata={"description": "nps (0-10, mapped) or csat (1-5)"})
+    source_score = fields.Integer()
+    title = fields.String(allow_none=True)
+    body = fields.String()
+    display_name = fields.String()
+    phase = fields.Function(lambda review: review.phase.key)
+    locale = fields.String()
+    channel = fields.String()
+    verified = fields.Boolean()
+    verified_by = fields.String(allow_none=True)
+    incentivized = fields.Boolean()
+    fraud_signals = fields.List(fields.Dict())
+    flag_count = fields.Integer()
+    flags = fields.List(fields.Nested(FlagOut))
+    reply = fields.Function(
+        lambda review: ReplyOut().dump(review) if review.reply_body else None, allow_none=True
+    )
+    response_id = fields.Integer()
+    customer = fields.Function(
+        lambda review: review.customer.external_id if review.customer else None, allow_none=True
+    )
+    answered_at = fields.DateTime()
+    published_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
+    removed_at = fields.DateTime(allow_none=True)
+    removal_ground = fields.String(allow_none=True)
+    moderation = fields.List(fields.Nested(ModerationEntryOut))
+
+
+class ReviewPage(Schema):
+    items = fields.List(fields.Nested(ReviewOut))
+    next_cursor = fields.String(allow_none=True)

@@ -1,0 +1,173 @@
+"""Every text about reviews a customer or reader sees, in Dutch and English."""
+
+LOCALES = ("nl", "en")
+
+LABELS = {
+    "nl": {
+        "reviews_of": "Reviews van {brand}",
+        "reviews_phase": "{phase} — reviews van {brand}",
+        "review_by": "Review van {name} over {brand}",
+        "description": "{count} reviews van klanten van {brand}, gemiddeld {average} van 5, per "
+        "fase van de klantreis. Hoe we reviews verzamelen en controleren staat op de pagina "
+        "‘Over deze reviews’.",
+        "description_empty": "Reviews van klanten van {brand}, per fase van de klantreis.",
+        "all_phases": "Alle fasen",
+        "summary": "Samenvatting per fase",
+        "average": "gemiddeld {average} van 5",
+        "count": "{count} reviews",
+        "count_one": "1 review",
+        "stars": "{n} sterren",
+        "star": "1 ster",
+        "rating": "{rating} van 5",
+        "scale_nps": "Beoordeling {rating} van 5 (schaal 1–5), afgeleid van een {score} op de "
+        "vraag ‘hoe waarschijnlijk beveelt u ons aan’ (0–10)",
+        "scale_csat": "Beoordeling {rating} van 5 (schaal 1–5), de tevredenheidsvraag (1–5)",
+        "verified": "Geverifieerde klant",
+        "verified_journey_event": "geverifieerd: deze klant heeft deze fase echt doorlopen",
+        "verified_invitation_email": "geverifieerd: persoonlijk uitgenodigd per e-mail",
+        "verified_invitation_link": "geverifieerd: persoonlijk uitgenodigd met een link",
+        "not_verified": "Niet geverifieerd",
+        "incentivized": "Punten aangeboden",
+        "incentivized_long": "Voor het beantwoorden zijn spaarpunten aangeboden, hetzelfde aantal "
+        "bij elke score",
+        "reply": "Reactie van {brand}",
+        "phase": "Fase",
+        "newest": "Nieuwste eerst",
+        "previous": "Vorige pagina",
+        "next": "Volgende pagina",
+        "page": "Pagina {page} van {pages}",
+        "none": "Er zijn nog geen gepubliceerde reviews.",
+        "about": "Over deze reviews: hoe we ze verzamelen en controleren",
+        "about_short": "Over deze reviews",
+        "read": "Lees de review",
+        "flag": "Meld deze review",
+        "language": "Taal",
+        "published": "Gepubliceerd",
+        "all_reviews": "Alle reviews van {brand}",
+        "removed": "Deze review is verwijderd",
+        "feeds": "Feeds",
+        "written_in": "Geschreven in het {language}",
+        "lang_nl": "Nederlands",
+        "lang_en": "Engels",
+    },
+    "en": {
+        "reviews_of": "Reviews of {brand}",
+        "reviews_phase": "{phase} — reviews of {brand}",
+        "review_by": "Review by {name} of {brand}",
+        "description": "{count} customer reviews of {brand}, {average} out of 5 on average, per "
+        "phase of the customer journey. How reviews are collected and checked is on the ‘About "
+        "these reviews’ page.",
+        "description_empty": "Customer reviews of {brand}, per phase of the customer journey.",
+        "all_phases": "All phases",
+        "summary": "Summary per phase",
+        "average": "{average} out of 5 on average",
+        "count": "{count} reviews",
+        "count_one": "1 review",
+        "stars": "{n} stars",
+        "star": "1 star",
+        "rating": "{rating} out of 5",
+        "scale_nps": "Rated {rating} out of 5 (scale 1–5), derived from a {score} on ‘how likely "
+        "are you to recommend us’ (0–10)",
+        "scale_csat": "Rated {rating} out of 5 (scale 1–5), the satisfaction question (1–5)",
+        "verified": "Verified customer",
+        "verified_journey_event": "verified: this customer really went through this phase",
+        "verified_invitation_email": "verified: personally invited by email",
+        "verified_invitation_link": "verified: personally invited with a link",
+        "not_verified": "Not verified",
+        "incentivized": "Points offered",
+        "incentivized_long": "Loyalty points were offered for answering, the same for every score",
+        "reply": "Reply from {brand}",
+        "phase": "Phase",
+        "newest": "Newest first",
+        "previous": "Previous page",
+        "next": "Next page",
+        "page": "Page {page} of {pages}",
+        "none": "There are no published reviews yet.",
+        "about": "About these reviews: how they are collected and checked",
+        "about_short": "About these reviews",
+        "read": "Read the review",
+        "flag": "Report this review",
+        "language": "Language",
+        "published": "Published",
+        "all_reviews": "All reviews of {brand}",
+        "removed": "This review was removed",
+        "feeds": "Feeds",
+        "written_in": "Written in {language}",
+        "lang_nl": "Dutch",
+        "lang_en": "English",
+    },
+}
+
+GROUND_LABELS = {
+    "nl": {
+        "not_a_customer": "de schrijver is geen klant",
+        "offensive": "beledigend of discriminerend",
+        "personal_data": "bevat persoonsgegevens",
+        "spam": "spam of reclame",
+        "conflict_of_interest": "belangenverstrengeling (bijvoorbeeld een medewerker of "
+        "concurrent)",
+        "off_topic": "gaat niet over de ervaring met {brand}",
+        "fake": "nep of niet echt",
+        "other": "iets anders",
+    },
+    "en": {
+        "not_a_customer": "the writer is not a customer",
+        "offensive": "offensive or discriminatory",
+        "personal_data": "contains personal data",
+        "spam": "spam or advertising",
+        "conflict_of_interest": "conflict of interest (for example an employee or a competitor)",
+        "off_topic": "not about the experience with {brand}",
+        "fake": "fake or not genuine",
+        "other": "something else",
+    },
+}
+
+NOTICES = {
+    "nl": {
+        "publish": (
+            "Uw review over {brand} is gepubliceerd",
+            "Bedankt voor uw review over {brand}. Hij staat nu online: {url}",
+        ),
+        "reject": (
+            "Uw review over {brand} is niet gepubliceerd",
+            "Uw review over {brand} is niet gepubliceerd, om deze reden: {ground}. We publiceren "
+            "reviews alleen niet om de redenen op {about}. Bent u het er niet mee eens? "
+            "Antwoord op dit bericht.",
+        ),
+        "remove": (
+            "Uw review over {brand} is verwijderd",
+            "Uw review over {brand} is verwijderd, om deze reden: {ground}. We verwijderen "
+            "reviews alleen om de redenen op {about}. Bent u het er niet mee eens? "
+            "Antwoord op dit bericht.",
+        ),
+    },
+    "en": {
+        "publish": (
+            "Your review of {brand} is published",
+            "Thank you for your review of {brand}. It is online now: {url}",
+        ),
+        "reject": (
+            "Your review of {brand} was not published",
+            "Your review of {brand} was not published, for this reason: {ground}. We only "
+            "decline reviews for the reasons listed at {about}. Do you disagree? Reply to this "
+            "message.",
+        ),
+        "remove": (
+            "Your review of {brand} was removed",
+            "Your review of {brand} was removed, for this reason: {ground}. We only remove "
+            "reviews for the reasons listed at {about}. Do you disagree? Reply to this message.",
+        ),
+    },
+}
+
+
+def locale_of(value: str | None) -> str:
+    return value if value in LOCALES else "en"
+
+
+def labels(locale: str | None) -> dict:
+    return LABELS[locale_of(locale)]
+
+
+def ground_label(ground: str, locale: str | None, brand_name: str = "") -> str:
+    return GROUND_LABELS[locale_of(locale)].get(ground, ground).format(brand=brand_name)

@@ -1,0 +1,423 @@
+"""Reviews: made from consented answers by the pipeline, moderated and replied to by the brand.
+
+Honesty rules (EU Omnibus, UK DMCC, FTC 16 CFR 465) live here: every score gets the same
+consent step upstream, the status only depends on the brand's policy and fraud signals (never
+on the score), and a review is rejected or removed only on a listed ground, logged with who,
+when and why.
+"""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.errors import AppError
+from app.extensions import db, queue
+from app.models import Brand, JourneyEvent, Phase, Response
+from app.models.base import utcnow
+from app.models.review import (
+    GROUNDS,
+    PENDING,
+    PUBLISHED,
+    REJECTED,
+    REMOVED,
+    STATUSES,
+    ModerationEntry,
+    Review,
+    ReviewFlag,
+)
+from app.services import review_effects, review_text
+from app.services.review_labels import NOTICES, ground_label, locale_of
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "system"
+ACTIONS = ("publish", "reject", "remove")
+# Which status each action may start from; anything else is a 409.
+TRANSITIONS = {
+    "publish": {PENDING: PUBLISHED, REJECTED: PUBLISHED},
+    "reject": {PENDING: REJECTED},
+    "remove": {PUBLISHED: REMOVED},
+}
+POLICY_MODES = ("immediate", "moderate")
+
+# Fraud signals: defaults, overridable in the app config.
+FRAUD_DEFAULTS = {
+    "REVIEW_FRAUD_WINDOW_HOURS": 24,  # "a short time" for reviews from one client
+    "REVIEW_FRAUD_MAX_PER_CLIENT": 2,  # more than this many in the window → hold
+    "REVIEW_FRAUD_MIN_ELAPSED_MS": 4000,  # faster than this from question to consent → hold
+    "REVIEW_DUPLICATE_MIN_CHARS": 12,  # "Prima." twice is not fraud; a copied paragraph is
+}
+
+
+def _setting(name: str):
+    return current_app.config.get(name, FRAUD_DEFAULTS[name])
+
+
+def public_url(path: str) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
+# --- from answer to review (a pipeline step) -------------------------------------------------
+
+
+def policy_mode(brand: Brand, phase_key: str) -> str:
+    """The brand's policy for a phase: "immediate" (publish at once) or "moderate" (hold)."""
+    policy = brand.review_policy or {}
+    mode = (policy.get("phases") or {}).get(phase_key, policy.get("publish", "moderate"))
+    return mode if mode in POLICY_MODES else "moderate"
+
+
+def _verified_pairs(responses: list[Response]) -> set[tuple[int, int]]:
+    """(customer, phase) pairs with a journey event: those customers really were in that phase."""
+    pairs = {(r.customer_id, r.phase_id) for r in responses if r.customer_id}
+    if not pairs:
+        return set()
+    rows = db.session.execute(
+        select(JourneyEvent.customer_id, JourneyEvent.phase_id)
+        .where(JourneyEvent.customer_id.in_({customer for customer, _ in pairs}))
+        .distinct()
+    )
+    return {tuple(row) for row in rows} & pairs
+
+
+def verification(response: Response, with_event: bool) -> str | None:
+    if with_event:
+        return "journey_event"
+    if response.customer_id and response.channel == "email":
+        return "invitation_email"
+    if response.customer_id and response.channel == "link":
+        return "invitation_link"
+    return None
+
+
+def fraud_signals(review: Review) -> list[dict]:
+    """Simple signals a moderator should look at; any of them puts the review on hold.
+
+    Reviews made earlier in the same batch are flushed already, so the queries see them.
+    """
+    signals = []
+    if review.client_hash:
+        since = review.answered_at - timedelta(hours=_setting("REVIEW_FRAUD_WINDOW_HOURS"))
+        stored = db.session.scalar(
+            select(func.count(Review.id)).where(
+                Review.brand_id == review.brand_id,
+                Review.client_hash == review.client_hash,
+                Review.answered_at >= since,
+            )
+        )
+        if stored >= _setting("REVIEW_FRAUD_MAX_PER_CLIENT"):
+            signals.append(
+                {
+                    "signal": "many_from_one_client",
+                    "detail": f"{stored + 1} reviews from one device/IP hash "
+                    f"within {_setting('REVIEW_FRAUD_WINDOW_HOURS')} hours",
+                }
+            )
+    if len(review.body) >= _setting("REVIEW_DUPLICATE_MIN_CHARS"):
+        twin = db.session.scalar(
+            select(Review.id).where(
+                Review.brand_id == review.brand_id, Review.body_hash == review.body_hash
+            )
+        )
+        if twin:
+            signals.append(
+                {"signal": "duplicate_text", "detail": "the same text as another review"}
+            )
+    if review.elapsed_ms is not None and review.elapsed_ms < _setting(
+        "REVIEW_FRAUD_MIN_ELAPSED_MS"
+    ):
+        signals.append(
+            {
+                "signal": "very_fast",
+                "detail": f"answered and consented in {review.elapsed_ms / 1000:.1f} s",
+            }
+        )
+    return signals
+
+
+def candidate(response: Response, verified_by: str | None) -> Review | None:
+    """The review a consented response asks for, or None (no consent, no text or no score)."""
+    request = response.review_request or {}
+    body = review_text.clean(response.comment)
+    rated = review_text.rating(response.nps, response.csat)
+    if request.get("consent") is not True or not body or rated is None:
+        return None
+    rating, source, score = rated
+    elapsed = request.get("elapsed_ms")
+    return Review(
+        brand_id=response.brand_id,
+        response_id=response.id,
+        journey_id=response.journey_id,
+        phase_id=response.phase_id,
+        customer_id=response.customer_id,
+        rating=rating,
+        rating_source=source,
+        source_score=score,
+        title=review_text.clean(request.get("title"))[: review_text.TITLE_MAX] or None,
+        body=body,
+        body_hash=review_text.body_key(body),
+        display_name=review_text.display_name(request.get("display_name"), response.locale),
+        locale=response.locale,
+        channel=response.channel,
+        verified=verified_by is not None,
+        verified_by=verified_by,
+        incentivized=bool(response.incentivized),
+        status=PENDING,
+        fraud_signals=[],
+        client_hash=response.client_hash,
+        elapsed_ms=elapsed if isinstance(elapsed, int) and not isinstance(elapsed, bool) else None,
+        flag_count=0,
+        answered_at=response.created_at,
+    )
+
+
+def make_reviews(items) -> list[Review]:
+    """Pipeline step: turn consented, written, scored responses of a batch into reviews.
+
+    Idempotent: a response that already has a review is skipped (and the unique response_id
+    would refuse a second one).
+    """
+    responses = [
+        response
+        for response, _ in items
+        if (response.review_request or {}).get("consent") is True and response.comment
+    ]
+    if not responses:
+        return []
+    done = set(
+        db.session.scalars(
+            select(Review.response_id).where(Review.response_id.in_([r.id for r in responses]))
+        )
+    )
+    with_event = _verified_pairs(responses)
+    brands = {r.brand_id: db.session.get(Brand, r.brand_id) for r in responses}
+    made: list[Review] = []
+    for response in responses:
+        if response.id in done:
+            continue
+        has_event = (response.customer_id, response.phase_id) in with_event
+        review = candidate(response, verification(response, has_event))
+        if review is None:
+            continue
+        review.fraud_signals = fraud_signals(review)
+        made.append(review)
+        db.session.add(review)
+        db.session.flush()  # ids for the log, the webhook and the loyalty bonus
+        brand = brands[response.brand_id]
+        if review.fraud_signals:
+            _log(review, "hold", SYSTEM, None, PENDING, note="fraud signals: see the review")
+        elif policy_mode(brand, response.phase.key) == "immediate":
+            _publish(brand, review, SYSTEM, note="the brand's policy publishes this phase at once")
+        else:
+            _log(review, "hold", SYSTEM, None, PENDING, note="the brand moderates this phase")
+    return made
+
+
+# --- moderation ------------------------------------------------------------------------------
+
+
+def get_review(brand: Brand, review_id: int) -> Review:
+    review = db.session.scalar(
+        select(Review).where(Review.id == review_id, Review.brand_id == brand.id)
+    )
+    if review is None:
+        raise AppError(404, "review not found")
+    return review
+
+
+def _log(review, action, actor, from_status, to_status, ground=None, note=None, notice=None):
+    entry = ModerationEntry(
+        brand_id=review.brand_id,
+        action=action,
+        ground=ground,
+        note=note,
+        actor=actor[:120],
+        from_status=from_status,
+        to_status=to_status,
+        notice=notice,
+        created_at=utcnow(),
+    )
+    review.moderation.append(entry)
+    return entry
+
+
+def event_data(review: Review) -> dict:
+    """The webhook payload: enough to show or drop the review without another call."""
+    slug = db.session.scalar(select(Brand.slug).where(Brand.id == review.brand_id))
+    return {
+        "id": review.id,
+        "status": review.status,
+        "rating": review.rating,
+        "scale": {"best": 5, "worst": 1},
+        "phase": review.phase.key if review.phase else None,
+        "locale": review.locale,
+        "verified": review.verified,
+        "incentivized": review.incentivized,
+        "url": public_url(f"/reviews/{slug}/r/{review.id}"),
+        "ground": review.removal_ground,
+    }
+
+
+def _publish(brand: Brand, review: Review, actor: str, note: str | None = None):
+    before = review.status
+    now = utcnow()
+    review.status = PUBLISHED
+    review.published_at = review.published_at or now
+    review.updated_at = now
+    entry = _log(review, "publish", actor, before, PUBLISHED, note=note)
+    review_effects.award_bonus(review)
+    review_effects.emit(brand.id, "review.published", event_data(review))
+    return entry
+
+
+def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> dict:
+    """What the reviewer is told, in their own language, and how it reaches them."""
+    locale = locale_of(review.locale)
+    subject, text = NOTICES[locale][action]
+    values = {
+        "brand": brand.name,
+        "url": public_url(f"/reviews/{brand.slug}/r/{review.id}"),
+        "about": public_url(f"/reviews/{brand.slug}/about"),
+        "ground": ground_label(ground, locale, brand.name) if ground else "",
+    }
+    customer = review.customer
+    address = customer.email if customer is not None and not customer.unsubscribed_at else None
+    return {
+        "locale": locale,
+        "subject": subject.format(**values),
+        "text": text.format(**values),
+        # "queued" once the mailer took it; "recorded" when there is no mailer; "no_address"
+        # when the reviewer left no email address (the notice stays here for the moderator).
+        "status": "pending" if address else "no_address",
+    }
+
+
+def moderate(
+    brand: Brand, review_id: int, action: str, reason: str | None, actor: str, note=None
+) -> Review:
+    """Publish, reject or remove a review; reject and remove need a listed ground."""
+    if action not in ACTIONS:
+        raise AppError(422, f"action must be one of {ACTIONS}", fields={"action": ["invalid"]})
+    if action in ("reject", "remove") and reason not in GROUNDS:
+        raise AppError(
+            422,
+            f"{action} needs a listed ground: {', '.join(GROUNDS)}",
+            fields={"reason": [f"one of {', '.join(GROUNDS)}"]},
+        )
+    review = get_review(brand, review_id)
+    before = review.status
+    if before not in TRANSITIONS[action]:
+        raise AppError(409, f"a {before} review cannot be {action}ed", code="invalid_transition")
+    notice = _notice(brand, review, action, reason)
+    if action == "publish":
+        entry = _publish(brand, review, actor, note=note or reason)
+        entry.notice = notice
+    else:
+        now = utcnow()
+        review.status = TRANSITIONS[action][before]
+        review.updated_at = now
+        if action == "remove":
+            review.removed_at = now
+            review.removal_ground = reason
+        entry = _log(
+            review, action, actor, before, review.status, ground=reason, note=note, notice=notice
+        )
+        if action == "remove" and review.was_public:
+            review_effects.claw_back_bonus(review, reason=f"review removed: {reason}")
+            review_effects.emit(brand.id, "review.removed", event_data(review))
+    db.session.commit()
+    _send_notice(entry.id)
+    return review
+
+
+def _send_notice(entry_id: int) -> None:
+    """Mail the reviewer's notice after the commit, when the mailer exists; else keep a record."""
+    entry = db.session.get(ModerationEntry, entry_id)
+    if not entry.notice or entry.notice.get("status") != "pending":
+        return
+    mailer = review_effects.mailer()
+    send = getattr(mailer, "send_review_notice", None) if mailer else None
+    notice = dict(entry.notice)
+    if send is None:
+        notice["status"] = "recorded"
+    else:
+        notice["status"] = "queued" if queue.enqueue("email", send, entry.id) else "recorded"
+    entry.notice = notice
+    db.session.commit()
+
+
+def reply(brand: Brand, review_id: int, body: str, actor: str) -> Review:
+    """The brand's public reply, shown under the review and in the feeds; replaces an old one."""
+    text = review_text.clean(body)
+    if not text:
+        raise AppError(422, "a reply needs text", fields={"body": ["required"]})
+    if len(text) > 2000:
+        raise AppError(422, "a reply has at most 2000 characters", fields={"body": ["too long"]})
+    review = get_review(brand, review_id)
+    if review.status in (REJECTED, REMOVED):
+        raise AppError(409, f"a {review.status} review cannot get a reply", code="invalid_state")
+    now = utcnow()
+    review.reply_body = text
+    review.reply_by = brand.name
+    review.replied_at = now
+    review.updated_at = now
+    _log(review, "reply", actor, review.status, review.status, note=text[:200])
+    db.session.commit()
+    return review
+
+
+def list_reviews(brand: Brand, status=None, phase=None, cursor=None, limit: int = 50) -> dict:
+    """The brand's reviews, newest first, with labels and log; cursor pagination by id."""
+    query = select(Review).where(Review.brand_id == brand.id)
+    if status is not None:
+        if status not in STATUSES:
+            raise AppError(422, "unknown status", fields={"status": [f"one of {STATUSES}"]})
+        query = query.where(Review.status == status)
+    if phase is not None:
+        query = query.where(
+            Review.phase_id.in_(
+                select(Phase.id).where(Phase.brand_id == brand.id, Phase.key == phase)
+            )
+        )
+    if cursor is not None:
+        if not str(cursor).isdigit():
+            raise AppError(422, "cursor is not valid", fields={"cursor": ["not valid"]})
+        query = query.where(Review.id < int(cursor))
+    items = list(db.session.scalars(query.order_by(Review.id.desc()).limit(limit + 1)))
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": items, "next_cursor": str(items[-1].id) if more else None}
+
+
+# --- readers' flags --------------------------------------------------------------------------
+
+
+def flag(brand: Brand, review_id: int, reason: str, note: str | None, client_hash: str) -> bool:
+    """A reader reports a published review; one flag per reader. Returns False for a repeat.
+
+    A flag never hides a review by itself: a moderator decides, on a listed ground.
+    """
+    if reason not in ReviewFlag.REASONS:
+        raise AppError(
+            422, "choose a reason", fields={"reason": [f"one of {', '.join(ReviewFlag.REASONS)}"]}
+        )
+    note = review_text.clean(note)[:1000] or None
+    review = get_review(brand, review_id)
+    if review.status != PUBLISHED:
+        raise AppError(404, "review not found")
+    repeat = db.session.scalar(
+        select(ReviewFlag.id).where(
+            ReviewFlag.review_id == review.id, ReviewFlag.client_hash == client_hash
+        )
+    )
+    if repeat:
+        return False
+    review.flags.append(
+        ReviewFlag(brand_id=brand.id, reason=reason, note=note, client_hash=client_hash)
+    )
+    review.flag_count = (review.flag_count or 0) + 1
+    _log(review, "flag", "reader", review.status, review.status, ground=reason, note=note)
+    db.session.commit()
+    return True
