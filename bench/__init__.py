@@ -1,0 +1,1 @@
+"""`make bench`: side-by-side benchmarks. Run them with `python -m bench.run` (see bench/run.py)."""
