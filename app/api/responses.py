@@ -29,10 +29,10 @@ protect(blp)
 )
 def create_response(data):
     """Accept an answer: stored as received, processed by the pipeline."""
-    response, _ = intake.accept(
+    response, created = intake.accept(
         current_brand(), data, idempotency_key=request.headers.get("Idempotency-Key")
     )
-    return response
+    return intake.receipt(response, created)
 
 
 @blp.route("/responses", methods=["GET"])

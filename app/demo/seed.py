@@ -18,8 +18,8 @@ from app.models.base import utcnow
 from app.services import answers as answer_rules
 from app.services import brands, customers, journeys, processing, surveys
 
-SLUG = "van-dijk-badkamers"
-NAME = "Van Dijk Badkamers"
+SLUG = corpus.BRAND_SLUG
+NAME = corpus.BRAND_NAME
 LOGIN = "demo@phasewise.local"
 ORIGINS = [
     "http://127.0.0.1:5000",

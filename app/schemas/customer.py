@@ -1,6 +1,6 @@
 """Customers and journey events as the API takes and gives them."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 
 from app.schemas.common import SUPPORTED_LOCALES
 from app.schemas.journey import KEY
@@ -16,6 +16,13 @@ class CustomerIn(Schema):
     value = fields.Decimal(
         places=2, validate=validate.Range(min=0, max=10**9), allow_none=True, as_string=False
     )
+
+    @pre_load
+    def trim_email(self, data, **kwargs):
+        # people paste addresses with spaces around them; the address itself is still valid
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            data = {**data, "email": data["email"].strip() or None}
+        return data
 
 
 class CustomerOut(Schema):

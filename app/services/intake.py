@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import AppError
 from app.extensions import db, queue
 from app.models import Brand, Customer, Response
+from app.models.response import RECEIVED
 from app.schemas.common import normalise_locale
 from app.services import answers as answer_rules
 from app.services import customers, surveys
@@ -99,6 +100,11 @@ def accept(
         return found, False
     enqueue([response.id])
     return response, True
+
+
+def receipt(response: Response, created: bool) -> dict:
+    """What a channel answers: a new answer is `received` (even if inline jobs already ran)."""
+    return {"id": response.id, "status": RECEIVED if created else response.status}
 
 
 def enqueue(response_ids: list[int]) -> bool:

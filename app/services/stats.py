@@ -46,7 +46,8 @@ def _money(value: float) -> str:
     return f"€{value / 1000:.1f}k" if value >= 1000 else f"€{value:.0f}"
 
 
-def phase_figures(phase, answers: dict, conversion: dict, locale: str) -> dict:
+def phase_figures(phase, answers: dict, conversion: dict, locale: str, last: bool) -> dict:
+    """The figures of one phase; the last phase has no next one, so no conversion rate."""
     counts = nps.NpsCounts(
         int(answers.get("promoters", 0)),
         int(answers.get("passives", 0)),
@@ -72,9 +73,11 @@ def phase_figures(phase, answers: dict, conversion: dict, locale: str) -> dict:
         "conversion": {
             "reached": reached,
             "converted": converted,
-            "to_next": round(converted / reached, 4) if reached else None,
+            "to_next": round(converted / reached, 4) if reached and not last else None,
             "reached_value": round(reached_value, 2),
-            "value_weighted": round(converted_value / reached_value, 4) if reached_value else None,
+            "value_weighted": round(converted_value / reached_value, 4)
+            if reached_value and not last
+            else None,
             "mean_days_to_next": round(conversion["dwell_hours_sum"] / converted / 24, 1)
             if converted
             else None,
@@ -122,7 +125,13 @@ def journey_stats(brand: Brand, journey_id: int, filters: dict, locale: str | No
     )
     locale = locale or brand.default_locale
     figures = [
-        phase_figures(phase, answers.get(phase.id, {}), conversion.get(phase.id, {}), locale)
+        phase_figures(
+            phase,
+            answers.get(phase.id, {}),
+            conversion.get(phase.id, {}),
+            locale,
+            last=phase is journey.phases[-1],
+        )
         for phase in journey.phases
     ]
     rank_priorities(figures)

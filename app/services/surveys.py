@@ -113,6 +113,8 @@ def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
         return survey
     questions, locales = _questions(data["questions"], data.get("locale", survey.default_locale))
     if not has_answers(survey):
+        survey.questions.clear()
+        db.session.flush()  # delete the old rows first: question keys are unique per survey
         survey.questions = questions
         survey.locales = locales
         survey.name = data.get("name", survey.name)

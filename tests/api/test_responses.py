@@ -1,0 +1,198 @@
+"""Posting answers: 202, idempotent, validated against the survey; listing them back."""
+
+import pytest
+
+from app.models import Customer, Response
+
+
+def post(api, survey, answers, **extra):
+    headers = extra.pop("headers", None)
+    return api.post(
+        "/api/v1/responses",
+        json={"survey_id": survey["id"], "answers": answers, **extra},
+        headers=headers,
+    )
+
+
+def test_answer_is_accepted_and_processed_inline(api, survey):
+    response = post(
+        api,
+        survey,
+        {"nps": 3, "csat": 2, "why": "De monteur kwam veel te laat."},
+        customer="c1",
+        locale="nl-BE",
+    )
+    assert response.status_code == 202
+    assert response.json["status"] == "received"
+    item = api.get("/api/v1/responses").json["items"][0]
+    assert item["id"] == response.json["id"]
+    assert item["status"] == "processed"
+    assert item["nps_category"] == "detractor"
+    assert item["sentiment"]["label"] == "negative"
+    assert -1 <= item["sentiment"]["polarity"] < 0
+    assert item["locale"] == "nl" and item["customer"] == "c1" and item["phase"] == "levering"
+    assert item["answers"] == {"nps": 3, "csat": 2, "why": "De monteur kwam veel te laat."}
+
+
+def test_same_idempotency_key_gives_the_same_response(api, survey, count_rows):
+    headers = {"Idempotency-Key": "order-42-levering"}
+    first = post(api, survey, {"nps": 9}, headers=headers)
+    second = post(api, survey, {"nps": 9}, headers=headers)
+    assert first.status_code == second.status_code == 202
+    assert first.json["id"] == second.json["id"]
+    assert count_rows(Response) == 1
+    different = post(api, survey, {"nps": 2}, headers=headers)
+    assert different.status_code == 409
+    assert different.json["error"]["code"] == "idempotency_conflict"
+    assert count_rows(Response) == 1
+
+
+def test_idempotency_keys_are_per_brand(api, client, survey, other_brand, count_rows):
+    from tests.conftest import ApiClient
+
+    theirs = ApiClient(client, other_brand["key"])
+    headers = {"Idempotency-Key": "k1"}
+    mine = post(api, survey, {"nps": 9}, headers=headers)
+    other = theirs.post(
+        "/api/v1/responses",
+        json={"survey_id": other_brand["survey_id"], "answers": {"nps": 9}},
+        headers=headers,
+    )
+    assert mine.json["id"] != other.json["id"]
+    assert count_rows(Response) == 2
+
+
+BAD_ANSWERS = [
+    ({"nps": 11}, "answers.nps"),
+    ({"nps": -1}, "answers.nps"),
+    ({"nps": "9"}, "answers.nps"),
+    ({"nps": 9.5}, "answers.nps"),
+    ({"nps": True}, "answers.nps"),
+    ({"nps": 9, "csat": 0}, "answers.csat"),
+    ({"nps": 9, "csat": 6}, "answers.csat"),
+    ({"nps": 9, "stars": 5}, "answers.stars"),
+    ({"csat": 4}, "answers.nps"),  # nps is required
+    ({"nps": 9, "why": "x" * 501}, "answers.why"),
+    ({"nps": 9, "why": 42}, "answers.why"),
+    ({}, "answers"),
+]
+
+
+@pytest.mark.parametrize(("answers", "field"), BAD_ANSWERS)
+def test_bad_answers_are_422_and_store_nothing(api, survey, count_rows, answers, field):
+    response = post(api, survey, answers)
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "validation_error"
+    assert field in response.json["error"]["fields"], response.json
+    assert count_rows(Response) == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"answers": {"nps": 9}},
+        {"survey_id": "abc", "answers": {"nps": 9}},
+        {"survey_id": 1, "answers": "nine"},
+        {"survey_id": 1, "answers": {"nps": 9}, "channel": "fax"},
+        {"survey_id": 1, "answers": {"nps": 9}, "surprise": True},
+        {"survey_id": 1, "answers": {"nps": 9}, "review": {"display_name": "A"}},
+        {"survey_id": 1, "answers": {"nps": 9}, "touchpoint": True},
+    ],
+)
+def test_malformed_bodies_are_422(api, survey, count_rows, body):
+    response = api.post("/api/v1/responses", json=body)
+    assert response.status_code == 422, response.json
+    assert count_rows(Response) == 0
+
+
+def test_unknown_or_foreign_survey_is_404(api, survey, other_brand, count_rows):
+    assert (
+        api.post(
+            "/api/v1/responses", json={"survey_id": 999_999, "answers": {"nps": 9}}
+        ).status_code
+        == 404
+    )
+    assert (
+        api.post(
+            "/api/v1/responses", json={"survey_id": other_brand["survey_id"], "answers": {"nps": 9}}
+        ).status_code
+        == 404
+    )
+    assert count_rows(Response) == 0
+
+
+def test_unknown_touchpoint_is_422(api, survey, journey, count_rows):
+    assert post(api, survey, {"nps": 9}, touchpoint="Nowhere").status_code == 422
+    url = f"/api/v1/journeys/{journey['id']}/phases/levering/touchpoints"
+    touchpoint = api.post(url, json={"name": "Montageploeg", "channel": "onsite"}).json
+    assert post(api, survey, {"nps": 9}, touchpoint="Montageploeg").status_code == 202
+    assert post(api, survey, {"nps": 9}, touchpoint=touchpoint["id"]).status_code == 202
+    assert count_rows(Response) == 2
+
+
+def test_oversized_and_non_json_bodies(api, survey, count_rows):
+    big = post(api, survey, {"nps": 9, "why": "x" * 70_000})
+    assert big.status_code == 413
+    text = api.client.post(
+        "/api/v1/responses",
+        data="nps=9",
+        headers={**api._headers(None), "Content-Type": "text/plain"},
+    )
+    assert text.status_code == 415
+    assert count_rows(Response) == 0 and count_rows(Customer) == 0
+
+
+def test_empty_text_is_not_an_answer(api, survey):
+    post(api, survey, {"nps": 8, "why": "   "})
+    item = api.get("/api/v1/responses").json["items"][0]
+    assert item["answers"] == {"nps": 8}
+    assert item["sentiment"] is None and item["nps_category"] == "passive"
+
+
+def test_locale_falls_back_to_the_survey_default(api, survey):
+    post(api, survey, {"nps": 9}, locale="de-DE")
+    post(api, survey, {"nps": 9}, locale="en-GB")
+    locales = [item["locale"] for item in api.get("/api/v1/responses").json["items"]]
+    assert locales == ["en", "nl"]
+
+
+def test_review_consent_is_kept_for_the_review_step(api, survey, db):
+    post(
+        api, survey, {"nps": 10, "why": "Top"}, review={"consent": True, "display_name": "Anna B."}
+    )
+    post(api, survey, {"nps": 10, "why": "Top"}, review={"consent": False})
+    rows = db.session.query(Response).order_by(Response.id).all()
+    assert rows[0].review_request == {"consent": True, "display_name": "Anna B."}
+    assert rows[1].review_request is None
+
+
+def test_list_paginates_with_a_cursor_and_filters(api, survey, journey):
+    ids = [post(api, survey, {"nps": n}).json["id"] for n in range(5)]
+    page = api.get("/api/v1/responses?limit=2").json
+    assert [item["id"] for item in page["items"]] == ids[::-1][:2]
+    seen = [item["id"] for item in page["items"]]
+    while page["next_cursor"]:
+        page = api.get(f"/api/v1/responses?limit=2&cursor={page['next_cursor']}").json
+        seen += [item["id"] for item in page["items"]]
+    assert seen == ids[::-1]
+    assert api.get("/api/v1/responses?phase=aankoop").json["items"] == []
+    assert len(api.get(f"/api/v1/responses?survey_id={survey['id']}").json["items"]) == 5
+    assert len(api.get("/api/v1/responses?since=2000-01-01T00:00:00Z").json["items"]) == 5
+    assert api.get("/api/v1/responses?since=2999-01-01T00:00:00Z").json["items"] == []
+
+
+@pytest.mark.parametrize(
+    "query", ["cursor=%%%", "cursor=eDox", "limit=0", "limit=500", "since=yesterday", "status=done"]
+)
+def test_bad_list_queries_are_422(api, query):
+    response = api.get(f"/api/v1/responses?{query}")
+    assert response.status_code == 422
+    assert response.json["error"]["fields"]
+
+
+def test_other_brands_responses_are_invisible(api, client, survey, other_brand):
+    from tests.conftest import ApiClient
+
+    post(api, survey, {"nps": 9})
+    theirs = ApiClient(client, other_brand["key"])
+    assert theirs.get("/api/v1/responses").json["items"] == []
