@@ -350,19 +350,19 @@ class Analyzer:
             # afresh; that is its code, not ours, and must not break a strict test run.
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", SyntaxWarning)
-            from textblob.en.sentiments import PatternAnalyzer as EnglishAnalyzer
-            from textblob_nl import PatternAnalyzer as DutchAnalyzer
-        self._pattern = {"en": EnglishAnalyzer(), "nl": DutchAnalyzer()}
+            from textblob.en import sentiment as english
+            from textblob_nl.sentiments import pattern_sentiment as dutch
+        # The pattern lexicon objects themselves: textblob's analyze(keep_assessments=True)
+        # would score every clause twice and build a namedtuple class per call.
+        self._pattern = {"en": english, "nl": dutch}
         # The lexicons load lazily on first use: do it now, once, not inside the first job.
         for language in LANGUAGES:
             self._assessments(language, "goed good")
 
     def _assessments(self, language: str, clause: str) -> list[tuple]:
-        """Pattern's (words, polarity, subjectivity, label) per known word. analyze() only
+        """Pattern's (words, polarity, subjectivity, label) per known word. Pattern only
         tokenizes with regular expressions: no NLTK tokenizer, tagger or corpus is involved."""
-        if language == "en":
-            return self._pattern["en"].analyze(clause, keep_assessments=True).assessments
-        return self._pattern["nl"].analyze(clause).assessments
+        return self._pattern[language](clause).assessments
 
     def _base_hits(self, language: str, clause: str, tokens: list[str], covered: set[str]):
         rules, hits, cursor = _RULES[language], [], 0
