@@ -1,0 +1,104 @@
+"""Changing a journey after it exists: rename, add and edit phases, touchpoints and personas.
+
+Phase keys never change (widget snippets and surveys refer to them); positions can, and
+every change renumbers the phases 1..n in their new order.
+"""
+
+from sqlalchemy import select
+
+from app.errors import AppError
+from app.extensions import db
+from app.models import Brand, Journey, Persona, Phase, Touchpoint
+from app.services import journeys
+
+MAX_PHASES = 20
+
+
+def _names(value, locale: str) -> dict:
+    return {locale: value} if isinstance(value, str) else dict(value)
+
+
+def rename_journey(brand: Brand, journey_id: int, data: dict) -> Journey:
+    journey = journeys.get_journey(brand, journey_id)
+    journey.name = data["name"].strip()
+    db.session.commit()
+    return journey
+
+
+def _place(journey: Journey, phase: Phase, position: int | None) -> None:
+    """Put `phase` at `position` (1-based; None = keep or append) and renumber all phases."""
+    ordered = [p for p in journey.phases if p is not phase]
+    index = len(ordered) if position is None else min(max(position, 1), len(ordered) + 1) - 1
+    ordered.insert(index, phase)
+    for number, item in enumerate(ordered, start=1):
+        item.position = number
+
+
+def add_phase(brand: Brand, journey_id: int, data: dict) -> Phase:
+    journey = journeys.get_journey(brand, journey_id)
+    if journey.phase(data["key"]) is not None:
+        raise AppError(409, f"this journey has a phase {data['key']!r}", fields={"key": ["taken"]})
+    if len(journey.phases) >= MAX_PHASES:
+        raise AppError(
+            422, f"a journey has at most {MAX_PHASES} phases", fields={"key": ["too many phases"]}
+        )
+    phase = Phase(
+        brand_id=brand.id,
+        key=data["key"],
+        name=_names(data["name"], brand.default_locale),
+        position=len(journey.phases) + 1,
+        expected_days=data.get("expected_days"),
+        hypothesis=data.get("hypothesis") or {},
+    )
+    _place(journey, phase, data.get("position"))
+    journey.phases.append(phase)
+    journey.phases.sort(key=lambda p: p.position)
+    db.session.commit()
+    return phase
+
+
+def update_phase(brand: Brand, journey_id: int, key: str, data: dict) -> Phase:
+    """Replace the phase's names, expected days and hypothesis with the form's values."""
+    journey = journeys.get_journey(brand, journey_id)
+    phase = journey.phase(key)
+    if phase is None:
+        raise AppError(404, f"phase {key!r} not found in this journey")
+    phase.name = _names(data["name"], brand.default_locale)
+    phase.expected_days = data.get("expected_days")
+    phase.hypothesis = data.get("hypothesis") or {}
+    if data.get("position") and data["position"] != phase.position:
+        _place(journey, phase, data["position"])
+    db.session.commit()
+    return phase
+
+
+def get_touchpoint(brand: Brand, touchpoint_id: int) -> Touchpoint:
+    touchpoint = db.session.scalar(
+        select(Touchpoint).where(Touchpoint.id == touchpoint_id, Touchpoint.brand_id == brand.id)
+    )
+    if touchpoint is None:
+        raise AppError(404, "touchpoint not found")
+    return touchpoint
+
+
+def delete_touchpoint(brand: Brand, touchpoint_id: int) -> None:
+    """Answers given at it keep their figures; they just no longer name the touchpoint."""
+    db.session.delete(get_touchpoint(brand, touchpoint_id))
+    db.session.commit()
+
+
+def get_persona(brand: Brand, persona_id: int) -> Persona:
+    persona = db.session.scalar(
+        select(Persona).where(Persona.id == persona_id, Persona.brand_id == brand.id)
+    )
+    if persona is None:
+        raise AppError(404, "persona not found")
+    return persona
+
+
+def update_persona(brand: Brand, persona_id: int, data: dict) -> Persona:
+    persona = get_persona(brand, persona_id)
+    persona.name = data["name"]
+    persona.description = data.get("description") or None
+    db.session.commit()
+    return persona

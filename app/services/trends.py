@@ -1,0 +1,157 @@
+"""A phase's NPS, CSAT and sentiment by week or month, with intervals and change tests.
+
+Read from the daily rollups and folded into weeks or months here, so the same SQL runs on
+SQLite and PostgreSQL and the cost grows with days, not with answers. A change between two
+periods is flagged only when the two-period test says so (p < 0.05): NPS by the foundation's
+test (app.pipeline.nps.change), means by a two-sample z-test on their sums and squares.
+"""
+
+import math
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Brand, Phase, Rollup
+from app.pipeline import nps
+from app.services.stats import _filters as rollup_conditions  # the API's own filter semantics
+
+GRAINS = ("week", "month")
+# Without a start date a trend shows this many periods back from the last day.
+DEFAULT_SPAN = {"week": 26, "month": 18}
+_COUNTERS = (
+    "responses",
+    "promoters",
+    "passives",
+    "detractors",
+    "csat_sum",
+    "csat_sq",
+    "csat_n",
+    "ces_sum",
+    "ces_sq",
+    "ces_n",
+    "sentiment_sum",
+    "sentiment_sq",
+    "sentiment_n",
+)
+
+
+def period_start(day: date, grain: str) -> date:
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _next_start(start: date, grain: str) -> date:
+    if grain == "week":
+        return start + timedelta(days=7)
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _label(start: date, grain: str) -> str:
+    if grain == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return start.strftime("%Y-%m")
+
+
+def mean_change(before: dict, after: dict, name: str, alpha: float = 0.05) -> dict | None:
+    """Two-sample z-test on two means given their sums, sums of squares and counts."""
+    n1, n2 = int(before.get(f"{name}_n", 0)), int(after.get(f"{name}_n", 0))
+    if n1 < 2 or n2 < 2:
+        return None
+    m1, m2 = before[f"{name}_sum"] / n1, after[f"{name}_sum"] / n2
+    v1 = max(0.0, (before[f"{name}_sq"] - before[f"{name}_sum"] ** 2 / n1) / (n1 - 1))
+    v2 = max(0.0, (after[f"{name}_sq"] - after[f"{name}_sum"] ** 2 / n2) / (n2 - 1))
+    se = math.sqrt(v1 / n1 + v2 / n2)
+    if se == 0:
+        return {
+            "delta": round(m2 - m1, 3),
+            "p_value": 1.0 if m1 == m2 else 0.0,
+            "significant": m1 != m2,
+        }
+    z = (m2 - m1) / se
+    p_value = min(1.0, math.erfc(abs(z) / math.sqrt(2)))
+    return {"delta": round(m2 - m1, 3), "p_value": p_value, "significant": p_value < alpha}
+
+
+def _mean(sums: dict, name: str) -> dict:
+    n = int(sums.get(f"{name}_n", 0))
+    interval = nps.mean_ci95(sums.get(f"{name}_sum", 0), sums.get(f"{name}_sq", 0), n)
+    return {
+        "mean": round(sums[f"{name}_sum"] / n, 3) if n else None,
+        "n": n,
+        "ci95": list(interval) if interval else None,
+    }
+
+
+def _counts(sums: dict) -> nps.NpsCounts:
+    return nps.NpsCounts(
+        int(sums.get("promoters", 0)), int(sums.get("passives", 0)), int(sums.get("detractors", 0))
+    )
+
+
+def series(
+    brand: Brand, phase: Phase, filters: dict, persona_id: int | None, grain: str = "week"
+) -> dict:
+    """{"grain", "periods": [{"start", "label", "n", "nps", "csat", "sentiment", "changes"}]}."""
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {GRAINS}")
+    filters = dict(filters)
+    conditions = rollup_conditions(Rollup, brand, [phase.id], filters, persona_id)
+    if not filters.get("from_"):
+        last = db.session.scalar(select(func.max(Rollup.day)).where(*conditions))
+        if last is None:
+            return {"grain": grain, "periods": []}
+        start = period_start(last, grain)
+        for _ in range(DEFAULT_SPAN[grain] - 1):
+            start = period_start(start - timedelta(days=1), grain)
+        conditions.append(Rollup.day >= start)
+    columns = [func.coalesce(func.sum(getattr(Rollup, name)), 0).label(name) for name in _COUNTERS]
+    rows = db.session.execute(
+        select(Rollup.day, *columns).where(*conditions).group_by(Rollup.day).order_by(Rollup.day)
+    )
+    buckets: dict[date, dict] = {}
+    for row in rows:
+        day = row.day if isinstance(row.day, date) else date.fromisoformat(str(row.day))
+        bucket = buckets.setdefault(period_start(day, grain), dict.fromkeys(_COUNTERS, 0))
+        for name in _COUNTERS:
+            bucket[name] += row._mapping[name]
+    periods = []
+    previous = None
+    if buckets:
+        start, last = min(buckets), max(buckets)
+        while start <= last:  # empty periods stay in the series, so gaps are visible
+            sums = buckets.get(start, dict.fromkeys(_COUNTERS, 0))
+            counts = _counts(sums)
+            changes = {}
+            if previous is not None:
+                nps_change = nps.change(_counts(previous), counts)
+                changes = {
+                    "nps": {
+                        "delta": nps_change.delta,
+                        "p_value": nps_change.p_value,
+                        "significant": nps_change.significant,
+                    }
+                    if nps_change
+                    else None,
+                    "csat": mean_change(previous, sums, "csat"),
+                    "sentiment": mean_change(previous, sums, "sentiment"),
+                }
+            periods.append(
+                {
+                    "start": start,
+                    "end": _next_start(start, grain) - timedelta(days=1),
+                    "label": _label(start, grain),
+                    "n": int(sums["responses"]),
+                    "nps": nps.summary(counts),
+                    "csat": _mean(sums, "csat"),
+                    "ces": _mean(sums, "ces"),
+                    "sentiment": _mean(sums, "sentiment"),
+                    "changes": changes,
+                }
+            )
+            if counts.n or sums["csat_n"] or sums["sentiment_n"]:
+                previous = sums  # an empty period does not reset the comparison
+            start = _next_start(start, grain)
+    return {"grain": grain, "periods": periods}

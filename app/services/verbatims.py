@@ -1,0 +1,91 @@
+"""The written answers of one phase, newest first, through the phase-recency index.
+
+Pages use a keyset cursor on (created_at, id), so page 500 costs what page 1 costs.
+"""
+
+import base64
+import binascii
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from app.errors import AppError
+from app.extensions import db
+from app.models import Brand, Phase, Response
+
+SENTIMENTS = ("positive", "neutral", "negative")
+CATEGORIES = ("promoter", "passive", "detractor")
+
+
+def encode_cursor(response: Response) -> str:
+    raw = f"v:{response.created_at.isoformat()}:{response.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, rest = text.split(":", 1)
+        stamp, _, ident = rest.rpartition(":")
+        if kind != "v":
+            raise ValueError(kind)
+        return datetime.fromisoformat(stamp), int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise AppError(422, "the cursor is not valid", fields={"cursor": ["invalid"]}) from exc
+
+
+def conditions(brand: Brand, phase: Phase, filters: dict, persona_id: int | None) -> list:
+    """The map's filters (period, persona, channel, touchpoint, locale) on raw responses."""
+    where = [Response.phase_id == phase.id, Response.brand_id == brand.id]
+    if filters.get("from_"):
+        where.append(Response.created_at >= datetime.combine(filters["from_"], time.min))
+    if filters.get("to"):
+        where.append(
+            Response.created_at < datetime.combine(filters["to"] + timedelta(days=1), time.min)
+        )
+    if persona_id is not None:
+        where.append(Response.persona_id == persona_id)
+    if filters.get("channel"):
+        where.append(Response.channel == filters["channel"])
+    if filters.get("touchpoint") is not None:
+        where.append(Response.touchpoint_id == filters["touchpoint"])
+    if filters.get("locale"):
+        where.append(Response.locale == filters["locale"])
+    return where
+
+
+def page(
+    brand: Brand,
+    phase: Phase,
+    filters: dict,
+    persona_id: int | None,
+    query: dict,
+) -> dict:
+    """query: sentiment, category, score, cursor, limit. Returns {"items", "next_cursor"}."""
+    limit = query.get("limit", 25)
+    where = [*conditions(brand, phase, filters, persona_id), Response.comment.is_not(None)]
+    if query.get("sentiment"):
+        where.append(Response.sentiment_label == query["sentiment"])
+    if query.get("category"):
+        where.append(Response.nps_category == query["category"])
+    if query.get("score") is not None:
+        where.append(Response.nps == query["score"])
+    if query.get("cursor"):
+        stamp, ident = decode_cursor(query["cursor"])
+        where.append(
+            or_(
+                Response.created_at < stamp,
+                and_(Response.created_at == stamp, Response.id < ident),
+            )
+        )
+    rows = list(
+        db.session.scalars(
+            select(Response)
+            .where(*where)
+            .order_by(Response.created_at.desc(), Response.id.desc())
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": rows, "next_cursor": encode_cursor(rows[-1]) if more and rows else None}
