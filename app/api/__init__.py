@@ -1,10 +1,19 @@
 """The server API: /api/v1, documented at /api/v1/openapi.json and /api/v1/docs."""
 
-from app.api import customers, docs, journeys, responses, surveys
+from app.api import customers, docs, journey_io, journeys, responses, surveys
 from app.api import reviews as reviews_api
+from app.api import webhooks as webhooks_api
 from app.extensions import csrf
 
-BLUEPRINTS = [journeys.blp, surveys.blp, customers.blp, responses.blp, reviews_api.blp]
+BLUEPRINTS = [
+    journeys.blp,
+    surveys.blp,
+    customers.blp,
+    responses.blp,
+    reviews_api.blp,
+    journey_io.blp,
+    webhooks_api.blp,
+]
 
 
 def register(app, api) -> None:
