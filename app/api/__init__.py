@@ -2,7 +2,6 @@
 
 from app.api import customers, docs, journey_io, journeys, responses, surveys
 from app.api import reviews as reviews_api
-from app.api import webhooks as webhooks_api
 from app.extensions import csrf
 
 BLUEPRINTS = [
@@ -12,7 +11,6 @@ BLUEPRINTS = [
     responses.blp,
     reviews_api.blp,
     journey_io.blp,
-    webhooks_api.blp,
 ]
 
 
