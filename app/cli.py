@@ -129,5 +129,7 @@ def demo_command(responses, seed):
 
 
 def register(app: Flask) -> None:
-    for command in (brand_cli, user_cli, pipeline_cli, worker_command, demo_command):
+    from app.webhooks_cli import webhooks_cli
+
+    for command in (brand_cli, user_cli, pipeline_cli, worker_command, demo_command, webhooks_cli):
         app.cli.add_command(command)

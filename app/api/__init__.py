@@ -2,6 +2,7 @@
 
 from app.api import customers, docs, journey_io, journeys, responses, surveys
 from app.api import reviews as reviews_api
+from app.api import webhooks as webhooks_api
 from app.extensions import csrf
 
 BLUEPRINTS = [
@@ -11,6 +12,7 @@ BLUEPRINTS = [
     responses.blp,
     reviews_api.blp,
     journey_io.blp,
+    webhooks_api.blp,
 ]
 
 

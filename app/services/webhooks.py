@@ -21,8 +21,8 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from flask import current_app
+from sqlalchemy import delete, inspect, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.errors import AppError
@@ -422,6 +422,10 @@ def create_endpoint(brand: Brand, data: dict) -> WebhookEndpoint:
 def delete_endpoint(brand: Brand, endpoint_id: int) -> None:
     """Remove the endpoint and its delivery history; pending deliveries are not sent."""
     endpoint = get_endpoint(brand, endpoint_id)
+    # Explicit, because SQLite does not enforce the ON DELETE CASCADE of the foreign keys.
+    deliveries = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id)
+    db.session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
+    db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
     db.session.delete(endpoint)
     db.session.commit()
 
@@ -495,3 +499,39 @@ def due_ids(limit: int = 10_000, now: datetime | None = None) -> list[int]:
             .limit(limit)
         )
     )
+
+
+# ---- the pipeline's event ---------------------------------------------------------------
+
+
+def has_subscribers(brand_id: int, event: str) -> bool:
+    return bool(_subscribed(db.session(), brand_id, event))
+
+
+def response_processed(scored: list[tuple]) -> None:
+    """Pipeline step: `response.processed` for each response; ids and labels, no personal data."""
+    for response, _sentiment in scored:
+        if not has_subscribers(response.brand_id, "response.processed"):
+            continue
+        emit(
+            response.brand_id,
+            "response.processed",
+            {
+                "id": response.id,
+                "journey_id": response.journey_id,
+                "survey_id": response.survey_id,
+                "phase": response.phase.key,
+                "channel": response.channel,
+                "locale": response.locale,
+                "nps_category": response.nps_category,
+                "sentiment": response.sentiment_label,
+                "created_at": response.created_at,
+            },
+        )
+
+
+def delivery_with_attempts(brand: Brand, delivery_id: int) -> WebhookDelivery:
+    """One delivery with its payload and every attempt (`attempt_log`), for the API."""
+    delivery = get_delivery(brand, delivery_id)
+    delivery.attempt_log = attempts_of(delivery)
+    return delivery

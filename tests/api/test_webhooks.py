@@ -1,0 +1,341 @@
+"""/api/v1/webhooks: endpoints, signed deliveries to a real receiver, retries, bad input."""
+
+import json
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from app.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.services import webhooks
+from tests.webhook_receiver import Receiver
+
+EVENTS = ["response.processed", "review.published"]
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def fast_retries(app, monkeypatch):
+    """Three attempts, no waiting between them, and a short timeout."""
+    monkeypatch.setitem(app.config, "WEBHOOK_RETRY_INTERVALS", [0, 0])
+    monkeypatch.setitem(app.config, "WEBHOOK_TIMEOUT", 0.5)
+
+
+def _create(api, url, events=EVENTS, **extra):
+    response = api.post("/api/v1/webhooks", json={"url": url, "events": events, **extra})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_create_shows_the_secret_once_then_lists_without_it(api, receiver):
+    created = _create(api, receiver.url, description="CRM sync")
+    assert created["secret"].startswith("whsec_")
+    assert created["events"] == EVENTS
+    assert created["active"] is True
+
+    listed = api.get("/api/v1/webhooks")
+    assert listed.status_code == 200
+    assert [item["id"] for item in listed.json["items"]] == [created["id"]]
+    assert "secret" not in listed.json["items"][0]
+    one = api.get(f"/api/v1/webhooks/{created['id']}")
+    assert one.json["description"] == "CRM sync"
+    assert "secret" not in one.json
+
+
+def test_delete_removes_the_endpoint(api, receiver, count_rows):
+    created = _create(api, receiver.url)
+    assert api.delete(f"/api/v1/webhooks/{created['id']}").status_code == 204
+    assert count_rows(WebhookEndpoint) == 0
+    again = api.delete(f"/api/v1/webhooks/{created['id']}")
+    assert again.status_code == 404
+    assert again.json["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"events": EVENTS}, "url"),
+        ({"url": "ftp://example.com/hook", "events": EVENTS}, "url"),
+        ({"url": "javascript:alert(1)", "events": EVENTS}, "url"),
+        ({"url": "http://", "events": EVENTS}, "url"),
+        ({"url": "https://user:pw@example.com/hook", "events": EVENTS}, "url"),
+        ({"url": "https://example.com:99999/hook", "events": EVENTS}, "url"),
+        ({"url": "https://exa mple.com/hook", "events": EVENTS}, "url"),
+        ({"url": "https://example.com/" + "a" * 2048, "events": EVENTS}, "url"),
+        ({"url": 42, "events": EVENTS}, "url"),
+        ({"url": "https://example.com/hook"}, "events"),
+        ({"url": "https://example.com/hook", "events": []}, "events"),
+        ({"url": "https://example.com/hook", "events": "review.published"}, "events"),
+        ({"url": "https://example.com/hook", "events": ["review.deleted"]}, "events.0"),
+        ({"url": "https://example.com/hook", "events": ["webhook.test"]}, "events.0"),
+        ({"url": "https://example.com/hook", "events": EVENTS, "description": "x" * 201}, None),
+        ({"url": "https://example.com/hook", "events": EVENTS, "secret": "whsec_x"}, "secret"),
+    ],
+)
+def test_bad_input_is_a_422_and_stores_nothing(api, body, field, count_rows):
+    response = api.post("/api/v1/webhooks", json=body)
+    assert response.status_code == 422, response.json
+    error = response.json["error"]
+    assert error["code"] == "validation_error"
+    if field:
+        assert field in error["fields"], error
+    assert count_rows(WebhookEndpoint) == 0
+
+
+def test_not_json_no_key_and_malformed_json(api, client, count_rows):
+    assert api.post("/api/v1/webhooks", data="url=x", content_type="text/plain").status_code == 415
+    assert client.get("/api/v1/webhooks").status_code == 401
+    malformed = api.post("/api/v1/webhooks", data="{", content_type="application/json")
+    assert malformed.status_code == 400
+    assert malformed.json["error"]["code"] == "malformed_json"
+    assert count_rows(WebhookEndpoint) == 0
+
+
+def test_more_than_twenty_endpoints_is_a_conflict(api, count_rows):
+    for number in range(webhooks.MAX_ENDPOINTS):
+        _create(api, f"https://example.com/hook/{number}")
+    response = api.post(
+        "/api/v1/webhooks", json={"url": "https://example.com/one-more", "events": EVENTS}
+    )
+    assert response.status_code == 409
+    assert count_rows(WebhookEndpoint) == webhooks.MAX_ENDPOINTS
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.1.10/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "http://0.0.0.0/hook",
+        "http://100.64.0.1/hook",
+    ],
+)
+def test_production_refuses_private_and_loopback_targets(app, api, monkeypatch, url, count_rows):
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    response = api.post("/api/v1/webhooks", json={"url": url, "events": EVENTS})
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["fields"] == {"url": ["must be a public address"]}
+    assert count_rows(WebhookEndpoint) == 0
+
+
+def test_production_accepts_a_public_address(app, api, monkeypatch):
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    created = _create(api, "https://93.184.215.14/hook")
+    assert created["url"] == "https://93.184.215.14/hook"
+
+
+def test_production_refuses_at_send_time_when_a_host_turned_private(
+    app, api, brand, receiver, monkeypatch
+):
+    created = _create(api, receiver.url)  # accepted in test mode
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    delivery = api.post(f"/api/v1/webhooks/{created['id']}/test").json
+    assert receiver.requests == []
+    assert delivery["status"] == "pending"
+    assert "private" in delivery["last_error"]
+
+
+def test_another_brands_webhooks_are_404(api, other_brand, receiver):
+    theirs = webhooks.create_endpoint(
+        other_brand["brand"], {"url": receiver.url, "events": ["review.published"]}
+    )
+    test = webhooks.send_test(other_brand["brand"], theirs.id)
+    for response in (
+        api.get(f"/api/v1/webhooks/{theirs.id}"),
+        api.delete(f"/api/v1/webhooks/{theirs.id}"),
+        api.post(f"/api/v1/webhooks/{theirs.id}/test"),
+        api.get(f"/api/v1/webhooks/deliveries?endpoint_id={theirs.id}"),
+        api.get(f"/api/v1/webhooks/deliveries/{test.id}"),
+        api.post(f"/api/v1/webhooks/deliveries/{test.id}/retry"),
+    ):
+        assert response.status_code == 404, response.json
+        assert response.json["error"]["code"] == "not_found"
+    assert api.get("/api/v1/webhooks").json["items"] == []
+    assert api.get("/api/v1/webhooks/deliveries").json["items"] == []
+
+
+def test_send_test_delivers_a_signed_event(api, receiver):
+    created = _create(api, receiver.url)
+    response = api.post(f"/api/v1/webhooks/{created['id']}/test")
+    assert response.status_code == 202
+    assert response.json["status"] == "delivered"
+    assert response.json["event"] == "webhook.test"
+
+    sent = receiver.requests[0]
+    payload = Webhook(created["secret"]).verify(sent["body"], sent["headers"])
+    assert payload["type"] == "webhook.test"
+    assert payload["data"]["endpoint_id"] == created["id"]
+    # A different secret, or a changed body, does not verify.
+    other_secret = webhooks.WebhookEndpoint.new_secret()
+    with pytest.raises(WebhookVerificationError):
+        Webhook(other_secret).verify(sent["body"], sent["headers"])
+    with pytest.raises(WebhookVerificationError):
+        Webhook(created["secret"]).verify(sent["body"] + b" ", sent["headers"])
+
+
+def test_signature_matches_the_standard_by_hand(api, receiver):
+    """The Standard Webhooks recipe, written out, as a receiver in another language would."""
+    import base64
+    import hashlib
+    import hmac
+
+    created = _create(api, receiver.url)
+    api.post(f"/api/v1/webhooks/{created['id']}/test")
+    sent = receiver.requests[0]
+    key = base64.b64decode(created["secret"].removeprefix("whsec_"))
+    signed = f"{sent['headers']['webhook-id']}.{sent['headers']['webhook-timestamp']}.".encode()
+    expected = base64.b64encode(hmac.new(key, signed + sent["body"], hashlib.sha256).digest())
+    assert sent["headers"]["webhook-signature"] == "v1," + expected.decode()
+
+
+def test_processed_responses_are_announced_without_personal_data(api, survey, receiver):
+    created = _create(api, receiver.url, events=["response.processed"])
+    posted = api.post(
+        "/api/v1/responses",
+        json={
+            "survey_id": survey["id"],
+            "answers": {"nps": 9, "why": "Snelle levering, Jan de monteur was top"},
+            "customer": "klant-42",
+        },
+    )
+    assert posted.status_code == 202, posted.json
+    assert len(receiver.requests) == 1
+    sent = receiver.requests[0]
+    payload = Webhook(created["secret"]).verify(sent["body"], sent["headers"])
+    assert payload["type"] == "response.processed"
+    data = payload["data"]
+    assert data["id"] == posted.json["id"]
+    assert data["phase"] == "levering"
+    assert data["nps_category"] == "promoter"
+    assert data["sentiment"] in ("positive", "neutral", "negative")
+    text = sent["body"].decode()
+    assert "klant-42" not in text and "Jan" not in text and "levering," not in text
+
+
+def test_a_failing_receiver_is_retried_then_marked_failed(api, app, fast_retries, count_rows):
+    with Receiver(default=500) as failing:
+        created = _create(api, failing.url)
+        first = api.post(f"/api/v1/webhooks/{created['id']}/test").json
+        assert (first["status"], first["attempts"], first["last_status_code"]) == (
+            "pending",
+            1,
+            500,
+        )
+        # Inline, later attempts come from the sweep (with Redis, from RQ's retries).
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["webhooks", "sweep"])
+        assert result.exit_code == 0, result.output
+        assert "1 retry" in result.output
+        result = runner.invoke(args=["webhooks", "sweep"])
+        assert "1 failed" in result.output
+        result = runner.invoke(args=["webhooks", "sweep"])
+        assert "nothing due" in result.output
+
+    assert len(failing.requests) == 3
+    ids = {request["headers"]["webhook-id"] for request in failing.requests}
+    assert ids == {first["message_id"]}  # the same webhook-id on every retry
+    detail = api.get(f"/api/v1/webhooks/deliveries/{first['id']}").json
+    assert detail["status"] == "failed"
+    assert detail["attempts"] == 3
+    assert [a["status_code"] for a in detail["attempt_log"]] == [500, 500, 500]
+    assert detail["payload"]["type"] == "webhook.test"
+    assert count_rows(WebhookAttempt) == 3
+
+
+def test_a_failed_delivery_can_be_sent_again(api, fast_retries, count_rows):
+    with Receiver(statuses=[500, 500, 500], default=200) as flaky:
+        created = _create(api, flaky.url)
+        first = api.post(f"/api/v1/webhooks/{created['id']}/test").json
+        for _ in range(2):
+            webhooks.attempt(first["id"])
+        assert api.get(f"/api/v1/webhooks/deliveries/{first['id']}").json["status"] == "failed"
+        again = api.post(f"/api/v1/webhooks/deliveries/{first['id']}/retry")
+        assert again.status_code == 202
+        assert again.json["status"] == "delivered"
+        twice = api.post(f"/api/v1/webhooks/deliveries/{first['id']}/retry")
+        assert twice.status_code == 409
+    assert len(flaky.requests) == 4
+
+
+def test_redirects_and_timeouts_count_as_failures(api, app, fast_retries):
+    with Receiver(default=302) as redirecting:
+        created = _create(api, redirecting.url)
+        delivery = api.post(f"/api/v1/webhooks/{created['id']}/test").json
+        assert delivery["last_status_code"] == 302
+        assert delivery["status"] == "pending"
+    with Receiver(delay=1.5) as slow:
+        created = _create(api, slow.url)
+        delivery = api.post(f"/api/v1/webhooks/{created['id']}/test").json
+        assert delivery["status"] == "pending"
+        assert delivery["last_status_code"] is None
+        assert "timed out" in delivery["last_error"]
+
+
+def test_an_unreachable_receiver_is_recorded(api, fast_retries):
+    with Receiver() as gone:
+        url = gone.url
+    created = _create(api, url)  # the server is closed now: connection refused
+    delivery = api.post(f"/api/v1/webhooks/{created['id']}/test").json
+    assert delivery["status"] == "pending"
+    assert "refused" in delivery["last_error"].lower()
+
+
+def test_a_delivered_delivery_is_never_sent_again(api, receiver):
+    created = _create(api, receiver.url)
+    delivery = api.post(f"/api/v1/webhooks/{created['id']}/test").json
+    assert webhooks.attempt(delivery["id"]) == "delivered"
+    assert webhooks.deliver(delivery["id"]) == "delivered"
+    assert len(receiver.requests) == 1
+    assert webhooks.attempt(10**9) == "missing"
+
+
+def test_a_retry_that_is_not_due_yet_waits(api, app, monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_RETRY_INTERVALS", [3600])
+    with Receiver(default=503) as failing:
+        created = _create(api, failing.url)
+        delivery = api.post(f"/api/v1/webhooks/{created['id']}/test").json
+        assert webhooks.attempt(delivery["id"]) == "not_due"
+        assert webhooks.due_ids() == []
+        assert len(failing.requests) == 1
+
+
+def test_recent_deliveries_newest_first(api, receiver):
+    created = _create(api, receiver.url)
+    ids = [api.post(f"/api/v1/webhooks/{created['id']}/test").json["id"] for _ in range(3)]
+    listed = api.get(f"/api/v1/webhooks/deliveries?endpoint_id={created['id']}&limit=2").json
+    assert [item["id"] for item in listed["items"]] == ids[::-1][:2]
+    assert api.get("/api/v1/webhooks/deliveries?limit=0").status_code == 422
+    assert api.get("/api/v1/webhooks/deliveries?limit=abc").status_code == 422
+
+
+def test_deleting_an_endpoint_drops_its_pending_deliveries(api, fast_retries, count_rows):
+    with Receiver(default=500) as failing:
+        created = _create(api, failing.url)
+        delivery = api.post(f"/api/v1/webhooks/{created['id']}/test").json
+    api.delete(f"/api/v1/webhooks/{created['id']}")
+    assert count_rows(WebhookDelivery) == 0
+    assert webhooks.attempt(delivery["id"]) == "missing"
+
+
+def test_webhooks_are_in_the_openapi_document(client):
+    spec = client.get("/api/v1/openapi.json").json
+    assert "/api/v1/webhooks" in spec["paths"]
+    assert {"get", "post"} <= set(spec["paths"]["/api/v1/webhooks"])
+    assert "delete" in spec["paths"]["/api/v1/webhooks/{endpoint_id}"]
+    assert "/api/v1/webhooks/deliveries/{delivery_id}/retry" in spec["paths"]
+
+
+def test_payload_body_is_exactly_what_was_signed(api, receiver):
+    created = _create(api, receiver.url)
+    api.post(f"/api/v1/webhooks/{created['id']}/test")
+    body = receiver.requests[0]["body"]
+    assert json.loads(body)["data"]["brand"] == "testbad"
+    assert b" " not in body.split(b'"message"')[0]  # compact JSON, the bytes that were signed
