@@ -7,7 +7,7 @@ LABELS = {
         "reviews_of": "Reviews van {brand}",
         "reviews_phase": "{phase} — reviews van {brand}",
         "review_by": "Review van {name} over {brand}",
-        "description": "{count} reviews van klanten van {brand}, gemiddeld {average} van 5, per "
+        "description": "{count} van klanten van {brand}, gemiddeld {average} van 5, per "
         "fase van de klantreis. Hoe we reviews verzamelen en controleren staat op de pagina "
         "‘Over deze reviews’.",
         "description_empty": "Reviews van klanten van {brand}, per fase van de klantreis.",
@@ -54,7 +54,7 @@ LABELS = {
         "reviews_of": "Reviews of {brand}",
         "reviews_phase": "{phase} — reviews of {brand}",
         "review_by": "Review by {name} of {brand}",
-        "description": "{count} customer reviews of {brand}, {average} out of 5 on average, per "
+        "description": "{count} by customers of {brand}, {average} out of 5 on average, per "
         "phase of the customer journey. How reviews are collected and checked is on the ‘About "
         "these reviews’ page.",
         "description_empty": "Customer reviews of {brand}, per phase of the customer journey.",

@@ -1,0 +1,87 @@
+"""Shared by the review views: page language, absolute URLs and conditional GET (ETag, 304)."""
+
+import hashlib
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from flask import Response, current_app, request
+from werkzeug.http import is_resource_modified
+
+from app.errors import AppError
+from app.services.review_labels import LOCALES
+
+MAX_AGE = 300  # pages may be cached briefly; ETag revalidation keeps them honest after that
+
+
+def absolute(path: str, **params) -> str:
+    query = urlencode({key: value for key, value in params.items() if value is not None})
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    return f"{base}{path}{'?' + query if query else ''}"
+
+
+def page_locale(default: str) -> str:
+    """?lang=nl|en, else the page's own default (the brand's, or the review's locale)."""
+    lang = request.args.get("lang")
+    if lang is None:
+        return default
+    if lang not in LOCALES:
+        raise AppError(404, "this page is in Dutch (nl) or English (en)")
+    return lang
+
+
+def page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or len(raw) > 6:
+        raise AppError(404, "no such page")
+    return int(raw)
+
+
+def alternates(path: str, default: str, page: int | None = None) -> list[tuple[str, str]]:
+    """(hreflang, href) for each language, plus x-default: the page's default language."""
+    page_param = page if page and page > 1 else None
+    links = [
+        (locale, absolute(path, lang=None if locale == default else locale, page=page_param))
+        for locale in LOCALES
+    ]
+    links.append(("x-default", absolute(path, page=page_param)))
+    return links
+
+
+def canonical(path: str, locale: str, default: str, page: int | None = None) -> str:
+    return absolute(
+        path, lang=None if locale == default else locale, page=page if page and page > 1 else None
+    )
+
+
+def etag_for(seed: str) -> str:
+    """The brand's review version plus this URL (path and query) makes the ETag."""
+    return hashlib.sha256(f"{seed}|{request.full_path}".encode()).hexdigest()[:32]
+
+
+def not_modified(etag: str, last_modified: datetime | None) -> Response | None:
+    """A 304 when the client's copy is current, before any rendering work is done."""
+    modified = last_modified.replace(tzinfo=UTC, microsecond=0) if last_modified else None
+    if request.method in ("GET", "HEAD") and not is_resource_modified(
+        request.environ, etag=etag, last_modified=modified
+    ):
+        response = Response(status=304)
+        return cacheable(response, etag, last_modified)
+    return None
+
+
+def cacheable(response: Response, etag: str, last_modified: datetime | None, max_age=MAX_AGE):
+    response.set_etag(etag)
+    if last_modified is not None:
+        response.last_modified = last_modified.replace(tzinfo=UTC, microsecond=0)
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    return response
+
+
+def client_hash() -> str:
+    """A keyed hash of the client address (as the widget computes it); no raw IP is stored."""
+    import hmac
+
+    key = current_app.config["SECRET_KEY"].encode()
+    address = (request.remote_addr or "unknown").encode()
+    return hmac.new(key, b"client:" + address, hashlib.sha256).hexdigest()

@@ -1,0 +1,80 @@
+"""schema.org JSON-LD for review pages: Review, and AggregateRating on the item reviewed.
+
+The dicts are serialised with Jinja's `tojson`, which escapes <, >, & and ' as \\u escapes, so a
+review containing `</script>` cannot end the script element.
+"""
+
+from app.models.review import Review
+from app.services.review_labels import labels
+
+
+def disclosure(review: Review, locale: str) -> str:
+    """The verified/incentivized labels in words: schema.org has no property for them."""
+    text = labels(locale)
+    parts = [text[f"verified_{review.verified_by}"] if review.verified_by else text["not_verified"]]
+    if review.incentivized:
+        parts.append(text["incentivized_long"])
+    return "; ".join(parts)
+
+
+def keywords(review: Review) -> list[str]:
+    """Stable machine-readable labels, the same in every language."""
+    found = ["verified" if review.verified else "unverified"]
+    if review.verified_by:
+        found.append(f"verified-by-{review.verified_by.replace('_', '-')}")
+    if review.incentivized:
+        found.append("incentivized")
+    return found
+
+
+def review(review: Review, url: str, brand_name: str, locale: str) -> dict:
+    data = {
+        "@type": "Review",
+        "@id": url,
+        "url": url,
+        "author": {"@type": "Person", "name": review.display_name},
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": review.rating,
+            "bestRating": 5,
+            "worstRating": 1,
+        },
+        "datePublished": review.published_at.date().isoformat(),
+        "reviewBody": review.body,
+        "inLanguage": review.locale,
+        "keywords": keywords(review),
+        "disambiguatingDescription": disclosure(review, locale),
+    }
+    if review.title:
+        data["name"] = review.title
+    if review.reply_body:
+        data["comment"] = {
+            "@type": "Comment",
+            "text": review.reply_body,
+            "author": {"@type": "Organization", "name": brand_name},
+            "dateCreated": review.replied_at.date().isoformat(),
+        }
+    return data
+
+
+def review_page(item: dict, one: Review, url: str, brand_name: str, locale: str) -> dict:
+    return {
+        "@context": "https://schema.org",
+        **review(one, url, brand_name, locale),
+        "itemReviewed": item,
+    }
+
+
+def list_page(item: dict, summary: dict, reviews: list[tuple[Review, str]], brand_name, locale):
+    """The item with its AggregateRating and this page's reviews (only when there are any)."""
+    data = {"@context": "https://schema.org", **item}
+    if summary["count"]:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": summary["average"],
+            "reviewCount": summary["count"],
+            "bestRating": 5,
+            "worstRating": 1,
+        }
+        data["review"] = [review(one, url, brand_name, locale) for one, url in reviews]
+    return data

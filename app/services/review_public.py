@@ -1,0 +1,303 @@
+"""What readers, crawlers and other sites may see of a brand's reviews: pages, feeds, sitemap.
+
+Only published reviews are shown. A removed review that once was public answers 410 and is a
+tombstone in the feeds; any other review that is not published is simply not there (404).
+"""
+
+import hashlib
+import math
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.orm import selectinload
+
+from app.errors import AppError
+from app.extensions import db
+from app.models import Brand, Phase, Response
+from app.models.review import PUBLISHED, REMOVED, Review
+from app.services import brands, review_effects
+
+PER_PAGE = 20
+FEED_LIMIT = 500
+ITEM_TYPES = ("Product", "Service", "LocalBusiness", "Organization")
+
+
+def brand(slug: str) -> Brand:
+    if len(slug) > 64:
+        raise AppError(404, "brand not found")
+    return brands.by_slug(slug)
+
+
+def item_reviewed(brand: Brand) -> dict:
+    """What the reviews are about, as the brand configured it in review_policy["item"].
+
+    Google shows no review stars for an Organization or LocalBusiness reviewing itself
+    ("self-serving"); a Product or Service the brand sells can earn them.
+    """
+    item = (brand.review_policy or {}).get("item") or {}
+    kind = item.get("type") if item.get("type") in ITEM_TYPES else "Organization"
+    found = {"@type": kind, "name": str(item.get("name") or brand.name)[:200]}
+    if item.get("description"):
+        found["description"] = str(item["description"])[:500]
+    if item.get("url"):
+        found["url"] = str(item["url"])[:500]
+    return found
+
+
+def phases(brand: Brand) -> list[Phase]:
+    """The brand's phases that have published reviews, in journey order."""
+    with_reviews = select(Review.phase_id).where(
+        Review.brand_id == brand.id, Review.status == PUBLISHED
+    )
+    return list(
+        db.session.scalars(
+            select(Phase)
+            .where(Phase.brand_id == brand.id, Phase.id.in_(with_reviews))
+            .order_by(Phase.journey_id, Phase.position)
+        )
+    )
+
+
+def phases_by_key(brand: Brand, key: str) -> list[Phase]:
+    """The brand's phases with this key (one per journey); 404 when there are none."""
+    found = list(
+        db.session.scalars(
+            select(Phase).where(Phase.brand_id == brand.id, Phase.key == key).order_by(Phase.id)
+        )
+    )
+    if not found:
+        raise AppError(404, "phase not found")
+    return found
+
+
+def _published(brand: Brand, only_phases: list[int] | None = None):
+    query = select(Review).where(Review.brand_id == brand.id, Review.status == PUBLISHED)
+    if only_phases is not None:
+        query = query.where(Review.phase_id.in_(only_phases))
+    return query
+
+
+def summary(brand: Brand, only_phases: list[int] | None = None) -> dict:
+    """Count, average and 1-5 distribution, overall and per phase."""
+    query = select(Review.phase_id, Review.rating, func.count(Review.id)).where(
+        Review.brand_id == brand.id, Review.status == PUBLISHED
+    )
+    if only_phases is not None:
+        query = query.where(Review.phase_id.in_(only_phases))
+    per_phase: dict[int, dict[int, int]] = {}
+    for phase_id, rating, count in db.session.execute(
+        query.group_by(Review.phase_id, Review.rating)
+    ):
+        per_phase.setdefault(phase_id, {})[rating] = count
+
+    def block(distribution: dict[int, int]) -> dict:
+        count = sum(distribution.values())
+        total = sum(rating * n for rating, n in distribution.items())
+        return {
+            "count": count,
+            "average": round(total / count, 1) if count else None,
+            "distribution": {rating: distribution.get(rating, 0) for rating in range(5, 0, -1)},
+        }
+
+    overall: dict[int, int] = {}
+    for distribution in per_phase.values():
+        for rating, n in distribution.items():
+            overall[rating] = overall.get(rating, 0) + n
+    phase_rows = []
+    for phase in phases(brand):
+        if phase.id in per_phase:
+            phase_rows.append({"phase": phase, **block(per_phase[phase.id])})
+    return {**block(overall), "phases": phase_rows}
+
+
+def label_counts(brand: Brand, only_phases: list[int] | None = None) -> dict:
+    """How many published reviews are verified, and how many were incentivized."""
+    query = _published(brand, only_phases).with_only_columns(
+        func.sum(func.cast(Review.verified, db.Integer)),
+        func.sum(func.cast(Review.incentivized, db.Integer)),
+    )
+    verified, incentivized = db.session.execute(query.order_by(None)).one()
+    return {"verified": int(verified or 0), "incentivized": int(incentivized or 0)}
+
+
+def page(brand: Brand, number: int, only_phases: list[int] | None = None) -> dict:
+    """One page of published reviews, newest first; a page past the end is a 404."""
+    total = db.session.scalar(
+        _published(brand, only_phases).with_only_columns(func.count(Review.id)).order_by(None)
+    )
+    pages = max(1, math.ceil(total / PER_PAGE))
+    if number < 1 or number > pages:
+        raise AppError(404, "no such page")
+    items = db.session.scalars(
+        _published(brand, only_phases)
+        .options(selectinload(Review.phase))
+        .order_by(Review.published_at.desc(), Review.id.desc())
+        .offset((number - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return {"items": items, "page": number, "pages": pages, "total": total}
+
+
+def review(brand: Brand, review_id: int) -> Review:
+    found = db.session.scalar(
+        select(Review).where(Review.id == review_id, Review.brand_id == brand.id)
+    )
+    if found is not None and found.status == REMOVED and found.was_public:
+        raise AppError(410, "this review was removed", code="gone")
+    if found is None or found.status != PUBLISHED:
+        raise AppError(404, "review not found")
+    return found
+
+
+def version(brand: Brand) -> tuple[str, datetime | None]:
+    """(ETag seed, Last-Modified) of everything public about the brand's reviews.
+
+    Any change a reader could see bumps a public review's updated_at (publish, reply, removal),
+    so the count and newest updated_at of reviews that were ever public are a cheap validator.
+    """
+    count, newest = db.session.execute(
+        select(func.count(Review.id), func.max(Review.updated_at)).where(
+            Review.brand_id == brand.id, Review.published_at.is_not(None)
+        )
+    ).one()
+    settings = repr((brand.name, brand.review_policy, brand.locales, brand.default_locale))
+    seed = f"{brand.id}:{count}:{newest}:{settings}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32], newest
+
+
+# --- feeds -----------------------------------------------------------------------------------
+
+
+def feed_changes(brand: Brand, since: datetime | None, cursor: tuple | None) -> dict:
+    """Published reviews and tombstones changed after `since`, oldest change first.
+
+    Ordered by (updated_at, id) so a client can page on with the returned cursor without
+    missing two reviews that changed in the same instant.
+    """
+    query = select(Review).where(
+        Review.brand_id == brand.id,
+        or_(
+            Review.status == PUBLISHED, (Review.status == REMOVED) & Review.published_at.isnot(None)
+        ),
+    )
+    if since is not None:
+        query = query.where(Review.updated_at > since)
+    if cursor is not None:
+        query = query.where(tuple_(Review.updated_at, Review.id) > cursor)
+    rows = list(
+        db.session.scalars(
+            query.options(selectinload(Review.phase))
+            .order_by(Review.updated_at, Review.id)
+            .limit(FEED_LIMIT + 1)
+        )
+    )
+    more = len(rows) > FEED_LIMIT
+    rows = rows[:FEED_LIMIT]
+    return {
+        "items": [row for row in rows if row.status == PUBLISHED],
+        "tombstones": [row for row in rows if row.status == REMOVED],
+        "next": (rows[-1].updated_at, rows[-1].id) if more else None,
+    }
+
+
+def latest(brand: Brand, limit: int = 50, only_phases: list[int] | None = None) -> list[Review]:
+    return list(
+        db.session.scalars(
+            _published(brand, only_phases)
+            .options(selectinload(Review.phase))
+            .order_by(Review.published_at.desc(), Review.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def recent_removals(brand: Brand, limit: int = 50) -> list[Review]:
+    return list(
+        db.session.scalars(
+            select(Review)
+            .where(
+                Review.brand_id == brand.id,
+                Review.status == REMOVED,
+                Review.published_at.isnot(None),
+            )
+            .order_by(Review.removed_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- the disclosure page ---------------------------------------------------------------------
+
+
+def disclosure(brand: Brand) -> dict:
+    """The facts the about page states, all read from the brand's settings and data."""
+    from app.services.reviews import policy_mode
+
+    channels = dict(
+        db.session.execute(
+            select(Response.channel, func.count(Response.id))
+            .where(Response.brand_id == brand.id)
+            .group_by(Response.channel)
+        ).all()
+    )
+    counts = dict(
+        db.session.execute(
+            select(Review.status, func.count(Review.id))
+            .where(Review.brand_id == brand.id)
+            .group_by(Review.status)
+        ).all()
+    )
+    public = _published(brand).with_only_columns(
+        func.count(Review.id),
+        func.sum(func.cast(Review.verified, db.Integer)),
+        func.sum(func.cast(Review.incentivized, db.Integer)),
+    )
+    published, verified, incentivized = db.session.execute(public.order_by(None)).one()
+    removals = dict(
+        db.session.execute(
+            select(Review.removal_ground, func.count(Review.id))
+            .where(Review.brand_id == brand.id, Review.status == REMOVED)
+            .group_by(Review.removal_ground)
+        ).all()
+    )
+    phase_rows = db.session.scalars(
+        select(Phase).where(Phase.brand_id == brand.id).order_by(Phase.journey_id, Phase.position)
+    ).all()
+    return {
+        "channels": {name: channels[name] for name in sorted(channels)},
+        "policy": [(phase, policy_mode(brand, phase.key)) for phase in phase_rows],
+        "offers_points": review_effects.offers_points(brand.id),
+        "counts": {status: counts.get(status, 0) for status in (PUBLISHED, "pending", REMOVED)},
+        "rejected": counts.get("rejected", 0),
+        "published": published or 0,
+        "verified": int(verified or 0),
+        "incentivized": int(incentivized or 0),
+        "removals": removals,
+        "moderation_hours": _moderation_hours(brand),
+    }
+
+
+def _moderation_hours(brand: Brand) -> float | None:
+    """Median hours from answer to a moderator's decision, over the last 200 decisions."""
+    from app.models.review import ModerationEntry
+
+    rows = db.session.execute(
+        select(ModerationEntry.created_at, Review.answered_at)
+        .join(Review, Review.id == ModerationEntry.review_id)
+        .where(
+            ModerationEntry.brand_id == brand.id,
+            ModerationEntry.action.in_(("publish", "reject")),
+            ModerationEntry.actor != "system",
+        )
+        .order_by(ModerationEntry.id.desc())
+        .limit(200)
+    ).all()
+    hours = sorted((decided - answered).total_seconds() / 3600 for decided, answered in rows)
+    if not hours:
+        return None
+    return round(hours[len(hours) // 2], 1)
+
+
+def sitemap_max() -> int:
+    return int(current_app.config.get("REVIEW_SITEMAP_MAX_URLS", 50_000))
