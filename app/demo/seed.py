@@ -274,21 +274,26 @@ def _seed(responses: int, seed: int, echo) -> Brand:
     n_customers = max(200, responses // 2)
     reached: list[tuple] = []  # (customer, persona, phase, when)
     events = []
-    people = []
+    drawn = []
     for number in range(1, n_customers + 1):
         persona_index = rng.choices(range(len(PERSONAS)), [p["weight"] for p in PERSONAS])[0]
         locale = "nl" if rng.random() < 0.85 else "en"
-        customer, _ = customers.upsert(
-            brand,
-            {
-                "external_id": f"klant-{number:05d}",
-                "email": f"klant{number}@example.nl",
-                "persona": personas[persona_index].key,
-                "locale": locale,
-                "value": round(rng.lognormvariate(9.2, 0.45), 2),
-            },
+        drawn.append(
+            (
+                persona_index,
+                {
+                    "external_id": f"klant-{number:05d}",
+                    "email": f"klant{number}@example.nl",
+                    "persona": personas[persona_index].key,
+                    "locale": locale,
+                    "value": round(rng.lognormvariate(9.2, 0.45), 2),
+                },
+            )
         )
-        people.append((customer, persona_index))
+    made = customers.upsert_many(brand, [data for _, data in drawn])
+    people = [
+        (customer, persona_index) for customer, (persona_index, _) in zip(made, drawn, strict=True)
+    ]
     with click.progressbar(people, label="customers and journeys") as bar:
         for customer, persona_index in bar:
             when = now - timedelta(days=rng.uniform(15, 130))
@@ -346,12 +351,11 @@ def _seed(responses: int, seed: int, echo) -> Brand:
         )
     db.session.add_all(rows)
     db.session.commit()
-    ids = [
-        row.id
-        for row in db.session.scalars(
+    ids = list(
+        db.session.scalars(
             select(Response.id).where(Response.brand_id == brand.id).order_by(Response.id)
         )
-    ]
+    )
     with click.progressbar(length=len(ids), label="scoring answers") as bar:
         for start in range(0, len(ids), 200):
             chunk = ids[start : start + 200]

@@ -9,8 +9,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Customer, CustomerPhase, JourneyEvent
 from app.models.base import utcnow
-from app.services import dwell, journeys, rollups
-from app.services.rollups import _insert
+from app.services import dwell, journeys, rollups, upserts
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -35,18 +34,18 @@ def get(brand: Brand, external_id: str) -> Customer:
 
 def ensure(brand: Brand, external_id: str, lock: bool = False) -> Customer:
     """The customer with this external id, created bare if new; safe under concurrent calls."""
-    statement = (
-        _insert(Customer)
-        .values(
-            brand_id=brand.id,
-            external_id=external_id,
-            consent={},
-            created_at=utcnow(),
-            updated_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["brand_id", "external_id"])
+    now = utcnow()
+    upserts.insert_ignore(
+        Customer,
+        ("brand_id", "external_id"),
+        {
+            "brand_id": brand.id,
+            "external_id": external_id,
+            "consent": {},
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    db.session.execute(statement)
     query = select(Customer).where(
         Customer.brand_id == brand.id, Customer.external_id == external_id
     )
@@ -58,6 +57,19 @@ def ensure(brand: Brand, external_id: str, lock: bool = False) -> Customer:
 def upsert(brand: Brand, data: dict) -> tuple[Customer, bool]:
     """Create or update a customer by external_id; returns (customer, created)."""
     created = find(brand, data["external_id"]) is None
+    customer = _apply(brand, data)
+    db.session.commit()
+    return customer, created
+
+
+def upsert_many(brand: Brand, items: list[dict]) -> list[Customer]:
+    """Create or update many customers in one transaction (imports, the demo)."""
+    result = [_apply(brand, data) for data in items]
+    db.session.commit()
+    return result
+
+
+def _apply(brand: Brand, data: dict) -> Customer:
     customer = ensure(brand, data["external_id"], lock=True)
     if "email" in data:
         customer.email = normalise_email(data["email"])
@@ -68,8 +80,7 @@ def upsert(brand: Brand, data: dict) -> tuple[Customer, bool]:
         if field in data:
             setattr(customer, field, data[field])
     customer.updated_at = utcnow()
-    db.session.commit()
-    return customer, created
+    return customer
 
 
 def _value(customer: Customer, event_value: Decimal | None) -> float:
@@ -116,16 +127,16 @@ def _record(brand: Brand, data: dict, journey=None) -> JourneyEvent:
         value=data.get("value"),
     )
     db.session.add(event)
-    inserted = db.session.execute(
-        _insert(CustomerPhase)
-        .values(
-            brand_id=brand.id,
-            customer_id=customer.id,
-            phase_id=phase.id,
-            first_reached_at=occurred_at,
-        )
-        .on_conflict_do_nothing(index_elements=["customer_id", "phase_id"])
-        .returning(CustomerPhase.id)
+    inserted = upserts.insert_ignore(
+        CustomerPhase,
+        ("customer_id", "phase_id"),
+        {
+            "brand_id": brand.id,
+            "customer_id": customer.id,
+            "phase_id": phase.id,
+            "first_reached_at": occurred_at,
+        },
+        returning=True,
     ).first()
     event.first_time = inserted is not None
     if event.first_time:

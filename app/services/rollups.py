@@ -3,37 +3,24 @@
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy.dialects import postgresql, sqlite
-
-from app.extensions import db
 from app.models import ConversionRollup, Rollup
 from app.models.rollup import ANSWER_KEY, CONVERSION_KEY
-
-
-def _insert(model):
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+from app.services import upserts
 
 
 def upsert(model, key_columns: tuple[str, ...], rows: dict[tuple, dict[str, float]]) -> None:
     """Add each row's counters to the row with that key, creating it when missing."""
-    if not rows:
-        return
-    counters = model.COUNTERS
-    values = [
-        {
-            **dict(zip(key_columns, key, strict=True)),
-            **{name: increments.get(name, 0) for name in counters},
-        }
-        for key, increments in rows.items()
-    ]
-    table = model.__table__
-    statement = _insert(model)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(key_columns),
-        set_={name: table.c[name] + statement.excluded[name] for name in counters},
+    upserts.insert_add(
+        model,
+        key_columns,
+        [
+            {
+                **dict(zip(key_columns, key, strict=True)),
+                **{name: increments.get(name, 0) for name in model.COUNTERS},
+            }
+            for key, increments in rows.items()
+        ],
     )
-    db.session.execute(statement, values)
 
 
 def answer_increments(response, sentiment) -> dict[str, float]:
