@@ -1,9 +1,8 @@
 """What publishing or removing a review sets off in other features: points, webhooks, mail.
 
-Loyalty (package `loyalty/`), webhooks (`app/services/webhooks.py`) and the mailer
-(`app/services/mailer.py`) are separate features; each call goes through the interface they
-publish. All of them run inside the caller's transaction, except mail, which is queued after
-the commit.
+Loyalty (package `loyalty/`) and webhooks (`app/services/webhooks.py`) are separate features;
+each call goes through the interface they publish and runs inside the caller's transaction.
+While a feature is not installed its call is skipped, so reviews work on their own.
 """
 
 import importlib
@@ -35,10 +34,22 @@ def claw_back_bonus(review, reason: str) -> int:
     return claw_back(brand_id=review.brand_id, review_id=review.id, reason=reason)
 
 
-def offers_points(brand_id: int) -> bool | None:
-    """Whether the brand's loyalty policy offers points for answering; None if unknown."""
-    offers = _feature("loyalty", "offers_points")
-    return None if offers is None else bool(offers(brand_id, None))
+def loyalty_terms(brand_id: int) -> dict | None:
+    """What the brand's loyalty policy offers, for the disclosure page; None if unknown."""
+    get_policy = _feature("loyalty", "get_policy")
+    if get_policy is None:
+        return None
+    policy = get_policy(brand_id)
+    per_answer = int(policy.get("points_per_answer") or 0)
+    text_bonus = int(policy.get("text_bonus") or 0)
+    enabled = bool(policy.get("enabled"))
+    return {
+        "offers": enabled and (per_answer > 0 or text_bonus > 0),
+        "points_per_answer": per_answer,
+        "text_bonus": text_bonus,
+        "text_min_chars": int(policy.get("text_min_chars") or 0),
+        "review_bonus": int(policy.get("review_bonus") or 0) if enabled else 0,
+    }
 
 
 def emit(brand_id: int, event: str, data: dict) -> bool:
@@ -47,11 +58,3 @@ def emit(brand_id: int, event: str, data: dict) -> bool:
         return False
     emit_webhook(brand_id, event, data)
     return True
-
-
-def mailer():
-    """The channels engineer's mailer module, or None when it does not exist (yet)."""
-    try:
-        return importlib.import_module("app.services.mailer")
-    except ImportError:
-        return None

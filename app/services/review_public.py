@@ -267,7 +267,7 @@ def disclosure(brand: Brand) -> dict:
     return {
         "channels": {name: channels[name] for name in sorted(channels)},
         "policy": [(phase, policy_mode(brand, phase.key)) for phase in phase_rows],
-        "offers_points": review_effects.offers_points(brand.id),
+        "loyalty": review_effects.loyalty_terms(brand.id),
         "counts": {status: counts.get(status, 0) for status in (PUBLISHED, "pending", REMOVED)},
         "rejected": counts.get("rejected", 0),
         "published": published or 0,

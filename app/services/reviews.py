@@ -288,8 +288,8 @@ def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> di
         "locale": locale,
         "subject": subject.format(**values),
         "text": text.format(**values),
-        # "queued" once the mailer took it; "recorded" when there is no mailer; "no_address"
-        # when the reviewer left no email address (the notice stays here for the moderator).
+        # "queued" → "sent" (or "failed", retried) by the email job; "no_address" when the
+        # reviewer left no email address: the notice then stays here for the moderator.
         "status": "pending" if address else "no_address",
     }
 
@@ -333,19 +333,15 @@ def moderate(
 
 
 def _send_notice(entry_id: int) -> None:
-    """Mail the reviewer's notice after the commit, when the mailer exists; else keep a record."""
+    """Queue the reviewer's notice on the email queue, after the commit that logged it."""
+    from app.services import review_notices
+
     entry = db.session.get(ModerationEntry, entry_id)
     if not entry.notice or entry.notice.get("status") != "pending":
         return
-    mailer = review_effects.mailer()
-    send = getattr(mailer, "send_review_notice", None) if mailer else None
-    notice = dict(entry.notice)
-    if send is None:
-        notice["status"] = "recorded"
-    else:
-        notice["status"] = "queued" if queue.enqueue("email", send, entry.id) else "recorded"
-    entry.notice = notice
+    entry.notice = {**entry.notice, "status": "queued"}
     db.session.commit()
+    queue.enqueue("email", review_notices.send_notice, entry_id)
 
 
 def reply(brand: Brand, review_id: int, body: str, actor: str) -> Review:

@@ -1,0 +1,37 @@
+"""Telling a reviewer, in their language, what a moderator decided: a thin, idempotent email job.
+
+The notice text is written into the moderation log when the decision is taken; this job only
+mails it (queue "email"), so the log shows what the reviewer was told even when mail is down.
+"""
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.review import ModerationEntry
+from app.services import mailer
+
+
+def send_notice(entry_id: int) -> bool:
+    """Mail one moderation notice; a notice already sent is not sent again."""
+    entry = db.session.get(ModerationEntry, entry_id)
+    if entry is None or not entry.notice or entry.notice.get("status") == "sent":
+        return False
+    customer = entry.review.customer
+    notice = dict(entry.notice)
+    if customer is None or not customer.email or customer.unsubscribed_at:
+        notice["status"] = "no_address"
+        entry.notice = notice
+        db.session.commit()
+        return False
+    try:
+        mailer.send_mail(customer.email, notice["subject"], notice["text"])
+    except mailer.MailError as error:
+        notice.update(
+            status="failed", error=str(error)[:200], attempts=notice.get("attempts", 0) + 1
+        )
+        entry.notice = notice
+        db.session.commit()
+        raise  # RQ retries with backoff; inline mode logs it and the log keeps "failed"
+    notice.update(status="sent", sent_at=utcnow().isoformat())
+    entry.notice = notice
+    db.session.commit()
+    return True
