@@ -10,6 +10,7 @@ from app.models.review import ModerationEntry, Review, ReviewFlag
 from app.models.rollup import ConversionRollup, Rollup
 from app.models.survey import Question, Survey
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from loyalty.models import LedgerEntry, LoyaltyPolicy
 
 __all__ = [
     "ApiKey",
@@ -20,6 +21,8 @@ __all__ = [
     "DwellRollup",
     "Journey",
     "JourneyEvent",
+    "LedgerEntry",
+    "LoyaltyPolicy",
     "ModerationEntry",
     "Persona",
     "Phase",

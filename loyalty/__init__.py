@@ -1,0 +1,69 @@
+"""Loyalty: points for answering, kept in an append-only ledger.
+
+It imports only app.extensions.db and its own modules. Functions that write join the caller's
+transaction and never commit (the pipeline batch, a review's moderation, an API request), so
+points commit together with whatever earned them; expiry.run is a job and commits itself.
+
+    offers_points(brand_id, customer_id) -> bool
+    award_for_response(*, brand_id, customer_id, response_id, phase_id, text_length,
+                       answered_at) -> int
+    points_for_response(brand_id, response_id) -> int
+    balance(brand_id, customer_id) -> int
+    award_review_bonus(*, brand_id, customer_id, review_id) -> int
+    clawback_review_bonus(*, brand_id, review_id, reason) -> int
+    customer_token(brand_id, customer_id) -> str
+"""
+
+from loyalty.awards import (
+    award_batch,
+    award_for_response,
+    award_review_bonus,
+    clawback_review_bonus,
+    offers_points,
+    points_for_response,
+)
+from loyalty.errors import (
+    BadToken,
+    ExpiredToken,
+    IdempotencyConflict,
+    InsufficientPoints,
+    LoyaltyError,
+    UnknownReward,
+)
+from loyalty.events import subscribe, unsubscribe
+from loyalty.ledger import adjust, balance, entries, redeem
+from loyalty.models import LedgerEntry, LoyaltyPolicy
+from loyalty.policy import DEFAULTS, get_policy, reward_name, save_policy
+from loyalty.privacy import erase_customer, export_customer
+from loyalty.tokens import customer_token, read_token
+
+__all__ = [
+    "DEFAULTS",
+    "BadToken",
+    "ExpiredToken",
+    "IdempotencyConflict",
+    "InsufficientPoints",
+    "LedgerEntry",
+    "LoyaltyError",
+    "LoyaltyPolicy",
+    "UnknownReward",
+    "adjust",
+    "award_batch",
+    "award_for_response",
+    "award_review_bonus",
+    "balance",
+    "clawback_review_bonus",
+    "customer_token",
+    "entries",
+    "erase_customer",
+    "export_customer",
+    "get_policy",
+    "offers_points",
+    "points_for_response",
+    "read_token",
+    "redeem",
+    "reward_name",
+    "save_policy",
+    "subscribe",
+    "unsubscribe",
+]

@@ -1,0 +1,70 @@
+"""Loyalty for the demo brand: a bathroom specialist's rewards, and a few redemptions."""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from loyalty.errors import InsufficientPoints
+from loyalty.ledger import adjust, redeem
+from loyalty.models import LedgerEntry, utcnow
+from loyalty.policy import get_policy, save_policy
+
+REWARDS = [
+    {
+        "key": "onderhoudsset",
+        "name": {"nl": "Onderhoudsset voor uw badkamer", "en": "Bathroom care kit"},
+        "points": 30,
+    },
+    {
+        "key": "kitwerk",
+        "name": {"nl": "Kitvoegen vernieuwen aan huis", "en": "Sealant joints renewed at home"},
+        "points": 60,
+    },
+    {
+        "key": "korting-50",
+        "name": {"nl": "€ 50 korting op uw volgende bestelling", "en": "€50 off your next order"},
+        "points": 120,
+    },
+]
+
+
+def configure(brand_id: int) -> None:
+    """The demo's rewards are cheap enough that a few customers can already redeem."""
+    save_policy(brand_id, {"rewards": REWARDS})
+
+
+def add_redemptions(brand_id: int, rng: random.Random, count: int = 25) -> int:
+    """Redeem rewards for some of the customers with the most points; returns how many."""
+    balances = db.session.execute(
+        select(LedgerEntry.customer_id, func.sum(LedgerEntry.points).label("points"))
+        .where(LedgerEntry.brand_id == brand_id)
+        .group_by(LedgerEntry.customer_id)
+        .having(
+            func.sum(LedgerEntry.points)
+            >= min(r["points"] for r in get_policy(brand_id)["rewards"])
+        )
+        .order_by(func.sum(LedgerEntry.points).desc(), LedgerEntry.customer_id)
+        .limit(count * 2)
+    ).all()
+    rewards = get_policy(brand_id)["rewards"]
+    now = utcnow()
+    done = 0
+    for customer_id, points in rng.sample(balances, min(count, len(balances))):
+        affordable = [item for item in rewards if item["points"] <= points]
+        item = rng.choice(affordable)
+        try:
+            redeem(
+                brand_id,
+                customer_id,
+                reward_key=item["key"],
+                at=now - timedelta(days=rng.uniform(0, 20)),
+            )
+        except InsufficientPoints:
+            continue
+        done += 1
+    # A goodwill gesture the marketer gave after a late delivery: an adjustment with a reason.
+    for customer_id, _ in balances[:3]:
+        adjust(brand_id, customer_id, points=20, reason="Excuses voor de late levering")
+    return done

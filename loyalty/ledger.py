@@ -1,0 +1,223 @@
+"""The append-only ledger: writing entries, balances, redemptions and manual adjustments.
+
+Nothing here commits: entries join the caller's transaction (the pipeline batch, a review's
+moderation, an API request), so points and the thing that earned them commit together.
+"""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select, text, update
+
+from app.extensions import db
+from loyalty import events
+from loyalty.errors import IdempotencyConflict, InsufficientPoints, LoyaltyError, UnknownReward
+from loyalty.models import LedgerEntry, utcnow
+from loyalty.policy import get_policy, reward
+from loyalty.tables import dialect, insert, table
+
+UNIQUE_KEY = ["brand_id", "source_type", "source_id", "reason"]
+MAX_POINTS = 1_000_000
+
+
+def lock_customer(customer_id: int) -> None:
+    """Serialise every balance-changing decision for one customer until the commit."""
+    if dialect() == "postgresql":
+        customer = table("customer")
+        db.session.execute(
+            select(customer.c.id).where(customer.c.id == customer_id).with_for_update()
+        )
+    else:
+        # SQLite has no row locks: a no-op write takes the database's write lock now, before
+        # the balance is read, so two requests cannot both spend the same points.
+        db.session.execute(text("UPDATE customer SET id = id WHERE id = :id"), {"id": customer_id})
+
+
+def balance(brand_id: int, customer_id: int) -> int:
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+                LedgerEntry.brand_id == brand_id, LedgerEntry.customer_id == customer_id
+            )
+        )
+    )
+
+
+def add_once(values: dict) -> int | None:
+    """Insert an entry unless its (brand, source_type, source_id, reason) exists; its id or None.
+
+    ON CONFLICT DO NOTHING also holds under concurrency: on PostgreSQL a second writer of
+    the same key waits for the first to commit and then inserts nothing.
+    """
+    row = {"created_at": utcnow(), **values}
+    row.setdefault("effective_at", row["created_at"])
+    statement = (
+        insert(LedgerEntry)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=UNIQUE_KEY)
+        .returning(LedgerEntry.id)
+    )
+    return db.session.execute(statement).scalar()
+
+
+def find(brand_id: int, source_type: str, source_id: str, reason: str) -> LedgerEntry | None:
+    return db.session.scalar(
+        select(LedgerEntry).where(
+            LedgerEntry.brand_id == brand_id,
+            LedgerEntry.source_type == source_type,
+            LedgerEntry.source_id == source_id,
+            LedgerEntry.reason == reason,
+        )
+    )
+
+
+def entries(
+    brand_id: int, customer_id: int, *, before_id: int | None = None, limit: int = 50
+) -> tuple[list[dict], int | None]:
+    """Newest first, each with the balance after it; returns (entries, next before_id)."""
+    phase = table("phase")
+    query = (
+        select(LedgerEntry, phase.c.key)
+        .outerjoin(phase, phase.c.id == LedgerEntry.phase_id)
+        .where(LedgerEntry.brand_id == brand_id, LedgerEntry.customer_id == customer_id)
+        .order_by(LedgerEntry.id.desc())
+        .limit(limit + 1)
+    )
+    if before_id is not None:
+        query = query.where(LedgerEntry.id < before_id)
+    rows = db.session.execute(query).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = []
+    if rows:
+        # The running balance: what is left after this entry = SUM of it and everything older.
+        after = int(
+            db.session.scalar(
+                select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+                    LedgerEntry.brand_id == brand_id,
+                    LedgerEntry.customer_id == customer_id,
+                    LedgerEntry.id <= rows[0][0].id,
+                )
+            )
+        )
+        for entry, phase_key in rows:
+            items.append({**entry.as_dict(), "phase": phase_key, "balance_after": after})
+            after -= entry.points
+    return items, (rows[-1][0].id if more else None)
+
+
+def _check_points(points) -> int:
+    if isinstance(points, bool) or not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
+        raise LoyaltyError(f"points must be a whole number from 1 to {MAX_POINTS}", "points")
+    return points
+
+
+def redeem(
+    brand_id: int,
+    customer_id: int,
+    *,
+    reward_key: str,
+    points: int | None = None,
+    key: str | None = None,
+    at: datetime | None = None,
+) -> tuple[LedgerEntry, bool]:
+    """Spend points on a reward; (entry, created). InsufficientPoints when the balance is short.
+
+    The customer row stays locked until the caller commits, so parallel redemptions queue up
+    and each sees the balance the previous one left: the balance never goes below zero.
+    With an idempotency key, the same key again returns the first redemption.
+    """
+    policy = get_policy(brand_id)
+    item = reward(policy, reward_key)
+    if points is None:
+        if item is None:
+            raise UnknownReward(
+                f"{reward_key!r} is not in the rewards catalogue; send points for it", "reward"
+            )
+        points = int(item["points"])
+    points = _check_points(points)
+    lock_customer(customer_id)
+    if key is not None:
+        existing = find(brand_id, "redemption", key, "redeemed")
+        if existing is not None:
+            if (existing.customer_id, existing.reward, -existing.points) != (
+                customer_id,
+                reward_key,
+                points,
+            ):
+                raise IdempotencyConflict(
+                    "this Idempotency-Key was used for a different redemption"
+                )
+            return existing, False
+    available = balance(brand_id, customer_id)
+    if available < points:
+        raise InsufficientPoints(available, points)
+    entry = LedgerEntry(
+        brand_id=brand_id,
+        customer_id=customer_id,
+        kind="redeem",
+        points=-points,
+        source_type="redemption",
+        source_id=key or uuid.uuid4().hex,
+        reason="redeemed",
+        reward=reward_key,
+        effective_at=at or utcnow(),
+        created_at=utcnow(),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    events.publish(events.REDEEMED, _values(entry))
+    return entry, True
+
+
+def adjust(
+    brand_id: int,
+    customer_id: int,
+    *,
+    points: int,
+    reason: str,
+    key: str | None = None,
+    at: datetime | None = None,
+) -> LedgerEntry:
+    """A manual correction with a reason; a negative one may not take the balance below zero."""
+    if isinstance(points, bool) or not isinstance(points, int) or points == 0:
+        raise LoyaltyError("points must be a non-zero whole number", "points")
+    _check_points(abs(points))
+    reason = (reason or "").strip()
+    if not reason:
+        raise LoyaltyError("an adjustment needs a reason", "reason")
+    lock_customer(customer_id)
+    if points < 0:
+        available = balance(brand_id, customer_id)
+        if available + points < 0:
+            raise InsufficientPoints(available, -points)
+    entry = LedgerEntry(
+        brand_id=brand_id,
+        customer_id=customer_id,
+        kind="adjust",
+        points=points,
+        source_type="adjustment",
+        source_id=key or uuid.uuid4().hex,
+        reason=reason[:200],
+        effective_at=at or utcnow(),
+        created_at=utcnow(),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    if points > 0:
+        events.publish(events.EARNED, _values(entry))
+    return entry
+
+
+def _values(entry: LedgerEntry) -> dict:
+    return {**entry.as_dict(), "brand_id": entry.brand_id, "customer_id": entry.customer_id}
+
+
+def touch_response(response_id: int) -> None:
+    """Mark a response as incentivized: points were offered (and here, given) for it."""
+    response = table("response")
+    db.session.execute(
+        update(response)
+        .where(response.c.id == response_id, response.c.incentivized.is_(False))
+        .values(incentivized=True)
+    )

@@ -1,0 +1,90 @@
+"""The loyalty tables: one policy row per brand, and the append-only ledger of point entries."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON
+from sqlalchemy.dialects.postgresql import JSONB
+
+from app.extensions import db
+
+# JSONB on PostgreSQL, JSON text elsewhere (the same variant the app's models use).
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+KINDS = ("earn", "redeem", "expire", "clawback", "adjust")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class LoyaltyPolicy(db.Model):
+    """A brand's rules. No row means the default policy (see loyalty.policy.DEFAULTS)."""
+
+    __tablename__ = "loyalty_policy"
+
+    brand_id = db.Column(
+        db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled = db.Column(db.Boolean, nullable=False, default=True)
+    points_per_answer = db.Column(db.Integer, nullable=False)
+    text_bonus = db.Column(db.Integer, nullable=False)
+    text_min_chars = db.Column(db.Integer, nullable=False)
+    review_bonus = db.Column(db.Integer, nullable=False)
+    daily_cap = db.Column(
+        db.Integer
+    )  # points a customer can earn by answering per day; None = no cap
+    expiry_months = db.Column(db.Integer)  # None = points never expire
+    rewards = db.Column(JsonType, nullable=False, default=list)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class LedgerEntry(db.Model):
+    """One movement of points. Rows are only ever inserted: a balance is SUM(points)."""
+
+    __tablename__ = "loyalty_entry"
+    __table_args__ = (
+        # What makes every award idempotent: the at-least-once pipeline may call it again.
+        db.UniqueConstraint("brand_id", "source_type", "source_id", "reason"),
+        db.CheckConstraint(
+            "kind IN ('earn', 'redeem', 'expire', 'clawback', 'adjust')", name="kind"
+        ),
+        db.Index("ix_loyalty_entry_customer", "customer_id", "id"),
+        db.Index("ix_loyalty_entry_response", "response_id"),
+        db.Index("ix_loyalty_entry_brand_kind", "brand_id", "kind", "effective_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    customer_id = db.Column(
+        db.Integer, db.ForeignKey("customer.id", ondelete="CASCADE"), nullable=False
+    )
+    kind = db.Column(db.String(12), nullable=False)
+    points = db.Column(db.Integer, nullable=False)  # signed: earn > 0, redeem/expire/clawback < 0
+    source_type = db.Column(db.String(32), nullable=False)
+    source_id = db.Column(db.String(64), nullable=False)
+    reason = db.Column(db.String(200), nullable=False)
+    note = db.Column(db.String(200))
+    reward = db.Column(db.String(64))  # the reward key of a redemption
+    phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="SET NULL"))
+    response_id = db.Column(db.Integer, db.ForeignKey("response.id", ondelete="SET NULL"))
+    review_id = db.Column(db.Integer)  # no foreign key: reviews live in their own migration
+    # When the points were earned or spent (an answer's time); expiry counts from here.
+    effective_at = db.Column(db.DateTime, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "points": self.points,
+            "reason": self.reason,
+            "note": self.note,
+            "reward": self.reward,
+            "source_type": self.source_type,
+            "source_id": self.source_id,
+            "phase_id": self.phase_id,
+            "response_id": self.response_id,
+            "review_id": self.review_id,
+            "effective_at": self.effective_at,
+            "created_at": self.created_at,
+        }

@@ -1,0 +1,248 @@
+"""Figures for the marketer's dashboard: points per phase, programme vs. others, top rewards,
+a summary, and the ledger as CSV. Read-only; every query is scoped by brand."""
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import and_, case, exists, func, select
+
+from app.extensions import db
+from loyalty.models import LedgerEntry
+from loyalty.policy import get_policy, reward, reward_name
+from loyalty.tables import table
+
+
+def _window(query, column, since: datetime | None, until: datetime | None):
+    if since is not None:
+        query = query.where(column >= since)
+    if until is not None:
+        query = query.where(column < until)
+    return query
+
+
+def points_per_phase(
+    brand_id: int, since: datetime | None = None, until: datetime | None = None
+) -> list[dict]:
+    """Per phase (journey order): points earned, clawed back, entries and distinct customers."""
+    phase = table("phase")
+    earned = case((LedgerEntry.kind == "earn", LedgerEntry.points), else_=0)
+    clawed = case((LedgerEntry.kind == "clawback", -LedgerEntry.points), else_=0)
+    query = (
+        select(
+            phase.c.id,
+            phase.c.key,
+            func.coalesce(func.sum(earned), 0),
+            func.coalesce(func.sum(clawed), 0),
+            func.count(LedgerEntry.id),
+            func.count(func.distinct(LedgerEntry.customer_id)),
+        )
+        .join(phase, phase.c.id == LedgerEntry.phase_id)
+        .where(LedgerEntry.brand_id == brand_id, LedgerEntry.kind.in_(("earn", "clawback")))
+        .group_by(phase.c.id, phase.c.key, phase.c.journey_id, phase.c.position)
+        .order_by(phase.c.journey_id, phase.c.position)
+    )
+    query = _window(query, LedgerEntry.effective_at, since, until)
+    return [
+        {
+            "phase_id": phase_id,
+            "phase": key,
+            "points": int(points),
+            "clawed_back": int(clawed_back),
+            "entries": int(entries),
+            "customers": int(customers),
+        }
+        for phase_id, key, points, clawed_back, entries, customers in db.session.execute(query)
+    ]
+
+
+def response_rates(
+    brand_id: int, since: datetime | None = None, until: datetime | None = None
+) -> dict:
+    """How often customers answer when they reach a phase: programme members vs. the others.
+
+    A reach (customer × phase, first time, in the window) counts as "programme" when the
+    customer already had points before reaching the phase — so a first answer does not make
+    its own reach look like a member's.
+    """
+    reach, response = table("customer_phase"), table("response")
+    answered = exists().where(
+        response.c.customer_id == reach.c.customer_id, response.c.phase_id == reach.c.phase_id
+    )
+    member = exists().where(
+        LedgerEntry.brand_id == brand_id,
+        LedgerEntry.customer_id == reach.c.customer_id,
+        LedgerEntry.effective_at < reach.c.first_reached_at,
+    )
+    rows = select(
+        case((member, 1), else_=0).label("member"),
+        case((answered, 1), else_=0).label("answered"),
+    ).where(reach.c.brand_id == brand_id)
+    rows = _window(rows, reach.c.first_reached_at, since, until).subquery()
+    totals = {
+        int(is_member): (int(count), int(answers or 0))
+        for is_member, count, answers in db.session.execute(
+            select(rows.c.member, func.count(), func.sum(rows.c.answered)).group_by(rows.c.member)
+        )
+    }
+
+    def group(flag: int) -> dict:
+        reached, answers = totals.get(flag, (0, 0))
+        return {
+            "reached": reached,
+            "answered": answers,
+            "rate": round(answers / reached, 4) if reached else None,
+        }
+
+    programme, others = group(1), group(0)
+    lift = (
+        round(programme["rate"] - others["rate"], 4)
+        if programme["rate"] is not None and others["rate"] is not None
+        else None
+    )
+    return {"programme": programme, "others": others, "lift": lift}
+
+
+def top_rewards(
+    brand_id: int,
+    limit: int = 5,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    locale: str = "en",
+) -> list[dict]:
+    """The most redeemed rewards: key, name (from the catalogue), redemptions, points spent."""
+    query = (
+        select(LedgerEntry.reward, func.count(), func.coalesce(func.sum(-LedgerEntry.points), 0))
+        .where(LedgerEntry.brand_id == brand_id, LedgerEntry.kind == "redeem")
+        .group_by(LedgerEntry.reward)
+        .order_by(func.count().desc(), LedgerEntry.reward)
+        .limit(limit)
+    )
+    query = _window(query, LedgerEntry.effective_at, since, until)
+    policy = get_policy(brand_id)
+    result = []
+    for key, count, points in db.session.execute(query):
+        item = reward(policy, key)
+        result.append(
+            {
+                "reward": key,
+                "name": reward_name(item, locale) if item else key,
+                "redemptions": int(count),
+                "points": int(points),
+            }
+        )
+    return result
+
+
+def summary(brand_id: int) -> dict:
+    """Totals over the whole ledger: issued, redeemed, expired, clawed back, adjusted, left."""
+    by_kind = dict(
+        db.session.execute(
+            select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.points), 0))
+            .where(LedgerEntry.brand_id == brand_id)
+            .group_by(LedgerEntry.kind)
+        ).all()
+    )
+    members = db.session.scalar(
+        select(func.count(func.distinct(LedgerEntry.customer_id))).where(
+            LedgerEntry.brand_id == brand_id
+        )
+    )
+    return {
+        "issued": int(by_kind.get("earn", 0)),
+        "redeemed": -int(by_kind.get("redeem", 0)),
+        "expired": -int(by_kind.get("expire", 0)),
+        "clawed_back": -int(by_kind.get("clawback", 0)),
+        "adjusted": int(by_kind.get("adjust", 0)),
+        "outstanding": int(sum(by_kind.values())),
+        "members": int(members or 0),
+    }
+
+
+CSV_COLUMNS = (
+    "entry_id",
+    "created_at",
+    "effective_at",
+    "customer",
+    "kind",
+    "points",
+    "reason",
+    "note",
+    "reward",
+    "phase",
+    "response_id",
+    "review_id",
+    "source_type",
+    "source_id",
+)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    text = str(value)
+    # A spreadsheet would run a cell that starts like a formula (CSV injection).
+    if not isinstance(value, int) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def ledger_csv(
+    brand_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    chunk: int = 1000,
+) -> Iterator[str]:
+    """The ledger as CSV lines (header first), oldest first, read in chunks for streaming."""
+    customer, phase = table("customer"), table("phase")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    last_id = 0
+    while True:
+        query = (
+            select(LedgerEntry, customer.c.external_id, phase.c.key)
+            .join(customer, customer.c.id == LedgerEntry.customer_id)
+            .outerjoin(phase, phase.c.id == LedgerEntry.phase_id)
+            .where(and_(LedgerEntry.brand_id == brand_id, LedgerEntry.id > last_id))
+            .order_by(LedgerEntry.id)
+            .limit(chunk)
+        )
+        rows = db.session.execute(_window(query, LedgerEntry.effective_at, since, until)).all()
+        if not rows:
+            return
+        for entry, external_id, phase_key in rows:
+            writer.writerow(
+                [
+                    _cell(value)
+                    for value in (
+                        entry.id,
+                        entry.created_at,
+                        entry.effective_at,
+                        external_id,
+                        entry.kind,
+                        entry.points,
+                        entry.reason,
+                        entry.note,
+                        entry.reward,
+                        phase_key,
+                        entry.response_id,
+                        entry.review_id,
+                        entry.source_type,
+                        entry.source_id,
+                    )
+                ]
+            )
+        last_id = rows[-1][0].id
+        yield flush()

@@ -1,0 +1,40 @@
+"""The signed link to a customer's loyalty page: /loyalty/<token>.
+
+The token names the brand and the customer and is signed with the app's SECRET_KEY; it expires
+after MAX_AGE so a forwarded old email does not show a ledger forever.
+"""
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from loyalty.errors import BadToken, ExpiredToken
+
+SALT = "phasewise.loyalty-page"
+MAX_AGE = 180 * 24 * 3600
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def customer_token(brand_id: int, customer_id: int) -> str:
+    return _serializer().dumps([int(brand_id), int(customer_id)])
+
+
+def read_token(token: str, max_age: int = MAX_AGE) -> tuple[int, int]:
+    """(brand_id, customer_id); BadToken for a forged or garbled token, ExpiredToken when old."""
+    if not token or len(token) > 300:
+        raise BadToken("this loyalty link is not valid")
+    try:
+        value = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise ExpiredToken("this loyalty link has expired") from error
+    except BadSignature as error:
+        raise BadToken("this loyalty link is not valid") from error
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(item, int) and not isinstance(item, bool) for item in value)
+    ):
+        raise BadToken("this loyalty link is not valid")
+    return value[0], value[1]
