@@ -41,4 +41,8 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     from app.cli import register as register_cli
 
     register_cli(app)
+
+    from app.services import loyalty_webhooks
+
+    loyalty_webhooks.init_app(app)  # loyalty.earned / loyalty.redeemed become webhooks
     return app

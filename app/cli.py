@@ -133,3 +133,7 @@ def register(app: Flask) -> None:
 
     for command in (brand_cli, user_cli, pipeline_cli, worker_command, demo_command, webhooks_cli):
         app.cli.add_command(command)
+
+    from app.loyalty_cli import loyalty_cli
+
+    app.cli.add_command(loyalty_cli)

@@ -1,6 +1,7 @@
 """The server API: /api/v1, documented at /api/v1/openapi.json and /api/v1/docs."""
 
 from app.api import customers, docs, journey_io, journeys, responses, surveys
+from app.api import loyalty as loyalty_api
 from app.api import reviews as reviews_api
 from app.api import webhooks as webhooks_api
 from app.extensions import csrf
@@ -12,6 +13,7 @@ BLUEPRINTS = [
     responses.blp,
     reviews_api.blp,
     journey_io.blp,
+    loyalty_api.blp,
     webhooks_api.blp,
 ]
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from app.public import home  # noqa: E402,F401 — routes attach to bp
+from app.public import home, loyalty_page  # noqa: E402,F401 — routes attach to bp

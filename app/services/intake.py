@@ -6,6 +6,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+import loyalty
 from app.errors import AppError
 from app.extensions import db, queue
 from app.models import Brand, Customer, Response
@@ -67,6 +68,9 @@ def accept(
     touchpoint_id = _touchpoint(survey, data.get("touchpoint"))
     if customer is None and data.get("customer") and data.get("channel", "api") == "api":
         customer = customers.ensure(brand, data["customer"])  # the server API is trusted
+    if customer is not None and not incentivized:
+        # Identified answers earn points in the pipeline, so every channel records the offer.
+        incentivized = loyalty.offers_points(brand.id, customer.id)
     locale = normalise_locale(data.get("locale")) or (customer.locale if customer else None)
     locale = locale if locale in survey.locales else survey.default_locale
     review = data.get("review")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+import loyalty
 from app.extensions import db
 from app.models import Response
 from app.models.base import utcnow
@@ -60,6 +61,7 @@ def steps() -> list[Callable[[list[tuple[Response, object]]], None]]:
     return [
         rollups.add_answers,
         survey_counts.add_answers,
+        loyalty.award_batch,  # before reviews: it marks the responses that earned points
         reviews.make_reviews,
         webhooks.response_processed,
     ]

@@ -1,0 +1,78 @@
+"""/api/v1 loyalty: the brand's policy, a customer's points, adjustments and redemptions."""
+
+from flask import make_response, request
+from flask_smorest import Blueprint
+
+from app.api.auth import current_brand, protect
+from app.schemas.loyalty import (
+    Account,
+    AccountQuery,
+    AdjustmentIn,
+    EntryOut,
+    Policy,
+    RedemptionIn,
+)
+from app.services import loyalty_accounts
+
+blp = Blueprint(
+    "loyalty",
+    __name__,
+    url_prefix="/api/v1",
+    description="Loyalty points for answering: policy, ledger, adjustments, redemptions",
+)
+protect(blp)
+
+
+@blp.route("/loyalty/policy", methods=["GET"])
+@blp.response(200, Policy)
+def get_policy():
+    """The brand's loyalty policy (a new brand has a default that awards points for answering)."""
+    return loyalty_accounts.get_policy(current_brand())
+
+
+@blp.route("/loyalty/policy", methods=["PUT"])
+@blp.arguments(Policy)
+@blp.response(200, Policy)
+def put_policy(data):
+    """Change the policy; fields left out keep their value. Points never depend on the score."""
+    return loyalty_accounts.update_policy(current_brand(), data)
+
+
+@blp.route("/customers/<external_id>/loyalty", methods=["GET"])
+@blp.arguments(AccountQuery, location="query")
+@blp.response(200, Account)
+def get_account(query, external_id):
+    """A customer's balance (a SUM over the ledger) and entries, newest first, with a cursor."""
+    return loyalty_accounts.account(current_brand(), external_id, query)
+
+
+@blp.route("/customers/<external_id>/adjustments", methods=["POST"])
+@blp.arguments(AdjustmentIn)
+@blp.response(201, EntryOut)
+@blp.alt_response(409, description="A negative adjustment larger than the balance")
+def create_adjustment(data, external_id):
+    """Add or remove points by hand, with a reason; a ledger entry of kind `adjust`."""
+    return loyalty_accounts.adjust(current_brand(), external_id, data)
+
+
+@blp.route("/customers/<external_id>/redemptions", methods=["POST"])
+@blp.arguments(RedemptionIn)
+@blp.response(201, EntryOut)
+@blp.alt_response(200, schema=EntryOut, description="The same Idempotency-Key again")
+@blp.alt_response(409, description="The balance is short (code insufficient_points)")
+@blp.doc(
+    parameters=[
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "schema": {"type": "string", "maxLength": 64},
+            "description": "The same key again returns the first redemption, no second one",
+        }
+    ]
+)
+def create_redemption(data, external_id):
+    """Spend points on a reward; safe under concurrency, the balance never goes below zero."""
+    entry, created = loyalty_accounts.redeem(
+        current_brand(), external_id, data, request.headers.get("Idempotency-Key")
+    )
+    return make_response(EntryOut().dump(entry), 201 if created else 200)

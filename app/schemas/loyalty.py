@@ -1,0 +1,113 @@
+"""Loyalty as the API takes and gives it: the policy, a customer's account, adjustments and
+redemptions."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.schemas.common import CursorQuery
+from app.schemas.journey import KEY, localized_text
+
+MAX_POINTS = 1_000_000
+
+
+def _no_control_characters(value):
+    """NUL and other control characters: PostgreSQL refuses NUL, and no name needs them."""
+    texts = value.values() if isinstance(value, dict) else [value]
+    for text in texts:
+        if isinstance(text, str) and any(ord(char) < 32 or ord(char) == 127 for char in text):
+            raise ValidationError("control characters are not allowed")
+
+
+def _not_bool(value):
+    if isinstance(value, bool):
+        raise ValidationError("not a valid integer")
+
+
+def _points(low: int, high: int, **kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, validate=[validate.Range(low, high), _not_bool], **kwargs)
+
+
+class Reward(Schema):
+    key = fields.String(required=True, validate=KEY)
+    name = localized_text(120)
+    points = _points(1, MAX_POINTS, required=True)
+
+    @validates_schema
+    def printable_name(self, data, **kwargs):
+        if "name" in data:
+            try:
+                _no_control_characters(data["name"])
+            except ValidationError as error:
+                raise ValidationError(error.messages, "name") from error
+
+
+class Policy(Schema):
+    """Out: the whole policy. In (PUT): any subset; fields left out keep their value."""
+
+    enabled = fields.Boolean(truthy={True}, falsy={False})  # JSON true/false only
+    points_per_answer = _points(0, 10_000)
+    text_bonus = _points(0, 10_000)
+    text_min_chars = _points(1, 2_000)
+    review_bonus = _points(0, 100_000)
+    daily_cap = _points(1, MAX_POINTS, allow_none=True)
+    expiry_months = _points(1, 120, allow_none=True)
+    rewards = fields.List(fields.Nested(Reward), validate=validate.Length(max=50))
+
+    @validates_schema
+    def unique_rewards(self, data, **kwargs):
+        keys = [item["key"] for item in data.get("rewards") or []]
+        if len(keys) != len(set(keys)):
+            raise ValidationError("reward keys must be unique", "rewards")
+
+
+class Entry(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"enum": ["earn", "redeem", "expire", "clawback", "adjust"]})
+    points = fields.Integer()
+    balance_after = fields.Integer()
+    reason = fields.String()
+    note = fields.String(allow_none=True)
+    reward = fields.String(allow_none=True)
+    phase = fields.String(allow_none=True)
+    response_id = fields.Integer(allow_none=True)
+    review_id = fields.Integer(allow_none=True)
+    source_type = fields.String()
+    source_id = fields.String()
+    effective_at = fields.DateTime()
+    created_at = fields.DateTime()
+
+
+class AccountQuery(CursorQuery):
+    pass
+
+
+class Account(Schema):
+    customer = fields.String()
+    balance = fields.Integer()
+    entries = fields.List(fields.Nested(Entry))
+    next_cursor = fields.String(allow_none=True)
+    page_url = fields.String(metadata={"description": "the customer's signed loyalty page"})
+
+
+class AdjustmentIn(Schema):
+    points = _points(-MAX_POINTS, MAX_POINTS, required=True)
+    reason = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), _no_control_characters]
+    )
+
+    @validates_schema
+    def not_zero(self, data, **kwargs):
+        if data.get("points") == 0:
+            raise ValidationError("points must not be 0", "points")
+        if "reason" in data and not data["reason"].strip():
+            raise ValidationError("a reason is needed", "reason")
+
+
+class RedemptionIn(Schema):
+    reward = fields.String(
+        required=True, validate=[validate.Length(min=1, max=64), _no_control_characters]
+    )
+    points = _points(1, MAX_POINTS, metadata={"description": "defaults to the reward's cost"})
+
+
+class EntryOut(Entry):
+    balance = fields.Integer(metadata={"description": "the balance after this entry"})

@@ -1,0 +1,103 @@
+"""Loyalty accounts behind the API: the brand's policy, a customer's ledger, adjustments and
+redemptions. The rules live in the loyalty package; this module finds the brand's customer,
+owns the transaction and turns loyalty's refusals into the one error shape."""
+
+from collections.abc import Callable
+
+import loyalty
+from app.errors import AppError
+from app.extensions import db
+from app.models import Brand, Customer
+from app.services import customers
+from app.services.public_urls import absolute
+from app.services.responses import decode_cursor, encode_cursor
+
+
+def as_app_error(error: loyalty.LoyaltyError) -> AppError:
+    fields = {error.field: [error.message]} if error.field else None
+    return AppError(error.status, error.message, code=error.code, fields=fields)
+
+
+def _write(action: Callable):
+    """Run a ledger write and commit; on a refusal roll back, so nothing is stored."""
+    try:
+        result = action()
+    except loyalty.LoyaltyError as error:
+        db.session.rollback()
+        raise as_app_error(error) from error
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return result
+
+
+def get_policy(brand: Brand) -> dict:
+    return loyalty.get_policy(brand.id)
+
+
+def update_policy(brand: Brand, changes: dict) -> dict:
+    return _write(lambda: loyalty.save_policy(brand.id, changes))
+
+
+def page_url(brand: Brand, customer: Customer) -> str:
+    return absolute(f"/loyalty/{loyalty.customer_token(brand.id, customer.id)}")
+
+
+def account(brand: Brand, external_id: str, query: dict) -> dict:
+    customer = customers.get(brand, external_id)
+    before = decode_cursor(query["cursor"]) if query.get("cursor") else None
+    items, next_before = loyalty.entries(
+        brand.id, customer.id, before_id=before, limit=query.get("limit", 50)
+    )
+    return {
+        "customer": customer.external_id,
+        "balance": loyalty.balance(brand.id, customer.id),
+        "entries": items,
+        "next_cursor": encode_cursor(next_before) if next_before else None,
+        "page_url": page_url(brand, customer),
+    }
+
+
+def _entry_out(entry, brand: Brand, customer: Customer) -> dict:
+    return {
+        **entry.as_dict(),
+        "customer": customer.external_id,
+        "balance": loyalty.balance(brand.id, customer.id),  # read under the customer's lock
+    }
+
+
+def adjust(brand: Brand, external_id: str, data: dict) -> dict:
+    customer = customers.get(brand, external_id)
+
+    def write():
+        entry = loyalty.adjust(brand.id, customer.id, points=data["points"], reason=data["reason"])
+        return _entry_out(entry, brand, customer)
+
+    return _write(write)
+
+
+def redeem(
+    brand: Brand, external_id: str, data: dict, idempotency_key: str | None = None
+) -> tuple[dict, bool]:
+    """(entry, created): 409 when the balance is short; the same Idempotency-Key again returns
+    the first redemption with created=False."""
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 64:
+        raise AppError(
+            422,
+            "Idempotency-Key must be 1-64 characters",
+            fields={"Idempotency-Key": ["1-64 characters"]},
+        )
+    customer = customers.get(brand, external_id)
+
+    def write():
+        entry, created = loyalty.redeem(
+            brand.id,
+            customer.id,
+            reward_key=data["reward"],
+            points=data.get("points"),
+            key=idempotency_key,
+        )
+        return _entry_out(entry, brand, customer), created
+
+    return _write(write)

@@ -1,0 +1,182 @@
+"""What a customer's loyalty page shows (/loyalty/<token>): balance, rewards, the ledger and
+how points are earned, in Dutch or English."""
+
+from sqlalchemy import select
+
+import loyalty
+from app.errors import AppError
+from app.extensions import db
+from app.models import Brand, Customer, Phase
+
+LOCALES = ("nl", "en")
+LEDGER_LIMIT = 100
+
+MONTHS = {
+    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+TEXTS = {
+    "nl": {
+        "title": "Uw spaarpunten bij {brand}",
+        "balance": "Uw saldo",
+        "points": "punten",
+        "rewards": "Beloningen",
+        "available": "Nu beschikbaar",
+        "missing": "Nog {n} punten nodig",
+        "progress": "{have} van {need} punten",
+        "how_to_redeem": "Wilt u een beloning? Noem de beloning bij uw volgende bestelling of "
+        "vraag ernaar bij de klantenservice van {brand}.",
+        "ledger": "Overzicht",
+        "date": "Datum",
+        "what": "Omschrijving",
+        "change": "Punten",
+        "after": "Saldo",
+        "empty": "Nog geen punten. Beantwoord de korte vragen van {brand} om punten te sparen.",
+        "older": "Alleen de laatste {n} regels worden getoond.",
+        "earn_title": "Zo spaart u",
+        "earn_answer": "{n} punten als u de vragen over een fase van uw aankoop beantwoordt "
+        "(één keer per vragenlijst).",
+        "earn_text": "{n} punten extra voor een geschreven antwoord van minstens {chars} tekens.",
+        "earn_review": "{n} punten als uw review wordt gepubliceerd.",
+        "earn_cap": "U kunt met antwoorden hoogstens {n} punten per dag sparen.",
+        "expiry": "Punten vervallen {n} maanden nadat u ze hebt gekregen.",
+        "honest": "Het aantal punten hangt nooit af van uw score of van wat u schrijft: een "
+        "kritisch antwoord levert precies evenveel op als een positief.",
+        "off": "{brand} geeft op dit moment geen punten voor nieuwe antwoorden.",
+        "language": "Taal",
+        "reasons": {
+            "answered": "Vragen beantwoord",
+            "text_bonus": "Bonus voor een geschreven antwoord",
+            "review_published": "Review gepubliceerd",
+            "review_removed": "Review verwijderd, bonus teruggeboekt",
+            "redeemed": "Ingewisseld",
+            "expired": "Punten vervallen",
+            "adjust": "Correctie",
+        },
+        "daily_cap": "daglimiet bereikt",
+    },
+    "en": {
+        "title": "Your points with {brand}",
+        "balance": "Your balance",
+        "points": "points",
+        "rewards": "Rewards",
+        "available": "Available now",
+        "missing": "{n} more points needed",
+        "progress": "{have} of {need} points",
+        "how_to_redeem": "Would you like a reward? Mention it with your next order or ask "
+        "{brand}'s customer service.",
+        "ledger": "History",
+        "date": "Date",
+        "what": "Description",
+        "change": "Points",
+        "after": "Balance",
+        "empty": "No points yet. Answer {brand}'s short questions to start saving.",
+        "older": "Only the latest {n} lines are shown.",
+        "earn_title": "How you earn points",
+        "earn_answer": "{n} points for answering the questions about a phase of your purchase "
+        "(once per questionnaire).",
+        "earn_text": "{n} extra points for a written answer of at least {chars} characters.",
+        "earn_review": "{n} points when your review is published.",
+        "earn_cap": "Answering earns at most {n} points a day.",
+        "expiry": "Points expire {n} months after you receive them.",
+        "honest": "Points never depend on your score or on what you write: a critical answer "
+        "earns exactly as much as a positive one.",
+        "off": "{brand} does not give points for new answers at the moment.",
+        "language": "Language",
+        "reasons": {
+            "answered": "Answered the questions",
+            "text_bonus": "Bonus for a written answer",
+            "review_published": "Review published",
+            "review_removed": "Review removed, bonus taken back",
+            "redeemed": "Redeemed",
+            "expired": "Points expired",
+            "adjust": "Adjustment",
+        },
+        "daily_cap": "daily limit reached",
+    },
+}
+
+
+def _date(moment, locale: str) -> str:
+    return f"{moment.day} {MONTHS[locale][moment.month - 1]} {moment.year}"
+
+
+def _describe(entry: dict, locale: str, phases: dict, policy: dict) -> str:
+    reasons = TEXTS[locale]["reasons"]
+    if entry["kind"] == "adjust":
+        return f"{reasons['adjust']}: {entry['reason']}"
+    text = reasons.get(entry["reason"], entry["reason"])
+    if entry["kind"] == "redeem" and entry["reward"]:
+        item = loyalty.policy.reward(policy, entry["reward"])
+        text += ": " + (loyalty.reward_name(item, locale) if item else entry["reward"])
+    phase = phases.get(entry["phase_id"])
+    if phase is not None and entry["reason"] in ("answered", "review_published"):
+        text += f" ({phase.display_name(locale)})"
+    if entry["note"] == "daily_cap":
+        text += f" ({TEXTS[locale]['daily_cap']})"
+    return text
+
+
+def choose_locale(requested: str | None, customer: Customer, accepted: str | None, brand) -> str:
+    for candidate in (requested, customer.locale, accepted, brand.default_locale):
+        if candidate in LOCALES:
+            return candidate
+    return "nl"
+
+
+def customer_page(token: str, requested: str | None, accepted: str | None) -> dict:
+    """The page's content; 404 for a forged link, 410 for an expired one."""
+    try:
+        brand_id, customer_id = loyalty.read_token(token)
+    except loyalty.ExpiredToken as error:
+        raise AppError(
+            410, "Deze link is verlopen. / This link has expired.", code="gone"
+        ) from error
+    except loyalty.BadToken as error:
+        raise AppError(404, "Deze link klopt niet. / This link is not valid.") from error
+    customer = db.session.get(Customer, customer_id)
+    brand = db.session.get(Brand, brand_id)
+    if customer is None or brand is None or customer.brand_id != brand.id:
+        raise AppError(404, "Deze link klopt niet. / This link is not valid.")
+    locale = choose_locale(requested, customer, accepted, brand)
+    policy = loyalty.get_policy(brand.id)
+    balance = loyalty.balance(brand.id, customer.id)
+    entries, more = loyalty.entries(brand.id, customer.id, limit=LEDGER_LIMIT)
+    phases = {
+        phase.id: phase
+        for phase in db.session.scalars(select(Phase).where(Phase.brand_id == brand.id))
+    }
+    texts = TEXTS[locale]
+    rewards = [
+        {
+            "name": loyalty.reward_name(item, locale),
+            "points": item["points"],
+            "available": balance >= item["points"],
+            "missing": max(item["points"] - balance, 0),
+            "have": min(max(balance, 0), item["points"]),
+        }
+        for item in sorted(policy["rewards"], key=lambda item: item["points"])
+    ]
+    ledger = [
+        {
+            "date": _date(entry["effective_at"], locale),
+            "iso": entry["effective_at"].date().isoformat(),
+            "what": _describe(entry, locale, phases, policy),
+            "points": entry["points"],
+            "after": entry["balance_after"],
+        }
+        for entry in entries
+    ]
+    return {
+        "brand": brand,
+        "locale": locale,
+        "t": texts,
+        "balance": balance,
+        "policy": policy,
+        "offers": loyalty.policy.offers(policy),
+        "rewards": rewards,
+        "ledger": ledger,
+        "more": more is not None,
+        "ledger_limit": LEDGER_LIMIT,
+    }

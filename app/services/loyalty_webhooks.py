@@ -1,0 +1,17 @@
+"""Loyalty's events become webhooks: loyalty.earned and loyalty.redeemed.
+
+The loyalty package imports nothing from the app, so the app subscribes to it here, once.
+The subscriber runs inside the transaction that wrote the points, as webhooks.emit expects.
+"""
+
+import loyalty
+
+
+def forward(brand_id: int, event: str, data: dict) -> None:
+    from app.services import webhooks
+
+    webhooks.emit(brand_id, event, data)
+
+
+def init_app(app) -> None:
+    loyalty.subscribe(forward)
