@@ -27,7 +27,7 @@ def _fail(error: AppError):
 @click.option("--origin", "origins", multiple=True, help="An allowed widget origin (repeatable).")
 def brand_create(name, slug, locale, origins):
     """Create a brand; prints its id, slug, secret API key (shown once) and site key."""
-    from app.services import brands
+    from app.services import brands, public_urls
 
     try:
         brand, secret = brands.create_brand(name, slug, locale, list(origins))
@@ -40,6 +40,7 @@ def brand_create(name, slug, locale, origins):
                 "slug": brand.slug,
                 "api_key": secret,
                 "site_key": brand.site_key,
+                "widget_snippet": public_urls.snippet(brand),
                 "identity_secret": brand.identity_secret,
             }
         )
@@ -137,3 +138,8 @@ def register(app: Flask) -> None:
     from app.loyalty_cli import loyalty_cli
 
     app.cli.add_command(loyalty_cli)
+
+    from app.channels_cli import COMMANDS as channel_commands
+
+    for command in channel_commands:
+        app.cli.add_command(command)

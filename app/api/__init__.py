@@ -1,6 +1,15 @@
 """The server API: /api/v1, documented at /api/v1/openapi.json and /api/v1/docs."""
 
-from app.api import customers, docs, journey_io, journeys, responses, surveys
+from app.api import (
+    customers,
+    docs,
+    invitations,
+    journey_io,
+    journeys,
+    links,
+    responses,
+    surveys,
+)
 from app.api import loyalty as loyalty_api
 from app.api import reviews as reviews_api
 from app.api import webhooks as webhooks_api
@@ -15,6 +24,8 @@ BLUEPRINTS = [
     journey_io.blp,
     loyalty_api.blp,
     webhooks_api.blp,
+    invitations.blp,
+    links.blp,
 ]
 
 

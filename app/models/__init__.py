@@ -2,23 +2,28 @@
 
 from app.models.analytics import DwellRollup, SurveyRollup
 from app.models.brand import ApiKey, Brand, User
+from app.models.contact import Contact
 from app.models.customer import Customer, CustomerPhase, JourneyEvent
+from app.models.invitation import Invitation
 from app.models.journey import Journey, Persona, Phase, Touchpoint
 from app.models.privacy import PrivacyRequest
 from app.models.response import Response
 from app.models.review import ModerationEntry, Review, ReviewFlag
 from app.models.rollup import ConversionRollup, Rollup
 from app.models.survey import Question, Survey
+from app.models.survey_link import SurveyLink
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from loyalty.models import LedgerEntry, LoyaltyPolicy
 
 __all__ = [
     "ApiKey",
     "Brand",
+    "Contact",
     "ConversionRollup",
     "Customer",
     "CustomerPhase",
     "DwellRollup",
+    "Invitation",
     "Journey",
     "JourneyEvent",
     "LedgerEntry",
@@ -33,6 +38,7 @@ __all__ = [
     "ReviewFlag",
     "Rollup",
     "Survey",
+    "SurveyLink",
     "SurveyRollup",
     "Touchpoint",
     "User",

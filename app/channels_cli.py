@@ -1,0 +1,137 @@
+"""`flask invitation …`, `flask link …` and `flask widget snippet`: the channels from a shell."""
+
+import json
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.errors import AppError
+
+invitation_cli = AppGroup("invitation", help="Email invitations.")
+link_cli = AppGroup("link", help="Reusable survey links and QR codes.")
+widget_cli = AppGroup("widget", help="The embeddable widget.")
+
+
+def _fail(error: AppError):
+    fields = f" {json.dumps(error.fields)}" if error.fields else ""
+    raise click.ClickException(f"{error.description}{fields}")
+
+
+def _brand(slug: str):
+    from app.services import brands
+
+    try:
+        return brands.by_slug(slug)
+    except AppError as error:
+        _fail(error)
+
+
+def _journey_id(brand, phase: str) -> int:
+    """The first journey of the brand that has this phase."""
+    from app.extensions import db
+    from app.models import Phase
+
+    journey_id = db.session.scalar(
+        select(Phase.journey_id)
+        .where(Phase.brand_id == brand.id, Phase.key == phase)
+        .order_by(Phase.journey_id)
+        .limit(1)
+    )
+    if journey_id is None:
+        raise click.ClickException(f"brand {brand.slug!r} has no phase {phase!r}")
+    return journey_id
+
+
+@invitation_cli.command("send")
+@click.option("--brand", "brand_slug", required=True)
+@click.option("--customer", required=True, help="The customer's external id.")
+@click.option("--survey", "survey_id", required=True, type=int)
+@click.option("--locale", type=click.Choice(["nl", "en"]))
+def invitation_send(brand_slug, customer, survey_id, locale):
+    """Queue an invitation email (skipped when the contact budget says not now)."""
+    from app.services import invitations
+
+    data = {"customer": customer, "survey_id": survey_id, "channel": "email"}
+    if locale:
+        data["locale"] = locale
+    try:
+        invitation = invitations.create(_brand(brand_slug), data)
+    except AppError as error:
+        _fail(error)
+    click.echo(
+        json.dumps(
+            {
+                "id": invitation.id,
+                "status": invitation.status,
+                "skip_reason": invitation.skip_reason,
+            }
+        )
+    )
+
+
+@invitation_cli.command("sweep")
+def invitation_sweep():
+    """Send (or queue) invitations left queued, e.g. while SMTP or Redis was down."""
+    from app.services import invitations
+
+    waiting = invitations.waiting_ids()
+    if not waiting:
+        click.echo("nothing waiting")
+        return
+    with click.progressbar(waiting, label="invitations") as bar:
+        queued = sum(invitations.enqueue([invitation_id]) for invitation_id in bar)
+    click.echo(f"handled {queued} of {len(waiting)} invitations")
+
+
+@link_cli.command("create")
+@click.option("--brand", "brand_slug", required=True)
+@click.option("--phase", required=True, help="The phase key.")
+@click.option("--journey", "journey_id", type=int, help="Defaults to the first with this phase.")
+@click.option("--touchpoint", help="A touchpoint name of the phase (e.g. the shop).")
+@click.option("--name")
+@click.option("--locale", type=click.Choice(["nl", "en"]))
+def link_create(brand_slug, phase, journey_id, touchpoint, name, locale):
+    """Create a reusable survey link; prints its URL and QR code URL."""
+    from app.services import survey_links
+
+    brand = _brand(brand_slug)
+    data = {"journey_id": journey_id or _journey_id(brand, phase), "phase": phase}
+    for key, value in (("touchpoint", touchpoint), ("name", name), ("locale", locale)):
+        if value:
+            data[key] = value
+    try:
+        link = survey_links.create(brand, data)
+    except AppError as error:
+        _fail(error)
+    described = survey_links.describe(link)
+    click.echo(json.dumps({key: described[key] for key in ("id", "name", "url", "qr_url")}))
+
+
+@link_cli.command("list")
+@click.option("--brand", "brand_slug", required=True)
+def link_list(brand_slug):
+    """The brand's survey links, one JSON object a line."""
+    from app.services import survey_links
+
+    for link in survey_links.list_links(_brand(brand_slug)):
+        described = survey_links.describe(link)
+        click.echo(
+            json.dumps(
+                {key: described[key] for key in ("id", "name", "phase", "active", "url", "qr_url")}
+            )
+        )
+
+
+@widget_cli.command("snippet")
+@click.option("--brand", "brand_slug", required=True)
+@click.option("--phase", default="PHASE", show_default=True)
+@click.option("--locale", type=click.Choice(["nl", "en"]))
+def widget_snippet(brand_slug, phase, locale):
+    """The <script> tag to paste into the brand's pages."""
+    from app.services import public_urls
+
+    click.echo(public_urls.snippet(_brand(brand_slug), phase, locale))
+
+
+COMMANDS = (invitation_cli, link_cli, widget_cli)

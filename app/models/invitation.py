@@ -1,0 +1,43 @@
+"""An email invitation to answer one survey: queued, sent or skipped, and used once."""
+
+from app.extensions import db
+from app.models.base import utcnow
+
+QUEUED, SENT, SKIPPED, FAILED = "queued", "sent", "skipped", "failed"
+STATUSES = (QUEUED, SENT, SKIPPED, FAILED)
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitation"
+    __table_args__ = (
+        db.Index("ix_invitation_brand_status", "brand_id", "status"),
+        db.Index("ix_invitation_customer", "customer_id", "created_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    customer_id = db.Column(
+        db.Integer, db.ForeignKey("customer.id", ondelete="CASCADE"), nullable=False
+    )
+    survey_id = db.Column(
+        db.Integer, db.ForeignKey("survey.id", ondelete="CASCADE"), nullable=False
+    )
+    phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
+    touchpoint_id = db.Column(db.Integer, db.ForeignKey("touchpoint.id", ondelete="SET NULL"))
+    channel = db.Column(db.String(16), nullable=False, default="email")
+    locale = db.Column(db.String(8), nullable=False)
+    status = db.Column(db.String(16), nullable=False, default=QUEUED)
+    # Why it was not sent: unsubscribed, or the contact-budget rule that said no.
+    skip_reason = db.Column(db.String(32))
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    last_error = db.Column(db.String(300))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    sent_at = db.Column(db.DateTime)
+    expires_at = db.Column(db.DateTime, nullable=False)
+    # The single-use marker: set in the commit that stores the answer.
+    used_at = db.Column(db.DateTime)
+    response_id = db.Column(db.Integer, db.ForeignKey("response.id", ondelete="SET NULL"))
+
+    customer = db.relationship("Customer")
+    survey = db.relationship("Survey")
+    phase = db.relationship("Phase")

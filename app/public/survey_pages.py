@@ -1,0 +1,202 @@
+"""/s/<token> hosted survey pages, their QR codes, and /u/<token> unsubscribe pages.
+
+Plain HTML forms that work without JavaScript. GET never records (mail scanners and link
+previews follow links); only a POST from the page, with its CSRF token, stores an answer.
+"""
+
+from flask import abort, current_app, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import csrf, limiter
+from app.public import bp
+from app.schemas.common import SUPPORTED_LOCALES
+from app.services import (
+    channel_points,
+    hosted,
+    public_urls,
+    survey_links,
+    survey_tokens,
+    unsubscribes,
+    widget,
+)
+from app.services.channel_texts import texts
+from app.services.survey_forms import brand_colours
+
+
+def _limit() -> str:
+    return current_app.config.get("RATELIMIT_PUBLIC", "120/minute")
+
+
+def _accept_language() -> str | None:
+    return request.accept_languages.best_match(SUPPORTED_LOCALES)
+
+
+def _lang() -> str | None:
+    lang = request.args.get("lang")
+    return lang if lang in SUPPORTED_LOCALES else None
+
+
+def _private(response, status: int | None = None):
+    """Personal pages: never cached, never indexed, and the token never leaks as a Referer."""
+    response = make_response(response)
+    if status is not None:
+        response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _message(locale: str, title: str, body: str, status: int, brand=None, **extra):
+    html = render_template(
+        "channels/message.html",
+        locale=locale,
+        t=texts(locale),
+        title=title,
+        body=body,
+        brand=brand,
+        colours=brand_colours(brand) if brand else None,
+        **extra,
+    )
+    return _private(html, status)
+
+
+def _unavailable(error: hosted.PageUnavailable):
+    words = texts(error.locale)
+    return _message(
+        error.locale,
+        words[f"{error.reason}_title" if error.reason != "invalid" else "invalid_link_title"],
+        words["invalid_link" if error.reason == "invalid" else error.reason],
+        error.status,
+    )
+
+
+def _form(page: hosted.SurveyPage, status: int = 200):
+    html = render_template(
+        "channels/survey.html",
+        page=page,
+        locale=page.locale,
+        t=texts(page.locale),
+        brand=page.brand,
+        colours=brand_colours(page.brand),
+        points=channel_points.offers_points(
+            page.brand.id, page.customer.id if page.customer else None
+        ),
+        other_locale=next((code for code in page.survey.locales if code != page.locale), None),
+        score=request.args.get("score"),
+    )
+    return _private(html, status)
+
+
+@bp.route("/s/<token>", methods=["GET"])
+def survey_page(token):
+    try:
+        page = hosted.page_for_get(token, _lang(), _accept_language(), request.args.get("score"))
+    except hosted.PageUnavailable as error:
+        return _unavailable(error)
+    return _form(page)
+
+
+@bp.route("/s/<token>", methods=["POST"])
+@limiter.limit(_limit)
+def survey_submit(token):
+    try:
+        csrf.protect()  # here, not globally, so a failure gets a page in the customer's language
+    except CSRFError:
+        return _csrf_failed(token)
+    try:
+        page, thanks = hosted.submit(
+            token,
+            request.form.to_dict(),
+            _lang(),
+            _accept_language(),
+            widget.client_hash(request.remote_addr),
+        )
+    except hosted.PageUnavailable as error:
+        return _unavailable(error)
+    except hosted.FormInvalid as invalid:
+        return _form(invalid.page, 422)
+    words = texts(page.locale)
+    if thanks["points"]:
+        note = words["points_earned"].format(points=thanks["points"])
+    else:
+        note = words["points_pending"] if thanks["incentivized"] else ""
+    return _message(
+        page.locale, words["thanks"], words["thanks_page"], 200, brand=page.brand, note=note
+    )
+
+
+def _csrf_failed(token):
+    try:
+        page = hosted.page_for_get(token, _lang(), _accept_language(), None)
+    except hosted.PageUnavailable as error:
+        return _unavailable(error)
+    page.errors["_form"] = texts(page.locale)["form_errors"]
+    return _form(page, 400)
+
+
+@bp.route("/s/<token>/qr.svg")
+def survey_qr(token):
+    """A QR code for a reusable link (personal invitation links get none)."""
+    try:
+        claims = survey_tokens.read(token)
+    except (survey_tokens.TokenInvalid, survey_tokens.TokenExpired):
+        abort(404)
+    if not isinstance(claims, survey_tokens.LinkClaims):
+        abort(404)
+    try:
+        hosted.open_page(token)
+    except hosted.PageUnavailable:
+        abort(404)
+    svg = survey_links.qr_svg(public_urls.survey_url(token))
+    response = current_app.response_class(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@bp.route("/u/<token>", methods=["GET"])
+def unsubscribe_page(token):
+    try:
+        brand, customer = unsubscribes.lookup(token)
+    except unsubscribes.UnsubscribeInvalid:
+        locale = _lang() or _accept_language() or "nl"
+        words = texts(locale)
+        return _message(locale, words["invalid_link_title"], words["invalid_link"], 404)
+    locale = _lang() or unsubscribes.locale_of(brand, customer)
+    words = texts(locale)
+    html = render_template(
+        "channels/unsubscribe.html",
+        locale=locale,
+        t=words,
+        brand=brand,
+        colours=brand_colours(brand),
+        done=customer.unsubscribed_at is not None,
+    )
+    return _private(html)
+
+
+@bp.route("/u/<token>", methods=["POST"])
+@limiter.limit(_limit)
+def unsubscribe(token):
+    """The page's button, or a mail client's one-click POST (RFC 8058): the token is the key."""
+    try:
+        brand, customer = unsubscribes.unsubscribe(token)
+    except unsubscribes.UnsubscribeInvalid:
+        locale = _lang() or _accept_language() or "nl"
+        words = texts(locale)
+        return _message(locale, words["invalid_link_title"], words["invalid_link"], 404)
+    locale = _lang() or unsubscribes.locale_of(brand, customer)
+    words = texts(locale)
+    return _message(
+        locale,
+        words["unsubscribe_title"],
+        words["unsubscribed"].format(brand=brand.name),
+        200,
+        brand=brand,
+    )
+
+
+# The survey POST checks CSRF itself (above); unsubscribing is authorised by the signed token,
+# and one-click unsubscribe POSTs from mail providers carry no form token.
+csrf.exempt(survey_submit)
+csrf.exempt(unsubscribe)

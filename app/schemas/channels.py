@@ -1,0 +1,119 @@
+"""What the collection channels take and give: widget API, invitations and survey links."""
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from app.models.invitation import STATUSES
+from app.schemas.common import CursorQuery
+from app.schemas.journey import KEY
+from app.schemas.response import ReviewConsentIn
+
+SITE_KEY = validate.Length(min=1, max=64)
+CUSTOMER_ID = validate.Length(min=1, max=128)
+
+
+def _touchpoint(value) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
+
+
+class WidgetSurveyQuery(Schema):
+    """GET /w/v1/survey; unknown query parameters (cache busters) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    site_key = fields.String(required=True, validate=SITE_KEY)
+    phase = fields.String(required=True, validate=KEY)
+    locale = fields.String(validate=validate.Length(max=35))
+    customer_id = fields.String(validate=CUSTOMER_ID)
+    customer_sig = fields.String(validate=validate.Length(max=128))
+    touchpoint = fields.String(validate=validate.Length(max=120))
+
+
+class WidgetResponseIn(Schema):
+    """POST /w/v1/responses (JSON, or JSON sent as text/plain by navigator.sendBeacon)."""
+
+    site_key = fields.String(validate=SITE_KEY)
+    survey_id = fields.Integer(required=True, strict=True)
+    answers = fields.Dict(
+        keys=fields.String(validate=KEY), required=True, validate=validate.Length(min=1, max=3)
+    )
+    locale = fields.String(validate=validate.Length(max=35))
+    customer_id = fields.String(validate=CUSTOMER_ID)
+    customer_sig = fields.String(validate=validate.Length(max=128))
+    touchpoint = fields.Raw(validate=_touchpoint)
+    review = fields.Nested(ReviewConsentIn)
+    idempotency_key = fields.String(validate=validate.Length(min=8, max=100))
+
+
+class InvitationIn(Schema):
+    customer = fields.String(required=True, validate=CUSTOMER_ID)
+    survey_id = fields.Integer(required=True, strict=True)
+    channel = fields.String(load_default="email", validate=validate.OneOf(("email",)))
+    locale = fields.String(validate=validate.OneOf(("nl", "en")))
+    touchpoint = fields.Raw(validate=_touchpoint)
+
+
+class InvitationOut(Schema):
+    id = fields.Integer()
+    customer = fields.Function(lambda invitation: invitation.customer.external_id)
+    survey_id = fields.Integer()
+    phase = fields.Function(lambda invitation: invitation.phase.key)
+    channel = fields.String()
+    locale = fields.String()
+    status = fields.String(metadata={"description": "queued, sent, skipped or failed"})
+    skip_reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "unsubscribed, no_email, or the contact-budget rule: "
+            "min_days_between, same_phase_days, max_per_journey"
+        },
+    )
+    answered = fields.Function(lambda invitation: invitation.used_at is not None)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime()
+    response_id = fields.Integer(allow_none=True)
+
+
+class InvitationQuery(CursorQuery):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class InvitationCounts(Schema):
+    queued = fields.Integer()
+    sent = fields.Integer()
+    skipped = fields.Integer()
+    failed = fields.Integer()
+    answered = fields.Integer()
+    skipped_by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class InvitationPage(Schema):
+    items = fields.List(fields.Nested(InvitationOut))
+    next_cursor = fields.String(allow_none=True)
+    counts = fields.Nested(InvitationCounts)
+
+
+class LinkIn(Schema):
+    journey_id = fields.Integer(required=True, strict=True)
+    phase = fields.String(required=True, validate=KEY)
+    touchpoint = fields.Raw(validate=_touchpoint)
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    locale = fields.String(validate=validate.OneOf(("nl", "en")))
+
+
+class LinkOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    journey_id = fields.Integer()
+    phase = fields.String()
+    touchpoint = fields.String(allow_none=True)
+    locale = fields.String(allow_none=True)
+    active = fields.Boolean()
+    url = fields.String(metadata={"description": "the hosted survey page"})
+    qr_url = fields.String(metadata={"description": "an SVG QR code for the page"})
+    created_at = fields.DateTime()
+
+
+class LinkList(Schema):
+    items = fields.List(fields.Nested(LinkOut))

@@ -1,0 +1,184 @@
+"""What customers read in the widget, the hosted pages and the invitation emails, in nl and en."""
+
+from app.schemas.common import SUPPORTED_LOCALES, normalise_locale
+
+TEXTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "close": "Sluiten",
+        "skip": "Overslaan",
+        "next": "Volgende",
+        "send": "Versturen",
+        "sending": "Bezig met versturen…",
+        "retrying": "Geen verbinding; we proberen het zo opnieuw.",
+        "thanks": "Bedankt voor je antwoord!",
+        "points_earned": "Je hebt {points} punten verdiend.",
+        "points_pending": "Je punten worden zo bijgeschreven.",
+        "points_offer": "Je verdient punten voor elk antwoord, welk cijfer je ook geeft.",
+        "review_title": "Mogen we je antwoord als review publiceren?",
+        "review_help": "We vragen dit iedereen, bij elk cijfer. Je antwoord telt hoe dan ook mee.",
+        "review_name": "Naam bij je review",
+        "review_yes": "Ja, publiceer als review",
+        "review_no": "Nee, liever niet",
+        "review_consent": "Ja, publiceer mijn antwoord als review",
+        "nps_low": "Zeer onwaarschijnlijk",
+        "nps_high": "Zeer waarschijnlijk",
+        "csat_low": "Zeer ontevreden",
+        "csat_high": "Zeer tevreden",
+        "ces_low": "Heel weinig moeite",
+        "ces_high": "Heel veel moeite",
+        "emotion_delighted": "Blij",
+        "emotion_satisfied": "Tevreden",
+        "emotion_neutral": "Neutraal",
+        "emotion_disappointed": "Teleurgesteld",
+        "emotion_frustrated": "Gefrustreerd",
+        "feedback_for": "Feedback voor {brand}",
+        "your_answer": "Je antwoord",
+        "optional": "(optioneel)",
+        "required": "Kies of vul een antwoord in.",
+        "invalid": "Dit antwoord is niet geldig.",
+        "form_errors": "Niet alles is goed ingevuld. Kijk de gemarkeerde vragen na.",
+        "check_and_send": "Je keuze staat al klaar. Vul eventueel meer in en klik op Versturen.",
+        "page_title": "{brand} wil graag je mening",
+        "thanks_page": "Je antwoord is opgeslagen. Je kunt dit venster sluiten.",
+        "invalid_link_title": "Deze link klopt niet",
+        "invalid_link": "Deze link is niet geldig. Gebruik de link uit je e-mail, ongewijzigd.",
+        "expired_title": "Deze link is verlopen",
+        "expired": "Deze uitnodiging is verlopen. Bedankt voor je interesse!",
+        "used_title": "Je hebt al geantwoord",
+        "used": "Met deze link is al een antwoord gegeven. Elke uitnodiging werkt één keer.",
+        "closed_title": "Deze enquête is gesloten",
+        "closed": "Deze enquête neemt geen antwoorden meer aan.",
+        "language": "English",
+        "email_subject": "{brand}: hoe was het?",
+        "email_intro": "Hallo, we horen graag hoe het ging. Het kost maar één klik.",
+        "email_button": "Beantwoord de vraag",
+        "email_points": "Voor je antwoord krijg je punten, welk cijfer je ook geeft.",
+        "email_footer": "Je krijgt deze e-mail omdat je klant bent van {brand}.",
+        "email_unsubscribe": "Geen uitnodigingen meer ontvangen",
+        "email_expires": "Deze link werkt tot {date}.",
+        "unsubscribe_title": "Afmelden voor uitnodigingen",
+        "unsubscribe_ask": "Wil je geen uitnodigingen van {brand} meer ontvangen?",
+        "unsubscribe_button": "Afmelden",
+        "unsubscribed": "Je bent afgemeld. Je ontvangt geen uitnodigingen meer van {brand}.",
+    },
+    "en": {
+        "close": "Close",
+        "skip": "Skip",
+        "next": "Next",
+        "send": "Send",
+        "sending": "Sending…",
+        "retrying": "No connection; we will try again shortly.",
+        "thanks": "Thank you for your answer!",
+        "points_earned": "You earned {points} points.",
+        "points_pending": "Your points will be added shortly.",
+        "points_offer": "You earn points for every answer, whatever score you give.",
+        "review_title": "May we publish your answer as a review?",
+        "review_help": "We ask everyone, after every score. Your answer counts either way.",
+        "review_name": "Name shown with your review",
+        "review_yes": "Yes, publish as a review",
+        "review_no": "No, thanks",
+        "review_consent": "Yes, publish my answer as a review",
+        "nps_low": "Not at all likely",
+        "nps_high": "Extremely likely",
+        "csat_low": "Very dissatisfied",
+        "csat_high": "Very satisfied",
+        "ces_low": "Very little effort",
+        "ces_high": "A great deal of effort",
+        "emotion_delighted": "Delighted",
+        "emotion_satisfied": "Satisfied",
+        "emotion_neutral": "Neutral",
+        "emotion_disappointed": "Disappointed",
+        "emotion_frustrated": "Frustrated",
+        "feedback_for": "Feedback for {brand}",
+        "your_answer": "Your answer",
+        "optional": "(optional)",
+        "required": "Please choose or enter an answer.",
+        "invalid": "This answer is not valid.",
+        "form_errors": "Not everything is filled in correctly. Please check the marked questions.",
+        "check_and_send": "Your choice is already selected. Add more if you like, then press Send.",
+        "page_title": "{brand} would like your opinion",
+        "thanks_page": "Your answer has been saved. You can close this window.",
+        "invalid_link_title": "This link is not right",
+        "invalid_link": "This link is not valid. Please use the link from your email, unchanged.",
+        "expired_title": "This link has expired",
+        "expired": "This invitation has expired. Thank you for your interest!",
+        "used_title": "You have already answered",
+        "used": "This link has already been used to answer. Each invitation works once.",
+        "closed_title": "This survey is closed",
+        "closed": "This survey no longer accepts answers.",
+        "language": "Nederlands",
+        "email_subject": "{brand}: how did it go?",
+        "email_intro": "Hello, we would love to hear how it went. It takes just one click.",
+        "email_button": "Answer the question",
+        "email_points": "You earn points for answering, whatever score you give.",
+        "email_footer": "You receive this email because you are a customer of {brand}.",
+        "email_unsubscribe": "Stop receiving invitations",
+        "email_expires": "This link works until {date}.",
+        "unsubscribe_title": "Unsubscribe from invitations",
+        "unsubscribe_ask": "Do you no longer want to receive invitations from {brand}?",
+        "unsubscribe_button": "Unsubscribe",
+        "unsubscribed": "You are unsubscribed. You will get no more invitations from {brand}.",
+    },
+}
+
+# The keys the widget needs; sent with the survey so the script itself carries no language.
+WIDGET_KEYS = (
+    "close",
+    "skip",
+    "next",
+    "send",
+    "sending",
+    "retrying",
+    "thanks",
+    "points_earned",
+    "points_pending",
+    "points_offer",
+    "review_title",
+    "review_help",
+    "review_name",
+    "review_yes",
+    "review_no",
+    "nps_low",
+    "nps_high",
+    "csat_low",
+    "csat_high",
+    "ces_low",
+    "ces_high",
+    "emotion_delighted",
+    "emotion_satisfied",
+    "emotion_neutral",
+    "emotion_disappointed",
+    "emotion_frustrated",
+    "feedback_for",
+    "your_answer",
+)
+
+
+def locale_or_default(value: str | None, default: str = "nl") -> str:
+    return normalise_locale(value) or (default if default in SUPPORTED_LOCALES else "nl")
+
+
+def texts(locale: str) -> dict[str, str]:
+    return TEXTS[locale_or_default(locale)]
+
+
+def t(locale: str, key: str, **values) -> str:
+    text = texts(locale)[key]
+    return text.format(**values) if values else text
+
+
+def widget_texts(locale: str, brand_name: str) -> dict[str, str]:
+    chosen = texts(locale)
+    result = {key: chosen[key] for key in WIDGET_KEYS}
+    # Placeholders the widget fills itself ({points}) stay; the brand name is filled here.
+    result["feedback_for"] = chosen["feedback_for"].format(brand=brand_name)
+    return result
+
+
+def best_locale(candidates: list[str | None], allowed: list[str], default: str) -> str:
+    """The first candidate the survey speaks, else its default language."""
+    for candidate in candidates:
+        locale = normalise_locale(candidate)
+        if locale and locale in allowed:
+            return locale
+    return default if default in SUPPORTED_LOCALES else "nl"

@@ -1,0 +1,249 @@
+"""The hosted survey page /s/<token>: opening it never records; a POST records once.
+
+Invitation tokens are personal and single-use: the answer is stored under the idempotency key
+`inv:<id>` (unique per brand), so even two racing POSTs store one response. Link tokens are
+reusable; each rendered form carries a random submission id, so a double click stores once.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.errors import AppError
+from app.extensions import db
+from app.models import Brand, Customer, Invitation, Survey, SurveyLink
+from app.models.base import utcnow
+from app.models.survey import SCALES
+from app.services import channel_points, intake, survey_links, survey_tokens, surveys
+from app.services.channel_texts import best_locale, locale_or_default, t
+from app.services.survey_forms import question_view
+
+SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+DISPLAY_NAME_MAX = 60
+
+
+class PageUnavailable(Exception):
+    """The token cannot be answered: invalid, expired, used or closed (a page, not JSON)."""
+
+    STATUS = {"invalid": 404, "expired": 410, "used": 409, "closed": 410}
+
+    def __init__(self, reason: str, locale: str):
+        super().__init__(reason)
+        self.reason, self.locale, self.status = reason, locale, self.STATUS[reason]
+
+
+@dataclass
+class SurveyPage:
+    token: str
+    brand: Brand
+    survey: Survey
+    locale: str
+    invitation: Invitation | None = None
+    link: SurveyLink | None = None
+    customer: Customer | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+    submission: str = ""
+
+    @property
+    def channel(self) -> str:
+        return "email" if self.invitation is not None else "link"
+
+    @property
+    def questions(self) -> list[dict]:
+        return [question_view(question, self.locale) for question in self.survey.questions]
+
+
+class FormInvalid(Exception):
+    def __init__(self, page: SurveyPage):
+        super().__init__("form invalid")
+        self.page = page
+
+
+def _fallback_locale(lang: str | None, accept_language: str | None) -> str:
+    return locale_or_default(lang or accept_language)
+
+
+def _open_invitation(claims, token, lang, accept_language) -> SurveyPage:
+    invitation = db.session.get(Invitation, claims.invitation_id)
+    if invitation is None or (
+        invitation.brand_id,
+        invitation.customer_id,
+        invitation.survey_id,
+        invitation.phase_id,
+    ) != (claims.brand_id, claims.customer_id, claims.survey_id, claims.phase_id):
+        raise PageUnavailable("invalid", _fallback_locale(lang, accept_language))
+    if invitation.used_at is not None:
+        raise PageUnavailable("used", locale_or_default(lang or invitation.locale))
+    brand = db.session.get(Brand, invitation.brand_id)
+    survey = surveys.get_survey(brand, invitation.survey_id)
+    locale = best_locale([lang, invitation.locale], survey.locales, survey.default_locale)
+    return SurveyPage(
+        token, brand, survey, locale, invitation=invitation, customer=invitation.customer
+    )
+
+
+def _open_link(claims, token, lang, accept_language) -> SurveyPage:
+    link = db.session.get(SurveyLink, claims.link_id)
+    if link is None or (link.brand_id, link.phase_id) != (claims.brand_id, claims.phase_id):
+        raise PageUnavailable("invalid", _fallback_locale(lang, accept_language))
+    survey = survey_links.active_survey(link) if link.active else None
+    if survey is None:
+        raise PageUnavailable("closed", _fallback_locale(lang or link.locale, accept_language))
+    brand = db.session.get(Brand, link.brand_id)
+    locale = best_locale(
+        [lang, link.locale, accept_language], survey.locales, survey.default_locale
+    )
+    return SurveyPage(token, brand, survey, locale, link=link)
+
+
+def open_page(
+    token: str, lang: str | None = None, accept_language: str | None = None
+) -> SurveyPage:
+    """The page for this token, for reading only; PageUnavailable when it cannot be answered."""
+    try:
+        claims = survey_tokens.read(token)
+    except survey_tokens.TokenExpired as expired:
+        invitation = db.session.get(Invitation, expired.payload.invitation_id)
+        locale = invitation.locale if invitation is not None else None
+        raise PageUnavailable(
+            "expired", _fallback_locale(lang or locale, accept_language)
+        ) from None
+    except survey_tokens.TokenInvalid:
+        raise PageUnavailable("invalid", _fallback_locale(lang, accept_language)) from None
+    if isinstance(claims, survey_tokens.InvitationClaims):
+        return _open_invitation(claims, token, lang, accept_language)
+    return _open_link(claims, token, lang, accept_language)
+
+
+def _valid_choice(question: dict, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if "scale" in question:
+        low, high = question["scale"]
+        return raw if raw.isdigit() and low <= int(raw) <= high else None
+    if "options" in question:
+        return raw if raw in {option["key"] for option in question["options"]} else None
+    return None
+
+
+def page_for_get(
+    token: str, lang: str | None, accept_language: str | None, score: str | None
+) -> SurveyPage:
+    """The page with the email's one-click answer preselected; nothing is stored."""
+    page = open_page(token, lang, accept_language)
+    questions = page.questions
+    preselected = _valid_choice(questions[0], score) if questions else None
+    if preselected is not None:
+        page.values[questions[0]["key"]] = preselected
+    page.submission = secrets.token_urlsafe(18)
+    return page
+
+
+def _parse(page: SurveyPage, form: dict) -> tuple[dict, dict | None]:
+    answers: dict = {}
+    for question in page.survey.questions:
+        raw = form.get(f"q_{question.key}")
+        if raw is None or not str(raw).strip():
+            continue
+        raw = str(raw)
+        page.values[question.key] = raw
+        if question.type in SCALES:
+            if not raw.strip().isdigit():
+                page.errors[question.key] = t(page.locale, "invalid")
+                continue
+            answers[question.key] = int(raw.strip())
+        else:
+            answers[question.key] = raw
+    review = None
+    if form.get("review_consent") == "yes":
+        name = str(form.get("display_name") or "").strip()
+        page.values["review_consent"] = "yes"
+        page.values["display_name"] = name
+        if len(name) > DISPLAY_NAME_MAX:
+            page.errors["display_name"] = t(page.locale, "invalid")
+        review = {"consent": True, **({"display_name": name} if name else {})}
+    return answers, review
+
+
+def _form_errors(page: SurveyPage, error: AppError) -> None:
+    for name, messages in (error.fields or {}).items():
+        key = name.removeprefix("answers.")
+        required = any("required" in message or "at least one" in message for message in messages)
+        page.errors[key if key != "answers" else "_form"] = t(
+            page.locale, "required" if required else "invalid"
+        )
+    if not page.errors:
+        page.errors["_form"] = t(page.locale, "invalid")
+
+
+def _survey_to_answer(page: SurveyPage, form: dict) -> Survey:
+    """A link form answers the survey it showed, even if a newer version went live meanwhile."""
+    raw = str(form.get("survey_id") or "")
+    if page.link is None or not raw.isdigit() or int(raw) == page.survey.id:
+        return page.survey
+    shown = db.session.scalar(
+        select(Survey).where(
+            Survey.id == int(raw),
+            Survey.brand_id == page.brand.id,
+            Survey.phase_id == page.link.phase_id,
+        )
+    )
+    return shown or page.survey
+
+
+def submit(
+    token: str,
+    form: dict,
+    lang: str | None = None,
+    accept_language: str | None = None,
+    client_hash: str | None = None,
+) -> tuple[SurveyPage, dict]:
+    """Record the answer once; returns the page and the thank-you facts."""
+    page = open_page(token, lang, accept_language)
+    page.survey = _survey_to_answer(page, form)
+    submission = str(form.get("submission") or "")
+    page.submission = submission if SUBMISSION.match(submission) else secrets.token_urlsafe(18)
+    answers, review = _parse(page, form)
+    if page.errors:
+        raise FormInvalid(page)
+    if page.invitation is not None:
+        key = f"inv:{page.invitation.id}"
+        touchpoint = page.invitation.touchpoint_id
+    else:
+        key = f"l:{page.link.id}:{page.submission}"
+        touchpoint = page.link.touchpoint_id
+    data = {"survey_id": page.survey.id, "answers": answers, "channel": page.channel}
+    data["locale"] = page.locale
+    if touchpoint is not None:
+        data["touchpoint"] = touchpoint
+    if review is not None:
+        data["review"] = review
+    customer_id = page.customer.id if page.customer else None
+    try:
+        response, _created = intake.accept(
+            page.brand,
+            data,
+            idempotency_key=key,
+            customer=page.customer,
+            client_hash=client_hash,
+            incentivized=channel_points.offers_points(page.brand.id, customer_id),
+        )
+    except AppError as error:
+        db.session.rollback()
+        if error.error_code == "idempotency_conflict":
+            raise PageUnavailable("used", page.locale) from None
+        if error.code == 422:
+            _form_errors(page, error)
+            raise FormInvalid(page) from None
+        raise
+    if page.invitation is not None and page.invitation.used_at is None:
+        page.invitation.used_at = utcnow()
+        page.invitation.response_id = response.id
+        db.session.commit()
+    return page, {
+        "points": channel_points.points_for_response(page.brand.id, response.id),
+        "incentivized": bool(response.incentivized),
+    }

@@ -1,0 +1,64 @@
+"""The invitation email: the phase's first question inside, as buttons that open /s/<token>.
+
+HTML with inline styles only (mail clients drop <style> blocks and never load external CSS),
+plus a plain-text part; List-Unsubscribe (RFC 2369) with one-click POST (RFC 8058).
+"""
+
+from email.message import EmailMessage
+
+from flask import render_template
+
+from app.models import Brand, Invitation
+from app.models.survey import SCALES
+from app.services import channel_points, mailer, public_urls, survey_tokens
+from app.services.channel_texts import texts
+from app.services.survey_forms import brand_colours, question_view
+
+
+def _buttons(token: str, question: dict) -> list[dict]:
+    """One link per answer of the first question; the page only records after a POST."""
+    if question["type"] in SCALES:
+        low, high = question["scale"]
+        return [
+            {"label": str(value), "url": public_urls.survey_url(token, value)}
+            for value in range(low, high + 1)
+        ]
+    if question["type"] in ("emotion", "choice"):
+        return [
+            {"label": option["label"], "url": public_urls.survey_url(token, option["key"])}
+            for option in question["options"]
+        ]
+    return []
+
+
+def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
+    locale = invitation.locale
+    words = texts(locale)
+    survey = invitation.survey
+    first = question_view(survey.questions[0], locale)
+    unsubscribe = public_urls.unsubscribe_url(
+        survey_tokens.unsubscribe_token(brand.id, invitation.customer_id)
+    )
+    context = {
+        "brand": brand,
+        "colours": brand_colours(brand),
+        "t": words,
+        "locale": locale,
+        "question": first,
+        "buttons": _buttons(token, first),
+        "survey_url": public_urls.survey_url(token),
+        "unsubscribe_url": unsubscribe,
+        "points": channel_points.offers_points(brand.id, invitation.customer_id),
+        "expires": invitation.expires_at.date().isoformat(),
+    }
+    return mailer.compose(
+        invitation.customer.email,
+        # a brand name is free text: no line breaks may reach a header
+        " ".join(words["email_subject"].format(brand=brand.name).split()),
+        render_template("channels/email/invitation.txt", **context),
+        render_template("channels/email/invitation.html", **context),
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )

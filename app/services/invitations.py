@@ -1,0 +1,210 @@
+"""Email invitations: create (or skip, by the contact budget), send once, list with counts."""
+
+import base64
+import logging
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.errors import AppError
+from app.extensions import db, queue
+from app.models import Brand, Customer, Invitation
+from app.models.base import utcnow
+from app.models.invitation import FAILED, QUEUED, SENT, SKIPPED
+from app.services import contact_budget, customers, mailer, survey_tokens, surveys
+from app.services.channel_texts import best_locale
+
+log = logging.getLogger(__name__)
+
+# One first try plus RQ's retries (app.queue.RETRY_INTERVALS): then the invitation has failed.
+MAX_ATTEMPTS = 4
+
+
+def _touchpoint_id(survey, value) -> int | None:
+    if value is None:
+        return None
+    for touchpoint in survey.phase.touchpoints:
+        if touchpoint.id == value or touchpoint.name == value:
+            return touchpoint.id
+    raise AppError(422, "unknown touchpoint for this phase", fields={"touchpoint": ["unknown"]})
+
+
+def create(brand: Brand, data: dict) -> Invitation:
+    """Queue an invitation, or record it as skipped (unsubscribed, contact budget)."""
+    customer = customers.find(brand, data["customer"])
+    if customer is None:
+        raise AppError(422, "no customer with this external id", fields={"customer": ["unknown"]})
+    if not customer.email:
+        raise AppError(
+            422,
+            "this customer has no email address; set one with POST /api/v1/customers",
+            fields={"customer": ["no email address"]},
+        )
+    survey = surveys.get_survey(brand, data["survey_id"])
+    if not survey.active:
+        raise AppError(422, "this survey is not active", fields={"survey_id": ["not active"]})
+    touchpoint_id = _touchpoint_id(survey, data.get("touchpoint"))
+    # Lock the customer so two concurrent invitations cannot both pass the budget.
+    customer = customers.ensure(brand, customer.external_id, lock=True)
+    now = utcnow()
+    invitation = Invitation(
+        brand_id=brand.id,
+        customer_id=customer.id,
+        survey_id=survey.id,
+        phase_id=survey.phase_id,
+        touchpoint_id=touchpoint_id,
+        channel=data.get("channel", "email"),
+        locale=best_locale(
+            [data.get("locale"), customer.locale], survey.locales, survey.default_locale
+        ),
+        status=QUEUED,
+        created_at=now,
+        expires_at=now + timedelta(days=survey_tokens.invitation_days()),
+    )
+    if customer.unsubscribed_at is not None:
+        invitation.status, invitation.skip_reason = SKIPPED, "unsubscribed"
+    else:
+        decision = contact_budget.spend(brand, customer, survey.phase, "email")
+        if not decision:
+            invitation.status, invitation.skip_reason = SKIPPED, decision.rule
+    db.session.add(invitation)
+    db.session.commit()
+    if invitation.status == QUEUED:
+        enqueue([invitation.id])
+    return invitation
+
+
+def enqueue(invitation_ids: list[int]) -> int:
+    from app.pipeline import email_jobs
+
+    return sum(
+        bool(queue.enqueue("email", email_jobs.send_invitation, invitation_id))
+        for invitation_id in invitation_ids
+    )
+
+
+def token_for(invitation: Invitation) -> str:
+    return survey_tokens.invitation_token(
+        survey_tokens.InvitationClaims(
+            invitation.id,
+            invitation.brand_id,
+            invitation.customer_id,
+            invitation.survey_id,
+            invitation.phase_id,
+        )
+    )
+
+
+def _claim(invitation_id: int) -> Invitation | None:
+    return db.session.scalar(
+        select(Invitation)
+        .where(Invitation.id == invitation_id, Invitation.status == QUEUED)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def deliver(invitation_id: int) -> str | None:
+    """Send one queued invitation; idempotent. Raises MailError so the queue retries."""
+    from app.services import invitation_mail
+
+    invitation = _claim(invitation_id)
+    if invitation is None:
+        db.session.rollback()
+        return None
+    customer: Customer = invitation.customer
+    if customer.unsubscribed_at is not None or not customer.email:
+        invitation.status = SKIPPED
+        invitation.skip_reason = "unsubscribed" if customer.unsubscribed_at else "no_email"
+        db.session.commit()
+        return invitation.status
+    brand = db.session.get(Brand, invitation.brand_id)
+    now = utcnow()
+    invitation.attempts += 1
+    invitation.expires_at = now + timedelta(days=survey_tokens.invitation_days())
+    message = invitation_mail.build(brand, invitation, token_for(invitation))
+    try:
+        mailer.send(message)
+    except mailer.MailError as error:
+        invitation.last_error = str(error)[:300]
+        if invitation.attempts >= MAX_ATTEMPTS:
+            invitation.status = FAILED
+            db.session.commit()
+            log.warning("invitation %s failed for good: %s", invitation_id, error)
+            return FAILED
+        db.session.commit()
+        raise
+    invitation.status, invitation.sent_at, invitation.last_error = SENT, now, None
+    db.session.commit()
+    return SENT
+
+
+def waiting_ids(limit: int = 10_000) -> list[int]:
+    """Invitations still queued (e.g. Redis was down, or SMTP failed inline): for the sweep."""
+    return list(
+        db.session.scalars(
+            select(Invitation.id)
+            .where(Invitation.status == QUEUED)
+            .order_by(Invitation.id)
+            .limit(limit)
+        )
+    )
+
+
+def get(brand: Brand, invitation_id: int) -> Invitation:
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.brand_id == brand.id)
+    )
+    if invitation is None:
+        raise AppError(404, "invitation not found")
+    return invitation
+
+
+def _cursor(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(base64.urlsafe_b64decode(value.encode()).decode())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise AppError(422, "not a valid cursor", fields={"cursor": ["invalid"]}) from error
+
+
+def page(brand: Brand, query: dict) -> dict:
+    """Invitations newest first, with counts per status and per skip reason."""
+    statement = select(Invitation).where(Invitation.brand_id == brand.id)
+    if query.get("status"):
+        statement = statement.where(Invitation.status == query["status"])
+    before = _cursor(query.get("cursor"))
+    if before is not None:
+        statement = statement.where(Invitation.id < before)
+    limit = query.get("limit", 50)
+    rows = list(db.session.scalars(statement.order_by(Invitation.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = (
+        base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode() if more and rows else None
+    )
+    return {"items": rows, "next_cursor": next_cursor, "counts": counts(brand)}
+
+
+def counts(brand: Brand) -> dict:
+    result = {status: 0 for status in (QUEUED, SENT, SKIPPED, FAILED)}
+    for status, number in db.session.execute(
+        select(Invitation.status, func.count())
+        .where(Invitation.brand_id == brand.id)
+        .group_by(Invitation.status)
+    ):
+        result[status] = number
+    reasons = dict(
+        db.session.execute(
+            select(Invitation.skip_reason, func.count())
+            .where(Invitation.brand_id == brand.id, Invitation.status == SKIPPED)
+            .group_by(Invitation.skip_reason)
+        ).all()
+    )
+    result["skipped_by_reason"] = {str(reason): number for reason, number in reasons.items()}
+    result["answered"] = db.session.scalar(
+        select(func.count())
+        .select_from(Invitation)
+        .where(Invitation.brand_id == brand.id, Invitation.used_at.is_not(None))
+    )
+    return result

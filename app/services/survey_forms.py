@@ -1,0 +1,70 @@
+"""A survey as a customer sees it, in one language: for the widget's JSON and the hosted page."""
+
+import re
+
+from app.models import Brand, Survey
+from app.models.survey import EMOTIONS, SCALES, TEXT_MAX_LENGTH
+from app.services.channel_texts import t
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+FALLBACK_COLOUR = "#0b6e4f"
+
+
+def _option_label(option: dict, locale: str) -> str:
+    labels = option.get("label") or {}
+    if isinstance(labels, str):
+        return labels
+    return labels.get(locale) or next(iter(labels.values()), option["key"])
+
+
+def question_view(question, locale: str) -> dict:
+    view = {
+        "key": question.key,
+        "type": question.type,
+        "text": question.text_for(locale),
+        "required": bool(question.required),
+    }
+    if question.type in SCALES:
+        low, high = SCALES[question.type]
+        view["scale"] = [low, high]
+        view["labels"] = [t(locale, f"{question.type}_low"), t(locale, f"{question.type}_high")]
+    elif question.type == "emotion":
+        view["options"] = [{"key": key, "label": t(locale, f"emotion_{key}")} for key in EMOTIONS]
+    elif question.type == "choice":
+        view["options"] = [
+            {"key": option["key"], "label": _option_label(option, locale)}
+            for option in question.options or []
+        ]
+    elif question.type == "text":
+        view["max_length"] = question.max_length or TEXT_MAX_LENGTH
+    return view
+
+
+def survey_view(survey: Survey, locale: str) -> list[dict]:
+    return [question_view(question, locale) for question in survey.questions]
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: float, b: float) -> float:
+    light, dark = max(a, b), min(a, b)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def brand_colours(brand: Brand) -> dict[str, str]:
+    """The brand colour (validated, so it is safe inside CSS) and text colours with AA contrast.
+
+    White or black on any colour reaches 4.5:1 with one of the two, so buttons stay readable
+    whatever a brand configured."""
+    colour = brand.primary_color if HEX_COLOUR.match(brand.primary_color or "") else None
+    colour = (colour or FALLBACK_COLOUR).lower()
+    lum = _luminance(colour)
+    white, black = _contrast(lum, 1.0), _contrast(lum, 0.0)
+    on_colour = "#ffffff" if white >= black else "#000000"
+    # Text on a white card in the brand colour needs 4.5:1 against white, too.
+    ink = colour if _contrast(lum, 1.0) >= 4.5 else "#1d2327"
+    return {"color": colour, "on_color": on_colour, "ink": ink}

@@ -1,0 +1,116 @@
+"""Signed tokens in survey and unsubscribe links (itsdangerous, keyed by SECRET_KEY).
+
+An invitation token carries [invitation, brand, customer, survey, phase] and a timestamp, so it
+expires; the row it names must agree on every id. A link token carries [link, brand, phase]
+and never expires (it is printed on counters); a link is switched off with its `active` flag.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+INVITATION_SALT = "phasewise.invitation.v1"
+LINK_SALT = "phasewise.link.v1"
+UNSUBSCRIBE_SALT = "phasewise.unsubscribe.v1"
+DEFAULT_INVITATION_DAYS = 30
+
+
+class TokenInvalid(Exception):
+    """Tampered, truncated or of another kind."""
+
+
+class TokenExpired(Exception):
+    def __init__(self, payload):
+        super().__init__("token expired")
+        self.payload = payload
+
+
+@dataclass(frozen=True)
+class InvitationClaims:
+    invitation_id: int
+    brand_id: int
+    customer_id: int
+    survey_id: int
+    phase_id: int
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    link_id: int
+    brand_id: int
+    phase_id: int
+
+
+def invitation_days() -> int:
+    return int(current_app.config.get("INVITATION_TOKEN_DAYS", DEFAULT_INVITATION_DAYS))
+
+
+def _timed(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _plain(salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _ints(payload, size: int) -> list[int]:
+    if (
+        not isinstance(payload, list)
+        or len(payload) != size
+        or not all(isinstance(item, int) and not isinstance(item, bool) for item in payload)
+    ):
+        raise TokenInvalid("unexpected payload")
+    return payload
+
+
+def invitation_token(claims: InvitationClaims) -> str:
+    return _timed(INVITATION_SALT).dumps(
+        [
+            claims.invitation_id,
+            claims.brand_id,
+            claims.customer_id,
+            claims.survey_id,
+            claims.phase_id,
+        ]
+    )
+
+
+def link_token(claims: LinkClaims) -> str:
+    return _plain(LINK_SALT).dumps([claims.link_id, claims.brand_id, claims.phase_id])
+
+
+def unsubscribe_token(brand_id: int, customer_id: int) -> str:
+    return _plain(UNSUBSCRIBE_SALT).dumps([brand_id, customer_id])
+
+
+def read(token: str) -> InvitationClaims | LinkClaims:
+    """The claims of an invitation or link token; TokenExpired / TokenInvalid otherwise."""
+    if not token or len(token) > 400:
+        raise TokenInvalid("no token")
+    timed = _timed(INVITATION_SALT)
+    try:
+        return InvitationClaims(*_ints(timed.loads(token, max_age=invitation_days() * 86400), 5))
+    except SignatureExpired as expired:
+        try:
+            payload = timed.load_payload(expired.payload)
+            return_claims = InvitationClaims(*_ints(payload, 5))
+        except Exception as error:  # a signed but unreadable payload: treat as tampered
+            raise TokenInvalid("unreadable") from error
+        raise TokenExpired(return_claims) from expired
+    except BadSignature:
+        pass
+    try:
+        return LinkClaims(*_ints(_plain(LINK_SALT).loads(token), 3))
+    except BadSignature as error:
+        raise TokenInvalid("bad signature") from error
+
+
+def read_unsubscribe(token: str) -> tuple[int, int]:
+    if not token or len(token) > 200:
+        raise TokenInvalid("no token")
+    try:
+        brand_id, customer_id = _ints(_plain(UNSUBSCRIBE_SALT).loads(token), 2)
+    except BadSignature as error:
+        raise TokenInvalid("bad signature") from error
+    return brand_id, customer_id

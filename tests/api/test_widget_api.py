@@ -1,0 +1,362 @@
+"""/w/v1: the widget's survey and answer endpoints, CORS, identity, and every kind of bad input."""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from app.models import Contact, Customer, Response
+from tests.channel_fixtures import (  # noqa: F401 — fixtures
+    ORIGIN,
+    assert_error,
+    site,
+    widget_post,
+    widget_survey,
+)
+
+
+def test_survey_for_a_phase_in_dutch_with_cors(client, site):
+    response = widget_survey(client, site)
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Origin" in response.headers["Vary"]
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.json
+    assert body["survey_id"] == site["survey_id"]
+    assert body["locale"] == "nl"
+    assert [q["type"] for q in body["questions"]] == ["nps", "csat", "text"]
+    assert body["questions"][0]["scale"] == [0, 10]
+    assert body["texts"]["send"] == "Versturen"
+    assert body["review_step"] is True
+    assert body["cooldown_days"] == 14
+    assert body["brand"]["color"].startswith("#")
+
+
+def test_survey_in_english_when_asked(client, site):
+    response = widget_survey(client, site, locale="en-GB")
+    assert response.json["locale"] == "en"
+    assert response.json["questions"][0]["text"] == "How likely…?"
+    assert response.json["texts"]["send"] == "Send"
+
+
+def test_survey_language_from_accept_language(client, site):
+    response = client.get(
+        "/w/v1/survey",
+        query_string={"site_key": site["site_key"], "phase": "levering"},
+        headers={"Origin": ORIGIN, "Accept-Language": "en-US,en;q=0.8"},
+    )
+    assert response.json["locale"] == "en"
+
+
+def test_answer_as_json_reaches_the_pipeline(client, site, db):
+    response = widget_post(client, site, {"answers": {"nps": 9, "why": "Netjes gemonteerd"}})
+    assert response.status_code == 202
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    reply = response.json
+    assert reply["status"] == "received"
+    assert reply["review_requested"] is False
+    stored = db.session.get(Response, reply["id"])
+    assert stored.channel == "widget"
+    assert stored.status == "processed"  # inline jobs: the pipeline ran after the commit
+    assert stored.nps_category == "promoter"
+    assert stored.customer_id is None
+    assert stored.client_hash and "127.0.0.1" not in stored.client_hash
+
+
+def test_answer_as_text_plain_like_send_beacon(client, site, count_rows):
+    response = widget_post(client, site, content_type="text/plain;charset=UTF-8")
+    assert response.status_code == 202
+    assert count_rows(Response) == 1
+
+
+def test_the_same_idempotency_key_stores_once(client, site, count_rows):
+    body = {"idempotency_key": "retry-key-0001"}
+    first = widget_post(client, site, body)
+    second = widget_post(client, site, body)
+    assert first.status_code == second.status_code == 202
+    assert first.json["id"] == second.json["id"]
+    assert count_rows(Response) == 1
+
+
+def test_review_consent_travels_with_the_answer(client, site, db):
+    body = {
+        "answers": {"nps": 3, "why": "Te laat"},
+        "review": {"consent": True, "display_name": "Anna B."},
+    }
+    response = widget_post(client, site, body)
+    assert response.json["review_requested"] is True
+    stored = db.session.get(Response, response.json["id"])
+    assert stored.review_request["display_name"] == "Anna B."
+
+
+def test_thank_you_reports_points_from_loyalty(client, site):
+    reply = widget_post(client, site).json
+    assert set(reply) >= {"points", "incentivized"}
+    if reply["points"] is not None:  # loyalty installed: points never depend on the score
+        assert reply["points"] >= 0
+
+
+def test_signed_identity_links_the_customer(client, site, brand, db):
+    signature = brand.sign_customer("klant-7")
+    response = widget_post(client, site, {"customer_id": "klant-7", "customer_sig": signature})
+    assert response.status_code == 202
+    stored = db.session.get(Response, response.json["id"])
+    assert stored.customer.external_id == "klant-7"
+
+
+@pytest.mark.parametrize("signature", ["0" * 64, "not-hex", ""])
+def test_a_wrong_signature_is_anonymous_never_trusted(client, site, count_rows, db, signature):
+    response = widget_post(client, site, {"customer_id": "klant-7", "customer_sig": signature})
+    assert response.status_code == 202
+    assert db.session.get(Response, response.json["id"]).customer_id is None
+    assert count_rows(Customer) == 0
+
+
+def test_preflight_for_an_allowed_origin(client, site):
+    response = client.options(
+        "/w/v1/responses",
+        query_string={"site_key": site["site_key"]},
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "null", "https://shop.example.evil"])
+def test_preflight_for_another_origin_is_refused(client, site, origin):
+    response = client.options(
+        "/w/v1/responses",
+        query_string={"site_key": site["site_key"]},
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+    )
+    assert_error(response, 403, "origin_not_allowed")
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_preflight_without_site_key_is_refused(client, site):
+    response = client.options(
+        "/w/v1/responses", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"}
+    )
+    assert_error(response, 403, "invalid_site_key")
+
+
+# --- bad input on every public endpoint: the error shape, and nothing stored -----------------
+
+
+@pytest.mark.parametrize("key", ["pk_wrong", "", "x" * 70])
+def test_wrong_site_key(client, site, count_rows, key):
+    assert_error(widget_survey(client, {**site, "site_key": key}), 403, "invalid_site_key")
+    response = widget_post(client, site, {"site_key": key}, query_string={"site_key": key})
+    assert response.status_code in (403, 422)
+    assert count_rows(Response) == 0
+
+
+def test_another_brands_site_key_cannot_answer_this_brands_survey(
+    client, site, other_brand, count_rows
+):
+    other = other_brand["brand"]
+    other.allowed_origins = [ORIGIN]
+    from app.extensions import db
+
+    db.session.commit()
+    response = widget_post(
+        client, {**site, "site_key": other.site_key}, query_string={"site_key": other.site_key}
+    )
+    assert_error(response, 404)
+    assert count_rows(Response) == 0
+
+
+def test_disallowed_origin(client, site, count_rows):
+    response = widget_survey(client, site, origin="https://evil.example")
+    assert_error(response, 403, "origin_not_allowed")
+    assert "Access-Control-Allow-Origin" not in response.headers
+    response = widget_post(client, site, origin="https://evil.example")
+    assert_error(response, 403, "origin_not_allowed")
+    assert count_rows(Response) == 0
+
+
+def test_requests_without_origin_are_server_side_and_allowed(client, site):
+    assert widget_survey(client, site, origin=None).status_code == 200
+
+
+@pytest.mark.parametrize("phase", ["onbekend", "Levering!", ""])
+def test_unknown_or_invalid_phase(client, site, phase):
+    response = widget_survey(client, site, phase=phase)
+    assert response.status_code in (404, 422)
+    assert_error(response, response.status_code)
+
+
+def test_phase_without_active_survey_is_404(client, site):
+    assert_error(widget_survey(client, site, phase="aankoop"), 404)
+
+
+def test_malformed_json_body(client, site, count_rows):
+    response = widget_post(client, site, data="{not json", query_string=_key(site))
+    assert_error(response, 400, "malformed_json")
+    response = widget_post(client, site, data="[1, 2]", query_string=_key(site))
+    assert_error(response, 400, "malformed_json")
+    assert count_rows(Response) == 0
+
+
+def test_body_that_is_not_json_is_415(client, site, count_rows):
+    response = widget_post(
+        client,
+        site,
+        data="survey_id=1",
+        content_type="application/x-www-form-urlencoded",
+        query_string=_key(site),
+    )
+    assert_error(response, 415, "unsupported_media_type")
+    assert count_rows(Response) == 0
+
+
+def test_oversized_body_is_413(client, site, count_rows):
+    body = {"answers": {"nps": 9, "why": "x" * 70_000}}
+    response = widget_post(client, site, body, query_string=_key(site))
+    assert_error(response, 413, "payload_too_large")
+    assert count_rows(Response) == 0
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"answers": {"nps": 11}}, "answers.nps"),
+        ({"answers": {"nps": "9"}}, "answers.nps"),
+        ({"answers": {"nope": 1}}, "answers.nope"),
+        ({"answers": {}}, "answers"),
+        ({"answers": {"csat": 3}}, "answers.nps"),  # nps is required
+        ({"survey_id": "1"}, "survey_id"),
+        ({"idempotency_key": "short"}, "idempotency_key"),
+        ({"review": {"consent": "maybe"}}, "review.consent"),
+        ({"unexpected": True}, "unexpected"),
+        ({"answers": {"why": "<script>alert(1)</script>" * 30}}, "answers.why"),
+    ],
+)
+def test_invalid_values_are_422_with_fields(client, site, count_rows, body, field):
+    response = widget_post(client, site, body)
+    error = assert_error(response, 422)
+    assert field in error["fields"], error
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN  # the widget can read it
+    assert count_rows(Response) == 0
+
+
+def test_unknown_survey_is_404(client, site, count_rows):
+    assert_error(widget_post(client, site, {"survey_id": 999_999}), 404)
+    assert count_rows(Response) == 0
+
+
+def test_other_brands_survey_is_404(client, site, other_brand, count_rows):
+    response = widget_post(client, site, {"survey_id": other_brand["survey_id"]})
+    assert_error(response, 404)
+    assert count_rows(Response) == 0
+
+
+def test_site_key_differs_in_query_and_body(client, site, count_rows):
+    response = widget_post(client, site, query_string={"site_key": "pk_other"})
+    assert_error(response, 422)
+    assert count_rows(Response) == 0
+
+
+def test_survey_query_is_validated(client, site):
+    error = assert_error(
+        widget_survey(client, site, customer_id="x" * 200, customer_sig="y"), 422
+    )
+    assert "customer_id" in error["fields"]
+
+
+def _key(site):
+    return {"site_key": site["site_key"]}
+
+
+# --- the contact budget ----------------------------------------------------------------------
+
+
+def _signed(brand, customer_id="klant-1"):
+    return {"customer_id": customer_id, "customer_sig": brand.sign_customer(customer_id)}
+
+
+def test_contact_budget_blocks_a_second_ask_then_allows_it(client, site, brand, db):
+    first = widget_survey(client, site, **_signed(brand))
+    assert first.status_code == 200
+    assert first.json["identified"] is True
+    second = widget_survey(client, site, **_signed(brand))
+    assert second.status_code == 204
+    assert second.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert db.session.query(Contact).count() == 1
+    # the same phase stays blocked for 60 days (same_phase_days), then it may be asked again
+    for contact in db.session.query(Contact):
+        contact.created_at -= timedelta(days=59)
+    db.session.commit()
+    assert widget_survey(client, site, **_signed(brand)).status_code == 204
+    for contact in db.session.query(Contact):
+        contact.created_at -= timedelta(days=2)
+    db.session.commit()
+    assert widget_survey(client, site, **_signed(brand)).status_code == 200
+
+
+def test_anonymous_visitors_have_no_server_budget(client, site, count_rows):
+    assert widget_survey(client, site).status_code == 200
+    assert widget_survey(client, site).status_code == 200
+    assert count_rows(Contact) == 0
+
+
+def test_budget_is_per_customer(client, site, brand):
+    assert widget_survey(client, site, **_signed(brand, "a")).status_code == 200
+    assert widget_survey(client, site, **_signed(brand, "b")).status_code == 200
+    assert widget_survey(client, site, **_signed(brand, "a")).status_code == 204
+
+
+def test_a_wrongly_signed_customer_is_not_counted(client, site, count_rows):
+    response = widget_survey(client, site, customer_id="a", customer_sig="0" * 64)
+    assert response.status_code == 200
+    assert response.json["identified"] is False
+    assert count_rows(Contact) == 0
+
+
+# --- rate limits -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited_client(database_uri, app, db):
+    """An app with rate limiting on and tiny limits; the shared limiter is switched back off."""
+    from app import create_app
+    from app.extensions import limiter
+    from tests.conftest import _normalise
+
+    limited = create_app(
+        "test",
+        {
+            "SQLALCHEMY_DATABASE_URI": _normalise(database_uri),
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_WIDGET_CLIENT": "3/minute",
+            "RATELIMIT_WIDGET_SITE": "100/minute",
+        },
+    )
+    with limited.app_context():
+        limiter.reset()
+    yield limited.test_client()
+    with limited.app_context():
+        limiter.reset()
+    limiter.enabled = False
+
+
+def test_rate_limited_per_client(limited_client, site, count_rows):
+    statuses = [widget_post(limited_client, site).status_code for _ in range(5)]
+    assert statuses[:3] == [202, 202, 202]
+    assert statuses[3] == 429
+    response = widget_post(limited_client, site)
+    assert_error(response, 429, "rate_limited")
+    assert count_rows(Response) == 3
+
+
+def test_json_body_content_is_not_reflected_unescaped(client, site):
+    """Error messages never echo the body back as HTML."""
+    response = widget_post(client, site, {"answers": {"<img src=x onerror=alert(1)>": 1}})
+    assert response.mimetype == "application/json"
+    assert json.loads(response.data)["error"]["code"] == "validation_error"

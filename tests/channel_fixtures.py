@@ -1,0 +1,110 @@
+"""Fixtures and helpers for the collection-channel tests (widget, email, hosted pages)."""
+
+import re
+import socket
+from email import message_from_bytes, policy
+
+import pytest
+
+ORIGIN = "https://shop.example"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    @property
+    def messages(self):
+        return [message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """A real SMTP server on a free port; the app sends to it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    monkeypatch.setitem(app.config, "SMTP_TLS", False)
+    monkeypatch.setitem(app.config, "SMTP_USER", None)
+    inbox.port = port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def site(brand, survey):
+    """The widget's view of the test brand: site key, survey and an allowed origin."""
+    return {"site_key": brand.site_key, "survey_id": survey["id"], "origin": ORIGIN}
+
+
+def widget_survey(client, site, origin=ORIGIN, **params):
+    query = {"site_key": site["site_key"], "phase": "levering", **params}
+    headers = {"Origin": origin} if origin else {}
+    return client.get("/w/v1/survey", query_string=query, headers=headers)
+
+
+def widget_post(client, site, body=None, origin=ORIGIN, content_type="application/json", **kw):
+    import json
+
+    payload = {
+        "site_key": site["site_key"],
+        "survey_id": site["survey_id"],
+        "answers": {"nps": 9},
+        **(body or {}),
+    }
+    data = kw.pop("data", None)
+    headers = {"Origin": origin} if origin else {}
+    headers.update(kw.pop("headers", {}))
+    return client.post(
+        "/w/v1/responses",
+        data=json.dumps(payload) if data is None else data,
+        headers={**headers, "Content-Type": content_type},
+        **kw,
+    )
+
+
+def assert_error(response, status: int, code: str | None = None):
+    assert response.status_code == status, (response.status_code, response.data[:300])
+    body = response.get_json()
+    assert set(body["error"]) == {"code", "message", "fields"}
+    if code:
+        assert body["error"]["code"] == code
+    return body["error"]
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SUBMISSION = re.compile(r'name="submission" value="([^"]+)"')
+
+
+def form_fields(html: str) -> dict:
+    """The hidden fields a browser would post back from a hosted survey page."""
+    fields = {"csrf_token": CSRF.search(html).group(1)}
+    submission = SUBMISSION.search(html)
+    if submission:
+        fields["submission"] = submission.group(1)
+    survey_id = re.search(r'name="survey_id" value="(\d+)"', html)
+    if survey_id:
+        fields["survey_id"] = survey_id.group(1)
+    return fields
+
+
+def link_path(url: str) -> str:
+    """The path (and query) of an absolute PUBLIC_URL link, for the test client."""
+    return re.sub(r"^https?://[^/]+", "", url)

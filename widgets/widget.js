@@ -1,0 +1,251 @@
+/*! Phasewise widget | one short question per journey phase */
+// Built by app/public/widget_build.py (rjsmin) and served gzipped at /widget.js.
+// No dependencies, no template literals (rjsmin keeps to plain JavaScript), no inline styles:
+// everything renders in an open shadow root styled by a constructable stylesheet.
+(function (w, d) {
+  'use strict';
+  if (w.Phasewise && w.Phasewise.v) return;
+  var me = d.currentScript;
+  var ds = (me && me.dataset) || {};
+  var base = me ? new URL(me.src, location.href).origin : location.origin;
+  var nonce = me && (me.nonce || me.getAttribute('nonce'));
+  var api = base + '/w/v1/';
+  var css = ':host{all:initial!important;position:fixed!important;z-index:2147483000!important;' +
+    'display:block!important;left:0!important;right:0!important;bottom:0!important;' +
+    'font:16px/1.45 var(--pw-font,system-ui,-apple-system,"Segoe UI",sans-serif);' +
+    'color:var(--pw-fg,#1d2327)}' +
+    '@media(min-width:640px){:host{left:auto!important;right:16px!important;bottom:16px!important;' +
+    'width:420px!important}}' +
+    '.p{position:relative;box-sizing:border-box;background:var(--pw-bg,#fff);padding:16px;' +
+    'border:1px solid #8c8f94;border-radius:var(--pw-radius,10px) var(--pw-radius,10px) 0 0;' +
+    'box-shadow:0 4px 24px rgba(0,0,0,.25);animation:i .25s ease-out}' +
+    '@media(min-width:640px){.p{border-radius:var(--pw-radius,10px)}}' +
+    '@keyframes i{from{transform:translateY(16px);opacity:0}}' +
+    '@media(prefers-reduced-motion:reduce){.p{animation:none}}' +
+    'h2{font-size:1em;font-weight:600;margin:0 40px 12px 0;outline:0}' +
+    'button{font:inherit;cursor:pointer;min-height:44px;padding:0 12px;border-radius:6px;' +
+    'border:1px solid var(--pw-accent,var(--b));background:var(--pw-bg,#fff);color:inherit}' +
+    'button:hover,.m{background:var(--pw-accent,var(--b));color:var(--pw-on,var(--o))}' +
+    ':focus-visible{outline:3px solid var(--pw-focus,#2271b1);outline-offset:2px}' +
+    '.s{display:flex;gap:4px}.s button{flex:1;min-width:0;padding:0}' +
+    '.o{display:flex;flex-wrap:wrap;gap:6px}' +
+    '.l{display:flex;justify-content:space-between;gap:8px;font-size:.8em;color:#50575e;margin-top:4px}' +
+    '.x{position:absolute;top:8px;right:8px;border:0;width:40px;padding:0;font-size:22px;line-height:1}' +
+    'textarea,input{box-sizing:border-box;width:100%;font:inherit;color:#1d2327;background:#fff;' +
+    'border:1px solid #8c8f94;border-radius:6px;padding:8px}' +
+    'label{display:block;margin:8px 0 4px;font-size:.9em}' +
+    '.r{display:flex;flex-wrap:wrap;gap:8px;justify-content:flex-end;margin-top:12px}' +
+    '.n{font-size:.85em;color:#50575e;margin:10px 0 0}';
+  var host, root, panel, st;
+
+  function store(k, v) {
+    try {
+      k = 'phasewise:' + k;
+      if (v === undefined) return JSON.parse(localStorage.getItem(k));
+      if (v === null) localStorage.removeItem(k); else localStorage.setItem(k, JSON.stringify(v));
+    } catch (e) { /* storage can be blocked; the widget still works without it */ }
+  }
+
+  function el(tag, cls, text, attrs) {
+    var e = d.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    for (var a in attrs || {}) e.setAttribute(a, attrs[a]);
+    return e;
+  }
+
+  function btn(text, fn, cls, attrs) {
+    var b = el('button', cls, text, attrs);
+    b.type = 'button';
+    b.onclick = fn;
+    return b;
+  }
+
+  function uid() {
+    var a = new Uint8Array(16);
+    crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return (b + 256).toString(16).slice(1); }).join('');
+  }
+
+  function sheet(t) {
+    try {
+      var s = new CSSStyleSheet();
+      s.replaceSync(t);
+      root.adoptedStyleSheets = [s];
+    } catch (e) {
+      // No constructable stylesheets: a <style> in the shadow root, with the page's nonce.
+      var n = el('style', 0, t);
+      if (nonce) n.nonce = nonce;
+      root.appendChild(n);
+    }
+  }
+
+  function close() {
+    if (host) host.remove();
+    host = st = null;
+  }
+
+  function step(title, nodes) {
+    var focused = host && root.activeElement;
+    panel.textContent = '';
+    var h = el('h2', 0, title, { id: 'h', tabindex: '-1' });
+    panel.append(btn('\u00d7', close, 'x', { 'aria-label': st.s.texts.close }), h);
+    nodes.forEach(function (n) { if (n) panel.appendChild(n); });
+    if (focused) h.focus();
+  }
+
+  function group(cls, items) {
+    var g = el('div', cls, null, { role: 'group', 'aria-labelledby': 'h' });
+    items.forEach(function (i) { g.appendChild(i); });
+    return g;
+  }
+
+  function row(items) {
+    var r = el('div', 'r');
+    items.forEach(function (i) { if (i) r.appendChild(i); });
+    return r;
+  }
+
+  function ask() {
+    var s = st.s, q = s.questions[st.i], tx = s.texts, nodes = [], skip;
+    var pick = function (v) { return function () { st.a[q.key] = v; next(); }; };
+    if (q.scale) {
+      var b = [];
+      for (var v = q.scale[0]; v <= q.scale[1]; v++) b.push(btn(String(v), pick(v)));
+      var g = group('s', b);
+      g.setAttribute('aria-describedby', 'd');
+      var l = el('div', 'l', null, { id: 'd' });
+      l.append(el('span', 0, q.labels[0]), el('span', 0, q.labels[1]));
+      nodes.push(g, l);
+    } else if (q.options) {
+      nodes.push(group('o', q.options.map(function (o) { return btn(o.label, pick(o.key)); })));
+    } else {
+      var t = el('textarea', 0, null, { rows: '3', maxlength: q.max_length, 'aria-labelledby': 'h' });
+      nodes.push(t);
+      skip = btn(st.i < s.questions.length - 1 ? tx.next : tx.send, function () {
+        var v = t.value.trim();
+        if (!v && q.required) return t.focus();
+        if (v) st.a[q.key] = v;
+        next();
+      }, 'm');
+    }
+    if (!q.required && !skip) skip = btn(tx.skip, next);
+    nodes.push(row([skip]));
+    if (!st.i && s.points_offered) nodes.push(el('p', 'n', tx.points_offer));
+    step(q.text, nodes);
+  }
+
+  function next() {
+    var s = st.s;
+    if (++st.i < s.questions.length) return ask();
+    var wrote = s.questions.some(function (q) { return q.type == 'text' && st.a[q.key]; });
+    if (!s.review_step || !wrote) return submit();
+    var tx = s.texts, name = el('input', 0, null, { id: 'n', maxlength: '60', autocomplete: 'nickname' });
+    step(tx.review_title, [
+      el('p', 'n', tx.review_help),
+      el('label', 0, tx.review_name, { for: 'n' }), name,
+      row([btn(tx.review_no, function () { submit(); }),
+        btn(tx.review_yes, function () {
+          var r = { consent: true }, v = name.value.trim();
+          if (v) r.display_name = v;
+          submit(r);
+        }, 'm')])
+    ]);
+  }
+
+  function submit(review) {
+    var s = st.s, o = st.o, body = {
+      site_key: o.site_key, survey_id: s.survey_id, answers: st.a, locale: s.locale,
+      idempotency_key: uid()
+    };
+    ['customer_id', 'customer_sig', 'touchpoint'].forEach(function (k) { if (o[k]) body[k] = o[k]; });
+    if (review) body.review = review;
+    st.p = body;
+    queue(body, 1);
+    step(s.texts.sending, [el('p', 'n', null, { role: 'status' })]);
+    send(body, 0, st);
+  }
+
+  function queue(body, add) {
+    var q = (store('queue') || []).filter(function (b) { return b.idempotency_key != body.idempotency_key; });
+    if (add) q.push(body);
+    store('queue', q.length ? q.slice(-5) : null);
+  }
+
+  function post(body, beacon) {
+    var url = api + 'responses?site_key=' + encodeURIComponent(body.site_key), data = JSON.stringify(body);
+    // text/plain keeps the request "simple" (no preflight), and sendBeacon can only send that.
+    if (beacon) return navigator.sendBeacon && navigator.sendBeacon(url, new Blob([data], { type: 'text/plain' }));
+    return fetch(url, {
+      method: 'POST', body: data, keepalive: true, credentials: 'omit',
+      headers: { 'Content-Type': 'text/plain' }
+    });
+  }
+
+  function send(body, n, view) {
+    post(body).then(function (r) {
+      if (r.status >= 500 || r.status == 429) throw r;
+      queue(body);
+      if (view.p === body) view.p = null;
+      return r.ok ? r.json() : {};
+    }).then(function (res) {
+      if (view === st) thanks(res);
+    }, function () {
+      if (n > 4) return view === st && thanks({});
+      if (view === st) panel.querySelector('[role=status]').textContent = st.s.texts.retrying;
+      setTimeout(send, 1e3 * Math.pow(2, n), body, n + 1, view);
+    });
+  }
+
+  function thanks(res) {
+    var tx = st.s.texts, msg = res.points > 0 ? tx.points_earned.replace('{points}', res.points) :
+      res.incentivized ? tx.points_pending : '';
+    step(tx.thanks, [el('p', 'n', msg, { role: 'status' })]);
+  }
+
+  function open(s, o) {
+    st = { s: s, o: o, i: 0, a: {} };
+    host = d.createElement('phasewise-widget');
+    root = host.attachShadow({ mode: 'open' });
+    var c = /^#[0-9a-f]{6}$/i, b = c.test(s.brand.color) ? s.brand.color : '#0b6e4f';
+    sheet(css + ':host{--b:' + b + ';--o:' + (c.test(s.brand.on_color) ? s.brand.on_color : '#fff') + '}');
+    panel = el('div', 'p', null, { role: 'dialog', 'aria-label': s.texts.feedback_for });
+    panel.onkeydown = function (e) { if (e.key == 'Escape') close(); };
+    root.appendChild(panel);
+    ask();
+    (d.body || d.documentElement).appendChild(host);
+  }
+
+  function show(opts) {
+    opts = opts || {};
+    var o = {
+      site_key: opts.siteKey || ds.siteKey, phase: opts.phase || ds.phase,
+      locale: opts.locale || ds.locale || navigator.language,
+      customer_id: opts.customerId || ds.customerId, customer_sig: opts.customerSig || ds.customerSig,
+      touchpoint: opts.touchpoint || ds.touchpoint
+    };
+    if (st || !o.site_key || !o.phase) return Promise.resolve(false);
+    // Anonymous visitors: a first-party cooldown stands in for the server's contact budget.
+    var cool = 'until:' + o.site_key;
+    if (!o.customer_id && !opts.force && (store(cool) || 0) > Date.now()) return Promise.resolve(false);
+    var q = new URLSearchParams();
+    for (var k in o) if (o[k]) q.set(k, o[k]);
+    return fetch(api + 'survey?' + q, { credentials: 'omit' }).then(function (r) {
+      return r.status == 200 && r.json().then(function (s) {
+        if (st) return false;
+        if (!o.customer_id) store(cool, Date.now() + s.cooldown_days * 864e5);
+        open(s, o);
+        return true;
+      });
+    }).catch(function () { return false; });
+  }
+
+  // Answers a previous page could not deliver are sent again (same idempotency keys).
+  (store('queue') || []).forEach(function (b) { send(b, 3, {}); });
+  w.addEventListener('pagehide', function () {
+    if (st && st.p) post(st.p, 1);
+  });
+  w.Phasewise = { v: 1, show: show, close: close };
+  w.dispatchEvent(new Event('phasewise:ready'));
+  if (ds.phase && ds.siteKey) show();
+})(window, document);
