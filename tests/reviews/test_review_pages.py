@@ -1,0 +1,182 @@
+"""Review pages: content, languages, pagination with canonical, conditional GET, 410, flags."""
+
+import re
+
+import pytest
+
+from app.extensions import db
+from app.models import Review
+from app.models.review import ReviewFlag
+from app.services import review_public
+from tests.reviews.helpers import answer, published, review_of, set_policy
+
+
+def links(html: str, rel: str) -> list[str]:
+    return re.findall(rf'<link rel="{rel}"[^>]*href="([^"]+)"', html)
+
+
+def test_list_page_shows_summary_labels_and_newest_first(api, survey, brand, client):
+    set_policy(brand, "immediate")
+    api.post("/api/v1/customers", json={"external_id": "k1"})
+    old = review_of(answer(api, survey, nps=2, text="Tegels kapot geleverd.", customer="k1"))
+    new = review_of(answer(api, survey, nps=10, text="Toch nog heel mooi geworden."))
+    html = client.get("/reviews/testbad").get_data(as_text=True)
+    assert '<html lang="nl">' in html
+    assert html.index("Toch nog heel mooi") < html.index("Tegels kapot")  # newest first
+    assert "gemiddeld 3,5 van 5" in html and "2 reviews" in html
+    assert "Levering &amp; montage" in html  # per-phase summary
+    assert html.count('<rect width="100" height="10" class="track"/>') == 5  # 5 bars
+    assert '<rect width="50.0" height="10" class="fill"/>' in html
+    assert "Niet geverifieerd" in html
+    if old.incentivized:
+        assert "Punten aangeboden" in html
+    assert 'href="/reviews/testbad/about"' in html
+    assert f'href="/reviews/testbad/r/{new.id}"' in html
+    assert "<script src" not in html and "http://" not in html.split("<body>")[1].replace(
+        "http://127.0.0.1:5000", ""
+    )
+
+
+def test_pages_speak_english_with_hreflang_alternates(api, survey, brand, client):
+    published(api, survey, brand)
+    html = client.get("/reviews/testbad?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Reviews of Testbad" in html
+    assert links(html, "canonical") == ["http://127.0.0.1:5000/reviews/testbad?lang=en"]
+    alternates = dict(re.findall(r'hreflang="([^"]+)" href="([^"]+)"', html))
+    assert alternates == {
+        "nl": "http://127.0.0.1:5000/reviews/testbad",
+        "en": "http://127.0.0.1:5000/reviews/testbad?lang=en",
+        "x-default": "http://127.0.0.1:5000/reviews/testbad",
+    }
+    assert client.get("/reviews/testbad?lang=de").status_code == 404
+
+
+def test_detail_page_defaults_to_the_reviews_language(api, survey, brand, client):
+    review = published(api, survey, brand, locale="en", text="Great fitters, tidy work.")
+    html = client.get(f"/reviews/testbad/r/{review.id}").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "Rated 5 out of 5 (scale 1–5), derived from a 9 on" in html
+    assert 'href="/reviews/testbad/about' in html
+    assert links(html, "canonical") == [f"http://127.0.0.1:5000/reviews/testbad/r/{review.id}"]
+    assert "Report this review" in html
+
+
+def test_pagination_has_self_canonical_and_prev_next(api, survey, brand, client, monkeypatch):
+    monkeypatch.setattr(review_public, "PER_PAGE", 2)
+    set_policy(brand, "immediate")
+    for n in range(5):
+        answer(api, survey, text=f"Review nummer {n} met eigen tekst.")
+    page2 = client.get("/reviews/testbad?page=2").get_data(as_text=True)
+    assert links(page2, "canonical") == ["http://127.0.0.1:5000/reviews/testbad?page=2"]
+    assert links(page2, "prev") == ["http://127.0.0.1:5000/reviews/testbad"]
+    assert links(page2, "next") == ["http://127.0.0.1:5000/reviews/testbad?page=3"]
+    assert "nummer 2" in page2 and "nummer 1" in page2
+    assert "nummer 3" not in page2 and "nummer 0" not in page2
+    page3 = client.get("/reviews/testbad?page=3").get_data(as_text=True)
+    assert links(page3, "next") == [] and "nummer 0" in page3
+    for bad in ("4", "0", "-1", "abc", "9999999"):
+        assert client.get(f"/reviews/testbad?page={bad}").status_code == 404
+
+
+def test_phase_page_and_unknown_phase(api, survey, brand, client):
+    published(api, survey, brand)
+    html = client.get("/reviews/testbad/levering").get_data(as_text=True)
+    assert "Levering &amp; montage — reviews van Testbad" in html
+    assert client.get("/reviews/testbad/orientatie").status_code == 200  # a phase, no reviews
+    assert client.get("/reviews/testbad/nope").status_code == 404
+    assert client.get("/reviews/no-such-brand").status_code == 404
+
+
+def test_conditional_get_answers_304_until_something_changes(api, survey, brand, client):
+    review = published(api, survey, brand)
+    for url in ("/reviews/testbad", f"/reviews/testbad/r/{review.id}", "/reviews/testbad/about"):
+        first = client.get(url)
+        etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+        assert "public" in first.headers["Cache-Control"]
+        assert "Set-Cookie" not in first.headers
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+        assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
+    etag = client.get("/reviews/testbad").headers["ETag"]
+    api.post(f"/api/v1/reviews/{review.id}/reply", json={"body": "Dank u!"})
+    changed = client.get("/reviews/testbad", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "Dank u!" in changed.get_data(as_text=True)
+
+
+def test_removed_review_is_410_and_leaves_sitemap_and_list(api, survey, brand, client):
+    review = published(api, survey, brand)
+    keep = published(api, survey, brand, text="Deze blijft gewoon staan.")
+    url = f"/reviews/testbad/r/{review.id}"
+    assert url in client.get("/sitemap.xml").get_data(as_text=True)
+    body = {"action": "remove", "reason": "spam"}
+    api.post(f"/api/v1/reviews/{review.id}/moderation", json=body)
+    gone = client.get(url)
+    assert gone.status_code == 410
+    assert "noindex" in gone.get_data(as_text=True)
+    sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    assert url not in sitemap and f"/reviews/testbad/r/{keep.id}" in sitemap
+    assert "De monteurs waren" not in client.get("/reviews/testbad").get_data(as_text=True)
+
+
+def test_pending_and_rejected_reviews_are_not_public(api, survey, brand, client):
+    set_policy(brand, "moderate")
+    review = review_of(answer(api, survey))
+    assert client.get(f"/reviews/testbad/r/{review.id}").status_code == 404
+    assert "De monteurs" not in client.get("/reviews/testbad").get_data(as_text=True)
+    api.post(f"/api/v1/reviews/{review.id}/moderation", json={"action": "reject", "reason": "spam"})
+    assert client.get(f"/reviews/testbad/r/{review.id}").status_code == 404
+
+
+def test_about_page_is_generated_from_the_brands_settings(api, survey, brand, client):
+    published(api, survey, brand, customer="k1")
+    set_policy(brand, "moderate", {"levering": "immediate"})
+    brand = db.session.get(type(brand), brand.id)
+    brand.contact_policy = {"min_days_between": 21, "max_per_journey": 3}
+    db.session.commit()
+    html = client.get("/reviews/testbad/about").get_data(as_text=True)
+    assert "iedere klant dezelfde vraag" in html
+    assert "Levering &amp; montage: direct gepubliceerd" in html
+    assert "Oriëntatie: eerst bekeken door een moderator" in html
+    assert "hoogstens 3 vragen per klantreis en minstens 21 dagen" in html
+    for ground in ("de schrijver is geen klant", "beledigend", "persoonsgegevens", "spam"):
+        assert ground in html
+    assert "nooit geweigerd of verwijderd omdat hij negatief is" in html
+    assert "Meld deze review" in html
+    import loyalty
+
+    bonus = loyalty.get_policy(brand.id)["review_bonus"]
+    assert f"{bonus} extra punten" in html
+    english = client.get("/reviews/testbad/about?lang=en").get_data(as_text=True)
+    assert "every customer gets the same question" in english
+
+
+def test_flagging_needs_csrf_counts_once_per_reader_and_never_hides(api, survey, brand, client):
+    review = published(api, survey, brand)
+    url = f"/reviews/testbad/r/{review.id}/flag"
+    page = client.get(url)
+    assert page.status_code == 200 and "noindex" in page.headers["X-Robots-Tag"]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    no_token = client.post(url, data={"reason": "fake"})
+    assert no_token.status_code == 400 and db.session.query(ReviewFlag).count() == 0
+    bad = client.post(url, data={"reason": "i hate it", "csrf_token": token})
+    assert bad.status_code == 422 and db.session.query(ReviewFlag).count() == 0
+    long_note = client.post(url, data={"reason": "fake", "note": "x" * 1001, "csrf_token": token})
+    assert long_note.status_code == 422 and db.session.query(ReviewFlag).count() == 0
+    ok = client.post(
+        url, data={"reason": "fake", "note": "Nooit klant geweest", "csrf_token": token}
+    )
+    assert ok.status_code == 200 and "Bedankt" in ok.text
+    again = client.post(url, data={"reason": "spam", "csrf_token": token})
+    assert "al gemeld" in again.text
+    db.session.expire_all()
+    flagged = db.session.get(Review, review.id)
+    assert flagged.flag_count == 1 and flagged.status == "published"
+    assert flagged.flags[0].reason == "fake" and len(flagged.flags[0].client_hash) == 64
+    listed = api.get(f"/api/v1/reviews/{review.id}").json
+    assert listed["flags"][0]["note"] == "Nooit klant geweest"
+
+
+@pytest.mark.parametrize("path", ["/robots.txt"])
+def test_robots_points_at_the_sitemap(client, path):
+    text = client.get(path).get_data(as_text=True)
+    assert "Sitemap: http://127.0.0.1:5000/sitemap.xml" in text
+    assert "Allow: /reviews/" in text and "Disallow: /api/" in text
