@@ -21,12 +21,12 @@ def customer_token(brand_id: int, customer_id: int) -> str:
     return _serializer().dumps([int(brand_id), int(customer_id)])
 
 
-def read_token(token: str, max_age: int = MAX_AGE) -> tuple[int, int]:
+def read_token(token: str, max_age: int | None = None) -> tuple[int, int]:
     """(brand_id, customer_id); BadToken for a forged or garbled token, ExpiredToken when old."""
     if not token or len(token) > 300:
         raise BadToken("this loyalty link is not valid")
     try:
-        value = _serializer().loads(token, max_age=max_age)
+        value = _serializer().loads(token, max_age=MAX_AGE if max_age is None else max_age)
     except SignatureExpired as error:
         raise ExpiredToken("this loyalty link has expired") from error
     except BadSignature as error:

@@ -1,0 +1,63 @@
+"""Parallel redemptions: exactly as many succeed as the balance covers, never below zero."""
+
+import threading
+
+import pytest
+
+from app.extensions import db
+from loyalty.models import LedgerEntry
+from tests.conftest import ON_POSTGRES
+
+
+def redeem_in_parallel(app, api, threads: int = 20) -> list[int]:
+    """Each thread posts one 10-point redemption through its own test client."""
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(threads)
+    headers = api._headers(None)
+
+    def worker():
+        client = app.test_client()
+        try:
+            barrier.wait()
+            reply = client.post(
+                "/api/v1/customers/anna/redemptions",
+                json={"reward": "koffie", "points": 10},
+                headers=headers,
+            )
+            statuses.append(reply.status_code)
+        except BaseException as error:  # reported below; a thread must not die silently
+            errors.append(error)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=60)
+    assert errors == []
+    return statuses
+
+
+def check_five_of_twenty(app, api):
+    api.post("/api/v1/customers", json={"external_id": "anna"})
+    reply = api.post(
+        "/api/v1/customers/anna/adjustments", json={"points": 50, "reason": "enough for five"}
+    )
+    assert reply.status_code == 201
+    statuses = redeem_in_parallel(app, api)
+    assert sorted(statuses) == [201] * 5 + [409] * 15
+    account = api.get("/api/v1/customers/anna/loyalty").json
+    assert account["balance"] == 0
+    # Never below zero at any point: every running balance in the ledger is >= 0.
+    assert min(entry["balance_after"] for entry in account["entries"]) == 0
+    assert db.session.query(LedgerEntry).filter_by(kind="redeem").count() == 5
+
+
+@pytest.mark.postgres
+def test_twenty_parallel_redemptions_on_postgresql(app, api):
+    check_five_of_twenty(app, api)
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the PostgreSQL run has its own test")
+def test_twenty_parallel_redemptions_on_sqlite(app, api):
+    check_five_of_twenty(app, api)

@@ -1,0 +1,120 @@
+"""Expiry: visible `expire` entries, oldest points first, idempotent; and its CLI."""
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+import loyalty
+from app.extensions import db
+from loyalty import expiry
+from loyalty.models import LedgerEntry
+from tests.loyalty import helpers
+
+
+def kinds(customer) -> list[tuple[str, int]]:
+    return [
+        (entry.kind, entry.points)
+        for entry in db.session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.customer_id == customer.id)
+            .order_by(LedgerEntry.id)
+        )
+    ]
+
+
+def test_points_older_than_the_policy_expire_after_spending_oldest_first(brand):
+    anna = helpers.customer(brand, "anna")
+    loyalty.adjust(brand.id, anna.id, points=100, reason="oud", at=datetime(2025, 1, 10))
+    loyalty.redeem(brand.id, anna.id, reward_key="koffie", points=30, at=datetime(2025, 6, 1))
+    loyalty.adjust(brand.id, anna.id, points=40, reason="recent", at=datetime(2025, 11, 1))
+    db.session.commit()
+
+    # 12 months before 1 March 2026: the 100 of January 2025 are old; 30 of them were spent.
+    assert expiry.run(as_of=datetime(2026, 3, 1)) == {"customers": 1, "points": 70}
+    assert kinds(anna)[-1] == ("expire", -70)
+    expired = db.session.scalar(select(LedgerEntry).where(LedgerEntry.kind == "expire"))
+    assert expired.note == "earned on or before 2025-03-01"
+    assert loyalty.balance(brand.id, anna.id) == 40 == sum(points for _, points in kinds(anna))
+
+    # Idempotent: again today, or tomorrow, nothing new expires.
+    assert expiry.run(as_of=datetime(2026, 3, 1, 12)) == {"customers": 0, "points": 0}
+    assert expiry.run(as_of=datetime(2026, 3, 2)) == {"customers": 0, "points": 0}
+    assert len(kinds(anna)) == 4
+
+    # Later the November points lapse as well.
+    assert expiry.run(as_of=datetime(2026, 11, 2)) == {"customers": 1, "points": 40}
+    assert loyalty.balance(brand.id, anna.id) == 0
+
+
+def test_a_clawback_cancels_its_old_bonus_instead_of_spending_other_points(brand):
+    anna = helpers.customer(brand, "anna")
+    loyalty.adjust(brand.id, anna.id, points=100, reason="oud", at=datetime(2025, 1, 10))
+    loyalty.award_review_bonus(brand_id=brand.id, customer_id=anna.id, review_id=5)
+    db.session.execute(
+        update(LedgerEntry)
+        .where(LedgerEntry.reason == "review_published")
+        .values(effective_at=datetime(2025, 1, 12))
+    )
+    loyalty.clawback_review_bonus(brand_id=brand.id, review_id=5, reason="not_a_customer")
+    loyalty.adjust(brand.id, anna.id, points=10, reason="recent", at=datetime(2026, 2, 1))
+    db.session.commit()
+    assert expiry.run(as_of=datetime(2026, 3, 1))["points"] == 100
+    assert loyalty.balance(brand.id, anna.id) == 10
+
+
+def test_nothing_expires_when_the_policy_says_never(brand):
+    loyalty.save_policy(brand.id, {"expiry_months": None})
+    anna = helpers.customer(brand, "anna")
+    loyalty.adjust(brand.id, anna.id, points=100, reason="oud", at=datetime(2020, 1, 1))
+    db.session.commit()
+    assert expiry.plan(datetime(2026, 3, 1)) == []
+
+
+def test_expiry_is_per_brand(brand, other_brand):
+    anna = helpers.customer(brand, "anna")
+    theirs = helpers.customer(other_brand["brand"], "anna")
+    loyalty.save_policy(other_brand["brand"].id, {"expiry_months": 36})
+    for who, brand_id in ((anna, brand.id), (theirs, other_brand["brand"].id)):
+        loyalty.adjust(brand_id, who.id, points=50, reason="oud", at=datetime(2024, 6, 1))
+    db.session.commit()
+    assert expiry.run(as_of=datetime(2026, 3, 1)) == {"customers": 1, "points": 50}
+    assert loyalty.balance(brand.id, anna.id) == 0
+    assert loyalty.balance(other_brand["brand"].id, theirs.id) == 50
+
+
+def test_months_before_keeps_the_end_of_the_month():
+    assert expiry.months_before(datetime(2026, 3, 31), 1) == datetime(2026, 2, 28)
+    assert expiry.months_before(datetime(2026, 1, 15), 12) == datetime(2025, 1, 15)
+    assert expiry.months_before(datetime(2026, 1, 15), 13) == datetime(2024, 12, 15)
+
+
+def test_cli_expire_shows_progress_and_is_idempotent(app, brand):
+    anna = helpers.customer(brand, "anna")
+    loyalty.adjust(brand.id, anna.id, points=60, reason="oud", at=datetime(2025, 1, 10))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["loyalty", "expire", "--as-of", "2026-03-01"])
+    assert result.exit_code == 0, result.output
+    assert "expiring points" in result.output
+    assert "expired 60 points of 1 customers" in result.output
+    again = runner.invoke(args=["loyalty", "expire", "--as-of", "2026-03-01"])
+    assert again.exit_code == 0
+    assert "nothing to expire" in again.output
+    db.session.expire_all()
+    assert loyalty.balance(brand.id, anna.id) == 0
+    unknown = runner.invoke(args=["loyalty", "expire", "--brand", "nope"])
+    assert unknown.exit_code != 0
+    assert "brand not found" in unknown.output
+
+
+def test_cli_link_prints_the_customer_page(app, client, brand):
+    helpers.customer(brand, "anna")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["loyalty", "link", "--brand", brand.slug, "--external-id", "anna"])
+    assert result.exit_code == 0, result.output
+    url = result.output.strip()
+    assert url.startswith(app.config["PUBLIC_URL"] + "/loyalty/")
+    page = client.get(url.removeprefix(app.config["PUBLIC_URL"]))
+    assert page.status_code == 200
+    missing = runner.invoke(args=["loyalty", "link", "--brand", brand.slug, "--external-id", "x"])
+    assert missing.exit_code != 0
