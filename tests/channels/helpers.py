@@ -1,10 +1,8 @@
-"""Fixtures and helpers for the collection-channel tests (widget, email, hosted pages)."""
+"""Helpers for the collection-channel tests (widget, email, hosted pages)."""
 
 import re
 import socket
 from email import message_from_bytes, policy
-
-import pytest
 
 ORIGIN = "https://shop.example"
 
@@ -28,30 +26,6 @@ class Inbox:
     @property
     def messages(self):
         return [message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
-
-
-@pytest.fixture
-def smtp_server(app, monkeypatch):
-    """A real SMTP server on a free port; the app sends to it."""
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", port)
-    monkeypatch.setitem(app.config, "SMTP_TLS", False)
-    monkeypatch.setitem(app.config, "SMTP_USER", None)
-    inbox.port = port
-    yield inbox
-    controller.stop()
-
-
-@pytest.fixture
-def site(brand, survey):
-    """The widget's view of the test brand: site key, survey and an allowed origin."""
-    return {"site_key": brand.site_key, "survey_id": survey["id"], "origin": ORIGIN}
 
 
 def widget_survey(client, site, origin=ORIGIN, **params):

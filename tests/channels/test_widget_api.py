@@ -6,10 +6,9 @@ from datetime import timedelta
 import pytest
 
 from app.models import Contact, Customer, Response
-from tests.channel_fixtures import (  # noqa: F401 — fixtures
+from tests.channels.helpers import (
     ORIGIN,
     assert_error,
-    site,
     widget_post,
     widget_survey,
 )
@@ -264,9 +263,7 @@ def test_site_key_differs_in_query_and_body(client, site, count_rows):
 
 
 def test_survey_query_is_validated(client, site):
-    error = assert_error(
-        widget_survey(client, site, customer_id="x" * 200, customer_sig="y"), 422
-    )
+    error = assert_error(widget_survey(client, site, customer_id="x" * 200, customer_sig="y"), 422)
     assert "customer_id" in error["fields"]
 
 

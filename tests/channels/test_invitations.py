@@ -1,0 +1,363 @@
+"""Email invitations end to end with a real SMTP server (aiosmtpd): send, open, answer once."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.models import Contact, Customer, Invitation, Response
+from tests.channels.helpers import (
+    assert_error,
+    form_fields,
+    link_path,
+)
+
+pytestmark = pytest.mark.smtp
+
+
+@pytest.fixture
+def customer(api):
+    response = api.post(
+        "/api/v1/customers",
+        json={"external_id": "klant-1", "email": "Anna@Example.NL", "locale": "nl"},
+    )
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def invite(api, survey, customer="klant-1", **extra):
+    return api.post(
+        "/api/v1/invitations",
+        json={"customer": customer, "survey_id": survey["id"], "channel": "email", **extra},
+    )
+
+
+def score_links(message) -> list[str]:
+    html = message.get_body(("html",)).get_content()
+    return re.findall(r'href="([^"]+/s/[^"?]+\?score=\d+)"', html)
+
+
+def test_email_arrives_with_the_first_question_inside(api, survey, customer, smtp_server, db):
+    response = invite(api, survey)
+    assert response.status_code == 202, response.json
+    assert response.json["status"] in ("queued", "sent")  # inline jobs may have sent it already
+    invitation = db.session.get(Invitation, response.json["id"])
+    assert invitation.status == "sent"  # inline jobs: sent right after the commit
+    assert invitation.sent_at is not None
+
+    [envelope] = smtp_server.envelopes
+    assert envelope.rcpt_tos == ["anna@example.nl"]
+    [message] = smtp_server.messages
+    assert message["Subject"] == "Testbad: hoe was het?"
+    assert str(message["List-Unsubscribe"]).strip().startswith("<http")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = message.get_body(("plain",)).get_content()
+    assert "Hoe waarschijnlijk" in text
+    html = message.get_body(("html",)).get_content()
+    assert "<style" not in html  # inlined CSS only
+    assert 'style="' in html
+    links = score_links(message)
+    assert [link.rsplit("=", 1)[1] for link in links] == [str(n) for n in range(11)]
+
+
+def test_get_records_nothing_post_records_once_reuse_is_rejected(
+    api, client, survey, customer, smtp_server, db, count_rows
+):
+    invite(api, survey)
+    nine = link_path(score_links(smtp_server.messages[0])[9])
+
+    page = client.get(nine)  # what a link scanner or the customer's first click does
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'value="9" checked' in html
+    assert "<script" not in html  # works without JavaScript
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "nonce-" in page.headers["Content-Security-Policy"]
+    client.get(nine)
+    assert count_rows(Response) == 0
+
+    path = nine.split("?")[0]
+    answer = client.post(
+        path,
+        data={**form_fields(html), "q_nps": "9", "q_why": "Keurig", "review_consent": "yes"},
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert "Bedankt" in answer.get_data(as_text=True)
+    [stored] = db.session.query(Response).all()
+    assert stored.channel == "email"
+    assert stored.customer.external_id == "klant-1"
+    assert stored.answers == {"nps": 9, "why": "Keurig"}
+    assert stored.review_request == {"consent": True}
+    assert stored.status == "processed"
+    invitation = db.session.query(Invitation).one()
+    assert invitation.used_at is not None and invitation.response_id == stored.id
+
+    again = client.post(path, data={**form_fields(html), "q_nps": "3"})
+    assert again.status_code == 409
+    assert "al geantwoord" in again.get_data(as_text=True)
+    assert client.get(nine).status_code == 409
+    assert count_rows(Response) == 1
+
+
+def test_tampered_token_gets_a_clear_page_and_stores_nothing(
+    api, client, survey, customer, smtp_server, count_rows
+):
+    invite(api, survey)
+    link = link_path(score_links(smtp_server.messages[0])[7]).split("?")[0]
+    tampered = link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb")
+    page = client.get(tampered, headers={"Accept-Language": "en"})
+    assert page.status_code == 404
+    assert "This link is not right" in page.get_data(as_text=True)
+    csrf = form_fields(client.get(link).get_data(as_text=True))
+    response = client.post(tampered, data={**csrf, "q_nps": "7"})
+    assert response.status_code == 404
+    assert count_rows(Response) == 0
+
+
+def test_expired_token_page_in_the_customers_language(
+    app, api, client, survey, smtp_server, count_rows, monkeypatch
+):
+    api.post("/api/v1/customers", json={"external_id": "c-en", "email": "e@x.nl", "locale": "en"})
+    invite(api, survey, customer="c-en")
+    link = link_path(score_links(smtp_server.messages[0])[8])
+    html = client.get(link).get_data(as_text=True)
+    monkeypatch.setitem(app.config, "INVITATION_TOKEN_DAYS", -1)
+    page = client.get(link)
+    assert page.status_code == 410
+    assert "This link has expired" in page.get_data(as_text=True)
+    response = client.post(link.split("?")[0], data={**form_fields(html), "q_nps": "8"})
+    assert response.status_code == 410
+    assert count_rows(Response) == 0
+
+
+def test_post_without_csrf_token_stores_nothing(api, client, survey, customer, smtp_server, db):
+    invite(api, survey)
+    link = link_path(score_links(smtp_server.messages[0])[9]).split("?")[0]
+    response = client.post(link, data={"q_nps": "9"})
+    assert response.status_code == 400
+    assert "Niet alles is goed ingevuld" in response.get_data(as_text=True)
+    assert db.session.query(Response).count() == 0
+
+
+def test_invalid_answers_rerender_the_form_and_store_nothing(
+    api, client, survey, customer, smtp_server, count_rows
+):
+    invite(api, survey)
+    link = link_path(score_links(smtp_server.messages[0])[9]).split("?")[0]
+    fields = form_fields(client.get(link).get_data(as_text=True))
+    for bad in ({"q_nps": "11"}, {"q_nps": "abc"}, {"q_why": "zonder cijfer"}, {}):
+        response = client.post(link, data={**fields, **bad})
+        assert response.status_code == 422, bad
+        assert 'role="alert"' in response.get_data(as_text=True)
+    too_long = client.post(
+        link, data={**fields, "q_nps": "5", "review_consent": "yes", "display_name": "x" * 61}
+    )
+    assert too_long.status_code == 422
+    assert count_rows(Response) == 0
+
+
+def test_user_text_is_escaped_in_email_and_page(api, client, survey, smtp_server, db):
+    from app.models import Brand
+
+    brand = db.session.query(Brand).one()
+    brand.name = '<b>Bad & "Co"</b>'
+    db.session.commit()
+    api.post("/api/v1/customers", json={"external_id": "k", "email": "k@x.nl"})
+    invite(api, survey, customer="k")
+    message = smtp_server.messages[0]
+    html = message.get_body(("html",)).get_content()
+    assert "<b>Bad" not in html and "&lt;b&gt;Bad &amp;" in html
+    page = client.get(link_path(score_links(message)[1])).get_data(as_text=True)
+    assert "<b>Bad" not in page and "&lt;b&gt;Bad" in page
+
+
+# --- unsubscribe -----------------------------------------------------------------------------
+
+
+def test_unsubscribe_link_works_and_stops_further_emails(
+    api, client, survey, customer, smtp_server, db, count_rows
+):
+    invite(api, survey)
+    message = smtp_server.messages[0]
+    url = link_path(str(message["List-Unsubscribe"]).strip().strip("<>"))
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Afmelden" in page.get_data(as_text=True)
+    assert db.session.query(Customer).one().unsubscribed_at is None  # GET changes nothing
+
+    one_click = client.post(url, data={"List-Unsubscribe": "One-Click"})
+    assert one_click.status_code == 200
+    assert db.session.query(Customer).one().unsubscribed_at is not None
+
+    contacts = count_rows(Contact)
+    response = invite(api, survey)
+    assert response.status_code == 202
+    assert response.json["status"] == "skipped"
+    assert response.json["skip_reason"] == "unsubscribed"
+    assert len(smtp_server.envelopes) == 1
+    assert count_rows(Contact) == contacts  # not an ask
+
+
+def test_bad_unsubscribe_token(client, db):
+    response = client.get("/u/not-a-token", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert "This link is not right" in response.get_data(as_text=True)
+    assert client.post("/u/not-a-token").status_code == 404
+
+
+# --- contact budget, counts ------------------------------------------------------------------
+
+
+def test_contact_budget_skips_a_second_invitation_and_counts_it(
+    api, survey, customer, smtp_server, db
+):
+    assert invite(api, survey).json["status"] == "sent"
+    second = invite(api, survey)
+    assert second.status_code == 202
+    assert second.json["status"] == "skipped"
+    assert second.json["skip_reason"] == "min_days_between"
+    assert len(smtp_server.envelopes) == 1
+
+    listing = api.get("/api/v1/invitations").json
+    assert listing["counts"]["sent"] == 1
+    assert listing["counts"]["skipped"] == 1
+    assert listing["counts"]["skipped_by_reason"] == {"min_days_between": 1}
+    assert [item["status"] for item in listing["items"]] == ["skipped", "sent"]
+    skipped = api.get("/api/v1/invitations", query_string={"status": "skipped"}).json
+    assert len(skipped["items"]) == 1
+
+    # after the window the same customer may be invited again (to another phase's survey)
+    for contact in db.session.query(Contact):
+        contact.created_at -= timedelta(days=61)
+    db.session.commit()
+    assert invite(api, survey).json["status"] == "sent"
+    assert len(smtp_server.envelopes) == 2
+
+
+def test_invitations_page_with_cursor(api, survey, customer, smtp_server, db):
+    from app.models import Brand
+
+    brand = db.session.query(Brand).one()
+    brand.contact_policy = {"min_days_between": 0, "max_per_journey": 0, "same_phase_days": 0}
+    db.session.commit()
+    for _ in range(3):
+        invite(api, survey)
+    first = api.get("/api/v1/invitations", query_string={"limit": 2}).json
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    rest = api.get("/api/v1/invitations", query_string={"cursor": first["next_cursor"]}).json
+    assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+    one = api.get(f"/api/v1/invitations/{rest['items'][0]['id']}")
+    assert one.status_code == 200 and one.json["answered"] is False
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body, status, field",
+    [
+        ({"customer": "nobody"}, 422, "customer"),
+        ({"channel": "sms"}, 422, "channel"),
+        ({"survey_id": "x"}, 422, "survey_id"),
+        ({"locale": "de"}, 422, "locale"),
+        ({"touchpoint": "Nergens"}, 422, "touchpoint"),
+        ({"survey_id": 999_999}, 404, None),
+    ],
+)
+def test_bad_invitations_store_nothing(api, survey, customer, count_rows, body, status, field):
+    response = api.post(
+        "/api/v1/invitations", json={"customer": "klant-1", "survey_id": survey["id"], **body}
+    )
+    error = assert_error(response, status)
+    if field:
+        assert field in error["fields"], error
+    assert count_rows(Invitation) == 0
+    assert count_rows(Contact) == 0
+
+
+def test_customer_without_email_is_422(api, survey, count_rows):
+    api.post("/api/v1/customers", json={"external_id": "zonder-mail"})
+    error = assert_error(invite(api, survey, customer="zonder-mail"), 422)
+    assert "customer" in error["fields"]
+    assert count_rows(Invitation) == 0
+
+
+def test_other_brands_survey_and_invitation_are_404(
+    api, survey, customer, other_brand, smtp_server, count_rows
+):
+    response = api.post(
+        "/api/v1/invitations", json={"customer": "klant-1", "survey_id": other_brand["survey_id"]}
+    )
+    assert_error(response, 404)
+    mine = invite(api, survey).json["id"]
+    from tests.conftest import ApiClient
+
+    other = ApiClient(api.client, other_brand["key"])
+    assert_error(other.get(f"/api/v1/invitations/{mine}"), 404)
+    assert other.get("/api/v1/invitations").json["items"] == []
+
+
+def test_invitations_need_an_api_key(client, survey, count_rows):
+    response = client.post("/api/v1/invitations", json={"customer": "x", "survey_id": 1})
+    assert_error(response, 401)
+    assert count_rows(Invitation) == 0
+
+
+# --- SMTP trouble ----------------------------------------------------------------------------
+
+
+def test_smtp_down_keeps_the_invitation_queued_and_the_sweep_sends_it(
+    app, api, survey, customer, db, monkeypatch
+):
+    from tests.channels.helpers import Inbox, free_port
+
+    port = free_port()  # nothing listens here yet
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    response = invite(api, survey)
+    assert response.status_code == 202
+    invitation = db.session.get(Invitation, response.json["id"])
+    assert invitation.status == "queued"
+    assert invitation.attempts == 1 and "Connection" in invitation.last_error
+
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        result = app.test_cli_runner().invoke(args=["invitation", "sweep"])
+        assert result.exit_code == 0, result.output
+    finally:
+        controller.stop()
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).status == "sent"
+    assert len(inbox.envelopes) == 1
+
+
+def test_cli_sends_an_invitation(app, api, survey, customer, smtp_server):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "invitation",
+            "send",
+            "--brand",
+            "testbad",
+            "--customer",
+            "klant-1",
+            "--survey",
+            str(survey["id"]),
+            "--locale",
+            "en",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert '"status": "sent"' in result.output
+    assert smtp_server.messages[0]["Subject"] == "Testbad: how did it go?"
+
+
+def test_openapi_documents_invitations_and_links(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert "/api/v1/invitations" in paths
+    assert "/api/v1/links" in paths
+    assert "202" in paths["/api/v1/invitations"]["post"]["responses"]
