@@ -10,6 +10,7 @@ from loyalty.errors import InsufficientPoints
 from loyalty.ledger import adjust, redeem
 from loyalty.models import LedgerEntry, utcnow
 from loyalty.policy import get_policy, save_policy
+from loyalty.tables import table
 
 REWARDS = [
     {
@@ -64,7 +65,21 @@ def add_redemptions(brand_id: int, rng: random.Random, count: int = 25) -> int:
         except InsufficientPoints:
             continue
         done += 1
-    # A goodwill gesture the marketer gave after a late delivery: an adjustment with a reason.
-    for customer_id, _ in balances[:3]:
+    # A goodwill gesture after a bad delivery: an adjustment with a reason, for three detractors.
+    response, phase = table("response"), table("phase")
+    unhappy = db.session.scalars(
+        select(response.c.customer_id)
+        .join(phase, phase.c.id == response.c.phase_id)
+        .where(
+            response.c.brand_id == brand_id,
+            phase.c.key == "levering",
+            response.c.nps <= 3,
+            response.c.customer_id.is_not(None),
+        )
+        .distinct()
+        .order_by(response.c.customer_id)
+        .limit(3)
+    ).all()
+    for customer_id in unhappy:
         adjust(brand_id, customer_id, points=20, reason="Excuses voor de late levering")
     return done

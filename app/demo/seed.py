@@ -17,6 +17,7 @@ from app.models import ApiKey, Brand, Journey, Response, User
 from app.models.base import utcnow
 from app.services import answers as answer_rules
 from app.services import brands, customers, journeys, processing, surveys
+from loyalty import demo as loyalty_demo
 
 SLUG = corpus.BRAND_SLUG
 NAME = corpus.BRAND_NAME
@@ -232,6 +233,7 @@ def _seed(responses: int, seed: int, echo) -> Brand:
     rng = random.Random(seed)
     brand, _ = brands.create_brand(NAME, SLUG, "nl", ORIGINS)
     brand.review_policy = {"publish": "immediate", "phases": {}}
+    loyalty_demo.configure(brand.id)  # rewards a few customers can already afford
     journey = journeys.create_journey(
         brand,
         {
@@ -361,5 +363,8 @@ def _seed(responses: int, seed: int, echo) -> Brand:
             chunk = ids[start : start + 200]
             processing.process_batch(chunk, batch_size=len(chunk))
             bar.update(len(chunk))
+    redeemed = loyalty_demo.add_redemptions(brand.id, rng)
+    db.session.commit()
     echo(f"Seeded {len(people)} customers, {len(events)} journey events, {len(ids)} responses.")
+    echo(f"Loyalty: {redeemed} customers redeemed a reward.")
     return brand
