@@ -295,9 +295,18 @@ def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> di
 
 
 def moderate(
-    brand: Brand, review_id: int, action: str, reason: str | None, actor: str, note=None
+    brand: Brand,
+    review_id: int,
+    action: str,
+    reason: str | None,
+    actor: str,
+    note=None,
+    notify: bool = True,
 ) -> Review:
-    """Publish, reject or remove a review; reject and remove need a listed ground."""
+    """Publish, reject or remove a review; reject and remove need a listed ground.
+
+    notify=False keeps the reviewer's notice in the log without mailing it (demo data).
+    """
     if action not in ACTIONS:
         raise AppError(422, f"action must be one of {ACTIONS}", fields={"action": ["invalid"]})
     if action in ("reject", "remove") and reason not in GROUNDS:
@@ -327,6 +336,8 @@ def moderate(
         if action == "remove" and review.was_public:
             review_effects.claw_back_bonus(review, reason=f"review removed: {reason}")
             review_effects.emit(brand.id, "review.removed", event_data(review))
+    if not notify and notice["status"] == "pending":
+        entry.notice = {**notice, "status": "not_sent"}
     db.session.commit()
     _send_notice(entry.id)
     return review

@@ -1,0 +1,63 @@
+"""The demo's review story: the brand's item, public replies, and one removal on a ground.
+
+Runs after the demo's answers went through the pipeline, so the reviews themselves were made
+by the real pipeline step from consented answers.
+"""
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Brand
+from app.models.review import PUBLISHED, Review
+from app.services import reviews
+
+ITEM = {"type": "Service", "name": "Badkamerrenovatie door Van Dijk Badkamers"}
+ACTOR = "demo: Marieke (klantenservice)"
+REPLIES = {
+    "low": {
+        "nl": "Wat vervelend dat het zo gelopen is. We bellen u deze week om het samen op te "
+        "lossen. — Marieke, klantenservice",
+        "en": "We are sorry it went this way. We will call you this week to put it right. "
+        "— Marieke, customer service",
+    },
+    "high": {
+        "nl": "Dank u wel! Veel plezier van uw nieuwe badkamer. — Marieke",
+        "en": "Thank you! Enjoy your new bathroom. — Marieke",
+    },
+}
+
+
+def run(brand: Brand, echo=print) -> dict:
+    brand.review_policy = {**(brand.review_policy or {}), "item": ITEM}
+    db.session.commit()
+    public = db.session.scalars(
+        select(Review)
+        .where(Review.brand_id == brand.id, Review.status == PUBLISHED)
+        .order_by(Review.published_at.desc(), Review.id.desc())
+        .limit(200)
+    ).all()
+    low = [review for review in public if review.rating <= 2][:6]
+    high = [review for review in public if review.rating >= 5][:4]
+    for review in low + high:
+        tone = "low" if review.rating <= 2 else "high"
+        text = REPLIES[tone].get(review.locale, REPLIES[tone]["nl"])
+        reviews.reply(brand, review.id, text, ACTOR)
+    removed = 0
+    spare = [review for review in public if review not in low + high]
+    if spare:
+        # One removal for the demo's log and feeds' tombstone: it named a fitter in full.
+        reviews.moderate(
+            brand,
+            spare[-1].id,
+            "remove",
+            "personal_data",
+            ACTOR,
+            note="noemde de volledige naam en het telefoonnummer van een monteur",
+            notify=False,
+        )
+        removed = 1
+    count = db.session.scalar(
+        select(func.count(Review.id)).where(Review.brand_id == brand.id, Review.status == PUBLISHED)
+    )
+    echo(f"Reviews: {count} published, {len(low + high)} replies, {removed} removed.")
+    return {"published": count, "replies": len(low + high), "removed": removed}
