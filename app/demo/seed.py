@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.demo import corpus
+from app.demo import reviews as demo_reviews
 from app.extensions import db
 from app.models import ApiKey, Brand, Journey, Response, User
 from app.models.base import utcnow
@@ -323,6 +324,7 @@ def _seed(responses: int, seed: int, echo) -> Brand:
     picks = rng.sample(recent, min(responses, len(recent))) if recent else []
     rows = []
     channels = ["widget", "email", "link", "api"]
+    consented: set[str] = set()
     for customer, persona_index, phase, when in picks:
         survey = survey_by_phase[phase.key]
         locale = customer.locale or "nl"
@@ -331,6 +333,10 @@ def _seed(responses: int, seed: int, echo) -> Brand:
         touchpoints = phase.touchpoints
         created = min(when + timedelta(hours=rng.uniform(1, 72)), now - timedelta(minutes=5))
         consent = "toelichting" in answers and rng.random() < 0.4
+        # the corpus repeats texts; a repeat would (rightly) be held as duplicate text
+        consent = consent and answers["toelichting"] not in consented
+        if consent:
+            consented.add(answers["toelichting"])
         rows.append(
             Response(
                 brand_id=brand.id,
@@ -366,5 +372,6 @@ def _seed(responses: int, seed: int, echo) -> Brand:
     redeemed = loyalty_demo.add_redemptions(brand.id, rng)
     db.session.commit()
     echo(f"Seeded {len(people)} customers, {len(events)} journey events, {len(ids)} responses.")
+    demo_reviews.run(brand, echo)
     echo(f"Loyalty: {redeemed} customers redeemed a reward.")
     return brand
