@@ -64,7 +64,8 @@ def upsert(brand: Brand, data: dict) -> tuple[Customer, bool]:
 
 def upsert_many(brand: Brand, items: list[dict]) -> list[Customer]:
     """Create or update many customers in one transaction (imports, the demo)."""
-    result = [_apply(brand, data) for data in items]
+    with db.session.no_autoflush:  # one flush at the commit, not one per statement
+        result = [_apply(brand, data) for data in items]
     db.session.commit()
     return result
 
@@ -100,15 +101,21 @@ def record_event(brand: Brand, data: dict) -> JourneyEvent:
 def record_events(brand: Brand, items: list[dict]) -> int:
     """Store many events in one transaction (imports, the demo); returns how many."""
     journeys_by_id: dict = {}
-    for data in items:
-        if data["journey_id"] not in journeys_by_id:
-            journeys_by_id[data["journey_id"]] = journeys.get_journey(brand, data["journey_id"])
-        _record(brand, data, journeys_by_id[data["journey_id"]])
+    known: dict[str, Customer] = {}  # customers already ensured (and locked) in this transaction
+    # Conversion reads only rows written with Core statements, so pending events need no flush
+    # before each statement: one flush at the commit.
+    with db.session.no_autoflush:
+        for data in items:
+            if data["journey_id"] not in journeys_by_id:
+                journeys_by_id[data["journey_id"]] = journeys.get_journey(brand, data["journey_id"])
+            if data["customer"] not in known:
+                known[data["customer"]] = ensure(brand, data["customer"], lock=True)
+            _record(brand, data, journeys_by_id[data["journey_id"]], known[data["customer"]])
     db.session.commit()
     return len(items)
 
 
-def _record(brand: Brand, data: dict, journey=None) -> JourneyEvent:
+def _record(brand: Brand, data: dict, journey=None, customer=None) -> JourneyEvent:
     journey = journey or journeys.get_journey(brand, data["journey_id"])
     phase = journey.phase(data["phase"])
     if phase is None:
@@ -117,7 +124,7 @@ def _record(brand: Brand, data: dict, journey=None) -> JourneyEvent:
     if occurred_at.tzinfo is not None:
         occurred_at = occurred_at.astimezone(UTC).replace(tzinfo=None)
     # Lock the customer so two events of one customer count conversion exactly once.
-    customer = ensure(brand, data["customer"], lock=True)
+    customer = customer or ensure(brand, data["customer"], lock=True)
     event = JourneyEvent(
         brand_id=brand.id,
         customer=customer,
