@@ -70,12 +70,13 @@ class JobQueue:
         from redis.exceptions import RedisError
         from rq import Retry
 
+        intervals = list(current_app.config.get("JOB_RETRY_INTERVALS", RETRY_INTERVALS))
         try:
             self.rq_queue(name).enqueue(
                 func,
                 *args,
                 **kwargs,
-                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
                 job_timeout=300,
                 failure_ttl=30 * 24 * 3600,
             )

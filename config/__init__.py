@@ -46,6 +46,7 @@ class Config:
     MAIL_FROM = "Phasewise <no-reply@phasewise.local>"
 
     PIPELINE_BATCH_SIZE = 200
+    JOB_RETRY_INTERVALS = [10, 60, 300]  # seconds before each retry; then the job is failed
 
     @classmethod
     def from_env(cls) -> dict:

@@ -238,3 +238,25 @@ def test_two_workers_racing_for_one_batch_count_it_once(app, api, survey, db, mo
     assert sorted(done) == ids
     db.session.expire_all()
     assert db.session.scalar(select(func.sum(Rollup.responses))) == 40
+
+
+def explode(_ids):
+    raise RuntimeError("this job always fails")
+
+
+@pytest.mark.redis
+def test_a_job_that_keeps_failing_is_retried_then_visible(redis_app):
+    from app.extensions import queue
+    from app.services import worker
+
+    redis_app.config["JOB_RETRY_INTERVALS"] = [0, 0]  # retry at once, twice
+    with redis_app.app_context():
+        assert queue.enqueue("pipeline", explode, [1])
+        worker.run(burst=True)
+        failed = worker.failed_jobs()
+    assert len(failed) == 1
+    assert failed[0]["queue"] == "pipeline"
+    assert failed[0]["func"].endswith("explode")
+    assert "this job always fails" in failed[0]["error"][0]
+    result = redis_app.test_cli_runner().invoke(args=["pipeline", "failed"])
+    assert "explode" in result.output
