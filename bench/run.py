@@ -36,6 +36,7 @@ BENCHES = [
     "intake",
     "pipeline",
     "stats",
+    "widget_size",
 ]
 
 
