@@ -221,6 +221,7 @@ def run(responses: int = 3000, seed: int = 7, echo=print) -> dict:
         f"{base}/api/v1/journeys/{journey.id}/stats",
         f"API docs     {base}/api/v1/docs",
         f"Reviews      {base}/reviews/{brand.slug}",
+        f"Widget demo  {base}/demo/widget",
         "",
     ]
     for line in lines:
