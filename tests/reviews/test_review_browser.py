@@ -1,0 +1,195 @@
+"""Review pages and the badge in a real browser (Debian's chromium through Playwright).
+
+The badge is embedded by a shop page on a second origin with a strict CSP; it must render in
+its shadow root with its labels visible, keep an XSS corpus inert, work by keyboard, and pass
+axe. The review pages themselves must pass axe with no serious violation and no CSP error.
+"""
+
+import socket
+import threading
+from pathlib import Path
+
+import axe_playwright_python
+import pytest
+from werkzeug.serving import make_server
+
+from app.extensions import db
+from app.models import Brand
+from tests.reviews.helpers import answer, published, set_policy
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+NONCE = "shopnonce42"
+NAME = "<img/src=x/onerror=window.pwned=1>"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, wsgi_app):
+        self.port = free_port()
+        self.server = make_server("127.0.0.1", self.port, wsgi_app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def shop(app_origin: str, layout: str) -> bytes:
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+<script nonce="{NONCE}">window.violations=[];document.addEventListener('securitypolicyviolation',
+function(e){{window.violations.push(e.violatedDirective+' '+e.blockedURI)}});</script></head>
+<body><main><h1>De Badkamerwinkel</h1><p>Our customers say:</p>
+<div id="reviews" data-phasewise-reviews="testbad" data-layout="{layout}" data-locale="nl"></div>
+</main><script src="{app_origin}/reviews.js" nonce="{NONCE}" async></script>
+</body></html>""".encode()
+
+
+def shop_app(app_origin: str, layout: str):
+    csp = (
+        f"default-src 'none'; script-src 'nonce-{NONCE}' {app_origin}; "
+        f"connect-src {app_origin}; style-src 'self'; img-src 'self'"
+    )
+
+    def wsgi(environ, start_response):
+        start_response(
+            "200 OK",
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", csp)],
+        )
+        return [shop(app_origin, layout)]
+
+    return wsgi
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def axe_violations(page, serious_only=True) -> list:
+    page.evaluate(AXE)
+    result = page.evaluate("async () => await axe.run(document)")
+    found = result["violations"]
+    if serious_only:
+        found = [v for v in found if v["impact"] in ("serious", "critical")]
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in found]
+
+
+def test_badge_and_carousel_render_on_a_third_party_page(app, api, survey, brand, browser):
+    set_policy(brand, "immediate")
+    api.post("/api/v1/customers", json={"external_id": "k1"})
+    answer(api, survey, nps=10, text="Mooie badkamer, netjes gewerkt.", customer="k1")
+    answer(
+        api,
+        survey,
+        nps=3,
+        text="</script><script>window.pwned=2</script> Te laat.",
+        review={"display_name": NAME},
+    )
+    with Server(app) as phasewise:
+        row = db.session.get(Brand, brand.id)
+        row.allowed_origins = []
+        db.session.commit()
+        for layout in ("badge", "carousel"):
+            with Server(shop_app(phasewise.origin, layout)) as shop_server:
+                row = db.session.get(Brand, brand.id)
+                row.allowed_origins = [shop_server.origin]
+                db.session.commit()
+                page = browser.new_page()
+                dialogs: list[str] = []
+
+                def on_dialog(dialog, seen=dialogs):
+                    seen.append(dialog.message)
+                    dialog.dismiss()
+
+                page.on("dialog", on_dialog)
+                page.goto(shop_server.origin + "/")
+                page.wait_for_selector("#reviews[data-phasewise-ready]", timeout=10_000)
+                text = page.evaluate("document.getElementById('reviews').shadowRoot.textContent")
+                assert "2 reviews" in text and "3,5 van 5" in text
+                assert "geverifieerd" in text and "Over deze reviews" in text
+                assert (
+                    page.evaluate(
+                        "document.getElementById('reviews').shadowRoot.querySelectorAll('img,script').length"
+                    )
+                    == 0
+                )
+                assert page.evaluate("window.pwned") is None and dialogs == []
+                assert page.evaluate("window.violations") == []
+                if layout == "carousel":
+                    # newest first: the corpus review, with its name as plain text
+                    assert NAME in text and "Te laat." in text and "Niet geverifieerd" in text
+                    next_button = page.locator("#reviews").locator(
+                        "button[aria-label='Volgende pagina']"
+                    )
+                    next_button.focus()
+                    page.keyboard.press("Enter")
+                    after = page.evaluate(
+                        "document.getElementById('reviews').shadowRoot.textContent"
+                    )
+                    assert "Mooie badkamer" in after and "2 / 2" in after
+                    if "Punten aangeboden" not in after:
+                        assert "met punten aangeboden" in after
+                assert axe_violations(page) == []
+                page.close()
+
+
+def test_review_pages_pass_axe_without_csp_errors(app, api, survey, brand, browser):
+    review = published(api, survey, brand, review={"title": "Netjes"})
+    api.post(f"/api/v1/reviews/{review.id}/reply", json={"body": "Dank u wel!"})
+    with Server(app) as phasewise:
+        page = browser.new_page(viewport={"width": 375, "height": 740})
+        errors, failed = [], []
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and not response.url.endswith("/favicon.ico")
+                and failed.append(response.url)
+            ),
+        )
+        for path in (
+            "/reviews/testbad",
+            f"/reviews/testbad/r/{review.id}",
+            "/reviews/testbad/about?lang=en",
+            f"/reviews/testbad/r/{review.id}/flag",
+        ):
+            page.goto(phasewise.origin + path)
+            assert axe_violations(page) == [], path
+            # mobile first: nothing wider than the viewport
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+        assert [e for e in errors if "Failed to load resource" not in e] == []  # CSP, scripts
+        assert failed == []
+        page.close()
