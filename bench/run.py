@@ -37,6 +37,7 @@ BENCHES = [
     "pipeline",
     "stats",
     "widget_size",
+    "review_pages",
 ]
 
 

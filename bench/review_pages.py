@@ -1,0 +1,328 @@
+"""Review pages in Debian's chromium: a Lighthouse-style check that is NOT Lighthouse.
+
+There is no Lighthouse package offline, so this measures what can be measured honestly with
+Playwright and axe-core on the same machine, for a review list page and a review detail page of
+a brand with 300 published reviews (SQLite, the app served by werkzeug in a thread):
+
+- performance: TTFB, First Contentful Paint and load from the browser's Performance API,
+  bytes transferred and the number of requests; the baseline is /robots.txt (the cheapest
+  response of the same server) for TTFB and the page's own HTML for weight;
+- accessibility: axe-core violations of impact serious or critical (goal: 0);
+- best practices: console errors (CSP violations included) and third-party requests (goal: 0);
+- SEO: title, meta description, canonical, hreflang with x-default, <html lang>, valid JSON-LD
+  with the schema.org type, HTTP 200, indexable (no noindex) and allowed by /robots.txt; the
+  row is the share of these checks passed (goal: 100 %).
+
+Run it alone with `python -m bench.review_pages`.
+"""
+
+import json
+import socket
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+from bench.report import row
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REVIEWS = 300
+RUNS = 5
+
+TIMING = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+  const resources = performance.getEntriesByType('resource');
+  return {
+    ttfb: nav.responseStart - nav.requestStart,
+    fcp: fcp ? fcp.startTime : null,
+    load: nav.loadEventEnd,
+    html: nav.transferSize,
+    bytes: nav.transferSize + resources.reduce((sum, r) => sum + r.transferSize, 0),
+    requests: 1 + resources.length,
+    hosts: resources.map(r => new URL(r.name).host),
+  };
+}"""
+
+SEO = """() => {
+  const meta = n => document.querySelector(`meta[name="${n}"]`);
+  const ld = [...document.querySelectorAll('script[type="application/ld+json"]')];
+  return {
+    title: document.title,
+    description: meta('description') ? meta('description').content : '',
+    robots: meta('robots') ? meta('robots').content : '',
+    canonical: (document.querySelector('link[rel=canonical]') || {}).href || '',
+    hreflang: [...document.querySelectorAll('link[rel=alternate][hreflang]')].map(l => l.hreflang),
+    lang: document.documentElement.lang,
+    jsonld: ld.map(s => s.textContent),
+  };
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _seed(app) -> tuple[str, int]:
+    """A brand with REVIEWS published reviews, written directly (the pipeline is not measured)."""
+    import random
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.models import Response, Review
+    from app.models.base import utcnow
+    from app.services import brands, journeys, surveys
+
+    rng = random.Random(6)
+    with app.app_context():
+        db.create_all()
+        brand, _ = brands.create_brand("Bench Badkamers", "bench-badkamers", "nl")
+        brand.review_policy = {
+            "publish": "immediate",
+            "phases": {},
+            "item": {"type": "Service", "name": "Badkamerrenovatie"},
+        }
+        journey = journeys.create_journey(
+            brand,
+            {
+                "name": "Reis",
+                "phases": [
+                    {"key": "aankoop", "name": {"nl": "Aankoop", "en": "Purchase"}},
+                    {"key": "levering", "name": {"nl": "Levering", "en": "Delivery"}},
+                ],
+            },
+        )
+        survey = surveys.create_survey(
+            brand,
+            {
+                "journey_id": journey.id,
+                "phase": "levering",
+                "locale": "nl",
+                "questions": [
+                    {"key": "nps", "type": "nps", "text": "Aanbevelen?", "required": True},
+                    {"key": "why", "type": "text", "text": "Waarom?"},
+                ],
+            },
+        )
+        now = utcnow()
+        for number in range(REVIEWS):
+            score = rng.randint(0, 10)
+            when = now - timedelta(hours=number)
+            text = f"Review {number}: de montage ging {'goed' if score > 6 else 'matig'}."
+            response = Response(
+                brand_id=brand.id,
+                journey_id=journey.id,
+                phase_id=rng.choice(journey.phases).id,
+                survey_id=survey.id,
+                channel="widget",
+                locale="nl",
+                answers={"nps": score, "why": text},
+                nps=score,
+                comment=text,
+                status="processed",
+                created_at=when,
+            )
+            db.session.add(response)
+            db.session.flush()
+            db.session.add(
+                Review(
+                    brand_id=brand.id,
+                    response_id=response.id,
+                    journey_id=journey.id,
+                    phase_id=response.phase_id,
+                    rating=(4 * score + 5) // 10 + 1,
+                    rating_source="nps",
+                    source_score=score,
+                    body=text,
+                    body_hash=f"{number:064d}",
+                    display_name=rng.choice(["Anna B.", "Kees J.", "Priya R."]),
+                    locale="nl",
+                    channel="widget",
+                    verified=rng.random() < 0.6,
+                    verified_by="journey_event",
+                    incentivized=rng.random() < 0.5,
+                    status="published",
+                    fraud_signals=[],
+                    flag_count=0,
+                    answered_at=when,
+                    published_at=when,
+                    updated_at=when,
+                )
+            )
+        db.session.commit()
+        last = db.session.query(Review.id).order_by(Review.id.desc()).first()[0]
+        return brand.slug, last
+
+
+def _seo(facts: dict, status: int, path: str, robots: str) -> dict[str, bool]:
+    jsonld_ok = False
+    for block in facts["jsonld"]:
+        try:
+            data = json.loads(block)
+        except ValueError:
+            continue
+        jsonld_ok = data.get("@context") == "https://schema.org" and bool(data.get("@type"))
+    disallowed = [
+        line.split(":", 1)[1].strip()
+        for line in robots.splitlines()
+        if line.lower().startswith("disallow:")
+    ]
+    return {
+        "HTTP 200": status == 200,
+        "title": 10 <= len(facts["title"]) <= 70,
+        "meta description": 50 <= len(facts["description"]) <= 320,
+        "canonical": facts["canonical"].startswith("http"),
+        "hreflang + x-default": {"nl", "en", "x-default"} <= set(facts["hreflang"]),
+        "html lang": facts["lang"] in ("nl", "en"),
+        "JSON-LD valid": jsonld_ok,
+        "indexable": "noindex" not in facts["robots"],
+        "robots.txt allows": not any(path.startswith(rule.rstrip("*")) for rule in disallowed),
+    }
+
+
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+def run(quick: bool = False) -> dict:
+    from pathlib import Path as _Path
+
+    import axe_playwright_python
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    from app import create_app
+
+    if not _Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    axe = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+    folder = tempfile.mkdtemp(prefix="bench-reviews-")
+    port = _free_port()
+    origin = f"http://127.0.0.1:{port}"
+    app = create_app(
+        "test",
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db", "PUBLIC_URL": origin},
+    )
+    slug, review_id = _seed(app)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    runs = 2 if quick else RUNS
+    rows, notes = [], []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 412, "height": 823})
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+            robots = page.goto(origin + "/robots.txt").text()
+            baseline = []
+            for _ in range(runs):
+                cold = browser.new_context()
+                cold_page = cold.new_page()
+                cold_page.goto(origin + "/robots.txt")
+                baseline.append(cold_page.evaluate(TIMING)["ttfb"])
+                cold.close()
+            for label, path in (
+                ("list", f"/reviews/{slug}"),
+                ("detail", f"/reviews/{slug}/r/{review_id}"),
+            ):
+                timings, status = [], 0
+                for _ in range(runs):
+                    # a fresh context per run: a cold cache, as a first visit
+                    cold = browser.new_context(viewport={"width": 412, "height": 823})
+                    cold_page = cold.new_page()
+                    cold_page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+                    status = cold_page.goto(origin + path, wait_until="load").status
+                    timings.append(cold_page.evaluate(TIMING))
+                    cold.close()
+                page.goto(origin + path)
+                page.evaluate(axe)
+                result = page.evaluate("async () => await axe.run(document)")
+                serious = [
+                    v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")
+                ]
+                seo = _seo(page.evaluate(SEO), status, path, robots)
+                third_party = {
+                    host for t in timings for host in t["hosts"] if host != urlparse(origin).netloc
+                }
+                last = timings[-1]
+                rows += [
+                    row(
+                        f"{label}: TTFB (median of {runs}; baseline /robots.txt)",
+                        _median([t["ttfb"] for t in timings]),
+                        _median(baseline),
+                        unit="ms",
+                        goal="≤ 200 ms",
+                        digits=1,
+                    ),
+                    row(
+                        f"{label}: First Contentful Paint (median)",
+                        _median([t["fcp"] for t in timings if t["fcp"] is not None]),
+                        unit="ms",
+                        goal="≤ 1800 ms",
+                        digits=1,
+                    ),
+                    row(
+                        f"{label}: load event (median)",
+                        _median([t["load"] for t in timings]),
+                        unit="ms",
+                        goal="≤ 2500 ms",
+                        digits=1,
+                    ),
+                    row(
+                        f"{label}: bytes transferred (baseline: its HTML alone)",
+                        last["bytes"] / 1024,
+                        last["html"] / 1024,
+                        unit="KB",
+                        goal="≤ 100 KB",
+                        digits=1,
+                    ),
+                    row(f"{label}: requests", last["requests"], unit="", goal="≤ 3"),
+                    row(f"{label}: axe serious/critical violations", len(serious), goal="= 0"),
+                    row(f"{label}: third-party hosts", len(third_party), goal="= 0"),
+                    row(
+                        f"{label}: SEO checks passed ({sum(seo.values())}/{len(seo)})",
+                        100 * sum(seo.values()) / len(seo),
+                        unit="%",
+                        goal="= 100",
+                        digits=1,
+                    ),
+                ]
+                failed = [name for name, ok in seo.items() if not ok]
+                if failed or serious:
+                    notes.append(f"{label}: SEO failed {failed}; axe {serious}")
+            rows.append(row("console errors (CSP included), all pages", len(errors), goal="= 0"))
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    notes.append(
+        "Not Lighthouse: Lighthouse is not available offline. These are the measurable parts "
+        "of its categories, taken with Debian's chromium via Playwright and axe-core, on a "
+        f"brand with {REVIEWS} published reviews, viewport 412×823, no throttling."
+    )
+    return {"name": "review_pages", "rows": rows, "notes": notes}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from bench.report import table_lines
+
+    outcome = run()
+    print("\n".join(table_lines([outcome])))
+    for note in outcome["notes"]:
+        print("note:", note)
