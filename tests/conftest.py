@@ -56,6 +56,7 @@ def app(database_uri):
     with app.app_context():
         _db.session.remove()
         _db.drop_all()
+        _db.engine.dispose()  # closed now, not by the garbage collector (filterwarnings=error)
 
 
 def _normalise(uri: str) -> str:
@@ -223,6 +224,10 @@ def redis_app(database_uri, app):
     connection.flushdb()
     yield redis_app
     connection.flushdb()
+    connection.close()
+    with redis_app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
     wipe(app)
 
 

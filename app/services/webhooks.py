@@ -194,8 +194,9 @@ class DeliveryFailed(Exception):
 def deliver(delivery_id: int) -> str:
     """The RQ job: one attempt; idempotent (a delivered delivery is never sent again)."""
     outcome = attempt(delivery_id)
-    if outcome == "retry":
-        raise DeliveryFailed(f"webhook delivery {delivery_id} failed; it will be retried")
+    if outcome in ("retry", FAILED):
+        # RQ retries with backoff; after the last attempt the job shows in its failed registry.
+        raise DeliveryFailed(f"webhook delivery {delivery_id}: attempt failed ({outcome})")
     return outcome
 
 
@@ -211,7 +212,8 @@ def attempt(delivery_id: int, now: datetime | None = None) -> str:
     """Send one pending, due delivery and record the attempt.
 
     Returns "delivered", "retry" (failed, another attempt is scheduled), "failed" (no attempts
-    left), or why nothing was sent: "missing", "busy", "not_due", or its final status.
+    left), or why nothing was sent: "missing", "busy", "not_due", "already_delivered" or
+    "already_failed".
     It uses its own session: inline it runs inside the emitter's commit hook.
     """
     with Session(db.engine, expire_on_commit=False) as session:
@@ -224,7 +226,7 @@ def attempt(delivery_id: int, now: datetime | None = None) -> str:
             exists = session.get(WebhookDelivery, delivery_id) is not None
             return "busy" if exists else "missing"
         if delivery.status != PENDING:
-            return delivery.status
+            return f"already_{delivery.status}"
         now = now or utcnow()
         # An RQ retry and a sweep may both come for one attempt; the first one due sends it.
         if delivery.next_attempt_at > now + timedelta(seconds=1):

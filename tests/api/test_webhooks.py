@@ -291,8 +291,8 @@ def test_an_unreachable_receiver_is_recorded(api, fast_retries):
 def test_a_delivered_delivery_is_never_sent_again(api, receiver):
     created = _create(api, receiver.url)
     delivery = api.post(f"/api/v1/webhooks/{created['id']}/test").json
-    assert webhooks.attempt(delivery["id"]) == "delivered"
-    assert webhooks.deliver(delivery["id"]) == "delivered"
+    assert webhooks.attempt(delivery["id"]) == "already_delivered"
+    assert webhooks.deliver(delivery["id"]) == "already_delivered"
     assert len(receiver.requests) == 1
     assert webhooks.attempt(10**9) == "missing"
 
