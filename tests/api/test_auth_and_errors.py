@@ -83,3 +83,11 @@ def test_openapi_documents_every_route(client):
     assert docs.status_code == 200
     assert b"/api/v1/responses" in docs.data
     assert b"<script" not in docs.data
+
+
+def test_home_page_links_the_places_to_start(client, brand):
+    page = client.get("/")
+    assert page.status_code == 200
+    for link in (b"/dashboard", b"/demo/widget", b"/api/v1/docs", b"/reviews/testbad"):
+        assert link in page.data
+    assert client.get("/healthz").json == {"status": "ok"}
