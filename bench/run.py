@@ -38,6 +38,7 @@ BENCHES = [
     "stats",
     "widget_size",
     "review_pages",
+    "loyalty",
 ]
 
 

@@ -6,6 +6,7 @@ long the written answer is — nothing else (a legal requirement: no buying posi
 """
 
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from loyalty import events
 from loyalty.errors import LoyaltyError
-from loyalty.ledger import add_once, find, lock_customer, touch_response
+from loyalty.ledger import add_once, find, insert_new, lock_customer, lock_customers, touch_response
 from loyalty.models import LedgerEntry
 from loyalty.policy import get_policy, offers
 from loyalty.tables import table
@@ -66,86 +67,138 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment
 
 
-def earned_by_answering_on(brand_id: int, customer_id: int, day_start: datetime) -> int:
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-                LedgerEntry.brand_id == brand_id,
-                LedgerEntry.customer_id == customer_id,
+def _day(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _already_answered(keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which (brand_id, source_id) of these already have their "answered" entry."""
+    found: set[tuple[int, str]] = set()
+    by_brand: dict[int, list[str]] = {}
+    for brand_id, source_id in keys:
+        by_brand.setdefault(brand_id, []).append(source_id)
+    for brand_id, source_ids in by_brand.items():
+        for chunk in _chunks(sorted(source_ids)):
+            found.update(
+                (brand_id, source_id)
+                for source_id in db.session.scalars(
+                    select(LedgerEntry.source_id).where(
+                        LedgerEntry.brand_id == brand_id,
+                        LedgerEntry.source_type == "answer",
+                        LedgerEntry.reason == "answered",
+                        LedgerEntry.source_id.in_(chunk),
+                    )
+                )
+            )
+    return found
+
+
+def _earned_by_day(answers: list[Answer]) -> dict[tuple[int, datetime], int]:
+    """Points each customer already earned by answering, per day, on the days of these answers."""
+    earned: dict[tuple[int, datetime], int] = defaultdict(int)
+    if not answers:
+        return earned
+    first = min(_day(_naive_utc(a.answered_at)) for a in answers)
+    last = max(_day(_naive_utc(a.answered_at)) for a in answers) + timedelta(days=1)
+    brand_ids = sorted({a.brand_id for a in answers})
+    for chunk in _chunks(sorted({a.customer_id for a in answers})):
+        rows = db.session.execute(
+            select(LedgerEntry.customer_id, LedgerEntry.effective_at, LedgerEntry.points).where(
+                LedgerEntry.brand_id.in_(brand_ids),
+                LedgerEntry.customer_id.in_(chunk),
                 LedgerEntry.kind == "earn",
                 LedgerEntry.source_type == "answer",
-                LedgerEntry.effective_at >= day_start,
-                LedgerEntry.effective_at < day_start + timedelta(days=1),
+                LedgerEntry.effective_at >= first,
+                LedgerEntry.effective_at < last,
             )
         )
-    )
+        for customer_id, effective_at, points in rows:
+            earned[(customer_id, _day(effective_at))] += points
+    return earned
 
 
-def _award(answer: Answer, policy: dict) -> int:
-    answered_at = _naive_utc(answer.answered_at)
-    base = max(int(policy["points_per_answer"]), 0)
-    long_enough = answer.text_length >= max(int(policy["text_min_chars"]), 1)
-    bonus = max(int(policy["text_bonus"]), 0) if long_enough else 0
-    note = None
-    if policy["daily_cap"] is not None:
-        # The cap counts the answer's own day, so a replay on a later day decides the same.
-        day = answered_at.replace(hour=0, minute=0, second=0, microsecond=0)
-        room = max(
-            int(policy["daily_cap"])
-            - earned_by_answering_on(answer.brand_id, answer.customer_id, day),
-            0,
-        )
-        if base + bonus > room:
-            note = "daily_cap"
-        base = min(base, room)
-        bonus = min(bonus, room - base)
-    common = {
+def _entry(answer: Answer, source_id: str, points: int, reason: str, note=None) -> dict:
+    return {
         "brand_id": answer.brand_id,
         "customer_id": answer.customer_id,
         "kind": "earn",
+        "points": points,
         "source_type": "answer",
-        "source_id": answer_source(answer),
+        "source_id": source_id,
+        "reason": reason,
+        "note": note,
         "phase_id": answer.phase_id,
         "response_id": answer.response_id,
-        "effective_at": answered_at,
+        "effective_at": _naive_utc(answer.answered_at),
     }
-    # The "answered" entry is written even at 0 points (capped), so a replay finds it.
-    entry_id = add_once({**common, "points": base, "reason": "answered", "note": note})
-    if entry_id is None:
-        return 0  # this person was already rewarded for this phase survey
-    if base > 0:
-        events.publish(
-            events.EARNED, {**common, "id": entry_id, "points": base, "reason": "answered"}
-        )
-    if bonus > 0:
-        bonus_id = add_once({**common, "points": bonus, "reason": "text_bonus"})
-        if bonus_id is not None:
-            events.publish(
-                events.EARNED, {**common, "id": bonus_id, "points": bonus, "reason": "text_bonus"}
-            )
-    return base + bonus
+
+
+def _split(points: int, bonus: int, policy: dict, room: int | None) -> tuple[int, int, str | None]:
+    """Base and bonus points after the daily cap (room = what is left today, None = no cap)."""
+    if room is None:
+        return points, bonus, None
+    note = "daily_cap" if points + bonus > room else None
+    points = min(points, room)
+    return points, min(bonus, room - points), note
 
 
 def award_answers(answers: list[Answer]) -> dict[int, int]:
     """Award a batch of answers in one transaction; {response_id: points awarded now}.
 
-    Customers are locked in id order, so two batches sharing customers cannot deadlock, and
-    the daily cap sees every earlier award of the same customer.
+    A handful of statements per batch, whatever its size: lock the customers (in id order, so
+    two batches sharing customers cannot deadlock), read what was already awarded and earned
+    today, insert the "answered" entries, then the bonuses of those that were new. ON CONFLICT
+    DO NOTHING keeps it exact when another batch awards the same person at the same moment.
     """
-    awarded: dict[int, int] = {}
-    policies: dict[int, dict] = {}
-    locked: set[int] = set()
-    for answer in sorted(answers, key=lambda a: (a.customer_id, a.answered_at, a.response_id)):
-        if answer.brand_id not in policies:
-            policies[answer.brand_id] = get_policy(answer.brand_id)
+    awarded = {answer.response_id: 0 for answer in answers}
+    policies = {brand_id: get_policy(brand_id) for brand_id in {a.brand_id for a in answers}}
+    eligible = sorted(
+        (a for a in answers if offers(policies[a.brand_id])),
+        key=lambda a: (a.customer_id, _naive_utc(a.answered_at), a.response_id),
+    )
+    if not eligible:
+        return awarded
+    lock_customers([a.customer_id for a in eligible])
+    sources = {a.response_id: answer_source(a) for a in eligible}
+    done = _already_answered({(a.brand_id, sources[a.response_id]) for a in eligible})
+    earned = _earned_by_day(eligible)
+    answered_rows, bonuses = [], {}
+    for answer in eligible:
+        key = (answer.brand_id, sources[answer.response_id])
+        if key in done:
+            continue  # this person was already rewarded for this phase survey
+        done.add(key)
         policy = policies[answer.brand_id]
-        if not offers(policy):
-            awarded[answer.response_id] = 0
-            continue
-        if answer.customer_id not in locked:
-            lock_customer(answer.customer_id)
-            locked.add(answer.customer_id)
-        awarded[answer.response_id] = _award(answer, policy)
+        long_enough = answer.text_length >= max(int(policy["text_min_chars"]), 1)
+        day = (answer.customer_id, _day(_naive_utc(answer.answered_at)))
+        cap = policy["daily_cap"]
+        points, bonus, note = _split(
+            max(int(policy["points_per_answer"]), 0),
+            max(int(policy["text_bonus"]), 0) if long_enough else 0,
+            policy,
+            None if cap is None else max(int(cap) - earned[day], 0),
+        )
+        earned[day] += points + bonus
+        # The "answered" entry is written even at 0 points (capped), so a replay finds it.
+        answered_rows.append(_entry(answer, key[1], points, "answered", note))
+        if bonus > 0:
+            bonuses[key] = _entry(answer, key[1], bonus, "text_bonus")
+    new_answered = insert_new(answered_rows)
+    new_bonuses = insert_new([row for key, row in bonuses.items() if key in new_answered])
+    published = []
+    for key, row in new_answered.items():
+        awarded[row["response_id"]] += row["points"]
+        if row["points"] > 0:
+            published.append(row)
+        if key in new_bonuses:
+            awarded[row["response_id"]] += new_bonuses[key]["points"]
+            published.append(new_bonuses[key])
+    events.publish_many(events.EARNED, published)
     return awarded
 
 

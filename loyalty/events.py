@@ -30,34 +30,46 @@ def unsubscribe(subscriber: Subscriber) -> None:
 
 def publish(event: str, entry: dict) -> None:
     """entry: the ledger row's values (brand_id, customer_id, id, kind, points, …)."""
-    if not _subscribers:
-        return  # the payload costs two queries; skip them when nobody listens
-    data = payload(entry)
-    for subscriber in list(_subscribers):
-        subscriber(entry["brand_id"], event, data)
+    publish_many(event, [entry])
 
 
-def payload(entry: dict) -> dict:
+def publish_many(event: str, entries: list[dict]) -> None:
+    """Entries in the order they were written; each payload carries the balance after it."""
+    if not _subscribers or not entries:
+        return  # the payloads cost two queries; skip them when nobody listens
     from loyalty.models import LedgerEntry
 
     customer = table("customer")
-    external_id = db.session.scalar(
-        select(customer.c.external_id).where(customer.c.id == entry["customer_id"])
+    customer_ids = sorted({entry["customer_id"] for entry in entries})
+    external = dict(
+        db.session.execute(
+            select(customer.c.id, customer.c.external_id).where(customer.c.id.in_(customer_ids))
+        ).all()
     )
-    balance = db.session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-            LedgerEntry.brand_id == entry["brand_id"],
-            LedgerEntry.customer_id == entry["customer_id"],
+    balances = {
+        (brand_id, customer_id): int(total)
+        for brand_id, customer_id, total in db.session.execute(
+            select(LedgerEntry.brand_id, LedgerEntry.customer_id, func.sum(LedgerEntry.points))
+            .where(LedgerEntry.customer_id.in_(customer_ids))
+            .group_by(LedgerEntry.brand_id, LedgerEntry.customer_id)
         )
-    )
-    return {
-        "customer": external_id,
-        "entry_id": entry.get("id"),
-        "kind": entry["kind"],
-        "points": entry["points"],
-        "reason": entry["reason"],
-        "reward": entry.get("reward"),
-        "response_id": entry.get("response_id"),
-        "review_id": entry.get("review_id"),
-        "balance": int(balance),
     }
+    # The balance before these entries, then walk forward so each payload has its own.
+    for entry in entries:
+        balances[(entry["brand_id"], entry["customer_id"])] -= entry["points"]
+    for entry in entries:
+        key = (entry["brand_id"], entry["customer_id"])
+        balances[key] += entry["points"]
+        data = {
+            "customer": external.get(entry["customer_id"]),
+            "entry_id": entry.get("id"),
+            "kind": entry["kind"],
+            "points": entry["points"],
+            "reason": entry["reason"],
+            "reward": entry.get("reward"),
+            "response_id": entry.get("response_id"),
+            "review_id": entry.get("review_id"),
+            "balance": balances[key],
+        }
+        for subscriber in list(_subscribers):
+            subscriber(entry["brand_id"], event, data)

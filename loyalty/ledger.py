@@ -7,7 +7,7 @@ moderation, an API request), so points and the thing that earned them commit tog
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 
 from app.extensions import db
 from loyalty import events
@@ -20,17 +20,38 @@ UNIQUE_KEY = ["brand_id", "source_type", "source_id", "reason"]
 MAX_POINTS = 1_000_000
 
 
+def lock_customers(customer_ids) -> None:
+    """Serialise every balance-changing decision for these customers until the commit.
+
+    Rows are locked in id order, so two transactions locking overlapping sets cannot deadlock.
+    """
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    customer = table("customer")
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        if dialect() == "postgresql":
+            db.session.execute(
+                select(customer.c.id)
+                .where(customer.c.id.in_(chunk))
+                .order_by(customer.c.id)
+                .with_for_update()
+            )
+        else:
+            # SQLite has no row locks: a no-op write takes the database's write lock now,
+            # before any balance is read, so two requests cannot both spend the same points.
+            # (Plain SQL: a Core update would also bump the customer's updated_at.)
+            db.session.execute(
+                text("UPDATE customer SET id = id WHERE id IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": chunk},
+            )
+
+
 def lock_customer(customer_id: int) -> None:
-    """Serialise every balance-changing decision for one customer until the commit."""
-    if dialect() == "postgresql":
-        customer = table("customer")
-        db.session.execute(
-            select(customer.c.id).where(customer.c.id == customer_id).with_for_update()
-        )
-    else:
-        # SQLite has no row locks: a no-op write takes the database's write lock now, before
-        # the balance is read, so two requests cannot both spend the same points.
-        db.session.execute(text("UPDATE customer SET id = id WHERE id = :id"), {"id": customer_id})
+    lock_customers([customer_id])
 
 
 def balance(brand_id: int, customer_id: int) -> int:
@@ -58,6 +79,28 @@ def add_once(values: dict) -> int | None:
         .returning(LedgerEntry.id)
     )
     return db.session.execute(statement).scalar()
+
+
+def insert_new(rows: list[dict]) -> dict[tuple[int, str], dict]:
+    """Insert entries of one reason, skipping existing keys; {(brand_id, source_id): row}.
+
+    One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING per 300 rows: what comes back is
+    exactly what this transaction added.
+    """
+    inserted: dict[tuple[int, str], dict] = {}
+    now = utcnow()
+    for start in range(0, len(rows), 300):
+        chunk = [{"created_at": now, **row} for row in rows[start : start + 300]]
+        by_key = {(row["brand_id"], row["source_id"]): row for row in chunk}
+        statement = (
+            insert(LedgerEntry)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=UNIQUE_KEY)
+            .returning(LedgerEntry.id, LedgerEntry.brand_id, LedgerEntry.source_id)
+        )
+        for entry_id, brand_id, source_id in db.session.execute(statement):
+            inserted[(brand_id, source_id)] = {**by_key[(brand_id, source_id)], "id": entry_id}
+    return inserted
 
 
 def find(brand_id: int, source_type: str, source_id: str, reason: str) -> LedgerEntry | None:

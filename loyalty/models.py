@@ -48,7 +48,13 @@ class LedgerEntry(db.Model):
         db.CheckConstraint(
             "kind IN ('earn', 'redeem', 'expire', 'clawback', 'adjust')", name="kind"
         ),
-        db.Index("ix_loyalty_entry_customer", "customer_id", "id"),
+        # Covers balances (SUM of points) and ledger pages with index-only scans on PostgreSQL.
+        db.Index(
+            "ix_loyalty_entry_customer",
+            "customer_id",
+            "id",
+            postgresql_include=["brand_id", "points"],
+        ),
         db.Index("ix_loyalty_entry_response", "response_id"),
         db.Index("ix_loyalty_entry_brand_kind", "brand_id", "kind", "effective_at"),
     )

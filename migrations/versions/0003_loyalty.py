@@ -94,7 +94,12 @@ def upgrade():
         ),
     )
     with op.batch_alter_table("loyalty_entry", schema=None) as batch_op:
-        batch_op.create_index("ix_loyalty_entry_customer", ["customer_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_loyalty_entry_customer",
+            ["customer_id", "id"],
+            unique=False,
+            postgresql_include=["brand_id", "points"],
+        )
         batch_op.create_index("ix_loyalty_entry_response", ["response_id"], unique=False)
         batch_op.create_index(
             "ix_loyalty_entry_brand_kind", ["brand_id", "kind", "effective_at"], unique=False
