@@ -1,45 +1,31 @@
-"""What publishing or removing a review sets off in other features: points, webhooks, mail.
+"""What publishing or removing a review sets off in other features: points and webhooks.
 
 Loyalty (package `loyalty/`) and webhooks (`app/services/webhooks.py`) are separate features;
-each call goes through the interface they publish and runs inside the caller's transaction.
-While a feature is not installed its call is skipped, so reviews work on their own.
+each call goes through the interface they publish and joins the caller's transaction, so the
+points and the webhook deliveries commit together with the moderation that caused them.
 """
 
-import importlib
-import logging
-
-log = logging.getLogger(__name__)
-
-
-def _feature(module: str, name: str):
-    """The named function of a feature module, or None while that feature is not installed."""
-    try:
-        found = importlib.import_module(module)
-    except ImportError:
-        return None
-    return getattr(found, name, None)
+import loyalty
+from app.services import webhooks
 
 
 def award_bonus(review) -> int:
-    award = _feature("loyalty", "award_review_bonus")
-    if award is None or review.customer_id is None:
+    if review.customer_id is None:
         return 0
-    return award(brand_id=review.brand_id, customer_id=review.customer_id, review_id=review.id)
+    return loyalty.award_review_bonus(
+        brand_id=review.brand_id, customer_id=review.customer_id, review_id=review.id
+    )
 
 
 def claw_back_bonus(review, reason: str) -> int:
-    claw_back = _feature("loyalty", "clawback_review_bonus")
-    if claw_back is None:
-        return 0
-    return claw_back(brand_id=review.brand_id, review_id=review.id, reason=reason)
+    return loyalty.clawback_review_bonus(
+        brand_id=review.brand_id, review_id=review.id, reason=reason
+    )
 
 
-def loyalty_terms(brand_id: int) -> dict | None:
-    """What the brand's loyalty policy offers, for the disclosure page; None if unknown."""
-    get_policy = _feature("loyalty", "get_policy")
-    if get_policy is None:
-        return None
-    policy = get_policy(brand_id)
+def loyalty_terms(brand_id: int) -> dict:
+    """What the brand's loyalty policy offers, for the disclosure page."""
+    policy = loyalty.get_policy(brand_id)
     per_answer = int(policy.get("points_per_answer") or 0)
     text_bonus = int(policy.get("text_bonus") or 0)
     enabled = bool(policy.get("enabled"))
@@ -52,9 +38,5 @@ def loyalty_terms(brand_id: int) -> dict | None:
     }
 
 
-def emit(brand_id: int, event: str, data: dict) -> bool:
-    emit_webhook = _feature("app.services.webhooks", "emit")
-    if emit_webhook is None:
-        return False
-    emit_webhook(brand_id, event, data)
-    return True
+def emit(brand_id: int, event: str, data: dict) -> None:
+    webhooks.emit(brand_id, event, data)
