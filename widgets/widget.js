@@ -12,8 +12,10 @@
   var api = base + '/w/v1/';
   var css = ':host{all:initial!important;position:fixed!important;z-index:2147483000!important;' +
     'display:block!important;left:0!important;right:0!important;bottom:0!important;' +
-    'font:16px/1.45 var(--pw-font,system-ui,-apple-system,"Segoe UI",sans-serif);' +
-    'color:var(--pw-fg,#1d2327)}' +
+    // !important throughout: `all:initial!important` would otherwise win over these, and the
+    // page's own rules (`* {all: unset}`) must not reach the host element either.
+    'font:16px/1.45 var(--pw-font,system-ui,-apple-system,"Segoe UI",sans-serif)!important;' +
+    'color:var(--pw-fg,#1d2327)!important}' +
     '@media(min-width:640px){:host{left:auto!important;right:16px!important;bottom:16px!important;' +
     'width:420px!important}}' +
     '.p{position:relative;box-sizing:border-box;background:var(--pw-bg,#fff);padding:16px;' +
@@ -30,7 +32,8 @@
     '.s{display:flex;gap:4px}.s button{flex:1;min-width:0;padding:0}' +
     '.o{display:flex;flex-wrap:wrap;gap:6px}' +
     '.l{display:flex;justify-content:space-between;gap:8px;font-size:.8em;color:#50575e;margin-top:4px}' +
-    '.x{position:absolute;top:8px;right:8px;border:0;width:40px;padding:0;font-size:22px;line-height:1}' +
+    '.x{position:absolute;top:6px;right:6px;border:0;width:32px;min-height:32px;height:32px;' +
+    'padding:0;font-size:22px;line-height:1}' +
     'textarea,input{box-sizing:border-box;width:100%;font:inherit;color:#1d2327;background:#fff;' +
     'border:1px solid #8c8f94;border-radius:6px;padding:8px}' +
     'label{display:block;margin:8px 0 4px;font-size:.9em}' +

@@ -349,6 +349,7 @@ def test_rate_limited_per_client(limited_client, site, count_rows):
     assert statuses[3] == 429
     response = widget_post(limited_client, site)
     assert_error(response, 429, "rate_limited")
+    assert "Retry-After" in response.headers
     assert count_rows(Response) == 3
 
 

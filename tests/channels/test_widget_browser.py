@@ -215,6 +215,10 @@ def test_widget_on_a_hostile_third_party_page(setup, browser, db):
         "() => getComputedStyle(document.querySelector('phasewise-widget')).position"
     )
     assert position == "fixed"
+    font = page.evaluate(
+        "() => getComputedStyle(document.querySelector('phasewise-widget')).fontFamily"
+    )
+    assert "system-ui" in font  # the page's `* { all: unset }` did not reach the widget
     box = widget.get_by_role("dialog").bounding_box()
     assert box["width"] > 300 and box["height"] > 80
     assert widget.get_by_role("button", name="9", exact=True).is_visible()
