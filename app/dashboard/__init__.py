@@ -4,4 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)
 
-from app.dashboard import session  # noqa: E402,F401 — registers the user loader
+# session registers the user loader; the others attach their routes to bp.
+from app.dashboard import (  # noqa: E402,F401
+    access,
+    helpers,
+    home,
+    manage,
+    phase,
+    session,
+    settings,
+    survey_editor,
+)

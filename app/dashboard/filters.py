@@ -1,0 +1,46 @@
+"""Reading the dashboard's filters from the URL, so a filtered view is a shareable link."""
+
+from datetime import timedelta
+
+from marshmallow import ValidationError
+
+from app.errors import AppError, flatten_fields
+from app.models.base import utcnow
+from app.schemas.dashboard import PERIODS
+
+STATS_KEYS = ("from_", "to", "persona", "channel", "touchpoint", "locale")
+URL_NAMES = {"from_": "from"}
+
+
+def parse(schema, args) -> dict:
+    """The query string through its schema; empty form fields mean "no filter". 422 if bad."""
+    raw = {key: value for key, value in args.items() if value != ""}
+    try:
+        return schema.load(raw, unknown="exclude")
+    except ValidationError as error:
+        raise AppError(
+            422, "some filters are not valid", fields=flatten_fields(error.messages)
+        ) from error
+
+
+def stats_filters(query: dict) -> dict:
+    """The filters in the shape stats.journey_stats takes; a period preset sets from/to."""
+    filters = {key: query[key] for key in STATS_KEYS if query.get(key) is not None}
+    period = query.get("period")
+    if period in PERIODS and not query.get("from_") and not query.get("to"):
+        today = utcnow().date()
+        filters["from_"] = today - timedelta(days=PERIODS[period] - 1)
+        filters["to"] = today
+    return filters
+
+
+def url_args(query: dict, *keys: str) -> dict:
+    """The query's values as URL arguments (dates as ISO strings), only the given keys."""
+    keys = keys or ("journey", "period", *STATS_KEYS)
+    args = {}
+    for key in keys:
+        value = query.get(key)
+        if value is None or value == "":
+            continue
+        args[URL_NAMES.get(key, key)] = value.isoformat() if hasattr(value, "isoformat") else value
+    return args

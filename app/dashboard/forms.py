@@ -1,0 +1,107 @@
+"""HTML forms in, API-shaped data out: the dashboard validates with the API's own schemas.
+
+Inputs are named after the API's field paths ("phases.0.hypothesis.nps"), so a form becomes
+the same JSON the API takes, and each validation error lands next to its input.
+"""
+
+import re
+
+from marshmallow import ValidationError
+
+from app.errors import AppError, flatten_fields
+
+_INDEX = re.compile(r"^\d+$")
+
+
+class FormData:
+    """A form turned into nested data, remembering where compacted list rows came from."""
+
+    def __init__(self, form, skip=("csrf_token",)):
+        self.remap: dict[tuple, dict[int, int]] = {}
+        tree: dict = {}
+        for name in form:
+            if name in skip:
+                continue
+            values = [value.strip() for value in form.getlist(name)]
+            value = values[-1] if values else ""
+            node = tree
+            parts = name.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = value
+        self.data = self._clean(tree, ())
+
+    def _clean(self, node, path: tuple):
+        if not isinstance(node, dict):
+            return node if node != "" else None
+        if node and all(_INDEX.match(key) for key in node):
+            items, mapping = [], {}
+            for key in sorted(node, key=int):
+                item = self._clean(node[key], (*path, key))
+                if item not in (None, {}, []):
+                    mapping[len(items)] = int(key)
+                    items.append(item)
+            self.remap[path] = mapping
+            return items
+        cleaned = {}
+        for key, value in node.items():
+            item = self._clean(value, (*path, key))
+            if item not in (None, {}, []):
+                cleaned[key] = item
+        return cleaned
+
+    def field_name(self, error_key: str) -> str:
+        """An error path of the compacted data, back in the form's input names."""
+        parts = error_key.split(".")
+        out: list[str] = []
+        for part in parts:
+            mapping = self.remap.get(tuple(out))
+            if mapping is not None and _INDEX.match(part):
+                part = str(mapping.get(int(part), int(part)))
+            out.append(part)
+        return ".".join(out)
+
+    def errors(self, fields: dict) -> dict[str, list[str]]:
+        return {self.field_name(key): value for key, value in (fields or {}).items()}
+
+
+def validate(schema, form_data: FormData) -> tuple[dict | None, dict[str, list[str]]]:
+    """(loaded data, {}) or (None, errors by input name)."""
+    try:
+        return schema.load(form_data.data), {}
+    except ValidationError as error:
+        return None, form_data.errors(flatten_fields(error.messages))
+
+
+def service_errors(error: AppError, form_data: FormData | None = None) -> dict[str, list[str]]:
+    fields = error.fields or {"_schema": [error.description]}
+    if "_schema" not in fields:
+        fields = {**fields, "_schema": [error.description]}
+    return form_data.errors(fields) if form_data else fields
+
+
+def parse_options(text: str | None) -> list[dict] | None:
+    """Choice options, one per line: "key | Dutch label | English label" (English optional)."""
+    if not text:
+        return None
+    options = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        label = {"nl": parts[1] if len(parts) > 1 else parts[0]}
+        if len(parts) > 2 and parts[2]:
+            label["en"] = parts[2]
+        options.append({"key": parts[0], "label": label})
+    return options
+
+
+def options_text(options) -> str:
+    lines = []
+    for option in options or []:
+        label = option.get("label") or {}
+        parts = [option["key"], label.get("nl", "")]
+        if label.get("en"):
+            parts.append(label["en"])
+        lines.append(" | ".join(parts))
+    return "\n".join(lines)

@@ -1,0 +1,68 @@
+"""The journey map (dashboard home) and its figures as CSV."""
+
+from flask import Response, render_template, request, stream_with_context
+
+from app.dashboard import bp, charts, filters
+from app.dashboard.access import current_brand, requires
+from app.models.response import CHANNELS
+from app.schemas.common import SUPPORTED_LOCALES
+from app.schemas.dashboard import PERIODS, MapQuery
+from app.services import exports, journey_map, journeys
+
+
+def _journey_id(query: dict, choices: list[tuple[int, str]]) -> int | None:
+    if query.get("journey"):
+        return query["journey"]  # another brand's id is a 404 from the service
+    return choices[0][0] if choices else None
+
+
+def filter_options(brand, journey) -> dict:
+    return {
+        "periods": [*PERIODS, "all"],
+        "personas": journeys.list_personas(brand),
+        "channels": CHANNELS,
+        "locales": SUPPORTED_LOCALES,
+        "touchpoints": [
+            (touchpoint.id, f"{phase.display_name(brand.default_locale)} · {touchpoint.name}")
+            for phase in journey.phases
+            for touchpoint in phase.touchpoints
+        ]
+        if journey
+        else [],
+    }
+
+
+@bp.route("/dashboard")
+@bp.route("/dashboard/")
+@requires("read")
+def home():
+    brand = current_brand()
+    query = filters.parse(MapQuery(), request.args)
+    choices = journey_map.journey_choices(brand)
+    journey_id = _journey_id(query, choices)
+    if journey_id is None:
+        return render_template("dashboard/empty.html")
+    data = journey_map.build(brand, journey_id, filters.stats_filters(query))
+    journey = journeys.get_journey(brand, journey_id)
+    return render_template(
+        "dashboard/map.html",
+        map=data,
+        journey=journey,
+        choices=choices,
+        query=query,
+        args=filters.url_args({**query, "journey": journey_id}),
+        options=filter_options(brand, journey),
+        charts=charts,
+    )
+
+
+@bp.route("/dashboard/journeys/<int:journey_id>/figures.csv")
+@requires("read")
+def figures_csv(journey_id):
+    query = filters.parse(MapQuery(), request.args)
+    data = journey_map.build(current_brand(), journey_id, filters.stats_filters(query))
+    return Response(
+        stream_with_context(exports.figures_csv(data)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="journey-{journey_id}-figures.csv"'},
+    )

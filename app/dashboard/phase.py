@@ -1,0 +1,68 @@
+"""One phase: trends with significance, verbatims, top words, surveys, CSV exports."""
+
+from flask import Response, render_template, request, stream_with_context
+
+from app.dashboard import bp, filters
+from app.dashboard.access import current_brand, requires
+from app.dashboard.home import filter_options
+from app.schemas.dashboard import PhaseQuery
+from app.services import exports, journeys, phase_report, trends
+
+
+def _csv(chunks, filename: str) -> Response:
+    return Response(
+        stream_with_context(chunks),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/dashboard/journeys/<int:journey_id>/phases/<key>")
+@requires("read")
+def phase(journey_id, key):
+    brand = current_brand()
+    query = filters.parse(PhaseQuery(), request.args)
+    report = phase_report.build(brand, journey_id, key, filters.stats_filters(query), query)
+    journey = journeys.get_journey(brand, journey_id)
+    args = filters.url_args(query)
+    args.pop("journey", None)
+    return render_template(
+        "dashboard/phase.html",
+        report=report,
+        journey=journey,
+        query=query,
+        args=args,
+        grain=query.get("grain", "week"),
+        verbatim_args=filters.url_args(query, "sentiment", "category", "score"),
+        options=filter_options(brand, journey),
+    )
+
+
+@bp.route("/dashboard/journeys/<int:journey_id>/phases/<key>/responses.csv")
+@requires("read")
+def responses_csv(journey_id, key):
+    brand = current_brand()
+    query = filters.parse(PhaseQuery(), request.args)
+    phase = journeys.get_phase(brand, journey_id, key)
+    persona = journeys.persona_by_key(brand, query.get("persona"))
+    chunks = exports.responses_csv(
+        brand, phase, filters.stats_filters(query), persona.id if persona else None
+    )
+    return _csv(chunks, f"{phase.key}-responses.csv")
+
+
+@bp.route("/dashboard/journeys/<int:journey_id>/phases/<key>/trend.csv")
+@requires("read")
+def trend_csv(journey_id, key):
+    brand = current_brand()
+    query = filters.parse(PhaseQuery(), request.args)
+    phase = journeys.get_phase(brand, journey_id, key)
+    persona = journeys.persona_by_key(brand, query.get("persona"))
+    series = trends.series(
+        brand,
+        phase,
+        filters.stats_filters(query),
+        persona.id if persona else None,
+        query.get("grain", "week"),
+    )
+    return _csv(exports.trend_csv(series), f"{phase.key}-{series['grain']}ly-figures.csv")

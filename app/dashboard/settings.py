@@ -1,0 +1,119 @@
+"""Owner settings: API keys (shown once), the widget snippet and its allowed origins; and the
+failed-job list that operators and marketers both need to see."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.dashboard import bp, forms
+from app.dashboard.access import current_brand, requires
+from app.errors import AppError
+from app.extensions import db
+from app.models import ApiKey, Response
+from app.models.response import RECEIVED
+from app.schemas.journey_edit import ApiKeyCreate, OriginsIn
+from app.services import brand_settings, brands, journey_map, journeys, worker
+
+WAITING_SHOWN = 10_000
+
+
+def _keys(brand) -> list[ApiKey]:
+    return list(
+        db.session.scalars(
+            select(ApiKey).where(ApiKey.brand_id == brand.id).order_by(ApiKey.id.desc())
+        )
+    )
+
+
+def _page(status=200, **context):
+    brand = current_brand()
+    choices = journey_map.journey_choices(brand)
+    phases = journeys.get_journey(brand, choices[0][0]).phases if choices else []
+    phase_key = request.args.get("phase") or (phases[0].key if phases else "delivery")
+    context.setdefault("errors", {})
+    context.setdefault("form_id", None)
+    return (
+        render_template(
+            "dashboard/settings.html",
+            brand=brand,
+            keys=_keys(brand),
+            phases=phases,
+            phase_key=phase_key,
+            public_url=current_app.config["PUBLIC_URL"],
+            **context,
+        ),
+        status,
+    )
+
+
+@bp.route("/dashboard/settings")
+@requires("manage")
+def settings():
+    return _page()
+
+
+@bp.route("/dashboard/settings/api-keys", methods=["POST"])
+@requires("manage")
+def api_key_create():
+    form = forms.FormData(request.form)
+    data, errors = forms.validate(ApiKeyCreate(), form)
+    if errors:
+        return _page(422, errors=errors, form_id="new-key")
+    key, secret = brands.create_api_key(current_brand(), data["name"])
+    # Shown in this response only: the key is stored hashed and never shown again.
+    return _page(201, new_key=key, new_secret=secret)
+
+
+@bp.route("/dashboard/settings/api-keys/<int:key_id>/revoke", methods=["POST"])
+@requires("manage")
+def api_key_revoke(key_id):
+    brands.revoke_api_key(current_brand(), key_id)
+    flash("The API key is revoked; requests with it now get 401.", "info")
+    return redirect(url_for("dashboard.settings") + "#keys")
+
+
+@bp.route("/dashboard/settings/origins", methods=["POST"])
+@requires("manage")
+def origins_update():
+    lines = [line for line in request.form.get("origins", "").splitlines() if line.strip()]
+    data, errors = forms.validate(OriginsIn(), _Lines(lines))
+    if not errors:
+        try:
+            brand_settings.set_origins(current_brand(), data)
+        except AppError as error:
+            errors = {"origins": [m for ms in error.fields.values() for m in ms]}
+    if errors:
+        merged = {"origins": [m for ms in errors.values() for m in ms]}
+        return _page(422, errors=merged, form_id="origins", origins_text=request.form["origins"])
+    flash("Allowed origins saved.", "info")
+    return redirect(url_for("dashboard.settings") + "#origins")
+
+
+class _Lines(forms.FormData):
+    """A textarea of one origin per line, as the schema's list."""
+
+    def __init__(self, lines):
+        self.remap = {}
+        self.data = {"origins": lines}
+
+
+@bp.route("/dashboard/jobs")
+@requires("manage")
+def jobs():
+    brand = current_brand()
+    waiting = db.session.scalars(
+        select(Response.id)
+        .where(Response.status == RECEIVED, Response.brand_id == brand.id)
+        .limit(WAITING_SHOWN + 1)
+    ).all()
+    # The failed-job registry is the instance's: show what failed and why, not other brands' ids.
+    failed = [
+        {key: job[key] for key in ("queue", "id", "func", "ended_at", "error")}
+        for job in worker.failed_jobs()
+    ]
+    return render_template(
+        "dashboard/jobs.html",
+        failed=failed,
+        waiting=len(waiting),
+        waiting_cap=WAITING_SHOWN,
+        inline=current_app.config.get("REDIS_URL") is None,
+    )

@@ -1,0 +1,207 @@
+"""Survey editors: questions, locales and activation, validated by the API's survey schemas.
+A survey that already has answers becomes a new version (surveys.update_survey decides)."""
+
+from flask import flash, redirect, render_template, request, url_for
+
+from app.dashboard import bp, forms
+from app.dashboard.access import check, current_brand, requires
+from app.errors import AppError
+from app.models.survey import QUESTION_TYPES
+from app.schemas.common import SUPPORTED_LOCALES
+from app.schemas.survey import SurveyCreate, SurveyUpdate
+from app.services import journeys, surveys
+
+QUESTION_SLOTS = 3
+
+
+def _questions_from(form: forms.FormData) -> None:
+    """Turn each question's "options_text" box into the API's options list, in place."""
+    for question in form.data.get("questions", []):
+        text = question.pop("options_text", None)
+        options = forms.parse_options(text)
+        if options:
+            question["options"] = options
+        question.setdefault("required", False)
+
+
+def _normalised(question: dict, locale: str) -> dict:
+    text = question.get("text")
+    options = [
+        {
+            "key": o["key"],
+            "label": {locale: o["label"]} if isinstance(o["label"], str) else o["label"],
+        }
+        for o in question.get("options") or []
+    ]
+    return {
+        "key": question["key"],
+        "type": question["type"],
+        "text": {locale: text} if isinstance(text, str) else dict(text or {}),
+        "required": bool(question.get("required")),
+        "options": options or None,
+        "max_length": question.get("max_length"),
+    }
+
+
+def same_questions(survey, questions: list[dict] | None) -> bool:
+    if questions is None:
+        return False
+    locale = survey.default_locale
+    current = [
+        _normalised(
+            {
+                "key": q.key,
+                "type": q.type,
+                "text": q.text,
+                "required": q.required,
+                "options": q.options,
+                "max_length": q.max_length,
+            },
+            locale,
+        )
+        for q in survey.questions
+    ]
+    return current == [_normalised(q, locale) for q in questions]
+
+
+def _collapse_options(errors: dict) -> dict:
+    """Errors inside one question's options show at that question's options box."""
+    collapsed: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        head, found, _ = key.partition(".options.")
+        target = f"{head}.options" if found else key
+        collapsed.setdefault(target, []).extend(messages)
+    return collapsed
+
+
+def _phase_choices(brand) -> list[tuple[str, str]]:
+    locale = brand.default_locale
+    return [
+        (f"{journey.id}:{phase.key}", f"{journey.name} · {phase.display_name(locale)}")
+        for journey in journeys.list_journeys(brand)
+        for phase in journey.phases
+    ]
+
+
+def _prefill(survey) -> dict:
+    """The survey as the form's input names."""
+    values = {"name": survey.name or "", "active": survey.active}
+    for index, question in enumerate(survey.questions):
+        prefix = f"questions.{index}."
+        values[prefix + "key"] = question.key
+        values[prefix + "type"] = question.type
+        values[prefix + "text.nl"] = (question.text or {}).get("nl", "")
+        values[prefix + "text.en"] = (question.text or {}).get("en", "")
+        values[prefix + "required"] = question.required
+        values[prefix + "max_length"] = question.max_length or ""
+        values[prefix + "options_text"] = forms.options_text(question.options)
+    return values
+
+
+def _page(template, status=200, **context):
+    return (
+        render_template(
+            template,
+            slots=QUESTION_SLOTS,
+            types=QUESTION_TYPES,
+            locales=SUPPORTED_LOCALES,
+            **context,
+        ),
+        status,
+    )
+
+
+@bp.route("/dashboard/surveys", endpoint="surveys")
+@requires("read")
+def surveys_list():
+    items = surveys.list_surveys(current_brand())
+    return render_template("dashboard/surveys.html", surveys=items)
+
+
+@bp.route("/dashboard/surveys/new", methods=["GET", "POST"])
+@requires("edit")
+def survey_new():
+    brand = current_brand()
+    choices = _phase_choices(brand)
+    if request.method == "GET":
+        preset = ""
+        if request.args.get("journey"):
+            preset = f"{request.args['journey']}:{request.args.get('phase', '')}"
+        values = {"phase_ref": preset, "locale": brand.default_locale, "active": True}
+        return _page("dashboard/survey_form.html", values=values, errors={}, choices=choices)
+    form = forms.FormData(request.form)
+    journey_id, _, phase_key = (form.data.pop("phase_ref", "") or "").partition(":")
+    if journey_id:
+        form.data["journey_id"] = journey_id
+    if phase_key:
+        form.data["phase"] = phase_key
+    _questions_from(form)
+    data, errors = forms.validate(SurveyCreate(), form)
+    errors = _collapse_options(errors)
+    if not errors:
+        try:
+            survey = surveys.create_survey(brand, data)
+        except AppError as error:
+            errors = {"phase_ref": [error.description]}
+        else:
+            flash(f"Survey created (id {survey.id}).", "info")
+            return redirect(url_for("dashboard.survey_edit", survey_id=survey.id))
+    for name in ("journey_id", "phase"):
+        if name in errors:
+            errors.setdefault("phase_ref", []).extend(errors.pop(name))
+    return _page(
+        "dashboard/survey_form.html", 422, values=request.form, errors=errors, choices=choices
+    )
+
+
+@bp.route("/dashboard/surveys/<int:survey_id>", methods=["GET", "POST"])
+@requires("read")
+def survey_edit(survey_id):
+    brand = current_brand()
+    survey = surveys.get_survey(brand, survey_id)
+    answered = surveys.has_answers(survey)
+    if request.method == "GET":
+        return _page(
+            "dashboard/survey_form.html",
+            survey=survey,
+            answered=answered,
+            values=_prefill(survey),
+            errors={},
+        )
+    check("edit")
+    form = forms.FormData(request.form)
+    form.data["locale"] = survey.default_locale
+    form.data.setdefault("active", False)  # an unticked box sends nothing
+    _questions_from(form)
+    data, errors = forms.validate(SurveyUpdate(), form)
+    errors = _collapse_options(errors)
+    if errors:
+        return _page(
+            "dashboard/survey_form.html",
+            422,
+            survey=survey,
+            answered=answered,
+            values=request.form,
+            errors=errors,
+        )
+    if same_questions(survey, data.get("questions")):
+        data.pop("questions")  # only the name or activation changed: no new version for that
+    saved = surveys.update_survey(brand, survey_id, data)
+    if saved.id != survey.id:
+        flash(
+            f"This survey already had answers, so your change is version {saved.version} "
+            f"(id {saved.id}); the old version keeps its answers and is now inactive.",
+            "info",
+        )
+    else:
+        flash("Survey saved.", "info")
+    return redirect(url_for("dashboard.survey_edit", survey_id=saved.id))
+
+
+@bp.route("/dashboard/surveys/<int:survey_id>/active", methods=["POST"])
+@requires("edit")
+def survey_active(survey_id):
+    active = request.form.get("active") == "1"
+    survey = surveys.update_survey(current_brand(), survey_id, {"active": active})
+    flash(f"Survey {'activated' if survey.active else 'deactivated'}.", "info")
+    return redirect(url_for("dashboard.surveys"))

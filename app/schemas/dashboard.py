@@ -1,0 +1,24 @@
+"""The dashboard's query strings: the stats API's filters plus the page's own choices."""
+
+from marshmallow import fields, validate
+
+from app.schemas.stats import StatsQuery
+from app.services.trends import GRAINS
+from app.services.verbatims import CATEGORIES, SENTIMENTS
+
+PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
+
+
+class MapQuery(StatsQuery):
+    """Filters kept in the URL: ?journey=&period=&from=&to=&persona=&channel=&touchpoint=&locale="""
+
+    journey = fields.Integer(validate=validate.Range(min=1))
+    period = fields.String(validate=validate.OneOf([*PERIODS, "all"]))
+
+
+class PhaseQuery(MapQuery):
+    grain = fields.String(load_default="week", validate=validate.OneOf(GRAINS))
+    sentiment = fields.String(validate=validate.OneOf(SENTIMENTS))
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    score = fields.Integer(validate=validate.Range(min=0, max=10))
+    cursor = fields.String(validate=validate.Length(max=200))

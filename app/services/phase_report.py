@@ -1,0 +1,72 @@
+"""Everything the per-phase page shows, assembled from the analytics services.
+
+Figures, trends and survey counts come from rollups; verbatims and top words come through the
+phase-recency index with a bounded read, so the page costs the same at any data size.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Brand, Survey
+from app.services import (
+    journey_map,
+    journeys,
+    keywords,
+    survey_counts,
+    trends,
+    verbatims,
+)
+
+
+def surveys_of_phase(brand: Brand, phase, filters: dict) -> list[dict]:
+    """The phase's surveys (every version) with their answers per channel in the period."""
+    rows = list(
+        db.session.scalars(
+            select(Survey)
+            .where(Survey.brand_id == brand.id, Survey.phase_id == phase.id)
+            .options(selectinload(Survey.questions))
+            .order_by(Survey.family_id, Survey.version.desc())
+        )
+    )
+    counts = survey_counts.by_channel(
+        brand, [s.id for s in rows], filters.get("from_"), filters.get("to")
+    )
+    items = []
+    for survey in rows:
+        by_channel = counts.get(survey.id, {})
+        items.append(
+            {
+                "survey": survey,
+                "answers": {channel: c["responses"] for channel, c in by_channel.items()},
+                "with_text": sum(c["with_text"] for c in by_channel.values()),
+                "total": sum(c["responses"] for c in by_channel.values()),
+            }
+        )
+    return items
+
+
+def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict) -> dict:
+    """options: grain, sentiment, category, score, cursor (the page's own choices)."""
+    phase = journeys.get_phase(brand, journey_id, key)
+    persona = journeys.persona_by_key(brand, filters.get("persona"))
+    persona_id = persona.id if persona else None
+    journey = journey_map.build(brand, journey_id, filters)
+    figure = next(item for item in journey["phases"] if item["phase"] == key)
+    verbatim_query = {
+        name: options[name]
+        for name in ("sentiment", "category", "score", "cursor")
+        if options.get(name) is not None
+    }
+    return {
+        "journey": journey["journey"],
+        "phase": phase,
+        "figure": figure,
+        "next_phase": next(
+            (p for p in journey["phases"] if p["position"] == figure["position"] + 1), None
+        ),
+        "trend": trends.series(brand, phase, filters, persona_id, options.get("grain", "week")),
+        "verbatims": verbatims.page(brand, phase, filters, persona_id, verbatim_query),
+        "terms": keywords.for_phase(brand, phase, filters, persona_id),
+        "surveys": surveys_of_phase(brand, phase, filters),
+    }
