@@ -68,7 +68,7 @@ TOUCHPOINTS = {
 CONTINUE = {
     "behoefte": 0.85,
     "orientatie": 0.75,
-    "offerte": 0.5,
+    "offerte": 0.6,
     "aankoop": 0.95,
     "levering": 0.7,
     "gebruik": 0.85,
@@ -77,7 +77,7 @@ CONTINUE = {
 MEAN_SCORE = {
     "behoefte": 8.2,
     "orientatie": 8.4,
-    "offerte": 7.4,
+    "offerte": 7.6,
     "aankoop": 8.3,
     "levering": 5.6,
     "gebruik": 8.0,
