@@ -110,4 +110,5 @@ class RedemptionIn(Schema):
 
 
 class EntryOut(Entry):
+    customer = fields.String()
     balance = fields.Integer(metadata={"description": "the balance after this entry"})
