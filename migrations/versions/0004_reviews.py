@@ -126,7 +126,10 @@ def upgrade():
         sa.Column("client_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["brand_id"], ["brand.id"], name=op.f("fk_review_flag_brand_id_brand"), ondelete="CASCADE"
+            ["brand_id"],
+            ["brand.id"],
+            name=op.f("fk_review_flag_brand_id_brand"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["review_id"],
