@@ -180,3 +180,35 @@ def test_robots_points_at_the_sitemap(client, path):
     text = client.get(path).get_data(as_text=True)
     assert "Sitemap: http://127.0.0.1:5000/sitemap.xml" in text
     assert "Allow: /reviews/" in text and "Disallow: /api/" in text
+
+
+@pytest.fixture
+def limited_client(database_uri, app, db):
+    """An app with rate limiting on (and CSRF off, to count only the limit)."""
+    from app import create_app
+    from app.extensions import limiter
+    from tests.conftest import _normalise
+
+    limited = create_app(
+        "test",
+        {
+            "SQLALCHEMY_DATABASE_URI": _normalise(database_uri),
+            "RATELIMIT_ENABLED": True,
+            "WTF_CSRF_ENABLED": False,
+        },
+    )
+    with limited.app_context():
+        limiter.reset()
+    yield limited.test_client()
+    with limited.app_context():
+        limiter.reset()
+    limiter.enabled = False
+
+
+def test_flagging_is_rate_limited(api, survey, brand, limited_client):
+    review = published(api, survey, brand)
+    url = f"/reviews/testbad/r/{review.id}/flag"
+    statuses = [limited_client.post(url, data={"reason": "spam"}).status_code for _ in range(11)]
+    assert statuses[:10] == [200] * 10
+    assert statuses[10] == 429
+    assert db.session.query(ReviewFlag).count() == 1
