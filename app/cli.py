@@ -135,6 +135,11 @@ def register(app: Flask) -> None:
     for command in (brand_cli, user_cli, pipeline_cli, worker_command, demo_command, webhooks_cli):
         app.cli.add_command(command)
 
+    from app.privacy_cli import customer_cli, retention_cli
+
+    app.cli.add_command(customer_cli)
+    app.cli.add_command(retention_cli)
+
     from app.loyalty_cli import loyalty_cli
 
     app.cli.add_command(loyalty_cli)

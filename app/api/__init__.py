@@ -11,6 +11,7 @@ from app.api import (
     surveys,
 )
 from app.api import loyalty as loyalty_api
+from app.api import privacy as privacy_api
 from app.api import reviews as reviews_api
 from app.api import webhooks as webhooks_api
 from app.extensions import csrf
@@ -24,6 +25,7 @@ BLUEPRINTS = [
     journey_io.blp,
     loyalty_api.blp,
     webhooks_api.blp,
+    privacy_api.blp,
     invitations.blp,
     links.blp,
 ]

@@ -1,0 +1,446 @@
+"""GDPR: everything held about one customer, as an export; and the erasure of it.
+
+Erasure keeps what is not personal data, so the brand's figures do not change: rollups keep
+their counts, responses keep their scores (without free text or a customer link), and the
+loyalty ledger keeps its amounts on a tombstone customer, so every total still adds up.
+Both are logged in `privacy_request`, without the identifier that was erased.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import Text, cast, delete, null, select
+
+import loyalty
+from app.errors import AppError
+from app.extensions import db
+from app.models import (
+    Brand,
+    Contact,
+    Customer,
+    CustomerPhase,
+    Invitation,
+    JourneyEvent,
+    ModerationEntry,
+    Phase,
+    PrivacyRequest,
+    Question,
+    Response,
+    Review,
+    WebhookDelivery,
+)
+from app.models.base import utcnow
+from app.models.privacy import ERASURE, EXPORT
+from app.models.review import PENDING, PUBLISHED, REJECTED, REMOVED
+from app.services import customers
+from loyalty.models import LedgerEntry
+
+log = logging.getLogger(__name__)
+
+ERASURE_GROUND = "personal_data"  # one of the listed grounds for removing a review
+ERASURE_ACTOR = "privacy:erasure"
+# Every table with a customer_id column, and how erasure treats it (a test keeps this complete).
+COVERED = {
+    "customer": "tombstoned: email, external id, consent and value removed",
+    "response": "free text, review request, client hash and customer link removed; scores kept",
+    "review": "removed (ground personal_data, tombstone in feeds); texts and name blanked",
+    "loyalty_entry": "kept as anonymous amounts on the tombstone; notes removed",
+    "journey_event": "deleted (conversion rollups keep their counts)",
+    "customer_phase": "deleted",
+    "invitation": "deleted",
+    "contact": "deleted",
+}
+
+
+def subject_hash(brand: Brand, external_id: str) -> str:
+    """A keyed hash of the identifier: lets us answer "already erased" without keeping it."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{brand.id}:{external_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _json(value):
+    """Export values as plain JSON: ISO dates, numbers for decimals."""
+    if isinstance(value, dict):
+        return {key: _json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+# ---- export -----------------------------------------------------------------------------
+
+
+def export(brand: Brand, external_id: str, actor: str) -> dict:
+    """Everything held about this customer of this brand (404 when there is no such customer)."""
+    customer = customers.get(brand, external_id)
+    responses = _responses(customer)
+    phase_keys = dict(
+        db.session.execute(select(Phase.id, Phase.key).where(Phase.brand_id == brand.id)).all()
+    )
+    data = {
+        "brand": {"name": brand.name, "slug": brand.slug},
+        "exported_at": utcnow(),
+        "customer": {
+            "external_id": customer.external_id,
+            "email": customer.email,
+            "locale": customer.locale,
+            "persona": customer.persona.key if customer.persona else None,
+            "value": customer.value,
+            "consent": customer.consent,
+            "unsubscribed_at": customer.unsubscribed_at,
+            "created_at": customer.created_at,
+            "updated_at": customer.updated_at,
+        },
+        "journey_events": [
+            {
+                "journey_id": event.journey_id,
+                "phase": phase_keys.get(event.phase_id),
+                "occurred_at": event.occurred_at,
+                "value": event.value,
+            }
+            for event in db.session.scalars(
+                select(JourneyEvent)
+                .where(JourneyEvent.customer_id == customer.id)
+                .order_by(JourneyEvent.occurred_at, JourneyEvent.id)
+            )
+        ],
+        "phases_reached": [
+            {"phase": phase_keys.get(row.phase_id), "first_reached_at": row.first_reached_at}
+            for row in db.session.scalars(
+                select(CustomerPhase)
+                .where(CustomerPhase.customer_id == customer.id)
+                .order_by(CustomerPhase.first_reached_at)
+            )
+        ],
+        "responses": [_response_out(response, phase_keys) for response in responses],
+        "reviews": [_review_out(review, phase_keys) for review in _reviews(customer, responses)],
+        "loyalty": loyalty.export_customer(brand.id, customer.id),
+        "invitations": [
+            {
+                "id": invitation.id,
+                "survey_id": invitation.survey_id,
+                "phase": phase_keys.get(invitation.phase_id),
+                "channel": invitation.channel,
+                "locale": invitation.locale,
+                "status": invitation.status,
+                "skip_reason": invitation.skip_reason,
+                "created_at": invitation.created_at,
+                "sent_at": invitation.sent_at,
+                "expires_at": invitation.expires_at,
+                "used_at": invitation.used_at,
+                "response_id": invitation.response_id,
+            }
+            for invitation in db.session.scalars(
+                select(Invitation)
+                .where(Invitation.customer_id == customer.id)
+                .order_by(Invitation.id)
+            )
+        ],
+        "contacts": [
+            {
+                "journey_id": contact.journey_id,
+                "phase": phase_keys.get(contact.phase_id),
+                "channel": contact.channel,
+                "at": contact.created_at,
+            }
+            for contact in db.session.scalars(
+                select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id)
+            )
+        ],
+    }
+    counts = {key: len(value) for key, value in data.items() if isinstance(value, list) and value}
+    _log(brand, EXPORT, external_id, actor, {"counts": counts})
+    db.session.commit()
+    return _json(data)
+
+
+def _responses(customer: Customer) -> list[Response]:
+    return list(
+        db.session.scalars(
+            select(Response).where(Response.customer_id == customer.id).order_by(Response.id)
+        )
+    )
+
+
+def _reviews(customer: Customer, responses: list[Response]) -> list[Review]:
+    response_ids = [response.id for response in responses]
+    condition = Review.customer_id == customer.id
+    if response_ids:
+        condition = condition | Review.response_id.in_(response_ids)
+    return list(
+        db.session.scalars(
+            select(Review)
+            .where(Review.brand_id == customer.brand_id, condition)
+            .order_by(Review.id)
+        )
+    )
+
+
+def _response_out(response: Response, phase_keys: dict) -> dict:
+    return {
+        "id": response.id,
+        "survey_id": response.survey_id,
+        "journey_id": response.journey_id,
+        "phase": phase_keys.get(response.phase_id),
+        "channel": response.channel,
+        "locale": response.locale,
+        "answers": response.answers,
+        "touchpoint_id": response.touchpoint_id,
+        "review_request": response.review_request,
+        "incentivized": response.incentivized,
+        "status": response.status,
+        "nps_category": response.nps_category,
+        "sentiment": response.sentiment,
+        "language": response.language,
+        "created_at": response.created_at,
+        "processed_at": response.processed_at,
+    }
+
+
+def _review_out(review: Review, phase_keys: dict) -> dict:
+    return {
+        "id": review.id,
+        "response_id": review.response_id,
+        "phase": phase_keys.get(review.phase_id),
+        "status": review.status,
+        "rating": review.rating,
+        "title": review.title,
+        "body": review.body,
+        "display_name": review.display_name,
+        "locale": review.locale,
+        "channel": review.channel,
+        "verified": review.verified,
+        "incentivized": review.incentivized,
+        "reply": review.reply_body,
+        "replied_at": review.replied_at,
+        "created_at": review.created_at,
+        "published_at": review.published_at,
+        "removed_at": review.removed_at,
+        "removal_ground": review.removal_ground,
+        # What happened to the review and why; the moderators' names are theirs, not the
+        # customer's, so they stay out.
+        "moderation": [
+            {
+                "action": entry.action,
+                "ground": entry.ground,
+                "from_status": entry.from_status,
+                "to_status": entry.to_status,
+                "notice": entry.notice,
+                "at": entry.created_at,
+            }
+            for entry in review.moderation
+        ],
+    }
+
+
+# ---- erasure ----------------------------------------------------------------------------
+
+
+def erase(brand: Brand, external_id: str, actor: str) -> dict:
+    """Erase this customer's personal data; idempotent: again answers "already_erased"."""
+    customer = customers.find(brand, external_id)
+    if customer is None:
+        previous = db.session.scalar(
+            select(PrivacyRequest)
+            .where(
+                PrivacyRequest.brand_id == brand.id,
+                PrivacyRequest.kind == ERASURE,
+                PrivacyRequest.subject == subject_hash(brand, external_id),
+            )
+            .order_by(PrivacyRequest.id.desc())
+            .limit(1)
+        )
+        if previous is None:
+            raise AppError(404, "customer not found")
+        return {
+            "status": "already_erased",
+            "tombstone": previous.tombstone,
+            "erased_at": previous.created_at.isoformat(),
+            "counts": previous.details.get("counts", {}),
+        }
+    now = utcnow()
+    responses = _responses(customer)
+    counts = {
+        "reviews": _erase_reviews(brand, _reviews(customer, responses), now),
+        "responses": _erase_responses(responses),
+        "loyalty_entries": _anonymise_ledger(brand, customer),
+        "webhook_deliveries": _scrub_deliveries(brand, customer),
+    }
+    for model, name in (
+        (JourneyEvent, "journey_events"),
+        (CustomerPhase, "phases_reached"),
+        (Invitation, "invitations"),
+        (Contact, "contacts"),
+    ):
+        # Explicit deletes: SQLite does not enforce ON DELETE CASCADE.
+        result = db.session.execute(delete(model).where(model.customer_id == customer.id))
+        counts[name] = result.rowcount or 0
+    tombstone = "erased-" + secrets.token_hex(8)
+    customer.external_id = tombstone
+    customer.email = None
+    customer.consent = {}
+    customer.value = None
+    customer.unsubscribed_at = customer.unsubscribed_at or now
+    customer.updated_at = now
+    _log(brand, ERASURE, external_id, actor, {"counts": counts}, tombstone=tombstone)
+    db.session.commit()
+    log.info("erased customer %s of brand %s: %s", tombstone, brand.slug, counts)
+    return {
+        "status": "erased",
+        "tombstone": tombstone,
+        "erased_at": now.isoformat(),
+        "counts": counts,
+    }
+
+
+def text_keys(survey_ids) -> dict[int, set[str]]:
+    """Per survey, the keys of its free-text questions: the answers erasure removes."""
+    keys: dict[int, set[str]] = {survey_id: set() for survey_id in survey_ids}
+    if keys:
+        for survey_id, key in db.session.execute(
+            select(Question.survey_id, Question.key).where(
+                Question.survey_id.in_(list(keys)), Question.type == "text"
+            )
+        ):
+            keys[survey_id].add(key)
+    return keys
+
+
+def strip_response(response: Response, texts: set[str]) -> None:
+    """Remove what identifies or was written by the person; keep scores and derived labels."""
+    if texts and any(key in texts for key in response.answers or {}):
+        response.answers = {
+            key: value for key, value in response.answers.items() if key not in texts
+        }
+    response.comment = None
+    response.review_request = null()  # SQL NULL; None would store a JSON null
+    response.client_hash = None
+    response.idempotency_key = None
+    response.customer_id = None
+
+
+def _erase_responses(responses: list[Response]) -> int:
+    keys = text_keys({response.survey_id for response in responses})
+    for response in responses:
+        strip_response(response, keys[response.survey_id])
+    return len(responses)
+
+
+def _erase_reviews(brand: Brand, reviews: list[Review], now: datetime) -> int:
+    from app.services import reviews as review_service
+    from app.services import webhooks
+
+    for review in reviews:
+        before = review.status
+        if before in (PUBLISHED, PENDING):
+            review.status = REMOVED if before == PUBLISHED else REJECTED
+            review.removal_ground = ERASURE_GROUND
+            review.removed_at = now if before == PUBLISHED else review.removed_at
+            db.session.add(
+                ModerationEntry(
+                    brand_id=brand.id,
+                    review_id=review.id,
+                    action="remove" if before == PUBLISHED else "reject",
+                    ground=ERASURE_GROUND,
+                    note="erasure request (GDPR)",
+                    actor=ERASURE_ACTOR,
+                    from_status=before,
+                    to_status=review.status,
+                    created_at=now,
+                )
+            )
+        for entry in review.moderation:
+            entry.note = None if entry.actor != ERASURE_ACTOR else entry.note
+            entry.notice = None
+        review.title = None
+        review.body = ""
+        review.body_hash = ""
+        review.display_name = ""
+        review.reply_body = None
+        review.client_hash = None
+        review.fraud_signals = []
+        review.customer_id = None
+        review.updated_at = now  # feeds show the tombstone from here
+        if before == PUBLISHED:
+            webhooks.emit(brand.id, "review.removed", review_service.event_data(review))
+    return len(reviews)
+
+
+def _anonymise_ledger(brand: Brand, customer: Customer) -> int:
+    """Amounts stay (balances and reports add up); free text typed about the person goes."""
+    entries = list(
+        db.session.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.brand_id == brand.id, LedgerEntry.customer_id == customer.id
+            )
+        )
+    )
+    for entry in entries:
+        entry.note = None
+        if entry.kind == "adjust":
+            entry.reason = "adjustment (erased)"
+    return len(entries)
+
+
+def _scrub_deliveries(brand: Brand, customer: Customer) -> int:
+    """Webhook payloads that named the customer (loyalty events do) lose their data."""
+    values = {value for value in (customer.external_id, customer.email) if value}
+    scrubbed = 0
+    for value in values:
+        # A cheap text filter in the database, then an exact check: "7" must not match "17".
+        for delivery in db.session.scalars(
+            select(WebhookDelivery).where(
+                WebhookDelivery.brand_id == brand.id,
+                cast(WebhookDelivery.payload, Text).contains(value, autoescape=True),
+            )
+        ):
+            if _mentions(delivery.payload.get("data"), values):
+                delivery.payload = {**delivery.payload, "data": {"erased": True}}
+                scrubbed += 1
+    return scrubbed
+
+
+def _mentions(data, values: set[str]) -> bool:
+    if isinstance(data, dict):
+        return any(_mentions(item, values) for item in data.values())
+    if isinstance(data, list):
+        return any(_mentions(item, values) for item in data)
+    return isinstance(data, str) and data in values
+
+
+# ---- the log ----------------------------------------------------------------------------
+
+
+def _log(brand, kind, external_id, actor, details, tombstone=None) -> PrivacyRequest:
+    entry = PrivacyRequest(
+        brand_id=brand.id,
+        kind=kind,
+        subject=subject_hash(brand, external_id) if external_id else None,
+        tombstone=tombstone,
+        actor=actor[:40],
+        details=_json(details),
+        created_at=utcnow(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def requests_log(brand: Brand, limit: int = 100) -> list[PrivacyRequest]:
+    """Exports, erasures and retention runs, newest first."""
+    return list(
+        db.session.scalars(
+            select(PrivacyRequest)
+            .where(PrivacyRequest.brand_id == brand.id)
+            .order_by(PrivacyRequest.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,150 @@
+"""Retention: after a brand's `retention_days`, answers lose their free text and customer link.
+
+Scores, labels and rollups stay, so the brand's figures do not change; what could identify a
+person goes. Running it again changes nothing: it only picks rows that still hold such data.
+"""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Text, and_, cast, delete, func, or_, select, update
+
+from app.errors import AppError
+from app.extensions import db
+from app.models import Brand, PrivacyRequest, Response, Review, WebhookAttempt, WebhookDelivery
+from app.models.base import utcnow
+from app.models.privacy import RETENTION
+from app.models.webhook import PENDING
+from app.services import privacy
+
+MIN_DAYS, MAX_DAYS = 30, 3650
+WEBHOOK_LOG_DAYS = 30  # finished deliveries are kept this long, for the dashboard
+
+
+def cutoff(brand: Brand, now: datetime | None = None) -> datetime:
+    return (now or utcnow()) - timedelta(days=brand.retention_days)
+
+
+def _holding_personal_data(brand: Brand, before: datetime):
+    return (
+        Response.brand_id == brand.id,
+        Response.created_at < before,
+        or_(
+            Response.comment.is_not(None),
+            Response.customer_id.is_not(None),
+            Response.client_hash.is_not(None),
+            # intake stores "no review" as JSON null, which is not SQL NULL
+            and_(
+                Response.review_request.is_not(None), cast(Response.review_request, Text) != "null"
+            ),
+            Response.idempotency_key.is_not(None),
+        ),
+    )
+
+
+def due(brand: Brand, now: datetime | None = None) -> int:
+    """How many responses are past the period and still hold personal data."""
+    return db.session.scalar(
+        select(func.count(Response.id)).where(*_holding_personal_data(brand, cutoff(brand, now)))
+    )
+
+
+def apply(
+    brand: Brand,
+    now: datetime | None = None,
+    batch_size: int = 500,
+    progress: Callable[[int], None] | None = None,
+    actor: str = "cli",
+) -> dict:
+    """Anonymise this brand's responses older than its period, in committed batches."""
+    now = now or utcnow()
+    before = cutoff(brand, now)
+    responses = 0
+    while True:
+        batch = list(
+            db.session.scalars(
+                select(Response)
+                .where(*_holding_personal_data(brand, before))
+                .order_by(Response.id)
+                .limit(batch_size)
+            )
+        )
+        if not batch:
+            break
+        keys = privacy.text_keys({response.survey_id for response in batch})
+        for response in batch:
+            privacy.strip_response(response, keys[response.survey_id])
+        db.session.commit()
+        responses += len(batch)
+        if progress:
+            progress(len(batch))
+    # Reviews stay public by the customer's consent, but the fraud-check hash has done its job.
+    reviews = db.session.execute(
+        update(Review)
+        .where(
+            Review.brand_id == brand.id,
+            Review.created_at < before,
+            Review.client_hash.is_not(None),
+        )
+        .values(client_hash=None)
+    ).rowcount
+    deliveries = _prune_deliveries(brand, now)
+    counts = {"responses": responses, "reviews": reviews or 0, "webhook_deliveries": deliveries}
+    if any(counts.values()):
+        db.session.add(
+            PrivacyRequest(
+                brand_id=brand.id,
+                kind=RETENTION,
+                actor=actor[:40],
+                details={
+                    "retention_days": brand.retention_days,
+                    "before": before.isoformat(),
+                    "counts": counts,
+                },
+                created_at=now,
+            )
+        )
+    db.session.commit()
+    return counts
+
+
+def _prune_deliveries(brand: Brand, now: datetime) -> int:
+    days = current_app.config.get("WEBHOOK_LOG_DAYS", WEBHOOK_LOG_DAYS)
+    old = select(WebhookDelivery.id).where(
+        WebhookDelivery.brand_id == brand.id,
+        WebhookDelivery.status != PENDING,
+        WebhookDelivery.created_at < now - timedelta(days=days),
+    )
+    ids = list(db.session.scalars(old))
+    if not ids:
+        return 0
+    db.session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)))
+    db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
+    return len(ids)
+
+
+def brands(slug: str | None = None) -> list[Brand]:
+    query = select(Brand).order_by(Brand.id)
+    if slug:
+        query = query.where(Brand.slug == slug)
+    found = list(db.session.scalars(query))
+    if slug and not found:
+        raise AppError(404, f"no brand with slug {slug!r}")
+    return found
+
+
+def set_days(brand: Brand, days: int) -> dict:
+    if isinstance(days, bool) or not isinstance(days, int) or not MIN_DAYS <= days <= MAX_DAYS:
+        raise AppError(
+            422,
+            f"retention_days must be from {MIN_DAYS} to {MAX_DAYS}",
+            fields={"retention_days": [f"a whole number from {MIN_DAYS} to {MAX_DAYS}"]},
+        )
+    brand.retention_days = days
+    db.session.commit()
+    return settings(brand)
+
+
+def settings(brand: Brand) -> dict:
+    return {"retention_days": brand.retention_days, "due": due(brand)}

@@ -1,0 +1,182 @@
+"""Retention: answers past a brand's period lose free text and customer links; figures stay."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from app.models import Brand, PrivacyRequest, Response, Rollup, WebhookAttempt, WebhookDelivery
+from app.models.base import utcnow
+from app.services import retention, webhooks
+
+
+def _answer(api, survey, customer, text, nps=8, key=None):
+    headers = {"Idempotency-Key": key} if key else {}
+    posted = api.post(
+        "/api/v1/responses",
+        json={
+            "survey_id": survey["id"],
+            "answers": {"nps": nps, "why": text},
+            "customer": customer,
+        },
+        headers=headers,
+    )
+    assert posted.status_code == 202, posted.json
+    return posted.json["id"]
+
+
+def _age(db, response_id, days):
+    db.session.execute(
+        update(Response)
+        .where(Response.id == response_id)
+        .values(created_at=utcnow() - timedelta(days=days))
+    )
+    db.session.commit()
+
+
+@pytest.fixture
+def aged(api, db, survey):
+    """Three answers: two older than a 365-day period, one recent."""
+    old = _answer(api, survey, "klant-1", "De monteur Kees was erg vriendelijk", key="k-1")
+    older = _answer(api, survey, "klant-2", "Badkamer lekt nog steeds", nps=2)
+    recent = _answer(api, survey, "klant-3", "Netjes en op tijd")
+    _age(db, old, 400)
+    _age(db, older, 900)
+    _age(db, recent, 10)
+    db.session.execute(update(Brand).values(retention_days=365))
+    db.session.commit()
+    return {"old": old, "older": older, "recent": recent}
+
+
+def _rollups(db):
+    return db.session.execute(
+        select(func.sum(Rollup.responses), func.sum(Rollup.detractors), func.sum(Rollup.ces_n))
+    ).one()
+
+
+def test_apply_anonymises_only_what_is_past_the_period(app, api, db, brand, aged):
+    figures = _rollups(db)
+    assert api.get("/api/v1/privacy/retention").json == {"retention_days": 365, "due": 2}
+    result = app.test_cli_runner().invoke(args=["retention", "apply"])
+    assert result.exit_code == 0, result.output
+    assert '"responses": 2' in result.output
+    db.session.expire_all()
+    for key in ("old", "older"):
+        response = db.session.get(Response, aged[key])
+        assert response.comment is None and response.customer_id is None
+        assert "why" not in response.answers and "nps" in response.answers
+        assert response.idempotency_key is None
+        assert response.nps_category is not None and response.sentiment_label is not None
+    recent = db.session.get(Response, aged["recent"])
+    assert recent.comment == "Netjes en op tijd" and recent.customer_id is not None
+    assert _rollups(db) == figures
+    assert api.get("/api/v1/privacy/retention").json["due"] == 0
+    [run] = db.session.scalars(select(PrivacyRequest)).all()
+    assert run.kind == "retention" and run.details["counts"]["responses"] == 2
+
+
+def test_apply_twice_changes_nothing_the_second_time(app, db, brand, aged):
+    first = retention.apply(brand)
+    assert first["responses"] == 2
+    assert retention.apply(brand) == {"responses": 0, "reviews": 0, "webhook_deliveries": 0}
+    assert db.session.scalar(select(func.count(PrivacyRequest.id))) == 1
+
+
+def test_apply_works_in_batches_and_reports_progress(db, brand, aged):
+    seen = []
+    counts = retention.apply(brand, batch_size=1, progress=seen.append)
+    assert counts["responses"] == 2
+    assert seen == [1, 1]
+
+
+def test_each_brand_keeps_its_own_period(app, api, db, brand, aged, other_brand):
+    from app.services import intake
+
+    theirs, _ = intake.accept(
+        other_brand["brand"],
+        {"survey_id": other_brand["survey_id"], "answers": {"nps": 5}, "customer": "hun-klant"},
+    )
+    _age(db, theirs.id, 400)  # past this brand's 365 days, inside the other's 730
+    db.session.execute(
+        update(Brand).where(Brand.id == other_brand["brand"].id).values(retention_days=730)
+    )
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["retention", "apply", "--brand", "ander-bad"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(Response, theirs.id).customer_id is not None
+    assert db.session.get(Response, aged["old"]).comment is not None  # not this brand's run
+    missing = app.test_cli_runner().invoke(args=["retention", "apply", "--brand", "nope"])
+    assert missing.exit_code != 0 and "nope" in missing.output
+
+
+def test_old_finished_webhook_deliveries_are_pruned(app, db, brand):
+    endpoint = webhooks.create_endpoint(
+        brand, {"url": "http://127.0.0.1:9/hooks", "events": ["review.published"]}
+    )
+    for status in ("delivered", "failed", "pending"):
+        db.session.add(
+            WebhookDelivery(
+                brand_id=brand.id,
+                endpoint_id=endpoint.id,
+                message_id=WebhookDelivery.new_message_id(),
+                event="review.published",
+                payload={"type": "review.published", "data": {}},
+                status=status,
+                attempts=1,
+                next_attempt_at=utcnow() + timedelta(days=1),
+                created_at=utcnow() - timedelta(days=45),
+            )
+        )
+    db.session.flush()
+    first = db.session.scalars(select(WebhookDelivery.id)).first()
+    db.session.add(WebhookAttempt(delivery_id=first, status_code=200, duration_ms=3))
+    db.session.commit()
+    counts = retention.apply(brand)
+    assert counts["webhook_deliveries"] == 2
+    assert [d.status for d in db.session.scalars(select(WebhookDelivery))] == ["pending"]
+    assert db.session.scalar(select(func.count(WebhookAttempt.id))) == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"retention_days": 29},
+        {"retention_days": 3651},
+        {"retention_days": "365"},
+        {"retention_days": 365.5},
+        {"retention_days": True},
+        {"retention_days": None},
+        {},
+        {"retention_days": 365, "extra": 1},
+    ],
+)
+def test_bad_retention_periods_are_refused(api, db, brand, body):
+    response = api.put("/api/v1/privacy/retention", json=body)
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["code"] == "validation_error"
+    db.session.expire_all()
+    assert db.session.get(Brand, brand.id).retention_days == 730
+
+
+def test_set_the_retention_period(api, db, brand):
+    response = api.put("/api/v1/privacy/retention", json={"retention_days": 90})
+    assert response.status_code == 200
+    assert response.json == {"retention_days": 90, "due": 0}
+    assert api.get("/api/v1/privacy/retention").json["retention_days"] == 90
+    assert (
+        api.put("/api/v1/privacy/retention", data="x", content_type="text/plain").status_code == 415
+    )
+
+
+def test_the_privacy_log_lists_runs_and_requests_of_this_brand_only(
+    api, db, brand, aged, other_brand
+):
+    retention.apply(brand)
+    api.get("/api/v1/customers/klant-3/export")
+    items = api.get("/api/v1/privacy/requests").json["items"]
+    assert [item["kind"] for item in items] == ["export", "retention"]
+    other = api.client.get(
+        "/api/v1/privacy/requests", headers={"Authorization": f"Bearer {other_brand['key']}"}
+    )
+    assert other.json["items"] == []
