@@ -5,6 +5,7 @@ are presentation attributes or classes (never style attributes, which the CSP fo
 """
 
 import itertools
+import math
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
@@ -286,7 +287,7 @@ def trend_chart(
         parts.append(
             _text(left - 6, y(tick) + 4, fmt(tick, 0 if digits < 2 else 1), "end", 10, MUTED)
         )
-    every = max(1, count // 8)
+    every = max(1, math.ceil(count * 64 / (width - left - right)))  # labels ~60 px wide
     points, band_top, band_bottom, lines = [], [], [], []
     for index, period in enumerate(periods):
         figure = period[metric]

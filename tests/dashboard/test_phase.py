@@ -1,0 +1,210 @@
+"""The per-phase page: trends with significance, verbatims, top words, surveys, CSV exports."""
+
+import csv
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import Rollup
+from app.services import keywords, trends
+from tests.dashboard.conftest import answer
+
+
+def phase_url(seeded, suffix=""):
+    return f"/dashboard/journeys/{seeded['journey']['id']}/phases/levering{suffix}"
+
+
+def test_the_phase_page_shows_figures_trend_words_surveys_and_verbatims(dash, seeded):
+    page = dash.html(phase_url(seeded))
+    assert "Levering &amp; montage" in page
+    assert "Trend by week" in page and "<svg" in page
+    assert "What detractors and promoters say" in page
+    assert "Surveys of this phase" in page and "8 answers" in page
+    assert "What customers wrote" in page
+
+
+def test_verbatims_are_newest_first_labelled_and_escaped(dash, seeded):
+    page = dash.html(phase_url(seeded))
+    ids = [int(i) for i in re.findall(r'data-response="(\d+)"', page)]
+    assert ids == sorted(ids, reverse=True)  # created in order, so newest first
+    assert len(ids) == 7  # the answer without text is not a verbatim
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert re.search(r'class="tag (positive|negative|neutral)"', page)
+    assert "score 1 · detractor" in page
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [  # indexes into the seeded answers: scores 10, 9, 3, 2, 7 (no text), 8, 1, 9
+        ("?category=detractor", {2, 3, 6}),
+        ("?category=promoter", {0, 1, 7}),
+        ("?score=10", {0}),
+        ("?score=2&category=detractor", {3}),
+    ],
+)
+def test_verbatims_filter_by_score(dash, seeded, query, expected):
+    page = dash.html(phase_url(seeded, query))
+    shown = {int(i) for i in re.findall(r'data-response="(\d+)"', page)}
+    assert shown == {seeded["response_ids"][i] for i in expected}
+
+
+def test_verbatims_filter_by_sentiment(dash, seeded):
+    for label in ("negative", "positive"):
+        page = dash.html(phase_url(seeded, f"?sentiment={label}"))
+        blocks = page.split('data-response="')[1:]
+        assert blocks, label
+        assert all(f'class="tag {label}"' in block for block in blocks)
+
+
+def test_verbatims_page_with_a_cursor(dash, seeded, api, survey):
+    for number in range(30):
+        answer(api, survey, number % 11, text=f"opmerking nummer {number}")
+    first = dash.html(phase_url(seeded))
+    first_ids = re.findall(r'data-response="(\d+)"', first)
+    assert len(first_ids) == 25
+    older = re.search(r'href="([^"]+cursor=[^"]+)"', first).group(1).replace("&amp;", "&")
+    second_ids = re.findall(r'data-response="(\d+)"', dash.html(older))
+    assert second_ids and not set(first_ids) & set(second_ids)
+    assert int(second_ids[0]) < int(first_ids[-1])
+    assert dash.get(phase_url(seeded, "?cursor=not-a-cursor")).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "query", ["?grain=year", "?sentiment=angry", "?category=fan", "?score=11", "?score=x"]
+)
+def test_bad_phase_options_are_422(dash, seeded, query):
+    assert dash.get(phase_url(seeded, query)).status_code == 422
+
+
+def test_an_unknown_phase_is_404(dash, seeded):
+    assert dash.get(f"/dashboard/journeys/{seeded['journey']['id']}/phases/nope").status_code == 404
+
+
+def _rollup(brand, phase_id, day, promoters, passives, detractors, csat=None):
+    row = Rollup(
+        brand_id=brand.id,
+        phase_id=phase_id,
+        day=day,
+        channel="api",
+        persona_id=0,
+        touchpoint_id=0,
+        locale="nl",
+        responses=promoters + passives + detractors,
+        promoters=promoters,
+        passives=passives,
+        detractors=detractors,
+    )
+    if csat:
+        total, n = csat
+        row.csat_sum, row.csat_sq, row.csat_n = total * n, total * total * n + n, n
+    db.session.add(row)
+
+
+def test_trend_flags_a_change_only_when_the_two_period_test_says_so(brand, journey):
+    from app.services import journeys
+
+    phase = journeys.get_phase(brand, journey["id"], "levering")
+    monday = date(2026, 3, 2)
+    _rollup(brand, phase.id, monday, 20, 10, 20)  # NPS 0
+    _rollup(brand, phase.id, monday + timedelta(days=7), 22, 10, 18)  # NPS 8: within chance
+    _rollup(brand, phase.id, monday + timedelta(days=15), 45, 5, 5)  # NPS 73: a real rise
+    db.session.commit()
+    series = trends.series(brand, phase, {"from_": monday}, None, "week")
+    periods = series["periods"]
+    assert [p["label"] for p in periods] == ["2026-W10", "2026-W11", "2026-W12"]
+    assert periods[0]["changes"] == {}
+    assert periods[1]["changes"]["nps"]["significant"] is False
+    assert periods[2]["changes"]["nps"]["significant"] is True
+    assert periods[2]["changes"]["nps"]["delta"] == pytest.approx(
+        periods[2]["nps"]["score"] - periods[1]["nps"]["score"], abs=0.11
+    )
+    assert periods[2]["nps"]["ci95"][0] < periods[2]["nps"]["score"] < periods[2]["nps"]["ci95"][1]
+    months = trends.series(brand, phase, {"from_": monday}, None, "month")["periods"]
+    assert [p["label"] for p in months] == ["2026-03"] and months[0]["n"] == 155
+
+
+def test_an_empty_week_stays_in_the_series(brand, journey):
+    from app.services import journeys
+
+    phase = journeys.get_phase(brand, journey["id"], "levering")
+    _rollup(brand, phase.id, date(2026, 3, 2), 5, 0, 0)
+    _rollup(brand, phase.id, date(2026, 3, 23), 0, 0, 5)
+    db.session.commit()
+    periods = trends.series(brand, phase, {}, None, "week")["periods"]
+    assert [p["n"] for p in periods] == [5, 0, 0, 5]
+    assert periods[1]["nps"]["score"] is None
+
+
+def test_mean_change_is_a_two_sample_test():
+    before = {"csat_sum": 3.0 * 100, "csat_sq": (9 + 1) * 100, "csat_n": 100}
+    same = dict(before)
+    better = {"csat_sum": 4.0 * 100, "csat_sq": (16 + 1) * 100, "csat_n": 100}
+    assert trends.mean_change(before, same, "csat")["significant"] is False
+    assert trends.mean_change(before, better, "csat")["significant"] is True
+    assert trends.mean_change(before, {"csat_n": 1, "csat_sum": 5, "csat_sq": 25}, "csat") is None
+
+
+def test_top_terms_set_detractors_apart_from_promoters():
+    detractors = ["de levering was te laat", "levering te laat en kapot", "Delivery was late"]
+    detractors += ["monteur kwam te laat", "slechte communicatie, te laat"]
+    promoters = ["Fijne monteurs, netjes", "netjes opgeruimd", "fijne monteurs", "super netjes"]
+    terms = keywords.contrast(detractors, promoters)
+    detractor_terms = [item["term"] for item in terms["detractors"]]
+    promoter_terms = [item["term"] for item in terms["promoters"]]
+    assert detractor_terms[0] in ("laat", "te laat")
+    assert "netjes" in promoter_terms
+    assert not {"de", "te", "en", "was", "the"} & set(detractor_terms + promoter_terms)
+    assert terms["documents"] == {"detractors": 5, "promoters": 4}
+
+
+def test_terms_tokenise_dutch_and_english_offline():
+    assert keywords.terms("Monteur's kwamen NIET! 3x te laat…") >= {"monteur's", "kwamen", "laat"}
+    assert "te" not in keywords.terms("te laat")
+
+
+def test_responses_csv_streams_the_filtered_answers(dash, seeded):
+    response = dash.get(phase_url(seeded, "/responses.csv?category=detractor&channel=api"))
+    assert response.status_code == 200
+    assert response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 8  # the score filter is for verbatims; the map filters apply
+    by_id = {int(row["id"]): row for row in rows}
+    assert by_id[seeded["response_ids"][0]]["touchpoint"] == "Montageploeg"
+    assert by_id[seeded["response_ids"][0]]["persona"] == "senioren"
+    assert all(row["phase"] == "levering" for row in rows)
+    none = dash.get(phase_url(seeded, "/responses.csv?channel=widget")).get_data(as_text=True)
+    assert none.strip().count("\n") == 0  # the header only
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(dash, api, seeded, survey):
+    answer(api, survey, 5, text='=HYPERLINK("http://evil.example")')
+    text = dash.get(phase_url(seeded, "/responses.csv")).get_data(as_text=True)
+    assert "'=HYPERLINK" in text
+    assert ",=HYPERLINK" not in text
+
+
+def test_responses_csv_reads_in_batches(dash, seeded, monkeypatch):
+    from app.services import exports
+
+    monkeypatch.setattr(exports, "BATCH", 3)
+    rows = list(
+        csv.reader(
+            io.StringIO(dash.get(phase_url(seeded, "/responses.csv")).get_data(as_text=True))
+        )
+    )
+    ids = [int(row[0]) for row in rows[1:]]
+    assert sorted(ids, reverse=True) == ids and len(ids) == len(set(ids)) == 8
+
+
+def test_trend_csv(dash, seeded):
+    response = dash.get(phase_url(seeded, "/trend.csv?grain=month"))
+    assert response.status_code == 200
+    lines = response.get_data(as_text=True).strip().splitlines()
+    assert lines[0].startswith("period,start,end,n,nps")
+    assert sum(int(line.split(",")[3]) for line in lines[1:]) == 8

@@ -1,0 +1,70 @@
+"""Owner settings: API keys shown once, revoked for good; widget snippet; allowed origins; jobs."""
+
+import re
+
+from app.extensions import db
+from app.models import ApiKey, Brand
+
+
+def test_a_new_api_key_is_shown_once_and_works(dash, client, brand, count_rows):
+    response = dash.post("/dashboard/settings/api-keys", {"name": "crm"})
+    assert response.status_code == 201
+    assert response.headers["Cache-Control"] == "no-store"
+    secret = re.search(r'id="new-secret">(sk_[^<]+)<', response.get_data(as_text=True)).group(1)
+    assert count_rows(ApiKey) == 2
+    listed = client.get("/api/v1/journeys", headers={"Authorization": f"Bearer {secret}"})
+    assert listed.status_code == 200
+    page = dash.html("/dashboard/settings")
+    assert secret not in page and secret[:10] in page  # only the prefix, from now on
+
+
+def test_revoking_a_key_makes_it_401(dash, client, api_key):
+    key = db.session.query(ApiKey).one()
+    assert dash.post(f"/dashboard/settings/api-keys/{key.id}/revoke").status_code == 302
+    revoked = client.get("/api/v1/journeys", headers={"Authorization": f"Bearer {api_key}"})
+    assert revoked.status_code == 401
+    assert "revoked" in dash.html("/dashboard/settings")
+
+
+def test_a_key_needs_a_name(dash, count_rows):
+    for name in ("", "x" * 81):
+        assert dash.post("/dashboard/settings/api-keys", {"name": name}).status_code == 422
+    assert count_rows(ApiKey) == 1
+
+
+def test_the_widget_snippet_has_the_site_key_and_a_copy_button(dash, brand, journey):
+    page = dash.html("/dashboard/settings?phase=levering")
+    assert f'data-site-key="{brand.site_key}"' in page
+    assert 'data-phase="levering"' in page
+    assert 'class="copy" data-copy="#snippet" hidden' in page  # shown by dashboard.js
+    assert "/static/dashboard.js" in page
+    escaped = dash.html('/dashboard/settings?phase="><script>x</script>')
+    assert "<script>x</script>" not in escaped
+
+
+def test_allowed_origins_are_validated_like_the_cli(dash, brand):
+    ok = dash.post(
+        "/dashboard/settings/origins",
+        {"origins": "https://Shop.Example/\nhttps://shop.example\nhttp://localhost:8000\n\n"},
+    )
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Brand, brand.id).allowed_origins == [
+        "https://shop.example",
+        "http://localhost:8000",
+    ]
+    bad = dash.post("/dashboard/settings/origins", {"origins": "shop.example\nftp://x"})
+    assert bad.status_code == 422
+    assert "not an origin" in bad.get_data(as_text=True)
+    many = dash.post(
+        "/dashboard/settings/origins",
+        {"origins": "\n".join(f"https://s{i}.example" for i in range(21))},
+    )
+    assert many.status_code == 422
+    db.session.expire_all()
+    assert len(db.session.get(Brand, brand.id).allowed_origins) == 2
+
+
+def test_jobs_page_without_redis(dash):
+    page = dash.html("/dashboard/jobs")
+    assert "inline" in page and "No failed jobs" in page
