@@ -94,7 +94,7 @@ def _first_line(command: list[str]) -> str:
 def run_one(name: str, quick: bool) -> dict:
     """Import and run one bench; any failure becomes an error entry, never a crash."""
     started = time.perf_counter()
-    entry: dict = {"name": name, "rows": []}
+    entry: dict = {"name": name, "module": name, "rows": []}
     try:
         module = importlib.import_module(f"bench.{name}")
         func = module.run
@@ -123,10 +123,10 @@ def _now() -> str:
 
 def _merge(previous: dict, fresh: list[dict], order: list[str]) -> list[dict]:
     """With --only, keep the other benches' last figures so the table stays whole."""
-    by_name = {bench["name"]: bench for bench in previous.get("benches", [])}
-    by_name.update({bench["name"]: bench for bench in fresh})
-    known = [by_name.pop(name) for name in order if name in by_name]
-    return known + list(by_name.values())
+    by_module = {bench.get("module", bench["name"]): bench for bench in previous.get("benches", [])}
+    by_module.update({bench["module"]: bench for bench in fresh})
+    known = [by_module.pop(name) for name in order if name in by_module]
+    return known + list(by_module.values())
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
