@@ -1,0 +1,141 @@
+"""The journey map in a real browser: desktop and phone screenshots, no console errors, no
+outside requests, no serious axe violations, usable by keyboard."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import CHROMIUM
+from tests.dashboard.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SIZES = {"desktop": {"width": 1366, "height": 900}, "mobile": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def server(app):
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=5)
+
+
+def axe_source() -> str:
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+
+
+def serious_violations(page) -> list:
+    page.evaluate(axe_source())  # injected through DevTools: the page's CSP stays strict
+    result = page.evaluate("async () => await axe.run()")
+    return [
+        (violation["id"], violation["impact"], [n["target"] for n in violation["nodes"]][:3])
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, server, size, problems):
+    context = browser.new_context(viewport=SIZES[size])
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith((server, "data:"))
+            else problems.append(f"outside request: {request.url}")
+        ),
+    )
+    page.goto(f"{server}/dashboard")
+    assert "/login" in page.url
+    page.fill("#email", "owner@testbad.example")
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")  # the keyboard submits the form
+    page.wait_for_url(f"{server}/dashboard*")
+    return page
+
+
+@pytest.mark.parametrize("size", ["desktop", "mobile"])
+def test_the_journey_map_in_a_browser(browser, server, users, seeded, tmp_path, size):
+    problems: list[str] = []
+    page = open_page(browser, server, size, problems)
+    assert page.locator("h1").inner_text().startswith("Journey map")
+    assert page.locator("article.phase").count() == 3
+    assert page.locator("#fix-first li").count() >= 1
+    shot = tmp_path / f"journey-map-{size}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {size} width"
+    assert serious_violations(page) == []
+    phase_link = page.locator("article.phase h3 a").nth(2)
+    phase_link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/phases/levering**")
+    assert "Levering" in page.locator("h1").inner_text()
+    page.screenshot(path=str(tmp_path / f"phase-{size}.png"), full_page=True)
+    assert serious_violations(page) == []
+    assert problems == []
+
+
+def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
+    problems: list[str] = []
+    page = open_page(browser, server, "desktop", problems)
+    for path in (
+        "/dashboard/surveys/new",
+        f"/dashboard/journeys/{seeded['journey']['id']}",
+        "/dashboard/personas",
+        "/dashboard/journeys/import",
+        "/dashboard/settings",
+    ):
+        page.goto(f"{server}{path}")
+        assert serious_violations(page) == [], path
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy = page.locator('button.copy[data-copy="#snippet"]')
+    assert copy.is_visible()  # dashboard.js shows it; without JavaScript it stays hidden
+    copy.click()
+    page.wait_for_function("document.querySelector('.copy-status').textContent !== ''")
+    assert "widget.js" in page.evaluate("navigator.clipboard.readText()")
+    assert problems == []
+    # a form error is announced next to its field (the 422 itself is logged by the browser)
+    page.goto(f"{server}/dashboard/personas")
+    page.fill("#np-key", "Not A Key")
+    page.fill("#np-name", "X")
+    page.click("#new-persona button[type=submit]")
+    assert page.locator("#np-key").get_attribute("aria-invalid") == "true"
+    assert page.locator("#err-key").is_visible()
