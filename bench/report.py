@@ -174,6 +174,40 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def results_table(results: dict) -> list[str]:
+    """The Markdown table of every row, and the count of goals met."""
+    lines = [
+        "| bench | metric | value | baseline | ratio | goal | ok |",
+        "|---|---|--:|--:|--:|---|:-:|",
+    ]
+    for bench in results.get("benches", []):
+        if bench.get("error"):
+            lines.append(f"| {bench['name']} | error: {_md(bench['error'])} | | | | | {FAIL} |")
+        for result_row in bench.get("rows", []):
+            lines.append("| " + " | ".join(_md(cell) for cell in _cells(bench, result_row)) + " |")
+    passed, failed, neutral = summary(results.get("benches", []))
+    return lines + ["", f"{passed} goals met, {failed} missed, {neutral} rows without a goal."]
+
+
+def readme_block(results: dict) -> str:
+    """What goes between the README's bench markers: one line on the machine, the table."""
+    machine = results.get("machine", {})
+    where = (
+        f"{machine.get('cores', '?')} cores ({machine.get('cpu', '?')}), "
+        f"PostgreSQL {machine.get('postgresql server', machine.get('postgresql', '?'))}, "
+        f"load average {machine.get('load average at start', '?')} at the start"
+    )
+    return "\n".join(
+        [
+            f"Measured {results.get('finished_at', '?')[:10]} on {where}; details and the "
+            "methodology in [bench/RESULTS.md](bench/RESULTS.md) and "
+            "[docs/benchmarks.md](docs/benchmarks.md).",
+            "",
+            *results_table(results),
+        ]
+    )
+
+
 def markdown(results: dict) -> str:
     """RESULTS.md: the machine, the table, and how the numbers were made."""
     machine = results.get("machine", {})
@@ -190,18 +224,7 @@ def markdown(results: dict) -> str:
     ]
     for key, value in machine.items():
         lines.append(f"| {_md(key)} | {_md(str(value))} |")
-    lines += [
-        "",
-        "| bench | metric | value | baseline | ratio | goal | ok |",
-        "|---|---|--:|--:|--:|---|:-:|",
-    ]
-    for bench in results.get("benches", []):
-        if bench.get("error"):
-            lines.append(f"| {bench['name']} | error: {_md(bench['error'])} | | | | | {FAIL} |")
-        for result_row in bench.get("rows", []):
-            lines.append("| " + " | ".join(_md(cell) for cell in _cells(bench, result_row)) + " |")
-    passed, failed, neutral = summary(results.get("benches", []))
-    lines += ["", f"{passed} goals met, {failed} missed, {neutral} rows without a goal.", ""]
+    lines += ["", *results_table(results), ""]
     notes = [
         (bench["name"], note)
         for bench in results.get("benches", [])

@@ -50,14 +50,25 @@ def machine() -> dict:
         "memory": _memory(),
         "os": platform.platform(terse=True),
         "python": platform.python_version(),
+        "load average (1/5/15 min)": _load(),  # at the end of the run
     }
     for name, command in (
-        ("postgresql", ["psql", "--version"]),
         ("redis", ["redis-server", "--version"]),
         ("wrk", ["wrk", "--version"]),
     ):
         info[name] = _first_line(command)
+    from bench import databases
+
+    info["postgresql server"] = databases.server_version()
     return info
+
+
+def _load() -> str:
+    """Other work on the machine skews every figure; say how busy it was."""
+    try:
+        return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def _cpu_model() -> str:
@@ -129,6 +140,18 @@ def _merge(previous: dict, fresh: list[dict], order: list[str]) -> list[dict]:
     return known + list(by_module.values())
 
 
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def update_readme(path: Path, block: str) -> None:
+    """Replace only what lies between the two markers; refuse when they are missing."""
+    text = path.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise SystemExit(f"{path} has no {README_START} … {README_END} block to fill")
+    path.write_text(text[: start + len(README_START)] + "\n" + block + "\n" + text[end:])
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller loads, for a smoke run")
@@ -140,6 +163,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--output", type=Path, help="where results.json and RESULTS.md go (default: bench/)"
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+    parser.add_argument(
+        "--update-readme",
+        action="store_true",
+        help="copy the table between the README's <!-- bench:start/end --> markers",
+    )
     return parser.parse_args(argv)
 
 
@@ -161,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 
     progress = report.Progress()
     started = time.perf_counter()
+    load_at_start = _load()
     fresh = []
     for number, name in enumerate(names, start=1):
         progress.line(f"[{number}/{len(names)}] {name}{' (quick)' if args.quick else ''} …")
@@ -183,11 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         "finished_at": _now(),
         "seconds": round(time.perf_counter() - started, 1),
         "quick": args.quick,
-        "machine": machine(),
+        "machine": {**machine(), "load average at start": load_at_start},
         "benches": _merge(previous, fresh, BENCHES) if args.only else fresh,
     }
     json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     (output / "RESULTS.md").write_text(report.markdown(results))
+    if args.update_readme:
+        update_readme(ROOT / "README.md", report.readme_block(results))
 
     print()
     print("\n".join(report.table_lines(fresh)))

@@ -164,3 +164,27 @@ def test_sentiment_accuracy_quick_smoke_run(tmp_path):
     assert bench["name"] == "sentiment_accuracy" and not bench.get("error")
     assert any(r["metric"].startswith("accuracy nl") for r in bench["rows"])
     assert (tmp_path / "RESULTS.md").read_text().startswith("# Benchmark results")
+
+
+def test_update_readme_replaces_only_the_marked_block(fake_benches, tmp_path, monkeypatch):
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "# Title\n\nbefore\n<!-- bench:start -->\nold table\n<!-- bench:end -->\nafter\n"
+    )
+    monkeypatch.setattr(runner, "ROOT", tmp_path)
+
+    runner.main(["--only", "fake_good", "--output", str(tmp_path), "--update-readme"])
+
+    text = readme.read_text()
+    assert text.startswith("# Title\n\nbefore\n<!-- bench:start -->\nMeasured ")
+    assert text.endswith("<!-- bench:end -->\nafter\n")
+    assert "old table" not in text
+    assert "| good | speed | 900 req/s | 1,000 req/s | 0.90 | ≥ 50 % | ✓ |" in text
+
+
+def test_update_readme_refuses_a_readme_without_markers(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# Title\n")
+    with pytest.raises(SystemExit, match="bench:start"):
+        runner.update_readme(readme, "table")
+    assert readme.read_text() == "# Title\n"
