@@ -14,4 +14,5 @@ from app.dashboard import (  # noqa: E402,F401
     session,
     settings,
     survey_editor,
+    webhooks,
 )

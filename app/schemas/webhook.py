@@ -10,7 +10,9 @@ class WebhookIn(Schema):
     events = fields.List(
         fields.String(validate=validate.OneOf(EVENTS)),
         required=True,
-        validate=validate.Length(min=1, max=len(EVENTS)),
+        validate=validate.Length(
+            min=1, max=len(EVENTS), error="choose one or more of the events, each once"
+        ),
         metadata={"description": f"one or more of: {', '.join(EVENTS)}"},
     )
     description = fields.String(validate=validate.Length(max=200), allow_none=True)
