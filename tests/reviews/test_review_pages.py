@@ -202,6 +202,8 @@ def limited_client(database_uri, app, db):
     yield limited.test_client()
     with limited.app_context():
         limiter.reset()
+        # close this app's own pool now: a garbage-collected open psycopg connection warns
+        db.engine.dispose()
     limiter.enabled = False
 
 
