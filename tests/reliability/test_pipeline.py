@@ -119,6 +119,8 @@ def test_redis_down_loses_nothing_and_the_sweep_catches_up(database_uri, app):
     assert _statuses(down) == ["processed"] * 3
     assert runner.invoke(args=["pipeline", "sweep"]).output.strip() == "nothing waiting"
     assert _rollup_total(down) == 3
+    with down.app_context():
+        _db.engine.dispose()  # its own engine: close its connections, do not leave them to gc
     wipe(app)
 
 
