@@ -32,8 +32,13 @@ def load(schema, data: dict) -> dict:
         ) from None
 
 
+# Per-request caches live in the WSGI environ, not in `g`: g belongs to the app context,
+# which a test (or a CLI context) may share between several requests.
+BODY, SITE_KEY = "phasewise.widget_body", "phasewise.widget_site_key"
+
+
 def _body() -> dict:
-    if "widget_body" not in g:
+    if BODY not in request.environ:
         if request.mimetype not in BODY_TYPES:
             raise AppError(415, "send the body as JSON (application/json or text/plain)")
         raw = request.get_data(cache=True)  # over 64 KB, werkzeug answers 413 here
@@ -45,21 +50,21 @@ def _body() -> dict:
             ) from None
         if not isinstance(data, dict):
             raise AppError(400, "the request body must be a JSON object", code="malformed_json")
-        g.widget_body = data
-    return g.widget_body
+        request.environ[BODY] = data
+    return request.environ[BODY]
 
 
 def site_key() -> str:
     """The site key from the query, else from the body; "" when there is none (yet)."""
-    if "widget_site_key" not in g:
+    if SITE_KEY not in request.environ:
         key = request.args.get("site_key")
         if key is None and request.method == "POST":
             try:
                 key = _body().get("site_key")
             except HTTPException:
                 key = None  # the view reports the bad body; the limiter only needs a key
-        g.widget_site_key = key if isinstance(key, str) else ""
-    return g.widget_site_key
+        request.environ[SITE_KEY] = key if isinstance(key, str) else ""
+    return request.environ[SITE_KEY]
 
 
 def _client_limit() -> str:
@@ -83,6 +88,7 @@ def rate_limited(view):
 
 @bp.before_request
 def open_brand():
+    g.cors_origin = None  # set only once the origin is known to be allowed
     origin = request.headers.get("Origin")
     if request.method == "POST":
         body_key = _body().get("site_key")

@@ -77,12 +77,12 @@ def test_other_customers_do_not_count(setup, brand):
     assert contact_budget.check(brand, customer, phases["levering"]).allowed
 
 
-@pytest.mark.parametrize("value", [None, -3, "7", True, 0])
-def test_bad_or_empty_policy_values_switch_a_rule_off(setup, value):
+def test_bad_or_empty_policy_values_switch_a_rule_off(setup):
     brand, customer, phases = setup
-    _policy(brand, min_days_between=value)
     _ask(brand, customer, phases["orientatie"])
-    assert contact_budget.check(brand, customer, phases["levering"]).allowed
+    for value in [None, -3, "7", True, 0]:
+        _policy(brand, min_days_between=value)
+        assert contact_budget.check(brand, customer, phases["levering"]).allowed, value
 
 
 def test_spend_records_only_when_allowed(setup, count_rows):

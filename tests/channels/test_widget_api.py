@@ -103,12 +103,12 @@ def test_signed_identity_links_the_customer(client, site, brand, db):
     assert stored.customer.external_id == "klant-7"
 
 
-@pytest.mark.parametrize("signature", ["0" * 64, "not-hex", ""])
-def test_a_wrong_signature_is_anonymous_never_trusted(client, site, count_rows, db, signature):
-    response = widget_post(client, site, {"customer_id": "klant-7", "customer_sig": signature})
-    assert response.status_code == 202
-    assert db.session.get(Response, response.json["id"]).customer_id is None
-    assert count_rows(Customer) == 0
+def test_a_wrong_signature_is_anonymous_never_trusted(client, site, count_rows, db):
+    for signature in ["0" * 64, "not-hex", ""]:
+        response = widget_post(client, site, {"customer_id": "klant-7", "customer_sig": signature})
+        assert response.status_code == 202
+        assert db.session.get(Response, response.json["id"]).customer_id is None
+        assert count_rows(Customer) == 0
 
 
 def test_preflight_for_an_allowed_origin(client, site):
@@ -127,15 +127,15 @@ def test_preflight_for_an_allowed_origin(client, site):
     assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example", "null", "https://shop.example.evil"])
-def test_preflight_for_another_origin_is_refused(client, site, origin):
-    response = client.options(
-        "/w/v1/responses",
-        query_string={"site_key": site["site_key"]},
-        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
-    )
-    assert_error(response, 403, "origin_not_allowed")
-    assert "Access-Control-Allow-Origin" not in response.headers
+def test_preflight_for_another_origin_is_refused(client, site):
+    for origin in ["https://evil.example", "null", "https://shop.example.evil"]:
+        response = client.options(
+            "/w/v1/responses",
+            query_string={"site_key": site["site_key"]},
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+        )
+        assert_error(response, 403, "origin_not_allowed")
+        assert "Access-Control-Allow-Origin" not in response.headers
 
 
 def test_preflight_without_site_key_is_refused(client, site):
@@ -148,12 +148,12 @@ def test_preflight_without_site_key_is_refused(client, site):
 # --- bad input on every public endpoint: the error shape, and nothing stored -----------------
 
 
-@pytest.mark.parametrize("key", ["pk_wrong", "", "x" * 70])
-def test_wrong_site_key(client, site, count_rows, key):
-    assert_error(widget_survey(client, {**site, "site_key": key}), 403, "invalid_site_key")
-    response = widget_post(client, site, {"site_key": key}, query_string={"site_key": key})
-    assert response.status_code in (403, 422)
-    assert count_rows(Response) == 0
+def test_wrong_site_key(client, site, count_rows):
+    for key in ["pk_wrong", "", "x" * 70]:
+        assert_error(widget_survey(client, {**site, "site_key": key}), 403, "invalid_site_key")
+        response = widget_post(client, site, {"site_key": key}, query_string={"site_key": key})
+        assert response.status_code in (403, 422)
+        assert count_rows(Response) == 0
 
 
 def test_another_brands_site_key_cannot_answer_this_brands_survey(
@@ -184,11 +184,10 @@ def test_requests_without_origin_are_server_side_and_allowed(client, site):
     assert widget_survey(client, site, origin=None).status_code == 200
 
 
-@pytest.mark.parametrize("phase", ["onbekend", "Levering!", ""])
-def test_unknown_or_invalid_phase(client, site, phase):
-    response = widget_survey(client, site, phase=phase)
-    assert response.status_code in (404, 422)
-    assert_error(response, response.status_code)
+def test_unknown_or_invalid_phase(client, site):
+    assert_error(widget_survey(client, site, phase="onbekend"), 404)
+    for phase in ["Levering!", ""]:
+        assert "phase" in assert_error(widget_survey(client, site, phase=phase), 422)["fields"]
 
 
 def test_phase_without_active_survey_is_404(client, site):
@@ -222,27 +221,27 @@ def test_oversized_body_is_413(client, site, count_rows):
     assert count_rows(Response) == 0
 
 
-@pytest.mark.parametrize(
-    "body, field",
-    [
-        ({"answers": {"nps": 11}}, "answers.nps"),
-        ({"answers": {"nps": "9"}}, "answers.nps"),
-        ({"answers": {"nope": 1}}, "answers.nope"),
-        ({"answers": {}}, "answers"),
-        ({"answers": {"csat": 3}}, "answers.nps"),  # nps is required
-        ({"survey_id": "1"}, "survey_id"),
-        ({"idempotency_key": "short"}, "idempotency_key"),
-        ({"review": {"consent": "maybe"}}, "review.consent"),
-        ({"unexpected": True}, "unexpected"),
-        ({"answers": {"why": "<script>alert(1)</script>" * 30}}, "answers.why"),
-    ],
-)
-def test_invalid_values_are_422_with_fields(client, site, count_rows, body, field):
-    response = widget_post(client, site, body)
-    error = assert_error(response, 422)
-    assert field in error["fields"], error
-    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN  # the widget can read it
-    assert count_rows(Response) == 0
+INVALID = [
+    ({"answers": {"nps": 11}}, "answers.nps"),
+    ({"answers": {"nps": "9"}}, "answers.nps"),
+    ({"answers": {"nope": 1}}, "answers.nope"),
+    ({"answers": {}}, "answers"),
+    ({"answers": {"csat": 3}}, "answers.nps"),  # nps is required
+    ({"survey_id": "1"}, "survey_id"),
+    ({"idempotency_key": "short"}, "idempotency_key"),
+    ({"review": {"consent": "maybe"}}, "review.consent"),
+    ({"unexpected": True}, "unexpected"),
+    ({"answers": {"why": "<script>alert(1)</script>" * 30}}, "answers.why"),
+]
+
+
+def test_invalid_values_are_422_with_fields(client, site, count_rows):
+    for body, field in INVALID:
+        response = widget_post(client, site, body)
+        error = assert_error(response, 422)
+        assert field in error["fields"], (body, error)
+        assert response.headers["Access-Control-Allow-Origin"] == ORIGIN  # the widget reads it
+        assert count_rows(Response) == 0
 
 
 def test_unknown_survey_is_404(client, site, count_rows):
@@ -340,6 +339,8 @@ def limited_client(database_uri, app, db):
     yield limited.test_client()
     with limited.app_context():
         limiter.reset()
+        db.session.remove()
+        db.engine.dispose()  # close its pool now, not whenever the garbage collector runs
     limiter.enabled = False
 
 

@@ -1,0 +1,77 @@
+"""With Redis, an invitation is a job on the RQ `email` queue that a worker sends exactly once."""
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db as _db
+from app.models import Invitation
+from tests.channels.helpers import Inbox, free_port
+from tests.conftest import JOURNEY, SURVEY_QUESTIONS
+
+pytestmark = [pytest.mark.redis, pytest.mark.smtp]
+
+
+@pytest.fixture
+def inbox(redis_app):
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    redis_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS=False)
+    yield inbox
+    controller.stop()
+
+
+def _setup(app) -> tuple[str, int]:
+    from app.services import brands, customers, journeys, surveys
+
+    with app.app_context():
+        brand, key = brands.create_brand("Wachtrij", "wachtrij", "nl")
+        journey = journeys.create_journey(brand, JOURNEY)
+        survey = surveys.create_survey(
+            brand,
+            {
+                "journey_id": journey.id,
+                "phase": "levering",
+                "locale": "nl",
+                "questions": SURVEY_QUESTIONS,
+            },
+        )
+        customers.upsert(brand, {"external_id": "k1", "email": "k1@example.nl"})
+        return key, survey.id
+
+
+def _statuses(app) -> list[str]:
+    with app.app_context():
+        return list(_db.session.scalars(select(Invitation.status)))
+
+
+def test_the_worker_sends_the_queued_invitation_once(redis_app, inbox):
+    from rq import Queue
+
+    from app.extensions import queue
+    from app.services import invitations, worker
+
+    key, survey_id = _setup(redis_app)
+    response = redis_app.test_client().post(
+        "/api/v1/invitations",
+        json={"customer": "k1", "survey_id": survey_id},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 202
+    assert response.json["status"] == "queued"
+    with redis_app.app_context():
+        assert Queue("email", connection=queue.connection).count == 1
+    assert inbox.envelopes == []  # the web process only enqueued it
+
+    with redis_app.app_context():
+        worker.run(burst=True)
+    assert _statuses(redis_app) == ["sent"]
+    assert len(inbox.envelopes) == 1
+
+    with redis_app.app_context():  # the same job again is a no-op
+        invitations.enqueue([response.json["id"]])
+        worker.run(burst=True)
+    assert len(inbox.envelopes) == 1
