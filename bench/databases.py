@@ -5,6 +5,7 @@ database is called bench_<something>, and only such databases are ever dropped o
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/6) is flushed around the benches that queue.
 """
 
+import hashlib
 import os
 import re
 from contextlib import contextmanager
@@ -72,6 +73,25 @@ def reset_schema(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute("DROP SCHEMA IF EXISTS public CASCADE")
         connection.execute("CREATE SCHEMA public")
+
+
+@contextmanager
+def exclusive(name: str, on_wait=None):
+    """Hold a server-wide advisory lock named after a bench database for the block.
+
+    Two benches (stats, dashboard) may seed the same cached database at the same time: the
+    second one waits here, then finds the first one's seed and reuses it.
+    """
+    key = int.from_bytes(hashlib.sha256(f"phasewise-{name}".encode()).digest()[:8], "big") >> 1
+    with _maintenance() as connection:
+        if not connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+            if on_wait:
+                on_wait()
+            connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def server_version() -> str:

@@ -516,35 +516,15 @@ def seed_responses(
 
     Reuses the database when it already holds exactly this seed (and the current schema);
     otherwise resets it (only bench_* databases) and seeds it again. For dashboard/stats benches.
+    Concurrent calls for one database take turns (an advisory lock), so the second one reuses.
     """
-    from app.extensions import db
-
     started = time.perf_counter()
     name = databases.name_of(database_url)
-    databases.ensure(name)
-    app = databases.app_for(database_url)
-    with app.app_context():
-        try:
-            fingerprint = schema_fingerprint(db.metadata)
-            info = None if fresh else _cached(database_url, n, seed, days, fingerprint)
-            reused = info is not None
-            if reused:
-                note(f"{name}: reusing the cached seed of {n:,} responses")
-                api_key = _fresh_key(info["brand_slug"])
-            else:
-                db.engine.dispose()
-                databases.reset_schema(database_url)
-                db.create_all()
-                note(f"{name}: seeding {n:,} responses and their rollups (COPY)…")
-                seeded = seed_brand(n, seed=seed, days=days, trusted=True)
-                info = {k: seeded[k] for k in ("brand_id", "brand_slug", "journey_id")}
-                api_key = seeded["api_key"]
-                _mark(n, seed, days, fingerprint, info)
-        finally:
-            db.session.remove()
-            db.engine.dispose()  # no pooled connection may outlive this call
-    if not reused:
-        _analyze(database_url)
+    with databases.exclusive(name, on_wait=lambda: note(f"{name}: waiting for another seeder…")):
+        databases.ensure(name)
+        info, api_key, reused = _seed_or_reuse(database_url, n, seed, days, fresh)
+        if not reused:
+            _analyze(database_url)
     seconds = round(time.perf_counter() - started, 1)
     if not reused:
         note(f"{name}: seeded {n:,} responses in {seconds} s")
@@ -558,6 +538,32 @@ def seed_responses(
         reused=reused,
         seconds=seconds,
     )
+
+
+def _seed_or_reuse(database_url: str, n: int, seed: int, days: int, fresh: bool):
+    """(info, api_key, reused): the cached seed when it matches, else a fresh one."""
+    from app.extensions import db
+
+    name = databases.name_of(database_url)
+    app = databases.app_for(database_url)
+    with app.app_context():
+        try:
+            fingerprint = schema_fingerprint(db.metadata)
+            info = None if fresh else _cached(database_url, n, seed, days, fingerprint)
+            if info is not None:
+                note(f"{name}: reusing the cached seed of {n:,} responses")
+                return info, _fresh_key(info["brand_slug"]), True
+            db.engine.dispose()
+            databases.reset_schema(database_url)
+            db.create_all()
+            note(f"{name}: seeding {n:,} responses and their rollups (COPY)…")
+            seeded = seed_brand(n, seed=seed, days=days, trusted=True)
+            info = {k: seeded[k] for k in ("brand_id", "brand_slug", "journey_id")}
+            _mark(n, seed, days, fingerprint, info)
+            return info, seeded["api_key"], False
+        finally:
+            db.session.remove()
+            db.engine.dispose()  # no pooled connection may outlive this call
 
 
 def _fresh_key(slug: str) -> str:
