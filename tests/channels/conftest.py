@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.channels.helpers import ORIGIN, Inbox, free_port
+from tests.channels.helpers import CHROMIUM_ARGS, ORIGIN, Inbox, free_port
 
 
 @pytest.fixture
@@ -27,3 +27,18 @@ def smtp_server(app, monkeypatch):
 def site(brand, survey):
     """The widget's view of the test brand: site key, survey and an allowed origin."""
     return {"site_key": brand.site_key, "survey_id": survey["id"], "origin": ORIGIN}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One chromium for the module (each test gets its own context: fresh storage)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

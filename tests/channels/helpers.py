@@ -2,7 +2,10 @@
 
 import re
 import socket
+import threading
 from email import message_from_bytes, policy
+
+from werkzeug.serving import make_server
 
 ORIGIN = "https://shop.example"
 
@@ -82,3 +85,35 @@ def form_fields(html: str) -> dict:
 def link_path(url: str) -> str:
     """The path (and query) of an absolute PUBLIC_URL link, for the test client."""
     return re.sub(r"^https?://[^/]+", "", url)
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class ThreadedServer:
+    def __init__(self, wsgi_app):
+        self.port = free_port()
+        self.server = make_server("127.0.0.1", self.port, wsgi_app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)

@@ -84,6 +84,7 @@ def test_get_records_nothing_post_records_once_reuse_is_rejected(
     )
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert "Bedankt" in answer.get_data(as_text=True)
+    assert "punten verdiend" in answer.get_data(as_text=True)  # loyalty's default policy
     [stored] = db.session.query(Response).all()
     assert stored.channel == "email"
     assert stored.customer.external_id == "klant-1"

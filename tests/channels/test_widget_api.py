@@ -95,6 +95,15 @@ def test_thank_you_reports_points_from_loyalty(client, site):
         assert reply["points"] >= 0
 
 
+def test_thank_you_tells_an_identified_customer_the_points_earned(client, site, brand):
+    pytest.importorskip("loyalty")
+    body = {"customer_id": "klant-8", "customer_sig": brand.sign_customer("klant-8")}
+    assert widget_survey(client, site, **body).json["points_offered"] is True
+    reply = widget_post(client, site, {**body, "answers": {"nps": 2}}).json
+    assert reply["incentivized"] is True
+    assert reply["points"] > 0  # inline jobs: the pipeline already awarded them
+
+
 def test_signed_identity_links_the_customer(client, site, brand, db):
     signature = brand.sign_customer("klant-7")
     response = widget_post(client, site, {"customer_id": "klant-7", "customer_sig": signature})

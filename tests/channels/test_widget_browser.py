@@ -12,20 +12,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.models import Response
-from tests.channels.helpers import free_port
+from tests.channels.helpers import ThreadedServer, free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NONCE = "shopnonce123"
 HOSTILE_CSS = """
 * { all: unset; }
@@ -59,26 +49,6 @@ def shop_page(app_origin: str, site_key: str, with_widget: bool) -> str:
 <div id="box">A box</div><button id="buy">Buy</button><p id="outro">The end.</p></main>
 {widget}
 </body></html>"""
-
-
-class ThreadedServer:
-    def __init__(self, wsgi_app):
-        self.port = free_port()
-        self.server = make_server("127.0.0.1", self.port, wsgi_app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
 
 
 @pytest.fixture
@@ -137,21 +107,6 @@ def setup(app, db):
             server.shutdown()
             server.server_close()
             thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One chromium for the module (each test gets its own context: fresh storage)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 LAYOUT = """() => {
