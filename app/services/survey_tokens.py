@@ -5,7 +5,7 @@ expires; the row it names must agree on every id. A link token carries [link, br
 and never expires (it is printed on counters); a link is switched off with its `active` flag.
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
@@ -26,8 +26,7 @@ class TokenExpired(Exception):
         self.payload = payload
 
 
-@dataclass(frozen=True)
-class InvitationClaims:
+class InvitationClaims(NamedTuple):
     invitation_id: int
     brand_id: int
     customer_id: int
@@ -35,8 +34,7 @@ class InvitationClaims:
     phase_id: int
 
 
-@dataclass(frozen=True)
-class LinkClaims:
+class LinkClaims(NamedTuple):
     link_id: int
     brand_id: int
     phase_id: int

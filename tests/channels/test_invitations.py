@@ -362,3 +362,30 @@ def test_openapi_documents_invitations_and_links(client):
     assert "/api/v1/invitations" in paths
     assert "/api/v1/links" in paths
     assert "202" in paths["/api/v1/invitations"]["post"]["responses"]
+
+
+def test_a_signed_token_must_match_its_invitation(
+    app, api, client, survey, customer, smtp_server, db, count_rows
+):
+    """Even correctly signed, a token naming another customer or phase is refused."""
+    from app.services import survey_tokens
+
+    invite(api, survey)
+    invitation = db.session.query(Invitation).one()
+    real = survey_tokens.InvitationClaims(
+        invitation.id,
+        invitation.brand_id,
+        invitation.customer_id,
+        invitation.survey_id,
+        invitation.phase_id,
+    )
+    for wrong in (
+        real._replace(customer_id=real.customer_id + 1),
+        real._replace(phase_id=real.phase_id + 1),
+        real._replace(brand_id=real.brand_id + 1),
+        real._replace(invitation_id=real.invitation_id + 1),
+    ):
+        page = client.get(f"/s/{survey_tokens.invitation_token(wrong)}")
+        assert page.status_code == 404
+    assert client.get(f"/s/{survey_tokens.invitation_token(real)}").status_code == 200
+    assert count_rows(Response) == 0
