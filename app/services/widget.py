@@ -111,8 +111,6 @@ def submit(
     for field in ("locale", "touchpoint", "review"):
         if data.get(field) is not None:
             answer[field] = data[field]
-    if answer.get("locale"):
-        answer["locale"] = answer["locale"][:16]
     response, created = intake.accept(
         brand,
         answer,
