@@ -1,15 +1,61 @@
 """What the journey analytics read besides the answer rollups.
 
-Dwell-time buckets give a median time in phase (a sum only gives a mean, which a few stalled
-customers drag far up); per-survey counts give response counts by channel; the phase-recency
-index serves verbatims, top words and exports newest first without scanning a brand's rows.
+A narrower copy of the answer rollup serves the journey map. Dwell-time buckets give a median
+time in phase (a sum only gives a mean, which a few stalled customers drag far up). Per-survey
+counts give response counts by channel. The phase indexes serve verbatims, top words and
+exports newest first without scanning a brand's rows.
 """
 
 from app.extensions import db
 from app.models.response import Response
+from app.models.rollup import Rollup
 
 DWELL_KEY = ("brand_id", "phase_id", "day", "persona_id", "bucket")
 SURVEY_KEY = ("brand_id", "survey_id", "day", "channel")
+MAP_KEY = ("brand_id", "phase_id", "day", "persona_id", "touchpoint_id")
+
+
+class MapRollup(db.Model):
+    """The answer rollup without its channel and locale: what the journey map reads.
+
+    The map needs phase, day, persona and touchpoint for every view, and channel or locale only
+    when one is filtered on; leaving those two out makes this table about 8× smaller than
+    `rollup` once a brand has data on every channel, so the map's cost stays flat.
+    """
+
+    __tablename__ = "map_rollup"
+    __table_args__ = (db.UniqueConstraint(*MAP_KEY, name="uq_map_rollup_key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
+    day = db.Column(db.Date, nullable=False)
+    persona_id = db.Column(db.Integer, nullable=False, default=0)
+    touchpoint_id = db.Column(db.Integer, nullable=False, default=0)
+
+    responses = db.Column(db.Integer, nullable=False, default=0)
+    promoters = db.Column(db.Integer, nullable=False, default=0)
+    passives = db.Column(db.Integer, nullable=False, default=0)
+    detractors = db.Column(db.Integer, nullable=False, default=0)
+    csat_sum = db.Column(db.Float, nullable=False, default=0)
+    csat_sq = db.Column(db.Float, nullable=False, default=0)
+    csat_n = db.Column(db.Integer, nullable=False, default=0)
+    ces_sum = db.Column(db.Float, nullable=False, default=0)
+    ces_sq = db.Column(db.Float, nullable=False, default=0)
+    ces_n = db.Column(db.Integer, nullable=False, default=0)
+    sentiment_sum = db.Column(db.Float, nullable=False, default=0)
+    sentiment_sq = db.Column(db.Float, nullable=False, default=0)
+    sentiment_n = db.Column(db.Integer, nullable=False, default=0)
+    positive = db.Column(db.Integer, nullable=False, default=0)
+    neutral = db.Column(db.Integer, nullable=False, default=0)
+    negative = db.Column(db.Integer, nullable=False, default=0)
+    emotion_delighted = db.Column(db.Integer, nullable=False, default=0)
+    emotion_satisfied = db.Column(db.Integer, nullable=False, default=0)
+    emotion_neutral = db.Column(db.Integer, nullable=False, default=0)
+    emotion_disappointed = db.Column(db.Integer, nullable=False, default=0)
+    emotion_frustrated = db.Column(db.Integer, nullable=False, default=0)
+
+    COUNTERS = Rollup.COUNTERS
 
 
 class DwellRollup(db.Model):
@@ -51,4 +97,12 @@ class SurveyRollup(db.Model):
 # Newest-first reads of one phase (verbatims, top words, CSV export) with a period range.
 RESPONSE_PHASE_RECENT = db.Index(
     "ix_response_phase_recent", Response.phase_id, Response.created_at, Response.id
+)
+# The same for one NPS group: the latest detractor or promoter texts without walking the others.
+RESPONSE_PHASE_CATEGORY = db.Index(
+    "ix_response_phase_category",
+    Response.phase_id,
+    Response.nps_category,
+    Response.created_at,
+    Response.id,
 )

@@ -1,33 +1,17 @@
 """The journey map: the API's per-phase figures plus what a marketer needs to read them.
 
-Everything comes from rollups (a constant number of grouped queries per page), so the map
-costs the same at a thousand answers as at a million. The phase figures are exactly
-stats.journey_stats, so the map and GET /api/v1/journeys/<id>/stats always agree.
+Everything comes from rollups: one grouped scan of the answer rollups plus the conversion and
+dwell rollups, so the cost follows days × dimensions, not answers. The phase figures are made
+by the API's own stats.phase_figures and stats.rank_priorities from the same sums, so the map
+and GET /api/v1/journeys/<id>/stats always agree (tests/dashboard/test_map.py compares them).
 """
 
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Brand, Journey, Persona, Rollup
+from app.models import Brand, ConversionRollup, Journey, Persona, Rollup
 from app.pipeline import nps
-from app.services import dwell, journeys, stats
-from app.services.stats import _filters as rollup_conditions  # the API's own filter semantics
-
-_SQ_COUNTERS = (
-    "responses",
-    "promoters",
-    "passives",
-    "detractors",
-    "csat_sum",
-    "csat_sq",
-    "csat_n",
-    "ces_sum",
-    "ces_sq",
-    "ces_n",
-    "sentiment_sum",
-    "sentiment_sq",
-    "sentiment_n",
-)
+from app.services import dwell, journeys, map_rollup, stats
 
 # A gap between belief and measurement worth shouting about, when intervals are unknown.
 GAP_THRESHOLD = {"nps": 10.0, "csat": 0.3, "conversion": 0.1}
@@ -45,32 +29,37 @@ def persona_choices(brand: Brand) -> list[Persona]:
     return journeys.list_personas(brand)
 
 
-def _touchpoint_sums(brand, phase_ids, filters, persona_id) -> dict[tuple[int, int], dict]:
+def _grouped_sums(brand, phase_ids, filters) -> list[dict]:
+    """Every counter per phase × touchpoint × persona, under every filter but persona.
+
+    One scan of the rollups serves the phase figures, the touchpoints and the persona table;
+    the persona filter is applied in Python, so the sums are exactly the API's.
+    """
+    table = map_rollup.source_for(filters)
     columns = [
-        func.coalesce(func.sum(getattr(Rollup, name)), 0).label(name) for name in _SQ_COUNTERS
+        func.coalesce(func.sum(getattr(table, name)), 0).label(name) for name in Rollup.COUNTERS
     ]
     rows = db.session.execute(
-        select(Rollup.phase_id, Rollup.touchpoint_id, *columns)
-        .where(*rollup_conditions(Rollup, brand, phase_ids, filters, persona_id))
-        .group_by(Rollup.phase_id, Rollup.touchpoint_id)
+        select(table.phase_id, table.touchpoint_id, table.persona_id, *columns)
+        .where(*map_rollup.conditions(table, brand, phase_ids, filters, None))
+        .group_by(table.phase_id, table.touchpoint_id, table.persona_id)
     )
-    return {(row.phase_id, row.touchpoint_id): row._asdict() for row in rows}
+    return [row._asdict() for row in rows]
 
 
-def _persona_nps(brand, phase_ids, filters) -> dict[tuple[int, int], nps.NpsCounts]:
-    """NPS counts per phase × persona, under every filter but the persona one."""
-    rows = db.session.execute(
-        select(
-            Rollup.phase_id,
-            Rollup.persona_id,
-            func.sum(Rollup.promoters),
-            func.sum(Rollup.passives),
-            func.sum(Rollup.detractors),
-        )
-        .where(*rollup_conditions(Rollup, brand, phase_ids, filters, None))
-        .group_by(Rollup.phase_id, Rollup.persona_id)
-    )
-    return {(p, persona): nps.NpsCounts(int(a), int(b), int(c)) for p, persona, a, b, c in rows}
+def _add(into: dict, row: dict) -> None:
+    for name in Rollup.COUNTERS:
+        into[name] = into.get(name, 0) + row[name]
+
+
+def _persona_nps(rows: list[dict]) -> dict[tuple[int, int], nps.NpsCounts]:
+    counts: dict[tuple[int, int], list[int]] = {}
+    for row in rows:
+        total = counts.setdefault((row["phase_id"], row["persona_id"]), [0, 0, 0])
+        total[0] += int(row["promoters"])
+        total[1] += int(row["passives"])
+        total[2] += int(row["detractors"])
+    return {key: nps.NpsCounts(*value) for key, value in counts.items()}
 
 
 def _mean_interval(sums: dict, name: str) -> list[float] | None:
@@ -135,24 +124,50 @@ def _touchpoint_priorities(phase, figure, sums_by_touchpoint) -> list[dict]:
     return sorted(items, key=lambda item: -item["value_at_stake"])
 
 
+def _figures(brand, journey, filters, persona_id, rows) -> tuple[list[dict], dict, dict]:
+    """The API's per-phase figures (stats.phase_figures, stats.rank_priorities) from the rows."""
+    answers: dict[int, dict] = {}
+    touchpoint_sums: dict[tuple[int, int], dict] = {}
+    for row in rows:
+        if persona_id is not None and row["persona_id"] != persona_id:
+            continue
+        _add(answers.setdefault(row["phase_id"], {}), row)
+        _add(touchpoint_sums.setdefault((row["phase_id"], row["touchpoint_id"]), {}), row)
+    phase_ids = [phase.id for phase in journey.phases]
+    conversion = stats._sums(
+        ConversionRollup,
+        map_rollup.conditions(ConversionRollup, brand, phase_ids, filters, persona_id),
+    )
+    locale = brand.default_locale
+    # The same assembly as stats.journey_stats; tests/dashboard/test_map.py keeps them equal.
+    figures = [
+        stats.phase_figures(
+            phase,
+            answers.get(phase.id, {}),
+            conversion.get(phase.id, {}),
+            locale,
+            last=phase is journey.phases[-1],
+        )
+        for phase in journey.phases
+    ]
+    stats.rank_priorities(figures)
+    return figures, answers, touchpoint_sums
+
+
 def build(brand: Brand, journey_id: int, filters: dict) -> dict:
     """The whole journey map for these filters (the same filters as the stats API)."""
-    figures = stats.journey_stats(brand, journey_id, filters)
-    journey = journeys.get_journey(brand, journey_id)  # already in the session: no new rows
+    journey = journeys.get_journey(brand, journey_id)
     persona = journeys.persona_by_key(brand, filters.get("persona"))
     persona_id = persona.id if persona else None
     phase_ids = [phase.id for phase in journey.phases]
-    touchpoint_sums = _touchpoint_sums(brand, phase_ids, filters, persona_id)
+    rows = _grouped_sums(brand, phase_ids, filters)
+    figures, answers, touchpoint_sums = _figures(brand, journey, filters, persona_id, rows)
     medians = dwell.medians(brand, phase_ids, filters, persona_id)
-    persona_counts = _persona_nps(brand, phase_ids, filters)
+    persona_counts = _persona_nps(rows)
 
     phases = []
-    for phase, figure in zip(journey.phases, figures["phases"], strict=True):
-        sums: dict = {}
-        for (phase_id, _), row in touchpoint_sums.items():
-            if phase_id == phase.id:
-                for name in _SQ_COUNTERS:
-                    sums[name] = sums.get(name, 0) + row[name]
+    for phase, figure in zip(journey.phases, figures, strict=True):
+        sums = answers.get(phase.id, {})
         hypothesis = phase.hypothesis or {}
         time = medians.get(phase.id, {"median_days": None, "n": 0})
         stuck = (
@@ -163,7 +178,10 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
         gaps = [
             _gap("nps", hypothesis.get("nps"), figure["nps"]["score"], figure["nps"]["ci95"]),
             _gap(
-                "csat", hypothesis.get("csat"), figure["csat"]["mean"], _mean_interval(sums, "csat")
+                "csat",
+                hypothesis.get("csat"),
+                figure["csat"]["mean"],
+                _mean_interval(sums, "csat"),
             ),
             _gap("conversion", hypothesis.get("conversion"), figure["conversion"]["to_next"], None),
         ]
@@ -213,7 +231,9 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
     )
     return {
         "journey": {"id": journey.id, "name": journey.name},
-        "filters": figures["filters"],
+        "filters": {
+            ("from" if key == "from_" else key): str(value) for key, value in filters.items()
+        },
         "phases": phases,
         "priorities": ranked,
         "personas": persona_rows,

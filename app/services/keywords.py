@@ -17,7 +17,7 @@ from app.models import Brand, Phase, Response
 from app.services import verbatims
 
 # The most recent answers of each side that are read: enough for stable terms, bounded cost.
-SAMPLE = 1500
+SAMPLE = 600
 PRIOR = 0.5
 MIN_DOCS = 2
 

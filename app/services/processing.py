@@ -17,7 +17,7 @@ from app.models import Response
 from app.models.base import utcnow
 from app.models.response import PROCESSED, RECEIVED
 from app.pipeline import nps, sentiment
-from app.services import reviews, rollups, survey_counts, webhooks
+from app.services import map_rollup, reviews, rollups, survey_counts, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ def steps() -> list[Callable[[list[tuple[Response, object]]], None]]:
     """What happens to a scored batch, in order, inside the batch's transaction."""
     return [
         rollups.add_answers,
+        map_rollup.add_answers,
         survey_counts.add_answers,
         loyalty.award_batch,  # before reviews: it marks the responses that earned points
         reviews.make_reviews,

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Brand, Phase, Rollup
+from app.models import Brand, Phase
 from app.pipeline import nps
-from app.services.stats import _filters as rollup_conditions  # the API's own filter semantics
+from app.services import map_rollup
 
 GRAINS = ("week", "month")
 # Without a start date a trend shows this many periods back from the last day.
@@ -97,19 +97,19 @@ def series(
     """{"grain", "periods": [{"start", "label", "n", "nps", "csat", "sentiment", "changes"}]}."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}")
-    filters = dict(filters)
-    conditions = rollup_conditions(Rollup, brand, [phase.id], filters, persona_id)
+    table = map_rollup.source_for(filters)
+    conditions = map_rollup.conditions(table, brand, [phase.id], filters, persona_id)
     if not filters.get("from_"):
-        last = db.session.scalar(select(func.max(Rollup.day)).where(*conditions))
+        last = db.session.scalar(select(func.max(table.day)).where(*conditions))
         if last is None:
             return {"grain": grain, "periods": []}
         start = period_start(last, grain)
         for _ in range(DEFAULT_SPAN[grain] - 1):
             start = period_start(start - timedelta(days=1), grain)
-        conditions.append(Rollup.day >= start)
-    columns = [func.coalesce(func.sum(getattr(Rollup, name)), 0).label(name) for name in _COUNTERS]
+        conditions.append(table.day >= start)
+    columns = [func.coalesce(func.sum(getattr(table, name)), 0).label(name) for name in _COUNTERS]
     rows = db.session.execute(
-        select(Rollup.day, *columns).where(*conditions).group_by(Rollup.day).order_by(Rollup.day)
+        select(table.day, *columns).where(*conditions).group_by(table.day).order_by(table.day)
     )
     buckets: dict[date, dict] = {}
     for row in rows:

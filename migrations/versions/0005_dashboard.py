@@ -1,4 +1,4 @@
-"""dashboard: dwell-time buckets, per-survey counts, a phase-recency index on responses
+"""dashboard: the map rollup, dwell-time buckets, per-survey counts, phase indexes on responses
 
 Revision ID: 0005_dashboard
 Revises: 0001_foundation
@@ -9,6 +9,7 @@ figures as one that had these tables from the start.
 """
 from bisect import bisect_right
 from collections import Counter
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -26,6 +27,40 @@ EDGES_DAYS = (
 
 
 def upgrade():
+    op.create_table(
+        "map_rollup",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("brand_id", sa.Integer(), nullable=False),
+        sa.Column("phase_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("persona_id", sa.Integer(), nullable=False),
+        sa.Column("touchpoint_id", sa.Integer(), nullable=False),
+        sa.Column("responses", sa.Integer(), nullable=False),
+        sa.Column("promoters", sa.Integer(), nullable=False),
+        sa.Column("passives", sa.Integer(), nullable=False),
+        sa.Column("detractors", sa.Integer(), nullable=False),
+        sa.Column("csat_sum", sa.Float(), nullable=False),
+        sa.Column("csat_sq", sa.Float(), nullable=False),
+        sa.Column("csat_n", sa.Integer(), nullable=False),
+        sa.Column("ces_sum", sa.Float(), nullable=False),
+        sa.Column("ces_sq", sa.Float(), nullable=False),
+        sa.Column("ces_n", sa.Integer(), nullable=False),
+        sa.Column("sentiment_sum", sa.Float(), nullable=False),
+        sa.Column("sentiment_sq", sa.Float(), nullable=False),
+        sa.Column("sentiment_n", sa.Integer(), nullable=False),
+        sa.Column("positive", sa.Integer(), nullable=False),
+        sa.Column("neutral", sa.Integer(), nullable=False),
+        sa.Column("negative", sa.Integer(), nullable=False),
+        sa.Column("emotion_delighted", sa.Integer(), nullable=False),
+        sa.Column("emotion_satisfied", sa.Integer(), nullable=False),
+        sa.Column("emotion_neutral", sa.Integer(), nullable=False),
+        sa.Column("emotion_disappointed", sa.Integer(), nullable=False),
+        sa.Column("emotion_frustrated", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["brand_id"], ["brand.id"], name=op.f("fk_map_rollup_brand_id_brand"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["phase_id"], ["phase.id"], name=op.f("fk_map_rollup_phase_id_phase"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_map_rollup")),
+        sa.UniqueConstraint("brand_id", "phase_id", "day", "persona_id", "touchpoint_id", name="uq_map_rollup_key"),
+    )
     op.create_table(
         "dwell_rollup",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,8 +91,46 @@ def upgrade():
     )
     with op.batch_alter_table("response", schema=None) as batch_op:
         batch_op.create_index("ix_response_phase_recent", ["phase_id", "created_at", "id"], unique=False)
+        batch_op.create_index(
+            "ix_response_phase_category", ["phase_id", "nps_category", "created_at", "id"], unique=False
+        )
+    _backfill_map_rollup()
     _backfill_survey_rollup()
     _backfill_dwell_rollup()
+
+MAP_COUNTERS = (
+    "responses",
+    "promoters",
+    "passives",
+    "detractors",
+    "csat_sum",
+    "csat_sq",
+    "csat_n",
+    "ces_sum",
+    "ces_sq",
+    "ces_n",
+    "sentiment_sum",
+    "sentiment_sq",
+    "sentiment_n",
+    "positive",
+    "neutral",
+    "negative",
+    "emotion_delighted",
+    "emotion_satisfied",
+    "emotion_neutral",
+    "emotion_disappointed",
+    "emotion_frustrated",
+)
+
+
+def _backfill_map_rollup():
+    """The narrow rollup is the answer rollup summed over channel and locale: plain SQL."""
+    keys = "brand_id, phase_id, day, persona_id, touchpoint_id"
+    sums = ", ".join(f"SUM({name})" for name in MAP_COUNTERS)
+    op.execute(
+        f"INSERT INTO map_rollup ({keys}, {', '.join(MAP_COUNTERS)}) "  # noqa: S608 — constants
+        f"SELECT {keys}, {sums} FROM rollup GROUP BY {keys}"
+    )
 
 
 def _backfill_survey_rollup():
@@ -92,7 +165,7 @@ def _bucket(hours):
 
 def _as_datetime(bind, value):
     if isinstance(value, str):  # SQLite hands back text on a raw query
-        return sa.DateTime().result_processor(bind.dialect, None)(value)
+        return datetime.fromisoformat(value)
     return value
 
 
@@ -127,6 +200,8 @@ def _backfill_dwell_rollup():
 
 def downgrade():
     with op.batch_alter_table("response", schema=None) as batch_op:
+        batch_op.drop_index("ix_response_phase_category")
         batch_op.drop_index("ix_response_phase_recent")
     op.drop_table("survey_rollup")
     op.drop_table("dwell_rollup")
+    op.drop_table("map_rollup")

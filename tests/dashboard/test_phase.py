@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.extensions import db
-from app.models import Rollup
+from app.models import MapRollup, Rollup
 from app.services import keywords, trends
 from tests.dashboard.conftest import answer
 
@@ -85,14 +85,20 @@ def test_an_unknown_phase_is_404(dash, seeded):
 
 
 def _rollup(brand, phase_id, day, promoters, passives, detractors, csat=None):
-    row = Rollup(
+    """The same counts in the answer rollup and the map's narrow copy, as the pipeline writes."""
+    for model in (Rollup, MapRollup):
+        _one(model, brand, phase_id, day, promoters, passives, detractors, csat)
+
+
+def _one(model, brand, phase_id, day, promoters, passives, detractors, csat):
+    extra = {"channel": "api", "locale": "nl"} if model is Rollup else {}
+    row = model(
         brand_id=brand.id,
         phase_id=phase_id,
         day=day,
-        channel="api",
         persona_id=0,
         touchpoint_id=0,
-        locale="nl",
+        **extra,
         responses=promoters + passives + detractors,
         promoters=promoters,
         passives=passives,
