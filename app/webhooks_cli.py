@@ -18,8 +18,8 @@ def sweep(enqueue):
         return
     outcomes: dict[str, int] = {}
     with click.progressbar(length=len(due), label="sending webhooks") as bar:
-        for start in range(0, len(due), 500):
-            chunk = due[start : start + 500]
+        for start in range(0, len(due), webhooks.BATCH):
+            chunk = due[start : start + webhooks.BATCH]
             if enqueue:
                 if not webhooks.enqueue(chunk):
                     raise click.ClickException(
@@ -27,8 +27,7 @@ def sweep(enqueue):
                     )
                 outcomes["queued"] = outcomes.get("queued", 0) + len(chunk)
             else:
-                for delivery_id in chunk:
-                    outcome = webhooks.attempt(delivery_id)
+                for outcome in webhooks.send(chunk).values():
                     outcomes[outcome] = outcomes.get(outcome, 0) + 1
             bar.update(len(chunk))
     click.echo(", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items())))

@@ -39,6 +39,7 @@ BENCHES = [
     "widget_size",
     "review_pages",
     "loyalty",
+    "webhooks",
 ]
 
 

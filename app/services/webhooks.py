@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import AppError
 from app.extensions import db, queue
-from app.models import Brand
+from app.models import Brand, Phase
 from app.models.base import utcnow
 from app.models.webhook import (
     DELIVERED,
@@ -52,6 +52,7 @@ MAX_ENDPOINTS = 20
 # Seconds to wait before each retry: about 8.5 hours in all, as Standard Webhooks suggests.
 RETRY_INTERVALS = [10, 60, 300, 1800, 7200, 21600]
 TIMEOUT_SECONDS = 5
+BATCH = 50  # deliveries per job: one endpoint's share of a commit, sent in one transaction
 USER_AGENT = "Phasewise-Webhooks/1"
 
 _OUTBOX = "webhooks.outbox"
@@ -108,7 +109,7 @@ def _add(session: Session, brand_id: int, endpoint_id: int, event: str, payload:
     )
     session.add(delivery)
     _hook(session)
-    session.info[_OUTBOX].append(delivery)
+    session.info[_OUTBOX].append((delivery, endpoint_id))
     return delivery
 
 
@@ -140,9 +141,14 @@ def _after_commit(session: Session) -> None:
     outbox = session.info.pop(_OUTBOX, [])
     session.info.pop(_ENDPOINTS, None)
     # A delivery added in a savepoint that rolled back has no identity: it was never stored.
-    ids = [state.identity[0] for state in map(inspect, outbox) if state.key is not None]
-    if ids:
-        enqueue(ids)
+    # Its id comes from the identity key, as no SQL may run here.
+    pairs = [
+        (inspect(delivery).identity[0], endpoint_id)
+        for delivery, endpoint_id in outbox
+        if inspect(delivery).key is not None
+    ]
+    if pairs:
+        enqueue_grouped(pairs)
 
 
 def _after_transaction_end(session: Session, transaction) -> None:
@@ -151,15 +157,24 @@ def _after_transaction_end(session: Session, transaction) -> None:
         session.info.pop(_ENDPOINTS, None)
 
 
+def enqueue_grouped(pairs: list[tuple[int, int | None]]) -> bool:
+    """Queue (delivery id, endpoint id) pairs so that one job serves one endpoint."""
+    groups: dict = {}
+    for delivery_id, endpoint_id in pairs:
+        groups.setdefault(endpoint_id, []).append(delivery_id)
+    return all([enqueue(ids) for ids in groups.values()])
+
+
 def enqueue(delivery_ids: list[int]) -> bool:
-    """Queue deliver() per id on `webhooks`; inline (no Redis) they are sent right away."""
+    """Queue deliver() jobs of up to BATCH ids on `webhooks`; inline (no Redis) send them now."""
+    chunks = [delivery_ids[i : i + BATCH] for i in range(0, len(delivery_ids), BATCH)]
     if queue.inline:
-        for delivery_id in delivery_ids:
+        for chunk in chunks:
             try:
-                attempt(delivery_id)
+                send(chunk)
             except Exception:
                 # This runs inside the emitter's commit, which has succeeded: never fail it.
-                log.exception("webhook delivery %s failed; the sweep will retry it", delivery_id)
+                log.exception("webhook deliveries %s failed; the sweep will retry them", chunk)
         return True
     from redis.exceptions import RedisError
     from rq import Queue, Retry
@@ -169,17 +184,18 @@ def enqueue(delivery_ids: list[int]) -> bool:
     jobs = [
         Queue.prepare_data(
             deliver,
-            args=(delivery_id,),
+            args=(chunk,),
             retry=retry,
-            timeout=60,
+            # Worst case: every delivery of the chunk answers just before the timeout.
+            timeout=int(timeout() * len(chunk)) + 30,
             failure_ttl=30 * 24 * 3600,
         )
-        for delivery_id in delivery_ids
+        for chunk in chunks
     ]
     try:
         queue.rq_queue("webhooks").enqueue_many(jobs)
     except RedisError as exc:
-        log.warning("could not queue %d webhook deliveries (%s); the sweep will", len(jobs), exc)
+        log.warning("could not queue webhook deliveries %s (%s); the sweep will", chunks, exc)
         return False
     return True
 
@@ -191,13 +207,19 @@ class DeliveryFailed(Exception):
     """Raised by the RQ job after a failed attempt, so RQ retries it with backoff."""
 
 
-def deliver(delivery_id: int) -> str:
-    """The RQ job: one attempt; idempotent (a delivered delivery is never sent again)."""
-    outcome = attempt(delivery_id)
-    if outcome in ("retry", FAILED):
-        # RQ retries with backoff; after the last attempt the job shows in its failed registry.
-        raise DeliveryFailed(f"webhook delivery {delivery_id}: attempt failed ({outcome})")
-    return outcome
+def deliver(delivery_ids: list[int] | int) -> dict:
+    """The RQ job: one attempt per due delivery; idempotent (delivered ones are never resent).
+
+    When an attempt failed, it raises so that RQ runs it again after the next interval (the
+    delivered ones are skipped then); after the last attempt the job shows in RQ's failed
+    registry.
+    """
+    ids = [delivery_ids] if isinstance(delivery_ids, int) else list(delivery_ids)
+    outcomes = send(ids)
+    failed = sorted(i for i, outcome in outcomes.items() if outcome in ("retry", FAILED))
+    if failed:
+        raise DeliveryFailed(f"webhook deliveries {failed} failed; see their attempts")
+    return outcomes
 
 
 def retry_intervals() -> list[int]:
@@ -209,51 +231,88 @@ def max_attempts() -> int:
 
 
 def attempt(delivery_id: int, now: datetime | None = None) -> str:
-    """Send one pending, due delivery and record the attempt.
+    """send() for one delivery; returns its outcome."""
+    return send([delivery_id], now)[delivery_id]
 
-    Returns "delivered", "retry" (failed, another attempt is scheduled), "failed" (no attempts
-    left), or why nothing was sent: "missing", "busy", "not_due", "already_delivered" or
-    "already_failed".
-    It uses its own session: inline it runs inside the emitter's commit hook.
+
+def send(delivery_ids: list[int], now: datetime | None = None) -> dict[int, str]:
+    """Send the pending, due deliveries among these ids and record every attempt.
+
+    Outcome per id: "delivered", "retry" (failed, another attempt is scheduled), "failed" (no
+    attempts left), or why nothing was sent: "missing", "busy" (another worker holds it),
+    "not_due", "already_delivered" or "already_failed". One transaction for the lot: if the
+    process dies half-way, what it sent is sent again (at least once; receivers dedupe on
+    webhook-id). It uses its own session, because inline it runs in the emitter's commit hook.
     """
+    outcomes: dict[int, str] = {}
     with Session(db.engine, expire_on_commit=False) as session:
-        delivery = session.scalar(
-            select(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery_id)
-            .with_for_update(skip_locked=True)
-        )
-        if delivery is None:
-            exists = session.get(WebhookDelivery, delivery_id) is not None
-            return "busy" if exists else "missing"
-        if delivery.status != PENDING:
-            return f"already_{delivery.status}"
-        now = now or utcnow()
-        # An RQ retry and a sweep may both come for one attempt; the first one due sends it.
-        if delivery.next_attempt_at > now + timedelta(seconds=1):
-            return "not_due"
-        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-        status_code, error, duration_ms = _send(endpoint, delivery)
-        delivery.attempts += 1
-        delivery.last_status_code = status_code
-        delivery.last_error = error
-        session.add(
-            WebhookAttempt(
-                delivery_id=delivery.id,
-                attempted_at=now,
-                status_code=status_code,
-                error=error,
-                duration_ms=duration_ms,
+        rows = list(
+            session.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(delivery_ids))
+                .order_by(WebhookDelivery.id)
+                .with_for_update(skip_locked=True)
             )
         )
-        if error is None:
-            delivery.status, delivery.delivered_at, outcome = DELIVERED, utcnow(), DELIVERED
-        elif delivery.attempts >= max_attempts():
-            delivery.status, outcome = FAILED, FAILED
-        else:
-            wait = retry_intervals()[delivery.attempts - 1]
-            delivery.next_attempt_at, outcome = utcnow() + timedelta(seconds=wait), "retry"
+        locked = {delivery.id for delivery in rows}
+        if len(locked) < len(set(delivery_ids)):
+            others = set(delivery_ids) - locked
+            existing = set(
+                session.scalars(select(WebhookDelivery.id).where(WebhookDelivery.id.in_(others)))
+            )
+            outcomes.update({i: "busy" if i in existing else "missing" for i in others})
+        endpoint_ids = {delivery.endpoint_id for delivery in rows}
+        endpoints = {
+            endpoint.id: endpoint
+            for endpoint in session.scalars(
+                select(WebhookEndpoint).where(WebhookEndpoint.id.in_(endpoint_ids))
+            )
+        }
+        now = now or utcnow()
+        unreachable: dict[int, str] = {}
+        for delivery in rows:
+            if delivery.status != PENDING:
+                outcomes[delivery.id] = f"already_{delivery.status}"
+                continue
+            # An RQ retry and a sweep may both come for one attempt; the first one due sends it.
+            if delivery.next_attempt_at > now + timedelta(seconds=1):
+                outcomes[delivery.id] = "not_due"
+                continue
+            endpoint = endpoints.get(delivery.endpoint_id)
+            if delivery.endpoint_id in unreachable:
+                # One timeout per endpoint and round, not one per delivery: the rest wait.
+                result = (None, f"not sent: {unreachable[delivery.endpoint_id]}"[:300], 0)
+            else:
+                result = _send(endpoint, delivery)
+                if result[0] is None and endpoint is not None:
+                    unreachable[delivery.endpoint_id] = result[1]
+            outcomes[delivery.id] = _record(session, delivery, *result, now)
         session.commit()
-        return outcome
+    return outcomes
+
+
+def _record(session, delivery, status_code, error, duration_ms, now) -> str:
+    delivery.attempts += 1
+    delivery.last_status_code = status_code
+    delivery.last_error = error
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            attempted_at=now,
+            status_code=status_code,
+            error=error,
+            duration_ms=duration_ms,
+        )
+    )
+    if error is None:
+        delivery.status, delivery.delivered_at = DELIVERED, utcnow()
+        return DELIVERED
+    if delivery.attempts >= max_attempts():
+        delivery.status = FAILED
+        return FAILED
+    wait = retry_intervals()[delivery.attempts - 1]
+    delivery.next_attempt_at = utcnow() + timedelta(seconds=wait)
+    return "retry"
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
@@ -512,9 +571,17 @@ def has_subscribers(brand_id: int, event: str) -> bool:
 
 def response_processed(scored: list[tuple]) -> None:
     """Pipeline step: `response.processed` for each response; ids and labels, no personal data."""
-    for response, _sentiment in scored:
-        if not has_subscribers(response.brand_id, "response.processed"):
-            continue
+    wanted = [r for r, _ in scored if has_subscribers(r.brand_id, "response.processed")]
+    if not wanted:
+        return
+    # One query for the phase keys, before any delivery is pending: a lazy load per response
+    # would flush the growing outbox again and again.
+    phase_keys = dict(
+        db.session.execute(
+            select(Phase.id, Phase.key).where(Phase.id.in_({r.phase_id for r in wanted}))
+        ).all()
+    )
+    for response in wanted:
         emit(
             response.brand_id,
             "response.processed",
@@ -522,7 +589,7 @@ def response_processed(scored: list[tuple]) -> None:
                 "id": response.id,
                 "journey_id": response.journey_id,
                 "survey_id": response.survey_id,
-                "phase": response.phase.key,
+                "phase": phase_keys.get(response.phase_id),
                 "channel": response.channel,
                 "locale": response.locale,
                 "nps_category": response.nps_category,

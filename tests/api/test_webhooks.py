@@ -292,7 +292,7 @@ def test_a_delivered_delivery_is_never_sent_again(api, receiver):
     created = _create(api, receiver.url)
     delivery = api.post(f"/api/v1/webhooks/{created['id']}/test").json
     assert webhooks.attempt(delivery["id"]) == "already_delivered"
-    assert webhooks.deliver(delivery["id"]) == "already_delivered"
+    assert webhooks.deliver([delivery["id"]]) == {delivery["id"]: "already_delivered"}
     assert len(receiver.requests) == 1
     assert webhooks.attempt(10**9) == "missing"
 
@@ -339,3 +339,28 @@ def test_payload_body_is_exactly_what_was_signed(api, receiver):
     body = receiver.requests[0]["body"]
     assert json.loads(body)["data"]["brand"] == "testbad"
     assert b" " not in body.split(b'"message"')[0]  # compact JSON, the bytes that were signed
+
+
+def test_an_endpoint_that_times_out_costs_one_timeout_per_round(api, brand, db, fast_retries):
+    with Receiver(delay=1.5) as slow:
+        _create(api, slow.url, events=["review.published"])
+        for number in range(3):
+            webhooks.emit(brand.id, "review.published", {"id": number})
+        db.session.commit()
+        assert len(slow.requests) == 1  # the other two were not tried after the timeout
+    deliveries = webhooks.recent_deliveries(brand)
+    assert [(d.status, d.attempts) for d in deliveries] == [("pending", 1)] * 3
+    errors = sorted(d.last_error for d in deliveries)
+    assert "timed out" in errors[0] and errors[1].startswith("not sent: ")
+
+
+def test_one_commit_sends_each_endpoint_its_own_batch(api, brand, db):
+    with Receiver() as first, Receiver(statuses=[500]) as second:
+        _create(api, first.url, events=["loyalty.earned"])
+        _create(api, second.url, events=["loyalty.earned"])
+        for number in range(3):
+            webhooks.emit(brand.id, "loyalty.earned", {"points": number})
+        db.session.commit()
+        assert len(first.requests) == 3 and len(second.requests) == 3
+    statuses = sorted(d.status for d in webhooks.recent_deliveries(brand))
+    assert statuses == ["delivered"] * 5 + ["pending"]
