@@ -2,8 +2,9 @@
 
 Reuses the stats bench's cached databases (bench_10k, bench_1m: bench/seeding.py COPYs the
 processed responses and their answer rollups). That seed leaves out what the dashboard adds
-on top, so this module fills it in for the seeded brand, idempotently: per-survey counts
-(survey_rollup, grouped from the responses exactly as the pipeline step would), and
+on top, so this module fills it in for the seeded brand, idempotently: the map's narrow
+rollup (the answer rollup summed over channel and locale, as its pipeline step would write
+it), per-survey counts (survey_rollup, grouped from the responses likewise), and
 conversion and dwell rollups per phase × day × persona (synthetic, since journey events are
 not seeded; their size grows with days, not with answers). An owner login is created.
 
@@ -61,6 +62,7 @@ def prepare(database_url: str, brand_id: int, n: int) -> None:
     from app.models import (
         ConversionRollup,
         DwellRollup,
+        MapRollup,
         Persona,
         Phase,
         Response,
@@ -75,6 +77,10 @@ def prepare(database_url: str, brand_id: int, n: int) -> None:
             # A cached seed may predate an index the dashboard relies on: add any missing one.
             for index in Response.__table__.indexes:
                 index.create(db.engine, checkfirst=True)
+            if not db.session.scalar(
+                select(func.count()).select_from(MapRollup).where(MapRollup.brand_id == brand_id)
+            ):
+                _map_rollup(db, brand_id, MapRollup)
             if not db.session.scalar(
                 select(func.count())
                 .select_from(SurveyRollup)
@@ -123,6 +129,22 @@ def prepare(database_url: str, brand_id: int, n: int) -> None:
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def _map_rollup(db, brand_id, model) -> None:
+    """What the map_rollup pipeline step would have written: the rollup without channel/locale."""
+    from sqlalchemy import text
+
+    keys = "brand_id, phase_id, day, persona_id, touchpoint_id"
+    counters = ", ".join(model.COUNTERS)
+    sums = ", ".join(f"SUM({name})" for name in model.COUNTERS)
+    db.session.execute(
+        text(
+            f"INSERT INTO map_rollup ({keys}, {counters}) "  # noqa: S608 — constant names
+            f"SELECT {keys}, {sums} FROM rollup WHERE brand_id = :brand GROUP BY {keys}"
+        ),
+        {"brand": brand_id},
+    )
 
 
 def _conversion(db, brand_id, phases, personas, n, conversion_model, dwell_model, dwell) -> None:

@@ -36,6 +36,7 @@ BENCHES = [
     "intake",
     "pipeline",
     "stats",
+    "dashboard",
     "widget_size",
     "review_pages",
     "loyalty",
