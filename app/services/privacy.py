@@ -325,6 +325,7 @@ def strip_response(response: Response, texts: set[str]) -> None:
     response.review_request = null()  # SQL NULL; None would store a JSON null
     response.client_hash = None
     response.idempotency_key = None
+    response.request_hash = None  # a hash of the body, texts included; useless without the key
     response.customer_id = None
 
 

@@ -183,6 +183,7 @@ def test_erasure_removes_personal_data_and_keeps_the_figures(
     assert answer.answers == {"nps": 9, "csat": 5}
     assert answer.comment is None and answer.customer_id is None
     assert answer.review_request is None and answer.idempotency_key is None
+    assert answer.request_hash is None and answer.client_hash is None
     assert answer.nps_category == "promoter" and answer.sentiment_label is not None
     # The review is removed on a listed ground, blanked, and logged.
     review = db.session.get(Review, anna["review_id"])
