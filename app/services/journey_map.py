@@ -9,7 +9,7 @@ and GET /api/v1/journeys/<id>/stats always agree (tests/dashboard/test_map.py co
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Brand, ConversionRollup, Journey, Persona, Rollup
+from app.models import Brand, ConversionRollup, Journey, Persona, Phase, Rollup
 from app.pipeline import nps
 from app.services import dwell, journeys, map_rollup, stats
 
@@ -23,6 +23,17 @@ def journey_choices(brand: Brand) -> list[tuple[int, str]]:
         select(Journey.id, Journey.name).where(Journey.brand_id == brand.id).order_by(Journey.id)
     )
     return [(row.id, row.name) for row in rows]
+
+
+def all_phases(brand: Brand) -> list[Phase]:
+    """Every phase of the brand's journeys, in journey and phase order (for labels)."""
+    return list(
+        db.session.scalars(
+            select(Phase)
+            .where(Phase.brand_id == brand.id)
+            .order_by(Phase.journey_id, Phase.position)
+        )
+    )
 
 
 def persona_choices(brand: Brand) -> list[Persona]:

@@ -15,6 +15,8 @@ PAGES = [
     "/dashboard/surveys/new",
     "/dashboard/settings",
     "/dashboard/jobs",
+    "/dashboard/reviews",
+    "/dashboard/loyalty",
 ]
 
 

@@ -122,10 +122,14 @@ def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
         "/dashboard/personas",
         "/dashboard/journeys/import",
         "/dashboard/settings",
+        "/dashboard/reviews",
+        "/dashboard/loyalty",
+        "/dashboard/jobs",
     ):
         page.goto(f"{server}{path}")
         assert serious_violations(page) == [], path
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"{server}/dashboard/settings")
     copy = page.locator('button.copy[data-copy="#snippet"]')
     assert copy.is_visible()  # dashboard.js shows it; without JavaScript it stays hidden
     copy.click()

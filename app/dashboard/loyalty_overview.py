@@ -1,0 +1,61 @@
+"""The loyalty overview: the loyalty engineer's read-only reports (loyalty/reports.py) on one
+page, plus the ledger as a streamed CSV."""
+
+from datetime import datetime, time, timedelta
+
+from flask import Response, render_template, request, stream_with_context
+
+from app.dashboard import bp, filters
+from app.dashboard.access import current_brand, requires
+from app.schemas.dashboard import PERIODS, MapQuery
+from app.services import journey_map
+
+
+def _window(query: dict) -> tuple[datetime | None, datetime | None]:
+    """The period filter as datetimes: from the start of `from` to the end of `to`."""
+    chosen = filters.stats_filters(query)
+    since = datetime.combine(chosen["from_"], time.min) if chosen.get("from_") else None
+    until = (
+        datetime.combine(chosen["to"] + timedelta(days=1), time.min) if chosen.get("to") else None
+    )
+    return since, until
+
+
+@bp.route("/dashboard/loyalty", endpoint="loyalty")
+@requires("read")
+def loyalty_page():
+    from loyalty import get_policy, reports
+
+    brand = current_brand()
+    query = filters.parse(MapQuery(only=("period", "from_", "to")), request.args)
+    since, until = _window(query)
+    names = {
+        phase.key: phase.display_name(brand.default_locale)
+        for phase in journey_map.all_phases(brand)
+    }
+    return render_template(
+        "dashboard/loyalty.html",
+        summary=reports.summary(brand.id),
+        per_phase=reports.points_per_phase(brand.id, since, until),
+        rates=reports.response_rates(brand.id, since, until),
+        rewards=reports.top_rewards(brand.id, since=since, until=until, locale="en"),
+        policy=get_policy(brand.id),
+        names=names,
+        query=query,
+        periods=[*PERIODS],
+        args=filters.url_args(query, "period", "from_", "to"),
+    )
+
+
+@bp.route("/dashboard/loyalty/ledger.csv")
+@requires("read")
+def loyalty_csv():
+    from loyalty import reports
+
+    query = filters.parse(MapQuery(only=("period", "from_", "to")), request.args)
+    since, until = _window(query)
+    return Response(
+        stream_with_context(reports.ledger_csv(current_brand().id, since, until)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="loyalty-ledger.csv"'},
+    )

@@ -1,0 +1,103 @@
+"""Review moderation and replies, on the reviews engineer's services (app/services/reviews.py).
+Reject and remove take one of the listed grounds; every action is logged with who and why."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from app.dashboard import bp, filters
+from app.dashboard.access import current_brand, requires
+from app.errors import AppError, flatten_fields
+from app.models.review import GROUNDS, STATUSES
+from app.schemas.review import ModerationIn, ReplyIn, ReviewQuery
+from app.services import journeys, review_desk, reviews
+
+
+def _page(args: dict, status_code: int = 200, problem: dict | None = None):
+    brand = current_brand()
+    query = filters.parse(ReviewQuery(), args)
+    status = query.get("status") if "status" in args else "pending"
+    found = review_desk.page(brand, status or None, query.get("phase"), query.get("cursor"))
+    return (
+        render_template(
+            "dashboard/reviews.html",
+            found=found,
+            status=status,
+            phase=query.get("phase"),
+            statuses=STATUSES,
+            grounds=GROUNDS,
+            problem=problem,
+            phases=[phase for journey in journeys.list_journeys(brand) for phase in journey.phases],
+        ),
+        status_code,
+    )
+
+
+def _kept(form) -> dict:
+    """The list's filters, posted back with each action so the moderator stays on the tab."""
+    return {key: form[key] for key in ("status", "phase") if key in form}
+
+
+def _done(message: str, anchor: str = ""):
+    flash(message, "info")
+    return redirect(url_for("dashboard.reviews", **_kept(request.form)) + anchor)
+
+
+def _failed(review_id: int, message: str, status_code: int):
+    return _page(_kept(request.form), status_code, {"review_id": review_id, "message": message})
+
+
+def _messages(error: ValidationError) -> str:
+    return "; ".join(
+        f"{field}: {message}"
+        for field, messages in flatten_fields(error.messages).items()
+        for message in messages
+    )
+
+
+@bp.route("/dashboard/reviews", endpoint="reviews")
+@requires("read")
+def reviews_page():
+    return _page(request.args)
+
+
+@bp.route("/dashboard/reviews/<int:review_id>/moderation", methods=["POST"])
+@requires("edit")
+def review_moderate(review_id):
+    reviews.get_review(current_brand(), review_id)  # another brand's review: 404 first
+    fields = {
+        key: request.form[key] for key in ("action", "reason", "note") if request.form.get(key)
+    }
+    try:
+        data = ModerationIn().load(fields)
+        reviews.moderate(
+            current_brand(),
+            review_id,
+            data["action"],
+            data.get("reason"),
+            actor=current_user.email,
+            note=data.get("note"),
+        )
+    except ValidationError as error:
+        return _failed(review_id, f"Not moderated: {_messages(error)}", 422)
+    except AppError as error:
+        if error.code == 404:
+            raise
+        return _failed(review_id, f"Not moderated: {error.description}", error.code)
+    return _done(f"Review {review_id}: {data['action']} done, logged with your name.")
+
+
+@bp.route("/dashboard/reviews/<int:review_id>/reply", methods=["POST"])
+@requires("edit")
+def review_reply(review_id):
+    reviews.get_review(current_brand(), review_id)
+    try:
+        data = ReplyIn().load({"body": request.form.get("body", "")})
+        reviews.reply(current_brand(), review_id, data["body"], actor=current_user.email)
+    except ValidationError as error:
+        return _failed(review_id, f"No reply saved: {_messages(error)}", 422)
+    except AppError as error:
+        if error.code == 404:
+            raise
+        return _failed(review_id, f"No reply saved: {error.description}", error.code)
+    return _done(f"Your reply to review {review_id} is public.", f"#review-{review_id}")

@@ -1,0 +1,36 @@
+"""The moderator's view of reviews: reviews.list_reviews, with what each row shows loaded in
+bulk (phase, log, flags), and the count per status for the tabs."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Brand, Review
+from app.models.review import STATUSES
+from app.services import reviews
+
+
+def page(brand: Brand, status: str | None, phase: str | None, cursor: str | None) -> dict:
+    found = reviews.list_reviews(brand, status=status, phase=phase, cursor=cursor, limit=25)
+    ids = [review.id for review in found["items"]]
+    if ids:
+        # One query per relationship for the whole page, instead of one per review.
+        db.session.scalars(
+            select(Review)
+            .where(Review.id.in_(ids))
+            .options(
+                selectinload(Review.phase),
+                selectinload(Review.moderation),
+                selectinload(Review.flags),
+            )
+            .execution_options(populate_existing=True)
+        ).all()
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update(
+        db.session.execute(
+            select(Review.status, func.count())
+            .where(Review.brand_id == brand.id)
+            .group_by(Review.status)
+        ).all()
+    )
+    return {**found, "counts": counts}

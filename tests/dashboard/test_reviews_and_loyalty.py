@@ -1,0 +1,133 @@
+"""Review moderation, replies and the loyalty overview in the dashboard."""
+
+import re
+
+import pytest
+
+from app.extensions import db
+from app.models import ModerationEntry, Review
+from tests.dashboard.test_queries import counted
+from tests.reviews.helpers import answer, review_of
+
+
+@pytest.fixture
+def pending(api, survey):
+    """A held review (the default policy moderates)."""
+    review = review_of(answer(api, survey, nps=3, text="Monteur kwam twee keer niet opdagen."))
+    assert review.status == "pending"
+    return review
+
+
+def test_pending_reviews_are_listed_with_their_labels(dash, pending):
+    page = dash.html("/dashboard/reviews")
+    assert f'data-review="{pending.id}"' in page
+    assert "Monteur kwam twee keer niet opdagen." in page
+    assert "incentivized" in page or "verified" in page or "pending" in page
+    assert "not_a_customer".replace("_", " ") in page  # the listed grounds to choose from
+
+
+def test_publish_reject_and_remove_are_logged_with_the_moderator(dash, pending, count_rows):
+    url = f"/dashboard/reviews/{pending.id}/moderation"
+    assert dash.post(url, {"action": "publish"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Review, pending.id).status == "published"
+    entry = db.session.query(ModerationEntry).order_by(ModerationEntry.id.desc()).first()
+    assert entry.actor == "owner@testbad.example" and entry.action == "publish"
+    no_ground = dash.post(url, {"action": "remove"})
+    assert no_ground.status_code == 422
+    assert "listed ground" in no_ground.get_data(as_text=True)
+    bad_ground = dash.post(url, {"action": "remove", "reason": "i_dislike_it"})
+    assert bad_ground.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Review, pending.id).status == "published"
+    ok = dash.post(url, {"action": "remove", "reason": "personal_data", "note": "an address"})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    removed = db.session.get(Review, pending.id)
+    assert removed.status == "removed" and removed.removal_ground == "personal_data"
+    again = dash.post(url, {"action": "publish"})
+    assert again.status_code == 409
+    assert dash.post(url, {"action": "delete"}).status_code == 422
+
+
+def test_reply_is_saved_and_bad_replies_are_refused(dash, pending):
+    url = f"/dashboard/reviews/{pending.id}/reply"
+    assert dash.post(url, {"body": "Sorry, we bellen u vandaag nog."}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Review, pending.id).reply_body == "Sorry, we bellen u vandaag nog."
+    assert dash.post(url, {"body": ""}).status_code == 422
+    assert dash.post(url, {"body": "x" * 2001}).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Review, pending.id).reply_body == "Sorry, we bellen u vandaag nog."
+
+
+def test_a_viewer_cannot_moderate(as_role, pending):
+    viewer = as_role("viewer")
+    page = viewer.html("/dashboard/reviews")
+    assert "Publish" not in page
+    assert (
+        viewer.post(
+            f"/dashboard/reviews/{pending.id}/moderation", {"action": "publish"}
+        ).status_code
+        == 403
+    )
+    assert viewer.post(f"/dashboard/reviews/{pending.id}/reply", {"body": "hi"}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Review, pending.id).status == "pending"
+
+
+def test_another_brands_review_is_404(dash, other_brand, client):
+    from app.services import surveys
+    from tests.conftest import SURVEY_QUESTIONS, ApiClient
+
+    their_survey = surveys.create_survey(
+        other_brand["brand"],
+        {
+            "journey_id": other_brand["journey_id"],
+            "phase": "levering",
+            "locale": "nl",
+            "questions": SURVEY_QUESTIONS,
+        },
+    )
+    theirs = ApiClient(client, other_brand["key"])
+    review = review_of(answer(theirs, {"id": their_survey.id}, nps=2, text="Slecht werk geleverd."))
+    assert review is not None
+    for url, data in (
+        (f"/dashboard/reviews/{review.id}/moderation", {"action": "publish"}),
+        (f"/dashboard/reviews/{review.id}/reply", {"body": "hi"}),
+    ):
+        assert dash.post(url, data).status_code == 404
+    assert f'data-review="{review.id}"' not in dash.html("/dashboard/reviews")
+    db.session.expire_all()
+    assert db.session.get(Review, review.id).status == "pending"
+
+
+def test_bad_review_filters_are_422(dash):
+    assert dash.get("/dashboard/reviews?status=lost").status_code == 422
+    assert dash.get("/dashboard/reviews?cursor=abc").status_code == 422
+
+
+def test_the_review_list_runs_the_same_queries_for_more_reviews(dash, api, survey):
+    review_of(answer(api, survey, nps=4, text="Eerste klacht over de planning."))
+    with counted() as few:
+        dash.get("/dashboard/reviews").get_data()
+    for number in range(4):
+        review_of(
+            answer(api, survey, nps=5, text=f"Nog een opmerking nummer {number} over de montage.")
+        )
+    with counted() as more:
+        page = dash.get("/dashboard/reviews").get_data(as_text=True)
+    assert len(re.findall(r'data-review="', page)) == 5
+    assert len(more) == len(few)
+
+
+def test_loyalty_overview_and_ledger_csv(dash, api, survey):
+    answer(api, survey, nps=8, text="Prima geholpen door de winkel.", customer="klant-1")
+    page = dash.html("/dashboard/loyalty")
+    assert "Points issued" in page and "Points per phase" in page
+    assert "Levering &amp; montage" in page
+    response = dash.get("/dashboard/loyalty/ledger.csv?period=30d")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).strip().splitlines()
+    assert lines[0].startswith("entry_id,") and len(lines) >= 2
+    assert dash.get("/dashboard/loyalty?period=forever").status_code == 422
