@@ -1,7 +1,7 @@
 """loyalty: per-brand loyalty policy and the append-only points ledger
 
 Revision ID: 0003_loyalty
-Revises: 0001_foundation
+Revises: 0002_channels
 Create Date: 2026-11-23 12:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0003_loyalty"
-down_revision = "0001_foundation"
+down_revision = "0002_channels"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reviews: reviews made from consented answers, their moderation log and readers' flags
 
 Revision ID: 0004_reviews
-Revises: 0001_foundation
+Revises: 0003_loyalty
 Create Date: 2026-11-23 12:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0004_reviews"
-down_revision = "0001_foundation"
+down_revision = "0003_loyalty"
 branch_labels = None
 depends_on = None
 

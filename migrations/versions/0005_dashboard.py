@@ -1,7 +1,7 @@
 """dashboard: the map rollup, dwell-time buckets, per-survey counts, phase indexes on responses
 
 Revision ID: 0005_dashboard
-Revises: 0001_foundation
+Revises: 0004_reviews
 Create Date: 2026-11-23 12:00:00
 
 Existing rows are backfilled, so a database upgraded after answers arrived shows the same
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_dashboard"
-down_revision = "0001_foundation"
+down_revision = "0004_reviews"
 branch_labels = None
 depends_on = None
 

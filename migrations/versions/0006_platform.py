@@ -1,7 +1,7 @@
 """platform: webhook endpoints, the delivery outbox with its attempts, and the privacy log
 
 Revision ID: 0006_platform
-Revises: 0001_foundation
+Revises: 0005_dashboard
 Create Date: 2026-11-23 13:00:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0006_platform"
-down_revision = "0001_foundation"
+down_revision = "0005_dashboard"
 branch_labels = None
 depends_on = None
 
