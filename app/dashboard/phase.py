@@ -8,6 +8,15 @@ from app.dashboard.home import filter_options
 from app.schemas.dashboard import PhaseQuery
 from app.services import exports, journeys, phase_report, trends
 
+# The contact-budget rules and other reasons an invitation was not sent, in words.
+SKIP_WORDS = {
+    "min_days_between": "asked too recently (minimum days between asks)",
+    "same_phase_days": "asked about this phase recently",
+    "max_per_journey": "asked the most times allowed per journey",
+    "unsubscribed": "unsubscribed",
+    "no_email": "no email address",
+}
+
 
 def _csv(chunks, filename: str) -> Response:
     return Response(
@@ -35,6 +44,7 @@ def phase(journey_id, key):
         grain=query.get("grain", "week"),
         verbatim_args=filters.url_args(query, "sentiment", "category", "score"),
         options=filter_options(brand, journey),
+        skip_words=SKIP_WORDS,
     )
 
 

@@ -14,6 +14,7 @@ from app.services import (
     journeys,
     keywords,
     survey_counts,
+    survey_reach,
     trends,
     verbatims,
 )
@@ -58,6 +59,10 @@ def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict)
         for name in ("sentiment", "category", "score", "cursor")
         if options.get(name) is not None
     }
+    reach = survey_reach.for_phase(brand, phase, filters.get("from_"), filters.get("to"))
+    surveys = surveys_of_phase(brand, phase, filters)
+    for item in surveys:
+        item["invitations"] = reach["invitations"].get(item["survey"].id)
     return {
         "journey": journey["journey"],
         "phase": phase,
@@ -68,5 +73,7 @@ def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict)
         "trend": trends.series(brand, phase, filters, persona_id, options.get("grain", "week")),
         "verbatims": verbatims.page(brand, phase, filters, persona_id, verbatim_query),
         "terms": keywords.for_phase(brand, phase, filters, persona_id),
-        "surveys": surveys_of_phase(brand, phase, filters),
+        "surveys": surveys,
+        "skips": reach["skips"],
+        "asked": reach["asked"],
     }

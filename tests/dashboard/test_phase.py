@@ -214,3 +214,60 @@ def test_trend_csv(dash, seeded):
     lines = response.get_data(as_text=True).strip().splitlines()
     assert lines[0].startswith("period,start,end,n,nps")
     assert sum(int(line.split(",")[3]) for line in lines[1:]) == 8
+
+
+def test_surveys_show_invitation_response_rates_and_contact_budget_skips(dash, seeded):
+    from app.models import Contact, Customer, Invitation
+    from app.models.base import utcnow
+
+    survey_id = seeded["survey"]["id"]
+    customer = db.session.query(Customer).first()
+    phase_id = _phase_id(seeded)
+    now = utcnow()
+
+    def invitation(status, reason=None, used=False):
+        return Invitation(
+            brand_id=customer.brand_id,
+            customer_id=customer.id,
+            survey_id=survey_id,
+            phase_id=phase_id,
+            channel="email",
+            locale="nl",
+            status=status,
+            skip_reason=reason,
+            expires_at=now + timedelta(days=14),
+            used_at=now if used else None,
+        )
+
+    db.session.add_all(
+        [
+            invitation("sent", used=True),
+            invitation("sent"),
+            invitation("sent"),
+            invitation("sent", used=True),
+            invitation("skipped", "min_days_between"),
+            invitation("skipped", "min_days_between"),
+            invitation("skipped", "unsubscribed"),
+            Contact(
+                brand_id=customer.brand_id,
+                customer_id=customer.id,
+                journey_id=seeded["journey"]["id"],
+                phase_id=phase_id,
+                channel="widget",
+            ),
+        ]
+    )
+    db.session.commit()
+    page = dash.html(phase_url(seeded))
+    rate = page.split(f'data-survey-rate="{survey_id}"')[1].split("</p>")[0]
+    assert "4 sent, 2 answered" in rate and "50%" in rate and "3 not sent" in rate
+    skips = page.split('class="skips"')[1].split("</ul>")[0]
+    assert "asked too recently (minimum days between asks): <strong>2</strong>" in skips
+    assert "unsubscribed: <strong>1</strong>" in skips
+    assert "widget 1" in page
+    old = dash.html(phase_url(seeded, "?from=2000-01-01&to=2000-12-31"))
+    assert f'data-survey-rate="{survey_id}"' not in old  # the period applies
+
+
+def _phase_id(seeded) -> int:
+    return next(p["id"] for p in seeded["journey"]["phases"] if p["key"] == "levering")

@@ -1,0 +1,67 @@
+"""Who was asked about a phase and what came of it, from the channels' own records.
+
+Email invitations (per survey: sent, answered, skipped by the contact budget, failed) give a
+true response rate; widget asks are counted for known customers only (anonymous visitors are
+never recorded), so the widget gets counts, not a rate. Read with grouped, brand-scoped
+queries over the period.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Brand, Contact, Invitation, Phase
+from app.models.invitation import FAILED, QUEUED, SENT, SKIPPED
+
+
+def _bounds(column, since: date | None, until: date | None) -> list:
+    where = []
+    if since:
+        where.append(column >= datetime.combine(since, time.min))
+    if until:
+        where.append(column < datetime.combine(until + timedelta(days=1), time.min))
+    return where
+
+
+def for_phase(brand: Brand, phase: Phase, since: date | None, until: date | None) -> dict:
+    """{"invitations": {survey_id: {...}}, "skips": {reason: n}, "asked": {channel: n}}."""
+    rows = db.session.execute(
+        select(
+            Invitation.survey_id,
+            Invitation.status,
+            Invitation.skip_reason,
+            func.count(),
+            func.count(Invitation.used_at),
+        )
+        .where(
+            Invitation.brand_id == brand.id,
+            Invitation.phase_id == phase.id,
+            *_bounds(Invitation.created_at, since, until),
+        )
+        .group_by(Invitation.survey_id, Invitation.status, Invitation.skip_reason)
+    )
+    invitations: dict[int, dict] = {}
+    skips: dict[str, int] = {}
+    for survey_id, status, reason, count, used in rows:
+        item = invitations.setdefault(
+            survey_id, {SENT: 0, QUEUED: 0, SKIPPED: 0, FAILED: 0, "answered": 0}
+        )
+        item[status] = item.get(status, 0) + count
+        item["answered"] += used
+        if status == SKIPPED:
+            skips[reason or "other"] = skips.get(reason or "other", 0) + count
+    for item in invitations.values():
+        item["rate"] = round(item["answered"] / item[SENT], 4) if item[SENT] else None
+    asked = dict(
+        db.session.execute(
+            select(Contact.channel, func.count())
+            .where(
+                Contact.brand_id == brand.id,
+                Contact.phase_id == phase.id,
+                *_bounds(Contact.created_at, since, until),
+            )
+            .group_by(Contact.channel)
+        ).all()
+    )
+    return {"invitations": invitations, "skips": skips, "asked": asked}
