@@ -86,8 +86,8 @@ def process_batch(response_ids: list[int], batch_size: int = 200) -> list[int]:
     for response in batch:
         response.status = PROCESSED
         response.processed_at = now
+    done = [response.id for response in batch]  # before the commit expires (and reloads) them
     db.session.commit()
-    done = [response.id for response in batch]
     for action in after_commit():
         action(done)
     return done

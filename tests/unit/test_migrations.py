@@ -16,12 +16,14 @@ def _fresh_database(tmp_path) -> str:
     from tests.conftest import DATABASE_URL, _normalise
 
     url = _normalise(DATABASE_URL)
-    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    server, _, name = url.rpartition("/")
+    scratch = f"{name.split('?')[0]}_migrations"  # named after the test database: runs don't collide
+    admin = create_engine(server + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS phasewise_migrations"))
-        connection.execute(text("CREATE DATABASE phasewise_migrations"))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        connection.execute(text(f'CREATE DATABASE "{scratch}"'))
     admin.dispose()
-    return url.rsplit("/", 1)[0] + "/phasewise_migrations"
+    return f"{server}/{scratch}"
 
 
 def test_migrations_match_the_models(tmp_path):
