@@ -17,7 +17,8 @@ def _fresh_database(tmp_path) -> str:
 
     url = _normalise(DATABASE_URL)
     server, _, name = url.rpartition("/")
-    scratch = f"{name.split('?')[0]}_migrations"  # named after the test database: runs don't collide
+    # named after the test database, so two runs on one server do not collide
+    scratch = f"{name.split('?')[0]}_migrations"
     admin = create_engine(server + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
