@@ -4,7 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from app.public import home, loyalty_page  # noqa: E402,F401 — routes attach to bp
-from app.public import demo, survey_pages, widget_api, widget_asset  # noqa: E402,F401
+# the modules attach their routes to bp
+from app.public import (  # noqa: E402,F401
+    demo,
+    home,
+    loyalty_page,
+    survey_pages,
+    widget_api,
+    widget_asset,
+)
 
 bp.register_blueprint(widget_api.bp)  # /w/v1, with its own CORS and origin checks
