@@ -15,7 +15,7 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from app import errors, extensions, security
+    from app import compression, errors, extensions, security
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(config.ROOT / "migrations"))
@@ -26,6 +26,7 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     extensions.api.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    compression.init_app(app)
 
     from app import models  # noqa: F401 — registers every table on the metadata
     from app.api import register as register_api
