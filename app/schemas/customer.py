@@ -5,7 +5,10 @@ from marshmallow import Schema, fields, pre_load, validate
 from app.schemas.common import SUPPORTED_LOCALES
 from app.schemas.journey import KEY
 
-EXTERNAL_ID = validate.Length(min=1, max=128)
+EXTERNAL_ID = validate.And(
+    validate.Length(min=1, max=128),
+    validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="no control characters"),
+)
 
 
 class CustomerIn(Schema):

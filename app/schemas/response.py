@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from app.models.response import CHANNELS
 from app.schemas.common import CursorQuery
+from app.schemas.customer import EXTERNAL_ID
 from app.schemas.journey import KEY
 
 
@@ -20,7 +21,7 @@ class ResponseIn(Schema):
     answers = fields.Dict(
         keys=fields.String(validate=KEY), required=True, validate=validate.Length(min=1, max=3)
     )
-    customer = fields.String(validate=validate.Length(min=1, max=128))
+    customer = fields.String(validate=EXTERNAL_ID)
     channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
     locale = fields.String(validate=validate.Length(min=2, max=16))
     touchpoint = fields.Raw(

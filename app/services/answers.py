@@ -1,7 +1,13 @@
 """Checks a response's answers against the questions of its survey."""
 
+import re
+
 from app.errors import AppError
 from app.models.survey import EMOTIONS, SCALES, TEXT_MAX_LENGTH, Survey
+
+# Control characters other than tab and newlines are never text a person wrote (and PostgreSQL
+# refuses NUL in text columns).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _check(question, value) -> str | None:
@@ -25,6 +31,8 @@ def _check(question, value) -> str | None:
         limit = question.max_length or TEXT_MAX_LENGTH
         if len(value) > limit:
             return f"must be at most {limit} characters"
+        if CONTROL.search(value):
+            return "must not contain control characters"
     return None
 
 

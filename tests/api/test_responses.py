@@ -74,6 +74,7 @@ BAD_ANSWERS = [
     ({"csat": 4}, "answers.nps"),  # nps is required
     ({"nps": 9, "why": "x" * 501}, "answers.why"),
     ({"nps": 9, "why": 42}, "answers.why"),
+    ({"nps": 9, "why": "a\u0000b"}, "answers.why"),  # PostgreSQL refuses NUL in text
     ({}, "answers"),
 ]
 
@@ -97,6 +98,7 @@ def test_bad_answers_are_422_and_store_nothing(api, survey, count_rows, answers,
         {"survey_id": 1, "answers": {"nps": 9}, "surprise": True},
         {"survey_id": 1, "answers": {"nps": 9}, "review": {"display_name": "A"}},
         {"survey_id": 1, "answers": {"nps": 9}, "touchpoint": True},
+    {"survey_id": 1, "answers": {"nps": 9}, "customer": "c\u00001"},
     ],
 )
 def test_malformed_bodies_are_422(api, survey, count_rows, body):
