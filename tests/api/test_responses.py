@@ -98,7 +98,7 @@ def test_bad_answers_are_422_and_store_nothing(api, survey, count_rows, answers,
         {"survey_id": 1, "answers": {"nps": 9}, "surprise": True},
         {"survey_id": 1, "answers": {"nps": 9}, "review": {"display_name": "A"}},
         {"survey_id": 1, "answers": {"nps": 9}, "touchpoint": True},
-    {"survey_id": 1, "answers": {"nps": 9}, "customer": "c\u00001"},
+        {"survey_id": 1, "answers": {"nps": 9}, "customer": "c\u00001"},
     ],
 )
 def test_malformed_bodies_are_422(api, survey, count_rows, body):
