@@ -121,6 +121,25 @@ def create_schema(database_url: str):
     return app
 
 
+def require_idle_redis(redis_url: str = REDIS_URL) -> None:
+    """Refuse to measure while another run's RQ worker listens on the bench Redis DB: it would
+    take our jobs (two bench runs at once on one machine measure nothing useful anyway)."""
+    from redis import Redis
+    from rq import Worker
+
+    connection = Redis.from_url(redis_url, socket_connect_timeout=2)
+    try:
+        workers = Worker.all(connection=connection)
+    finally:
+        connection.close()
+    if workers:
+        pids = ", ".join(str(worker.pid) for worker in workers)
+        raise RuntimeError(
+            f"another RQ worker (pid {pids}) is listening on {redis_url}; "
+            "run one bench at a time, or set BENCH_REDIS_URL to a free Redis DB"
+        )
+
+
 def flush_redis(redis_url: str = REDIS_URL) -> None:
     from redis import Redis
 

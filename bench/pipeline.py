@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from bench import databases, servers
 from bench.report import note, row
 
-N, QUICK_N = 2_000, 300
+N, QUICK_N = 1_200, 300
 SWEEP_BATCH = 200
 
 
@@ -63,6 +63,7 @@ def _seed_and_queue(n: int, per_job: int) -> str:
     from bench import seeding
     from config import normalise_database_url
 
+    databases.require_idle_redis()
     database_url = databases.recreate("bench_pipeline")
     app = databases.create_schema(database_url)
     with app.app_context():
@@ -106,7 +107,8 @@ def _worker_run(database_url: str, timeout: float) -> dict:
     )
     try:
         deadline = time.monotonic() + 60
-        while not Worker.all(connection=connection):
+        # Ours by pid: the flask CLI runs the worker in the process we started.
+        while not any(w.pid == process.pid for w in Worker.all(connection=connection)):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the worker did not start: {servers.tail(log)}")
             time.sleep(0.005)

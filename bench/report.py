@@ -208,6 +208,25 @@ def readme_block(results: dict) -> str:
     )
 
 
+def _kind(results: dict) -> str:
+    kind = "quick run" if results.get("quick") else "full run"
+    return f"{kind} of {', '.join(results['only'])}" if results.get("only") else kind
+
+
+def _merged_note(results: dict) -> list[str]:
+    """With --only, the other rows come from earlier runs: say when each bench was measured."""
+    if not results.get("only"):
+        return []
+    when = ", ".join(
+        f"{bench['name']} {bench.get('measured_at', '?')}" for bench in results.get("benches", [])
+    )
+    return [
+        "",
+        f"This run re-measured only {', '.join(results['only'])}; the other rows are kept from "
+        f"earlier runs (the machine table describes this run). Measured: {when}.",
+    ]
+
+
 def markdown(results: dict) -> str:
     """RESULTS.md: the machine, the table, and how the numbers were made."""
     machine = results.get("machine", {})
@@ -215,9 +234,10 @@ def markdown(results: dict) -> str:
         "# Benchmark results",
         "",
         f"Measured by `make bench` on {results.get('finished_at', '?')} "
-        f"({'quick run' if results.get('quick') else 'full run'}, "
+        f"({_kind(results)}, "
         f"{fmt(results.get('seconds'))} s). Every baseline was measured in the same run on the "
         "same machine; see [docs/benchmarks.md](../docs/benchmarks.md) for the methodology.",
+        *_merged_note(results),
         "",
         "| machine | |",
         "|---|---|",

@@ -214,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         "finished_at": _now(),
         "seconds": round(time.perf_counter() - started, 1),
         "quick": args.quick,
+        "only": args.only or None,
         "machine": {**machine(), "load average at start": load_at_start},
         "benches": _merge(previous, fresh, BENCHES) if args.only else fresh,
     }

@@ -20,7 +20,7 @@ from bench.report import note, row
 from bench.seeding import seed_responses
 
 SIZES, QUICK_SIZES = (10_000, 1_000_000), (2_000, 50_000)
-REQUESTS, QUICK_REQUESTS = 200, 40
+REQUESTS, QUICK_REQUESTS = 100, 40
 WARMUP = 20
 
 
@@ -65,6 +65,7 @@ def measure(n: int, count: int) -> dict:
     with servers.gunicorn("wsgi:app", env, probe="/healthz") as base:
         all_time, body = latencies(base, path, seeded.api_key, count)
         last_30, _ = latencies(base, recent, seeded.api_key, count)
+    service = service_latencies(seeded, count)
     counted = sum(phase["n"] for phase in body["phases"])
     if counted != n:
         raise RuntimeError(f"stats counted {counted} responses, {n} were seeded")
@@ -72,10 +73,34 @@ def measure(n: int, count: int) -> dict:
         "median": statistics.median(all_time),
         "p95": _p95(all_time),
         "median_30d": statistics.median(last_30),
+        "service_median": statistics.median(service),
         "seeded_in": seeded.seconds,
         "reused": seeded.reused,
         "rollup_rows": _rollup_rows(seeded.database_url),
     }
+
+
+def service_latencies(seeded, count: int) -> list[float]:
+    """Milliseconds of stats.journey_stats() in this process: the queries and the maths without
+    HTTP, gunicorn and JSON, so other load on the machine blurs it less."""
+    from app.extensions import db
+    from app.services import brands, stats
+
+    app = databases.app_for(seeded.database_url)
+    with app.app_context():
+        try:
+            brand = brands.by_slug(seeded.brand_slug)
+            timings = []
+            for number in range(WARMUP + count):
+                started = time.perf_counter()
+                stats.journey_stats(brand, seeded.journey_id, {})
+                if number >= WARMUP:
+                    timings.append((time.perf_counter() - started) * 1000)
+                db.session.expire_all()  # no answer served from the identity map
+            return timings
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _p95(values: list[float]) -> float:
@@ -117,6 +142,12 @@ def run(quick: bool = False) -> dict:
                 f"GET /stats?from=30 days ago median, {big} vs {little}",
                 large["median_30d"],
                 small["median_30d"],
+                unit="ms",
+            ),
+            row(
+                f"stats service in-process median (no HTTP), {big} vs {little}",
+                large["service_median"],
+                small["service_median"],
                 unit="ms",
             ),
             row(
