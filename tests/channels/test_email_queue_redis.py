@@ -22,6 +22,9 @@ def inbox(redis_app):
     redis_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS=False)
     yield inbox
     controller.stop()
+    with redis_app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()  # close this app's pool now, not whenever the collector runs
 
 
 def _setup(app) -> tuple[str, int]:
