@@ -189,6 +189,21 @@ def results_table(results: dict) -> list[str]:
     return lines + ["", f"{passed} goals met, {failed} missed, {neutral} rows without a goal."]
 
 
+def busy_warning(machine: dict) -> str:
+    """A sentence when the machine was busy at the start (1-min load above half the cores)."""
+    try:
+        load = float(str(machine.get("load average at start", "")).split("/")[0])
+        cores = int(machine.get("cores") or 1)
+    except ValueError:
+        return ""
+    if load <= cores / 2:
+        return ""
+    return (
+        f" The machine was busy (load {load:.1f} on {cores} cores, other work running): "
+        "latencies are inflated and ratios less steady than on an idle machine."
+    )
+
+
 def readme_block(results: dict) -> str:
     """What goes between the README's bench markers: one line on the machine, the table."""
     machine = results.get("machine", {})
@@ -201,7 +216,7 @@ def readme_block(results: dict) -> str:
         [
             f"Measured {results.get('finished_at', '?')[:10]} on {where}; details and the "
             "methodology in [bench/RESULTS.md](bench/RESULTS.md) and "
-            "[docs/benchmarks.md](docs/benchmarks.md).",
+            "[docs/benchmarks.md](docs/benchmarks.md)." + busy_warning(machine),
             "",
             *results_table(results),
         ]
@@ -236,7 +251,8 @@ def markdown(results: dict) -> str:
         f"Measured by `make bench` on {results.get('finished_at', '?')} "
         f"({_kind(results)}, "
         f"{fmt(results.get('seconds'))} s). Every baseline was measured in the same run on the "
-        "same machine; see [docs/benchmarks.md](../docs/benchmarks.md) for the methodology.",
+        "same machine; see [docs/benchmarks.md](../docs/benchmarks.md) for the methodology."
+        + busy_warning(machine),
         *_merged_note(results),
         "",
         "| machine | |",

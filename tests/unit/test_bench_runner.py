@@ -188,3 +188,10 @@ def test_update_readme_refuses_a_readme_without_markers(tmp_path):
     with pytest.raises(SystemExit, match="bench:start"):
         runner.update_readme(readme, "table")
     assert readme.read_text() == "# Title\n"
+
+
+def test_a_busy_machine_is_said_so():
+    assert report.busy_warning({"cores": 2, "load average at start": "0.40 / 0.3 / 0.2"}) == ""
+    warning = report.busy_warning({"cores": 2, "load average at start": "6.47 / 7.31 / 7.17"})
+    assert "busy (load 6.5 on 2 cores" in warning
+    assert report.busy_warning({"cores": 2}) == ""
