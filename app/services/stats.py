@@ -43,6 +43,8 @@ def _mean(total: float, n: float) -> dict:
 
 
 def _money(value: float) -> str:
+    if value >= 1_000_000:
+        return f"€{value / 1_000_000:.1f}M"
     return f"€{value / 1000:.1f}k" if value >= 1000 else f"€{value:.0f}"
 
 
