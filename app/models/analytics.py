@@ -8,14 +8,14 @@ exports newest first without scanning a brand's rows.
 
 from app.extensions import db
 from app.models.response import Response
-from app.models.rollup import Rollup
+from app.models.rollup import AnswerCounters
 
 DWELL_KEY = ("brand_id", "phase_id", "day", "persona_id", "bucket")
 SURVEY_KEY = ("brand_id", "survey_id", "day", "channel")
 MAP_KEY = ("brand_id", "phase_id", "day", "persona_id", "touchpoint_id")
 
 
-class MapRollup(db.Model):
+class MapRollup(AnswerCounters, db.Model):
     """The answer rollup without its channel and locale: what the journey map reads.
 
     The map needs phase, day, persona and touchpoint for every view, and channel or locale only
@@ -32,30 +32,6 @@ class MapRollup(db.Model):
     day = db.Column(db.Date, nullable=False)
     persona_id = db.Column(db.Integer, nullable=False, default=0)
     touchpoint_id = db.Column(db.Integer, nullable=False, default=0)
-
-    responses = db.Column(db.Integer, nullable=False, default=0)
-    promoters = db.Column(db.Integer, nullable=False, default=0)
-    passives = db.Column(db.Integer, nullable=False, default=0)
-    detractors = db.Column(db.Integer, nullable=False, default=0)
-    csat_sum = db.Column(db.Float, nullable=False, default=0)
-    csat_sq = db.Column(db.Float, nullable=False, default=0)
-    csat_n = db.Column(db.Integer, nullable=False, default=0)
-    ces_sum = db.Column(db.Float, nullable=False, default=0)
-    ces_sq = db.Column(db.Float, nullable=False, default=0)
-    ces_n = db.Column(db.Integer, nullable=False, default=0)
-    sentiment_sum = db.Column(db.Float, nullable=False, default=0)
-    sentiment_sq = db.Column(db.Float, nullable=False, default=0)
-    sentiment_n = db.Column(db.Integer, nullable=False, default=0)
-    positive = db.Column(db.Integer, nullable=False, default=0)
-    neutral = db.Column(db.Integer, nullable=False, default=0)
-    negative = db.Column(db.Integer, nullable=False, default=0)
-    emotion_delighted = db.Column(db.Integer, nullable=False, default=0)
-    emotion_satisfied = db.Column(db.Integer, nullable=False, default=0)
-    emotion_neutral = db.Column(db.Integer, nullable=False, default=0)
-    emotion_disappointed = db.Column(db.Integer, nullable=False, default=0)
-    emotion_frustrated = db.Column(db.Integer, nullable=False, default=0)
-
-    COUNTERS = Rollup.COUNTERS
 
 
 class DwellRollup(db.Model):

@@ -7,20 +7,26 @@ ANSWER_KEY = ("brand_id", "phase_id", "day", "channel", "persona_id", "touchpoin
 CONVERSION_KEY = ("brand_id", "phase_id", "day", "persona_id")
 
 
-class Rollup(db.Model):
-    """Per brand × phase × day × channel × persona × touchpoint × locale. 0 means "none"."""
+# Sums a mean and its interval need; the dashboard's trends read only these.
+SCORE_COUNTERS = (
+    "responses",
+    "promoters",
+    "passives",
+    "detractors",
+    "csat_sum",
+    "csat_sq",
+    "csat_n",
+    "ces_sum",
+    "ces_sq",
+    "ces_n",
+    "sentiment_sum",
+    "sentiment_sq",
+    "sentiment_n",
+)
 
-    __tablename__ = "rollup"
-    __table_args__ = (db.UniqueConstraint(*ANSWER_KEY, name="uq_rollup_key"),)
 
-    id = db.Column(db.Integer, primary_key=True)
-    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
-    phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
-    day = db.Column(db.Date, nullable=False)
-    channel = db.Column(db.String(16), nullable=False)
-    persona_id = db.Column(db.Integer, nullable=False, default=0)
-    touchpoint_id = db.Column(db.Integer, nullable=False, default=0)
-    locale = db.Column(db.String(8), nullable=False)
+class AnswerCounters:
+    """The counters one processed answer adds, shared by every answer rollup table."""
 
     responses = db.Column(db.Integer, nullable=False, default=0)
     promoters = db.Column(db.Integer, nullable=False, default=0)
@@ -45,24 +51,28 @@ class Rollup(db.Model):
     emotion_frustrated = db.Column(db.Integer, nullable=False, default=0)
 
     COUNTERS = (
-        "responses",
-        "promoters",
-        "passives",
-        "detractors",
-        "csat_sum",
-        "csat_sq",
-        "csat_n",
-        "ces_sum",
-        "ces_sq",
-        "ces_n",
-        "sentiment_sum",
-        "sentiment_sq",
-        "sentiment_n",
+        *SCORE_COUNTERS,
         "positive",
         "neutral",
         "negative",
         *(f"emotion_{e}" for e in EMOTIONS),
     )
+
+
+class Rollup(AnswerCounters, db.Model):
+    """Per brand × phase × day × channel × persona × touchpoint × locale. 0 means "none"."""
+
+    __tablename__ = "rollup"
+    __table_args__ = (db.UniqueConstraint(*ANSWER_KEY, name="uq_rollup_key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
+    day = db.Column(db.Date, nullable=False)
+    channel = db.Column(db.String(16), nullable=False)
+    persona_id = db.Column(db.Integer, nullable=False, default=0)
+    touchpoint_id = db.Column(db.Integer, nullable=False, default=0)
+    locale = db.Column(db.String(8), nullable=False)
 
 
 class ConversionRollup(db.Model):

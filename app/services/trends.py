@@ -13,27 +13,13 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Brand, Phase
+from app.models.rollup import SCORE_COUNTERS
 from app.pipeline import nps
 from app.services import map_rollup
 
 GRAINS = ("week", "month")
 # Without a start date a trend shows this many periods back from the last day.
 DEFAULT_SPAN = {"week": 26, "month": 18}
-_COUNTERS = (
-    "responses",
-    "promoters",
-    "passives",
-    "detractors",
-    "csat_sum",
-    "csat_sq",
-    "csat_n",
-    "ces_sum",
-    "ces_sq",
-    "ces_n",
-    "sentiment_sum",
-    "sentiment_sq",
-    "sentiment_n",
-)
 
 
 def period_start(day: date, grain: str) -> date:
@@ -107,22 +93,24 @@ def series(
         for _ in range(DEFAULT_SPAN[grain] - 1):
             start = period_start(start - timedelta(days=1), grain)
         conditions.append(table.day >= start)
-    columns = [func.coalesce(func.sum(getattr(table, name)), 0).label(name) for name in _COUNTERS]
+    columns = [
+        func.coalesce(func.sum(getattr(table, name)), 0).label(name) for name in SCORE_COUNTERS
+    ]
     rows = db.session.execute(
         select(table.day, *columns).where(*conditions).group_by(table.day).order_by(table.day)
     )
     buckets: dict[date, dict] = {}
     for row in rows:
         day = row.day if isinstance(row.day, date) else date.fromisoformat(str(row.day))
-        bucket = buckets.setdefault(period_start(day, grain), dict.fromkeys(_COUNTERS, 0))
-        for name in _COUNTERS:
+        bucket = buckets.setdefault(period_start(day, grain), dict.fromkeys(SCORE_COUNTERS, 0))
+        for name in SCORE_COUNTERS:
             bucket[name] += row._mapping[name]
     periods = []
     previous = None
     if buckets:
         start, last = min(buckets), max(buckets)
         while start <= last:  # empty periods stay in the series, so gaps are visible
-            sums = buckets.get(start, dict.fromkeys(_COUNTERS, 0))
+            sums = buckets.get(start, dict.fromkeys(SCORE_COUNTERS, 0))
             counts = _counts(sums)
             changes = {}
             if previous is not None:
