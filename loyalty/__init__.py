@@ -34,7 +34,7 @@ from loyalty.events import subscribe, unsubscribe
 from loyalty.ledger import adjust, balance, entries, redeem
 from loyalty.models import LedgerEntry, LoyaltyPolicy
 from loyalty.policy import DEFAULTS, get_policy, reward_name, save_policy
-from loyalty.privacy import erase_customer, export_customer
+from loyalty.privacy import export_customer
 from loyalty.tokens import customer_token, read_token
 
 __all__ = [
@@ -55,7 +55,6 @@ __all__ = [
     "clawback_review_bonus",
     "customer_token",
     "entries",
-    "erase_customer",
     "export_customer",
     "get_policy",
     "offers_points",

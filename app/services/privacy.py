@@ -49,7 +49,7 @@ COVERED = {
     "customer": "tombstoned: email, external id, consent and value removed",
     "response": "free text, review request, client hash and customer link removed; scores kept",
     "review": "removed (ground personal_data, tombstone in feeds); texts and name blanked",
-    "loyalty_entry": "kept as anonymous amounts on the tombstone; notes removed",
+    "loyalty_entry": "amounts kept on the tombstone; notes and adjustment reasons removed",
     "journey_event": "deleted (conversion rollups keep their counts)",
     "customer_phase": "deleted",
     "invitation": "deleted",
