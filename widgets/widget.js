@@ -162,7 +162,12 @@
       idempotency_key: uid()
     };
     ['customer_id', 'customer_sig', 'touchpoint'].forEach(function (k) { if (o[k]) body[k] = o[k]; });
-    if (review) body.review = review;
+    if (review) {
+      // Time from the first question to this consent, for the reviews' "very fast" fraud
+      // signal; capped at the server's 24 h bound so a tab left open still delivers.
+      review.elapsed_ms = Math.min(864e5, Math.round(performance.now() - st.t));
+      body.review = review;
+    }
     st.p = body;
     queue(body, 1);
     step(s.texts.sending, [el('p', 'n', null, { role: 'status' })]);
@@ -207,7 +212,7 @@
   }
 
   function open(s, o) {
-    st = { s: s, o: o, i: 0, a: {} };
+    st = { s: s, o: o, i: 0, a: {}, t: performance.now() };
     host = d.createElement('phasewise-widget');
     root = host.attachShadow({ mode: 'open' });
     var c = /^#[0-9a-f]{6}$/i, b = c.test(s.brand.color) ? s.brand.color : '#0b6e4f';

@@ -12,6 +12,7 @@ from tests.channels.helpers import (
     widget_post,
     widget_survey,
 )
+from tests.reviews.helpers import review_of, set_policy
 
 
 def test_survey_for_a_phase_in_dutch_with_cors(client, site):
@@ -86,6 +87,27 @@ def test_review_consent_travels_with_the_answer(client, site, db):
     assert response.json["review_requested"] is True
     stored = db.session.get(Response, response.json["id"])
     assert stored.review_request["display_name"] == "Anna B."
+
+
+def test_a_very_fast_widget_review_is_held_like_an_api_one(client, site, brand):
+    """The widget sends review.elapsed_ms, so the "very fast" fraud signal fires for it too."""
+    set_policy(brand, "immediate")
+    answers = [
+        ({"nps": 9, "why": "Snel geklikt, snel getypt."}, 900),
+        ({"nps": 9, "why": "Rustig nagedacht en geschreven."}, 40_000),
+    ]
+    fast, slow = (
+        review_of(
+            widget_post(
+                client, site, {"answers": a, "review": {"consent": True, "elapsed_ms": ms}}
+            ).json["id"]
+        )
+        for a, ms in answers
+    )
+    assert fast.channel == "widget" and fast.elapsed_ms == 900
+    assert fast.status == "pending"
+    assert [s["signal"] for s in fast.fraud_signals] == ["very_fast"]
+    assert slow.status == "published" and slow.fraud_signals == []
 
 
 def test_thank_you_reports_points_from_loyalty(client, site):
@@ -239,6 +261,12 @@ INVALID = [
     ({"survey_id": "1"}, "survey_id"),
     ({"idempotency_key": "short"}, "idempotency_key"),
     ({"review": {"consent": "maybe"}}, "review.consent"),
+    ({"review": {"consent": True, "elapsed_ms": -1}}, "review.elapsed_ms"),
+    ({"review": {"consent": True, "elapsed_ms": 86_400_001}}, "review.elapsed_ms"),
+    ({"review": {"consent": True, "elapsed_ms": 1.5}}, "review.elapsed_ms"),
+    ({"review": {"consent": True, "elapsed_ms": True}}, "review.elapsed_ms"),
+    ({"review": {"consent": True, "elapsed_ms": "fast"}}, "review.elapsed_ms"),
+    ({"review": {"consent": True, "elapsed_ms": "900"}}, "review.elapsed_ms"),
     ({"unexpected": True}, "unexpected"),
     ({"answers": {"why": "<script>alert(1)</script>" * 30}}, "answers.why"),
 ]

@@ -9,9 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from app.models import Response
+from app.models import Response, Review
 from tests.channels.helpers import ThreadedServer, free_port
 
 pytestmark = pytest.mark.browser
@@ -229,7 +230,10 @@ def test_widget_on_a_hostile_third_party_page(setup, browser, db):
     context.close()
 
 
-def test_widget_answered_by_mouse_with_review_consent(setup, browser, db):
+def test_widget_answered_by_mouse_with_review_consent(setup, browser, db, app, monkeypatch):
+    # A person needs longer than a scripted click-through for any threshold; this one is sure
+    # to catch it, so the test shows the widget's elapsed_ms reaching the fraud signal.
+    monkeypatch.setitem(app.config, "REVIEW_FRAUD_MIN_ELAPSED_MS", 120_000)
     context = browser.new_context(viewport={"width": 390, "height": 740}, is_mobile=True)
     page = context.new_page()
     page.goto(setup["shop"] + "/")
@@ -243,7 +247,13 @@ def test_widget_answered_by_mouse_with_review_consent(setup, browser, db):
 
     [answer] = _stored(db, 1)
     assert answer.answers["nps"] == 4
+    elapsed = answer.review_request.pop("elapsed_ms")
     assert answer.review_request == {"consent": True, "display_name": "Jan <b>de</b> Vries"}
+    assert isinstance(elapsed, int) and 0 < elapsed < 120_000
+    review = db.session.scalar(select(Review).where(Review.response_id == answer.id))
+    assert review.elapsed_ms == elapsed
+    assert review.status == "pending"
+    assert "very_fast" in [signal["signal"] for signal in review.fraud_signals]
     assert page.evaluate("window.violations") == []
     context.close()
 
