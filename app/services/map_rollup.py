@@ -32,10 +32,22 @@ def source_for(filters: dict):
 
 
 def conditions(model, brand, phase_ids: list[int], filters: dict, persona_id: int | None) -> list:
-    """The stats API's filters (stats._filters) on either table; the narrow one keeps touchpoint."""
-    from app.services.stats import _filters
-
-    where = _filters(model, brand, phase_ids, filters, persona_id)
-    if model is MapRollup and filters.get("touchpoint") is not None:
-        where.append(MapRollup.touchpoint_id == filters["touchpoint"])
+    """The stats filters on any rollup table: period and persona on all of them, channel,
+    touchpoint and locale on those keyed by them. source_for never picks an answer table that
+    lacks a filtered dimension; the conversion rollup has none of the three, so they leave it whole.
+    """
+    where = [model.brand_id == brand.id, model.phase_id.in_(phase_ids)]
+    if filters.get("from_"):
+        where.append(model.day >= filters["from_"])
+    if filters.get("to"):
+        where.append(model.day <= filters["to"])
+    if persona_id is not None:
+        where.append(model.persona_id == persona_id)
+    for name, column in (
+        ("channel", "channel"),
+        ("touchpoint", "touchpoint_id"),
+        ("locale", "locale"),
+    ):
+        if filters.get(name) is not None and column in model.__table__.c:
+            where.append(model.__table__.c[column] == filters[name])
     return where

@@ -3,29 +3,10 @@
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Brand, ConversionRollup, Rollup
+from app.models import Brand, ConversionRollup
 from app.models.survey import EMOTIONS
 from app.pipeline import nps
-from app.services import journeys
-
-
-def _filters(model, brand: Brand, phase_ids: list[int], filters: dict, persona_id: int | None):
-    conditions = [model.brand_id == brand.id, model.phase_id.in_(phase_ids)]
-    if filters.get("from_"):
-        conditions.append(model.day >= filters["from_"])
-    if filters.get("to"):
-        conditions.append(model.day <= filters["to"])
-    if persona_id is not None:
-        conditions.append(model.persona_id == persona_id)
-    if model is Rollup:
-        for name, column in (
-            ("channel", Rollup.channel),
-            ("touchpoint", Rollup.touchpoint_id),
-            ("locale", Rollup.locale),
-        ):
-            if filters.get(name) is not None:
-                conditions.append(column == filters[name])
-    return conditions
+from app.services import journeys, map_rollup
 
 
 def _sums(model, conditions) -> dict[int, dict[str, float]]:
@@ -121,9 +102,13 @@ def journey_stats(brand: Brand, journey_id: int, filters: dict, locale: str | No
     persona = journeys.persona_by_key(brand, filters.get("persona"))
     persona_id = persona.id if persona else None
     phase_ids = [phase.id for phase in journey.phases]
-    answers = _sums(Rollup, _filters(Rollup, brand, phase_ids, filters, persona_id))
+    # The journey map's table for the same filters, so the map and this API agree and an
+    # unfiltered read scans the narrow rollup, not the one that grows with channel and locale.
+    table = map_rollup.source_for(filters)
+    answers = _sums(table, map_rollup.conditions(table, brand, phase_ids, filters, persona_id))
     conversion = _sums(
-        ConversionRollup, _filters(ConversionRollup, brand, phase_ids, filters, persona_id)
+        ConversionRollup,
+        map_rollup.conditions(ConversionRollup, brand, phase_ids, filters, persona_id),
     )
     locale = locale or brand.default_locale
     figures = [
