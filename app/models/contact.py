@@ -6,7 +6,11 @@ from app.models.base import utcnow
 
 class Contact(db.Model):
     __tablename__ = "contact"
-    __table_args__ = (db.Index("ix_contact_customer", "customer_id", "created_at"),)
+    __table_args__ = (
+        db.Index("ix_contact_customer", "customer_id", "created_at"),
+        # The dashboard phase page counts who was asked about a phase over a period.
+        db.Index("ix_contact_phase_created", "phase_id", "created_at"),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
