@@ -9,6 +9,7 @@ from flask import current_app, redirect, request, url_for
 
 from app.public import bp
 from app.public.widget_build import bundle
+from app.sessions import stateless
 
 SHORT_CACHE = "public, max-age=3600, stale-while-revalidate=86400"
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -34,11 +35,13 @@ def _serve(cache_control: str):
 
 
 @bp.route("/widget.js")
+@stateless
 def widget_js():
     return _serve(SHORT_CACHE)
 
 
 @bp.route("/widget.<version>.js")
+@stateless
 def widget_js_versioned(version):
     if version != bundle().digest:
         # an old version is gone: send the page the current one rather than break it

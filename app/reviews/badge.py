@@ -12,6 +12,7 @@ from app.reviews import bp, jsonld
 from app.reviews.http import absolute, cacheable, etag_for, not_modified
 from app.services import review_public
 from app.services.review_labels import LOCALES, labels
+from app.sessions import stateless
 
 BADGE_REVIEWS = 10
 BODY_MAX = 400
@@ -36,6 +37,7 @@ TEXTS = {
 
 
 @bp.route("/reviews.js")
+@stateless
 def badge_script():
     return assets.script_response("reviews.js")
 
@@ -52,6 +54,7 @@ def _number(value, locale: str) -> str:
 
 
 @bp.route("/feeds/<slug>/badge.json")
+@stateless
 def badge_data(slug):
     from app.reviews.pages import date_text
 

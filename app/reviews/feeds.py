@@ -16,6 +16,7 @@ from app.reviews import bp, jsonld
 from app.reviews.http import absolute, cacheable, etag_for, not_modified
 from app.services import review_public
 from app.services.review_labels import labels
+from app.sessions import stateless
 
 FEED_MAX_AGE = 300
 TOMBSTONE_NS = "http://purl.org/atompub/tombstones/1.0"
@@ -83,6 +84,7 @@ def review_item(review, brand) -> dict:
 
 
 @bp.route("/feeds/<slug>/reviews.json")
+@stateless
 def json_feed(slug):
     brand = review_public.brand(slug)
     since = _parse_since(request.args.get("since"))
@@ -206,10 +208,12 @@ def _feed(slug: str, kind: str):
 
 
 @bp.route("/feeds/<slug>/reviews.atom")
+@stateless
 def atom_feed(slug):
     return _feed(slug, "atom")
 
 
 @bp.route("/feeds/<slug>/reviews.rss")
+@stateless
 def rss_feed(slug):
     return _feed(slug, "rss")

@@ -24,6 +24,7 @@ from app.reviews.http import (
 )
 from app.services import review_public, reviews
 from app.services.review_labels import GROUND_LABELS, labels
+from app.sessions import stateless
 
 MONTHS = {
     "nl": [
@@ -131,16 +132,19 @@ def _list(slug: str, phase_key: str | None):
 
 
 @bp.route("/reviews/<slug>")
+@stateless
 def brand_reviews(slug):
     return _list(slug, None)
 
 
 @bp.route("/reviews/<slug>/<phase_key>")
+@stateless
 def phase_reviews(slug, phase_key):
     return _list(slug, phase_key)
 
 
 @bp.route("/reviews/<slug>/r/<int:review_id>")
+@stateless
 def review_detail(slug, review_id):
     brand = review_public.brand(slug)
     try:
@@ -170,6 +174,7 @@ def review_detail(slug, review_id):
 
 
 @bp.route("/reviews/<slug>/about")
+@stateless
 def about(slug):
     brand = review_public.brand(slug)
     locale = page_locale(brand.default_locale)

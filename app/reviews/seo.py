@@ -9,12 +9,14 @@ from app.errors import AppError
 from app.reviews import bp
 from app.reviews.http import absolute
 from app.services import review_sitemap
+from app.sessions import stateless
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 DISALLOWED = ("/api/", "/dashboard", "/login", "/w/", "/s/", "/loyalty/", "/reviews/*/flag")
 
 
 @bp.route("/robots.txt")
+@stateless
 def robots():
     lines = ["User-agent: *", "Allow: /reviews/", "Allow: /feeds/"]
     lines += [f"Disallow: {path}" for path in DISALLOWED]
@@ -48,6 +50,7 @@ def _urlset(urls) -> Response:
 
 
 @bp.route("/sitemap.xml")
+@stateless
 def sitemap():
     plan = review_sitemap.plan()
     if not plan["index"]:
@@ -71,11 +74,13 @@ def sitemap():
 
 
 @bp.route("/sitemaps/pages.xml")
+@stateless
 def sitemap_pages():
     return _urlset(iter(review_sitemap.brand_pages()))
 
 
 @bp.route("/sitemaps/reviews-<int:part>.xml")
+@stateless
 def sitemap_reviews(part):
     if part < 1 or part > review_sitemap.part_count():
         raise AppError(404, "no such sitemap")

@@ -10,7 +10,8 @@ def test_gzipped_with_etag_and_short_cache(client):
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "gzip"
     assert response.mimetype == "text/javascript"
-    assert "Accept-Encoding" in response.headers["Vary"]
+    assert response.headers["Vary"] == "Accept-Encoding"  # no Cookie: one copy for everyone
+    assert "Set-Cookie" not in response.headers
     assert response.headers["Cache-Control"].startswith("public, max-age=3600")
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
