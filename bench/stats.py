@@ -1,7 +1,10 @@
 """Stats: latency of GET /api/v1/journeys/<id>/stats with 10k and with 1M responses.
 
 Both databases are seeded by bench/seeding.py (COPY of processed responses plus the rollup
-rows the pipeline would have written) and cached between runs as bench_10k and bench_1m.
+rows the pipeline would have written) and cached between runs as bench_10k and bench_1m; the
+dashboard bench's prepare() then adds the journey map's narrow rollup (what /stats reads without
+a channel or locale filter) and the conversion rollups, so both benches read the same tables
+whichever runs first.
 Each is served by gunicorn (APP_ENV=production, the same settings as the intake bench) and
 read by one keep-alive client, one request at a time: after a warm-up, the median of N
 requests is the figure. The answer is checked: its per-phase n must add up to what was seeded.
@@ -57,7 +60,10 @@ def latencies(base_url: str, path: str, api_key: str, count: int) -> tuple[list[
 
 
 def measure(n: int, count: int) -> dict:
+    from bench.dashboard import prepare  # bench.dashboard imports this module
+
     seeded = seed_responses(databases.url(database_name(n)), n)
+    prepare(seeded.database_url, seeded.brand_id, n)
     env = servers.production_env(seeded.database_url, databases.REDIS_URL)
     path = f"/api/v1/journeys/{seeded.journey_id}/stats"
     recent = f"{path}?from={(date.today() - timedelta(days=30)).isoformat()}"
@@ -76,7 +82,7 @@ def measure(n: int, count: int) -> dict:
         "service_median": statistics.median(service),
         "seeded_in": seeded.seconds,
         "reused": seeded.reused,
-        "rollup_rows": _rollup_rows(seeded.database_url),
+        "rollup_rows": _rollup_rows(seeded.database_url, seeded.brand_id),
     }
 
 
@@ -107,11 +113,22 @@ def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
 
-def _rollup_rows(database_url: str) -> int:
+def _rollup_rows(database_url: str, brand_id: int) -> int:
+    """Rows an unfiltered /stats scans: its answer rollup's and the conversion rollup's."""
     import psycopg
 
+    from app.models import ConversionRollup
+    from app.services import map_rollup
+
+    tables = (map_rollup.source_for({}).__tablename__, ConversionRollup.__tablename__)
     with psycopg.connect(database_url) as connection:
-        return connection.execute("SELECT count(*) FROM rollup").fetchone()[0]
+        return sum(
+            connection.execute(
+                f"SELECT count(*) FROM {table} WHERE brand_id = %s",  # noqa: S608 — model names
+                (brand_id,),
+            ).fetchone()[0]
+            for table in tables
+        )
 
 
 def _seeding(figures: dict) -> str:
@@ -161,6 +178,7 @@ def run(quick: bool = False) -> dict:
             f"{count} sequential GETs per figure after {WARMUP} warm-up, one keep-alive client, "
             f"{servers.describe()}, APP_ENV=production on PostgreSQL. Seeding: "
             f"{little} {_seeding(small)}, {big} {_seeding(large)} "
-            "(COPY of responses + rollups, bench/seeding.py)."
+            "(COPY of responses + rollups, bench/seeding.py; map and conversion rollups added by "
+            "bench/dashboard.py)."
         ],
     }
