@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.channels.helpers import CHROMIUM_ARGS, ORIGIN, Inbox, free_port
+from tests.channels.helpers import ORIGIN, Inbox, chromium, free_port
 
 
 @pytest.fixture
@@ -32,13 +32,5 @@ def site(brand, survey):
 @pytest.fixture(scope="module")
 def browser():
     """One chromium for the module (each test gets its own context: fresh storage)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser

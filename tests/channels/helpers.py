@@ -3,9 +3,12 @@
 import re
 import socket
 import threading
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 
 from werkzeug.serving import make_server
+
+from tests.conftest import CHROMIUM
 
 ORIGIN = "https://shop.example"
 
@@ -97,6 +100,19 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@contextmanager
+def chromium():
+    """Debian's chromium through Playwright with CHROMIUM_ARGS, closed when the block ends."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 class ThreadedServer:

@@ -5,58 +5,21 @@ its shadow root with its labels visible, keep an XSS corpus inert, work by keybo
 axe. The review pages themselves must pass axe with no serious violation and no CSP error.
 """
 
-import socket
-import threading
 from pathlib import Path
 
 import axe_playwright_python
 import pytest
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import Brand
+from tests.channels.helpers import ThreadedServer, chromium
 from tests.reviews.helpers import answer, published, set_policy
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 NONCE = "shopnonce42"
 NAME = "<img/src=x/onerror=window.pwned=1>"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, wsgi_app):
-        self.port = free_port()
-        self.server = make_server("127.0.0.1", self.port, wsgi_app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def shop(app_origin: str, layout: str) -> bytes:
@@ -85,16 +48,11 @@ def shop_app(app_origin: str, layout: str):
     return wsgi
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    """One chromium for the module, launched the way every browser test launches it."""
+    with chromium() as browser:
+        yield browser
 
 
 def axe_violations(page, serious_only=True) -> list:
@@ -117,12 +75,12 @@ def test_badge_and_carousel_render_on_a_third_party_page(app, api, survey, brand
         text="</script><script>window.pwned=2</script> Te laat.",
         review={"display_name": NAME},
     )
-    with Server(app) as phasewise:
+    with ThreadedServer(app) as phasewise:
         row = db.session.get(Brand, brand.id)
         row.allowed_origins = []
         db.session.commit()
         for layout in ("badge", "carousel"):
-            with Server(shop_app(phasewise.origin, layout)) as shop_server:
+            with ThreadedServer(shop_app(phasewise.origin, layout)) as shop_server:
                 row = db.session.get(Brand, brand.id)
                 row.allowed_origins = [shop_server.origin]
                 db.session.commit()
@@ -168,7 +126,7 @@ def test_badge_and_carousel_render_on_a_third_party_page(app, api, survey, brand
 def test_review_pages_pass_axe_without_csp_errors(app, api, survey, brand, browser):
     review = published(api, survey, brand, review={"title": "Netjes"})
     api.post(f"/api/v1/reviews/{review.id}/reply", json={"body": "Dank u wel!"})
-    with Server(app) as phasewise:
+    with ThreadedServer(app) as phasewise:
         page = browser.new_page(viewport={"width": 375, "height": 740})
         errors, failed = [], []
         page.on("console", lambda message: message.type == "error" and errors.append(message.text))
