@@ -46,6 +46,11 @@ class Config:
     MAIL_FROM = "Phasewise <no-reply@phasewise.local>"
 
     PIPELINE_BATCH_SIZE = 200
+    # A pipeline job drains what is waiting for at most this long, then hands over to a new job.
+    PIPELINE_JOB_SECONDS = 60
+    # How long a process may use its copy of a survey's questions when validating answers
+    # (app/services/survey_specs.py); 0 reads them on every answer.
+    SURVEY_SPEC_SECONDS = 10
     JOB_RETRY_INTERVALS = [10, 60, 300]  # seconds before each retry; then the job is failed
 
     @classmethod
@@ -61,6 +66,7 @@ class Config:
             "SMTP_PASSWORD": env_str("SMTP_PASSWORD"),
             "SMTP_TLS": env_bool("SMTP_TLS", cls.SMTP_TLS),
             "MAIL_FROM": env_str("MAIL_FROM", cls.MAIL_FROM),
+            "PIPELINE_BATCH_SIZE": env_int("PIPELINE_BATCH_SIZE", cls.PIPELINE_BATCH_SIZE),
         }
         database_url = env_str("DATABASE_URL")
         if database_url:

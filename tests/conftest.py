@@ -77,6 +77,9 @@ def wipe(app) -> None:
             for table in tables:
                 _db.session.execute(table.delete())
         _db.session.commit()
+        from app.services import survey_specs
+
+        survey_specs.forget()  # ids start again at 1: a held survey would be another test's
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from flask import g, request
 
 from app.errors import AppError
+from app.extensions import db
 from app.models import Brand
 from app.services import brands
 
@@ -22,17 +23,25 @@ def require_json() -> None:
 def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
-    brand = brands.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
-    if brand is None:
+    brand_id = brands.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
+    if brand_id is None:
         raise AppError(
             401,
             "a valid API key is needed: Authorization: Bearer sk_…",
             headers={"WWW-Authenticate": 'Bearer realm="phasewise"'},
         )
-    g.brand = brand
+    g.brand_id = brand_id
+    g.pop("brand", None)  # a test's app context outlives its requests; g.brand is per key
+
+
+def current_brand_id() -> int:
+    return g.brand_id
 
 
 def current_brand() -> Brand:
+    """The key's brand, loaded on first use (intake needs only its id)."""
+    if "brand" not in g:
+        g.brand = db.session.get(Brand, g.brand_id)
     return g.brand
 
 

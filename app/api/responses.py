@@ -3,7 +3,7 @@
 from flask import request
 from flask_smorest import Blueprint
 
-from app.api.auth import current_brand, protect
+from app.api.auth import current_brand, current_brand_id, protect
 from app.schemas.response import ResponseAccepted, ResponseIn, ResponsePage, ResponseQuery
 from app.schemas.stats import StatsOut, StatsQuery
 from app.services import intake, responses, stats
@@ -30,7 +30,7 @@ protect(blp)
 def create_response(data):
     """Accept an answer: stored as received, processed by the pipeline."""
     response, created = intake.accept(
-        current_brand(), data, idempotency_key=request.headers.get("Idempotency-Key")
+        current_brand_id(), data, idempotency_key=request.headers.get("Idempotency-Key")
     )
     return intake.receipt(response, created)
 

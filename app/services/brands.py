@@ -70,15 +70,23 @@ def revoke_api_key(brand: Brand, key_id: int) -> None:
     db.session.commit()
 
 
-def authenticate(secret: str | None) -> Brand | None:
-    """The brand whose live key this is, or None. Lookup by hash, then a constant-time check."""
+def authenticate(secret: str | None) -> int | None:
+    """The id of the brand whose live key this is, or None; one query on every API request.
+
+    Lookup by hash, then a constant-time check. Only the id: most requests (answers above
+    all) need no more of the brand, and the API loads the rest when asked (current_brand).
+    """
     if not secret or not secret.startswith("sk_") or len(secret) > 128:
         return None
     digest = ApiKey.hash(secret)
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
-    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, digest):
+    key = db.session.execute(
+        select(ApiKey.key_hash, ApiKey.brand_id).where(
+            ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None)
+        )
+    ).first()
+    if key is None or not hmac.compare_digest(key.key_hash, digest):
         return None
-    return key.brand
+    return key.brand_id
 
 
 def by_slug(slug: str) -> Brand:

@@ -224,7 +224,7 @@ def submit(
     customer_id = page.customer.id if page.customer else None
     try:
         response, _created = intake.accept(
-            page.brand,
+            page.brand.id,
             data,
             idempotency_key=key,
             customer=page.customer,

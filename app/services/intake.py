@@ -4,16 +4,16 @@ import hashlib
 import json
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 import loyalty
 from app.errors import AppError
 from app.extensions import db, queue
-from app.models import Brand, Customer, Response
+from app.models import Brand, Customer, Response, Touchpoint
+from app.models.base import utcnow
 from app.models.response import RECEIVED
 from app.schemas.common import normalise_locale
 from app.services import answers as answer_rules
-from app.services import customers, surveys
+from app.services import customers, survey_specs, upserts
 
 IDEMPOTENCY_KEY_MAX = 128
 
@@ -22,9 +22,9 @@ def request_hash(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _existing(brand: Brand, key: str, fingerprint: str) -> Response | None:
+def _existing(brand_id: int, key: str, fingerprint: str) -> Response | None:
     found = db.session.scalar(
-        select(Response).where(Response.brand_id == brand.id, Response.idempotency_key == key)
+        select(Response).where(Response.brand_id == brand_id, Response.idempotency_key == key)
     )
     if found is not None and found.request_hash != fingerprint:
         raise AppError(
@@ -35,17 +35,19 @@ def _existing(brand: Brand, key: str, fingerprint: str) -> Response | None:
     return found
 
 
-def _touchpoint(survey, value) -> int | None:
+def _touchpoint(phase_id: int, value) -> int | None:
     if value is None:
         return None
-    for touchpoint in survey.phase.touchpoints:
-        if touchpoint.id == value or touchpoint.name == value:
-            return touchpoint.id
+    for touchpoint_id, name in db.session.execute(
+        select(Touchpoint.id, Touchpoint.name).where(Touchpoint.phase_id == phase_id)
+    ):
+        if touchpoint_id == value or name == value:
+            return touchpoint_id
     raise AppError(422, "unknown touchpoint for this phase", fields={"touchpoint": ["unknown"]})
 
 
 def accept(
-    brand: Brand,
+    brand_id: int,
     data: dict,
     *,
     idempotency_key: str | None = None,
@@ -53,7 +55,13 @@ def accept(
     client_hash: str | None = None,
     incentivized: bool = False,
 ) -> tuple[Response, bool]:
-    """Validate, store as received, commit, then queue. Returns (response, created)."""
+    """Validate, store as received, commit, then queue. Returns (response, created).
+
+    Every channel's answers take this path, so it is kept to one INSERT (… ON CONFLICT DO
+    NOTHING, which also settles an Idempotency-Key retry) and its commit; the survey's
+    questions come from survey_specs. The returned Response is not in the session: it
+    carries what the channels answer with (id, status, incentivized, review_request).
+    """
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
         raise AppError(
             422,
@@ -61,49 +69,49 @@ def accept(
             fields={"Idempotency-Key": ["1-128 characters"]},
         )
     fingerprint = request_hash(data)
-    if idempotency_key and (found := _existing(brand, idempotency_key, fingerprint)):
-        return found, False
-    survey = surveys.get_survey(brand, data["survey_id"])
+    survey = survey_specs.get(brand_id, data["survey_id"])
     cleaned = answer_rules.validate(survey, data["answers"])
-    touchpoint_id = _touchpoint(survey, data.get("touchpoint"))
+    touchpoint_id = _touchpoint(survey.phase_id, data.get("touchpoint"))
     if customer is None and data.get("customer") and data.get("channel", "api") == "api":
-        customer = customers.ensure(brand, data["customer"])  # the server API is trusted
+        # The server API is trusted to name its customers.
+        customer = customers.ensure(db.session.get(Brand, brand_id), data["customer"])
     if customer is not None and not incentivized:
         # Identified answers earn points in the pipeline, so every channel records the offer.
-        incentivized = loyalty.offers_points(brand.id, customer.id)
+        incentivized = loyalty.offers_points(brand_id, customer.id)
     locale = normalise_locale(data.get("locale")) or (customer.locale if customer else None)
     locale = locale if locale in survey.locales else survey.default_locale
     review = data.get("review")
-    response = Response(
-        brand_id=brand.id,
-        journey_id=survey.journey_id,
-        phase_id=survey.phase_id,
-        survey_id=survey.id,
-        customer_id=customer.id if customer else None,
-        persona_id=customer.persona_id if customer else None,
-        touchpoint_id=touchpoint_id,
-        channel=data.get("channel", "api"),
-        locale=locale,
-        answers=cleaned,
-        idempotency_key=idempotency_key,
-        request_hash=fingerprint,
-        client_hash=client_hash,
-        review_request=review if review and review.get("consent") else None,
-        incentivized=incentivized,
+    values = {
+        "brand_id": brand_id,
+        "journey_id": survey.journey_id,
+        "phase_id": survey.phase_id,
+        "survey_id": survey.id,
+        "customer_id": customer.id if customer else None,
+        "persona_id": customer.persona_id if customer else None,
+        "touchpoint_id": touchpoint_id,
+        "channel": data.get("channel", "api"),
+        "locale": locale,
+        "answers": cleaned,
+        "idempotency_key": idempotency_key,
+        "request_hash": fingerprint,
+        "client_hash": client_hash,
+        "review_request": review if review and review.get("consent") else None,
+        "incentivized": incentivized,
+        "status": RECEIVED,
+        "created_at": utcnow(),
         **answer_rules.typed_values(survey, cleaned),
-    )
-    db.session.add(response)
-    try:
+    }
+    new_id = upserts.insert_ignore(
+        Response, ("brand_id", "idempotency_key"), values, returning=True
+    ).scalar()
+    if new_id is None:
+        # This key was used before (or by a concurrent retry that won): answer with its row.
+        found = _existing(brand_id, idempotency_key, fingerprint)
         db.session.commit()
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its row.
-        db.session.rollback()
-        found = _existing(brand, idempotency_key, fingerprint) if idempotency_key else None
-        if found is None:
-            raise
         return found, False
-    enqueue([response.id])
-    return response, True
+    db.session.commit()
+    enqueue([new_id])
+    return Response(id=new_id, **values), True
 
 
 def receipt(response: Response, created: bool) -> dict:

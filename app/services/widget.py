@@ -69,16 +69,18 @@ def survey_for(brand: Brand, query: dict, accept_language: str | None = None) ->
     if survey is None:
         raise AppError(404, "no active survey for this phase", fields={"phase": ["no survey"]})
     customer = identify(brand, query.get("customer_id"), query.get("customer_sig"), lock=True)
-    if customer is not None:
-        decision = contact_budget.spend(brand, customer, survey.phase, "widget")
-        db.session.commit()  # the ask is counted now, so a second page load gets a 204
-        if not decision:
-            return None
     locale = best_locale(
         [query.get("locale"), customer.locale if customer else None, accept_language],
         survey.locales,
         survey.default_locale,
     )
+    if customer is not None:
+        decision = contact_budget.spend(brand, customer, survey.phase, "widget")
+        if not decision:
+            contact_budget.record_widget_skip(customer, survey, decision.rule, locale)
+        db.session.commit()  # the ask is counted now, so a second page load gets a 204
+        if not decision:
+            return None
     return present(brand, survey, locale, customer)
 
 
@@ -112,7 +114,7 @@ def submit(
         if data.get(field) is not None:
             answer[field] = data[field]
     response, created = intake.accept(
-        brand,
+        brand.id,
         answer,
         idempotency_key=IDEMPOTENCY_PREFIX + key if key else None,
         customer=customer,

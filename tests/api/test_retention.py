@@ -93,7 +93,7 @@ def test_each_brand_keeps_its_own_period(app, api, db, brand, aged, other_brand)
     from app.services import intake
 
     theirs, _ = intake.accept(
-        other_brand["brand"],
+        other_brand["brand"].id,
         {"survey_id": other_brand["survey_id"], "answers": {"nps": 5}, "customer": "hun-klant"},
     )
     _age(db, theirs.id, 400)  # past this brand's 365 days, inside the other's 730

@@ -126,7 +126,7 @@ def test_verified_by_a_personal_invitation(survey, brand):
             "channel": channel,
             "review": {"consent": True},
         }
-        return review_of(intake.accept(brand, data, customer=customer)[0].id)
+        return review_of(intake.accept(brand.id, data, customer=customer)[0].id)
 
     invited = customers.ensure(brand, "k9")
     assert via("email", invited, "Via de mail.").verified_by == "invitation_email"
@@ -163,7 +163,7 @@ def _client_answer(survey, text, client_hash, elapsed_ms=None):
         "channel": "widget",
         "review": review,
     }
-    response, _ = intake.accept(brand, data, client_hash=client_hash)
+    response, _ = intake.accept(brand.id, data, client_hash=client_hash)
     return review_of(response.id)
 
 
