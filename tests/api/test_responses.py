@@ -47,6 +47,25 @@ def test_same_idempotency_key_gives_the_same_response(api, survey, count_rows):
     assert count_rows(Response) == 1
 
 
+@pytest.mark.postgres
+def test_concurrent_retries_with_one_key_store_one_row(api, survey, count_rows):
+    """Eight copies of one request at once (a client retrying on a timeout): one row, one id."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    start = Barrier(8)
+
+    def send(_):
+        start.wait()
+        return post(api, survey, {"nps": 7}, headers={"Idempotency-Key": "retry-storm"})
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, range(8)))
+    assert {answer.status_code for answer in answers} == {202}
+    assert len({answer.json["id"] for answer in answers}) == 1
+    assert count_rows(Response) == 1
+
+
 def test_idempotency_keys_are_per_brand(api, client, survey, other_brand, count_rows):
     from tests.conftest import ApiClient
 
