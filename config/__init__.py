@@ -67,6 +67,7 @@ class Config:
             "SMTP_TLS": env_bool("SMTP_TLS", cls.SMTP_TLS),
             "MAIL_FROM": env_str("MAIL_FROM", cls.MAIL_FROM),
             "PIPELINE_BATCH_SIZE": env_int("PIPELINE_BATCH_SIZE", cls.PIPELINE_BATCH_SIZE),
+            "SURVEY_SPEC_SECONDS": env_int("SURVEY_SPEC_SECONDS", cls.SURVEY_SPEC_SECONDS),
         }
         database_url = env_str("DATABASE_URL")
         if database_url:
