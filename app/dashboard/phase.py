@@ -8,7 +8,7 @@ from app.dashboard.home import filter_options
 from app.schemas.dashboard import PhaseQuery
 from app.services import exports, journeys, phase_report, trends
 
-# The contact-budget rules and other reasons an invitation was not sent, in words.
+# The contact-budget rules and other reasons a customer was not asked (email or widget).
 SKIP_WORDS = {
     "min_days_between": "asked too recently (minimum days between asks)",
     "same_phase_days": "asked about this phase recently",

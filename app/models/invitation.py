@@ -1,4 +1,8 @@
-"""An email invitation to answer one survey: queued, sent or skipped, and used once."""
+"""An email invitation to answer one survey: queued, sent or skipped, and used once.
+
+Rows with channel "widget" are only ever skipped: the contact budget's "no" to a widget ask,
+kept once per customer, phase and day (contact_budget.record_widget_skip).
+"""
 
 from app.extensions import db
 from app.models.base import utcnow

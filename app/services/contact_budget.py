@@ -4,17 +4,20 @@ A brand's `contact_policy` holds three rules; 0 or a missing value switches a ru
 `min_days_between` (no two asks of one customer within N days), `max_per_journey` (at most
 M asks per journey) and `same_phase_days` (never the same phase twice within K days). Every
 ask of a known customer (a widget survey shown, an invitation queued) is one Contact row.
+A "no" is kept as a skipped Invitation: the email channel keeps every one, the widget at most
+one per customer, phase and day (see record_widget_skip).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Brand, Contact, Customer, Phase
+from app.models import Brand, Contact, Customer, Invitation, Phase, Survey
 from app.models.base import utcnow
 from app.models.brand import DEFAULT_CONTACT_POLICY
+from app.models.invitation import SKIPPED
 
 RULES = ("min_days_between", "max_per_journey", "same_phase_days")
 
@@ -91,3 +94,43 @@ def spend(brand: Brand, customer: Customer, phase: Phase, channel: str) -> Decis
     if decision:
         record(brand, customer, phase, channel)
     return decision
+
+
+def record_widget_skip(customer: Customer, survey: Survey, rule: str, locale: str) -> bool:
+    """Keep that the budget kept the widget from asking; False when today's is already kept.
+
+    The widget asks on every page view, so a row per "no" would let one customer clicking
+    around write thousands. One skipped Invitation (channel "widget") per customer × phase ×
+    UTC day bounds the rows by real customers (signed ones: anonymous visitors never reach the
+    budget) and lets the phase page count them beside the email skips, read as "customers held
+    back per day". Call it under the customer's lock (customers.ensure) like spend; the caller
+    commits.
+    """
+    now = utcnow()
+    kept = db.session.scalar(
+        select(Invitation.id)
+        .where(
+            Invitation.customer_id == customer.id,
+            Invitation.created_at >= datetime.combine(now.date(), time.min),
+            Invitation.phase_id == survey.phase_id,
+            Invitation.channel == "widget",
+        )
+        .limit(1)
+    )
+    if kept is not None:
+        return False
+    db.session.add(
+        Invitation(
+            brand_id=customer.brand_id,
+            customer_id=customer.id,
+            survey_id=survey.id,
+            phase_id=survey.phase_id,
+            channel="widget",
+            locale=locale,
+            status=SKIPPED,
+            skip_reason=rule,
+            created_at=now,
+            expires_at=now,  # never sent, so there is no link to expire
+        )
+    )
+    return True

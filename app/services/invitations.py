@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4
 
 
+def _emails():
+    # The table also keeps the widget's contact-budget skips (contact_budget.record_widget_skip)
+    # for the dashboard; the invitations API is about emails only.
+    return Invitation.channel == "email"
+
+
 def _touchpoint_id(survey, value) -> int | None:
     if value is None:
         return None
@@ -152,7 +158,9 @@ def waiting_ids(limit: int = 10_000) -> list[int]:
 
 def get(brand: Brand, invitation_id: int) -> Invitation:
     invitation = db.session.scalar(
-        select(Invitation).where(Invitation.id == invitation_id, Invitation.brand_id == brand.id)
+        select(Invitation).where(
+            Invitation.id == invitation_id, Invitation.brand_id == brand.id, _emails()
+        )
     )
     if invitation is None:
         raise AppError(404, "invitation not found")
@@ -170,7 +178,7 @@ def _cursor(value: str | None) -> int | None:
 
 def page(brand: Brand, query: dict) -> dict:
     """Invitations newest first, with counts per status and per skip reason."""
-    statement = select(Invitation).where(Invitation.brand_id == brand.id)
+    statement = select(Invitation).where(Invitation.brand_id == brand.id, _emails())
     if query.get("status"):
         statement = statement.where(Invitation.status == query["status"])
     before = _cursor(query.get("cursor"))
@@ -190,14 +198,14 @@ def counts(brand: Brand) -> dict:
     result = {status: 0 for status in (QUEUED, SENT, SKIPPED, FAILED)}
     for status, number in db.session.execute(
         select(Invitation.status, func.count())
-        .where(Invitation.brand_id == brand.id)
+        .where(Invitation.brand_id == brand.id, _emails())
         .group_by(Invitation.status)
     ):
         result[status] = number
     reasons = dict(
         db.session.execute(
             select(Invitation.skip_reason, func.count())
-            .where(Invitation.brand_id == brand.id, Invitation.status == SKIPPED)
+            .where(Invitation.brand_id == brand.id, Invitation.status == SKIPPED, _emails())
             .group_by(Invitation.skip_reason)
         ).all()
     )
@@ -205,6 +213,6 @@ def counts(brand: Brand) -> dict:
     result["answered"] = db.session.scalar(
         select(func.count())
         .select_from(Invitation)
-        .where(Invitation.brand_id == brand.id, Invitation.used_at.is_not(None))
+        .where(Invitation.brand_id == brand.id, Invitation.used_at.is_not(None), _emails())
     )
     return result

@@ -75,5 +75,6 @@ def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict)
         "terms": keywords.for_phase(brand, phase, filters, persona_id),
         "surveys": surveys,
         "skips": reach["skips"],
+        "skip_channels": reach["skip_channels"],
         "asked": reach["asked"],
     }

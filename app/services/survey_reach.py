@@ -2,8 +2,9 @@
 
 Email invitations (per survey: sent, answered, skipped by the contact budget, failed) give a
 true response rate; widget asks are counted for known customers only (anonymous visitors are
-never recorded), so the widget gets counts, not a rate. Read with grouped, brand-scoped
-queries over the period.
+never recorded), so the widget gets counts, not a rate. Skips come from both channels: every
+email one, and for the widget one per customer, phase and day (contact_budget). Read with
+grouped, brand-scoped queries over the period.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -25,10 +26,12 @@ def _bounds(column, since: date | None, until: date | None) -> list:
 
 
 def for_phase(brand: Brand, phase: Phase, since: date | None, until: date | None) -> dict:
-    """{"invitations": {survey_id: {...}}, "skips": {reason: n}, "asked": {channel: n}}."""
+    """{"invitations": {survey_id: {...}} (email), "skips": {reason: n},
+    "skip_channels": {reason: {channel: n}}, "asked": {channel: n}}."""
     rows = db.session.execute(
         select(
             Invitation.survey_id,
+            Invitation.channel,
             Invitation.status,
             Invitation.skip_reason,
             func.count(),
@@ -39,18 +42,26 @@ def for_phase(brand: Brand, phase: Phase, since: date | None, until: date | None
             Invitation.phase_id == phase.id,
             *_bounds(Invitation.created_at, since, until),
         )
-        .group_by(Invitation.survey_id, Invitation.status, Invitation.skip_reason)
+        .group_by(
+            Invitation.survey_id, Invitation.channel, Invitation.status, Invitation.skip_reason
+        )
     )
     invitations: dict[int, dict] = {}
     skips: dict[str, int] = {}
-    for survey_id, status, reason, count, used in rows:
+    skip_channels: dict[str, dict[str, int]] = {}
+    for survey_id, channel, status, reason, count, used in rows:
+        if status == SKIPPED:
+            reason = reason or "other"
+            skips[reason] = skips.get(reason, 0) + count
+            by_channel = skip_channels.setdefault(reason, {})
+            by_channel[channel] = by_channel.get(channel, 0) + count
+        if channel != "email":
+            continue  # a widget skip is no invitation: it stays out of the response rate
         item = invitations.setdefault(
             survey_id, {SENT: 0, QUEUED: 0, SKIPPED: 0, FAILED: 0, "answered": 0}
         )
         item[status] = item.get(status, 0) + count
         item["answered"] += used
-        if status == SKIPPED:
-            skips[reason or "other"] = skips.get(reason or "other", 0) + count
     for item in invitations.values():
         item["rate"] = round(item["answered"] / item[SENT], 4) if item[SENT] else None
     asked = dict(
@@ -64,4 +75,9 @@ def for_phase(brand: Brand, phase: Phase, since: date | None, until: date | None
             .group_by(Contact.channel)
         ).all()
     )
-    return {"invitations": invitations, "skips": skips, "asked": asked}
+    return {
+        "invitations": invitations,
+        "skips": skips,
+        "skip_channels": skip_channels,
+        "asked": asked,
+    }

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import Contact, Customer, Response
+from app.models import Contact, Customer, Invitation, Response
 from tests.channels.helpers import (
     ORIGIN,
     assert_error,
@@ -333,10 +333,34 @@ def test_contact_budget_blocks_a_second_ask_then_allows_it(client, site, brand, 
     assert widget_survey(client, site, **_signed(brand)).status_code == 200
 
 
+def test_widget_skips_are_kept_once_per_customer_phase_and_day(client, site, brand, db, api):
+    """Page views asked in a loop leave one skip a day, for the dashboard, not one per view."""
+    assert widget_survey(client, site, **_signed(brand)).status_code == 200
+    for _ in range(5):
+        assert widget_survey(client, site, **_signed(brand)).status_code == 204
+    [skip] = db.session.query(Invitation).all()
+    assert (skip.channel, skip.status, skip.skip_reason) == (
+        "widget",
+        "skipped",
+        "min_days_between",
+    )
+    assert skip.survey_id == site["survey_id"] and skip.customer.external_id == "klant-1"
+    skip.created_at -= timedelta(days=1)  # yesterday's: today's first 204 keeps a new one
+    db.session.commit()
+    assert widget_survey(client, site, **_signed(brand)).status_code == 204
+    assert widget_survey(client, site, **_signed(brand)).status_code == 204
+    assert db.session.query(Invitation).count() == 2
+    assert db.session.query(Contact).count() == 1  # a skip is not an ask: the budget is unchanged
+    # the invitations API stays about emails
+    listing = api.get("/api/v1/invitations").json
+    assert listing["items"] == [] and listing["counts"]["skipped"] == 0
+    assert api.get(f"/api/v1/invitations/{skip.id}").status_code == 404
+
+
 def test_anonymous_visitors_have_no_server_budget(client, site, count_rows):
     assert widget_survey(client, site).status_code == 200
     assert widget_survey(client, site).status_code == 200
-    assert count_rows(Contact) == 0
+    assert count_rows(Contact) == 0 and count_rows(Invitation) == 0
 
 
 def test_budget_is_per_customer(client, site, brand):

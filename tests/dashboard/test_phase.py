@@ -218,13 +218,13 @@ def test_surveys_show_invitation_response_rates_and_contact_budget_skips(dash, s
     phase_id = _phase_id(seeded)
     now = utcnow()
 
-    def invitation(status, reason=None, used=False):
+    def invitation(status, reason=None, used=False, channel="email"):
         return Invitation(
             brand_id=customer.brand_id,
             customer_id=customer.id,
             survey_id=survey_id,
             phase_id=phase_id,
-            channel="email",
+            channel=channel,
             locale="nl",
             status=status,
             skip_reason=reason,
@@ -241,6 +241,8 @@ def test_surveys_show_invitation_response_rates_and_contact_budget_skips(dash, s
             invitation("skipped", "min_days_between"),
             invitation("skipped", "min_days_between"),
             invitation("skipped", "unsubscribed"),
+            # the widget's contact-budget "no" (contact_budget.record_widget_skip)
+            invitation("skipped", "min_days_between", channel="widget"),
             Contact(
                 brand_id=customer.brand_id,
                 customer_id=customer.id,
@@ -253,10 +255,12 @@ def test_surveys_show_invitation_response_rates_and_contact_budget_skips(dash, s
     db.session.commit()
     page = dash.html(phase_url(seeded))
     rate = page.split(f'data-survey-rate="{survey_id}"')[1].split("</p>")[0]
+    # the rate is the email's own: the widget skip is not an invitation that was not sent
     assert "4 sent, 2 answered" in rate and "50%" in rate and "3 not sent" in rate
     skips = page.split('class="skips"')[1].split("</ul>")[0]
-    assert "asked too recently (minimum days between asks): <strong>2</strong>" in skips
-    assert "unsubscribed: <strong>1</strong>" in skips
+    assert "asked too recently (minimum days between asks): <strong>3</strong>" in skips
+    assert "(email 2, widget 1)" in skips
+    assert "unsubscribed: <strong>1</strong>" in skips and "(email 1)" in skips
     assert "widget 1" in page
     old = dash.html(phase_url(seeded, "?from=2000-01-01&to=2000-12-31"))
     assert f'data-survey-rate="{survey_id}"' not in old  # the period applies
