@@ -5,9 +5,11 @@ rows the pipeline would have written) and cached between runs as bench_10k and b
 dashboard bench's prepare() then adds the journey map's narrow rollup (what /stats reads without
 a channel or locale filter) and the conversion rollups, so both benches read the same tables
 whichever runs first.
-Each is served by gunicorn (APP_ENV=production, the same settings as the intake bench) and
-read by one keep-alive client, one request at a time: after a warm-up, the median of N
-requests is the figure. The answer is checked: its per-phase n must add up to what was seeded.
+Both are served at once by gunicorn (APP_ENV=production, the same settings as the intake
+bench) and read by one keep-alive client per server, one request at a time and the two servers
+in turns, so a burst of other work on a shared machine slows both alike rather than whichever
+was measured second: after a warm-up, the median of N requests is the figure. The answer is
+checked: its per-phase n must add up to what was seeded.
 Stats read rollups only, so the goal is that 100× the data costs at most 2× the time.
 """
 
@@ -15,6 +17,7 @@ import http.client
 import json
 import statistics
 import time
+from contextlib import ExitStack
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -36,77 +39,110 @@ def database_name(n: int) -> str:
     return f"bench_{n}"
 
 
-def latencies(base_url: str, path: str, api_key: str, count: int) -> tuple[list[float], dict]:
-    """Milliseconds of `count` sequential GETs on one keep-alive connection (after a warm-up)."""
-    parts = urlsplit(base_url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
-    timings, body = [], None
+def latencies(
+    targets: list[tuple[str, str, str]], count: int
+) -> tuple[list[list[float]], list[dict]]:
+    """Milliseconds of `count` GETs per (base_url, path, api_key) after a warm-up, one keep-alive
+    connection per target, the targets asked in turns: a burst of other work on the machine then
+    slows each of them alike instead of whichever happened to be measured during it."""
+    connections, timings, bodies = [], [[] for _ in targets], [None] * len(targets)
     try:
+        for base_url, _path, _key in targets:
+            parts = urlsplit(base_url)
+            connections.append(http.client.HTTPConnection(parts.hostname, parts.port, timeout=30))
         for number in range(WARMUP + count):
-            started = time.perf_counter()
-            connection.request("GET", path, headers=headers)
-            answer = connection.getresponse()
-            payload = answer.read()
-            elapsed = (time.perf_counter() - started) * 1000
-            if answer.status != 200:
-                raise RuntimeError(f"GET {path} answered {answer.status}: {payload[:300]!r}")
-            if number >= WARMUP:
-                timings.append(elapsed)
-            body = payload
+            for index, (_base, path, api_key) in enumerate(targets):
+                headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
+                started = time.perf_counter()
+                connections[index].request("GET", path, headers=headers)
+                answer = connections[index].getresponse()
+                payload = answer.read()
+                elapsed = (time.perf_counter() - started) * 1000
+                if answer.status != 200:
+                    raise RuntimeError(f"GET {path} answered {answer.status}: {payload[:300]!r}")
+                if number >= WARMUP:
+                    timings[index].append(elapsed)
+                bodies[index] = payload
     finally:
-        connection.close()
-    return timings, json.loads(body)
+        for connection in connections:
+            connection.close()
+    return timings, [json.loads(body) for body in bodies]
 
 
-def measure(n: int, count: int) -> dict:
+def measure(sizes: tuple[int, ...], count: int) -> list[dict]:
+    """The figures of each size; all databases are served at once and read in turns."""
     from bench.dashboard import prepare  # bench.dashboard imports this module
 
-    seeded = seed_responses(databases.url(database_name(n)), n)
-    prepare(seeded.database_url, seeded.brand_id, n)
-    env = servers.production_env(seeded.database_url, databases.REDIS_URL)
-    path = f"/api/v1/journeys/{seeded.journey_id}/stats"
-    recent = f"{path}?from={(date.today() - timedelta(days=30)).isoformat()}"
-    note(f"{n:,} responses: {WARMUP} warm-up + {count} GETs, all time and last 30 days")
-    with servers.gunicorn("wsgi:app", env, probe="/healthz") as base:
-        all_time, body = latencies(base, path, seeded.api_key, count)
-        last_30, _ = latencies(base, recent, seeded.api_key, count)
+    seeded = []
+    for n in sizes:
+        one = seed_responses(databases.url(database_name(n)), n)
+        prepare(one.database_url, one.brand_id, n)
+        seeded.append(one)
+    since = (date.today() - timedelta(days=30)).isoformat()
+    note(
+        f"{' and '.join(f'{n:,}' for n in sizes)} responses in turns: {WARMUP} warm-up + "
+        f"{count} GETs each, all time and last 30 days"
+    )
+    with ExitStack() as stack:
+        bases = [
+            stack.enter_context(
+                servers.gunicorn(
+                    "wsgi:app",
+                    servers.production_env(one.database_url, databases.REDIS_URL),
+                    probe="/healthz",
+                )
+            )
+            for one in seeded
+        ]
+        paths = [f"/api/v1/journeys/{one.journey_id}/stats" for one in seeded]
+        keys = [one.api_key for one in seeded]
+        all_time, bodies = latencies(list(zip(bases, paths, keys, strict=True)), count)
+        recent = [f"{path}?from={since}" for path in paths]
+        last_30, _ = latencies(list(zip(bases, recent, keys, strict=True)), count)
     service = service_latencies(seeded, count)
-    counted = sum(phase["n"] for phase in body["phases"])
-    if counted != n:
-        raise RuntimeError(f"stats counted {counted} responses, {n} were seeded")
-    return {
-        "median": statistics.median(all_time),
-        "p95": _p95(all_time),
-        "median_30d": statistics.median(last_30),
-        "service_median": statistics.median(service),
-        "seeded_in": seeded.seconds,
-        "reused": seeded.reused,
-        "rollup_rows": _rollup_rows(seeded.database_url, seeded.brand_id),
-    }
+    figures = []
+    for index, one in enumerate(seeded):
+        counted = sum(phase["n"] for phase in bodies[index]["phases"])
+        if counted != one.responses:
+            raise RuntimeError(f"stats counted {counted} responses, {one.responses} were seeded")
+        figures.append(
+            {
+                "median": statistics.median(all_time[index]),
+                "p95": _p95(all_time[index]),
+                "median_30d": statistics.median(last_30[index]),
+                "service_median": statistics.median(service[index]),
+                "seeded_in": one.seconds,
+                "reused": one.reused,
+                "rollup_rows": _rollup_rows(one.database_url, one.brand_id),
+            }
+        )
+    return figures
 
 
-def service_latencies(seeded, count: int) -> list[float]:
-    """Milliseconds of stats.journey_stats() in this process: the queries and the maths without
-    HTTP, gunicorn and JSON, so other load on the machine blurs it less."""
+def service_latencies(seeded: list, count: int) -> list[list[float]]:
+    """Milliseconds of stats.journey_stats() in this process, per seeded database, in turns: the
+    queries and the maths without HTTP, gunicorn and JSON, so other load blurs it less."""
     from app.extensions import db
     from app.services import brands, stats
 
-    app = databases.app_for(seeded.database_url)
-    with app.app_context():
-        try:
-            brand = brands.by_slug(seeded.brand_slug)
-            timings = []
-            for number in range(WARMUP + count):
-                started = time.perf_counter()
-                stats.journey_stats(brand, seeded.journey_id, {})
-                if number >= WARMUP:
-                    timings.append((time.perf_counter() - started) * 1000)
-                db.session.expire_all()  # no answer served from the identity map
-            return timings
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    apps = [databases.app_for(one.database_url) for one in seeded]
+    timings = [[] for _ in seeded]
+    try:
+        for number in range(WARMUP + count):
+            for index, (app, one) in enumerate(zip(apps, seeded, strict=True)):
+                # a fresh context per call: no answer served from the identity map
+                with app.app_context():
+                    brand = brands.by_slug(one.brand_slug)
+                    started = time.perf_counter()
+                    stats.journey_stats(brand, one.journey_id, {})
+                    if number >= WARMUP:
+                        timings[index].append((time.perf_counter() - started) * 1000)
+                    db.session.remove()
+    finally:
+        for app in apps:
+            with app.app_context():
+                db.engine.dispose()
+    return timings
 
 
 def _p95(values: list[float]) -> float:
@@ -142,7 +178,7 @@ def _label(n: int) -> str:
 def run(quick: bool = False) -> dict:
     small_n, large_n = QUICK_SIZES if quick else SIZES
     count = QUICK_REQUESTS if quick else REQUESTS
-    small, large = measure(small_n, count), measure(large_n, count)
+    small, large = measure((small_n, large_n), count)
     big, little = _label(large_n), _label(small_n)
     return {
         "name": "stats",
