@@ -75,7 +75,8 @@ def pipeline_sweep(enqueue):
     """Process responses left `received` (e.g. while Redis was down)."""
     from flask import current_app
 
-    from app.services import intake, processing
+    from app.pipeline import jobs
+    from app.services import processing
 
     waiting = processing.waiting_ids(limit=1_000_000)
     if not waiting:
@@ -87,7 +88,7 @@ def pipeline_sweep(enqueue):
         for start in range(0, len(waiting), size):
             chunk = waiting[start : start + size]
             if enqueue:
-                if not intake.enqueue(chunk):
+                if not jobs.enqueue(chunk):  # a job per chunk, so that every worker can help
                     raise click.ClickException(
                         "Redis cannot be reached; run the sweep without --enqueue"
                     )

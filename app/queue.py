@@ -3,6 +3,9 @@
 Jobs are enqueued only after the commit that created their rows, and take ids.
 When Redis cannot be reached the enqueue is dropped with a warning: the rows stay
 `received` and `flask pipeline sweep` picks them up, so nothing is lost.
+
+A kick coalesces many callers into one job: the first caller since the job last took the
+kick enqueues it, the others only leave their committed rows for it to find.
 """
 
 import logging
@@ -14,6 +17,9 @@ log = logging.getLogger(__name__)
 
 QUEUES = ("pipeline", "email", "webhooks")
 RETRY_INTERVALS = [10, 60, 300]
+# How long a kick stays set when its job never takes it (lost, or the workers are down):
+# until then callers rely on that job; after it the next one enqueues again.
+KICK_SECONDS = 5
 
 
 class JobQueue:
@@ -86,3 +92,38 @@ class JobQueue:
             )
             return False
         return True
+
+    def _kick_key(self, name: str) -> str:
+        return f"phasewise:kick:{name}"
+
+    def kick(self, name: str, func: Callable, *args) -> bool:
+        """Enqueue func(*args) on queue `name` unless a kick there is still pending; True when
+        a job is queued or already coming. The job must call take_kick() before it looks for
+        work. Inline (no Redis) there is nothing to coalesce: it runs now, as enqueue() does."""
+        if self.inline:
+            return self.enqueue(name, func, *args)
+        from redis.exceptions import RedisError
+
+        try:
+            if not self.connection.set(self._kick_key(name), 1, nx=True, ex=KICK_SECONDS):
+                return True  # a job is queued and has not started: it will find our rows
+        except RedisError as exc:
+            log.warning("could not kick %r (%s); the sweep will pick the work up", name, exc)
+            return False
+        if self.enqueue(name, func, *args):
+            return True
+        self.take_kick(name)  # nothing is coming after all: let the next caller try again
+        return False
+
+    def take_kick(self, name: str) -> None:
+        """Called by a kicked job before its first look for work: callers from now on kick a
+        new job, as this one may already have looked past their rows."""
+        if self.inline:
+            return
+        from redis.exceptions import RedisError
+
+        try:
+            self.connection.delete(self._kick_key(name))
+        except RedisError as exc:
+            # The kick expires by itself; until then new rows wait for a later kick or the sweep.
+            log.warning("could not take the kick of %r (%s)", name, exc)

@@ -3,19 +3,23 @@
 import hashlib
 import json
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 import loyalty
 from app.errors import AppError
-from app.extensions import db, queue
+from app.extensions import db
 from app.models import Brand, Customer, Response, Touchpoint
 from app.models.base import utcnow
 from app.models.response import RECEIVED
 from app.schemas.common import normalise_locale
 from app.services import answers as answer_rules
-from app.services import customers, survey_specs, upserts
+from app.services import customers, survey_specs
 
 IDEMPOTENCY_KEY_MAX = 128
+# A plain INSERT: SQLAlchemy caches its compiled form, which it does not do for the dialects'
+# INSERT … ON CONFLICT (compiling that cost more than the rest of the request).
+INSERT = insert(Response.__table__).returning(Response.__table__.c.id)
 
 
 def request_hash(data: dict) -> str:
@@ -57,10 +61,11 @@ def accept(
 ) -> tuple[Response, bool]:
     """Validate, store as received, commit, then queue. Returns (response, created).
 
-    Every channel's answers take this path, so it is kept to one INSERT (… ON CONFLICT DO
-    NOTHING, which also settles an Idempotency-Key retry) and its commit; the survey's
-    questions come from survey_specs. The returned Response is not in the session: it
-    carries what the channels answer with (id, status, incentivized, review_request).
+    Every channel's answers take this path, so it is kept to one INSERT and its commit; a
+    retry with a used Idempotency-Key fails the unique constraint and is answered with the
+    first row. The survey's questions come from survey_specs. The returned Response is not in
+    the session: it carries what the channels answer with (id, status, incentivized,
+    review_request).
     """
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
         raise AppError(
@@ -101,15 +106,16 @@ def accept(
         "created_at": utcnow(),
         **answer_rules.typed_values(survey, cleaned),
     }
-    new_id = upserts.insert_ignore(
-        Response, ("brand_id", "idempotency_key"), values, returning=True
-    ).scalar()
-    if new_id is None:
-        # This key was used before (or by a concurrent retry that won): answer with its row.
-        found = _existing(brand_id, idempotency_key, fingerprint)
+    try:
+        new_id = db.session.execute(INSERT, values).scalar_one()
         db.session.commit()
+    except IntegrityError:
+        # This key was used before (or by a concurrent retry that won): answer with its row.
+        db.session.rollback()
+        found = _existing(brand_id, idempotency_key, fingerprint) if idempotency_key else None
+        if found is None:
+            raise
         return found, False
-    db.session.commit()
     enqueue([new_id])
     return Response(id=new_id, **values), True
 
@@ -120,6 +126,9 @@ def receipt(response: Response, created: bool) -> dict:
 
 
 def enqueue(response_ids: list[int]) -> bool:
+    """After the commit: a kick, so that one pipeline job serves many answers (see
+    jobs.process_responses for why no committed row is left waiting). False when Redis could
+    not be reached: the rows stay `received` for `flask pipeline sweep`."""
     from app.pipeline import jobs
 
-    return queue.enqueue("pipeline", jobs.process_responses, response_ids)
+    return jobs.kick(response_ids)

@@ -6,6 +6,7 @@ that runs twice, or is killed half-way, changes nothing twice.
 """
 
 import logging
+import time
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -91,6 +92,22 @@ def process_batch(response_ids: list[int], batch_size: int = 200) -> list[int]:
     for action in after_commit():
         action(done)
     return done
+
+
+def process_waiting(response_ids: list[int], batch_size: int, seconds: float) -> tuple[int, bool]:
+    """These ids, then waiting rows batch by batch, oldest first, until none is left or
+    `seconds` have passed. Returns (responses processed, whether it stopped for lack of work)."""
+    deadline = time.monotonic() + seconds
+    total = 0
+    while True:
+        done = process_batch(response_ids, batch_size)
+        total += len(done)
+        response_ids = []
+        # A short batch took every row it could lock: the rest are locked by another job.
+        if len(done) < batch_size:
+            return total, True
+        if time.monotonic() >= deadline:
+            return total, False
 
 
 def waiting_ids(limit: int = 10_000) -> list[int]:

@@ -35,14 +35,44 @@ def _setup(app):
         return key, survey.id
 
 
-def _post(client, key, survey_id, nps, text_answer=None, idem=None):
+def _post(client, key, survey_id, nps, text_answer=None, idem=None, customer=None):
     answers = {"nps": nps, **({"why": text_answer} if text_answer else {})}
     headers = {"Authorization": f"Bearer {key}", **({"Idempotency-Key": idem} if idem else {})}
-    response = client.post(
-        "/api/v1/responses", json={"survey_id": survey_id, "answers": answers}, headers=headers
-    )
+    body = {
+        "survey_id": survey_id,
+        "answers": answers,
+        **({"customer": customer} if customer else {}),
+    }
+    response = client.post("/api/v1/responses", json=body, headers=headers)
     assert response.status_code == 202, response.json
     return response.json["id"]
+
+
+def _jobs(app) -> tuple[int, int]:
+    """(pipeline jobs waiting, pipeline jobs finished) on the app's Redis."""
+    from rq import Queue
+    from rq.registry import FinishedJobRegistry
+
+    from app.extensions import queue
+
+    with app.app_context():
+        return (
+            Queue("pipeline", connection=queue.connection).count,
+            FinishedJobRegistry("pipeline", connection=queue.connection).count,
+        )
+
+
+def _work(app) -> None:
+    """A real RQ worker, in burst mode, in this process."""
+    from app.services import worker
+
+    with app.app_context():
+        worker.run(burst=True)
+
+
+def _processed_at(app) -> list:
+    with app.app_context():
+        return list(_db.session.scalars(select(Response.processed_at).order_by(Response.id)))
 
 
 def _rollup_total(app) -> int:
@@ -125,28 +155,126 @@ def test_redis_down_loses_nothing_and_the_sweep_catches_up(database_uri, app):
 
 
 @pytest.mark.redis
-def test_a_real_rq_worker_processes_what_the_web_enqueued(redis_app):
-    from app.services import worker
+def test_many_answers_make_one_job_that_processes_each_once(redis_app):
+    from app.pipeline import jobs
+    from loyalty.models import LedgerEntry
 
     key, survey_id = _setup(redis_app)
     client = redis_app.test_client()
-    ids = [_post(client, key, survey_id, nps, "Keurig geplaatst, netjes!") for nps in (9, 10)]
+    ids = [
+        _post(client, key, survey_id, nps, "Keurig geplaatst, netjes!", customer=f"k-{nps}")
+        for nps in range(11)
+    ]
     _post(client, key, survey_id, 9, "Keurig geplaatst, netjes!", idem="retry-1")
     _post(client, key, survey_id, 9, "Keurig geplaatst, netjes!", idem="retry-1")  # a retry
-    assert _statuses(redis_app) == ["received"] * 3  # the web only enqueued
+    assert _statuses(redis_app) == ["received"] * 12  # the web only kicked
+    assert _jobs(redis_app) == (1, 0)  # one kick for all of them
+    _work(redis_app)
+    assert _statuses(redis_app) == ["processed"] * 12
+    assert _jobs(redis_app) == (0, 1)
+    assert _rollup_total(redis_app) == 12
     with redis_app.app_context():
-        worker.run(burst=True)
-    assert _statuses(redis_app) == ["processed"] * 3
-    assert _rollup_total(redis_app) == 3
+        assert set(_db.session.scalars(select(Response.sentiment_label))) == {"positive"}
+        answered = select(func.count()).where(LedgerEntry.reason == "answered")
+        assert _db.session.scalar(answered) == 11
+        stamps = _processed_at(redis_app)
+        # The same ids queued again, twice: the jobs find nothing left to do.
+        assert jobs.enqueue(ids[:5]) and jobs.enqueue(ids)
+    _work(redis_app)
+    assert _jobs(redis_app) == (0, 3)
+    assert _processed_at(redis_app) == stamps
+    assert _rollup_total(redis_app) == 12
     with redis_app.app_context():
-        labels = set(_db.session.scalars(select(Response.sentiment_label)))
-        # the same job enqueued again is a no-op
-        from app.services import intake
+        assert _db.session.scalar(answered) == 11
 
-        intake.enqueue(ids)
-        worker.run(burst=True)
-    assert labels == {"positive"}
+
+@pytest.mark.redis
+def test_an_answer_committed_while_the_job_runs_gets_a_job_of_its_own(
+    redis_app, database_uri, monkeypatch
+):
+    """The job took the kick before it claimed: an answer committed after that kicks again."""
+    from app import create_app
+
+    key, survey_id = _setup(redis_app)
+    for nps in (3, 9):
+        _post(redis_app.test_client(), key, survey_id, nps)
+    # Another web process on the same database and Redis, answering while the job runs.
+    web = create_app(
+        "test", {"SQLALCHEMY_DATABASE_URI": _normalise(database_uri), "REDIS_URL": REDIS_URL}
+    )
+    late = []
+
+    def answer_meanwhile(_items):
+        if not late:
+            late.append(_post(web.test_client(), key, survey_id, 10))
+
+    original = processing.steps
+    # First, before the batch writes: SQLite would make the late answer wait for its lock.
+    monkeypatch.setattr(processing, "steps", lambda: [answer_meanwhile, *original()])
+    try:
+        _work(redis_app)
+    finally:
+        with web.app_context():
+            _db.engine.dispose()
+    assert late
+    assert _statuses(redis_app) == ["processed"] * 3
+    assert _jobs(redis_app) == (0, 2)  # the late answer's own kick
     assert _rollup_total(redis_app) == 3
+
+
+@pytest.mark.redis
+def test_a_job_out_of_time_hands_the_rest_to_a_new_job(redis_app):
+    redis_app.config.update(PIPELINE_BATCH_SIZE=2, PIPELINE_JOB_SECONDS=0)
+    key, survey_id = _setup(redis_app)
+    client = redis_app.test_client()
+    for nps in range(5):
+        _post(client, key, survey_id, nps)
+    assert _jobs(redis_app) == (1, 0)
+    _work(redis_app)
+    assert _statuses(redis_app) == ["processed"] * 5
+    assert _jobs(redis_app) == (0, 3)  # 2 + 2 + 1: each full batch past the budget kicks again
+    assert _rollup_total(redis_app) == 5
+
+
+@pytest.mark.redis
+def test_a_kick_whose_job_could_not_be_queued_lets_the_next_answer_try(redis_app, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from app.extensions import queue
+
+    key, survey_id = _setup(redis_app)
+    client = redis_app.test_client()
+
+    def unreachable(name):
+        raise RedisConnectionError("Redis went away between the SET and the enqueue")
+
+    monkeypatch.setattr(queue, "rq_queue", unreachable)
+    _post(client, key, survey_id, 9)  # still 202: the row is stored, the sweep would find it
+    monkeypatch.undo()
+    assert _jobs(redis_app) == (0, 0)
+    _post(client, key, survey_id, 10)  # no stale kick stops this one
+    assert _jobs(redis_app) == (1, 0)
+    _work(redis_app)
+    assert _statuses(redis_app) == ["processed"] * 2  # the job grabbed the first one along
+
+
+@pytest.mark.redis
+def test_the_sweep_queues_a_job_per_chunk_for_the_workers(redis_app):
+    redis_app.config["PIPELINE_BATCH_SIZE"] = 2
+    key, survey_id = _setup(redis_app)
+    client = redis_app.test_client()
+    for nps in range(5):
+        _post(client, key, survey_id, nps)
+    with redis_app.app_context():
+        from app.extensions import queue
+
+        queue.connection.flushdb()  # the kick and its job are lost
+    result = redis_app.test_cli_runner().invoke(args=["pipeline", "sweep", "--enqueue"])
+    assert "queued 5 responses" in result.output
+    assert _jobs(redis_app) == (3, 0)
+    _work(redis_app)
+    assert _statuses(redis_app) == ["processed"] * 5
+    assert _rollup_total(redis_app) == 5
 
 
 @pytest.mark.postgres
