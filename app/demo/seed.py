@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from app.demo import corpus
 from app.demo import reviews as demo_reviews
 from app.extensions import db
-from app.models import ApiKey, Brand, Journey, Response, User
+from app.models import ApiKey, Brand, Customer, Journey, Response, User
 from app.models.base import utcnow
 from app.services import answers as answer_rules
 from app.services import brands, customers, journeys, processing, surveys
@@ -294,10 +294,18 @@ def _seed(responses: int, seed: int, echo) -> Brand:
                 },
             )
         )
-    made = customers.upsert_many(brand, [data for _, data in drawn])
-    people = [
-        (customer, persona_index) for customer, (persona_index, _) in zip(made, drawn, strict=True)
-    ]
+    customers.upsert_many(brand, [data for _, data in drawn])
+    # Plain rows, not ORM objects: each commit below would expire those, and reloading them
+    # one at a time cost more than all the rest of the seed.
+    rows_by_id = {
+        row.external_id: row
+        for row in db.session.execute(
+            select(Customer.id, Customer.external_id, Customer.locale, Customer.persona_id).where(
+                Customer.brand_id == brand.id
+            )
+        )
+    }
+    people = [(rows_by_id[data["external_id"]], persona_index) for persona_index, data in drawn]
     with click.progressbar(people, label="customers and journeys") as bar:
         for customer, persona_index in bar:
             when = now - timedelta(days=rng.uniform(15, 130))

@@ -1,15 +1,19 @@
 """Customers (upserted by external_id) and the journey events that drive conversion."""
 
-from datetime import UTC
+from collections import defaultdict
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand, Customer, CustomerPhase, JourneyEvent
+from app.models import Brand, ConversionRollup, Customer, CustomerPhase, JourneyEvent, Persona
 from app.models.base import utcnow
+from app.models.rollup import CONVERSION_KEY
 from app.services import dwell, journeys, rollups, upserts
+
+CHUNK = 500  # rows per statement in the bulk paths: well inside SQLite's variable limit
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -63,19 +67,75 @@ def upsert(brand: Brand, data: dict) -> tuple[Customer, bool]:
 
 
 def upsert_many(brand: Brand, items: list[dict]) -> list[Customer]:
-    """Create or update many customers in one transaction (imports, the demo)."""
+    """Create or update many customers in one transaction (imports, the demo).
+
+    The same rules as `upsert`, with a few statements per chunk instead of a few per customer.
+    """
+    personas: dict[str | None, Persona | None] = {}
     with db.session.no_autoflush:  # one flush at the commit, not one per statement
-        result = [_apply(brand, data) for data in items]
+        known = ensure_many(brand, [data["external_id"] for data in items])
+        result = [_apply(brand, data, known[data["external_id"]], personas) for data in items]
     db.session.commit()
     return result
 
 
-def _apply(brand: Brand, data: dict) -> Customer:
-    customer = ensure(brand, data["external_id"], lock=True)
+def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
+    """`ensure(…, lock=True)` for many: {external_id: customer}, each created bare if new.
+
+    Locked in id order, as the loyalty ledger locks customers, so two transactions locking
+    overlapping sets cannot deadlock.
+    """
+    wanted = sorted(set(external_ids))
+    now = utcnow()
+    ids: list[int] = []
+    for chunk in _chunks(wanted):
+        upserts.insert_ignore(
+            Customer,
+            ("brand_id", "external_id"),
+            [
+                {
+                    "brand_id": brand.id,
+                    "external_id": external_id,
+                    "consent": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for external_id in chunk
+            ],
+        )
+        ids += db.session.scalars(
+            select(Customer.id).where(
+                Customer.brand_id == brand.id, Customer.external_id.in_(chunk)
+            )
+        )
+    found: dict[str, Customer] = {}
+    for chunk in _chunks(sorted(ids)):
+        query = (
+            select(Customer)
+            .where(Customer.id.in_(chunk))
+            .order_by(Customer.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        found.update((customer.external_id, customer) for customer in db.session.scalars(query))
+    return found
+
+
+def _chunks(items: list) -> list[list]:
+    return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
+
+
+def _apply(
+    brand: Brand, data: dict, customer: Customer | None = None, personas: dict | None = None
+) -> Customer:
+    customer = customer or ensure(brand, data["external_id"], lock=True)
+    personas = {} if personas is None else personas  # persona by key, read once per import
     if "email" in data:
         customer.email = normalise_email(data["email"])
     if "persona" in data:
-        persona = journeys.persona_by_key(brand, data["persona"])
+        if data["persona"] not in personas:
+            personas[data["persona"]] = journeys.persona_by_key(brand, data["persona"])
+        persona = personas[data["persona"]]
         customer.persona_id = persona.id if persona else None
     for field in ("locale", "value"):
         if field in data:
@@ -99,32 +159,104 @@ def record_event(brand: Brand, data: dict) -> JourneyEvent:
 
 
 def record_events(brand: Brand, items: list[dict]) -> int:
-    """Store many events in one transaction (imports, the demo); returns how many."""
+    """Store many events in one transaction (imports, the demo); returns how many.
+
+    The same rules as `record_event`, applied event by event in the given order, but with a
+    few statements per chunk instead of a few per event: the customers are ensured and locked
+    together, the phases they had reached are read once, and conversion is summed per rollup
+    row before it is written.
+    """
     journeys_by_id: dict = {}
-    known: dict[str, Customer] = {}  # customers already ensured (and locked) in this transaction
-    # Conversion reads only rows written with Core statements, so pending events need no flush
-    # before each statement: one flush at the commit.
+    prepared = []
+    for data in items:
+        if data["journey_id"] not in journeys_by_id:
+            journeys_by_id[data["journey_id"]] = journeys.get_journey(brand, data["journey_id"])
+        journey = journeys_by_id[data["journey_id"]]
+        prepared.append((data, _phase(journey, data["phase"]), _occurred_at(data)))
+    now = utcnow()
+    events, firsts = [], []
+    conversion: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    dwell_counts: dict[tuple, int] = defaultdict(int)
     with db.session.no_autoflush:
-        for data in items:
-            if data["journey_id"] not in journeys_by_id:
-                journeys_by_id[data["journey_id"]] = journeys.get_journey(brand, data["journey_id"])
-            if data["customer"] not in known:
-                known[data["customer"]] = ensure(brand, data["customer"], lock=True)
-            _record(brand, data, journeys_by_id[data["journey_id"]], known[data["customer"]])
+        known = ensure_many(brand, [data["customer"] for data in items])
+        reached = _reached([customer.id for customer in known.values()])
+        for data, phase, occurred_at in prepared:
+            customer = known[data["customer"]]
+            events.append(
+                {
+                    "brand_id": brand.id,
+                    "customer_id": customer.id,
+                    "journey_id": phase.journey_id,
+                    "phase_id": phase.id,
+                    "occurred_at": occurred_at,
+                    "value": data.get("value"),
+                    "created_at": now,
+                }
+            )
+            mine = reached[customer.id]
+            if phase.id in mine:
+                continue
+            mine[phase.id] = occurred_at
+            firsts.append(
+                {
+                    "brand_id": brand.id,
+                    "customer_id": customer.id,
+                    "phase_id": phase.id,
+                    "first_reached_at": occurred_at,
+                }
+            )
+            value = _value(customer, data.get("value"))
+            for phase_id, day, increments, hours in _conversions(phase, occurred_at, mine, value):
+                key = (brand.id, phase_id, day, customer.persona_id or 0)
+                for name, amount in increments.items():
+                    conversion[key][name] += amount
+                if hours is not None:
+                    dwell_counts[
+                        dwell.key(brand.id, phase_id, day, customer.persona_id, hours)
+                    ] += 1
+        for chunk in _chunks(events):
+            db.session.execute(JourneyEvent.__table__.insert(), chunk)
+        for chunk in _chunks(firsts):
+            upserts.insert_ignore(CustomerPhase, ("customer_id", "phase_id"), chunk)
+        rollups.upsert(ConversionRollup, CONVERSION_KEY, conversion)
+        dwell.add_many(dwell_counts)
     db.session.commit()
     return len(items)
 
 
-def _record(brand: Brand, data: dict, journey=None, customer=None) -> JourneyEvent:
-    journey = journey or journeys.get_journey(brand, data["journey_id"])
-    phase = journey.phase(data["phase"])
+def _reached(customer_ids: list[int]) -> dict[int, dict[int, datetime]]:
+    """{customer_id: {phase_id: first_reached_at}} of these customers."""
+    reached: dict[int, dict[int, datetime]] = defaultdict(dict)
+    for chunk in _chunks(sorted(customer_ids)):
+        rows = db.session.execute(
+            select(
+                CustomerPhase.customer_id, CustomerPhase.phase_id, CustomerPhase.first_reached_at
+            ).where(CustomerPhase.customer_id.in_(chunk))
+        )
+        for customer_id, phase_id, when in rows:
+            reached[customer_id][phase_id] = when
+    return reached
+
+
+def _phase(journey, key: str):
+    phase = journey.phase(key)
     if phase is None:
-        raise AppError(404, f"phase {data['phase']!r} not found in this journey")
+        raise AppError(404, f"phase {key!r} not found in this journey")
+    return phase
+
+
+def _occurred_at(data: dict) -> datetime:
     occurred_at = data.get("occurred_at") or utcnow()
     if occurred_at.tzinfo is not None:
         occurred_at = occurred_at.astimezone(UTC).replace(tzinfo=None)
+    return occurred_at
+
+
+def _record(brand: Brand, data: dict) -> JourneyEvent:
+    phase = _phase(journeys.get_journey(brand, data["journey_id"]), data["phase"])
+    occurred_at = _occurred_at(data)
     # Lock the customer so two events of one customer count conversion exactly once.
-    customer = customer or ensure(brand, data["customer"], lock=True)
+    customer = ensure(brand, data["customer"], lock=True)
     event = JourneyEvent(
         brand_id=brand.id,
         customer=customer,
@@ -152,47 +284,44 @@ def _record(brand: Brand, data: dict, journey=None, customer=None) -> JourneyEve
 
 
 def _count_conversion(brand, customer, phase, reached_at, value: float) -> None:
-    phases = phase.journey.phases
-    index = phases.index(phase)
-    neighbours = {p.id: p for p in phases[max(index - 1, 0) : index + 2] if p.id != phase.id}
-    reached = {
+    neighbours = {
         row.phase_id: row.first_reached_at
         for row in db.session.scalars(
             select(CustomerPhase).where(
-                CustomerPhase.customer_id == customer.id, CustomerPhase.phase_id.in_(neighbours)
+                CustomerPhase.customer_id == customer.id,
+                CustomerPhase.phase_id.in_(_neighbour_ids(phase)),
             )
         )
     }
     persona = customer.persona_id
-    rollups.add_conversion(
-        brand.id, phase.id, reached_at.date(), persona, reached=1, reached_value=value
-    )
+    for phase_id, day, increments, hours in _conversions(phase, reached_at, neighbours, value):
+        rollups.add_conversion(brand.id, phase_id, day, persona, **increments)
+        if hours is not None:
+            dwell.add(brand.id, phase_id, day, persona, hours)
+
+
+def _neighbour_ids(phase) -> list[int]:
+    phases = phase.journey.phases
+    index = phases.index(phase)
+    return [p.id for p in phases[max(index - 1, 0) : index + 2] if p.id != phase.id]
+
+
+def _conversions(phase, reached_at: datetime, reached: dict[int, datetime], value: float):
+    """What reaching `phase` for the first time adds to conversion, given when the customer
+    first reached the other phases ({phase_id: when}): (phase_id, day, increments, dwell hours
+    or None) for this phase, and for the one before when the customer came from there."""
+    phases = phase.journey.phases
+    index = phases.index(phase)
+    yield phase.id, reached_at.date(), {"reached": 1, "reached_value": value}, None
     if index + 1 < len(phases) and phases[index + 1].id in reached:
         hours = _hours(reached_at, reached[phases[index + 1].id])
-        rollups.add_conversion(
-            brand.id,
-            phase.id,
-            reached_at.date(),
-            persona,
-            converted=1,
-            converted_value=value,
-            dwell_hours_sum=hours,
-        )
-        dwell.add(brand.id, phase.id, reached_at.date(), persona, hours)
+        converted = {"converted": 1, "converted_value": value, "dwell_hours_sum": hours}
+        yield phase.id, reached_at.date(), converted, hours
     if index > 0 and phases[index - 1].id in reached:
         earlier = reached[phases[index - 1].id]
-        rollups.add_conversion(
-            brand.id,
-            phases[index - 1].id,
-            earlier.date(),
-            persona,
-            converted=1,
-            converted_value=value,
-            dwell_hours_sum=_hours(earlier, reached_at),
-        )
-        dwell.add(
-            brand.id, phases[index - 1].id, earlier.date(), persona, _hours(earlier, reached_at)
-        )
+        hours = _hours(earlier, reached_at)
+        converted = {"converted": 1, "converted_value": value, "dwell_hours_sum": hours}
+        yield phases[index - 1].id, earlier.date(), converted, hours
 
 
 def _hours(start, end) -> float:

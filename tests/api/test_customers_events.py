@@ -87,3 +87,110 @@ def test_another_brands_customer_is_404(api, client, other_brand):
     theirs = ApiClient(client, other_brand["key"])
     theirs.post("/api/v1/customers", json={"external_id": "secret-customer"})
     assert api.get("/api/v1/customers/secret-customer").status_code == 404
+
+
+def _figures(brand) -> dict:
+    """What a brand's customers and events produced, with ids replaced by keys."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import ConversionRollup, DwellRollup, Persona, Phase
+
+    phase = {row.id: row.key for row in db.session.scalars(select(Phase))}
+    persona = {row.id: row.key for row in db.session.scalars(select(Persona))} | {0: None}
+    people = db.session.scalars(select(Customer).where(Customer.brand_id == brand.id)).all()
+    who = {row.id: row.external_id for row in people}
+
+    def rows(model, *columns):
+        return sorted(
+            tuple(getattr(row, name) for name in columns)
+            for row in db.session.scalars(select(model).where(model.brand_id == brand.id))
+        )
+
+    figures = {
+        "customers": sorted(
+            (c.external_id, c.email, c.locale, c.value, persona.get(c.persona_id)) for c in people
+        ),
+        "events": [
+            (who[c], phase[p], at, value)
+            for c, p, at, value in rows(
+                JourneyEvent, "customer_id", "phase_id", "occurred_at", "value"
+            )
+        ],
+        "reached": [
+            (who[c], phase[p], at)
+            for c, p, at in rows(CustomerPhase, "customer_id", "phase_id", "first_reached_at")
+        ],
+    }
+    counters = ConversionRollup.COUNTERS
+    figures["conversion"] = [
+        (phase[p], day, persona[who_], *rest)
+        for p, day, who_, *rest in rows(
+            ConversionRollup, "phase_id", "day", "persona_id", *counters
+        )
+    ]
+    figures["dwell"] = [
+        (phase[p], day, persona[who_], *rest)
+        for p, day, who_, *rest in rows(
+            DwellRollup, "phase_id", "day", "persona_id", "bucket", "customers"
+        )
+    ]
+    return figures
+
+
+def test_bulk_customers_and_events_count_exactly_like_one_at_a_time(db):
+    """The demo (and imports) use the bulk paths: they must give what single calls give."""
+    from app.services import brands, customers, journeys
+    from tests.conftest import JOURNEY
+
+    day = datetime(2026, 3, 2, 9, 0)
+    people = [
+        {"external_id": f"k{n}", "email": f" K{n}@X.nl", "persona": "ab"[n % 2], "locale": "nl"}
+        | ({"value": 100 * n + 0.25} if n % 3 else {})
+        for n in range(5)
+    ]
+    people.append({"external_id": "k1", "locale": "en"})  # a repeat: the later one wins
+    reached = [
+        ("k1", "orientatie", 0),
+        ("k1", "aankoop", 3.5),
+        ("k2", "aankoop", 5),
+        ("k1", "levering", 10.25),
+        ("k2", "orientatie", 1),  # reached out of order: converts the phase before anyway
+        ("k3", "orientatie", 2),
+        ("k3", "orientatie", 4),  # again: counted once
+        ("k3", "levering", 30),  # skipped aankoop
+        ("k0", "orientatie", 6),
+        ("k0", "aankoop", 6.1),
+        ("nieuw", "orientatie", 7),  # created by its event
+        ("nieuw", "aankoop", 40),
+    ]
+    events = [
+        {"customer": who, "phase": key, "occurred_at": day + timedelta(days=offset)}
+        | ({"value": 50 + index} if who in ("k0", "k3") else {})
+        for index, (who, key, offset) in enumerate(reached)
+    ]
+    events[2]["occurred_at"] = (
+        events[2]["occurred_at"]
+        .replace(tzinfo=UTC)
+        .astimezone(__import__("datetime").timezone(timedelta(hours=-5)))
+    )
+    figures = []
+    for slug, bulk in (("bulk", True), ("single", False)):
+        brand, _ = brands.create_brand(slug, slug, "nl")
+        journey = journeys.create_journey(brand, JOURNEY)
+        for key in "ab":
+            journeys.create_persona(brand, {"key": key, "name": key})
+        items = [{**event, "journey_id": journey.id} for event in events]
+        if bulk:
+            customers.upsert_many(brand, people)
+            assert customers.record_events(brand, items) == len(items)
+        else:
+            for data in people:
+                customers.upsert(brand, data)
+            for item in items:
+                customers.record_event(brand, item)
+        figures.append(_figures(brand))
+    bulk_figures, single_figures = figures
+    assert bulk_figures == single_figures
+    assert len(bulk_figures["customers"]) == 6 and len(bulk_figures["reached"]) == 11
+    assert sum(row[5] for row in bulk_figures["conversion"]) == 5  # conversions: not vacuous
