@@ -10,7 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from loyalty import events
@@ -262,9 +263,18 @@ def award_batch(items) -> dict[int, int]:
         if response.customer_id is not None
     ]
     awarded = award_answers(answers)
-    for response, _sentiment in items:
-        if awarded.get(response.id, 0) > 0:
-            response.incentivized = True  # points were given, so an incentive was offered
+    # Points were given, so an incentive was offered. Intake has usually marked it already;
+    # one UPDATE for the rest, stored as-is on the objects so no flush writes them row by row.
+    unmarked = [r for r, _ in items if awarded.get(r.id, 0) > 0 and not r.incentivized]
+    if unmarked:
+        response = table("response")
+        db.session.execute(
+            update(response)
+            .where(response.c.id.in_([r.id for r in unmarked]))
+            .values(incentivized=True)
+        )
+        for row in unmarked:
+            set_committed_value(row, "incentivized", True)
     return awarded
 
 

@@ -14,18 +14,32 @@ from loyalty.tables import table
 EARNED, REDEEMED = "loyalty.earned", "loyalty.redeemed"
 
 Subscriber = Callable[[int, str, dict], None]
+Interest = Callable[[int, str], bool]
 _subscribers: list[Subscriber] = []
+_interests: dict[Subscriber, Interest] = {}
 
 
-def subscribe(subscriber: Subscriber) -> None:
-    """Call subscriber(brand_id, event, data) for every earn and redemption (idempotent)."""
+def subscribe(subscriber: Subscriber, wants: Interest | None = None) -> None:
+    """Call subscriber(brand_id, event, data) for every earn and redemption (idempotent);
+    with `wants`, only for the (brand_id, event) it answers True for."""
     if subscriber not in _subscribers:
         _subscribers.append(subscriber)
+    if wants is not None:
+        _interests[subscriber] = wants
 
 
 def unsubscribe(subscriber: Subscriber) -> None:
     if subscriber in _subscribers:
         _subscribers.remove(subscriber)
+    _interests.pop(subscriber, None)
+
+
+def _wanted(brand_id: int, event: str) -> list[Subscriber]:
+    return [
+        subscriber
+        for subscriber in _subscribers
+        if subscriber not in _interests or _interests[subscriber](brand_id, event)
+    ]
 
 
 def publish(event: str, entry: dict) -> None:
@@ -35,7 +49,11 @@ def publish(event: str, entry: dict) -> None:
 
 def publish_many(event: str, entries: list[dict]) -> None:
     """Entries in the order they were written; each payload carries the balance after it."""
-    if not _subscribers or not entries:
+    listeners = {
+        brand_id: _wanted(brand_id, event) for brand_id in {e["brand_id"] for e in entries}
+    }
+    entries = [entry for entry in entries if listeners[entry["brand_id"]]]
+    if not entries:
         return  # the payloads cost two queries; skip them when nobody listens
     from loyalty.models import LedgerEntry
 
@@ -71,5 +89,5 @@ def publish_many(event: str, entries: list[dict]) -> None:
             "review_id": entry.get("review_id"),
             "balance": balances[key],
         }
-        for subscriber in list(_subscribers):
+        for subscriber in listeners[entry["brand_id"]]:
             subscriber(entry["brand_id"], event, data)

@@ -13,5 +13,12 @@ def forward(brand_id: int, event: str, data: dict) -> None:
     webhooks.emit(brand_id, event, data)
 
 
+def wants(brand_id: int, event: str) -> bool:
+    """Only brands with an endpoint for the event: the payloads cost queries to build."""
+    from app.services import webhooks
+
+    return webhooks.has_subscribers(brand_id, event)
+
+
 def init_app(app) -> None:
-    loyalty.subscribe(forward)
+    loyalty.subscribe(forward, wants=wants)

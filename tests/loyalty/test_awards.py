@@ -282,13 +282,16 @@ def test_earning_and_redeeming_are_published_inside_the_transaction(brand, surve
     assert [data["balance"] for _, _, data in heard] == [10, 15, 10]
 
 
-def test_loyalty_events_become_webhooks(monkeypatch, brand, survey):
+def test_loyalty_events_become_webhooks_for_brands_that_listen(monkeypatch, brand, survey):
     from app.services import webhooks
 
     emitted = []
     monkeypatch.setattr(webhooks, "emit", lambda *args: emitted.append(args))
-    anna = helpers.customer(brand, "anna")
+    anna, bram = helpers.customer(brand, "anna"), helpers.customer(brand, "bram")
     helpers.award(helpers.response(brand, survey["id"], anna))
+    assert emitted == []  # no endpoint: not even the payload is built
+    monkeypatch.setattr(webhooks, "has_subscribers", lambda brand_id, event: True)
+    helpers.award(helpers.response(brand, survey["id"], bram))
     assert [(b, event) for b, event, _ in emitted] == [(brand.id, "loyalty.earned")]
     assert emitted[0][2]["points"] == 10
 
