@@ -14,7 +14,7 @@ import functools
 import re
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 LABELS = ("positive", "neutral", "negative")
 LANGUAGES = ("nl", "en")
@@ -106,6 +106,20 @@ class _Rules:
     lexicon: dict[tuple[str, ...], Entry]
     prefixes: dict[str, Entry]  # "beschadig*" matches beschadigd, beschadigde, beschadiging
     negation_after: bool  # Dutch main clauses put "niet" after the verb: "het werkt niet"
+    # Derived, so that most words are ruled out with one set or dict lookup (_lookup runs
+    # for every word): the first words of the phrases, and the stems by their first letters.
+    starts: frozenset[str] = field(init=False)
+    stem_length: int = field(init=False)
+    stems: dict[str, tuple[tuple[str, Entry], ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        length = min(map(len, self.prefixes), default=1)
+        stems: dict[str, list[tuple[str, Entry]]] = {}
+        for stem, entry in self.prefixes.items():  # in order: the first stem that fits wins
+            stems.setdefault(stem[:length], []).append((stem, entry))
+        object.__setattr__(self, "starts", frozenset(phrase[0] for phrase in self.lexicon))
+        object.__setattr__(self, "stem_length", length)
+        object.__setattr__(self, "stems", {k: tuple(v) for k, v in stems.items()})
 
 
 def _lexicon(*rows: tuple[float | Entry, str]) -> tuple[dict, dict]:
@@ -280,12 +294,14 @@ def _is_negator(token: str, rules: _Rules) -> bool:
 
 def _lookup(tokens: list[str], i: int, rules: _Rules) -> tuple[int, Entry] | None:
     """The longest lexicon phrase starting at tokens[i], as (length, entry)."""
-    for length in range(min(_LONGEST_PHRASE, len(tokens) - i), 0, -1):
-        entry = rules.lexicon.get(tuple(tokens[i : i + length]))
-        if entry is not None:
-            return length, entry
-    for stem, entry in rules.prefixes.items():
-        if tokens[i].startswith(stem):
+    token = tokens[i]
+    if token in rules.starts:
+        for length in range(min(_LONGEST_PHRASE, len(tokens) - i), 0, -1):
+            entry = rules.lexicon.get(tuple(tokens[i : i + length]))
+            if entry is not None:
+                return length, entry
+    for stem, entry in rules.stems.get(token[: rules.stem_length], ()):
+        if token.startswith(stem):
             return 1, entry
     return None
 
@@ -361,8 +377,14 @@ class Analyzer:
 
     def _assessments(self, language: str, clause: str) -> list[tuple]:
         """Pattern's (words, polarity, subjectivity, label) per known word. Pattern only
-        tokenizes with regular expressions: no NLTK tokenizer, tagger or corpus is involved."""
-        return self._pattern[language](clause).assessments
+        tokenizes with regular expressions: no NLTK tokenizer, tagger or corpus is involved.
+
+        What pattern's Sentiment(clause) does for a string, without the averages we do not
+        use, and without its test for a WordNet synset id first: a text such as "n-5" or
+        "c_267" made textblob-nl look for synonyms on a str and fail the whole batch."""
+        pattern = self._pattern[language]
+        words = " ".join(pattern.tokenizer(clause)).split()
+        return pattern.assessments(((word.lower(), None) for word in words), True)
 
     def _base_hits(self, language: str, clause: str, tokens: list[str], covered: set[str]):
         rules, hits, cursor = _RULES[language], [], 0

@@ -78,6 +78,13 @@ def test_any_text_gets_a_bounded_polarity_and_a_matching_label(text, locale):
     assert result.language in ("nl", "en")
 
 
+@pytest.mark.parametrize("text", ["n-5", "c_267", "a-00193480", "V-2"])
+@pytest.mark.parametrize("locale", ["nl", "en", None])
+def test_a_text_shaped_like_a_wordnet_id_is_just_text(analyzer, text, locale):
+    # pattern's Sentiment() takes such strings for synset ids and failed the whole batch
+    assert analyzer.score(text, locale).label == "neutral"
+
+
 def test_result_is_immutable(analyzer):
     result = analyzer.score("prima", "nl")
     with pytest.raises(AttributeError):
