@@ -7,6 +7,7 @@ short statement, whatever the batch size, instead of an execute per row.
 """
 
 import functools
+import re
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -107,20 +108,22 @@ def insert_add(model, key: tuple[str, ...], rows: list[dict]) -> None:
     dialect = _dialect()
     statement = _insert_add(model, tuple(key), dialect)
     if dialect == "postgresql":
-        connection = db.session.connection()
-        connection.exec_driver_sql(
-            _compiled(statement, connection.dialect),
-            _arrays(model.__table__, (*key, *model.COUNTERS), rows),
-        )
+        _execute_arrays(statement, _arrays(model.__table__, (*key, *model.COUNTERS), rows))
     else:
         db.session.execute(statement, rows)
 
 
+def _execute_arrays(statement, params: dict) -> None:
+    connection = db.session.connection()
+    connection.exec_driver_sql(_compiled(statement, connection.dialect), params)
+
+
 @functools.cache
 def _compiled(statement, dialect) -> str:
-    """The SQL once: SQLAlchemy compiles a PostgreSQL INSERT … ON CONFLICT on every execute
-    (its inherit_cache is False), a millisecond a batch for the wide rollup rows."""
-    return str(statement.compile(dialect=dialect))
+    """The SQL once (SQLAlchemy compiles a PostgreSQL INSERT … ON CONFLICT on every execute:
+    its inherit_cache is False), with the arrays as binary parameters (%(…)b): psycopg dumps
+    a list in binary in a third of the time it takes to write it as text."""
+    return re.sub(r"%\((rows_\w+)\)s", r"%(\1)b", str(statement.compile(dialect=dialect)))
 
 
 def update_by_id(table, rows: list[dict], **fixed) -> None:
@@ -133,7 +136,7 @@ def update_by_id(table, rows: list[dict], **fixed) -> None:
     statement = _update_by_id(table, names, tuple(sorted(fixed)), dialect)
     same = {f"all_{name}": value for name, value in fixed.items()}
     if dialect == "postgresql":
-        db.session.execute(statement, {**_arrays(table, ("id", *names), rows), **same})
+        _execute_arrays(statement, {**_arrays(table, ("id", *names), rows), **same})
     else:
         db.session.execute(
             statement, [{**{f"b_{k}": v for k, v in row.items()}, **same} for row in rows]
