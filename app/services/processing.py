@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 import loyalty
@@ -32,7 +32,12 @@ def _claim(response_ids: list[int], batch_size: int) -> list[Response]:
     base = (
         select(Response)
         .where(Response.status == RECEIVED)
-        .options(selectinload(Response.survey), selectinload(Response.customer))
+        # The raw answers are never read here (the typed copies are): not worth decoding.
+        .options(
+            defer(Response.answers),
+            selectinload(Response.survey),
+            selectinload(Response.customer),
+        )
         .order_by(Response.id)
         .with_for_update(skip_locked=True, of=Response)
     )
