@@ -45,7 +45,9 @@ class Config:
     SMTP_TLS = False
     MAIL_FROM = "Phasewise <no-reply@phasewise.local>"
 
-    PIPELINE_BATCH_SIZE = 200
+    # Measured on PostgreSQL (bench/pipeline.py, a 2-core box): 500 rows a batch cost the
+    # least per row; 100-200 pay the per-batch statements more often, 1000 gains nothing.
+    PIPELINE_BATCH_SIZE = 500
     # A pipeline job drains what is waiting for at most this long, then hands over to a new job.
     PIPELINE_JOB_SECONDS = 60
     # How long a process may use its copy of a survey's questions when validating answers
