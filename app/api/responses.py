@@ -3,7 +3,7 @@
 from flask import request
 from flask_smorest import Blueprint
 
-from app.api.auth import current_brand, current_brand_id, protect
+from app.api.auth import current_brand, current_brand_id, live_key, protect, single_statement
 from app.schemas.response import ResponseAccepted, ResponseIn, ResponsePage, ResponseQuery
 from app.schemas.stats import StatsOut, StatsQuery
 from app.services import intake, responses, stats
@@ -15,7 +15,8 @@ protect(blp)
 
 
 @blp.route("/responses", methods=["POST"])
-@blp.arguments(ResponseIn)
+@single_statement
+@blp.arguments(ResponseIn())  # an instance: webargs would build one from a class per request
 @blp.response(202, ResponseAccepted)
 @blp.doc(
     parameters=[
@@ -30,7 +31,10 @@ protect(blp)
 def create_response(data):
     """Accept an answer: stored as received, processed by the pipeline."""
     response, created = intake.accept(
-        current_brand_id(), data, idempotency_key=request.headers.get("Idempotency-Key")
+        current_brand_id(),
+        data,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        live_key=live_key(),
     )
     return intake.receipt(response, created)
 

@@ -4,6 +4,7 @@ import hmac
 import re
 import unicodedata
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.errors import AppError
@@ -87,6 +88,33 @@ def authenticate(secret: str | None) -> int | None:
     if key is None or not hmac.compare_digest(key.key_hash, digest):
         return None
     return key.brand_id
+
+
+def key_owner(secret: str | None) -> tuple[str, int] | None:
+    """(hash, brand id) of a key this process has seen live, without asking the database.
+
+    Only for a caller that proves the key is still live in its own statement (intake's
+    INSERT … WHERE the key is not revoked): a key never changes brand, so the pair can be held
+    for the life of the process, and a revocation still counts at once. Unknown keys are
+    looked up (and must be live then).
+    """
+    if not secret or not secret.startswith("sk_") or len(secret) > 128:
+        return None
+    digest = ApiKey.hash(secret)
+    owners = current_app.extensions.setdefault("api_key_owners", {})
+    brand_id = owners.get(digest)
+    if brand_id is None:
+        brand_id = authenticate(secret)
+        if brand_id is None:
+            return None
+        if len(owners) > 10_000:
+            owners.clear()  # keys are few; this only bounds a flood of made-up but live ones
+        owners[digest] = brand_id
+    return digest, brand_id
+
+
+def forget_key(digest: str) -> None:
+    current_app.extensions.get("api_key_owners", {}).pop(digest, None)
 
 
 def by_slug(slug: str) -> Brand:

@@ -1,25 +1,39 @@
 """Intake: every channel's answers enter here, are stored as `received`, and are queued."""
 
+import functools
 import hashlib
 import json
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, cast, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 import loyalty
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand, Customer, Response, Touchpoint
+from app.models import ApiKey, Brand, Customer, Response, Touchpoint
 from app.models.base import utcnow
 from app.models.response import RECEIVED
 from app.schemas.common import normalise_locale
 from app.services import answers as answer_rules
-from app.services import customers, survey_specs
+from app.services import brands, customers, survey_specs
 
 IDEMPOTENCY_KEY_MAX = 128
 # A plain INSERT: SQLAlchemy caches its compiled form, which it does not do for the dialects'
 # INSERT … ON CONFLICT (compiling that cost more than the rest of the request).
 INSERT = insert(Response.__table__).returning(Response.__table__.c.id)
+
+
+@functools.cache
+def _insert_if_key_live(dialect: str, columns: tuple[str, ...]):
+    """INSERT … SELECT <the values> WHERE the API key is live: the key check and the write in
+    one round-trip (no row back: revoked). Values are cast on PostgreSQL, which does not infer
+    the types of bare parameters in a select list."""
+    table = Response.__table__
+    values = [bindparam(name, type_=table.c[name].type) for name in columns]
+    if dialect == "postgresql":
+        values = [cast(value, value.type) for value in values]
+    live = exists().where(ApiKey.key_hash == bindparam("live_key"), ApiKey.revoked_at.is_(None))
+    return insert(table).from_select(columns, select(*values).where(live)).returning(table.c.id)
 
 
 def request_hash(data: dict) -> str:
@@ -58,6 +72,7 @@ def accept(
     customer: Customer | None = None,
     client_hash: str | None = None,
     incentivized: bool = False,
+    live_key: str | None = None,
 ) -> tuple[Response, bool]:
     """Validate, store as received, commit, then queue. Returns (response, created).
 
@@ -65,7 +80,8 @@ def accept(
     retry with a used Idempotency-Key fails the unique constraint and is answered with the
     first row. The survey's questions come from survey_specs. The returned Response is not in
     the session: it carries what the channels answer with (id, status, incentivized,
-    review_request).
+    review_request). `live_key`: the hash of an API key the INSERT must find unrevoked (a
+    401 otherwise), when the caller has not asked the database about the key itself.
     """
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
         raise AppError(
@@ -107,7 +123,11 @@ def accept(
         **answer_rules.typed_values(survey, cleaned),
     }
     try:
-        new_id = db.session.execute(INSERT, values).scalar_one()
+        if live_key is None:
+            new_id = db.session.execute(INSERT, values).scalar_one()
+        else:
+            statement = _insert_if_key_live(db.session.get_bind().dialect.name, tuple(values))
+            new_id = db.session.execute(statement, {**values, "live_key": live_key}).scalar()
         db.session.commit()
     except IntegrityError:
         # This key was used before (or by a concurrent retry that won): answer with its row.
@@ -116,6 +136,13 @@ def accept(
         if found is None:
             raise
         return found, False
+    if new_id is None:
+        brands.forget_key(live_key)
+        raise AppError(
+            401,
+            "this API key has been revoked",
+            headers={"WWW-Authenticate": 'Bearer realm="phasewise"'},
+        )
     enqueue([new_id])
     return Response(id=new_id, **values), True
 

@@ -24,6 +24,23 @@ def test_revoked_key_is_401(api, brand, db):
     assert api.get("/api/v1/journeys").status_code == 401
 
 
+def test_a_revoked_key_cannot_answer_even_when_this_process_knows_it(api, survey, db, count_rows):
+    """Answers skip the key lookup for keys seen before; their INSERT proves the key live."""
+    from app.models import ApiKey, Response
+    from app.models.base import utcnow
+
+    answer = {"survey_id": survey["id"], "answers": {"nps": 9}}
+    assert api.post("/api/v1/responses", json=answer).status_code == 202  # the key is known now
+    db.session.execute(db.update(ApiKey).values(revoked_at=utcnow()))  # as another process would
+    db.session.commit()
+    refused = api.post("/api/v1/responses", json=answer)
+    assert refused.status_code == 401
+    assert refused.json["error"]["code"] == "unauthorized"
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert count_rows(Response) == 1
+    assert api.post("/api/v1/responses", json=answer).status_code == 401  # and stays refused
+
+
 def test_malformed_json_is_400(api, count_rows):
     response = api.client.post(
         "/api/v1/journeys",
