@@ -1,7 +1,9 @@
 """Native INSERT … ON CONFLICT on PostgreSQL and SQLite, and many rows in one statement.
 
-Each statement is built once per model and dialect and then executed with parameters, so
-SQLAlchemy compiles it once; building a fresh statement per row cost more than the row.
+Each statement is built once per model and dialect and executed with all its rows at once:
+building a statement per row cost more than the row. SQLAlchemy does not cache the compiled
+form of these dialect statements (their inherit_cache is False), so every execute compiles
+once; keep them off per-request paths (intake uses a plain, cached INSERT).
 On PostgreSQL a batch of rows goes as one array per column, unnested by the server: one
 short statement, whatever the batch size, instead of an execute per row.
 """
