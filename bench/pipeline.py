@@ -100,7 +100,7 @@ def _seed_and_queue(n: int, sweep_chunk: int | None = None) -> tuple[str, int]:
     return database_url, count
 
 
-def _worker_run(database_url: str, timeout: float) -> dict:
+def worker_run(database_url: str, timeout: float) -> dict:
     """Run a burst worker; time from its registration to the end of its last pipeline job,
     and to its exit (a burst worker's teardown, which a long-running worker never pays)."""
     from redis import Redis
@@ -200,11 +200,11 @@ def run(quick: bool = False) -> dict:
     note(f"{n:,} received responses with text, each kicked as intake does")
     database_url, kicked_jobs = _seed_and_queue(n)
     items = _texts(database_url)
-    kicked = _worker_run(database_url, timeout=600)
+    kicked = worker_run(database_url, timeout=600)
     _check(database_url, n)
     note(f"worker done in {kicked['seconds']:.1f} s; now a job per {batch} ids")
     database_url, sweep_jobs = _seed_and_queue(n, sweep_chunk=batch)
-    swept = _worker_run(database_url, timeout=600)
+    swept = worker_run(database_url, timeout=600)
     _check(database_url, n)
     databases.flush_redis()
     note("raw TextBlob loop over the same texts")
