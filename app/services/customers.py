@@ -36,20 +36,23 @@ def get(brand: Brand, external_id: str) -> Customer:
     return customer
 
 
+KEY = ("brand_id", "external_id")  # what makes a customer unique, and what upserts match on
+
+
+def _bare(brand: Brand, external_id: str, now) -> dict:
+    """A customer row with nothing known but the external id."""
+    return {
+        "brand_id": brand.id,
+        "external_id": external_id,
+        "consent": {},
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def ensure(brand: Brand, external_id: str, lock: bool = False) -> Customer:
     """The customer with this external id, created bare if new; safe under concurrent calls."""
-    now = utcnow()
-    upserts.insert_ignore(
-        Customer,
-        ("brand_id", "external_id"),
-        {
-            "brand_id": brand.id,
-            "external_id": external_id,
-            "consent": {},
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
+    upserts.insert_ignore(Customer, KEY, _bare(brand, external_id, utcnow()))
     query = select(Customer).where(
         Customer.brand_id == brand.id, Customer.external_id == external_id
     )
@@ -91,17 +94,8 @@ def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
     for chunk in _chunks(wanted):
         upserts.insert_ignore(
             Customer,
-            ("brand_id", "external_id"),
-            [
-                {
-                    "brand_id": brand.id,
-                    "external_id": external_id,
-                    "consent": {},
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for external_id in chunk
-            ],
+            KEY,
+            [_bare(brand, external_id, now) for external_id in chunk],
         )
         ids += db.session.scalars(
             select(Customer.id).where(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Brand, DwellRollup
 from app.models.analytics import DWELL_KEY
-from app.services import rollups
+from app.services import map_rollup, rollups
 
 # Lower edges in days; the last bucket is open-ended. Fine where stays are short, coarse later.
 EDGES_DAYS = (
@@ -94,13 +94,8 @@ def medians(
     brand: Brand, phase_ids: list[int], filters: dict, persona_id: int | None
 ) -> dict[int, dict]:
     """{phase_id: {"median_days", "n"}} for the period and persona filters (by day reached)."""
-    conditions = [DwellRollup.brand_id == brand.id, DwellRollup.phase_id.in_(phase_ids)]
-    if filters.get("from_"):
-        conditions.append(DwellRollup.day >= filters["from_"])
-    if filters.get("to"):
-        conditions.append(DwellRollup.day <= filters["to"])
-    if persona_id is not None:
-        conditions.append(DwellRollup.persona_id == persona_id)
+    # The map's filters; dwell has no channel, touchpoint or locale, so those leave it whole.
+    conditions = map_rollup.conditions(DwellRollup, brand, phase_ids, filters, persona_id)
     rows = db.session.execute(
         select(DwellRollup.phase_id, DwellRollup.bucket, func.sum(DwellRollup.customers))
         .where(*conditions)
