@@ -18,6 +18,7 @@ def _public_paths(review_id: int) -> list[str]:
         "/feeds/testbad/reviews.atom",
         "/feeds/testbad/reviews.rss",
         "/robots.txt",
+        "/favicon.ico",
         "/sitemap.xml",
         "/sitemaps/pages.xml",
         "/reviews/testbad",
@@ -43,6 +44,14 @@ def test_public_assets_and_pages_send_no_vary_cookie_nor_set_cookie(client, api,
     assert client.get_cookie("session").value == cookie  # left as it was, not cleared
     missing = client.get("/feeds/nobrand/badge.json")  # an error page from a public URL too
     assert missing.status_code == 404 and "Cookie" not in missing.headers.get("Vary", "")
+
+
+def test_the_favicon_is_a_cacheable_svg(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.cache_control.public and response.cache_control.max_age >= 3600
+    assert response.data.startswith(b"<svg")
+    response.close()
 
 
 def test_a_stateless_view_sees_an_empty_session_and_saves_nothing():
