@@ -381,3 +381,23 @@ def test_dev_set_accuracy_is_at_least_plain_textblob(analyzer, language):
     assert ours >= baseline, f"{language}: ours {ours:.3f} < plain textblob {baseline:.3f}"
     # a regression guard below today's level (nl 0.91, en 0.91; bench/sentiment_accuracy.py)
     assert ours >= 0.85, f"{language}: accuracy fell to {ours:.3f}"
+
+
+def test_scores_are_frozen_on_the_dev_sets_and_the_demo_corpus(analyzer):
+    """Every dev-set and demo-corpus text under an nl, an en and an unscored locale scores
+    exactly as frozen in sentiment_frozen.tsv: language, unrounded polarity and label. A
+    change that only makes the analyzer faster must leave this file as it is; a change meant
+    to alter scores rewrites it (the same loop, writing what it reads here)."""
+    lines = (DATA / "sentiment_frozen.tsv").read_text(encoding="utf-8").splitlines()
+    locales = lines[0].split("\t")[1:]
+    assert locales == ["nl", "en", "de"]
+    assert len(lines) > 1000
+    changed = []
+    for line in lines[1:]:
+        text, *frozen = line.split("\t")
+        for locale, want in zip(locales, frozen, strict=True):
+            result = analyzer.score(text, locale)
+            got = f"{result.language} {analyzer.polarity(text, result.language)!r} {result.label}"
+            if got != want:
+                changed.append((text, locale, want, got))
+    assert not changed, f"{len(changed)} scores changed, first: {changed[:3]}"
