@@ -1,8 +1,11 @@
 """The RQ worker process: preloads the analyzer once, cleans the session after every job."""
 
+import gc
+
 from flask import current_app
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
+from sqlalchemy.orm import configure_mappers
 
 from app.extensions import db, queue
 from app.queue import QUEUES
@@ -24,6 +27,12 @@ def run(burst: bool = False) -> None:
     from app.pipeline import sentiment
 
     sentiment.get_analyzer()  # load the lexicons before the first job, once per worker
+    configure_mappers()  # also once per process: ~60 ms that the first job would pay
+    # The lexicons are a few hundred thousand long-lived objects that a full garbage collection
+    # walks every time (~100 ms, about once per 2,000 responses processed). Frozen, they are
+    # never walked; nothing in them is ever garbage.
+    gc.collect()
+    gc.freeze()
     worker = AppWorker([queue.rq_queue(name) for name in QUEUES], connection=queue.connection)
     current_app.logger.info("worker listening on %s", ", ".join(QUEUES))
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
