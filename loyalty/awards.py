@@ -19,7 +19,7 @@ from loyalty.errors import LoyaltyError
 from loyalty.ledger import add_once, find, insert_new, lock_customer, lock_customers, touch_response
 from loyalty.models import LedgerEntry
 from loyalty.policy import get_policy, offers
-from loyalty.tables import table
+from loyalty.tables import among, table
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _already_answered(keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
                         LedgerEntry.brand_id == brand_id,
                         LedgerEntry.source_type == "answer",
                         LedgerEntry.reason == "answered",
-                        LedgerEntry.source_id.in_(chunk),
+                        among(LedgerEntry.source_id, chunk),
                     )
                 )
             )
@@ -110,8 +110,8 @@ def _earned_by_day(answers: list[Answer]) -> dict[tuple[int, datetime], int]:
     for chunk in _chunks(sorted({a.customer_id for a in answers})):
         rows = db.session.execute(
             select(LedgerEntry.customer_id, LedgerEntry.effective_at, LedgerEntry.points).where(
-                LedgerEntry.brand_id.in_(brand_ids),
-                LedgerEntry.customer_id.in_(chunk),
+                among(LedgerEntry.brand_id, brand_ids),
+                among(LedgerEntry.customer_id, chunk),
                 LedgerEntry.kind == "earn",
                 LedgerEntry.source_type == "answer",
                 LedgerEntry.effective_at >= first,
@@ -248,21 +248,28 @@ def award_for_response(
 
 def award_batch(items) -> dict[int, int]:
     """The pipeline step: items are (response, sentiment) pairs; the sentiment is ignored."""
+    responses = [response for response, _sentiment in items if response.customer_id is not None]
+    awarded = dict.fromkeys((response.id for response in responses), 0)
+    # Nothing to read or build for the answers of a brand whose policy offers no points.
+    offering = {b for b in {r.brand_id for r in responses} if offers(get_policy(b))}
+    responses = [response for response in responses if response.brand_id in offering]
+    if not responses:
+        return awarded
+    families, emails = _families_and_emails(responses)
     answers = [
         Answer(
             brand_id=response.brand_id,
             customer_id=response.customer_id,
             response_id=response.id,
             phase_id=response.phase_id,
-            family_id=response.survey.family_id or response.survey_id,
+            family_id=families.get(response.survey_id) or response.survey_id,
             text_length=len((response.comment or "").strip()),
             answered_at=response.created_at,
-            email=response.customer.email if response.customer is not None else None,
+            email=emails.get(response.customer_id),
         )
-        for response, _sentiment in items
-        if response.customer_id is not None
+        for response in responses
     ]
-    awarded = award_answers(answers)
+    awarded.update(award_answers(answers))
     # Points were given, so an incentive was offered. Intake has usually marked it already;
     # one UPDATE for the rest, stored as-is on the objects so no flush writes them row by row.
     unmarked = [r for r, _ in items if awarded.get(r.id, 0) > 0 and not r.incentivized]
@@ -270,12 +277,33 @@ def award_batch(items) -> dict[int, int]:
         response = table("response")
         db.session.execute(
             update(response)
-            .where(response.c.id.in_([r.id for r in unmarked]))
+            .where(among(response.c.id, [r.id for r in unmarked]))
             .values(incentivized=True)
         )
         for row in unmarked:
             set_committed_value(row, "incentivized", True)
     return awarded
+
+
+def _families_and_emails(responses) -> tuple[dict[int, int | None], dict[int, str | None]]:
+    """{survey_id: family_id} and {customer_id: email} of these responses, as plain rows: the
+    batch needs two columns, not a survey and a customer object per response."""
+    survey, customer = table("survey"), table("customer")
+    families: dict[int, int | None] = {}
+    emails: dict[int, str | None] = {}
+    for chunk in _chunks(sorted({r.survey_id for r in responses})):
+        families.update(
+            db.session.execute(
+                select(survey.c.id, survey.c.family_id).where(among(survey.c.id, chunk))
+            ).all()
+        )
+    for chunk in _chunks(sorted({r.customer_id for r in responses})):
+        emails.update(
+            db.session.execute(
+                select(customer.c.id, customer.c.email).where(among(customer.c.id, chunk))
+            ).all()
+        )
+    return families, emails
 
 
 def points_for_response(brand_id: int, response_id: int) -> int:

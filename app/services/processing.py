@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 import loyalty
@@ -33,11 +33,8 @@ def _claim(response_ids: list[int], batch_size: int) -> list[Response]:
         select(Response)
         .where(Response.status == RECEIVED)
         # The raw answers are never read here (the typed copies are): not worth decoding.
-        .options(
-            defer(Response.answers),
-            selectinload(Response.survey),
-            selectinload(Response.customer),
-        )
+        # Nor are surveys or customers loaded: the loyalty step reads the two columns it needs.
+        .options(defer(Response.answers))
         .order_by(Response.id)
         .with_for_update(skip_locked=True, of=Response)
     )
