@@ -10,17 +10,7 @@ from app.services import upserts
 
 def upsert(model, key_columns: tuple[str, ...], rows: dict[tuple, dict[str, float]]) -> None:
     """Add each row's counters to the row with that key, creating it when missing."""
-    upserts.insert_add(
-        model,
-        key_columns,
-        [
-            {
-                **dict(zip(key_columns, key, strict=True)),
-                **{name: increments.get(name, 0) for name in model.COUNTERS},
-            }
-            for key, increments in rows.items()
-        ],
-    )
+    upserts.add_by_key(model, key_columns, rows)
 
 
 def answer_increments(response, sentiment) -> dict[str, float]:
