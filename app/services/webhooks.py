@@ -571,7 +571,9 @@ def has_subscribers(brand_id: int, event: str) -> bool:
 
 def response_processed(scored: list[tuple]) -> None:
     """Pipeline step: `response.processed` for each response; ids and labels, no personal data."""
-    wanted = [r for r, _ in scored if has_subscribers(r.brand_id, "response.processed")]
+    brands = {r.brand_id for r, _ in scored}
+    listening = {b for b in brands if has_subscribers(b, "response.processed")}
+    wanted = [r for r, _ in scored if r.brand_id in listening]
     if not wanted:
         return
     # One query for the phase keys, before any delivery is pending: a lazy load per response
