@@ -114,7 +114,7 @@ def insert_new(rows: list[dict]) -> dict[tuple[int, str], dict]:
             .returning(entries.c.id, entries.c.brand_id, entries.c.source_id),
             values,
         )
-    for entry_id, brand_id, source_id in result:
+    for entry_id, brand_id, source_id in result.all():  # one fetch, not one per row
         inserted[(brand_id, source_id)] = {**by_key[(brand_id, source_id)], "id": entry_id}
     return inserted
 
