@@ -237,7 +237,8 @@ def generate(
             "channel": rng.choices(CHANNELS, cum_weights=channel_cum)[0],
             "locale": locale,
             "answers": answers,
-            "incentivized": False,
+            # As intake stores it: identified answers are offered points (the default policy).
+            "incentivized": customer is not None,
             "created_at": anchor - timedelta(seconds=rng.randrange(span)),
             **answer_rules.typed_values(phase.survey, answers),
         }

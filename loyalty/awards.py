@@ -107,9 +107,12 @@ def _earned_by_day(answers: list[Answer]) -> dict[tuple[int, datetime], int]:
     first = min(_day(_naive_utc(a.answered_at)) for a in answers)
     last = max(_day(_naive_utc(a.answered_at)) for a in answers) + timedelta(days=1)
     brand_ids = sorted({a.brand_id for a in answers})
+    # Summed per customer and day by the database: a row per entry came to thousands a batch.
+    day = func.date(LedgerEntry.effective_at)
     for chunk in _chunks(sorted({a.customer_id for a in answers})):
         rows = db.session.execute(
-            select(LedgerEntry.customer_id, LedgerEntry.effective_at, LedgerEntry.points).where(
+            select(LedgerEntry.customer_id, day, func.sum(LedgerEntry.points))
+            .where(
                 among(LedgerEntry.brand_id, brand_ids),
                 among(LedgerEntry.customer_id, chunk),
                 LedgerEntry.kind == "earn",
@@ -117,9 +120,11 @@ def _earned_by_day(answers: list[Answer]) -> dict[tuple[int, datetime], int]:
                 LedgerEntry.effective_at >= first,
                 LedgerEntry.effective_at < last,
             )
+            .group_by(LedgerEntry.customer_id, day)
         )
-        for customer_id, effective_at, points in rows:
-            earned[(customer_id, _day(effective_at))] += points
+        for customer_id, on, points in rows:
+            # PostgreSQL answers a date, SQLite its ISO text
+            earned[(customer_id, datetime.fromisoformat(str(on)))] += int(points)
     return earned
 
 
@@ -148,7 +153,9 @@ def _split(points: int, bonus: int, policy: dict, room: int | None) -> tuple[int
     return points, min(bonus, room - points), note
 
 
-def award_answers(answers: list[Answer]) -> dict[int, int]:
+def award_answers(
+    answers: list[Answer], policies: dict[int, dict] | None = None, locked: bool = False
+) -> dict[int, int]:
     """Award a batch of answers in one transaction; {response_id: points awarded now}.
 
     A handful of statements per batch, whatever its size: lock the customers (in id order, so
@@ -157,14 +164,17 @@ def award_answers(answers: list[Answer]) -> dict[int, int]:
     DO NOTHING keeps it exact when another batch awards the same person at the same moment.
     """
     awarded = {answer.response_id: 0 for answer in answers}
-    policies = {brand_id: get_policy(brand_id) for brand_id in {a.brand_id for a in answers}}
+    policies = policies or {}
+    for brand_id in {a.brand_id for a in answers} - set(policies):
+        policies[brand_id] = get_policy(brand_id)
     eligible = sorted(
         (a for a in answers if offers(policies[a.brand_id])),
         key=lambda a: (a.customer_id, _naive_utc(a.answered_at), a.response_id),
     )
     if not eligible:
         return awarded
-    lock_customers([a.customer_id for a in eligible])
+    if not locked:
+        lock_customers([a.customer_id for a in eligible])
     sources = {a.response_id: answer_source(a) for a in eligible}
     done = _already_answered({(a.brand_id, sources[a.response_id]) for a in eligible})
     earned = _earned_by_day(eligible)
@@ -251,11 +261,13 @@ def award_batch(items) -> dict[int, int]:
     responses = [response for response, _sentiment in items if response.customer_id is not None]
     awarded = dict.fromkeys((response.id for response in responses), 0)
     # Nothing to read or build for the answers of a brand whose policy offers no points.
-    offering = {b for b in {r.brand_id for r in responses} if offers(get_policy(b))}
-    responses = [response for response in responses if response.brand_id in offering]
+    policies = {b: get_policy(b) for b in {r.brand_id for r in responses}}
+    responses = [response for response in responses if offers(policies[response.brand_id])]
     if not responses:
         return awarded
-    families, emails = _families_and_emails(responses)
+    # Locked now, in id order as award_answers would, reading their emails with the lock.
+    emails = lock_customers([response.customer_id for response in responses])
+    families = _families(responses)
     answers = [
         Answer(
             brand_id=response.brand_id,
@@ -269,7 +281,7 @@ def award_batch(items) -> dict[int, int]:
         )
         for response in responses
     ]
-    awarded.update(award_answers(answers))
+    awarded.update(award_answers(answers, policies, locked=True))
     # Points were given, so an incentive was offered. Intake has usually marked it already;
     # one UPDATE for the rest, stored as-is on the objects so no flush writes them row by row.
     unmarked = [r for r, _ in items if awarded.get(r.id, 0) > 0 and not r.incentivized]
@@ -285,25 +297,18 @@ def award_batch(items) -> dict[int, int]:
     return awarded
 
 
-def _families_and_emails(responses) -> tuple[dict[int, int | None], dict[int, str | None]]:
-    """{survey_id: family_id} and {customer_id: email} of these responses, as plain rows: the
-    batch needs two columns, not a survey and a customer object per response."""
-    survey, customer = table("survey"), table("customer")
+def _families(responses) -> dict[int, int | None]:
+    """{survey_id: family_id} of these responses, as plain rows: the batch needs one column,
+    not a survey object per response."""
+    survey = table("survey")
     families: dict[int, int | None] = {}
-    emails: dict[int, str | None] = {}
     for chunk in _chunks(sorted({r.survey_id for r in responses})):
         families.update(
             db.session.execute(
                 select(survey.c.id, survey.c.family_id).where(among(survey.c.id, chunk))
             ).all()
         )
-    for chunk in _chunks(sorted({r.customer_id for r in responses})):
-        emails.update(
-            db.session.execute(
-                select(customer.c.id, customer.c.email).where(among(customer.c.id, chunk))
-            ).all()
-        )
-    return families, emails
+    return families
 
 
 def points_for_response(brand_id: int, response_id: int) -> int:

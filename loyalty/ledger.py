@@ -23,23 +23,27 @@ UNIQUE_KEY = ["brand_id", "source_type", "source_id", "reason"]
 MAX_POINTS = 1_000_000
 
 
-def lock_customers(customer_ids) -> None:
+def lock_customers(customer_ids) -> dict[int, str | None]:
     """Serialise every balance-changing decision for these customers until the commit.
 
     Rows are locked in id order, so two transactions locking overlapping sets cannot deadlock.
+    Returns {customer id: email}: the pipeline needs it, and the lock reads the rows anyway.
     """
     ids = sorted(set(customer_ids))
+    emails: dict[int, str | None] = {}
     if not ids:
-        return
+        return emails
     customer = table("customer")
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
         if dialect() == "postgresql":
-            db.session.execute(
-                select(customer.c.id)
-                .where(among(customer.c.id, chunk))
-                .order_by(customer.c.id)
-                .with_for_update()
+            emails.update(
+                db.session.execute(
+                    select(customer.c.id, customer.c.email)
+                    .where(among(customer.c.id, chunk))
+                    .order_by(customer.c.id)
+                    .with_for_update()
+                ).all()
             )
         else:
             # SQLite has no row locks: a no-op write takes the database's write lock now,
@@ -51,6 +55,12 @@ def lock_customers(customer_ids) -> None:
                 ),
                 {"ids": chunk},
             )
+            emails.update(
+                db.session.execute(
+                    select(customer.c.id, customer.c.email).where(customer.c.id.in_(chunk))
+                ).all()
+            )
+    return emails
 
 
 def lock_customer(customer_id: int) -> None:
