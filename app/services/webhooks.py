@@ -95,13 +95,13 @@ def emit_many(brand_id: int, event: str, items: list[dict]) -> None:
             "endpoint_id": endpoint_id,
             "message_id": WebhookDelivery.new_message_id(),
             "event": event,
-            "payload": payload,
+            "payload": payload,  # JSON text: what PostgreSQL stores as jsonb, SQLite decodes
             "status": PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
         }
-        for payload in (envelope(event, data) for data in items)
+        for payload in (envelope_json(event, data) for data in items)
         for endpoint_id in endpoint_ids
     ]
     ids = _insert_deliveries(session, rows)
@@ -111,12 +111,13 @@ def emit_many(brand_id: int, event: str, items: list[dict]) -> None:
 
 # PostgreSQL: the rows as three arrays, unnested by the server, in one short statement (a
 # multi-row VALUES of thousands of parameters cost psycopg more to parse than the rows cost).
+# Binary (%(…)b): as text, psycopg escapes every quote of every JSON payload with a regex.
 _UNNEST_DELIVERIES = """
 INSERT INTO webhook_delivery (brand_id, endpoint_id, message_id, event, payload, status,
                               attempts, next_attempt_at, created_at)
 SELECT %(brand_id)s, endpoint_id, message_id, %(event)s, payload::jsonb, %(status)s,
        0, %(now)s, %(now)s
-FROM unnest(%(endpoint_ids)s::int[], %(message_ids)s::text[], %(payloads)s::text[])
+FROM unnest(%(endpoint_ids)b::int[], %(message_ids)b::text[], %(payloads)b::text[])
      AS rows(endpoint_id, message_id, payload)
 RETURNING id, message_id
 """
@@ -136,21 +137,24 @@ def _insert_deliveries(session: Session, rows: list[dict]) -> dict[str, int]:
                 "now": first["created_at"],
                 "endpoint_ids": [row["endpoint_id"] for row in rows],
                 "message_ids": [row["message_id"] for row in rows],
-                "payloads": [json.dumps(row["payload"]) for row in rows],
+                "payloads": [row["payload"] for row in rows],
             },
         )
     else:
-        result = session.execute(_INSERT_DELIVERIES, rows)
+        decoded = [{**row, "payload": json.loads(row["payload"])} for row in rows]
+        result = session.execute(_INSERT_DELIVERIES, decoded)
     return {message_id: delivery_id for delivery_id, message_id in result.all()}
 
 
 def envelope(event: str, data: dict) -> dict:
     """The Standard Webhooks body: {"type", "timestamp", "data"}, made JSON-safe now, not later."""
-    return {
-        "type": event,
-        "timestamp": utcnow().isoformat(timespec="seconds") + "Z",
-        "data": json.loads(json.dumps(data, default=_json_default)),
-    }
+    return json.loads(envelope_json(event, data))
+
+
+def envelope_json(event: str, data: dict) -> str:
+    """envelope() as the JSON text that is stored and sent."""
+    timestamp = utcnow().isoformat(timespec="seconds") + "Z"
+    return json.dumps({"type": event, "timestamp": timestamp, "data": data}, default=_json_default)
 
 
 def _json_default(value):
