@@ -7,10 +7,11 @@
    through the test client) for the 10k customer; the baseline is the same read for the
    10-entry customer. The balance is never a stored counter, so this is the price of that.
 2. Award throughput. N received responses (80 % from identified customers, as the seeding
-   does) are processed by `processing.process_batch` in batches of 200, once with the
-   pipeline's steps as they are and once with the loyalty step left out (best of three runs
-   each, alternating); the baseline is the batch without loyalty. The time spent inside the
-   loyalty step is also reported per awarded response.
+   does) are processed by `processing.process_batch` in batches of PIPELINE_BATCH_SIZE (as
+   the worker runs them), once with the pipeline's steps as they are and once with the
+   loyalty step left out (best of three runs each, alternating); the baseline is the batch
+   without loyalty. The time spent inside the loyalty step is also reported per awarded
+   response.
 """
 
 import statistics
@@ -19,10 +20,11 @@ from datetime import timedelta
 
 from bench import databases
 from bench.report import note, row
+from config import Config
 
 N, QUICK_N = 4_000, 800
 READS, QUICK_READS = 400, 100
-BATCH = 200
+BATCH = Config.PIPELINE_BATCH_SIZE  # as the worker batches: the statements are per batch
 
 
 def _median_ms(call, count: int) -> float:

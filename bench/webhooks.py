@@ -1,7 +1,8 @@
 """Webhooks: what the outbox costs the pipeline, and how fast a worker delivers.
 
 1. Pipeline cost. N received responses in a fresh bench_webhooks database (PostgreSQL) are
-   processed by `processing.process_batch` in batches of 200, once with one endpoint
+   processed by `processing.process_batch` in batches of PIPELINE_BATCH_SIZE (as the
+   worker runs them), once with one endpoint
    subscribed to `response.processed` (each batch writes N delivery rows and, after its
    commit, queues N jobs on Redis) and once with no endpoint; best of three runs each,
    alternating. The baseline is the batch without an endpoint.
@@ -18,9 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench import databases
 from bench.report import note, row
+from config import Config
 
-N, QUICK_N = 2_000, 400
-BATCH = 200
+N, QUICK_N = 6_000, 1_000  # enough batches that a stray ms of other load cannot swing the ratio
+BATCH = Config.PIPELINE_BATCH_SIZE  # as the worker batches: the outbox insert is per batch
 
 
 class _Receiver(BaseHTTPRequestHandler):
