@@ -67,10 +67,10 @@ def current_brand() -> Brand:
 def single_statement(view):
     """Mark a view whose request writes with one statement that also proves the key live.
 
-    On the answer path round-trips to PostgreSQL are most of the cost. Such a view runs in
-    autocommit (no BEGIN, no COMMIT) and its key is checked by its own statement (see
-    live_key), so a known key's answer is one round-trip. The session goes back to ordinary
-    transactions after its first commit, so inline jobs are unaffected.
+    The answer path is the hottest there is, and each round-trip costs both processes CPU.
+    Such a view runs in autocommit (no BEGIN, no COMMIT) and its key is checked by its own
+    statement (see live_key), so a known key's answer is one round-trip. The session goes back
+    to ordinary transactions after its first commit, so inline jobs are unaffected (tested).
     """
     view.single_statement = True
     return view

@@ -66,6 +66,34 @@ def test_concurrent_retries_with_one_key_store_one_row(api, survey, count_rows):
     assert count_rows(Response) == 1
 
 
+@pytest.mark.postgres
+def test_inline_jobs_after_an_autocommit_answer_run_in_a_transaction(api, survey, monkeypatch):
+    """The answer is written in autocommit; the inline pipeline must not inherit it."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+    from app.services import processing
+
+    seen, original = [], processing.process_batch
+
+    def spy(ids, batch_size=200):
+        seen.append(db.session.connection().get_isolation_level())
+        return original(ids, batch_size)
+
+    def insert(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO response"):
+            seen.append(conn.get_execution_options().get("isolation_level"))
+
+    monkeypatch.setattr(processing, "process_batch", spy)
+    db.session.remove()  # a request's fresh session, as in production
+    event.listen(db.engine, "before_cursor_execute", insert)
+    try:
+        assert post(api, survey, {"nps": 4}).status_code == 202
+    finally:
+        event.remove(db.engine, "before_cursor_execute", insert)
+    assert seen == ["AUTOCOMMIT", "READ COMMITTED"]
+
+
 def test_idempotency_keys_are_per_brand(api, client, survey, other_brand, count_rows):
     from tests.conftest import ApiClient
 
