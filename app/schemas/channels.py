@@ -29,11 +29,6 @@ class WidgetSurveyQuery(Schema):
     touchpoint = fields.String(validate=validate.Length(max=120))
 
 
-class WidgetReviewIn(ReviewConsentIn):
-    # Strict like the rest of the widget's body: 1.5 or "900" is a bug in the caller, not a time.
-    elapsed_ms = fields.Integer(strict=True, validate=validate.Range(min=0, max=86_400_000))
-
-
 class WidgetResponseIn(Schema):
     """POST /w/v1/responses (JSON, or JSON sent as text/plain by navigator.sendBeacon)."""
 
@@ -46,7 +41,7 @@ class WidgetResponseIn(Schema):
     customer_id = fields.String(validate=CUSTOMER_ID)
     customer_sig = fields.String(validate=validate.Length(max=128))
     touchpoint = fields.Raw(validate=_touchpoint)
-    review = fields.Nested(WidgetReviewIn)
+    review = fields.Nested(ReviewConsentIn)
     idempotency_key = fields.String(validate=validate.Length(min=8, max=100))
 
 

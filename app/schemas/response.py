@@ -13,7 +13,8 @@ class ReviewConsentIn(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=60))
     title = fields.String(validate=validate.Length(max=120))
     # Time from showing the question to consenting; reviews faster than a few seconds are held.
-    elapsed_ms = fields.Integer(validate=validate.Range(min=0, max=86_400_000))
+    # Strict: 1.5 or "900" is a bug in the caller, not a time (it was truncated or parsed).
+    elapsed_ms = fields.Integer(strict=True, validate=validate.Range(min=0, max=86_400_000))
 
 
 class ResponseIn(Schema):

@@ -68,6 +68,9 @@ def test_consent_false_is_not_stored_as_a_request(api, survey, count_rows):
         {"consent": True, "title": "t" * 121},
         {"consent": True, "elapsed_ms": -1},
         {"consent": True, "elapsed_ms": "fast"},
+        {"consent": True, "elapsed_ms": "900"},  # a string is not a time, even a numeric one
+        {"consent": True, "elapsed_ms": 1.5},
+        {"consent": True, "elapsed_ms": 86_400_001},
         {"consent": True, "unknown": 1},
     ],
 )
