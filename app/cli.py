@@ -101,11 +101,23 @@ def pipeline_sweep(enqueue):
 
 @pipeline_cli.command("failed")
 def pipeline_failed():
-    """List failed jobs (after their retries) from RQ's failed-job registries."""
-    from app.services import worker
+    """List failed jobs (after their retries) and responses that failed the pipeline alone."""
+    from app.services import processing, worker
 
     for row in worker.failed_jobs():
         click.echo(json.dumps(row))
+    for response_id in processing.failed_ids():
+        click.echo(json.dumps({"response": response_id, "status": "failed"}))
+
+
+@pipeline_cli.command("retry")
+@click.argument("response_ids", nargs=-1, type=int)
+def pipeline_retry(response_ids):
+    """Put failed responses (all, or these ids) back to received; then run `pipeline sweep`."""
+    from app.services import processing
+
+    count = processing.retry_failed(list(response_ids) or processing.failed_ids(1_000_000))
+    click.echo(f"{count} responses are received again; `flask pipeline sweep` processes them")
 
 
 @click.command("worker")

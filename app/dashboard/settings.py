@@ -9,7 +9,7 @@ from app.dashboard.access import current_brand, requires
 from app.errors import AppError
 from app.extensions import db
 from app.models import ApiKey, Response
-from app.models.response import RECEIVED
+from app.models.response import FAILED, RECEIVED
 from app.schemas.journey_edit import ApiKeyCreate, OriginsIn
 from app.services import brand_settings, brands, journey_map, journeys, worker
 
@@ -110,9 +110,16 @@ def jobs():
         {key: job[key] for key in ("queue", "id", "func", "ended_at", "error")}
         for job in worker.failed_jobs()
     ]
+    set_aside = db.session.scalars(
+        select(Response.id)
+        .where(Response.status == FAILED, Response.brand_id == brand.id)
+        .order_by(Response.id)
+        .limit(WAITING_SHOWN + 1)
+    ).all()
     return render_template(
         "dashboard/jobs.html",
         failed=failed,
+        set_aside=set_aside,
         waiting=len(waiting),
         waiting_cap=WAITING_SHOWN,
         inline=current_app.config.get("REDIS_URL") is None,

@@ -5,6 +5,7 @@ from app.models.base import JsonType, utcnow
 
 CHANNELS = ("widget", "email", "link", "api")
 RECEIVED, PROCESSED = "received", "processed"
+FAILED = "failed"  # failed the pipeline on its own; kept as received it would block the queue
 
 
 class Response(db.Model):

@@ -65,7 +65,7 @@ class ResponseQuery(CursorQuery):
     phase = fields.String(validate=KEY)
     survey_id = fields.Integer()
     since = fields.AwareDateTime(default_timezone=None)
-    status = fields.String(validate=validate.OneOf(("received", "processed")))
+    status = fields.String(validate=validate.OneOf(("received", "processed", "failed")))
 
 
 class ResponsePage(Schema):

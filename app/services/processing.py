@@ -12,7 +12,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
@@ -20,11 +21,14 @@ import loyalty
 from app.extensions import db
 from app.models import Response
 from app.models.base import utcnow
-from app.models.response import PROCESSED, RECEIVED
+from app.models.response import FAILED, PROCESSED, RECEIVED
 from app.pipeline import nps, sentiment
 from app.services import map_rollup, reviews, rollups, survey_counts, upserts, webhooks
 
 log = logging.getLogger(__name__)
+
+# The database's trouble (connection lost, deadlock, serialization), not the rows'.
+TRANSIENT = (OperationalError, InterfaceError)
 
 
 def _claim(response_ids: list[int], batch_size: int) -> list[Response]:
@@ -116,10 +120,45 @@ def after_commit() -> list[Callable[[list[int]], None]]:
 
 def process_batch(response_ids: list[int], batch_size: int = 200) -> list[int]:
     """Process what is still received among these ids (and waiting others); returns ids done."""
-    batch = _claim(list(response_ids), batch_size)
+    return _run(list(response_ids), batch_size, grab=True)[0]
+
+
+def _run(response_ids: list[int], batch_size: int, grab: bool) -> tuple[list[int], int]:
+    """(ids processed, rows claimed). A batch that fails is halved until the rows that fail on
+    their own stand alone; those are marked failed and the rest are processed. Otherwise one
+    bad row would fail its batch on every retry, and every job claims the oldest rows first:
+    the whole pipeline would stop behind it. Errors of the connection (or a deadlock) are not
+    the rows' fault: they propagate, and RQ retries the job."""
+    batch = _claim(response_ids, batch_size if grab else len(response_ids))
     if not batch:
         db.session.rollback()
-        return []
+        return [], 0
+    ids = [response.id for response in batch]  # before a rollback or commit expires them
+    try:
+        return _process(batch), len(ids)
+    except TRANSIENT:
+        db.session.rollback()
+        raise
+    except Exception:
+        db.session.rollback()
+        if len(ids) == 1 and not grab:
+            log.exception("response %s fails the pipeline on its own: marked failed", ids[0])
+            _mark_failed(ids[0])
+            return [], 1
+        if len(ids) == 1:
+            raise  # alone from the start: a broken step and a bad row look the same; RQ retries
+        log.warning("a pipeline batch of %d failed; halving it to find the row(s)", len(ids))
+        half = len(ids) // 2
+        done = _run(ids[:half], half, grab=False)[0] + _run(ids[half:], len(ids) - half, False)[0]
+        if not done and grab:
+            # Every row failed alone: the fault is the pipeline's, not the rows'. They stay
+            # received for a retry of the job (or the sweep) once it is fixed.
+            retry_failed(ids)
+            raise
+        return done, len(ids)
+
+
+def _process(batch: list[Response]) -> list[int]:
     scored = score(batch)
     for step in steps():
         step(scored)
@@ -131,17 +170,46 @@ def process_batch(response_ids: list[int], batch_size: int = 200) -> list[int]:
     return done
 
 
+def _mark_failed(response_id: int) -> None:
+    db.session.execute(
+        update(Response)
+        .where(Response.id == response_id, Response.status == RECEIVED)
+        .values(status=FAILED, processed_at=utcnow())
+    )
+    db.session.commit()
+
+
+def failed_ids(limit: int = 10_000) -> list[int]:
+    """Responses that failed the pipeline on their own, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Response.id).where(Response.status == FAILED).order_by(Response.id).limit(limit)
+        )
+    )
+
+
+def retry_failed(response_ids: list[int]) -> int:
+    """Put failed responses back to received (after a fix); returns how many."""
+    result = db.session.execute(
+        update(Response)
+        .where(Response.id.in_(response_ids), Response.status == FAILED)
+        .values(status=RECEIVED, processed_at=None)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
 def process_waiting(response_ids: list[int], batch_size: int, seconds: float) -> tuple[int, bool]:
     """These ids, then waiting rows batch by batch, oldest first, until none is left or
     `seconds` have passed. Returns (responses processed, whether it stopped for lack of work)."""
     deadline = time.monotonic() + seconds
     total = 0
     while True:
-        done = process_batch(response_ids, batch_size)
+        done, claimed = _run(list(response_ids), batch_size, grab=True)
         total += len(done)
         response_ids = []
         # A short batch took every row it could lock: the rest are locked by another job.
-        if len(done) < batch_size:
+        if claimed < batch_size:
             return total, True
         if time.monotonic() >= deadline:
             return total, False

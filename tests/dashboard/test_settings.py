@@ -68,3 +68,14 @@ def test_allowed_origins_are_validated_like_the_cli(dash, brand):
 def test_jobs_page_without_redis(dash):
     page = dash.html("/dashboard/jobs")
     assert "inline" in page and "No failed jobs" in page
+
+
+def test_jobs_page_lists_answers_set_aside(dash, api, survey, db):
+    from app.models import Response
+    from tests.dashboard.conftest import answer
+
+    response_id = answer(api, survey, 7)
+    db.session.execute(db.update(Response).values(status="failed"))  # as the pipeline marks one
+    db.session.commit()
+    page = dash.html("/dashboard/jobs")
+    assert f"ids {response_id}" in page and "pipeline retry" in page

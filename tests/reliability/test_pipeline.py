@@ -116,6 +116,75 @@ def test_a_failing_step_rolls_back_the_whole_batch(app, api, survey, db, monkeyp
     assert db.session.scalar(select(func.sum(Rollup.responses))) == 1
 
 
+def _waiting(api, survey, monkeypatch, count: int) -> list[int]:
+    """`count` answers left received, as if Redis had been down."""
+    from app.extensions import queue
+
+    monkeypatch.setattr(queue, "enqueue", lambda *args, **kwargs: False)
+    return [
+        api.post("/api/v1/responses", json={"survey_id": survey["id"], "answers": {"nps": 8}}).json[
+            "id"
+        ]
+        for _ in range(count)
+    ]
+
+
+def _status_of(db, ids) -> dict[int, str]:
+    db.session.expire_all()
+    rows = db.session.execute(select(Response.id, Response.status).where(Response.id.in_(ids)))
+    return dict(rows.all())
+
+
+def test_a_row_that_fails_alone_is_set_aside_and_the_rest_processed(
+    app, api, survey, db, monkeypatch
+):
+    """One bad row must not stop the pipeline: every job claims the oldest rows first."""
+    from app.services import rollups
+
+    ids = _waiting(api, survey, monkeypatch, 6)
+    bad = ids[2]
+
+    def picky(items):
+        if any(response.id == bad for response, _ in items):
+            raise ValueError("this row breaks a step")
+        rollups.add_answers(items)
+
+    monkeypatch.setattr(processing, "steps", lambda: [picky])
+    assert sorted(processing.process_batch(ids, batch_size=10)) == sorted(set(ids) - {bad})
+    assert _status_of(db, ids) == {i: "failed" if i == bad else "processed" for i in ids}
+    assert processing.process_batch(ids, batch_size=10) == []  # set aside, not retried
+    assert db.session.scalar(select(func.sum(Rollup.responses))) == 5
+
+    runner = app.test_cli_runner()
+    assert f'"response": {bad}' in runner.invoke(args=["pipeline", "failed"]).output
+    monkeypatch.setattr(processing, "steps", lambda: [rollups.add_answers])  # the fix
+    assert "1 responses" in runner.invoke(args=["pipeline", "retry"]).output
+    assert "processed 1" in runner.invoke(args=["pipeline", "sweep"]).output
+    assert set(_status_of(db, ids).values()) == {"processed"}
+    assert db.session.scalar(select(func.sum(Rollup.responses))) == 6
+
+
+@pytest.mark.parametrize("error", ["every row", "the database"])
+def test_a_fault_that_is_not_one_rows_leaves_them_all_received(
+    app, api, survey, db, monkeypatch, error
+):
+    """A broken step fails every row alone, and a lost connection is nobody's row: the job
+    fails (RQ retries it) and no row is set aside."""
+    from sqlalchemy.exc import OperationalError
+
+    ids = _waiting(api, survey, monkeypatch, 4)
+
+    def broken(_items):
+        if error == "the database":
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        raise RuntimeError("a bug in a step")
+
+    monkeypatch.setattr(processing, "steps", lambda: [broken])
+    with pytest.raises((RuntimeError, OperationalError)):
+        processing.process_batch(ids, batch_size=10)
+    assert set(_status_of(db, ids).values()) == {"received"}
+
+
 def test_a_job_grabs_along_other_waiting_responses(app, api, survey, db, monkeypatch):
     from app.extensions import queue
 
