@@ -6,8 +6,6 @@ service can never turn the suite green by skipping.
 """
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -248,10 +246,3 @@ def count_rows(db):
         return db.session.query(model).count()
 
     return count
-
-
-@pytest.fixture
-def chromium_dir():
-    path = tempfile.mkdtemp(prefix="chromium-")
-    yield path
-    shutil.rmtree(path, ignore_errors=True)

@@ -1,10 +1,12 @@
 """Helpers for the collection-channel tests (widget, email, hosted pages)."""
 
+import functools
 import re
 import socket
 import threading
 from contextlib import contextmanager
 from email import message_from_bytes, policy
+from pathlib import Path
 
 from werkzeug.serving import make_server
 
@@ -113,6 +115,24 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+@functools.cache
+def axe_source() -> str:
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+
+
+def serious_violations(page) -> list:
+    """axe-core's serious and critical violations on the page: (rule, impact, first targets)."""
+    page.evaluate(axe_source())  # injected through DevTools: the page's CSP stays strict
+    result = page.evaluate("async () => await axe.run()")
+    return [
+        (violation["id"], violation["impact"], [n["target"] for n in violation["nodes"]][:3])
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
 
 
 class ThreadedServer:

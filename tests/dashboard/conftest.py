@@ -171,3 +171,25 @@ def seeded(api, journey, survey):
             extra["touchpoint"] = touchpoint["id"]
         ids.append(answer(api, survey, score, csat, text, **extra))
     return {"journey": journey, "survey": survey, "touchpoint": touchpoint, "response_ids": ids}
+
+
+# --- the browser tests' (tests marked `browser`) ---------------------------------------------
+
+SIZES = {"desktop": {"width": 1366, "height": 900}, "mobile": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def server(app):
+    """The app served on a free loopback port, for a real browser."""
+    from tests.channels.helpers import ThreadedServer
+
+    with ThreadedServer(app) as running:
+        yield running.origin
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.channels.helpers import chromium
+
+    with chromium() as launched:
+        yield launched

@@ -1,62 +1,12 @@
 """The webhooks page in a real browser: added by keyboard, a test delivered, axe clean."""
 
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import CHROMIUM
-from tests.dashboard.conftest import PASSWORD
+from tests.channels.helpers import serious_violations
+from tests.dashboard.conftest import PASSWORD, SIZES
 from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.browser
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SIZES = {"desktop": {"width": 1366, "height": 900}, "mobile": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def serious_violations(page) -> list:
-    import axe_playwright_python
-
-    source = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-    page.evaluate(source)  # injected through DevTools: the page's CSP stays strict
-    result = page.evaluate("async () => await axe.run()")
-    return [
-        (violation["id"], [node["target"] for node in violation["nodes"]][:3])
-        for violation in result["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("size", ["desktop", "mobile"])

@@ -5,19 +5,15 @@ its shadow root with its labels visible, keep an XSS corpus inert, work by keybo
 axe. The review pages themselves must pass axe with no serious violation and no CSP error.
 """
 
-from pathlib import Path
-
-import axe_playwright_python
 import pytest
 
 from app.extensions import db
 from app.models import Brand
-from tests.channels.helpers import ThreadedServer, chromium
+from tests.channels.helpers import ThreadedServer, axe_source, chromium
 from tests.reviews.helpers import answer, published, set_policy
 
 pytestmark = pytest.mark.browser
 
-AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 NONCE = "shopnonce42"
 NAME = "<img/src=x/onerror=window.pwned=1>"
 
@@ -56,7 +52,7 @@ def browser():
 
 
 def axe_violations(page, serious_only=True) -> list:
-    page.evaluate(AXE)
+    page.evaluate(axe_source())
     result = page.evaluate("async () => await axe.run(document)")
     found = result["violations"]
     if serious_only:
