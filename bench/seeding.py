@@ -88,11 +88,7 @@ def _setup(slug: str) -> dict:
     personas = [
         journeys.create_persona(brand, {"key": p["key"], "name": p["name"]}) for p in demo.PERSONAS
     ]
-    for phase in journey.phases:
-        for name, channel in demo.TOUCHPOINTS.get(phase.key, []):
-            journeys.add_touchpoint(
-                brand, journey.id, phase.key, {"name": name, "channel": channel}
-            )
+    demo.add_touchpoints(brand, journey)
     survey_by_phase = {
         phase.key: surveys.create_survey(
             brand,

@@ -106,6 +106,15 @@ EXTRA_QUESTION = {
 }
 
 
+def add_touchpoints(brand: Brand, journey) -> None:
+    """The bathroom specialist's touchpoints on each phase of the journey (demo and benches)."""
+    for phase in journey.phases:
+        for name, channel in TOUCHPOINTS.get(phase.key, []):
+            journeys.add_touchpoint(
+                brand, journey.id, phase.key, {"name": name, "channel": channel}
+            )
+
+
 def _question_text(phase_key: str, kind: str) -> dict:
     return {locale: corpus.QUESTIONS[phase_key][kind][locale] for locale in ("nl", "en")}
 
@@ -255,11 +264,7 @@ def _seed(responses: int, seed: int, echo) -> Brand:
         journeys.create_persona(brand, {k: p[k] for k in ("key", "name", "description")})
         for p in PERSONAS
     ]
-    for phase in journey.phases:
-        for name, channel in TOUCHPOINTS.get(phase.key, []):
-            journeys.add_touchpoint(
-                brand, journey.id, phase.key, {"name": name, "channel": channel}
-            )
+    add_touchpoints(brand, journey)
     survey_by_phase = {
         phase.key: surveys.create_survey(
             brand,
