@@ -181,11 +181,7 @@ def _mark_failed(response_id: int) -> None:
 
 def failed_ids(limit: int = 10_000) -> list[int]:
     """Responses that failed the pipeline on their own, oldest first."""
-    return list(
-        db.session.scalars(
-            select(Response.id).where(Response.status == FAILED).order_by(Response.id).limit(limit)
-        )
-    )
+    return _oldest(FAILED, limit)
 
 
 def retry_failed(response_ids: list[int]) -> int:
@@ -217,11 +213,9 @@ def process_waiting(response_ids: list[int], batch_size: int, seconds: float) ->
 
 def waiting_ids(limit: int = 10_000) -> list[int]:
     """Ids still received, oldest first: what a sweep re-enqueues."""
-    return list(
-        db.session.scalars(
-            select(Response.id)
-            .where(Response.status == RECEIVED)
-            .order_by(Response.id)
-            .limit(limit)
-        )
-    )
+    return _oldest(RECEIVED, limit)
+
+
+def _oldest(status: str, limit: int) -> list[int]:
+    query = select(Response.id).where(Response.status == status).order_by(Response.id)
+    return list(db.session.scalars(query.limit(limit)))
