@@ -15,9 +15,10 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from app import compression, errors, extensions, security, sessions
+    from app import compression, connections, errors, extensions, security, sessions
 
     extensions.db.init_app(app)
+    connections.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(config.ROOT / "migrations"))
     extensions.login_manager.init_app(app)
     sessions.init_app(app)  # after Flask-Login: public assets send no Vary: Cookie

@@ -13,7 +13,8 @@ class Config:
     APP_ENV = "development"
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI = ""
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: app/connections.py checks a pooled connection without a round-trip.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL: str | None = None
     PUBLIC_URL = "http://127.0.0.1:5000"
