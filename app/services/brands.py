@@ -5,7 +5,7 @@ import re
 import unicodedata
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from app.errors import AppError
 from app.extensions import db
@@ -111,6 +111,13 @@ def key_owner(secret: str | None) -> tuple[str, int] | None:
             owners.clear()  # keys are few; this only bounds a flood of made-up but live ones
         owners[digest] = brand_id
     return digest, brand_id
+
+
+def key_is_live(digest: str) -> bool:
+    """Whether the key with this hash exists unrevoked (intake's rare path: its INSERT stored
+    nothing, and a revoked key must be told from a used Idempotency-Key)."""
+    live = exists().where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
+    return bool(db.session.scalar(select(live)))
 
 
 def forget_key(digest: str) -> None:

@@ -4,7 +4,10 @@ import functools
 import hashlib
 import json
 
-from sqlalchemy import bindparam, cast, exists, insert, select
+import psycopg
+from psycopg.types.json import Jsonb
+from sqlalchemy import JSON, bindparam, cast, exists, insert, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 import loyalty
@@ -21,19 +24,41 @@ IDEMPOTENCY_KEY_MAX = 128
 # A plain INSERT: SQLAlchemy caches its compiled form, which it does not do for the dialects'
 # INSERT … ON CONFLICT (compiling that cost more than the rest of the request).
 INSERT = insert(Response.__table__).returning(Response.__table__.c.id)
+JSON_COLUMNS = frozenset(c.name for c in Response.__table__.columns if isinstance(c.type, JSON))
 
 
 @functools.cache
-def _insert_if_key_live(dialect: str, columns: tuple[str, ...]):
-    """INSERT … SELECT <the values> WHERE the API key is live: the key check and the write in
-    one round-trip (no row back: revoked). Values are cast on PostgreSQL, which does not infer
-    the types of bare parameters in a select list."""
+def _insert_statement(dialect: str, columns: tuple[str, ...], check_key: bool):
+    """INSERT … SELECT <the values> [WHERE the API key is live] RETURNING id: the key check
+    and the write in one round-trip (no row back: revoked). On PostgreSQL values are cast (it
+    does not infer the types of bare parameters in a select list) and a used Idempotency-Key
+    makes it do nothing (no row back either) rather than fail."""
     table = Response.__table__
     values = [bindparam(name, type_=table.c[name].type) for name in columns]
     if dialect == "postgresql":
         values = [cast(value, value.type) for value in values]
-    live = exists().where(ApiKey.key_hash == bindparam("live_key"), ApiKey.revoked_at.is_(None))
-    return insert(table).from_select(columns, select(*values).where(live)).returning(table.c.id)
+    query = select(*values)
+    if check_key:
+        query = query.where(
+            exists().where(ApiKey.key_hash == bindparam("live_key"), ApiKey.revoked_at.is_(None))
+        )
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(table)
+            .from_select(columns, query)
+            .on_conflict_do_nothing()
+            .returning(table.c.id)
+        )
+    return insert(table).from_select(columns, query).returning(table.c.id)
+
+
+@functools.cache
+def _direct_sql(columns: tuple[str, ...], check_key: bool) -> str:
+    return str(
+        _insert_statement("postgresql", columns, check_key).compile(
+            dialect=postgresql.psycopg.dialect()
+        )
+    )
 
 
 def request_hash(data: dict) -> str:
@@ -77,11 +102,11 @@ def accept(
     """Validate, store as received, commit, then queue. Returns (response, created).
 
     Every channel's answers take this path, so it is kept to one INSERT and its commit; a
-    retry with a used Idempotency-Key fails the unique constraint and is answered with the
-    first row. The survey's questions come from survey_specs. The returned Response is not in
-    the session: it carries what the channels answer with (id, status, incentivized,
-    review_request). `live_key`: the hash of an API key the INSERT must find unrevoked (a
-    401 otherwise), when the caller has not asked the database about the key itself.
+    retry with a used Idempotency-Key stores nothing (the unique constraint) and is answered
+    with the first row. The survey's questions come from survey_specs. The returned Response
+    is not in the session: it carries what the channels answer with (id, status,
+    incentivized, review_request). `live_key`: the hash of an API key the INSERT must find
+    unrevoked (a 401 otherwise), when the caller has not asked the database about the key.
     """
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
         raise AppError(
@@ -122,29 +147,72 @@ def accept(
         "created_at": utcnow(),
         **answer_rules.typed_values(survey, cleaned),
     }
+    new_id = _insert(values, live_key)
+    if new_id is None:
+        # Nothing stored: the API key was revoked, or the Idempotency-Key was used before (by
+        # this request's earlier try, or a concurrent retry that won): answer with that row.
+        if live_key is not None and not brands.key_is_live(live_key):
+            brands.forget_key(live_key)
+            raise AppError(
+                401,
+                "this API key has been revoked",
+                headers={"WWW-Authenticate": 'Bearer realm="phasewise"'},
+            )
+        found = _existing(brand_id, idempotency_key, fingerprint) if idempotency_key else None
+        if found is None:
+            raise RuntimeError("the answer was neither stored nor found under its key")
+        return found, False
+    enqueue([new_id])
+    return Response(id=new_id, **values), True
+
+
+def _insert(values: dict, live_key: str | None) -> int | None:
+    """INSERT and COMMIT the row: its id, or None when nothing was stored (its Idempotency-Key
+    was used, or `live_key` is revoked). One round-trip on PostgreSQL (see _insert_direct)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        if db.session().in_transaction():
+            db.session.commit()  # what the row refers to (a customer just created) goes first
+        return _insert_direct(values, live_key)
     try:
         if live_key is None:
             new_id = db.session.execute(INSERT, values).scalar_one()
         else:
-            statement = _insert_if_key_live(db.session.get_bind().dialect.name, tuple(values))
+            statement = _insert_statement(db.session.get_bind().dialect.name, tuple(values), True)
             new_id = db.session.execute(statement, {**values, "live_key": live_key}).scalar()
         db.session.commit()
     except IntegrityError:
-        # This key was used before (or by a concurrent retry that won): answer with its row.
         db.session.rollback()
-        found = _existing(brand_id, idempotency_key, fingerprint) if idempotency_key else None
-        if found is None:
+        if values["idempotency_key"] is None:
             raise
-        return found, False
-    if new_id is None:
-        brands.forget_key(live_key)
-        raise AppError(
-            401,
-            "this API key has been revoked",
-            headers={"WWW-Authenticate": 'Bearer realm="phasewise"'},
-        )
-    enqueue([new_id])
-    return Response(id=new_id, **values), True
+        return None
+    return new_id
+
+
+def _insert_direct(values: dict, live_key: str | None) -> int | None:
+    """The INSERT through psycopg on a pooled connection in autocommit: every answer takes this
+    path, and through the session the one statement cost more CPU than the rest of the request
+    (the session's and Core's bookkeeping, then a COMMIT round-trip; bench/intake.py)."""
+    sql = _direct_sql(tuple(values), live_key is not None)
+    params = {
+        name: Jsonb(value) if name in JSON_COLUMNS and value is not None else value
+        for name, value in values.items()
+    }
+    params["live_key"] = live_key
+    pooled = db.engine.raw_connection()
+    try:
+        connection = pooled.driver_connection
+        connection.autocommit = True
+        try:
+            row = connection.execute(sql, params, prepare=True).fetchone()
+        finally:
+            if not connection.closed:
+                connection.autocommit = False  # as the pool hands connections out
+    except psycopg.OperationalError:
+        pooled.invalidate()
+        raise
+    finally:
+        pooled.close()
+    return row[0] if row else None
 
 
 def receipt(response: Response, created: bool) -> dict:

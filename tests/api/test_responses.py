@@ -67,31 +67,30 @@ def test_concurrent_retries_with_one_key_store_one_row(api, survey, count_rows):
 
 
 @pytest.mark.postgres
-def test_inline_jobs_after_an_autocommit_answer_run_in_a_transaction(api, survey, monkeypatch):
-    """The answer is written in autocommit; the inline pipeline must not inherit it."""
-    from sqlalchemy import event
-
+def test_inline_jobs_after_a_direct_answer_run_in_a_transaction(api, survey, monkeypatch):
+    """The answer is written in autocommit on a pooled connection; neither the inline pipeline
+    nor whoever gets that connection next may inherit autocommit."""
     from app.extensions import db
     from app.services import processing
 
     seen, original = [], processing.process_batch
 
     def spy(ids, batch_size=200):
-        seen.append(db.session.connection().get_isolation_level())
+        connection = db.session.connection()
+        seen.append(connection.get_isolation_level())
+        seen.append(connection.connection.driver_connection.autocommit)
         return original(ids, batch_size)
-
-    def insert(conn, cursor, statement, *args):
-        if statement.startswith("INSERT INTO response"):
-            seen.append(conn.get_execution_options().get("isolation_level"))
 
     monkeypatch.setattr(processing, "process_batch", spy)
     db.session.remove()  # a request's fresh session, as in production
-    event.listen(db.engine, "before_cursor_execute", insert)
+    assert post(api, survey, {"nps": 4}).status_code == 202
+    assert seen == ["READ COMMITTED", False]
+    db.session.remove()
+    pooled = db.engine.raw_connection()
     try:
-        assert post(api, survey, {"nps": 4}).status_code == 202
+        assert pooled.driver_connection.autocommit is False
     finally:
-        event.remove(db.engine, "before_cursor_execute", insert)
-    assert seen == ["AUTOCOMMIT", "READ COMMITTED"]
+        pooled.close()
 
 
 def test_idempotency_keys_are_per_brand(api, client, survey, other_brand, count_rows):
