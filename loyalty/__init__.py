@@ -9,6 +9,7 @@ points commit together with whatever earned them; expiry.run is a job and commit
                        answered_at) -> int
     points_for_response(brand_id, response_id) -> int
     balance(brand_id, customer_id) -> int
+    statement(brand_id, customer_id, *, before_id, limit) -> (entries, next before_id, balance)
     award_review_bonus(*, brand_id, customer_id, review_id) -> int
     clawback_review_bonus(*, brand_id, review_id, reason) -> int
     customer_token(brand_id, customer_id) -> str
@@ -31,7 +32,7 @@ from loyalty.errors import (
     UnknownReward,
 )
 from loyalty.events import subscribe, unsubscribe
-from loyalty.ledger import adjust, balance, entries, redeem
+from loyalty.ledger import adjust, balance, entries, redeem, statement
 from loyalty.models import LedgerEntry, LoyaltyPolicy
 from loyalty.policy import DEFAULTS, get_policy, reward_name, save_policy
 from loyalty.privacy import export_customer
@@ -63,6 +64,7 @@ __all__ = [
     "redeem",
     "reward_name",
     "save_policy",
+    "statement",
     "subscribe",
     "unsubscribe",
 ]

@@ -194,6 +194,18 @@ def entries(
     return items, (rows[-1][0].id if more else None)
 
 
+def statement(
+    brand_id: int, customer_id: int, *, before_id: int | None = None, limit: int = 50
+) -> tuple[list[dict], int | None, int]:
+    """(entries as `entries` gives them, next before_id, balance). On the first page the
+    newest entry's running balance is the balance: one sum over the ledger instead of two,
+    and the two figures cannot disagree when an entry is written between two reads."""
+    items, next_before = entries(brand_id, customer_id, before_id=before_id, limit=limit)
+    if before_id is None:
+        return items, next_before, items[0]["balance_after"] if items else 0
+    return items, next_before, balance(brand_id, customer_id)
+
+
 def _check_points(points) -> int:
     if isinstance(points, bool) or not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
         raise LoyaltyError(f"points must be a whole number from 1 to {MAX_POINTS}", "points")

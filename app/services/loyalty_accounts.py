@@ -47,12 +47,12 @@ def page_url(brand: Brand, customer: Customer) -> str:
 def account(brand: Brand, external_id: str, query: dict) -> dict:
     customer = customers.get(brand, external_id)
     before = decode_cursor(query["cursor"]) if query.get("cursor") else None
-    items, next_before = loyalty.entries(
+    items, next_before, balance = loyalty.statement(
         brand.id, customer.id, before_id=before, limit=query.get("limit", 50)
     )
     return {
         "customer": customer.external_id,
-        "balance": loyalty.balance(brand.id, customer.id),
+        "balance": balance,
         "entries": items,
         "next_cursor": encode_cursor(next_before) if next_before else None,
         "page_url": page_url(brand, customer),

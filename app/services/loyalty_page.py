@@ -141,8 +141,7 @@ def customer_page(token: str, requested: str | None, accepted: str | None) -> di
         raise AppError(404, "Deze link klopt niet. / This link is not valid.")
     locale = choose_locale(requested, customer, accepted, brand)
     policy = loyalty.get_policy(brand.id)
-    balance = loyalty.balance(brand.id, customer.id)
-    entries, more = loyalty.entries(brand.id, customer.id, limit=LEDGER_LIMIT)
+    entries, more, balance = loyalty.statement(brand.id, customer.id, limit=LEDGER_LIMIT)
     phases = {
         phase.id: phase
         for phase in db.session.scalars(select(Phase).where(Phase.brand_id == brand.id))

@@ -291,3 +291,29 @@ def test_gdpr_export_and_erasure_of_a_customers_points(api, brand, anna, count_r
     [entry] = loyalty.export_customer(brand.id, customer.id)["entries"]
     assert entry["reason"] == "adjustment (erased)"
     assert api.get("/api/v1/customers/anna/loyalty").json["balance"] == 10
+
+
+def test_first_page_reads_the_balance_once(api, anna, db):
+    """The balance is the newest entry's running balance: one SUM over the ledger, not two."""
+    from sqlalchemy import event
+
+    give(api, "anna", 30)
+    api.post("/api/v1/customers/anna/redemptions", json={"reward": "koffie", "points": 10})
+    cursor = api.get("/api/v1/customers/anna/loyalty?limit=1").json["next_cursor"]
+    sums = []
+
+    def count(conn, cursor, statement, *args):
+        if "sum(loyalty_entry.points)" in statement:
+            sums.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        body = api.get("/api/v1/customers/anna/loyalty").json
+        assert len(sums) == 1
+        later = api.get(f"/api/v1/customers/anna/loyalty?limit=1&cursor={cursor}").json
+        assert len(sums) == 3  # a later page: its running balance, and the whole balance
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert body["balance"] == body["entries"][0]["balance_after"] == 20
+    assert later["balance"] == 20
+    assert later["entries"][0]["balance_after"] == 30
