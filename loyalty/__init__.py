@@ -35,7 +35,7 @@ from loyalty.events import subscribe, unsubscribe
 from loyalty.ledger import adjust, balance, entries, redeem, statement
 from loyalty.models import LedgerEntry, LoyaltyPolicy
 from loyalty.policy import DEFAULTS, get_policy, reward_name, save_policy
-from loyalty.privacy import export_customer
+from loyalty.privacy import export_customer, unlink_responses
 from loyalty.tokens import customer_token, read_token
 
 __all__ = [
@@ -66,5 +66,6 @@ __all__ = [
     "save_policy",
     "statement",
     "subscribe",
+    "unlink_responses",
     "unsubscribe",
 ]

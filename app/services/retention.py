@@ -10,9 +10,18 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Text, and_, cast, delete, func, or_, select, update
 
+import loyalty
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand, PrivacyRequest, Response, Review, WebhookAttempt, WebhookDelivery
+from app.models import (
+    Brand,
+    Invitation,
+    PrivacyRequest,
+    Response,
+    Review,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from app.models.base import utcnow
 from app.models.privacy import RETENTION
 from app.models.webhook import PENDING
@@ -89,8 +98,15 @@ def apply(
         )
         .values(client_hash=None)
     ).rowcount
+    invitations, entries = _unlink_old_responses(brand, before)
     deliveries = _prune_deliveries(brand, now)
-    counts = {"responses": responses, "reviews": reviews or 0, "webhook_deliveries": deliveries}
+    counts = {
+        "responses": responses,
+        "reviews": reviews or 0,
+        "invitations": invitations,
+        "loyalty_entries": entries,
+        "webhook_deliveries": deliveries,
+    }
     if any(counts.values()):
         db.session.add(
             PrivacyRequest(
@@ -107,6 +123,20 @@ def apply(
         )
     db.session.commit()
     return counts
+
+
+def _unlink_old_responses(brand: Brand, before: datetime) -> tuple[int, int]:
+    """An invitation and a loyalty entry name their customer beside the answer's id: once the
+    answer has lost its customer link they must lose theirs to it, or the two would tie it
+    back. They stay (contact history, points), without the answer's id. Runs over every
+    answer past the period, so links left by runs before this existed go too."""
+    old = select(Response.id).where(Response.brand_id == brand.id, Response.created_at < before)
+    invitations = db.session.execute(
+        update(Invitation)
+        .where(Invitation.brand_id == brand.id, Invitation.response_id.in_(old))
+        .values(response_id=None)
+    ).rowcount
+    return invitations or 0, loyalty.unlink_responses(brand.id, old)
 
 
 def _prune_deliveries(brand: Brand, now: datetime) -> int:

@@ -78,8 +78,50 @@ def test_apply_anonymises_only_what_is_past_the_period(app, api, db, brand, aged
 def test_apply_twice_changes_nothing_the_second_time(app, db, brand, aged):
     first = retention.apply(brand)
     assert first["responses"] == 2
-    assert retention.apply(brand) == {"responses": 0, "reviews": 0, "webhook_deliveries": 0}
+    assert set(retention.apply(brand).values()) == {0}
     assert db.session.scalar(select(func.count(PrivacyRequest.id))) == 1
+
+
+def test_invitations_and_points_no_longer_tie_old_answers_to_their_customer(db, brand, aged):
+    """The answer loses its customer link; an invitation or a loyalty entry naming both the
+    customer and the answer would tie them back, so they lose the answer's id (and keep the
+    rest: contact history, points)."""
+    import loyalty
+    from app.models import Invitation
+
+    linked = {}
+    for key in ("old", "recent"):
+        response = db.session.get(Response, aged[key])
+        linked[key] = response.customer_id
+        db.session.add(
+            Invitation(
+                brand_id=brand.id,
+                customer_id=response.customer_id,
+                survey_id=response.survey_id,
+                phase_id=response.phase_id,
+                locale="nl",
+                status="sent",
+                expires_at=utcnow() + timedelta(days=7),
+                used_at=utcnow(),
+                response_id=response.id,
+            )
+        )
+    db.session.commit()
+    entries = select(loyalty.LedgerEntry.response_id).where(
+        loyalty.LedgerEntry.response_id.in_([aged["old"], aged["recent"]])
+    )
+    assert set(db.session.scalars(entries)) == {aged["old"], aged["recent"]}  # points were given
+    balance = loyalty.balance(brand.id, linked["old"])
+    assert balance > 0
+
+    counts = retention.apply(brand)
+    assert counts["invitations"] == 1 and counts["loyalty_entries"] >= 1
+    db.session.expire_all()
+    assert set(db.session.scalars(entries)) == {aged["recent"]}
+    assert set(db.session.scalars(select(Invitation.response_id))) == {None, aged["recent"]}
+    assert loyalty.balance(brand.id, linked["old"]) == balance
+    assert db.session.scalar(select(func.count(Invitation.id))) == 2
+    assert set(retention.apply(brand).values()) == {0}
 
 
 def test_apply_works_in_batches_and_reports_progress(db, brand, aged):
