@@ -178,6 +178,26 @@ SURVEY_QUESTIONS = [
 ]
 
 
+def levering_survey(brand, journey_id: int, questions=SURVEY_QUESTIONS):
+    """A Dutch survey on the test journey's "levering" phase, made through the service."""
+    from app.services import surveys
+
+    return surveys.create_survey(
+        brand,
+        {"journey_id": journey_id, "phase": "levering", "locale": "nl", "questions": questions},
+    )
+
+
+def brand_with_survey(name: str, slug: str, questions=SURVEY_QUESTIONS):
+    """(brand, key, journey, survey) made through the services, in the caller's app context:
+    for tests whose app is not the `app` fixture's (a second app that queues on Redis)."""
+    from app.services import brands, journeys
+
+    brand, key = brands.create_brand(name, slug, "nl")
+    journey = journeys.create_journey(brand, JOURNEY)
+    return brand, key, journey, levering_survey(brand, journey.id, questions)
+
+
 @pytest.fixture
 def journey(api):
     response = api.post("/api/v1/journeys", json=JOURNEY)
@@ -203,18 +223,8 @@ def survey(api, journey):
 @pytest.fixture
 def other_brand(db):
     """A second tenant with its own key, journey and survey: its rows must stay invisible."""
-    from app.services import brands, journeys, surveys
-
-    brand, secret = brands.create_brand("Ander Bad", "ander-bad", "nl")
-    journey = journeys.create_journey(brand, JOURNEY)
-    survey = surveys.create_survey(
-        brand,
-        {
-            "journey_id": journey.id,
-            "phase": "levering",
-            "locale": "nl",
-            "questions": SURVEY_QUESTIONS[:1],
-        },
+    brand, secret, journey, survey = brand_with_survey(
+        "Ander Bad", "ander-bad", SURVEY_QUESTIONS[:1]
     )
     return {"brand": brand, "key": secret, "journey_id": journey.id, "survey_id": survey.id}
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.extensions import db as _db
 from app.models import Invitation
 from tests.channels.helpers import Inbox, free_port
-from tests.conftest import JOURNEY, SURVEY_QUESTIONS
+from tests.conftest import brand_with_survey
 
 pytestmark = [pytest.mark.redis, pytest.mark.smtp]
 
@@ -28,20 +28,10 @@ def inbox(redis_app):
 
 
 def _setup(app) -> tuple[str, int]:
-    from app.services import brands, customers, journeys, surveys
+    from app.services import customers
 
     with app.app_context():
-        brand, key = brands.create_brand("Wachtrij", "wachtrij", "nl")
-        journey = journeys.create_journey(brand, JOURNEY)
-        survey = surveys.create_survey(
-            brand,
-            {
-                "journey_id": journey.id,
-                "phase": "levering",
-                "locale": "nl",
-                "questions": SURVEY_QUESTIONS,
-            },
-        )
+        brand, key, _journey, survey = brand_with_survey("Wachtrij", "wachtrij")
         customers.upsert(brand, {"external_id": "k1", "email": "k1@example.nl"})
         return key, survey.id
 

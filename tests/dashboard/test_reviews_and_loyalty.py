@@ -77,18 +77,9 @@ def test_a_viewer_cannot_moderate(as_role, pending):
 
 
 def test_another_brands_review_is_404(dash, other_brand, client):
-    from app.services import surveys
-    from tests.conftest import SURVEY_QUESTIONS, ApiClient
+    from tests.conftest import ApiClient, levering_survey
 
-    their_survey = surveys.create_survey(
-        other_brand["brand"],
-        {
-            "journey_id": other_brand["journey_id"],
-            "phase": "levering",
-            "locale": "nl",
-            "questions": SURVEY_QUESTIONS,
-        },
-    )
+    their_survey = levering_survey(other_brand["brand"], other_brand["journey_id"])
     theirs = ApiClient(client, other_brand["key"])
     review = review_of(answer(theirs, {"id": their_survey.id}, nps=2, text="Slecht werk geleverd."))
     assert review is not None

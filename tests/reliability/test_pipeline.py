@@ -12,26 +12,13 @@ from sqlalchemy import create_engine, func, select, text
 from app.extensions import db as _db
 from app.models import Response, Rollup
 from app.services import processing
-from tests.conftest import DATABASE_URL, REDIS_URL, SURVEY_QUESTIONS, _normalise
+from tests.conftest import DATABASE_URL, REDIS_URL, _normalise, brand_with_survey
 
 
 def _setup(app):
     """A brand, a journey and a survey created through the services of `app`."""
-    from app.services import brands, journeys, surveys
-    from tests.conftest import JOURNEY
-
     with app.app_context():
-        brand, key = brands.create_brand("Pijplijn", "pijplijn", "nl")
-        journey = journeys.create_journey(brand, JOURNEY)
-        survey = surveys.create_survey(
-            brand,
-            {
-                "journey_id": journey.id,
-                "phase": "levering",
-                "locale": "nl",
-                "questions": SURVEY_QUESTIONS,
-            },
-        )
+        _brand, key, _journey, survey = brand_with_survey("Pijplijn", "pijplijn")
         return key, survey.id
 
 

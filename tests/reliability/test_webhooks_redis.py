@@ -6,26 +6,15 @@ from standardwebhooks.webhooks import Webhook
 
 from app.extensions import db as _db
 from app.models import WebhookDelivery
-from tests.conftest import SURVEY_QUESTIONS, _normalise
+from tests.conftest import _normalise, brand_with_survey
 from tests.webhook_receiver import Receiver
 
 
 def _brand_with_endpoint(app, url, events=("response.processed",)):
-    from app.services import brands, journeys, surveys, webhooks
-    from tests.conftest import JOURNEY
+    from app.services import webhooks
 
     with app.app_context():
-        brand, key = brands.create_brand("Haak", "haak", "nl")
-        journey = journeys.create_journey(brand, JOURNEY)
-        survey = surveys.create_survey(
-            brand,
-            {
-                "journey_id": journey.id,
-                "phase": "levering",
-                "locale": "nl",
-                "questions": SURVEY_QUESTIONS,
-            },
-        )
+        brand, key, _journey, survey = brand_with_survey("Haak", "haak")
         endpoint = webhooks.create_endpoint(brand, {"url": url, "events": list(events)})
         return {"brand_id": brand.id, "key": key, "survey_id": survey.id, "secret": endpoint.secret}
 
