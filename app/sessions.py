@@ -3,7 +3,9 @@
 Flask-Login reads the session after every request, and Flask answers any read with
 `Vary: Cookie`, which makes shared caches keep one copy per visitor's cookie. A view marked
 `@stateless` gets an empty session that is never saved: nothing it answers can depend on the
-cookie, so no `Vary: Cookie` and no `Set-Cookie` is sent.
+cookie, so no `Vary: Cookie` and no `Set-Cookie` is sent. The server API gets one too, for
+every method: it authenticates with keys, never cookies, so its requests (every answer among
+them) need no cookie session built and checked.
 """
 
 from flask import Flask
@@ -11,6 +13,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 STATELESS = "_phasewise_stateless"
+API_PREFIX = "/api/"
 
 
 def stateless(view):
@@ -25,7 +28,9 @@ class StatelessSession(SecureCookieSession):
 
 class SessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request):
-        if request.method in ("GET", "HEAD") and _is_stateless(app, request):
+        if request.path.startswith(API_PREFIX) or (
+            request.method in ("GET", "HEAD") and _is_stateless(app, request)
+        ):
             return StatelessSession()
         return super().open_session(app, request)
 

@@ -82,3 +82,19 @@ def test_a_stateless_view_sees_an_empty_session_and_saves_nothing():
     head = client.head("/public")
     assert "Set-Cookie" not in head.headers and "Cookie" not in head.headers.get("Vary", "")
     assert client.get("/who").json == {"who": "anna"}
+
+
+def test_the_api_uses_no_cookie_session(client, api, survey):
+    """Keys, never cookies: a caller that also holds a session cookie gets no Set-Cookie and no
+    Vary: Cookie back, from a GET or an answer, and its cookie is left as it was."""
+    client.get("/login")
+    cookie = client.get_cookie("session").value
+    for reply in (
+        api.get("/api/v1/journeys"),
+        api.post("/api/v1/responses", json={"survey_id": survey["id"], "answers": {"nps": 9}}),
+        api.get("/api/v1/nothing-here"),
+    ):
+        assert reply.status_code in (200, 202, 404), reply.json
+        assert "Set-Cookie" not in reply.headers
+        assert "Cookie" not in reply.headers.get("Vary", "")
+    assert client.get_cookie("session").value == cookie
