@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import json
+from dataclasses import dataclass
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -65,6 +66,20 @@ def request_hash(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """What the channels answer with, of a new row or of the one its Idempotency-Key found."""
+
+    id: int
+    status: str
+    incentivized: bool
+    review_request: dict | None
+
+    @classmethod
+    def of(cls, response: Response) -> "Accepted":
+        return cls(response.id, response.status, response.incentivized, response.review_request)
+
+
 def _existing(brand_id: int, key: str, fingerprint: str) -> Response | None:
     found = db.session.scalar(
         select(Response).where(Response.brand_id == brand_id, Response.idempotency_key == key)
@@ -98,15 +113,14 @@ def accept(
     client_hash: str | None = None,
     incentivized: bool = False,
     live_key: str | None = None,
-) -> tuple[Response, bool]:
-    """Validate, store as received, commit, then queue. Returns (response, created).
+) -> tuple[Accepted, bool]:
+    """Validate, store as received, commit, then queue. Returns (what was accepted, created).
 
     Every channel's answers take this path, so it is kept to one INSERT and its commit; a
     retry with a used Idempotency-Key stores nothing (the unique constraint) and is answered
-    with the first row. The survey's questions come from survey_specs. The returned Response
-    is not in the session: it carries what the channels answer with (id, status,
-    incentivized, review_request). `live_key`: the hash of an API key the INSERT must find
-    unrevoked (a 401 otherwise), when the caller has not asked the database about the key.
+    with the first row. The survey's questions come from survey_specs. `live_key`: the hash
+    of an API key the INSERT must find unrevoked (a 401 otherwise), when the caller has not
+    asked the database about the key.
     """
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
         raise AppError(
@@ -161,9 +175,9 @@ def accept(
         found = _existing(brand_id, idempotency_key, fingerprint) if idempotency_key else None
         if found is None:
             raise RuntimeError("the answer was neither stored nor found under its key")
-        return found, False
+        return Accepted.of(found), False
     enqueue([new_id])
-    return Response(id=new_id, **values), True
+    return Accepted(new_id, RECEIVED, incentivized, values["review_request"]), True
 
 
 def _insert(values: dict, live_key: str | None) -> int | None:
@@ -215,7 +229,7 @@ def _insert_direct(values: dict, live_key: str | None) -> int | None:
     return row[0] if row else None
 
 
-def receipt(response: Response, created: bool) -> dict:
+def receipt(response: Accepted, created: bool) -> dict:
     """What a channel answers: a new answer is `received` (even if inline jobs already ran)."""
     return {"id": response.id, "status": RECEIVED if created else response.status}
 
