@@ -38,6 +38,24 @@ class LoyaltyPolicy(db.Model):
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
+# What an entry shows its readers (the API, exports, the customer's page), in this order.
+ENTRY_FIELDS = (
+    "id",
+    "kind",
+    "points",
+    "reason",
+    "note",
+    "reward",
+    "source_type",
+    "source_id",
+    "phase_id",
+    "response_id",
+    "review_id",
+    "effective_at",
+    "created_at",
+)
+
+
 class LedgerEntry(db.Model):
     """One movement of points. Rows are only ever inserted: a balance is SUM(points)."""
 
@@ -79,18 +97,4 @@ class LedgerEntry(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     def as_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "points": self.points,
-            "reason": self.reason,
-            "note": self.note,
-            "reward": self.reward,
-            "source_type": self.source_type,
-            "source_id": self.source_id,
-            "phase_id": self.phase_id,
-            "response_id": self.response_id,
-            "review_id": self.review_id,
-            "effective_at": self.effective_at,
-            "created_at": self.created_at,
-        }
+        return {name: getattr(self, name) for name in ENTRY_FIELDS}
