@@ -248,10 +248,16 @@ def run(quick: bool = False) -> dict:
         note("bare Flask again: the better of its two runs is the baseline")
         with servers.gunicorn("bench.bare_app:app", env) as base:
             again = _load(base, script, api_key, seconds, warmup)
-    # A burst of other load on the shared machine must not flatter the ratio: the baseline is
-    # the better of two runs, one before and one after the others.
+        note("Phasewise again: the better of its two runs is the figure")
+        with servers.gunicorn("wsgi:app", env, probe="/healthz") as base:
+            ours_again = _load(base, script, api_key, seconds, warmup)
+    # A burst of other load on the shared machine must not decide the ratio either way: the
+    # baseline and our figure are each the better of two runs, taken in turns.
     bare = max(bare, again, key=lambda result: result["rps"])
-    ids = [int(i) for i in ours["ids"]]
+    ids = [int(i) for i in ours["ids"] + ours_again["ids"]]
+    ok = ours["ok"] + ours_again["ok"]
+    errors = ours["errors"] + ours_again["errors"]  # an error in either run counts
+    ours = max(ours, ours_again, key=lambda result: result["rps"])
     found, total = _stored(database_url, ids)
     queued = _queued(redis_url)
     note(f"{queued} pipeline job(s) queued for {total:,} rows; a burst worker drains them")
@@ -284,11 +290,11 @@ def run(quick: bool = False) -> dict:
                 unit="ms",
                 goal="≤ 50 ms",
             ),
-            row("errors", ours["errors"], bare["errors"], unit="", goal="= 0"),
+            row("errors", errors, bare["errors"], unit="", goal="= 0"),
             row(
                 "2xx answers stored in the database",
                 found,
-                ours["ok"],
+                ok,
                 unit="rows",
                 goal="= 100 %",
             ),
