@@ -183,9 +183,12 @@ def accept(
 def _insert(values: dict, live_key: str | None) -> int | None:
     """INSERT and COMMIT the row: its id, or None when nothing was stored (its Idempotency-Key
     was used, or `live_key` is revoked). One round-trip on PostgreSQL (see _insert_direct)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        if db.session().in_transaction():
-            db.session.commit()  # what the row refers to (a customer just created) goes first
+    if db.engine.dialect.name == "postgresql":
+        # Only when this request has used the session (an API key or survey not yet held, a
+        # customer just created): what the row refers to is committed first. Otherwise no
+        # session is made at all.
+        if db.session.registry.has() and db.session().in_transaction():
+            db.session.commit()
         return _insert_direct(values, live_key)
     try:
         if live_key is None:
