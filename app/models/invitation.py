@@ -38,7 +38,8 @@ class Invitation(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     sent_at = db.Column(db.DateTime)
     expires_at = db.Column(db.DateTime, nullable=False)
-    # The single-use marker: set in the commit that stores the answer.
+    # The single-use marker for the page, set just after the answer is stored. Single use
+    # itself does not rest on it: the answer's Idempotency-Key is the invitation's (inv:<id>).
     used_at = db.Column(db.DateTime)
     response_id = db.Column(db.Integer, db.ForeignKey("response.id", ondelete="SET NULL"))
 
