@@ -183,7 +183,8 @@ def accept(
 def _insert(values: dict, live_key: str | None) -> int | None:
     """INSERT and COMMIT the row: its id, or None when nothing was stored (its Idempotency-Key
     was used, or `live_key` is revoked). One round-trip on PostgreSQL (see _insert_direct)."""
-    if db.engine.dialect.name == "postgresql":
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
         # Only when this request has used the session (an API key or survey not yet held, a
         # customer just created): what the row refers to is committed first. Otherwise no
         # session is made at all.
@@ -194,7 +195,7 @@ def _insert(values: dict, live_key: str | None) -> int | None:
         if live_key is None:
             new_id = db.session.execute(INSERT, values).scalar_one()
         else:
-            statement = _insert_statement(db.session.get_bind().dialect.name, tuple(values), True)
+            statement = _insert_statement(dialect, tuple(values), True)
             new_id = db.session.execute(statement, {**values, "live_key": live_key}).scalar()
         db.session.commit()
     except IntegrityError:
