@@ -15,7 +15,9 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from app import compression, connections, errors, extensions, security, sessions
+    from app import compression, connections, errors, extensions, ids, security, sessions
+
+    ids.init_app(app)  # before any blueprint adds a rule with <int:…>
 
     extensions.db.init_app(app)
     connections.init_app(app)

@@ -4,6 +4,8 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.schemas.common import ErrorOut
+
 CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -114,7 +116,10 @@ def render_error(exc: HTTPException):
 
 
 class PhasewiseApi(Api):
-    """flask-smorest, answering its errors in the Phasewise error shape."""
+    """flask-smorest, answering its errors in the Phasewise error shape, and documenting that
+    shape (not its own) as every operation's error response in the OpenAPI."""
+
+    ERROR_SCHEMA = ErrorOut
 
     def handle_http_exception(self, error):
         return render_error(error)

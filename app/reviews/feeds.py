@@ -11,6 +11,7 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from flask import jsonify, make_response, request
 
+from app import ids, timestamps
 from app.errors import AppError
 from app.reviews import bp, jsonld
 from app.reviews.http import absolute, cacheable, etag_for, not_modified
@@ -22,8 +23,7 @@ FEED_MAX_AGE = 300
 TOMBSTONE_NS = "http://purl.org/atompub/tombstones/1.0"
 
 
-def iso(value: datetime | None) -> str | None:
-    return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z") if value else None
+iso = timestamps.iso_utc
 
 
 def _parse_since(raw: str | None) -> datetime | None:
@@ -48,7 +48,7 @@ def _parse_cursor(raw: str | None) -> tuple[datetime, int] | None:
         return None
     moment, _, review_id = raw.rpartition("_")
     try:
-        return datetime.fromisoformat(moment), int(review_id)
+        return datetime.fromisoformat(moment), ids.checked(int(review_id))
     except ValueError as error:
         raise AppError(
             400, "cursor is not valid; use the feed's `next` link", fields={"cursor": ["invalid"]}

@@ -3,7 +3,7 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.models.invitation import STATUSES
-from app.schemas.common import CursorQuery
+from app.schemas.common import CursorQuery, Id, Timestamp
 from app.schemas.journey import KEY
 from app.schemas.response import ReviewConsentIn
 
@@ -33,7 +33,7 @@ class WidgetResponseIn(Schema):
     """POST /w/v1/responses (JSON, or JSON sent as text/plain by navigator.sendBeacon)."""
 
     site_key = fields.String(validate=SITE_KEY)
-    survey_id = fields.Integer(required=True, strict=True)
+    survey_id = Id(required=True, strict=True)
     answers = fields.Dict(
         keys=fields.String(validate=KEY), required=True, validate=validate.Length(min=1, max=3)
     )
@@ -47,7 +47,7 @@ class WidgetResponseIn(Schema):
 
 class InvitationIn(Schema):
     customer = fields.String(required=True, validate=CUSTOMER_ID)
-    survey_id = fields.Integer(required=True, strict=True)
+    survey_id = Id(required=True, strict=True)
     channel = fields.String(load_default="email", validate=validate.OneOf(("email",)))
     locale = fields.String(validate=validate.OneOf(("nl", "en")))
     touchpoint = fields.Raw(validate=_touchpoint)
@@ -69,9 +69,9 @@ class InvitationOut(Schema):
         },
     )
     answered = fields.Function(lambda invitation: invitation.used_at is not None)
-    created_at = fields.DateTime()
-    sent_at = fields.DateTime(allow_none=True)
-    expires_at = fields.DateTime()
+    created_at = Timestamp()
+    sent_at = Timestamp(allow_none=True)
+    expires_at = Timestamp()
     response_id = fields.Integer(allow_none=True)
 
 
@@ -95,7 +95,7 @@ class InvitationPage(Schema):
 
 
 class LinkIn(Schema):
-    journey_id = fields.Integer(required=True, strict=True)
+    journey_id = Id(required=True, strict=True)
     phase = fields.String(required=True, validate=KEY)
     touchpoint = fields.Raw(validate=_touchpoint)
     name = fields.String(validate=validate.Length(min=1, max=120))
@@ -112,7 +112,7 @@ class LinkOut(Schema):
     active = fields.Boolean()
     url = fields.String(metadata={"description": "the hosted survey page"})
     qr_url = fields.String(metadata={"description": "an SVG QR code for the page"})
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class LinkList(Schema):

@@ -2,8 +2,25 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.ids import MAX_ID
+from app.timestamps import iso_utc
+
 SUPPORTED_LOCALES = ("nl", "en")
 Locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))
+
+
+class Id(fields.Integer):
+    """An id given in a query string or body: a whole number a row could have (app.ids)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class Timestamp(fields.DateTime):
+    """A stored moment (naive UTC) as RFC 3339 with its Z (app.timestamps)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return iso_utc(value)
 
 
 def normalise_locale(value: str | None, default: str | None = None) -> str | None:

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, pre_load, validate
 
-from app.schemas.common import SUPPORTED_LOCALES
+from app.schemas.common import SUPPORTED_LOCALES, Id, Timestamp
 from app.schemas.journey import KEY
 
 EXTERNAL_ID = validate.And(
@@ -35,13 +35,13 @@ class CustomerOut(Schema):
     persona = fields.Function(lambda customer: customer.persona.key if customer.persona else None)
     locale = fields.String(allow_none=True)
     value = fields.Float(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
 
 class EventIn(Schema):
     customer = fields.String(required=True, validate=EXTERNAL_ID)
-    journey_id = fields.Integer(required=True)
+    journey_id = Id(required=True)
     phase = fields.String(required=True, validate=KEY)
     occurred_at = fields.AwareDateTime(default_timezone=None)
     value = fields.Decimal(
@@ -54,6 +54,6 @@ class EventOut(Schema):
     customer = fields.Function(lambda event: event.customer.external_id)
     journey_id = fields.Integer()
     phase = fields.Function(lambda event: event.phase.key)
-    occurred_at = fields.DateTime()
+    occurred_at = Timestamp()
     value = fields.Float(allow_none=True)
     first_time = fields.Boolean()

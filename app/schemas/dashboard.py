@@ -2,6 +2,7 @@
 
 from marshmallow import fields, validate
 
+from app.schemas.common import Id
 from app.schemas.stats import StatsQuery
 from app.services.trends import GRAINS
 from app.services.verbatims import CATEGORIES, SENTIMENTS
@@ -12,7 +13,7 @@ PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 class MapQuery(StatsQuery):
     """Filters kept in the URL: ?journey=&period=&from=&to=&persona=&channel=&touchpoint=&locale="""
 
-    journey = fields.Integer(validate=validate.Range(min=1))
+    journey = Id()
     period = fields.String(validate=validate.OneOf([*PERIODS, "all"]))
 
 

@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.journey import Touchpoint
+from app.schemas.common import Timestamp
 
 KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,47}$", error="use 1-48 of a-z, 0-9, - and _")
 
@@ -91,7 +92,7 @@ class PhaseOut(Schema):
 class JourneyOut(Schema):
     id = fields.Integer()
     name = fields.String()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
     phases = fields.List(fields.Nested(PhaseOut))
 
 

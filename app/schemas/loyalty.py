@@ -3,7 +3,7 @@ redemptions."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.schemas.common import CursorQuery
+from app.schemas.common import CursorQuery, Timestamp
 from app.schemas.journey import KEY, localized_text
 
 MAX_POINTS = 1_000_000
@@ -72,8 +72,8 @@ class Entry(Schema):
     review_id = fields.Integer(allow_none=True)
     source_type = fields.String()
     source_id = fields.String()
-    effective_at = fields.DateTime()
-    created_at = fields.DateTime()
+    effective_at = Timestamp()
+    created_at = Timestamp()
 
 
 class AccountQuery(CursorQuery):

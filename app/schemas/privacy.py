@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.schemas.common import Timestamp
 from app.services.retention import MAX_DAYS, MIN_DAYS
 
 
@@ -44,7 +45,7 @@ class PrivacyRequestOut(Schema):
     tombstone = fields.String(allow_none=True)
     actor = fields.String()
     details = fields.Dict()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class PrivacyRequestList(Schema):

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.models.response import CHANNELS
-from app.schemas.common import CursorQuery
+from app.schemas.common import CursorQuery, Id, Timestamp
 from app.schemas.customer import EXTERNAL_ID
 from app.schemas.journey import KEY
 
@@ -18,7 +18,7 @@ class ReviewConsentIn(Schema):
 
 
 class ResponseIn(Schema):
-    survey_id = fields.Integer(required=True)
+    survey_id = Id(required=True)
     answers = fields.Dict(
         keys=fields.String(validate=KEY), required=True, validate=validate.Length(min=1, max=3)
     )
@@ -57,13 +57,13 @@ class ResponseOut(Schema):
     nps_category = fields.String(allow_none=True)
     sentiment = fields.Nested(SentimentOut, allow_none=True)
     language = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    processed_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    processed_at = Timestamp(allow_none=True)
 
 
 class ResponseQuery(CursorQuery):
     phase = fields.String(validate=KEY)
-    survey_id = fields.Integer()
+    survey_id = Id()
     since = fields.AwareDateTime(default_timezone=None)
     status = fields.String(validate=validate.OneOf(("received", "processed", "failed")))
 

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.models.review import GROUNDS, STATUSES
-from app.schemas.common import CursorQuery
+from app.schemas.common import CursorQuery, Timestamp
 from app.schemas.journey import KEY
 
 
@@ -34,19 +34,19 @@ class ModerationEntryOut(Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     notice = fields.Dict(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class FlagOut(Schema):
     reason = fields.String()
     note = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class ReplyOut(Schema):
     body = fields.String(attribute="reply_body")
     by = fields.String(attribute="reply_by")
-    at = fields.DateTime(attribute="replied_at")
+    at = Timestamp(attribute="replied_at")
 
 
 class ReviewOut(Schema):
@@ -75,10 +75,10 @@ class ReviewOut(Schema):
     customer = fields.Function(
         lambda review: review.customer.external_id if review.customer else None, allow_none=True
     )
-    answered_at = fields.DateTime()
-    published_at = fields.DateTime(allow_none=True)
-    updated_at = fields.DateTime()
-    removed_at = fields.DateTime(allow_none=True)
+    answered_at = Timestamp()
+    published_at = Timestamp(allow_none=True)
+    updated_at = Timestamp()
+    removed_at = Timestamp(allow_none=True)
     removal_ground = fields.String(allow_none=True)
     moderation = fields.List(fields.Nested(ModerationEntryOut))
 

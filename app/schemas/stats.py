@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.response import CHANNELS
-from app.schemas.common import SUPPORTED_LOCALES
+from app.schemas.common import SUPPORTED_LOCALES, Id
 from app.schemas.journey import KEY
 
 
@@ -13,7 +13,7 @@ class StatsQuery(Schema):
     to = fields.Date()
     persona = fields.String(validate=KEY)
     channel = fields.String(validate=validate.OneOf(CHANNELS))
-    touchpoint = fields.Integer()
+    touchpoint = Id()
     locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))
 
     @validates_schema

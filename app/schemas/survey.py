@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.survey import QUESTION_TYPES, TEXT_MAX_LENGTH
-from app.schemas.common import SUPPORTED_LOCALES
+from app.schemas.common import SUPPORTED_LOCALES, Id, Timestamp
 from app.schemas.journey import KEY, localized_text
 
 
@@ -32,7 +32,7 @@ class QuestionIn(Schema):
 
 
 class SurveyCreate(Schema):
-    journey_id = fields.Integer(required=True)
+    journey_id = Id(required=True)
     phase = fields.String(required=True, validate=KEY)
     name = fields.String(validate=validate.Length(max=120))
     locale = fields.String(load_default="nl", validate=validate.OneOf(SUPPORTED_LOCALES))
@@ -79,7 +79,7 @@ class SurveyOut(Schema):
     version = fields.Integer()
     family_id = fields.Integer()
     active = fields.Boolean()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
     questions = fields.List(fields.Nested(QuestionOut))
 
 
@@ -88,6 +88,6 @@ class SurveyList(Schema):
 
 
 class SurveyQuery(Schema):
-    journey_id = fields.Integer()
+    journey_id = Id()
     phase = fields.String(validate=KEY)
     active = fields.Boolean()

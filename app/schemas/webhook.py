@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.schemas.common import Id, Timestamp
 from app.services.webhooks import EVENTS
 
 
@@ -24,7 +25,7 @@ class WebhookOut(Schema):
     events = fields.List(fields.String())
     description = fields.String(allow_none=True)
     active = fields.Boolean()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class WebhookCreated(WebhookOut):
@@ -38,7 +39,7 @@ class WebhookList(Schema):
 
 
 class AttemptOut(Schema):
-    attempted_at = fields.DateTime()
+    attempted_at = Timestamp()
     status_code = fields.Integer(allow_none=True)
     error = fields.String(allow_none=True)
     duration_ms = fields.Integer()
@@ -53,9 +54,9 @@ class DeliveryOut(Schema):
     attempts = fields.Integer()
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
-    next_attempt_at = fields.DateTime()
-    delivered_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    next_attempt_at = Timestamp()
+    delivered_at = Timestamp(allow_none=True)
+    created_at = Timestamp()
 
 
 class DeliveryDetail(DeliveryOut):
@@ -68,5 +69,5 @@ class DeliveryList(Schema):
 
 
 class DeliveryQuery(Schema):
-    endpoint_id = fields.Integer()
+    endpoint_id = Id()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

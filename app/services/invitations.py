@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from app import ids
 from app.errors import AppError
 from app.extensions import db, queue
 from app.models import Brand, Customer, Invitation
@@ -171,7 +172,7 @@ def _cursor(value: str | None) -> int | None:
     if not value:
         return None
     try:
-        return int(base64.urlsafe_b64decode(value.encode()).decode())
+        return ids.checked(int(base64.urlsafe_b64decode(value.encode()).decode()))
     except (ValueError, UnicodeDecodeError) as error:
         raise AppError(422, "not a valid cursor", fields={"cursor": ["invalid"]}) from error
 

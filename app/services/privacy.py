@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import Text, cast, delete, null, select
 
 import loyalty
+from app import timestamps
 from app.errors import AppError
 from app.extensions import db
 from app.models import (
@@ -69,8 +70,8 @@ def _json(value):
         return {key: _json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_json(item) for item in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
+    if isinstance(value, date):
+        return timestamps.json_value(value)
     if isinstance(value, Decimal):
         return float(value)
     return value
@@ -264,7 +265,7 @@ def erase(brand: Brand, external_id: str, actor: str) -> dict:
         return {
             "status": "already_erased",
             "tombstone": previous.tombstone,
-            "erased_at": previous.created_at.isoformat(),
+            "erased_at": timestamps.iso_utc(previous.created_at),
             "counts": previous.details.get("counts", {}),
         }
     now = utcnow()
@@ -297,7 +298,7 @@ def erase(brand: Brand, external_id: str, actor: str) -> dict:
     return {
         "status": "erased",
         "tombstone": tombstone,
-        "erased_at": now.isoformat(),
+        "erased_at": timestamps.iso_utc(now),
         "counts": counts,
     }
 

@@ -7,6 +7,7 @@ from datetime import UTC
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import ids
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Phase, Response
@@ -22,7 +23,7 @@ def decode_cursor(cursor: str) -> int:
         kind, _, value = text.partition(":")
         if kind != "r":
             raise ValueError(kind)
-        return int(value)
+        return ids.checked(int(value))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise AppError(422, "the cursor is not valid", fields={"cursor": ["invalid"]}) from exc
 

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import Text, and_, cast, delete, func, or_, select, update
 
 import loyalty
+from app import timestamps
 from app.errors import AppError
 from app.extensions import db
 from app.models import (
@@ -115,7 +116,7 @@ def apply(
                 actor=actor[:40],
                 details={
                     "retention_days": brand.retention_days,
-                    "before": before.isoformat(),
+                    "before": timestamps.iso_utc(before),
                     "counts": counts,
                 },
                 created_at=now,

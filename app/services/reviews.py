@@ -12,6 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from app import ids
 from app.errors import AppError
 from app.extensions import db, queue
 from app.models import Brand, JourneyEvent, Phase, Response
@@ -389,7 +390,7 @@ def list_reviews(brand: Brand, status=None, phase=None, cursor=None, limit: int 
             )
         )
     if cursor is not None:
-        if not str(cursor).isdigit():
+        if not str(cursor).isdigit() or int(cursor) > ids.MAX_ID:
             raise AppError(422, "cursor is not valid", fields={"cursor": ["not valid"]})
         query = query.where(Review.id < int(cursor))
     items = list(db.session.scalars(query.order_by(Review.id.desc()).limit(limit + 1)))

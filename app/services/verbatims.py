@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select
 
+from app import ids
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Phase, Response
@@ -29,7 +30,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         stamp, _, ident = rest.rpartition(":")
         if kind != "v":
             raise ValueError(kind)
-        return datetime.fromisoformat(stamp), int(ident)
+        return datetime.fromisoformat(stamp), ids.checked(int(ident))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise AppError(422, "the cursor is not valid", fields={"cursor": ["invalid"]}) from exc
 

@@ -25,6 +25,7 @@ from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from app import timestamps
 from app.errors import AppError
 from app.extensions import db, queue
 from app.models import Brand, Phase
@@ -158,8 +159,8 @@ def envelope_json(event: str, data: dict) -> str:
 
 
 def _json_default(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
+    if isinstance(value, date):
+        return timestamps.json_value(value)
     if isinstance(value, Decimal):
         return float(value)
     raise TypeError(f"{type(value).__name__} cannot be sent in a webhook")

@@ -129,6 +129,7 @@ def test_export_holds_everything_about_the_customer(api, anna, db, count_rows):
     assert data["loyalty"]["balance"] == sum(e["points"] for e in data["loyalty"]["entries"])
     assert [invitation["status"] for invitation in data["invitations"]] == ["sent"]
     assert [contact["channel"] for contact in data["contacts"]] == ["email"]
+    assert data["exported_at"].endswith("Z") and answer["created_at"].endswith("Z")
     # Logged, without the identifier itself.
     [entry] = db.session.scalars(select(PrivacyRequest)).all()
     assert (entry.kind, entry.actor) == ("export", "api")

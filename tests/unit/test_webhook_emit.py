@@ -79,7 +79,7 @@ def test_dates_and_decimals_become_json(db, brand, receiver):
     )
     db.session.commit()
     body = json.loads(receiver.requests[0]["body"])
-    assert body["data"] == {"points": 10, "at": "2026-01-02T03:04:05", "value": 1.5}
+    assert body["data"] == {"points": 10, "at": "2026-01-02T03:04:05Z", "value": 1.5}
 
 
 def test_many_events_in_one_transaction_read_the_endpoints_once(db, brand, receiver):
