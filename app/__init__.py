@@ -15,7 +15,16 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from app import compression, connections, errors, extensions, ids, security, sessions
+    from app import (
+        compression,
+        connections,
+        errors,
+        extensions,
+        ids,
+        security,
+        sessions,
+        storable_text,
+    )
 
     ids.init_app(app)  # before any blueprint adds a rule with <int:…>
 
@@ -29,6 +38,7 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     extensions.queue.init_app(app)
     extensions.api.init_app(app)
     errors.init_app(app)
+    storable_text.init_app(app)
     security.init_app(app)
     compression.init_app(app)
 

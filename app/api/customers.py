@@ -1,9 +1,9 @@
 """/api/v1 customers and journey events."""
 
 from flask import make_response
-from flask_smorest import Blueprint
 
 from app.api.auth import current_brand, protect
+from app.api.blueprint import Blueprint
 from app.schemas.customer import CustomerIn, CustomerOut, EventIn, EventOut
 from app.services import customers
 

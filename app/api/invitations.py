@@ -1,9 +1,9 @@
 """/api/v1 invitations: email a customer the phase's first question, within the contact budget."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.api.auth import current_brand, protect
+from app.api.blueprint import Blueprint
 from app.schemas.channels import InvitationIn, InvitationOut, InvitationPage, InvitationQuery
 from app.services import invitations
 

@@ -1,8 +1,7 @@
 """/api/v1 surveys as code: a journey with its touchpoints and surveys as one JSON document."""
 
-from flask_smorest import Blueprint
-
 from app.api.auth import current_brand, protect
+from app.api.blueprint import Blueprint
 from app.schemas.journey_io import JourneyDocument, JourneyImported
 from app.services import journey_io
 

@@ -1,9 +1,9 @@
 """/api/v1 journeys, touchpoints and personas."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.api.auth import current_brand, protect
+from app.api.blueprint import Blueprint
 from app.schemas.journey import (
     JourneyCreate,
     JourneyList,

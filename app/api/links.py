@@ -1,9 +1,9 @@
 """/api/v1 links: reusable survey links (and QR codes) for a counter, a van or a delivery note."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.api.auth import current_brand, protect
+from app.api.blueprint import Blueprint
 from app.schemas.channels import LinkIn, LinkList, LinkOut
 from app.services import survey_links
 

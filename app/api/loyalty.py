@@ -1,9 +1,9 @@
 """/api/v1 loyalty: the brand's policy, a customer's points, adjustments and redemptions."""
 
 from flask import make_response, request
-from flask_smorest import Blueprint
 
 from app.api.auth import current_brand, protect
+from app.api.blueprint import Blueprint
 from app.schemas.loyalty import (
     Account,
     AccountQuery,

@@ -1,9 +1,9 @@
 """/api/v1 GDPR: a customer's export and erasure, the retention period, the privacy log."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.api.auth import current_brand, protect
+from app.api.blueprint import Blueprint
 from app.schemas.privacy import (
     ErasureOut,
     ExportOut,

@@ -1,9 +1,9 @@
 """/api/v1 responses and journey stats."""
 
 from flask import request
-from flask_smorest import Blueprint
 
 from app.api.auth import current_brand, current_brand_id, live_key, protect, single_statement
+from app.api.blueprint import Blueprint
 from app.schemas.response import ResponseAccepted, ResponseIn, ResponsePage, ResponseQuery
 from app.schemas.stats import StatsOut, StatsQuery
 from app.services import intake, responses, stats

@@ -1,9 +1,9 @@
 """/api/v1 reviews: the brand's list, moderation on listed grounds, and public replies."""
 
 from flask import request
-from flask_smorest import Blueprint
 
 from app.api.auth import current_brand, protect
+from app.api.blueprint import Blueprint
 from app.schemas.review import ModerationIn, ReplyIn, ReviewOut, ReviewPage, ReviewQuery
 from app.services import reviews
 

@@ -3,16 +3,12 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.models.invitation import STATUSES
-from app.schemas.common import CursorQuery, Id, Timestamp
+from app.schemas.common import CursorQuery, Id, Timestamp, TouchpointRef
 from app.schemas.journey import KEY
 from app.schemas.response import ReviewConsentIn
 
 SITE_KEY = validate.Length(min=1, max=64)
 CUSTOMER_ID = validate.Length(min=1, max=128)
-
-
-def _touchpoint(value) -> bool:
-    return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
 class WidgetSurveyQuery(Schema):
@@ -40,7 +36,7 @@ class WidgetResponseIn(Schema):
     locale = fields.String(validate=validate.Length(max=35))
     customer_id = fields.String(validate=CUSTOMER_ID)
     customer_sig = fields.String(validate=validate.Length(max=128))
-    touchpoint = fields.Raw(validate=_touchpoint)
+    touchpoint = TouchpointRef()
     review = fields.Nested(ReviewConsentIn)
     idempotency_key = fields.String(validate=validate.Length(min=8, max=100))
 
@@ -50,7 +46,7 @@ class InvitationIn(Schema):
     survey_id = Id(required=True, strict=True)
     channel = fields.String(load_default="email", validate=validate.OneOf(("email",)))
     locale = fields.String(validate=validate.OneOf(("nl", "en")))
-    touchpoint = fields.Raw(validate=_touchpoint)
+    touchpoint = TouchpointRef()
 
 
 class InvitationOut(Schema):
@@ -97,7 +93,7 @@ class InvitationPage(Schema):
 class LinkIn(Schema):
     journey_id = Id(required=True, strict=True)
     phase = fields.String(required=True, validate=KEY)
-    touchpoint = fields.Raw(validate=_touchpoint)
+    touchpoint = TouchpointRef()
     name = fields.String(validate=validate.Length(min=1, max=120))
     locale = fields.String(validate=validate.OneOf(("nl", "en")))
 

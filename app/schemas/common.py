@@ -16,6 +16,23 @@ class Id(fields.Integer):
         super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+class TouchpointRef(fields.Raw):
+    """A touchpoint of the phase, by id or by name (the services look it up in the phase)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            validate=lambda v: isinstance(v, int | str) and not isinstance(v, bool),
+            metadata={
+                "anyOf": [
+                    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    {"type": "string", "minLength": 1, "maxLength": 120},
+                ],
+                "description": "a touchpoint of the phase, by id or by name",
+            },
+            **kwargs,
+        )
+
+
 class Timestamp(fields.DateTime):
     """A stored moment (naive UTC) as RFC 3339 with its Z (app.timestamps)."""
 

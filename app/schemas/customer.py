@@ -5,6 +5,21 @@ from marshmallow import Schema, fields, pre_load, validate
 from app.schemas.common import SUPPORTED_LOCALES, Id, Timestamp
 from app.schemas.journey import KEY
 
+
+class Money(fields.Decimal):
+    """A customer's value in euros, to the cent. The bounds are restated as numbers for the
+    OpenAPI: from the Range alone apispec writes them as the strings "0.00" and "…00"."""
+
+    def __init__(self):
+        super().__init__(
+            places=2,
+            validate=validate.Range(min=0, max=10**9),
+            allow_none=True,
+            as_string=False,
+            metadata={"minimum": 0, "maximum": 10**9},
+        )
+
+
 EXTERNAL_ID = validate.And(
     validate.Length(min=1, max=128),
     validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="no control characters"),
@@ -16,9 +31,7 @@ class CustomerIn(Schema):
     email = fields.Email(validate=validate.Length(max=254), allow_none=True)
     persona = fields.String(validate=KEY, allow_none=True)
     locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES), allow_none=True)
-    value = fields.Decimal(
-        places=2, validate=validate.Range(min=0, max=10**9), allow_none=True, as_string=False
-    )
+    value = Money()
 
     @pre_load
     def trim_email(self, data, **kwargs):
@@ -44,9 +57,7 @@ class EventIn(Schema):
     journey_id = Id(required=True)
     phase = fields.String(required=True, validate=KEY)
     occurred_at = fields.AwareDateTime(default_timezone=None)
-    value = fields.Decimal(
-        places=2, validate=validate.Range(min=0, max=10**9), allow_none=True, as_string=False
-    )
+    value = Money()
 
 
 class EventOut(Schema):

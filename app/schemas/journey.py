@@ -3,14 +3,27 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.journey import Touchpoint
-from app.schemas.common import Timestamp
+from app.schemas.common import SUPPORTED_LOCALES, Timestamp
 
 KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,47}$", error="use 1-48 of a-z, 0-9, - and _")
 
 
 def localized_text(max_length: int):
     """A string, or a {"nl": …, "en": …} mapping of strings."""
-    return fields.Raw(required=True, validate=_LocalizedText(max_length))
+    text = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": r"\S"}
+    documented = {  # Raw says nothing in the OpenAPI: what _LocalizedText accepts, said there
+        "anyOf": [
+            text,
+            {
+                "type": "object",
+                "properties": dict.fromkeys(SUPPORTED_LOCALES, text),
+                "additionalProperties": False,
+                "minProperties": 1,
+            },
+        ],
+        "description": "one text, or one per locale",
+    }
+    return fields.Raw(required=True, validate=_LocalizedText(max_length), metadata=documented)
 
 
 class _LocalizedText(validate.Validator):
@@ -22,7 +35,7 @@ class _LocalizedText(validate.Validator):
         if not isinstance(items, dict) or not items:
             raise ValidationError("give a string or an object of locale: string")
         for locale, text in items.items():
-            if locale != "_" and locale not in ("nl", "en"):
+            if locale != "_" and locale not in SUPPORTED_LOCALES:
                 raise ValidationError(f"unsupported locale {locale!r}; use nl or en")
             if not isinstance(text, str) or not text.strip():
                 raise ValidationError("texts must be non-empty strings")

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.models.response import CHANNELS
-from app.schemas.common import CursorQuery, Id, Timestamp
+from app.schemas.common import CursorQuery, Id, Timestamp, TouchpointRef
 from app.schemas.customer import EXTERNAL_ID
 from app.schemas.journey import KEY
 
@@ -25,9 +25,7 @@ class ResponseIn(Schema):
     customer = fields.String(validate=EXTERNAL_ID)
     channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
     locale = fields.String(validate=validate.Length(min=2, max=16))
-    touchpoint = fields.Raw(
-        validate=lambda v: isinstance(v, (int, str)) and not isinstance(v, bool)
-    )
+    touchpoint = TouchpointRef()
     review = fields.Nested(ReviewConsentIn)
 
 

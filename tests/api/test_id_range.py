@@ -80,7 +80,9 @@ def test_an_answer_for_a_survey_id_beyond_the_range_is_422_and_stores_nothing(
         ("/api/v1/events", {"customer": "klant-1", "phase": "levering"}, None),
     ],
 )
-def test_a_journey_id_beyond_the_range_in_a_body_is_422(api, journey, count_rows, path, body, model):
+def test_a_journey_id_beyond_the_range_in_a_body_is_422(
+    api, journey, count_rows, path, body, model
+):
     before = count_rows(model) if model else None
     response = api.post(path, json={**body, "journey_id": MAX_ID + 1})
     assert response.status_code == 422
@@ -101,7 +103,9 @@ def test_a_journey_id_beyond_the_range_in_a_body_is_422(api, journey, count_rows
 def test_a_cursor_beyond_the_range_is_422(api, path, cursor):
     response = api.get(f"{path}?cursor={cursor}")
     assert response.status_code == 422
-    assert response.json["error"]["fields"] == {"cursor": response.json["error"]["fields"]["cursor"]}
+    assert response.json["error"]["fields"] == {
+        "cursor": response.json["error"]["fields"]["cursor"]
+    }
 
 
 def test_public_review_pages_and_feeds_refuse_ids_beyond_the_range(client, brand):

@@ -69,7 +69,7 @@ def test_put_policy_changes_only_what_is_sent(api, count_rows):
         ({"rewards": [{"key": "A B", "name": "x", "points": 10}]}, "rewards.0.key"),
         ({"rewards": [{"key": "a", "name": {"de": "x"}, "points": 10}]}, "rewards.0.name"),
         ({"rewards": [{"key": "a", "name": "x", "points": 0}]}, "rewards.0.points"),
-        ({"rewards": [{"key": "a", "name": {"nl": "a\u0000"}, "points": 1}]}, "rewards.0.name"),
+        ({"rewards": [{"key": "a", "name": {"nl": "a\u0000"}, "points": 1}]}, "rewards.0.name.nl"),
         ({"rewards": [{"key": "a", "name": "<b>x</b>" * 30, "points": 1}]}, "rewards.0.name"),
         (
             {
