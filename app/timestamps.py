@@ -8,12 +8,21 @@ the exports, the webhooks and the feeds all write the Z.
 from datetime import UTC, date, datetime
 
 
+def naive_utc(value: datetime) -> datetime:
+    """A moment as stored: naive UTC. ValueError when UTC cannot hold it (year 1 east of
+    Greenwich, 9999 west: astimezone overflows)."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError as error:
+        raise ValueError(f"{value.isoformat()} is outside the years 1-9999 in UTC") from error
+
+
 def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat() + "Z"
+    return naive_utc(value).isoformat() + "Z"
 
 
 def json_value(value: date) -> str:

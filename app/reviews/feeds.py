@@ -30,7 +30,7 @@ def _parse_since(raw: str | None) -> datetime | None:
     if raw is None:
         return None
     try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return timestamps.naive_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
     except ValueError as error:
         raise AppError(
             400,
@@ -38,9 +38,6 @@ def _parse_since(raw: str | None) -> datetime | None:
             code="bad_request",
             fields={"since": ["not an ISO 8601 date-time"]},
         ) from error
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 def _parse_cursor(raw: str | None) -> tuple[datetime, int] | None:
@@ -48,7 +45,7 @@ def _parse_cursor(raw: str | None) -> tuple[datetime, int] | None:
         return None
     moment, _, review_id = raw.rpartition("_")
     try:
-        return datetime.fromisoformat(moment), ids.checked(int(review_id))
+        return timestamps.naive_utc(datetime.fromisoformat(moment)), ids.checked(int(review_id))
     except ValueError as error:
         raise AppError(
             400, "cursor is not valid; use the feed's `next` link", fields={"cursor": ["invalid"]}

@@ -1,9 +1,9 @@
 """Shapes shared by several schemas: the error body and locale handling."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.ids import MAX_ID
-from app.timestamps import iso_utc
+from app.timestamps import iso_utc, naive_utc
 
 SUPPORTED_LOCALES = ("nl", "en")
 Locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))
@@ -38,6 +38,20 @@ class Timestamp(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return iso_utc(value)
+
+
+class Moment(fields.AwareDateTime):
+    """A moment given with its offset, as stored: naive UTC."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=None, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return naive_utc(moment)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
 
 def normalise_locale(value: str | None, default: str | None = None) -> str | None:

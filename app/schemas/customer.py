@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, pre_load, validate
 
-from app.schemas.common import SUPPORTED_LOCALES, Id, Timestamp
+from app.schemas.common import SUPPORTED_LOCALES, Id, Moment, Timestamp
 from app.schemas.journey import KEY
 
 
@@ -56,7 +56,7 @@ class EventIn(Schema):
     customer = fields.String(required=True, validate=EXTERNAL_ID)
     journey_id = Id(required=True)
     phase = fields.String(required=True, validate=KEY)
-    occurred_at = fields.AwareDateTime(default_timezone=None)
+    occurred_at = Moment()
     value = Money()
 
 

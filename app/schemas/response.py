@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.models.response import CHANNELS
-from app.schemas.common import CursorQuery, Id, Timestamp, TouchpointRef
+from app.schemas.common import CursorQuery, Id, Moment, Timestamp, TouchpointRef
 from app.schemas.customer import EXTERNAL_ID
 from app.schemas.journey import KEY
 
@@ -62,7 +62,7 @@ class ResponseOut(Schema):
 class ResponseQuery(CursorQuery):
     phase = fields.String(validate=KEY)
     survey_id = Id()
-    since = fields.AwareDateTime(default_timezone=None)
+    since = Moment()
     status = fields.String(validate=validate.OneOf(("received", "processed", "failed")))
 
 

@@ -1,11 +1,12 @@
 """Customers (upserted by external_id) and the journey events that drive conversion."""
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from app import timestamps
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, ConversionRollup, Customer, CustomerPhase, JourneyEvent, Persona
@@ -240,10 +241,7 @@ def _phase(journey, key: str):
 
 
 def _occurred_at(data: dict) -> datetime:
-    occurred_at = data.get("occurred_at") or utcnow()
-    if occurred_at.tzinfo is not None:
-        occurred_at = occurred_at.astimezone(UTC).replace(tzinfo=None)
-    return occurred_at
+    return timestamps.naive_utc(data.get("occurred_at") or utcnow())
 
 
 def _record(brand: Brand, data: dict) -> JourneyEvent:

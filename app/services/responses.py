@@ -2,7 +2,6 @@
 
 import base64
 import binascii
-from datetime import UTC
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -49,11 +48,8 @@ def page(brand: Brand, query: dict) -> dict:
         statement = statement.where(Response.survey_id == query["survey_id"])
     if query.get("status"):
         statement = statement.where(Response.status == query["status"])
-    if query.get("since"):
-        since = query["since"]
-        if since.tzinfo is not None:
-            since = since.astimezone(UTC).replace(tzinfo=None)
-        statement = statement.where(Response.created_at >= since)
+    if query.get("since"):  # naive UTC already (schemas.common.Moment)
+        statement = statement.where(Response.created_at >= query["since"])
     rows = list(db.session.scalars(statement))
     more = len(rows) > limit
     rows = rows[:limit]

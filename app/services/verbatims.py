@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from app import ids
+from app import ids, timestamps
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Phase, Response
@@ -30,7 +30,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         stamp, _, ident = rest.rpartition(":")
         if kind != "v":
             raise ValueError(kind)
-        return datetime.fromisoformat(stamp), ids.checked(int(ident))
+        return timestamps.naive_utc(datetime.fromisoformat(stamp)), ids.checked(int(ident))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise AppError(422, "the cursor is not valid", fields={"cursor": ["invalid"]}) from exc
 

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from app.models import Journey
 from app.timestamps import iso_utc, json_value
 
@@ -30,3 +32,43 @@ def test_answers_list_and_openapi_agree_on_date_time(api, survey):
     spec = api.get("/api/v1/openapi.json").json
     created = spec["components"]["schemas"]["ResponseOut"]["properties"]["created_at"]
     assert created == {"type": "string", "format": "date-time"}
+
+
+OVERFLOWING = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]
+
+
+@pytest.mark.parametrize("moment", OVERFLOWING)
+def test_a_moment_utc_cannot_hold_is_422_not_an_overflow(api, journey, count_rows, moment):
+    """Year 1 east of Greenwich and 9999 west of it are valid ISO 8601, but not in UTC."""
+    from app.models import JourneyEvent
+
+    api.post("/api/v1/customers", json={"external_id": "klant-1"})
+    event = {"customer": "klant-1", "journey_id": journey["id"], "phase": "levering"}
+    response = api.post("/api/v1/events", json={**event, "occurred_at": moment})
+    assert response.status_code == 422
+    assert list(response.json["error"]["fields"]) == ["occurred_at"]
+    assert count_rows(JourneyEvent) == 0
+    listed = api.get("/api/v1/responses", query_string={"since": moment})
+    assert listed.status_code == 422
+    assert list(listed.json["error"]["fields"]) == ["since"]
+
+
+@pytest.mark.parametrize("moment", OVERFLOWING)
+def test_the_feed_refuses_such_a_since_or_cursor_with_400(client, brand, moment):
+    feed = f"/feeds/{brand.slug}/reviews.json"
+    assert client.get(feed, query_string={"since": moment}).status_code == 400
+    assert client.get(feed, query_string={"cursor": f"{moment}_5"}).status_code == 400
+
+
+def test_an_offset_moment_is_stored_as_utc(api, journey, db):
+    from app.models import JourneyEvent
+
+    api.post("/api/v1/customers", json={"external_id": "klant-1"})
+    event = {"customer": "klant-1", "journey_id": journey["id"], "phase": "levering"}
+    response = api.post(
+        "/api/v1/events", json={**event, "occurred_at": "2026-03-01T10:00:00+01:00"}
+    )
+    assert response.status_code == 201, response.json
+    stored = db.session.scalars(db.select(JourneyEvent)).one()
+    assert stored.occurred_at == datetime(2026, 3, 1, 9, 0)
+    assert response.json["occurred_at"] == "2026-03-01T09:00:00Z"
