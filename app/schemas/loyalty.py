@@ -89,7 +89,7 @@ class Account(Schema):
 
 
 class AdjustmentIn(Schema):
-    points = _points(-MAX_POINTS, MAX_POINTS, required=True)
+    points = _points(-MAX_POINTS, MAX_POINTS, required=True, metadata={"not": {"enum": [0]}})
     reason = fields.String(
         required=True, validate=[validate.Length(min=1, max=200), _no_control_characters]
     )

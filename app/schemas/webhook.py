@@ -7,7 +7,12 @@ from app.services.webhooks import EVENTS
 
 
 class WebhookIn(Schema):
-    url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+    url = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2048),
+        # services.webhooks.check_url refuses the rest (and private addresses) itself
+        metadata={"pattern": "^https?://", "format": "uri"},
+    )
     events = fields.List(
         fields.String(validate=validate.OneOf(EVENTS)),
         required=True,
