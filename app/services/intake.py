@@ -19,7 +19,7 @@ from app.models.base import utcnow
 from app.models.response import RECEIVED
 from app.schemas.common import normalise_locale
 from app.services import answers as answer_rules
-from app.services import brands, customers, survey_specs
+from app.services import brands, customers, journeys, survey_specs
 
 IDEMPOTENCY_KEY_MAX = 128
 # A plain INSERT: SQLAlchemy caches its compiled form, which it does not do for the dialects'
@@ -95,13 +95,11 @@ def _existing(brand_id: int, key: str, fingerprint: str) -> Response | None:
 
 def _touchpoint(phase_id: int, value) -> int | None:
     if value is None:
-        return None
-    for touchpoint_id, name in db.session.execute(
+        return None  # no query: most answers name no touchpoint
+    rows = db.session.execute(
         select(Touchpoint.id, Touchpoint.name).where(Touchpoint.phase_id == phase_id)
-    ):
-        if touchpoint_id == value or name == value:
-            return touchpoint_id
-    raise AppError(422, "unknown touchpoint for this phase", fields={"touchpoint": ["unknown"]})
+    )
+    return journeys.find_touchpoint(rows, value).id
 
 
 def accept(

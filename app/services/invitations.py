@@ -12,7 +12,7 @@ from app.extensions import db, queue
 from app.models import Brand, Customer, Invitation
 from app.models.base import utcnow
 from app.models.invitation import FAILED, QUEUED, SENT, SKIPPED
-from app.services import contact_budget, customers, mailer, survey_tokens, surveys
+from app.services import contact_budget, customers, journeys, mailer, survey_tokens, surveys
 from app.services.channel_texts import best_locale
 
 log = logging.getLogger(__name__)
@@ -25,15 +25,6 @@ def _emails():
     # The table also keeps the widget's contact-budget skips (contact_budget.record_widget_skip)
     # for the dashboard; the invitations API is about emails only.
     return Invitation.channel == "email"
-
-
-def _touchpoint_id(survey, value) -> int | None:
-    if value is None:
-        return None
-    for touchpoint in survey.phase.touchpoints:
-        if touchpoint.id == value or touchpoint.name == value:
-            return touchpoint.id
-    raise AppError(422, "unknown touchpoint for this phase", fields={"touchpoint": ["unknown"]})
 
 
 def create(brand: Brand, data: dict) -> Invitation:
@@ -50,7 +41,8 @@ def create(brand: Brand, data: dict) -> Invitation:
     survey = surveys.get_survey(brand, data["survey_id"])
     if not survey.active:
         raise AppError(422, "this survey is not active", fields={"survey_id": ["not active"]})
-    touchpoint_id = _touchpoint_id(survey, data.get("touchpoint"))
+    touchpoint = journeys.find_touchpoint(survey.phase.touchpoints, data.get("touchpoint"))
+    touchpoint_id = touchpoint and touchpoint.id
     # Lock the customer so two concurrent invitations cannot both pass the budget.
     customer = customers.ensure(brand, customer.external_id, lock=True)
     now = utcnow()

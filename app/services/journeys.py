@@ -101,3 +101,14 @@ def persona_by_key(brand: Brand, key: str | None) -> Persona | None:
     if persona is None:
         raise AppError(422, f"unknown persona {key!r}", fields={"persona": ["unknown persona"]})
     return persona
+
+
+def find_touchpoint(touchpoints, value):
+    """Of a phase's touchpoints (objects or rows with id and name), the one an answer, an
+    invitation or a link names by id or by name; None when none is named."""
+    if value is None:
+        return None
+    for touchpoint in touchpoints:
+        if touchpoint.id == value or touchpoint.name == value:
+            return touchpoint
+    raise AppError(422, "unknown touchpoint for this phase", fields={"touchpoint": ["unknown"]})

@@ -11,18 +11,9 @@ from app.models import Brand, Survey, SurveyLink
 from app.services import journeys, public_urls, survey_tokens
 
 
-def _touchpoint(phase, value):
-    if value is None:
-        return None
-    for touchpoint in phase.touchpoints:
-        if touchpoint.id == value or touchpoint.name == value:
-            return touchpoint
-    raise AppError(422, "unknown touchpoint for this phase", fields={"touchpoint": ["unknown"]})
-
-
 def create(brand: Brand, data: dict) -> SurveyLink:
     phase = journeys.get_phase(brand, data["journey_id"], data["phase"])
-    touchpoint = _touchpoint(phase, data.get("touchpoint"))
+    touchpoint = journeys.find_touchpoint(phase.touchpoints, data.get("touchpoint"))
     name = data.get("name") or " – ".join(
         part
         for part in (phase.display_name(brand.default_locale), touchpoint and touchpoint.name)
