@@ -133,4 +133,9 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return render_error(exc)
         app.logger.exception("unhandled error")
+        # The failure may have left the request's transaction aborted; the error page reads
+        # the database too (the dashboard's navigation), so it starts a fresh one.
+        from app.extensions import db  # here: app.extensions imports this module
+
+        db.session.rollback()
         return render_error(InternalServerError())

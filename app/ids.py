@@ -19,6 +19,17 @@ def checked(value: int) -> int:
     return value
 
 
+def number(raw: str | None, high: int = MAX_ID) -> int | None:
+    """A whole number 0..high written in ASCII digits (spaces around allowed), else None: an
+    id, a page, a score from a form or query. str.isdigit() alone also says yes to "²" and
+    "①", which int() refuses, and a thousand digits are no id either."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)):
+        return None
+    value = int(raw)
+    return value if value <= high else None
+
+
 class IdConverter(IntegerConverter):
     """`<int:…>` with the id range as its bound, documented as such in the OpenAPI."""
 

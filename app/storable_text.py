@@ -7,11 +7,11 @@ done. So a request that carries one, in its path, query, form or JSON body, is a
 before any view runs: 404 for a path (nothing is named so), otherwise 422 naming the field.
 """
 
-import json
 import re
 
 from flask import request
 
+from app import json_input
 from app.errors import AppError
 
 NUL = "\x00"
@@ -43,8 +43,8 @@ def bad_fields(value, path: str = "") -> list[str]:
 def _json(raw: bytes):
     """The body decoded, or None: malformed JSON is the view's own 400."""
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return json_input.loads(raw)
+    except ValueError:
         return None
 
 

@@ -13,6 +13,11 @@ from app.errors import AppError, flatten_fields
 _INDEX = re.compile(r"^\d+$")
 
 
+def _clash(name: str) -> AppError:
+    """Our forms never send "a" beside "a.b"; a hand-made request may (one value, or a group?)."""
+    return AppError(422, "these form fields do not fit together", fields={name: ["clashes"]})
+
+
 class FormData:
     """A form turned into nested data, remembering where compacted list rows came from."""
 
@@ -25,10 +30,14 @@ class FormData:
             values = [value.strip() for value in form.getlist(name)]
             value = values[-1] if values else ""
             node = tree
-            parts = name.split(".")
-            for part in parts[:-1]:
+            *parents, leaf = name.split(".")
+            for part in parents:
                 node = node.setdefault(part, {})
-            node[parts[-1]] = value
+                if not isinstance(node, dict):
+                    raise _clash(name)
+            if isinstance(node.get(leaf), dict):
+                raise _clash(name)
+            node[leaf] = value
         self.data = self._clean(tree, ())
 
     def _clean(self, node, path: tuple):

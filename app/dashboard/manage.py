@@ -6,6 +6,7 @@ import json
 from flask import Response, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from app import json_input, storable_text
 from app.dashboard import bp, forms
 from app.dashboard.access import check, current_brand, requires
 from app.errors import AppError, flatten_fields
@@ -184,11 +185,16 @@ def journey_import():
     if not text.strip():
         return _import_page({"document": ["paste a journey document or choose a file"]}, text, 400)
     try:
-        document = json.loads(text)
+        document = json_input.loads(text)
     except ValueError as error:
         return _import_page({"document": [f"this is not valid JSON: {error}"]}, text, 400)
     if not isinstance(document, dict):
         return _import_page({"document": ["the document must be a JSON object"]}, text, 422)
+    # A file or a pasted "\u0000" passes the request's own check (storable_text): its text is
+    # only decoded here.
+    unstorable = storable_text.bad_fields(document)
+    if unstorable:
+        return _import_page(dict.fromkeys(unstorable, [storable_text.MESSAGE]), text, 422)
     try:
         data = JourneyDocument().load(document)
     except ValidationError as error:

@@ -16,9 +16,13 @@ QUESTION_SLOTS = 3
 
 def _questions_from(form: forms.FormData) -> None:
     """Turn each question's "options_text" box into the API's options list, in place."""
-    for question in form.data.get("questions", []):
+    questions = form.data.get("questions")
+    # The schema reports a malformed list or question (from a hand-made request); skip them.
+    for question in questions if isinstance(questions, list) else []:
+        if not isinstance(question, dict):
+            continue
         text = question.pop("options_text", None)
-        options = forms.parse_options(text)
+        options = forms.parse_options(text if isinstance(text, str) else None)
         if options:
             question["options"] = options
         question.setdefault("required", False)
@@ -130,7 +134,8 @@ def survey_new():
         values = {"phase_ref": preset, "locale": brand.default_locale, "active": True}
         return _page("dashboard/survey_form.html", values=values, errors={}, choices=choices)
     form = forms.FormData(request.form)
-    journey_id, _, phase_key = (form.data.pop("phase_ref", "") or "").partition(":")
+    phase_ref = form.data.pop("phase_ref", "")
+    journey_id, _, phase_key = (phase_ref if isinstance(phase_ref, str) else "").partition(":")
     if journey_id:
         form.data["journey_id"] = journey_id
     if phase_key:

@@ -4,13 +4,12 @@ Bodies may be application/json or text/plain (navigator.sendBeacon and "simple" 
 send text/plain, which needs no preflight). No cookies are used, so CSRF does not apply.
 """
 
-import json
-
 from flask import Blueprint, current_app, g, jsonify, make_response, request
 from flask_limiter.util import get_remote_address
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from app import json_input
 from app.errors import AppError, flatten_fields
 from app.extensions import csrf, limiter
 from app.schemas.channels import WidgetResponseIn, WidgetSurveyQuery
@@ -43,7 +42,7 @@ def _body() -> dict:
             raise AppError(415, "send the body as JSON (application/json or text/plain)")
         raw = request.get_data(cache=True)  # over 64 KB, werkzeug answers 413 here
         try:
-            data = json.loads(raw)
+            data = json_input.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise AppError(
                 400, "the request body is not valid JSON", code="malformed_json"

@@ -17,6 +17,7 @@ from app.reviews import bp, jsonld
 from app.reviews.http import absolute, cacheable, etag_for, not_modified
 from app.services import review_public
 from app.services.review_labels import labels
+from app.services.review_text import clean
 from app.sessions import stateless
 
 FEED_MAX_AGE = 300
@@ -143,15 +144,16 @@ def _entry_text(review, brand, text: dict, locale: str) -> str:
     verified = (
         text[f"verified_{review.verified_by}"] if review.verified_by else text["not_verified"]
     )
+    phase = clean(review.phase.display_name(locale))
     lines = [
-        f"{text['rating'].format(rating=review.rating)} · {review.phase.display_name(locale)}",
+        f"{text['rating'].format(rating=review.rating)} · {phase}",
         f"{text['verified']} ({verified})" if review.verified else text["not_verified"],
     ]
     if review.incentivized:
         lines.append(f"{text['incentivized']}: {text['incentivized_long']}")
     lines += ["", review.body]
     if review.reply_body:
-        lines += ["", f"{text['reply'].format(brand=brand.name)}: {review.reply_body}"]
+        lines += ["", f"{text['reply'].format(brand=clean(brand.name))}: {review.reply_body}"]
     return "\n".join(lines)
 
 
@@ -166,8 +168,9 @@ def _feed(slug: str, kind: str):
     page_url = absolute(f"/reviews/{brand.slug}")
     generator = FeedGenerator()
     generator.id(page_url)
-    generator.title(text["reviews_of"].format(brand=brand.name))
-    generator.description(text["description_empty"].format(brand=brand.name))
+    # Review text is cleaned when stored; names the brand chose may hold characters XML cannot.
+    generator.title(text["reviews_of"].format(brand=clean(brand.name)))
+    generator.description(text["description_empty"].format(brand=clean(brand.name)))
     # feedgen takes the RSS <link> from the last link given: the page, not the feed itself.
     generator.link(href=absolute(f"/feeds/{brand.slug}/reviews.{kind}"), rel="self")
     generator.link(href=page_url, rel="alternate")
@@ -186,7 +189,7 @@ def _feed(slug: str, kind: str):
         entry.description(_entry_text(review, brand, text, locale))
         entry.published(review.published_at.replace(tzinfo=UTC))
         entry.updated(review.updated_at.replace(tzinfo=UTC))
-        entry.category(term=review.phase.key, label=review.phase.display_name(locale))
+        entry.category(term=review.phase.key, label=clean(review.phase.display_name(locale)))
         for keyword in jsonld.keywords(review):
             entry.category(term=keyword)
     if kind == "atom":

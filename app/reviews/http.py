@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from flask import Response, current_app, request
 from werkzeug.http import is_resource_modified
 
+from app import ids
 from app.errors import AppError
 from app.services.review_labels import LOCALES
 
@@ -30,10 +31,10 @@ def page_locale(default: str) -> str:
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or len(raw) > 6:
+    page = ids.number(request.args.get("page", "1"), high=999_999)
+    if page is None:
         raise AppError(404, "no such page")
-    return int(raw)
+    return page
 
 
 def alternates(path: str, default: str, page: int | None = None) -> list[tuple[str, str]]:

@@ -1,5 +1,7 @@
 """Shapes shared by several schemas: the error body and locale handling."""
 
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.ids import MAX_ID
@@ -38,6 +40,16 @@ class Timestamp(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return iso_utc(value)
+
+
+class Day(fields.Date):
+    """A day to filter by. Bounded, so that the day after `to` (the end of a period) and a
+    period's start a year back are days too: at 9999-12-31 or 0001-01-01 they would overflow."""
+
+    FIRST, LAST = date(1970, 1, 1), date(2999, 12, 31)
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(min=self.FIRST, max=self.LAST), **kwargs)
 
 
 class Moment(fields.AwareDateTime):

@@ -1,10 +1,15 @@
 """Journeys, phases, touchpoints and personas as the API takes and gives them."""
 
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.journey import Touchpoint
 from app.schemas.common import SUPPORTED_LOCALES, Timestamp
 
+# Names and questions are shown on pages, in feeds and in emails: no control characters
+# (a feed's XML cannot carry them), though a question may run over lines.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,47}$", error="use 1-48 of a-z, 0-9, - and _")
 
 
@@ -39,6 +44,8 @@ class _LocalizedText(validate.Validator):
                 raise ValidationError(f"unsupported locale {locale!r}; use nl or en")
             if not isinstance(text, str) or not text.strip():
                 raise ValidationError("texts must be non-empty strings")
+            if CONTROL.search(text):
+                raise ValidationError("control characters are not allowed")
             if len(text) > self.max_length:
                 raise ValidationError(f"at most {self.max_length} characters")
         return value

@@ -3,14 +3,14 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.response import CHANNELS
-from app.schemas.common import SUPPORTED_LOCALES, Id
+from app.schemas.common import SUPPORTED_LOCALES, Day, Id
 from app.schemas.journey import KEY
 
 
 class StatsQuery(Schema):
     # "from" is a Python keyword, hence data_key
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = Day(data_key="from")
+    to = Day()
     persona = fields.String(validate=KEY)
     channel = fields.String(validate=validate.OneOf(CHANNELS))
     touchpoint = Id()

@@ -21,7 +21,8 @@ def slugify(name: str) -> str:
 
 def normalise_origin(origin: str) -> str:
     origin = origin.strip().rstrip("/")
-    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+    match = re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::(\d{1,5}))?", origin)
+    if not match or (match[1] and not 0 < int(match[1]) < 65536):
         raise AppError(
             422,
             f"{origin!r} is not an origin like https://shop.example",

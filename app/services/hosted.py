@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app import ids
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Customer, Invitation, Survey, SurveyLink
@@ -123,7 +124,8 @@ def _valid_choice(question: dict, raw: str | None) -> str | None:
         return None
     if "scale" in question:
         low, high = question["scale"]
-        return raw if raw.isdigit() and low <= int(raw) <= high else None
+        value = ids.number(raw)
+        return str(value) if value is not None and low <= value <= high else None
     if "options" in question:
         return raw if raw in {option["key"] for option in question["options"]} else None
     return None
@@ -151,10 +153,11 @@ def _parse(page: SurveyPage, form: dict) -> tuple[dict, dict | None]:
         raw = str(raw)
         page.values[question.key] = raw
         if question.type in SCALES:
-            if not raw.strip().isdigit():
+            value = ids.number(raw)
+            if value is None:
                 page.errors[question.key] = t(page.locale, "invalid")
                 continue
-            answers[question.key] = int(raw.strip())
+            answers[question.key] = value
         else:
             answers[question.key] = raw
     review = None
@@ -181,12 +184,12 @@ def _form_errors(page: SurveyPage, error: AppError) -> None:
 
 def _survey_to_answer(page: SurveyPage, form: dict) -> Survey:
     """A link form answers the survey it showed, even if a newer version went live meanwhile."""
-    raw = str(form.get("survey_id") or "")
-    if page.link is None or not raw.isdigit() or int(raw) == page.survey.id:
+    survey_id = ids.number(str(form.get("survey_id") or ""))
+    if page.link is None or survey_id is None or survey_id == page.survey.id:
         return page.survey
     shown = db.session.scalar(
         select(Survey).where(
-            Survey.id == int(raw),
+            Survey.id == survey_id,
             Survey.brand_id == page.brand.id,
             Survey.phase_id == page.link.phase_id,
         )

@@ -390,9 +390,10 @@ def list_reviews(brand: Brand, status=None, phase=None, cursor=None, limit: int 
             )
         )
     if cursor is not None:
-        if not str(cursor).isdigit() or int(cursor) > ids.MAX_ID:
+        before = ids.number(str(cursor))
+        if before is None:
             raise AppError(422, "cursor is not valid", fields={"cursor": ["not valid"]})
-        query = query.where(Review.id < int(cursor))
+        query = query.where(Review.id < before)
     items = list(db.session.scalars(query.order_by(Review.id.desc()).limit(limit + 1)))
     more = len(items) > limit
     items = items[:limit]

@@ -125,3 +125,13 @@ def test_the_openapi_documents_the_id_range_and_the_error_shape(client):
     error = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]["application/json"]
     assert error["schema"]["$ref"].endswith("/ErrorOut")
     assert spec["components"]["schemas"]["ErrorOut"]["required"] == ["error"]
+
+
+def test_number_reads_ascii_digits_in_range_only():
+    from app.ids import number
+
+    assert number("42") == 42 and number(" 7 ") == 7 and number("0") == 0
+    assert number(str(MAX_ID)) == MAX_ID
+    for bad in (None, "", "²", "①", "٣", "-1", "1.0", "1e3", str(MAX_ID + 1), "9" * 5000):
+        assert number(bad) is None, bad
+    assert number("1000", high=999) is None

@@ -237,3 +237,27 @@ def test_brand_create_prints_the_widget_snippet(app, db):
         args=["widget", "snippet", "--brand", created["slug"], "--phase", "levering"]
     )
     assert 'data-phase="levering"' in result.output
+
+
+@pytest.mark.parametrize("score", ["²", "①", "99999999999999999999", " 7 "])
+def test_a_score_in_other_digits_or_out_of_range_is_not_preselected(client, link, score):
+    """str.isdigit() says yes to "²" and "①", which int() refuses: that was a 500."""
+    page = client.get(link_path(link["url"]), query_string={"score": score})
+    assert page.status_code == 200
+    assert ("checked" in page.get_data(as_text=True)) is (score == " 7 ")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("q_nps", "²"), ("q_nps", "①"), ("survey_id", "²"), ("survey_id", "99999999999")],
+)
+def test_a_posted_form_with_other_digits_or_a_huge_id_is_no_500(
+    client, link, count_rows, field, value
+):
+    path = link_path(link["url"])
+    fields = form_fields(client.get(path).get_data(as_text=True))
+    answer = {**fields, "q_nps": "9", field: value}
+    page = client.post(path, data=answer)
+    assert page.status_code in (200, 422)
+    # A bad score is refused on the page; a bad survey_id falls back to the survey it shows.
+    assert count_rows(Response) == (0 if field == "q_nps" else 1)

@@ -420,3 +420,11 @@ def test_json_body_content_is_not_reflected_unescaped(client, site):
     response = widget_post(client, site, {"answers": {"<img src=x onerror=alert(1)>": 1}})
     assert response.mimetype == "application/json"
     assert json.loads(response.data)["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain;charset=UTF-8"])
+def test_a_body_nested_too_deeply_to_parse_is_400(client, site, count_rows, content_type):
+    deep = '{"a":' * 3000 + "1" + "}" * 3000  # 20 KB: under the size limit, over the parser's
+    response = widget_post(client, site, data=deep, content_type=content_type)
+    assert_error(response, 400, "malformed_json")
+    assert count_rows(Response) == 0

@@ -326,6 +326,18 @@ def test_export_and_import_a_journey_in_the_dashboard(dash, journey, survey, cou
             '[{"key": "q", "type": "nps", "text": "Q"}]}]}',
             422,
         ),
+        # Escapes that decode to what PostgreSQL cannot store; the form field itself is plain.
+        (
+            '{"format": "phasewise.journey", "version": 1, "journey": {"name": "J\\u0000", '
+            '"phases": [{"key": "a", "name": "A"}]}}',
+            422,
+        ),
+        (
+            '{"format": "phasewise.journey", "version": 1, "journey": {"name": "J", '
+            '"phases": [{"key": "a", "name": {"nl": "\\ud800"}}]}}',
+            422,
+        ),
+        ('{"a":' * 3000 + "1" + "}" * 3000, 400),  # deeper than the parser's recursion
     ],
 )
 def test_a_bad_import_says_why_and_stores_nothing(dash, count_rows, text, status):

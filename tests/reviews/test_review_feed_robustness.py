@@ -1,0 +1,36 @@
+"""The public pages and feeds never answer 500 to what a reader or an old row can hold."""
+
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+from app.extensions import db
+from app.models import Phase
+from tests.reviews.helpers import published
+
+
+@pytest.mark.parametrize("page", ["²", "①", "99999999999"])
+def test_a_page_number_in_other_digits_or_too_large_is_404(client, brand, page):
+    assert client.get(f"/reviews/{brand.slug}", query_string={"page": page}).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["atom", "rss"])
+def test_a_phase_name_with_a_control_character_still_makes_valid_xml(
+    api, survey, brand, client, kind
+):
+    """The API refuses such names now; a row from before (or from SQL) must not break feeds."""
+    published(api, survey, brand)
+    phase = db.session.scalars(db.select(Phase).where(Phase.key == "levering")).one()
+    phase.name = {"nl": "Leve\x0cring", "en": "Deli\x01very"}
+    db.session.commit()
+    feed = client.get(f"/feeds/{brand.slug}/reviews.{kind}")
+    assert feed.status_code == 200
+    ElementTree.fromstring(feed.data)  # parses: no control character left in it
+    assert b"Levering" in feed.data
+
+
+def test_the_api_refuses_a_name_with_a_control_character(api, journey, count_rows):
+    body = {"name": "J", "phases": [{"key": "a", "name": {"nl": "A\x0cB"}}]}
+    response = api.post("/api/v1/journeys", json=body)
+    assert response.status_code == 422
+    assert "phases.0.name" in response.json["error"]["fields"]
