@@ -11,7 +11,7 @@ class WebhookIn(Schema):
         required=True,
         validate=validate.Length(min=1, max=2048),
         # services.webhooks.check_url refuses the rest (and private addresses) itself
-        metadata={"pattern": "^https?://", "format": "uri"},
+        metadata={"pattern": "^https?://"},
     )
     events = fields.List(
         fields.String(validate=validate.OneOf(EVENTS)),
