@@ -181,7 +181,7 @@ def journey_import():
         raw = upload.read(IMPORT_MAX_BYTES + 1)
         if len(raw) > IMPORT_MAX_BYTES:
             return _import_page({"document": ["the file is larger than 60 KB"]}, "", 413)
-        text = raw.decode("utf-8", errors="replace")
+        text = raw.decode("utf-8-sig", errors="replace")  # editors on Windows write a BOM
     if not text.strip():
         return _import_page({"document": ["paste a journey document or choose a file"]}, text, 400)
     try:

@@ -51,7 +51,9 @@ class Brand(db.Model):
     def verify_customer(self, customer_id: str | None, signature: str | None) -> bool:
         if not customer_id or not signature:
             return False
-        return hmac.compare_digest(self.sign_customer(customer_id), signature.lower())
+        # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+        expected = self.sign_customer(customer_id).encode()
+        return hmac.compare_digest(expected, signature.lower().encode("utf-8", "replace"))
 
 
 class ApiKey(db.Model):

@@ -4,11 +4,12 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.models.invitation import STATUSES
 from app.schemas.common import CursorQuery, Id, Timestamp, TouchpointRef
+from app.schemas.customer import EXTERNAL_ID
 from app.schemas.journey import KEY
 from app.schemas.response import ReviewConsentIn
 
 SITE_KEY = validate.Length(min=1, max=64)
-CUSTOMER_ID = validate.Length(min=1, max=128)
+CUSTOMER_ID = EXTERNAL_ID  # a widget's customer is the API's: the same rule
 
 
 class WidgetSurveyQuery(Schema):

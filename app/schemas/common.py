@@ -11,6 +11,25 @@ SUPPORTED_LOCALES = ("nl", "en")
 Locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))
 
 
+class FullMatch(validate.Regexp):
+    """validate.Regexp on the whole value. Regexp uses re.match, and a pattern's `$` also
+    matches before a final newline: "levering\n" passed as a key. The pattern stays as
+    written, so the OpenAPI shows it as is (ECMA-262 has no \\Z)."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+# A name (of a journey, persona or touchpoint): one line, no control characters; the pages,
+# the feeds' XML and the emails show it.
+NAME = validate.And(
+    validate.Length(min=1, max=120),
+    FullMatch(r"^[^\x00-\x1f\x7f]*$", error="control characters are not allowed"),
+)
+
+
 class Id(fields.Integer):
     """An id given in a query string or body: a whole number a row could have (app.ids)."""
 

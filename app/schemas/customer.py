@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, pre_load, validate
 
-from app.schemas.common import SUPPORTED_LOCALES, Id, Moment, Timestamp
+from app.schemas.common import SUPPORTED_LOCALES, FullMatch, Id, Moment, Timestamp
 from app.schemas.journey import KEY
 
 
@@ -22,7 +22,7 @@ class Money(fields.Decimal):
 
 EXTERNAL_ID = validate.And(
     validate.Length(min=1, max=128),
-    validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="no control characters"),
+    FullMatch(r"^[^\x00-\x1f\x7f]+$", error="no control characters"),
 )
 
 

@@ -5,12 +5,13 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.journey import Touchpoint
-from app.schemas.common import SUPPORTED_LOCALES, Timestamp
+from app.schemas.common import NAME, SUPPORTED_LOCALES, FullMatch, Timestamp
 
 # Names and questions are shown on pages, in feeds and in emails: no control characters
 # (a feed's XML cannot carry them), though a question may run over lines.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,47}$", error="use 1-48 of a-z, 0-9, - and _")
+CONTROL_FREE_LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+KEY = FullMatch(r"^[a-z0-9][a-z0-9_-]{0,47}$", error="use 1-48 of a-z, 0-9, - and _")
 
 
 def localized_text(max_length: int):
@@ -66,7 +67,7 @@ class PhaseIn(Schema):
 
 
 class JourneyCreate(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    name = fields.String(required=True, validate=NAME)
     phases = fields.List(
         fields.Nested(PhaseIn), required=True, validate=validate.Length(min=1, max=20)
     )
@@ -82,7 +83,7 @@ class JourneyCreate(Schema):
 
 
 class TouchpointIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    name = fields.String(required=True, validate=NAME)
     channel = fields.String(required=True, validate=validate.OneOf(Touchpoint.CHANNELS))
 
 
@@ -122,8 +123,13 @@ class JourneyList(Schema):
 
 class PersonaIn(Schema):
     key = fields.String(required=True, validate=KEY)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    description = fields.String(validate=validate.Length(max=2000))
+    name = fields.String(required=True, validate=NAME)
+    description = fields.String(
+        validate=[
+            validate.Length(max=2000),
+            FullMatch(CONTROL_FREE_LINES, error="control characters are not allowed"),
+        ]
+    )
 
 
 class PersonaOut(Schema):

@@ -3,14 +3,14 @@
 from marshmallow import Schema, fields, validate
 
 from app.models.review import GROUNDS, STATUSES
-from app.schemas.common import CursorQuery, Timestamp
+from app.schemas.common import CursorQuery, FullMatch, Timestamp
 from app.schemas.journey import KEY
 
 
 class ReviewQuery(CursorQuery):
     status = fields.String(validate=validate.OneOf(STATUSES))
     phase = fields.String(validate=KEY)
-    cursor = fields.String(validate=validate.Regexp(r"^\d{1,12}$", error="not a valid cursor"))
+    cursor = fields.String(validate=FullMatch(r"^[0-9]{1,12}$", error="not a valid cursor"))
 
 
 class ModerationIn(Schema):

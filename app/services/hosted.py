@@ -21,7 +21,7 @@ from app.services import channel_points, intake, survey_links, survey_tokens, su
 from app.services.channel_texts import best_locale, locale_or_default, t
 from app.services.survey_forms import question_view
 
-SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
 DISPLAY_NAME_MAX = 60
 
 
@@ -208,7 +208,7 @@ def submit(
     page = open_page(token, lang, accept_language)
     page.survey = _survey_to_answer(page, form)
     submission = str(form.get("submission") or "")
-    page.submission = submission if SUBMISSION.match(submission) else secrets.token_urlsafe(18)
+    page.submission = submission if SUBMISSION.fullmatch(submission) else secrets.token_urlsafe(18)
     answers, review = _parse(page, form)
     if page.errors:
         raise FormInvalid(page)

@@ -1,5 +1,7 @@
 """Journeys, phases, touchpoints and personas through the API."""
 
+import pytest
+
 from app.models import Journey, Persona, Phase, Touchpoint
 from tests.conftest import JOURNEY
 
@@ -95,3 +97,29 @@ def test_journey_fixture_shape_is_the_contract(journey):
     assert set(journey) >= {"id", "name", "phases"}
     assert set(journey["phases"][0]) >= {"id", "key", "name", "position", "hypothesis"}
     assert len(journey["phases"]) == len(JOURNEY["phases"])
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/journeys", {"name": "J\x0bb", "phases": [{"key": "a", "name": "A"}]}, "name"),
+        (
+            "/api/v1/journeys",
+            {"name": "J", "phases": [{"key": "a\n", "name": "A"}]},
+            "phases.0.key",
+        ),
+        ("/api/v1/personas", {"key": "p", "name": "Sen\x1bioren"}, "name"),
+        ("/api/v1/personas", {"key": "p", "name": "P", "description": "a\x07b"}, "description"),
+    ],
+)
+def test_names_and_keys_with_control_characters_are_422(api, count_rows, path, body, field):
+    """A key's `$` let "a\\n" through; a name is shown in pages, feeds and emails."""
+    response = api.post(path, json=body)
+    assert response.status_code == 422
+    assert field in response.json["error"]["fields"]
+    assert count_rows(Journey) == count_rows(Persona) == 0
+
+
+def test_a_persona_description_may_run_over_lines(api):
+    body = {"key": "p", "name": "P", "description": "Eerste regel\nTweede\tregel"}
+    assert api.post("/api/v1/personas", json=body).status_code == 201

@@ -135,7 +135,7 @@ def test_signed_identity_links_the_customer(client, site, brand, db):
 
 
 def test_a_wrong_signature_is_anonymous_never_trusted(client, site, count_rows, db):
-    for signature in ["0" * 64, "not-hex", ""]:
+    for signature in ["0" * 64, "not-hex", "", "é", "İ" * 64]:  # non-ASCII was a 500
         response = widget_post(client, site, {"customer_id": "klant-7", "customer_sig": signature})
         assert response.status_code == 202
         assert db.session.get(Response, response.json["id"]).customer_id is None
@@ -301,6 +301,17 @@ def test_site_key_differs_in_query_and_body(client, site, count_rows):
 def test_survey_query_is_validated(client, site):
     error = assert_error(widget_survey(client, site, customer_id="x" * 200, customer_sig="y"), 422)
     assert "customer_id" in error["fields"]
+    assert widget_survey(client, site, customer_id="c1", customer_sig="é").status_code == 200
+
+
+@pytest.mark.parametrize("customer_id", ["klant\x0b7", "klant-7\n"])
+def test_a_customer_id_with_control_characters_is_refused_as_by_the_api(
+    client, site, brand, count_rows, customer_id
+):
+    body = {"customer_id": customer_id, "customer_sig": brand.sign_customer(customer_id)}
+    error = assert_error(widget_post(client, site, body), 422)
+    assert "customer_id" in error["fields"]
+    assert count_rows(Customer) == count_rows(Response) == 0
 
 
 def _key(site):

@@ -311,6 +311,13 @@ def test_export_and_import_a_journey_in_the_dashboard(dash, journey, survey, cou
     )
     assert upload.status_code == 302
     assert count_rows(Journey) == 3
+    with_bom = dash.post(  # as Notepad saves it
+        "/dashboard/journeys/import",
+        {"file": (io.BytesIO(json.dumps(document).encode("utf-8-sig")), "journey.json")},
+        content_type="multipart/form-data",
+    )
+    assert with_bom.status_code == 302
+    assert count_rows(Journey) == 4
 
 
 @pytest.mark.parametrize(
