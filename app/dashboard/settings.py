@@ -74,7 +74,9 @@ def api_key_revoke(key_id):
 @bp.route("/dashboard/settings/origins", methods=["POST"])
 @requires("manage")
 def origins_update():
-    lines = [line for line in request.form.get("origins", "").splitlines() if line.strip()]
+    if "origins" not in request.form:  # an empty box clears the list; no box at all is no form
+        raise AppError(400, "the form has no origins field")
+    lines = [line for line in request.form["origins"].splitlines() if line.strip()]
     data, errors = forms.validate(OriginsIn(), _Lines(lines))
     if not errors:
         try:

@@ -56,6 +56,7 @@ def test_allowed_origins_are_validated_like_the_cli(dash, brand):
     bad = dash.post("/dashboard/settings/origins", {"origins": "shop.example\nftp://x"})
     assert bad.status_code == 422
     assert "not an origin" in bad.get_data(as_text=True)
+    assert dash.post("/dashboard/settings/origins", {}).status_code == 400  # no box: no change
     for port in ("99999", "65536", "0"):
         no_port = dash.post("/dashboard/settings/origins", {"origins": f"https://s.example:{port}"})
         assert no_port.status_code == 422, port
