@@ -1,4 +1,5 @@
-"""Retention: after a brand's `retention_days`, answers lose their free text and customer link.
+"""Retention: after a brand's `retention_days`, answers lose their free text and customer link,
+and keep only the day they were given.
 
 Scores, labels and rollups stay, so the brand's figures do not change; what could identify a
 person goes. Running it again changes nothing: it only picks rows that still hold such data.
@@ -100,9 +101,11 @@ def apply(
         .values(client_hash=None)
     ).rowcount
     invitations, entries = _unlink_old_responses(brand, before)
+    days = _keep_only_the_day(brand, before)
     deliveries = _prune_deliveries(brand, now)
     counts = {
         "responses": responses,
+        "answer_times": days,
         "reviews": reviews or 0,
         "invitations": invitations,
         "loyalty_entries": entries,
@@ -138,6 +141,35 @@ def _unlink_old_responses(brand: Brand, before: datetime) -> tuple[int, int]:
         .values(response_id=None)
     ).rowcount
     return invitations or 0, loyalty.unlink_responses(brand.id, old)
+
+
+def _day_start(column):
+    if db.engine.dialect.name == "postgresql":
+        return func.date_trunc("day", column)
+    return func.datetime(func.date(column))  # SQLite: "YYYY-MM-DD 00:00:00"
+
+
+def _keep_only_the_day(brand: Brand, before: datetime) -> int:
+    """An answer past the period keeps the day it was given, not the moment. Points, contacts,
+    invitations and journey events note to the second when their customer did something; an
+    anonymous answer at that same second would be theirs. Rollups count by day already, so
+    no figure changes. Picks only answers that still have a time of day: idempotent."""
+    return (
+        db.session.execute(
+            update(Response)
+            .where(
+                Response.brand_id == brand.id,
+                Response.created_at < before,
+                Response.created_at != _day_start(Response.created_at),
+            )
+            .values(
+                created_at=_day_start(Response.created_at),
+                processed_at=_day_start(Response.processed_at),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
 
 
 def _prune_deliveries(brand: Brand, now: datetime) -> int:

@@ -1,6 +1,6 @@
 """Retention: answers past a brand's period lose free text and customer links; figures stay."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -222,3 +222,18 @@ def test_the_privacy_log_lists_runs_and_requests_of_this_brand_only(
         "/api/v1/privacy/requests", headers={"Authorization": f"Bearer {other_brand['key']}"}
     )
     assert other.json["items"] == []
+
+
+def test_old_answers_keep_their_day_not_their_moment(db, brand, aged):
+    """Points, contacts and invitations note to the second when their customer acted; an
+    anonymous answer given at that second would be theirs again."""
+    moments = {key: db.session.get(Response, aged[key]).created_at for key in aged}
+    counts = retention.apply(brand)
+    assert counts["answer_times"] == 2
+    db.session.expire_all()
+    for key in ("old", "older"):
+        response = db.session.get(Response, aged[key])
+        assert response.created_at == datetime.combine(moments[key].date(), time.min)
+        assert response.processed_at.time() == time.min
+    assert db.session.get(Response, aged["recent"]).created_at == moments["recent"]
+    assert retention.apply(brand)["answer_times"] == 0
