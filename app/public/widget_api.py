@@ -43,7 +43,7 @@ def _body() -> dict:
         raw = request.get_data(cache=True)  # over 64 KB, werkzeug answers 413 here
         try:
             data = json_input.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except ValueError:  # bad syntax, bad UTF-8 or too deep (json_input)
             raise AppError(
                 400, "the request body is not valid JSON", code="malformed_json"
             ) from None
