@@ -5,9 +5,8 @@ import json
 
 import pytest
 
-from app.models import Journey, Response
+from app.models import Journey
 from app.storable_text import bad_fields
-from tests.channels.helpers import widget_post
 
 JOURNEY = {"name": "Badkamer", "phases": [{"key": "levering", "name": "Levering"}]}
 
@@ -56,21 +55,6 @@ def test_a_query_with_one_is_422_and_a_path_with_one_is_404(api, client, brand):
     assert response.json["error"]["fields"] == {"phase": [response.json["error"]["message"]]}
     assert client.get("/reviews/a%00b").status_code == 404
     assert client.get(f"/feeds/{brand.slug}/reviews.json?since=2026%00").status_code == 422
-
-
-def test_a_widget_beacon_with_one_is_422_and_stores_nothing(client, site, count_rows):
-    answer = {"answers": {"nps": 9, "why": "Net\u0000jes"}}
-    response = widget_post(client, site, answer, content_type="text/plain;charset=UTF-8")
-    assert response.status_code == 422
-    assert list(response.json["error"]["fields"]) == ["answers.why"]
-    assert count_rows(Response) == 0
-
-
-@pytest.fixture
-def site(brand, survey):
-    from tests.channels.helpers import ORIGIN
-
-    return {"site_key": brand.site_key, "survey_id": survey["id"], "origin": ORIGIN}
 
 
 @pytest.mark.parametrize(("method", "path"), [("PUT", "/loyalty/policy"), ("PATCH", "/surveys/{}")])

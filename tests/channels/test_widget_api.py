@@ -439,3 +439,11 @@ def test_a_body_nested_too_deeply_to_parse_is_400(client, site, count_rows, cont
     response = widget_post(client, site, data=deep, content_type=content_type)
     assert_error(response, 400, "malformed_json")
     assert count_rows(Response) == 0
+
+
+def test_a_beacon_with_a_nul_is_422_and_stores_nothing(client, site, count_rows):
+    answer = {"answers": {"nps": 9, "why": "Net\u0000jes"}}
+    response = widget_post(client, site, answer, content_type="text/plain;charset=UTF-8")
+    assert response.status_code == 422
+    assert list(response.json["error"]["fields"]) == ["answers.why"]
+    assert count_rows(Response) == 0
