@@ -256,3 +256,33 @@ def count_rows(db):
         return db.session.query(model).count()
 
     return count
+
+
+@pytest.fixture
+def erased_midway(db, monkeypatch):
+    """An erasure that commits between ensure's INSERT (which finds the row there) and its
+    SELECT (which then finds none): played in order by renaming the row right after the
+    first INSERT, as erasure renames its tombstone."""
+    from sqlalchemy import update
+
+    from app.models import Customer
+    from app.services import upserts
+
+    real, calls = upserts.insert_ignore, []
+
+    def insert_then_erase(model, conflict, values, returning=False):
+        result = real(model, conflict, values, returning)
+        if model is Customer and not calls:  # once, on the first lookup after arming
+            calls.append(values["external_id"])
+            db.session.execute(
+                update(Customer)
+                .where(Customer.external_id == values["external_id"])
+                .values(external_id="erased-0000")
+            )
+        return result
+
+    def arm():
+        monkeypatch.setattr(upserts, "insert_ignore", insert_then_erase)
+        return calls
+
+    return arm

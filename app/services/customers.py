@@ -52,14 +52,22 @@ def _bare(brand: Brand, external_id: str, now) -> dict:
 
 
 def ensure(brand: Brand, external_id: str, lock: bool = False) -> Customer:
-    """The customer with this external id, created bare if new; safe under concurrent calls."""
-    upserts.insert_ignore(Customer, KEY, _bare(brand, external_id, utcnow()))
+    """The customer with this external id, created bare if new; safe under concurrent calls.
+
+    An erasure renames the row it erases: one that does so between the INSERT (which then
+    found the row) and the SELECT (which then finds none) frees the external id, so the
+    second round creates the new customer that id now names."""
     query = select(Customer).where(
         Customer.brand_id == brand.id, Customer.external_id == external_id
     )
     if lock:
         query = query.with_for_update()
-    return db.session.scalar(query.execution_options(populate_existing=True))
+    for _ in range(2):
+        upserts.insert_ignore(Customer, KEY, _bare(brand, external_id, utcnow()))
+        customer = db.session.scalar(query.execution_options(populate_existing=True))
+        if customer is not None:
+            return customer
+    raise RuntimeError(f"customer {external_id!r} was erased twice while being looked up")
 
 
 def upsert(brand: Brand, data: dict) -> tuple[Customer, bool]:

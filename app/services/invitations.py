@@ -44,7 +44,11 @@ def create(brand: Brand, data: dict) -> Invitation:
     touchpoint = journeys.find_touchpoint(survey.phase.touchpoints, data.get("touchpoint"))
     touchpoint_id = touchpoint and touchpoint.id
     # Lock the customer so two concurrent invitations cannot both pass the budget.
-    customer = customers.ensure(brand, customer.external_id, lock=True)
+    locked = customers.ensure(brand, customer.external_id, lock=True)
+    if locked.id != customer.id:  # erased while this waited: the id names a new, bare customer
+        db.session.rollback()
+        raise AppError(422, "no customer with this external id", fields={"customer": ["unknown"]})
+    customer = locked
     now = utcnow()
     invitation = Invitation(
         brand_id=brand.id,

@@ -4,6 +4,8 @@ owns the transaction and turns loyalty's refusals into the one error shape."""
 
 from collections.abc import Callable
 
+from sqlalchemy.exc import IntegrityError
+
 import loyalty
 from app.errors import AppError
 from app.extensions import db
@@ -19,17 +21,27 @@ def as_app_error(error: loyalty.LoyaltyError) -> AppError:
 
 
 def _write(action: Callable):
-    """Run a ledger write and commit; on a refusal roll back, so nothing is stored."""
-    try:
-        result = action()
-    except loyalty.LoyaltyError as error:
-        db.session.rollback()
-        raise as_app_error(error) from error
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return result
+    """Run a ledger write and commit; on a refusal roll back, so nothing is stored.
+
+    A write that runs into a unique key another request took meanwhile is run once more: the
+    same Idempotency-Key sent for two customers at once passes both customers' locks, both
+    find no entry, and the second INSERT fails. Run again, it finds the first one's entry and
+    answers as for any repeated key (the same redemption, or a 409)."""
+    for attempt in (1, 2):
+        try:
+            result = action()
+            db.session.commit()
+            return result
+        except loyalty.LoyaltyError as error:
+            db.session.rollback()
+            raise as_app_error(error) from error
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+        except Exception:
+            db.session.rollback()
+            raise
 
 
 def get_policy(brand: Brand) -> dict:

@@ -194,3 +194,17 @@ def test_bulk_customers_and_events_count_exactly_like_one_at_a_time(db):
     assert bulk_figures == single_figures
     assert len(bulk_figures["customers"]) == 6 and len(bulk_figures["reached"]) == 11
     assert sum(row[5] for row in bulk_figures["conversion"]) == 5  # conversions: not vacuous
+
+
+def test_an_event_for_a_customer_erased_meanwhile_goes_to_the_new_customer(
+    api, journey, db, erased_midway
+):
+    """The external id is free again once erased: the same id is a new customer (privacy.md)."""
+    old = api.post("/api/v1/customers", json={"external_id": "klant-1"}).json
+    calls = erased_midway()
+    event = {"customer": "klant-1", "journey_id": journey["id"], "phase": "levering"}
+    response = api.post("/api/v1/events", json=event)
+    assert response.status_code == 201, response.json
+    assert calls == ["klant-1"]
+    current = db.session.scalars(db.select(Customer).where(Customer.external_id == "klant-1"))
+    assert current.one().id != old["id"]

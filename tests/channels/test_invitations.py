@@ -389,3 +389,15 @@ def test_a_signed_token_must_match_its_invitation(
         assert page.status_code == 404
     assert client.get(f"/s/{survey_tokens.invitation_token(real)}").status_code == 200
     assert count_rows(Response) == 0
+
+
+def test_an_invitation_for_a_customer_erased_meanwhile_is_422(
+    api, survey, customer, count_rows, erased_midway
+):
+    """It waited for the customer's lock while an erasure renamed the row: that id now names
+    a new customer without an email address, not the one it was asked for (it was a 500)."""
+    erased_midway()
+    response = invite(api, survey)
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["fields"] == {"customer": ["unknown"]}
+    assert count_rows(Invitation) == 0

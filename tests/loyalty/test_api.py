@@ -267,6 +267,37 @@ def test_the_same_idempotency_key_redeems_once(api, anna, count_rows):
     assert count_rows(LedgerEntry) == 2
 
 
+def test_a_key_taken_meanwhile_for_another_customer_is_409_not_500(
+    api, anna, count_rows, monkeypatch
+):
+    """The same key for two customers at once: each holds only its own customer's lock, both
+    find no entry, and the second INSERT meets the first's unique key. Played here in order:
+    this request's lookup is made to miss the entry that is already there."""
+    import loyalty.ledger
+
+    api.post("/api/v1/customers", json={"external_id": "bram"})
+    give(api, "anna", 300)
+    give(api, "bram", 300)
+    headers = {"Idempotency-Key": "order-9"}
+    body = {"reward": "voucher-5"}
+    first = api.post("/api/v1/customers/anna/redemptions", json=body, headers=headers)
+    assert first.status_code == 201
+    real_find, missed = loyalty.ledger.find, []
+
+    def late_find(*args):
+        if not missed:
+            missed.append(args)
+            return None  # as if anna's redemption had not committed yet
+        return real_find(*args)
+
+    monkeypatch.setattr(loyalty.ledger, "find", late_find)
+    entries = count_rows(LedgerEntry)
+    raced = api.post("/api/v1/customers/bram/redemptions", json=body, headers=headers)
+    assert raced.status_code == 409, raced.json
+    assert raced.json["error"]["code"] == "idempotency_conflict"
+    assert missed and count_rows(LedgerEntry) == entries
+
+
 def test_redemptions_are_documented_in_openapi(client, db):
     spec = client.get("/api/v1/openapi.json").json
     paths = spec["paths"]
