@@ -24,14 +24,19 @@ def normalise_email(email: str | None) -> str | None:
     return email.strip().lower() or None
 
 
-def find(brand: Brand, external_id: str) -> Customer | None:
-    return db.session.scalar(
-        select(Customer).where(Customer.brand_id == brand.id, Customer.external_id == external_id)
+def find(brand: Brand, external_id: str, lock: bool = False) -> Customer | None:
+    """With `lock`, FOR UPDATE: a writer that must not write for an erased customer waits for
+    a running erasure, and then finds no one under the old external id (erasure renames)."""
+    query = select(Customer).where(
+        Customer.brand_id == brand.id, Customer.external_id == external_id
     )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
 
 
-def get(brand: Brand, external_id: str) -> Customer:
-    customer = find(brand, external_id)
+def get(brand: Brand, external_id: str, lock: bool = False) -> Customer:
+    customer = find(brand, external_id, lock)
     if customer is None:
         raise AppError(404, "customer not found")
     return customer

@@ -80,9 +80,8 @@ def _entry_out(entry, brand: Brand, customer: Customer) -> dict:
 
 
 def adjust(brand: Brand, external_id: str, data: dict) -> dict:
-    customer = customers.get(brand, external_id)
-
     def write():
+        customer = customers.get(brand, external_id, lock=True)  # not while being erased
         entry = loyalty.adjust(brand.id, customer.id, points=data["points"], reason=data["reason"])
         return _entry_out(entry, brand, customer)
 
@@ -100,9 +99,9 @@ def redeem(
             "Idempotency-Key must be 1-64 characters",
             fields={"Idempotency-Key": ["1-64 characters"]},
         )
-    customer = customers.get(brand, external_id)
 
     def write():
+        customer = customers.get(brand, external_id, lock=True)  # not while being erased
         entry, created = loyalty.redeem(
             brand.id,
             customer.id,

@@ -43,6 +43,8 @@ from loyalty.models import LedgerEntry
 
 log = logging.getLogger(__name__)
 
+TOMBSTONE_PREFIX = "erased-"  # an erased customer's external id: nothing else starts so
+
 ERASURE_GROUND = "personal_data"  # one of the listed grounds for removing a review
 ERASURE_ACTOR = "privacy:erasure"
 # Every table with a customer_id column, and how erasure treats it (a test keeps this complete).
@@ -247,8 +249,11 @@ def _review_out(review: Review, phase_keys: dict) -> dict:
 
 
 def erase(brand: Brand, external_id: str, actor: str) -> dict:
-    """Erase this customer's personal data; idempotent: again answers "already_erased"."""
-    customer = customers.find(brand, external_id)
+    """Erase this customer's personal data; idempotent: again answers "already_erased".
+
+    The customer row is locked first: ledger writes, invitations, events and upserts for this
+    external id wait, then find it gone (renamed) and refuse, or make a new customer."""
+    customer = customers.find(brand, external_id, lock=True)
     if customer is None:
         previous = db.session.scalar(
             select(PrivacyRequest)
@@ -285,7 +290,7 @@ def erase(brand: Brand, external_id: str, actor: str) -> dict:
         # Explicit deletes: SQLite does not enforce ON DELETE CASCADE.
         result = db.session.execute(delete(model).where(model.customer_id == customer.id))
         counts[name] = result.rowcount or 0
-    tombstone = "erased-" + secrets.token_hex(8)
+    tombstone = TOMBSTONE_PREFIX + secrets.token_hex(8)
     customer.external_id = tombstone
     customer.email = None
     customer.consent = {}

@@ -17,6 +17,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import (
     Brand,
+    Customer,
     Invitation,
     PrivacyRequest,
     Response,
@@ -38,9 +39,15 @@ def cutoff(brand: Brand, now: datetime | None = None) -> datetime:
 
 
 def _holding_personal_data(brand: Brand, before: datetime):
+    # Also an erased customer's answer of any age: one sent in the instant of the erasure can
+    # be stored after it, against the tombstone; the next run strips it.
+    erased = select(Customer.id).where(
+        Customer.brand_id == brand.id,
+        Customer.external_id.startswith(privacy.TOMBSTONE_PREFIX, autoescape=True),
+    )
     return (
         Response.brand_id == brand.id,
-        Response.created_at < before,
+        or_(Response.created_at < before, Response.customer_id.in_(erased)),
         or_(
             Response.comment.is_not(None),
             Response.customer_id.is_not(None),

@@ -468,9 +468,14 @@ def allow_private_targets() -> bool:
 def check_url(url: str) -> str:
     """The URL, trimmed, when it is an http(s) URL we may post to; else a 422."""
     url = (url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "https://[" is an unclosed IPv6 host
+        parts = None
     problem = None
-    if parts.scheme not in ("http", "https"):
+    if parts is None:
+        problem = "is not a valid URL"
+    elif parts.scheme not in ("http", "https"):
         problem = "must start with http:// or https://"
     elif not parts.hostname:
         problem = "must name a host"

@@ -5,7 +5,15 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from app.models import Brand, PrivacyRequest, Response, Rollup, WebhookAttempt, WebhookDelivery
+from app.models import (
+    Brand,
+    Customer,
+    PrivacyRequest,
+    Response,
+    Rollup,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from app.models.base import utcnow
 from app.services import retention, webhooks
 
@@ -237,3 +245,27 @@ def test_old_answers_keep_their_day_not_their_moment(db, brand, aged):
         assert response.processed_at.time() == time.min
     assert db.session.get(Response, aged["recent"]).created_at == moments["recent"]
     assert retention.apply(brand)["answer_times"] == 0
+
+
+def test_an_answer_stored_against_a_tombstone_is_stripped_whatever_its_age(api, db, brand, survey):
+    """An answer sent in the instant of an erasure can be stored after it, against the
+    tombstone; the next retention run strips it, however recent."""
+    recent = _answer(api, survey, "klant-9", "Bel me op 06-12345678")
+    assert api.delete("/api/v1/customers/klant-9").status_code == 200
+    tombstone = db.session.scalars(select(Customer)).one()
+    late = _answer(api, survey, "klant-10", "Nog een bericht van Piet")  # then linked as if late
+    db.session.execute(update(Response).where(Response.id == late).values(customer_id=tombstone.id))
+    db.session.commit()
+    assert retention.due(brand) == 1
+    assert retention.apply(brand)["responses"] == 1
+    db.session.expire_all()
+    stripped = db.session.get(Response, late)
+    assert stripped.comment is None and stripped.customer_id is None
+    assert db.session.get(Response, recent).customer_id is None  # erased at the time
+
+
+@pytest.mark.parametrize("external_id", ["erased-1234", "ERASED-x"])
+def test_a_live_customer_cannot_take_a_tombstones_name(api, count_rows, external_id):
+    response = api.post("/api/v1/customers", json={"external_id": external_id})
+    assert response.status_code == 422
+    assert "external_id" in response.json["error"]["fields"]

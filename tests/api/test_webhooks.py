@@ -65,6 +65,7 @@ def test_delete_removes_the_endpoint(api, receiver, count_rows):
         ({"url": "https://user:pw@example.com/hook", "events": EVENTS}, "url"),
         ({"url": "https://example.com:99999/hook", "events": EVENTS}, "url"),
         ({"url": "https://exa mple.com/hook", "events": EVENTS}, "url"),
+        ({"url": "https://[::1/hook", "events": EVENTS}, "url"),  # urlsplit raises: was a 500
         ({"url": "https://example.com/" + "a" * 2048, "events": EVENTS}, "url"),
         ({"url": 42, "events": EVENTS}, "url"),
         ({"url": "https://example.com/hook"}, "events"),

@@ -61,3 +61,36 @@ def test_twenty_parallel_redemptions_on_postgresql(app, api):
 @pytest.mark.skipif(ON_POSTGRES, reason="the PostgreSQL run has its own test")
 def test_twenty_parallel_redemptions_on_sqlite(app, api):
     check_five_of_twenty(app, api)
+
+
+@pytest.mark.postgres
+def test_an_adjustment_waiting_on_an_erasure_finds_no_one(app, api):
+    """Erasure locks the customer first: an adjustment (its reason may be personal) that comes
+    in meanwhile waits, then finds the external id gone, and stores nothing."""
+    import time
+
+    from sqlalchemy import text
+
+    api.post("/api/v1/customers", json={"external_id": "anna"})
+    erasing = db.engine.connect()
+    transaction = erasing.begin()
+    erasing.execute(text("SELECT id FROM customer WHERE external_id = 'anna' FOR UPDATE"))
+    replies = []
+
+    def adjust():
+        client = app.test_client()
+        body = {"points": 5, "reason": "Anna's verjaardag"}
+        replies.append(
+            client.post("/api/v1/customers/anna/adjustments", json=body, headers=api._headers(None))
+        )
+
+    waiting = threading.Thread(target=adjust)
+    waiting.start()
+    time.sleep(0.5)
+    assert waiting.is_alive()  # it waits for the erasure's lock
+    erasing.execute(text("UPDATE customer SET external_id = 'erased-1' WHERE external_id = 'anna'"))
+    transaction.commit()
+    erasing.close()
+    waiting.join(timeout=30)
+    assert replies[0].status_code == 404
+    assert db.session.query(LedgerEntry).count() == 0
