@@ -20,6 +20,11 @@ RETRY_INTERVALS = [10, 60, 300]
 # How long a kick stays set when its job never takes it (lost, or the workers are down):
 # until then callers rely on that job; after it the next one enqueues again.
 KICK_SECONDS = 5
+# How long an answer's request waits for Redis to take its kick. The row is committed by
+# then; a kick that times out is only a job not asked for yet, and the next answer's kick
+# (or the sweep) brings one for every waiting row. A stalled Redis must not hold each
+# request for the 5 s a job's enqueue may take.
+KICK_TIMEOUT = 0.5
 
 
 class JobQueue:
@@ -29,6 +34,7 @@ class JobQueue:
         app.extensions["phasewise_queue"] = {
             "redis_url": app.config.get("REDIS_URL"),
             "connection": None,
+            "kick_connection": None,
         }
 
     @property
@@ -52,6 +58,16 @@ class JobQueue:
                 self.redis_url, socket_connect_timeout=1, socket_timeout=5
             )
         return self._state["connection"]
+
+    @property
+    def kick_connection(self):
+        if self._state["kick_connection"] is None:
+            from redis import Redis
+
+            self._state["kick_connection"] = Redis.from_url(
+                self.redis_url, socket_connect_timeout=KICK_TIMEOUT, socket_timeout=KICK_TIMEOUT
+            )
+        return self._state["kick_connection"]
 
     def rq_queue(self, name: str):
         from rq import Queue
@@ -105,7 +121,7 @@ class JobQueue:
         from redis.exceptions import RedisError
 
         try:
-            if not self.connection.set(self._kick_key(name), 1, nx=True, ex=KICK_SECONDS):
+            if not self.kick_connection.set(self._kick_key(name), 1, nx=True, ex=KICK_SECONDS):
                 return True  # a job is queued and has not started: it will find our rows
         except RedisError as exc:
             log.warning("could not kick %r (%s); the sweep will pick the work up", name, exc)

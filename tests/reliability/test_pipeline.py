@@ -211,6 +211,35 @@ def test_redis_down_loses_nothing_and_the_sweep_catches_up(database_uri, app):
 
 
 @pytest.mark.redis
+def test_a_stalled_redis_holds_an_answer_half_a_second_and_loses_nothing(redis_app):
+    """Redis answers nothing for 2 s (CLIENT PAUSE): the answer still gets its 202 within the
+    kick's timeout, is stored as received, and the next answer's kick brings a job for both."""
+    import time
+
+    from redis import Redis
+
+    from app.queue import KICK_TIMEOUT
+
+    key, survey_id = _setup(redis_app)
+    client = redis_app.test_client()
+    with redis_app.app_context():
+        from app.extensions import queue
+
+        queue.kick_connection.ping()  # connected before the stall, as in a running server
+    Redis.from_url(REDIS_URL).execute_command("CLIENT", "PAUSE", 2000, "ALL")
+    started = time.monotonic()
+    stalled = _post(client, key, survey_id, 9)
+    waited = time.monotonic() - started
+    assert waited < KICK_TIMEOUT + 1, waited
+    assert _statuses(redis_app) == ["received"]
+    time.sleep(2.2 - waited)  # the pause is over
+    _post(client, key, survey_id, 10)
+    _work(redis_app)
+    assert _statuses(redis_app) == ["processed"] * 2
+    assert stalled and _rollup_total(redis_app) == 2
+
+
+@pytest.mark.redis
 def test_many_answers_make_one_job_that_processes_each_once(redis_app):
     from app.pipeline import jobs
     from loyalty.models import LedgerEntry
