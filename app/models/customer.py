@@ -3,6 +3,10 @@
 from app.extensions import db
 from app.models.base import JsonType, utcnow
 
+# An erased customer's external id starts so (services.privacy.erase); the API refuses such
+# ids for live customers (schemas.customer.EXTERNAL_ID).
+TOMBSTONE_PREFIX = "erased-"
+
 
 class Customer(db.Model):
     __tablename__ = "customer"

@@ -23,7 +23,7 @@ class Money(fields.Decimal):
 EXTERNAL_ID = validate.And(
     validate.Length(min=1, max=128),
     FullMatch(r"^[^\x00-\x1f\x7f]+$", error="no control characters"),
-    # Erasure names its tombstones so (services.privacy.TOMBSTONE_PREFIX); retention strips
+    # Erasure names its tombstones so (models.customer.TOMBSTONE_PREFIX); retention strips
     # whatever is linked to one, so no live customer may look like one.
     FullMatch(r"^(?!(?i:erased-)).*$", error="ids starting with erased- are reserved"),
 )

@@ -36,14 +36,13 @@ from app.models import (
     WebhookDelivery,
 )
 from app.models.base import utcnow
+from app.models.customer import TOMBSTONE_PREFIX
 from app.models.privacy import ERASURE, EXPORT
 from app.models.review import PENDING, PUBLISHED, REJECTED, REMOVED
 from app.services import customers
 from loyalty.models import LedgerEntry
 
 log = logging.getLogger(__name__)
-
-TOMBSTONE_PREFIX = "erased-"  # an erased customer's external id: nothing else starts so
 
 ERASURE_GROUND = "personal_data"  # one of the listed grounds for removing a review
 ERASURE_ACTOR = "privacy:erasure"

@@ -26,6 +26,7 @@ from app.models import (
     WebhookDelivery,
 )
 from app.models.base import utcnow
+from app.models.customer import TOMBSTONE_PREFIX
 from app.models.privacy import RETENTION
 from app.models.webhook import PENDING
 from app.services import privacy
@@ -43,7 +44,7 @@ def _holding_personal_data(brand: Brand, before: datetime):
     # be stored after it, against the tombstone; the next run strips it.
     erased = select(Customer.id).where(
         Customer.brand_id == brand.id,
-        Customer.external_id.startswith(privacy.TOMBSTONE_PREFIX, autoescape=True),
+        Customer.external_id.startswith(TOMBSTONE_PREFIX, autoescape=True),
     )
     return (
         Response.brand_id == brand.id,
