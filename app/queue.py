@@ -49,25 +49,23 @@ class JobQueue:
     def inline(self) -> bool:
         return not self.redis_url
 
-    @property
-    def connection(self):
-        if self._state["connection"] is None:
+    def _client(self, slot: str, connect_timeout: float, timeout: float):
+        """This app's Redis client in `slot`, made on first use."""
+        if self._state[slot] is None:
             from redis import Redis
 
-            self._state["connection"] = Redis.from_url(
-                self.redis_url, socket_connect_timeout=1, socket_timeout=5
+            self._state[slot] = Redis.from_url(
+                self.redis_url, socket_connect_timeout=connect_timeout, socket_timeout=timeout
             )
-        return self._state["connection"]
+        return self._state[slot]
+
+    @property
+    def connection(self):
+        return self._client("connection", 1, 5)
 
     @property
     def kick_connection(self):
-        if self._state["kick_connection"] is None:
-            from redis import Redis
-
-            self._state["kick_connection"] = Redis.from_url(
-                self.redis_url, socket_connect_timeout=KICK_TIMEOUT, socket_timeout=KICK_TIMEOUT
-            )
-        return self._state["kick_connection"]
+        return self._client("kick_connection", KICK_TIMEOUT, KICK_TIMEOUT)
 
     def rq_queue(self, name: str):
         from rq import Queue

@@ -9,8 +9,9 @@ from app.schemas.common import NAME, SUPPORTED_LOCALES, FullMatch, Timestamp
 
 # Names and questions are shown on pages, in feeds and in emails: no control characters
 # (a feed's XML cannot carry them), though a question may run over lines.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CONTROL_FREE_LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # tab and line breaks allowed
+CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
+CONTROL_FREE_LINES = f"^[^{_CONTROL_CHARACTERS}]*$"
 KEY = FullMatch(r"^[a-z0-9][a-z0-9_-]{0,47}$", error="use 1-48 of a-z, 0-9, - and _")
 
 
