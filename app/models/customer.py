@@ -3,8 +3,8 @@
 from app.extensions import db
 from app.models.base import JsonType, utcnow
 
-# An erased customer's external id starts so (services.privacy.erase); the API refuses such
-# ids for live customers (schemas.customer.EXTERNAL_ID).
+# An erased customer's external id starts so (services.privacy.erase), which frees the old id
+# for a new customer; the API refuses such ids for live customers (schemas.customer.EXTERNAL_ID).
 TOMBSTONE_PREFIX = "erased-"
 
 
@@ -24,6 +24,8 @@ class Customer(db.Model):
     value = db.Column(db.Numeric(12, 2))  # what the customer is worth to the brand
     consent = db.Column(JsonType, nullable=False, default=dict)
     unsubscribed_at = db.Column(db.DateTime)
+    # Set by services.privacy.erase: the row is a tombstone that keeps the ledger's amounts.
+    erased_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

@@ -9,7 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import ids
 from app.errors import AppError
@@ -212,8 +212,9 @@ def submit(
     answers, review = _parse(page, form)
     if page.errors:
         raise FormInvalid(page)
+    invitation_id = page.invitation.id if page.invitation is not None else None
     if page.invitation is not None:
-        key = f"inv:{page.invitation.id}"
+        key = f"inv:{invitation_id}"
         touchpoint = page.invitation.touchpoint_id
     else:
         key = f"l:{page.link.id}:{page.submission}"
@@ -242,9 +243,15 @@ def submit(
             _form_errors(page, error)
             raise FormInvalid(page) from None
         raise
-    if page.invitation is not None and page.invitation.used_at is None:
-        page.invitation.used_at = utcnow()
-        page.invitation.response_id = response.id
+    if invitation_id is not None:
+        # A statement, not the loaded object, which the intake's commit expired: an erasure
+        # since the page opened has deleted the invitation (and intake stored this answer
+        # without its customer), and then this matches nothing.
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation_id, Invitation.used_at.is_(None))
+            .values(used_at=utcnow(), response_id=response.id)
+        )
         db.session.commit()
     return page, {
         "points": channel_points.points_for_response(page.brand.id, response.id),

@@ -19,7 +19,7 @@ from app.models.base import utcnow
 from app.models.response import RECEIVED
 from app.schemas.common import normalise_locale
 from app.services import answers as answer_rules
-from app.services import brands, customers, journeys, survey_specs
+from app.services import brands, customers, journeys, privacy, survey_specs
 
 IDEMPOTENCY_KEY_MAX = 128
 # A plain INSERT: SQLAlchemy caches its compiled form, which it does not do for the dialects'
@@ -28,20 +28,40 @@ INSERT = insert(Response.__table__).returning(Response.__table__.c.id)
 JSON_COLUMNS = frozenset(c.name for c in Response.__table__.columns if isinstance(c.type, JSON))
 
 
+# What the INSERT can be asked to check, by the name of the parameter that carries it.
+LIVE_KEY = "live_key"  # the hash of an API key that must be unrevoked
+LIVE_CUSTOMER = "customer_id"  # the answer's customer, who must not have been erased
+
+
 @functools.cache
-def _insert_statement(dialect: str, columns: tuple[str, ...], check_key: bool):
-    """INSERT … SELECT <the values> [WHERE the API key is live] RETURNING id: the key check
-    and the write in one round-trip (no row back: revoked). On PostgreSQL values are cast (it
+def _insert_statement(dialect: str, columns: tuple[str, ...], guards: tuple[str, ...]):
+    """INSERT … SELECT <the values> [WHERE the guards hold] RETURNING id: the checks and the
+    write in one round-trip (no row back: a guard failed). On PostgreSQL values are cast (it
     does not infer the types of bare parameters in a select list) and a used Idempotency-Key
-    makes it do nothing (no row back either) rather than fail."""
+    makes it do nothing (no row back either) rather than fail.
+
+    The customer guard locks the customer row FOR KEY SHARE, as the foreign key's own check
+    does: an erasure holding it FOR UPDATE makes the INSERT wait, and PostgreSQL then checks
+    the erased row again and finds it erased, so an answer never lands on the tombstone with
+    its text."""
     table = Response.__table__
     values = [bindparam(name, type_=table.c[name].type) for name in columns]
     if dialect == "postgresql":
         values = [cast(value, value.type) for value in values]
     query = select(*values)
-    if check_key:
+    if LIVE_KEY in guards:
         query = query.where(
-            exists().where(ApiKey.key_hash == bindparam("live_key"), ApiKey.revoked_at.is_(None))
+            exists().where(ApiKey.key_hash == bindparam(LIVE_KEY), ApiKey.revoked_at.is_(None))
+        )
+    if LIVE_CUSTOMER in guards:
+        query = query.where(
+            select(Customer.id)
+            .where(
+                Customer.id == bindparam(LIVE_CUSTOMER, type_=table.c.customer_id.type),
+                Customer.erased_at.is_(None),
+            )
+            .with_for_update(read=True, key_share=True)
+            .exists()
         )
     if dialect == "postgresql":
         return (
@@ -54,9 +74,9 @@ def _insert_statement(dialect: str, columns: tuple[str, ...], check_key: bool):
 
 
 @functools.cache
-def _direct_sql(columns: tuple[str, ...], check_key: bool) -> str:
+def _direct_sql(columns: tuple[str, ...], guards: tuple[str, ...]) -> str:
     return str(
-        _insert_statement("postgresql", columns, check_key).compile(
+        _insert_statement("postgresql", columns, guards).compile(
             dialect=postgresql.psycopg.dialect()
         )
     )
@@ -159,7 +179,8 @@ def accept(
         "created_at": utcnow(),
         **answer_rules.typed_values(survey, cleaned),
     }
-    new_id = _insert(values, live_key)
+    guards = {LIVE_KEY: live_key, LIVE_CUSTOMER: values["customer_id"]}
+    new_id = _insert(values, guards)
     if new_id is None:
         # Nothing stored: the API key was revoked, or the Idempotency-Key was used before (by
         # this request's earlier try, or a concurrent retry that won): answer with that row.
@@ -171,16 +192,30 @@ def accept(
                 headers={"WWW-Authenticate": 'Bearer realm="phasewise"'},
             )
         found = _existing(brand_id, idempotency_key, fingerprint) if idempotency_key else None
-        if found is None:
+        if found is not None:
+            return Accepted.of(found), False
+        if customer is None:
             raise RuntimeError("the answer was neither stored nor found under its key")
-        return Accepted.of(found), False
+        # Or its customer was erased since we looked them up: the answer is stored as the
+        # erasure leaves answers, scores only, and earns nothing.
+        values = as_erased(survey, values)
+        new_id = _insert(values, {})
     enqueue([new_id])
-    return Accepted(new_id, RECEIVED, incentivized, values["review_request"]), True
+    return Accepted(new_id, RECEIVED, values["incentivized"], values["review_request"]), True
 
 
-def _insert(values: dict, live_key: str | None) -> int | None:
+def as_erased(survey, values: dict) -> dict:
+    """An answer's values as privacy.erase leaves a stored answer (privacy.ERASED)."""
+    texts = {question.key for question in survey.questions if question.type == "text"}
+    answers = {key: value for key, value in values["answers"].items() if key not in texts}
+    return {**values, **privacy.ERASED, "answers": answers, "incentivized": False}
+
+
+def _insert(values: dict, guards: dict) -> int | None:
     """INSERT and COMMIT the row: its id, or None when nothing was stored (its Idempotency-Key
-    was used, or `live_key` is revoked). One round-trip on PostgreSQL (see _insert_direct)."""
+    was used, or a guard failed: see _insert_statement; a None guard checks nothing). One
+    round-trip on PostgreSQL (see _insert_direct)."""
+    guards = {name: value for name, value in guards.items() if value is not None}
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
         # Only when this request has used the session (an API key or survey not yet held, a
@@ -188,13 +223,13 @@ def _insert(values: dict, live_key: str | None) -> int | None:
         # session is made at all.
         if db.session.registry.has() and db.session().in_transaction():
             db.session.commit()
-        return _insert_direct(values, live_key)
+        return _insert_direct(values, guards)
     try:
-        if live_key is None:
+        if not guards:
             new_id = db.session.execute(INSERT, values).scalar_one()
         else:
-            statement = _insert_statement(dialect, tuple(values), True)
-            new_id = db.session.execute(statement, {**values, "live_key": live_key}).scalar()
+            statement = _insert_statement(dialect, tuple(values), tuple(sorted(guards)))
+            new_id = db.session.execute(statement, {**values, **guards}).scalar()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -204,16 +239,16 @@ def _insert(values: dict, live_key: str | None) -> int | None:
     return new_id
 
 
-def _insert_direct(values: dict, live_key: str | None) -> int | None:
+def _insert_direct(values: dict, guards: dict) -> int | None:
     """The INSERT through psycopg on a pooled connection in autocommit: every answer takes this
     path, and through the session the one statement cost more CPU than the rest of the request
     (the session's and Core's bookkeeping, then a COMMIT round-trip; bench/intake.py)."""
-    sql = _direct_sql(tuple(values), live_key is not None)
+    sql = _direct_sql(tuple(values), tuple(sorted(guards)))
     params = {
         name: Jsonb(value) if name in JSON_COLUMNS and value is not None else value
         for name, value in values.items()
     }
-    params["live_key"] = live_key
+    params.update(guards)
     pooled = db.engine.raw_connection()
     try:
         connection = pooled.driver_connection

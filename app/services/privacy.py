@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import Text, cast, delete, null, select
+from sqlalchemy.exc import OperationalError
 
 import loyalty
 from app import timestamps
@@ -44,6 +45,8 @@ from loyalty.models import LedgerEntry
 
 log = logging.getLogger(__name__)
 
+ERASURE_TRIES = 3  # a deadlock with a pipeline batch fails it at most once per batch
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for deadlock_detected
 ERASURE_GROUND = "personal_data"  # one of the listed grounds for removing a review
 ERASURE_ACTOR = "privacy:erasure"
 # Every table with a customer_id column, and how erasure treats it (a test keeps this complete).
@@ -84,7 +87,7 @@ def _json(value):
 def export(brand: Brand, external_id: str, actor: str) -> dict:
     """Everything held about this customer of this brand (404 when there is no such customer)."""
     customer = customers.get(brand, external_id)
-    responses = _responses(customer)
+    responses = _responses(customer, lock=True)
     phase_keys = dict(
         db.session.execute(select(Phase.id, Phase.key).where(Phase.brand_id == brand.id)).all()
     )
@@ -165,12 +168,11 @@ def export(brand: Brand, external_id: str, actor: str) -> dict:
     return _json(data)
 
 
-def _responses(customer: Customer) -> list[Response]:
-    return list(
-        db.session.scalars(
-            select(Response).where(Response.customer_id == customer.id).order_by(Response.id)
-        )
-    )
+def _responses(customer: Customer, lock: bool = False) -> list[Response]:
+    query = select(Response).where(Response.customer_id == customer.id).order_by(Response.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list(db.session.scalars(query))
 
 
 def _reviews(customer: Customer, responses: list[Response]) -> list[Review]:
@@ -250,30 +252,34 @@ def _review_out(review: Review, phase_keys: dict) -> dict:
 def erase(brand: Brand, external_id: str, actor: str) -> dict:
     """Erase this customer's personal data; idempotent: again answers "already_erased".
 
-    The customer row is locked first: ledger writes, invitations, events and upserts for this
-    external id wait, then find it gone (renamed) and refuse, or make a new customer."""
-    customer = customers.find(brand, external_id, lock=True)
+    Locks in the pipeline's order, her answers first, then her: a pipeline batch holding one
+    of her answers locks her too (its reviews refer to her, its points are hers), so it is
+    waited for, and its review of the answer is then seen and removed. Holding her, ledger
+    writes, invitations, events, upserts and answers for this external id wait, then find her
+    gone (renamed, erased_at set) and refuse, or make a new customer. An answer claimed by a
+    batch in between the two locks makes a deadlock: PostgreSQL fails one of the two, and if
+    it is this one it runs again.
+    """
+    for attempt in range(1, ERASURE_TRIES + 1):
+        try:
+            return _erase(brand, external_id, actor)
+        except OperationalError as error:
+            db.session.rollback()
+            if getattr(error.orig, "sqlstate", None) != DEADLOCK or attempt == ERASURE_TRIES:
+                raise
+            log.warning("erasure in brand %s met a deadlock; running it again", brand.id)
+    raise AssertionError("unreachable")
+
+
+def _erase(brand: Brand, external_id: str, actor: str) -> dict:
+    customer = customers.find(brand, external_id)
+    if customer is not None:
+        _responses(customer, lock=True)
+        customer = customers.find(brand, external_id, lock=True)
     if customer is None:
-        previous = db.session.scalar(
-            select(PrivacyRequest)
-            .where(
-                PrivacyRequest.brand_id == brand.id,
-                PrivacyRequest.kind == ERASURE,
-                PrivacyRequest.subject == subject_hash(brand, external_id),
-            )
-            .order_by(PrivacyRequest.id.desc())
-            .limit(1)
-        )
-        if previous is None:
-            raise AppError(404, "customer not found")
-        return {
-            "status": "already_erased",
-            "tombstone": previous.tombstone,
-            "erased_at": timestamps.iso_utc(previous.created_at),
-            "counts": previous.details.get("counts", {}),
-        }
+        return _erased_before(brand, external_id)
     now = utcnow()
-    responses = _responses(customer)
+    responses = _responses(customer, lock=True)
     counts = {
         "reviews": _erase_reviews(brand, _reviews(customer, responses), now),
         "responses": _erase_responses(responses),
@@ -295,6 +301,7 @@ def erase(brand: Brand, external_id: str, actor: str) -> dict:
     customer.consent = {}
     customer.value = None
     customer.unsubscribed_at = customer.unsubscribed_at or now
+    customer.erased_at = now
     customer.updated_at = now
     _log(brand, ERASURE, external_id, actor, {"counts": counts}, tombstone=tombstone)
     db.session.commit()
@@ -304,6 +311,27 @@ def erase(brand: Brand, external_id: str, actor: str) -> dict:
         "tombstone": tombstone,
         "erased_at": timestamps.iso_utc(now),
         "counts": counts,
+    }
+
+
+def _erased_before(brand: Brand, external_id: str) -> dict:
+    previous = db.session.scalar(
+        select(PrivacyRequest)
+        .where(
+            PrivacyRequest.brand_id == brand.id,
+            PrivacyRequest.kind == ERASURE,
+            PrivacyRequest.subject == subject_hash(brand, external_id),
+        )
+        .order_by(PrivacyRequest.id.desc())
+        .limit(1)
+    )
+    if previous is None:
+        raise AppError(404, "customer not found")
+    return {
+        "status": "already_erased",
+        "tombstone": previous.tombstone,
+        "erased_at": timestamps.iso_utc(previous.created_at),
+        "counts": previous.details.get("counts", {}),
     }
 
 
@@ -320,18 +348,27 @@ def text_keys(survey_ids) -> dict[int, set[str]]:
     return keys
 
 
+# What erasure and retention remove from an answer besides its free-text answers: all that
+# identifies or was written by the person (the request hash is of the body, texts included).
+ERASED = {
+    "comment": None,
+    "review_request": None,
+    "client_hash": None,
+    "idempotency_key": None,
+    "request_hash": None,
+    "customer_id": None,
+}
+
+
 def strip_response(response: Response, texts: set[str]) -> None:
     """Remove what identifies or was written by the person; keep scores and derived labels."""
     if texts and any(key in texts for key in response.answers or {}):
         response.answers = {
             key: value for key, value in response.answers.items() if key not in texts
         }
-    response.comment = None
+    for name, value in ERASED.items():
+        setattr(response, name, value)
     response.review_request = null()  # SQL NULL; None would store a JSON null
-    response.client_hash = None
-    response.idempotency_key = None
-    response.request_hash = None  # a hash of the body, texts included; useless without the key
-    response.customer_id = None
 
 
 def _erase_responses(responses: list[Response]) -> int:

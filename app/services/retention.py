@@ -26,7 +26,6 @@ from app.models import (
     WebhookDelivery,
 )
 from app.models.base import utcnow
-from app.models.customer import TOMBSTONE_PREFIX
 from app.models.privacy import RETENTION
 from app.models.webhook import PENDING
 from app.services import privacy
@@ -43,8 +42,7 @@ def _holding_personal_data(brand: Brand, before: datetime):
     # Also an erased customer's answer of any age: one sent in the instant of the erasure can
     # be stored after it, against the tombstone; the next run strips it.
     erased = select(Customer.id).where(
-        Customer.brand_id == brand.id,
-        Customer.external_id.startswith(TOMBSTONE_PREFIX, autoescape=True),
+        Customer.brand_id == brand.id, Customer.erased_at.is_not(None)
     )
     return (
         Response.brand_id == brand.id,

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import (
+    Brand,
     Contact,
     Customer,
     CustomerPhase,
@@ -251,6 +252,205 @@ def test_other_customers_keep_their_data(api, anna, survey, db):
     other = db.session.get(Response, posted.json["id"])
     assert other.comment == "Te laat" and other.customer_id is not None
     assert api.get("/api/v1/customers/klant-7").json["email"] == "piet@example.nl"
+
+
+def _late_answer(api, survey):
+    """An answer for klant-42 with all a person can put in one, under a key."""
+    return api.post(
+        "/api/v1/responses",
+        json={
+            "survey_id": survey["id"],
+            "answers": {"nps": 2, "why": "Anna hier: de kraan lekt nog steeds"},
+            "customer": "klant-42",
+            "review": {"consent": True, "display_name": "Anna B."},
+        },
+        headers={"Idempotency-Key": "order-9912-klant-42"},
+    )
+
+
+def _assert_kept_as_erased(db, posted, anna):
+    """The late answer holds its scores only: no text, review, key or customer, no points."""
+    assert posted.status_code == 202, posted.json
+    db.session.expire_all()
+    late = db.session.get(Response, posted.json["id"])
+    assert late.answers == {"nps": 2} and late.nps == 2
+    assert late.comment is None and late.customer_id is None and late.incentivized is False
+    assert not late.review_request and late.idempotency_key is None and late.request_hash is None
+    assert db.session.scalar(select(func.count()).select_from(Review)) == 1  # Anna's, removed
+    points = select(func.count()).where(LedgerEntry.source_id == str(late.id))
+    assert db.session.scalar(points) == 0
+    [customer] = db.session.scalars(select(Customer)).all()  # no new customer for klant-42
+    assert customer.id == anna["customer_id"] and customer.external_id.startswith("erased-")
+
+
+def test_an_answer_whose_customer_is_erased_meanwhile_keeps_only_its_scores(
+    app, api, anna, survey, db, monkeypatch
+):
+    """The erasure commits after intake found the customer and before its INSERT: the answer
+    must not land on the tombstone with its text (retention only strips that later)."""
+    import loyalty
+    from app.services import intake
+
+    real = loyalty.offers_points
+
+    def erase_first(brand_id, customer_id):
+        db.session.commit()  # SQLite: the request's lookup holds the write lock until then
+        with app.app_context():  # a session of its own, as another request's would be
+            privacy.erase(db.session.get(Brand, brand_id), "klant-42", "test")
+        return real(brand_id, customer_id)
+
+    monkeypatch.setattr(intake.loyalty, "offers_points", erase_first)
+    _assert_kept_as_erased(db, _late_answer(api, survey), anna)
+
+
+@pytest.mark.postgres
+def test_an_answer_waiting_on_an_erasure_keeps_only_its_scores(app, api, anna, survey, db):
+    """The real race: the INSERT waits for the erasure's lock on the customer, then PostgreSQL
+    checks the row again and finds it erased, so the guarded INSERT stores nothing."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    db.session.commit()  # nothing of the fixture's may be left for the request to wait on
+    erasing = db.engine.connect()
+    transaction = erasing.begin()
+    erasing.execute(text("SELECT id FROM customer WHERE external_id = 'klant-42' FOR UPDATE"))
+    replies = []
+
+    def answer():
+        with app.app_context():
+            replies.append(_late_answer(api, survey))
+
+    waiting = threading.Thread(target=answer)
+    waiting.start()
+    watcher = db.engine.execution_options(isolation_level="AUTOCOMMIT").connect()
+    try:
+        for _ in range(100):
+            blocked = watcher.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query ILIKE 'INSERT INTO response%'"
+                )
+            ).scalar()
+            if blocked or not waiting.is_alive():
+                break
+            time.sleep(0.05)
+        assert blocked, "the answer's INSERT never waited for the erasure"
+        erasing.execute(
+            text(
+                "UPDATE customer SET external_id = 'erased-1', erased_at = now() "
+                "WHERE external_id = 'klant-42'"
+            )
+        )
+        transaction.commit()
+    finally:
+        if transaction.is_active:
+            transaction.rollback()
+        erasing.close()
+        watcher.close()
+        waiting.join(timeout=30)
+    assert not waiting.is_alive()
+    _assert_kept_as_erased(db, replies[0], anna)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("points", [True, False], ids=["points", "no-points"])
+def test_an_erasure_racing_the_pipeline_over_her_answer_succeeds_and_leaves_no_text(
+    app, api, anna, survey, db, monkeypatch, points
+):
+    """The pipeline holds her new answer; it will make a review of it and maybe award her
+    points, which locks her. The erasure waits for the batch before it locks her (the other
+    order was a deadlock, and the erasure a 500), then removes the review's text too."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from app.extensions import queue
+    from app.services import processing
+
+    if not points:
+        assert api.put("/api/v1/loyalty/policy", json={"enabled": False}).status_code == 200
+    monkeypatch.setattr(queue, "kick", lambda *args, **kwargs: False)  # it stays received
+    posted = _late_answer(api, survey)
+    assert posted.status_code == 202
+    claimed, go = threading.Event(), threading.Event()
+
+    def pause(_scored):
+        claimed.set()
+        go.wait(10)
+
+    real_steps = processing.steps()
+    monkeypatch.setattr(processing, "steps", lambda: [pause, *real_steps])
+    outcomes = {}
+
+    def pipeline():
+        with app.app_context():
+            try:
+                outcomes["pipeline"] = processing.process_batch([posted.json["id"]])
+            except Exception as error:  # the deadlock's victim; its job would be retried
+                outcomes["pipeline"] = error
+
+    def erasure():
+        with app.app_context():
+            outcomes["erasure"] = app.test_client().delete(
+                "/api/v1/customers/klant-42", headers=api._headers(None)
+            )
+
+    working = threading.Thread(target=pipeline)
+    working.start()
+    assert claimed.wait(10)
+    erasing = threading.Thread(target=erasure)
+    erasing.start()
+    watcher = db.engine.execution_options(isolation_level="AUTOCOMMIT").connect()
+    try:
+        for _ in range(100):
+            waiting = watcher.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar()
+            if waiting or not erasing.is_alive():
+                break
+            time.sleep(0.05)
+    finally:
+        watcher.close()
+        go.set()
+        working.join(30)
+        erasing.join(30)
+    assert outcomes["pipeline"] == [posted.json["id"]]  # the erasure waited for it: no deadlock
+    assert outcomes["erasure"].status_code == 200, outcomes["erasure"].json
+    assert outcomes["erasure"].json["status"] == "erased"
+    with app.app_context():
+        processing.process_batch([posted.json["id"]])  # the sweep, had the pipeline lost
+    db.session.expire_all()
+    late = db.session.get(Response, posted.json["id"])
+    assert late.status == "processed" and late.customer_id is None and late.comment is None
+    for review in db.session.scalars(select(Review)):  # published: removed; pending: rejected
+        assert review.status in ("removed", "rejected") and review.body == "", review.id
+
+
+class _DatabaseError(Exception):
+    def __init__(self, sqlstate):
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(("sqlstate", "status"), [("40P01", 200), ("57014", 500)])
+def test_an_erasure_failed_by_a_deadlock_runs_again(api, anna, db, monkeypatch, sqlstate, status):
+    """Only a deadlock is run again (57014: a cancelled statement is not)."""
+    from sqlalchemy.exc import OperationalError
+
+    real, tries = privacy._erase, []
+
+    def fail_once(*args):
+        tries.append(args)
+        if len(tries) == 1:
+            raise OperationalError("UPDATE response …", {}, _DatabaseError(sqlstate))
+        return real(*args)
+
+    monkeypatch.setattr(privacy, "_erase", fail_once)
+    assert api.delete("/api/v1/customers/klant-42").status_code == status
+    assert len(tries) == (2 if status == 200 else 1)
 
 
 def test_the_cli_exports_and_erases(app, anna, db, brand):

@@ -401,3 +401,33 @@ def test_an_invitation_for_a_customer_erased_meanwhile_is_422(
     assert response.status_code == 422, response.json
     assert response.json["error"]["fields"] == {"customer": ["unknown"]}
     assert count_rows(Invitation) == 0
+
+
+def test_an_answer_on_a_page_whose_customer_is_erased_meanwhile_keeps_only_its_scores(
+    app, api, client, survey, customer, smtp_server, db, monkeypatch, count_rows
+):
+    """The page opened before the erasure, the answer came after: it is stored as erasure
+    leaves answers, and the invitation erasure deleted is no longer marked used (a 500)."""
+    from app.models import Brand
+    from app.services import channel_points, hosted, privacy
+
+    invite(api, survey)
+    nine = link_path(score_links(smtp_server.messages[0])[9])
+    html = client.get(nine).get_data(as_text=True)
+    real = channel_points.offers_points
+
+    def erase_first(brand_id, customer_id):
+        with app.app_context():  # a session of its own, as another request's would be
+            privacy.erase(db.session.get(Brand, brand_id), "klant-1", "test")
+        return real(brand_id, customer_id)
+
+    monkeypatch.setattr(hosted.channel_points, "offers_points", erase_first)
+    answer = client.post(
+        nine.split("?")[0], data={**form_fields(html), "q_nps": "9", "q_why": "Anna hier"}
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert "Bedankt" in answer.get_data(as_text=True)
+    [stored] = db.session.query(Response).all()
+    assert stored.answers == {"nps": 9} and stored.customer_id is None
+    assert stored.comment is None and stored.idempotency_key is None
+    assert count_rows(Invitation) == 0
