@@ -13,6 +13,7 @@ points commit together with whatever earned them; expiry.run is a job and commit
     award_review_bonus(*, brand_id, customer_id, review_id) -> int
     clawback_review_bonus(*, brand_id, review_id, reason) -> int
     customer_token(brand_id, customer_id) -> str
+    lock_customer(customer_id)  # what every balance change takes first, until the commit
 """
 
 from loyalty.awards import (
@@ -32,7 +33,7 @@ from loyalty.errors import (
     UnknownReward,
 )
 from loyalty.events import subscribe, unsubscribe
-from loyalty.ledger import adjust, balance, entries, redeem, statement
+from loyalty.ledger import adjust, balance, entries, lock_customer, redeem, statement
 from loyalty.models import LedgerEntry, LoyaltyPolicy
 from loyalty.policy import DEFAULTS, get_policy, reward_name, save_policy
 from loyalty.privacy import export_customer, unlink_responses
@@ -58,6 +59,7 @@ __all__ = [
     "entries",
     "export_customer",
     "get_policy",
+    "lock_customer",
     "offers_points",
     "points_for_response",
     "read_token",

@@ -12,6 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+import loyalty
 from app import ids
 from app.errors import AppError
 from app.extensions import db, queue
@@ -29,6 +30,7 @@ from app.models.review import (
     ReviewFlag,
 )
 from app.services import review_effects, review_text
+from app.services.privacy import ERASURE_ACTOR
 from app.services.review_labels import NOTICES, ground_label, locale_of
 
 log = logging.getLogger(__name__)
@@ -219,12 +221,30 @@ def make_reviews(items) -> list[Review]:
 # --- moderation ------------------------------------------------------------------------------
 
 
-def get_review(brand: Brand, review_id: int) -> Review:
-    review = db.session.scalar(
-        select(Review).where(Review.id == review_id, Review.brand_id == brand.id)
-    )
+def get_review(brand: Brand, review_id: int, lock: bool = False) -> Review:
+    """With `lock`, FOR UPDATE and read again: a moderator's decision is made on the state
+    it changes, not on one another moderator or an erasure has just changed."""
+    query = select(Review).where(Review.id == review_id, Review.brand_id == brand.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    review = db.session.scalar(query)
     if review is None:
         raise AppError(404, "review not found")
+    return review
+
+
+def _locked_for_moderation(brand: Brand, review_id: int) -> Review:
+    """The review locked, after its author: in erasure's order (privacy.erase locks the
+    customer, then changes her reviews), as publishing awards her a bonus, which locks her.
+    A review erasure has rejected or removed stays so: it has no text left to publish."""
+    author = get_review(brand, review_id).customer_id
+    if author is not None:
+        loyalty.lock_customer(author)
+    review = get_review(brand, review_id, lock=True)
+    if any(entry.actor == ERASURE_ACTOR for entry in review.moderation):
+        raise AppError(
+            409, "this review was erased at its author's request", code="invalid_transition"
+        )
     return review
 
 
@@ -316,7 +336,7 @@ def moderate(
             f"{action} needs a listed ground: {', '.join(GROUNDS)}",
             fields={"reason": [f"one of {', '.join(GROUNDS)}"]},
         )
-    review = get_review(brand, review_id)
+    review = _locked_for_moderation(brand, review_id)
     before = review.status
     if before not in TRANSITIONS[action]:
         raise AppError(409, f"a {before} review cannot be {action}ed", code="invalid_transition")
@@ -363,7 +383,7 @@ def reply(brand: Brand, review_id: int, body: str, actor: str) -> Review:
         raise AppError(422, "a reply needs text", fields={"body": ["required"]})
     if len(text) > 2000:
         raise AppError(422, "a reply has at most 2000 characters", fields={"body": ["too long"]})
-    review = get_review(brand, review_id)
+    review = get_review(brand, review_id, lock=True)
     if review.status in (REJECTED, REMOVED):
         raise AppError(409, f"a {review.status} review cannot get a reply", code="invalid_state")
     now = utcnow()

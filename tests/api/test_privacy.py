@@ -429,6 +429,26 @@ def test_an_erasure_racing_the_pipeline_over_her_answer_succeeds_and_leaves_no_t
         assert review.status in ("removed", "rejected") and review.body == "", review.id
 
 
+def test_a_review_erasure_rejected_cannot_be_published_or_answered(api, anna, db):
+    """A pending review is rejected by the erasure, and `publish` is allowed from rejected:
+    it would have put a blank review of the tombstone online, and earned it the bonus."""
+    review = db.session.get(Review, anna["review_id"])
+    review.status = "pending"  # still waiting for a moderator when she asked
+    db.session.commit()
+    bonuses = select(func.count()).where(LedgerEntry.review_id == review.id)
+    before = db.session.scalar(bonuses)
+    api.delete("/api/v1/customers/klant-42")
+    url = f"/api/v1/reviews/{anna['review_id']}"
+    published = api.post(f"{url}/moderation", json={"action": "publish"})
+    assert published.status_code == 409, published.json
+    assert published.json["error"]["code"] == "invalid_transition"
+    assert api.post(f"{url}/reply", json={"body": "Dank je, Anna!"}).status_code == 409
+    db.session.expire_all()
+    review = db.session.get(Review, anna["review_id"])
+    assert (review.status, review.reply_body) == ("rejected", None)
+    assert db.session.scalar(bonuses) == before
+
+
 class _DatabaseError(Exception):
     def __init__(self, sqlstate):
         super().__init__(sqlstate)

@@ -175,3 +175,52 @@ def test_removal_claws_back_the_bonus_and_tells_webhooks(api, survey, brand, cli
     events = [d.event for d in db.session.query(WebhookDelivery).order_by(WebhookDelivery.id)]
     assert events == ["review.published", "review.removed"]
     assert client.get(f"/reviews/testbad/r/{review.id}").status_code == 410
+
+
+@pytest.mark.postgres
+def test_two_moderators_publishing_at_once_publish_once(app, api, survey, brand):
+    """Both read "pending"; without the row lock both publications were applied, logged and
+    announced (two review.published webhooks)."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    set_policy(brand, "moderate")
+    api.post("/api/v1/customers", json={"external_id": "anna"})
+    review = review_of(answer(api, survey, customer="anna"))
+    assert review.status == "pending"
+    db.session.commit()
+    holding = db.engine.connect()
+    transaction = holding.begin()
+    holding.execute(text("SELECT id FROM review WHERE id = :id FOR UPDATE"), {"id": review.id})
+    statuses = []
+
+    def publish():
+        client = app.test_client()
+        url = f"/api/v1/reviews/{review.id}/moderation"
+        body = {"action": "publish"}
+        statuses.append(client.post(url, json=body, headers=api._headers(None)).status_code)
+
+    moderators = [threading.Thread(target=publish) for _ in range(2)]
+    for moderator in moderators:
+        moderator.start()
+    watcher = db.engine.execution_options(isolation_level="AUTOCOMMIT").connect()
+    try:
+        for _ in range(100):
+            waiting = watcher.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar()
+            if waiting >= 2:
+                break
+            time.sleep(0.05)
+    finally:
+        transaction.rollback()
+        holding.close()
+        watcher.close()
+        for moderator in moderators:
+            moderator.join(30)
+    assert sorted(statuses) == [200, 409]
+    decided = review_of(review.response_id)
+    assert decided.status == "published"
+    assert [e.action for e in decided.moderation if e.action == "publish"] == ["publish"]
