@@ -1,5 +1,7 @@
 """Every model change has a migration: upgrading an empty database gives exactly the models."""
 
+from datetime import datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
@@ -7,6 +9,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from app import create_app
 from app.extensions import db
+from app.models import Brand, Customer
 from tests.conftest import ON_POSTGRES
 
 
@@ -39,3 +42,35 @@ def test_migrations_match_the_models(tmp_path):
         db.engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
     assert {"brand", "response", "rollup"} <= tables
+
+
+def test_tombstones_made_before_erased_at_get_it(tmp_path):
+    """0008 adds customer.erased_at; the tombstones already there are known by their name."""
+    url = _fresh_database(tmp_path)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="0007_contact_phase_index")
+        # Core INSERTs fill the Python-side defaults; neither names customer.erased_at
+        brand, customer = Brand.__table__, Customer.__table__
+        with db.engine.begin() as connection:
+            connection.execute(
+                brand.insert().values(name="B", slug="b", site_key="s", identity_secret="x")
+            )
+            for external_id in ("erased-0123abcd", "klant-1"):
+                connection.execute(
+                    customer.insert().values(
+                        brand_id=1, external_id=external_id, updated_at=datetime(2026, 2, 3)
+                    )
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT external_id, erased_at FROM customer ORDER BY external_id")
+            ).all()
+        db.engine.dispose()
+    assert [
+        (external_id, str(erased)[:10] if erased else None) for external_id, erased in rows
+    ] == [
+        ("erased-0123abcd", "2026-02-03"),
+        ("klant-1", None),
+    ]
