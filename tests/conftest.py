@@ -258,6 +258,25 @@ def count_rows(db):
     return count
 
 
+def wait_for_lock_waits(engine, count: int = 1, query: str = "%", seconds: float = 5) -> bool:
+    """Whether `count` sessions came to wait for a row or table lock (their statement like
+    `query`) within `seconds`: how a race test knows its contenders are where it wants them.
+    pg_stat_activity is a snapshot per transaction, so it is read in autocommit."""
+    import time
+
+    sql = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND datname = current_database() AND query ILIKE :query"
+    )
+    with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as watcher:
+        deadline = time.monotonic() + seconds
+        while watcher.execute(sql, {"query": query}).scalar() < count:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+    return True
+
+
 @pytest.fixture
 def erased_midway(db, monkeypatch):
     """An erasure that commits between ensure's INSERT (which finds the row there) and its

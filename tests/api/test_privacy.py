@@ -22,6 +22,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import privacy, webhooks
 from loyalty.models import LedgerEntry
+from tests.conftest import wait_for_lock_waits
 from tests.webhook_receiver import Receiver
 
 TEXT = "Jan de monteur was top, alles netjes achtergelaten"
@@ -308,7 +309,6 @@ def test_an_answer_waiting_on_an_erasure_keeps_only_its_scores(app, api, anna, s
     """The real race: the INSERT waits for the erasure's lock on the customer, then PostgreSQL
     checks the row again and finds it erased, so the guarded INSERT stores nothing."""
     import threading
-    import time
 
     from sqlalchemy import text
 
@@ -324,19 +324,8 @@ def test_an_answer_waiting_on_an_erasure_keeps_only_its_scores(app, api, anna, s
 
     waiting = threading.Thread(target=answer)
     waiting.start()
-    watcher = db.engine.execution_options(isolation_level="AUTOCOMMIT").connect()
     try:
-        for _ in range(100):
-            blocked = watcher.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query ILIKE 'INSERT INTO response%'"
-                )
-            ).scalar()
-            if blocked or not waiting.is_alive():
-                break
-            time.sleep(0.05)
-        assert blocked, "the answer's INSERT never waited for the erasure"
+        assert wait_for_lock_waits(db.engine, query="INSERT INTO response%"), "it never waited"
         erasing.execute(
             text(
                 "UPDATE customer SET external_id = 'erased-1', erased_at = now() "
@@ -348,7 +337,6 @@ def test_an_answer_waiting_on_an_erasure_keeps_only_its_scores(app, api, anna, s
         if transaction.is_active:
             transaction.rollback()
         erasing.close()
-        watcher.close()
         waiting.join(timeout=30)
     assert not waiting.is_alive()
     _assert_kept_as_erased(db, replies[0], anna)
@@ -363,9 +351,6 @@ def test_an_erasure_racing_the_pipeline_over_her_answer_succeeds_and_leaves_no_t
     points, which locks her. The erasure waits for the batch before it locks her (the other
     order was a deadlock, and the erasure a 500), then removes the review's text too."""
     import threading
-    import time
-
-    from sqlalchemy import text
 
     from app.extensions import queue
     from app.services import processing
@@ -403,17 +388,9 @@ def test_an_erasure_racing_the_pipeline_over_her_answer_succeeds_and_leaves_no_t
     assert claimed.wait(10)
     erasing = threading.Thread(target=erasure)
     erasing.start()
-    watcher = db.engine.execution_options(isolation_level="AUTOCOMMIT").connect()
     try:
-        for _ in range(100):
-            waiting = watcher.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-            ).scalar()
-            if waiting or not erasing.is_alive():
-                break
-            time.sleep(0.05)
+        assert wait_for_lock_waits(db.engine), "the erasure never waited for the batch"
     finally:
-        watcher.close()
         go.set()
         working.join(30)
         erasing.join(30)

@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from loyalty.models import LedgerEntry
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, wait_for_lock_waits
 
 
 def redeem_in_parallel(app, api, threads: int = 20) -> list[int]:
@@ -67,8 +67,6 @@ def test_twenty_parallel_redemptions_on_sqlite(app, api):
 def test_an_adjustment_waiting_on_an_erasure_finds_no_one(app, api):
     """Erasure locks the customer first: an adjustment (its reason may be personal) that comes
     in meanwhile waits, then finds the external id gone, and stores nothing."""
-    import time
-
     from sqlalchemy import text
 
     api.post("/api/v1/customers", json={"external_id": "anna"})
@@ -86,8 +84,7 @@ def test_an_adjustment_waiting_on_an_erasure_finds_no_one(app, api):
 
     waiting = threading.Thread(target=adjust)
     waiting.start()
-    time.sleep(0.5)
-    assert waiting.is_alive()  # it waits for the erasure's lock
+    assert wait_for_lock_waits(db.engine)  # it waits for the erasure's lock
     erasing.execute(text("UPDATE customer SET external_id = 'erased-1' WHERE external_id = 'anna'"))
     transaction.commit()
     erasing.close()

@@ -12,7 +12,13 @@ from sqlalchemy import create_engine, func, select, text
 from app.extensions import db as _db
 from app.models import Response, Rollup
 from app.services import processing
-from tests.conftest import DATABASE_URL, REDIS_URL, _normalise, brand_with_survey
+from tests.conftest import (
+    DATABASE_URL,
+    REDIS_URL,
+    _normalise,
+    brand_with_survey,
+    wait_for_lock_waits,
+)
 
 
 def _setup(app):
@@ -214,7 +220,6 @@ def test_redis_down_loses_nothing_and_the_sweep_catches_up(database_uri, app):
 def test_a_stalled_redis_holds_an_answer_half_a_second_and_loses_nothing(redis_app):
     """Redis answers nothing for 2 s (CLIENT PAUSE): the answer still gets its 202 within the
     kick's timeout, is stored as received, and the next answer's kick brings a job for both."""
-    import time
 
     from redis import Redis
 
@@ -388,22 +393,9 @@ def test_a_killed_worker_loses_nothing_and_counts_nothing_twice(redis_app):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    # pg_stat_activity is a snapshot per transaction, so watch from a connection of its own
-    watcher = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
-        waiting = False
-        with watcher.connect() as watch:
-            for _ in range(120):
-                waiting = watch.execute(
-                    text(
-                        "select count(*) from pg_stat_activity where wait_event_type = 'Lock' "
-                        "and query ilike 'insert into rollup%'"
-                    )
-                ).scalar()
-                if waiting:
-                    break
-                time.sleep(0.25)
-        assert waiting, "the worker never reached its rollup upsert"
+        reached = wait_for_lock_waits(blocker.engine, query="insert into rollup%", seconds=30)
+        assert reached, "the worker never reached its rollup upsert"
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
     finally:
@@ -412,7 +404,6 @@ def test_a_killed_worker_loses_nothing_and_counts_nothing_twice(redis_app):
         transaction.rollback()
         blocker.close()
         blocker.engine.dispose()
-        watcher.dispose()
     assert _statuses(redis_app) == ["received"] * 3
     assert _rollup_total(redis_app) == 0
     runner = redis_app.test_cli_runner()

@@ -5,6 +5,7 @@ import pytest
 from app.extensions import db
 from app.models import Review
 from app.models.review import ModerationEntry
+from tests.conftest import wait_for_lock_waits
 from tests.reviews.helpers import answer, published, review_of, set_policy
 
 
@@ -182,7 +183,6 @@ def test_two_moderators_publishing_at_once_publish_once(app, api, survey, brand)
     """Both read "pending"; without the row lock both publications were applied, logged and
     announced (two review.published webhooks)."""
     import threading
-    import time
 
     from sqlalchemy import text
 
@@ -205,19 +205,11 @@ def test_two_moderators_publishing_at_once_publish_once(app, api, survey, brand)
     moderators = [threading.Thread(target=publish) for _ in range(2)]
     for moderator in moderators:
         moderator.start()
-    watcher = db.engine.execution_options(isolation_level="AUTOCOMMIT").connect()
     try:
-        for _ in range(100):
-            waiting = watcher.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-            ).scalar()
-            if waiting >= 2:
-                break
-            time.sleep(0.05)
+        assert wait_for_lock_waits(db.engine, count=2), "the moderators never both waited"
     finally:
         transaction.rollback()
         holding.close()
-        watcher.close()
         for moderator in moderators:
             moderator.join(30)
     assert sorted(statuses) == [200, 409]
