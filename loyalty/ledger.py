@@ -42,7 +42,9 @@ def lock_customers(customer_ids) -> dict[int, str | None]:
                     select(customer.c.id, customer.c.email)
                     .where(among(customer.c.id, chunk))
                     .order_by(customer.c.id)
-                    .with_for_update()
+                    # FOR NO KEY UPDATE: balance changes wait for each other (and an erasure),
+                    # answers for these customers (their foreign-key check) do not
+                    .with_for_update(key_share=True)
                 ).all()
             )
         else:

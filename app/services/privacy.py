@@ -275,7 +275,7 @@ def _erase(brand: Brand, external_id: str, actor: str) -> dict:
     customer = customers.find(brand, external_id)
     if customer is not None:
         _responses(customer, lock=True)
-        customer = customers.find(brand, external_id, lock=True)
+        customer = customers.find(brand, external_id, lock=True, erasing=True)
     if customer is None:
         return _erased_before(brand, external_id)
     now = utcnow()

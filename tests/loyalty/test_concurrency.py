@@ -91,3 +91,40 @@ def test_an_adjustment_waiting_on_an_erasure_finds_no_one(app, api):
     waiting.join(timeout=30)
     assert replies[0].status_code == 404
     assert db.session.query(LedgerEntry).count() == 0
+
+
+@pytest.mark.postgres
+def test_an_answer_does_not_wait_for_a_points_write(app, api, survey, monkeypatch):
+    """A batch awarding her points holds her until it commits; her next answer refers to
+    her (a foreign key, and intake's guard) and must not queue behind it, as it did while
+    the ledger's lock was FOR UPDATE."""
+    import time
+
+    import loyalty
+    from app.extensions import queue
+    from app.models import Customer
+
+    monkeypatch.setattr(queue, "kick", lambda *args, **kwargs: False)  # intake alone
+    api.post("/api/v1/customers", json={"external_id": "anna"})
+    customer_id = db.session.query(Customer.id).scalar()
+    db.session.commit()
+    held, done = threading.Event(), threading.Event()
+
+    def hold():
+        with app.app_context():
+            loyalty.lock_customer(customer_id)
+            held.set()
+            done.wait(5)
+            db.session.rollback()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        started = time.monotonic()
+        body = {"survey_id": survey["id"], "answers": {"nps": 9}, "customer": "anna"}
+        assert api.post("/api/v1/responses", json=body).status_code == 202
+        assert time.monotonic() - started < 2.5  # held up, it would take the holder's 5 s
+    finally:
+        done.set()
+        holder.join(30)
