@@ -277,6 +277,45 @@ def wait_for_lock_waits(engine, count: int = 1, query: str = "%", seconds: float
     return True
 
 
+class Contenders:
+    """API requests, each from a thread of its own, that meet a row lock a second connection
+    holds: inside the block they all wait on it (and `holding` can write what a concurrent
+    writer would have), at its end the holder commits and they go on, one by one. Then
+    `replies` has their answers."""
+
+    def __init__(self, app, api, requests: list[tuple[str, dict | None]], lock_sql, params):
+        self.app, self.api, self.requests = app, api, requests
+        self.lock_sql, self.params = lock_sql, params
+        self.replies: list = []
+
+    def _post(self, url, body):
+        client = self.app.test_client()
+        self.replies.append(client.post(url, json=body, headers=self.api._headers(None)))
+
+    def __enter__(self):
+        import threading
+
+        self.holding = _db.engine.connect()
+        self.transaction = self.holding.begin()
+        self.holding.execute(text(self.lock_sql), self.params)
+        self.threads = [threading.Thread(target=self._post, args=r) for r in self.requests]
+        for thread in self.threads:
+            thread.start()
+        if not wait_for_lock_waits(_db.engine, count=len(self.threads)):
+            self.__exit__(AssertionError, None, None)
+            raise AssertionError("the requests never all waited for the lock")
+        return self
+
+    def __exit__(self, kind, error, trace):
+        if kind is None:
+            self.transaction.commit()
+        else:
+            self.transaction.rollback()
+        self.holding.close()
+        for thread in self.threads:
+            thread.join(30)
+
+
 @pytest.fixture
 def erased_midway(db, monkeypatch):
     """An erasure that commits between ensure's INSERT (which finds the row there) and its

@@ -542,6 +542,11 @@ def create_endpoint(brand: Brand, data: dict) -> WebhookEndpoint:
     if not events or unknown:
         problem = f"unknown events: {', '.join(unknown)}" if unknown else "name at least one event"
         raise AppError(422, "the webhook events are not valid", fields={"events": [problem]})
+    # Counted under the brand's lock, so two creates at once cannot both find room. NO KEY
+    # UPDATE: it holds off other such writers, not the answers that refer to the brand.
+    db.session.execute(
+        select(Brand.id).where(Brand.id == brand.id).with_for_update(key_share=True)
+    )
     if len(list_endpoints(brand)) >= MAX_ENDPOINTS:
         raise AppError(409, f"a brand can have at most {MAX_ENDPOINTS} webhooks")
     endpoint = WebhookEndpoint(
@@ -592,9 +597,16 @@ def recent_deliveries(
     return list(db.session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit)))
 
 
-def get_delivery(brand: Brand, delivery_id: int) -> WebhookDelivery:
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.brand_id != brand.id:
+def get_delivery(brand: Brand, delivery_id: int, lock: bool = False) -> WebhookDelivery:
+    """With `lock`, FOR UPDATE and read afresh: a sender holds the row while it POSTs, so this
+    waits for it and then sees what it recorded."""
+    query = select(WebhookDelivery).where(
+        WebhookDelivery.id == delivery_id, WebhookDelivery.brand_id == brand.id
+    )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    delivery = db.session.scalar(query)
+    if delivery is None:
         raise AppError(404, "webhook delivery not found")
     return delivery
 
@@ -610,8 +622,10 @@ def attempts_of(delivery: WebhookDelivery) -> list[WebhookAttempt]:
 
 
 def redeliver(brand: Brand, delivery_id: int) -> WebhookDelivery:
-    """Send a failed delivery again (same webhook-id), with a fresh round of retries."""
-    delivery = get_delivery(brand, delivery_id)
+    """Send a failed delivery again (same webhook-id), with a fresh round of retries. Decided
+    under the row's lock: a click while a sender POSTs it, or a second click, must not set a
+    delivered delivery pending again (it was POSTed twice)."""
+    delivery = get_delivery(brand, delivery_id, lock=True)
     if delivery.status == DELIVERED:
         raise AppError(409, "this delivery was already delivered")
     delivery.status, delivery.attempts, delivery.next_attempt_at = PENDING, 0, utcnow()

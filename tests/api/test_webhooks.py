@@ -7,6 +7,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.services import webhooks
+from tests.conftest import Contenders
 from tests.webhook_receiver import Receiver
 
 EVENTS = ["response.processed", "review.published"]
@@ -365,3 +366,43 @@ def test_one_commit_sends_each_endpoint_its_own_batch(api, brand, db):
         assert len(first.requests) == 3 and len(second.requests) == 3
     statuses = sorted(d.status for d in webhooks.recent_deliveries(brand))
     assert statuses == ["delivered"] * 5 + ["pending"]
+
+
+@pytest.mark.postgres
+def test_send_again_while_a_sender_delivers_it_is_a_conflict(app, api, db, fast_retries):
+    """The click read `pending` while a worker was POSTing it; without the lock its UPDATE
+    then set the delivered delivery pending again, and it was POSTed a second time."""
+    from sqlalchemy import text
+
+    with Receiver(statuses=[500], default=200) as receiver:
+        created = _create(api, receiver.url)
+        delivery = api.post(f"/api/v1/webhooks/{created['id']}/test").json
+        assert delivery["status"] == "pending"
+        db.session.commit()
+        url = f"/api/v1/webhooks/deliveries/{delivery['id']}/retry"
+        held = ("SELECT id FROM webhook_delivery WHERE id = :id FOR UPDATE", {"id": delivery["id"]})
+        with Contenders(app, api, [(url, None)], *held) as race:
+            race.holding.execute(  # the worker POSTing it: it succeeds and records that
+                text(
+                    "UPDATE webhook_delivery SET status = 'delivered', attempts = 2 WHERE id = :id"
+                ),
+                {"id": delivery["id"]},
+            )
+        [reply] = race.replies
+        assert reply.status_code == 409, reply.json
+        db.session.expire_all()
+        stored = db.session.get(WebhookDelivery, delivery["id"])
+        assert (stored.status, stored.attempts) == ("delivered", 2)
+        assert len(receiver.requests) == 1
+
+
+@pytest.mark.postgres
+def test_two_creates_at_the_limit_make_one_endpoint(app, api, brand, count_rows):
+    for number in range(webhooks.MAX_ENDPOINTS - 1):
+        _create(api, f"https://example.com/hook/{number}")
+    body = {"url": "https://example.com/last", "events": EVENTS}
+    held = ("SELECT id FROM brand WHERE id = :id FOR NO KEY UPDATE", {"id": brand.id})
+    with Contenders(app, api, [("/api/v1/webhooks", body)] * 2, *held) as race:
+        pass
+    assert sorted(reply.status_code for reply in race.replies) == [201, 409]
+    assert count_rows(WebhookEndpoint) == webhooks.MAX_ENDPOINTS

@@ -5,7 +5,7 @@ import pytest
 from app.extensions import db
 from app.models import Review
 from app.models.review import ModerationEntry
-from tests.conftest import wait_for_lock_waits
+from tests.conftest import Contenders
 from tests.reviews.helpers import answer, published, review_of, set_policy
 
 
@@ -182,37 +182,16 @@ def test_removal_claws_back_the_bonus_and_tells_webhooks(api, survey, brand, cli
 def test_two_moderators_publishing_at_once_publish_once(app, api, survey, brand):
     """Both read "pending"; without the row lock both publications were applied, logged and
     announced (two review.published webhooks)."""
-    import threading
-
-    from sqlalchemy import text
-
     set_policy(brand, "moderate")
     api.post("/api/v1/customers", json={"external_id": "anna"})
     review = review_of(answer(api, survey, customer="anna"))
     assert review.status == "pending"
     db.session.commit()
-    holding = db.engine.connect()
-    transaction = holding.begin()
-    holding.execute(text("SELECT id FROM review WHERE id = :id FOR UPDATE"), {"id": review.id})
-    statuses = []
-
-    def publish():
-        client = app.test_client()
-        url = f"/api/v1/reviews/{review.id}/moderation"
-        body = {"action": "publish"}
-        statuses.append(client.post(url, json=body, headers=api._headers(None)).status_code)
-
-    moderators = [threading.Thread(target=publish) for _ in range(2)]
-    for moderator in moderators:
-        moderator.start()
-    try:
-        assert wait_for_lock_waits(db.engine, count=2), "the moderators never both waited"
-    finally:
-        transaction.rollback()
-        holding.close()
-        for moderator in moderators:
-            moderator.join(30)
-    assert sorted(statuses) == [200, 409]
+    publish = (f"/api/v1/reviews/{review.id}/moderation", {"action": "publish"})
+    held = ("SELECT id FROM review WHERE id = :id FOR UPDATE", {"id": review.id})
+    with Contenders(app, api, [publish] * 2, *held) as race:
+        pass
+    assert sorted(reply.status_code for reply in race.replies) == [200, 409]
     decided = review_of(review.response_id)
     assert decided.status == "published"
     assert [e.action for e in decided.moderation if e.action == "publish"] == ["publish"]
