@@ -278,19 +278,14 @@ def wait_for_lock_waits(engine, count: int = 1, query: str = "%", seconds: float
 
 
 class Contenders:
-    """API requests, each from a thread of its own, that meet a row lock a second connection
+    """Requests, each from a thread of its own, that meet a row lock a second connection
     holds: inside the block they all wait on it (and `holding` can write what a concurrent
     writer would have), at its end the holder commits and they go on, one by one. Then
-    `replies` has their answers."""
+    `replies` has their answers. A request is a callable that returns one (see `api_post`)."""
 
-    def __init__(self, app, api, requests: list[tuple[str, dict | None]], lock_sql, params):
-        self.app, self.api, self.requests = app, api, requests
-        self.lock_sql, self.params = lock_sql, params
+    def __init__(self, requests, lock_sql: str, params: dict):
+        self.requests, self.lock_sql, self.params = requests, lock_sql, params
         self.replies: list = []
-
-    def _post(self, url, body):
-        client = self.app.test_client()
-        self.replies.append(client.post(url, json=body, headers=self.api._headers(None)))
 
     def __enter__(self):
         import threading
@@ -298,7 +293,10 @@ class Contenders:
         self.holding = _db.engine.connect()
         self.transaction = self.holding.begin()
         self.holding.execute(text(self.lock_sql), self.params)
-        self.threads = [threading.Thread(target=self._post, args=r) for r in self.requests]
+        self.threads = [
+            threading.Thread(target=lambda request=request: self.replies.append(request()))
+            for request in self.requests
+        ]
         for thread in self.threads:
             thread.start()
         if not wait_for_lock_waits(_db.engine, count=len(self.threads)):
@@ -314,6 +312,11 @@ class Contenders:
         self.holding.close()
         for thread in self.threads:
             thread.join(30)
+
+
+def api_post(app, api, url: str, body: dict | None = None):
+    """A request for Contenders: this POST with the API key, from a client of its own."""
+    return lambda: app.test_client().post(url, json=body, headers=api._headers(None))
 
 
 @pytest.fixture

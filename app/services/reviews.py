@@ -433,7 +433,9 @@ def flag(brand: Brand, review_id: int, reason: str, note: str | None, client_has
             422, "choose a reason", fields={"reason": [f"one of {', '.join(ReviewFlag.REASONS)}"]}
         )
     note = review_text.clean(note)[:1000] or None
-    review = get_review(brand, review_id)
+    # Locked: two flags at once must both count, and one reader's second is a repeat (it was
+    # a lost count, and a 500 on the unique constraint).
+    review = get_review(brand, review_id, lock=True)
     if review.status != PUBLISHED:
         raise AppError(404, "review not found")
     repeat = db.session.scalar(

@@ -7,7 +7,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.services import webhooks
-from tests.conftest import Contenders
+from tests.conftest import Contenders, api_post
 from tests.webhook_receiver import Receiver
 
 EVENTS = ["response.processed", "review.published"]
@@ -381,7 +381,7 @@ def test_send_again_while_a_sender_delivers_it_is_a_conflict(app, api, db, fast_
         db.session.commit()
         url = f"/api/v1/webhooks/deliveries/{delivery['id']}/retry"
         held = ("SELECT id FROM webhook_delivery WHERE id = :id FOR UPDATE", {"id": delivery["id"]})
-        with Contenders(app, api, [(url, None)], *held) as race:
+        with Contenders([api_post(app, api, url)], *held) as race:
             race.holding.execute(  # the worker POSTing it: it succeeds and records that
                 text(
                     "UPDATE webhook_delivery SET status = 'delivered', attempts = 2 WHERE id = :id"
@@ -402,7 +402,7 @@ def test_two_creates_at_the_limit_make_one_endpoint(app, api, brand, count_rows)
         _create(api, f"https://example.com/hook/{number}")
     body = {"url": "https://example.com/last", "events": EVENTS}
     held = ("SELECT id FROM brand WHERE id = :id FOR NO KEY UPDATE", {"id": brand.id})
-    with Contenders(app, api, [("/api/v1/webhooks", body)] * 2, *held) as race:
+    with Contenders([api_post(app, api, "/api/v1/webhooks", body)] * 2, *held) as race:
         pass
     assert sorted(reply.status_code for reply in race.replies) == [201, 409]
     assert count_rows(WebhookEndpoint) == webhooks.MAX_ENDPOINTS

@@ -5,7 +5,7 @@ import pytest
 from app.extensions import db
 from app.models import Review
 from app.models.review import ModerationEntry
-from tests.conftest import Contenders
+from tests.conftest import Contenders, api_post
 from tests.reviews.helpers import answer, published, review_of, set_policy
 
 
@@ -187,9 +187,9 @@ def test_two_moderators_publishing_at_once_publish_once(app, api, survey, brand)
     review = review_of(answer(api, survey, customer="anna"))
     assert review.status == "pending"
     db.session.commit()
-    publish = (f"/api/v1/reviews/{review.id}/moderation", {"action": "publish"})
+    publish = api_post(app, api, f"/api/v1/reviews/{review.id}/moderation", {"action": "publish"})
     held = ("SELECT id FROM review WHERE id = :id FOR UPDATE", {"id": review.id})
-    with Contenders(app, api, [publish] * 2, *held) as race:
+    with Contenders([publish] * 2, *held) as race:
         pass
     assert sorted(reply.status_code for reply in race.replies) == [200, 409]
     decided = review_of(review.response_id)

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import Review
 from app.models.review import ReviewFlag
 from app.services import review_public
+from tests.conftest import Contenders
 from tests.reviews.helpers import answer, published, review_of, set_policy
 
 
@@ -173,6 +174,43 @@ def test_flagging_needs_csrf_counts_once_per_reader_and_never_hides(api, survey,
     assert flagged.flags[0].reason == "fake" and len(flagged.flags[0].client_hash) == 64
     listed = api.get(f"/api/v1/reviews/{review.id}").json
     assert listed["flags"][0]["note"] == "Nooit klant geweest"
+
+
+def _reader(app, url: str, address: str):
+    """A reader's flag request, for Contenders: a client of its own, with its CSRF token."""
+    import threading
+
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    pages = []
+    # In a thread: in the test's app context flask-wtf would reuse the token held in `g`.
+    fetch = threading.Thread(target=lambda: pages.append(client.get(url)))
+    fetch.start()
+    fetch.join(30)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', pages[0].text).group(1)
+    return lambda: client.post(url, data={"reason": "fake", "csrf_token": token})
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("addresses", "flags"), [(["10.0.0.1", "10.0.0.2"], 2), (["10.0.0.1", "10.0.0.1"], 1)]
+)
+def test_flags_at_once_all_count_and_a_readers_second_is_a_repeat(
+    app, api, survey, brand, addresses, flags
+):
+    """Without the lock two readers' flags counted as one, and one reader's two were a 500."""
+    review = published(api, survey, brand)
+    url = f"/reviews/testbad/r/{review.id}/flag"
+    readers = [_reader(app, url, address) for address in addresses]
+    db.session.commit()
+    held = ("SELECT id FROM review WHERE id = :id FOR UPDATE", {"id": review.id})
+    with Contenders(readers, *held) as race:
+        pass
+    assert [reply.status_code for reply in race.replies] == [200, 200]
+    assert sum("al gemeld" in reply.text for reply in race.replies) == 2 - flags
+    db.session.expire_all()
+    assert db.session.get(Review, review.id).flag_count == flags
+    assert db.session.query(ReviewFlag).count() == flags
 
 
 @pytest.mark.parametrize("path", ["/robots.txt"])
