@@ -79,12 +79,16 @@ def apply(
     before = cutoff(brand, now)
     responses = 0
     while True:
+        # SKIP LOCKED: a second run at the same time takes other rows (both took the same
+        # ones, rewrote them one after the other and logged them twice); a row it skips is
+        # the other run's, or the pipeline's, and the next run's otherwise.
         batch = list(
             db.session.scalars(
                 select(Response)
                 .where(*_holding_personal_data(brand, before))
                 .order_by(Response.id)
                 .limit(batch_size)
+                .with_for_update(skip_locked=True)
             )
         )
         if not batch:

@@ -90,6 +90,42 @@ def test_apply_twice_changes_nothing_the_second_time(app, db, brand, aged):
     assert db.session.scalar(select(func.count(PrivacyRequest.id))) == 1
 
 
+@pytest.mark.postgres
+def test_two_runs_at_once_log_each_answer_once(app, db, brand, aged):
+    """Both runs took the same answers, rewrote them one after the other, and each logged
+    them: the privacy log claimed four answers for two. One answer is held (by the pipeline,
+    say): the runs leave it to the next run and log only what they anonymised."""
+    import threading
+
+    from sqlalchemy import text
+
+    from tests.conftest import wait_for_lock_waits
+
+    holding = db.engine.connect()
+    transaction = holding.begin()
+    holding.execute(text("SELECT id FROM response WHERE id = :id FOR UPDATE"), {"id": aged["old"]})
+    results, brand_id = [], brand.id  # read here: `brand` belongs to this thread's session
+
+    def run():
+        with app.app_context():
+            results.append(retention.apply(db.session.get(Brand, brand_id))["responses"])
+            db.session.remove()
+
+    runs = [threading.Thread(target=run) for _ in range(2)]
+    for thread in runs:
+        thread.start()
+    wait_for_lock_waits(db.engine, count=2, seconds=3)  # later steps may wait for the row
+    transaction.rollback()
+    holding.close()
+    for thread in runs:
+        thread.join(30)
+    db.session.expire_all()
+    assert sorted(results) == [0, 1]  # the older answer, once
+    assert db.session.get(Response, aged["older"]).comment is None
+    assert db.session.get(Response, aged["old"]).comment is not None  # held: the next run's
+    assert retention.apply(db.session.get(Brand, brand.id))["responses"] == 1
+
+
 def test_invitations_and_points_no_longer_tie_old_answers_to_their_customer(db, brand, aged):
     """The answer loses its customer link; an invitation or a loyalty entry naming both the
     customer and the answer would tie them back, so they lose the answer's id (and keep the
