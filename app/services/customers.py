@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app import timestamps
+from app import locks, timestamps
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, ConversionRollup, Customer, CustomerPhase, JourneyEvent, Persona
@@ -24,26 +24,18 @@ def normalise_email(email: str | None) -> str | None:
     return email.strip().lower() or None
 
 
-def locked(query, erasing: bool = False):
-    """A customer query that locks its rows until the commit, and reads them afresh.
-
-    Her writers (upserts, events, invitations, the loyalty ledger) take FOR NO KEY UPDATE:
-    they wait for each other, and for an erasure, which takes FOR UPDATE (`erasing`). Only
-    the erasure's lock also stops the answers that refer to her: their INSERT takes FOR KEY
-    SHARE (intake's guard, and every foreign-key check), which an erasure must hold off, as
-    it renames her, but a writer of points or an upsert need not."""
-    return query.with_for_update(key_share=not erasing).execution_options(populate_existing=True)
-
-
 def find(brand: Brand, external_id: str, lock: bool = False, erasing: bool = False):
-    """With `lock`, locked (see `locked`): a writer that must not write for an erased customer
-    waits for a running erasure, and then finds no one under the old external id (erasure
-    renames)."""
+    """With `lock`, locked: a writer that must not write for an erased customer waits for a
+    running erasure, and then finds no one under the old external id (erasure renames).
+
+    Her writers (upserts, events, invitations, the loyalty ledger) wait for each other and
+    for an erasure, but not her answers (see locks.locked); the erasure (`erasing`) also
+    holds off those, as intake's guard takes KEY SHARE to see it through."""
     query = select(Customer).where(
         Customer.brand_id == brand.id, Customer.external_id == external_id
     )
     if lock:
-        query = locked(query, erasing)
+        query = locks.locked(query, keys=erasing)
     return db.session.scalar(query)
 
 
@@ -77,7 +69,7 @@ def ensure(brand: Brand, external_id: str, lock: bool = False) -> Customer:
     query = select(Customer).where(
         Customer.brand_id == brand.id, Customer.external_id == external_id
     )
-    query = locked(query) if lock else query.execution_options(populate_existing=True)
+    query = locks.locked(query) if lock else query.execution_options(populate_existing=True)
     for _ in range(2):
         upserts.insert_ignore(Customer, KEY, _bare(brand, external_id, utcnow()))
         customer = db.session.scalar(query)
@@ -129,7 +121,7 @@ def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
         )
     found: dict[str, Customer] = {}
     for chunk in _chunks(sorted(ids)):
-        query = locked(select(Customer).where(Customer.id.in_(chunk)).order_by(Customer.id))
+        query = locks.locked(select(Customer).where(Customer.id.in_(chunk)).order_by(Customer.id))
         found.update((customer.external_id, customer) for customer in db.session.scalars(query))
     return found
 

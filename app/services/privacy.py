@@ -18,7 +18,7 @@ from sqlalchemy import Text, cast, delete, null, select
 from sqlalchemy.exc import OperationalError
 
 import loyalty
-from app import timestamps
+from app import locks, timestamps
 from app.errors import AppError
 from app.extensions import db
 from app.models import (
@@ -170,9 +170,7 @@ def export(brand: Brand, external_id: str, actor: str) -> dict:
 
 def _responses(customer: Customer, lock: bool = False) -> list[Response]:
     query = select(Response).where(Response.customer_id == customer.id).order_by(Response.id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(locks.locked(query) if lock else query))
 
 
 def _reviews(customer: Customer, responses: list[Response]) -> list[Review]:

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 import loyalty
-from app import ids
+from app import ids, locks
 from app.errors import AppError
 from app.extensions import db, queue
 from app.models import Brand, JourneyEvent, Phase, Response
@@ -225,9 +225,7 @@ def get_review(brand: Brand, review_id: int, lock: bool = False) -> Review:
     """With `lock`, FOR UPDATE and read again: a moderator's decision is made on the state
     it changes, not on one another moderator or an erasure has just changed."""
     query = select(Review).where(Review.id == review_id, Review.brand_id == brand.id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    review = db.session.scalar(query)
+    review = db.session.scalar(locks.locked(query) if lock else query)
     if review is None:
         raise AppError(404, "review not found")
     return review

@@ -25,7 +25,7 @@ from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from app import timestamps
+from app import locks, timestamps
 from app.errors import AppError
 from app.extensions import db, queue
 from app.models import Brand, Phase
@@ -542,11 +542,7 @@ def create_endpoint(brand: Brand, data: dict) -> WebhookEndpoint:
     if not events or unknown:
         problem = f"unknown events: {', '.join(unknown)}" if unknown else "name at least one event"
         raise AppError(422, "the webhook events are not valid", fields={"events": [problem]})
-    # Counted under the brand's lock, so two creates at once cannot both find room. NO KEY
-    # UPDATE: it holds off other such writers, not the answers that refer to the brand.
-    db.session.execute(
-        select(Brand.id).where(Brand.id == brand.id).with_for_update(key_share=True)
-    )
+    locks.lock_brand(brand.id)  # two creates at once must not both find room
     if len(list_endpoints(brand)) >= MAX_ENDPOINTS:
         raise AppError(409, f"a brand can have at most {MAX_ENDPOINTS} webhooks")
     endpoint = WebhookEndpoint(
@@ -603,9 +599,7 @@ def get_delivery(brand: Brand, delivery_id: int, lock: bool = False) -> WebhookD
     query = select(WebhookDelivery).where(
         WebhookDelivery.id == delivery_id, WebhookDelivery.brand_id == brand.id
     )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    delivery = db.session.scalar(query)
+    delivery = db.session.scalar(locks.locked(query) if lock else query)
     if delivery is None:
         raise AppError(404, "webhook delivery not found")
     return delivery

@@ -1,0 +1,25 @@
+"""Row locks that make a check and the write it decides one step, until the commit."""
+
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+def locked(query, *, keys: bool = False):
+    """`query` locking its rows until the commit, read afresh once the lock is ours.
+
+    A second writer waits here, then decides on what the first one left, so two requests at
+    once get what two in a row get (a 409, not a unique constraint's 500; a status changed
+    once, not twice). FOR NO KEY UPDATE: rows that only refer to these (their foreign-key
+    check takes KEY SHARE) can still be written meanwhile. With `keys`, FOR UPDATE, which
+    holds those off too: an erasure, which renames the customer that answers must not land
+    on. SQLite ignores both; it lets one writer in at a time anyway.
+    """
+    return query.with_for_update(key_share=not keys).execution_options(populate_existing=True)
+
+
+def lock_brand(brand_id: int) -> None:
+    """For what is counted or named per brand (webhook endpoints, persona keys)."""
+    from app.models import Brand  # here: the models import the extensions this module does
+
+    db.session.execute(locked(select(Brand.id).where(Brand.id == brand_id)))
