@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import locks
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Journey, Persona, Phase, Touchpoint
@@ -43,26 +44,32 @@ def list_journeys(brand: Brand) -> list[Journey]:
     return list(db.session.scalars(query))
 
 
-def get_journey(brand: Brand, journey_id: int) -> Journey:
-    journey = db.session.scalar(
+def get_journey(brand: Brand, journey_id: int, lock: bool = False) -> Journey:
+    """With `lock`, `locked`: for changing its phases."""
+    query = (
         select(Journey)
         .where(Journey.id == journey_id, Journey.brand_id == brand.id)
         .options(selectinload(Journey.phases).selectinload(Phase.touchpoints))
     )
+    journey = db.session.scalar(locks.locked(query) if lock else query)
     if journey is None:
         raise AppError(404, "journey not found")
     return journey
 
 
-def get_phase(brand: Brand, journey_id: int, key: str) -> Phase:
+def get_phase(brand: Brand, journey_id: int, key: str, lock: bool = False) -> Phase:
+    """With `lock`, `locked` with its touchpoints: for adding one."""
     phase = get_journey(brand, journey_id).phase(key)
+    if phase is not None and lock:
+        query = select(Phase).where(Phase.id == phase.id).options(selectinload(Phase.touchpoints))
+        phase = db.session.scalar(locks.locked(query))
     if phase is None:
         raise AppError(404, f"phase {key!r} not found in this journey")
     return phase
 
 
 def add_touchpoint(brand: Brand, journey_id: int, phase_key: str, data: dict) -> Touchpoint:
-    phase = get_phase(brand, journey_id, phase_key)
+    phase = get_phase(brand, journey_id, phase_key, lock=True)
     if any(touchpoint.name == data["name"] for touchpoint in phase.touchpoints):
         raise AppError(
             409, "this phase has a touchpoint with that name", fields={"name": ["taken"]}
@@ -76,6 +83,7 @@ def add_touchpoint(brand: Brand, journey_id: int, phase_key: str, data: dict) ->
 
 
 def create_persona(brand: Brand, data: dict) -> Persona:
+    locks.lock_brand(brand.id)  # two of one key at once: the second waits, then sees it
     if db.session.scalar(
         select(Persona.id).where(Persona.brand_id == brand.id, Persona.key == data["key"])
     ):

@@ -2,8 +2,9 @@
 
 import pytest
 
+from app.extensions import db
 from app.models import Journey, Persona, Phase, Touchpoint
-from tests.conftest import JOURNEY
+from tests.conftest import JOURNEY, Contenders, api_post
 
 
 def test_create_journey_keeps_phase_order_and_hypotheses(api, journey):
@@ -123,3 +124,44 @@ def test_names_and_keys_with_control_characters_are_422(api, count_rows, path, b
 def test_a_persona_description_may_run_over_lines(api):
     body = {"key": "p", "name": "P", "description": "Eerste regel\nTweede\tregel"}
     assert api.post("/api/v1/personas", json=body).status_code == 201
+
+
+def _post_twice_at_once(app, api, url, body, held, row_id):
+    """Two equal POSTs that wait together on their parent row (`held` locks it), then race
+    for the same name: (status, body) of each, the lower status first."""
+    with Contenders([api_post(app, api, url, body)] * 2, held, {"id": row_id}) as race:
+        pass
+    return sorted(((reply.status_code, reply.json) for reply in race.replies), key=lambda r: r[0])
+
+
+@pytest.mark.postgres
+def test_the_same_touchpoint_twice_at_once_is_one_201_and_the_409_of_a_duplicate(
+    app, api, journey, count_rows
+):
+    """Both passed the name check before either inserted: the second INSERT was a 500."""
+    url = f"/api/v1/journeys/{journey['id']}/phases/levering/touchpoints"
+    body = {"name": "Showroom Utrecht", "channel": "store"}
+    phase_id = next(phase["id"] for phase in journey["phases"] if phase["key"] == "levering")
+    db.session.commit()
+    held = "SELECT id FROM phase WHERE id = :id FOR UPDATE"
+    (created, _), refused = _post_twice_at_once(app, api, url, body, held, phase_id)
+    assert created == 201
+    later = api.post(url, json=body)
+    assert refused == (409, later.json) and later.status_code == 409
+    assert count_rows(Touchpoint) == 1
+
+
+@pytest.mark.postgres
+def test_the_same_persona_twice_at_once_is_one_201_and_the_409_of_a_duplicate(
+    app, api, brand, count_rows
+):
+    """Both passed the key check before either inserted: the second INSERT was a 500."""
+    body = {"key": "verbouwer", "name": "Verbouwer"}
+    brand_id = brand.id
+    db.session.commit()
+    held = "SELECT id FROM brand WHERE id = :id FOR UPDATE"
+    (created, _), refused = _post_twice_at_once(app, api, "/api/v1/personas", body, held, brand_id)
+    assert created == 201
+    later = api.post("/api/v1/personas", json=body)
+    assert refused == (409, later.json) and later.status_code == 409
+    assert count_rows(Persona) == 1

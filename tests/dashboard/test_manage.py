@@ -7,6 +7,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Journey, Persona, Phase, Question, Survey, Touchpoint
+from tests.conftest import Contenders
+from tests.dashboard.conftest import TOKEN, Dashboard
 
 NEW_JOURNEY = {
     "name": "Keuken",
@@ -111,6 +113,52 @@ def test_add_a_phase_at_a_position(dash, journey, count_rows):
     assert "taken" in duplicate.get_data(as_text=True)
     assert dash.post(url, {"key": "x"}).status_code == 422  # a name is required
     assert count_rows(Phase) == 4
+
+
+def _add_phases_at_once(app, journey_id, forms):
+    """Each form posted by its own logged-in owner, both made to wait on the journey's row lock
+    held by another connection, then let go together: (status, page) of each, by status."""
+    url = f"/dashboard/journeys/{journey_id}/phases"
+    posts = []
+    for form in forms:
+        client = app.test_client()  # its own: a thread has no `g` for the Dashboard to clear
+        owner = Dashboard(client)
+        assert owner.login("owner@testbad.example").status_code == 302
+        posts.append((client, {**form, "csrf_token": owner.token("/dashboard/journeys")}))
+    db.session.commit()
+    requests = [
+        lambda client=client, data=data: client.post(url, data=data) for client, data in posts
+    ]
+    held = ("SELECT id FROM journey WHERE id = :id FOR UPDATE", {"id": journey_id})
+    with Contenders(requests, *held) as race:
+        pass
+    pages = ((reply.status_code, reply.get_data(as_text=True)) for reply in race.replies)
+    return sorted(pages, key=lambda item: item[0])
+
+
+@pytest.mark.postgres
+def test_the_same_phase_twice_at_once_is_added_once_and_the_other_told_it_is_taken(
+    dash, app, journey, count_rows
+):
+    """Both passed the key check before either inserted: the second INSERT was a 500."""
+    form = {"key": "nazorg", "name.nl": "Nazorg"}
+    (added, _), (refused, page) = _add_phases_at_once(app, journey["id"], [form, form])
+    assert (added, refused) == (302, 409)
+    later = dash.post(f"/dashboard/journeys/{journey['id']}/phases", form)
+    assert later.status_code == 409
+    assert TOKEN.sub("", page) == TOKEN.sub("", later.get_data(as_text=True))
+    assert count_rows(Phase) == 4
+
+
+@pytest.mark.postgres
+def test_two_phases_added_at_once_get_the_next_two_positions(users, app, journey):
+    """Both counted three phases: the two new ones were both put at 4."""
+    forms = [{"key": "nazorg", "name.nl": "Nazorg"}, {"key": "service", "name.nl": "Service"}]
+    assert [status for status, _ in _add_phases_at_once(app, journey["id"], forms)] == [302, 302]
+    db.session.expire_all()
+    phases = db.session.get(Journey, journey["id"]).phases
+    assert [p.position for p in phases] == [1, 2, 3, 4, 5]
+    assert {p.key for p in phases[3:]} == {"nazorg", "service"}
 
 
 def test_touchpoints_are_added_and_removed(dash, journey, count_rows):
