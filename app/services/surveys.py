@@ -3,6 +3,7 @@
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import selectinload
 
+from app import locks
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Question, Response, Survey
@@ -102,9 +103,33 @@ def has_answers(survey: Survey) -> bool:
     return bool(db.session.scalar(select(exists().where(Response.survey_id == survey.id))))
 
 
+def _locked(brand: Brand, survey_id: int) -> Survey:
+    """The survey, read again once its family's first version and it are locked FOR UPDATE.
+
+    Edits of one family take turns on the first version's row, so each decides "answers or
+    not" and the next version number on what the edit before it committed. The lock on the
+    edited row itself conflicts with the FOR KEY SHARE that an answer's foreign-key check
+    takes: no answer can be stored on it between has_answers() and this edit's commit."""
+    found = db.session.execute(
+        select(Survey.family_id).where(Survey.id == survey_id, Survey.brand_id == brand.id)
+    ).first()
+    if found is None:
+        raise AppError(404, "survey not found")
+    first = found.family_id or survey_id
+    # In id order, the first version first: two edits of one family never lock crosswise.
+    query = (
+        select(Survey)
+        .where(Survey.id.in_(sorted({first, survey_id})))
+        .order_by(Survey.id)
+        .options(selectinload(Survey.questions))
+    )
+    locked = db.session.scalars(locks.locked(query, keys=True)).all()
+    return next(survey for survey in locked if survey.id == survey_id)
+
+
 def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
     """Change a survey; once it has answers the change becomes a new active version."""
-    survey = get_survey(brand, survey_id)
+    survey = _locked(brand, survey_id)
     if "questions" not in data:
         for field in ("name", "active"):
             if field in data:

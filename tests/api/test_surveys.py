@@ -1,7 +1,13 @@
 """Surveys: 1-3 typed questions per phase, texts per locale, versioned once answered."""
 
-from app.models import Question, Survey
-from tests.conftest import SURVEY_QUESTIONS
+import threading
+
+import pytest
+from sqlalchemy import select, text
+
+from app.extensions import db
+from app.models import Question, Response, Survey
+from tests.conftest import SURVEY_QUESTIONS, wait_for_lock_waits
 
 
 def _survey(journey, **changes):
@@ -112,3 +118,132 @@ def test_survey_with_answers_gets_a_new_version(api, survey, count_rows):
     assert old["active"] is False
     assert [q["key"] for q in old["questions"]] == ["nps", "csat", "why"]  # untouched
     assert count_rows(Survey) == 2
+
+
+# --- concurrent edits --------------------------------------------------------------------------
+
+
+def _edits_at_once(app, api, survey_id, texts, holding, meanwhile=None):
+    """PATCH the survey's first question to each of `texts`, each from its own thread, while
+    `holding` (a connection in a transaction) keeps its locks; once all of them wait on a lock,
+    `meanwhile` runs, then the locks go. Returns the replies."""
+    replies, errors = [], []
+
+    def edit(wording):
+        client = app.test_client()
+        first = {**SURVEY_QUESTIONS[0], "text": {"nl": wording}}
+        body = {"questions": [first, *SURVEY_QUESTIONS[1:]]}
+        try:
+            reply = client.patch(
+                f"/api/v1/surveys/{survey_id}", json=body, headers=api._headers(None)
+            )
+            replies.append(reply)
+        except BaseException as error:  # reported below; a thread must not die silently
+            errors.append(error)
+
+    editors = [threading.Thread(target=edit, args=(wording,)) for wording in texts]
+    for editor in editors:
+        editor.start()
+    try:
+        assert wait_for_lock_waits(db.engine, count=len(texts)), "the edits never all waited"
+        if meanwhile is not None:
+            meanwhile()
+    finally:
+        holding.rollback()
+        holding.close()
+        for editor in editors:
+            editor.join(30)
+    assert not any(editor.is_alive() for editor in editors), "an edit hung"
+    assert errors == []
+    return replies
+
+
+def _holding(survey_id: int, *statements: str):
+    """A second connection that holds the row locks `statements` take until rolled back."""
+    connection = db.engine.connect()
+    connection.begin()
+    for statement in statements:
+        connection.execute(text(statement), {"id": survey_id})
+    return connection
+
+
+def _family(survey) -> list[Survey]:
+    db.session.expire_all()
+    return db.session.scalars(
+        select(Survey).where(Survey.family_id == survey["family_id"]).order_by(Survey.version)
+    ).all()
+
+
+@pytest.mark.postgres
+def test_two_edits_of_an_answered_survey_make_two_versions_one_active(app, api, survey):
+    """Both waited, then each deactivated the family as its snapshot knew it: the first's new
+    version stayed active beside the second's, and ?active=true listed two."""
+    api.post("/api/v1/responses", json={"survey_id": survey["id"], "answers": {"nps": 8}})
+    db.session.commit()
+    holding = _holding(survey["id"], "SELECT id FROM survey WHERE id = :id FOR UPDATE")
+    replies = _edits_at_once(app, api, survey["id"], ["Versie A?", "Versie B?"], holding)
+    assert sorted(reply.status_code for reply in replies) == [200, 200]
+    assert sorted(reply.json["version"] for reply in replies) == [2, 3]
+    family = _family(survey)
+    assert [(s.version, s.active) for s in family] == [(1, False), (2, False), (3, True)]
+    last = next(reply.json for reply in replies if reply.json["version"] == 3)
+    assert family[2].questions[0].text == last["questions"][0]["text"]  # the later edit wins
+    listed = api.get("/api/v1/surveys", query_string={"active": "true"}).json["items"]
+    assert [item["version"] for item in listed] == [3]
+
+
+@pytest.mark.postgres
+def test_two_edits_of_an_unanswered_survey_apply_one_after_the_other(app, api, survey):
+    """The second edit used to delete questions the first had already replaced (0 rows),
+    then insert its own beside the first's: a 500 on question's unique (survey_id, key)."""
+    db.session.commit()
+    # the first edit to come holds the survey and waits at the DELETE of its questions
+    holding = _holding(
+        survey["id"], "SELECT id FROM question WHERE survey_id = :id ORDER BY id LIMIT 1 FOR UPDATE"
+    )
+    replies = _edits_at_once(app, api, survey["id"], ["Versie A?", "Versie B?"], holding)
+    assert [reply.status_code for reply in replies] == [200, 200]
+    family = _family(survey)
+    assert [(s.id, s.version) for s in family] == [(survey["id"], 1)]  # edited in place
+    assert [q.key for q in family[0].questions] == ["nps", "csat", "why"]
+    assert family[0].questions[0].text["nl"] in {"Versie A?", "Versie B?"}
+
+
+@pytest.mark.postgres
+def test_an_answer_that_comes_while_an_edit_waits_makes_the_edit_a_new_version(app, api, survey):
+    """The edit read "no answers" before it held anything: an answer stored meanwhile was
+    left on a survey whose questions the edit then replaced in place, and read as an answer to
+    questions it was never asked."""
+    db.session.commit()
+    # The survey FOR KEY SHARE (as an answer's foreign-key check takes it) and a question:
+    # an edit that locks the survey waits before it looks for answers, and one that does not
+    # waits after it has looked, at the DELETE of the questions. An answer waits for neither.
+    holding = _holding(
+        survey["id"],
+        "SELECT id FROM survey WHERE id = :id FOR KEY SHARE",
+        "SELECT id FROM question WHERE survey_id = :id ORDER BY id LIMIT 1 FOR UPDATE",
+    )
+    answered = []
+
+    def answer():
+        client = app.test_client()
+        body = {"survey_id": survey["id"], "answers": {"nps": 3}}
+        answered.append(client.post("/api/v1/responses", json=body, headers=api._headers(None)))
+
+    def answer_meanwhile():
+        answering = threading.Thread(target=answer)
+        answering.start()
+        answering.join(10)  # it does not queue behind the edit's wait for FOR UPDATE
+        assert not answering.is_alive(), "the answer waited for the edit"
+
+    replies = _edits_at_once(
+        app, api, survey["id"], ["Een heel andere vraag?"], holding, answer_meanwhile
+    )
+    assert [reply.status_code for reply in answered] == [202]
+    assert [reply.status_code for reply in replies] == [200]
+    family = _family(survey)
+    assert [(s.version, s.active) for s in family] == [(1, False), (2, True)]
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.survey_id == survey["id"]
+    assert family[0].questions[0].text["nl"] == "Hoe waarschijnlijk…?"  # as it was answered
+    assert family[1].questions[0].text["nl"] == "Een heel andere vraag?"
