@@ -127,9 +127,22 @@ def _locked(brand: Brand, survey_id: int) -> Survey:
     return next(survey for survey in locked if survey.id == survey_id)
 
 
+def _deactivate_family(brand: Brand, survey: Survey) -> None:
+    """Every version of this survey's family inactive (its caller makes one active)."""
+    db.session.execute(
+        update(Survey)
+        .where(Survey.family_id == survey.family_id, Survey.brand_id == brand.id)
+        .values(active=False)
+    )
+
+
 def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
     """Change a survey; once it has answers the change becomes a new active version."""
     survey = _locked(brand, survey_id)
+    if data.get("active"):
+        # One live version per family: switching an older one on (a rollback) switches the
+        # others off, as a new version does (two stayed active, and answers split over both).
+        _deactivate_family(brand, survey)
     if "questions" not in data:
         for field in ("name", "active"):
             if field in data:
@@ -146,11 +159,7 @@ def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
         survey.active = data.get("active", survey.active)
         db.session.commit()
         return survey
-    db.session.execute(
-        update(Survey)
-        .where(Survey.family_id == survey.family_id, Survey.brand_id == brand.id)
-        .values(active=False)
-    )
+    _deactivate_family(brand, survey)
     latest = db.session.scalar(
         select(Survey.version)
         .where(Survey.family_id == survey.family_id)

@@ -120,6 +120,17 @@ def test_survey_with_answers_gets_a_new_version(api, survey, count_rows):
     assert count_rows(Survey) == 2
 
 
+def test_switching_an_older_version_on_switches_the_others_off(api, survey):
+    """A rollback: both versions stayed active, and new answers went to either."""
+    api.post("/api/v1/responses", json={"survey_id": survey["id"], "answers": {"nps": 9}})
+    url = f"/api/v1/surveys/{survey['id']}"
+    newer = api.patch(url, json={"questions": [{"key": "nps", "type": "nps", "text": "Nieuw?"}]})
+    assert api.patch(url, json={"active": True}).json["active"] is True
+    assert api.get(f"/api/v1/surveys/{newer.json['id']}").json["active"] is False
+    listed = api.get("/api/v1/surveys?active=true").json["items"]
+    assert [item["id"] for item in listed] == [survey["id"]]
+
+
 # --- concurrent edits --------------------------------------------------------------------------
 
 
