@@ -107,10 +107,11 @@ def jobs():
         .where(Response.status == RECEIVED, Response.brand_id == brand.id)
         .limit(WAITING_SHOWN + 1)
     ).all()
-    # The failed-job registry is the instance's: show what failed and why, not other brands' ids.
+    # The failed-job registry is the instance's: only this brand's jobs (their errors can
+    # name customers); the CLI lists them all.
     failed = [
         {key: job[key] for key in ("queue", "id", "func", "ended_at", "error")}
-        for job in worker.failed_jobs()
+        for job in worker.failed_jobs(brand.id)
     ]
     set_aside = db.session.scalars(
         select(Response.id)

@@ -5,6 +5,7 @@ import gc
 from flask import current_app
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
+from sqlalchemy import select
 from sqlalchemy.orm import configure_mappers
 
 from app.extensions import db, queue
@@ -38,8 +39,31 @@ def run(burst: bool = False) -> None:
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
-def failed_jobs() -> list[dict]:
-    """Jobs that failed after their retries, newest first, for the CLI and the dashboard."""
+# What each job's first argument names (an id or a list of ids), by the job function's name:
+# how a failed job is told to belong to a brand.
+JOB_ROWS = {
+    "app.pipeline.jobs.process_responses": "Response",
+    "app.pipeline.email_jobs.send_invitation": "Invitation",
+    "app.services.review_notices.send_notice": "ModerationEntry",
+    "app.services.webhooks.deliver": "WebhookDelivery",
+}
+
+
+def brands_of(func_name: str, args: tuple) -> set[int]:
+    """The brands whose rows a job was given: none for a job of unknown shape."""
+    from app import models
+
+    model = getattr(models, JOB_ROWS.get(func_name, ""), None)
+    if model is None or not args:
+        return set()
+    ids = args[0] if isinstance(args[0], list | tuple) else [args[0]]
+    return set(db.session.scalars(select(model.brand_id).where(model.id.in_(ids)).distinct()))
+
+
+def failed_jobs(brand_id: int | None = None) -> list[dict]:
+    """Jobs that failed after their retries, newest first, for the CLI (the instance's) and
+    the dashboard (`brand_id`: only jobs all of whose rows are that brand's; their errors can
+    name customers, such as a refused recipient's address)."""
     if queue.inline:
         return []
     rows = []
@@ -48,6 +72,8 @@ def failed_jobs() -> list[dict]:
         for job in registry.get_job_ids():
             loaded = queue.rq_queue(name).fetch_job(job)
             if loaded is None:
+                continue
+            if brand_id is not None and brands_of(loaded.func_name, loaded.args) != {brand_id}:
                 continue
             rows.append(
                 {

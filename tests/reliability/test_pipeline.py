@@ -466,3 +466,37 @@ def test_a_job_that_keeps_failing_is_retried_then_visible(redis_app):
     assert "this job always fails" in failed[0]["error"][0]
     result = redis_app.test_cli_runner().invoke(args=["pipeline", "failed"])
     assert "explode" in result.output
+
+
+@pytest.mark.redis
+def test_the_jobs_page_shows_a_brand_its_own_failed_jobs_only(redis_app, monkeypatch):
+    """The registry is the instance's, and a job's error can name a customer (a refused
+    recipient's address): one brand's owner read another brand's failures."""
+    from app.models import User
+    from app.services import worker
+    from tests.dashboard.conftest import PASSWORD_HASH, Dashboard
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("refused: victim@rival.example")
+
+    redis_app.config["JOB_RETRY_INTERVALS"] = []
+    monkeypatch.setattr(processing, "process_waiting", fail)
+    with redis_app.app_context():
+        rival, key, _journey, survey = brand_with_survey("Rival", "rival")
+        mine, _key, _journey, _survey = brand_with_survey("Mine", "mine")
+        for brand, email in ((rival, "owner@rival.example"), (mine, "owner@mine.example")):
+            _db.session.add(
+                User(brand=brand, email=email, role="owner", password_hash=PASSWORD_HASH)
+            )
+        ids = {"rival": rival.id, "mine": mine.id}
+        _db.session.commit()
+        survey_id = survey.id
+    _post(redis_app.test_client(), key, survey_id, 3)
+    with redis_app.app_context():
+        worker.run(burst=True)
+        assert [len(worker.failed_jobs(ids[name])) for name in ("rival", "mine")] == [1, 0]
+    for email, shown in (("owner@mine.example", False), ("owner@rival.example", True)):
+        with redis_app.app_context():  # the Dashboard helper clears `g` between requests
+            dash = Dashboard(redis_app.test_client())
+            assert dash.login(email).status_code == 302
+            assert ("victim@rival.example" in dash.html("/dashboard/jobs")) is shown
