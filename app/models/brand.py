@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 
+from flask import current_app
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -99,6 +100,18 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def session_check(self) -> str:
+        """Bound to this user's email and password hash: a session made for this user is
+        refused once the password changes, or once the row is gone and SQLite gives its id
+        to a new user."""
+        key = current_app.config["SECRET_KEY"].encode()
+        signed = f"{self.email}\n{self.password_hash}".encode()
+        return hmac.new(key, signed, hashlib.sha256).hexdigest()[:32]
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session (services' session loader reads it back)."""
+        return f"{self.id}.{self.session_check()}"
 
     def can(self, action: str) -> bool:
         """viewer reads; editor also edits; owner also manages keys, users and webhooks."""

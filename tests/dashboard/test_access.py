@@ -220,3 +220,29 @@ def test_the_session_cookie_is_httponly_and_samesite(client, users):
 
 def test_users_of_one_brand_are_not_logged_in_as_another(dash, db):
     assert db.session.query(User).count() == 3
+
+
+def test_a_session_ends_with_its_user_and_with_its_password(as_role, users, other_brand, db):
+    """The session named the user by id alone: on SQLite a removed user's id goes to the next
+    user created, and the old cookie then opened that user's account (another brand's owner);
+    and a new password left the sessions made with the old one working."""
+    from tests.dashboard.conftest import PASSWORD_HASH
+
+    viewer, editor = as_role("viewer"), as_role("editor")
+    assert viewer.get("/dashboard/journeys").status_code == 200
+    removed = users["viewer"].id  # the newest user: SQLite hands its id to the next one
+    db.session.delete(users["viewer"])
+    db.session.commit()
+    successor = User(
+        brand=other_brand["brand"],
+        email="baas@ander.example",
+        role="owner",
+        password_hash=PASSWORD_HASH,
+    )
+    db.session.add(successor)
+    db.session.commit()
+    assert viewer.get("/dashboard/settings").status_code == 302  # to the login, not in
+    assert successor.id == removed or db.engine.dialect.name == "postgresql"
+    users["editor"].set_password("een heel ander wachtwoord")
+    db.session.commit()
+    assert editor.get("/dashboard/journeys").status_code == 302
