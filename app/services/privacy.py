@@ -173,18 +173,16 @@ def _responses(customer: Customer, lock: bool = False) -> list[Response]:
     return list(db.session.scalars(locks.locked(query) if lock else query))
 
 
-def _reviews(customer: Customer, responses: list[Response]) -> list[Review]:
+def _reviews(customer: Customer, responses: list[Response], lock: bool = False) -> list[Review]:
+    """With `lock` (erasure), read under the reviews' locks: a reply or moderation being
+    written waits for the erasure, or commits first and is then seen (and blanked) by it."""
     response_ids = [response.id for response in responses]
     condition = Review.customer_id == customer.id
     if response_ids:
         condition = condition | Review.response_id.in_(response_ids)
-    return list(
-        db.session.scalars(
-            select(Review)
-            .where(Review.brand_id == customer.brand_id, condition)
-            .order_by(Review.id)
-        )
-    )
+    query = select(Review).where(Review.brand_id == customer.brand_id, condition)
+    query = query.order_by(Review.id)
+    return list(db.session.scalars(locks.locked(query) if lock else query))
 
 
 def _response_out(response: Response, phase_keys: dict) -> dict:
@@ -279,7 +277,7 @@ def _erase(brand: Brand, external_id: str, actor: str) -> dict:
     now = utcnow()
     responses = _responses(customer, lock=True)
     counts = {
-        "reviews": _erase_reviews(brand, _reviews(customer, responses), now),
+        "reviews": _erase_reviews(brand, _reviews(customer, responses, lock=True), now),
         "responses": _erase_responses(responses),
         "loyalty_entries": _anonymise_ledger(brand, customer),
         "webhook_deliveries": _scrub_deliveries(brand, customer),

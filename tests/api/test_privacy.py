@@ -22,7 +22,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import privacy, webhooks
 from loyalty.models import LedgerEntry
-from tests.conftest import wait_for_lock_waits
+from tests.conftest import Contenders, wait_for_lock_waits
 from tests.webhook_receiver import Receiver
 
 TEXT = "Jan de monteur was top, alles netjes achtergelaten"
@@ -424,6 +424,28 @@ def test_a_review_erasure_rejected_cannot_be_published_or_answered(api, anna, db
     review = db.session.get(Review, anna["review_id"])
     assert (review.status, review.reply_body) == ("rejected", None)
     assert db.session.scalar(bonuses) == before
+
+
+@pytest.mark.postgres
+def test_a_reply_written_while_she_is_erased_does_not_survive(app, api, anna, db):
+    """The erasure read her review before the brand's reply (which names her) committed, then
+    wrote the review without touching the reply: it stayed on the removed review."""
+    from sqlalchemy import text
+
+    db.session.commit()
+    erase = lambda: app.test_client().delete(  # noqa: E731
+        "/api/v1/customers/klant-42", headers=api._headers(None)
+    )
+    held = ("SELECT id FROM review WHERE id = :id FOR UPDATE", {"id": anna["review_id"]})
+    with Contenders([erase], *held) as race:
+        race.holding.execute(  # the moderator's reply, committing as the erasure runs
+            text("UPDATE review SET reply_body = 'Dag Anna, de kraan komt!' WHERE id = :id"),
+            {"id": anna["review_id"]},
+        )
+    assert race.replies[0].status_code == 200, race.replies[0].json
+    db.session.expire_all()
+    review = db.session.get(Review, anna["review_id"])
+    assert review.status == "removed" and review.reply_body is None
 
 
 class _DatabaseError(Exception):
