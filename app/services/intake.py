@@ -146,12 +146,32 @@ def accept(
             "Idempotency-Key must be 1-128 characters",
             fields={"Idempotency-Key": ["1-128 characters"]},
         )
-    fingerprint = request_hash(data)
+    arguments = (idempotency_key, customer, client_hash, incentivized, live_key)
+    try:
+        return _accept(brand_id, data, *arguments)
+    except StaleReference:
+        # A touchpoint or persona it names was deleted between its lookup and the INSERT:
+        # once more, looked up afresh (the touchpoint is then a 422, the persona none).
+        db.session.rollback()
+        return _accept(brand_id, data, *arguments)
+
+
+class StaleReference(Exception):
+    """The INSERT named a row deleted since it was looked up (a foreign-key violation)."""
+
+
+def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized, live_key):
+    # One customer's key must not answer for another: the widget and hosted pages name the
+    # customer beside the body, the API inside it.
+    fingerprint = request_hash(data if customer is None else {**data, "customer_id": customer.id})
     survey = survey_specs.get(brand_id, data["survey_id"])
     cleaned = answer_rules.validate(survey, data["answers"])
     touchpoint_id = _touchpoint(survey.phase_id, data.get("touchpoint"))
     if customer is None and data.get("customer") and data.get("channel", "api") == "api":
-        # The server API is trusted to name its customers.
+        # The server API is trusted to name its customers; a revoked key may not create one
+        # (this path skips the key lookup and lets the INSERT check the key).
+        if live_key is not None:
+            _refuse_revoked(live_key)
         customer = customers.ensure(db.session.get(Brand, brand_id), data["customer"])
     if customer is not None and not incentivized:
         # Identified answers earn points in the pipeline, so every channel records the offer.
@@ -184,13 +204,8 @@ def accept(
     if new_id is None:
         # Nothing stored: the API key was revoked, or the Idempotency-Key was used before (by
         # this request's earlier try, or a concurrent retry that won): answer with that row.
-        if live_key is not None and not brands.key_is_live(live_key):
-            brands.forget_key(live_key)
-            raise AppError(
-                401,
-                "this API key has been revoked",
-                headers={"WWW-Authenticate": 'Bearer realm="phasewise"'},
-            )
+        if live_key is not None:
+            _refuse_revoked(live_key)
         found = _existing(brand_id, idempotency_key, fingerprint) if idempotency_key else None
         if found is not None:
             return Accepted.of(found), False
@@ -202,6 +217,16 @@ def accept(
         new_id = _insert(values, {})
     enqueue([new_id])
     return Accepted(new_id, RECEIVED, values["incentivized"], values["review_request"]), True
+
+
+def _refuse_revoked(live_key: str) -> None:
+    if not brands.key_is_live(live_key):
+        brands.forget_key(live_key)
+        raise AppError(
+            401,
+            "this API key has been revoked",
+            headers={"WWW-Authenticate": 'Bearer realm="phasewise"'},
+        )
 
 
 def as_erased(survey, values: dict) -> dict:
@@ -255,6 +280,8 @@ def _insert_direct(values: dict, guards: dict) -> int | None:
         connection.autocommit = True
         try:
             row = connection.execute(sql, params, prepare=True).fetchone()
+        except psycopg.errors.ForeignKeyViolation as error:
+            raise StaleReference(str(error)) from error
         finally:
             if not connection.closed:
                 connection.autocommit = False  # as the pool hands connections out

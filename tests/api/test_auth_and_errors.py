@@ -26,18 +26,20 @@ def test_revoked_key_is_401(api, brand, db):
 
 def test_a_revoked_key_cannot_answer_even_when_this_process_knows_it(api, survey, db, count_rows):
     """Answers skip the key lookup for keys seen before; their INSERT proves the key live."""
-    from app.models import ApiKey, Response
+    from app.models import ApiKey, Customer, Response
     from app.models.base import utcnow
 
     answer = {"survey_id": survey["id"], "answers": {"nps": 9}}
     assert api.post("/api/v1/responses", json=answer).status_code == 202  # the key is known now
     db.session.execute(db.update(ApiKey).values(revoked_at=utcnow()))  # as another process would
     db.session.commit()
-    refused = api.post("/api/v1/responses", json=answer)
+    named = {**answer, "customer": "made-by-a-revoked-key"}  # ensured before the INSERT
+    refused = api.post("/api/v1/responses", json=named)
     assert refused.status_code == 401
     assert refused.json["error"]["code"] == "unauthorized"
     assert refused.headers["WWW-Authenticate"].startswith("Bearer")
     assert count_rows(Response) == 1
+    assert count_rows(Customer) == 0  # it made one, committed before the INSERT refused it
     assert api.post("/api/v1/responses", json=answer).status_code == 401  # and stays refused
 
 

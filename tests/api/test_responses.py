@@ -178,6 +178,35 @@ def test_unknown_touchpoint_is_422(api, survey, journey, count_rows):
     assert count_rows(Response) == 2
 
 
+@pytest.mark.postgres
+def test_a_touchpoint_deleted_meanwhile_is_the_422_of_an_unknown_one(
+    app, api, brand, survey, journey, monkeypatch, count_rows
+):
+    """Deleted between its lookup and the INSERT: the foreign key refused the row, a 500,
+    and the answer was lost. (SQLite does not enforce foreign keys here.)"""
+    from app.extensions import db
+    from app.models import Brand
+    from app.services import intake, journey_editor
+
+    url = f"/api/v1/journeys/{journey['id']}/phases/levering/touchpoints"
+    assert api.post(url, json={"name": "Montageploeg", "channel": "onsite"}).status_code == 201
+    brand_id, real, deleted = brand.id, intake._touchpoint, []
+
+    def found_then_deleted(phase_id, value):
+        touchpoint_id = real(phase_id, value)
+        if touchpoint_id is not None and not deleted:
+            with app.app_context():  # another request's session: the dashboard's delete
+                journey_editor.delete_touchpoint(db.session.get(Brand, brand_id), touchpoint_id)
+            deleted.append(touchpoint_id)
+        return touchpoint_id
+
+    monkeypatch.setattr(intake, "_touchpoint", found_then_deleted)
+    refused = post(api, survey, {"nps": 9}, touchpoint="Montageploeg")
+    assert refused.status_code == 422, refused.json
+    assert "touchpoint" in refused.json["error"]["fields"]
+    assert deleted and count_rows(Response) == 0
+
+
 def test_oversized_and_non_json_bodies(api, survey, count_rows):
     big = post(api, survey, {"nps": 9, "why": "x" * 70_000})
     assert big.status_code == 413

@@ -78,6 +78,20 @@ def test_the_same_idempotency_key_stores_once(client, site, count_rows):
     assert count_rows(Response) == 1
 
 
+def test_one_customers_idempotency_key_does_not_answer_for_another(client, site, brand):
+    """The fingerprint left the customer out: a second customer (or a visitor) sending the
+    same key got the first one's receipt, points included, and their answer was dropped."""
+    body = {"idempotency_key": "retry-key-0002"}
+    first = widget_post(
+        client, site, {**body, "customer_id": "anna", "customer_sig": brand.sign_customer("anna")}
+    )
+    assert first.status_code == 202
+    other = {**body, "customer_id": "bert", "customer_sig": brand.sign_customer("bert")}
+    for later in (widget_post(client, site, other), widget_post(client, site, body)):
+        assert later.status_code == 409, later.json
+        assert later.json["error"]["code"] == "idempotency_conflict"
+
+
 def test_review_consent_travels_with_the_answer(client, site, db):
     body = {
         "answers": {"nps": 3, "why": "Te laat"},
