@@ -18,6 +18,17 @@ def locked(query, *, keys: bool = False):
     return query.with_for_update(key_share=not keys).execution_options(populate_existing=True)
 
 
+def referenced(query):
+    """`query` taking FOR KEY SHARE on its rows, read afresh: the lock a foreign-key check
+    takes, taken when they are read. A DELETE of one (or an erasure's FOR UPDATE) waits for
+    this transaction; one committed while this waited leaves the row out, where the INSERT
+    that refers to it would have failed its foreign key. Such readers never wait for each
+    other, nor for `locked`."""
+    return query.with_for_update(read=True, key_share=True).execution_options(
+        populate_existing=True
+    )
+
+
 def lock_brand(brand_id: int) -> None:
     """For what is counted or named per brand (webhook endpoints, persona keys)."""
     from app.models import Brand  # here: the models import the extensions this module does

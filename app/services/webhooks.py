@@ -184,14 +184,22 @@ def _add(session: Session, brand_id: int, endpoint_id: int, event: str, payload:
 
 
 def _subscribed(session: Session, brand_id: int, event: str) -> list[int]:
-    """Endpoint ids for this event, read once per brand and transaction (a batch emits many)."""
+    """Endpoint ids for this event, read once per brand and transaction (a batch emits many).
+
+    FOR KEY SHARE, kept until the commit: an endpoint's delete waits for this transaction (its
+    deliveries then go with it), and one committed meanwhile leaves its row out, rather than
+    failing the deliveries' foreign key and with it the publish or batch that emitted. Emitters
+    do not wait for each other, nor for an endpoint's update (FOR NO KEY UPDATE).
+    """
     cache = session.info.setdefault(_ENDPOINTS, {})
     if brand_id not in cache:
         cache[brand_id] = [
             (endpoint.id, tuple(endpoint.events or ()))
             for endpoint in session.scalars(
-                select(WebhookEndpoint).where(
-                    WebhookEndpoint.brand_id == brand_id, WebhookEndpoint.active.is_(True)
+                locks.referenced(
+                    select(WebhookEndpoint)
+                    .where(WebhookEndpoint.brand_id == brand_id, WebhookEndpoint.active.is_(True))
+                    .order_by(WebhookEndpoint.id)
                 )
             )
         ]
@@ -527,8 +535,19 @@ def list_endpoints(brand: Brand) -> list[WebhookEndpoint]:
     )
 
 
-def get_endpoint(brand: Brand, endpoint_id: int) -> WebhookEndpoint:
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+def get_endpoint(
+    brand: Brand, endpoint_id: int, lock: bool = False, deleting: bool = False
+) -> WebhookEndpoint:
+    """With `lock`, FOR KEY SHARE as emit() takes it: a delete committed while this waited is a
+    404. With `deleting`, FOR UPDATE: it waits for the emitters holding that."""
+    if not (lock or deleting):
+        endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+    else:
+        query = select(WebhookEndpoint).where(
+            WebhookEndpoint.id == endpoint_id, WebhookEndpoint.brand_id == brand.id
+        )
+        query = locks.locked(query, keys=True) if deleting else locks.referenced(query)
+        endpoint = db.session.scalar(query)
     if endpoint is None or endpoint.brand_id != brand.id:
         raise AppError(404, "webhook not found")
     return endpoint
@@ -560,7 +579,9 @@ def create_endpoint(brand: Brand, data: dict) -> WebhookEndpoint:
 
 def delete_endpoint(brand: Brand, endpoint_id: int) -> None:
     """Remove the endpoint and its delivery history; pending deliveries are not sent."""
-    endpoint = get_endpoint(brand, endpoint_id)
+    # The endpoint first, FOR UPDATE: it waits for emitters (their KEY SHARE), then also
+    # deletes the deliveries they committed; in the order emitters lock, so no deadlock.
+    endpoint = get_endpoint(brand, endpoint_id, deleting=True)
     # Explicit, because SQLite does not enforce the ON DELETE CASCADE of the foreign keys.
     deliveries = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id)
     db.session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
@@ -571,7 +592,9 @@ def delete_endpoint(brand: Brand, endpoint_id: int) -> None:
 
 def send_test(brand: Brand, endpoint_id: int) -> WebhookDelivery:
     """Queue a `webhook.test` event to this endpoint, whatever it subscribed to."""
-    endpoint = get_endpoint(brand, endpoint_id)
+    # Locked as emit() locks: a delete committed meanwhile is a 404, not the delivery's
+    # foreign key failing at the commit.
+    endpoint = get_endpoint(brand, endpoint_id, lock=True)
     payload = envelope(
         TEST_EVENT,
         {"endpoint_id": endpoint.id, "brand": brand.slug, "message": "Hello from Phasewise"},

@@ -406,3 +406,64 @@ def test_two_creates_at_the_limit_make_one_endpoint(app, api, brand, count_rows)
         pass
     assert sorted(reply.status_code for reply in race.replies) == [201, 409]
     assert count_rows(WebhookEndpoint) == webhooks.MAX_ENDPOINTS
+
+
+# A deleter that has deleted the endpoint and not yet committed: what an emitter meets.
+_DELETING = "DELETE FROM webhook_endpoint WHERE id = :id"
+
+
+@pytest.mark.postgres
+def test_publishing_while_the_endpoint_is_deleted_publishes_and_sends_nothing(
+    app, api, brand, survey, db, receiver, count_rows
+):
+    """The emitter read the endpoint unlocked; its delivery's INSERT then failed the foreign
+    key of the endpoint deleted meanwhile: the publish was a 500 and was rolled back."""
+    from tests.reviews.helpers import answer, review_of, set_policy
+
+    set_policy(brand, publish="moderate")
+    review_id = review_of(answer(api, survey)).id
+    endpoint_id = _create(api, receiver.url, events=["review.published"])["id"]
+    db.session.commit()
+    url = f"/api/v1/reviews/{review_id}/moderation"
+    body = {"action": "publish"}
+    with Contenders([api_post(app, api, url, body)], _DELETING, {"id": endpoint_id}) as race:
+        pass
+    [reply] = race.replies
+    assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
+    assert reply.json["status"] == "published"
+    assert count_rows(WebhookEndpoint) == 0 and count_rows(WebhookDelivery) == 0
+    assert receiver.requests == []
+
+
+@pytest.mark.postgres
+def test_a_pipeline_batch_while_the_endpoint_is_deleted_is_processed(
+    app, api, survey, db, receiver, count_rows
+):
+    """The batch's response.processed met the endpoint deleted meanwhile: the batch failed
+    (its responses marked failed) on the delivery's foreign key."""
+    from app.models import Response
+
+    endpoint_id = _create(api, receiver.url, events=["response.processed"])["id"]
+    db.session.commit()
+    body = {"survey_id": survey["id"], "answers": {"nps": 9}}
+    post = api_post(app, api, "/api/v1/responses", body)
+    with Contenders([post], _DELETING, {"id": endpoint_id}) as race:
+        pass
+    [reply] = race.replies
+    assert reply.status_code == 202, reply.get_data(as_text=True)[:300]
+    db.session.expire_all()
+    assert db.session.get(Response, reply.json["id"]).status == "processed"
+    assert count_rows(WebhookDelivery) == 0 and receiver.requests == []
+
+
+@pytest.mark.postgres
+def test_a_test_event_to_an_endpoint_deleted_meanwhile_is_a_404(app, api, db, receiver):
+    endpoint_id = _create(api, receiver.url)["id"]
+    db.session.commit()
+    url = f"/api/v1/webhooks/{endpoint_id}/test"
+    with Contenders([api_post(app, api, url)], _DELETING, {"id": endpoint_id}) as race:
+        pass
+    [reply] = race.replies
+    assert reply.status_code == 404, reply.get_data(as_text=True)[:300]
+    assert reply.json["error"]["code"] == "not_found"
+    assert receiver.requests == []
