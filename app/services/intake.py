@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 import loyalty
+from app import locks
 from app.errors import AppError
 from app.extensions import db
 from app.models import ApiKey, Brand, Customer, Response, Touchpoint
@@ -54,15 +55,11 @@ def _insert_statement(dialect: str, columns: tuple[str, ...], guards: tuple[str,
             exists().where(ApiKey.key_hash == bindparam(LIVE_KEY), ApiKey.revoked_at.is_(None))
         )
     if LIVE_CUSTOMER in guards:
-        query = query.where(
-            select(Customer.id)
-            .where(
-                Customer.id == bindparam(LIVE_CUSTOMER, type_=table.c.customer_id.type),
-                Customer.erased_at.is_(None),
-            )
-            .with_for_update(read=True, key_share=True)
-            .exists()
+        live = select(Customer.id).where(
+            Customer.id == bindparam(LIVE_CUSTOMER, type_=table.c.customer_id.type),
+            Customer.erased_at.is_(None),
         )
+        query = query.where(locks.referenced(live).exists())
     if dialect == "postgresql":
         return (
             postgresql.insert(table)
