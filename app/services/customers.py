@@ -61,7 +61,15 @@ def _bare(brand: Brand, external_id: str, now) -> dict:
 
 
 def ensure(brand: Brand, external_id: str, lock: bool = False) -> Customer:
-    """The customer with this external id, created bare if new; safe under concurrent calls.
+    """The customer with this external id, created bare if new; safe under concurrent calls."""
+    return ensure_created(brand, external_id, lock)[0]
+
+
+def ensure_created(brand: Brand, external_id: str, lock: bool = False) -> tuple[Customer, bool]:
+    """ensure(), and whether this call created the customer: its own INSERT stored the row.
+
+    Told by the INSERT, not by a look before it: of two calls at once, the second one's
+    INSERT waits for the first one's row and then stores nothing.
 
     An erasure renames the row it erases: one that does so between the INSERT (which then
     found the row) and the SELECT (which then finds none) frees the external id, so the
@@ -71,17 +79,19 @@ def ensure(brand: Brand, external_id: str, lock: bool = False) -> Customer:
     )
     query = locks.locked(query) if lock else query.execution_options(populate_existing=True)
     for _ in range(2):
-        upserts.insert_ignore(Customer, KEY, _bare(brand, external_id, utcnow()))
+        inserted = upserts.insert_ignore(
+            Customer, KEY, _bare(brand, external_id, utcnow()), returning=True
+        ).first()
         customer = db.session.scalar(query)
         if customer is not None:
-            return customer
+            return customer, inserted is not None
     raise RuntimeError(f"customer {external_id!r} was erased twice while being looked up")
 
 
 def upsert(brand: Brand, data: dict) -> tuple[Customer, bool]:
     """Create or update a customer by external_id; returns (customer, created)."""
-    created = find(brand, data["external_id"]) is None
-    customer = _apply(brand, data)
+    customer, created = ensure_created(brand, data["external_id"], lock=True)
+    _apply(brand, data, customer)
     db.session.commit()
     return customer, created
 

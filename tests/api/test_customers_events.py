@@ -2,7 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import text
+
 from app.models import Customer, CustomerPhase, JourneyEvent
+from tests.conftest import Contenders, api_post
 
 
 def test_customer_upsert_by_external_id(api, count_rows):
@@ -208,3 +212,25 @@ def test_an_event_for_a_customer_erased_meanwhile_goes_to_the_new_customer(
     assert calls == ["klant-1"]
     current = db.session.scalars(db.select(Customer).where(Customer.external_id == "klant-1"))
     assert current.one().id != old["id"]
+
+
+@pytest.mark.postgres
+def test_two_upserts_of_one_new_customer_at_once_create_it_once(app, api, brand, count_rows):
+    """Both requests decided `created` by an unlocked look before their INSERT: both found
+    no one, and both answered 201 Created for the one customer the two of them made."""
+    posts = [
+        api_post(app, api, "/api/v1/customers", {"external_id": "new-1", "value": value})
+        for value in (100, 200)
+    ]
+    # Another writer's uncommitted row under this key: both INSERTs wait on it. It then takes
+    # the row back, leaving the two requests to race each other.
+    held = (
+        "INSERT INTO customer (brand_id, external_id, consent, created_at, updated_at) "
+        "VALUES (:brand, 'new-1', '{}', now(), now())",
+        {"brand": brand.id},
+    )
+    with Contenders(posts, *held) as race:
+        race.holding.execute(text("DELETE FROM customer WHERE external_id = 'new-1'"))
+    assert sorted(reply.status_code for reply in race.replies) == [200, 201]
+    assert count_rows(Customer) == 1
+    assert len({reply.json["id"] for reply in race.replies}) == 1
