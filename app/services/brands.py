@@ -6,6 +6,7 @@ import unicodedata
 
 from flask import current_app
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 
 from app.errors import AppError
 from app.extensions import db
@@ -40,8 +41,10 @@ def create_brand(
     if locale not in SUPPORTED_LOCALES:
         raise AppError(422, f"locale must be one of {SUPPORTED_LOCALES}", fields={"locale": ["?"]})
     slug = slugify(slug or name)
-    if db.session.scalar(select(Brand.id).where(Brand.slug == slug)):
-        raise AppError(409, f"a brand with slug {slug!r} exists", fields={"slug": ["taken"]})
+    taken = select(Brand.id).where(Brand.slug == slug)
+    conflict = AppError(409, f"a brand with slug {slug!r} exists", fields={"slug": ["taken"]})
+    if db.session.scalar(taken):
+        raise conflict
     brand = Brand(
         name=name.strip(),
         slug=slug,
@@ -53,8 +56,22 @@ def create_brand(
     )
     key, secret = ApiKey.generate(brand)
     db.session.add_all([brand, key])
-    db.session.commit()
+    _commit_unless_taken(taken, conflict)
     return brand, secret
+
+
+def _commit_unless_taken(taken, conflict: AppError) -> None:
+    """Commit, or raise `conflict` when `taken` finds the row a unique key refused ours for.
+
+    The check before the INSERT decides one request at a time; one made at the same moment
+    passes it too, and its INSERT then fails the unique key: the same conflict, told alike."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if db.session.scalar(taken):
+            raise conflict from None
+        raise
 
 
 def create_api_key(brand: Brand, name: str = "default") -> tuple[ApiKey, str]:
@@ -145,10 +162,12 @@ def create_user(brand_slug: str, email: str, password: str, role: str) -> User:
         raise AppError(422, f"role must be one of {User.ROLES}", fields={"role": ["invalid"]})
     if len(password) < 10:
         raise AppError(422, "passwords need at least 10 characters", fields={"password": ["short"]})
-    if db.session.scalar(select(User.id).where(User.email == email)):
-        raise AppError(409, f"a user {email} exists", fields={"email": ["taken"]})
+    taken = select(User.id).where(User.email == email)
+    conflict = AppError(409, f"a user {email} exists", fields={"email": ["taken"]})
+    if db.session.scalar(taken):
+        raise conflict
     user = User(brand=brand, email=email, role=role)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    _commit_unless_taken(taken, conflict)
     return user

@@ -2,7 +2,11 @@
 
 import json
 
+import pytest
+from sqlalchemy import text
+
 from app.models import ApiKey, Brand, Response, User
+from tests.conftest import Contenders
 
 
 def test_brand_create_prints_the_key_once(app, db):
@@ -75,3 +79,67 @@ def test_demo_seeds_once_and_reissues_credentials(app, db):
     assert db.session.query(Response).count() == responses  # not seeded twice
     live = db.session.query(ApiKey).filter(ApiKey.name == "demo", ApiKey.revoked_at.is_(None))
     assert live.count() == 1  # the first run's key was revoked
+
+
+def _at_once(app, make):
+    """A call for Contenders: `make` in an app context of its own; what it returned, or the
+    code of the AppError it raised, or the exception a command would have shown as a trace."""
+
+    def call():
+        from app.errors import AppError
+        from app.extensions import db
+
+        with app.app_context():
+            try:
+                return make()
+            except AppError as error:
+                return error.code
+            except Exception as error:  # noqa: BLE001 — the unfixed outcome, to assert on
+                return error
+            finally:
+                db.session.remove()
+
+    return call
+
+
+def _one_made_one_conflict(replies: list) -> None:
+    made = [reply for reply in replies if reply != 409]
+    assert replies.count(409) == 1 and len(made) == 1 and isinstance(made[0], int), replies
+
+
+@pytest.mark.postgres
+def test_two_brand_creates_of_one_slug_at_once_make_one_and_a_conflict(app, db):
+    """Both checked the slug before either inserted: the second INSERT failed the unique key,
+    and `flask brand create` showed a traceback instead of "a brand with slug … exists"."""
+    from app.services import brands
+
+    make = _at_once(app, lambda: brands.create_brand("Twin", "twin", "nl")[0].id)
+    held = (  # another writer's uncommitted brand of this slug: both INSERTs wait on it
+        "INSERT INTO brand (name, slug, default_locale, locales, allowed_origins, site_key, "
+        "identity_secret, primary_color, contact_policy, review_policy, retention_days, "
+        "created_at) VALUES ('x', 'twin', 'nl', '[]', '[]', 'pk_hold', 'id_hold', '#000', "
+        "'{}', '{}', 1, now())",
+        {},
+    )
+    with Contenders([make, make], *held) as race:  # it takes the row back: the two race
+        race.holding.execute(text("DELETE FROM brand WHERE slug = 'twin'"))
+    _one_made_one_conflict(race.replies)
+    assert db.session.query(Brand).filter(Brand.slug == "twin").count() == 1
+
+
+@pytest.mark.postgres
+def test_two_user_creates_of_one_email_at_once_make_one_and_a_conflict(app, db, brand):
+    from app.services import brands
+
+    make = _at_once(
+        app, lambda: brands.create_user(brand.slug, "a@x.example", "long enough pw", "owner").id
+    )
+    held = (
+        "INSERT INTO user_account (brand_id, email, password_hash, role, created_at) "
+        "VALUES (:brand, 'a@x.example', 'x', 'viewer', now())",
+        {"brand": brand.id},
+    )
+    with Contenders([make, make], *held) as race:
+        race.holding.execute(text("DELETE FROM user_account WHERE email = 'a@x.example'"))
+    _one_made_one_conflict(race.replies)
+    assert db.session.query(User).count() == 1
