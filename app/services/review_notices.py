@@ -4,6 +4,9 @@ The notice text is written into the moderation log when the decision is taken; t
 mails it (queue "email"), so the log shows what the reviewer was told even when mail is down.
 """
 
+from sqlalchemy import select
+
+from app import locks
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.review import ModerationEntry
@@ -11,8 +14,14 @@ from app.services import mailer
 
 
 def send_notice(entry_id: int) -> bool:
-    """Mail one moderation notice; a notice already sent is not sent again."""
-    entry = db.session.get(ModerationEntry, entry_id)
+    """Mail one moderation notice; a notice already sent is not sent again.
+
+    The log line is locked while the mail goes out: a second run waits and finds it sent,
+    and an erasure waits too, then blanks what this run wrote (an SMTP error can hold the
+    address) instead of this run writing the notice back over the erasure."""
+    entry = db.session.scalar(
+        locks.locked(select(ModerationEntry).where(ModerationEntry.id == entry_id))
+    )
     if entry is None or not entry.notice or entry.notice.get("status") == "sent":
         return False
     customer = entry.review.customer

@@ -46,3 +46,53 @@ def test_removal_notice_is_mailed_once_in_the_reviewers_language(api, survey, br
     assert entry.notice["status"] == "sent"
     assert review_notices.send_notice(entry.id) is False  # a retry sends nothing twice
     assert len(inbox.messages) == 1
+
+
+@pytest.mark.postgres
+def test_a_notice_mailed_while_the_reviewer_is_erased_is_blanked_too(
+    app, api, survey, brand, monkeypatch
+):
+    """The job wrote the notice (whose SMTP error can hold the address) back onto the log
+    line after the erasure had blanked it."""
+    import threading
+
+    from app.extensions import queue
+    from app.models import Brand
+    from app.services import mailer, privacy
+    from tests.conftest import wait_for_lock_waits
+
+    set_policy(brand, "immediate")
+    api.post("/api/v1/customers", json={"external_id": "en1", "email": "en1@example.com"})
+    review = review_of(answer(api, survey, customer="en1", locale="en", text="Nice enough."))
+    monkeypatch.setattr(queue, "enqueue", lambda *args, **kwargs: True)  # mailed below
+    body = {"action": "remove", "reason": "offensive"}
+    assert api.post(f"/api/v1/reviews/{review.id}/moderation", json=body).status_code == 200
+    entry_id = db.session.query(ModerationEntry.id).filter_by(action="remove").scalar()
+    brand_id, sending, go = brand.id, threading.Event(), threading.Event()
+    db.session.commit()
+
+    def slow_mail(*_args):
+        sending.set()
+        go.wait(10)
+
+    monkeypatch.setattr(mailer, "send_mail", slow_mail)
+
+    def in_context(work):
+        def run():
+            with app.app_context():
+                work()
+                db.session.remove()
+
+        return threading.Thread(target=run)
+
+    job = in_context(lambda: review_notices.send_notice(entry_id))
+    erasure = in_context(lambda: privacy.erase(db.session.get(Brand, brand_id), "en1", "test"))
+    job.start()
+    assert sending.wait(10)
+    erasure.start()
+    wait_for_lock_waits(db.engine, seconds=2)  # it waits for the line (without the lock: not)
+    go.set()
+    job.join(30)
+    erasure.join(30)
+    db.session.expire_all()
+    assert db.session.get(ModerationEntry, entry_id).notice is None
