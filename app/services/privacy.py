@@ -45,7 +45,7 @@ from loyalty.models import LedgerEntry
 
 log = logging.getLogger(__name__)
 
-ERASURE_TRIES = 3  # a deadlock with a pipeline batch fails it at most once per batch
+ERASURE_TRIES = 3  # runs a deadlock may fail (each needs a batch to claim her answer just then)
 DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for deadlock_detected
 ERASURE_GROUND = "personal_data"  # one of the listed grounds for removing a review
 ERASURE_ACTOR = "privacy:erasure"
