@@ -27,6 +27,9 @@ class Survey(db.Model):
     # All versions of one survey share a family id (the id of version 1).
     family_id = db.Column(db.Integer, index=True)
     version = db.Column(db.Integer, nullable=False, default=1)
+    # Bumped by every edit of the questions in place (before the first answer): intake's INSERT
+    # checks it, so no answer is stored against questions other than those it was checked by.
+    revision = db.Column(db.Integer, nullable=False, default=1, server_default="1")
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 

@@ -15,7 +15,7 @@ import loyalty
 from app import locks
 from app.errors import AppError
 from app.extensions import db
-from app.models import ApiKey, Brand, Customer, Response, Touchpoint
+from app.models import ApiKey, Brand, Customer, Response, Survey, Touchpoint
 from app.models.base import utcnow
 from app.models.response import RECEIVED
 from app.schemas.common import normalise_locale
@@ -32,6 +32,7 @@ JSON_COLUMNS = frozenset(c.name for c in Response.__table__.columns if isinstanc
 # What the INSERT can be asked to check, by the name of the parameter that carries it.
 LIVE_KEY = "live_key"  # the hash of an API key that must be unrevoked
 LIVE_CUSTOMER = "customer_id"  # the answer's customer, who must not have been erased
+LIVE_SURVEY = "survey_revision"  # the revision of the survey's questions it was checked by
 
 
 @functools.cache
@@ -41,10 +42,11 @@ def _insert_statement(dialect: str, columns: tuple[str, ...], guards: tuple[str,
     does not infer the types of bare parameters in a select list) and a used Idempotency-Key
     makes it do nothing (no row back either) rather than fail.
 
-    The customer guard locks the customer row FOR KEY SHARE, as the foreign key's own check
-    does: an erasure holding it FOR UPDATE makes the INSERT wait, and PostgreSQL then checks
-    the erased row again and finds it erased, so an answer never lands on the tombstone with
-    its text."""
+    The customer and survey guards lock their row FOR KEY SHARE, as the foreign keys' own
+    checks do: an erasure or an edit holding it makes the INSERT wait, and PostgreSQL then
+    checks the row again. So an answer never lands on a tombstone with its text, nor on
+    questions other than those it was validated against (a copy held by another process, or
+    an edit in place committed meanwhile)."""
     table = Response.__table__
     values = [bindparam(name, type_=table.c[name].type) for name in columns]
     if dialect == "postgresql":
@@ -60,6 +62,12 @@ def _insert_statement(dialect: str, columns: tuple[str, ...], guards: tuple[str,
             Customer.erased_at.is_(None),
         )
         query = query.where(locks.referenced(live).exists())
+    if LIVE_SURVEY in guards:
+        current = select(Survey.id).where(
+            Survey.id == bindparam("survey_id", type_=table.c.survey_id.type),
+            Survey.revision == bindparam(LIVE_SURVEY),
+        )
+        query = query.where(locks.referenced(current).exists())
     if dialect == "postgresql":
         return (
             postgresql.insert(table)
@@ -147,14 +155,15 @@ def accept(
     try:
         return _accept(brand_id, data, *arguments)
     except StaleReference:
-        # A touchpoint or persona it names was deleted between its lookup and the INSERT:
-        # once more, looked up afresh (the touchpoint is then a 422, the persona none).
+        # What it was checked against changed before the INSERT: a touchpoint or persona it
+        # names was deleted, or the survey's questions were edited. Once more, afresh (the
+        # touchpoint is then a 422, the persona none, the answer checked by the new questions).
         db.session.rollback()
         return _accept(brand_id, data, *arguments)
 
 
 class StaleReference(Exception):
-    """The INSERT named a row deleted since it was looked up (a foreign-key violation)."""
+    """The INSERT named a row deleted, or a survey edited, since it was looked up."""
 
 
 def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized, live_key):
@@ -196,7 +205,11 @@ def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized
         "created_at": utcnow(),
         **answer_rules.typed_values(survey, cleaned),
     }
-    guards = {LIVE_KEY: live_key, LIVE_CUSTOMER: values["customer_id"]}
+    guards = {
+        LIVE_KEY: live_key,
+        LIVE_CUSTOMER: values["customer_id"],
+        LIVE_SURVEY: survey.revision,
+    }
     new_id = _insert(values, guards)
     if new_id is None:
         # Nothing stored: the API key was revoked, or the Idempotency-Key was used before (by
@@ -206,6 +219,9 @@ def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized
         found = _existing(brand_id, idempotency_key, fingerprint) if idempotency_key else None
         if found is not None:
             return Accepted.of(found), False
+        if _survey_changed(survey):
+            survey_specs.forget([survey.id])
+            raise StaleReference(f"survey {survey.id} was edited")
         if customer is None:
             raise RuntimeError("the answer was neither stored nor found under its key")
         # Or its customer was erased since we looked them up: the answer is stored as the
@@ -214,6 +230,11 @@ def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized
         new_id = _insert(values, {})
     enqueue([new_id])
     return Accepted(new_id, RECEIVED, values["incentivized"], values["review_request"]), True
+
+
+def _survey_changed(survey) -> bool:
+    current = db.session.scalar(select(Survey.revision).where(Survey.id == survey.id))
+    return current != survey.revision
 
 
 def _refuse_revoked(live_key: str) -> None:

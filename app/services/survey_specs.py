@@ -6,7 +6,8 @@ the path every channel's answers take. A survey's questions cannot change once i
 answers (an edit then becomes a new version with a new id), so a held copy can only be stale
 for a survey nobody has answered yet, and only for SURVEY_SPEC_SECONDS. Writes made through
 the ORM in this process forget the copy at once (events below); other processes see the
-change when their copy expires.
+change when their copy expires. Nor can a stale copy store an answer: an edit in place bumps
+the survey's revision, which intake's INSERT checks (it then loads the copy again).
 """
 
 import threading
@@ -45,6 +46,7 @@ class SurveySpec:
     default_locale: str
     locales: tuple[str, ...]
     questions: tuple[QuestionSpec, ...]
+    revision: int = 1
 
     def question(self, key: str) -> QuestionSpec | None:
         return next((q for q in self.questions if q.key == key), None)
@@ -88,6 +90,7 @@ def _load(survey_id: int) -> SurveySpec | None:
             Survey.phase_id,
             Survey.default_locale,
             Survey.locales,
+            Survey.revision,
         ).where(Survey.id == survey_id)
     ).first()
     if survey is None:
@@ -106,6 +109,7 @@ def _load(survey_id: int) -> SurveySpec | None:
         phase_id=survey.phase_id,
         default_locale=survey.default_locale,
         locales=tuple(survey.locales or ()),
+        revision=survey.revision,
         questions=tuple(
             QuestionSpec(
                 key=q.key,

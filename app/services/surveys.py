@@ -155,6 +155,7 @@ def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
         db.session.flush()  # delete the old rows first: question keys are unique per survey
         survey.questions = questions
         survey.locales = locales
+        survey.revision += 1  # answers checked against the old questions are checked again
         survey.name = data.get("name", survey.name)
         survey.active = data.get("active", survey.active)
         db.session.commit()

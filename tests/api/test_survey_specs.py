@@ -48,6 +48,22 @@ def test_a_held_copy_expires(app, db, api, survey, monkeypatch):
     assert survey_specs.get(_brand(db), survey["id"]).question("csat") is None
 
 
+def test_a_held_copy_never_stores_an_answer_against_other_questions(api, db, survey, count_rows):
+    """Another process edited the unanswered survey in place while this one held the old
+    questions: the answer was validated by those and stored against the new ones (for up to
+    SURVEY_SPEC_SECONDS; and in any process, when the edit committed during the INSERT)."""
+    assert post(api, survey["id"], {"nps": 99}).status_code == 422  # the copy is held now
+    # The other process's edit, behind this one's ORM: "why" becomes "reason".
+    db.session.execute(db.text("UPDATE question SET key = 'reason' WHERE key = 'why'"))
+    db.session.execute(db.text("UPDATE survey SET revision = revision + 1"))
+    db.session.commit()
+    assert survey_specs.get(_brand(db), survey["id"]).question("why") is not None  # stale
+    refused = post(api, survey["id"], {"nps": 9, "why": "Te laat"})
+    assert "answers.why" in assert_error(refused, 422)["fields"]  # checked again, afresh
+    assert post(api, survey["id"], {"nps": 9, "reason": "Te laat"}).status_code == 202
+    assert count_rows(Response) == 1
+
+
 def test_another_brands_survey_is_404_even_when_held(api, other_brand, survey):
     from tests.conftest import ApiClient
 
