@@ -75,6 +75,12 @@ def failed_jobs(brand_id: int | None = None) -> list[dict]:
                 continue
             if brand_id is not None and brands_of(loaded.func_name, loaded.args) != {brand_id}:
                 continue
+            result = loaded.latest_result()
+            error = (result.exc_string or "").splitlines()[-1:] if result else []
+            if brand_id is not None and name == "pipeline":
+                # A pipeline job takes other waiting answers along, of any brand: its error
+                # may be about one of theirs, so a brand sees only what kind of error it was.
+                error = [line.split(":", 1)[0] for line in error]
             rows.append(
                 {
                     "queue": name,
@@ -82,9 +88,7 @@ def failed_jobs(brand_id: int | None = None) -> list[dict]:
                     "func": loaded.func_name,
                     "args": loaded.args,
                     "ended_at": str(loaded.ended_at),
-                    "error": (loaded.latest_result().exc_string or "").splitlines()[-1:]
-                    if loaded.latest_result()
-                    else [],
+                    "error": error,
                 }
             )
     return rows
