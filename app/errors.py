@@ -106,13 +106,25 @@ def render_error(exc: HTTPException):
     if wants_json():
         response = jsonify(error_body(status, message, code, fields))
     else:
-        response = make_response(render_template("error.html", status=status, message=message))
+        response = make_response(_error_page(status, message))
     response.status_code = status
     for key, value in exc.get_headers():
         # the body is ours now, so only headers such as Retry-After or WWW-Authenticate carry over
         if key.lower() not in ("content-type", "content-length"):
             response.headers[key] = value
     return response
+
+
+def _error_page(status: int, message: str) -> str:
+    """A customer's error page speaks their language, in words for them; a marketer's keeps
+    the precise English message (page_language)."""
+    from app import page_language  # here: it imports the services, which import this module
+
+    if not page_language.for_customers():
+        return render_template("error.html", status=status, message=message, locale="en")
+    locale = page_language.request_locale()
+    message = page_language.error_message(locale, status)
+    return render_template("error.html", status=status, message=message, locale=locale)
 
 
 class PhasewiseApi(Api):

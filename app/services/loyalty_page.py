@@ -126,19 +126,18 @@ def choose_locale(requested: str | None, customer: Customer, accepted: str | Non
 
 
 def customer_page(token: str, requested: str | None, accepted: str | None) -> dict:
-    """The page's content; 404 for a forged link, 410 for an expired one."""
+    """The page's content; 404 for a forged link, 410 for an expired one (the error page says
+    so in the customer's language: page_language)."""
     try:
         brand_id, customer_id = loyalty.read_token(token)
     except loyalty.ExpiredToken as error:
-        raise AppError(
-            410, "Deze link is verlopen. / This link has expired.", code="gone"
-        ) from error
+        raise AppError(410, "this link has expired", code="gone") from error
     except loyalty.BadToken as error:
-        raise AppError(404, "Deze link klopt niet. / This link is not valid.") from error
+        raise AppError(404, "this link is not valid") from error
     customer = db.session.get(Customer, customer_id)
     brand = db.session.get(Brand, brand_id)
     if customer is None or brand is None or customer.brand_id != brand.id:
-        raise AppError(404, "Deze link klopt niet. / This link is not valid.")
+        raise AppError(404, "this link is not valid")
     locale = choose_locale(requested, customer, accepted, brand)
     policy = loyalty.get_policy(brand.id)
     entries, more, balance = loyalty.statement(brand.id, customer.id, limit=LEDGER_LIMIT)

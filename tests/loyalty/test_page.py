@@ -87,7 +87,10 @@ def test_an_expired_link_is_410(client, brand, anna, monkeypatch):
     monkeypatch.setattr(tokens, "MAX_AGE", -1)
     reply = client.get(link)
     assert reply.status_code == 410
-    assert "verlopen" in reply.text and "expired" in reply.text
+    assert 'lang="nl"' in reply.text and "niet meer geldig" in reply.text  # one language
+    assert "expired" not in reply.text and "no longer" not in reply.text
+    english = client.get(link, headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert 'lang="en"' in english.text and "no longer valid" in english.text
 
 
 def test_an_erased_customer_has_no_page(client, brand, anna):

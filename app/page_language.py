@@ -1,0 +1,79 @@
+"""What every page's frame and the error pages say to customers, in nl and en.
+
+The pages of a brand (hosted surveys, reviews, the loyalty page) choose their own language.
+The frame they share (base.html) follows the language each page declares, and an error page
+on a customer's route follows the link's `?lang`, else the browser's languages: a Dutch
+customer never meets an English "404 — Not Found". Marketers' routes stay English, with the
+precise message, as the dashboard is.
+"""
+
+from flask import Flask, request
+
+from app.schemas.common import SUPPORTED_LOCALES
+from app.services.channel_texts import best_locale
+
+STAFF_PREFIXES = ("/dashboard", "/login", "/logout", "/api")
+
+FRAME = {
+    "nl": {
+        "main": "Hoofdmenu",
+        "footer": "Phasewise — feedback per fase van de klantreis",
+        "home": "Naar de startpagina",
+    },
+    "en": {
+        "main": "Main",
+        "footer": "Phasewise — feedback per phase of the customer journey",
+        "home": "Home",
+    },
+}
+
+# One message per status: a customer needs to know what to do, not which check failed.
+ERRORS = {
+    "nl": {
+        400: "Dit verzoek klopt niet. Laad de pagina opnieuw en probeer het nog eens.",
+        403: "Dit mag helaas niet.",
+        404: "Deze link of pagina bestaat niet (meer).",
+        405: "Dat kan op deze pagina niet.",
+        409: "Dit is al gebeurd.",
+        410: "Deze link is niet meer geldig.",
+        413: "Wat je stuurde is te groot.",
+        429: "Even te veel tegelijk. Probeer het over een minuut opnieuw.",
+        500: "Er ging bij ons iets mis. Probeer het later nog eens.",
+        None: "Wat je stuurde klopt niet. Probeer het nog eens.",
+    },
+    "en": {
+        400: "This request is not valid. Reload the page and try again.",
+        403: "Sorry, this is not allowed.",
+        404: "This link or page does not exist (any more).",
+        405: "That is not possible on this page.",
+        409: "This has already been done.",
+        410: "This link is no longer valid.",
+        413: "What you sent is too large.",
+        429: "Too many requests at once. Please try again in a minute.",
+        500: "Something went wrong on our side. Please try again later.",
+        None: "What you sent is not valid. Please try again.",
+    },
+}
+
+
+def frame_text(locale: str, key: str) -> str:
+    return FRAME.get(locale, FRAME["en"])[key]
+
+
+def for_customers() -> bool:
+    return not request.path.startswith(STAFF_PREFIXES)
+
+
+def request_locale() -> str:
+    """The link's `?lang`, else the browser's first language we speak, else Dutch."""
+    browser = request.accept_languages.best_match(SUPPORTED_LOCALES)
+    return best_locale([request.args.get("lang"), browser], list(SUPPORTED_LOCALES), "nl")
+
+
+def error_message(locale: str, status: int) -> str:
+    messages = ERRORS[locale]
+    return messages.get(status) or messages[500 if status >= 500 else None]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["frame_text"] = frame_text
