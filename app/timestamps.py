@@ -1,4 +1,4 @@
-"""How a moment is shown to machines: RFC 3339 in UTC, with its Z.
+"""How a moment is shown to machines: RFC 3339 in UTC, with its Z; and a day to people.
 
 Moments are stored as naive UTC (app.models.base.utcnow). Written out without an offset, a
 client would read them as its own local time (a browser's `new Date(…)` does), so the API,
@@ -28,3 +28,41 @@ def iso_utc(value: datetime | None) -> str | None:
 def json_value(value: date) -> str:
     """A datetime as iso_utc, a plain date as itself (for json.dumps' default)."""
     return iso_utc(value) if isinstance(value, datetime) else value.isoformat()
+
+
+MONTHS = {
+    "nl": [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+
+def date_text(value, locale: str) -> str:
+    """The day as a reader writes it: "5 januari 2027", "5 January 2027" (review pages,
+    the badge, invitation emails)."""
+    return f"{value.day} {MONTHS[locale][value.month - 1]} {value.year}"

@@ -56,7 +56,7 @@ def _number(value, locale: str) -> str:
 @bp.route("/feeds/<slug>/badge.json")
 @stateless
 def badge_data(slug):
-    from app.reviews.pages import date_text
+    from app.timestamps import date_text
 
     brand = review_public.brand(slug)
     locale = request.args.get("lang", brand.default_locale)
@@ -79,7 +79,11 @@ def badge_data(slug):
             items.append(
                 {
                     "id": review.id,
-                    "url": absolute(f"/reviews/{brand.slug}/r/{review.id}"),
+                    # in the badge's language, as the list pages link their reviews
+                    "url": absolute(
+                        f"/reviews/{brand.slug}/r/{review.id}",
+                        lang=None if locale == review.locale else locale,
+                    ),
                     "rating": review.rating,
                     "rating_text": text["rating"].format(rating=review.rating),
                     "title": review.title,
@@ -102,7 +106,10 @@ def badge_data(slug):
             "url": absolute(
                 f"/reviews/{brand.slug}", lang=None if locale == brand.default_locale else locale
             ),
-            "about": absolute(f"/reviews/{brand.slug}/about"),
+            "about": absolute(
+                f"/reviews/{brand.slug}/about",
+                lang=None if locale == brand.default_locale else locale,
+            ),
             "count": count,
             "average": summary["average"],
             "scale": {"best": 5, "worst": 1},

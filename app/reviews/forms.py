@@ -2,10 +2,12 @@
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from app.models.review import ReviewFlag
 from app.services.review_labels import ground_label
+
+NOTE_MAX = 1000
 
 FLAG_TEXTS = {
     "nl": {
@@ -19,6 +21,11 @@ FLAG_TEXTS = {
         "back": "Terug naar de review",
         "intro": "Meldingen worden door een moderator van {brand} bekeken. Een review wordt nooit "
         "verwijderd omdat hij negatief is.",
+        "required": "Kies een reden.",
+        "invalid_choice": "Kies een van de redenen uit de lijst.",
+        "too_long": "De toelichting mag hoogstens {max} tekens lang zijn.",
+        "expired": "Dit formulier is verlopen. Laad de pagina opnieuw en verstuur uw melding nog "
+        "een keer.",
     },
     "en": {
         "title": "Report this review",
@@ -31,13 +38,19 @@ FLAG_TEXTS = {
         "back": "Back to the review",
         "intro": "Reports are checked by a moderator of {brand}. A review is never removed for "
         "being negative.",
+        "required": "Choose a reason.",
+        "invalid_choice": "Choose one of the reasons in the list.",
+        "too_long": "The details can be at most {max} characters long.",
+        "expired": "This form has expired. Reload the page and send your report again.",
     },
 }
 
 
 class FlagForm(FlaskForm):
-    reason = SelectField(validators=[DataRequired()])
-    note = TextAreaField(validators=[Length(max=1000)])
+    # SelectField's own choice check only speaks WTForms' English ("Not a valid choice."); the
+    # AnyOf validator set in for_locale does that check in the reader's language instead.
+    reason = SelectField(validate_choice=False)
+    note = TextAreaField()
 
     @classmethod
     def for_locale(cls, locale: str, brand_name: str, **kwargs) -> "FlagForm":
@@ -45,6 +58,16 @@ class FlagForm(FlaskForm):
         form.reason.choices = [
             (reason, ground_label(reason, locale, brand_name)) for reason in ReviewFlag.REASONS
         ]
-        form.reason.label.text = FLAG_TEXTS[locale]["reason"]
-        form.note.label.text = FLAG_TEXTS[locale]["note"]
+        texts = FLAG_TEXTS[locale]
+        form.reason.label.text = texts["reason"]
+        form.note.label.text = texts["note"]
+        # Set on this form's fields, not the class's: the messages are in this reader's language
+        # (WTForms' defaults are English only), and a shared validator must not change per request.
+        form.reason.validators = [
+            DataRequired(message=texts["required"]),
+            AnyOf(ReviewFlag.REASONS, message=texts["invalid_choice"]),
+        ]
+        form.note.validators = [
+            Length(max=NOTE_MAX, message=texts["too_long"].format(max=NOTE_MAX))
+        ]
         return form

@@ -25,41 +25,7 @@ from app.reviews.http import (
 from app.services import review_public, reviews
 from app.services.review_labels import GROUND_LABELS, labels
 from app.sessions import stateless
-
-MONTHS = {
-    "nl": [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
-
-
-def date_text(value, locale: str) -> str:
-    return f"{value.day} {MONTHS[locale][value.month - 1]} {value.year}"
+from app.timestamps import date_text
 
 
 def number(value, locale: str) -> str:
@@ -153,9 +119,10 @@ def review_detail(slug, review_id):
         if error.code != 410:
             raise
         locale = page_locale(brand.default_locale)
+        # Its own path: the language switch stays on this page rather than opening the list.
         html = render_template(
             "reviews/gone.html",
-            **_context(brand, locale, f"/reviews/{brand.slug}", brand.default_locale),
+            **_context(brand, locale, f"/reviews/{brand.slug}/r/{review_id}", brand.default_locale),
         )
         return html, 410
     default = review.locale if review.locale in ("nl", "en") else brand.default_locale
@@ -202,10 +169,13 @@ def flag(slug, review_id):
     """A reader reports a review; CSRF-protected, rate-limited, one report per reader."""
     brand = review_public.brand(slug)
     review = review_public.review(brand, review_id)
-    locale = page_locale(review.locale if review.locale in ("nl", "en") else brand.default_locale)
+    # The review page's default (the review's language): the language switch and hreflang
+    # links must leave ?lang off only for the language this page shows without it.
+    default = review.locale if review.locale in ("nl", "en") else brand.default_locale
+    locale = page_locale(default)
     form = FlagForm.for_locale(locale, brand.name)
     path = f"/reviews/{brand.slug}/r/{review.id}"
-    context = _context(brand, locale, path + "/flag", brand.default_locale)
+    context = _context(brand, locale, path + "/flag", default)
     status, outcome = 200, None
     if request.method == "POST":
         if form.validate_on_submit():

@@ -295,10 +295,13 @@ def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> di
     """What the reviewer is told, in their own language, and how it reaches them."""
     locale = locale_of(review.locale)
     subject, text = NOTICES[locale][action]
+    # The about page defaults to the brand's language: ?lang= when the notice's is another, as
+    # the review pages link it. (The review page defaults to the review's language already.)
+    about = f"/reviews/{brand.slug}/about"
     values = {
         "brand": brand.name,
         "url": public_url(f"/reviews/{brand.slug}/r/{review.id}"),
-        "about": public_url(f"/reviews/{brand.slug}/about"),
+        "about": public_url(about if locale == brand.default_locale else f"{about}?lang={locale}"),
         "ground": ground_label(ground, locale, brand.name) if ground else "",
     }
     customer = review.customer
