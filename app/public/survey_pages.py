@@ -162,7 +162,7 @@ def unsubscribe_page(token):
         locale = _lang() or _accept_language() or "nl"
         words = texts(locale)
         return _message(locale, words["invalid_link_title"], words["invalid_link"], 404)
-    locale = _lang() or unsubscribes.locale_of(brand, customer)
+    locale = unsubscribes.locale_of(brand, customer, _lang(), _accept_language())
     words = texts(locale)
     html = render_template(
         "channels/unsubscribe.html",
@@ -185,7 +185,7 @@ def unsubscribe(token):
         locale = _lang() or _accept_language() or "nl"
         words = texts(locale)
         return _message(locale, words["invalid_link_title"], words["invalid_link"], 404)
-    locale = _lang() or unsubscribes.locale_of(brand, customer)
+    locale = unsubscribes.locale_of(brand, customer, _lang(), _accept_language())
     words = texts(locale)
     return _message(
         locale,

@@ -92,7 +92,11 @@ def _open_link(claims, token, lang, accept_language) -> SurveyPage:
         raise PageUnavailable("invalid", _fallback_locale(lang, accept_language))
     survey = survey_links.active_survey(link) if link.active else None
     if survey is None:
-        raise PageUnavailable("closed", _fallback_locale(lang or link.locale, accept_language))
+        # the brand is known here: its language, not nl, when neither link nor browser decides
+        fallback = db.session.get(Brand, link.brand_id).default_locale
+        raise PageUnavailable(
+            "closed", locale_or_default(lang or link.locale or accept_language, fallback)
+        )
     brand = db.session.get(Brand, link.brand_id)
     locale = best_locale(
         [lang, link.locale, accept_language], survey.locales, survey.default_locale

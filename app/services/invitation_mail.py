@@ -8,6 +8,7 @@ from email.message import EmailMessage
 
 from flask import render_template
 
+from app import timestamps
 from app.models import Brand, Invitation
 from app.models.survey import SCALES
 from app.services import channel_points, mailer, public_urls, survey_tokens
@@ -36,9 +37,10 @@ def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
     words = texts(locale)
     survey = invitation.survey
     first = question_view(survey.questions[0], locale)
-    unsubscribe = public_urls.unsubscribe_url(
-        survey_tokens.unsubscribe_token(brand.id, invitation.customer_id)
-    )
+    opt_out = survey_tokens.unsubscribe_token(brand.id, invitation.customer_id)
+    # The page speaks the email's language: the customer may have no stored locale, or one
+    # other than this invitation's. The same URL takes the one-click POST (RFC 8058).
+    unsubscribe = f"{public_urls.unsubscribe_url(opt_out)}?lang={locale}"
     context = {
         "brand": brand,
         "colours": brand_colours(brand),
@@ -49,7 +51,7 @@ def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
         "survey_url": public_urls.survey_url(token),
         "unsubscribe_url": unsubscribe,
         "points": channel_points.offers_points(brand.id, invitation.customer_id),
-        "expires": invitation.expires_at.date().isoformat(),
+        "expires": timestamps.date_text(invitation.expires_at, locale),
     }
     return mailer.compose(
         invitation.customer.email,

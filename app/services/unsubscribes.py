@@ -6,8 +6,9 @@ from app.extensions import db
 from app.models import Brand, Customer, Invitation
 from app.models.base import utcnow
 from app.models.invitation import QUEUED, SKIPPED
+from app.schemas.common import SUPPORTED_LOCALES
 from app.services import survey_tokens
-from app.services.channel_texts import locale_or_default
+from app.services.channel_texts import best_locale
 
 
 class UnsubscribeInvalid(Exception):
@@ -25,8 +26,14 @@ def lookup(token: str) -> tuple[Brand, Customer]:
     return db.session.get(Brand, brand_id), customer
 
 
-def locale_of(brand: Brand, customer: Customer) -> str:
-    return locale_or_default(customer.locale, brand.default_locale)
+def locale_of(
+    brand: Brand, customer: Customer, lang: str | None = None, accept_language: str | None = None
+) -> str:
+    """The link's ?lang (emails carry their own language), the customer's stored language,
+    the browser's, else the brand's default: the order a survey link's page uses."""
+    return best_locale(
+        [lang, customer.locale, accept_language], list(SUPPORTED_LOCALES), brand.default_locale
+    )
 
 
 def unsubscribe(token: str) -> tuple[Brand, Customer]:

@@ -132,6 +132,33 @@ def test_expired_token_page_in_the_customers_language(
     assert count_rows(Response) == 0
 
 
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("nl", "Deze link werkt tot 5 januari 2027."),
+        ("en", "This link works until 5 January 2027."),
+    ],
+)
+def test_expiry_date_is_written_out_in_the_emails_language(
+    app, api, survey, smtp_server, db, locale, expected
+):
+    from datetime import UTC, datetime
+
+    from app.models import Brand
+    from app.services import invitation_mail
+
+    api.post("/api/v1/customers", json={"external_id": "k", "email": "k@x.nl", "locale": locale})
+    invite(api, survey, customer="k")
+    sent = smtp_server.messages[0].get_body(("plain",)).get_content()
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", sent), sent  # no ISO date reaches a customer
+    invitation = db.session.query(Invitation).one()
+    invitation.expires_at = datetime(2027, 1, 5, 23, 30, tzinfo=UTC)
+    with app.test_request_context():
+        message = invitation_mail.build(db.session.query(Brand).one(), invitation, "token")
+    assert expected in message.get_body(("plain",)).get_content()
+    assert expected in message.get_body(("html",)).get_content()
+
+
 def test_post_without_csrf_token_stores_nothing(api, client, survey, customer, smtp_server, db):
     invite(api, survey)
     link = link_path(score_links(smtp_server.messages[0])[9]).split("?")[0]
@@ -198,6 +225,76 @@ def test_unsubscribe_link_works_and_stops_further_emails(
     assert response.json["skip_reason"] == "unsubscribed"
     assert len(smtp_server.envelopes) == 1
     assert count_rows(Contact) == contacts  # not an ask
+
+
+def _unsubscribe_links(message) -> tuple[str, str]:
+    """The footer link of the plain-text part and the List-Unsubscribe URL, as paths."""
+    text = message.get_body(("plain",)).get_content()
+    footer = re.search(r"(https?://\S+/u/\S+)", text).group(1)
+    return link_path(footer), link_path(str(message["List-Unsubscribe"]).strip().strip("<>"))
+
+
+def test_unsubscribe_pages_speak_the_emails_language(api, client, survey, smtp_server, db):
+    """No stored locale, invited in English: the page and its confirmation are English too."""
+    api.post("/api/v1/customers", json={"external_id": "k", "email": "k@x.nl"})
+    invite(api, survey, customer="k", locale="en")
+    message = smtp_server.messages[0]
+    assert message["Subject"] == "Testbad: how did it go?"
+    footer, header = _unsubscribe_links(message)
+    assert footer == header and footer.endswith("?lang=en")
+    page = client.get(footer).get_data(as_text=True)
+    assert '<html lang="en">' in page and "Unsubscribe from invitations" in page
+    action = re.search(r'<form method="post" action="([^"]+)"', page).group(1)
+    done = client.post(action).get_data(as_text=True)
+    assert '<html lang="en">' in done and "You are unsubscribed" in done
+    assert db.session.query(Customer).one().unsubscribed_at is not None
+
+
+def test_one_click_unsubscribe_to_the_header_url_still_works(api, client, survey, smtp_server, db):
+    api.post("/api/v1/customers", json={"external_id": "k", "email": "k@x.nl"})
+    invite(api, survey, customer="k", locale="en")
+    _, header = _unsubscribe_links(smtp_server.messages[0])
+    # RFC 8058: the mail provider POSTs this body to the header's URL, without cookies
+    one_click = client.post(
+        header,
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert one_click.status_code == 200
+    assert "You are unsubscribed" in one_click.get_data(as_text=True)
+    assert db.session.query(Customer).one().unsubscribed_at is not None
+
+
+@pytest.mark.parametrize(
+    ("stored", "accept", "expected"),
+    [(None, "en-GB,en;q=0.9", "en"), (None, "de-DE", "nl"), (None, None, "nl"), ("nl", "en", "nl")],
+)
+def test_unsubscribe_page_without_lang_follows_the_browser_before_the_brand(
+    api, client, survey, smtp_server, stored, accept, expected
+):
+    """A link without ?lang (older emails): the stored locale, else the browser's language,
+    else the brand's default."""
+    body = {"external_id": "k", "email": "k@x.nl", **({"locale": stored} if stored else {})}
+    api.post("/api/v1/customers", json=body)
+    invite(api, survey, customer="k")
+    path = _unsubscribe_links(smtp_server.messages[0])[0].split("?")[0]
+    headers = {"Accept-Language": accept} if accept else {}
+    page = client.get(path, headers=headers).get_data(as_text=True)
+    assert f'<html lang="{expected}">' in page
+    done = client.post(path, headers=headers).get_data(as_text=True)
+    assert f'<html lang="{expected}">' in done
+
+
+def test_unsubscribe_form_keeps_the_pages_language(api, client, survey, customer, smtp_server):
+    """A Dutch customer switching the page to English gets the confirmation in English."""
+    invite(api, survey)
+    path = _unsubscribe_links(smtp_server.messages[0])[0].split("?")[0]
+    page = client.get(path + "?lang=en").get_data(as_text=True)
+    assert "Unsubscribe from invitations" in page
+    action = re.search(r'<form method="post" action="([^"]+)"', page).group(1)
+    assert action.split("?")[0] == path and "lang=en" in action
+    done = client.post(action.replace("&amp;", "&")).get_data(as_text=True)
+    assert '<html lang="en">' in done and "You are unsubscribed" in done
 
 
 def test_bad_unsubscribe_token(client, db):

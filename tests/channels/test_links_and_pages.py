@@ -141,6 +141,37 @@ def test_deactivated_link_says_closed(api, client, link, count_rows):
     assert count_rows(Response) == 0
 
 
+def test_closed_link_falls_back_to_the_brands_language(client, db):
+    """An English brand's closed link, for a browser speaking neither language: English."""
+    from app.services import brands, journeys, surveys
+
+    brand, key = brands.create_brand("Bathhouse", "bathhouse", "en")
+    journey = journeys.create_journey(
+        brand, {"name": "J", "phases": [{"key": "delivery", "name": {"en": "Delivery"}}]}
+    )
+    surveys.create_survey(
+        brand,
+        {
+            "journey_id": journey.id,
+            "phase": "delivery",
+            "locale": "en",
+            "questions": [{"key": "nps", "type": "nps", "text": {"en": "Recommend us?"}}],
+        },
+    )
+    headers = {"Authorization": f"Bearer {key}"}
+    link = client.post(
+        "/api/v1/links", json={"journey_id": journey.id, "phase": "delivery"}, headers=headers
+    ).get_json()
+    path = link_path(link["url"])
+    assert '<html lang="en">' in client.get(path, headers={"Accept-Language": "de-DE"}).text
+    client.delete(f"/api/v1/links/{link['id']}", headers=headers)
+    closed = client.get(path, headers={"Accept-Language": "de-DE"})
+    assert closed.status_code == 410
+    assert '<html lang="en">' in closed.text and "This survey is closed" in closed.text
+    # the browser's language still wins over the brand's
+    assert "Deze enquête is gesloten" in client.get(path, headers={"Accept-Language": "nl"}).text
+
+
 def test_invalid_tokens_get_a_clear_page(client, db):
     for path in ["/s/nonsense", "/s/WzEsMSwxXQ.forged", "/s/" + "a" * 500]:
         page = client.get(path, headers={"Accept-Language": "nl"})
