@@ -214,6 +214,7 @@
   function open(s, o) {
     st = { s: s, o: o, i: 0, a: {}, t: performance.now() };
     host = d.createElement('phasewise-widget');
+    host.lang = s.locale; // read aloud in its own language, not the host page's
     root = host.attachShadow({ mode: 'open' });
     var c = /^#[0-9a-f]{6}$/i, b = c.test(s.brand.color) ? s.brand.color : '#0b6e4f';
     sheet(css + ':host{--b:' + b + ';--o:' + (c.test(s.brand.on_color) ? s.brand.on_color : '#fff') + '}');

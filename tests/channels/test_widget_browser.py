@@ -171,6 +171,8 @@ def test_widget_on_a_hostile_third_party_page(setup, browser, db):
         "() => getComputedStyle(document.querySelector('phasewise-widget')).position"
     )
     assert position == "fixed"
+    # its own language, for screen readers (it took the host page's, whatever it said)
+    assert page.evaluate("() => document.querySelector('phasewise-widget').lang") == "en"
     font = page.evaluate(
         "() => getComputedStyle(document.querySelector('phasewise-widget')).fontFamily"
     )
