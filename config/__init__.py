@@ -36,6 +36,12 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
 
     RATELIMIT_STORAGE_URI = "memory://"
+    # With REDIS_URL the limits count in Redis. If it is down they count per process in
+    # memory meanwhile (an answer must not be lost to its rate limit), and a stalled Redis
+    # holds a request half a second at most, as the pipeline's kick does.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_PUBLIC = "120 per minute"
 

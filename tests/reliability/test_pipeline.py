@@ -450,6 +450,45 @@ def explode(_ids):
     raise RuntimeError("this job always fails")
 
 
+def test_redis_down_loses_no_widget_or_page_answer_either(database_uri, app):
+    """The rate limiter counts in Redis too: with Redis down the widget's and the hosted
+    page's answers were 500s and lost (only the server API, which has no limit, got its
+    202). Limits now count in memory meanwhile."""
+    from app import create_app
+    from app.models import Brand, Response, Survey
+    from app.services import survey_links
+    from tests.channels.helpers import ORIGIN, form_fields, widget_post
+    from tests.conftest import wipe
+
+    dead = "redis://127.0.0.1:1/0"  # nothing listens there
+    down = create_app(
+        "test",
+        {
+            "SQLALCHEMY_DATABASE_URI": _normalise(database_uri),
+            "REDIS_URL": dead,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": dead,
+        },
+    )
+    _key, survey_id = _setup(down)
+    with down.app_context():
+        brand = _db.session.scalar(select(Brand).where(Brand.slug == "pijplijn"))
+        brand.allowed_origins = [ORIGIN]
+        journey_id = _db.session.scalar(select(Survey.journey_id).where(Survey.id == survey_id))
+        link = survey_links.create(brand, {"journey_id": journey_id, "phase": "levering"})
+        site = {"site_key": brand.site_key, "survey_id": survey_id}
+        page = f"/s/{survey_links.token_for(link)}"
+        _db.session.commit()
+    client = down.test_client()
+    assert widget_post(client, site).status_code == 202
+    html = client.get(page).get_data(as_text=True)
+    assert client.post(page, data={**form_fields(html), "q_nps": "7"}).status_code == 200
+    with down.app_context():
+        assert _db.session.scalar(select(func.count()).select_from(Response)) == 2
+        _db.engine.dispose()
+    wipe(app)
+
+
 @pytest.mark.redis
 def test_a_job_that_keeps_failing_is_retried_then_visible(redis_app):
     from app.extensions import queue
