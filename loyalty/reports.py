@@ -182,7 +182,7 @@ def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
+        return value.isoformat(timespec="seconds") + "Z"  # stored as naive UTC
     text = str(value)
     # A spreadsheet would run a cell that starts like a formula (CSV injection).
     if not isinstance(value, int) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):

@@ -120,7 +120,7 @@ def responses_csv(
         rows = [
             [
                 r.id,
-                r.created_at.isoformat(timespec="seconds"),
+                r.created_at.isoformat(timespec="seconds") + "Z",  # stored as UTC
                 phase.key,
                 r.survey_id,
                 versions.get(r.survey_id),

@@ -299,7 +299,8 @@ def _erase(brand: Brand, external_id: str, actor: str) -> dict:
     customer.unsubscribed_at = customer.unsubscribed_at or now
     customer.erased_at = now
     customer.updated_at = now
-    _log(brand, ERASURE, external_id, actor, {"counts": counts}, tombstone=tombstone)
+    # At `now`, the erased_at of this reply: a repeat request answers with the log's time.
+    _log(brand, ERASURE, external_id, actor, {"counts": counts}, tombstone=tombstone, at=now)
     db.session.commit()
     log.info("erased customer %s of brand %s: %s", tombstone, brand.slug, counts)
     return {
@@ -459,7 +460,7 @@ def _mentions(data, values: set[str]) -> bool:
 # ---- the log ----------------------------------------------------------------------------
 
 
-def _log(brand, kind, external_id, actor, details, tombstone=None) -> PrivacyRequest:
+def _log(brand, kind, external_id, actor, details, tombstone=None, at=None) -> PrivacyRequest:
     entry = PrivacyRequest(
         brand_id=brand.id,
         kind=kind,
@@ -467,7 +468,7 @@ def _log(brand, kind, external_id, actor, details, tombstone=None) -> PrivacyReq
         tombstone=tombstone,
         actor=actor[:40],
         details=_json(details),
-        created_at=utcnow(),
+        created_at=at or utcnow(),
     )
     db.session.add(entry)
     return entry

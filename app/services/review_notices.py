@@ -6,7 +6,7 @@ mails it (queue "email"), so the log shows what the reviewer was told even when 
 
 from sqlalchemy import select
 
-from app import locks
+from app import locks, timestamps
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.review import ModerationEntry
@@ -40,7 +40,7 @@ def send_notice(entry_id: int) -> bool:
         entry.notice = notice
         db.session.commit()
         raise  # RQ retries with backoff; inline mode logs it and the log keeps "failed"
-    notice.update(status="sent", sent_at=utcnow().isoformat())
+    notice.update(status="sent", sent_at=timestamps.iso_utc(utcnow()))
     entry.notice = notice
     db.session.commit()
     return True

@@ -225,6 +225,7 @@ def test_erasure_is_idempotent(api, anna, db, count_rows):
     assert again.status_code == 200
     assert again.json["status"] == "already_erased"
     assert again.json["tombstone"] == first["tombstone"]
+    assert again.json["erased_at"] == first["erased_at"]
     assert count_rows(PrivacyRequest) == 1
     assert count_rows(Customer) == 1
 
