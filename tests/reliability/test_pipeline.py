@@ -485,7 +485,8 @@ def test_redis_down_loses_no_widget_or_page_answer_either(database_uri, app):
     assert client.post(page, data={**form_fields(html), "q_nps": "7"}).status_code == 200
     with down.app_context():
         assert _db.session.scalar(select(func.count()).select_from(Response)) == 2
-        _db.engine.dispose()
+    with down.app_context():  # a context of its own: the one above held a connection
+        _db.engine.dispose()  # its own engine: close its connections, do not leave them to gc
     wipe(app)
 
 
