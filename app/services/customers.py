@@ -24,7 +24,9 @@ def normalise_email(email: str | None) -> str | None:
     return email.strip().lower() or None
 
 
-def find(brand: Brand, external_id: str, lock: bool = False, erasing: bool = False):
+def find(
+    brand: Brand, external_id: str, lock: bool = False, erasing: bool = False
+) -> Customer | None:
     """With `lock`, locked: a writer that must not write for an erased customer waits for a
     running erasure, and then finds no one under the old external id (erasure renames).
 

@@ -90,14 +90,14 @@ def _open_link(claims, token, lang, accept_language) -> SurveyPage:
     link = db.session.get(SurveyLink, claims.link_id)
     if link is None or (link.brand_id, link.phase_id) != (claims.brand_id, claims.phase_id):
         raise PageUnavailable("invalid", _fallback_locale(lang, accept_language))
+    brand = db.session.get(Brand, link.brand_id)
     survey = survey_links.active_survey(link) if link.active else None
     if survey is None:
         # the brand is known here: its language, not nl, when neither link nor browser decides
-        fallback = db.session.get(Brand, link.brand_id).default_locale
         raise PageUnavailable(
-            "closed", locale_or_default(lang or link.locale or accept_language, fallback)
+            "closed",
+            locale_or_default(lang or link.locale or accept_language, brand.default_locale),
         )
-    brand = db.session.get(Brand, link.brand_id)
     locale = best_locale(
         [lang, link.locale, accept_language], survey.locales, survey.default_locale
     )

@@ -139,18 +139,22 @@ def _deactivate_family(brand: Brand, survey: Survey) -> None:
 def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
     """Change a survey; once it has answers the change becomes a new active version."""
     survey = _locked(brand, survey_id)
-    if data.get("active"):
-        # One live version per family: switching an older one on (a rollback) switches the
-        # others off, as a new version does (two stayed active, and answers split over both).
+    edit = "questions" in data
+    if edit:
+        locale = data.get("locale", survey.default_locale)
+        questions, locales = _questions(data["questions"], locale)
+    new_version = edit and has_answers(survey)
+    if new_version or data.get("active"):
+        # One live version per family: a new version, or an older one switched back on (a
+        # rollback), switches the others off (two stayed active, and answers split over both).
         _deactivate_family(brand, survey)
-    if "questions" not in data:
+    if not edit:
         for field in ("name", "active"):
             if field in data:
                 setattr(survey, field, data[field])
         db.session.commit()
         return survey
-    questions, locales = _questions(data["questions"], data.get("locale", survey.default_locale))
-    if not has_answers(survey):
+    if not new_version:
         survey.questions.clear()
         db.session.flush()  # delete the old rows first: question keys are unique per survey
         survey.questions = questions
@@ -160,7 +164,6 @@ def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
         survey.active = data.get("active", survey.active)
         db.session.commit()
         return survey
-    _deactivate_family(brand, survey)
     latest = db.session.scalar(
         select(Survey.version)
         .where(Survey.family_id == survey.family_id)
