@@ -64,10 +64,14 @@ def for_customers() -> bool:
     return not request.path.startswith(STAFF_PREFIXES)
 
 
+def browser_locale() -> str | None:
+    """The first of the browser's languages (Accept-Language) that we speak, if any."""
+    return request.accept_languages.best_match(SUPPORTED_LOCALES)
+
+
 def request_locale() -> str:
     """The link's `?lang`, else the browser's first language we speak, else Dutch."""
-    browser = request.accept_languages.best_match(SUPPORTED_LOCALES)
-    return best_locale([request.args.get("lang"), browser], list(SUPPORTED_LOCALES), "nl")
+    return best_locale([request.args.get("lang"), browser_locale()], list(SUPPORTED_LOCALES), "nl")
 
 
 def error_message(locale: str, status: int) -> str:

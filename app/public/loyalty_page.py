@@ -2,6 +2,7 @@
 
 from flask import make_response, render_template, request
 
+from app import page_language
 from app.public import bp
 from app.services import loyalty_page
 
@@ -9,7 +10,7 @@ from app.services import loyalty_page
 @bp.route("/loyalty/<token>")
 def loyalty_account(token):
     page = loyalty_page.customer_page(
-        token, request.args.get("lang"), request.accept_languages.best_match(["nl", "en"])
+        token, request.args.get("lang"), page_language.browser_locale()
     )
     response = make_response(render_template("loyalty/page.html", token=token, **page))
     # The link is the key to a personal page: keep it out of caches, search and Referer headers.

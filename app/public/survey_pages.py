@@ -7,6 +7,7 @@ previews follow links); only a POST from the page, with its CSRF token, stores a
 from flask import abort, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from app import page_language
 from app.extensions import csrf, limiter
 from app.public import bp
 from app.schemas.common import SUPPORTED_LOCALES
@@ -25,10 +26,6 @@ from app.services.survey_forms import brand_colours
 
 def _limit() -> str:
     return current_app.config.get("RATELIMIT_PUBLIC", "120/minute")
-
-
-def _accept_language() -> str | None:
-    return request.accept_languages.best_match(SUPPORTED_LOCALES)
 
 
 def _lang() -> str | None:
@@ -91,7 +88,9 @@ def _form(page: hosted.SurveyPage, status: int = 200):
 @bp.route("/s/<token>", methods=["GET"])
 def survey_page(token):
     try:
-        page = hosted.page_for_get(token, _lang(), _accept_language(), request.args.get("score"))
+        page = hosted.page_for_get(
+            token, _lang(), page_language.browser_locale(), request.args.get("score")
+        )
     except hosted.PageUnavailable as error:
         return _unavailable(error)
     return _form(page)
@@ -109,7 +108,7 @@ def survey_submit(token):
             token,
             request.form.to_dict(),
             _lang(),
-            _accept_language(),
+            page_language.browser_locale(),
             widget.client_hash(request.remote_addr),
         )
     except hosted.PageUnavailable as error:
@@ -128,7 +127,7 @@ def survey_submit(token):
 
 def _csrf_failed(token):
     try:
-        page = hosted.page_for_get(token, _lang(), _accept_language(), None)
+        page = hosted.page_for_get(token, _lang(), page_language.browser_locale(), None)
     except hosted.PageUnavailable as error:
         return _unavailable(error)
     page.errors["_form"] = texts(page.locale)["form_errors"]
@@ -159,10 +158,10 @@ def unsubscribe_page(token):
     try:
         brand, customer = unsubscribes.lookup(token)
     except unsubscribes.UnsubscribeInvalid:
-        locale = _lang() or _accept_language() or "nl"
+        locale = _lang() or page_language.browser_locale() or "nl"
         words = texts(locale)
         return _message(locale, words["invalid_link_title"], words["invalid_link"], 404)
-    locale = unsubscribes.locale_of(brand, customer, _lang(), _accept_language())
+    locale = unsubscribes.locale_of(brand, customer, _lang(), page_language.browser_locale())
     words = texts(locale)
     html = render_template(
         "channels/unsubscribe.html",
@@ -182,10 +181,10 @@ def unsubscribe(token):
     try:
         brand, customer = unsubscribes.unsubscribe(token)
     except unsubscribes.UnsubscribeInvalid:
-        locale = _lang() or _accept_language() or "nl"
+        locale = _lang() or page_language.browser_locale() or "nl"
         words = texts(locale)
         return _message(locale, words["invalid_link_title"], words["invalid_link"], 404)
-    locale = unsubscribes.locale_of(brand, customer, _lang(), _accept_language())
+    locale = unsubscribes.locale_of(brand, customer, _lang(), page_language.browser_locale())
     words = texts(locale)
     return _message(
         locale,

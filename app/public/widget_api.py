@@ -9,11 +9,10 @@ from flask_limiter.util import get_remote_address
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from app import json_input
+from app import json_input, page_language
 from app.errors import AppError, flatten_fields
 from app.extensions import csrf, limiter
 from app.schemas.channels import WidgetResponseIn, WidgetSurveyQuery
-from app.schemas.common import SUPPORTED_LOCALES
 from app.services import widget
 
 bp = Blueprint("widget_api", __name__, url_prefix="/w/v1")
@@ -122,8 +121,7 @@ def cors(response):
 def survey():
     """The active survey of a phase, or 204 when the contact budget says not now."""
     query = load(WidgetSurveyQuery(), request.args.to_dict())
-    accept = request.accept_languages.best_match(SUPPORTED_LOCALES)
-    payload = widget.survey_for(g.brand, query, accept)
+    payload = widget.survey_for(g.brand, query, page_language.browser_locale())
     if payload is None:
         return "", 204
     return jsonify(payload)
