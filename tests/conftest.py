@@ -173,7 +173,11 @@ SURVEY_QUESTIONS = [
         "text": {"nl": "Hoe waarschijnlijk…?", "en": "How likely…?"},
         "required": True,
     },
-    {"key": "csat", "type": "csat", "text": "Hoe tevreden bent u?"},
+    {
+        "key": "csat",
+        "type": "csat",
+        "text": {"nl": "Hoe tevreden bent u?", "en": "How satisfied are you?"},
+    },
     {"key": "why", "type": "text", "text": {"nl": "Waarom?", "en": "Why?"}, "max_length": 500},
 ]
 

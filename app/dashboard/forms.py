@@ -89,19 +89,18 @@ def service_errors(error: AppError, form_data: FormData | None = None) -> dict[s
     return form_data.errors(fields) if form_data else fields
 
 
-def parse_options(text: str | None) -> list[dict] | None:
-    """Choice options, one per line: "key | Dutch label | English label" (English optional)."""
+def parse_options(text: str | None, locale: str = "nl") -> list[dict] | None:
+    """Choice options, one per line: "key | Dutch label | English label", either label
+    optional; a bare key is its own label in the survey's language (`locale`)."""
     if not text:
         return None
     options = []
     for line in text.splitlines():
         if not line.strip():
             continue
-        parts = [part.strip() for part in line.split("|")]
-        label = {"nl": parts[1] if len(parts) > 1 else parts[0]}
-        if len(parts) > 2 and parts[2]:
-            label["en"] = parts[2]
-        options.append({"key": parts[0], "label": label})
+        key, *labels = (part.strip() for part in line.split("|"))
+        label = {code: text for code, text in zip(("nl", "en"), labels, strict=False) if text}
+        options.append({"key": key, "label": label or {locale: key}})
     return options
 
 

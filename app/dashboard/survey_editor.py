@@ -14,7 +14,7 @@ from app.services import journeys, surveys
 QUESTION_SLOTS = 3
 
 
-def _questions_from(form: forms.FormData) -> None:
+def _questions_from(form: forms.FormData, locale: str) -> None:
     """Turn each question's "options_text" box into the API's options list, in place."""
     questions = form.data.get("questions")
     # The schema reports a malformed list or question (from a hand-made request); skip them.
@@ -22,7 +22,7 @@ def _questions_from(form: forms.FormData) -> None:
         if not isinstance(question, dict):
             continue
         text = question.pop("options_text", None)
-        options = forms.parse_options(text if isinstance(text, str) else None)
+        options = forms.parse_options(text if isinstance(text, str) else None, locale)
         if options:
             question["options"] = options
         question.setdefault("required", False)
@@ -140,14 +140,15 @@ def survey_new():
         form.data["journey_id"] = journey_id
     if phase_key:
         form.data["phase"] = phase_key
-    _questions_from(form)
+    locale = form.data.get("locale")
+    _questions_from(form, locale if locale in SUPPORTED_LOCALES else brand.default_locale)
     data, errors = forms.validate(SurveyCreate(), form)
     errors = _collapse_options(errors)
     if not errors:
         try:
             survey = surveys.create_survey(brand, data)
         except AppError as error:
-            errors = {"phase_ref": [error.description]}
+            errors = error.fields or {"phase_ref": [error.description]}
         else:
             flash(f"Survey created (id {survey.id}).", "info")
             return redirect(url_for("dashboard.survey_edit", survey_id=survey.id))
@@ -177,8 +178,17 @@ def survey_edit(survey_id):
     form = forms.FormData(request.form)
     form.data["locale"] = survey.default_locale
     form.data.setdefault("active", False)  # an unticked box sends nothing
-    _questions_from(form)
+    _questions_from(form, survey.default_locale)
     data, errors = forms.validate(SurveyUpdate(), form)
+    if not errors:
+        if same_questions(survey, data.get("questions")):
+            data.pop("questions")  # only the name or activation changed: no new version for that
+        try:
+            saved = surveys.update_survey(brand, survey_id, data)
+        except AppError as error:
+            if error.code != 422:
+                raise
+            errors = error.fields or {"questions": [error.description]}
     errors = _collapse_options(errors)
     if errors:
         return _page(
@@ -189,9 +199,6 @@ def survey_edit(survey_id):
             values=request.form,
             errors=errors,
         )
-    if same_questions(survey, data.get("questions")):
-        data.pop("questions")  # only the name or activation changed: no new version for that
-    saved = surveys.update_survey(brand, survey_id, data)
     if saved.id != survey.id:
         flash(
             f"This survey already had answers, so your change is version {saved.version} "

@@ -31,6 +31,24 @@ class QuestionIn(Schema):
             raise ValidationError("option keys must be unique", "options")
 
 
+def untranslated(questions: list[dict], locale: str) -> dict[str, list[str]]:
+    """The texts a survey lacks in its own language, by field. A customer whose language the
+    survey does not speak is asked in the survey's language, so that one must be whole."""
+    message = [f"needs a text in {locale!r}, the survey's language"]
+
+    def has(text) -> bool:  # a plain string is in the survey's language
+        return isinstance(text, str) or (isinstance(text, dict) and locale in text)
+
+    missing = {}
+    for i, question in enumerate(questions):
+        if not has(question.get("text")):
+            missing[f"questions.{i}.text.{locale}"] = message
+        for j, option in enumerate(question.get("options") or []):
+            if not has(option.get("label")):
+                missing[f"questions.{i}.options.{j}.label.{locale}"] = message
+    return missing
+
+
 class SurveyCreate(Schema):
     journey_id = Id(required=True)
     phase = fields.String(required=True, validate=KEY)
@@ -47,12 +65,20 @@ class SurveyCreate(Schema):
         if len(keys) != len(set(keys)):
             raise ValidationError("question keys must be unique", "questions")
 
+    @validates_schema
+    def texts_in_locale(self, data, **kwargs):
+        if "questions" in data and "locale" in data:
+            missing = untranslated(data["questions"], data["locale"])
+            if missing:
+                raise ValidationError(missing)
+
 
 class SurveyUpdate(Schema):
     name = fields.String(validate=validate.Length(max=120))
     active = fields.Boolean()
     questions = fields.List(fields.Nested(QuestionIn), validate=validate.Length(min=1, max=3))
-    locale = fields.String(load_default="nl", validate=validate.OneOf(SUPPORTED_LOCALES))
+    # The language of plain-string texts; the survey's own when left out.
+    locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))
 
 
 class OptionOut(Schema):

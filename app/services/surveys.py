@@ -7,6 +7,8 @@ from app import locks
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Question, Response, Survey
+from app.schemas.common import SUPPORTED_LOCALES
+from app.schemas.survey import untranslated
 from app.services import journeys
 
 
@@ -15,14 +17,21 @@ def _texts(value, locale: str) -> dict:
 
 
 def _questions(data: list[dict], locale: str) -> tuple[list[Question], list[str]]:
-    questions, locales = [], {locale}
+    """The question rows, and the languages the survey speaks: its own, then each other one
+    in which every question and option has a text. A half-translated survey is not offered
+    in that language, where a customer would get some questions in another."""
+    missing = untranslated(data, locale)
+    if missing:
+        raise AppError(422, "every question needs a text in the survey's language", fields=missing)
+    questions, whole = [], set(SUPPORTED_LOCALES)
     for position, item in enumerate(data, start=1):
         text = _texts(item["text"], locale)
-        locales.update(text)
         options = [
             {"key": option["key"], "label": _texts(option["label"], locale)}
             for option in item.get("options") or []
         ] or None
+        for texts in [text, *(option["label"] for option in options or [])]:
+            whole.intersection_update(texts)
         questions.append(
             Question(
                 key=item["key"],
@@ -34,7 +43,7 @@ def _questions(data: list[dict], locale: str) -> tuple[list[Question], list[str]
                 max_length=item.get("max_length"),
             )
         )
-    return questions, sorted(locales, key=lambda code: (code != locale, code))
+    return questions, [locale, *sorted(whole - {locale})]
 
 
 def create_survey(brand: Brand, data: dict) -> Survey:
@@ -139,10 +148,15 @@ def _deactivate_family(brand: Brand, survey: Survey) -> None:
 def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
     """Change a survey; once it has answers the change becomes a new active version."""
     survey = _locked(brand, survey_id)
+    if data.get("locale", survey.default_locale) != survey.default_locale:
+        raise AppError(
+            422,
+            "a survey keeps its language; make a new survey for another",
+            fields={"locale": [f"this survey's language is {survey.default_locale!r}"]},
+        )
     edit = "questions" in data
     if edit:
-        locale = data.get("locale", survey.default_locale)
-        questions, locales = _questions(data["questions"], locale)
+        questions, locales = _questions(data["questions"], survey.default_locale)
     new_version = edit and has_answers(survey)
     if new_version or data.get("active"):
         # One live version per family: a new version, or an older one switched back on (a

@@ -25,11 +25,92 @@ def test_create_survey_with_texts_per_locale(api, survey):
     assert survey["version"] == 1 and survey["active"] is True
     assert survey["locales"] == ["nl", "en"]
     assert [q["type"] for q in survey["questions"]] == ["nps", "csat", "text"]
-    assert survey["questions"][1]["text"] == {"nl": "Hoe tevreden bent u?"}
+    assert survey["questions"][1]["text"] == {
+        "nl": "Hoe tevreden bent u?",
+        "en": "How satisfied are you?",
+    }
     assert api.get(f"/api/v1/surveys/{survey['id']}").json["id"] == survey["id"]
     listed = api.get("/api/v1/surveys?phase=levering").json["items"]
     assert [item["id"] for item in listed] == [survey["id"]]
     assert api.get("/api/v1/surveys?phase=aankoop").json["items"] == []
+
+
+def test_a_half_translated_survey_speaks_only_its_own_language(api, journey, client, brand):
+    """One question without English: English customers get the whole survey in Dutch, not
+    two questions in English and one in Dutch."""
+    questions = [
+        {**SURVEY_QUESTIONS[0]},
+        {"key": "why", "type": "text", "text": "Waarom?"},
+        {
+            "key": "pick",
+            "type": "choice",
+            "text": {"nl": "Kies", "en": "Pick"},
+            "options": [
+                {"key": "a", "label": {"nl": "A", "en": "A"}},
+                {"key": "b", "label": {"nl": "B", "en": "B"}},
+            ],
+        },
+    ]
+
+    def widget_texts():
+        served = client.get(
+            "/w/v1/survey",
+            query_string={"site_key": brand.site_key, "phase": "levering", "locale": "en"},
+            headers={"Origin": "https://shop.example"},
+        )
+        assert served.status_code == 200, served.get_data(as_text=True)
+        return served.json["locale"], [q["text"] for q in served.json["questions"]]
+
+    half = api.post("/api/v1/surveys", json=_survey(journey, questions=questions))
+    assert half.status_code == 201, half.json
+    assert half.json["locales"] == ["nl"]
+    assert widget_texts() == ("nl", ["Hoe waarschijnlijk…?", "Waarom?", "Kies"])
+    questions[1]["text"] = {"nl": "Waarom?", "en": "Why?"}
+    questions[2]["options"][1]["label"] = {"nl": "B"}  # now an option lacks English
+    assert api.patch(f"/api/v1/surveys/{half.json['id']}", json={"questions": questions}).json[
+        "locales"
+    ] == ["nl"]
+    questions[2]["options"][1]["label"]["en"] = "B"
+    whole = api.patch(f"/api/v1/surveys/{half.json['id']}", json={"questions": questions})
+    assert whole.json["locales"] == ["nl", "en"]
+    assert widget_texts() == ("en", ["How likely…?", "Why?", "Pick"])
+
+
+def test_every_text_needs_the_surveys_own_language(api, journey, survey, count_rows):
+    """An English text alone on a Dutch survey would be shown to its Dutch customers."""
+    english_only = {"key": "why", "type": "text", "text": {"en": "Why?"}}
+    option = {
+        "key": "pick",
+        "type": "choice",
+        "text": "Kies",
+        "options": [{"key": "a", "label": "A"}, {"key": "b", "label": {"en": "B"}}],
+    }
+    before = (count_rows(Survey), count_rows(Question))
+    response = api.post("/api/v1/surveys", json=_survey(journey, questions=[english_only, option]))
+    assert response.status_code == 422
+    assert set(response.json["error"]["fields"]) == {
+        "questions.0.text.nl",
+        "questions.1.options.1.label.nl",
+    }
+    patched = api.patch(f"/api/v1/surveys/{survey['id']}", json={"questions": [english_only]})
+    assert patched.status_code == 422
+    assert set(patched.json["error"]["fields"]) == {"questions.0.text.nl"}
+    assert (count_rows(Survey), count_rows(Question)) == before
+
+
+def test_a_survey_keeps_its_language(api, journey, count_rows):
+    english = api.post(
+        "/api/v1/surveys",
+        json=_survey(journey, locale="en", questions=[{"key": "n", "type": "nps", "text": "?"}]),
+    ).json
+    plain = {"questions": [{"key": "n", "type": "nps", "text": "How likely?"}]}
+    changed = api.patch(f"/api/v1/surveys/{english['id']}", json=plain)
+    assert changed.json["questions"][0]["text"] == {"en": "How likely?"}  # its own language
+    assert changed.json["locales"] == ["en"]
+    before = (count_rows(Survey), count_rows(Question))
+    refused = api.patch(f"/api/v1/surveys/{english['id']}", json={**plain, "locale": "nl"})
+    assert refused.status_code == 422 and "locale" in refused.json["error"]["fields"]
+    assert (count_rows(Survey), count_rows(Question)) == before
 
 
 def test_choice_and_emotion_questions(api, journey):

@@ -220,7 +220,27 @@ def test_create_a_survey_from_the_form(dash, journey, count_rows):
         {"key": "tijd", "label": {"nl": "Op tijd", "en": "On time"}},
         {"key": "netjes", "label": {"nl": "Netjes"}},
     ]
-    assert survey.locales == ["nl", "en"]
+    # Question 2 and an option have no English: English customers get the Dutch survey
+    assert survey.locales == ["nl"]
+
+
+def test_an_english_survey_from_the_form(dash, journey):
+    form = {
+        **SURVEY_FORM,
+        "phase_ref": f"{journey['id']}:levering",
+        "locale": "en",
+        "questions.1.text.en": "What stood out?",
+        "questions.1.options_text": "tijd | Op tijd | On time\nnetjes | | Neat\nprice",
+    }
+    response = dash.post("/dashboard/surveys/new", form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    survey = db.session.query(Survey).one()
+    assert survey.questions[1].options == [
+        {"key": "tijd", "label": {"nl": "Op tijd", "en": "On time"}},
+        {"key": "netjes", "label": {"en": "Neat"}},
+        {"key": "price", "label": {"en": "price"}},  # a bare key: its own label
+    ]
+    assert survey.locales == ["en"]
 
 
 @pytest.mark.parametrize(
@@ -233,6 +253,8 @@ def test_create_a_survey_from_the_form(dash, journey, count_rows):
         ({"questions.1.options_text": "a | A\na | B"}, "questions.1.options"),
         ({"questions.1.key": "score"}, "questions"),
         ({"questions.0.text.nl": "", "questions.0.text.en": ""}, "questions.0.text.nl"),
+        ({"questions.0.text.nl": ""}, "questions.0.text.nl"),  # English alone, Dutch survey
+        ({"locale": "en", "questions.1.text.en": "Why?"}, "questions.1.options"),  # Dutch labels
         (
             {
                 "questions.0.key": "",
@@ -279,6 +301,21 @@ def test_a_survey_without_answers_is_edited_in_place(dash, survey, count_rows):
     assert count_rows(Survey) == 1
 
 
+def test_an_edit_without_the_surveys_language_is_422_and_changes_nothing(dash, survey):
+    url = f"/dashboard/surveys/{survey['id']}"
+    form = {
+        "active": "on",
+        "questions.0.key": "nps",
+        "questions.0.type": "nps",
+        "questions.0.text.en": "How likely?",
+    }
+    response = dash.post(url, form)
+    assert response.status_code == 422
+    assert 'id="err-questions-0-text-nl"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(db.session.get(Survey, survey["id"]).questions) == 3
+
+
 def test_a_survey_with_answers_gets_a_new_version(dash, api, survey, count_rows):
     from tests.dashboard.conftest import answer
 
@@ -320,6 +357,7 @@ def test_renaming_an_answered_survey_makes_no_new_version(dash, api, survey, cou
         "questions.1.key": "csat",
         "questions.1.type": "csat",
         "questions.1.text.nl": "Hoe tevreden bent u?",
+        "questions.1.text.en": "How satisfied are you?",
         "questions.2.key": "why",
         "questions.2.type": "text",
         "questions.2.text.nl": "Waarom?",

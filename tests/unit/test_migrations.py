@@ -1,5 +1,6 @@
 """Every model change has a migration: upgrading an empty database gives exactly the models."""
 
+import json
 from datetime import datetime
 
 from alembic.autogenerate import compare_metadata
@@ -73,4 +74,70 @@ def test_tombstones_made_before_erased_at_get_it(tmp_path):
     ] == [
         ("erased-0123abcd", "2026-02-03"),
         ("klant-1", None),
+    ]
+
+
+def test_half_translated_surveys_stop_offering_the_missing_language(tmp_path):
+    """0010: a survey speaks a language only when every question and option has it."""
+    url = _fresh_database(tmp_path)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    both, half_text, half_option = (
+        {"nl": "Vraag?", "en": "Question?"},
+        {"nl": "Vraag?"},
+        [
+            {"key": "a", "label": {"nl": "A", "en": "A"}},
+            {"key": "b", "label": {"en": "B"}},
+        ],
+    )
+    with app.app_context():
+        upgrade(revision="0009_survey_revision")
+        tables = {name: db.metadata.tables[name] for name in ("brand", "journey", "phase")}
+        survey, question = db.metadata.tables["survey"], db.metadata.tables["question"]
+        with db.engine.begin() as connection:
+            connection.execute(
+                tables["brand"]
+                .insert()
+                .values(name="B", slug="b", site_key="s", identity_secret="x")
+            )
+            connection.execute(tables["journey"].insert().values(brand_id=1, name="J"))
+            connection.execute(
+                tables["phase"]
+                .insert()
+                .values(brand_id=1, journey_id=1, key="p", name={"nl": "P"}, position=1)
+            )
+            for survey_id, default, texts, options in [
+                (1, "nl", [both, both], None),
+                (2, "nl", [both, half_text], None),
+                (3, "en", [both], half_option),
+            ]:
+                connection.execute(
+                    survey.insert().values(
+                        id=survey_id,
+                        brand_id=1,
+                        journey_id=1,
+                        phase_id=1,
+                        default_locale=default,
+                        locales=["nl", "en"],
+                        family_id=survey_id,
+                    )
+                )
+                for position, wording in enumerate(texts, start=1):
+                    connection.execute(
+                        question.insert().values(
+                            survey_id=survey_id,
+                            key=f"q{position}",
+                            position=position,
+                            type="choice" if options else "text",
+                            text=wording,
+                            options=options,
+                        )
+                    )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, locales FROM survey ORDER BY id")).all()
+        db.engine.dispose()
+    assert [(i, json.loads(v) if isinstance(v, str) else v) for i, v in rows] == [
+        (1, ["nl", "en"]),
+        (2, ["nl"]),
+        (3, ["en"]),
     ]
