@@ -9,7 +9,7 @@ from flask import jsonify, request
 from app.errors import AppError
 from app.public import assets
 from app.reviews import bp, jsonld
-from app.reviews.http import absolute, cacheable, etag_for, not_modified
+from app.reviews.http import absolute, cacheable, etag_for, lang_param, not_modified
 from app.services import review_public
 from app.services.review_labels import LOCALES, labels
 from app.sessions import stateless
@@ -82,7 +82,7 @@ def badge_data(slug):
                     # in the badge's language, as the list pages link their reviews
                     "url": absolute(
                         f"/reviews/{brand.slug}/r/{review.id}",
-                        lang=None if locale == review.locale else locale,
+                        lang=lang_param(locale, review.locale),
                     ),
                     "rating": review.rating,
                     "rating_text": text["rating"].format(rating=review.rating),
@@ -104,11 +104,11 @@ def badge_data(slug):
             "brand": brand.name,
             "locale": locale,
             "url": absolute(
-                f"/reviews/{brand.slug}", lang=None if locale == brand.default_locale else locale
+                f"/reviews/{brand.slug}", lang=lang_param(locale, brand.default_locale)
             ),
             "about": absolute(
                 f"/reviews/{brand.slug}/about",
-                lang=None if locale == brand.default_locale else locale,
+                lang=lang_param(locale, brand.default_locale),
             ),
             "count": count,
             "average": summary["average"],

@@ -20,6 +20,20 @@ def absolute(path: str, **params) -> str:
     return f"{base}{path}{'?' + query if query else ''}"
 
 
+def lang_param(locale: str, default: str) -> str | None:
+    """The ?lang value a link carries: None (no ?lang) when the page opens in that language anyway.
+
+    `default` is the language the linked page shows without ?lang: the brand's for its lists
+    and about page, the review's own for a review page and its flag form."""
+    return None if locale == default else locale
+
+
+def lang_query(locale: str, default: str) -> str:
+    """`lang_param` as a query string to append to a path: "" or "?lang=en" (a Jinja global)."""
+    lang = lang_param(locale, default)
+    return "" if lang is None else f"?lang={lang}"
+
+
 def page_locale(default: str) -> str:
     """?lang=nl|en, else the page's own default (the brand's, or the review's locale)."""
     lang = request.args.get("lang")
@@ -41,7 +55,7 @@ def alternates(path: str, default: str, page: int | None = None) -> list[tuple[s
     """(hreflang, href) for each language, plus x-default: the page's default language."""
     page_param = page if page and page > 1 else None
     links = [
-        (locale, absolute(path, lang=None if locale == default else locale, page=page_param))
+        (locale, absolute(path, lang=lang_param(locale, default), page=page_param))
         for locale in LOCALES
     ]
     links.append(("x-default", absolute(path, page=page_param)))
@@ -50,7 +64,7 @@ def alternates(path: str, default: str, page: int | None = None) -> list[tuple[s
 
 def canonical(path: str, locale: str, default: str, page: int | None = None) -> str:
     return absolute(
-        path, lang=None if locale == default else locale, page=page if page and page > 1 else None
+        path, lang=lang_param(locale, default), page=page if page and page > 1 else None
     )
 
 

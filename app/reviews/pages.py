@@ -18,6 +18,8 @@ from app.reviews.http import (
     canonical,
     client_hash,
     etag_for,
+    lang_param,
+    lang_query,
     not_modified,
     page_locale,
     page_number,
@@ -26,6 +28,9 @@ from app.services import review_public, reviews
 from app.services.review_labels import GROUND_LABELS, labels
 from app.sessions import stateless
 from app.timestamps import date_text
+
+# The review templates append `lang_query(locale, default)` to their links: "" or "?lang=en".
+bp.add_app_template_global(lang_query)
 
 
 def number(value, locale: str) -> str:
@@ -46,8 +51,7 @@ def _context(brand, locale: str, path: str, default: str, page: int | None = Non
         "about_url": f"/reviews/{brand.slug}/about",
         "list_url": f"/reviews/{brand.slug}",
         "language_links": [
-            (other, absolute(path, lang=None if other == default else other))
-            for other in ("nl", "en")
+            (other, absolute(path, lang=lang_param(other, default))) for other in ("nl", "en")
         ],
     }
 

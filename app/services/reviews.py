@@ -293,6 +293,8 @@ def _publish(brand: Brand, review: Review, actor: str, note: str | None = None):
 
 def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> dict:
     """What the reviewer is told, in their own language, and how it reaches them."""
+    from app.reviews.http import lang_query  # the review pages' rule; imported late: no cycle
+
     locale = locale_of(review.locale)
     subject, text = NOTICES[locale][action]
     # The about page defaults to the brand's language: ?lang= when the notice's is another, as
@@ -301,7 +303,7 @@ def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> di
     values = {
         "brand": brand.name,
         "url": public_url(f"/reviews/{brand.slug}/r/{review.id}"),
-        "about": public_url(about if locale == brand.default_locale else f"{about}?lang={locale}"),
+        "about": public_url(about + lang_query(locale, brand.default_locale)),
         "ground": ground_label(ground, locale, brand.name) if ground else "",
     }
     customer = review.customer
