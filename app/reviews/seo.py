@@ -1,6 +1,5 @@
 """/robots.txt and /sitemap.xml (split into an index and parts past 50,000 URLs)."""
 
-from datetime import UTC
 from xml.sax.saxutils import escape
 
 from flask import Response, stream_with_context
@@ -10,6 +9,7 @@ from app.reviews import bp
 from app.reviews.http import absolute
 from app.services import review_sitemap
 from app.sessions import stateless
+from app.timestamps import iso_utc
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 DISALLOWED = ("/api/", "/dashboard", "/login", "/w/", "/s/", "/loyalty/", "/reviews/*/flag")
@@ -28,7 +28,7 @@ def robots():
 
 
 def _lastmod(value) -> str:
-    return value.replace(tzinfo=UTC, microsecond=0).isoformat() if value else ""
+    return iso_utc(value.replace(microsecond=0)) if value else ""  # W3C datetime, with its Z
 
 
 def _url(path: str, lastmod) -> str:

@@ -34,7 +34,7 @@ def test_sitemap_lists_public_pages_with_lastmod(api, survey, brand, client):
     ]
     lastmods = [node.text for node in root.iterfind(".//s:lastmod", NS)]
     assert len(lastmods) == 4
-    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", value) for value in lastmods)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value) for value in lastmods)
 
 
 def test_sitemap_splits_into_an_index_past_the_limit(api, survey, brand, client, app):
