@@ -1,5 +1,6 @@
 """Shapes shared by several schemas: the error body and locale handling."""
 
+import re
 from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -22,12 +23,30 @@ class FullMatch(validate.Regexp):
         return value
 
 
+# Control characters are never text a person wrote: PostgreSQL refuses NUL in text columns, a
+# feed's XML cannot carry them, and the pages and emails show the texts. Defined once, for every
+# check: one-line text (names, ids, reasons) allows none of them; multi-line text (descriptions,
+# questions, free-text answers) allows tab, LF and CR.
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f"
+CONTROL_CHARACTERS_IN_LINES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+CONTROL_MESSAGE = "control characters are not allowed"
+# To search a multi-line text for one where a marshmallow validator does not fit (answers)
+CONTROL_IN_LINES = re.compile(f"[{CONTROL_CHARACTERS_IN_LINES}]")
+
+
+def no_control_characters(lines: bool = False) -> FullMatch:
+    """A validator refusing control characters; with lines, tab and line breaks are allowed.
+    An empty string passes: a Length check says whether one may be empty."""
+    characters = CONTROL_CHARACTERS_IN_LINES if lines else CONTROL_CHARACTERS
+    return FullMatch(f"^[^{characters}]*$", error=CONTROL_MESSAGE)
+
+
+ONE_LINE = no_control_characters()
+LINES = no_control_characters(lines=True)
+
 # A name (of a journey, persona or touchpoint): one line, no control characters; the pages,
 # the feeds' XML and the emails show it.
-NAME = validate.And(
-    validate.Length(min=1, max=120),
-    FullMatch(r"^[^\x00-\x1f\x7f]*$", error="control characters are not allowed"),
-)
+NAME = validate.And(validate.Length(min=1, max=120), ONE_LINE)
 
 
 class Id(fields.Integer):

@@ -3,18 +3,19 @@ redemptions."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.schemas.common import CursorQuery, Timestamp
+from app.schemas.common import ONE_LINE, CursorQuery, Timestamp
 from app.schemas.journey import KEY, localized_text
 
 MAX_POINTS = 1_000_000
 
 
-def _no_control_characters(value):
-    """NUL and other control characters: PostgreSQL refuses NUL, and no name needs them."""
+def _one_line(value):
+    """A text, or each text of a {locale: text} mapping, on one line without control
+    characters: PostgreSQL refuses NUL, and no name needs them."""
     texts = value.values() if isinstance(value, dict) else [value]
     for text in texts:
-        if isinstance(text, str) and any(ord(char) < 32 or ord(char) == 127 for char in text):
-            raise ValidationError("control characters are not allowed")
+        if isinstance(text, str):
+            ONE_LINE(text)
 
 
 def _not_bool(value):
@@ -35,7 +36,7 @@ class Reward(Schema):
     def printable_name(self, data, **kwargs):
         if "name" in data:
             try:
-                _no_control_characters(data["name"])
+                _one_line(data["name"])
             except ValidationError as error:
                 raise ValidationError(error.messages, "name") from error
 
@@ -90,9 +91,7 @@ class Account(Schema):
 
 class AdjustmentIn(Schema):
     points = _points(-MAX_POINTS, MAX_POINTS, required=True, metadata={"not": {"enum": [0]}})
-    reason = fields.String(
-        required=True, validate=[validate.Length(min=1, max=200), _no_control_characters]
-    )
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=200), ONE_LINE])
 
     @validates_schema
     def not_zero(self, data, **kwargs):
@@ -103,9 +102,7 @@ class AdjustmentIn(Schema):
 
 
 class RedemptionIn(Schema):
-    reward = fields.String(
-        required=True, validate=[validate.Length(min=1, max=64), _no_control_characters]
-    )
+    reward = fields.String(required=True, validate=[validate.Length(min=1, max=64), ONE_LINE])
     points = _points(1, MAX_POINTS, metadata={"description": "defaults to the reward's cost"})
 
 

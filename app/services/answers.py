@@ -1,13 +1,8 @@
 """Checks a response's answers against the questions of its survey."""
 
-import re
-
 from app.errors import AppError
 from app.models.survey import EMOTIONS, SCALES, TEXT_MAX_LENGTH, Survey
-
-# Control characters other than tab and newlines are never text a person wrote (and PostgreSQL
-# refuses NUL in text columns).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from app.schemas.common import CONTROL_IN_LINES, CONTROL_MESSAGE
 
 
 def _check(question, value) -> str | None:
@@ -31,8 +26,8 @@ def _check(question, value) -> str | None:
         limit = question.max_length or TEXT_MAX_LENGTH
         if len(value) > limit:
             return f"must be at most {limit} characters"
-        if CONTROL.search(value):
-            return "must not contain control characters"
+        if CONTROL_IN_LINES.search(value):  # tab and line breaks are fine in an answer
+            return CONTROL_MESSAGE
     return None
 
 
