@@ -42,11 +42,13 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     security.init_app(app)
     compression.init_app(app)
 
-    from app import page_language
+    from app import numbers, page_language
     from app.services import survey_specs
 
     survey_specs.init_app(app)
     page_language.init_app(app)
+    # Points and other counts read "1.250" in Dutch, "1,250" in English: {{ n|whole(locale) }}.
+    app.jinja_env.filters["whole"] = numbers.whole
 
     from app import models  # noqa: F401 — registers every table on the metadata
     from app.api import register as register_api

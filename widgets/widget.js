@@ -206,8 +206,9 @@
   }
 
   function thanks(res) {
-    var tx = st.s.texts, msg = res.points > 0 ? tx.points_earned.replace('{points}', res.points) :
-      res.incentivized ? tx.points_pending : '';
+    // "1.250" in Dutch, "1,250" in English: the survey's language, not the host page's.
+    var tx = st.s.texts, n = res.points > 0 && res.points.toLocaleString(st.s.locale);
+    var msg = n ? tx.points_earned.replace('{points}', n) : res.incentivized ? tx.points_pending : '';
     step(tx.thanks, [el('p', 'n', msg, { role: 'status' })]);
   }
 

@@ -5,6 +5,7 @@ import importlib.util
 from flask import current_app
 
 from app.dashboard import bp, charts
+from app.numbers import money
 from app.pipeline.sentiment import label_for
 
 # Pages that other features add; a link appears once the feature's module exists.
@@ -42,16 +43,6 @@ def percent(value, digits: int = 0) -> str:
 
 def signed(value, digits: int = 1) -> str:
     return "–" if value is None else f"{value:+.{digits}f}"
-
-
-def money(value) -> str:
-    if value is None:
-        return "–"
-    if value >= 1_000_000:
-        return f"€{value / 1_000_000:.1f}M"
-    if value >= 1000:
-        return f"€{value / 1000:.1f}k"
-    return f"€{value:.0f}"
 
 
 def sentiment_word(mean) -> str:

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from app import page_language
 from app.extensions import csrf, limiter
+from app.numbers import whole
 from app.public import bp
 from app.schemas.common import SUPPORTED_LOCALES
 from app.services import (
@@ -117,7 +118,7 @@ def survey_submit(token):
         return _form(invalid.page, 422)
     words = texts(page.locale)
     if thanks["points"]:
-        note = words["points_earned"].format(points=thanks["points"])
+        note = words["points_earned"].format(points=whole(thanks["points"], page.locale))
     else:
         note = words["points_pending"] if thanks["incentivized"] else ""
     return _message(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Brand, ConversionRollup, Journey, Persona, Phase, Rollup
+from app.numbers import money
 from app.pipeline import nps
 from app.services import dwell, journeys, map_rollup, stats
 
@@ -100,10 +101,6 @@ def _gap(metric: str, hypothesis, measured, interval) -> dict | None:
     }
 
 
-def _money(value: float) -> str:
-    return f"€{value / 1000:.1f}k" if value >= 1000 else f"€{value:.0f}"
-
-
 def _touchpoint_priorities(phase, figure, sums_by_touchpoint) -> list[dict]:
     """Split the phase's value at stake over its touchpoints by where its detractors answered."""
     conversion, score = figure["conversion"], figure["nps"]
@@ -128,7 +125,7 @@ def _touchpoint_priorities(phase, figure, sums_by_touchpoint) -> list[dict]:
                 "value_at_stake": round(at_stake, 2),
                 "reason": (
                     f"{touchpoint.name}: {share:.0%} detractors among {answered} answers, "
-                    f"{_money(at_stake)} of the phase's value at stake"
+                    f"{money(at_stake)} of the phase's value at stake"
                 ),
             }
         )

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Brand, ConversionRollup
 from app.models.survey import EMOTIONS
+from app.numbers import money
 from app.pipeline import nps
 from app.services import journeys, map_rollup
 
@@ -21,12 +22,6 @@ def _sums(model, conditions) -> dict[int, dict[str, float]]:
 
 def _mean(total: float, n: float) -> dict:
     return {"mean": round(total / n, 3) if n else None, "n": int(n)}
-
-
-def _money(value: float) -> str:
-    if value >= 1_000_000:
-        return f"€{value / 1_000_000:.1f}M"
-    return f"€{value / 1000:.1f}k" if value >= 1000 else f"€{value:.0f}"
 
 
 def phase_figures(phase, answers: dict, conversion: dict, locale: str, last: bool) -> dict:
@@ -83,7 +78,7 @@ def rank_priorities(figures: list[dict]) -> None:
         parts = []
         if drop is not None:
             parts.append(f"{drop:.0%} drop-off")
-        parts += [f"{_money(value)} of customer value", f"{detractor_share:.0%} detractors"]
+        parts += [f"{money(value)} of customer value", f"{detractor_share:.0%} detractors"]
         figure["priority"] = {
             "rank": None,
             "value_at_stake": round(at_stake, 2),

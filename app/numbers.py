@@ -1,0 +1,18 @@
+"""How numbers read to people: money for marketers, whole counts (points) in nl or en."""
+
+
+def money(value) -> str:
+    """A compact euro amount: "€12", "€1.2k", "€1.5M"; "–" when unknown."""
+    if value is None:
+        return "–"
+    if value >= 1_000_000:
+        return f"€{value / 1_000_000:.1f}M"
+    if value >= 1000:
+        return f"€{value / 1000:.1f}k"
+    return f"€{value:.0f}"
+
+
+def whole(n: int, locale: str | None) -> str:
+    """A whole number with thousands separators: "1.250" in Dutch, "1,250" otherwise."""
+    grouped = f"{int(n):,}"
+    return grouped.replace(",", ".") if (locale or "").lower().startswith("nl") else grouped

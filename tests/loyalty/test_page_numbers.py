@@ -1,0 +1,43 @@
+"""/loyalty/<token>: balances, rewards, ledger and rules with the language's thousands separator."""
+
+import pytest
+
+import loyalty
+from app.extensions import db
+from tests.loyalty import helpers
+
+
+@pytest.fixture
+def rich(brand):
+    """A customer with 1,250 points, a 2,500-point reward and 1,250 points per answer."""
+    customer = helpers.customer(brand, "anna")
+    loyalty.save_policy(
+        brand.id,
+        {
+            "points_per_answer": 1250,
+            "rewards": [{"key": "fiets", "name": {"nl": "Fiets", "en": "Bicycle"}, "points": 2500}],
+        },
+    )
+    loyalty.adjust(brand.id, customer.id, points=1250, reason="welkom")
+    db.session.commit()
+    return f"/loyalty/{loyalty.customer_token(brand.id, customer.id)}"
+
+
+def test_dutch_page_groups_thousands_with_a_dot(client, rich):
+    html = client.get(rich).text
+    assert "<strong>1.250</strong> punten" in html
+    assert "2.500 punten" in html
+    assert "1.250 van 2.500 punten" in html
+    assert "Nog 1.250 punten nodig" in html
+    assert ">+1.250</td>" in html and ">1.250</td>" in html  # the ledger's change and balance
+    assert "1.250 punten als u de vragen" in html
+    assert 'max="2500" value="1250"' in html  # the progress bar's values stay numbers
+
+
+def test_english_page_groups_thousands_with_a_comma(client, rich):
+    html = client.get(rich + "?lang=en").text
+    assert "<strong>1,250</strong> points" in html
+    assert "1,250 of 2,500 points" in html
+    assert "1,250 more points needed" in html
+    assert ">+1,250</td>" in html
+    assert "1,250 points for answering" in html
