@@ -6,9 +6,10 @@ the same JSON the API takes, and each validation error lands next to its input.
 
 import re
 
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 
 from app.errors import AppError, flatten_fields
+from app.schemas.common import StrictBoolean
 
 _INDEX = re.compile(r"^\d+$")
 
@@ -74,8 +75,31 @@ class FormData:
         return {self.field_name(key): value for key, value in (fields or {}).items()}
 
 
+CHECKED, UNCHECKED = {"on", "true", "1", "yes"}, {"off", "false", "0", "no"}
+
+
+def _booleans(schema, data) -> None:
+    """A ticked box sends "on" (a select "1" or "0"); the API's schemas take JSON's true and
+    false only. Turned so in place, wherever the schema has a boolean; anything else stays a
+    string, for the schema to refuse."""
+    if not isinstance(data, dict):
+        return
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        value = data.get(key)
+        if isinstance(field, StrictBoolean) and isinstance(value, str):
+            if value.lower() in CHECKED | UNCHECKED:
+                data[key] = value.lower() in CHECKED
+        elif isinstance(field, fields.Nested):
+            _booleans(field.schema, value)
+        elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
+            for item in value if isinstance(value, list) else []:
+                _booleans(field.inner.schema, item)
+
+
 def validate(schema, form_data: FormData) -> tuple[dict | None, dict[str, list[str]]]:
     """(loaded data, {}) or (None, errors by input name)."""
+    _booleans(schema, form_data.data)
     try:
         return schema.load(form_data.data), {}
     except ValidationError as error:

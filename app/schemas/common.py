@@ -49,6 +49,19 @@ LINES = no_control_characters(lines=True)
 NAME = validate.And(validate.Length(min=1, max=120), ONE_LINE)
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON's true or false, nothing else. marshmallow's Boolean also takes 1, 0, "yes" and
+    "on", and truthy={True} does not help: 1 == True. Query strings keep fields.Boolean; the
+    dashboard's checkboxes are turned into true and false before loading (forms.validate)."""
+
+    default_error_messages = {"invalid": "must be true or false"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            return value
+        raise self.make_error("invalid")
+
+
 class Id(fields.Integer):
     """An id given in a query string or body: a whole number a row could have (app.ids)."""
 

@@ -3,7 +3,7 @@ redemptions."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.schemas.common import ONE_LINE, CursorQuery, Timestamp
+from app.schemas.common import ONE_LINE, CursorQuery, StrictBoolean, Timestamp
 from app.schemas.journey import KEY, localized_text
 
 MAX_POINTS = 1_000_000
@@ -44,7 +44,7 @@ class Reward(Schema):
 class Policy(Schema):
     """Out: the whole policy. In (PUT): any subset; fields left out keep their value."""
 
-    enabled = fields.Boolean(truthy={True}, falsy={False})  # JSON true/false only
+    enabled = StrictBoolean()
     points_per_answer = _points(0, 10_000)
     text_bonus = _points(0, 10_000)
     text_min_chars = _points(1, 2_000)

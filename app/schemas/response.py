@@ -3,13 +3,13 @@
 from marshmallow import Schema, fields, validate
 
 from app.models.response import CHANNELS
-from app.schemas.common import CursorQuery, Id, Moment, Timestamp, TouchpointRef
+from app.schemas.common import CursorQuery, Id, Moment, StrictBoolean, Timestamp, TouchpointRef
 from app.schemas.customer import EXTERNAL_ID
 from app.schemas.journey import KEY
 
 
 class ReviewConsentIn(Schema):
-    consent = fields.Boolean(required=True)
+    consent = StrictBoolean(required=True)
     display_name = fields.String(validate=validate.Length(min=1, max=60))
     title = fields.String(validate=validate.Length(max=120))
     # Time from showing the question to consenting; reviews faster than a few seconds are held.

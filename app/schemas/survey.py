@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.survey import QUESTION_TYPES, TEXT_MAX_LENGTH
-from app.schemas.common import SUPPORTED_LOCALES, Id, Timestamp
+from app.schemas.common import SUPPORTED_LOCALES, Id, StrictBoolean, Timestamp
 from app.schemas.journey import KEY, localized_text
 
 
@@ -16,7 +16,7 @@ class QuestionIn(Schema):
     key = fields.String(required=True, validate=KEY)
     type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES))
     text = localized_text(300)
-    required = fields.Boolean(load_default=False)
+    required = StrictBoolean(load_default=False)
     options = fields.List(fields.Nested(OptionIn), validate=validate.Length(min=2, max=12))
     max_length = fields.Integer(validate=validate.Range(min=1, max=TEXT_MAX_LENGTH))
 
@@ -54,7 +54,7 @@ class SurveyCreate(Schema):
     phase = fields.String(required=True, validate=KEY)
     name = fields.String(validate=validate.Length(max=120))
     locale = fields.String(load_default="nl", validate=validate.OneOf(SUPPORTED_LOCALES))
-    active = fields.Boolean(load_default=True)
+    active = StrictBoolean(load_default=True)
     questions = fields.List(
         fields.Nested(QuestionIn), required=True, validate=validate.Length(min=1, max=3)
     )
@@ -75,7 +75,7 @@ class SurveyCreate(Schema):
 
 class SurveyUpdate(Schema):
     name = fields.String(validate=validate.Length(max=120))
-    active = fields.Boolean()
+    active = StrictBoolean()
     questions = fields.List(fields.Nested(QuestionIn), validate=validate.Length(min=1, max=3))
     # The language of plain-string texts; the survey's own when left out.
     locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))
