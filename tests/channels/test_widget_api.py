@@ -461,3 +461,15 @@ def test_a_beacon_with_a_nul_is_422_and_stores_nothing(client, site, count_rows)
     assert response.status_code == 422
     assert list(response.json["error"]["fields"]) == ["answers.why"]
     assert count_rows(Response) == 0
+
+
+def test_an_answer_to_a_survey_switched_off_meanwhile_is_kept(client, api, site, db):
+    """The page was opened while the survey was shown: its answer is stored against it."""
+    assert (
+        api.patch(f"/api/v1/surveys/{site['survey_id']}", json={"active": False}).json["active"]
+        is False
+    )
+    assert widget_survey(client, site).status_code == 404  # no longer offered
+    reply = widget_post(client, site)
+    assert reply.status_code == 202, reply.get_data(as_text=True)
+    assert db.session.get(Response, reply.json["id"]).survey_id == site["survey_id"]
