@@ -6,6 +6,10 @@ from app.models.survey import QUESTION_TYPES, TEXT_MAX_LENGTH
 from app.schemas.common import SUPPORTED_LOCALES, Id, StrictBoolean, Timestamp
 from app.schemas.journey import KEY, localized_text
 
+# The types whose answer is copied to a column of the response, the one the figures count: a
+# second question of such a type would be counted nowhere, so a survey has one of each at most.
+SCORED_TYPES = ("nps", "csat", "ces", "emotion")
+
 
 class OptionIn(Schema):
     key = fields.String(required=True, validate=KEY)
@@ -49,7 +53,29 @@ def untranslated(questions: list[dict], locale: str) -> dict[str, list[str]]:
     return missing
 
 
-class SurveyCreate(Schema):
+def repeated_scored_types(questions: list[dict]) -> dict[str, list[str]]:
+    """An error at the type of each question whose scored type an earlier question has."""
+    seen, problems = set(), {}
+    for i, question in enumerate(questions):
+        kind = question.get("type")
+        if kind in SCORED_TYPES:
+            if kind in seen:
+                problems[f"questions.{i}.type"] = [f"a survey has one {kind} question at most"]
+            seen.add(kind)
+    return problems
+
+
+class _ScoredTypesOnce(Schema):
+    """Questions of a create or an update: one of each scored type at most."""
+
+    @validates_schema
+    def scored_types_once(self, data, **kwargs):
+        repeated = repeated_scored_types(data.get("questions") or [])
+        if repeated:
+            raise ValidationError(repeated)
+
+
+class SurveyCreate(_ScoredTypesOnce):
     journey_id = Id(required=True)
     phase = fields.String(required=True, validate=KEY)
     name = fields.String(validate=validate.Length(max=120))
@@ -73,7 +99,7 @@ class SurveyCreate(Schema):
                 raise ValidationError(missing)
 
 
-class SurveyUpdate(Schema):
+class SurveyUpdate(_ScoredTypesOnce):
     name = fields.String(validate=validate.Length(max=120))
     active = StrictBoolean()
     questions = fields.List(fields.Nested(QuestionIn), validate=validate.Length(min=1, max=3))

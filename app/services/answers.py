@@ -3,6 +3,7 @@
 from app.errors import AppError
 from app.models.survey import EMOTIONS, SCALES, TEXT_MAX_LENGTH, Survey
 from app.schemas.common import CONTROL_IN_LINES, CONTROL_MESSAGE
+from app.schemas.survey import SCORED_TYPES
 
 
 def _check(question, value) -> str | None:
@@ -65,8 +66,11 @@ def validate(survey: Survey, answers: dict) -> dict:
 
 
 def typed_values(survey: Survey, answers: dict) -> dict:
-    """The first nps/csat/ces/emotion answer and all text answers joined: the response columns."""
-    values: dict = {"nps": None, "csat": None, "ces": None, "emotion": None, "comment": None}
+    """The nps/csat/ces/emotion answer and all text answers joined: the response columns.
+
+    A survey has one question of each scored type (app/schemas/survey.py); one saved before
+    that rule may have two, and then only the first is counted."""
+    values: dict = {**dict.fromkeys(SCORED_TYPES), "comment": None}
     texts = []
     for question in survey.questions:
         if question.key not in answers:

@@ -103,9 +103,9 @@ def _gap(metric: str, hypothesis, measured, interval) -> dict | None:
 
 def _touchpoint_priorities(phase, figure, sums_by_touchpoint) -> list[dict]:
     """Split the phase's value at stake over its touchpoints by where its detractors answered."""
-    conversion, score = figure["conversion"], figure["nps"]
-    drop = 1 - conversion["to_next"] if conversion["to_next"] is not None else 1.0
-    value = conversion["reached_value"]
+    basis, score = figure["stake_basis"], figure["nps"]
+    drop = basis["drop"] if basis["drop"] is not None else 1.0
+    value = basis["reached_value"]
     items = []
     for touchpoint in phase.touchpoints:
         sums = sums_by_touchpoint.get((phase.id, touchpoint.id))

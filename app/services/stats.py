@@ -61,6 +61,11 @@ def phase_figures(phase, answers: dict, conversion: dict, locale: str, last: boo
             else None,
         },
         "hypothesis": phase.hypothesis or {},
+        # Unrounded, for the value at stake (not in the API's output, which shows the rounded).
+        "stake_basis": {
+            "drop": 1 - converted / reached if reached and not last else None,
+            "reached_value": reached_value,
+        },
     }
 
 
@@ -70,10 +75,10 @@ def rank_priorities(figures: list[dict]) -> None:
     The last phase has no next phase, so its drop-off is unknown and it weighs by detractors only.
     """
     for figure in figures:
-        conversion, score = figure["conversion"], figure["nps"]
-        drop = 1 - conversion["to_next"] if conversion["to_next"] is not None else None
+        basis, score = figure["stake_basis"], figure["nps"]
+        drop = basis["drop"]
         detractor_share = score["detractors"] / score["n"] if score["n"] else 0.0
-        value = conversion["reached_value"]
+        value = basis["reached_value"]
         at_stake = (drop if drop is not None else 1.0) * value * detractor_share
         parts = []
         if drop is not None:
