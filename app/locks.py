@@ -29,6 +29,12 @@ def referenced(query):
     )
 
 
+def shared(query):
+    """`query` taking FOR SHARE on its rows: readers that decide on the rows' contents (a
+    journey's phase order) hold off `locked` writers, and not each other."""
+    return query.with_for_update(read=True)
+
+
 def lock_brand(brand_id: int) -> None:
     """For what is counted or named per brand (webhook endpoints, persona keys)."""
     from app.models import Brand  # here: the models import the extensions this module does

@@ -57,7 +57,11 @@ class JourneyEvent(db.Model):
 
 
 class CustomerPhase(db.Model):
-    """The first time a customer reached a phase: the basis of conversion, kept by upsert."""
+    """The first time a customer reached a phase: the basis of conversion.
+
+    With the value and persona the conversion rollups count this reach with: what the
+    customer is worth now (else their first event's transaction value there) and their
+    persona now (services.conversion keeps both current, and the rollups equal to them)."""
 
     __tablename__ = "customer_phase"
     __table_args__ = (db.UniqueConstraint("customer_id", "phase_id"),)
@@ -71,3 +75,5 @@ class CustomerPhase(db.Model):
         db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False, index=True
     )
     first_reached_at = db.Column(db.DateTime, nullable=False)
+    value = db.Column(db.Float, nullable=False, default=0, server_default="0")
+    persona_id = db.Column(db.Integer, nullable=False, default=0, server_default="0")  # 0: none

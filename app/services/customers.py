@@ -1,6 +1,5 @@
 """Customers (upserted by external_id) and the journey events that drive conversion."""
 
-from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
@@ -9,10 +8,9 @@ from sqlalchemy import select
 from app import locks, timestamps
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand, ConversionRollup, Customer, CustomerPhase, JourneyEvent, Persona
+from app.models import Brand, Customer, JourneyEvent, Persona
 from app.models.base import utcnow
-from app.models.rollup import CONVERSION_KEY
-from app.services import dwell, journeys, rollups, upserts
+from app.services import conversion, journeys, upserts
 
 CHUNK = 500  # rows per statement in the bulk paths: well inside SQLite's variable limit
 
@@ -93,7 +91,8 @@ def ensure_created(brand: Brand, external_id: str, lock: bool = False) -> tuple[
 def upsert(brand: Brand, data: dict) -> tuple[Customer, bool]:
     """Create or update a customer by external_id; returns (customer, created)."""
     customer, created = ensure_created(brand, data["external_id"], lock=True)
-    _apply(brand, data, customer)
+    if _apply(brand, data, customer):
+        conversion.revalue(brand, [customer])
     db.session.commit()
     return customer, created
 
@@ -106,9 +105,14 @@ def upsert_many(brand: Brand, items: list[dict]) -> list[Customer]:
     personas: dict[str | None, Persona | None] = {}
     with db.session.no_autoflush:  # one flush at the commit, not one per statement
         known = ensure_many(brand, [data["external_id"] for data in items])
-        result = [_apply(brand, data, known[data["external_id"]], personas) for data in items]
+        changed = {}
+        for data in items:
+            customer = known[data["external_id"]]
+            if _apply(brand, data, customer, personas):
+                changed[customer.id] = customer
+        conversion.revalue(brand, list(changed.values()))
     db.session.commit()
-    return result
+    return [known[data["external_id"]] for data in items]
 
 
 def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
@@ -142,10 +146,10 @@ def _chunks(items: list) -> list[list]:
     return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
 
 
-def _apply(
-    brand: Brand, data: dict, customer: Customer | None = None, personas: dict | None = None
-) -> Customer:
-    customer = customer or ensure(brand, data["external_id"], lock=True)
+def _apply(brand: Brand, data: dict, customer: Customer, personas: dict | None = None) -> bool:
+    """Write the data on the (locked) customer; True when their value or persona changed,
+    which changes their share in the conversion figures (conversion.revalue)."""
+    counted = (customer.value, customer.persona_id)
     personas = {} if personas is None else personas  # persona by key, read once per import
     if "email" in data:
         customer.email = normalise_email(data["email"])
@@ -158,7 +162,7 @@ def _apply(
         if field in data:
             setattr(customer, field, data[field])
     customer.updated_at = utcnow()
-    return customer
+    return (customer.value, customer.persona_id) != counted
 
 
 def _value(customer: Customer, event_value: Decimal | None) -> float:
@@ -183,6 +187,8 @@ def record_events(brand: Brand, items: list[dict]) -> int:
     together, the phases they had reached are read once, and conversion is summed per rollup
     row before it is written.
     """
+    # Held before the journeys are read: their phase order cannot change under the counting.
+    conversion.hold(brand, {data["journey_id"] for data in items})
     journeys_by_id: dict = {}
     prepared = []
     for data in items:
@@ -191,12 +197,10 @@ def record_events(brand: Brand, items: list[dict]) -> int:
         journey = journeys_by_id[data["journey_id"]]
         prepared.append((data, _phase(journey, data["phase"]), _occurred_at(data)))
     now = utcnow()
-    events, firsts = [], []
-    conversion: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    dwell_counts: dict[tuple, int] = defaultdict(int)
+    events = []
     with db.session.no_autoflush:
         known = ensure_many(brand, [data["customer"] for data in items])
-        reached = _reached([customer.id for customer in known.values()])
+        reached = conversion.Journeys(brand.id, [customer.id for customer in known.values()])
         for data, phase, occurred_at in prepared:
             customer = known[data["customer"]]
             events.append(
@@ -210,49 +214,24 @@ def record_events(brand: Brand, items: list[dict]) -> int:
                     "created_at": now,
                 }
             )
-            mine = reached[customer.id]
-            if phase.id in mine:
-                continue
-            mine[phase.id] = occurred_at
-            firsts.append(
-                {
-                    "brand_id": brand.id,
-                    "customer_id": customer.id,
-                    "phase_id": phase.id,
-                    "first_reached_at": occurred_at,
-                }
-            )
-            value = _value(customer, data.get("value"))
-            for phase_id, day, increments, hours in _conversions(phase, occurred_at, mine, value):
-                key = (brand.id, phase_id, day, customer.persona_id or 0)
-                for name, amount in increments.items():
-                    conversion[key][name] += amount
-                if hours is not None:
-                    dwell_counts[
-                        dwell.key(brand.id, phase_id, day, customer.persona_id, hours)
-                    ] += 1
+            _reach(reached, customer, phase, occurred_at, data.get("value"))
         for chunk in _chunks(events):
             db.session.execute(JourneyEvent.__table__.insert(), chunk)
-        for chunk in _chunks(firsts):
-            upserts.insert_ignore(CustomerPhase, ("customer_id", "phase_id"), chunk)
-        rollups.upsert(ConversionRollup, CONVERSION_KEY, conversion)
-        dwell.add_many(dwell_counts)
+        reached.write()
     db.session.commit()
     return len(items)
 
 
-def _reached(customer_ids: list[int]) -> dict[int, dict[int, datetime]]:
-    """{customer_id: {phase_id: first_reached_at}} of these customers."""
-    reached: dict[int, dict[int, datetime]] = defaultdict(dict)
-    for chunk in _chunks(sorted(customer_ids)):
-        rows = db.session.execute(
-            select(
-                CustomerPhase.customer_id, CustomerPhase.phase_id, CustomerPhase.first_reached_at
-            ).where(CustomerPhase.customer_id.in_(chunk))
-        )
-        for customer_id, phase_id, when in rows:
-            reached[customer_id][phase_id] = when
-    return reached
+def _reach(reached, customer: Customer, phase, occurred_at: datetime, event_value) -> bool:
+    """Count the customer in `phase` at `occurred_at`, with their value and persona now."""
+    return reached.reach(
+        customer.id,
+        [p.id for p in phase.journey.phases],
+        phase.id,
+        occurred_at,
+        value=_value(customer, event_value),
+        persona_id=customer.persona_id or 0,
+    )
 
 
 def _phase(journey, key: str):
@@ -267,6 +246,7 @@ def _occurred_at(data: dict) -> datetime:
 
 
 def _record(brand: Brand, data: dict) -> JourneyEvent:
+    conversion.hold(brand, [data["journey_id"]])  # before its phase order is read
     phase = _phase(journeys.get_journey(brand, data["journey_id"]), data["phase"])
     occurred_at = _occurred_at(data)
     # Lock the customer so two events of one customer count conversion exactly once.
@@ -280,63 +260,7 @@ def _record(brand: Brand, data: dict) -> JourneyEvent:
         value=data.get("value"),
     )
     db.session.add(event)
-    inserted = upserts.insert_ignore(
-        CustomerPhase,
-        ("customer_id", "phase_id"),
-        {
-            "brand_id": brand.id,
-            "customer_id": customer.id,
-            "phase_id": phase.id,
-            "first_reached_at": occurred_at,
-        },
-        returning=True,
-    ).first()
-    event.first_time = inserted is not None
-    if event.first_time:
-        _count_conversion(brand, customer, phase, occurred_at, _value(customer, data.get("value")))
+    reached = conversion.Journeys(brand.id, [customer.id])
+    event.first_time = _reach(reached, customer, phase, occurred_at, data.get("value"))
+    reached.write()
     return event
-
-
-def _count_conversion(brand, customer, phase, reached_at, value: float) -> None:
-    neighbours = {
-        row.phase_id: row.first_reached_at
-        for row in db.session.scalars(
-            select(CustomerPhase).where(
-                CustomerPhase.customer_id == customer.id,
-                CustomerPhase.phase_id.in_(_neighbour_ids(phase)),
-            )
-        )
-    }
-    persona = customer.persona_id
-    for phase_id, day, increments, hours in _conversions(phase, reached_at, neighbours, value):
-        rollups.add_conversion(brand.id, phase_id, day, persona, **increments)
-        if hours is not None:
-            dwell.add(brand.id, phase_id, day, persona, hours)
-
-
-def _neighbour_ids(phase) -> list[int]:
-    phases = phase.journey.phases
-    index = phases.index(phase)
-    return [p.id for p in phases[max(index - 1, 0) : index + 2] if p.id != phase.id]
-
-
-def _conversions(phase, reached_at: datetime, reached: dict[int, datetime], value: float):
-    """What reaching `phase` for the first time adds to conversion, given when the customer
-    first reached the other phases ({phase_id: when}): (phase_id, day, increments, dwell hours
-    or None) for this phase, and for the one before when the customer came from there."""
-    phases = phase.journey.phases
-    index = phases.index(phase)
-    yield phase.id, reached_at.date(), {"reached": 1, "reached_value": value}, None
-    if index + 1 < len(phases) and phases[index + 1].id in reached:
-        hours = _hours(reached_at, reached[phases[index + 1].id])
-        converted = {"converted": 1, "converted_value": value, "dwell_hours_sum": hours}
-        yield phase.id, reached_at.date(), converted, hours
-    if index > 0 and phases[index - 1].id in reached:
-        earlier = reached[phases[index - 1].id]
-        hours = _hours(earlier, reached_at)
-        converted = {"converted": 1, "converted_value": value, "dwell_hours_sum": hours}
-        yield phases[index - 1].id, earlier.date(), converted, hours
-
-
-def _hours(start, end) -> float:
-    return max((end - start).total_seconds() / 3600, 0.0)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Journey, Persona, Phase, Touchpoint
-from app.services import journeys
+from app.services import conversion, journeys
 
 MAX_PHASES = 20
 
@@ -53,6 +53,9 @@ def add_phase(brand: Brand, journey_id: int, data: dict) -> Phase:
     _place(journey, phase, data.get("position"))
     journey.phases.append(phase)
     journey.phases.sort(key=lambda p: p.position)
+    if phase is not journey.phases[-1]:  # between two others: the one before goes on to it now
+        db.session.flush()
+        conversion.recount(journey)
     db.session.commit()
     return phase
 
@@ -68,6 +71,9 @@ def update_phase(brand: Brand, journey_id: int, key: str, data: dict) -> Phase:
     phase.hypothesis = data.get("hypothesis") or {}
     if data.get("position") and data["position"] != phase.position:
         _place(journey, phase, data["position"])
+        journey.phases.sort(key=lambda p: p.position)
+        db.session.flush()
+        conversion.recount(journey)  # who went on from where depends on the order
     db.session.commit()
     return phase
 

@@ -1,0 +1,264 @@
+"""Conversion and time in phase, kept equal to what the customers' first reaches say.
+
+A customer's share of the conversion and dwell rollups is a function of the phases they
+reached first (customer_phase: when, their value and their persona) and of the journey's
+phase order: `Counts.share`. The value is what the customer is worth now (else the
+transaction value of their first event in the phase), and the persona is theirs now, for
+both "reached" and "converted": customer_phase keeps the two as counted.
+
+Every change writes the difference between the customers' shares after and before it: a new
+reach, a reach found to be earlier than known (a back-dated import), a new value or persona
+(`revalue`). So the rollups stay the sum of the customers' shares, whatever order the events
+and updates come in. A new phase order changes every share: the journey is then counted
+again from the rows (`recount`), which no longer hold erased customers, so those leave the
+recounted figures.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+
+from app import locks
+from app.extensions import db
+from app.models import ConversionRollup, CustomerPhase, DwellRollup, Journey, JourneyEvent, Phase
+from app.models.rollup import CONVERSION_KEY
+from app.services import dwell, rollups, upserts
+
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A customer's first reach of a phase, and the value and persona (0: none) it counts with."""
+
+    at: datetime
+    value: float
+    persona_id: int
+
+
+Reached = dict[int, Reach]  # phase_id -> Reach, for one customer
+
+
+def _hours(start: datetime, end: datetime) -> float:
+    return max((end - start).total_seconds() / 3600, 0.0)
+
+
+class Counts:
+    """Increments for the conversion and dwell rollups, summed per row, written at once."""
+
+    def __init__(self) -> None:
+        self.conversion: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.dwell: dict[tuple, int] = defaultdict(int)
+
+    def share(self, brand_id: int, phase_ids: list[int], reached: Reached, sign: int = 1):
+        """Add (sign 1) or take away (-1) one customer's share in a journey of these phases:
+        reached per phase, and converted with the time it took where the next one is
+        reached too. Both count on the day of the first reach, with its value and persona."""
+        for index, phase_id in enumerate(phase_ids):
+            mine = reached.get(phase_id)
+            if mine is None:
+                continue
+            row = self.conversion[(brand_id, phase_id, mine.at.date(), mine.persona_id)]
+            row["reached"] += sign
+            row["reached_value"] += sign * mine.value
+            following = phase_ids[index + 1] if index + 1 < len(phase_ids) else None
+            went_on = reached.get(following)
+            if went_on is not None:
+                hours = _hours(mine.at, went_on.at)
+                row["converted"] += sign
+                row["converted_value"] += sign * mine.value
+                row["dwell_hours_sum"] += sign * hours
+                self.dwell[
+                    dwell.key(brand_id, phase_id, mine.at.date(), mine.persona_id, hours)
+                ] += sign
+
+    def write(self) -> None:
+        """Every row whose counts changed, in one upsert per table."""
+        conversion = {
+            key: changed
+            for key, row in self.conversion.items()
+            if (changed := {name: amount for name, amount in row.items() if amount})
+        }
+        rollups.upsert(ConversionRollup, CONVERSION_KEY, conversion)
+        dwell.add_many({key: n for key, n in self.dwell.items() if n})
+
+
+class Journeys:
+    """What some customers reached first, loaded once, changed by events in the order they
+    come, then written: new reaches inserted, earlier ones moved, and the rollups changed by
+    each customer's share after minus before. The customers must be locked by the caller."""
+
+    def __init__(self, brand_id: int, customer_ids: list[int]) -> None:
+        self.brand_id = brand_id
+        self.before = _load(customer_ids)
+        self.now: dict[int, Reached] = {c: dict(self.before.get(c, {})) for c in customer_ids}
+        self.orders: dict[int, set[tuple[int, ...]]] = defaultdict(set)  # customer: journeys
+
+    def reach(self, customer_id: int, phase_ids: list[int], phase_id: int, at: datetime, **then):
+        """An event: the customer is in `phase_id` (of a journey of `phase_ids`) at `at`; they
+        count with `value` and `persona_id`. True when it is their first reach of it."""
+        reached = self.now.setdefault(customer_id, {})
+        known = reached.get(phase_id)
+        if known is not None and known.at <= at:
+            return False
+        reached[phase_id] = Reach(at, **then)  # an earlier first event: its value counts now
+        self.orders[customer_id].add(tuple(phase_ids))
+        return known is None
+
+    def write(self) -> None:
+        _write(self.brand_id, self.before, self.now, self.orders)
+
+
+def _write(brand_id: int, before: dict, after: dict, orders: dict) -> None:
+    """Store the changed reaches and change the rollups by each customer's share after
+    minus before, in the journeys (phase orders) given per customer."""
+    counts, new, changed = Counts(), [], []
+    for customer_id, journeys in orders.items():
+        was, now = before.get(customer_id, {}), after[customer_id]
+        for phase_ids in journeys:
+            counts.share(brand_id, list(phase_ids), was, -1)
+            counts.share(brand_id, list(phase_ids), now)
+        for phase_id, reach in now.items():
+            if phase_id not in was:
+                new.append(_row(brand_id, customer_id, phase_id, reach))
+            elif reach != was[phase_id]:
+                changed.append((customer_id, phase_id, reach))
+    for start in range(0, len(new), CHUNK):
+        upserts.insert_ignore(
+            CustomerPhase, ("customer_id", "phase_id"), new[start : start + CHUNK]
+        )
+    for customer_id, phase_id, reach in changed:  # back-dated imports, new values: fewer
+        db.session.execute(
+            update(CustomerPhase)
+            .where(CustomerPhase.customer_id == customer_id, CustomerPhase.phase_id == phase_id)
+            .values(first_reached_at=reach.at, value=reach.value, persona_id=reach.persona_id)
+        )
+    counts.write()
+
+
+def revalue(brand, customers: list) -> None:
+    """These customers' value or persona changed: count their shares again with the new ones.
+    The customers must be locked by the caller."""
+    before = _load([customer.id for customer in customers])
+    if not before:
+        return  # no phase reached yet: nothing counted
+    reached_ids = sorted({phase_id for reached in before.values() for phase_id in reached})
+    hold(brand, db.session.scalars(select(Phase.journey_id).where(Phase.id.in_(reached_ids))))
+    phases = _orders(reached_ids)  # read once held: no new order until the commit
+    firsts = _first_event_values([c.id for c in customers if c.value is None and c.id in before])
+    after, orders = {}, {}
+    for customer in customers:
+        was = before.get(customer.id)
+        if not was:
+            continue
+        after[customer.id] = {
+            phase_id: replace(
+                reach,
+                value=float(customer.value)
+                if customer.value is not None
+                else firsts.get((customer.id, phase_id), 0.0),
+                persona_id=customer.persona_id or 0,
+            )
+            for phase_id, reach in was.items()
+        }
+        orders[customer.id] = {phases[phase_id][1] for phase_id in was}
+    _write(brand.id, before, after, orders)
+
+
+def _orders(phase_ids: list[int]) -> dict[int, tuple[int, tuple[int, ...]]]:
+    """{phase_id: (journey_id, the journey's phase ids in order)} for these phases."""
+    journey_ids = select(Phase.journey_id).where(Phase.id.in_(phase_ids))
+    rows = db.session.execute(
+        select(Phase.id, Phase.journey_id)
+        .where(Phase.journey_id.in_(journey_ids))
+        .order_by(Phase.journey_id, Phase.position)
+    ).all()
+    order: dict[int, list[int]] = defaultdict(list)
+    for phase_id, journey_id in rows:
+        order[journey_id].append(phase_id)
+    return {phase_id: (journey_id, tuple(order[journey_id])) for phase_id, journey_id in rows}
+
+
+def _first_event_values(customer_ids: list[int]) -> dict[tuple[int, int], float]:
+    """{(customer_id, phase_id): the transaction value of the earliest event there}."""
+    values: dict[tuple[int, int], float] = {}
+    if not customer_ids:
+        return values
+    rows = db.session.execute(
+        select(JourneyEvent.customer_id, JourneyEvent.phase_id, JourneyEvent.value)
+        .where(JourneyEvent.customer_id.in_(sorted(customer_ids)))
+        .order_by(JourneyEvent.occurred_at.desc(), JourneyEvent.id.desc())
+    )
+    for customer_id, phase_id, value in rows:  # the earliest comes last and stays
+        values[(customer_id, phase_id)] = float(value or 0)
+    return values
+
+
+def _row(brand_id: int, customer_id: int, phase_id: int, reach: Reach) -> dict:
+    return {
+        "brand_id": brand_id,
+        "customer_id": customer_id,
+        "phase_id": phase_id,
+        "first_reached_at": reach.at,
+        "value": reach.value,
+        "persona_id": reach.persona_id,
+    }
+
+
+def _load(customer_ids: list[int]) -> dict[int, Reached]:
+    """{customer_id: {phase_id: Reach}} of these customers, as stored."""
+    reached: dict[int, Reached] = defaultdict(dict)
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), CHUNK):
+        rows = db.session.execute(
+            select(
+                CustomerPhase.customer_id,
+                CustomerPhase.phase_id,
+                CustomerPhase.first_reached_at,
+                CustomerPhase.value,
+                CustomerPhase.persona_id,
+            ).where(CustomerPhase.customer_id.in_(ids[start : start + CHUNK]))
+        )
+        for customer_id, phase_id, at, value, persona_id in rows:
+            reached[customer_id][phase_id] = Reach(at, value, persona_id)
+    return reached
+
+
+def hold(brand, journey_ids) -> None:
+    """The brand's journeys held while events count on their phase order: a change of the
+    order (which locks the journey, then recounts) waits for them, and they for it. Take it
+    before the journey's phases are read."""
+    ids = sorted(set(journey_ids))
+    query = select(Journey.id).where(Journey.id.in_(ids), Journey.brand_id == brand.id)
+    db.session.execute(locks.shared(query))
+
+
+def recount(journey: Journey) -> None:
+    """The journey's conversion and dwell rollups counted again from the first reaches, in
+    its current phase order (after a phase was added or moved). The caller holds the journey
+    locked (journeys.get_journey(lock=True)) until it commits."""
+    phase_ids = [phase.id for phase in journey.phases]
+    for model in (ConversionRollup, DwellRollup):
+        db.session.execute(delete(model).where(model.phase_id.in_(phase_ids)))
+    counts, customer, reached = Counts(), None, {}
+    rows = db.session.execute(
+        select(
+            CustomerPhase.customer_id,
+            CustomerPhase.phase_id,
+            CustomerPhase.first_reached_at,
+            CustomerPhase.value,
+            CustomerPhase.persona_id,
+        )
+        .where(CustomerPhase.phase_id.in_(phase_ids))
+        .order_by(CustomerPhase.customer_id)
+        .execution_options(yield_per=CHUNK)
+    )
+    for customer_id, phase_id, at, value, persona_id in rows:
+        if customer_id != customer:
+            counts.share(journey.brand_id, phase_ids, reached)
+            customer, reached = customer_id, {}
+        reached[phase_id] = Reach(at, value, persona_id)
+    counts.share(journey.brand_id, phase_ids, reached)
+    counts.write()
