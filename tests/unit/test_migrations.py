@@ -1,7 +1,7 @@
 """Every model change has a migration: upgrading an empty database gives exactly the models."""
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -141,3 +141,81 @@ def test_half_translated_surveys_stop_offering_the_missing_language(tmp_path):
         (2, ["nl"]),
         (3, ["en"]),
     ]
+
+
+def test_conversion_is_counted_again_with_current_values_and_earliest_events(tmp_path):
+    """0011: a conversion counted with the later event's value, and a first reach recorded
+    after an earlier event, are counted again as services.conversion counts them."""
+    url = _fresh_database(tmp_path)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    tables = db.metadata.tables
+    with app.app_context():
+        upgrade(revision="0010_survey_whole_locales")
+        with db.engine.begin() as connection:
+            connection.execute(
+                tables["brand"]
+                .insert()
+                .values(name="B", slug="b", site_key="s", identity_secret="x")
+            )
+            connection.execute(tables["journey"].insert().values(brand_id=1, name="J"))
+            for position, key in enumerate(("a", "b", "c"), start=1):
+                connection.execute(
+                    tables["phase"]
+                    .insert()
+                    .values(brand_id=1, journey_id=1, key=key, name={"nl": key}, position=position)
+                )
+            connection.execute(
+                tables["customer"]
+                .insert()
+                .values(brand_id=1, external_id="k", value=9000, updated_at=datetime(2026, 3, 1))
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO customer_phase (brand_id, customer_id, phase_id, "
+                    "first_reached_at) VALUES (1, 1, 1, '2026-03-10 00:00:00'), "
+                    "(1, 1, 2, '2026-03-12 00:00:00')"
+                )
+            )
+            connection.execute(  # the earliest event in phase a, recorded after the reach
+                tables["journey_event"]
+                .insert()
+                .values(
+                    brand_id=1,
+                    customer_id=1,
+                    journey_id=1,
+                    phase_id=1,
+                    occurred_at=datetime(2026, 3, 5),
+                )
+            )
+            connection.execute(  # as the old code counted: reached at 1000, converted at 9000
+                tables["conversion_rollup"]
+                .insert()
+                .values(
+                    brand_id=1,
+                    phase_id=1,
+                    day=date(2026, 3, 10),
+                    persona_id=0,
+                    reached=1,
+                    reached_value=1000,
+                    converted=1,
+                    converted_value=9000,
+                    dwell_hours_sum=48,
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            conversion = connection.execute(
+                text(
+                    "SELECT phase_id, day, reached, reached_value, converted, converted_value, "
+                    "dwell_hours_sum FROM conversion_rollup ORDER BY phase_id"
+                )
+            ).all()
+            dwell = connection.execute(
+                text("SELECT phase_id, day, bucket, customers FROM dwell_rollup")
+            ).all()
+        db.engine.dispose()
+    assert [(p, str(d)[:10], *rest) for p, d, *rest in conversion] == [
+        (1, "2026-03-05", 1, 9000, 1, 9000, 168),
+        (2, "2026-03-12", 1, 9000, 0, 0, 0),
+    ]
+    assert [(p, str(d)[:10], b, n) for p, d, b, n in dwell] == [(1, "2026-03-05", 8, 1)]
