@@ -29,7 +29,13 @@ def normalise_origin(origin: str) -> str:
             f"{origin!r} is not an origin like https://shop.example",
             fields={"origin": ["not an origin"]},
         )
-    return origin.lower()
+    origin = origin.lower()
+    # A browser's Origin never names its scheme's own port: "https://shop.nl:443" would
+    # match no request at all.
+    for scheme, port in (("http://", ":80"), ("https://", ":443")):
+        if origin.startswith(scheme) and origin.endswith(port):
+            return origin.removesuffix(port)
+    return origin
 
 
 def create_brand(
