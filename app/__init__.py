@@ -23,6 +23,7 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
         ids,
         security,
         sessions,
+        sqlite,
         storable_text,
     )
 
@@ -30,6 +31,7 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
 
     extensions.db.init_app(app)
     connections.init_app(app)
+    sqlite.init_app(app)  # before the first connection: each one enforces foreign keys
     extensions.migrate.init_app(app, extensions.db, directory=str(config.ROOT / "migrations"))
     extensions.login_manager.init_app(app)
     sessions.init_app(app)  # after Flask-Login: public assets send no Vary: Cookie

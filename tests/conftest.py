@@ -82,6 +82,8 @@ def wipe(app) -> None:
         else:
             for table in tables:
                 _db.session.execute(table.delete())
+            # AUTOINCREMENT tables keep their last id: ids start at 1 again, as setval does.
+            _db.session.execute(text("DELETE FROM sqlite_sequence"))
         _db.session.commit()
         from app.services import survey_specs
 

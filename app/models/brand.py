@@ -17,6 +17,7 @@ DEFAULT_REVIEW_POLICY = {"publish": "moderate", "phases": {}}
 
 class Brand(db.Model):
     __tablename__ = "brand"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are rollup keys: never handed out twice
 
     id = db.Column(db.Integer, primary_key=True)
     name = db.Column(db.String(120), nullable=False)

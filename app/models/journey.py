@@ -24,7 +24,10 @@ class Journey(db.Model):
 
 class Phase(db.Model):
     __tablename__ = "phase"
-    __table_args__ = (db.UniqueConstraint("journey_id", "key"),)
+    __table_args__ = (
+        db.UniqueConstraint("journey_id", "key"),
+        {"sqlite_autoincrement": True},  # ids are rollup keys: never handed out twice
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     brand_id = db.Column(
@@ -53,7 +56,10 @@ class Phase(db.Model):
 
 class Touchpoint(db.Model):
     __tablename__ = "touchpoint"
-    __table_args__ = (db.UniqueConstraint("phase_id", "name"),)
+    __table_args__ = (
+        db.UniqueConstraint("phase_id", "name"),
+        {"sqlite_autoincrement": True},  # ids are rollup keys: never handed out twice
+    )
 
     CHANNELS = ("web", "email", "store", "phone", "showroom", "onsite", "app", "print", "other")
 
@@ -71,7 +77,10 @@ class Touchpoint(db.Model):
 
 class Persona(db.Model):
     __tablename__ = "persona"
-    __table_args__ = (db.UniqueConstraint("brand_id", "key"),)
+    __table_args__ = (
+        db.UniqueConstraint("brand_id", "key"),
+        {"sqlite_autoincrement": True},  # ids are rollup keys: never handed out twice
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)

@@ -11,7 +11,10 @@ TEXT_MAX_LENGTH = 2000
 
 class Survey(db.Model):
     __tablename__ = "survey"
-    __table_args__ = (db.Index("ix_survey_phase_active", "phase_id", "active"),)
+    __table_args__ = (
+        db.Index("ix_survey_phase_active", "phase_id", "active"),
+        {"sqlite_autoincrement": True},  # ids are rollup keys: never handed out twice
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     brand_id = db.Column(

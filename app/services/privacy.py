@@ -288,7 +288,7 @@ def _erase(brand: Brand, external_id: str, actor: str) -> dict:
         (Invitation, "invitations"),
         (Contact, "contacts"),
     ):
-        # Explicit deletes: SQLite does not enforce ON DELETE CASCADE.
+        # Explicit deletes, not the foreign keys' cascade: the summary counts each kind.
         result = db.session.execute(delete(model).where(model.customer_id == customer.id))
         counts[name] = result.rowcount or 0
     tombstone = TOMBSTONE_PREFIX + secrets.token_hex(8)

@@ -2,7 +2,8 @@
 
 Rows are claimed with FOR UPDATE SKIP LOCKED (PostgreSQL), so two workers never process the
 same response, and marked processed in the same commit as their rollup increments: a job
-that runs twice, or is killed half-way, changes nothing twice.
+that runs twice, or is killed half-way, changes nothing twice. SQLite has no row locks: there
+a batch is marked only if its rows are still received, else rolled back (_mark_processed).
 
 A batch costs a fixed handful of statements whatever its size: the claim, one upsert per
 rollup table, the loyalty step's few, and one UPDATE that writes every row's results.
@@ -82,23 +83,29 @@ def _as_loaded(response: Response, values: dict) -> None:
         state.dict.update(values)
 
 
-def _mark_processed(batch: list[Response]) -> None:
-    """Every row's results and its new status in one statement."""
-    upserts.update_by_id(
-        Response.__table__,
-        [
-            {
-                "id": response.id,
-                "nps_category": response.nps_category,
-                "sentiment_polarity": response.sentiment_polarity,
-                "sentiment_label": response.sentiment_label,
-                "language": response.language,
-            }
-            for response in batch
-        ],
-        status=PROCESSED,
-        processed_at=utcnow(),
+def _mark_processed(batch: list[Response]) -> bool:
+    """Every row's results and its new status in one statement. False when another processor
+    marked one of the rows first, which only SQLite allows (it ignores FOR UPDATE): there only
+    rows still received are marked. SQLite has one writer at a time, from its first write to
+    its commit, so none can mark them between this check and the commit of the steps' counts."""
+    rows = [
+        {
+            "id": response.id,
+            "nps_category": response.nps_category,
+            "sentiment_polarity": response.sentiment_polarity,
+            "sentiment_label": response.sentiment_label,
+            "language": response.language,
+        }
+        for response in batch
+    ]
+    now = utcnow()
+    if db.session.get_bind().dialect.name == "postgresql":  # the claim's row locks hold them
+        upserts.update_by_id(Response.__table__, rows, status=PROCESSED, processed_at=now)
+        return True
+    marked = upserts.update_by_id(
+        Response.__table__, rows, only_if={"status": RECEIVED}, status=PROCESSED, processed_at=now
     )
+    return marked == len(rows)
 
 
 def steps() -> list[Callable[[list[tuple[Response, object]]], None]]:
@@ -135,7 +142,7 @@ def _run(response_ids: list[int], batch_size: int, grab: bool) -> tuple[list[int
         return [], 0
     ids = [response.id for response in batch]  # before a rollback or commit expires them
     try:
-        return _process(batch), len(ids)
+        done = _process(batch)
     except TRANSIENT:
         db.session.rollback()
         raise
@@ -156,13 +163,21 @@ def _run(response_ids: list[int], batch_size: int, grab: bool) -> tuple[list[int
             retry_failed(ids)
             raise
         return done, len(ids)
+    if done is None:
+        # Another processor took rows of this batch first (SQLite) and counted them: this
+        # batch's counts were rolled back. What is still waiting is claimed again.
+        return _run(response_ids, batch_size, grab)
+    return done, len(ids)
 
 
-def _process(batch: list[Response]) -> list[int]:
+def _process(batch: list[Response]) -> list[int] | None:
+    """The ids processed, or None (nothing done) when another processor took some first."""
     scored = score(batch)
     for step in steps():
         step(scored)
-    _mark_processed(batch)
+    if not _mark_processed(batch):
+        db.session.rollback()
+        return None
     done = [response.id for response in batch]  # before the commit expires (and reloads) them
     db.session.commit()
     for action in after_commit():

@@ -6,7 +6,7 @@ person goes. Running it again changes nothing: it only picks rows that still hol
 """
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import Text, and_, cast, delete, func, or_, select, update
@@ -28,7 +28,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.privacy import RETENTION
 from app.models.webhook import PENDING
-from app.services import privacy
+from app.services import privacy, upserts
 
 MIN_DAYS, MAX_DAYS = 30, 3650
 WEBHOOK_LOG_DAYS = 30  # finished deliveries are kept this long, for the dashboard
@@ -111,7 +111,7 @@ def apply(
         .values(client_hash=None)
     ).rowcount
     invitations, entries = _unlink_old_responses(brand, before)
-    days = _keep_only_the_day(brand, before)
+    days = _keep_only_the_day(brand, before, batch_size)
     deliveries = _prune_deliveries(brand, now)
     counts = {
         "responses": responses,
@@ -153,33 +153,67 @@ def _unlink_old_responses(brand: Brand, before: datetime) -> tuple[int, int]:
     return invitations or 0, loyalty.unlink_responses(brand.id, old)
 
 
-def _day_start(column):
+def _has_a_time_of_day(column):
     if db.engine.dialect.name == "postgresql":
-        return func.date_trunc("day", column)
-    return func.datetime(func.date(column))  # SQLite: "YYYY-MM-DD 00:00:00"
+        return column != func.date_trunc("day", column)
+    # SQLite keeps a moment as text: midnight as the DateTime type writes it. Rows an earlier
+    # version rewrote as "YYYY-MM-DD 00:00:00" differ from it too, and are rewritten right.
+    return column != func.strftime("%Y-%m-%d 00:00:00.000000", column)
 
 
-def _keep_only_the_day(brand: Brand, before: datetime) -> int:
+def _midnight(moment: datetime | None) -> datetime | None:
+    return None if moment is None else datetime.combine(moment.date(), time.min)
+
+
+def _keep_only_the_day(brand: Brand, before: datetime, batch_size: int) -> int:
     """An answer past the period keeps the day it was given, not the moment. Points, contacts,
     invitations and journey events note to the second when their customer did something; an
     anonymous answer at that same second would be theirs. Rollups count by day already, so
-    no figure changes. Picks only answers that still have a time of day: idempotent."""
-    return (
-        db.session.execute(
-            update(Response)
+    no figure changes. Picks only answers that still have a time of day: idempotent.
+
+    The midnights are datetimes written through the column's type, as every other moment is:
+    a day computed in SQL is text in another format on SQLite, which compares as the day
+    before in the period filters of the export and the verbatims."""
+    changed, after = 0, 0
+    while True:
+        rows = db.session.execute(
+            select(Response.id, Response.created_at, Response.processed_at)
             .where(
                 Response.brand_id == brand.id,
                 Response.created_at < before,
-                Response.created_at != _day_start(Response.created_at),
+                Response.id > after,
+                _has_a_time_of_day(Response.created_at),
             )
-            .values(
-                created_at=_day_start(Response.created_at),
-                processed_at=_day_start(Response.processed_at),
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        or 0
-    )
+            .order_by(Response.id)
+            .limit(batch_size)
+            # A row the pipeline holds is skipped: the next run takes it.
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not rows:
+            return changed
+        upserts.update_by_id(
+            Response.__table__,
+            [
+                {
+                    "id": row.id,
+                    "created_at": _midnight(row.created_at),
+                    "processed_at": _midnight(row.processed_at),
+                }
+                for row in rows
+                if row.processed_at is not None
+            ],
+        )
+        # Not processed yet: the pipeline may be writing processed_at now; NULL must not undo it.
+        upserts.update_by_id(
+            Response.__table__,
+            [
+                {"id": row.id, "created_at": _midnight(row.created_at)}
+                for row in rows
+                if row.processed_at is None
+            ],
+        )
+        changed += len(rows)
+        after = rows[-1].id
 
 
 def _prune_deliveries(brand: Brand, now: datetime) -> int:

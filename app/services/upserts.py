@@ -133,18 +133,21 @@ def _insert_add(model, key: tuple[str, ...], dialect: str):
 
 
 @functools.cache
-def _update_by_id(table, names: tuple[str, ...], fixed: tuple[str, ...], dialect: str):
+def _update_by_id(
+    table, names: tuple[str, ...], fixed: tuple[str, ...], only_if: tuple[str, ...], dialect: str
+):
     same = {name: bindparam(f"all_{name}") for name in fixed}
+    still = [table.c[name] == bindparam(f"if_{name}") for name in only_if]
     if dialect == "postgresql":
         rows = _unnested(table, ("id", *names))
         return (
             update(table)
-            .where(table.c.id == rows.c.id)
+            .where(table.c.id == rows.c.id, *still)
             .values({**{name: rows.c[name] for name in names}, **same})
         )
     return (
         update(table)
-        .where(table.c.id == bindparam("b_id"))
+        .where(table.c.id == bindparam("b_id"), *still)
         .values({**{name: bindparam(f"b_{name}") for name in names}, **same})
     )
 
@@ -205,9 +208,9 @@ def add_by_key(model, key: tuple[str, ...], rows: dict[tuple, dict[str, float]])
     _execute_arrays(_insert_add(model, tuple(key), "postgresql"), arrays)
 
 
-def _execute_arrays(statement, params: dict) -> None:
+def _execute_arrays(statement, params: dict):
     connection = db.session.connection()
-    connection.exec_driver_sql(_compiled(statement, connection.dialect), params)
+    return connection.exec_driver_sql(_compiled(statement, connection.dialect), params)
 
 
 @functools.cache
@@ -218,18 +221,22 @@ def _compiled(statement, dialect) -> str:
     return re.sub(r"%\((rows_\w+)\)s", r"%(\1)b", str(statement.compile(dialect=dialect)))
 
 
-def update_by_id(table, rows: list[dict], **fixed) -> None:
+def update_by_id(table, rows: list[dict], only_if: dict | None = None, **fixed) -> int:
     """Set each row's own values (every row has "id" and the same other keys), plus the
-    `fixed` values on all of them, in one statement on PostgreSQL."""
+    `fixed` values on all of them, in one statement on PostgreSQL. With `only_if`, only rows
+    that still hold those values change. Returns how many rows changed."""
     if not rows:
-        return
+        return 0
     names = tuple(name for name in rows[0] if name != "id")
+    only_if = only_if or {}
     dialect = _dialect()
-    statement = _update_by_id(table, names, tuple(sorted(fixed)), dialect)
-    same = {f"all_{name}": value for name, value in fixed.items()}
+    statement = _update_by_id(table, names, tuple(sorted(fixed)), tuple(sorted(only_if)), dialect)
+    same = {
+        **{f"all_{name}": value for name, value in fixed.items()},
+        **{f"if_{name}": value for name, value in only_if.items()},
+    }
     if dialect == "postgresql":
-        _execute_arrays(statement, {**_arrays(table, ("id", *names), rows), **same})
-    else:
-        db.session.execute(
-            statement, [{**{f"b_{k}": v for k, v in row.items()}, **same} for row in rows]
-        )
+        return _execute_arrays(statement, {**_arrays(table, ("id", *names), rows), **same}).rowcount
+    return db.session.execute(
+        statement, [{**{f"b_{k}": v for k, v in row.items()}, **same} for row in rows]
+    ).rowcount

@@ -582,7 +582,8 @@ def delete_endpoint(brand: Brand, endpoint_id: int) -> None:
     # The endpoint first, FOR UPDATE: it waits for emitters (their KEY SHARE), then also
     # deletes the deliveries they committed; in the order emitters lock, so no deadlock.
     endpoint = get_endpoint(brand, endpoint_id, deleting=True)
-    # Explicit, because SQLite does not enforce the ON DELETE CASCADE of the foreign keys.
+    # Explicit, children first, rather than by the foreign keys' cascade: one plain order of
+    # deletes on both databases.
     deliveries = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id)
     db.session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
     db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
