@@ -1,4 +1,4 @@
-"""Audit: the figures users see (stats API, journey map, phase page, exports) against the raw
+"""The figures users see (stats API, journey map, phase page, exports) against the raw
 answers, recomputed by brute force from the `response` rows and the journey events.
 
 The demo brand is seeded once for this module (read-only tests); tests that change data are
@@ -18,9 +18,9 @@ from app.extensions import db as _db
 from app.models import DwellRollup, Journey, Persona, Survey, Touchpoint, User
 from app.models.base import utcnow
 from app.services import journey_map, phase_report, trends
-from tests.audit_figures import raw
 from tests.conftest import ApiClient, wipe
 from tests.dashboard.conftest import PASSWORD_HASH, Dashboard
+from tests.figures import raw
 
 RESPONSES = 900
 

@@ -1,10 +1,9 @@
-"""Audit, part two: figures against raw rows around day boundaries, after an erasure, a
-retention run, a re-processing (failed rows retried, sweeps, two processors at once) and a
-duplicate, and around journey events and edits that rollups cannot revisit.
+"""Figures against raw rows around day boundaries, after an erasure, a retention run, a
+re-processing (failed rows retried, sweeps, two processors at once) and a duplicate, and
+around journey events and edits (values, personas, back-dated events, phase moves).
 
 Answers are posted through the API. To give an answer a chosen moment, the pipeline's kick is
 switched off (as when Redis is down), created_at is set, and `flask pipeline sweep` processes.
-Tests that expose a defect are xfail(strict=True) with the reason.
 """
 
 import csv
@@ -20,7 +19,7 @@ from app.models import Customer, CustomerPhase, Response
 from app.models.base import utcnow
 from app.models.response import FAILED, PROCESSED
 from app.services import journey_editor, processing, retention
-from tests.audit_figures import raw
+from tests.figures import raw
 
 # --- helpers ----------------------------------------------------------------------------------
 
