@@ -4,13 +4,21 @@
 // everything renders in an open shadow root styled by a constructable stylesheet.
 (function (w, d) {
   'use strict';
-  if (w.Phasewise && w.Phasewise.v) return;
   var me = d.currentScript;
+  var tag = me ? me.src + JSON.stringify(me.dataset) : '';
+  if (w.Phasewise && w.Phasewise.v) {
+    // One widget per page; the same tag again (a Turbo visit re-running it) is no news.
+    if (tag != w.Phasewise.t) {
+      console.warn('Phasewise: a second, different widget tag is ignored (one widget per page); ' +
+        'open other phases with Phasewise.show({phase})');
+    }
+    return;
+  }
   var ds = (me && me.dataset) || {};
   var base = me ? new URL(me.src, location.href).origin : location.origin;
   var nonce = me && (me.nonce || me.getAttribute('nonce'));
   var api = base + '/w/v1/';
-  var css = ':host{all:initial!important;position:fixed!important;z-index:2147483000!important;' +
+  var css = ':host{all:initial!important;position:fixed!important;z-index:2147483647!important;' +
     'display:block!important;left:0!important;right:0!important;bottom:0!important;' +
     // !important throughout: `all:initial!important` would otherwise win over these, and the
     // page's own rules (`* {all: unset}`) must not reach the host element either.
@@ -20,8 +28,11 @@
     'width:420px!important}}' +
     '.p{position:relative;box-sizing:border-box;background:var(--pw-bg,#fff);padding:16px;' +
     'border:1px solid #8c8f94;border-radius:var(--pw-radius,10px) var(--pw-radius,10px) 0 0;' +
-    'box-shadow:0 4px 24px rgba(0,0,0,.25);animation:i .25s ease-out}' +
-    '@media(min-width:640px){.p{border-radius:var(--pw-radius,10px)}}' +
+    'box-shadow:0 4px 24px rgba(0,0,0,.25);animation:i .25s ease-out;overflow:auto;' +
+    // at 400 % zoom (320x256) the panel scrolls instead of running off the screen
+    'max-height:calc(100vh - 16px);max-height:calc(100dvh - 16px)}' +
+    '@media(min-width:640px){.p{border-radius:var(--pw-radius,10px);max-height:calc(100vh - 32px);' +
+    'max-height:calc(100dvh - 32px)}}' +
     '@keyframes i{from{transform:translateY(16px);opacity:0}}' +
     '@media(prefers-reduced-motion:reduce){.p{animation:none}}' +
     'h2{font-size:1em;font-weight:600;margin:0 40px 12px 0;outline:0}' +
@@ -38,8 +49,17 @@
     'border:1px solid #8c8f94;border-radius:6px;padding:8px}' +
     'label{display:block;margin:8px 0 4px;font-size:.9em}' +
     '.r{display:flex;flex-wrap:wrap;gap:8px;justify-content:flex-end;margin-top:12px}' +
-    '.n{font-size:.85em;color:#50575e;margin:10px 0 0}';
-  var host, root, panel, st;
+    '.n{font-size:.85em;color:#50575e;margin:10px 0 0}' +
+    '.e{color:#b32d2e;font-size:.9em;margin:6px 0 0}.e:empty{display:none}';
+  var host, root, panel, st, back;
+
+  function warn(r, res) {
+    // For the site's developer: why the server refused (error code, message, fields).
+    var e = (res && res.error) || {}, f = JSON.stringify(e.fields || {});
+    console.warn('Phasewise: ' + (e.code ? e.code + ': ' + e.message : r.status || r) +
+      (f.length > 2 ? ' ' + f : ''));
+    return false;
+  }
 
   function store(k, v) {
     try {
@@ -84,8 +104,17 @@
   }
 
   function close() {
+    var had = host && root.activeElement;
     if (host) host.remove();
     host = st = null;
+    // Focus goes back where it was before the widget took it (if it took it at all).
+    if (had && back && back.isConnected) back.focus();
+  }
+
+  function live() {
+    // A page that swaps <body> or <html> (Turbo, pjax) may have removed the widget: closed.
+    if (host && !host.isConnected) close();
+    return st;
   }
 
   function step(title, nodes) {
@@ -124,10 +153,16 @@
       nodes.push(group('o', q.options.map(function (o) { return btn(o.label, pick(o.key)); })));
     } else {
       var t = el('textarea', 0, null, { rows: '3', maxlength: q.max_length, 'aria-labelledby': 'h' });
-      nodes.push(t);
+      var e = el('p', 'e', null, { id: 'e', role: 'alert' });
+      nodes.push(t, e);
       skip = btn(st.i < s.questions.length - 1 ? tx.next : tx.send, function () {
         var v = t.value.trim();
-        if (!v && q.required) return t.focus();
+        if (!v && q.required) {
+          e.textContent = tx.required;
+          t.setAttribute('aria-invalid', 'true');
+          t.setAttribute('aria-describedby', 'e');
+          return t.focus();
+        }
         if (v) st.a[q.key] = v;
         next();
       }, 'm');
@@ -161,7 +196,8 @@
       site_key: o.site_key, survey_id: s.survey_id, answers: st.a, locale: s.locale,
       idempotency_key: uid()
     };
-    ['customer_id', 'customer_sig', 'touchpoint'].forEach(function (k) { if (o[k]) body[k] = o[k]; });
+    // As text, as in the survey's query: the POST then finds the touchpoint the GET checked.
+    ['customer_id', 'customer_sig', 'touchpoint'].forEach(function (k) { if (o[k]) body[k] = '' + o[k]; });
     if (review) {
       // Time from the first question to this consent, for the reviews' "very fast" fraud
       // signal; capped at the server's 24 h bound so a tab left open still delivers.
@@ -193,11 +229,12 @@
   function send(body, n, view) {
     post(body).then(function (r) {
       if (r.status >= 500 || r.status == 429) throw r;
+      // Delivered, or refused (4xx): a refusal cannot succeed later, so it leaves the queue too.
       queue(body);
       if (view.p === body) view.p = null;
-      return r.ok ? r.json() : {};
+      return r.json().catch(Object).then(function (res) { return r.ok ? res : warn(r, res); });
     }).then(function (res) {
-      if (view === st) thanks(res);
+      if (view === st) res ? thanks(res) : step(st.s.texts.not_saved, []);
     }, function () {
       if (n > 4) return view === st && thanks({});
       if (view === st) panel.querySelector('[role=status]').textContent = st.s.texts.retrying;
@@ -222,8 +259,14 @@
     panel = el('div', 'p', null, { role: 'dialog', 'aria-label': s.texts.feedback_for });
     panel.onkeydown = function (e) { if (e.key == 'Escape') close(); };
     root.appendChild(panel);
+    // Only focus arriving from the page counts (a move inside the shadow root retargets to host).
+    back = null;
+    host.addEventListener('focusin', function (e) {
+      if (e.relatedTarget && e.relatedTarget != host) back = e.relatedTarget;
+    });
     ask();
-    (d.body || d.documentElement).appendChild(host);
+    // On <html>, not <body>: a `body{transform}` would otherwise become its containing block.
+    d.documentElement.appendChild(host);
   }
 
   function show(opts) {
@@ -234,28 +277,32 @@
       customer_id: opts.customerId || ds.customerId, customer_sig: opts.customerSig || ds.customerSig,
       touchpoint: opts.touchpoint || ds.touchpoint
     };
-    if (st || !o.site_key || !o.phase) return Promise.resolve(false);
+    if (live() || !o.site_key || !o.phase) return Promise.resolve(false);
     // Anonymous visitors: a first-party cooldown stands in for the server's contact budget.
     var cool = 'until:' + o.site_key;
     if (!o.customer_id && !opts.force && (store(cool) || 0) > Date.now()) return Promise.resolve(false);
     var q = new URLSearchParams();
     for (var k in o) if (o[k]) q.set(k, o[k]);
     return fetch(api + 'survey?' + q, { credentials: 'omit' }).then(function (r) {
-      return r.status == 200 && r.json().then(function (s) {
-        if (st) return false;
+      return r.status != 204 && r.json().catch(Object).then(function (s) {
+        if (!r.ok) return warn(r, s);
+        if (live()) return false;
         if (!o.customer_id) store(cool, Date.now() + s.cooldown_days * 864e5);
         open(s, o);
         return true;
       });
-    }).catch(function () { return false; });
+    }).catch(warn);
   }
 
-  // Answers a previous page could not deliver are sent again (same idempotency keys).
-  (store('queue') || []).forEach(function (b) { send(b, 3, {}); });
+  // Answers a previous page (or a longer outage) could not deliver are sent again, with the
+  // same idempotency keys: on this page view and whenever the browser is back online.
+  function flush() { (store('queue') || []).forEach(function (b) { send(b, 3, {}); }); }
+  flush();
+  w.addEventListener('online', flush);
   w.addEventListener('pagehide', function () {
     if (st && st.p) post(st.p, 1);
   });
-  w.Phasewise = { v: 1, show: show, close: close };
+  w.Phasewise = { v: 1, t: tag, show: show, close: close };
   w.dispatchEvent(new Event('phasewise:ready'));
   if (ds.phase && ds.siteKey) show();
 })(window, document);

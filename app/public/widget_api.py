@@ -1,4 +1,5 @@
-"""/w/v1: the widget's API. Public site key + allowed Origin; CORS only for those origins.
+"""/w/v1: the widget's API. Public site key + allowed Origin; CORS for those origins (and,
+for error responses only, for any page, so it can read why it was refused).
 
 Bodies may be application/json or text/plain (navigator.sendBeacon and "simple" fetches
 send text/plain, which needs no preflight). No cookies are used, so CSRF does not apply.
@@ -110,6 +111,11 @@ def open_brand():
 def cors(response):
     response.vary.add("Origin")
     origin = g.get("cors_origin")
+    if origin is None and response.status_code >= 400 and request.method != "OPTIONS":
+        # An error is readable by any page, so its developer sees why (origin_not_allowed,
+        # invalid_site_key…) instead of a bare CORS failure; error bodies hold nothing secret
+        # and no credentials are allowed. Success (and any preflight) only for allowed origins.
+        origin = request.headers.get("Origin")
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
     response.headers.setdefault("Cache-Control", "no-store")

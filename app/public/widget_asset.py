@@ -45,5 +45,8 @@ def widget_js():
 def widget_js_versioned(version):
     if version != bundle().digest:
         # an old version is gone: send the page the current one rather than break it
-        return redirect(url_for("public.widget_js"), 302)
+        response = redirect(url_for("public.widget_js"), 302)
+        # a tag with crossorigin="anonymous" follows a redirect only if it allows CORS too
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
     return _serve(LONG_CACHE)

@@ -29,9 +29,9 @@ def unsubscribe_url(token: str) -> str:
 
 
 def snippet(brand: Brand, phase: str = "PHASE", locale: str | None = None) -> str:
-    """The one tag a brand pastes into its pages."""
-    return (
-        f'<script src="{escape(absolute("/widget.js"))}" '
-        f'data-site-key="{escape(brand.site_key)}" data-phase="{escape(phase)}" '
-        f'data-locale="{escape(locale or brand.default_locale)}" async></script>'
-    )
+    """The one tag a brand pastes into its pages. Without `locale` it has no data-locale, so
+    the widget follows the visitor's browser language (not the brand's default)."""
+    attributes = f'data-site-key="{escape(brand.site_key)}" data-phase="{escape(phase)}"'
+    if locale:
+        attributes += f' data-locale="{escape(locale)}"'
+    return f'<script src="{escape(absolute("/widget.js"))}" {attributes} async></script>'

@@ -14,11 +14,26 @@ from sqlalchemy import select
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Customer, Journey, Phase, Survey
-from app.services import brands, channel_points, contact_budget, customers, intake, surveys
-from app.services.channel_texts import best_locale, widget_texts
+from app.services import (
+    brands,
+    channel_points,
+    contact_budget,
+    customers,
+    intake,
+    journeys,
+    surveys,
+)
+from app.services.channel_texts import best_locale, texts, widget_texts
 from app.services.survey_forms import brand_colours, survey_view
 
 IDEMPOTENCY_PREFIX = "w:"
+
+# Texts only the widget shows, beside channel_texts.WIDGET_KEYS: a refused answer, and the
+# hosted pages' "required" hint for an empty required text question.
+NOT_SAVED = {
+    "nl": "Sorry, je antwoord kon niet worden opgeslagen.",
+    "en": "Sorry, your answer could not be saved.",
+}
 
 
 def open_brand(site_key: str | None, origin: str | None, own_origin: str) -> Brand:
@@ -68,6 +83,9 @@ def survey_for(brand: Brand, query: dict, accept_language: str | None = None) ->
     survey = surveys.active_for_phase(brand, query["phase"])
     if survey is None:
         raise AppError(404, "no active survey for this phase", fields={"phase": ["no survey"]})
+    # The lookup the answer's POST makes (intake), so the widget never opens a survey whose
+    # answer would be refused; before the contact budget counts an ask.
+    journeys.find_touchpoint(survey.phase.touchpoints, query.get("touchpoint"))
     customer = identify(brand, query.get("customer_id"), query.get("customer_sig"), lock=True)
     locale = best_locale(
         [query.get("locale"), customer.locale if customer else None, accept_language],
@@ -91,7 +109,11 @@ def present(brand: Brand, survey: Survey, locale: str, customer: Customer | None
         "locale": locale,
         "questions": survey_view(survey, locale),
         "brand": {"name": brand.name, **brand_colours(brand)},
-        "texts": widget_texts(locale, brand.name),
+        "texts": {
+            **widget_texts(locale, brand.name),
+            "required": texts(locale)["required"],
+            "not_saved": NOT_SAVED[locale],
+        },
         "identified": customer is not None,
         "points_offered": channel_points.offers_points(brand.id, customer.id if customer else None),
         "review_step": True,  # the same consent step after every score; never gated

@@ -219,10 +219,30 @@ def test_another_brands_site_key_cannot_answer_this_brands_survey(
 def test_disallowed_origin(client, site, count_rows):
     response = widget_survey(client, site, origin="https://evil.example")
     assert_error(response, 403, "origin_not_allowed")
-    assert "Access-Control-Allow-Origin" not in response.headers
     response = widget_post(client, site, origin="https://evil.example")
     assert_error(response, 403, "origin_not_allowed")
     assert count_rows(Response) == 0
+
+
+def test_refusals_are_readable_by_the_page_so_the_widget_can_say_why(client, site, brand):
+    """An error carries CORS for the calling page (a bare CORS failure tells its developer
+    nothing); a success or a preflight never does for an origin that is not allowed."""
+    evil = "https://evil.example"
+    refusals = [
+        (widget_survey(client, site, origin=evil), 403, "origin_not_allowed"),
+        (widget_post(client, site, origin=evil), 403, "origin_not_allowed"),
+        (widget_survey(client, {**site, "site_key": "pk_wrong"}), 403, "invalid_site_key"),
+        (widget_survey(client, site, phase="onbekend"), 404, "not_found"),
+    ]
+    for response, status, code in refusals:
+        error = assert_error(response, status, code)
+        assert response.headers["Access-Control-Allow-Origin"] in (evil, ORIGIN)
+        assert "Access-Control-Allow-Credentials" not in response.headers
+        assert "Origin" in response.headers["Vary"]
+        # nothing about the brand in the body: not its origins, not its name
+        assert "shop.example" not in response.get_data(as_text=True)
+        assert brand.name not in error["message"]
+    assert refusals[0][0].headers["Access-Control-Allow-Origin"] == evil
 
 
 def test_requests_without_origin_are_server_side_and_allowed(client, site):
@@ -237,6 +257,38 @@ def test_unknown_or_invalid_phase(client, site):
 
 def test_phase_without_active_survey_is_404(client, site):
     assert_error(widget_survey(client, site, phase="aankoop"), 404)
+
+
+def test_a_touchpoint_the_phase_lacks_is_refused_by_the_survey_as_by_the_answer(
+    client, site, brand, journey, db
+):
+    """The widget must not open a survey whose answer the POST would refuse."""
+    from app.services import journeys
+
+    journeys.add_touchpoint(
+        brand, journey["id"], "levering", {"name": "Montage", "channel": "onsite"}
+    )
+    refused = assert_error(widget_survey(client, site, touchpoint="Nergens"), 422)
+    posted = assert_error(widget_post(client, site, {"touchpoint": "Nergens"}), 422)
+    assert refused["fields"] == posted["fields"] == {"touchpoint": ["unknown"]}
+    assert widget_survey(client, site, touchpoint="Montage").status_code == 200
+    assert widget_post(client, site, {"touchpoint": "Montage"}).status_code == 202
+
+
+def test_a_refused_touchpoint_does_not_count_as_an_ask(client, site, brand, db):
+    signed = {"customer_id": "klant-tp", "customer_sig": brand.sign_customer("klant-tp")}
+    assert_error(widget_survey(client, site, touchpoint="Nergens", **signed), 422)
+    assert db.session.query(Contact).count() == 0
+    assert widget_survey(client, site, **signed).status_code == 200
+
+
+def test_the_widget_gets_its_error_texts_in_the_customers_language(client, site):
+    dutch = widget_survey(client, site).json["texts"]
+    english = widget_survey(client, site, locale="en").json["texts"]
+    assert english["not_saved"] == "Sorry, your answer could not be saved."
+    assert english["required"] == "Please choose or enter an answer."
+    assert dutch["not_saved"].startswith("Sorry, je antwoord")
+    assert dutch["required"] == "Kies of vul een antwoord in."
 
 
 def test_malformed_json_body(client, site, count_rows):

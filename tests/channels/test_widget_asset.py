@@ -47,6 +47,9 @@ def test_old_version_redirects_to_the_current_widget(client):
     response = client.get("/widget.000000000000.js")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/widget.js")
+    # a tag with crossorigin="anonymous" follows the redirect only with CORS on it too
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Set-Cookie" not in response.headers
 
 
 def test_demo_page_embeds_the_widget_under_the_csp(client, db):
