@@ -64,6 +64,7 @@ def production_env(database_url: str, redis_url: str | None = None, **extra: str
         "APP_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": database_url,
+        "PUBLIC_URL": "http://127.0.0.1",  # production requires one; no link is followed here
         "PYTHONUNBUFFERED": "1",
         "PYTHONPATH": str(ROOT),  # this checkout's app and bench, whatever else is installed
         **extra,

@@ -1,9 +1,12 @@
 """Configuration classes, chosen by APP_ENV; typed helpers read the environment."""
 
+import logging
 import os
 from pathlib import Path
 
 from config.env import env_bool, env_int, env_str
+
+log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -51,6 +54,8 @@ class Config:
     SMTP_PASSWORD: str | None = None
     SMTP_TLS = False
     MAIL_FROM = "Phasewise <no-reply@phasewise.local>"
+    # Where a reviewer's reply to a moderation notice goes; unset: the notice names no reply.
+    REVIEWS_REPLY_TO: str | None = None
 
     # Measured on PostgreSQL (bench/pipeline.py, a 2-core box): 500 rows a batch cost the
     # least per row; 100-200 pay the per-batch statements more often, 1000 gains nothing.
@@ -68,13 +73,14 @@ class Config:
         values = {
             "SECRET_KEY": env_str("SECRET_KEY"),
             "REDIS_URL": env_str("REDIS_URL"),
-            "PUBLIC_URL": env_str("PUBLIC_URL", cls.PUBLIC_URL).rstrip("/"),
+            "PUBLIC_URL": (env_str("PUBLIC_URL") or "").rstrip("/") or None,
             "SMTP_HOST": env_str("SMTP_HOST", cls.SMTP_HOST),
             "SMTP_PORT": env_int("SMTP_PORT", cls.SMTP_PORT),
             "SMTP_USER": env_str("SMTP_USER"),
             "SMTP_PASSWORD": env_str("SMTP_PASSWORD"),
             "SMTP_TLS": env_bool("SMTP_TLS", cls.SMTP_TLS),
             "MAIL_FROM": env_str("MAIL_FROM", cls.MAIL_FROM),
+            "REVIEWS_REPLY_TO": env_str("REVIEWS_REPLY_TO"),
             "PIPELINE_BATCH_SIZE": env_int("PIPELINE_BATCH_SIZE", cls.PIPELINE_BATCH_SIZE),
             "SURVEY_SPEC_SECONDS": env_int("SURVEY_SPEC_SECONDS", cls.SURVEY_SPEC_SECONDS),
         }
@@ -102,6 +108,7 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     APP_ENV = "production"
+    PUBLIC_URL = None  # no default: links in emails must not point at 127.0.0.1
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 
@@ -132,7 +139,27 @@ def load(app_env: str | None = None, overrides: dict | None = None) -> dict:
             "SQLALCHEMY_DATABASE_URI"
         ].startswith("sqlite"):
             raise RuntimeError("production needs DATABASE_URL pointing at PostgreSQL")
+        if not values.get("PUBLIC_URL"):
+            raise RuntimeError(
+                "production needs PUBLIC_URL (like https://feedback.example.com): "
+                "the base of the links in emails, feeds and sitemaps"
+            )
+        _warn_about_mail(values)
     return values
+
+
+def _warn_about_mail(values: dict) -> None:
+    """Settings production runs with but customers would notice: said in the log."""
+    if not values["PUBLIC_URL"].startswith("https://"):
+        log.warning(
+            "PUBLIC_URL %s is not https: links in emails will be plain http", values["PUBLIC_URL"]
+        )
+    sender = values.get("MAIL_FROM") or ""
+    domain = sender.strip().rstrip(">").rpartition("@")[2].strip().lower()
+    if not domain or domain.endswith(".local"):
+        log.warning(
+            "MAIL_FROM %r has no public domain: receivers will refuse or bin the emails", sender
+        )
 
 
 def normalise_database_url(url: str) -> str:

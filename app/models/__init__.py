@@ -10,6 +10,7 @@ from app.models.privacy import PrivacyRequest
 from app.models.response import Response
 from app.models.review import ModerationEntry, Review, ReviewFlag
 from app.models.rollup import ConversionRollup, Rollup
+from app.models.suppression import EmailSuppression
 from app.models.survey import Question, Survey
 from app.models.survey_link import SurveyLink
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -23,6 +24,7 @@ __all__ = [
     "Customer",
     "CustomerPhase",
     "DwellRollup",
+    "EmailSuppression",
     "Invitation",
     "Journey",
     "JourneyEvent",

@@ -66,6 +66,10 @@ class InvitationOut(Schema):
         },
     )
     answered = fields.Function(lambda invitation: invitation.used_at is not None)
+    last_error = fields.String(
+        allow_none=True,
+        metadata={"description": "why sending failed: the mail server's reply, when it refused"},
+    )
     created_at = Timestamp()
     sent_at = Timestamp(allow_none=True)
     expires_at = Timestamp()

@@ -5,6 +5,7 @@ import re
 import unicodedata
 
 from flask import current_app
+from marshmallow import ValidationError
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +13,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import ApiKey, Brand, User
 from app.models.base import utcnow
-from app.schemas.common import SUPPORTED_LOCALES
+from app.schemas.common import NAME, SUPPORTED_LOCALES
 
 
 def slugify(name: str) -> str:
@@ -44,6 +45,11 @@ def create_brand(
     """Create a brand with one secret API key; the key is returned once and stored hashed."""
     if not name or not name.strip():
         raise AppError(422, "a brand needs a name", fields={"name": ["required"]})
+    try:  # one line: it goes into email headers (From, Subject), pages and feeds
+        NAME(name.strip())
+    except ValidationError as error:
+        message = f"brand name: {error.messages[0]}"
+        raise AppError(422, message, fields={"name": error.messages}) from None
     if locale not in SUPPORTED_LOCALES:
         raise AppError(422, f"locale must be one of {SUPPORTED_LOCALES}", fields={"locale": ["?"]})
     slug = slugify(slug or name)

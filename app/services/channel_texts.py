@@ -50,7 +50,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "closed": "Deze enquête neemt geen antwoorden meer aan.",
         "language": "English",
         "email_subject": "{brand}: hoe was het?",
-        "email_intro": "Hallo, we horen graag hoe het ging. Het kost maar één klik.",
+        # The email only opens the page; the answer counts after Versturen there.
+        "email_intro": "Hallo, we horen graag hoe het ging. Klik hieronder op je antwoord en "
+        "verstuur het op de pagina die opent. Het zijn hooguit drie korte vragen.",
+        "email_intro_text": "Hallo, we horen graag hoe het ging. Het zijn hooguit drie korte "
+        "vragen.",
         "email_button": "Beantwoord de vraag",
         "email_points": "Voor je antwoord krijg je punten, welk cijfer je ook geeft.",
         "email_footer": "Je krijgt deze e-mail omdat je klant bent van {brand}.",
@@ -108,7 +112,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "closed": "This survey no longer accepts answers.",
         "language": "Nederlands",
         "email_subject": "{brand}: how did it go?",
-        "email_intro": "Hello, we would love to hear how it went. It takes just one click.",
+        "email_intro": "Hello, we would love to hear how it went. Click your answer below, then "
+        "send it on the page that opens. It is three short questions at most.",
+        "email_intro_text": "Hello, we would love to hear how it went. It is three short "
+        "questions at most.",
         "email_button": "Answer the question",
         "email_points": "You earn points for answering, whatever score you give.",
         "email_footer": "You receive this email because you are a customer of {brand}.",

@@ -1,7 +1,8 @@
 """The invitation email: the phase's first question inside, as buttons that open /s/<token>.
 
 HTML with inline styles only (mail clients drop <style> blocks and never load external CSS),
-plus a plain-text part; List-Unsubscribe (RFC 2369) with one-click POST (RFC 8058).
+plus a plain-text part; List-Unsubscribe (RFC 2369) with one-click POST (RFC 8058). From names
+the brand, at MAIL_FROM's address; the Message-ID is the invitation's, the same on a resend.
 """
 
 from email.message import EmailMessage
@@ -56,10 +57,14 @@ def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
     return mailer.compose(
         invitation.customer.email,
         # a brand name is free text: no line breaks may reach a header
-        " ".join(words["email_subject"].format(brand=brand.name).split()),
+        mailer.one_line(words["email_subject"].format(brand=brand.name)),
         render_template("channels/email/invitation.txt", **context),
         render_template("channels/email/invitation.html", **context),
         headers={
+            "From": mailer.sender(brand.name),
+            # the same on a resend: the receiver can drop a second copy
+            "Message-ID": mailer.message_id("invitation", invitation.id, invitation.created_at),
+            "Content-Language": locale,
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },

@@ -12,7 +12,15 @@ from app.extensions import db, queue
 from app.models import Brand, Customer, Invitation
 from app.models.base import utcnow
 from app.models.invitation import FAILED, QUEUED, SENT, SKIPPED
-from app.services import contact_budget, customers, journeys, mailer, survey_tokens, surveys
+from app.services import (
+    contact_budget,
+    customers,
+    journeys,
+    mailer,
+    survey_tokens,
+    surveys,
+    unsubscribes,
+)
 from app.services.channel_texts import best_locale
 
 log = logging.getLogger(__name__)
@@ -64,7 +72,7 @@ def create(brand: Brand, data: dict) -> Invitation:
         created_at=now,
         expires_at=now + timedelta(days=survey_tokens.invitation_days()),
     )
-    if customer.unsubscribed_at is not None:
+    if not unsubscribes.may_email(customer):  # the customer, or the address, unsubscribed
         invitation.status, invitation.skip_reason = SKIPPED, "unsubscribed"
     else:
         decision = contact_budget.spend(brand, customer, survey.phase, "email")
@@ -107,7 +115,8 @@ def _claim(invitation_id: int) -> Invitation | None:
 
 
 def deliver(invitation_id: int) -> str | None:
-    """Send one queued invitation; idempotent. Raises MailError so the queue retries."""
+    """Send one queued invitation; idempotent. Raises MailError so the queue retries a
+    temporary failure (4xx, connection); a permanent one (5xx) fails the invitation at once."""
     from app.services import invitation_mail
 
     invitation = _claim(invitation_id)
@@ -115,9 +124,10 @@ def deliver(invitation_id: int) -> str | None:
         db.session.rollback()
         return None
     customer: Customer = invitation.customer
-    if customer.unsubscribed_at is not None or not customer.email:
+    if not unsubscribes.may_email(customer):
         invitation.status = SKIPPED
-        invitation.skip_reason = "unsubscribed" if customer.unsubscribed_at else "no_email"
+        unsubscribed = customer.unsubscribed_at is not None or customer.email
+        invitation.skip_reason = "unsubscribed" if unsubscribed else "no_email"
         db.session.commit()
         return invitation.status
     brand = db.session.get(Brand, invitation.brand_id)
@@ -129,7 +139,8 @@ def deliver(invitation_id: int) -> str | None:
         mailer.send(message)
     except mailer.MailError as error:
         invitation.last_error = str(error)[:300]
-        if invitation.attempts >= MAX_ATTEMPTS:
+        # A 5xx for the recipient (no such mailbox): failed now, with the server's reason.
+        if error.permanent or invitation.attempts >= MAX_ATTEMPTS:
             invitation.status = FAILED
             db.session.commit()
             log.warning("invitation %s failed for good: %s", invitation_id, error)

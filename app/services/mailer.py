@@ -1,13 +1,18 @@
 """Sending email over SMTP, configured by SMTP_HOST/PORT/USER/PASSWORD/TLS and MAIL_FROM.
 
 SMTP_TLS=true means STARTTLS on a plain port, or implicit TLS when SMTP_PORT is 465. Any
-feature may call `compose` and `send`; failures raise MailError so a job can retry.
+feature may call `compose` and `send`; failures raise MailError so a job can retry, or
+PermanentMailError (a MailError) when the server refused the recipient or message for good.
 """
 
+import hashlib
+import hmac
 import smtplib
 import ssl
+from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid
 
 from flask import current_app
 
@@ -15,10 +20,58 @@ from flask import current_app
 class MailError(Exception):
     """The SMTP server could not be reached or refused the message."""
 
+    permanent = False
 
-def _domain(address: str) -> str:
-    _, email = parseaddr(address)
-    return email.rpartition("@")[2] or "phasewise.local"
+
+class PermanentMailError(MailError):
+    """A 5xx reply to the recipient or the message: sending it again cannot help."""
+
+    permanent = True
+
+
+def one_line(value: str) -> str:
+    """Free text (a brand name) fit for a header: no line breaks, single spaces."""
+    return " ".join(str(value).split())
+
+
+def mail_from() -> tuple[str, str]:
+    """MAIL_FROM as (display name, address). Split by hand: parseaddr reads an unquoted
+    comma in the name ("Phasewise, Inc <…>") as two mailboxes."""
+    value = current_app.config["MAIL_FROM"].strip()
+    if value.endswith(">") and "<" in value:
+        name, _, address = value[:-1].rpartition("<")
+        name = name.strip()
+        if len(name) > 1 and name[0] == name[-1] == '"':
+            name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        return one_line(name), address.strip()
+    return "", value
+
+
+def domain() -> str:
+    return mail_from()[1].rpartition("@")[2] or "phasewise.local"
+
+
+def sender(display_name: str | None = None) -> Address:
+    """The From header: MAIL_FROM's address under `display_name` (a brand's name).
+
+    An Address, which the header quotes or encodes whole, so a comma, quote or "Ö" stays one
+    display name. (formataddr's string does not survive: the header decodes its encoded word
+    and writes the comma back bare, and "Ö & Zn, Utrecht" becomes two mailboxes.)"""
+    name, address = mail_from()
+    if display_name is not None and one_line(display_name):
+        name = one_line(display_name)
+    return Address(display_name=name, addr_spec=address)
+
+
+def message_id(kind: str, row_id: int, created_at: datetime) -> str:
+    """The same for every send of one row (an invitation, a notice): a resend after a worker
+    died between the server's accept and our commit carries the Message-ID the receiver
+    already has, so it can drop the copy. The keyed tag keeps two installations (or a reset
+    database) that reuse an id from sharing one."""
+    key = current_app.config["SECRET_KEY"].encode()
+    seed = f"{kind}:{row_id}:{created_at.isoformat()}".encode()
+    tag = hmac.new(key, seed, hashlib.sha256).hexdigest()[:20]
+    return f"<{kind}-{row_id}.{tag}@{domain()}>"
 
 
 def compose(
@@ -26,22 +79,36 @@ def compose(
     subject: str,
     text: str,
     html: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: dict | None = None,
 ) -> EmailMessage:
-    """A message with a plain-text part and, when given, an HTML alternative."""
-    sender = current_app.config["MAIL_FROM"]
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=_domain(sender))
+    """A message with a plain-text part and, when given, an HTML alternative.
+
+    `headers` are added, or replace the defaults (From, Message-ID, Auto-Submitted …)."""
+    values = {
+        "From": sender(),
+        "To": to,
+        "Subject": one_line(subject),
+        "Date": format_datetime(datetime.now(UTC)),  # "+0000": "-0000" means "zone unknown"
+        "Message-ID": make_msgid(domain=domain()),
+        # RFC 3834: no person sent it; auto-responders (out-of-office) must not answer it
+        "Auto-Submitted": "auto-generated",
+    }
+    known = {name.lower(): name for name in values}
     for name, value in (headers or {}).items():
-        message[name] = value
+        values[known.get(name.lower(), name)] = value
+    message = EmailMessage()
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
+    # After the content: set_content drops every Content-* header (Content-Language) set before.
+    for name, value in values.items():
+        message[name] = value
     return message
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {one_line(text)}"
 
 
 def send(message: EmailMessage) -> None:
@@ -62,7 +129,18 @@ def send(message: EmailMessage) -> None:
             if config.get("SMTP_USER"):
                 smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
             smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        # Every recipient refused (a message here has one). 4xx: try later; 5xx: never.
+        replies = list(error.recipients.values())
+        reason = "; ".join(_reply(code, text) for code, text in replies)
+        permanent = bool(replies) and all(code >= 500 for code, _ in replies)
+        raise (PermanentMailError if permanent else MailError)(reason) from error
+    except smtplib.SMTPDataError as error:  # the message itself refused, after DATA
+        kind = PermanentMailError if error.smtp_code >= 500 else MailError
+        raise kind(_reply(error.smtp_code, error.smtp_error)) from error
     except (smtplib.SMTPException, OSError) as error:
+        # Sender refused, login failed, connection lost: the server or our setup, not this
+        # recipient; retried.
         raise MailError(f"{type(error).__name__}: {error}") from error
 
 
@@ -71,7 +149,7 @@ def send_mail(
     subject: str,
     text: str,
     html: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: dict | None = None,
 ) -> str:
     """Compose and send; returns the Message-ID."""
     message = compose(to, subject, text, html, headers)

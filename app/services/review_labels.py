@@ -122,41 +122,46 @@ GROUND_LABELS = {
     },
 }
 
+# What a reviewer is told. {review} names the review: its date and title (or first words).
 NOTICES = {
     "nl": {
         "publish": (
             "Uw review over {brand} is gepubliceerd",
-            "Bedankt voor uw review over {brand}. Hij staat nu online: {url}",
+            "Bedankt voor uw review over {brand} ({review}). Hij staat nu online: {url}",
         ),
         "reject": (
             "Uw review over {brand} is niet gepubliceerd",
-            "Uw review over {brand} is niet gepubliceerd, om deze reden: {ground}. We publiceren "
-            "reviews alleen niet om de redenen op {about}. Bent u het er niet mee eens? "
-            "Antwoord op dit bericht.",
+            "Uw review over {brand} ({review}) is niet gepubliceerd, om deze reden: {ground}. "
+            "We publiceren reviews alleen niet om de redenen op {about}. {dispute}",
         ),
         "remove": (
             "Uw review over {brand} is verwijderd",
-            "Uw review over {brand} is verwijderd, om deze reden: {ground}. We verwijderen "
-            "reviews alleen om de redenen op {about}. Bent u het er niet mee eens? "
-            "Antwoord op dit bericht.",
+            "Uw review over {brand} ({review}) is verwijderd, om deze reden: {ground}. We "
+            "verwijderen reviews alleen om de redenen op {about}. {dispute}",
         ),
+        "review": "geschreven op {date}: ‘{excerpt}’",
+        # With a Reply-To (REVIEWS_REPLY_TO) a reply reaches someone; else From is no-reply.
+        "dispute_reply": "Bent u het er niet mee eens? Antwoord op dit bericht.",
+        "dispute": "Bent u het er niet mee eens? Neem dan contact op met {brand}.",
     },
     "en": {
         "publish": (
             "Your review of {brand} is published",
-            "Thank you for your review of {brand}. It is online now: {url}",
+            "Thank you for your review of {brand} ({review}). It is online now: {url}",
         ),
         "reject": (
             "Your review of {brand} was not published",
-            "Your review of {brand} was not published, for this reason: {ground}. We only "
-            "decline reviews for the reasons listed at {about}. Do you disagree? Reply to this "
-            "message.",
+            "Your review of {brand} ({review}) was not published, for this reason: {ground}. "
+            "We only decline reviews for the reasons listed at {about}. {dispute}",
         ),
         "remove": (
             "Your review of {brand} was removed",
-            "Your review of {brand} was removed, for this reason: {ground}. We only remove "
-            "reviews for the reasons listed at {about}. Do you disagree? Reply to this message.",
+            "Your review of {brand} ({review}) was removed, for this reason: {ground}. We only "
+            "remove reviews for the reasons listed at {about}. {dispute}",
         ),
+        "review": "written on {date}: ‘{excerpt}’",
+        "dispute_reply": "Do you disagree? Reply to this message.",
+        "dispute": "Do you disagree? Please contact {brand}.",
     },
 }
 

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 import loyalty
-from app import ids, locks
+from app import ids, locks, timestamps
 from app.errors import AppError
 from app.extensions import db, queue
 from app.models import Brand, JourneyEvent, Phase, Response
@@ -29,7 +29,7 @@ from app.models.review import (
     Review,
     ReviewFlag,
 )
-from app.services import review_effects, review_text
+from app.services import mailer, review_effects, review_text, unsubscribes
 from app.services.privacy import ERASURE_ACTOR
 from app.services.review_labels import NOTICES, ground_label, locale_of
 
@@ -291,31 +291,54 @@ def _publish(brand: Brand, review: Review, actor: str, note: str | None = None):
     return entry
 
 
+def _excerpt(review: Review, words: int = 10, limit: int = 80) -> str:
+    """The review's title, else its first words: which of her reviews a notice is about."""
+    found = (review.title or review.body or "").split()
+    text = " ".join(found[:words])
+    if len(text) > limit:
+        return text[: limit - 1].rstrip() + "…"
+    return text + ("…" if len(found) > words else "")
+
+
 def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> dict:
     """What the reviewer is told, in their own language, and how it reaches them."""
     from app.reviews.http import lang_query  # the review pages' rule; imported late: no cycle
 
     locale = locale_of(review.locale)
-    subject, text = NOTICES[locale][action]
+    words = NOTICES[locale]
+    subject, text = words[action]
+    # Kept in the notice: the text says "reply to this message" only when a reply reaches
+    # someone, and the job sends what the text promised.
+    reply_to = current_app.config.get("REVIEWS_REPLY_TO") or None
     # The about page defaults to the brand's language: ?lang= when the notice's is another, as
     # the review pages link it. (The review page defaults to the review's language already.)
     about = f"/reviews/{brand.slug}/about"
+    name = mailer.one_line(brand.name)
     values = {
-        "brand": brand.name,
+        "brand": name,
+        "review": words["review"].format(
+            date=timestamps.date_text(review.answered_at or review.created_at, locale),
+            excerpt=_excerpt(review),
+        ),
         "url": public_url(f"/reviews/{brand.slug}/r/{review.id}"),
         "about": public_url(about + lang_query(locale, brand.default_locale)),
-        "ground": ground_label(ground, locale, brand.name) if ground else "",
+        "ground": ground_label(ground, locale, name) if ground else "",
+        "dispute": (words["dispute_reply"] if reply_to else words["dispute"]).format(brand=name),
     }
     customer = review.customer
-    address = customer.email if customer is not None and not customer.unsubscribed_at else None
-    return {
+    address = customer.email if unsubscribes.may_email(customer) else None
+    notice = {
         "locale": locale,
-        "subject": subject.format(**values),
+        # a brand name is free text: no line breaks may reach the header
+        "subject": mailer.one_line(subject.format(**values)),
         "text": text.format(**values),
         # "queued" → "sent" (or "failed", retried) by the email job; "no_address" when the
         # reviewer left no email address: the notice then stays here for the moderator.
         "status": "pending" if address else "no_address",
     }
+    if reply_to:
+        notice["reply_to"] = reply_to
+    return notice
 
 
 def moderate(

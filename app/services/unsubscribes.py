@@ -1,18 +1,76 @@
-"""Unsubscribing from invitations: the signed link in every email, and one-click POSTs."""
+"""Unsubscribing from invitations: the signed link in every email, and one-click POSTs.
 
-from sqlalchemy import update
+An unsubscribe suppresses the address, not only the customer: the brand's suppression list
+(models.suppression) holds a keyed hash of every unsubscribed address, and every email to a
+customer checks it (`may_email`). So the same person under a second external id (another
+order number) is not mailed, nor the same address added again after an erasure, and the list
+never holds an address itself.
+"""
+
+import hashlib
+import hmac
+
+from flask import current_app
+from sqlalchemy import exists, select, update
 
 from app.extensions import db
-from app.models import Brand, Customer, Invitation
+from app.models import Brand, Customer, EmailSuppression, Invitation
 from app.models.base import utcnow
 from app.models.invitation import QUEUED, SKIPPED
 from app.schemas.common import SUPPORTED_LOCALES
-from app.services import survey_tokens
+from app.services import survey_tokens, upserts
 from app.services.channel_texts import best_locale
+from app.services.customers import normalise_email
 
 
 class UnsubscribeInvalid(Exception):
     pass
+
+
+def address_hash(brand_id: int, email: str) -> str:
+    """HMAC-SHA256 (SECRET_KEY) of the brand and the normalised address: a list of addresses
+    cannot be checked against it without the key. Rotating SECRET_KEY forgets the list."""
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"{brand_id}:{normalise_email(email)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def is_suppressed(brand_id: int, email: str | None) -> bool:
+    if not normalise_email(email):
+        return False
+    digest = address_hash(brand_id, email)
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    EmailSuppression.brand_id == brand_id,
+                    EmailSuppression.address_hash == digest,
+                )
+            )
+        )
+    )
+
+
+def may_email(customer: Customer | None) -> bool:
+    """Whether this customer may get an email of any kind: an address, neither the customer
+    nor the address unsubscribed."""
+    return bool(
+        customer is not None
+        and customer.email
+        and customer.unsubscribed_at is None
+        and not is_suppressed(customer.brand_id, customer.email)
+    )
+
+
+def suppress(brand_id: int, email: str | None) -> None:
+    """Add the address to the brand's suppression list (once); the caller commits."""
+    if normalise_email(email):
+        values = {
+            "brand_id": brand_id,
+            "address_hash": address_hash(brand_id, email),
+            "created_at": utcnow(),
+        }
+        upserts.insert_ignore(EmailSuppression, ("brand_id", "address_hash"), values)
 
 
 def lookup(token: str) -> tuple[Brand, Customer]:
@@ -37,13 +95,22 @@ def locale_of(
 
 
 def unsubscribe(token: str) -> tuple[Brand, Customer]:
-    """Mark the customer unsubscribed and skip invitations still waiting to be sent."""
+    """Mark the customer unsubscribed, suppress the address, and skip the invitations still
+    waiting to be sent to this customer or to another of the brand's with the address."""
     brand, customer = lookup(token)
     if customer.unsubscribed_at is None:
         customer.unsubscribed_at = utcnow()
+    suppress(brand.id, customer.email)
+    recipients = Invitation.customer_id == customer.id
+    if customer.email:
+        recipients = recipients | Invitation.customer_id.in_(
+            select(Customer.id).where(
+                Customer.brand_id == brand.id, Customer.email == normalise_email(customer.email)
+            )
+        )
     db.session.execute(
         update(Invitation)
-        .where(Invitation.customer_id == customer.id, Invitation.status == QUEUED)
+        .where(recipients, Invitation.status == QUEUED)
         .values(status=SKIPPED, skip_reason="unsubscribed")
     )
     db.session.commit()
