@@ -35,6 +35,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "your_answer": "Je antwoord",
         "optional": "(optioneel)",
         "required": "Kies of vul een antwoord in.",
+        "not_saved": "Sorry, je antwoord kon niet worden opgeslagen.",
         "invalid": "Dit antwoord is niet geldig.",
         "form_errors": "Niet alles is goed ingevuld. Kijk de gemarkeerde vragen na.",
         "check_and_send": "Je keuze staat al klaar. Vul eventueel meer in en klik op Versturen.",
@@ -97,6 +98,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "your_answer": "Your answer",
         "optional": "(optional)",
         "required": "Please choose or enter an answer.",
+        "not_saved": "Sorry, your answer could not be saved.",
         "invalid": "This answer is not valid.",
         "form_errors": "Not everything is filled in correctly. Please check the marked questions.",
         "check_and_send": "Your choice is already selected. Add more if you like, then press Send.",
@@ -158,6 +160,8 @@ WIDGET_KEYS = (
     "emotion_frustrated",
     "feedback_for",
     "your_answer",
+    "required",
+    "not_saved",
 )
 
 

@@ -23,19 +23,14 @@ from app.services import (
     journeys,
     surveys,
 )
-from app.services.channel_texts import best_locale, texts, widget_texts
+from app.services.channel_texts import best_locale, widget_texts
 from app.services.survey_forms import brand_colours, survey_view
 
 IDEMPOTENCY_PREFIX = "w:"
 
+
 # Texts only the widget shows, beside channel_texts.WIDGET_KEYS: a refused answer, and the
 # hosted pages' "required" hint for an empty required text question.
-NOT_SAVED = {
-    "nl": "Sorry, je antwoord kon niet worden opgeslagen.",
-    "en": "Sorry, your answer could not be saved.",
-}
-
-
 def open_brand(site_key: str | None, origin: str | None, own_origin: str) -> Brand:
     """The brand of this site key, if the calling page may use it; 403 otherwise."""
     brand = brands.by_site_key(site_key)
@@ -109,11 +104,7 @@ def present(brand: Brand, survey: Survey, locale: str, customer: Customer | None
         "locale": locale,
         "questions": survey_view(survey, locale),
         "brand": {"name": brand.name, **brand_colours(brand)},
-        "texts": {
-            **widget_texts(locale, brand.name),
-            "required": texts(locale)["required"],
-            "not_saved": NOT_SAVED[locale],
-        },
+        "texts": widget_texts(locale, brand.name),
         "identified": customer is not None,
         "points_offered": channel_points.offers_points(brand.id, customer.id if customer else None),
         "review_step": True,  # the same consent step after every score; never gated
