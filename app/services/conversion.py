@@ -207,19 +207,24 @@ def _row(brand_id: int, customer_id: int, phase_id: int, reach: Reach) -> dict:
     }
 
 
+def _reaches():
+    """(customer_id, phase_id, and what a Reach holds) of first reaches."""
+    return select(
+        CustomerPhase.customer_id,
+        CustomerPhase.phase_id,
+        CustomerPhase.first_reached_at,
+        CustomerPhase.value,
+        CustomerPhase.persona_id,
+    )
+
+
 def _load(customer_ids: list[int]) -> dict[int, Reached]:
     """{customer_id: {phase_id: Reach}} of these customers, as stored."""
     reached: dict[int, Reached] = defaultdict(dict)
     ids = sorted(set(customer_ids))
     for start in range(0, len(ids), CHUNK):
         rows = db.session.execute(
-            select(
-                CustomerPhase.customer_id,
-                CustomerPhase.phase_id,
-                CustomerPhase.first_reached_at,
-                CustomerPhase.value,
-                CustomerPhase.persona_id,
-            ).where(CustomerPhase.customer_id.in_(ids[start : start + CHUNK]))
+            _reaches().where(CustomerPhase.customer_id.in_(ids[start : start + CHUNK]))
         )
         for customer_id, phase_id, at, value, persona_id in rows:
             reached[customer_id][phase_id] = Reach(at, value, persona_id)
@@ -244,13 +249,7 @@ def recount(journey: Journey) -> None:
         db.session.execute(delete(model).where(model.phase_id.in_(phase_ids)))
     counts, customer, reached = Counts(), None, {}
     rows = db.session.execute(
-        select(
-            CustomerPhase.customer_id,
-            CustomerPhase.phase_id,
-            CustomerPhase.first_reached_at,
-            CustomerPhase.value,
-            CustomerPhase.persona_id,
-        )
+        _reaches()
         .where(CustomerPhase.phase_id.in_(phase_ids))
         .order_by(CustomerPhase.customer_id)
         .execution_options(yield_per=CHUNK)

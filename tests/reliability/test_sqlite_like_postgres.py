@@ -130,29 +130,6 @@ def test_a_row_another_processor_took_meanwhile_is_counted_once_and_the_rest_sti
     assert statuses == [PROCESSED, PROCESSED]
 
 
-def test_four_processors_racing_for_one_batch_count_it_once(app, api, db, survey, held):
-    ids = [_post(api, survey, 9) for _ in range(40)]
-    done: list[int] = []
-    barrier = threading.Barrier(4)
-
-    def work():
-        with app.app_context():
-            barrier.wait()
-            done.extend(processing.process_batch(ids, batch_size=40))
-            _db.session.remove()
-
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert sorted(done) == ids
-    assert _rollup_total() == 40
-
-
-# --- ids and foreign keys -------------------------------------------------------------------------
-
-
 def test_a_deleted_touchpoints_answers_no_longer_name_it(api, db, brand, journey, survey):
     url = f"/api/v1/journeys/{journey['id']}/phases/levering/touchpoints"
     touchpoint = api.post(url, json={"name": "Bezorging", "channel": "onsite"}).json

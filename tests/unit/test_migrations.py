@@ -77,6 +77,21 @@ def test_tombstones_made_before_erased_at_get_it(tmp_path):
     ]
 
 
+def _brand_with_journey(connection, *phases: str) -> None:
+    """Brand 1 with journey 1 of these phases (ids 1, 2, …), by Core INSERTs: the models'
+    Python-side defaults fill what an older schema already had."""
+    tables = db.metadata.tables
+    values = {"name": "B", "slug": "b", "site_key": "s", "identity_secret": "x"}
+    connection.execute(tables["brand"].insert().values(**values))
+    connection.execute(tables["journey"].insert().values(brand_id=1, name="J"))
+    for position, key in enumerate(phases, start=1):
+        connection.execute(
+            tables["phase"]
+            .insert()
+            .values(brand_id=1, journey_id=1, key=key, name={"nl": key}, position=position)
+        )
+
+
 def test_half_translated_surveys_stop_offering_the_missing_language(tmp_path):
     """0010: a survey speaks a language only when every question and option has it."""
     url = _fresh_database(tmp_path)
@@ -91,20 +106,9 @@ def test_half_translated_surveys_stop_offering_the_missing_language(tmp_path):
     )
     with app.app_context():
         upgrade(revision="0009_survey_revision")
-        tables = {name: db.metadata.tables[name] for name in ("brand", "journey", "phase")}
         survey, question = db.metadata.tables["survey"], db.metadata.tables["question"]
         with db.engine.begin() as connection:
-            connection.execute(
-                tables["brand"]
-                .insert()
-                .values(name="B", slug="b", site_key="s", identity_secret="x")
-            )
-            connection.execute(tables["journey"].insert().values(brand_id=1, name="J"))
-            connection.execute(
-                tables["phase"]
-                .insert()
-                .values(brand_id=1, journey_id=1, key="p", name={"nl": "P"}, position=1)
-            )
+            _brand_with_journey(connection, "p")
             for survey_id, default, texts, options in [
                 (1, "nl", [both, both], None),
                 (2, "nl", [both, half_text], None),
@@ -152,18 +156,7 @@ def test_conversion_is_counted_again_with_current_values_and_earliest_events(tmp
     with app.app_context():
         upgrade(revision="0010_survey_whole_locales")
         with db.engine.begin() as connection:
-            connection.execute(
-                tables["brand"]
-                .insert()
-                .values(name="B", slug="b", site_key="s", identity_secret="x")
-            )
-            connection.execute(tables["journey"].insert().values(brand_id=1, name="J"))
-            for position, key in enumerate(("a", "b", "c"), start=1):
-                connection.execute(
-                    tables["phase"]
-                    .insert()
-                    .values(brand_id=1, journey_id=1, key=key, name={"nl": key}, position=position)
-                )
+            _brand_with_journey(connection, "a", "b", "c")
             connection.execute(
                 tables["customer"]
                 .insert()
