@@ -128,6 +128,11 @@ def _sampling_variance(c: NpsCounts) -> float:
     return var_adj / n_adj
 
 
+# Answers a period (or a group) needs before a change is tested or a figure is ranked: below
+# it the normal approximation of the z-test is poor, and one answer could "change" NPS by 85.
+MIN_ANSWERS = 30
+
+
 def change(before: NpsCounts, after: NpsCounts, alpha: float = 0.05) -> NpsChange | None:
     """Two-sample z-test on the difference of two NPS values (independent periods)."""
     if not 0 < alpha < 1:

@@ -19,7 +19,11 @@ from app.services import verbatims
 # The most recent answers of each side that are read: enough for stable terms, bounded cost.
 SAMPLE = 600
 PRIOR = 0.5
-MIN_DOCS = 2
+MIN_DOCS = 2  # answers of its own side that use a term before it is listed there
+# Answers needed on each side to compare: against none (or a handful), every word of the other
+# side "sets it apart", and the log-odds of an empty side listed words it never used.
+MIN_SIDE = 10
+Z_LISTED = 1.96  # a term is listed when the difference is significant at 5 %
 
 
 def _words(block: str) -> frozenset[str]:
@@ -75,8 +79,18 @@ def terms(text: str) -> set[str]:
 
 
 def contrast(detractor_texts: list[str], promoter_texts: list[str], top: int = 12) -> dict:
-    """{"detractors": [...], "promoters": [...]}: each {"term", "count", "share", "z"}."""
+    """{"detractors": [...], "promoters": [...]}: each {"term", "count", "share", "z"}; both
+    empty, with "comparable" false, when a side has fewer than MIN_SIDE answers."""
     d_docs, p_docs = len(detractor_texts), len(promoter_texts)
+    documents = {"detractors": d_docs, "promoters": p_docs}
+    if min(d_docs, p_docs) < MIN_SIDE:
+        return {
+            "detractors": [],
+            "promoters": [],
+            "documents": documents,
+            "comparable": False,
+            "min_side": MIN_SIDE,
+        }
     d_counts = Counter(term for text in detractor_texts for term in terms(text))
     p_counts = Counter(term for text in promoter_texts for term in terms(text))
     scored = []
@@ -93,7 +107,8 @@ def contrast(detractor_texts: list[str], promoter_texts: list[str], top: int = 1
 
     def side(sign: int, docs: int, index: int) -> list[dict]:
         picked = sorted(
-            (item for item in scored if sign * item[3] > 0), key=lambda item: -sign * item[3]
+            (item for item in scored if sign * item[3] >= Z_LISTED and item[1 + index] >= MIN_DOCS),
+            key=lambda item: -sign * item[3],
         )
         chosen: list[dict] = []
         for term, yd, yp, z in picked:
@@ -118,7 +133,9 @@ def contrast(detractor_texts: list[str], promoter_texts: list[str], top: int = 1
     return {
         "detractors": side(1, d_docs, 0),
         "promoters": side(-1, p_docs, 1),
-        "documents": {"detractors": d_docs, "promoters": p_docs},
+        "documents": documents,
+        "comparable": True,
+        "min_side": MIN_SIDE,
     }
 
 

@@ -44,7 +44,7 @@ def _label(start: date, grain: str) -> str:
 def mean_change(before: dict, after: dict, name: str, alpha: float = 0.05) -> dict | None:
     """Two-sample z-test on two means given their sums, sums of squares and counts."""
     n1, n2 = int(before.get(f"{name}_n", 0)), int(after.get(f"{name}_n", 0))
-    if n1 < 2 or n2 < 2:
+    if min(n1, n2) < nps.MIN_ANSWERS:  # too few to test: no change is claimed
         return None
     m1, m2 = before[f"{name}_sum"] / n1, after[f"{name}_sum"] / n2
     v1 = max(0.0, (before[f"{name}_sq"] - before[f"{name}_sum"] ** 2 / n1) / (n1 - 1))
@@ -114,7 +114,9 @@ def series(
             counts = _counts(sums)
             changes = {}
             if previous is not None:
-                nps_change = nps.change(_counts(previous), counts)
+                before = _counts(previous)
+                tested = min(before.n, counts.n) >= nps.MIN_ANSWERS  # else no change is claimed
+                nps_change = nps.change(before, counts) if tested else None
                 changes = {
                     "nps": {
                         "delta": nps_change.delta,

@@ -147,17 +147,44 @@ def test_mean_change_is_a_two_sample_test():
     assert trends.mean_change(before, {"csat_n": 1, "csat_sum": 5, "csat_sq": 25}, "csat") is None
 
 
+DETRACTOR_TEXTS = [
+    "de levering was te laat",
+    "levering te laat en kapot",
+    "Delivery was late",
+    "monteur kwam te laat",
+    "slechte communicatie, te laat",
+] * 2
+PROMOTER_TEXTS = [
+    "Fijne monteurs, netjes",
+    "netjes opgeruimd",
+    "fijne monteurs",
+    "super netjes",
+    "prima geholpen",
+] * 2
+
+
 def test_top_terms_set_detractors_apart_from_promoters():
-    detractors = ["de levering was te laat", "levering te laat en kapot", "Delivery was late"]
-    detractors += ["monteur kwam te laat", "slechte communicatie, te laat"]
-    promoters = ["Fijne monteurs, netjes", "netjes opgeruimd", "fijne monteurs", "super netjes"]
-    terms = keywords.contrast(detractors, promoters)
+    terms = keywords.contrast(DETRACTOR_TEXTS, PROMOTER_TEXTS)
     detractor_terms = [item["term"] for item in terms["detractors"]]
     promoter_terms = [item["term"] for item in terms["promoters"]]
     assert detractor_terms[0] in ("laat", "te laat")
     assert "netjes" in promoter_terms
     assert not {"de", "te", "en", "was", "the"} & set(detractor_terms + promoter_terms)
-    assert terms["documents"] == {"detractors": 5, "promoters": 4}
+    assert terms["documents"] == {"detractors": 10, "promoters": 10}
+    assert terms["comparable"] is True
+    # every term listed is used on its own side, and sets it apart significantly
+    for side in ("detractors", "promoters"):
+        assert all(item["count"] >= keywords.MIN_DOCS for item in terms[side])
+        assert all(abs(item["z"]) >= keywords.Z_LISTED for item in terms[side])
+
+
+@pytest.mark.parametrize("promoters", [[], PROMOTER_TEXTS[:3]])
+def test_without_enough_answers_on_a_side_no_terms_are_listed(promoters):
+    """51 complaints against no praise listed the complaints' words as the promoters'
+    ("nachtmerrie: 0 answers") — the log-odds of an empty side."""
+    terms = keywords.contrast(DETRACTOR_TEXTS * 5, promoters)
+    assert terms["comparable"] is False
+    assert terms["detractors"] == terms["promoters"] == []
 
 
 def test_terms_tokenise_dutch_and_english_offline():
@@ -268,3 +295,14 @@ def test_surveys_show_invitation_response_rates_and_contact_budget_skips(dash, s
 
 def _phase_id(seeded) -> int:
     return next(p["id"] for p in seeded["journey"]["phases"] if p["key"] == "levering")
+
+
+def test_no_change_is_claimed_on_too_few_answers():
+    """W36 had one answer (NPS 100), W37 many: "−85.7, p=0.031, significant" was shown."""
+    few = {"csat_sum": 5.0, "csat_sq": 25.0, "csat_n": 1}
+    many = {"csat_sum": 2.0 * 60, "csat_sq": 4.0 * 60 + 30, "csat_n": 60}
+    assert trends.mean_change(few, many, "csat") is None
+    almost = {name: value * 29 for name, value in few.items()}
+    assert trends.mean_change(almost, many, "csat") is None  # 29 < MIN_ANSWERS
+    enough = {"csat_sum": 4.5 * 30, "csat_sq": 20.5 * 30, "csat_n": 30}
+    assert trends.mean_change(enough, many, "csat")["significant"] is True
