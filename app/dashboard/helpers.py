@@ -7,6 +7,7 @@ from flask import current_app
 from app.dashboard import bp, charts
 from app.numbers import money
 from app.pipeline.sentiment import label_for
+from app.services import stats
 
 # Pages that other features add; a link appears once the feature's module exists.
 OPTIONAL_PAGES = (
@@ -49,15 +50,22 @@ def sentiment_word(mean) -> str:
     return "–" if mean is None else label_for(mean)
 
 
-def half_width(interval) -> str:
-    if not interval:
+def interval(bounds, digits: int = 1) -> str:
+    """A 95 % interval as "low – high": the NPS one (Adjusted-Wald) is not symmetric, so no ±."""
+    if not bounds:
         return ""
-    return f"±{(interval[1] - interval[0]) / 2:.1f}"
+    return f"{charts.fmt(bounds[0], digits)} – {charts.fmt(bounds[1], digits)}"
 
 
-def heat(score) -> str:
-    """A CSS class for an NPS cell: colour plus the number, never colour alone."""
-    if score is None:
+def too_few(n) -> bool:
+    """Some answers, but fewer than stats.MIN_ANSWERS: the score is shown greyed and not ranked."""
+    return bool(n) and stats.too_few_answers(n)
+
+
+def heat(score, n=None) -> str:
+    """A CSS class for an NPS cell: colour plus the number, never colour alone; grey when the
+    cell has too few answers to colour."""
+    if score is None or too_few(n):
         return "heat-none"
     if score < -20:
         return "heat-1"
@@ -80,7 +88,9 @@ def _helpers():
         "signed": signed,
         "money": money,
         "sentiment_word": sentiment_word,
-        "half_width": half_width,
+        "interval": interval,
+        "too_few": too_few,
+        "min_answers": stats.MIN_ANSWERS,
         "heat": heat,
         "charts": charts,
         "dashboard_extra_nav": extra_nav(current_user) if current_user.is_authenticated else [],

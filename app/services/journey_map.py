@@ -101,20 +101,25 @@ def _gap(metric: str, hypothesis, measured, interval) -> dict | None:
     }
 
 
-def _touchpoint_priorities(phase, figure, sums_by_touchpoint) -> list[dict]:
-    """Split the phase's value at stake over its touchpoints by where its detractors answered."""
-    basis, score = figure["stake_basis"], figure["nps"]
-    drop = basis["drop"] if basis["drop"] is not None else 1.0
-    value = basis["reached_value"]
+def _touchpoint_priorities(phase, figure, sums_by_touchpoint, phase_answers: int) -> list[dict]:
+    """Each touchpoint's part of the phase's value at stake, by where its detractors answered.
+
+    A touchpoint's part is drop-off × the phase's customer value × its detractors ÷ the phase's
+    NPS answers at every touchpoint (phase_answers), so it reads the same with or without a
+    touchpoint filter: under that filter the phase figure is already the touchpoint's alone,
+    and dividing by its own answers again would hand it the whole phase's value at stake.
+    """
+    basis = figure["stake_basis"]
     items = []
     for touchpoint in phase.touchpoints:
         sums = sums_by_touchpoint.get((phase.id, touchpoint.id))
-        if not sums or not score["n"]:
+        if not sums or not phase_answers:
             continue
         answered = int(sums["promoters"] + sums["passives"] + sums["detractors"])
         detractors = int(sums["detractors"])
-        at_stake = drop * value * detractors / score["n"]
+        at_stake = stats.stake(basis, detractors, phase_answers)
         share = detractors / answered if answered else 0.0
+        among = f"{share:.0%} detractors among {answered} of the phase's {phase_answers} answers"
         items.append(
             {
                 "id": touchpoint.id,
@@ -122,14 +127,29 @@ def _touchpoint_priorities(phase, figure, sums_by_touchpoint) -> list[dict]:
                 "channel": touchpoint.channel,
                 "n": answered,
                 "detractor_share": round(share, 4),
-                "value_at_stake": round(at_stake, 2),
-                "reason": (
-                    f"{touchpoint.name}: {share:.0%} detractors among {answered} answers, "
-                    f"{money(at_stake)} of the phase's value at stake"
+                "value_at_stake": None if at_stake is None else round(at_stake, 2),
+                "reason": f"{touchpoint.name}: {among}, "
+                + (
+                    "nothing at stake in the last phase"
+                    if at_stake is None
+                    else f"{money(at_stake)} of the phase's value at stake"
                 ),
             }
         )
-    return sorted(items, key=lambda item: -item["value_at_stake"])
+    return sorted(items, key=lambda item: -(item["value_at_stake"] or 0))
+
+
+def _phase_answers(brand, phase_ids, filters, persona_id) -> dict[int, int]:
+    """NPS answers per phase under every filter but touchpoint: what a touchpoint is part of."""
+    rest = {key: value for key, value in filters.items() if key != "touchpoint"}
+    table = map_rollup.source_for(rest)
+    answered = func.coalesce(func.sum(table.promoters + table.passives + table.detractors), 0)
+    rows = db.session.execute(
+        select(table.phase_id, answered.label("n"))
+        .where(*map_rollup.conditions(table, brand, phase_ids, rest, persona_id))
+        .group_by(table.phase_id)
+    )
+    return {row.phase_id: int(row.n) for row in rows}
 
 
 def _figures(brand, journey, filters, persona_id, rows) -> tuple[list[dict], dict, dict]:
@@ -172,6 +192,14 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
     figures, answers, touchpoint_sums = _figures(brand, journey, filters, persona_id, rows)
     medians = dwell.medians(brand, phase_ids, filters, persona_id)
     persona_counts = _persona_nps(rows)
+    # Under a touchpoint filter the phase figures count that touchpoint's answers only.
+    if filters.get("touchpoint") is not None:
+        phase_answers = _phase_answers(brand, phase_ids, filters, persona_id)
+    else:
+        phase_answers = {
+            phase.id: figure["nps"]["n"]
+            for phase, figure in zip(journey.phases, figures, strict=True)
+        }
 
     phases = []
     for phase, figure in zip(journey.phases, figures, strict=True):
@@ -204,7 +232,9 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
                 "sentiment_ci95": _mean_interval(sums, "sentiment"),
                 "time_in_phase": {**time, "stuck": stuck},
                 "gaps": [gap for gap in gaps if gap],
-                "touchpoints": _touchpoint_priorities(phase, figure, touchpoint_sums),
+                "touchpoints": _touchpoint_priorities(
+                    phase, figure, touchpoint_sums, phase_answers.get(phase.id, 0)
+                ),
             }
         )
 
@@ -244,6 +274,14 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
         },
         "phases": phases,
         "priorities": ranked,
+        # Not ranked although something may be at stake: the last phase, or too few answers.
+        "unranked": [
+            phase
+            for phase in phases
+            if phase["priority"]["rank"] is None
+            and phase["nps"]["n"]
+            and phase["priority"]["value_at_stake"] != 0
+        ],
         "personas": persona_rows,
         "totals": {
             "responses": sum(p["n"] for p in phases),

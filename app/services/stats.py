@@ -9,6 +9,10 @@ from app.numbers import money
 from app.pipeline import nps
 from app.services import journeys, map_rollup
 
+# Fewer NPS answers than this are too uncertain to rank a phase on or colour its score; the
+# same threshold as the trend's change test (one number, kept in app/pipeline/nps.py).
+MIN_ANSWERS = nps.MIN_ANSWERS
+
 
 def _sums(model, conditions) -> dict[int, dict[str, float]]:
     columns = [
@@ -65,32 +69,62 @@ def phase_figures(phase, answers: dict, conversion: dict, locale: str, last: boo
         "stake_basis": {
             "drop": 1 - converted / reached if reached and not last else None,
             "reached_value": reached_value,
+            "last": last,
         },
     }
+
+
+def stake(basis: dict, detractors: int, n: int) -> float | None:
+    """drop-off × value of those who reached the phase × detractors / n, unrounded.
+
+    None for the last phase: with no next phase nobody can drop off to it, so nothing is at
+    stake (weighing it as if every customer were lost ranked it above real drop-offs). A phase
+    nobody reached has no drop-off and no value, so 0.
+    """
+    if basis["last"]:
+        return None
+    if basis["drop"] is None or not n:
+        return 0.0
+    return basis["drop"] * basis["reached_value"] * detractors / n
+
+
+def too_few_answers(n: int) -> bool:
+    """Fewer NPS answers than MIN_ANSWERS: shown greyed, never ranked."""
+    return n < MIN_ANSWERS
 
 
 def rank_priorities(figures: list[dict]) -> None:
     """Value at stake = drop-off × value of the customers who reached the phase × detractor share.
 
-    The last phase has no next phase, so its drop-off is unknown and it weighs by detractors only.
+    Ranked: phases with something at stake and at least MIN_ANSWERS NPS answers. The last phase
+    has no next phase to lose customers to, so it has no value at stake and no rank.
     """
     for figure in figures:
         basis, score = figure["stake_basis"], figure["nps"]
-        drop = basis["drop"]
-        detractor_share = score["detractors"] / score["n"] if score["n"] else 0.0
-        value = basis["reached_value"]
-        at_stake = (drop if drop is not None else 1.0) * value * detractor_share
+        drop, value, n = basis["drop"], basis["reached_value"], score["n"]
+        detractor_share = score["detractors"] / n if n else 0.0
+        at_stake = stake(basis, score["detractors"], n)
         parts = []
         if drop is not None:
             parts.append(f"{drop:.0%} drop-off")
         parts += [f"{money(value)} of customer value", f"{detractor_share:.0%} detractors"]
+        if at_stake is None:
+            reason = f"last phase: no next phase to lose customers to ({', '.join(parts)})"
+        elif too_few_answers(n):
+            reason = f"too few answers (n={n}) to rank ({', '.join(parts)})"
+        else:
+            reason = ", ".join(parts)
         figure["priority"] = {
             "rank": None,
-            "value_at_stake": round(at_stake, 2),
-            "reason": f"{figure['name']}: {', '.join(parts)}",
+            "value_at_stake": None if at_stake is None else round(at_stake, 2),
+            "reason": f"{figure['name']}: {reason}",
         }
     ranked = sorted(
-        (f for f in figures if f["priority"]["value_at_stake"] > 0),
+        (
+            f
+            for f in figures
+            if (f["priority"]["value_at_stake"] or 0) > 0 and not too_few_answers(f["nps"]["n"])
+        ),
         key=lambda f: -f["priority"]["value_at_stake"],
     )
     for rank, figure in enumerate(ranked, start=1):

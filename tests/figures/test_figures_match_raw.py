@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.extensions import db as _db
 from app.models import DwellRollup, Journey, Persona, Survey, Touchpoint, User
 from app.models.base import utcnow
-from app.services import journey_map, phase_report, trends
+from app.services import journey_map, phase_report, stats, trends
 from tests.conftest import ApiClient, wipe
 from tests.dashboard.conftest import PASSWORD_HASH, Dashboard
 from tests.figures import raw
@@ -130,16 +130,27 @@ def test_priorities_rank_by_value_at_stake_recomputed_from_raw(demo):
     reply = demo["api"].get(f"/api/v1/journeys/{demo['journey_id']}/stats").json["phases"]
     answers = raw.answer_figures(demo["brand_id"], {})
     conversion = raw.conversion_figures(demo["brand_id"], demo["journey_id"], {})
-    expected = {}
+    expected, enough = {}, set()
+    last = demo["phases"][-1][1]
     for phase_id, key in demo["phases"]:
         a, c = answers.get(phase_id, raw.EMPTY_ANSWERS), conversion[phase_id]
-        drop = 1 - c["to_next"] if c["to_next"] is not None else 1.0
+        if a["nps_n"] >= stats.MIN_ANSWERS:
+            enough.add(key)
+        if key == last:  # no next phase to lose customers to: nothing at stake, no rank
+            expected[key] = None
+            continue
+        drop = 1 - c["to_next"] if c["to_next"] is not None else 0.0
         share = a["detractors"] / a["nps_n"] if a["nps_n"] else 0.0
         expected[key] = drop * c["reached_value"] * share
     for shown in reply:
+        want = expected[shown["phase"]]
+        if want is None:
+            assert shown["priority"]["value_at_stake"] is None, shown["phase"]
+            assert shown["priority"]["rank"] is None, shown["phase"]
+            continue
         # From the unrounded figures, so off by the rounding to the cent only (the float sums
         # add in another order, hence the margin).
-        gap = abs(shown["priority"]["value_at_stake"] - expected[shown["phase"]])
+        gap = abs(shown["priority"]["value_at_stake"] - want)
         assert gap <= 0.005 + 1e-6, (shown["phase"], gap)
     ranked = [
         p["phase"]
@@ -147,7 +158,9 @@ def test_priorities_rank_by_value_at_stake_recomputed_from_raw(demo):
             (p for p in reply if p["priority"]["rank"]), key=lambda p: p["priority"]["rank"]
         )
     ]
-    assert ranked == sorted((k for k in expected if expected[k] > 0), key=lambda k: -expected[k])
+    assert ranked == sorted(
+        (k for k in expected if expected[k] and k in enough), key=lambda k: -expected[k]
+    )
     assert ranked[0] == "levering"  # the demo's story
 
 
