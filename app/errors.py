@@ -1,6 +1,9 @@
 """One error shape for every failure: {"error": {"code", "message", "fields"}}, or an HTML page."""
 
-from flask import Flask, jsonify, make_response, render_template, request
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_login import current_user
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -106,7 +109,7 @@ def render_error(exc: HTTPException):
     if wants_json():
         response = jsonify(error_body(status, message, code, fields))
     else:
-        response = make_response(_error_page(status, message))
+        response = make_response(_error_page(status, message, fields))
     response.status_code = status
     for key, value in exc.get_headers():
         # the body is ours now, so only headers such as Retry-After or WWW-Authenticate carry over
@@ -115,16 +118,79 @@ def render_error(exc: HTTPException):
     return response
 
 
-def _error_page(status: int, message: str) -> str:
+def _error_page(status: int, message: str, fields=None) -> str:
     """A customer's error page speaks their language, in words for them; a marketer's keeps
-    the precise English message (page_language)."""
+    the precise English message (page_language), and inside the dashboard its frame."""
     from app import page_language  # here: it imports the services, which import this module
 
     if not page_language.for_customers():
+        if _on_dashboard():
+            page = _dashboard_error_page(status, message, fields or {})
+            if page is not None:
+                return page
         return render_template("error.html", status=status, message=message, locale="en")
     locale = page_language.request_locale()
     message = page_language.error_message(locale, status)
     return render_template("error.html", status=status, message=message, locale=locale)
+
+
+def _on_dashboard() -> bool:
+    return request.path == "/dashboard" or request.path.startswith("/dashboard/")
+
+
+def _dashboard_error_page(status: int, message: str, fields: dict) -> str | None:
+    """The error inside the dashboard's navigation, with the fields at fault and a way back;
+    None when nobody is logged in (or the frame cannot be drawn: the plain page then)."""
+    try:
+        if not current_user.is_authenticated:
+            return None
+        context = {}
+        if request.url_rule is None:
+            # No route matched (a 404 or 405 before any view): the dashboard blueprint's
+            # context processor, which gives the frame its extra menu items, did not run.
+            from app.dashboard.helpers import extra_nav
+
+            context["dashboard_extra_nav"] = extra_nav(current_user)
+        return render_template(
+            "error.html",
+            status=status,
+            message=message,
+            locale="en",
+            dashboard=True,
+            problems=_problems(fields),
+            without_bad=_without_bad_parameters(fields),
+            **context,
+        )
+    except Exception:  # the error page must not fail in turn (e.g. the database is down)
+        current_app.logger.exception("the dashboard's error page could not be drawn")
+        from app.extensions import db  # here: app.extensions imports this module
+
+        db.session.rollback()
+        return None
+
+
+def _problems(fields: dict) -> list[dict]:
+    """Each field at fault with its messages, and the value the query string gave it."""
+    return [
+        {
+            "name": name,
+            "messages": messages if isinstance(messages, list) else [messages],
+            "value": request.args.get(name),
+        }
+        for name, messages in fields.items()
+    ]
+
+
+def _without_bad_parameters(fields: dict) -> dict | None:
+    """For a GET whose query string failed: the same page without the failing parameters."""
+    if request.method != "GET":
+        return None
+    bad = {name.split(".")[0] for name in fields} & set(request.args)
+    if not bad:
+        return None
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key not in bad]
+    url = request.path + ("?" + urlencode(kept) if kept else "")
+    return {"url": url, "dropped": sorted(bad)}
 
 
 class PhasewiseApi(Api):

@@ -1,13 +1,21 @@
 """Bearer-key authentication and JSON-only bodies for the server API."""
 
+import time
+from datetime import timedelta
+
 from flask import current_app, g, request
+from sqlalchemy import or_, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand
+from app.models import ApiKey, Brand
+from app.models.base import utcnow
 from app.services import brands
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
+# How stale the dashboard's "Last used" of a key may be: it costs a write once in this time.
+USE_NOTED_EVERY = timedelta(hours=1)
 
 
 def require_json() -> None:
@@ -41,11 +49,47 @@ def authenticate(deferred: bool = False) -> None:
         if owner is None:
             raise unauthorized()
         g.live_key, g.brand_id = owner
+        note_use(g.live_key)
         return
     brand_id = brands.authenticate(secret)
     if brand_id is None:
         raise unauthorized()
     g.brand_id = brand_id
+    note_use(ApiKey.hash(secret))
+
+
+def note_use(digest: str) -> None:
+    """Set the key's last_used_at, at most once per USE_NOTED_EVERY.
+
+    Requests come by the thousand a second (answers above all), so a write for each would
+    cost them a round-trip and a row lock on one hot row. This process remembers when it last
+    wrote for a key and asks nothing until that is an interval ago; the UPDATE's WHERE lets
+    only the first process in an interval change the row."""
+    noted = current_app.extensions.setdefault("api_key_use_noted", {})
+    now = time.monotonic()
+    last = noted.get(digest)
+    if last is not None and now - last < USE_NOTED_EVERY.total_seconds():
+        return
+    stamp = utcnow()
+    try:
+        db.session.execute(
+            update(ApiKey)
+            .where(
+                ApiKey.key_hash == digest,
+                ApiKey.revoked_at.is_(None),
+                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < stamp - USE_NOTED_EVERY),
+            )
+            .values(last_used_at=stamp)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()  # now: the request's own work may fail and roll back
+    except SQLAlchemyError:  # bookkeeping: never a reason to refuse the request itself
+        db.session.rollback()
+        current_app.logger.warning("could not note the use of an API key", exc_info=True)
+        return
+    if len(noted) > 10_000:
+        noted.clear()  # bounds memory as key_owner's cache does
+    noted[digest] = now
 
 
 def live_key() -> str | None:

@@ -5,7 +5,7 @@ from flask import request
 from app.api.auth import current_brand, current_brand_id, live_key, protect, single_statement
 from app.api.blueprint import Blueprint
 from app.schemas.response import ResponseAccepted, ResponseIn, ResponsePage, ResponseQuery
-from app.schemas.stats import StatsOut, StatsQuery
+from app.schemas.stats import JourneyStatsQuery, StatsOut
 from app.services import intake, responses, stats
 
 blp = Blueprint(
@@ -48,7 +48,7 @@ def list_responses(query):
 
 
 @blp.route("/journeys/<int:journey_id>/stats", methods=["GET"])
-@blp.arguments(StatsQuery, location="query")
+@blp.arguments(JourneyStatsQuery, location="query")
 @blp.response(200, StatsOut)
 def journey_stats(query, journey_id):
     """NPS (with 95 % interval), CSAT, effort, sentiment and conversion per phase."""

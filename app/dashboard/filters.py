@@ -1,12 +1,10 @@
 """Reading the dashboard's filters from the URL, so a filtered view is a shareable link."""
 
-from datetime import timedelta
-
 from marshmallow import ValidationError
 
 from app.errors import AppError, flatten_fields
 from app.models.base import utcnow
-from app.schemas.dashboard import PERIODS
+from app.schemas.stats import period_days
 
 STATS_KEYS = ("from_", "to", "persona", "channel", "touchpoint", "locale")
 URL_NAMES = {"from_": "from"}
@@ -26,11 +24,9 @@ def parse(schema, args) -> dict:
 def stats_filters(query: dict) -> dict:
     """The filters in the shape stats.journey_stats takes; a period preset sets from/to."""
     filters = {key: query[key] for key in STATS_KEYS if query.get(key) is not None}
-    period = query.get("period")
-    if period in PERIODS and not query.get("from_") and not query.get("to"):
-        today = utcnow().date()
-        filters["from_"] = today - timedelta(days=PERIODS[period] - 1)
-        filters["to"] = today
+    days = period_days(query.get("period"), utcnow().date())
+    if days and not query.get("from_") and not query.get("to"):  # from/to win over a period
+        filters["from_"], filters["to"] = days
     return filters
 
 

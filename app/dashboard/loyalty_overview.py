@@ -8,7 +8,7 @@ from flask import Response, render_template, request, stream_with_context
 from app.dashboard import bp, filters
 from app.dashboard.access import current_brand, requires
 from app.schemas.dashboard import PERIODS, MapQuery
-from app.services import journey_map
+from app.services import journey_map, loyalty_overview
 
 
 def _window(query: dict) -> tuple[datetime | None, datetime | None]:
@@ -35,7 +35,7 @@ def loyalty_page():
     }
     return render_template(
         "dashboard/loyalty.html",
-        summary=reports.summary(brand.id),
+        summary=loyalty_overview.summary(brand.id, since, until),
         per_phase=reports.points_per_phase(brand.id, since, until),
         rates=reports.response_rates(brand.id, since, until),
         rewards=reports.top_rewards(brand.id, since=since, until=until, locale="en"),

@@ -3,11 +3,9 @@
 from marshmallow import fields, validate
 
 from app.schemas.common import Id
-from app.schemas.stats import StatsQuery
+from app.schemas.stats import PERIODS, StatsQuery
 from app.services.trends import GRAINS
 from app.services.verbatims import CATEGORIES, SENTIMENTS
-
-PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 
 
 class MapQuery(StatsQuery):

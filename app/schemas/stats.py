@@ -1,10 +1,25 @@
 """The per-phase figures of a journey."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from datetime import date, timedelta
 
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from app.models.base import utcnow
 from app.models.response import CHANNELS
 from app.schemas.common import SUPPORTED_LOCALES, Day, Id
 from app.schemas.journey import KEY
+
+# Period presets, the dashboard's and the API's: the last N UTC days, today included.
+PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
+
+
+def period_days(period: str | None, today: date) -> tuple[date, date] | None:
+    """(from, to) of a period preset, both included ("30d": today and the 29 days before);
+    None for all time (no period, or "all")."""
+    days = PERIODS.get(period)
+    if days is None:
+        return None
+    return today - timedelta(days=days - 1), today
 
 
 class StatsQuery(Schema):
@@ -20,6 +35,31 @@ class StatsQuery(Schema):
     def ordered(self, data, **kwargs):
         if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
             raise ValidationError("'from' must not be after 'to'", "from")
+
+
+class JourneyStatsQuery(StatsQuery):
+    """The stats API's query: the filters, with the period as a preset or as from/to."""
+
+    period = fields.String(
+        validate=validate.OneOf([*PERIODS, "all"]),
+        metadata={
+            "description": "The last N UTC days, today included, as the dashboard's period "
+            "filter: 7d, 30d, 90d or 365d; all (or none) is all time. Give period or from/to, "
+            "not both (422)."
+        },
+    )
+
+    @validates_schema
+    def period_or_days(self, data, **kwargs):
+        if data.get("period") and (data.get("from_") or data.get("to")):
+            raise ValidationError("give period or from/to, not both", "period")
+
+    @post_load
+    def days_of_period(self, data, **kwargs):
+        days = period_days(data.get("period"), utcnow().date())
+        if days:
+            data["from_"], data["to"] = days
+        return data
 
 
 class NpsOut(Schema):
@@ -53,7 +93,7 @@ class ConversionOut(Schema):
 
 class PriorityOut(Schema):
     rank = fields.Integer(allow_none=True)
-    value_at_stake = fields.Float()
+    value_at_stake = fields.Float(allow_none=True)
     reason = fields.String()
 
 

@@ -91,3 +91,27 @@ def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
     page.click("#new-persona button[type=submit]")
     assert page.locator("#np-key").get_attribute("aria-invalid") == "true"
     assert page.locator("#err-key").is_visible()
+
+
+def test_no_page_scrolls_sideways_on_a_phone(browser, server, users, seeded, survey):
+    """Tables scroll inside their own region; the page itself never scrolls sideways."""
+    problems: list[str] = []
+    page = open_page(browser, server, "mobile", problems)
+    wide = {}
+    for path in (
+        "/dashboard/surveys",
+        f"/dashboard/surveys/{survey['id']}",
+        "/dashboard/journeys",
+        f"/dashboard/journeys/{seeded['journey']['id']}",
+        "/dashboard/personas",
+        "/dashboard/settings",
+        "/dashboard/reviews",
+        "/dashboard/loyalty",
+        "/dashboard/webhooks",
+        "/dashboard/jobs",
+    ):
+        page.goto(f"{server}{path}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            wide[path] = overflow
+    assert wide == {}, f"pages that scroll sideways (px): {wide}"
