@@ -326,6 +326,39 @@ def api_post(app, api, url: str, body: dict | None = None):
 
 
 @pytest.fixture
+def claimed_meanwhile(app, monkeypatch):
+    """`arm(other)`: the pipeline's next claim returns its rows only after `other()` has run
+    to its end in a thread and session of its own: two processors that claimed the same
+    waiting answers (SQLite takes no row locks). Returns what `other` returned, once run."""
+    import threading
+
+    from app.services import processing
+
+    real, results = processing._claim, []
+
+    def arm(other):
+        def claim_then_race(response_ids, batch_size):
+            batch = real(response_ids, batch_size)
+            if not results:
+                results.append(None)
+
+                def run():
+                    with app.app_context():
+                        results[0] = other()
+                        _db.session.remove()
+
+                thread = threading.Thread(target=run)
+                thread.start()
+                thread.join(30)
+            return batch
+
+        monkeypatch.setattr(processing, "_claim", claim_then_race)
+        return results
+
+    return arm
+
+
+@pytest.fixture
 def erased_midway(db, monkeypatch):
     """An erasure that commits between ensure's INSERT (which finds the row there) and its
     SELECT (which then finds none): played in order by renaming the row right after the

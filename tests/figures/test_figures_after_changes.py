@@ -8,7 +8,6 @@ switched off (as when Redis is down), created_at is set, and `flask pipeline swe
 
 import csv
 import io
-import threading
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -281,30 +280,12 @@ def test_the_same_idempotency_key_counts_once(api, brand, journey, survey):
 
 
 def test_two_processors_at_once_count_an_answer_once(
-    app, api, brand, journey, survey, held, monkeypatch
+    app, api, brand, journey, survey, held, claimed_meanwhile
 ):
     """E.g. `make run` (inline jobs, threaded server): two requests, or a request and
     `flask pipeline sweep`, each grab the waiting rows."""
     response_id = post(api, survey, 9, text="Prima")
-    real_claim = processing._claim
-    done = []
-
-    def claim_then_race(response_ids, batch_size):
-        batch = real_claim(response_ids, batch_size)
-        if not done:
-            done.append(True)
-
-            def other():
-                with app.app_context():
-                    processing.process_batch([response_id])
-                    _db.session.remove()
-
-            thread = threading.Thread(target=other)
-            thread.start()
-            thread.join(30)
-        return batch
-
-    monkeypatch.setattr(processing, "_claim", claim_then_race)
+    claimed_meanwhile(lambda: processing.process_batch([response_id]))
     processing.process_batch([response_id])
     _db.session.expire_all()
     assert (

@@ -4,7 +4,6 @@ retention, two processors count an answer once, and an id is never handed out tw
 Every test runs on both databases and expects the same."""
 
 import itertools
-import threading
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -100,31 +99,14 @@ def _rollup_total() -> int:
 
 
 def test_a_row_another_processor_took_meanwhile_is_counted_once_and_the_rest_still_processed(
-    app, api, db, survey, held, monkeypatch
+    api, db, survey, held, claimed_meanwhile
 ):
     """One processor claims two waiting answers; before it is done, another processes one of
     them. The first must not count that one again, and must still process the other."""
     first, second = _post(api, survey, 9), _post(api, survey, 2)
-    real_claim, done_elsewhere = processing._claim, []
-
-    def claim_then_race(response_ids, batch_size):
-        batch = real_claim(response_ids, batch_size)
-        if not done_elsewhere:
-            done_elsewhere.append([])
-
-            def other():
-                with app.app_context():
-                    done_elsewhere[0] += processing.process_batch([first], batch_size=1)
-                    _db.session.remove()
-
-            thread = threading.Thread(target=other)
-            thread.start()
-            thread.join(30)
-        return batch
-
-    monkeypatch.setattr(processing, "_claim", claim_then_race)
+    elsewhere = claimed_meanwhile(lambda: processing.process_batch([first], batch_size=1))
     done_here = processing.process_batch([first, second])
-    assert sorted(done_here + done_elsewhere[0]) == [first, second]  # each by one processor
+    assert sorted(done_here + elsewhere[0]) == [first, second]  # each by one processor
     assert _rollup_total() == 2
     statuses = db.session.scalars(select(Response.status).order_by(Response.id)).all()
     assert statuses == [PROCESSED, PROCESSED]
