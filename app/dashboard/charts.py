@@ -55,6 +55,15 @@ def _text(
     )
 
 
+def plural(n, word: str, words: str | None = None, shown: str | None = None) -> str:
+    """ "1 customer", "2 customers": the count (or its formatted form, shown) and the word.
+
+    The dashboard's one pluralizer: templates call it as plural(...), charts directly.
+    """
+    form = word if n == 1 else (words or f"{word}s")
+    return f"{n if shown is None else shown} {form}"
+
+
 def fmt(value, digits: int = 1, suffix: str = "") -> str:
     if value is None:
         return "–"
@@ -146,7 +155,7 @@ def conversion_arrow(to_next, reached: int = 0, vertical: bool = False) -> Marku
         )
     )
     desc = (
-        f"{share:.0%} of {reached} customers went on to the next phase."
+        f"{share:.0%} of {plural(reached, 'customer')} went on to the next phase."
         if to_next is not None
         else "No customers reached this phase yet."
     )
@@ -209,7 +218,7 @@ def hypothesis_chart(phases: Sequence[dict], width: int = 760) -> Markup:
                     _text(
                         x(index) + 16,
                         (y(hypothesis) + y(score)) / 2 + 4,
-                        f"{gap['gap']:+.0f}",
+                        f"{gap['gap']:+.1f}",  # as the gaps table: shown minus shown
                         "start",
                         11,
                         colour if gap["notable"] else MUTED,
@@ -358,7 +367,9 @@ def term_bars(items: Sequence[dict], side: str, width: int = 360) -> Markup:
         parts.append(_text(162 + bar, y + 14, f"{item['count']}", "start", 11, MUTED))
     if not items:
         parts.append(_text(8, 20, "Not enough written answers yet.", "start", 12, MUTED))
-    desc = "; ".join(f"{i['term']}: {i['count']} answers ({i['share']:.0%})" for i in items)
+    desc = "; ".join(
+        f"{i['term']}: {plural(i['count'], 'answer')} ({i['share']:.0%})" for i in items
+    )
     title = f"Words and phrases that set {side} apart"
     return _svg(width, height, title, (desc or "none") + ".", "".join(parts), "chart terms")
 

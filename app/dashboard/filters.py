@@ -7,6 +7,8 @@ from app.models.base import utcnow
 from app.schemas.stats import period_days
 
 STATS_KEYS = ("from_", "to", "persona", "channel", "touchpoint", "locale")
+# English month names fixed here, so the words do not follow the server's locale.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 URL_NAMES = {"from_": "from"}
 
 
@@ -40,3 +42,20 @@ def url_args(query: dict, *keys: str) -> dict:
             continue
         args[URL_NAMES.get(key, key)] = value.isoformat() if hasattr(value, "isoformat") else value
     return args
+
+
+def day_words(day) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def period_words(query: dict) -> str:
+    """The days the view covers, in words: from/to when given (they win), else the preset."""
+    filters = stats_filters(query)
+    since, until = filters.get("from_"), filters.get("to")
+    if since and until:
+        return f"{day_words(since)} – {day_words(until)}, UTC days"
+    if since:
+        return f"{day_words(since)} – today ({day_words(utcnow().date())}), UTC days"
+    if until:
+        return f"all days up to {day_words(until)}, UTC days"
+    return "all time"

@@ -4,7 +4,7 @@ import importlib.util
 
 from flask import current_app
 
-from app.dashboard import bp, charts
+from app.dashboard import bp, charts, filters
 from app.numbers import money
 from app.pipeline.sentiment import label_for
 from app.services import stats
@@ -86,12 +86,14 @@ def _helpers():
         "number": number,
         "percent": percent,
         "signed": signed,
+        "plural": charts.plural,
         "money": money,
         "sentiment_word": sentiment_word,
         "interval": interval,
         "too_few": too_few,
         "min_answers": stats.MIN_ANSWERS,
         "heat": heat,
+        "period_words": filters.period_words,
         "charts": charts,
         "dashboard_extra_nav": extra_nav(current_user) if current_user.is_authenticated else [],
     }

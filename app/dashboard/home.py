@@ -44,10 +44,13 @@ def home():
         return render_template("dashboard/empty.html")
     data = journey_map.build(brand, journey_id, filters.stats_filters(query))
     journey = journeys.get_journey(brand, journey_id)
+    # Only an empty view needs to know whether the journey is new or merely filtered empty.
+    steps = journey_map.first_steps(brand, journey) if not data["totals"]["responses"] else None
     return render_template(
         "dashboard/map.html",
         map=data,
         journey=journey,
+        first_steps=steps,
         choices=choices,
         query=query,
         args=filters.url_args({**query, "journey": journey_id}),

@@ -26,6 +26,7 @@ def _page(args: dict, status_code: int = 200, problem: dict | None = None):
             phase=query.get("phase"),
             statuses=STATUSES,
             grounds=GROUNDS,
+            ground_labels=review_desk.ground_labels(brand),
             problem=problem,
             phases=[phase for journey in journeys.list_journeys(brand) for phase in journey.phases],
         ),
@@ -83,6 +84,9 @@ def review_moderate(review_id):
     except AppError as error:
         if error.code == 404:
             raise
+        if "reason" in (error.fields or {}):  # the service names the grounds by their keys
+            message = review_desk.missing_ground(current_brand(), fields["action"])
+            return _failed(review_id, f"Not moderated: {message}", error.code)
         return _failed(review_id, f"Not moderated: {error.description}", error.code)
     return _done(f"Review {review_id}: {data['action']} done, logged with your name.")
 

@@ -9,13 +9,24 @@ and GET /api/v1/journeys/<id>/stats always agree (tests/dashboard/test_map.py co
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Brand, ConversionRollup, Journey, Persona, Phase, Rollup
+from app.models import (
+    Brand,
+    ConversionRollup,
+    Journey,
+    Persona,
+    Phase,
+    Response,
+    Rollup,
+    Survey,
+)
 from app.numbers import money
 from app.pipeline import nps
 from app.services import dwell, journeys, map_rollup, stats
 
 # A gap between belief and measurement worth shouting about, when intervals are unknown.
 GAP_THRESHOLD = {"nps": 10.0, "csat": 0.3, "conversion": 0.1}
+# Decimals the map shows NPS and CSAT with (conversion is shown in whole percents).
+SHOWN_DIGITS = {"nps": 1, "csat": 2}
 
 
 def journey_choices(brand: Brand) -> list[tuple[int, str]]:
@@ -39,6 +50,27 @@ def all_phases(brand: Brand) -> list[Phase]:
 
 def persona_choices(brand: Brand) -> list[Persona]:
     return journeys.list_personas(brand)
+
+
+def first_steps(brand: Brand, journey) -> dict:
+    """For an empty map: whether the journey has any answer at all, and which phases have a survey.
+
+    Two index-bounded reads, run only when the map's filters found no answers.
+    """
+    phase_ids = [phase.id for phase in journey.phases]
+    if not phase_ids:
+        return {"has_answers": False, "surveyed": set()}
+    answered = db.session.scalar(
+        select(Response.id)
+        .where(Response.brand_id == brand.id, Response.phase_id.in_(phase_ids))
+        .limit(1)
+    )
+    surveyed = db.session.scalars(
+        select(Survey.phase_id)
+        .where(Survey.brand_id == brand.id, Survey.phase_id.in_(phase_ids))
+        .distinct()
+    )
+    return {"has_answers": answered is not None, "surveyed": set(surveyed)}
 
 
 def _grouped_sums(brand, phase_ids, filters) -> list[dict]:
@@ -81,21 +113,41 @@ def _mean_interval(sums: dict, name: str) -> list[float] | None:
     return list(interval) if interval else None
 
 
+def _shown(metric: str, value: float) -> float:
+    """The value as the map prints it: NPS to 0.1, CSAT to 0.01, conversion to whole percents."""
+    if metric == "conversion":
+        return round(value * 100) / 100
+    return round(value, SHOWN_DIGITS[metric])
+
+
 def _gap(metric: str, hypothesis, measured, interval) -> dict | None:
-    """Measured minus believed; `notable` when the belief lies outside the 95 % interval."""
-    if hypothesis is None or measured is None:
+    """Measured minus believed; `notable` when the belief lies outside the 95 % interval.
+
+    The gap is the difference of the two figures as shown (50% → 57% reads +7 pts, not the
+    +6 that rounding the exact difference gives), so the table's arithmetic adds up.
+    """
+    if hypothesis is None:
         return None
+    if measured is None:  # believed, but nothing in this selection answers it
+        return {
+            "metric": metric,
+            "hypothesis": hypothesis,
+            "measured": None,
+            "gap": None,
+            "notable": False,
+            "worse": False,
+        }
     gap = measured - hypothesis
     if interval:
         notable = not interval[0] <= hypothesis <= interval[1]
     else:
         notable = abs(gap) >= GAP_THRESHOLD[metric]
-    digits = 1 if metric == "nps" else 2 if metric == "csat" else 3
+    shown_gap = _shown(metric, measured) - _shown(metric, hypothesis)
     return {
         "metric": metric,
         "hypothesis": hypothesis,
         "measured": measured,
-        "gap": round(gap, digits),
+        "gap": round(shown_gap, 2 if metric == "conversion" else SHOWN_DIGITS[metric]),
         "notable": notable,
         "worse": gap < 0,
     }

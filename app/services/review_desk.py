@@ -6,8 +6,9 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Brand, Review
-from app.models.review import STATUSES
+from app.models.review import GROUNDS, STATUSES, ReviewFlag
 from app.services import reviews
+from app.services.review_labels import ground_label
 
 
 def page(brand: Brand, status: str | None, phase: str | None, cursor: str | None) -> dict:
@@ -34,3 +35,15 @@ def page(brand: Brand, status: str | None, phase: str | None, cursor: str | None
         ).all()
     )
     return {**found, "counts": counts}
+
+
+def ground_labels(brand: Brand) -> dict[str, str]:
+    """Every ground and readers' report reason with its words, in English (the dashboard's)."""
+    return {reason: ground_label(reason, "en", brand.name) for reason in ReviewFlag.REASONS}
+
+
+def missing_ground(brand: Brand, action: str) -> str:
+    """Why a reject or remove was refused, naming the listed grounds by their words."""
+    labels = ground_labels(brand)
+    listed = "; ".join(labels[ground] for ground in GROUNDS)
+    return f"{action} needs a listed ground — choose one of: {listed}"
