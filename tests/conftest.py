@@ -325,6 +325,13 @@ def api_post(app, api, url: str, body: dict | None = None):
     return lambda: app.test_client().post(url, json=body, headers=api._headers(None))
 
 
+def csv_text(response) -> str:
+    """A CSV download as a program reads it: without the byte-order mark Excel needs."""
+    data = response.get_data()
+    assert data.startswith("\ufeff".encode()), "a CSV download starts with a byte-order mark"
+    return data.decode("utf-8-sig")
+
+
 @pytest.fixture
 def claimed_meanwhile(app, monkeypatch):
     """`arm(other)`: the pipeline's next claim returns its rows only after `other()` has run

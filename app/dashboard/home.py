@@ -1,9 +1,10 @@
 """The journey map (dashboard home) and its figures as CSV."""
 
-from flask import Response, render_template, request, stream_with_context
+from flask import render_template, request
 
 from app.dashboard import bp, charts, filters
 from app.dashboard.access import current_brand, requires
+from app.dashboard.downloads import csv_download
 from app.models.response import CHANNELS
 from app.schemas.common import SUPPORTED_LOCALES
 from app.schemas.dashboard import PERIODS, MapQuery
@@ -64,8 +65,4 @@ def home():
 def figures_csv(journey_id):
     query = filters.parse(MapQuery(), request.args)
     data = journey_map.build(current_brand(), journey_id, filters.stats_filters(query))
-    return Response(
-        stream_with_context(exports.figures_csv(data)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="journey-{journey_id}-figures.csv"'},
-    )
+    return csv_download(exports.figures_csv(data), f"journey-{journey_id}-figures.csv")

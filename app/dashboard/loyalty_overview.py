@@ -3,10 +3,11 @@ page, plus the ledger as a streamed CSV."""
 
 from datetime import datetime, time, timedelta
 
-from flask import Response, render_template, request, stream_with_context
+from flask import render_template, request
 
 from app.dashboard import bp, filters
 from app.dashboard.access import current_brand, requires
+from app.dashboard.downloads import csv_download
 from app.schemas.dashboard import PERIODS, MapQuery
 from app.services import journey_map, loyalty_overview
 
@@ -54,8 +55,4 @@ def loyalty_csv():
 
     query = filters.parse(MapQuery(only=("period", "from_", "to")), request.args)
     since, until = _window(query)
-    return Response(
-        stream_with_context(reports.ledger_csv(current_brand().id, since, until)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="loyalty-ledger.csv"'},
-    )
+    return csv_download(reports.ledger_csv(current_brand().id, since, until), "loyalty-ledger.csv")

@@ -1,9 +1,10 @@
 """One phase: trends with significance, verbatims, top words, surveys, CSV exports."""
 
-from flask import Response, render_template, request, stream_with_context
+from flask import render_template, request
 
 from app.dashboard import bp, filters
 from app.dashboard.access import current_brand, requires
+from app.dashboard.downloads import csv_download
 from app.dashboard.home import filter_options
 from app.schemas.dashboard import PhaseQuery
 from app.services import exports, journeys, phase_report, trends
@@ -16,14 +17,6 @@ SKIP_WORDS = {
     "unsubscribed": "unsubscribed",
     "no_email": "no email address",
 }
-
-
-def _csv(chunks, filename: str) -> Response:
-    return Response(
-        stream_with_context(chunks),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 @bp.route("/dashboard/journeys/<int:journey_id>/phases/<key>")
@@ -58,7 +51,7 @@ def responses_csv(journey_id, key):
     chunks = exports.responses_csv(
         brand, phase, filters.stats_filters(query), persona.id if persona else None
     )
-    return _csv(chunks, f"{phase.key}-responses.csv")
+    return csv_download(chunks, f"{phase.key}-responses.csv")
 
 
 @bp.route("/dashboard/journeys/<int:journey_id>/phases/<key>/trend.csv")
@@ -75,4 +68,4 @@ def trend_csv(journey_id, key):
         persona.id if persona else None,
         query.get("grain", "week"),
     )
-    return _csv(exports.trend_csv(series), f"{phase.key}-{series['grain']}ly-figures.csv")
+    return csv_download(exports.trend_csv(series), f"{phase.key}-{series['grain']}ly-figures.csv")

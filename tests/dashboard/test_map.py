@@ -6,6 +6,7 @@ from html import unescape
 import pytest
 
 from app.models import Persona
+from tests.conftest import csv_text
 
 
 def map_figures(html: str) -> dict[str, dict]:
@@ -145,7 +146,7 @@ def test_figures_csv_has_one_row_per_phase(dash, seeded):
     response = dash.get(f"/dashboard/journeys/{journey['id']}/figures.csv?persona=senioren")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    lines = response.get_data(as_text=True).strip().splitlines()
+    lines = csv_text(response).strip().splitlines()
     assert lines[0].startswith("position,phase,name,n,nps")
     assert [line.split(",")[1] for line in lines[1:]] == ["orientatie", "aankoop", "levering"]
 

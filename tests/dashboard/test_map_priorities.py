@@ -16,6 +16,7 @@ from tests.api.test_priority_rules import (
     nps_survey,
     post_answer,
 )
+from tests.conftest import csv_text
 from tests.dashboard.test_map import map_figures
 
 
@@ -160,7 +161,7 @@ def test_value_weighted_conversion_is_on_the_map_and_the_phase_page(dash, api, j
 def test_the_figures_csv_leaves_the_last_phase_unranked(dash, api, journey, survey):
     build_scenario(api, journey, survey)
     reply = dash.get(f"/dashboard/journeys/{journey['id']}/figures.csv")
-    rows = {r["phase"]: r for r in csv.DictReader(io.StringIO(reply.get_data(as_text=True)))}
+    rows = {r["phase"]: r for r in csv.DictReader(io.StringIO(csv_text(reply)))}
     assert (rows["levering"]["priority_rank"], rows["levering"]["value_at_stake"]) == ("", "")
     assert "last phase: no next phase" in rows["levering"]["priority_reason"]
     assert rows["aankoop"]["priority_rank"] == "1"

@@ -10,6 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import MapRollup, Rollup
 from app.services import keywords, trends
+from tests.conftest import csv_text
 from tests.dashboard.conftest import answer
 
 
@@ -198,19 +199,19 @@ def test_responses_csv_streams_the_filtered_answers(dash, seeded):
     assert response.is_streamed
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(csv_text(response))))
     assert len(rows) == 8  # the score filter is for verbatims; the map filters apply
     by_id = {int(row["id"]): row for row in rows}
     assert by_id[seeded["response_ids"][0]]["touchpoint"] == "Montageploeg"
     assert by_id[seeded["response_ids"][0]]["persona"] == "senioren"
     assert all(row["phase"] == "levering" for row in rows)
-    none = dash.get(phase_url(seeded, "/responses.csv?channel=widget")).get_data(as_text=True)
+    none = csv_text(dash.get(phase_url(seeded, "/responses.csv?channel=widget")))
     assert none.strip().count("\n") == 0  # the header only
 
 
 def test_csv_cells_cannot_run_as_spreadsheet_formulas(dash, api, seeded, survey):
     answer(api, survey, 5, text='=HYPERLINK("http://evil.example")')
-    text = dash.get(phase_url(seeded, "/responses.csv")).get_data(as_text=True)
+    text = csv_text(dash.get(phase_url(seeded, "/responses.csv")))
     assert "'=HYPERLINK" in text
     assert ",=HYPERLINK" not in text
 
@@ -219,11 +220,7 @@ def test_responses_csv_reads_in_batches(dash, seeded, monkeypatch):
     from app.services import exports
 
     monkeypatch.setattr(exports, "BATCH", 3)
-    rows = list(
-        csv.reader(
-            io.StringIO(dash.get(phase_url(seeded, "/responses.csv")).get_data(as_text=True))
-        )
-    )
+    rows = list(csv.reader(io.StringIO(csv_text(dash.get(phase_url(seeded, "/responses.csv"))))))
     ids = [int(row[0]) for row in rows[1:]]
     assert sorted(ids, reverse=True) == ids and len(ids) == len(set(ids)) == 8
 
@@ -231,7 +228,7 @@ def test_responses_csv_reads_in_batches(dash, seeded, monkeypatch):
 def test_trend_csv(dash, seeded):
     response = dash.get(phase_url(seeded, "/trend.csv?grain=month"))
     assert response.status_code == 200
-    lines = response.get_data(as_text=True).strip().splitlines()
+    lines = csv_text(response).strip().splitlines()
     assert lines[0].startswith("period,start,end,n,nps")
     assert sum(int(line.split(",")[3]) for line in lines[1:]) == 8
 

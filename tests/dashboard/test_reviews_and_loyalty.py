@@ -6,6 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import ModerationEntry, Review
+from tests.conftest import csv_text
 from tests.dashboard.test_queries import counted
 from tests.reviews.helpers import answer, review_of
 
@@ -119,6 +120,6 @@ def test_loyalty_overview_and_ledger_csv(dash, api, survey):
     assert "Levering &amp; montage" in page
     response = dash.get("/dashboard/loyalty/ledger.csv?period=30d")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    lines = response.get_data(as_text=True).strip().splitlines()
+    lines = csv_text(response).strip().splitlines()
     assert lines[0].startswith("entry_id,") and len(lines) >= 2
     assert dash.get("/dashboard/loyalty?period=forever").status_code == 422

@@ -18,7 +18,7 @@ from app.extensions import db as _db
 from app.models import DwellRollup, Journey, Persona, Survey, Touchpoint, User
 from app.models.base import utcnow
 from app.services import journey_map, phase_report, stats, trends
-from tests.conftest import ApiClient, wipe
+from tests.conftest import ApiClient, csv_text, wipe
 from tests.dashboard.conftest import PASSWORD_HASH, Dashboard
 from tests.figures import raw
 
@@ -301,7 +301,7 @@ def test_responses_csv_rows_equal_raw_rows(demo, case):
         url = f"/dashboard/journeys/{demo['journey_id']}/phases/{key}/responses.csv?{query}"
         reply = demo["dash"].get(url)
         assert reply.status_code == 200
-        rows = list(csv.DictReader(io.StringIO(reply.get_data(as_text=True))))
+        rows = list(csv.DictReader(io.StringIO(csv_text(reply))))
         want = sorted(
             r.id for r in everything if r.phase_id == phase_id and raw.keep(r, filters, persona_id)
         )
@@ -316,7 +316,7 @@ def test_responses_csv_rows_equal_raw_rows(demo, case):
 def test_figures_csv_equals_raw(demo):
     reply = demo["dash"].get(f"/dashboard/journeys/{demo['journey_id']}/figures.csv")
     assert reply.status_code == 200
-    rows = {r["phase"]: r for r in csv.DictReader(io.StringIO(reply.get_data(as_text=True)))}
+    rows = {r["phase"]: r for r in csv.DictReader(io.StringIO(csv_text(reply)))}
     answers = raw.answer_figures(demo["brand_id"], {})
     conversion = raw.conversion_figures(demo["brand_id"], demo["journey_id"], {})
     for phase_id, key in demo["phases"]:
