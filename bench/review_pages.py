@@ -24,19 +24,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from bench.report import row
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REVIEWS = 300
 RUNS = 5
 

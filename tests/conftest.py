@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db as _db
+from bench.chromium import CHROMIUM
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -20,7 +21,6 @@ ON_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql"))
 REQUIRE_SERVICES = (
     os.environ.get("CI") == "true" or os.environ.get("PHASEWISE_REQUIRE_SERVICES") == "1"
 )
-CHROMIUM = "/usr/bin/chromium"
 
 MISSING = {
     "postgres": (lambda: not ON_POSTGRES, "DATABASE_URL does not point at PostgreSQL"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from tests.conftest import CHROMIUM
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 
 ORIGIN = "https://shop.example"
 
@@ -90,18 +90,6 @@ def form_fields(html: str) -> dict:
 def link_path(url: str) -> str:
     """The path (and query) of an absolute PUBLIC_URL link, for the test client."""
     return re.sub(r"^https?://[^/]+", "", url)
-
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @contextmanager
