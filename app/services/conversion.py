@@ -15,18 +15,17 @@ recounted figures.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from app import locks
 from app.extensions import db
 from app.models import ConversionRollup, CustomerPhase, DwellRollup, Journey, JourneyEvent, Phase
 from app.models.rollup import CONVERSION_KEY
 from app.services import dwell, rollups, upserts
-
-CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -36,9 +35,17 @@ class Reach:
     at: datetime
     value: float
     persona_id: int
+    row_id: int | None = field(default=None, compare=False)  # its customer_phase row, if stored
 
 
 Reached = dict[int, Reach]  # phase_id -> Reach, for one customer
+
+
+def worth(customer, event_value: Decimal | None) -> float:
+    """What a reach counts with: the customer's value, else the event's transaction value."""
+    if customer.value is not None:
+        return float(customer.value)
+    return float(event_value or 0)
 
 
 def _hours(start: datetime, end: datetime) -> float:
@@ -103,7 +110,8 @@ class Journeys:
         known = reached.get(phase_id)
         if known is not None and known.at <= at:
             return False
-        reached[phase_id] = Reach(at, **then)  # an earlier first event: its value counts now
+        # An earlier first event: its value counts now, in the same row.
+        reached[phase_id] = Reach(at, **then, row_id=known.row_id if known else None)
         self.orders[customer_id].add(tuple(phase_ids))
         return known is None
 
@@ -124,17 +132,18 @@ def _write(brand_id: int, before: dict, after: dict, orders: dict) -> None:
             if phase_id not in was:
                 new.append(_row(brand_id, customer_id, phase_id, reach))
             elif reach != was[phase_id]:
-                changed.append((customer_id, phase_id, reach))
-    for start in range(0, len(new), CHUNK):
-        upserts.insert_ignore(
-            CustomerPhase, ("customer_id", "phase_id"), new[start : start + CHUNK]
-        )
-    for customer_id, phase_id, reach in changed:  # back-dated imports, new values: fewer
-        db.session.execute(
-            update(CustomerPhase)
-            .where(CustomerPhase.customer_id == customer_id, CustomerPhase.phase_id == phase_id)
-            .values(first_reached_at=reach.at, value=reach.value, persona_id=reach.persona_id)
-        )
+                changed.append(
+                    {
+                        "id": reach.row_id,
+                        "first_reached_at": reach.at,
+                        "value": reach.value,
+                        "persona_id": reach.persona_id,
+                    }
+                )
+    for chunk in upserts.chunks(new):
+        upserts.insert_ignore(CustomerPhase, ("customer_id", "phase_id"), chunk)
+    # Back-dated imports and new values or personas: one statement for all (on PostgreSQL).
+    upserts.update_by_id(CustomerPhase.__table__, changed)
     counts.write()
 
 
@@ -156,9 +165,7 @@ def revalue(brand, customers: list) -> None:
         after[customer.id] = {
             phase_id: replace(
                 reach,
-                value=float(customer.value)
-                if customer.value is not None
-                else firsts.get((customer.id, phase_id), 0.0),
+                value=worth(customer, firsts.get((customer.id, phase_id))),
                 persona_id=customer.persona_id or 0,
             )
             for phase_id, reach in was.items()
@@ -181,9 +188,9 @@ def _orders(phase_ids: list[int]) -> dict[int, tuple[int, tuple[int, ...]]]:
     return {phase_id: (journey_id, tuple(order[journey_id])) for phase_id, journey_id in rows}
 
 
-def _first_event_values(customer_ids: list[int]) -> dict[tuple[int, int], float]:
+def _first_event_values(customer_ids: list[int]) -> dict[tuple[int, int], Decimal | None]:
     """{(customer_id, phase_id): the transaction value of the earliest event there}."""
-    values: dict[tuple[int, int], float] = {}
+    values: dict[tuple[int, int], Decimal | None] = {}
     if not customer_ids:
         return values
     rows = db.session.execute(
@@ -192,7 +199,7 @@ def _first_event_values(customer_ids: list[int]) -> dict[tuple[int, int], float]
         .order_by(JourneyEvent.occurred_at.desc(), JourneyEvent.id.desc())
     )
     for customer_id, phase_id, value in rows:  # the earliest comes last and stays
-        values[(customer_id, phase_id)] = float(value or 0)
+        values[(customer_id, phase_id)] = value
     return values
 
 
@@ -215,19 +222,17 @@ def _reaches():
         CustomerPhase.first_reached_at,
         CustomerPhase.value,
         CustomerPhase.persona_id,
+        CustomerPhase.id,
     )
 
 
 def _load(customer_ids: list[int]) -> dict[int, Reached]:
     """{customer_id: {phase_id: Reach}} of these customers, as stored."""
     reached: dict[int, Reached] = defaultdict(dict)
-    ids = sorted(set(customer_ids))
-    for start in range(0, len(ids), CHUNK):
-        rows = db.session.execute(
-            _reaches().where(CustomerPhase.customer_id.in_(ids[start : start + CHUNK]))
-        )
-        for customer_id, phase_id, at, value, persona_id in rows:
-            reached[customer_id][phase_id] = Reach(at, value, persona_id)
+    for chunk in upserts.chunks(sorted(set(customer_ids))):
+        rows = db.session.execute(_reaches().where(CustomerPhase.customer_id.in_(chunk)))
+        for customer_id, phase_id, *reach in rows:
+            reached[customer_id][phase_id] = Reach(*reach)
     return reached
 
 
@@ -252,12 +257,12 @@ def recount(journey: Journey) -> None:
         _reaches()
         .where(CustomerPhase.phase_id.in_(phase_ids))
         .order_by(CustomerPhase.customer_id)
-        .execution_options(yield_per=CHUNK)
+        .execution_options(yield_per=upserts.CHUNK)
     )
-    for customer_id, phase_id, at, value, persona_id in rows:
+    for customer_id, phase_id, *reach in rows:
         if customer_id != customer:
             counts.share(journey.brand_id, phase_ids, reached)
             customer, reached = customer_id, {}
-        reached[phase_id] = Reach(at, value, persona_id)
+        reached[phase_id] = Reach(*reach)
     counts.share(journey.brand_id, phase_ids, reached)
     counts.write()

@@ -1,7 +1,6 @@
 """Customers (upserted by external_id) and the journey events that drive conversion."""
 
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -11,8 +10,6 @@ from app.extensions import db
 from app.models import Brand, Customer, JourneyEvent, Persona
 from app.models.base import utcnow
 from app.services import conversion, journeys, upserts
-
-CHUNK = 500  # rows per statement in the bulk paths: well inside SQLite's variable limit
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -124,7 +121,7 @@ def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
     wanted = sorted(set(external_ids))
     now = utcnow()
     ids: list[int] = []
-    for chunk in _chunks(wanted):
+    for chunk in upserts.chunks(wanted):
         upserts.insert_ignore(
             Customer,
             KEY,
@@ -136,14 +133,10 @@ def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
             )
         )
     found: dict[str, Customer] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in upserts.chunks(sorted(ids)):
         query = locks.locked(select(Customer).where(Customer.id.in_(chunk)).order_by(Customer.id))
         found.update((customer.external_id, customer) for customer in db.session.scalars(query))
     return found
-
-
-def _chunks(items: list) -> list[list]:
-    return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
 
 
 def _apply(brand: Brand, data: dict, customer: Customer, personas: dict | None = None) -> bool:
@@ -163,13 +156,6 @@ def _apply(brand: Brand, data: dict, customer: Customer, personas: dict | None =
             setattr(customer, field, data[field])
     customer.updated_at = utcnow()
     return (customer.value, customer.persona_id) != counted
-
-
-def _value(customer: Customer, event_value: Decimal | None) -> float:
-    """What a conversion is worth: the customer's value, else this event's transaction value."""
-    if customer.value is not None:
-        return float(customer.value)
-    return float(event_value or 0)
 
 
 def record_event(brand: Brand, data: dict) -> JourneyEvent:
@@ -215,7 +201,7 @@ def record_events(brand: Brand, items: list[dict]) -> int:
                 }
             )
             _reach(reached, customer, phase, occurred_at, data.get("value"))
-        for chunk in _chunks(events):
+        for chunk in upserts.chunks(events):
             db.session.execute(JourneyEvent.__table__.insert(), chunk)
         reached.write()
     db.session.commit()
@@ -229,7 +215,7 @@ def _reach(reached, customer: Customer, phase, occurred_at: datetime, event_valu
         [p.id for p in phase.journey.phases],
         phase.id,
         occurred_at,
-        value=_value(customer, event_value),
+        value=conversion.worth(customer, event_value),
         persona_id=customer.persona_id or 0,
     )
 

@@ -17,6 +17,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 
+# Rows (or ids) per statement in the bulk paths: well inside SQLite's variable limit.
+CHUNK = 500
+
+
+def chunks(items: list) -> list[list]:
+    """`items` in slices of CHUNK, for one statement each."""
+    return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
+
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
