@@ -60,11 +60,6 @@ def key(brand_id: int, phase_id: int, day: date, persona_id: int | None, hours: 
     return (brand_id, phase_id, day, persona_id or 0, bucket(hours))
 
 
-def add(brand_id: int, phase_id: int, day: date, persona_id: int | None, hours: float) -> None:
-    """Count one customer who spent `hours` in the phase first reached on `day`."""
-    add_many({key(brand_id, phase_id, day, persona_id, hours): 1})
-
-
 def add_many(counts: dict[tuple, int]) -> None:
     """Add customers to rollup rows ({key(…): how many}) in one statement."""
     rollups.upsert(DwellRollup, DWELL_KEY, {k: {"customers": n} for k, n in counts.items()})

@@ -1,10 +1,9 @@
 """Upserts into the rollup tables: one statement per key, additive, on SQLite and PostgreSQL."""
 
 from collections import defaultdict
-from datetime import date
 
-from app.models import ConversionRollup, Rollup
-from app.models.rollup import ANSWER_KEY, CONVERSION_KEY
+from app.models import Rollup
+from app.models.rollup import ANSWER_KEY
 from app.services import upserts
 
 
@@ -52,11 +51,3 @@ def add_answers(items) -> None:
         for name, value in answer_increments(response, sentiment).items():
             rows[key][name] += value
     upsert(Rollup, ANSWER_KEY, rows)
-
-
-def add_conversion(
-    brand_id: int, phase_id: int, day: date, persona_id: int | None, **increments: float
-) -> None:
-    upsert(
-        ConversionRollup, CONVERSION_KEY, {(brand_id, phase_id, day, persona_id or 0): increments}
-    )
