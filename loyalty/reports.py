@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, select, true
 
 from app.extensions import db
 from loyalty.models import LedgerEntry
@@ -14,12 +14,18 @@ from loyalty.policy import get_policy, reward, reward_name
 from loyalty.tables import table
 
 
-def _window(query, column, since: datetime | None, until: datetime | None):
+def _bounds(column, since: datetime | None, until: datetime | None):
+    """`column` in [since, until); either end may be open."""
+    bounds = []
     if since is not None:
-        query = query.where(column >= since)
+        bounds.append(column >= since)
     if until is not None:
-        query = query.where(column < until)
-    return query
+        bounds.append(column < until)
+    return and_(*bounds) if bounds else true()
+
+
+def _window(query, column, since: datetime | None, until: datetime | None):
+    return query.where(_bounds(column, since, until))
 
 
 def points_per_phase(
@@ -135,27 +141,35 @@ def top_rewards(
     return result
 
 
-def summary(brand_id: int) -> dict:
-    """Totals over the whole ledger: issued, redeemed, expired, clawed back, adjusted, left."""
-    by_kind = dict(
-        db.session.execute(
-            select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.points), 0))
-            .where(LedgerEntry.brand_id == brand_id)
-            .group_by(LedgerEntry.kind)
-        ).all()
-    )
+def summary(brand_id: int, since: datetime | None = None, until: datetime | None = None) -> dict:
+    """The ledger's movements in [since, until) (issued, redeemed, expired, clawed back,
+    adjusted), the members who had one, and the points outstanding at its end; without a
+    window, the totals over the whole ledger. One sum per kind (in the window, and up to its
+    end), one count of customers."""
+    in_window = _bounds(LedgerEntry.effective_at, since, until)
+    by_end = _bounds(LedgerEntry.effective_at, None, until)
+    rows = db.session.execute(
+        select(
+            LedgerEntry.kind,
+            func.coalesce(func.sum(case((in_window, LedgerEntry.points), else_=0)), 0),
+            func.coalesce(func.sum(case((by_end, LedgerEntry.points), else_=0)), 0),
+        )
+        .where(LedgerEntry.brand_id == brand_id)
+        .group_by(LedgerEntry.kind)
+    ).all()
+    moved = {kind: int(points) for kind, points, _ in rows}
     members = db.session.scalar(
         select(func.count(func.distinct(LedgerEntry.customer_id))).where(
-            LedgerEntry.brand_id == brand_id
+            LedgerEntry.brand_id == brand_id, in_window
         )
     )
     return {
-        "issued": int(by_kind.get("earn", 0)),
-        "redeemed": -int(by_kind.get("redeem", 0)),
-        "expired": -int(by_kind.get("expire", 0)),
-        "clawed_back": -int(by_kind.get("clawback", 0)),
-        "adjusted": int(by_kind.get("adjust", 0)),
-        "outstanding": int(sum(by_kind.values())),
+        "issued": moved.get("earn", 0),
+        "redeemed": -moved.get("redeem", 0),
+        "expired": -moved.get("expire", 0),
+        "clawed_back": -moved.get("clawback", 0),
+        "adjusted": moved.get("adjust", 0),
+        "outstanding": sum(int(points) for _, _, points in rows),
         "members": int(members or 0),
     }
 

@@ -9,7 +9,7 @@ from app.dashboard import bp, filters
 from app.dashboard.access import current_brand, requires
 from app.dashboard.downloads import csv_download
 from app.schemas.dashboard import PERIODS, MapQuery
-from app.services import journey_map, loyalty_overview
+from app.services import journey_map
 
 
 def _window(query: dict) -> tuple[datetime | None, datetime | None]:
@@ -36,7 +36,7 @@ def loyalty_page():
     }
     return render_template(
         "dashboard/loyalty.html",
-        summary=loyalty_overview.summary(brand.id, since, until),
+        summary=reports.summary(brand.id, since, until),
         per_phase=reports.points_per_phase(brand.id, since, until),
         rates=reports.response_rates(brand.id, since, until),
         rewards=reports.top_rewards(brand.id, since=since, until=until, locale="en"),

@@ -1,9 +1,8 @@
-"""app.services.loyalty_overview.summary: the ledger's totals for a window."""
+"""loyalty.reports.summary: the ledger's totals for a window, and over all time."""
 
 from datetime import datetime, timedelta
 
 from app.extensions import db
-from app.services import loyalty_overview
 from loyalty import reports
 from loyalty.models import LedgerEntry
 from tests.loyalty.helpers import customer
@@ -35,7 +34,7 @@ def test_a_window_counts_its_movements_and_the_balance_at_its_end(db, brand):
     entry(brand, ben, "clawback", -10, DAY - timedelta(days=1), 4)
     entry(brand, ben, "earn", 20, DAY + timedelta(days=3), 5)  # after the window
     db.session.commit()
-    window = loyalty_overview.summary(brand.id, DAY - timedelta(days=29), DAY)
+    window = reports.summary(brand.id, DAY - timedelta(days=29), DAY)
     assert window == {
         "issued": 50,
         "redeemed": 30,
@@ -46,5 +45,8 @@ def test_a_window_counts_its_movements_and_the_balance_at_its_end(db, brand):
         "members": 2,
     }
     # without a window: the loyalty package's all-time totals
-    assert loyalty_overview.summary(brand.id) == reports.summary(brand.id)
-    assert loyalty_overview.summary(brand.id)["issued"] == 170
+    # all time: the same as a window around every entry
+    assert reports.summary(brand.id) == reports.summary(
+        brand.id, DAY - timedelta(days=400), DAY + timedelta(days=400)
+    )
+    assert reports.summary(brand.id)["issued"] == 170
