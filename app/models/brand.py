@@ -4,12 +4,12 @@ import hashlib
 import hmac
 import secrets
 
-from flask import current_app
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models.base import JsonType, utcnow
+from app.security import keyed_hash
 
 DEFAULT_CONTACT_POLICY = {"min_days_between": 14, "max_per_journey": 4, "same_phase_days": 60}
 DEFAULT_REVIEW_POLICY = {"publish": "moderate", "phases": {}}
@@ -106,9 +106,7 @@ class User(UserMixin, db.Model):
         """Bound to this user's email and password hash: a session made for this user is
         refused once the password changes, or once the row is gone and SQLite gives its id
         to a new user."""
-        key = current_app.config["SECRET_KEY"].encode()
-        signed = f"{self.email}\n{self.password_hash}".encode()
-        return hmac.new(key, signed, hashlib.sha256).hexdigest()[:32]
+        return keyed_hash(f"{self.email}\n{self.password_hash}")[:32]
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session (services' session loader reads it back)."""

@@ -9,6 +9,7 @@ from werkzeug.http import is_resource_modified
 
 from app import ids
 from app.errors import AppError
+from app.services import widget
 from app.services.review_labels import LOCALES
 
 MAX_AGE = 300  # pages may be cached briefly; ETag revalidation keeps them honest after that
@@ -94,9 +95,5 @@ def cacheable(response: Response, etag: str, last_modified: datetime | None, max
 
 
 def client_hash() -> str:
-    """A keyed hash of the client address (as the widget computes it); no raw IP is stored."""
-    import hmac
-
-    key = current_app.config["SECRET_KEY"].encode()
-    address = (request.remote_addr or "unknown").encode()
-    return hmac.new(key, b"client:" + address, hashlib.sha256).hexdigest()
+    """A keyed hash of the client address, as the widget's answers carry: no raw IP is stored."""
+    return widget.client_hash(request.remote_addr or "unknown")

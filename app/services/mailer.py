@@ -5,8 +5,6 @@ feature may call `compose` and `send`; failures raise MailError so a job can ret
 PermanentMailError (a MailError) when the server refused the recipient or message for good.
 """
 
-import hashlib
-import hmac
 import smtplib
 import ssl
 from datetime import UTC, datetime
@@ -15,6 +13,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from flask import current_app
+
+from app.security import keyed_hash
 
 
 class MailError(Exception):
@@ -68,9 +68,7 @@ def message_id(kind: str, row_id: int, created_at: datetime) -> str:
     died between the server's accept and our commit carries the Message-ID the receiver
     already has, so it can drop the copy. The keyed tag keeps two installations (or a reset
     database) that reuse an id from sharing one."""
-    key = current_app.config["SECRET_KEY"].encode()
-    seed = f"{kind}:{row_id}:{created_at.isoformat()}".encode()
-    tag = hmac.new(key, seed, hashlib.sha256).hexdigest()[:20]
+    tag = keyed_hash(f"{kind}:{row_id}:{created_at.isoformat()}")[:20]
     return f"<{kind}-{row_id}.{tag}@{domain()}>"
 
 

@@ -6,14 +6,11 @@ loyalty ledger keeps its amounts on a tombstone customer, so every total still a
 Both are logged in `privacy_request`, without the identifier that was erased.
 """
 
-import hashlib
-import hmac
 import logging
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import Text, cast, delete, null, select
 from sqlalchemy.exc import OperationalError
 
@@ -40,6 +37,7 @@ from app.models.base import utcnow
 from app.models.customer import TOMBSTONE_PREFIX
 from app.models.privacy import ERASURE, EXPORT
 from app.models.review import PENDING, PUBLISHED, REJECTED, REMOVED
+from app.security import keyed_hash
 from app.services import customers
 from loyalty.models import LedgerEntry
 
@@ -64,8 +62,7 @@ COVERED = {
 
 def subject_hash(brand: Brand, external_id: str) -> str:
     """A keyed hash of the identifier: lets us answer "already erased" without keeping it."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"{brand.id}:{external_id}".encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(f"{brand.id}:{external_id}")
 
 
 def _json(value):

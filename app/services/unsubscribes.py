@@ -7,10 +7,6 @@ order number) is not mailed, nor the same address added again after an erasure, 
 never holds an address itself.
 """
 
-import hashlib
-import hmac
-
-from flask import current_app
 from sqlalchemy import exists, select, update
 
 from app.extensions import db
@@ -18,6 +14,7 @@ from app.models import Brand, Customer, EmailSuppression, Invitation
 from app.models.base import utcnow
 from app.models.invitation import QUEUED, SKIPPED
 from app.schemas.common import SUPPORTED_LOCALES
+from app.security import keyed_hash
 from app.services import survey_tokens, upserts
 from app.services.channel_texts import best_locale
 from app.services.customers import normalise_email
@@ -30,9 +27,7 @@ class UnsubscribeInvalid(Exception):
 def address_hash(brand_id: int, email: str) -> str:
     """HMAC-SHA256 (SECRET_KEY) of the brand and the normalised address: a list of addresses
     cannot be checked against it without the key. Rotating SECRET_KEY forgets the list."""
-    key = current_app.config["SECRET_KEY"].encode()
-    message = f"{brand_id}:{normalise_email(email)}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return keyed_hash(f"{brand_id}:{normalise_email(email)}")
 
 
 def is_suppressed(brand_id: int, email: str | None) -> bool:

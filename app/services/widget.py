@@ -5,15 +5,12 @@ brand's allowed origins. A customer id counts only with a valid HMAC signature â
 visitor is anonymous, never trusted.
 """
 
-import hashlib
-import hmac
-
-from flask import current_app
 from sqlalchemy import select
 
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Customer, Journey, Phase, Survey
+from app.security import keyed_hash
 from app.services import (
     brands,
     channel_points,
@@ -151,5 +148,4 @@ def client_hash(remote_address: str | None) -> str | None:
     """A keyed hash of the client address: lets reviews spot one client's floods, stores no IP."""
     if not remote_address:
         return None
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"client:" + remote_address.encode(), hashlib.sha256).hexdigest()
+    return keyed_hash("client:" + remote_address)
