@@ -2,13 +2,12 @@
 
 from marshmallow import ValidationError
 
+from app import timestamps
 from app.errors import AppError, flatten_fields
 from app.models.base import utcnow
 from app.schemas.stats import period_days
 
 STATS_KEYS = ("from_", "to", "persona", "channel", "touchpoint", "locale")
-# English month names fixed here, so the words do not follow the server's locale.
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 URL_NAMES = {"from_": "from"}
 
 
@@ -45,7 +44,8 @@ def url_args(query: dict, *keys: str) -> dict:
 
 
 def day_words(day) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    """E.g. "1 Oct 2026": English month names (timestamps.MONTHS), whatever the server's locale."""
+    return f"{day.day} {timestamps.MONTHS['en'][day.month - 1][:3]} {day.year}"
 
 
 def period_words(query: dict) -> str:
