@@ -36,10 +36,10 @@ ERRORS = {
         405: "Dat kan op deze pagina niet.",
         409: "Dit is al gebeurd.",
         410: "Deze link is niet meer geldig.",
-        413: "Wat je stuurde is te groot.",
+        413: "Dit verzoek is te groot.",
         429: "Even te veel tegelijk. Probeer het over een minuut opnieuw.",
         500: "Er ging bij ons iets mis. Probeer het later nog eens.",
-        None: "Wat je stuurde klopt niet. Probeer het nog eens.",
+        None: "Dit verzoek klopt niet. Probeer het nog eens.",
     },
     "en": {
         400: "This request is not valid. Reload the page and try again.",
@@ -48,10 +48,10 @@ ERRORS = {
         405: "That is not possible on this page.",
         409: "This has already been done.",
         410: "This link is no longer valid.",
-        413: "What you sent is too large.",
+        413: "This request is too large.",
         429: "Too many requests at once. Please try again in a minute.",
         500: "Something went wrong on our side. Please try again later.",
-        None: "What you sent is not valid. Please try again.",
+        None: "This request is not valid. Please try again.",
     },
 }
 

@@ -3,6 +3,7 @@
 from flask import request
 
 from app.api import (
+    brand,
     customers,
     docs,
     invitations,
@@ -31,6 +32,7 @@ BLUEPRINTS = [
     privacy_api.blp,
     invitations.blp,
     links.blp,
+    brand.blp,
 ]
 
 

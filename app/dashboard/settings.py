@@ -1,5 +1,5 @@
-"""Owner settings: API keys (shown once), the widget snippet and its allowed origins; and the
-failed-job list that operators and marketers both need to see."""
+"""Owner settings: the brand's profile, API keys (shown once), the widget snippet and its
+allowed origins; and the failed-job list that operators and marketers both need to see."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import ApiKey, Response
 from app.models.response import FAILED, RECEIVED
+from app.schemas.brand import BrandProfileForm
 from app.schemas.journey_edit import ApiKeyCreate, OriginsIn
 from app.services import brand_settings, brands, journey_map, journeys, worker
 
@@ -49,6 +50,22 @@ def _page(status=200, **context):
 @requires("manage")
 def settings():
     return _page()
+
+
+@bp.route("/dashboard/settings/brand", methods=["POST"])
+@requires("manage")
+def settings_brand():
+    form = forms.FormData(request.form)
+    data, errors = forms.validate(BrandProfileForm(), form)
+    if not errors:
+        try:
+            brand_settings.set_profile(current_brand(), data)
+        except AppError as error:
+            errors = forms.service_errors(error, form)
+    if errors:
+        return _page(422, errors=errors, form_id="brand", brand_form=request.form)
+    flash("Brand profile saved; customers see it from their next page or mail.", "info")
+    return redirect(url_for("dashboard.settings") + "#brand")
 
 
 @bp.route("/dashboard/settings/api-keys", methods=["POST"])

@@ -244,6 +244,8 @@ def _seed(responses: int, seed: int, echo) -> Brand:
     rng = random.Random(seed)
     brand, _ = brands.create_brand(NAME, SLUG, "nl", ORIGINS)
     brand.review_policy = {"publish": "immediate", "phases": {}}
+    # A bathroom specialist says "u" to its customers; its questions and replies do too.
+    brand.formal_address = True
     loyalty_demo.configure(brand.id)  # rewards a few customers can already afford
     journey = journeys.create_journey(
         brand,

@@ -49,7 +49,7 @@ def _message(locale: str, title: str, body: str, status: int, brand=None, **extr
     html = render_template(
         "channels/message.html",
         locale=locale,
-        t=texts(locale),
+        t=texts(locale, brand),
         title=title,
         body=body,
         brand=brand,
@@ -60,12 +60,13 @@ def _message(locale: str, title: str, body: str, status: int, brand=None, **extr
 
 
 def _unavailable(error: hosted.PageUnavailable):
-    words = texts(error.locale)
+    words = texts(error.locale, error.brand)
     return _message(
         error.locale,
         words[f"{error.reason}_title" if error.reason != "invalid" else "invalid_link_title"],
         words["invalid_link" if error.reason == "invalid" else error.reason],
         error.status,
+        brand=error.brand,
     )
 
 
@@ -74,7 +75,7 @@ def _form(page: hosted.SurveyPage, status: int = 200):
         "channels/survey.html",
         page=page,
         locale=page.locale,
-        t=texts(page.locale),
+        t=texts(page.locale, page.brand),
         brand=page.brand,
         colours=brand_colours(page.brand),
         points=channel_points.offers_points(
@@ -116,7 +117,7 @@ def survey_submit(token):
         return _unavailable(error)
     except hosted.FormInvalid as invalid:
         return _form(invalid.page, 422)
-    words = texts(page.locale)
+    words = texts(page.locale, page.brand)
     if thanks["points"]:
         note = words["points_earned"].format(points=whole(thanks["points"], page.locale))
     else:
@@ -131,7 +132,7 @@ def _csrf_failed(token):
         page = hosted.page_for_get(token, _lang(), page_language.browser_locale(), None)
     except hosted.PageUnavailable as error:
         return _unavailable(error)
-    page.errors["_form"] = texts(page.locale)["form_errors"]
+    page.errors["_form"] = texts(page.locale, page.brand)["form_errors"]
     return _form(page, 400)
 
 
@@ -163,7 +164,7 @@ def unsubscribe_page(token):
         words = texts(locale)
         return _message(locale, words["invalid_link_title"], words["invalid_link"], 404)
     locale = unsubscribes.locale_of(brand, customer, _lang(), page_language.browser_locale())
-    words = texts(locale)
+    words = texts(locale, brand)
     html = render_template(
         "channels/unsubscribe.html",
         locale=locale,
@@ -186,7 +187,7 @@ def unsubscribe(token):
         words = texts(locale)
         return _message(locale, words["invalid_link_title"], words["invalid_link"], 404)
     locale = unsubscribes.locale_of(brand, customer, _lang(), page_language.browser_locale())
-    words = texts(locale)
+    words = texts(locale, brand)
     return _message(
         locale,
         words["unsubscribe_title"],

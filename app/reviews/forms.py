@@ -15,16 +15,16 @@ FLAG_TEXTS = {
         "reason": "Waarom moet deze review weg?",
         "note": "Toelichting (optioneel)",
         "send": "Melding versturen",
-        "thanks": "Bedankt. Een moderator bekijkt uw melding. Een review wordt alleen verwijderd "
+        "thanks": "Bedankt. Een moderator bekijkt de melding. Een review wordt alleen verwijderd "
         "om een van de vermelde redenen, nooit omdat hij negatief is.",
-        "repeat": "U heeft deze review al gemeld. Een moderator bekijkt het.",
+        "repeat": "Deze melding hadden we al ontvangen. Een moderator bekijkt het.",
         "back": "Terug naar de review",
         "intro": "Meldingen worden door een moderator van {brand} bekeken. Een review wordt nooit "
         "verwijderd omdat hij negatief is.",
         "required": "Kies een reden.",
         "invalid_choice": "Kies een van de redenen uit de lijst.",
         "too_long": "De toelichting mag hoogstens {max} tekens lang zijn.",
-        "expired": "Dit formulier is verlopen. Laad de pagina opnieuw en verstuur uw melding nog "
+        "expired": "Dit formulier is verlopen. Laad de pagina opnieuw en verstuur de melding nog "
         "een keer.",
     },
     "en": {

@@ -24,7 +24,7 @@ from app.reviews.http import (
     page_locale,
     page_number,
 )
-from app.services import review_public, reviews
+from app.services import channel_texts, review_public, reviews
 from app.services.review_labels import GROUND_LABELS, labels
 from app.sessions import stateless
 from app.timestamps import date_text
@@ -163,6 +163,8 @@ def about(slug):
         ],
         policy_default=reviews.policy_mode(brand, ""),
         settings=reviews.FRAUD_DEFAULTS,
+        # quoted as customers read it, in the brand's form of address
+        consent_question=channel_texts.t(locale, "review_title", brand),
     )
     return cacheable(make_response(html), etag, last_modified)
 

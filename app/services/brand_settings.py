@@ -1,4 +1,5 @@
-"""A brand's settings that its owner changes in the dashboard: widget origins."""
+"""A brand's settings that its owner changes: its profile (name, colour, form of address) and
+the widget's allowed origins."""
 
 from app.errors import AppError
 from app.extensions import db
@@ -20,5 +21,20 @@ def set_origins(brand: Brand, data: dict) -> Brand:
     if problems:
         raise AppError(422, "some origins are not valid", fields=problems)
     brand.allowed_origins = origins
+    db.session.commit()
+    return brand
+
+
+def set_profile(brand: Brand, data: dict) -> Brand:
+    """Change the fields given (validated by BrandProfileIn); the slug and its URLs stay."""
+    if "name" in data:
+        name = data["name"].strip()
+        if not name:
+            raise AppError(422, "a brand needs a name", fields={"name": ["must not be blank"]})
+        brand.name = name
+    if "primary_color" in data:
+        brand.primary_color = data["primary_color"].lower()
+    if "formal_address" in data:
+        brand.formal_address = data["formal_address"]
     db.session.commit()
     return brand

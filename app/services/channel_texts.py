@@ -1,8 +1,9 @@
 """What customers read in the widget, the hosted pages and the invitation emails, in nl and en."""
 
+from app.form_of_address import voice, with_formal
 from app.schemas.common import SUPPORTED_LOCALES, normalise_locale
 
-TEXTS: dict[str, dict[str, str]] = {
+_TEXTS: dict[str, dict[str, str]] = {
     "nl": {
         "close": "Sluiten",
         "skip": "Overslaan",
@@ -42,7 +43,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "page_title": "{brand} wil graag je mening",
         "thanks_page": "Je antwoord is opgeslagen. Je kunt dit venster sluiten.",
         "invalid_link_title": "Deze link klopt niet",
-        "invalid_link": "Deze link is niet geldig. Gebruik de link uit je e-mail, ongewijzigd.",
+        "invalid_link": "Deze link is niet geldig. Gebruik de link uit de e-mail, ongewijzigd.",
         "expired_title": "Deze link is verlopen",
         "expired": "Deze uitnodiging is verlopen. Bedankt voor je interesse!",
         "used_title": "Je hebt al geantwoord",
@@ -130,6 +131,33 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
+# The same in Dutch for brands that say "u" (Brand.formal_address).
+TEXTS = with_formal(
+    _TEXTS,
+    {
+        "thanks": "Bedankt voor uw antwoord!",
+        "points_earned": "U heeft {points} punten verdiend.",
+        "points_pending": "Uw punten worden zo bijgeschreven.",
+        "points_offer": "U verdient punten voor elk antwoord, welk cijfer u ook geeft.",
+        "review_title": "Mogen we uw antwoord als review publiceren?",
+        "review_help": "We vragen dit iedereen, bij elk cijfer. Uw antwoord telt hoe dan ook mee.",
+        "review_name": "Naam bij uw review",
+        "your_answer": "Uw antwoord",
+        "not_saved": "Sorry, uw antwoord kon niet worden opgeslagen.",
+        "check_and_send": "Uw keuze staat al klaar. Vul eventueel meer in en klik op Versturen.",
+        "page_title": "{brand} wil graag uw mening",
+        "thanks_page": "Uw antwoord is opgeslagen. U kunt dit venster sluiten.",
+        "expired": "Deze uitnodiging is verlopen. Bedankt voor uw interesse!",
+        "used_title": "U heeft al geantwoord",
+        "email_intro": "Hallo, we horen graag hoe het ging. Klik hieronder op uw antwoord en "
+        "verstuur het op de pagina die opent. Het zijn hooguit drie korte vragen.",
+        "email_points": "Voor uw antwoord krijgt u punten, welk cijfer u ook geeft.",
+        "email_footer": "U krijgt deze e-mail omdat u klant bent van {brand}.",
+        "unsubscribe_ask": "Wilt u geen uitnodigingen van {brand} meer ontvangen?",
+        "unsubscribed": "U bent afgemeld. U ontvangt geen uitnodigingen meer van {brand}.",
+    },
+)
+
 # The keys the widget needs; sent with the survey so the script itself carries no language.
 WIDGET_KEYS = (
     "close",
@@ -169,20 +197,21 @@ def locale_or_default(value: str | None, default: str = "nl") -> str:
     return normalise_locale(value) or (default if default in SUPPORTED_LOCALES else "nl")
 
 
-def texts(locale: str) -> dict[str, str]:
-    return TEXTS[locale_or_default(locale)]
+def texts(locale: str, brand=None) -> dict[str, str]:
+    """The texts in this locale, in the brand's form of address (informal without a brand)."""
+    return TEXTS[voice(locale_or_default(locale), brand)]
 
 
-def t(locale: str, key: str, **values) -> str:
-    text = texts(locale)[key]
+def t(locale: str, key: str, brand=None, **values) -> str:
+    text = texts(locale, brand)[key]
     return text.format(**values) if values else text
 
 
-def widget_texts(locale: str, brand_name: str) -> dict[str, str]:
-    chosen = texts(locale)
+def widget_texts(locale: str, brand) -> dict[str, str]:
+    chosen = texts(locale, brand)
     result = {key: chosen[key] for key in WIDGET_KEYS}
     # Placeholders the widget fills itself ({points}) stay; the brand name is filled here.
-    result["feedback_for"] = chosen["feedback_for"].format(brand=brand_name)
+    result["feedback_for"] = chosen["feedback_for"].format(brand=brand.name)
     return result
 
 

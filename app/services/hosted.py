@@ -30,9 +30,10 @@ class PageUnavailable(Exception):
 
     STATUS = {"invalid": 404, "expired": 410, "used": 409, "closed": 410}
 
-    def __init__(self, reason: str, locale: str):
+    def __init__(self, reason: str, locale: str, brand: Brand | None = None):
         super().__init__(reason)
         self.reason, self.locale, self.status = reason, locale, self.STATUS[reason]
+        self.brand = brand  # when the token names one for sure: its form of address
 
 
 @dataclass
@@ -76,9 +77,9 @@ def _open_invitation(claims, token, lang, accept_language) -> SurveyPage:
         invitation.phase_id,
     ) != (claims.brand_id, claims.customer_id, claims.survey_id, claims.phase_id):
         raise PageUnavailable("invalid", _fallback_locale(lang, accept_language))
-    if invitation.used_at is not None:
-        raise PageUnavailable("used", locale_or_default(lang or invitation.locale))
     brand = db.session.get(Brand, invitation.brand_id)
+    if invitation.used_at is not None:
+        raise PageUnavailable("used", locale_or_default(lang or invitation.locale), brand)
     survey = surveys.get_survey(brand, invitation.survey_id)
     locale = best_locale([lang, invitation.locale], survey.locales, survey.default_locale)
     return SurveyPage(
@@ -97,6 +98,7 @@ def _open_link(claims, token, lang, accept_language) -> SurveyPage:
         raise PageUnavailable(
             "closed",
             locale_or_default(lang or link.locale or accept_language, brand.default_locale),
+            brand,
         )
     locale = best_locale(
         [lang, link.locale, accept_language], survey.locales, survey.default_locale
@@ -113,8 +115,9 @@ def open_page(
     except survey_tokens.TokenExpired as expired:
         invitation = db.session.get(Invitation, expired.payload.invitation_id)
         locale = invitation.locale if invitation is not None else None
+        brand = db.session.get(Brand, invitation.brand_id) if invitation is not None else None
         raise PageUnavailable(
-            "expired", _fallback_locale(lang or locale, accept_language)
+            "expired", _fallback_locale(lang or locale, accept_language), brand
         ) from None
     except survey_tokens.TokenInvalid:
         raise PageUnavailable("invalid", _fallback_locale(lang, accept_language)) from None
@@ -159,7 +162,7 @@ def _parse(page: SurveyPage, form: dict) -> tuple[dict, dict | None]:
         if question.type in SCALES:
             value = ids.number(raw)
             if value is None:
-                page.errors[question.key] = t(page.locale, "invalid")
+                page.errors[question.key] = t(page.locale, "invalid", page.brand)
                 continue
             answers[question.key] = value
         else:
@@ -170,7 +173,7 @@ def _parse(page: SurveyPage, form: dict) -> tuple[dict, dict | None]:
         page.values["review_consent"] = "yes"
         page.values["display_name"] = name
         if len(name) > DISPLAY_NAME_MAX:
-            page.errors["display_name"] = t(page.locale, "invalid")
+            page.errors["display_name"] = t(page.locale, "invalid", page.brand)
         review = {"consent": True, **({"display_name": name} if name else {})}
     return answers, review
 
@@ -180,10 +183,10 @@ def _form_errors(page: SurveyPage, error: AppError) -> None:
         key = name.removeprefix("answers.")
         required = any("required" in message or "at least one" in message for message in messages)
         page.errors[key if key != "answers" else "_form"] = t(
-            page.locale, "required" if required else "invalid"
+            page.locale, "required" if required else "invalid", page.brand
         )
     if not page.errors:
-        page.errors["_form"] = t(page.locale, "invalid")
+        page.errors["_form"] = t(page.locale, "invalid", page.brand)
 
 
 def _survey_to_answer(page: SurveyPage, form: dict) -> Survey:
@@ -242,7 +245,7 @@ def submit(
     except AppError as error:
         db.session.rollback()
         if error.error_code == "idempotency_conflict":
-            raise PageUnavailable("used", page.locale) from None
+            raise PageUnavailable("used", page.locale, page.brand) from None
         if error.code == 422:
             _form_errors(page, error)
             raise FormInvalid(page) from None

@@ -35,7 +35,7 @@ def _buttons(token: str, question: dict) -> list[dict]:
 
 def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
     locale = invitation.locale
-    words = texts(locale)
+    words = texts(locale, brand)
     survey = invitation.survey
     first = question_view(survey.questions[0], locale)
     opt_out = survey_tokens.unsubscribe_token(brand.id, invitation.customer_id)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 import loyalty
 from app.errors import AppError
 from app.extensions import db
+from app.form_of_address import voice, with_formal
 from app.models import Brand, Customer, Phase
 
 LOCALES = ("nl", "en")
@@ -16,16 +17,16 @@ MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 
-TEXTS = {
+_TEXTS = {
     "nl": {
-        "title": "Uw spaarpunten bij {brand}",
-        "balance": "Uw saldo",
+        "title": "Je spaarpunten bij {brand}",
+        "balance": "Je saldo",
         "points": "punten",
         "rewards": "Beloningen",
         "available": "Nu beschikbaar",
         "missing": "Nog {n} punten nodig",
         "progress": "{have} van {need} punten",
-        "how_to_redeem": "Wilt u een beloning? Noem de beloning bij uw volgende bestelling of "
+        "how_to_redeem": "Wil je een beloning? Noem de beloning bij je volgende bestelling of "
         "vraag ernaar bij de klantenservice van {brand}.",
         "ledger": "Overzicht",
         "date": "Datum",
@@ -34,14 +35,14 @@ TEXTS = {
         "after": "Saldo",
         "empty": "Nog geen punten. Beantwoord de korte vragen van {brand} om punten te sparen.",
         "older": "Alleen de laatste {n} regels worden getoond.",
-        "earn_title": "Zo spaart u",
-        "earn_answer": "{n} punten als u de vragen over een fase van uw aankoop beantwoordt "
+        "earn_title": "Zo spaar je",
+        "earn_answer": "{n} punten als je de vragen over een fase van je aankoop beantwoordt "
         "(één keer per vragenlijst).",
         "earn_text": "{n} punten extra voor een geschreven antwoord van minstens {chars} tekens.",
-        "earn_review": "{n} punten als uw review wordt gepubliceerd.",
-        "earn_cap": "U kunt met antwoorden hoogstens {n} punten per dag sparen.",
-        "expiry": "Punten vervallen {n} maanden nadat u ze hebt gekregen.",
-        "honest": "Het aantal punten hangt nooit af van uw score of van wat u schrijft: een "
+        "earn_review": "{n} punten als je review wordt gepubliceerd.",
+        "earn_cap": "Je kunt met antwoorden hoogstens {n} punten per dag sparen.",
+        "expiry": "Punten vervallen {n} maanden nadat je ze hebt gekregen.",
+        "honest": "Het aantal punten hangt nooit af van je score of van wat je schrijft: een "
         "kritisch antwoord levert precies evenveel op als een positief.",
         "off": "{brand} geeft op dit moment geen punten voor nieuwe antwoorden.",
         "language": "Taal",
@@ -97,6 +98,25 @@ TEXTS = {
     },
 }
 
+# The same in Dutch for brands that say "u" (Brand.formal_address).
+TEXTS = with_formal(
+    _TEXTS,
+    {
+        "title": "Uw spaarpunten bij {brand}",
+        "balance": "Uw saldo",
+        "how_to_redeem": "Wilt u een beloning? Noem de beloning bij uw volgende bestelling of "
+        "vraag ernaar bij de klantenservice van {brand}.",
+        "earn_title": "Zo spaart u",
+        "earn_answer": "{n} punten als u de vragen over een fase van uw aankoop beantwoordt "
+        "(één keer per vragenlijst).",
+        "earn_review": "{n} punten als uw review wordt gepubliceerd.",
+        "earn_cap": "U kunt met antwoorden hoogstens {n} punten per dag sparen.",
+        "expiry": "Punten vervallen {n} maanden nadat u ze hebt gekregen.",
+        "honest": "Het aantal punten hangt nooit af van uw score of van wat u schrijft: een "
+        "kritisch antwoord levert precies evenveel op als een positief.",
+    },
+)
+
 
 def _date(moment, locale: str) -> str:
     return f"{moment.day} {MONTHS[locale][moment.month - 1]} {moment.year}"
@@ -145,7 +165,7 @@ def customer_page(token: str, requested: str | None, accepted: str | None) -> di
         phase.id: phase
         for phase in db.session.scalars(select(Phase).where(Phase.brand_id == brand.id))
     }
-    texts = TEXTS[locale]
+    texts = TEXTS[voice(locale, brand)]
     rewards = [
         {
             "name": loyalty.reward_name(item, locale),

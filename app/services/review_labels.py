@@ -1,4 +1,9 @@
-"""Every text about reviews a customer or reader sees, in Dutch and English."""
+"""Every text about reviews a customer or reader sees, in Dutch and English.
+
+Pages for any reader address no one; notices to the reviewer use the brand's form of address.
+"""
+
+from app.form_of_address import with_formal
 
 LOCALES = ("nl", "en")
 
@@ -20,7 +25,7 @@ LABELS = {
         "star": "1 ster",
         "rating": "{rating} van 5",
         "scale_nps": "Beoordeling {rating} van 5 (schaal 1–5), afgeleid van een {score} op de "
-        "vraag ‘hoe waarschijnlijk beveelt u ons aan’ (0–10)",
+        "aanbevelingsvraag (0–10)",
         "scale_csat": "Beoordeling {rating} van 5 (schaal 1–5), de tevredenheidsvraag (1–5)",
         "verified": "Geverifieerde klant",
         "verified_journey_event": "geverifieerd: deze klant heeft deze fase echt doorlopen",
@@ -123,26 +128,26 @@ GROUND_LABELS = {
 }
 
 # What a reviewer is told. {review} names the review: its date and title (or first words).
-NOTICES = {
+_NOTICES = {
     "nl": {
         "publish": (
-            "Uw review over {brand} is gepubliceerd",
-            "Bedankt voor uw review over {brand} ({review}). Hij staat nu online: {url}",
+            "Je review over {brand} is gepubliceerd",
+            "Bedankt voor je review over {brand} ({review}). Hij staat nu online: {url}",
         ),
         "reject": (
-            "Uw review over {brand} is niet gepubliceerd",
-            "Uw review over {brand} ({review}) is niet gepubliceerd, om deze reden: {ground}. "
+            "Je review over {brand} is niet gepubliceerd",
+            "Je review over {brand} ({review}) is niet gepubliceerd, om deze reden: {ground}. "
             "We publiceren reviews alleen niet om de redenen op {about}. {dispute}",
         ),
         "remove": (
-            "Uw review over {brand} is verwijderd",
-            "Uw review over {brand} ({review}) is verwijderd, om deze reden: {ground}. We "
+            "Je review over {brand} is verwijderd",
+            "Je review over {brand} ({review}) is verwijderd, om deze reden: {ground}. We "
             "verwijderen reviews alleen om de redenen op {about}. {dispute}",
         ),
         "review": "geschreven op {date}: ‘{excerpt}’",
         # With a Reply-To (REVIEWS_REPLY_TO) a reply reaches someone; else From is no-reply.
-        "dispute_reply": "Bent u het er niet mee eens? Antwoord op dit bericht.",
-        "dispute": "Bent u het er niet mee eens? Neem dan contact op met {brand}.",
+        "dispute_reply": "Ben je het er niet mee eens? Antwoord op dit bericht.",
+        "dispute": "Ben je het er niet mee eens? Neem dan contact op met {brand}.",
     },
     "en": {
         "publish": (
@@ -164,6 +169,28 @@ NOTICES = {
         "dispute": "Do you disagree? Please contact {brand}.",
     },
 }
+
+NOTICES = with_formal(
+    _NOTICES,
+    {
+        "publish": (
+            "Uw review over {brand} is gepubliceerd",
+            "Bedankt voor uw review over {brand} ({review}). Hij staat nu online: {url}",
+        ),
+        "reject": (
+            "Uw review over {brand} is niet gepubliceerd",
+            "Uw review over {brand} ({review}) is niet gepubliceerd, om deze reden: {ground}. "
+            "We publiceren reviews alleen niet om de redenen op {about}. {dispute}",
+        ),
+        "remove": (
+            "Uw review over {brand} is verwijderd",
+            "Uw review over {brand} ({review}) is verwijderd, om deze reden: {ground}. We "
+            "verwijderen reviews alleen om de redenen op {about}. {dispute}",
+        ),
+        "dispute_reply": "Bent u het er niet mee eens? Antwoord op dit bericht.",
+        "dispute": "Bent u het er niet mee eens? Neem dan contact op met {brand}.",
+    },
+)
 
 
 def locale_of(value: str | None) -> str:

@@ -153,17 +153,21 @@ def review(brand: Brand, review_id: int) -> Review:
 def version(brand: Brand) -> tuple[str, datetime | None]:
     """(ETag seed, Last-Modified) of everything public about the brand's reviews.
 
-    Any change a reader could see bumps a public review's updated_at (publish, reply, removal),
-    so the count and newest updated_at of reviews that were ever public are a cheap validator.
+    Any change a reader could see bumps a public review's updated_at (publish, reply, removal)
+    or the brand's (its name, its form of address), so the count and newest updated_at of
+    reviews that were ever public, and the brand's settings, are a cheap validator.
     """
     count, newest = db.session.execute(
         select(func.count(Review.id), func.max(Review.updated_at)).where(
             Review.brand_id == brand.id, Review.published_at.is_not(None)
         )
     ).one()
-    settings = repr((brand.name, brand.review_policy, brand.locales, brand.default_locale))
+    settings = repr(
+        (brand.name, brand.review_policy, brand.locales, brand.default_locale, brand.formal_address)
+    )
     seed = f"{brand.id}:{count}:{newest}:{settings}"
-    return hashlib.sha256(seed.encode()).hexdigest()[:32], newest
+    changed = [moment for moment in (newest, brand.updated_at) if moment is not None]
+    return hashlib.sha256(seed.encode()).hexdigest()[:32], max(changed, default=None)
 
 
 # --- feeds -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import loyalty
 from app import ids, locks, timestamps
 from app.errors import AppError
 from app.extensions import db, queue
+from app.form_of_address import voice
 from app.models import Brand, JourneyEvent, Phase, Response
 from app.models.base import utcnow
 from app.models.review import (
@@ -305,7 +306,7 @@ def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> di
     from app.reviews.http import lang_query  # the review pages' rule; imported late: no cycle
 
     locale = locale_of(review.locale)
-    words = NOTICES[locale]
+    words = NOTICES[voice(locale, brand)]
     subject, text = words[action]
     # Kept in the notice: the text says "reply to this message" only when a reply reaches
     # someone, and the job sends what the text promised.

@@ -26,8 +26,6 @@ from app.services.survey_forms import brand_colours, survey_view
 IDEMPOTENCY_PREFIX = "w:"
 
 
-# Texts only the widget shows, beside channel_texts.WIDGET_KEYS: a refused answer, and the
-# hosted pages' "required" hint for an empty required text question.
 def open_brand(site_key: str | None, origin: str | None, own_origin: str) -> Brand:
     """The brand of this site key, if the calling page may use it; 403 otherwise."""
     brand = brands.by_site_key(site_key)
@@ -101,7 +99,7 @@ def present(brand: Brand, survey: Survey, locale: str, customer: Customer | None
         "locale": locale,
         "questions": survey_view(survey, locale),
         "brand": {"name": brand.name, **brand_colours(brand)},
-        "texts": widget_texts(locale, brand.name),
+        "texts": widget_texts(locale, brand),
         "identified": customer is not None,
         "points_offered": channel_points.offers_points(brand.id, customer.id if customer else None),
         "review_step": True,  # the same consent step after every score; never gated

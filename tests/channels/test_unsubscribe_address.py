@@ -138,17 +138,15 @@ def test_migration_suppresses_the_addresses_of_customers_unsubscribed_before_it(
 
     from app import create_app
     from app.extensions import db as _db
-    from app.models import Brand, Customer
-    from tests.unit.test_migrations import _fresh_database
+    from app.models import Customer
+    from tests.unit.test_migrations import _fresh_database, insert_brand
 
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": _fresh_database(tmp_path)})
     with app.app_context():
         upgrade(revision="0012_sqlite_ids")
-        brand, customer = Brand.__table__, Customer.__table__
+        customer = Customer.__table__
         with _db.engine.begin() as connection:
-            connection.execute(
-                brand.insert().values(name="B", slug="b", site_key="s", identity_secret="x")
-            )
+            insert_brand(connection)
             for external_id, email, unsubscribed in (
                 ("gone", "weg@example.nl", datetime(2026, 1, 2)),
                 ("gone-too", "weg@example.nl", datetime(2026, 1, 3)),  # the same address

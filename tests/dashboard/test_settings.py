@@ -4,6 +4,7 @@ import re
 
 from app.extensions import db
 from app.models import ApiKey, Brand
+from tests.api.test_brand_profile import stored_profile
 
 
 def test_a_new_api_key_is_shown_once_and_works(dash, client, brand, count_rows):
@@ -83,3 +84,30 @@ def test_jobs_page_lists_answers_set_aside(dash, api, survey, db):
     db.session.commit()
     page = dash.html("/dashboard/jobs")
     assert f"ids {response_id}" in page and "pipeline retry" in page
+
+
+def test_the_dashboard_changes_the_brand_and_shows_mistakes(dash, as_role, brand):
+    page = dash.html("/dashboard/settings")
+    assert 'id="brand-address"' in page and "“u” (formal)" in page
+    saved = dash.post(
+        "/dashboard/settings/brand",
+        {"name": "Testbad BV", "primary_color": "#aa3300", "formal_address": "1"},
+    )
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("#brand")
+    assert stored_profile(brand) == ("Testbad BV", "#aa3300", True)
+
+    bad = dash.post(
+        "/dashboard/settings/brand",
+        {"name": "", "primary_color": "oranje", "formal_address": "maybe"},
+    )
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert 'id="err-name"' in html and 'id="err-primary_color"' in html
+    assert 'id="err-formal_address"' in html and 'value="oranje"' in html
+    assert stored_profile(brand) == ("Testbad BV", "#aa3300", True)
+
+    viewer = as_role("viewer").post(
+        "/dashboard/settings/brand", {"name": "X", "formal_address": "0"}
+    )
+    assert viewer.status_code == 403
+    assert stored_profile(brand)[0] == "Testbad BV"

@@ -25,13 +25,13 @@ def test_dutch_page_with_balance_rewards_and_ledger(client, brand, survey, anna)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert '<html lang="nl">' in html
-    assert "Uw spaarpunten bij Testbad" in html
+    assert "Je spaarpunten bij Testbad" in html
     assert "<strong>10</strong> punten" in html
     assert "Vragen beantwoord (Levering &amp; montage)" in html
     assert "Bonus voor een geschreven antwoord" in html
     assert "Ingewisseld: koffie" in html
     assert "Tegoedbon van € 5" in html and "Nog 90 punten nodig" in html
-    assert "hangt nooit af van uw score" in html
+    assert "hangt nooit af van je score" in html
 
 
 def test_english_by_query_customer_locale_or_accept_language(client, brand, anna):
@@ -103,7 +103,7 @@ def test_an_erased_customer_has_no_page(client, brand, anna):
 def test_a_capped_answer_says_so_and_a_new_customer_sees_how_to_earn(client, brand, survey, anna):
     page = client.get(url(brand, anna)).text
     assert "Nog geen punten" in page
-    assert "10 punten als u de vragen" in page
+    assert "10 punten als je de vragen" in page
     loyalty.save_policy(brand.id, {"daily_cap": 4})
     db.session.commit()
     helpers.award(helpers.response(brand, survey["id"], anna))

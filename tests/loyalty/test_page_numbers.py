@@ -30,7 +30,7 @@ def test_dutch_page_groups_thousands_with_a_dot(client, rich):
     assert "1.250 van 2.500 punten" in html
     assert "Nog 1.250 punten nodig" in html
     assert ">+1.250</td>" in html and ">1.250</td>" in html  # the ledger's change and balance
-    assert "1.250 punten als u de vragen" in html
+    assert "1.250 punten als je de vragen" in html
     assert 'max="2500" value="1250"' in html  # the progress bar's values stay numbers
 
 

@@ -75,7 +75,7 @@ def test_the_reviewer_is_told_in_their_language(api, survey, brand):
     api.post(f"/api/v1/reviews/{nl.id}/moderation", json={"action": "reject", "reason": "spam"})
     db.session.expire_all()
     notice = db.session.get(Review, nl.id).moderation[-1].notice
-    assert notice["subject"] == "Uw review over Testbad is niet gepubliceerd"
+    assert notice["subject"] == "Je review over Testbad is niet gepubliceerd"
     assert notice["status"] == "no_address"
 
 

@@ -74,7 +74,7 @@ def test_flag_form_expired_token_is_told_in_the_pages_language(
     reply = client.post(f"/reviews/testbad/r/{review.id}/flag", data={"reason": "spam"})
     assert reply.status_code == 422
     assert errors(reply.text) == [
-        "Dit formulier is verlopen. Laad de pagina opnieuw en verstuur uw melding nog een keer."
+        "Dit formulier is verlopen. Laad de pagina opnieuw en verstuur de melding nog een keer."
     ]
     assert "CSRF" not in reply.text
 

@@ -167,7 +167,7 @@ def test_flagging_needs_csrf_counts_once_per_reader_and_never_hides(api, survey,
     )
     assert ok.status_code == 200 and "Bedankt" in ok.text
     again = client.post(url, data={"reason": "spam", "csrf_token": token})
-    assert "al gemeld" in again.text
+    assert "al ontvangen" in again.text
     db.session.expire_all()
     flagged = db.session.get(Review, review.id)
     assert flagged.flag_count == 1 and flagged.status == "published"

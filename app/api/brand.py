@@ -1,0 +1,30 @@
+"""/api/v1/brand: the brand's profile, as its customers see it (name, colour, form of address)."""
+
+from flask.views import MethodView
+
+from app.api.auth import current_brand, protect
+from app.api.blueprint import Blueprint
+from app.schemas.brand import BrandOut, BrandProfileIn
+from app.services import brand_settings
+
+blp = Blueprint(
+    "brand",
+    __name__,
+    url_prefix="/api/v1",
+    description="The brand's profile: name, colour and how Dutch texts address customers",
+)
+protect(blp)
+
+
+@blp.route("/brand")
+class BrandProfile(MethodView):
+    @blp.response(200, BrandOut)
+    def get(self):
+        """The brand this key belongs to."""
+        return current_brand()
+
+    @blp.arguments(BrandProfileIn)
+    @blp.response(200, BrandOut)
+    def patch(self, data):
+        """Change the name, colour or form of address; fields left out keep their value."""
+        return brand_settings.set_profile(current_brand(), data)

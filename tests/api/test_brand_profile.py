@@ -1,0 +1,85 @@
+"""GET/PATCH /api/v1/brand: the name, colour and form of address customers see."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import Brand
+from app.models.base import utcnow
+from tests.channels.helpers import assert_error
+
+
+def stored_profile(brand) -> tuple:
+    db.session.expire_all()
+    row = db.session.get(Brand, brand.id)
+    return row.name, row.primary_color, row.formal_address
+
+
+def test_the_brand_reads_and_changes_what_it_gives(api, brand):
+    got = api.get("/api/v1/brand")
+    assert got.status_code == 200
+    assert got.json["slug"] == "testbad" and got.json["formal_address"] is False
+    assert "identity_secret" not in got.json
+
+    changed = api.patch("/api/v1/brand", json={"formal_address": True, "primary_color": "#1A2B3C"})
+    assert changed.status_code == 200
+    assert (changed.json["formal_address"], changed.json["primary_color"]) == (True, "#1a2b3c")
+    renamed = api.patch("/api/v1/brand", json={"name": "  Testbad & Zonen  "})
+    assert renamed.json["name"] == "Testbad & Zonen" and renamed.json["slug"] == "testbad"
+    assert stored_profile(brand) == ("Testbad & Zonen", "#1a2b3c", True)
+    assert api.patch("/api/v1/brand", json={}).status_code == 200  # nothing to change
+    assert stored_profile(brand) == ("Testbad & Zonen", "#1a2b3c", True)
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"formal_address": "yes"}, "formal_address"),
+        ({"formal_address": 1}, "formal_address"),
+        ({"formal_address": None}, "formal_address"),
+        ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
+        ({"name": "Bad\nBcc: x@example.com"}, "name"),
+        ({"name": "x" * 121}, "name"),
+        ({"primary_color": "red"}, "primary_color"),
+        ({"primary_color": "#12345"}, "primary_color"),
+        ({"primary_color": "#123456\n"}, "primary_color"),
+        ({"slug": "other"}, "slug"),
+    ],
+)
+def test_bad_values_are_422_and_change_nothing(api, brand, body, field):
+    before = stored_profile(brand)
+    error = assert_error(api.patch("/api/v1/brand", json=body), 422)
+    assert field in error["fields"]
+    assert stored_profile(brand) == before
+
+
+def test_the_brand_endpoint_needs_a_key_and_json(client, api, brand):
+    assert client.get("/api/v1/brand").status_code == 401
+    assert client.patch("/api/v1/brand", json={"name": "X"}).status_code == 401
+    wrong = api.patch("/api/v1/brand", data="name=X", content_type="text/plain")
+    assert wrong.status_code == 415
+    assert stored_profile(brand)[0] == "Testbad"
+
+
+def test_each_key_sees_its_own_brand(client, brand, other_brand):
+    headers = {"Authorization": f"Bearer {other_brand['key']}"}
+    assert client.patch("/api/v1/brand", json={"name": "Mine now"}, headers=headers).json[
+        "slug"
+    ] == ("ander-bad")
+    assert stored_profile(brand)[0] == "Testbad"
+
+
+def test_a_rename_is_not_answered_not_modified(client, api, brand):
+    """The review pages' Last-Modified moves with the brand row, not with reviews alone."""
+    first = client.get("/reviews/testbad/about")
+    assert first.status_code == 200
+    brand.updated_at = utcnow() - timedelta(days=2)  # the brand's last change, long ago
+    db.session.commit()
+    api.patch("/api/v1/brand", json={"name": "Testbad & Zonen"})
+    since = (utcnow() - timedelta(days=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    again = client.get("/reviews/testbad/about", headers={"If-Modified-Since": since})
+    assert again.status_code == 200 and "Testbad &amp; Zonen" in again.text
+    stale = client.get("/reviews/testbad/about", headers={"If-None-Match": first.headers["ETag"]})
+    assert stale.status_code == 200
