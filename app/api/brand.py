@@ -11,7 +11,7 @@ blp = Blueprint(
     "brand",
     __name__,
     url_prefix="/api/v1",
-    description="The brand's profile: name, colour and how Dutch texts address customers",
+    description="The brand's profile: name, colour, form of address, contact budget, reviews",
 )
 protect(blp)
 
@@ -21,10 +21,11 @@ class BrandProfile(MethodView):
     @blp.response(200, BrandOut)
     def get(self):
         """The brand this key belongs to."""
-        return current_brand()
+        return brand_settings.profile(current_brand())
 
     @blp.arguments(BrandProfileIn)
     @blp.response(200, BrandOut)
     def patch(self, data):
-        """Change the name, colour or form of address; fields left out keep their value."""
+        """Change the name, colour, form of address, contact budget or review policy; fields
+        left out keep their value."""
         return brand_settings.set_profile(current_brand(), data)

@@ -8,6 +8,7 @@ import re
 
 from marshmallow import ValidationError, fields
 
+from app import ids
 from app.errors import AppError, flatten_fields
 from app.schemas.common import StrictBoolean
 
@@ -78,10 +79,11 @@ class FormData:
 CHECKED, UNCHECKED = {"on", "true", "1", "yes"}, {"off", "false", "0", "no"}
 
 
-def _booleans(schema, data) -> None:
-    """A ticked box sends "on" (a select "1" or "0"); the API's schemas take JSON's true and
-    false only. Turned so in place, wherever the schema has a boolean; anything else stays a
-    string, for the schema to refuse."""
+def _json_types(schema, data) -> None:
+    """A form sends text; the API's schemas take JSON's types only. A ticked box sends "on" (a
+    select "1" or "0") where the schema has a boolean, and digits where it has a strict
+    integer: turned into true/false and numbers in place. Anything else stays a string, for
+    the schema to refuse."""
     if not isinstance(data, dict):
         return
     for name, field in schema.fields.items():
@@ -90,16 +92,19 @@ def _booleans(schema, data) -> None:
         if isinstance(field, StrictBoolean) and isinstance(value, str):
             if value.lower() in CHECKED | UNCHECKED:
                 data[key] = value.lower() in CHECKED
+        elif isinstance(field, fields.Integer) and field.strict and isinstance(value, str):
+            if (number := ids.number(value, high=10**9)) is not None:
+                data[key] = number
         elif isinstance(field, fields.Nested):
-            _booleans(field.schema, value)
+            _json_types(field.schema, value)
         elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
             for item in value if isinstance(value, list) else []:
-                _booleans(field.inner.schema, item)
+                _json_types(field.inner.schema, item)
 
 
 def validate(schema, form_data: FormData) -> tuple[dict | None, dict[str, list[str]]]:
     """(loaded data, {}) or (None, errors by input name)."""
-    _booleans(schema, form_data.data)
+    _json_types(schema, form_data.data)
     try:
         return schema.load(form_data.data), {}
     except ValidationError as error:

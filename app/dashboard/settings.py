@@ -12,7 +12,15 @@ from app.models import ApiKey, Response
 from app.models.response import FAILED, RECEIVED
 from app.schemas.brand import BrandProfileForm
 from app.schemas.journey_edit import ApiKeyCreate, OriginsIn
-from app.services import brand_settings, brands, journey_map, journeys, worker
+from app.services import (
+    brand_settings,
+    brands,
+    contact_budget,
+    journey_map,
+    journeys,
+    reviews,
+    worker,
+)
 
 WAITING_SHOWN = 10_000
 
@@ -40,6 +48,8 @@ def _page(status=200, **context):
             phases=phases,
             phase_key=phase_key,
             public_url=current_app.config["PUBLIC_URL"],
+            contact_policy=contact_budget.policy(brand),
+            publish_mode=reviews.policy_mode(brand, ""),
             **context,
         ),
         status,

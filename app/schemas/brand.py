@@ -1,14 +1,62 @@
-"""A brand's profile (name, colour, form of address) as the API and the dashboard take it."""
+"""A brand's profile as the API and the dashboard take it: name, colour, form of address, the
+contact budget and the review policy."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from app.schemas.common import NAME, FullMatch, StrictBoolean, Timestamp
+from app.schemas.common import (
+    LINES,
+    NAME,
+    FullMatch,
+    StrictBoolean,
+    Timestamp,
+    whole_number,
+)
+from app.schemas.journey import KEY
+from app.services.review_public import ITEM_TYPES
+from app.services.reviews import POLICY_MODES
 
 COLOUR = FullMatch(r"^#[0-9a-fA-F]{6}$", error="must be a colour like #0b6e4f")
 
 
+def _days(description: str) -> fields.Integer:
+    return whole_number(0, 3650, metadata={"description": description})
+
+
+class ContactPolicy(Schema):
+    """How often one customer may be asked (docs/channels.md, "Contact budget"); 0 is off."""
+
+    min_days_between = _days("no two asks of one customer within N days, whatever the phase")
+    max_per_journey = whole_number(
+        0, 100, metadata={"description": "at most M asks per customer per journey"}
+    )
+    same_phase_days = _days("never the same phase twice within K days")
+
+
+class ReviewedItem(Schema):
+    """What the reviews are about, for structured data (docs/reviews.md)."""
+
+    type = fields.String(required=True, validate=validate.OneOf(ITEM_TYPES))
+    name = fields.String(required=True, validate=NAME)
+    description = fields.String(validate=validate.And(validate.Length(max=500), LINES))
+    url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=500))
+
+
+class ReviewPolicy(Schema):
+    """Publish consented reviews at once or hold them for a moderator, per phase key."""
+
+    publish = fields.String(validate=validate.OneOf(POLICY_MODES))
+    phases = fields.Dict(
+        keys=fields.String(validate=KEY),
+        values=fields.String(validate=validate.OneOf(POLICY_MODES)),
+        validate=validate.Length(max=100),
+        metadata={"description": "a phase key's own mode; the whole map replaces the old one"},
+    )
+    item = fields.Nested(ReviewedItem, allow_none=True)
+
+
 class BrandProfileIn(Schema):
-    """Fields left out keep their value."""
+    """Fields left out keep their value; so do rules left out of contact_policy and
+    review_policy."""
 
     name = fields.String(
         validate=NAME,
@@ -21,6 +69,8 @@ class BrandProfileIn(Schema):
     formal_address = StrictBoolean(
         metadata={"description": 'Dutch texts say "u" to customers (true) or "je" (false)'}
     )
+    contact_policy = fields.Nested(ContactPolicy)
+    review_policy = fields.Nested(ReviewPolicy)
 
 
 class BrandProfileForm(BrandProfileIn):
@@ -39,6 +89,8 @@ class BrandOut(Schema):
     formal_address = fields.Boolean(
         metadata={"description": 'Dutch texts say "u" to customers (true) or "je" (false)'}
     )
+    contact_policy = fields.Nested(ContactPolicy, metadata={"description": "as applied: 0 is off"})
+    review_policy = fields.Nested(ReviewPolicy)
     site_key = fields.String(metadata={"description": "the widget's public key"})
     allowed_origins = fields.List(fields.String())
     created_at = Timestamp()

@@ -62,6 +62,17 @@ class StrictBoolean(fields.Boolean):
         raise self.make_error("invalid")
 
 
+def _not_bool(value):
+    if isinstance(value, bool):
+        raise ValidationError("not a valid integer")
+
+
+def whole_number(low: int, high: int, **kwargs) -> fields.Integer:
+    """A JSON number without a fraction, low..high: strict, so "14" is refused, and true (which
+    Python counts as 1) too."""
+    return fields.Integer(strict=True, validate=[validate.Range(low, high), _not_bool], **kwargs)
+
+
 class Id(fields.Integer):
     """An id given in a query string or body: a whole number a row could have (app.ids)."""
 

@@ -1,9 +1,10 @@
-"""A brand's settings that its owner changes: its profile (name, colour, form of address) and
-the widget's allowed origins."""
+"""A brand's settings that its owner changes: its profile (name, colour, form of address, the
+contact budget, the review policy) and the widget's allowed origins."""
 
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand
+from app.services import contact_budget
 from app.services.brands import normalise_origin
 
 
@@ -25,7 +26,15 @@ def set_origins(brand: Brand, data: dict) -> Brand:
     return brand
 
 
-def set_profile(brand: Brand, data: dict) -> Brand:
+def profile(brand: Brand) -> dict:
+    """The brand as the API shows it, its contact budget as it is applied (defaults filled in)."""
+    shown = ("id", "name", "slug", "default_locale", "locales", "primary_color")
+    more = ("formal_address", "review_policy", "site_key", "allowed_origins", "created_at")
+    found = {field: getattr(brand, field) for field in shown + more}
+    return {**found, "contact_policy": contact_budget.policy(brand)}
+
+
+def set_profile(brand: Brand, data: dict) -> dict:
     """Change the fields given (validated by BrandProfileIn); the slug and its URLs stay."""
     if "name" in data:
         name = data["name"].strip()
@@ -36,5 +45,12 @@ def set_profile(brand: Brand, data: dict) -> Brand:
         brand.primary_color = data["primary_color"].lower()
     if "formal_address" in data:
         brand.formal_address = data["formal_address"]
+    if "contact_policy" in data:
+        brand.contact_policy = {**contact_budget.policy(brand), **data["contact_policy"]}
+    if "review_policy" in data:
+        policy = {**(brand.review_policy or {}), **data["review_policy"]}
+        if policy.get("item", ...) is None:  # null takes the item away: the brand itself again
+            del policy["item"]
+        brand.review_policy = policy
     db.session.commit()
-    return brand
+    return profile(brand)

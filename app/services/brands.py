@@ -22,15 +22,15 @@ def slugify(name: str) -> str:
 
 
 def normalise_origin(origin: str) -> str:
-    origin = origin.strip().rstrip("/")
-    match = re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::(\d{1,5}))?", origin)
+    # Lower case first: schemes and hosts are case-insensitive (HTTP://Shop.NL is an origin).
+    origin = origin.strip().rstrip("/").lower()
+    match = re.fullmatch(r"https?://[a-z0-9.-]+(?::(\d{1,5}))?", origin)
     if not match or (match[1] and not 0 < int(match[1]) < 65536):
         raise AppError(
             422,
             f"{origin!r} is not an origin like https://shop.example",
             fields={"origin": ["not an origin"]},
         )
-    origin = origin.lower()
     # A browser's Origin never names its scheme's own port: "https://shop.nl:443" would
     # match no request at all.
     for scheme, port in (("http://", ":80"), ("https://", ":443")):

@@ -137,7 +137,7 @@ _NOTICES = {
         "reject": (
             "Je review over {brand} is niet gepubliceerd",
             "Je review over {brand} ({review}) is niet gepubliceerd, om deze reden: {ground}. "
-            "We publiceren reviews alleen niet om de redenen op {about}. {dispute}",
+            "We weigeren reviews alleen om de redenen op {about}. {dispute}",
         ),
         "remove": (
             "Je review over {brand} is verwijderd",
@@ -180,7 +180,7 @@ NOTICES = with_formal(
         "reject": (
             "Uw review over {brand} is niet gepubliceerd",
             "Uw review over {brand} ({review}) is niet gepubliceerd, om deze reden: {ground}. "
-            "We publiceren reviews alleen niet om de redenen op {about}. {dispute}",
+            "We weigeren reviews alleen om de redenen op {about}. {dispute}",
         ),
         "remove": (
             "Uw review over {brand} is verwijderd",

@@ -83,3 +83,59 @@ def test_a_rename_is_not_answered_not_modified(client, api, brand):
     assert again.status_code == 200 and "Testbad &amp; Zonen" in again.text
     stale = client.get("/reviews/testbad/about", headers={"If-None-Match": first.headers["ETag"]})
     assert stale.status_code == 200
+
+
+def test_the_contact_budget_and_review_policy_are_set_in_parts(api, brand, db):
+    got = api.get("/api/v1/brand").json
+    assert got["contact_policy"] == {
+        "min_days_between": 14,
+        "max_per_journey": 4,
+        "same_phase_days": 60,
+    }
+    assert got["review_policy"] == {"publish": "moderate", "phases": {}}
+    body = {"contact_policy": {"min_days_between": 2}, "review_policy": {"publish": "immediate"}}
+    changed = api.patch("/api/v1/brand", json=body).json
+    assert changed["contact_policy"]["min_days_between"] == 2
+    assert changed["contact_policy"]["max_per_journey"] == 4  # left out: kept
+    item = {"type": "Service", "name": "Badkamerrenovatie"}
+    body = {"review_policy": {"phases": {"levering": "moderate"}, "item": item}}
+    changed = api.patch("/api/v1/brand", json=body).json
+    assert changed["review_policy"] == {
+        "publish": "immediate",
+        "phases": {"levering": "moderate"},
+        "item": item,
+    }
+    db.session.expire_all()
+    from app.services import reviews
+
+    stored = db.session.get(Brand, brand.id)
+    assert reviews.policy_mode(stored, "levering") == "moderate"
+    assert reviews.policy_mode(stored, "aankoop") == "immediate"
+    gone = api.patch("/api/v1/brand", json={"review_policy": {"item": None}}).json
+    assert "item" not in gone["review_policy"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"contact_policy": {"min_days_between": -1}}, "contact_policy.min_days_between"),
+        ({"contact_policy": {"min_days_between": "14"}}, "contact_policy.min_days_between"),
+        ({"contact_policy": {"max_per_journey": True}}, "contact_policy.max_per_journey"),
+        ({"contact_policy": {"same_phase_days": 3651}}, "contact_policy.same_phase_days"),
+        ({"contact_policy": {"often": 1}}, "contact_policy.often"),
+        ({"review_policy": {"publish": "always"}}, "review_policy.publish"),
+        ({"review_policy": {"phases": {"Levering!": "immediate"}}}, "review_policy.phases"),
+        ({"review_policy": {"phases": {"levering": "soon"}}}, "review_policy.phases"),
+        ({"review_policy": {"item": {"type": "Person", "name": "X"}}}, "review_policy.item.type"),
+        ({"review_policy": {"item": {"type": "Service"}}}, "review_policy.item.name"),
+        (
+            {"review_policy": {"item": {"type": "Service", "name": "X", "url": "javascript:x"}}},
+            "review_policy.item.url",
+        ),
+    ],
+)
+def test_bad_policies_are_422_and_change_nothing(api, brand, db, body, field):
+    before = api.get("/api/v1/brand").json
+    error = assert_error(api.patch("/api/v1/brand", json=body), 422)
+    assert any(name.startswith(field) for name in error["fields"]), error["fields"]
+    assert api.get("/api/v1/brand").json == before

@@ -25,6 +25,8 @@ def test_pending_reviews_are_listed_with_their_labels(dash, pending):
     assert "Monteur kwam twee keer niet opdagen." in page
     assert "incentivized" in page or "verified" in page or "pending" in page
     assert "not_a_customer".replace("_", " ") in page  # the listed grounds to choose from
+    # the log of a review that was just made: no Python None where it had no status yet
+    assert "(new → pending)" in page and "None" not in page
 
 
 def test_publish_reject_and_remove_are_logged_with_the_moderator(dash, pending, count_rows):

@@ -68,6 +68,11 @@ def test_allowed_origins_are_validated_like_the_cli(dash, brand):
     assert many.status_code == 422
     db.session.expire_all()
     assert len(db.session.get(Brand, brand.id).allowed_origins) == 2
+    # schemes and hosts are case-insensitive: typed in capitals, still an origin
+    capitals = dash.post("/dashboard/settings/origins", {"origins": "HTTP://LOCALHOST:5612/"})
+    assert capitals.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Brand, brand.id).allowed_origins == ["http://localhost:5612"]
 
 
 def test_jobs_page_without_redis(dash):
@@ -111,3 +116,38 @@ def test_the_dashboard_changes_the_brand_and_shows_mistakes(dash, as_role, brand
     )
     assert viewer.status_code == 403
     assert stored_profile(brand)[0] == "Testbad BV"
+
+
+def test_the_contact_budget_and_publishing_are_set_in_the_dashboard(dash, brand):
+    from app.services import contact_budget, reviews
+
+    page = dash.html("/dashboard/settings")
+    assert 'name="contact_policy.min_days_between"' in page and 'value="14"' in page
+    form = {
+        "name": "Testbad",
+        "primary_color": "#0b6e4f",
+        "formal_address": "0",
+        "contact_policy.min_days_between": "3",
+        "contact_policy.same_phase_days": "0",
+        "contact_policy.max_per_journey": "6",
+        "review_policy.publish": "immediate",
+    }
+    assert dash.post("/dashboard/settings/brand", form).status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(Brand, brand.id)
+    assert contact_budget.policy(stored) == {
+        "min_days_between": 3,
+        "max_per_journey": 6,
+        "same_phase_days": 0,
+    }
+    assert reviews.policy_mode(stored, "levering") == "immediate"
+    bad = dash.post(
+        "/dashboard/settings/brand",
+        {**form, "contact_policy.min_days_between": "-2", "review_policy.publish": "later"},
+    )
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert 'id="err-contact_policy-min_days_between"' in html
+    assert 'id="err-review_policy-publish"' in html
+    db.session.expire_all()
+    assert contact_budget.policy(db.session.get(Brand, brand.id))["min_days_between"] == 3
