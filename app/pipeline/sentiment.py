@@ -141,6 +141,8 @@ _NL_LEXICON, _NL_PREFIXES = _lexicon(
     (-0.8, "veel te laat"),
     (-0.6, "te laat, wacht nog steeds, wachten nog steeds"),
     (-0.5, "vertraging, afgezegd, geannuleerd, te lang, duurde maanden, duurde weken"),
+    # "te" says too much of something: the verzendkosten were "te hoog", a plain "hoog" is not
+    (-0.5, "te hoog, te hoge, te duur, te dure, te traag, te krap, te weinig"),
     (-0.4, "later dan, eeuwen, in de wacht, vergeten, kwijt, ontbrak, ontbraken, ontbreekt"),
     (-0.4, "ontbreken"),
     (-0.5, "zoekgeraakt"),
@@ -195,6 +197,7 @@ _EN_LEXICON, _EN_PREFIXES = _lexicon(
     # appointments and deliveries
     (-0.6, "too late, still waiting"),
     (-0.5, "late, delay*, cancel*, too long, took months, took weeks"),
+    (-0.5, "too high, too slow, too steep, too pricey"),
     (-0.4, "later than, ages, on hold, forgot, missing, lost"),
     (0.5, "on time, punctual, promptly, within the agreed"),
     (0.4, "earlier than"),
@@ -246,9 +249,12 @@ _RULES = {
             "veel zo"
         ),
         downtoners=_words("beetje wat iets enigszins vrij best"),
-        # a preposition and plain facts of a renovation ("naar" -0.65, "gemaakt" -0.6)
+        # a preposition and plain facts of a renovation ("naar" -0.65, "gemaakt" -0.6), and
+        # colours, which describe a product ("groene thee" read as praise); not "zwart": joints
+        # that "worden zwart" are a complaint
         not_opinions=_words(
-            "naar gemaakt aangelegd klein kleine groot grote nieuw nieuwe oud oude eerste laatste"
+            "naar gemaakt aangelegd klein kleine groot grote nieuw nieuwe oud oude eerste laatste "
+            "groen groene rood rode blauw blauwe geel gele wit witte grijs grijze"
         ),
         contrast=re.compile(r"\b(?:maar|echter)\b", re.IGNORECASE),
         lexicon=_NL_LEXICON,

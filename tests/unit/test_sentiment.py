@@ -230,6 +230,11 @@ def test_the_clause_after_but_weighs_more(analyzer, text, locale, label):
         ("The installer turned up late", "en", "negative"),
         ("Parcel arrived damaged", "en", "negative"),
         ("Still waiting for my refund", "en", "negative"),
+        # prices: "hoog" alone is no opinion, "te hoog" is a web shop's commonest complaint
+        ("De verzendkosten waren veel te hoog voor één pakje thee.", "nl", "negative"),
+        ("De verzendkosten zijn te hoog.", "nl", "negative"),
+        ("De prijs was niet te hoog", "nl", "positive"),
+        ("The delivery charge is too high", "en", "negative"),
     ],
 )
 def test_words_of_deliveries_installers_and_service(analyzer, text, locale, label):
@@ -242,6 +247,8 @@ def test_words_of_deliveries_installers_and_service(analyzer, text, locale, labe
         ("ok", "nl"),
         ("Gaat wel.", "nl"),
         ("De monteur kwam op dinsdag.", "nl"),
+        ("Groene thee", "nl"),  # colours describe a product
+        ("De douchebak is wit.", "nl"),
         ("Ik heb via de website een afspraak gemaakt.", "nl"),
         ("ok", "en"),
         ("It was alright.", "en"),
