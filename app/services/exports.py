@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from sqlalchemy import and_, or_, select
 
 from app.extensions import db
-from app.models import Brand, Customer, Persona, Phase, Response, Survey, Touchpoint
+from app.models import Brand, Customer, Persona, Phase, Question, Response, Survey, Touchpoint
 from app.services import verbatims
 
 BATCH = 1000
@@ -74,8 +74,20 @@ def responses_csv(
             select(Survey.id, Survey.version).where(Survey.phase_id == phase.id)
         ).all()
     )
+    # Choice answers have no column of their own on a response: one CSV column per choice
+    # question any version of the phase's survey asked, holding the chosen option's key.
+    choices = list(
+        dict.fromkeys(
+            db.session.scalars(
+                select(Question.key)
+                .join(Survey, Survey.id == Question.survey_id)
+                .where(Survey.phase_id == phase.id, Question.type == "choice")
+                .order_by(Survey.id, Question.position)
+            )
+        )
+    )
     where = verbatims.conditions(brand, phase, filters, persona_id)
-    yield _rows_to_csv([list(RESPONSE_COLUMNS)])
+    yield _rows_to_csv([[*RESPONSE_COLUMNS, *(f"choice_{key}" for key in choices)]])
     columns = [
         Response.id,
         Response.created_at,
@@ -96,6 +108,7 @@ def responses_csv(
         Response.language,
         Response.incentivized,
         Response.status,
+        Response.answers,
     ]
     after = None
     while True:
@@ -140,6 +153,7 @@ def responses_csv(
                 r.language,
                 r.incentivized,
                 r.status,
+                *(safe_text((r.answers or {}).get(key, "")) for key in choices),
             ]
             for r in batch
         ]

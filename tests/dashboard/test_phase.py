@@ -303,3 +303,33 @@ def test_no_change_is_claimed_on_too_few_answers():
     assert trends.mean_change(almost, many, "csat") is None  # 29 < MIN_ANSWERS
     enough = {"csat_sum": 4.5 * 30, "csat_sq": 20.5 * 30, "csat_n": 30}
     assert trends.mean_change(enough, many, "csat")["significant"] is True
+
+
+def test_responses_csv_has_a_column_per_choice_question(dash, api, journey):
+    """Choice answers live only in a response's answers: the CSV gives each its column."""
+    question = {
+        "key": "vond",
+        "type": "choice",
+        "text": {"nl": "Hoe vond je ons?"},
+        "options": [
+            {"key": "instagram", "label": "Instagram"},
+            {"key": "vriend", "label": "Via een vriend"},
+        ],
+    }
+    body = {
+        "journey_id": journey["id"],
+        "phase": "aankoop",
+        "locale": "nl",
+        "questions": [question],
+    }
+    made = api.post("/api/v1/surveys", json=body)
+    assert made.status_code == 201, made.json
+    survey = made.json
+    for choice in ("instagram", "vriend"):
+        reply = api.post(
+            "/api/v1/responses", json={"survey_id": survey["id"], "answers": {"vond": choice}}
+        )
+        assert reply.status_code == 202
+    url = f"/dashboard/journeys/{journey['id']}/phases/aankoop/responses.csv"
+    rows = list(csv.DictReader(io.StringIO(csv_text(dash.get(url)))))
+    assert sorted(row["choice_vond"] for row in rows) == ["instagram", "vriend"]
