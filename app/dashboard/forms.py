@@ -77,13 +77,14 @@ class FormData:
 
 
 CHECKED, UNCHECKED = {"on", "true", "1", "yes"}, {"off", "false", "0", "no"}
+DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 
 
 def _json_types(schema, data) -> None:
     """A form sends text; the API's schemas take JSON's types only. A ticked box sends "on" (a
     select "1" or "0") where the schema has a boolean, and digits where it has a strict
-    integer: turned into true/false and numbers in place. Anything else stays a string, for
-    the schema to refuse."""
+    integer: turned into true/false and numbers in place; a decimal comma becomes a point.
+    Anything else stays a string, for the schema to refuse."""
     if not isinstance(data, dict):
         return
     for name, field in schema.fields.items():
@@ -95,6 +96,10 @@ def _json_types(schema, data) -> None:
         elif isinstance(field, fields.Integer) and field.strict and isinstance(value, str):
             if (number := ids.number(value, high=10**9)) is not None:
                 data[key] = number
+        elif isinstance(field, fields.Float) and isinstance(value, str):
+            # Dutch writes a decimal comma: "4,5" is 4.5 (the fields take no thousands)
+            if DECIMAL_COMMA.fullmatch(value):
+                data[key] = value.replace(",", ".")
         elif isinstance(field, fields.Nested):
             _json_types(field.schema, value)
         elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):

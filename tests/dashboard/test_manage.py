@@ -34,6 +34,20 @@ def test_create_a_journey_with_hypotheses(dash, count_rows):
     assert count_rows(Phase) == 2
 
 
+def test_hypotheses_take_a_decimal_comma(dash):
+    """Dutch marketers type 4,5 for 4.5; anything else with a comma stays refused."""
+    form = {**NEW_JOURNEY, "phases.0.hypothesis.conversion": "0,9"}
+    form["phases.0.hypothesis.csat"] = "4,5"
+    assert dash.post("/dashboard/journeys/new", form).status_code == 302
+    assert db.session.query(Journey).one().phases[0].hypothesis == {
+        "nps": 40.0,
+        "csat": 4.5,
+        "conversion": 0.9,
+    }
+    refused = {**NEW_JOURNEY, "name": "Twee", "phases.0.hypothesis.csat": "4,5,1"}
+    assert dash.post("/dashboard/journeys/new", refused).status_code == 422
+
+
 @pytest.mark.parametrize(
     "change, field",
     [
