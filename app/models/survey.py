@@ -2,9 +2,9 @@
 
 from app.extensions import db
 from app.models.base import JsonType, utcnow
+from app.pipeline.nps import SCALES  # noqa: F401 (the answer scales, known by this name)
 
 QUESTION_TYPES = ("nps", "csat", "ces", "emotion", "choice", "text")
-SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 EMOTIONS = ("delighted", "satisfied", "neutral", "disappointed", "frustrated")
 TEXT_MAX_LENGTH = 2000
 

@@ -63,11 +63,10 @@ def mean_change(before: dict, after: dict, name: str, alpha: float = 0.05) -> di
 
 def _mean(sums: dict, name: str) -> dict:
     n = int(sums.get(f"{name}_n", 0))
-    interval = nps.mean_ci95(sums.get(f"{name}_sum", 0), sums.get(f"{name}_sq", 0), n)
     return {
         "mean": round(sums[f"{name}_sum"] / n, 3) if n else None,
         "n": n,
-        "ci95": list(interval) if interval else None,
+        "ci95": nps.mean_interval(sums, name),
     }
 
 

@@ -220,8 +220,31 @@ def test_change_delta_matches_the_displayed_scores(a, b):
 def test_mean_ci95_from_sums():
     values = [4, 5, 3, 4, 5, 4]
     lo, hi = nps.mean_ci95(sum(values), sum(v * v for v in values), len(values))
-    # mean 4.1667, sample sd 0.7528, se 0.3073, 1.96 se 0.6024
-    assert (lo, hi) == (3.564, 4.769)
+    # mean 4.1667, sample sd 0.7528, se 0.3073; t(5) = 2.571, so ± 0.7901
+    assert (lo, hi) == (3.377, 4.957)
+
+
+def test_a_mean_interval_stays_on_its_scale_and_widens_for_few_answers():
+    """Three CSAT answers 3, 4, 5: "0.31 – 5.02" was printed on a 1–5 scale."""
+    three = {"csat_sum": 12, "csat_sq": 50, "csat_n": 3}
+    assert nps.mean_interval(three, "csat") == [1.516, 5.0]
+    assert nps.mean_interval({"csat_sum": 4, "csat_sq": 16, "csat_n": 1}, "csat") is None
+    sentiment = {"sentiment_sum": 0.4, "sentiment_sq": 1.06, "sentiment_n": 2}  # 0.9, -0.5
+    assert nps.mean_interval(sentiment, "sentiment") == [-1.0, 1.0]
+    # the quantile: the table up to 30, then within 0.001 of the exact value
+    assert nps.t95(1) == 12.706 and nps.t95(30) == 2.042
+    for df, exact in ((31, 2.0395), (40, 2.0211), (100, 1.9840), (1000, 1.9623)):
+        assert abs(nps.t95(df) - exact) < 0.001
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=7), min_size=2, max_size=60),
+)
+def test_mean_intervals_hold_the_mean_within_the_scale(values):
+    sums = {"ces_sum": sum(values), "ces_sq": sum(v * v for v in values), "ces_n": len(values)}
+    low, high = nps.mean_interval(sums, "ces")
+    mean = sum(values) / len(values)
+    assert 1 <= low <= round(mean, 3) <= high <= 7
 
 
 def test_mean_ci95_needs_two_values_and_survives_equal_values():
