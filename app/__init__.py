@@ -10,6 +10,12 @@ import config
 def create_app(app_env: str | None = None, overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config.INSTANCE))
     app.config.from_mapping(config.load(app_env, overrides))
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address and scheme as the proxies in front saw them, trusting only
+        # as many X-Forwarded-* entries as there are proxies (a client can send its own).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         config.INSTANCE.mkdir(exist_ok=True)  # the embedded database lives in instance/
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from config.env import env_bool, env_int, env_str
@@ -21,6 +22,10 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL: str | None = None
     PUBLIC_URL = "http://127.0.0.1:5000"
+    # Proxies in front of the app that set X-Forwarded-For and -Proto (a TLS terminator, a
+    # load balancer): without it every visitor has the proxy's address, so one rate limit
+    # and one fraud "client" cover all of them, and no request is seen as https.
+    TRUSTED_PROXIES = 0
     MAX_CONTENT_LENGTH = 64 * 1024
     JSON_SORT_KEYS = False
 
@@ -83,7 +88,17 @@ class Config:
             "REVIEWS_REPLY_TO": env_str("REVIEWS_REPLY_TO"),
             "PIPELINE_BATCH_SIZE": env_int("PIPELINE_BATCH_SIZE", cls.PIPELINE_BATCH_SIZE),
             "SURVEY_SPEC_SECONDS": env_int("SURVEY_SPEC_SECONDS", cls.SURVEY_SPEC_SECONDS),
+            "TRUSTED_PROXIES": env_int("TRUSTED_PROXIES", cls.TRUSTED_PROXIES),
+            "SMTP_TIMEOUT": env_int("SMTP_TIMEOUT", 15),
+            "WEBHOOK_TIMEOUT": env_int("WEBHOOK_TIMEOUT", 5),
+            "RATELIMIT_PUBLIC": env_str("RATELIMIT_PUBLIC", cls.RATELIMIT_PUBLIC),
+            "RATELIMIT_WIDGET_CLIENT": env_str("RATELIMIT_WIDGET_CLIENT"),
+            "RATELIMIT_WIDGET_SITE": env_str("RATELIMIT_WIDGET_SITE"),
         }
+        if env_str("WEBHOOK_ALLOW_PRIVATE_TARGETS") is not None:  # unset: the env's default
+            values["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = env_bool(
+                "WEBHOOK_ALLOW_PRIVATE_TARGETS", False
+            )
         database_url = env_str("DATABASE_URL")
         if database_url:
             values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
@@ -109,6 +124,8 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     APP_ENV = "production"
     PUBLIC_URL = None  # no default: links in emails must not point at 127.0.0.1
+    # A failed statement's traceback would log its values: answers, addresses, key hashes.
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 
@@ -132,9 +149,17 @@ def load(app_env: str | None = None, overrides: dict | None = None) -> dict:
     values.update(overrides or {})
     if name == "development" and not values.get("SECRET_KEY"):
         values["SECRET_KEY"] = _development_secret()
+    _check(values)
+    if name == "development" and values["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A cron line or worker started without APP_ENV would sign with another key.
+        log.warning("APP_ENV is not set: running as development against PostgreSQL")
     if name == "production":
-        if not values.get("SECRET_KEY") or len(values["SECRET_KEY"]) < 32:
-            raise RuntimeError("production needs SECRET_KEY (at least 32 characters)")
+        key = values.get("SECRET_KEY") or ""
+        if len(key) < 32 or len(set(key)) < 10:
+            raise RuntimeError(
+                "production needs SECRET_KEY: at least 32 characters, not a repeated "
+                "placeholder (python3 -c 'import secrets; print(secrets.token_hex(32))')"
+            )
         if not values.get("SQLALCHEMY_DATABASE_URI") or values[
             "SQLALCHEMY_DATABASE_URI"
         ].startswith("sqlite"):
@@ -146,6 +171,42 @@ def load(app_env: str | None = None, overrides: dict | None = None) -> dict:
             )
         _warn_about_mail(values)
     return values
+
+
+def split_mailbox(value: str) -> tuple[str, str]:
+    """'Name <address>' as (name, address), the name unquoted; a bare address has no name.
+    Split by hand: parseaddr reads an unquoted comma in the name ("Phasewise, Inc <…>") as
+    two mailboxes."""
+    value = value.strip()
+    if value.endswith(">") and "<" in value:
+        name, _, address = value[:-1].rpartition("<")
+        name = name.strip()
+        if len(name) > 1 and name[0] == name[-1] == '"':
+            name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        return name, address.strip()
+    return "", value
+
+
+PUBLIC_URL_SHAPE = re.compile(r"https?://[^/\s?#]+(/\S*)?")
+
+
+def _check(values: dict) -> None:
+    """Settings that cannot work, refused at start in every environment."""
+    if not PUBLIC_URL_SHAPE.fullmatch(values.get("PUBLIC_URL") or "http://x"):
+        raise RuntimeError(
+            f"PUBLIC_URL must be an absolute http(s) URL like https://feedback.example.com, "
+            f"not {values['PUBLIC_URL']!r}: it starts every link in emails"
+        )
+    if values["PIPELINE_BATCH_SIZE"] < 1:
+        raise RuntimeError("PIPELINE_BATCH_SIZE must be 1 or more")
+    if values["TRUSTED_PROXIES"] < 0:
+        raise RuntimeError("TRUSTED_PROXIES must be 0 or more")
+    address = split_mailbox(values.get("MAIL_FROM") or "")[1]
+    if "@" not in address or "." not in address.rpartition("@")[2]:
+        raise RuntimeError(
+            f"MAIL_FROM must be an address like 'Feedback <feedback@mail.example.com>', "
+            f"not {values.get('MAIL_FROM')!r}"
+        )
 
 
 def _warn_about_mail(values: dict) -> None:

@@ -3,7 +3,7 @@
 from flask import current_app, render_template, send_from_directory
 from sqlalchemy import select
 
-from app.extensions import db
+from app.extensions import db, queue
 from app.models import Brand
 from app.public import bp
 from app.sessions import stateless
@@ -28,5 +28,15 @@ def favicon():
 
 @bp.route("/healthz")
 def healthz():
+    """For a load balancer: 200 while this process can reach its database (500 when not).
+    Redis is reported but does not fail the check: answers are still taken without it and
+    processed by the next job or sweep."""
     db.session.execute(select(1))
-    return {"status": "ok"}
+    found = {"status": "ok", "database": "ok"}
+    if not queue.inline:
+        try:
+            queue.kick_connection.ping()  # the kick's client: half a second at most
+            found["redis"] = "ok"
+        except Exception:  # noqa: BLE001 — any failure is "down", and is only reported
+            found["redis"] = "down"
+    return found

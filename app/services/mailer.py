@@ -15,6 +15,7 @@ from email.utils import format_datetime, make_msgid
 from flask import current_app
 
 from app.security import keyed_hash
+from config import split_mailbox
 
 
 class MailError(Exception):
@@ -35,16 +36,9 @@ def one_line(value: str) -> str:
 
 
 def mail_from() -> tuple[str, str]:
-    """MAIL_FROM as (display name, address). Split by hand: parseaddr reads an unquoted
-    comma in the name ("Phasewise, Inc <…>") as two mailboxes."""
-    value = current_app.config["MAIL_FROM"].strip()
-    if value.endswith(">") and "<" in value:
-        name, _, address = value[:-1].rpartition("<")
-        name = name.strip()
-        if len(name) > 1 and name[0] == name[-1] == '"':
-            name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-        return one_line(name), address.strip()
-    return "", value
+    """MAIL_FROM as (display name, address)."""
+    name, address = split_mailbox(current_app.config["MAIL_FROM"])
+    return one_line(name), address
 
 
 def domain() -> str:

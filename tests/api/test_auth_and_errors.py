@@ -109,4 +109,4 @@ def test_home_page_links_the_places_to_start(client, brand):
     assert page.status_code == 200
     for link in (b"/dashboard", b"/demo/widget", b"/api/v1/docs", b"/reviews/testbad"):
         assert link in page.data
-    assert client.get("/healthz").json == {"status": "ok"}
+    assert client.get("/healthz").json == {"status": "ok", "database": "ok"}

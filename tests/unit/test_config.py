@@ -1,0 +1,125 @@
+"""Settings that cannot work stop the start; settings behind a proxy; the health check."""
+
+import logging
+
+import pytest
+
+import config
+from app import create_app
+
+KEY = "a-production-key-of-forty-characters-0123"
+DATABASE = "postgresql+psycopg://phasewise@db/phasewise"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in (
+        "PUBLIC_URL",
+        "MAIL_FROM",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "PIPELINE_BATCH_SIZE",
+        "TRUSTED_PROXIES",
+        "WEBHOOK_TIMEOUT",
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+        "SMTP_TIMEOUT",
+        "RATELIMIT_WIDGET_CLIENT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _production(**overrides):
+    values = {
+        "SECRET_KEY": KEY,
+        "SQLALCHEMY_DATABASE_URI": DATABASE,
+        "PUBLIC_URL": "https://feedback.example.com",
+        **overrides,
+    }
+    return config.load("production", values)
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"PUBLIC_URL": "feedback.example.com"}, "PUBLIC_URL must be an absolute"),
+        ({"PUBLIC_URL": "ftp://feedback.example.com"}, "PUBLIC_URL must be an absolute"),
+        ({"PIPELINE_BATCH_SIZE": 0}, "PIPELINE_BATCH_SIZE"),
+        ({"MAIL_FROM": "not-an-address"}, "MAIL_FROM must be an address"),
+        ({"MAIL_FROM": "Feedback <feedback@localhost>"}, "MAIL_FROM must be an address"),
+        ({"SECRET_KEY": "a" * 40}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short-but-varied-0123"}, "SECRET_KEY"),
+        ({"TRUSTED_PROXIES": -1}, "TRUSTED_PROXIES"),
+    ],
+)
+def test_settings_that_cannot_work_stop_the_start(overrides, message):
+    with pytest.raises(RuntimeError, match=message):
+        _production(**overrides)
+
+
+def test_a_batch_size_of_zero_is_refused_in_every_environment(monkeypatch):
+    monkeypatch.setenv("PIPELINE_BATCH_SIZE", "0")
+    with pytest.raises(RuntimeError, match="PIPELINE_BATCH_SIZE"):
+        config.load("test")
+
+
+def test_production_logs_no_statement_parameters():
+    assert _production()["SQLALCHEMY_ENGINE_OPTIONS"] == {"hide_parameters": True}
+
+
+def test_the_documented_settings_are_read_from_the_environment(monkeypatch):
+    for name, value in {
+        "TRUSTED_PROXIES": "1",
+        "WEBHOOK_TIMEOUT": "3",
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+        "SMTP_TIMEOUT": "20",
+        "RATELIMIT_WIDGET_CLIENT": "60 per minute",
+    }.items():
+        monkeypatch.setenv(name, value)
+    values = _production()
+    assert values["TRUSTED_PROXIES"] == 1 and values["WEBHOOK_TIMEOUT"] == 3
+    assert values["WEBHOOK_ALLOW_PRIVATE_TARGETS"] is True and values["SMTP_TIMEOUT"] == 20
+    assert values["RATELIMIT_WIDGET_CLIENT"] == "60 per minute"
+    monkeypatch.delenv("WEBHOOK_ALLOW_PRIVATE_TARGETS")
+    assert "WEBHOOK_ALLOW_PRIVATE_TARGETS" not in config.load("test")  # unset: the default
+
+
+def test_development_on_postgresql_says_app_env_is_missing(monkeypatch, caplog):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://phasewise@db/phasewise")
+    monkeypatch.setenv("SECRET_KEY", KEY)
+    with caplog.at_level(logging.WARNING, logger="config"):
+        config.load("development")
+    assert "APP_ENV is not set" in caplog.text
+
+
+def _remote(app):
+    @app.route("/_who")
+    def who():
+        from flask import request
+
+        return {"addr": request.remote_addr, "secure": request.is_secure}
+
+    return app.test_client()
+
+
+def test_behind_trusted_proxies_the_client_address_and_scheme_are_the_forwarded_ones():
+    forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    plain = _remote(create_app("test")).get("/_who", headers=forwarded)
+    assert plain.json == {"addr": "127.0.0.1", "secure": False}  # no proxy: headers ignored
+    proxied = _remote(create_app("test", {"TRUSTED_PROXIES": 1}))
+    answer = proxied.get("/_who", headers=forwarded)
+    assert answer.json == {"addr": "203.0.113.7", "secure": True}
+    assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
+    # only as many entries as there are proxies: a client's own header is not believed
+    spoofed = {"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}
+    assert proxied.get("/_who", headers=spoofed).json["addr"] == "203.0.113.7"
+
+
+def test_health_reports_redis_without_failing_on_it(database_uri):
+    app = create_app(
+        "test", {"SQLALCHEMY_DATABASE_URI": database_uri, "REDIS_URL": "redis://127.0.0.1:1/0"}
+    )
+    with app.app_context():
+        answer = app.test_client().get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json == {"status": "ok", "database": "ok", "redis": "down"}
