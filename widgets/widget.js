@@ -229,6 +229,9 @@
   function send(body, n, view) {
     post(body).then(function (r) {
       if (r.status >= 500 || r.status == 429) throw r;
+      // 403 is the site's settings (its origin, its key), which its owner can put right: said
+      // in the console, and kept for a retry.
+      if (r.status == 403) return r.json().catch(Object).then(function (res) { warn(r, res); throw r; });
       // Delivered, or refused (4xx): a refusal cannot succeed later, so it leaves the queue too.
       queue(body);
       if (view.p === body) view.p = null;
@@ -275,7 +278,7 @@
       site_key: opts.siteKey || ds.siteKey, phase: opts.phase || ds.phase,
       locale: opts.locale || ds.locale || navigator.language,
       customer_id: opts.customerId || ds.customerId, customer_sig: opts.customerSig || ds.customerSig,
-      touchpoint: opts.touchpoint || ds.touchpoint
+      touchpoint: opts.touchpoint || ds.touchpoint, journey: opts.journey || ds.journey
     };
     if (live() || !o.site_key || !o.phase) return Promise.resolve(false);
     // Anonymous visitors: a first-party cooldown stands in for the server's contact budget.

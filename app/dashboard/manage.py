@@ -144,13 +144,34 @@ def touchpoint_add(journey_id, key):
     )
 
 
+@bp.route("/dashboard/touchpoints/<int:touchpoint_id>/edit", methods=["POST"])
+@requires("edit")
+def touchpoint_edit(touchpoint_id):
+    brand = current_brand()
+    touchpoint = journey_editor.get_touchpoint(brand, touchpoint_id)
+    return _save(
+        touchpoint.phase.journey_id,
+        f"touchpoint-{touchpoint_id}",
+        TouchpointIn(),
+        lambda data: journey_editor.update_touchpoint(brand, touchpoint_id, data),
+        "Touchpoint saved.",
+    )
+
+
 @bp.route("/dashboard/touchpoints/<int:touchpoint_id>/delete", methods=["POST"])
 @requires("edit")
 def touchpoint_delete(touchpoint_id):
     brand = current_brand()
     touchpoint = journey_editor.get_touchpoint(brand, touchpoint_id)
-    journey_id = touchpoint.phase.journey_id
-    journey_editor.delete_touchpoint(brand, touchpoint_id)
+    journey_id, form_id = touchpoint.phase.journey_id, f"touchpoint-{touchpoint_id}"
+    try:
+        journey_editor.delete_touchpoint(brand, touchpoint_id)
+    except AppError as error:
+        if error.code != 409:
+            raise
+        # Shown at the touchpoint's own rename form: what the brand can do instead.
+        errors = forms.service_errors(error)
+        return _edit_page(journey_id, errors, form_id, error.code)
     flash("Touchpoint removed.", "info")
     return redirect(url_for("dashboard.journey_edit", journey_id=journey_id))
 

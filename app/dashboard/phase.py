@@ -48,6 +48,7 @@ def responses_csv(journey_id, key):
     query = filters.parse(PhaseQuery(), request.args)
     phase = journeys.get_phase(brand, journey_id, key)
     persona = journeys.persona_by_key(brand, query.get("persona"))
+    journeys.check_touchpoint(brand, query.get("touchpoint"))
     chunks = exports.responses_csv(
         brand, phase, filters.stats_filters(query), persona.id if persona else None
     )
@@ -61,6 +62,7 @@ def trend_csv(journey_id, key):
     query = filters.parse(PhaseQuery(), request.args)
     phase = journeys.get_phase(brand, journey_id, key)
     persona = journeys.persona_by_key(brand, query.get("persona"))
+    journeys.check_touchpoint(brand, query.get("touchpoint"))
     series = trends.series(
         brand,
         phase,

@@ -24,6 +24,12 @@ class WidgetSurveyQuery(Schema):
     customer_id = fields.String(validate=CUSTOMER_ID)
     customer_sig = fields.String(validate=validate.Length(max=128))
     touchpoint = fields.String(validate=validate.Length(max=120))
+    journey = Id(
+        metadata={
+            "description": "the journey to ask; default: the oldest with an active survey"
+            " for this phase key"
+        }
+    )
 
 
 class WidgetResponseIn(Schema):

@@ -1,7 +1,10 @@
 """Customers and journey events as the API takes and gives them."""
 
-from marshmallow import Schema, fields, pre_load, validate
+from datetime import timedelta
 
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
+
+from app.models.base import utcnow
 from app.schemas.common import ONE_LINE, SUPPORTED_LOCALES, FullMatch, Id, Moment, Timestamp
 from app.schemas.journey import KEY
 
@@ -55,11 +58,21 @@ class CustomerOut(Schema):
     updated_at = Timestamp()
 
 
+# A day of slack for clocks and time zones; past dates stay allowed (imports of history).
+FUTURE_SLACK = timedelta(days=1)
+
+
+def not_in_future(moment) -> None:
+    """A future event would count as reached now and skew every dwell time after it."""
+    if moment > utcnow() + FUTURE_SLACK:
+        raise ValidationError("must not be more than 1 day in the future")
+
+
 class EventIn(Schema):
     customer = fields.String(required=True, validate=EXTERNAL_ID)
     journey_id = Id(required=True)
     phase = fields.String(required=True, validate=KEY)
-    occurred_at = Moment()
+    occurred_at = Moment(validate=not_in_future)
     value = Money()
 
 

@@ -88,7 +88,14 @@ class ConversionOut(Schema):
     converted = fields.Integer()
     value_weighted = fields.Float(allow_none=True)
     reached_value = fields.Float()
-    mean_days_to_next = fields.Float(allow_none=True)
+    mean_days_to_next = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "the exact mean days to the next phase of those who went on; one"
+            " very long stay pulls it up. The dashboard's median comes from a histogram whose"
+            " last bucket is open: shown as 730+ days, a lower bound"
+        },
+    )
 
 
 class PriorityOut(Schema):

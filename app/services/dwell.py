@@ -67,28 +67,34 @@ def add_many(counts: dict[tuple, int]) -> None:
 
 def median_days(histogram: dict[int, int]) -> float | None:
     """The median of a bucket histogram, interpolated linearly inside its bucket."""
+    return median(histogram)[0]
+
+
+def median(histogram: dict[int, int]) -> tuple[float | None, bool]:
+    """(median days, whether that is only a lower bound): inside the open last bucket the
+    median is somewhere at or past its lower edge, so it reads as "730+", never as 730."""
     total = sum(histogram.values())
     if not total:
-        return None
+        return None, False
     middle = total / 2
     seen = 0
     for index in sorted(histogram):
         count = histogram[index]
         if count and seen + count >= middle:
             low = EDGES_DAYS[index]
-            # The open last bucket has no upper edge: report its lower edge, never a guess.
             if index + 1 >= len(EDGES_DAYS):
-                return float(low)
+                return float(low), True
             high = EDGES_DAYS[index + 1]
-            return round(low + (high - low) * (middle - seen) / count, 1)
+            return round(low + (high - low) * (middle - seen) / count, 1), False
         seen += count
-    return None  # pragma: no cover - the loop always reaches the middle
+    return None, False  # pragma: no cover - the loop always reaches the middle
 
 
 def medians(
     brand: Brand, phase_ids: list[int], filters: dict, persona_id: int | None
 ) -> dict[int, dict]:
-    """{phase_id: {"median_days", "n"}} for the period and persona filters (by day reached)."""
+    """{phase_id: {"median_days", "at_least", "n"}} for the period and persona filters (by
+    day reached)."""
     # The map's filters; dwell has no channel, touchpoint or locale, so those leave it whole.
     conditions = map_rollup.conditions(DwellRollup, brand, phase_ids, filters, persona_id)
     rows = db.session.execute(
@@ -99,7 +105,8 @@ def medians(
     histograms: dict[int, dict[int, int]] = {}
     for phase_id, index, count in rows:
         histograms.setdefault(phase_id, {})[index] = int(count)
-    return {
-        phase_id: {"median_days": median_days(histogram), "n": sum(histogram.values())}
-        for phase_id, histogram in histograms.items()
-    }
+    found = {}
+    for phase_id, histogram in histograms.items():
+        days, at_least = median(histogram)
+        found[phase_id] = {"median_days": days, "at_least": at_least, "n": sum(histogram.values())}
+    return found

@@ -4,11 +4,22 @@ Phase keys never change (widget snippets and surveys refer to them); positions c
 every change renumbers the phases 1..n in their new order.
 """
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 
+from app import locks
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand, Journey, Persona, Phase, Touchpoint
+from app.models import (
+    Brand,
+    Invitation,
+    Journey,
+    Persona,
+    Phase,
+    Response,
+    SurveyLink,
+    Touchpoint,
+)
+from app.models.base import utcnow
 from app.services import conversion, journeys
 
 MAX_PHASES = 20
@@ -23,6 +34,12 @@ def rename_journey(brand: Brand, journey_id: int, data: dict) -> Journey:
     journey.name = data["name"].strip()
     db.session.commit()
     return journey
+
+
+def _shown_publicly(brand: Brand) -> None:
+    """Phase names and order are on the public review pages, whose Last-Modified is the
+    brand row's (review_public.version): a phase edit moves it, so no stale 304."""
+    db.session.execute(update(Brand).where(Brand.id == brand.id).values(updated_at=utcnow()))
 
 
 def _place(journey: Journey, phase: Phase, position: int | None) -> None:
@@ -56,6 +73,7 @@ def add_phase(brand: Brand, journey_id: int, data: dict) -> Phase:
     if phase is not journey.phases[-1]:  # between two others: the one before goes on to it now
         db.session.flush()
         conversion.recount(journey)
+    _shown_publicly(brand)
     db.session.commit()
     return phase
 
@@ -74,6 +92,7 @@ def update_phase(brand: Brand, journey_id: int, key: str, data: dict) -> Phase:
         journey.phases.sort(key=lambda p: p.position)
         db.session.flush()
         conversion.recount(journey)  # who went on from where depends on the order
+    _shown_publicly(brand)
     db.session.commit()
     return phase
 
@@ -87,9 +106,52 @@ def get_touchpoint(brand: Brand, touchpoint_id: int) -> Touchpoint:
     return touchpoint
 
 
+def update_touchpoint(brand: Brand, touchpoint_id: int, data: dict) -> Touchpoint:
+    """A new name or channel; links, invitations and answers keep pointing at it."""
+    touchpoint = get_touchpoint(brand, touchpoint_id)
+    # The phase locked as add_touchpoint locks it: two of one name at once get a 409.
+    phase = journeys.get_phase(brand, touchpoint.phase.journey_id, touchpoint.phase.key, lock=True)
+    if any(other.name == data["name"] and other.id != touchpoint.id for other in phase.touchpoints):
+        raise AppError(
+            409, "this phase has a touchpoint with that name", fields={"name": ["taken"]}
+        )
+    touchpoint.name = data["name"]
+    touchpoint.channel = data["channel"]
+    db.session.commit()
+    return touchpoint
+
+
 def delete_touchpoint(brand: Brand, touchpoint_id: int) -> None:
-    """Answers given at it keep their figures; they just no longer name the touchpoint."""
-    db.session.delete(get_touchpoint(brand, touchpoint_id))
+    """Only a touchpoint nothing refers to: deleting one that links, invitations or answers
+    name would make them phase-wide while rollups still count them there (rename it instead).
+
+    FOR UPDATE holds off the foreign-key check of an answer naming it meanwhile, so the
+    check below and the delete are one step."""
+    touchpoint = db.session.scalar(
+        locks.locked(
+            select(Touchpoint).where(
+                Touchpoint.id == touchpoint_id, Touchpoint.brand_id == brand.id
+            ),
+            keys=True,
+        )
+    )
+    if touchpoint is None:
+        raise AppError(404, "touchpoint not found")
+    used = [
+        what
+        for what, model in (
+            ("survey links", SurveyLink),
+            ("invitations", Invitation),
+            ("answers", Response),
+        )
+        if db.session.scalar(select(exists().where(model.touchpoint_id == touchpoint.id)))
+    ]
+    if used:
+        raise AppError(
+            409,
+            f"touchpoint {touchpoint.name!r} is named by {' and '.join(used)}; rename it instead",
+        )
+    db.session.delete(touchpoint)
     db.session.commit()
 
 

@@ -238,6 +238,7 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
     """The whole journey map for these filters (the same filters as the stats API)."""
     journey = journeys.get_journey(brand, journey_id)
     persona = journeys.persona_by_key(brand, filters.get("persona"))
+    journeys.check_touchpoint(brand, filters.get("touchpoint"))
     persona_id = persona.id if persona else None
     phase_ids = [phase.id for phase in journey.phases]
     rows = _grouped_sums(brand, phase_ids, filters)
@@ -257,7 +258,7 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
     for phase, figure in zip(journey.phases, figures, strict=True):
         sums = answers.get(phase.id, {})
         hypothesis = phase.hypothesis or {}
-        time = medians.get(phase.id, {"median_days": None, "n": 0})
+        time = medians.get(phase.id, {"median_days": None, "at_least": False, "n": 0})
         stuck = (
             phase.expected_days is not None
             and time["median_days"] is not None

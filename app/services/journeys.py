@@ -111,6 +111,21 @@ def persona_by_key(brand: Brand, key: str | None) -> Persona | None:
     return persona
 
 
+def check_touchpoint(brand: Brand, touchpoint_id: int | None) -> None:
+    """A filter's touchpoint must be one of the brand's, as its persona must (persona_by_key):
+    a deleted or foreign id would quietly filter on rollup rows nobody can see listed."""
+    if touchpoint_id is None:
+        return
+    if not db.session.scalar(
+        select(Touchpoint.id).where(Touchpoint.id == touchpoint_id, Touchpoint.brand_id == brand.id)
+    ):
+        raise AppError(
+            422,
+            f"unknown touchpoint {touchpoint_id}",
+            fields={"touchpoint": ["unknown touchpoint"]},
+        )
+
+
 def find_touchpoint(touchpoints, value):
     """Of a phase's touchpoints (objects or rows with id and name), the one an answer, an
     invitation or a link names by id or by name; None when none is named."""

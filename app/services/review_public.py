@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand, Phase, Response
+from app.models import Brand, Journey, LoyaltyPolicy, Phase, Response
 from app.models.review import PUBLISHED, REMOVED, Review
 from app.services import brands, review_effects
 
@@ -45,8 +45,7 @@ def item_reviewed(brand: Brand) -> dict:
     return found
 
 
-def phases(brand: Brand) -> list[Phase]:
-    """The brand's phases that have published reviews, in journey order."""
+def _phases_with_reviews(brand: Brand) -> list[Phase]:
     with_reviews = select(Review.phase_id).where(
         Review.brand_id == brand.id, Review.status == PUBLISHED
     )
@@ -57,6 +56,16 @@ def phases(brand: Brand) -> list[Phase]:
             .order_by(Phase.journey_id, Phase.position)
         )
     )
+
+
+def phases(brand: Brand) -> list[Phase]:
+    """One phase per key that has published reviews, in journey order (the first journey's).
+
+    The public URLs are /reviews/<slug>/<key>: two journeys' phases of one key are one page."""
+    first: dict[str, Phase] = {}
+    for phase in _phases_with_reviews(brand):
+        first.setdefault(phase.key, phase)
+    return list(first.values())
 
 
 def phases_by_key(brand: Brand, key: str) -> list[Phase]:
@@ -104,10 +113,17 @@ def summary(brand: Brand, only_phases: list[int] | None = None) -> dict:
     for distribution in per_phase.values():
         for rating, n in distribution.items():
             overall[rating] = overall.get(rating, 0) + n
-    phase_rows = []
-    for phase in phases(brand):
-        if phase.id in per_phase:
-            phase_rows.append({"phase": phase, **block(per_phase[phase.id])})
+    # Per phase key, as the public URLs are: journeys that share a key are one row.
+    per_key: dict[str, dict[int, int]] = {}
+    shown: dict[str, Phase] = {}
+    for phase in _phases_with_reviews(brand):
+        if phase.id not in per_phase:
+            continue
+        shown.setdefault(phase.key, phase)
+        distribution = per_key.setdefault(phase.key, {})
+        for rating, n in per_phase[phase.id].items():
+            distribution[rating] = distribution.get(rating, 0) + n
+    phase_rows = [{"phase": phase, **block(per_key[key])} for key, phase in shown.items()]
     return {**block(overall), "phases": phase_rows}
 
 
@@ -153,20 +169,42 @@ def review(brand: Brand, review_id: int) -> Review:
 def version(brand: Brand) -> tuple[str, datetime | None]:
     """(ETag seed, Last-Modified) of everything public about the brand's reviews.
 
-    Any change a reader could see bumps a public review's updated_at (publish, reply, removal)
-    or the brand's (its name, its form of address), so the count and newest updated_at of
-    reviews that were ever public, and the brand's settings, are a cheap validator.
+    Any change a reader could see bumps a public review's updated_at (publish, reply, removal),
+    the brand's (its name, form of address, contact policy; a phase edit, journey_editor), the
+    loyalty policy's (the incentive terms) or adds a journey, so those moments, the count of
+    reviews that were ever public, the brand's settings and its phases are a cheap validator.
     """
-    count, newest = db.session.execute(
-        select(func.count(Review.id), func.max(Review.updated_at)).where(
-            Review.brand_id == brand.id, Review.published_at.is_not(None)
-        )
-    ).one()
-    settings = repr(
-        (brand.name, brand.review_policy, brand.locales, brand.default_locale, brand.formal_address)
+    loyalty_changed = (
+        select(LoyaltyPolicy.updated_at).where(LoyaltyPolicy.brand_id == brand.id).scalar_subquery()
     )
-    seed = f"{brand.id}:{count}:{newest}:{settings}"
-    changed = [moment for moment in (newest, brand.updated_at) if moment is not None]
+    newest_journey = (
+        select(func.max(Journey.created_at)).where(Journey.brand_id == brand.id).scalar_subquery()
+    )
+    count, newest, loyalty_at, journey_at = db.session.execute(
+        select(
+            func.count(Review.id), func.max(Review.updated_at), loyalty_changed, newest_journey
+        ).where(Review.brand_id == brand.id, Review.published_at.is_not(None))
+    ).one()
+    # What the pages show of phases (names, keys, order); none of it has a timestamp of its own.
+    phase_rows = db.session.execute(
+        select(Phase.id, Phase.journey_id, Phase.key, Phase.position, Phase.name)
+        .where(Phase.brand_id == brand.id)
+        .order_by(Phase.id)
+    ).all()
+    settings = repr(
+        (
+            brand.name,
+            brand.review_policy,
+            brand.locales,
+            brand.default_locale,
+            brand.formal_address,
+            brand.contact_policy,
+            [tuple(row) for row in phase_rows],
+        )
+    )
+    seed = f"{brand.id}:{count}:{newest}:{loyalty_at}:{settings}"
+    moments = (newest, brand.updated_at, loyalty_at, journey_at)
+    changed = [moment for moment in moments if moment is not None]
     return hashlib.sha256(seed.encode()).hexdigest()[:32], max(changed, default=None)
 
 

@@ -134,6 +134,7 @@ def rank_priorities(figures: list[dict]) -> None:
 def journey_stats(brand: Brand, journey_id: int, filters: dict, locale: str | None = None) -> dict:
     journey = journeys.get_journey(brand, journey_id)
     persona = journeys.persona_by_key(brand, filters.get("persona"))
+    journeys.check_touchpoint(brand, filters.get("touchpoint"))
     persona_id = persona.id if persona else None
     phase_ids = [phase.id for phase in journey.phases]
     # The journey map's table for the same filters, so the map and this API agree and an

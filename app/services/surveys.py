@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 from app import locks
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand, Question, Response, Survey
+from app.models import Brand, Phase, Question, Response, Survey
 from app.schemas.common import SUPPORTED_LOCALES
 from app.schemas.survey import untranslated
 from app.services import journeys
@@ -92,16 +92,25 @@ def list_surveys(brand: Brand, journey_id=None, phase=None, active=None) -> list
     return list(db.session.scalars(query.order_by(Survey.id)))
 
 
-def active_for_phase(brand: Brand, phase_key: str, locale: str | None = None) -> Survey | None:
-    """The newest active survey of a phase (of any journey), preferring one in `locale`."""
-    candidates = db.session.scalars(
+def active_for_phase(
+    brand: Brand, phase_key: str, locale: str | None = None, journey_id: int | None = None
+) -> Survey | None:
+    """The active survey a phase key asks: of the oldest journey with one (or of `journey_id`),
+    its newest, preferring one in `locale`.
+
+    Oldest journey first: a journey imported or created later with the same phase keys must
+    not take over the widgets that were already asking the first one."""
+    query = (
         select(Survey)
-        .where(
-            Survey.brand_id == brand.id, Survey.active.is_(True), Survey.phase.has(key=phase_key)
-        )
-        .options(selectinload(Survey.questions))
-        .order_by(Survey.id.desc())
+        .join(Phase, Phase.id == Survey.phase_id)
+        .where(Survey.brand_id == brand.id, Survey.active.is_(True), Phase.key == phase_key)
+    )
+    if journey_id is not None:
+        query = query.where(Survey.journey_id == journey_id)
+    candidates = db.session.scalars(
+        query.options(selectinload(Survey.questions)).order_by(Survey.journey_id, Survey.id.desc())
     ).all()
+    candidates = [survey for survey in candidates if survey.journey_id == candidates[0].journey_id]
     for survey in candidates:
         if locale is None or locale in survey.locales:
             return survey

@@ -54,23 +54,34 @@ def identify(brand: Brand, customer_id: str | None, signature: str | None, lock:
     return customers.ensure(brand, customer_id, lock=lock)
 
 
-def _phase(brand: Brand, key: str) -> Phase:
-    phase = db.session.scalar(
+def _phase(brand: Brand, key: str, journey_id: int | None = None) -> Phase:
+    query = (
         select(Phase)
         .join(Journey, Journey.id == Phase.journey_id)
         .where(Phase.brand_id == brand.id, Phase.key == key)
-        .order_by(Journey.id)
-        .limit(1)
     )
+    if journey_id is not None:
+        journey = db.session.scalar(
+            select(Journey.id).where(Journey.id == journey_id, Journey.brand_id == brand.id)
+        )
+        if journey is None:
+            raise AppError(
+                404, "no such journey for this site key", fields={"journey": ["unknown"]}
+            )
+        query = query.where(Phase.journey_id == journey_id)
+    phase = db.session.scalar(query.order_by(Journey.id).limit(1))
     if phase is None:
         raise AppError(404, f"no phase {key!r} for this site key", fields={"phase": ["unknown"]})
     return phase
 
 
 def survey_for(brand: Brand, query: dict, accept_language: str | None = None) -> dict | None:
-    """The survey to show for this phase, or None when the contact budget says not now."""
-    _phase(brand, query["phase"])
-    survey = surveys.active_for_phase(brand, query["phase"])
+    """The survey to show for this phase, or None when the contact budget says not now.
+
+    Without `journey`, the oldest journey with an active survey for the phase key answers
+    (surveys.active_for_phase), so a later journey with the same keys never takes over."""
+    _phase(brand, query["phase"], query.get("journey"))
+    survey = surveys.active_for_phase(brand, query["phase"], journey_id=query.get("journey"))
     if survey is None:
         raise AppError(404, "no active survey for this phase", fields={"phase": ["no survey"]})
     # The lookup the answer's POST makes (intake), so the widget never opens a survey whose

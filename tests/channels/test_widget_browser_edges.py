@@ -149,17 +149,51 @@ def _set_origins(db, brand, origins):
 
 def test_a_refused_answer_is_not_thanked_and_tells_the_developer_why(shop, browser, db):
     ctx, page = _open(browser, shop, tag(shop.app_origin, shop.site_key, 'data-phase="aankoop"'))
+    refusal = {
+        "error": {"code": "validation_error", "message": "some answers are not valid", "fields": {}}
+    }
+    page.route(
+        shop.app_origin + "/w/v1/responses*",
+        lambda route: route.fulfill(
+            status=422,
+            json=refusal,
+            headers={"Access-Control-Allow-Origin": shop.origin},
+        ),
+    )
     page.goto(shop.origin + "/")
     widget = _widget(page)
-    widget.get_by_role("button", name="9", exact=True).wait_for()
-    _set_origins(db, shop.brand, ["https://elsewhere.example"])  # refused from now on: 403
     widget.get_by_role("button", name="9", exact=True).click()
     widget.get_by_role("heading", name="Sorry, your answer could not be saved.").wait_for()
     assert widget.get_by_text("Thank you").count() == 0
-    assert any(w.startswith("Phasewise: origin_not_allowed: ") for w in page.warnings)
+    assert any(w.startswith("Phasewise: validation_error: ") for w in page.warnings)
     # it cannot succeed later, so it is not kept for a retry
     assert page.evaluate("localStorage.getItem('phasewise:queue')") is None
     assert _rows(db) == []
+    ctx.close()
+
+
+def test_an_answer_refused_by_the_sites_settings_waits_until_they_are_right(shop, browser, db):
+    """A 403 (the origin taken off the list by mistake) is the owner's to put right: the
+    answer stays queued and goes out once the origin is allowed again."""
+    ctx, page = _open(browser, shop, tag(shop.app_origin, shop.site_key, 'data-phase="aankoop"'))
+    page.clock.install()  # the retries' 1+2+4+8+16 s pass at once
+    page.goto(shop.origin + "/")
+    widget = _widget(page)
+    widget.get_by_role("button", name="9", exact=True).wait_for()
+    allowed = list(shop.brand.allowed_origins)
+    _set_origins(db, shop.brand, ["https://elsewhere.example"])  # refused from now on: 403
+    widget.get_by_role("button", name="9", exact=True).click()
+    for _ in range(6):  # every retry, each refused
+        page.clock.run_for(20_000)
+        page.wait_for_timeout(100)
+    assert any("origin_not_allowed: " in w for w in page.warnings), page.warnings
+    assert page.evaluate("JSON.parse(localStorage.getItem('phasewise:queue')).length") == 1
+    assert _rows(db) == []
+    _set_origins(db, shop.brand, allowed)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    [answer] = _wait_for_rows(page, db, 1)
+    assert answer.answers == {"nps": 9}
+    _until(page, "localStorage.getItem('phasewise:queue') === null")
     ctx.close()
 
 

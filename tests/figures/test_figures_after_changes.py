@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app.errors import AppError
 from app.extensions import db as _db
 from app.models import Customer, CustomerPhase, Response
 from app.models.base import utcnow
@@ -381,8 +382,15 @@ def test_a_new_touchpoint_starts_without_the_answers_of_a_deleted_one(api, brand
     old = api.post(url, json={"name": "Bezorging", "channel": "onsite"}).json
     for score in (1, 2, 3):
         post(api, survey, score, touchpoint=old["id"])
-    journey_editor.delete_touchpoint(brand, old["id"])
+    # A touchpoint with answers is renamed, not deleted (its answers would lose their place).
+    with pytest.raises(AppError) as refused:
+        journey_editor.delete_touchpoint(brand, old["id"])
+    assert refused.value.code == 409
+    # One without answers goes; the next one never takes its id (ids are rollup keys).
+    unused = api.post(url, json={"name": "Showroom", "channel": "onsite"}).json
+    journey_editor.delete_touchpoint(brand, unused["id"])
     new = api.post(url, json={"name": "Montageploeg", "channel": "onsite"}).json
+    assert new["id"] not in (old["id"], unused["id"])
     shown = {p["phase"]: p for p in stats(api, journey, f"?touchpoint={new['id']}")}["levering"]
     raw_rows = [r for r in raw.responses(brand.id) if r.touchpoint_id == new["id"]]
     assert (shown["n"], len(raw_rows)) == (0, 0), (old["id"], new["id"], shown["n"], len(raw_rows))

@@ -1,0 +1,30 @@
+"""A median in the open last dwell bucket is a lower bound: "730+ days", never "730.0 days"."""
+
+from app.services import dwell
+
+
+def test_the_open_bucket_is_a_lower_bound():
+    last = len(dwell.EDGES_DAYS) - 1
+    assert dwell.median({last: 3}) == (730.0, True)
+    assert dwell.median({dwell.bucket(24 * 5): 3}) == (5.5, False)
+    assert dwell.median_days({last: 3}) == 730.0
+
+
+def test_the_map_and_phase_page_say_730_plus(dash, api, journey):
+    for phase, when in (("orientatie", "1990-01-01"), ("aankoop", "2026-01-01")):
+        event = api.post(
+            "/api/v1/events",
+            json={
+                "customer": "lang",
+                "journey_id": journey["id"],
+                "phase": phase,
+                "occurred_at": f"{when}T00:00:00+00:00",
+            },
+        )
+        assert event.status_code == 201, event.json
+    stats = api.get(f"/api/v1/journeys/{journey['id']}/stats").json
+    assert stats["phases"][0]["conversion"]["mean_days_to_next"] > 730
+    page = dash.html(f"/dashboard?journey={journey['id']}")
+    assert "median 730+ days" in page and "730.0 days" not in page
+    phase = dash.html(f"/dashboard/journeys/{journey['id']}/phases/orientatie")
+    assert "median 730+ days here" in phase
