@@ -35,8 +35,8 @@ from loyalty.errors import (
 from loyalty.events import subscribe, unsubscribe
 from loyalty.ledger import adjust, balance, entries, lock_customer, redeem, statement
 from loyalty.models import LedgerEntry, LoyaltyPolicy
-from loyalty.policy import DEFAULTS, get_policy, reward_name, save_policy
-from loyalty.privacy import export_customer, unlink_responses
+from loyalty.policy import DEFAULTS, get_policy, redeemed_name, reward_name, save_policy
+from loyalty.privacy import anonymise_customer, export_customer, unlink_responses
 from loyalty.tokens import customer_token, read_token
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "LoyaltyPolicy",
     "UnknownReward",
     "adjust",
+    "anonymise_customer",
     "award_batch",
     "award_for_response",
     "award_review_bonus",
@@ -64,6 +65,7 @@ __all__ = [
     "points_for_response",
     "read_token",
     "redeem",
+    "redeemed_name",
     "reward_name",
     "save_policy",
     "statement",

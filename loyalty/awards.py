@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, union_all, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
@@ -77,26 +77,44 @@ def _chunks(items: list, size: int = 500):
         yield items[start : start + size]
 
 
-def _already_answered(keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which (brand_id, source_id) of these already have their "answered" entry."""
-    found: set[tuple[int, str]] = set()
-    by_brand: dict[int, list[str]] = {}
-    for brand_id, source_id in keys:
-        by_brand.setdefault(brand_id, []).append(source_id)
-    for brand_id, source_ids in by_brand.items():
-        for chunk in _chunks(sorted(source_ids)):
-            found.update(
-                (brand_id, source_id)
-                for source_id in db.session.scalars(
-                    select(LedgerEntry.source_id).where(
-                        LedgerEntry.brand_id == brand_id,
-                        LedgerEntry.source_type == "answer",
-                        LedgerEntry.reason == "answered",
-                        among(LedgerEntry.source_id, chunk),
-                    )
-                )
+def _family(source_id: str) -> str:
+    """ "<who>:<phase>:<family>" -> "<phase>:<family>": which phase survey an entry was for."""
+    return source_id.partition(":")[2]
+
+
+def _answered_before(
+    answers: list[Answer], sources: dict[int, str]
+) -> tuple[set[tuple[int, str]], set[tuple[int, int, str]]]:
+    """What was already awarded for answering: the (brand_id, source_id) keys of these answers
+    that exist (the same person under another customer record), and (brand_id, customer_id,
+    phase survey) of these customers (the same record under an earlier email, or before it
+    had one). One statement per brand and chunk; the customers are locked, so no batch can
+    add an entry for them meanwhile."""
+    keys: set[tuple[int, str]] = set()
+    families: set[tuple[int, int, str]] = set()
+    by_brand: dict[int, list[Answer]] = defaultdict(list)
+    for answer in answers:
+        by_brand[answer.brand_id].append(answer)
+    for brand_id, mine in by_brand.items():
+        for chunk in _chunks(mine):
+            answered = (
+                LedgerEntry.brand_id == brand_id,
+                LedgerEntry.source_type == "answer",
+                LedgerEntry.reason == "answered",
             )
-    return found
+            by_key = select(LedgerEntry.customer_id, LedgerEntry.source_id).where(
+                *answered,
+                among(LedgerEntry.source_id, sorted({sources[a.response_id] for a in chunk})),
+            )
+            by_customer = select(LedgerEntry.customer_id, LedgerEntry.source_id).where(
+                *answered,
+                among(LedgerEntry.customer_id, sorted({a.customer_id for a in chunk})),
+                among(LedgerEntry.phase_id, sorted({a.phase_id for a in chunk})),
+            )
+            for customer_id, source_id in db.session.execute(union_all(by_key, by_customer)):
+                keys.add((brand_id, source_id))
+                families.add((brand_id, customer_id, _family(source_id)))
+    return keys, families
 
 
 def _earned_by_day(answers: list[Answer]) -> dict[tuple[int, datetime], int]:
@@ -176,14 +194,16 @@ def award_answers(
     if not locked:
         lock_customers([a.customer_id for a in eligible])
     sources = {a.response_id: answer_source(a) for a in eligible}
-    done = _already_answered({(a.brand_id, sources[a.response_id]) for a in eligible})
+    done, families = _answered_before(eligible, sources)
     earned = _earned_by_day(eligible)
     answered_rows, bonuses = [], {}
     for answer in eligible:
         key = (answer.brand_id, sources[answer.response_id])
-        if key in done:
-            continue  # this person was already rewarded for this phase survey
+        family = (answer.brand_id, answer.customer_id, _family(key[1]))
+        if key in done or family in families:
+            continue  # this person, or this customer, was already rewarded for this survey
         done.add(key)
+        families.add(family)
         policy = policies[answer.brand_id]
         long_enough = answer.text_length >= max(int(policy["text_min_chars"]), 1)
         day = (answer.customer_id, _day(_naive_utc(answer.answered_at)))
@@ -233,13 +253,13 @@ def award_for_response(
     ).first()
     if found is None:
         raise LoyaltyError(f"response {response_id} not found for this brand", "response_id")
-    email = db.session.execute(
-        select(customer.c.email).where(
+    found_customer = db.session.execute(
+        select(customer.c.email, customer.c.erased_at).where(
             customer.c.id == customer_id, customer.c.brand_id == brand_id
         )
     ).first()
-    if email is None:
-        return 0  # the customer was erased meanwhile
+    if found_customer is None or found_customer.erased_at is not None:
+        return 0  # the customer was erased meanwhile: a tombstone earns nothing
     answer = Answer(
         brand_id=brand_id,
         customer_id=customer_id,
@@ -248,7 +268,7 @@ def award_for_response(
         family_id=found.family_id or found.id,
         text_length=max(int(text_length or 0), 0),
         answered_at=answered_at,
-        email=email[0],
+        email=found_customer.email,
     )
     points = award_answers([answer])[response_id]
     if points > 0:

@@ -21,6 +21,9 @@ from loyalty.tables import among, dialect, insert, table
 
 UNIQUE_KEY = ["brand_id", "source_type", "source_id", "reason"]
 MAX_POINTS = 1_000_000
+# The source ids erasure gives a tombstone's entries (loyalty.privacy): a prefix no award
+# makes and no redemption key may start with, so nothing new can ever collide with them.
+ERASED_SOURCE = "erased-"
 
 
 def lock_customers(customer_ids) -> dict[int, str | None]:
@@ -216,6 +219,13 @@ def _check_points(points) -> int:
     return points
 
 
+def _check_key(key: str | None) -> None:
+    if key is not None and key.startswith(ERASED_SOURCE):
+        raise LoyaltyError(
+            f"an Idempotency-Key may not start with {ERASED_SOURCE!r}", "Idempotency-Key"
+        )
+
+
 def redeem(
     brand_id: int,
     customer_id: int,
@@ -231,6 +241,7 @@ def redeem(
     and each sees the balance the previous one left: the balance never goes below zero.
     With an idempotency key, the same key again returns the first redemption.
     """
+    _check_key(key)
     policy = get_policy(brand_id)
     item = reward(policy, reward_key)
     if points is None:
@@ -265,6 +276,7 @@ def redeem(
         source_id=key or uuid.uuid4().hex,
         reason="redeemed",
         reward=reward_key,
+        reward_name=item["name"] if item is not None else None,
         effective_at=at or utcnow(),
         created_at=utcnow(),
     )
@@ -287,6 +299,7 @@ def adjust(
     if isinstance(points, bool) or not isinstance(points, int) or points == 0:
         raise LoyaltyError("points must be a non-zero whole number", "points")
     _check_points(abs(points))
+    _check_key(key)
     reason = (reason or "").strip()
     if not reason:
         raise LoyaltyError("an adjustment needs a reason", "reason")

@@ -46,6 +46,7 @@ ENTRY_FIELDS = (
     "reason",
     "note",
     "reward",
+    "reward_name",
     "source_type",
     "source_id",
     "phase_id",
@@ -89,6 +90,11 @@ class LedgerEntry(db.Model):
     reason = db.Column(db.String(200), nullable=False)
     note = db.Column(db.String(200))
     reward = db.Column(db.String(64))  # the reward key of a redemption
+    # The reward's name as the catalogue had it when redeemed (a text or {locale: text}):
+    # a later rename or removal must not rewrite the customer's history.
+    reward_name = db.Column(
+        JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+    )
     phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="SET NULL"))
     response_id = db.Column(db.Integer, db.ForeignKey("response.id", ondelete="SET NULL"))
     review_id = db.Column(db.Integer)  # no foreign key: reviews live in their own migration

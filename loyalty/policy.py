@@ -87,5 +87,14 @@ def reward_name(item: dict, locale: str) -> str:
     return name or item["key"]
 
 
+def redeemed_name(entry: dict, policy: dict, locale: str) -> str:
+    """A redemption's reward name: as kept with the entry, else (entries from before names
+    were kept) as the catalogue has it today, else the key."""
+    if entry.get("reward_name"):
+        return reward_name({"key": entry["reward"], "name": entry["reward_name"]}, locale)
+    item = reward(policy, entry["reward"])
+    return reward_name(item, locale) if item else entry["reward"]
+
+
 def offers(policy: dict) -> bool:
     return bool(policy["enabled"]) and (policy["points_per_answer"] > 0 or policy["text_bonus"] > 0)

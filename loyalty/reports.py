@@ -117,7 +117,8 @@ def top_rewards(
     until: datetime | None = None,
     locale: str = "en",
 ) -> list[dict]:
-    """The most redeemed rewards: key, name (from the catalogue), redemptions, points spent."""
+    """The most redeemed rewards: key, name (from the catalogue; for a reward removed from it,
+    as its latest redemption kept it), redemptions, points spent."""
     query = (
         select(LedgerEntry.reward, func.count(), func.coalesce(func.sum(-LedgerEntry.points), 0))
         .where(LedgerEntry.brand_id == brand_id, LedgerEntry.kind == "redeem")
@@ -133,12 +134,28 @@ def top_rewards(
         result.append(
             {
                 "reward": key,
-                "name": reward_name(item, locale) if item else key,
+                "name": reward_name(item, locale) if item else _last_name(brand_id, key, locale),
                 "redemptions": int(count),
                 "points": int(points),
             }
         )
     return result
+
+
+def _last_name(brand_id: int, key: str, locale: str) -> str:
+    """A reward no longer in the catalogue: the name its latest redemption kept, else the key."""
+    name = db.session.scalar(
+        select(LedgerEntry.reward_name)
+        .where(
+            LedgerEntry.brand_id == brand_id,
+            LedgerEntry.kind == "redeem",
+            LedgerEntry.reward == key,
+            LedgerEntry.reward_name.is_not(None),
+        )
+        .order_by(LedgerEntry.id.desc())
+        .limit(1)
+    )
+    return reward_name({"key": key, "name": name}, locale)
 
 
 def summary(brand_id: int, since: datetime | None = None, until: datetime | None = None) -> dict:

@@ -25,11 +25,12 @@ def _window(query: dict) -> tuple[datetime | None, datetime | None]:
 @bp.route("/dashboard/loyalty", endpoint="loyalty")
 @requires("read")
 def loyalty_page():
-    from loyalty import get_policy, reports
+    from loyalty import get_policy, reports, reward_name
 
     brand = current_brand()
     query = filters.parse(MapQuery(only=("period", "from_", "to")), request.args)
     since, until = _window(query)
+    policy = get_policy(brand.id)
     names = {
         phase.key: phase.display_name(brand.default_locale)
         for phase in journey_map.all_phases(brand)
@@ -40,7 +41,9 @@ def loyalty_page():
         per_phase=reports.points_per_phase(brand.id, since, until),
         rates=reports.response_rates(brand.id, since, until),
         rewards=reports.top_rewards(brand.id, since=since, until=until, locale="en"),
-        policy=get_policy(brand.id),
+        policy=policy,
+        # Names are a text or {locale: text}: the template shows whichever shape is stored.
+        catalogue=[{**item, "name": reward_name(item, "en")} for item in policy["rewards"]],
         names=names,
         query=query,
         periods=[*PERIODS],

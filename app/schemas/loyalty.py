@@ -68,6 +68,13 @@ class Entry(Schema):
     reason = fields.String()
     note = fields.String(allow_none=True)
     reward = fields.String(allow_none=True)
+    reward_name = fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": "a redemption's reward name as it was when redeemed: a text or "
+            "{locale: text}; null for a reward outside the catalogue or an older entry"
+        },
+    )
     phase = fields.String(allow_none=True)
     response_id = fields.Integer(allow_none=True)
     review_id = fields.Integer(allow_none=True)

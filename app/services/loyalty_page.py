@@ -128,8 +128,7 @@ def _describe(entry: dict, locale: str, phases: dict, policy: dict) -> str:
         return f"{reasons['adjust']}: {entry['reason']}"
     text = reasons.get(entry["reason"], entry["reason"])
     if entry["kind"] == "redeem" and entry["reward"]:
-        item = loyalty.policy.reward(policy, entry["reward"])
-        text += ": " + (loyalty.reward_name(item, locale) if item else entry["reward"])
+        text += ": " + loyalty.redeemed_name(entry, policy, locale)
     phase = phases.get(entry["phase_id"])
     if phase is not None and entry["reason"] in ("answered", "review_published"):
         text += f" ({phase.display_name(locale)})"

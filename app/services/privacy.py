@@ -39,7 +39,6 @@ from app.models.privacy import ERASURE, EXPORT
 from app.models.review import PENDING, PUBLISHED, REJECTED, REMOVED
 from app.security import keyed_hash
 from app.services import customers
-from loyalty.models import LedgerEntry
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ COVERED = {
     "customer": "tombstoned: email, external id, consent and value removed",
     "response": "free text, review request, client hash and customer link removed; scores kept",
     "review": "removed (ground personal_data, tombstone in feeds); texts and name blanked",
-    "loyalty_entry": "amounts kept on the tombstone; notes and adjustment reasons removed",
+    "loyalty_entry": "amounts kept on the tombstone; notes, adjustment reasons, keys removed",
     "journey_event": "deleted (conversion rollups keep their counts)",
     "customer_phase": "deleted",
     "invitation": "deleted",
@@ -373,8 +372,8 @@ def _erase_responses(responses: list[Response]) -> int:
 
 
 def _erase_reviews(brand: Brand, reviews: list[Review], now: datetime) -> int:
+    from app.services import review_effects, webhooks
     from app.services import reviews as review_service
-    from app.services import webhooks
 
     for review in reviews:
         before = review.status
@@ -408,24 +407,15 @@ def _erase_reviews(brand: Brand, reviews: list[Review], now: datetime) -> int:
         review.customer_id = None
         review.updated_at = now  # feeds show the tombstone from here
         if before == PUBLISHED:
+            # As a moderator's removal does: a removed review keeps no bonus, whoever removed it
+            review_effects.claw_back_bonus(review, reason=f"review removed: {ERASURE_GROUND}")
             webhooks.emit(brand.id, "review.removed", review_service.event_data(review))
     return len(reviews)
 
 
 def _anonymise_ledger(brand: Brand, customer: Customer) -> int:
-    """Amounts stay (balances and reports add up); free text typed about the person goes."""
-    entries = list(
-        db.session.scalars(
-            select(LedgerEntry).where(
-                LedgerEntry.brand_id == brand.id, LedgerEntry.customer_id == customer.id
-            )
-        )
-    )
-    for entry in entries:
-        entry.note = None
-        if entry.kind == "adjust":
-            entry.reason = "adjustment (erased)"
-    return len(entries)
+    """Amounts stay (balances and reports add up); what was the person's goes."""
+    return loyalty.anonymise_customer(brand.id, customer.id)
 
 
 def _scrub_deliveries(brand: Brand, customer: Customer) -> int:

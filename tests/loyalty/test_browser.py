@@ -31,7 +31,7 @@ def test_the_loyalty_page_is_accessible_in_both_languages(server, brand, survey)
                 None if request.url.startswith(server) else external.append(request.url)
             ),
         )
-        for lang, heading in (("nl", "Uw spaarpunten"), ("en", "Your points")):
+        for lang, heading in (("nl", "Je spaarpunten"), ("en", "Your points")):
             page.goto(f"{url}?lang={lang}")
             assert heading in page.locator("h1").inner_text()
             serious = serious_violations(page)
@@ -45,5 +45,5 @@ def test_the_loyalty_page_is_accessible_in_both_languages(server, brand, survey)
         assert page.evaluate("document.activeElement.hreflang") == "nl"
         page.keyboard.press("Enter")
         page.wait_for_url("**lang=nl")
-        assert "Uw spaarpunten" in page.locator("h1").inner_text()
+        assert "Je spaarpunten" in page.locator("h1").inner_text()
     assert external == []
