@@ -106,13 +106,6 @@ def _persona_nps(rows: list[dict]) -> dict[tuple[int, int], nps.NpsCounts]:
     return {key: nps.NpsCounts(*value) for key, value in counts.items()}
 
 
-def _mean_interval(sums: dict, name: str) -> list[float] | None:
-    interval = nps.mean_ci95(
-        sums.get(f"{name}_sum", 0), sums.get(f"{name}_sq", 0), int(sums.get(f"{name}_n", 0))
-    )
-    return list(interval) if interval else None
-
-
 def _shown(metric: str, value: float) -> float:
     """The value as the map prints it: NPS to 0.1, CSAT to 0.01, conversion to whole percents."""
     if metric == "conversion":
@@ -270,7 +263,7 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
                 "csat",
                 hypothesis.get("csat"),
                 figure["csat"]["mean"],
-                _mean_interval(sums, "csat"),
+                nps.mean_interval(sums, "csat"),
             ),
             _gap("conversion", hypothesis.get("conversion"), figure["conversion"]["to_next"], None),
         ]
@@ -280,9 +273,9 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
                 "id": phase.id,
                 "key": phase.key,
                 "expected_days": phase.expected_days,
-                "csat_ci95": _mean_interval(sums, "csat"),
-                "ces_ci95": _mean_interval(sums, "ces"),
-                "sentiment_ci95": _mean_interval(sums, "sentiment"),
+                "csat_ci95": nps.mean_interval(sums, "csat"),
+                "ces_ci95": nps.mean_interval(sums, "ces"),
+                "sentiment_ci95": nps.mean_interval(sums, "sentiment"),
                 "time_in_phase": {**time, "stuck": stuck},
                 "gaps": [gap for gap in gaps if gap],
                 "touchpoints": _touchpoint_priorities(
