@@ -73,9 +73,20 @@ def median_days(histogram: dict[int, int]) -> float | None:
 def median(histogram: dict[int, int]) -> tuple[float | None, bool]:
     """(median days, whether that is only a lower bound): inside the open last bucket the
     median is somewhere at or past its lower edge, so it reads as "730+", never as 730."""
+    days, at_least, _low = median_bucket(histogram)
+    return days, at_least
+
+
+def median_bucket(histogram: dict[int, int]) -> tuple[float | None, bool, float | None]:
+    """The median, whether it is a lower bound, and the lower edge of its bucket: the least
+    the median can be, whatever the stays inside the bucket were.
+
+    Inside the bucket the customers are spread evenly from half a step in (midpoint ranks):
+    one customer sits on the lower edge, not in the middle. Events sent as dates make whole
+    days, so a stay of exactly 3 days read as 3.5 and was flagged "stuck" against 3."""
     total = sum(histogram.values())
     if not total:
-        return None, False
+        return None, False, None
     middle = total / 2
     seen = 0
     for index in sorted(histogram):
@@ -83,18 +94,19 @@ def median(histogram: dict[int, int]) -> tuple[float | None, bool]:
         if count and seen + count >= middle:
             low = EDGES_DAYS[index]
             if index + 1 >= len(EDGES_DAYS):
-                return float(low), True
+                return float(low), True, float(low)
             high = EDGES_DAYS[index + 1]
-            return round(low + (high - low) * (middle - seen) / count, 1), False
+            share = max(middle - seen - 0.5, 0) / count
+            return round(low + (high - low) * share, 1), False, float(low)
         seen += count
-    return None, False  # pragma: no cover - the loop always reaches the middle
+    return None, False, None  # pragma: no cover - the loop always reaches the middle
 
 
 def medians(
     brand: Brand, phase_ids: list[int], filters: dict, persona_id: int | None
 ) -> dict[int, dict]:
-    """{phase_id: {"median_days", "at_least", "n"}} for the period and persona filters (by
-    day reached)."""
+    """{phase_id: {"median_days", "at_least", "n", "lowest"}} for the period and persona
+    filters (by day reached); "lowest" is the least the median can be (its bucket's edge)."""
     # The map's filters; dwell has no channel, touchpoint or locale, so those leave it whole.
     conditions = map_rollup.conditions(DwellRollup, brand, phase_ids, filters, persona_id)
     rows = db.session.execute(
@@ -107,6 +119,11 @@ def medians(
         histograms.setdefault(phase_id, {})[index] = int(count)
     found = {}
     for phase_id, histogram in histograms.items():
-        days, at_least = median(histogram)
-        found[phase_id] = {"median_days": days, "at_least": at_least, "n": sum(histogram.values())}
+        days, at_least, low = median_bucket(histogram)
+        found[phase_id] = {
+            "median_days": days,
+            "at_least": at_least,
+            "n": sum(histogram.values()),
+            "lowest": low,
+        }
     return found

@@ -186,6 +186,7 @@ FIGURE_COLUMNS = (
     "value_weighted",
     "reached_value",
     "median_days_in_phase",
+    "median_days_at_least",
     "hypothesis_nps",
     "hypothesis_csat",
     "hypothesis_conversion",
@@ -225,6 +226,8 @@ def figures_csv(journey_map: dict) -> Iterator[str]:
                 p["conversion"]["value_weighted"],
                 p["conversion"]["reached_value"],
                 p["time_in_phase"]["median_days"],
+                # the open last bucket: 730 means "730 days or more"
+                p["time_in_phase"].get("at_least", False),
                 hypothesis.get("nps"),
                 hypothesis.get("csat"),
                 hypothesis.get("conversion"),

@@ -252,10 +252,12 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
         sums = answers.get(phase.id, {})
         hypothesis = phase.hypothesis or {}
         time = medians.get(phase.id, {"median_days": None, "at_least": False, "n": 0})
+        # Stuck only when the median is past the expected days whatever the stays inside its
+        # bucket were: an estimate inside the bucket would flag phases that are on time.
         stuck = (
             phase.expected_days is not None
-            and time["median_days"] is not None
-            and time["median_days"] > phase.expected_days
+            and time.get("lowest") is not None
+            and time["lowest"] > phase.expected_days
         )
         gaps = [
             _gap("nps", hypothesis.get("nps"), figure["nps"]["score"], figure["nps"]["ci95"]),

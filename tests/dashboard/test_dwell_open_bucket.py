@@ -6,7 +6,7 @@ from app.services import dwell
 def test_the_open_bucket_is_a_lower_bound():
     last = len(dwell.EDGES_DAYS) - 1
     assert dwell.median({last: 3}) == (730.0, True)
-    assert dwell.median({dwell.bucket(24 * 5): 3}) == (5.5, False)
+    assert dwell.median({dwell.bucket(24 * 5): 3}) == (5.3, False)
     assert dwell.median_days({last: 3}) == 730.0
 
 
@@ -28,3 +28,14 @@ def test_the_map_and_phase_page_say_730_plus(dash, api, journey):
     assert "median 730+ days" in page and "730.0 days" not in page
     phase = dash.html(f"/dashboard/journeys/{journey['id']}/phases/orientatie")
     assert "median 730+ days here" in phase
+
+
+def test_stays_of_whole_days_are_not_flagged_stuck_against_those_days():
+    """Events sent as dates make stays of exactly N days: one customer sits on the bucket's
+    edge (3.0, not 3.5), and "stuck" needs the median past the expected days whatever the
+    stays inside its bucket were."""
+    three = {dwell.bucket(24 * 3): 1}
+    assert dwell.median_bucket(three) == (3.0, False, 3.0)
+    four = {dwell.bucket(24 * 4): 5}
+    days, _, lowest = dwell.median_bucket(four)
+    assert 4.0 <= days < 5.0 and lowest == 4.0  # past an expected 3: stuck

@@ -132,7 +132,7 @@ def test_time_in_phase_is_the_median_from_journey_events(dash, seeded):
 
     column = dash.html("/dashboard").split('data-phase="orientatie"')[1].split("</article>")[0]
     assert "median" in column and "days" in column
-    assert dwell.median_days({dwell.bucket(24 * 5): 3}) == pytest.approx(5.5)
+    assert dwell.median_days({dwell.bucket(24 * 5): 3}) == pytest.approx(5.3)
 
 
 def test_persona_table_compares_personas(dash, seeded):
