@@ -85,7 +85,7 @@ def nps_strip(score, ci95, hypothesis=None, width: int = 200) -> Markup:
         _text(x(0), 38, "0", "middle", 9, MUTED),
         _text(width - pad, 38, "100", "end", 9, MUTED),
     ]
-    desc = "No answers in this selection."
+    desc = "No NPS answers in this selection"  # the phase may have others (CSAT, effort)
     if score is not None:
         if ci95:
             parts.append(

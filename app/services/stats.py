@@ -110,6 +110,9 @@ def rank_priorities(figures: list[dict]) -> None:
         parts += [f"{money(value)} of customer value", f"{detractor_share:.0%} detractors"]
         if at_stake is None:
             reason = f"last phase: no next phase to lose customers to ({', '.join(parts)})"
+        elif n == 0:
+            # Not "too few": none may ever come, when the phase's survey asks no NPS question.
+            reason = "no NPS answers: the rank weighs detractors, which an NPS question finds"
         elif too_few_answers(n):
             reason = f"too few answers (n={n}) to rank ({', '.join(parts)})"
         else:

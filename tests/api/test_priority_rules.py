@@ -142,3 +142,20 @@ def test_priorities_equal_a_brute_force_count_of_the_raw_rows(api, brand, journe
         (k for k in expected if expected[k] and k in enough), key=lambda k: -expected[k]
     )
     assert ranked == ["aankoop"]
+
+
+def test_a_phase_without_nps_answers_says_so_instead_of_too_few(api, journey, survey):
+    """A phase whose survey asks CSAT only never gets detractors: "too few answers (n=0)"
+    promised a rank that cannot come."""
+    build_scenario(api, journey, survey)
+    body = {
+        "journey_id": journey["id"],
+        "phase": "orientatie",
+        "locale": "nl",
+        "questions": [{"key": "tevreden", "type": "csat", "text": "Tevreden?"}],
+    }
+    csat_only = api.post("/api/v1/surveys", json=body).json
+    answer = {"survey_id": csat_only["id"], "answers": {"tevreden": 4}}
+    assert api.post("/api/v1/responses", json=answer).status_code == 202
+    reason = stats(api, journey)["orientatie"]["priority"]["reason"]
+    assert "no NPS answers" in reason and "too few" not in reason
