@@ -9,6 +9,7 @@ kick enqueues it, the others only leave their committed rows for it to find.
 """
 
 import logging
+import threading
 from collections.abc import Callable
 
 from flask import current_app
@@ -25,6 +26,9 @@ KICK_SECONDS = 5
 # (or the sweep) brings one for every waiting row. A stalled Redis must not hold each
 # request for the 5 s a job's enqueue may take.
 KICK_TIMEOUT = 0.5
+# Set in a worker process asked to stop (SIGTERM): jobs that loop finish what they hold and
+# leave the rest to the next worker. Per process, as a worker runs one job at a time.
+_STOPPING = threading.Event()
 
 
 class JobQueue:
@@ -67,10 +71,30 @@ class JobQueue:
     def kick_connection(self):
         return self._client("kick_connection", KICK_TIMEOUT, KICK_TIMEOUT)
 
-    def rq_queue(self, name: str):
+    def worker_connection(self):
+        """A Redis client for an RQ worker's own use, never this app's `connection`: RQ raises
+        the socket timeout of the worker's pool to its dequeue wait (over 400 s), and the
+        enqueues jobs make must keep the 5 s they were given."""
+        from redis import Redis
+
+        return Redis.from_url(self.redis_url, socket_connect_timeout=1, socket_timeout=5)
+
+    def rq_queue(self, name: str, connection=None):
         from rq import Queue
 
-        return Queue(name, connection=self.connection)
+        return Queue(name, connection=connection or self.connection)
+
+    @staticmethod
+    def stopping() -> bool:
+        """Whether this process (a worker) was asked to stop: take no new work."""
+        return _STOPPING.is_set()
+
+    @staticmethod
+    def request_stop(stop: bool = True) -> None:
+        if stop:
+            _STOPPING.set()
+        else:
+            _STOPPING.clear()
 
     def enqueue(self, name: str, func: Callable, *args, **kwargs) -> bool:
         """Run or enqueue `func(*args)`; returns False when it could not be queued."""

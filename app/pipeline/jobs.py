@@ -32,5 +32,5 @@ def process_responses(response_ids: list[int]) -> int:
         response_ids, batch_size, current_app.config["PIPELINE_JOB_SECONDS"]
     )
     if not finished:
-        kick([])  # out of time with rows still waiting: a fresh job carries on
+        kick([])  # out of time (or the worker stops) with rows waiting: a fresh job carries on
     return done

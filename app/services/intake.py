@@ -285,13 +285,29 @@ def _insert(values: dict, guards: dict) -> int | None:
 def _insert_direct(values: dict, guards: dict) -> int | None:
     """The INSERT through psycopg on a pooled connection in autocommit: every answer takes this
     path, and through the session the one statement cost more CPU than the rest of the request
-    (the session's and Core's bookkeeping, then a COMMIT round-trip; bench/intake.py)."""
+    (the session's and Core's bookkeeping, then a COMMIT round-trip; bench/intake.py).
+
+    A connection the server closed under it (pg_terminate_backend, a restart) is replaced and
+    the INSERT tried once more, when nothing can have been stored: see _stored_nothing. Else,
+    or when the second try fails too, a 503 the client can retry."""
     sql = _direct_sql(tuple(values), tuple(sorted(guards)))
     params = {
         name: Jsonb(value) if name in JSON_COLUMNS and value is not None else value
         for name, value in values.items()
     }
     params.update(guards)
+    try:
+        return _execute_direct(sql, params)
+    except psycopg.OperationalError as error:
+        if not _stored_nothing(error, values):
+            raise _unavailable() from error
+    try:
+        return _execute_direct(sql, params)
+    except psycopg.OperationalError as error:
+        raise _unavailable() from error
+
+
+def _execute_direct(sql: str, params: dict) -> int | None:
     pooled = db.engine.raw_connection()
     try:
         connection = pooled.driver_connection
@@ -309,6 +325,29 @@ def _insert_direct(values: dict, guards: dict) -> int | None:
     finally:
         pooled.close()
     return row[0] if row else None
+
+
+def _stored_nothing(error: psycopg.OperationalError, values: dict) -> bool:
+    """Whether a second INSERT after this error cannot store the answer twice. With an
+    Idempotency-Key it never can (a stored first try makes it insert nothing and the answer
+    is found under the key). Without one, only an admin shutdown (pg_terminate_backend, a
+    server's fast shutdown) is sure: the server acts on it between statements or aborts the
+    one running, never after committing it (it holds interrupts while it commits). A
+    connection lost without a word may have committed before it went."""
+    if values.get("idempotency_key") is not None:
+        return True
+    return isinstance(error, psycopg.errors.AdminShutdown)
+
+
+def _unavailable() -> AppError:
+    # The row was not stored (or the client's Idempotency-Key makes a retry safe): ask it to
+    # try again rather than answer a 500 for the database's restart.
+    return AppError(
+        503,
+        "the database is not available at the moment; try again shortly",
+        code="unavailable",
+        headers={"Retry-After": "1"},
+    )
 
 
 def receipt(response: Accepted, created: bool) -> dict:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 import loyalty
-from app.extensions import db
+from app.extensions import db, queue
 from app.models import Response
 from app.models.base import utcnow
 from app.models.response import FAILED, PROCESSED, RECEIVED
@@ -211,8 +211,9 @@ def retry_failed(response_ids: list[int]) -> int:
 
 
 def process_waiting(response_ids: list[int], batch_size: int, seconds: float) -> tuple[int, bool]:
-    """These ids, then waiting rows batch by batch, oldest first, until none is left or
-    `seconds` have passed. Returns (responses processed, whether it stopped for lack of work)."""
+    """These ids, then waiting rows batch by batch, oldest first, until none is left,
+    `seconds` have passed or the worker was asked to stop (after the batch in hand). Returns
+    (responses processed, whether it stopped for lack of work)."""
     deadline = time.monotonic() + seconds
     total = 0
     while True:
@@ -222,7 +223,8 @@ def process_waiting(response_ids: list[int], batch_size: int, seconds: float) ->
         # A short batch took every row it could lock: the rest are locked by another job.
         if claimed < batch_size:
             return total, True
-        if time.monotonic() >= deadline:
+        # A stopping worker is given a grace period, not a minute: the rest waits as received.
+        if time.monotonic() >= deadline or queue.stopping():
             return total, False
 
 

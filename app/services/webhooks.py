@@ -7,12 +7,16 @@ sends them. Every request is signed per Standard Webhooks (https://www.standardw
 """
 
 import base64
+import contextlib
+import functools
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +25,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import delete, insert, inspect, select
+from sqlalchemy import delete, insert, inspect, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -47,13 +51,16 @@ EVENTS = (
     "review.removed",
     "loyalty.earned",
     "loyalty.redeemed",
+    "loyalty.deducted",
 )
 TEST_EVENT = "webhook.test"
 MAX_ENDPOINTS = 20
 # Seconds to wait before each retry: about 8.5 hours in all, as Standard Webhooks suggests.
 RETRY_INTERVALS = [10, 60, 300, 1800, 7200, 21600]
 TIMEOUT_SECONDS = 5
-BATCH = 50  # deliveries per job: one endpoint's share of a commit, sent in one transaction
+BATCH = 50  # deliveries per job: one endpoint's share of a commit, claimed in one transaction
+# `last_error` of a delivery claimed by a sender whose POST is in flight (see send()).
+SENDING = "sending now"
 USER_AGENT = "Phasewise-Webhooks/1"
 
 _INSERT_DELIVERIES = insert(WebhookDelivery.__table__).returning(
@@ -319,12 +326,63 @@ def send(delivery_ids: list[int], now: datetime | None = None) -> dict[int, str]
     """Send the pending, due deliveries among these ids and record every attempt.
 
     Outcome per id: "delivered", "retry" (failed, another attempt is scheduled), "failed" (no
-    attempts left), or why nothing was sent: "missing", "busy" (another worker holds it),
-    "not_due", "already_delivered" or "already_failed". One transaction for the lot: if the
-    process dies half-way, what it sent is sent again (at least once; receivers dedupe on
-    webhook-id). It uses its own session, because inline it runs in the emitter's commit hook.
+    attempts left), or why nothing was sent: "missing", "busy" (another sender holds it),
+    "not_due", "already_delivered", "already_failed" or "released" (the worker is stopping:
+    left due for the next one). Claim, commit, send, record: no transaction and no row lock
+    is held while a receiver takes its time. A claim marks the row `SENDING` with a lease
+    (next_attempt_at in the future), so no other sender takes it meanwhile; if the process
+    dies half-way, the lease runs out and the sweep sends it again (at least once; receivers
+    dedupe on webhook-id). Its own sessions: inline, it runs in the emitter's commit hook.
     """
     outcomes: dict[int, str] = {}
+    now = now or utcnow()
+    claims = _claim(delivery_ids, now, outcomes)
+    if not claims:
+        return outcomes
+    results: dict[int, tuple | None] = {}
+    unreachable: dict[int, str] = {}
+    for claim in claims:
+        if queue.stopping():
+            results[claim.id] = None  # not sent: released for the next worker or the sweep
+            continue
+        if claim.endpoint_id in unreachable:
+            # One timeout per endpoint and round, not one per delivery: the rest wait.
+            results[claim.id] = (None, f"not sent: {unreachable[claim.endpoint_id]}"[:300], 0)
+            continue
+        result = _send(claim.endpoint, claim)
+        if result[0] is None and claim.endpoint is not None:
+            unreachable[claim.endpoint_id] = result[1]
+        results[claim.id] = result
+    _record_results(claims, results, now, outcomes)
+    return outcomes
+
+
+class _Claim:
+    """What send() needs of a claimed delivery once its claiming session is closed."""
+
+    __slots__ = (
+        "attempts",
+        "endpoint",
+        "endpoint_id",
+        "id",
+        "last_error",
+        "lease",
+        "message_id",
+        "next_attempt_at",
+        "payload",
+    )
+
+    def __init__(self, delivery: WebhookDelivery, endpoint, lease: datetime):
+        self.id, self.endpoint_id, self.endpoint = delivery.id, delivery.endpoint_id, endpoint
+        self.message_id, self.payload = delivery.message_id, delivery.payload
+        self.attempts, self.last_error = delivery.attempts, delivery.last_error
+        self.next_attempt_at, self.lease = delivery.next_attempt_at, lease
+
+
+def _claim(delivery_ids: list[int], now: datetime, outcomes: dict) -> list[_Claim]:
+    """Mark the due, pending deliveries among these ids as ours (SENDING, with a lease) and
+    commit: the locks last milliseconds, not a receiver's answer."""
+    claims: list[_Claim] = []
     with Session(db.engine, expire_on_commit=False) as session:
         rows = list(
             session.scalars(
@@ -348,33 +406,83 @@ def send(delivery_ids: list[int], now: datetime | None = None) -> dict[int, str]
                 select(WebhookEndpoint).where(WebhookEndpoint.id.in_(endpoint_ids))
             )
         }
-        now = now or utcnow()
-        unreachable: dict[int, str] = {}
+        due = now + timedelta(seconds=1)
+        wanted = []
         for delivery in rows:
             if delivery.status != PENDING:
                 outcomes[delivery.id] = f"already_{delivery.status}"
-                continue
+            elif delivery.last_error == SENDING and delivery.next_attempt_at > now:
+                outcomes[delivery.id] = "busy"  # another sender's POST is in flight
             # An RQ retry and a sweep may both come for one attempt; the first one due sends it.
-            if delivery.next_attempt_at > now + timedelta(seconds=1):
+            elif delivery.next_attempt_at > due:
                 outcomes[delivery.id] = "not_due"
-                continue
-            endpoint = endpoints.get(delivery.endpoint_id)
-            if delivery.endpoint_id in unreachable:
-                # One timeout per endpoint and round, not one per delivery: the rest wait.
-                result = (None, f"not sent: {unreachable[delivery.endpoint_id]}"[:300], 0)
             else:
-                result = _send(endpoint, delivery)
-                if result[0] is None and endpoint is not None:
-                    unreachable[delivery.endpoint_id] = result[1]
-            outcomes[delivery.id] = _record(session, delivery, *result, now)
+                wanted.append(delivery)
+        # Long enough for every POST of the lot to time out; the RQ job's timeout is the same.
+        lease = utcnow() + timedelta(seconds=timeout() * len(wanted) + 30)
+        for delivery in wanted:
+            # Conditional, for SQLite, which ignores FOR UPDATE: of two senders that read the
+            # row as due, the second one's UPDATE finds it leased and takes nothing.
+            taken = session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.id == delivery.id,
+                    WebhookDelivery.status == PENDING,
+                    WebhookDelivery.attempts == delivery.attempts,
+                    WebhookDelivery.next_attempt_at <= due,
+                )
+                .values(last_error=SENDING, next_attempt_at=lease)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if taken:
+                claims.append(_Claim(delivery, endpoints.get(delivery.endpoint_id), lease))
+            else:
+                outcomes[delivery.id] = "busy"
         session.commit()
-    return outcomes
+    return claims
 
 
-def _record(session, delivery, status_code, error, duration_ms, now) -> str:
-    delivery.attempts += 1
-    delivery.last_status_code = status_code
-    delivery.last_error = error
+def _record_results(claims: list[_Claim], results: dict, now: datetime, outcomes: dict) -> None:
+    """Record each claimed delivery's attempt in one transaction, if the claim is still ours."""
+    with Session(db.engine, expire_on_commit=False) as session:
+        rows = {
+            delivery.id: delivery
+            for delivery in session.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.id.in_([claim.id for claim in claims]))
+                .order_by(WebhookDelivery.id)
+                .with_for_update()
+            )
+        }
+        for claim in claims:
+            delivery, result = rows.get(claim.id), results.get(claim.id)
+            if delivery is None:  # its endpoint was deleted meanwhile, and it with it
+                outcomes[claim.id] = "missing"
+                continue
+            ours = (
+                delivery.status == PENDING
+                and delivery.last_error == SENDING
+                and delivery.attempts == claim.attempts
+                and delivery.next_attempt_at == claim.lease
+            )
+            if result is None:
+                if ours:  # released unsent: due again at once, as it was
+                    delivery.last_error = claim.last_error
+                    delivery.next_attempt_at = min(claim.next_attempt_at, now)
+                outcomes[claim.id] = "released"
+            elif ours:
+                outcomes[claim.id] = _record(session, delivery, *result, now)
+            else:
+                # The lease ran out and another sender took it: the attempt is history all the
+                # same, and an answer of 2xx is a delivery; the rest is the other sender's.
+                _log_attempt(session, delivery, *result, now)
+                if result[1] is None and delivery.status == PENDING:
+                    delivery.status, delivery.delivered_at = DELIVERED, utcnow()
+                outcomes[claim.id] = DELIVERED if result[1] is None else "busy"
+        session.commit()
+
+
+def _log_attempt(session, delivery, status_code, error, duration_ms, now) -> None:
     session.add(
         WebhookAttempt(
             delivery_id=delivery.id,
@@ -384,6 +492,13 @@ def _record(session, delivery, status_code, error, duration_ms, now) -> str:
             duration_ms=duration_ms,
         )
     )
+
+
+def _record(session, delivery, status_code, error, duration_ms, now) -> str:
+    delivery.attempts += 1
+    delivery.last_status_code = status_code
+    delivery.last_error = error
+    _log_attempt(session, delivery, status_code, error, duration_ms, now)
     if error is None:
         delivery.status, delivery.delivered_at = DELIVERED, utcnow()
         return DELIVERED
@@ -424,30 +539,139 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+class _Deadline:
+    """One delivery's whole budget: connect, send, status line, headers and the first 1 KB.
+
+    urlopen's timeout bounds each socket operation, so a receiver that answers a byte at a
+    time never trips it. A timer shuts the socket down when the budget is spent, which ends
+    whatever read or write is blocked on it.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self.expired = False
+        self._connections: list[http.client.HTTPConnection] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+    def remaining(self) -> float:
+        left = self.ends - time.monotonic()
+        if self.expired or left <= 0:
+            raise TimeoutError(self.message())
+        return left
+
+    def message(self) -> str:
+        return f"timed out: no whole answer within {self.seconds:g} s"
+
+    def watch(self, connection: http.client.HTTPConnection) -> None:
+        self._connections.append(connection)
+
+    def connected(self, connection: http.client.HTTPConnection) -> None:
+        # The timer may have fired while connect() had no socket yet to shut down.
+        if self.expired:
+            self._cut(connection)
+            raise TimeoutError(self.message())
+
+    def _expire(self) -> None:
+        self.expired = True  # before reading .sock: connected() reads them the other way round
+        for connection in list(self._connections):
+            self._cut(connection)
+
+    @staticmethod
+    def _cut(connection: http.client.HTTPConnection) -> None:
+        sock = connection.sock
+        if sock is None:
+            return
+        # The plain socket's shutdown, also under TLS: SSLSocket's own would drop its state
+        # under the read blocked in the sending thread. OSError: it was closed already.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _DeadlineConnection:
+    """An HTTP(S) connection whose connect and every later read or write share one deadline."""
+
+    def __init__(self, *args, deadline: _Deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+        deadline.watch(self)
+
+    def connect(self) -> None:
+        self.timeout = self._deadline.remaining()
+        super().connect()
+        self._deadline.connected(self)
+
+
+class _HTTPConnection(_DeadlineConnection, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_DeadlineConnection, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(_HTTPConnection, deadline=self._deadline), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req):
+        connection = functools.partial(_HTTPSConnection, deadline=self._deadline)
+        return self.do_open(connection, req, context=self._context)
+
+
+def _open(request: urllib.request.Request, deadline: _Deadline):
+    # An opener per request (a few objects): its handlers carry this request's deadline.
+    opener = urllib.request.build_opener(
+        _NoRedirects, _HTTPHandler(deadline), _HTTPSHandler(deadline)
+    )
+    return opener.open(request, timeout=deadline.remaining())
 
 
 def _send(endpoint: WebhookEndpoint | None, delivery) -> tuple[int | None, str | None, int]:
-    """POST the delivery; (status code, error or None when 2xx, milliseconds)."""
+    """POST the delivery within timeout() in all; (status code, error or None when 2xx, ms)."""
     if endpoint is None or not endpoint.active:
         return None, "the endpoint was removed or disabled", 0
     body = body_bytes(delivery.payload)
     started = time.monotonic()
+    deadline = _Deadline(timeout())
     try:
-        if not allow_private_targets():
-            _refuse_private(endpoint.url)  # again at send time: DNS may have changed
-        request = urllib.request.Request(  # noqa: S310 — the URL was checked to be http(s)
-            endpoint.url, data=body, headers=headers(endpoint, delivery, body), method="POST"
-        )
-        with _OPENER.open(request, timeout=timeout()) as answer:
-            answer.read(1024)
-            code = answer.status
+        with deadline:
+            if not allow_private_targets():
+                _refuse_private(endpoint.url)  # again at send time: DNS may have changed
+            request = urllib.request.Request(  # noqa: S310 — the URL was checked to be http(s)
+                endpoint.url, data=body, headers=headers(endpoint, delivery, body), method="POST"
+            )
+            with _open(request, deadline) as answer:
+                answer.read(1024)
+                code = answer.status
+            deadline.remaining()  # a body cut short by the deadline is no answer either
     except urllib.error.HTTPError as exc:
         code = exc.code
         exc.close()
     except AppError as exc:
         return None, exc.description[:300], _ms(started)
-    except (OSError, ValueError) as exc:  # refused, reset, timed out, unresolvable
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        # Refused, reset, timed out, unresolvable, or cut off by the deadline mid-answer.
+        if deadline.expired:
+            return None, f"TimeoutError: {deadline.message()}"[:300], _ms(started)
         return None, f"{type(exc).__name__}: {exc}"[:300], _ms(started)
     if 200 <= code < 300:
         return code, None, _ms(started)
@@ -618,8 +842,8 @@ def recent_deliveries(
 
 
 def get_delivery(brand: Brand, delivery_id: int, lock: bool = False) -> WebhookDelivery:
-    """With `lock`, FOR UPDATE and read afresh: a sender holds the row while it POSTs, so this
-    waits for it and then sees what it recorded."""
+    """With `lock`, FOR UPDATE and read afresh: it waits for a sender's claim or record (a
+    few milliseconds each) and then sees what it wrote."""
     query = select(WebhookDelivery).where(
         WebhookDelivery.id == delivery_id, WebhookDelivery.brand_id == brand.id
     )
@@ -641,11 +865,15 @@ def attempts_of(delivery: WebhookDelivery) -> list[WebhookAttempt]:
 
 def redeliver(brand: Brand, delivery_id: int) -> WebhookDelivery:
     """Send a failed delivery again (same webhook-id), with a fresh round of retries. Decided
-    under the row's lock: a click while a sender POSTs it, or a second click, must not set a
-    delivered delivery pending again (it was POSTed twice)."""
+    under the row's lock: a click while a sender POSTs it (its claim), or a second click, must
+    not set a delivered delivery pending again (it was POSTed twice)."""
     delivery = get_delivery(brand, delivery_id, lock=True)
     if delivery.status == DELIVERED:
         raise AppError(409, "this delivery was already delivered")
+    if delivery.last_error == SENDING and delivery.next_attempt_at > utcnow():
+        # A sender claimed it and its POST is in flight (no row lock is held meanwhile):
+        # setting it pending again now would send it a second time.
+        raise AppError(409, "this delivery is being sent right now; try again in a minute")
     delivery.status, delivery.attempts, delivery.next_attempt_at = PENDING, 0, utcnow()
     db.session.commit()
     enqueue([delivery.id])

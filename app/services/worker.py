@@ -21,6 +21,12 @@ class AppWorker(SimpleWorker):
         finally:
             db.session.remove()  # a failed job must not leave its transaction to the next one
 
+    def request_stop(self, signum, frame):
+        # RQ lets the current job finish; the flag makes a draining job finish only the batch
+        # in hand (its rows stay `received` for the next worker), not a minute of batches.
+        queue.request_stop()
+        super().request_stop(signum, frame)
+
 
 def run(burst: bool = False) -> None:
     if queue.inline:
@@ -34,9 +40,16 @@ def run(burst: bool = False) -> None:
     # never walked; nothing in them is ever garbage.
     gc.collect()
     gc.freeze()
-    worker = AppWorker([queue.rq_queue(name) for name in QUEUES], connection=queue.connection)
+    queue.request_stop(False)
+    # The worker's own Redis client: RQ raises its socket timeout to the dequeue wait (minutes),
+    # which on the app's client would hold every enqueue a job makes just as long.
+    connection = queue.worker_connection()
+    worker = AppWorker([queue.rq_queue(name, connection) for name in QUEUES], connection=connection)
     current_app.logger.info("worker listening on %s", ", ".join(QUEUES))
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    try:
+        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    finally:
+        connection.close()
 
 
 # What each job's first argument names (an id or a list of ids), by the job function's name:

@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select, text, update
 
+from app.errors import AppError
 from app.extensions import db as _db
 from app.models import Brand, Persona, Phase, Response, Rollup, Survey, Touchpoint
 from app.models.base import utcnow
@@ -112,13 +113,17 @@ def test_a_row_another_processor_took_meanwhile_is_counted_once_and_the_rest_sti
     assert statuses == [PROCESSED, PROCESSED]
 
 
-def test_a_deleted_touchpoints_answers_no_longer_name_it(api, db, brand, journey, survey):
+def test_a_touchpoint_with_answers_stays_and_keeps_them(api, db, brand, journey, survey):
+    """Deleting it would leave its answers without a place (ON DELETE SET NULL): refused alike
+    on both databases, the lock that keeps an answer from slipping in included."""
     url = f"/api/v1/journeys/{journey['id']}/phases/levering/touchpoints"
     touchpoint = api.post(url, json={"name": "Bezorging", "channel": "onsite"}).json
     response_id = _post(api, survey, 8, touchpoint=touchpoint["id"])
-    journey_editor.delete_touchpoint(brand, touchpoint["id"])
+    with pytest.raises(AppError) as refused:
+        journey_editor.delete_touchpoint(brand, touchpoint["id"])
+    assert refused.value.code == 409
     db.session.expire_all()
-    assert db.session.get(Response, response_id).touchpoint_id is None  # ON DELETE SET NULL
+    assert db.session.get(Response, response_id).touchpoint_id == touchpoint["id"]
 
 
 _numbers = itertools.count(1)

@@ -1,0 +1,78 @@
+"""A worker's Redis settings stay its own, and a stopping worker hands work on within seconds."""
+
+import os
+import signal
+
+import pytest
+
+from app.extensions import db as _db
+from app.extensions import queue
+from app.models import Response
+from tests.conftest import brand_with_survey
+
+
+def timeout_a_job_sees() -> float:
+    """Run by the worker: the socket timeout of the client jobs enqueue with."""
+    return queue.connection.connection_pool.connection_kwargs["socket_timeout"]
+
+
+@pytest.mark.redis
+def test_jobs_enqueue_with_the_short_redis_timeout_inside_a_worker(redis_app):
+    """RQ raised the shared pool's socket_timeout to 415 s, so a Redis that stalls held a job's
+    enqueue for minutes instead of 5 s."""
+    from app.services import worker
+
+    with redis_app.app_context():
+        assert timeout_a_job_sees() == 5
+        job = queue.rq_queue("pipeline").enqueue(timeout_a_job_sees)
+        worker.run(burst=True)
+        job.refresh()
+        assert job.get_status() == "finished", job.latest_result()
+        assert job.return_value() == 5
+        assert timeout_a_job_sees() == 5
+
+
+@pytest.mark.redis
+def test_a_stopping_worker_finishes_the_batch_in_hand_and_hands_the_rest_on(redis_app):
+    """On SIGTERM a draining job went on for up to PIPELINE_JOB_SECONDS (60 s): past the grace
+    period of a deployment, which then killed it mid-batch."""
+    from app.services import processing, worker
+
+    redis_app.config.update(PIPELINE_BATCH_SIZE=2, PIPELINE_JOB_SECONDS=60)
+    with redis_app.app_context():
+        _brand, key, _journey, survey = brand_with_survey("Stop", "stop")
+        survey_id = survey.id
+    client = redis_app.test_client()
+    for nps in range(6):
+        posted = client.post(
+            "/api/v1/responses",
+            json={"survey_id": survey_id, "answers": {"nps": nps}},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert posted.status_code == 202
+    original = processing._run
+    batches = []
+
+    def run_then_get_stopped(*args, **kwargs):
+        batches.append(original(*args, **kwargs))
+        if len(batches) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)  # as the deployment stops the worker
+        return batches[-1]
+
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    processing._run = run_then_get_stopped
+    try:
+        with redis_app.app_context():
+            worker.run(burst=True)
+    finally:
+        processing._run = original
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        with redis_app.app_context():
+            queue.request_stop(False)
+    assert len(batches) == 1
+    with redis_app.app_context():
+        statuses = sorted(_db.session.scalars(_db.select(Response.status)))
+        assert statuses == ["processed"] * 2 + ["received"] * 4
+        assert queue.rq_queue("pipeline").count == 1  # a fresh job for the rest, for another worker
+        _db.session.remove()
