@@ -1,4 +1,5 @@
-"""`flask invitation …`, `flask link …` and `flask widget snippet`: the channels from a shell."""
+"""`flask invitation …`, `flask review sweep`, `flask link …` and `flask widget snippet`: the
+channels from a shell."""
 
 import json
 
@@ -11,6 +12,7 @@ from app.errors import AppError
 invitation_cli = AppGroup("invitation", help="Email invitations.")
 link_cli = AppGroup("link", help="Reusable survey links and QR codes.")
 widget_cli = AppGroup("widget", help="The embeddable widget.")
+review_cli = AppGroup("review", help="Notices to reviewers about moderation.")
 
 
 def _fail(error: AppError):
@@ -84,6 +86,19 @@ def invitation_sweep():
     click.echo(f"handled {queued} of {len(waiting)} invitations")
 
 
+@review_cli.command("sweep")
+def review_sweep():
+    """Send moderation notices left unsent, e.g. while SMTP or Redis was down."""
+    from app.services import review_notices
+
+    waiting = review_notices.waiting_ids()
+    if not waiting:
+        click.echo("nothing waiting")
+        return
+    handled = review_notices.enqueue(waiting)
+    click.echo(f"handled {handled} of {len(waiting)} notices")
+
+
 @link_cli.command("create")
 @click.option("--brand", "brand_slug", required=True)
 @click.option("--phase", required=True, help="The phase key.")
@@ -134,4 +149,4 @@ def widget_snippet(brand_slug, phase, locale):
     click.echo(public_urls.snippet(_brand(brand_slug), phase, locale))
 
 
-COMMANDS = (invitation_cli, link_cli, widget_cli)
+COMMANDS = (invitation_cli, review_cli, link_cli, widget_cli)

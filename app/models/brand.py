@@ -36,7 +36,7 @@ class Brand(db.Model):
     review_policy = db.Column(JsonType, nullable=False, default=lambda: dict(DEFAULT_REVIEW_POLICY))
     retention_days = db.Column(db.Integer, nullable=False, default=730)
     # Dutch texts say "u" to customers instead of "je" (app.form_of_address).
-    formal_address = db.Column(db.Boolean, nullable=False, default=False)
+    formal_address = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # Any change to the row: the public review pages' Last-Modified must move with the name.
     updated_at = db.Column(db.DateTime, onupdate=utcnow)

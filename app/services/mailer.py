@@ -5,6 +5,7 @@ feature may call `compose` and `send`; failures raise MailError so a job can ret
 PermanentMailError (a MailError) when the server refused the recipient or message for good.
 """
 
+import re
 import smtplib
 import ssl
 from datetime import UTC, datetime
@@ -98,8 +99,13 @@ def compose(
     return message
 
 
-def _reply(code: int, text: bytes | str) -> str:
+def _reply(code: int, text: bytes | str, recipient: str = "") -> str:
+    """The server's reply, on one line, without the recipient's address: the text is kept
+    with the invitation and notice, and shows in worker logs and RQ's failed-job registry,
+    which an erasure cannot reach."""
     text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    if recipient:
+        text = re.sub(re.escape(recipient), "<recipient>", text, flags=re.IGNORECASE)
     return f"{code} {one_line(text)}"
 
 
@@ -108,6 +114,7 @@ def send(message: EmailMessage) -> None:
     host, port = config["SMTP_HOST"], int(config["SMTP_PORT"])
     timeout = config.get("SMTP_TIMEOUT", 15)
     use_tls = bool(config.get("SMTP_TLS"))
+    recipient = message["To"].addresses[0].addr_spec if message["To"] else ""
     try:
         if use_tls and port == 465:
             smtp = smtplib.SMTP_SSL(
@@ -121,19 +128,22 @@ def send(message: EmailMessage) -> None:
             if config.get("SMTP_USER"):
                 smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
             smtp.send_message(message)
+    # "from None": the smtplib error holds the address (SMTPRecipientsRefused is a dict by
+    # address), and a chained traceback would print it into the worker's log.
     except smtplib.SMTPRecipientsRefused as error:
         # Every recipient refused (a message here has one). 4xx: try later; 5xx: never.
         replies = list(error.recipients.values())
-        reason = "; ".join(_reply(code, text) for code, text in replies)
+        reason = "; ".join(_reply(code, text, recipient) for code, text in replies)
         permanent = bool(replies) and all(code >= 500 for code, _ in replies)
-        raise (PermanentMailError if permanent else MailError)(reason) from error
+        raise (PermanentMailError if permanent else MailError)(reason) from None
     except smtplib.SMTPDataError as error:  # the message itself refused, after DATA
         kind = PermanentMailError if error.smtp_code >= 500 else MailError
-        raise kind(_reply(error.smtp_code, error.smtp_error)) from error
+        raise kind(_reply(error.smtp_code, error.smtp_error, recipient)) from None
     except (smtplib.SMTPException, OSError) as error:
         # Sender refused, login failed, connection lost: the server or our setup, not this
         # recipient; retried.
-        raise MailError(f"{type(error).__name__}: {error}") from error
+        text = _reply(0, str(error), recipient).removeprefix("0 ")
+        raise MailError(f"{type(error).__name__}: {text}") from None
 
 
 def send_mail(

@@ -7,7 +7,7 @@ mails it (queue "email"), so the log shows what the reviewer was told even when 
 from sqlalchemy import select
 
 from app import locks, timestamps
-from app.extensions import db
+from app.extensions import db, queue
 from app.models import Brand
 from app.models.base import utcnow
 from app.models.review import ModerationEntry
@@ -58,3 +58,31 @@ def send_notice(entry_id: int) -> bool:
     entry.notice = notice
     db.session.commit()
     return True
+
+
+# A notice not sent yet that a job may still deliver; "not_sent" and "no_address" are final.
+UNSENT = ("pending", "queued", "failed")
+MAX_ATTEMPTS = 8  # after the job's own retries, a few more sweeps; then it stays "failed"
+
+
+def waiting_ids(limit: int = 10_000) -> list[int]:
+    """Notices left behind: their job lost with Redis or never queued (Redis down, a crash
+    between the decision and the queueing), or failed while SMTP was down longer than the
+    job's retries. Never one the server refused for good."""
+    status = ModerationEntry.notice["status"].as_string()
+    rows = db.session.execute(
+        select(ModerationEntry.id, ModerationEntry.notice)
+        .where(status.in_(UNSENT))
+        .order_by(ModerationEntry.id)
+        .limit(limit)
+    )
+    return [
+        entry_id
+        for entry_id, notice in rows
+        if not notice.get("permanent") and notice.get("attempts", 0) < MAX_ATTEMPTS
+    ]
+
+
+def enqueue(entry_ids: list[int]) -> int:
+    """Queue these notices again; a notice sent meanwhile is not sent twice (send_notice)."""
+    return sum(bool(queue.enqueue("email", send_notice, entry_id)) for entry_id in entry_ids)

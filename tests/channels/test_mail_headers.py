@@ -323,3 +323,15 @@ def test_production_with_https_and_a_real_sender_starts_quietly(monkeypatch, cap
 def test_development_keeps_its_local_default(monkeypatch):
     monkeypatch.delenv("PUBLIC_URL", raising=False)
     assert config.load("test")["PUBLIC_URL"] == "http://127.0.0.1:5000"
+
+
+def test_a_refusal_keeps_no_address_for_the_logs(api, survey, db, refusing, caplog):
+    """The reply is kept with the invitation and logged by the worker, where an erasure cannot
+    reach: the recipient's address is taken out, and the smtplib error holding it is not
+    chained into the traceback."""
+    refusing("451 4.3.0 greylisted anna@example.nl, try again later")
+    _customer(api)
+    invitation = db.session.get(Invitation, _invite(api, survey))
+    assert invitation.status == "queued"
+    assert invitation.last_error == "451 4.3.0 greylisted <recipient>, try again later"
+    assert "anna@example.nl" not in caplog.text.lower()

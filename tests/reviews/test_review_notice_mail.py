@@ -96,3 +96,31 @@ def test_a_notice_mailed_while_the_reviewer_is_erased_is_blanked_too(
     erasure.join(30)
     db.session.expire_all()
     assert db.session.get(ModerationEntry, entry_id).notice is None
+
+
+def test_the_sweep_sends_notices_left_behind_once(app, api, survey, brand, inbox, monkeypatch):
+    """SMTP down when the moderator decided (or the job lost with Redis): the notice stays
+    unsent until `flask review sweep` finds it; one sent meanwhile is not sent again."""
+    from app.channels_cli import review_sweep
+
+    set_policy(brand, "moderate")
+    api.post("/api/v1/customers", json={"external_id": "nl1", "email": "nl1@example.com"})
+    first = review_of(answer(api, survey, customer="nl1", text="Prima geholpen."))
+    second = review_of(answer(api, survey, customer="nl1", text="Netjes en op tijd."))
+    inbox_port = app.config["SMTP_PORT"]
+    monkeypatch.setitem(app.config, "SMTP_PORT", free_port())  # nobody listens: refused
+    for review in (first, second):
+        body = {"action": "reject", "reason": "spam"}
+        assert api.post(f"/api/v1/reviews/{review.id}/moderation", json=body).status_code == 200
+    entries = db.session.query(ModerationEntry).filter_by(action="reject").all()
+    for entry in entries:
+        db.session.refresh(entry)
+        assert entry.notice["status"] == "failed"
+    assert sorted(review_notices.waiting_ids()) == sorted(entry.id for entry in entries)
+    monkeypatch.setitem(app.config, "SMTP_PORT", inbox_port)
+    result = app.test_cli_runner().invoke(review_sweep)
+    assert "handled 2 of 2 notices" in result.output, result.output
+    assert len(inbox.messages) == 2
+    assert review_notices.waiting_ids() == []
+    again = app.test_cli_runner().invoke(review_sweep)
+    assert "nothing waiting" in again.output and len(inbox.messages) == 2

@@ -6,6 +6,7 @@ import pytest
 
 import config
 from app import create_app
+from tests.conftest import _normalise
 
 KEY = "a-production-key-of-forty-characters-0123"
 DATABASE = "postgresql+psycopg://phasewise@db/phasewise"
@@ -116,9 +117,8 @@ def test_behind_trusted_proxies_the_client_address_and_scheme_are_the_forwarded_
 
 
 def test_health_reports_redis_without_failing_on_it(database_uri):
-    app = create_app(
-        "test", {"SQLALCHEMY_DATABASE_URI": database_uri, "REDIS_URL": "redis://127.0.0.1:1/0"}
-    )
+    uri = _normalise(database_uri)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": uri, "REDIS_URL": "redis://127.0.0.1:1/0"})
     with app.app_context():
         answer = app.test_client().get("/healthz")
     assert answer.status_code == 200
