@@ -75,5 +75,5 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
 
     from app.services import loyalty_webhooks
 
-    loyalty_webhooks.init_app(app)  # loyalty.earned / loyalty.redeemed become webhooks
+    loyalty_webhooks.init_app(app)  # loyalty.earned / redeemed / deducted become webhooks
     return app

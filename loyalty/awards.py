@@ -393,20 +393,22 @@ def clawback_review_bonus(*, brand_id: int, review_id: int, reason: str) -> int:
     if earned is None or earned.points <= 0:
         return 0
     lock_customer(earned.customer_id)
-    entry_id = add_once(
-        {
-            "brand_id": brand_id,
-            "customer_id": earned.customer_id,
-            "kind": "clawback",
-            "points": -earned.points,
-            "source_type": "review",
-            "source_id": str(review_id),
-            "reason": "review_removed",
-            "note": (reason or "")[:200] or None,
-            "review_id": review_id,
-            "phase_id": earned.phase_id,
-            "response_id": earned.response_id,
-            "effective_at": earned.effective_at,
-        }
-    )
-    return earned.points if entry_id is not None else 0
+    values = {
+        "brand_id": brand_id,
+        "customer_id": earned.customer_id,
+        "kind": "clawback",
+        "points": -earned.points,
+        "source_type": "review",
+        "source_id": str(review_id),
+        "reason": "review_removed",
+        "note": (reason or "")[:200] or None,
+        "review_id": review_id,
+        "phase_id": earned.phase_id,
+        "response_id": earned.response_id,
+        "effective_at": earned.effective_at,
+    }
+    entry_id = add_once(values)
+    if entry_id is None:
+        return 0
+    events.publish(events.DEDUCTED, {**values, "id": entry_id})
+    return earned.points

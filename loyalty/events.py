@@ -12,6 +12,9 @@ from app.extensions import db
 from loyalty.tables import table
 
 EARNED, REDEEMED = "loyalty.earned", "loyalty.redeemed"
+# Points taken away other than by a redemption: a clawback, an expiry, a negative adjustment.
+# A receiver that mirrors balances would drift from the ledger without them.
+DEDUCTED = "loyalty.deducted"
 
 Subscriber = Callable[[int, str, dict], None]
 Interest = Callable[[int, str], bool]
@@ -20,7 +23,8 @@ _interests: dict[Subscriber, Interest] = {}
 
 
 def subscribe(subscriber: Subscriber, wants: Interest | None = None) -> None:
-    """Call subscriber(brand_id, event, data) for every earn and redemption (idempotent);
+    """Call subscriber(brand_id, event, data) for every entry: earned, redeemed or deducted
+    (idempotent);
     with `wants`, only for the (brand_id, event) it answers True for."""
     if subscriber not in _subscribers:
         _subscribers.append(subscriber)

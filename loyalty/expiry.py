@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, not_, or_, select
 
 from app.extensions import db
+from loyalty import events
 from loyalty.ledger import add_once, lock_customer
 from loyalty.models import LedgerEntry, utcnow
 from loyalty.policy import get_policy
@@ -98,20 +99,22 @@ def expire_customer(due: Due, as_of: datetime) -> int:
     amount = amount_due(due.brand_id, due.customer_id, due.cutoff)  # again, under the lock
     if amount <= 0:
         return 0
-    entry_id = add_once(
-        {
-            "brand_id": due.brand_id,
-            "customer_id": due.customer_id,
-            "kind": "expire",
-            "points": -amount,
-            "source_type": "expiry",
-            "source_id": f"{due.customer_id}:{as_of:%Y-%m-%d}",
-            "reason": "expired",
-            "note": f"earned on or before {due.cutoff:%Y-%m-%d}",
-            "effective_at": as_of,
-        }
-    )
-    return amount if entry_id is not None else 0
+    values = {
+        "brand_id": due.brand_id,
+        "customer_id": due.customer_id,
+        "kind": "expire",
+        "points": -amount,
+        "source_type": "expiry",
+        "source_id": f"{due.customer_id}:{as_of:%Y-%m-%d}",
+        "reason": "expired",
+        "note": f"earned on or before {due.cutoff:%Y-%m-%d}",
+        "effective_at": as_of,
+    }
+    entry_id = add_once(values)
+    if entry_id is None:
+        return 0
+    events.publish(events.DEDUCTED, {**values, "id": entry_id})
+    return amount
 
 
 def expire_planned(

@@ -321,8 +321,7 @@ def adjust(
     )
     db.session.add(entry)
     db.session.flush()
-    if points > 0:
-        events.publish(events.EARNED, _values(entry))
+    events.publish(events.EARNED if points > 0 else events.DEDUCTED, _values(entry))
     return entry
 
 

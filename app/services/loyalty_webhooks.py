@@ -1,4 +1,4 @@
-"""Loyalty's events become webhooks: loyalty.earned and loyalty.redeemed.
+"""Loyalty's events become webhooks: loyalty.earned, loyalty.redeemed and loyalty.deducted.
 
 The loyalty package imports nothing from the app, so the app subscribes to it here, once.
 The subscriber runs inside the transaction that wrote the points, as webhooks.emit expects.

@@ -119,6 +119,15 @@ def test_loyalty_overview_and_ledger_csv(dash, api, survey):
     answer(api, survey, nps=8, text="Prima geholpen door de winkel.", customer="klant-1")
     page = dash.html("/dashboard/loyalty")
     assert "Points issued" in page and "Points per phase" in page
+    # the totals add up: issued − redeemed − expired − clawed back + adjusted = outstanding
+    api.post("/api/v1/customers/klant-1/adjustments", json={"points": -3, "reason": "dubbel"})
+    stats = dict(
+        re.findall(
+            r'<span class="label">([^<]+)</span><span class="value">([^<]+)</span>',
+            dash.html("/dashboard/loyalty"),
+        )
+    )
+    assert stats["Adjusted by hand"] == "-3" and stats["Outstanding"] == "12"
     assert "Levering &amp; montage" in page
     response = dash.get("/dashboard/loyalty/ledger.csv?period=30d")
     assert response.status_code == 200 and response.mimetype == "text/csv"
