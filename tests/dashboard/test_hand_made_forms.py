@@ -53,3 +53,21 @@ def test_a_day_at_the_ends_of_the_calendar_is_no_overflow(dash, journey, path, d
     response = dash.get(path.format(journey=journey["id"]), query_string={"to": day})
     assert response.status_code in (200, 422), response.status_code
     assert response.status_code == 422 or "text/csv" in response.content_type
+
+
+def test_a_checkbox_of_the_wrong_value_is_marked_where_it_is(dash, journey, count_rows):
+    """A browser sends "on" or nothing; a hand-made "y" was refused with nothing marked."""
+    form = {
+        "phase_ref": f"{journey['id']}:levering",
+        "locale": "nl",
+        "active": "y",
+        "questions.0.key": "nps",
+        "questions.0.type": "nps",
+        "questions.0.text.nl": "Hoe waarschijnlijk?",
+        "questions.0.required": "maybe",
+    }
+    response = dash.post("/dashboard/surveys/new", form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="err-active"' in html and 'id="err-questions-0-required"' in html
+    assert count_rows(Survey) == 0
