@@ -32,7 +32,8 @@ LH_TIMEOUT="${LH_TIMEOUT:-180}"
 RESPONSES="${LH_RESPONSES:-600}"
 SLUG=badkamerhuis-van-dijk
 OUT="$ROOT/bench/out"
-CHROME_FLAGS="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync"
+# The flags the browser tests use, from the one place that names them.
+CHROME_FLAGS="$(cd "$ROOT" && "$VENV/bin/python" -c 'from bench.chromium import CHROMIUM_ARGS; print(" ".join(CHROMIUM_ARGS))')"
 
 mkdir -p "$OUT"
 WORK="$(mktemp -d /tmp/phasewise-lh.XXXXXX)"
