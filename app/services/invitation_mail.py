@@ -12,7 +12,7 @@ from flask import render_template
 from app import timestamps
 from app.models import Brand, Invitation
 from app.models.survey import SCALES
-from app.services import channel_points, mailer, public_urls, survey_tokens
+from app.services import channel_points, mailer, public_urls, survey_tokens, unsubscribes
 from app.services.channel_texts import texts
 from app.services.survey_forms import brand_colours, question_view
 
@@ -38,7 +38,11 @@ def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
     words = texts(locale, brand)
     survey = invitation.survey
     first = question_view(survey.questions[0], locale)
-    opt_out = survey_tokens.unsubscribe_token(brand.id, invitation.customer_id)
+    opt_out = survey_tokens.unsubscribe_token(
+        brand.id,
+        invitation.customer_id,
+        unsubscribes.address_hash(brand.id, invitation.customer.email),
+    )
     # The page speaks the email's language: the customer may have no stored locale, or one
     # other than this invitation's. The same URL takes the one-click POST (RFC 8058).
     unsubscribe = f"{public_urls.unsubscribe_url(opt_out)}?lang={locale}"

@@ -5,6 +5,7 @@ expires; the row it names must agree on every id. A link token carries [link, br
 and never expires (it is printed on counters); a link is switched off with its `active` flag.
 """
 
+import re
 from typing import NamedTuple
 
 from flask import current_app
@@ -13,6 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 INVITATION_SALT = "phasewise.invitation.v1"
 LINK_SALT = "phasewise.link.v1"
 UNSUBSCRIBE_SALT = "phasewise.unsubscribe.v1"
+HASH = re.compile(r"[0-9a-f]{64}")
 DEFAULT_INVITATION_DAYS = 30
 
 
@@ -78,8 +80,11 @@ def link_token(claims: LinkClaims) -> str:
     return _plain(LINK_SALT).dumps([claims.link_id, claims.brand_id, claims.phase_id])
 
 
-def unsubscribe_token(brand_id: int, customer_id: int) -> str:
-    return _plain(UNSUBSCRIBE_SALT).dumps([brand_id, customer_id])
+def unsubscribe_token(brand_id: int, customer_id: int, address_hash: str | None = None) -> str:
+    """With the keyed hash of the address the mail went to: the customer's address may have
+    changed by the time the link is used, and it is that address which asked to be left alone."""
+    payload = [brand_id, customer_id] + ([address_hash] if address_hash else [])
+    return _plain(UNSUBSCRIBE_SALT).dumps(payload)
 
 
 def read(token: str) -> InvitationClaims | LinkClaims:
@@ -104,11 +109,19 @@ def read(token: str) -> InvitationClaims | LinkClaims:
         raise TokenInvalid("bad signature") from error
 
 
-def read_unsubscribe(token: str) -> tuple[int, int]:
+def read_unsubscribe(token: str) -> tuple[int, int, str | None]:
+    """(brand id, customer id, the keyed hash of the address mailed, or None in links mailed
+    before it was carried)."""
     if not token or len(token) > 200:
         raise TokenInvalid("no token")
     try:
-        brand_id, customer_id = _ints(_plain(UNSUBSCRIBE_SALT).loads(token), 2)
+        payload = _plain(UNSUBSCRIBE_SALT).loads(token)
     except BadSignature as error:
         raise TokenInvalid("bad signature") from error
-    return brand_id, customer_id
+    address_hash = None
+    if isinstance(payload, list) and len(payload) == 3:
+        *payload, address_hash = payload
+        if not (isinstance(address_hash, str) and HASH.fullmatch(address_hash)):
+            raise TokenInvalid("unexpected payload")
+    brand_id, customer_id = _ints(payload, 2)
+    return brand_id, customer_id, address_hash

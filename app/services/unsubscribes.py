@@ -60,23 +60,27 @@ def may_email(customer: Customer | None) -> bool:
 def suppress(brand_id: int, email: str | None) -> None:
     """Add the address to the brand's suppression list (once); the caller commits."""
     if normalise_email(email):
-        values = {
-            "brand_id": brand_id,
-            "address_hash": address_hash(brand_id, email),
-            "created_at": utcnow(),
-        }
-        upserts.insert_ignore(EmailSuppression, ("brand_id", "address_hash"), values)
+        _suppress_hash(brand_id, address_hash(brand_id, email))
+
+
+def _suppress_hash(brand_id: int, digest: str) -> None:
+    values = {"brand_id": brand_id, "address_hash": digest, "created_at": utcnow()}
+    upserts.insert_ignore(EmailSuppression, ("brand_id", "address_hash"), values)
 
 
 def lookup(token: str) -> tuple[Brand, Customer]:
+    return _read(token)[:2]
+
+
+def _read(token: str) -> tuple[Brand, Customer, str | None]:
     try:
-        brand_id, customer_id = survey_tokens.read_unsubscribe(token)
+        brand_id, customer_id, mailed = survey_tokens.read_unsubscribe(token)
     except survey_tokens.TokenInvalid as error:
         raise UnsubscribeInvalid() from error
     customer = db.session.get(Customer, customer_id)
     if customer is None or customer.brand_id != brand_id:
         raise UnsubscribeInvalid()
-    return db.session.get(Brand, brand_id), customer
+    return db.session.get(Brand, brand_id), customer, mailed
 
 
 def locale_of(
@@ -92,10 +96,12 @@ def locale_of(
 def unsubscribe(token: str) -> tuple[Brand, Customer]:
     """Mark the customer unsubscribed, suppress the address, and skip the invitations still
     waiting to be sent to this customer or to another of the brand's with the address."""
-    brand, customer = lookup(token)
+    brand, customer, mailed = _read(token)
     if customer.unsubscribed_at is None:
         customer.unsubscribed_at = utcnow()
     suppress(brand.id, customer.email)
+    if mailed is not None:  # the address the mail went to, if the customer's changed since
+        _suppress_hash(brand.id, mailed)
     recipients = Invitation.customer_id == customer.id
     if customer.email:
         recipients = recipients | Invitation.customer_id.in_(

@@ -40,7 +40,12 @@ def test_a_token_signed_with_another_key_is_invalid(ctx):
 def test_an_unsubscribe_token_is_not_a_survey_token(ctx):
     with pytest.raises(tokens.TokenInvalid):
         tokens.read(tokens.unsubscribe_token(2, 3))
-    assert tokens.read_unsubscribe(tokens.unsubscribe_token(2, 3)) == (2, 3)
+    assert tokens.read_unsubscribe(tokens.unsubscribe_token(2, 3)) == (2, 3, None)  # older mails
+    digest = "ab" * 32
+    assert tokens.read_unsubscribe(tokens.unsubscribe_token(2, 3, digest)) == (2, 3, digest)
+    forged = tokens._plain(tokens.UNSUBSCRIBE_SALT).dumps([2, 3, "not a hash"])
+    with pytest.raises(tokens.TokenInvalid):
+        tokens.read_unsubscribe(forged)
     with pytest.raises(tokens.TokenInvalid):
         tokens.read_unsubscribe(tokens.link_token(tokens.LinkClaims(1, 2, 3)))
 

@@ -54,6 +54,18 @@ def test_the_same_address_under_a_second_order_number_is_not_mailed(
     assert _invite(api, survey, "order-1003")["status"] == "sent"
 
 
+def test_the_link_suppresses_the_address_the_mail_went_to_though_it_changed_since(
+    api, client, brand, survey, smtp_server, db
+):
+    _no_budget(db, brand)
+    _customer(api, "order-2001", email="oud@example.nl")
+    assert _invite(api, survey, "order-2001")["status"] == "sent"
+    _customer(api, "order-2001", email="nieuw@example.nl")  # she moved before clicking
+    _unsubscribe(client, smtp_server.messages[0])
+    assert unsubscribes.is_suppressed(brand.id, "oud@example.nl")  # the one that asked
+    assert unsubscribes.is_suppressed(brand.id, "nieuw@example.nl")  # and hers today
+
+
 def test_invitations_waiting_for_the_address_are_skipped_and_rechecked_before_sending(
     api, client, brand, survey, smtp_server, db, monkeypatch
 ):
