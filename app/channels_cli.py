@@ -77,13 +77,7 @@ def invitation_sweep():
     """Send (or queue) invitations left queued, e.g. while SMTP or Redis was down."""
     from app.services import invitations
 
-    waiting = invitations.waiting_ids()
-    if not waiting:
-        click.echo("nothing waiting")
-        return
-    with click.progressbar(waiting, label="invitations") as bar:
-        queued = sum(invitations.enqueue([invitation_id]) for invitation_id in bar)
-    click.echo(f"handled {queued} of {len(waiting)} invitations")
+    _sweep("invitations", invitations.waiting_ids(), invitations.enqueue)
 
 
 @review_cli.command("sweep")
@@ -91,12 +85,17 @@ def review_sweep():
     """Send moderation notices left unsent, e.g. while SMTP or Redis was down."""
     from app.services import review_notices
 
-    waiting = review_notices.waiting_ids()
+    _sweep("notices", review_notices.waiting_ids(), review_notices.enqueue)
+
+
+def _sweep(label: str, waiting: list[int], enqueue) -> None:
+    """Queue (or, inline, send) each of the ids left behind, one at a time, with a bar."""
     if not waiting:
         click.echo("nothing waiting")
         return
-    handled = review_notices.enqueue(waiting)
-    click.echo(f"handled {handled} of {len(waiting)} notices")
+    with click.progressbar(waiting, label=label) as bar:
+        handled = sum(enqueue([row_id]) for row_id in bar)
+    click.echo(f"handled {handled} of {len(waiting)} {label}")
 
 
 @link_cli.command("create")

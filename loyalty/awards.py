@@ -375,10 +375,8 @@ def award_review_bonus(*, brand_id: int, customer_id: int | None, review_id: int
         "review_id": review_id,
         **_review_context(review_id),
     }
-    entry_id = add_once(values)
-    if entry_id is None:
+    if add_once(values, events.EARNED) is None:
         return 0
-    events.publish(events.EARNED, {**values, "id": entry_id})
     return bonus
 
 
@@ -407,8 +405,6 @@ def clawback_review_bonus(*, brand_id: int, review_id: int, reason: str) -> int:
         "response_id": earned.response_id,
         "effective_at": earned.effective_at,
     }
-    entry_id = add_once(values)
-    if entry_id is None:
+    if add_once(values, events.DEDUCTED) is None:
         return 0
-    events.publish(events.DEDUCTED, {**values, "id": entry_id})
     return earned.points

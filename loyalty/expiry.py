@@ -110,10 +110,8 @@ def expire_customer(due: Due, as_of: datetime) -> int:
         "note": f"earned on or before {due.cutoff:%Y-%m-%d}",
         "effective_at": as_of,
     }
-    entry_id = add_once(values)
-    if entry_id is None:
+    if add_once(values, events.DEDUCTED) is None:
         return 0
-    events.publish(events.DEDUCTED, {**values, "id": entry_id})
     return amount
 
 

@@ -82,8 +82,9 @@ def balance(brand_id: int, customer_id: int) -> int:
     )
 
 
-def add_once(values: dict) -> int | None:
+def add_once(values: dict, event: str) -> int | None:
     """Insert an entry unless its (brand, source_type, source_id, reason) exists; its id or None.
+    An entry added is published as `event` (in this transaction, as every entry is).
 
     ON CONFLICT DO NOTHING also holds under concurrency: on PostgreSQL a second writer of
     the same key waits for the first to commit and then inserts nothing.
@@ -96,7 +97,10 @@ def add_once(values: dict) -> int | None:
         .on_conflict_do_nothing(index_elements=UNIQUE_KEY)
         .returning(LedgerEntry.id)
     )
-    return db.session.execute(statement).scalar()
+    entry_id = db.session.execute(statement).scalar()
+    if entry_id is not None:
+        events.publish(event, {**values, "id": entry_id})
+    return entry_id
 
 
 def insert_new(rows: list[dict]) -> dict[tuple[int, str], dict]:

@@ -211,19 +211,17 @@ def journey(api):
     return response.json
 
 
-@pytest.fixture
-def survey(api, journey):
-    response = api.post(
-        "/api/v1/surveys",
-        json={
-            "journey_id": journey["id"],
-            "phase": "levering",
-            "locale": "nl",
-            "questions": SURVEY_QUESTIONS,
-        },
-    )
+def new_survey(api, journey_id: int, phase: str = "levering", questions=SURVEY_QUESTIONS):
+    """A Dutch survey made through the API, as its JSON."""
+    body = {"journey_id": journey_id, "phase": phase, "locale": "nl", "questions": questions}
+    response = api.post("/api/v1/surveys", json=body)
     assert response.status_code == 201, response.json
     return response.json
+
+
+@pytest.fixture
+def survey(api, journey):
+    return new_survey(api, journey["id"])
 
 
 @pytest.fixture

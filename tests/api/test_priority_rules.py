@@ -4,6 +4,7 @@ answers. The last phase has nothing to lose customers to; a handful of answers r
 import pytest
 
 from app.services import stats as stats_service
+from tests.conftest import new_survey
 from tests.figures import raw
 
 # Ten customers worth €1,000…€10,000 reach orientatie and aankoop; the four most valuable go on
@@ -148,13 +149,8 @@ def test_a_phase_without_nps_answers_says_so_instead_of_too_few(api, journey, su
     """A phase whose survey asks CSAT only never gets detractors: "too few answers (n=0)"
     promised a rank that cannot come."""
     build_scenario(api, journey, survey)
-    body = {
-        "journey_id": journey["id"],
-        "phase": "orientatie",
-        "locale": "nl",
-        "questions": [{"key": "tevreden", "type": "csat", "text": "Tevreden?"}],
-    }
-    csat_only = api.post("/api/v1/surveys", json=body).json
+    question = {"key": "tevreden", "type": "csat", "text": "Tevreden?"}
+    csat_only = new_survey(api, journey["id"], "orientatie", [question])
     answer = {"survey_id": csat_only["id"], "answers": {"tevreden": 4}}
     assert api.post("/api/v1/responses", json=answer).status_code == 202
     reason = stats(api, journey)["orientatie"]["priority"]["reason"]

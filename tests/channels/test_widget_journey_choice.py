@@ -6,6 +6,7 @@ from app.extensions import db
 from app.models import Brand, Response
 from app.services import review_public
 from tests.channels.helpers import assert_error, widget_post, widget_survey
+from tests.conftest import new_survey
 from tests.reviews.helpers import answer, review_of, set_policy
 
 
@@ -34,17 +35,9 @@ def test_an_imported_copy_does_not_take_over_the_widget(client, api, site, journ
 
 def test_a_newer_survey_of_the_first_journey_still_wins_within_it(client, api, site, journey):
     _copy(api, journey["id"])
-    newer = api.post(
-        "/api/v1/surveys",
-        json={
-            "journey_id": journey["id"],
-            "phase": "levering",
-            "locale": "nl",
-            "questions": [{"key": "nps", "type": "nps", "text": "Aanbevelen?"}],
-        },
-    )
-    assert newer.status_code == 201, newer.json
-    assert widget_survey(client, site).json["survey_id"] == newer.json["id"]
+    question = {"key": "nps", "type": "nps", "text": "Aanbevelen?"}
+    newer = new_survey(api, journey["id"], questions=[question])
+    assert widget_survey(client, site).json["survey_id"] == newer["id"]
 
 
 def test_journey_parameter_asks_that_journey(client, api, site, journey):

@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import MapRollup, Rollup
 from app.services import keywords, trends
-from tests.conftest import csv_text
+from tests.conftest import csv_text, new_survey
 from tests.dashboard.conftest import answer
 
 
@@ -316,15 +316,7 @@ def test_responses_csv_has_a_column_per_choice_question(dash, api, journey):
             {"key": "vriend", "label": "Via een vriend"},
         ],
     }
-    body = {
-        "journey_id": journey["id"],
-        "phase": "aankoop",
-        "locale": "nl",
-        "questions": [question],
-    }
-    made = api.post("/api/v1/surveys", json=body)
-    assert made.status_code == 201, made.json
-    survey = made.json
+    survey = new_survey(api, journey["id"], "aankoop", [question])
     for choice in ("instagram", "vriend"):
         reply = api.post(
             "/api/v1/responses", json={"survey_id": survey["id"], "answers": {"vond": choice}}

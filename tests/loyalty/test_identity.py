@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Response
 from app.services import processing
 from loyalty.models import LedgerEntry
-from tests.conftest import SURVEY_QUESTIONS
+from tests.conftest import SURVEY_QUESTIONS, new_survey
 from tests.loyalty import helpers
 
 
@@ -85,17 +85,8 @@ def test_another_phase_survey_still_earns_after_an_email_change(api, brand, jour
     api.post("/api/v1/customers", json={"external_id": "c4", "email": "c4@example.nl"})
     answer(api, survey["id"], "c4")
     api.post("/api/v1/customers", json={"external_id": "c4", "email": "c4-new@example.nl"})
-    other = api.post(
-        "/api/v1/surveys",
-        json={
-            "journey_id": journey["id"],
-            "phase": "aankoop",
-            "locale": "nl",
-            "questions": SURVEY_QUESTIONS,
-        },
-    )
-    assert other.status_code == 201, other.json
-    answer(api, other.json["id"], "c4")
+    other = new_survey(api, journey["id"], "aankoop")
+    answer(api, other["id"], "c4")
     assert api.get("/api/v1/customers/c4/loyalty").json["balance"] == 30
 
 
