@@ -124,7 +124,8 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     APP_ENV = "production"
     PUBLIC_URL = None  # no default: links in emails must not point at 127.0.0.1
-    # A failed statement's traceback would log its values: answers, addresses, key hashes.
+    # A failed statement's traceback would log its bound values: answers, addresses, key
+    # hashes. (PostgreSQL's own DETAIL text of a constraint error can still name a key.)
     SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -201,6 +202,9 @@ def _check(values: dict) -> None:
         raise RuntimeError("PIPELINE_BATCH_SIZE must be 1 or more")
     if values["TRUSTED_PROXIES"] < 0:
         raise RuntimeError("TRUSTED_PROXIES must be 0 or more")
+    for name in ("WEBHOOK_TIMEOUT", "SMTP_TIMEOUT"):
+        if values[name] <= 0:  # 0 would time every delivery out
+            raise RuntimeError(f"{name} must be more than 0 seconds")
     address = split_mailbox(values.get("MAIL_FROM") or "")[1]
     if "@" not in address or "." not in address.rpartition("@")[2]:
         raise RuntimeError(

@@ -1,6 +1,7 @@
 """A brand's settings that its owner changes: its profile (name, colour, form of address, the
 contact budget, the review policy) and the widget's allowed origins."""
 
+from app import locks
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand
@@ -35,7 +36,12 @@ def profile(brand: Brand) -> dict:
 
 
 def set_profile(brand: Brand, data: dict) -> dict:
-    """Change the fields given (validated by BrandProfileIn); the slug and its URLs stay."""
+    """Change the fields given (validated by BrandProfileIn); the slug and its URLs stay.
+
+    The policies are merged into what is stored, so the row is locked and read again first:
+    two changes at once (each to one rule) must both stay, as two in a row do."""
+    locks.lock_brand(brand.id)
+    db.session.refresh(brand)
     if "name" in data:
         name = data["name"].strip()
         if not name:

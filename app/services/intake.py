@@ -300,11 +300,11 @@ def _insert_direct(values: dict, guards: dict) -> int | None:
         return _execute_direct(sql, params)
     except psycopg.OperationalError as error:
         if not _stored_nothing(error, values):
-            raise _unavailable() from error
+            raise _unavailable(maybe_stored=True) from error
     try:
         return _execute_direct(sql, params)
     except psycopg.OperationalError as error:
-        raise _unavailable() from error
+        raise _unavailable(maybe_stored=not _stored_nothing(error, values)) from error
 
 
 def _execute_direct(sql: str, params: dict) -> int | None:
@@ -339,15 +339,17 @@ def _stored_nothing(error: psycopg.OperationalError, values: dict) -> bool:
     return isinstance(error, psycopg.errors.AdminShutdown)
 
 
-def _unavailable() -> AppError:
-    # The row was not stored (or the client's Idempotency-Key makes a retry safe): ask it to
-    # try again rather than answer a 500 for the database's restart.
-    return AppError(
-        503,
-        "the database is not available at the moment; try again shortly",
-        code="unavailable",
-        headers={"Retry-After": "1"},
-    )
+def _unavailable(maybe_stored: bool = False) -> AppError:
+    """A 503 to retry, rather than a 500 for the database's restart. Without an
+    Idempotency-Key a connection lost without a word may have stored the answer: the client
+    is told so, and how to send it again safely."""
+    message = "the database is not available at the moment; try again shortly"
+    if maybe_stored:
+        message = (
+            "the database connection was lost and the answer may have been stored; "
+            "send it again with an Idempotency-Key to store it once"
+        )
+    return AppError(503, message, code="unavailable", headers={"Retry-After": "1"})
 
 
 def receipt(response: Accepted, created: bool) -> dict:

@@ -303,6 +303,9 @@ def deliver(delivery_ids: list[int] | int) -> dict:
     """
     ids = [delivery_ids] if isinstance(delivery_ids, int) else list(delivery_ids)
     outcomes = send(ids)
+    released = sorted(i for i, outcome in outcomes.items() if outcome == "released")
+    if released:  # this worker is stopping: the others take them now, not the next sweep
+        enqueue(released)
     failed = sorted(i for i, outcome in outcomes.items() if outcome in ("retry", FAILED))
     if failed:
         raise DeliveryFailed(f"webhook deliveries {failed} failed; see their attempts")
@@ -873,7 +876,9 @@ def redeliver(brand: Brand, delivery_id: int) -> WebhookDelivery:
     if delivery.last_error == SENDING and delivery.next_attempt_at > utcnow():
         # A sender claimed it and its POST is in flight (no row lock is held meanwhile):
         # setting it pending again now would send it a second time.
-        raise AppError(409, "this delivery is being sent right now; try again in a minute")
+        raise AppError(
+            409, "this delivery is being sent right now; see its attempts once that is done"
+        )
     delivery.status, delivery.attempts, delivery.next_attempt_at = PENDING, 0, utcnow()
     db.session.commit()
     enqueue([delivery.id])

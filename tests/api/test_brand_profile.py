@@ -139,3 +139,26 @@ def test_bad_policies_are_422_and_change_nothing(api, brand, db, body, field):
     error = assert_error(api.patch("/api/v1/brand", json=body), 422)
     assert any(name.startswith(field) for name in error["fields"]), error["fields"]
     assert api.get("/api/v1/brand").json == before
+
+
+def test_a_change_made_meanwhile_is_kept_not_written_over(api, brand, db):
+    """Two changes at once, each to one rule: the policy is merged into what is stored now,
+    not into the copy this request loaded (the row is locked and read again)."""
+    from sqlalchemy import text
+
+    from app.services import brand_settings, contact_budget
+
+    stale = db.session.get(Brand, brand.id)
+    assert contact_budget.policy(stale)["min_days_between"] == 14  # loaded before the other
+    other = '{"min_days_between": 3, "max_per_journey": 4, "same_phase_days": 60}'
+    with db.engine.begin() as connection:  # another request's committed change
+        connection.execute(
+            text("UPDATE brand SET contact_policy = :p WHERE id = :id"),
+            {"p": other, "id": brand.id},
+        )
+    shown = brand_settings.set_profile(stale, {"contact_policy": {"max_per_journey": 2}})
+    assert shown["contact_policy"] == {
+        "min_days_between": 3,
+        "max_per_journey": 2,
+        "same_phase_days": 60,
+    }

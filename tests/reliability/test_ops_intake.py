@@ -80,4 +80,16 @@ def test_a_second_terminated_connection_is_a_503_to_retry(
     assert reply.status_code == 503, reply.json
     assert reply.headers["Retry-After"] == "1"
     assert reply.json["error"]["code"] == "unavailable"
+    # an admin shutdown never comes after a commit: nothing stored, and the client is told so
+    assert "may have been stored" not in reply.json["error"]["message"]
     assert _stored(db) == 1
+
+
+def test_a_connection_lost_without_a_word_says_the_answer_may_be_stored(app):
+    """Without an Idempotency-Key a retry could store the answer twice: the 503 says so."""
+    from app.services import intake
+
+    with app.test_request_context():
+        lost = intake._unavailable(maybe_stored=True)
+    assert lost.code == 503 and "Idempotency-Key" in lost.description
+    assert "may have been stored" in lost.description

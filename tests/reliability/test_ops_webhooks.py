@@ -190,3 +190,17 @@ def test_a_stopping_worker_releases_what_it_has_not_sent(app, db, brand, monkeyp
     db.session.expire_all()
     delivery = db.session.get(WebhookDelivery, delivery_id)
     assert (delivery.status, delivery.attempts) == ("delivered", 1)
+
+
+def test_a_stopping_workers_job_hands_what_it_released_to_the_others(app, db, brand, monkeypatch):
+    """The job ends well (RQ does not retry it), so it queues the released deliveries again
+    itself: else they waited for the cron sweep."""
+    from app.extensions import queue
+
+    with Trickler() as receiver:
+        delivery_id = _pending_delivery(db, brand, receiver.url)
+        handed = []
+        monkeypatch.setattr(webhooks, "enqueue", lambda ids: handed.append(list(ids)) or True)
+        monkeypatch.setattr(type(queue), "stopping", staticmethod(lambda: True))
+        assert webhooks.deliver([delivery_id]) == {delivery_id: "released"}
+    assert handed == [[delivery_id]]
