@@ -1,6 +1,6 @@
 """Every model, imported here so Alembic and create_all see the whole schema."""
 
-from app.models.analytics import DwellRollup, MapRollup, SurveyRollup
+from app.models.analytics import ChoiceRollup, DwellRollup, MapRollup, SurveyRollup
 from app.models.brand import ApiKey, Brand, User
 from app.models.contact import Contact
 from app.models.customer import Customer, CustomerPhase, JourneyEvent
@@ -20,6 +20,7 @@ __all__ = [
     "ApiKey",
     "Brand",
     "Contact",
+    "ChoiceRollup",
     "ConversionRollup",
     "Customer",
     "CustomerPhase",

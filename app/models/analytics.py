@@ -2,8 +2,9 @@
 
 A narrower copy of the answer rollup serves the journey map. Dwell-time buckets give a median
 time in phase (a sum only gives a mean, which a few stalled customers drag far up). Per-survey
-counts give response counts by channel. The phase indexes serve verbatims, top words and
-exports newest first without scanning a brand's rows.
+counts give response counts by channel, and choice counts how often each option was chosen.
+The phase indexes serve verbatims, top words and exports newest first without scanning a
+brand's rows.
 """
 
 from app.extensions import db
@@ -12,6 +13,7 @@ from app.models.rollup import AnswerCounters
 
 DWELL_KEY = ("brand_id", "phase_id", "day", "persona_id", "bucket")
 SURVEY_KEY = ("brand_id", "survey_id", "day", "channel")
+CHOICE_KEY = ("brand_id", "survey_id", "question", "option", "day")
 MAP_KEY = ("brand_id", "phase_id", "day", "persona_id", "touchpoint_id")
 
 
@@ -68,6 +70,28 @@ class SurveyRollup(db.Model):
     with_text = db.Column(db.Integer, nullable=False, default=0)
 
     COUNTERS = ("responses", "with_text")
+
+
+class ChoiceRollup(db.Model):
+    """Per brand × survey × choice question × option × day: how often each option was chosen.
+
+    A choice answer has no column of its own on a response (only its `answers` hold it); this
+    keeps the phase page from reading answers to count them."""
+
+    __tablename__ = "choice_rollup"
+    __table_args__ = (db.UniqueConstraint(*CHOICE_KEY, name="uq_choice_rollup_key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    survey_id = db.Column(
+        db.Integer, db.ForeignKey("survey.id", ondelete="CASCADE"), nullable=False
+    )
+    question = db.Column(db.String(48), nullable=False)
+    option = db.Column(db.String(48), nullable=False)
+    day = db.Column(db.Date, nullable=False)
+    answers = db.Column(db.Integer, nullable=False, default=0)
+
+    COUNTERS = ("answers",)
 
 
 # Newest-first reads of one phase (verbatims, top words, CSV export) with a period range.

@@ -18,10 +18,12 @@ from app.services import (
     trends,
     verbatims,
 )
+from app.services.survey_forms import option_label
 
 
 def surveys_of_phase(brand: Brand, phase, filters: dict) -> list[dict]:
-    """The phase's surveys (every version) with their answers per channel in the period."""
+    """The phase's surveys (every version) with their answers per channel in the period, and
+    how often each option of their choice questions was chosen."""
     rows = list(
         db.session.scalars(
             select(Survey)
@@ -30,9 +32,9 @@ def surveys_of_phase(brand: Brand, phase, filters: dict) -> list[dict]:
             .order_by(Survey.family_id, Survey.version.desc())
         )
     )
-    counts = survey_counts.by_channel(
-        brand, [s.id for s in rows], filters.get("from_"), filters.get("to")
-    )
+    period = (filters.get("from_"), filters.get("to"))
+    counts = survey_counts.by_channel(brand, [s.id for s in rows], *period)
+    chosen = survey_counts.choices(brand, [s.id for s in rows], *period)
     items = []
     for survey in rows:
         by_channel = counts.get(survey.id, {})
@@ -42,9 +44,31 @@ def surveys_of_phase(brand: Brand, phase, filters: dict) -> list[dict]:
                 "answers": {channel: c["responses"] for channel, c in by_channel.items()},
                 "with_text": sum(c["with_text"] for c in by_channel.values()),
                 "total": sum(c["responses"] for c in by_channel.values()),
+                "choices": _choices(survey, chosen.get(survey.id, {})),
             }
         )
     return items
+
+
+def _choices(survey: Survey, counts: dict[str, dict[str, int]]) -> list[dict]:
+    """Each choice question with every option's answers and share, in the survey's order."""
+    found = []
+    for question in survey.questions:
+        if question.type != "choice":
+            continue
+        given = counts.get(question.key, {})
+        total = sum(given.values())
+        options = [
+            {"label": option_label(option, "en"), "n": given.get(option["key"], 0)}
+            for option in question.options or []
+        ]
+        # An option taken out of the question since keeps its answers, under its key.
+        known = set(question.option_keys())
+        options += [{"label": key, "n": n} for key, n in given.items() if key not in known]
+        for option in options:
+            option["share"] = option["n"] / total if total else None
+        found.append({"text": question.text_for("en"), "total": total, "options": options})
+    return found
 
 
 def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict) -> dict:

@@ -1,4 +1,5 @@
-"""Answers per survey × day × channel: a pipeline step, so the dashboard never counts rows."""
+"""Answers per survey × day × channel, and choice answers per option × day: pipeline steps, so
+the dashboard never counts rows."""
 
 from collections import defaultdict
 from datetime import date
@@ -6,8 +7,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Brand, SurveyRollup
-from app.models.analytics import SURVEY_KEY
+from app.models import Brand, ChoiceRollup, Question, Response, SurveyRollup
+from app.models.analytics import CHOICE_KEY, SURVEY_KEY
 from app.services import rollups
 
 
@@ -20,6 +21,39 @@ def add_answers(items) -> None:
         if response.comment:
             rows[key]["with_text"] += 1
     rollups.upsert(SurveyRollup, SURVEY_KEY, rows)
+    _add_choices([response for response, _ in items])
+
+
+def _add_choices(responses) -> None:
+    """Count the options chosen. The claim does not load answers (decoding them costs every
+    batch): they are read here only for responses to surveys that ask a choice question."""
+    asked = db.session.execute(
+        select(Question.survey_id, Question.key).where(
+            Question.survey_id.in_({response.survey_id for response in responses}),
+            Question.type == "choice",
+        )
+    ).all()
+    if not asked:
+        return
+    questions: dict[int, list[str]] = defaultdict(list)
+    for survey_id, key in asked:
+        questions[survey_id].append(key)
+    chosen = [response for response in responses if response.survey_id in questions]
+    answers = dict(
+        db.session.execute(
+            select(Response.id, Response.answers).where(
+                Response.id.in_([response.id for response in chosen])
+            )
+        ).all()
+    )
+    rows: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for response in chosen:
+        given = answers.get(response.id) or {}
+        for question in questions[response.survey_id]:
+            if isinstance(given.get(question), str):
+                key = (response.brand_id, response.survey_id, question, given[question])
+                rows[(*key, response.created_at.date())]["answers"] += 1
+    rollups.upsert(ChoiceRollup, CHOICE_KEY, rows)
 
 
 def by_channel(
@@ -50,3 +84,30 @@ def by_channel(
             "with_text": int(with_text),
         }
     return counts
+
+
+def choices(
+    brand: Brand, survey_ids: list[int], since: date | None = None, until: date | None = None
+) -> dict[int, dict[str, dict[str, int]]]:
+    """{survey_id: {question key: {option key: answers}}} within the period."""
+    if not survey_ids:
+        return {}
+    conditions = [ChoiceRollup.brand_id == brand.id, ChoiceRollup.survey_id.in_(survey_ids)]
+    if since:
+        conditions.append(ChoiceRollup.day >= since)
+    if until:
+        conditions.append(ChoiceRollup.day <= until)
+    rows = db.session.execute(
+        select(
+            ChoiceRollup.survey_id,
+            ChoiceRollup.question,
+            ChoiceRollup.option,
+            func.sum(ChoiceRollup.answers),
+        )
+        .where(*conditions)
+        .group_by(ChoiceRollup.survey_id, ChoiceRollup.question, ChoiceRollup.option)
+    )
+    found: dict[int, dict[str, dict[str, int]]] = {}
+    for survey_id, question, option, answers in rows:
+        found.setdefault(survey_id, {}).setdefault(question, {})[option] = int(answers)
+    return found

@@ -10,7 +10,7 @@ HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 FALLBACK_COLOUR = "#0b6e4f"
 
 
-def _option_label(option: dict, locale: str) -> str:
+def option_label(option: dict, locale: str) -> str:
     labels = option.get("label") or {}
     if isinstance(labels, str):
         return labels
@@ -32,7 +32,7 @@ def question_view(question, locale: str) -> dict:
         view["options"] = [{"key": key, "label": t(locale, f"emotion_{key}")} for key in EMOTIONS]
     elif question.type == "choice":
         view["options"] = [
-            {"key": option["key"], "label": _option_label(option, locale)}
+            {"key": option["key"], "label": option_label(option, locale)}
             for option in question.options or []
         ]
     elif question.type == "text":

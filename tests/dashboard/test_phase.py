@@ -325,3 +325,30 @@ def test_responses_csv_has_a_column_per_choice_question(dash, api, journey):
     url = f"/dashboard/journeys/{journey['id']}/phases/aankoop/responses.csv"
     rows = list(csv.DictReader(io.StringIO(csv_text(dash.get(url)))))
     assert sorted(row["choice_vond"] for row in rows) == ["instagram", "vriend"]
+
+
+def test_the_phase_page_counts_each_option_chosen(dash, api, journey):
+    """From choice_rollup, which the pipeline fills: the page reads no answers to count."""
+    question = {
+        "key": "vond",
+        "type": "choice",
+        "text": {"nl": "Hoe vond je ons?", "en": "How did you find us?"},
+        "options": [
+            {"key": "instagram", "label": "Instagram"},
+            {"key": "vriend", "label": {"nl": "Via een vriend", "en": "Through a friend"}},
+            {"key": "google", "label": "Google"},
+        ],
+    }
+    survey = new_survey(api, journey["id"], "aankoop", [question])
+    for choice in ("instagram", "instagram", "vriend"):
+        body = {"survey_id": survey["id"], "answers": {"vond": choice}}
+        assert api.post("/api/v1/responses", json=body).status_code == 202
+    page = dash.html(f"/dashboard/journeys/{journey['id']}/phases/aankoop")
+    table = page.split('data-choice-question="1"')[1].split("</table>")[0]
+    assert "How did you find us?" in table and "3 answers" in table
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td><td>([^<]+)</td>', table)
+    assert rows == [
+        ("Instagram", "2", "67%"),
+        ("Through a friend", "1", "33%"),
+        ("Google", "0", "0%"),
+    ]

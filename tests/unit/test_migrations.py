@@ -223,3 +223,50 @@ def test_conversion_is_counted_again_with_current_values_and_earliest_events(tmp
         (2, "2026-03-12", 1, 9000, 0, 0, 0),
     ]
     assert [(p, str(d)[:10], b, n) for p, d, b, n in dwell] == [(1, "2026-03-05", 8, 1)]
+
+
+def test_choice_answers_already_processed_are_counted(tmp_path):
+    """0016: the options chosen before choice_rollup existed are in it after the upgrade."""
+    url = _fresh_database(tmp_path)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="0015_redeemed_reward_name")
+        tables = db.metadata.tables
+        options = [{"key": "google", "label": "Google"}, {"key": "vriend", "label": "Vriend"}]
+        with db.engine.begin() as connection:
+            _brand_with_journey(connection, "p")
+            connection.execute(
+                tables["survey"]
+                .insert()
+                .values(id=1, brand_id=1, journey_id=1, phase_id=1, default_locale="nl",
+                        locales=["nl"], family_id=1)
+            )  # fmt: skip
+            connection.execute(
+                tables["question"]
+                .insert()
+                .values(survey_id=1, key="via", position=1, type="choice", text={"nl": "Via?"},
+                        options=options)
+            )  # fmt: skip
+            for day, choice, status in [
+                (3, "google", "processed"),
+                (3, "google", "processed"),
+                (4, "vriend", "processed"),
+                (4, "vriend", "received"),  # the pipeline counts it when it gets to it
+            ]:
+                connection.execute(
+                    tables["response"]
+                    .insert()
+                    .values(brand_id=1, journey_id=1, phase_id=1, survey_id=1, channel="api",
+                            locale="nl", answers={"via": choice}, status=status,
+                            created_at=datetime(2026, 3, day, 12))
+                )  # fmt: skip
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT option, day, answers FROM choice_rollup ORDER BY day, option")
+            ).all()
+        db.engine.dispose()
+    assert [(option, str(day)[:10], n) for option, day, n in rows] == [
+        ("google", "2026-03-03", 2),
+        ("vriend", "2026-03-04", 1),
+    ]
