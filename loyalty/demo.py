@@ -20,7 +20,7 @@ REWARDS = [
     },
     {
         "key": "kitwerk",
-        "name": {"nl": "Kitvoegen vernieuwen aan huis", "en": "Sealant joints renewed at home"},
+        "name": {"nl": "Kitvoegen vernieuwen aan huis", "en": "Resealing joints at home"},
         "points": 60,
     },
     {

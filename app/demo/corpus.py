@@ -824,58 +824,59 @@ NAMES: dict[str, list[str]] = {
 }
 # fmt: on
 
-# Per phase: the NPS question (0-10), the written follow-up, and a CSAT question (1-5).
+# Per phase: the NPS question (0-10), the written follow-up, and a CSAT question (1-5). The
+# demo brand says "u" (Brand.formal_address), so its own questions do too.
 QUESTIONS: dict[str, dict[str, dict[str, str]]] = {
     "behoefte": {
         "nps": {
-            "nl": f"Hoe waarschijnlijk is het dat je {BRAND_NAME} aanraadt, na je eerste "
+            "nl": f"Hoe waarschijnlijk is het dat u {BRAND_NAME} aanraadt, na uw eerste "
             "kennismaking met ons?",
             "en": f"Based on your first contact with us, how likely are you to recommend "
             f"{BRAND_NAME} to a friend?",
         },
         "text": {
-            "nl": "Wat hielp je het meest, of wat miste je, bij het bepalen van je wensen?",
+            "nl": "Wat hielp u het meest, of wat miste u, bij het bepalen van uw wensen?",
             "en": "What helped you most, or what was missing, while working out what you need?",
         },
         "csat": {
-            "nl": "Hoe tevreden ben je over de informatie die je van ons kreeg?",
+            "nl": "Hoe tevreden bent u over de informatie die u van ons kreeg?",
             "en": "How satisfied are you with the information you got from us?",
         },
     },
     "orientatie": {
         "nps": {
-            "nl": "Hoe waarschijnlijk is het dat je ons aanraadt na je bezoek aan onze showroom "
+            "nl": "Hoe waarschijnlijk is het dat u ons aanraadt na uw bezoek aan onze showroom "
             "of website?",
             "en": "After visiting our showroom or website, how likely are you to recommend us "
             "to a friend?",
         },
         "text": {
-            "nl": "Wat kunnen we beter doen tijdens je bezoek of in ons advies?",
+            "nl": "Wat kunnen we beter doen tijdens uw bezoek of in ons advies?",
             "en": "What could we improve about your visit or the advice you got?",
         },
         "csat": {
-            "nl": "Hoe tevreden ben je over het advies dat je kreeg?",
+            "nl": "Hoe tevreden bent u over het advies dat u kreeg?",
             "en": "How satisfied are you with the advice you received?",
         },
     },
     "offerte": {
         "nps": {
-            "nl": "Hoe waarschijnlijk is het dat je ons aanraadt op basis van het inmeten en de "
+            "nl": "Hoe waarschijnlijk is het dat u ons aanraadt op basis van het inmeten en de "
             "offerte?",
             "en": "Based on the measuring visit and the quote, how likely are you to recommend us?",
         },
         "text": {
-            "nl": "Wat vond je van de offerte? Was alles duidelijk?",
+            "nl": "Wat vond u van de offerte? Was alles duidelijk?",
             "en": "What did you think of the quote? Was everything clear?",
         },
         "csat": {
-            "nl": "Hoe tevreden ben je over de duidelijkheid van de offerte?",
+            "nl": "Hoe tevreden bent u over de duidelijkheid van de offerte?",
             "en": "How satisfied are you with how clear the quote was?",
         },
     },
     "aankoop": {
         "nps": {
-            "nl": "Nu je bestelling rond is: hoe waarschijnlijk is het dat je ons aanraadt?",
+            "nl": "Nu uw bestelling rond is: hoe waarschijnlijk is het dat u ons aanraadt?",
             "en": "Now that you've placed your order, how likely are you to recommend us?",
         },
         "text": {
@@ -883,13 +884,13 @@ QUESTIONS: dict[str, dict[str, dict[str, str]]] = {
             "en": "How did ordering and paying go? What could be easier?",
         },
         "csat": {
-            "nl": "Hoe tevreden ben je over het bestelproces?",
+            "nl": "Hoe tevreden bent u over het bestelproces?",
             "en": "How satisfied are you with the ordering process?",
         },
     },
     "levering": {
         "nps": {
-            "nl": "Hoe waarschijnlijk is het dat je ons aanraadt na de levering en montage?",
+            "nl": "Hoe waarschijnlijk is het dat u ons aanraadt na de levering en montage?",
             "en": "After delivery and installation, how likely are you to recommend us?",
         },
         "text": {
@@ -897,29 +898,29 @@ QUESTIONS: dict[str, dict[str, dict[str, str]]] = {
             "en": "How did delivery and installation go? Please be honest.",
         },
         "csat": {
-            "nl": "Hoe tevreden ben je over de levering en montage?",
+            "nl": "Hoe tevreden bent u over de levering en montage?",
             "en": "How satisfied are you with the delivery and installation?",
         },
     },
     "gebruik": {
         "nps": {
-            "nl": "Nu je een tijdje van je nieuwe badkamer geniet: hoe waarschijnlijk is het "
-            "dat je ons aanraadt?",
+            "nl": "Nu u een tijdje van uw nieuwe badkamer geniet: hoe waarschijnlijk is het "
+            "dat u ons aanraadt?",
             "en": "Now that you've used your new bathroom for a while, how likely are you to "
             "recommend us?",
         },
         "text": {
-            "nl": "Hoe bevalt je badkamer in het dagelijks gebruik?",
+            "nl": "Hoe bevalt uw badkamer in het dagelijks gebruik?",
             "en": "How is your bathroom holding up in everyday use?",
         },
         "csat": {
-            "nl": "Hoe tevreden ben je over je nieuwe badkamer?",
+            "nl": "Hoe tevreden bent u over uw nieuwe badkamer?",
             "en": "How satisfied are you with your new bathroom?",
         },
     },
     "evaluatie": {
         "nps": {
-            "nl": f"Alles bij elkaar: hoe waarschijnlijk is het dat je {BRAND_NAME} aanraadt "
+            "nl": f"Alles bij elkaar: hoe waarschijnlijk is het dat u {BRAND_NAME} aanraadt "
             "aan vrienden of familie?",
             "en": f"All things considered, how likely are you to recommend {BRAND_NAME} to "
             "friends or family?",
@@ -929,7 +930,7 @@ QUESTIONS: dict[str, dict[str, dict[str, str]]] = {
             "en": "What is the one thing we should do better?",
         },
         "csat": {
-            "nl": "Hoe tevreden ben je over het hele traject, van eerste idee tot nazorg?",
+            "nl": "Hoe tevreden bent u over het hele traject, van eerste idee tot nazorg?",
             "en": "How satisfied are you with the whole process, from first idea to aftercare?",
         },
     },

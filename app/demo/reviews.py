@@ -11,7 +11,7 @@ from app.models import Brand
 from app.models.review import PUBLISHED, Review
 from app.services import reviews
 
-ITEM = {"type": "Service", "name": "Badkamerrenovatie door Van Dijk Badkamers"}
+ITEM = {"type": "Service", "name": "Badkamerrenovatie door Badkamerhuis Van Dijk"}
 ACTOR = "demo: Marieke (klantenservice)"
 REPLIES = {
     "low": {
@@ -21,7 +21,7 @@ REPLIES = {
         "— Marieke, customer service",
     },
     "high": {
-        "nl": "Dank u wel! Veel plezier van uw nieuwe badkamer. — Marieke",
+        "nl": "Dank u wel voor uw mooie woorden! — Marieke",
         "en": "Thank you! Enjoy your new bathroom. — Marieke",
     },
 }

@@ -89,8 +89,8 @@ EXTRA_QUESTION = {
         "key": "moeite",
         "type": "ces",
         "text": {
-            "nl": "Hoeveel moeite kostte het om een offerte te krijgen? (1 = weinig, 7 = veel)",
-            "en": "How much effort did it take to get a quote? (1 = little, 7 = a lot)",
+            "nl": "Hoeveel moeite kostte het om een offerte te krijgen?",
+            "en": "How much effort did it take to get a quote?",
         },
     },
     "aankoop": {"key": "tevreden", "type": "csat", "text": None},
@@ -99,7 +99,7 @@ EXTRA_QUESTION = {
         "key": "gevoel",
         "type": "emotion",
         "text": {
-            "nl": "Hoe voelt u zich over uw nieuwe badkamer?",
+            "nl": "Welk gevoel geeft uw nieuwe badkamer u?",
             "en": "How do you feel about your new bathroom?",
         },
     },

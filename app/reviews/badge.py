@@ -22,16 +22,16 @@ TEXTS = {
         "slide": "review",
         "reply": "Reactie",
         "read": "Lees de review",
-        "labels": "{verified} van {count} geverifieerd · {incentivized} met punten aangeboden "
-        "voor het antwoorden (gelabeld)",
+        "labels": "{verified} van de {count} geverifieerd · bij {incentivized} zijn punten "
+        "aangeboden voor het antwoorden (met label)",
     },
     "en": {
         "carousel": "carousel",
         "slide": "review",
         "reply": "Reply",
         "read": "Read the review",
-        "labels": "{verified} of {count} verified · {incentivized} offered points for answering "
-        "(labelled)",
+        "labels": "{verified} of {count} verified · {incentivized} were offered points for "
+        "answering (labelled)",
     },
 }
 

@@ -12,12 +12,12 @@ NOTE_MAX = 1000
 FLAG_TEXTS = {
     "nl": {
         "title": "Meld deze review",
-        "reason": "Waarom moet deze review weg?",
+        "reason": "Waarom moet deze review worden verwijderd?",
         "note": "Toelichting (optioneel)",
         "send": "Melding versturen",
         "thanks": "Bedankt. Een moderator bekijkt de melding. Een review wordt alleen verwijderd "
         "om een van de vermelde redenen, nooit omdat hij negatief is.",
-        "repeat": "Deze melding hadden we al ontvangen. Een moderator bekijkt het.",
+        "repeat": "Deze melding hebben we al ontvangen. Een moderator bekijkt hem.",
         "back": "Terug naar de review",
         "intro": "Meldingen worden door een moderator van {brand} bekeken. Een review wordt nooit "
         "verwijderd omdat hij negatief is.",
@@ -34,9 +34,9 @@ FLAG_TEXTS = {
         "send": "Send report",
         "thanks": "Thank you. A moderator will look at your report. Reviews are only removed for "
         "one of the listed reasons, never for being negative.",
-        "repeat": "You already reported this review. A moderator will look at it.",
+        "repeat": "You have already reported this review. A moderator will look at it.",
         "back": "Back to the review",
-        "intro": "Reports are checked by a moderator of {brand}. A review is never removed for "
+        "intro": "Reports are checked by a moderator at {brand}. A review is never removed for "
         "being negative.",
         "required": "Choose a reason.",
         "invalid_choice": "Choose one of the reasons in the list.",

@@ -14,11 +14,11 @@ LABELS = {
         "review_by": "Review van {name} over {brand}",
         "description": "{count} van klanten van {brand}, gemiddeld {average} van 5, per "
         "fase van de klantreis. Hoe we reviews verzamelen en controleren staat op de pagina "
-        "‘Over deze reviews’.",
+        "„Over deze reviews”.",
         "description_empty": "Reviews van klanten van {brand}, per fase van de klantreis.",
         "all_phases": "Alle fasen",
         "summary": "Samenvatting per fase",
-        "average": "gemiddeld {average} van 5",
+        "average": "Gemiddeld {average} van 5",
         "count": "{count} reviews",
         "count_one": "1 review",
         "stars": "{n} sterren",
@@ -26,15 +26,15 @@ LABELS = {
         "rating": "{rating} van 5",
         "scale_nps": "Beoordeling {rating} van 5 (schaal 1–5), afgeleid van een {score} op de "
         "aanbevelingsvraag (0–10)",
-        "scale_csat": "Beoordeling {rating} van 5 (schaal 1–5), de tevredenheidsvraag (1–5)",
+        "scale_csat": "Beoordeling {rating} van 5, gegeven op de tevredenheidsvraag (1–5)",
         "verified": "Geverifieerde klant",
         "verified_journey_event": "geverifieerd: deze klant heeft deze fase echt doorlopen",
         "verified_invitation_email": "geverifieerd: persoonlijk uitgenodigd per e-mail",
         "verified_invitation_link": "geverifieerd: persoonlijk uitgenodigd met een link",
         "not_verified": "Niet geverifieerd",
         "incentivized": "Punten aangeboden",
-        "incentivized_long": "Voor het beantwoorden zijn spaarpunten aangeboden, hetzelfde aantal "
-        "bij elke score",
+        "incentivized_long": "Voor het beantwoorden zijn punten aangeboden, evenveel bij elke "
+        "score",
         "reply": "Reactie van {brand}",
         "phase": "Fase",
         "newest": "Nieuwste eerst",
@@ -58,10 +58,10 @@ LABELS = {
     "en": {
         "reviews_of": "Reviews of {brand}",
         "reviews_phase": "{phase} — reviews of {brand}",
-        "review_by": "Review by {name} of {brand}",
+        "review_by": "Review of {brand} by {name}",
         "description": "{count} by customers of {brand}, {average} out of 5 on average, per "
-        "phase of the customer journey. How reviews are collected and checked is on the ‘About "
-        "these reviews’ page.",
+        "phase of the customer journey. How reviews are collected and checked is on the “About "
+        "these reviews” page.",
         "description_empty": "Customer reviews of {brand}, per phase of the customer journey.",
         "all_phases": "All phases",
         "summary": "Summary per phase",
@@ -71,9 +71,9 @@ LABELS = {
         "stars": "{n} stars",
         "star": "1 star",
         "rating": "{rating} out of 5",
-        "scale_nps": "Rated {rating} out of 5 (scale 1–5), derived from a {score} on ‘how likely "
-        "are you to recommend us’ (0–10)",
-        "scale_csat": "Rated {rating} out of 5 (scale 1–5), the satisfaction question (1–5)",
+        "scale_nps": "Rated {rating} out of 5 (scale 1–5), derived from a score of {score} on the "
+        "recommendation question (0–10)",
+        "scale_csat": "Rated {rating} out of 5 on the satisfaction question (1–5)",
         "verified": "Verified customer",
         "verified_journey_event": "verified: this customer really went through this phase",
         "verified_invitation_email": "verified: personally invited by email",
@@ -95,7 +95,7 @@ LABELS = {
         "language": "Language",
         "published": "Published",
         "all_reviews": "All reviews of {brand}",
-        "removed": "This review was removed",
+        "removed": "This review has been removed",
         "feeds": "Feeds",
         "written_in": "Written in {language}",
         "lang_nl": "Dutch",
@@ -112,7 +112,7 @@ GROUND_LABELS = {
         "conflict_of_interest": "belangenverstrengeling (bijvoorbeeld een medewerker of "
         "concurrent)",
         "off_topic": "gaat niet over de ervaring met {brand}",
-        "fake": "nep of niet echt",
+        "fake": "nep of verzonnen",
         "other": "iets anders",
     },
     "en": {
@@ -122,7 +122,7 @@ GROUND_LABELS = {
         "spam": "spam or advertising",
         "conflict_of_interest": "conflict of interest (for example an employee or a competitor)",
         "off_topic": "not about the experience with {brand}",
-        "fake": "fake or not genuine",
+        "fake": "fake or made up",
         "other": "something else",
     },
 }
@@ -137,21 +137,21 @@ _NOTICES = {
         "reject": (
             "Je review over {brand} is niet gepubliceerd",
             "Je review over {brand} ({review}) is niet gepubliceerd, om deze reden: {ground}. "
-            "We weigeren reviews alleen om de redenen op {about}. {dispute}",
+            "We weigeren reviews alleen om de redenen die op {about} staan. {dispute}",
         ),
         "remove": (
             "Je review over {brand} is verwijderd",
             "Je review over {brand} ({review}) is verwijderd, om deze reden: {ground}. We "
-            "verwijderen reviews alleen om de redenen op {about}. {dispute}",
+            "verwijderen reviews alleen om de redenen die op {about} staan. {dispute}",
         ),
-        "review": "geschreven op {date}: ‘{excerpt}’",
+        "review": "geschreven op {date}: „{excerpt}”",
         # With a Reply-To (REVIEWS_REPLY_TO) a reply reaches someone; else From is no-reply.
         "dispute_reply": "Ben je het er niet mee eens? Antwoord op dit bericht.",
         "dispute": "Ben je het er niet mee eens? Neem dan contact op met {brand}.",
     },
     "en": {
         "publish": (
-            "Your review of {brand} is published",
+            "Your review of {brand} has been published",
             "Thank you for your review of {brand} ({review}). It is online now: {url}",
         ),
         "reject": (
@@ -164,7 +164,7 @@ _NOTICES = {
             "Your review of {brand} ({review}) was removed, for this reason: {ground}. We only "
             "remove reviews for the reasons listed at {about}. {dispute}",
         ),
-        "review": "written on {date}: ‘{excerpt}’",
+        "review": "written on {date}: “{excerpt}”",
         "dispute_reply": "Do you disagree? Reply to this message.",
         "dispute": "Do you disagree? Please contact {brand}.",
     },
@@ -180,12 +180,12 @@ NOTICES = with_formal(
         "reject": (
             "Uw review over {brand} is niet gepubliceerd",
             "Uw review over {brand} ({review}) is niet gepubliceerd, om deze reden: {ground}. "
-            "We weigeren reviews alleen om de redenen op {about}. {dispute}",
+            "We weigeren reviews alleen om de redenen die op {about} staan. {dispute}",
         ),
         "remove": (
             "Uw review over {brand} is verwijderd",
             "Uw review over {brand} ({review}) is verwijderd, om deze reden: {ground}. We "
-            "verwijderen reviews alleen om de redenen op {about}. {dispute}",
+            "verwijderen reviews alleen om de redenen die op {about} staan. {dispute}",
         ),
         "dispute_reply": "Bent u het er niet mee eens? Antwoord op dit bericht.",
         "dispute": "Bent u het er niet mee eens? Neem dan contact op met {brand}.",

@@ -109,7 +109,7 @@ def test_tampered_token_gets_a_clear_page_and_stores_nothing(
     tampered = link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb")
     page = client.get(tampered, headers={"Accept-Language": "en"})
     assert page.status_code == 404
-    assert "This link is not right" in page.get_data(as_text=True)
+    assert "This link does not work" in page.get_data(as_text=True)
     csrf = form_fields(client.get(link).get_data(as_text=True))
     response = client.post(tampered, data={**csrf, "q_nps": "7"})
     assert response.status_code == 404
@@ -246,7 +246,7 @@ def test_unsubscribe_pages_speak_the_emails_language(api, client, survey, smtp_s
     assert '<html lang="en">' in page and "Unsubscribe from invitations" in page
     action = re.search(r'<form method="post" action="([^"]+)"', page).group(1)
     done = client.post(action).get_data(as_text=True)
-    assert '<html lang="en">' in done and "You are unsubscribed" in done
+    assert '<html lang="en">' in done and "You have been unsubscribed" in done
     assert db.session.query(Customer).one().unsubscribed_at is not None
 
 
@@ -261,7 +261,7 @@ def test_one_click_unsubscribe_to_the_header_url_still_works(api, client, survey
         content_type="application/x-www-form-urlencoded",
     )
     assert one_click.status_code == 200
-    assert "You are unsubscribed" in one_click.get_data(as_text=True)
+    assert "You have been unsubscribed" in one_click.get_data(as_text=True)
     assert db.session.query(Customer).one().unsubscribed_at is not None
 
 
@@ -294,13 +294,13 @@ def test_unsubscribe_form_keeps_the_pages_language(api, client, survey, customer
     action = re.search(r'<form method="post" action="([^"]+)"', page).group(1)
     assert action.split("?")[0] == path and "lang=en" in action
     done = client.post(action.replace("&amp;", "&")).get_data(as_text=True)
-    assert '<html lang="en">' in done and "You are unsubscribed" in done
+    assert '<html lang="en">' in done and "You have been unsubscribed" in done
 
 
 def test_bad_unsubscribe_token(client, db):
     response = client.get("/u/not-a-token", headers={"Accept-Language": "en"})
     assert response.status_code == 404
-    assert "This link is not right" in response.get_data(as_text=True)
+    assert "This link does not work" in response.get_data(as_text=True)
     assert client.post("/u/not-a-token").status_code == 404
 
 

@@ -19,7 +19,7 @@ def test_hosted_page_shows_the_same_consent_step_after_0_and_10(survey, journey,
     low = client.get(f"/s/{token}?score=0").get_data(as_text=True)
     high = client.get(f"/s/{token}?score=10").get_data(as_text=True)
     assert consent_step(low) == consent_step(high)
-    assert "bij elk cijfer" in consent_step(low)
+    assert "bij elke score" in consent_step(low)
 
 
 def test_hosted_page_answers_0_and_10_become_reviews_alike(survey, journey, brand, client):

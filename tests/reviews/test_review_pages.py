@@ -56,7 +56,7 @@ def test_detail_page_defaults_to_the_reviews_language(api, survey, brand, client
     review = published(api, survey, brand, locale="en", text="Great fitters, tidy work.")
     html = client.get(f"/reviews/testbad/r/{review.id}").get_data(as_text=True)
     assert '<html lang="en">' in html
-    assert "Rated 5 out of 5 (scale 1–5), derived from a 9 on" in html
+    assert "Rated 5 out of 5 (scale 1–5), derived from a score of 9 on" in html
     assert 'href="/reviews/testbad/about' in html
     assert links(html, "canonical") == [f"http://127.0.0.1:5000/reviews/testbad/r/{review.id}"]
     assert "Report this review" in html
@@ -137,7 +137,7 @@ def test_about_page_is_generated_from_the_brands_settings(api, survey, brand, cl
     assert "iedere klant dezelfde vraag" in html
     assert "Levering &amp; montage: direct gepubliceerd" in html
     assert "Oriëntatie: eerst bekeken door een moderator" in html
-    assert "hoogstens 3 vragen per klantreis en minstens 21 dagen" in html
+    assert "hoogstens 3 uitnodigingen per klantreis en minstens 21 dagen" in html
     for ground in ("de schrijver is geen klant", "beledigend", "persoonsgegevens", "spam"):
         assert ground in html
     assert "nooit geweigerd of verwijderd omdat hij negatief is" in html

@@ -90,7 +90,7 @@ def test_labels_are_in_the_json_ld(api, survey, brand, client, journey):
     assert "deze fase echt doorlopen" in data["disambiguatingDescription"]
     if review.incentivized:
         assert "incentivized" in data["keywords"]
-        assert "spaarpunten aangeboden" in data["disambiguatingDescription"]
+        assert "punten aangeboden" in data["disambiguatingDescription"]
 
 
 def test_empty_brand_has_no_aggregate_rating(brand, client):
