@@ -169,7 +169,8 @@ def test_closed_link_falls_back_to_the_brands_language(client, db):
     assert closed.status_code == 410
     assert '<html lang="en">' in closed.text and "This survey is closed" in closed.text
     # the browser's language still wins over the brand's
-    assert "Deze vragenlijst is gesloten" in client.get(path, headers={"Accept-Language": "nl"}).text
+    dutch = client.get(path, headers={"Accept-Language": "nl"})
+    assert "Deze vragenlijst is gesloten" in dutch.text
 
 
 def test_invalid_tokens_get_a_clear_page(client, db):
