@@ -7,6 +7,7 @@ bp = Blueprint("dashboard", __name__)
 # session registers the user loader; the others attach their routes to bp.
 from app.dashboard import (  # noqa: E402,F401
     access,
+    account,
     helpers,
     home,
     loyalty_overview,
@@ -16,5 +17,6 @@ from app.dashboard import (  # noqa: E402,F401
     session,
     settings,
     survey_editor,
+    team,
     webhooks,
 )

@@ -11,8 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.dashboard import bp
 from app.extensions import db, limiter, login_manager
 from app.models import Brand, User
+from app.services import users
 
-PUBLIC_ENDPOINTS = ("dashboard.login",)
+PUBLIC_ENDPOINTS = ("dashboard.login", "dashboard.welcome")  # the welcome link: no login yet
 # Checked when the email is unknown, so a wrong email costs what a wrong password costs.
 _DUMMY_HASH = generate_password_hash("phasewise-not-a-password")
 
@@ -78,7 +79,9 @@ def _safe_next(target: str | None) -> str:
 
 def _authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
+    if user is None or not users.has_password(user):
+        # As long as a real check: the time taken must not tell which emails have a login,
+        # or which of them wait for their welcome link.
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if user.check_password(password) else None

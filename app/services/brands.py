@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import ApiKey, Brand, User
 from app.models.base import utcnow
 from app.schemas.common import NAME, SUPPORTED_LOCALES
+from app.schemas.team import PASSWORD
 
 
 def slugify(name: str) -> str:
@@ -172,8 +173,11 @@ def create_user(brand_slug: str, email: str, password: str, role: str) -> User:
     email = email.strip().lower()
     if role not in User.ROLES:
         raise AppError(422, f"role must be one of {User.ROLES}", fields={"role": ["invalid"]})
-    if len(password) < 10:
-        raise AppError(422, "passwords need at least 10 characters", fields={"password": ["short"]})
+    try:  # the dashboard's welcome and account pages take the same rule
+        PASSWORD(password)
+    except ValidationError as error:
+        message = f"password: {error.messages[0]}"
+        raise AppError(422, message, fields={"password": error.messages}) from None
     taken = select(User.id).where(User.email == email)
     conflict = AppError(409, f"a user {email} exists", fields={"email": ["taken"]})
     if db.session.scalar(taken):

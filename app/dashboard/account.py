@@ -1,0 +1,71 @@
+"""Your own login: changing your password (every role), and the welcome link with which a
+login made on the Team page chooses its first one."""
+
+from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
+from marshmallow import ValidationError
+
+from app.dashboard import bp, forms
+from app.dashboard.access import requires
+from app.errors import AppError, flatten_fields
+from app.extensions import limiter
+from app.schemas.team import NewPassword, PasswordChange
+from app.services import users
+
+
+def _passwords(schema) -> tuple[dict | None, dict[str, list[str]]]:
+    """The form's passwords as typed: forms.FormData trims spaces, which a password may hold."""
+    names = [name for name in schema.fields if name in request.form]
+    try:
+        return schema.load({name: request.form[name] for name in names}), {}
+    except ValidationError as error:
+        return None, flatten_fields(error.messages)
+
+
+@bp.route("/dashboard/account")
+@requires("read")
+def account():
+    return render_template("dashboard/account.html", errors={})
+
+
+@bp.route("/dashboard/account/password", methods=["POST"])
+@limiter.limit("10 per minute")
+@requires("read")
+def account_password():
+    data, errors = _passwords(PasswordChange())
+    if not errors:
+        try:
+            user = users.change_password(
+                current_user.id, data["current_password"], data["password"]
+            )
+        except AppError as error:
+            errors = forms.service_errors(error)
+        else:
+            # The new hash ends every session of this login (User.session_check), this one
+            # too: it goes on under the new hash.
+            login_user(user)
+            flash("Your password is changed; your login ended wherever else it was open.", "info")
+            return redirect(url_for("dashboard.account"))
+    return render_template("dashboard/account.html", errors=errors), 422
+
+
+# Opened by someone who cannot log in yet: one of the dashboard's public endpoints (access.py).
+@bp.route("/dashboard/welcome/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def welcome(token):
+    user = users.welcome_user(token)
+    errors = {}
+    if request.method == "POST":
+        data, errors = _passwords(NewPassword())
+        if not errors:
+            user = users.accept_welcome(token, data["password"])
+            session.clear()  # a fresh session, as at login: nothing carries over from before
+            login_user(user)
+            flash("Welcome! Your password is set; log in with it from now on.", "info")
+            return redirect(url_for("dashboard.home"))
+    status = 422 if errors else 200
+    response = make_response(render_template("dashboard/welcome.html", user=user, errors=errors))
+    response.status_code = status
+    # The link signs its holder in: never sent on as a Referer (the dashboard is no-store).
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,217 @@
+"""A brand's dashboard logins: the team its owners manage, welcome links, and passwords.
+
+A login made on the Team page has no password: its owner chooses one through a welcome link
+(itsdangerous, keyed by SECRET_KEY) that names the user and a digest of their password hash.
+Choosing the password changes the hash, and so does a newer link: either ends the link.
+"""
+
+import hmac
+import secrets
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from app import locks
+from app.errors import AppError
+from app.extensions import db
+from app.models import Brand, User
+from app.security import keyed_hash
+from app.services.brands import _commit_unless_taken
+
+WELCOME_SALT = "phasewise.welcome.v1"
+DEFAULT_WELCOME_DAYS = 7
+# The hash of a login whose password is not chosen yet. Werkzeug refuses a hash that is not
+# "method$salt$hash", so no password matches it; the random part is new with every link.
+PENDING = "!pending:"
+
+
+def team(brand: Brand) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).where(User.brand_id == brand.id).order_by(User.created_at, User.id)
+        )
+    )
+
+
+def has_password(user: User) -> bool:
+    return not user.password_hash.startswith(PENDING)
+
+
+def welcome_days() -> int:
+    return int(current_app.config.get("WELCOME_LINK_DAYS", DEFAULT_WELCOME_DAYS))
+
+
+def member(brand: Brand, user_id: int, lock: bool = False) -> User:
+    """One of the brand's logins; another brand's is a 404, as if it did not exist."""
+    query = select(User).where(User.id == user_id, User.brand_id == brand.id)
+    query = locks.locked(query) if lock else query.execution_options(populate_existing=True)
+    user = db.session.scalar(query)
+    if user is None:
+        raise AppError(404, "user not found")
+    return user
+
+
+def invite(brand: Brand, email: str, role: str) -> tuple[User, str]:
+    """A new login without a password, and the welcome link's token (shown once)."""
+    email = email.strip().lower()
+    taken = select(User.id).where(User.email == email)
+    conflict = AppError(
+        409,
+        f"{email} already has a Phasewise login (an email can belong to one login only)",
+        fields={"email": ["already has a login"]},
+    )
+    if db.session.scalar(taken):
+        raise conflict
+    user = User(brand=brand, email=email, role=role, password_hash=_pending_hash())
+    db.session.add(user)
+    _commit_unless_taken(taken, conflict)
+    return user, _welcome_token(user)
+
+
+def new_welcome_link(brand: Brand, user_id: int) -> tuple[User, str]:
+    """A fresh link for a login still without a password; the previous link stops working."""
+    user = member(brand, user_id, lock=True)
+    if has_password(user):
+        raise AppError(
+            409,
+            f"{user.email} has chosen a password already and logs in with it",
+        )
+    user.password_hash = _pending_hash()
+    db.session.commit()
+    return user, _welcome_token(user)
+
+
+def change_role(brand: Brand, user_id: int, role: str) -> User:
+    locks.lock_brand(brand.id)  # two owners demoting each other at once: one of them stays
+    user = member(brand, user_id)
+    if user.role == "owner" and role != "owner":
+        _keep_an_owner(brand, user, "stop being an owner")
+    user.role = role
+    db.session.commit()
+    return user
+
+
+def remove(brand: Brand, user_id: int) -> str:
+    """Delete the login (its sessions end with it); the email it had, for the message."""
+    locks.lock_brand(brand.id)
+    user = member(brand, user_id)
+    if user.role == "owner":
+        _keep_an_owner(brand, user, "be removed")
+    email = user.email
+    db.session.delete(user)
+    db.session.commit()
+    return email
+
+
+def _keep_an_owner(brand: Brand, leaving: User, change: str) -> None:
+    """409 unless another owner who can log in stays: only owners manage the team. One who
+    has not chosen a password does not count: were their link to expire, nobody could make
+    them a new one."""
+    if not has_password(leaving):
+        return
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.brand_id == brand.id,
+            User.role == "owner",
+            User.id != leaving.id,
+            User.password_hash.not_like(PENDING + "%"),
+        )
+    )
+    if not others:
+        raise AppError(
+            409,
+            f"{leaving.email} cannot {change}: they are the last owner of {brand.name} who can "
+            "log in. Make another login an owner first (one who has chosen a password).",
+        )
+
+
+def welcome_user(token: str, lock: bool = False) -> User:
+    """The login a welcome link is for, while the link works: 404 for a link that is not
+    one of ours (or whose login is gone), 410 for one expired, used or replaced."""
+    invalid = AppError(
+        404,
+        "This welcome link is not valid. Check that it was copied whole, "
+        "or ask an owner of your brand for a new one.",
+    )
+    if not token or len(token) > 400:
+        raise invalid
+    try:
+        payload = _serializer().loads(token, max_age=welcome_days() * 86400)
+    except SignatureExpired:
+        raise AppError(
+            410,
+            f"This welcome link has expired (links work for {welcome_days()} days). "
+            "Ask an owner of your brand for a new one.",
+        ) from None
+    except BadSignature:
+        raise invalid from None
+    if not _claims(payload):
+        raise invalid
+    user_id, brand_id, marker = payload
+    query = select(User).where(User.id == user_id, User.brand_id == brand_id)
+    query = locks.locked(query) if lock else query.execution_options(populate_existing=True)
+    user = db.session.scalar(query)
+    if user is None:
+        raise invalid
+    if not hmac.compare_digest(marker.encode(), _marker(user).encode()):
+        if has_password(user):
+            raise AppError(
+                410,
+                "This welcome link has been used: log in with your email and the password "
+                "you chose.",
+            )
+        raise AppError(410, "This welcome link was replaced by a newer one: use the latest link.")
+    return user
+
+
+def accept_welcome(token: str, password: str) -> User:
+    """Set the first password; the link is used up by it (the hash it names changes)."""
+    user = welcome_user(token, lock=True)  # a second submission waits, then finds it used
+    user.set_password(password)
+    db.session.commit()
+    return user
+
+
+def change_password(user_id: int, current: str, new: str) -> User:
+    """The new hash ends the user's other sessions (User.session_check names the hash)."""
+    user = db.session.scalar(locks.locked(select(User).where(User.id == user_id)))
+    if user is None:
+        raise AppError(404, "user not found")
+    if not user.check_password(current):
+        raise AppError(
+            422,
+            "That is not your current password.",
+            fields={"current_password": ["is not your current password"]},
+        )
+    user.set_password(new)
+    db.session.commit()
+    return user
+
+
+def _pending_hash() -> str:
+    return PENDING + secrets.token_urlsafe(24)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=WELCOME_SALT)
+
+
+def _marker(user: User) -> str:
+    # A digest, not the hash: a token's payload is signed, not secret.
+    return keyed_hash(f"welcome\n{user.id}\n{user.email}\n{user.password_hash}")[:32]
+
+
+def _welcome_token(user: User) -> str:
+    return _serializer().dumps([user.id, user.brand_id, _marker(user)])
+
+
+def _claims(payload) -> bool:
+    return (
+        isinstance(payload, list)
+        and len(payload) == 3
+        and all(isinstance(item, int) and not isinstance(item, bool) for item in payload[:2])
+        and isinstance(payload[2], str)
+    )
