@@ -69,11 +69,11 @@ def create_brand(
     )
     key, secret = ApiKey.generate(brand)
     db.session.add_all([brand, key])
-    _commit_unless_taken(taken, conflict)
+    commit_unless_taken(taken, conflict)
     return brand, secret
 
 
-def _commit_unless_taken(taken, conflict: AppError) -> None:
+def commit_unless_taken(taken, conflict: AppError) -> None:
     """Commit, or raise `conflict` when `taken` finds the row a unique key refused ours for.
 
     The check before the INSERT decides one request at a time; one made at the same moment
@@ -185,5 +185,5 @@ def create_user(brand_slug: str, email: str, password: str, role: str) -> User:
     user = User(brand=brand, email=email, role=role)
     user.set_password(password)
     db.session.add(user)
-    _commit_unless_taken(taken, conflict)
+    commit_unless_taken(taken, conflict)
     return user

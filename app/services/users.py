@@ -17,7 +17,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, User
 from app.security import keyed_hash
-from app.services.brands import _commit_unless_taken
+from app.services.brands import commit_unless_taken
 
 WELCOME_SALT = "phasewise.welcome.v1"
 DEFAULT_WELCOME_DAYS = 7
@@ -65,7 +65,7 @@ def invite(brand: Brand, email: str, role: str) -> tuple[User, str]:
         raise conflict
     user = User(brand=brand, email=email, role=role, password_hash=_pending_hash())
     db.session.add(user)
-    _commit_unless_taken(taken, conflict)
+    commit_unless_taken(taken, conflict)
     return user, _welcome_token(user)
 
 
