@@ -102,7 +102,7 @@ def team_remove(user_id):
 @requires("manage")
 def team_welcome_link(user_id):
     try:
-        user, token = users.new_welcome_link(current_brand(), user_id)
+        user, token = users.new_welcome_link(current_brand(), user_id, current_user.id)
     except AppError as error:
         if error.code != 409:
             raise

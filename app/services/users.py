@@ -69,14 +69,16 @@ def invite(brand: Brand, email: str, role: str) -> tuple[User, str]:
     return user, _welcome_token(user)
 
 
-def new_welcome_link(brand: Brand, user_id: int) -> tuple[User, str]:
-    """A fresh link for a login still without a password; the previous link stops working."""
+def new_welcome_link(brand: Brand, user_id: int, actor_id: int) -> tuple[User, str]:
+    """A fresh link with which the login chooses a (new) password; the previous link stops
+    working. For a login that has a password this resets it, for a colleague who forgot
+    theirs: the password stops working at once, and with it the sessions it opened."""
+    if user_id == actor_id:
+        raise AppError(409, "change your own password on Your account, with the current one")
+    locks.lock_brand(brand.id)  # as a role change: the last owner who can log in stays
     user = member(brand, user_id, lock=True)
     if has_password(user):
-        raise AppError(
-            409,
-            f"{user.email} has chosen a password already and logs in with it",
-        )
+        _keep_an_owner(brand, user, "have their password reset")
     user.password_hash = _pending_hash()
     db.session.commit()
     return user, _welcome_token(user)

@@ -197,10 +197,31 @@ def test_a_new_link_replaces_the_old_one(dash, app):
     assert old.status_code == 410 and "replaced by a newer one" in old.get_data(as_text=True)
     response, _ = choose_password(app, second)
     assert response.status_code == 302
-    # once the password is chosen there is no link to make
-    refused = dash.post(f"/dashboard/team/{user_id}/welcome-link")
-    assert refused.status_code == 409
-    assert "has chosen a password already" in refused.get_data(as_text=True)
+    # once the password is chosen, a new link resets it (a colleague who forgot it): the
+    # password and the sessions it opened end at once, the new link chooses another
+    _, colleague = response, Dashboard(app.test_client())
+    assert colleague.login("new@testbad.example", NEW_PASSWORD).status_code == 302
+    reset = dash.post(f"/dashboard/team/{user_id}/welcome-link")
+    assert reset.status_code == 201
+    assert colleague.get("/dashboard").status_code == 302  # signed out
+    assert (
+        Dashboard(app.test_client()).login("new@testbad.example", NEW_PASSWORD).status_code == 401
+    )
+    again, _ = choose_password(app, welcome_path(reset), "another long password")
+    assert again.status_code == 302
+
+
+def test_your_own_password_is_changed_on_your_account_not_reset(dash, as_role):
+    own = stored("owner@testbad.example")
+    mine = dash.post(f"/dashboard/team/{own.id}/welcome-link")
+    assert mine.status_code == 409 and "Your account" in mine.get_data(as_text=True)
+    assert not stored("owner@testbad.example").password_hash.startswith("!pending:")
+    # another owner may reset it: the one who does stays an owner who can log in
+    db.session.query(User).filter_by(email="editor@testbad.example").update({"role": "owner"})
+    db.session.commit()
+    reset = as_role("editor").post(f"/dashboard/team/{own.id}/welcome-link")
+    assert reset.status_code == 201
+    assert stored("owner@testbad.example").password_hash.startswith("!pending:")
 
 
 # --- what is refused, with nothing stored -----------------------------------------------------
