@@ -70,6 +70,8 @@ def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
         "/dashboard/personas",
         "/dashboard/journeys/import",
         "/dashboard/settings",
+        "/dashboard/team",
+        "/dashboard/account",
         "/dashboard/reviews",
         "/dashboard/loyalty",
         "/dashboard/jobs",
@@ -108,6 +110,8 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, server, users, seeded, sur
         "/dashboard/reviews",
         "/dashboard/loyalty",
         "/dashboard/webhooks",
+        "/dashboard/team",
+        "/dashboard/account",
         "/dashboard/jobs",
     ):
         page.goto(f"{server}{path}")
@@ -115,3 +119,21 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, server, users, seeded, sur
         if overflow > 0:
             wide[path] = overflow
     assert wide == {}, f"pages that scroll sideways (px): {wide}"
+
+
+def test_the_welcome_page_works_in_a_browser(browser, server, brand, users):
+    """Opened by someone without a login: axe-clean, and the password chosen signs them in."""
+    from app.services import users as logins
+
+    _, token = logins.invite(brand, "nieuw@testbad.example", "editor")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}/dashboard/welcome/{token}")
+    assert serious_violations(page) == []
+    page.fill("input[name=password]", "a brand new password")
+    page.fill("input[name=password_again]", "a brand new password")
+    page.press("input[name=password_again]", "Enter")
+    page.wait_for_url(lambda url: "/welcome/" not in url)
+    assert "/login" not in page.url
+    assert "Journey map" in page.locator("h1").inner_text()
+    context.close()
