@@ -22,6 +22,9 @@ TEXTS = {
         "slide": "review",
         "reply": "Reactie",
         "read": "Lees de review",
+        # the carousel steps from review to review, not from page to page
+        "previous": "Vorige review",
+        "next": "Volgende review",
         "labels": "{verified} van de {count} geverifieerd · bij {incentivized} zijn punten "
         "aangeboden voor het antwoorden (met label)",
     },
@@ -30,6 +33,8 @@ TEXTS = {
         "slide": "review",
         "reply": "Reply",
         "read": "Read the review",
+        "previous": "Previous review",
+        "next": "Next review",
         "labels": "{verified} of {count} verified · {incentivized} were offered points for "
         "answering (labelled)",
     },
@@ -124,9 +129,10 @@ def badge_data(slug):
                 "not_verified": text["not_verified"],
                 "incentivized": text["incentivized"],
                 "about": text["about_short"],
-                "previous": text["previous"],
-                "next": text["next"],
-                **{key: TEXTS[locale][key] for key in ("carousel", "slide", "reply", "read")},
+                **{
+                    key: TEXTS[locale][key]
+                    for key in ("carousel", "slide", "reply", "read", "previous", "next")
+                },
             },
             "reviews": items,
         }

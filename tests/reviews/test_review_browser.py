@@ -105,7 +105,7 @@ def test_badge_and_carousel_render_on_a_third_party_page(app, api, survey, brand
                     # newest first: the corpus review, with its name as plain text
                     assert NAME in text and "Te laat." in text and "Niet geverifieerd" in text
                     next_button = page.locator("#reviews").locator(
-                        "button[aria-label='Volgende pagina']"
+                        "button[aria-label='Volgende review']"
                     )
                     next_button.focus()
                     page.keyboard.press("Enter")
