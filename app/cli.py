@@ -4,13 +4,13 @@ import json
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.errors import AppError
 
 brand_cli = AppGroup("brand", help="Create brands.")
-user_cli = AppGroup("user", help="Create marketer logins.")
+user_cli = AppGroup("user", help="Create dashboard logins, or reset one's password.")
 pipeline_cli = AppGroup("pipeline", help="Inspect and drive the pipeline.")
 
 
@@ -67,6 +67,23 @@ def user_create(brand_slug, email, role, password_stdin):
     except AppError as error:
         _fail(error)
     click.echo(json.dumps({"id": user.id, "email": user.email, "role": user.role}))
+
+
+@user_cli.command("reset")
+@click.option("--email", required=True)
+def user_reset(email):
+    """Reset a login's password; prints a one-time welcome link to choose a new one (7 days)."""
+    from flask import url_for
+
+    from app.services import public_urls, users
+
+    try:
+        user, token = users.reset_link(email)
+    except AppError as error:
+        _fail(error)
+    with current_app.test_request_context():  # url_for outside a request
+        path = url_for("dashboard.welcome", token=token)
+    click.echo(json.dumps({"id": user.id, "email": user.email, "url": public_urls.absolute(path)}))
 
 
 @pipeline_cli.command("sweep")

@@ -84,6 +84,18 @@ def new_welcome_link(brand: Brand, user_id: int, actor_id: int) -> tuple[User, s
     return user, _welcome_token(user)
 
 
+def reset_link(email: str) -> tuple[User, str]:
+    """For the server's operator (`flask user reset`): the welcome link of any login, by email,
+    its password reset as the Team page resets one. The way back in for a brand's last owner
+    who forgot their password, whom no colleague can reset."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise AppError(404, f"no login with the email {email.strip()!r}", fields={"email": ["?"]})
+    user.password_hash = _pending_hash()
+    db.session.commit()
+    return user, _welcome_token(user)
+
+
 def change_role(brand: Brand, user_id: int, role: str) -> User:
     locks.lock_brand(brand.id)  # two owners demoting each other at once: one of them stays
     user = member(brand, user_id)

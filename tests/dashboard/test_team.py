@@ -438,6 +438,24 @@ def test_the_cli_keeps_the_same_password_rule(brand, db):
     assert brands.create_user(brand.slug, "cli@testbad.example", "x" * 10, "viewer").id
 
 
+def test_the_operator_resets_a_forgotten_password_from_the_cli(app, dash):
+    """The last owner who forgot their password has no colleague to reset it."""
+    import json
+
+    from app.cli import user_reset
+
+    result = app.test_cli_runner().invoke(user_reset, ["--email", "Owner@TestBad.example"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["email"] == "owner@testbad.example"
+    assert shown["url"].startswith("http://127.0.0.1:5000/dashboard/welcome/")
+    assert dash.get("/dashboard").status_code == 302  # the old password's session ended
+    response, _ = choose_password(app, urlsplit(shown["url"]).path, "a fresh owner password")
+    assert response.status_code == 302
+    missing = app.test_cli_runner().invoke(user_reset, ["--email", "nobody@testbad.example"])
+    assert missing.exit_code != 0 and "no login" in missing.output
+
+
 # --- rate limits ------------------------------------------------------------------------------
 
 
