@@ -62,11 +62,7 @@ def by_channel(
     """{survey_id: {channel: {"responses", "with_text"}}} within the period."""
     if not survey_ids:
         return {}
-    conditions = [SurveyRollup.brand_id == brand.id, SurveyRollup.survey_id.in_(survey_ids)]
-    if since:
-        conditions.append(SurveyRollup.day >= since)
-    if until:
-        conditions.append(SurveyRollup.day <= until)
+    conditions = _in_period(SurveyRollup, brand, survey_ids, since, until)
     rows = db.session.execute(
         select(
             SurveyRollup.survey_id,
@@ -92,11 +88,7 @@ def choices(
     """{survey_id: {question key: {option key: answers}}} within the period."""
     if not survey_ids:
         return {}
-    conditions = [ChoiceRollup.brand_id == brand.id, ChoiceRollup.survey_id.in_(survey_ids)]
-    if since:
-        conditions.append(ChoiceRollup.day >= since)
-    if until:
-        conditions.append(ChoiceRollup.day <= until)
+    conditions = _in_period(ChoiceRollup, brand, survey_ids, since, until)
     rows = db.session.execute(
         select(
             ChoiceRollup.survey_id,
@@ -111,3 +103,13 @@ def choices(
     for survey_id, question, option, answers in rows:
         found.setdefault(survey_id, {}).setdefault(question, {})[option] = int(answers)
     return found
+
+
+def _in_period(model, brand: Brand, survey_ids: list[int], since, until) -> list:
+    """The rows of these surveys of the brand, on the days of the period (both ends in)."""
+    conditions = [model.brand_id == brand.id, model.survey_id.in_(survey_ids)]
+    if since:
+        conditions.append(model.day >= since)
+    if until:
+        conditions.append(model.day <= until)
+    return conditions
