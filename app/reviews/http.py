@@ -1,7 +1,7 @@
 """Shared by the review views: page language, absolute URLs and conditional GET (ETag, 304)."""
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from flask import Response, current_app, request
@@ -9,6 +9,7 @@ from werkzeug.http import is_resource_modified
 
 from app import ids
 from app.errors import AppError
+from app.models.base import utcnow
 from app.services import widget
 from app.services.review_labels import LOCALES
 
@@ -74,9 +75,21 @@ def etag_for(seed: str) -> str:
     return hashlib.sha256(f"{seed}|{request.full_path}".encode()).hexdigest()[:32]
 
 
+def _settled(last_modified: datetime | None) -> datetime | None:
+    """Last-Modified in whole seconds, or None while the latest change is under a second old.
+
+    HTTP dates have no fractions: a second change within the same second as the first would
+    keep the date a client already holds, and If-Modified-Since would then answer 304 to a
+    stale copy. A date sent only once its second has passed is older than any later change.
+    (The ETag, sent always, has no such blind spot.)"""
+    if last_modified is None or utcnow() - last_modified < timedelta(seconds=1):
+        return None
+    return last_modified.replace(tzinfo=UTC, microsecond=0)
+
+
 def not_modified(etag: str, last_modified: datetime | None) -> Response | None:
     """A 304 when the client's copy is current, before any rendering work is done."""
-    modified = last_modified.replace(tzinfo=UTC, microsecond=0) if last_modified else None
+    modified = _settled(last_modified)
     if request.method in ("GET", "HEAD") and not is_resource_modified(
         request.environ, etag=etag, last_modified=modified
     ):
@@ -87,8 +100,8 @@ def not_modified(etag: str, last_modified: datetime | None) -> Response | None:
 
 def cacheable(response: Response, etag: str, last_modified: datetime | None, max_age=MAX_AGE):
     response.set_etag(etag)
-    if last_modified is not None:
-        response.last_modified = last_modified.replace(tzinfo=UTC, microsecond=0)
+    if (settled := _settled(last_modified)) is not None:
+        response.last_modified = settled
     response.cache_control.public = True
     response.cache_control.max_age = max_age
     return response

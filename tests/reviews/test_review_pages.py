@@ -88,8 +88,11 @@ def test_phase_page_and_unknown_phase(api, survey, brand, client):
     assert client.get("/reviews/no-such-brand").status_code == 404
 
 
-def test_conditional_get_answers_304_until_something_changes(api, survey, brand, client):
+def test_conditional_get_answers_304_until_something_changes(
+    api, survey, brand, client, monkeypatch
+):
     review = published(api, survey, brand)
+    _later(monkeypatch)  # Last-Modified is sent once its second has passed (http._settled)
     for url in ("/reviews/testbad", f"/reviews/testbad/r/{review.id}", "/reviews/testbad/about"):
         first = client.get(url)
         etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
@@ -252,3 +255,31 @@ def test_flagging_is_rate_limited(api, survey, brand, limited_client):
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
     assert db.session.query(ReviewFlag).count() == 1
+
+
+def _later(monkeypatch, seconds: int = 300):
+    """The pages answer as if read this much later than the changes just made."""
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    from app.reviews import http
+
+    monkeypatch.setattr(http, "utcnow", lambda: utcnow() + timedelta(seconds=seconds))
+
+
+def test_a_copy_served_right_after_a_change_carries_no_date(api, survey, brand, client):
+    """HTTP dates have whole seconds: a second change within the second of the first would
+    keep the date a client holds, and If-Modified-Since would answer 304 to a stale copy. So a
+    date goes out only once its second has passed; any later change then moves past it."""
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    from app.reviews.http import _settled
+
+    published(api, survey, brand)
+    fresh = client.get("/reviews/testbad")
+    assert "Last-Modified" not in fresh.headers and fresh.headers["ETag"]
+    now = utcnow()
+    assert _settled(now - timedelta(milliseconds=400)) is None
+    settled = _settled(now - timedelta(seconds=2, milliseconds=400))
+    assert settled.microsecond == 0 and settled.tzinfo is not None
