@@ -73,7 +73,8 @@ def review_item(review, brand) -> dict:
         "verified_by": review.verified_by,
         "incentivized": review.incentivized,
         "labels": jsonld.keywords(review),
-        "reply": {"body": review.reply_body, "by": review.reply_by, "at": iso(review.replied_at)}
+        # the brand as it is called now, as the pages show it (a reply keeps the name it had)
+        "reply": {"body": review.reply_body, "by": brand.name, "at": iso(review.replied_at)}
         if review.reply_body
         else None,
         "published_at": iso(review.published_at),

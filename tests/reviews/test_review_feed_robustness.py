@@ -34,3 +34,14 @@ def test_the_api_refuses_a_name_with_a_control_character(api, journey, count_row
     response = api.post("/api/v1/journeys", json=body)
     assert response.status_code == 422
     assert "phases.0.name" in response.json["error"]["fields"]
+
+
+def test_a_renamed_brand_signs_its_replies_in_the_feed_with_its_new_name(api, survey, brand, client):
+    from tests.reviews.helpers import published
+
+    review = published(api, survey, brand)
+    api.post(f"/api/v1/reviews/{review.id}/reply", json={"body": "Dank u!"})
+    api.patch("/api/v1/brand", json={"name": "Testbad & Zonen"})
+    feed = client.get("/feeds/testbad/reviews.json").json
+    [item] = [item for item in feed["items"] if item["id"] == review.id]
+    assert item["reply"]["by"] == "Testbad & Zonen"
