@@ -36,7 +36,7 @@ def test_the_api_refuses_a_name_with_a_control_character(api, journey, count_row
     assert "phases.0.name" in response.json["error"]["fields"]
 
 
-def test_a_renamed_brand_signs_its_replies_in_the_feed_with_its_new_name(api, survey, brand, client):
+def test_a_renamed_brand_signs_its_feed_replies_with_its_new_name(api, survey, brand, client):
     from tests.reviews.helpers import published
 
     review = published(api, survey, brand)
