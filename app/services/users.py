@@ -164,11 +164,12 @@ def welcome_user(token: str, lock: bool = False) -> User:
         raise invalid from None
     if not _claims(payload):
         raise invalid
-    user_id, brand_id, marker = payload
+    user_id, brand_id, who, marker = payload
     query = select(User).where(User.id == user_id, User.brand_id == brand_id)
     query = locks.locked(query) if lock else query.execution_options(populate_existing=True)
     user = db.session.scalar(query)
-    if user is None:
+    # Another login at that id (SQLite hands a removed login's id out again) is not this one.
+    if user is None or not hmac.compare_digest(who.encode(), _who(user).encode()):
         raise invalid
     if not hmac.compare_digest(marker.encode(), _marker(user).encode()):
         if has_password(user):
@@ -218,14 +219,19 @@ def _marker(user: User) -> str:
     return keyed_hash(f"welcome\n{user.id}\n{user.email}\n{user.password_hash}")[:32]
 
 
+def _who(user: User) -> str:
+    """Which login, whatever its password: the id with the email it was made for."""
+    return keyed_hash(f"login\n{user.id}\n{user.email}")[:16]
+
+
 def _welcome_token(user: User) -> str:
-    return _serializer().dumps([user.id, user.brand_id, _marker(user)])
+    return _serializer().dumps([user.id, user.brand_id, _who(user), _marker(user)])
 
 
 def _claims(payload) -> bool:
     return (
         isinstance(payload, list)
-        and len(payload) == 3
+        and len(payload) == 4
         and all(isinstance(item, int) and not isinstance(item, bool) for item in payload[:2])
-        and isinstance(payload[2], str)
+        and all(isinstance(item, str) for item in payload[2:])
     )

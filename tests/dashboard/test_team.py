@@ -312,9 +312,11 @@ def test_a_welcome_link_that_is_forged_or_not_ours_is_404_and_changes_nothing(da
         # signed by us, but for a survey link: another salt
         "/dashboard/welcome/" + survey_tokens.link_token(survey_tokens.LinkClaims(1, brand.id, 1)),
         # signed for a welcome, but not naming a login (or one that is gone)
-        "/dashboard/welcome/" + ours.dumps(["x", brand.id, "y"]),
-        "/dashboard/welcome/" + ours.dumps([99999, brand.id, "y"]),
-        "/dashboard/welcome/" + ours.dumps([user.id, brand.id + 1, "y"]),
+        "/dashboard/welcome/" + ours.dumps(["x", brand.id, "y", "z"]),
+        "/dashboard/welcome/" + ours.dumps([99999, brand.id, "y", "z"]),
+        "/dashboard/welcome/" + ours.dumps([user.id, brand.id + 1, "y", "z"]),
+        # the right id, but made for another login there (SQLite gives a removed id again)
+        "/dashboard/welcome/" + ours.dumps([user.id, brand.id, "another login", "z"]),
     ):
         opened = Dashboard(app.test_client()).get(url)
         assert opened.status_code == 404, url
