@@ -17,11 +17,13 @@ STAFF_PREFIXES = ("/dashboard", "/login", "/logout", "/api")
 FRAME = {
     "nl": {
         "main": "Hoofdmenu",
+        "skip": "Naar de inhoud",
         "footer": "Phasewise — feedback per fase van de klantreis",
         "home": "Naar de startpagina",
     },
     "en": {
         "main": "Main",
+        "skip": "Skip to content",
         "footer": "Phasewise — feedback per phase of the customer journey",
         "home": "Home",
     },

@@ -8,7 +8,6 @@ import re
 
 from marshmallow import ValidationError, fields
 
-from app import ids
 from app.errors import AppError, flatten_fields
 from app.schemas.common import StrictBoolean
 
@@ -78,6 +77,7 @@ class FormData:
 
 CHECKED, UNCHECKED = {"on", "true", "1", "yes"}, {"off", "false", "0", "no"}
 DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+WHOLE = re.compile(r"-?[0-9]{1,9}")  # ASCII digits: "²" and "①" are digits to str.isdigit
 
 
 def _json_types(schema, data) -> None:
@@ -94,8 +94,9 @@ def _json_types(schema, data) -> None:
             if value.lower() in CHECKED | UNCHECKED:
                 data[key] = value.lower() in CHECKED
         elif isinstance(field, fields.Integer) and field.strict and isinstance(value, str):
-            if (number := ids.number(value, high=10**9)) is not None:
-                data[key] = number
+            # signed, so that "-3" meets the field's range ("0 to 3650"), not "not an integer"
+            if WHOLE.fullmatch(value):
+                data[key] = int(value)
         elif isinstance(field, fields.Float) and isinstance(value, str):
             # Dutch writes a decimal comma: "4,5" is 4.5 (the fields take no thousands)
             if DECIMAL_COMMA.fullmatch(value):

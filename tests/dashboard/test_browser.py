@@ -93,6 +93,14 @@ def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
     page.click("#new-persona button[type=submit]")
     assert page.locator("#np-key").get_attribute("aria-invalid") == "true"
     assert page.locator("#err-key").is_visible()
+    # the summary has the focus, so a screen reader reads it out at once
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+    # the first Tab offers to skip the header's links
+    page.goto(f"{server}/dashboard/personas")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
 
 
 def test_no_page_scrolls_sideways_on_a_phone(browser, server, users, seeded, survey):

@@ -148,6 +148,7 @@ def test_the_contact_budget_and_publishing_are_set_in_the_dashboard(dash, brand)
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert 'id="err-contact_policy-min_days_between"' in html
+    assert "greater than or equal to 0" in html  # the range, not "Not a valid integer"
     assert 'id="err-review_policy-publish"' in html
     db.session.expire_all()
     assert contact_budget.policy(db.session.get(Brand, brand.id))["min_days_between"] == 3
