@@ -24,7 +24,7 @@ from app.reviews.http import (
     page_locale,
     page_number,
 )
-from app.services import channel_texts, review_public, reviews
+from app.services import channel_texts, contact_budget, review_public, reviews
 from app.services.review_labels import GROUND_LABELS, labels
 from app.sessions import stateless
 from app.timestamps import date_text
@@ -165,6 +165,7 @@ def about(slug):
         settings=reviews.FRAUD_DEFAULTS,
         # quoted as customers read it, in the brand's form of address
         consent_question=channel_texts.t(locale, "review_title", brand),
+        contact=contact_budget.policy(brand),
     )
     return cacheable(make_response(html), etag, last_modified)
 

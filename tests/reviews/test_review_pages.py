@@ -141,6 +141,10 @@ def test_about_page_is_generated_from_the_brands_settings(api, survey, brand, cl
     assert "Levering &amp; montage: direct gepubliceerd" in html
     assert "Oriëntatie: eerst bekeken door een moderator" in html
     assert "hoogstens 3 uitnodigingen per klantreis en minstens 21 dagen" in html
+    # a rule switched off (0) is no promise on the page
+    api.patch("/api/v1/brand", json={"contact_policy": {"min_days_between": 0}})
+    relaxed = client.get("/reviews/testbad/about").get_data(as_text=True)
+    assert "hoogstens 3 uitnodigingen per klantreis." in relaxed and "0 dagen" not in relaxed
     for ground in ("de schrijver is geen klant", "beledigend", "persoonsgegevens", "spam"):
         assert ground in html
     assert "nooit geweigerd of verwijderd omdat hij negatief is" in html
