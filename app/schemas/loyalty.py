@@ -3,7 +3,7 @@ redemptions."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.schemas.common import ONE_LINE, CursorQuery, StrictBoolean, Timestamp
+from app.schemas.common import ONE_LINE, CursorQuery, StrictBoolean, Timestamp, whole_number
 from app.schemas.journey import KEY, localized_text
 
 MAX_POINTS = 1_000_000
@@ -18,19 +18,10 @@ def _one_line(value):
             ONE_LINE(text)
 
 
-def _not_bool(value):
-    if isinstance(value, bool):
-        raise ValidationError("not a valid integer")
-
-
-def _points(low: int, high: int, **kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, validate=[validate.Range(low, high), _not_bool], **kwargs)
-
-
 class Reward(Schema):
     key = fields.String(required=True, validate=KEY)
     name = localized_text(120)
-    points = _points(1, MAX_POINTS, required=True)
+    points = whole_number(1, MAX_POINTS, required=True)
 
     @validates_schema
     def printable_name(self, data, **kwargs):
@@ -45,12 +36,12 @@ class Policy(Schema):
     """Out: the whole policy. In (PUT): any subset; fields left out keep their value."""
 
     enabled = StrictBoolean()
-    points_per_answer = _points(0, 10_000)
-    text_bonus = _points(0, 10_000)
-    text_min_chars = _points(1, 2_000)
-    review_bonus = _points(0, 100_000)
-    daily_cap = _points(1, MAX_POINTS, allow_none=True)
-    expiry_months = _points(1, 120, allow_none=True)
+    points_per_answer = whole_number(0, 10_000)
+    text_bonus = whole_number(0, 10_000)
+    text_min_chars = whole_number(1, 2_000)
+    review_bonus = whole_number(0, 100_000)
+    daily_cap = whole_number(1, MAX_POINTS, allow_none=True)
+    expiry_months = whole_number(1, 120, allow_none=True)
     rewards = fields.List(fields.Nested(Reward), validate=validate.Length(max=50))
 
     @validates_schema
@@ -97,7 +88,7 @@ class Account(Schema):
 
 
 class AdjustmentIn(Schema):
-    points = _points(-MAX_POINTS, MAX_POINTS, required=True, metadata={"not": {"enum": [0]}})
+    points = whole_number(-MAX_POINTS, MAX_POINTS, required=True, metadata={"not": {"enum": [0]}})
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=200), ONE_LINE])
 
     @validates_schema
@@ -110,7 +101,7 @@ class AdjustmentIn(Schema):
 
 class RedemptionIn(Schema):
     reward = fields.String(required=True, validate=[validate.Length(min=1, max=64), ONE_LINE])
-    points = _points(1, MAX_POINTS, metadata={"description": "defaults to the reward's cost"})
+    points = whole_number(1, MAX_POINTS, metadata={"description": "defaults to the reward's cost"})
 
 
 class EntryOut(Entry):
