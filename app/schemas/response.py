@@ -3,7 +3,15 @@
 from marshmallow import Schema, fields, validate
 
 from app.models.response import CHANNELS
-from app.schemas.common import CursorQuery, Id, Moment, StrictBoolean, Timestamp, TouchpointRef
+from app.schemas.common import (
+    CursorQuery,
+    Id,
+    Moment,
+    StrictBoolean,
+    Timestamp,
+    TouchpointRef,
+    whole_number,
+)
 from app.schemas.customer import EXTERNAL_ID
 from app.schemas.journey import KEY
 
@@ -14,7 +22,7 @@ class ReviewConsentIn(Schema):
     title = fields.String(validate=validate.Length(max=120))
     # Time from showing the question to consenting; reviews faster than a few seconds are held.
     # Strict: 1.5 or "900" is a bug in the caller, not a time (it was truncated or parsed).
-    elapsed_ms = fields.Integer(strict=True, validate=validate.Range(min=0, max=86_400_000))
+    elapsed_ms = whole_number(0, 86_400_000)
 
 
 class ResponseIn(Schema):
