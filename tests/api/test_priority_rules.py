@@ -20,14 +20,9 @@ def post_answer(api, survey, score, **extra):
 
 
 def nps_survey(api, journey, phase):
-    body = {
-        "journey_id": journey["id"],
-        "phase": phase,
-        "questions": [{"key": "nps", "type": "nps", "text": "Aanraden?"}],
-    }
-    response = api.post("/api/v1/surveys", json=body)
-    assert response.status_code == 201, response.json
-    return response.json
+    return new_survey(
+        api, journey["id"], phase, [{"key": "nps", "type": "nps", "text": "Aanraden?"}]
+    )
 
 
 def customers_and_events(api, journey):

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from app.models import MapRollup, Rollup
+from tests.conftest import new_survey
 
 
 def answer(api, survey, nps, csat=None, text=None, **extra):
@@ -132,14 +133,9 @@ def test_priority_ranks_the_phase_with_most_value_at_stake(api, journey, survey)
                 "/api/v1/events",
                 json={"customer": external_id, "journey_id": journey["id"], "phase": "levering"},
             )
-    aankoop_survey = api.post(
-        "/api/v1/surveys",
-        json={
-            "journey_id": journey["id"],
-            "phase": "aankoop",
-            "questions": [{"key": "nps", "type": "nps", "text": "?"}],
-        },
-    ).json
+    aankoop_survey = new_survey(
+        api, journey["id"], "aankoop", [{"key": "nps", "type": "nps", "text": "?"}]
+    )
     for score in [2, 3, 9, 10] * 8:  # 32 answers: enough to rank (stats.MIN_ANSWERS)
         answer(api, aankoop_survey, score)
     figures = stats(api, journey)

@@ -1,6 +1,7 @@
 """The value at stake comes from the unrounded conversion, not the to_next shown to 4 decimals."""
 
 from app.services import journey_map
+from tests.conftest import new_survey
 
 
 def test_value_at_stake_uses_the_unrounded_drop_off(api, brand, journey):
@@ -16,14 +17,9 @@ def test_value_at_stake_uses_the_unrounded_drop_off(api, brand, journey):
         assert api.post("/api/v1/events", json=event).status_code == 201
     event = {"customer": "c1", "journey_id": journey["id"], "phase": "levering"}
     assert api.post("/api/v1/events", json=event).status_code == 201
-    survey = api.post(
-        "/api/v1/surveys",
-        json={
-            "journey_id": journey["id"],
-            "phase": "aankoop",
-            "questions": [{"key": "nps", "type": "nps", "text": "Aanraden?"}],
-        },
-    ).json
+    survey = new_survey(
+        api, journey["id"], "aankoop", [{"key": "nps", "type": "nps", "text": "Aanraden?"}]
+    )
     body = {"survey_id": survey["id"], "answers": {"nps": 2}, "touchpoint": touchpoint["id"]}
     assert api.post("/api/v1/responses", json=body).status_code == 202
 

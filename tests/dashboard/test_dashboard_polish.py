@@ -3,7 +3,10 @@ the period in words, unmeasured hypotheses, plurals, ground labels and UTC times
 
 import re
 
+from tests.conftest import new_survey
 from tests.dashboard.conftest import answer
+
+ONE_QUESTION = [{"key": "nps", "type": "nps", "text": "Q?"}]
 
 
 def phase_url(journey, query=""):
@@ -35,14 +38,7 @@ def test_a_new_journey_shows_the_first_steps_with_links(dash, api, journey):
     assert "/dashboard/settings#widget" in steps and "/api/v1/docs" in steps
     assert "<code>value</code>" in steps and "POST /api/v1/events" in steps
     # A phase that has a survey is ticked, not offered again.
-    api.post(
-        "/api/v1/surveys",
-        json={
-            "journey_id": journey["id"],
-            "phase": "levering",
-            "questions": [{"key": "nps", "type": "nps", "text": "Q?"}],
-        },
-    )
+    new_survey(api, journey["id"], "levering", ONE_QUESTION)
     steps = dash.html("/dashboard").split('id="start-title"')[1].split("</section>")[0]
     assert "phase=levering" not in steps and "✓ has a survey" in steps
 
@@ -125,11 +121,7 @@ def test_one_is_singular_everywhere_a_count_is_written(dash, api, journey):
 
     assert plural(1, "customer") == "1 customer" and plural(0, "answer") == "0 answers"
     assert plural(1250, "point", shown="1,250") == "1,250 points"
-    one_question = [{"key": "nps", "type": "nps", "text": "Q?"}]
-    survey = api.post(
-        "/api/v1/surveys",
-        json={"journey_id": journey["id"], "phase": "levering", "questions": one_question},
-    ).json
+    survey = new_survey(api, journey["id"], "levering", ONE_QUESTION)
     api.post("/api/v1/customers", json={"external_id": "c1", "value": 10})
     for phase in ("orientatie", "aankoop", "levering"):
         event = {"customer": "c1", "journey_id": journey["id"], "phase": phase}
@@ -173,14 +165,8 @@ def test_verbatim_times_say_they_are_utc(dash, seeded):
 
 
 def test_a_belief_nothing_measures_is_listed_as_not_measured(dash, api, journey):
-    nps_only = api.post(
-        "/api/v1/surveys",
-        json={
-            "journey_id": journey["id"],
-            "phase": "orientatie",  # believed: NPS 40, CSAT 4.2, conversion 60%
-            "questions": [{"key": "nps", "type": "nps", "text": "Q?"}],
-        },
-    ).json
+    # believed of orientatie: NPS 40, CSAT 4.2, conversion 60%
+    nps_only = new_survey(api, journey["id"], "orientatie", ONE_QUESTION)
     answer(api, nps_only, 9)
     gaps = dash.html("/dashboard").split('class="gaps"')[1].split("</table>")[0]
     rows = {

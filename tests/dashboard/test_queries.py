@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import event
 
 from app.extensions import db
+from tests.conftest import new_survey
 from tests.dashboard.conftest import answer
 
 
@@ -63,14 +64,7 @@ def grow(api, seeded):
                 f"/api/v1/journeys/{journey['id']}/phases/{phase}/touchpoints",
                 json={"name": f"T{number}", "channel": "web"},
             )
-        api.post(
-            "/api/v1/surveys",
-            json={
-                "journey_id": journey["id"],
-                "phase": "levering",
-                "questions": [{"key": "nps", "type": "nps", "text": "Q?"}],
-            },
-        )
+        new_survey(api, journey["id"], "levering", [{"key": "nps", "type": "nps", "text": "Q?"}])
     for number in range(30):
         answer(
             api, seeded["survey"], number % 11, text=f"tekst {number}", customer=f"k{number % 12}"
