@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Brand, ChoiceRollup, Question, Response, SurveyRollup
+from app.models import Brand, ChoiceRollup, Response, SurveyRollup
 from app.models.analytics import CHOICE_KEY, SURVEY_KEY
-from app.services import rollups
+from app.services import rollups, survey_specs
 
 
 def add_answers(items) -> None:
@@ -26,18 +26,16 @@ def add_answers(items) -> None:
 
 def _add_choices(responses) -> None:
     """Count the options chosen. The claim does not load answers (decoding them costs every
-    batch): they are read here only for responses to surveys that ask a choice question."""
-    asked = db.session.execute(
-        select(Question.survey_id, Question.key).where(
-            Question.survey_id.in_({response.survey_id for response in responses}),
-            Question.type == "choice",
-        )
-    ).all()
-    if not asked:
+    batch): they are read here only for responses to surveys that ask a choice question,
+    which the process's held survey specs tell without a query."""
+    questions: dict[int, list[str]] = {}
+    for brand_id, survey_id in {(r.brand_id, r.survey_id) for r in responses}:
+        spec = survey_specs.get(brand_id, survey_id)
+        keys = [question.key for question in spec.questions if question.type == "choice"]
+        if keys:
+            questions[survey_id] = keys
+    if not questions:
         return
-    questions: dict[int, list[str]] = defaultdict(list)
-    for survey_id, key in asked:
-        questions[survey_id].append(key)
     chosen = [response for response in responses if response.survey_id in questions]
     answers = dict(
         db.session.execute(
