@@ -391,3 +391,23 @@ def erased_midway(db, monkeypatch):
         return calls
 
     return arm
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """A real SMTP server on a free port; the app sends to it."""
+    from aiosmtpd.controller import Controller
+
+    from tests.channels.helpers import Inbox, free_port
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    monkeypatch.setitem(app.config, "SMTP_TLS", False)
+    monkeypatch.setitem(app.config, "SMTP_USER", None)
+    inbox.port = port
+    yield inbox
+    controller.stop()

@@ -10,6 +10,7 @@ from app.dashboard import (  # noqa: E402,F401
     account,
     helpers,
     home,
+    invitations,
     loyalty_overview,
     manage,
     phase,

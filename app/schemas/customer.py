@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from app.models.base import utcnow
 from app.schemas.common import ONE_LINE, SUPPORTED_LOCALES, FullMatch, Id, Moment, Timestamp
@@ -45,6 +45,26 @@ class CustomerIn(Schema):
         if isinstance(data, dict) and isinstance(data.get("email"), str):
             data = {**data, "email": data["email"].strip() or None}
         return data
+
+
+class ListedCustomer(CustomerIn):
+    """A line of a list of customers to invite (services.invitation_lists): the external id
+    may be left out, and then the address names the customer, so it must do as an id too."""
+
+    external_id = fields.String(validate=EXTERNAL_ID)
+
+    @validates_schema
+    def names_a_customer(self, data, **kwargs):
+        if data.get("external_id"):
+            return
+        if not data.get("email"):
+            raise ValidationError("give an email address or an external id", "email")
+        try:
+            EXTERNAL_ID(data["email"])
+        except ValidationError as error:
+            raise ValidationError(
+                "this address cannot name a customer; add an external_id column", "email"
+            ) from error
 
 
 class CustomerOut(Schema):

@@ -99,6 +99,14 @@ def upsert_many(brand: Brand, items: list[dict]) -> list[Customer]:
 
     The same rules as `upsert`, with a few statements per chunk instead of a few per customer.
     """
+    found = apply_many(brand, items)
+    db.session.commit()
+    return found
+
+
+def apply_many(brand: Brand, items: list[dict]) -> list[Customer]:
+    """upsert_many without the commit: the customers, locked, in the caller's transaction
+    (an invitation list stores its customers and their invitations together or not at all)."""
     personas: dict[str | None, Persona | None] = {}
     with db.session.no_autoflush:  # one flush at the commit, not one per statement
         known = ensure_many(brand, [data["external_id"] for data in items])
@@ -108,7 +116,6 @@ def upsert_many(brand: Brand, items: list[dict]) -> list[Customer]:
             if _apply(brand, data, customer, personas):
                 changed[customer.id] = customer
         conversion.revalue(brand, list(changed.values()))
-    db.session.commit()
     return [known[data["external_id"]] for data in items]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app import ids
 from app.errors import AppError
 from app.extensions import db, queue
-from app.models import Brand, Customer, Invitation
+from app.models import Brand, Customer, Invitation, Persona
 from app.models.base import utcnow
 from app.models.invitation import FAILED, QUEUED, SENT, SKIPPED
 from app.services import (
@@ -20,6 +20,7 @@ from app.services import (
     survey_tokens,
     surveys,
     unsubscribes,
+    upserts,
 )
 from app.services.channel_texts import best_locale
 
@@ -46,17 +47,109 @@ def create(brand: Brand, data: dict) -> Invitation:
             "this customer has no email address; set one with POST /api/v1/customers",
             fields={"customer": ["no email address"]},
         )
-    survey = surveys.get_survey(brand, data["survey_id"])
-    if not survey.active:
-        raise AppError(422, "this survey is not active", fields={"survey_id": ["not active"]})
+    survey = _active_survey(brand, data["survey_id"])
     touchpoint = journeys.find_touchpoint(survey.phase.touchpoints, data.get("touchpoint"))
-    touchpoint_id = touchpoint and touchpoint.id
     # Lock the customer so two concurrent invitations cannot both pass the budget.
     locked = customers.ensure(brand, customer.external_id, lock=True)
     if locked.id != customer.id:  # erased while this waited: the id names a new, bare customer
         db.session.rollback()
         raise AppError(422, "no customer with this external id", fields={"customer": ["unknown"]})
-    customer = locked
+    invitation = _invite(brand, survey, locked, data.get("locale"), touchpoint and touchpoint.id)
+    db.session.commit()
+    if invitation.status == QUEUED:
+        enqueue([invitation.id])
+    return invitation
+
+
+def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:
+    """A list of customers (the dashboard's upload) invited to one survey: each customer is
+    created or updated as `customers.upsert` would, and queued or skipped as `create` decides,
+    all in one transaction: a list with one line that cannot be invited stores nothing.
+
+    A row is CustomerIn's data plus `line` (where it was in the list, for errors); without an
+    `external_id` it means the brand's customer with that email (the oldest, if several), or
+    a new one whose external id is the address. A customer on several lines is invited once.
+    Returns {"invitations": [...], "repeated": [line numbers left out as repeats]}."""
+    survey = _active_survey(brand, survey_id)
+    _check_personas(brand, rows)
+    rows, repeated = _one_row_per_customer(brand, rows)
+    found = customers.apply_many(brand, [_customer_data(row) for row in rows])
+    invitations = []
+    for row, customer in zip(rows, found, strict=True):
+        if not customer.email:
+            db.session.rollback()
+            raise AppError(
+                422,
+                "a customer in the list has no email address",
+                fields={f"lines.{row['line']}.email": ["missing, and none is known"]},
+            )
+        invitations.append(_invite(brand, survey, customer, None, None))
+    db.session.commit()
+    enqueue([invitation.id for invitation in invitations if invitation.status == QUEUED])
+    return {"invitations": invitations, "repeated": repeated}
+
+
+def _check_personas(brand: Brand, rows: list[dict]) -> None:
+    """Each line's persona is one of the brand's (customers._apply would stop at the first
+    unknown one, without saying on which line)."""
+    named = {row["persona"] for row in rows if row.get("persona")}
+    known = set(
+        db.session.scalars(
+            select(Persona.key).where(Persona.brand_id == brand.id, Persona.key.in_(named))
+        )
+    )
+    unknown = {
+        f"lines.{row['line']}.persona": ["unknown persona"]
+        for row in rows
+        if row.get("persona") and row["persona"] not in known
+    }
+    if unknown:
+        raise AppError(422, "some lines name a persona the brand does not have", fields=unknown)
+
+
+def _one_row_per_customer(brand: Brand, rows: list[dict]) -> tuple[list[dict], list[int]]:
+    """The rows with an external id each, the first row of each customer only; and the line
+    numbers of the repeats."""
+    emails = {
+        customers.normalise_email(row["email"])
+        for row in rows
+        if not row.get("external_id") and row.get("email")
+    }
+    known: dict[str, str] = {}
+    for chunk in upserts.chunks(sorted(emails)):
+        query = (
+            select(Customer.email, Customer.external_id)
+            .where(Customer.brand_id == brand.id, Customer.email.in_(chunk))
+            .order_by(Customer.id.desc())  # the oldest is written last, so it wins
+        )
+        known.update(db.session.execute(query).tuples().all())
+    kept, repeated, seen = [], [], set()
+    for row in rows:
+        if not row.get("external_id"):
+            email = customers.normalise_email(row.get("email"))
+            row = {**row, "external_id": known.get(email, email)}
+        if row["external_id"] in seen:
+            repeated.append(row["line"])
+            continue
+        seen.add(row["external_id"])
+        kept.append(row)
+    return kept, repeated
+
+
+def _customer_data(row: dict) -> dict:
+    return {key: value for key, value in row.items() if key != "line"}
+
+
+def _active_survey(brand: Brand, survey_id: int):
+    survey = surveys.get_survey(brand, survey_id)
+    if not survey.active:
+        raise AppError(422, "this survey is not active", fields={"survey_id": ["not active"]})
+    return survey
+
+
+def _invite(brand, survey, customer: Customer, locale, touchpoint_id) -> Invitation:
+    """The invitation, queued or skipped (unsubscribed, contact budget), added to the session.
+    The customer is locked: two concurrent invitations cannot both pass the budget."""
     now = utcnow()
     invitation = Invitation(
         brand_id=brand.id,
@@ -64,10 +157,8 @@ def create(brand: Brand, data: dict) -> Invitation:
         survey_id=survey.id,
         phase_id=survey.phase_id,
         touchpoint_id=touchpoint_id,
-        channel=data.get("channel", "email"),
-        locale=best_locale(
-            [data.get("locale"), customer.locale], survey.locales, survey.default_locale
-        ),
+        channel="email",
+        locale=best_locale([locale, customer.locale], survey.locales, survey.default_locale),
         status=QUEUED,
         created_at=now,
         expires_at=now + timedelta(days=survey_tokens.invitation_days()),
@@ -79,9 +170,6 @@ def create(brand: Brand, data: dict) -> Invitation:
         if not decision:
             invitation.status, invitation.skip_reason = SKIPPED, decision.rule
     db.session.add(invitation)
-    db.session.commit()
-    if invitation.status == QUEUED:
-        enqueue([invitation.id])
     return invitation
 
 

@@ -7,26 +7,15 @@ import pytest
 from app.extensions import db
 from app.models.review import ModerationEntry
 from app.services import review_notices
-from tests.channels.helpers import Inbox, free_port
+from tests.channels.helpers import free_port
 from tests.reviews.helpers import answer, review_of, set_policy
 
 pytestmark = pytest.mark.smtp
 
 
 @pytest.fixture
-def inbox(app, monkeypatch):
-    from aiosmtpd.controller import Controller
-
-    box = Inbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", port)
-    monkeypatch.setitem(app.config, "SMTP_TLS", False)
-    monkeypatch.setitem(app.config, "SMTP_USER", None)
-    yield box
-    controller.stop()
+def inbox(smtp_server):
+    return smtp_server
 
 
 def test_removal_notice_is_mailed_once_in_the_reviewers_language(api, survey, brand, inbox):

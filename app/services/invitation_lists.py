@@ -1,0 +1,126 @@
+"""A list of customers to invite, as a marketer has one: a spreadsheet saved as CSV, or
+addresses pasted one per line.
+
+Excel writes ";" where the decimal mark is a comma (Dutch settings) and "," elsewhere, and
+a UTF-8 file from it starts with a BOM; exports from shop systems carry columns of their
+own. So the separator is sniffed, known columns are found by name (English or Dutch), the
+others are left out and named, and a list of bare addresses needs no header at all.
+"""
+
+import csv
+import re
+
+from marshmallow import ValidationError
+
+from app.errors import AppError, flatten_fields
+from app.schemas.customer import ListedCustomer
+
+MAX_LINES = 2_000
+
+# The column a header names, by its name lower-cased, without spaces, dashes or underscores.
+COLUMNS = {
+    "email": "email",
+    "mail": "email",
+    "emailadres": "email",
+    "emailaddress": "email",
+    "externalid": "external_id",
+    "customerid": "external_id",
+    "klantnummer": "external_id",
+    "klantid": "external_id",
+    "id": "external_id",
+    "locale": "locale",
+    "language": "locale",
+    "taal": "locale",
+    "persona": "persona",
+    "value": "value",
+    "waarde": "value",
+    "klantwaarde": "value",
+}
+_NAME_NOISE = re.compile(r"[\s_\-]+")
+# A value as Dutch writes it: a decimal comma, perhaps points between thousands.
+_DUTCH_AMOUNT = re.compile(r"\d{1,3}(\.\d{3})*,\d{1,2}|\d+,\d{1,2}")
+
+
+def read(text: str) -> dict:
+    """{"rows": [CustomerIn-shaped data with its "line"], "ignored": [column names left out]}.
+
+    Raises a 422 naming every bad line ("lines.<n>.<field>"); a list is taken whole or not
+    at all, so a marketer fixes the file once instead of guessing what went out."""
+    numbered = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not numbered:
+        raise AppError(422, "the list is empty", fields={"list": ["add at least one address"]})
+    numbers = [number for number, _ in numbered]
+    lines = [line for _, line in numbered]
+    records = list(csv.reader(lines, delimiter=_separator(lines[0])))
+    columns, ignored = _header(records[0])
+    if columns is None:  # no header: bare addresses, one per line
+        if any(len(record) > 1 for record in records):
+            raise AppError(
+                422,
+                "the first line must name the columns",
+                fields={"list": ["name the columns on the first line: email, external_id, …"]},
+            )
+        columns = ["email"]
+    else:
+        records, numbers = records[1:], numbers[1:]
+        if "email" not in columns and "external_id" not in columns:
+            raise AppError(
+                422,
+                "the list has no email column",
+                fields={"list": ["name a column email (or external_id for known customers)"]},
+            )
+    if len(records) > MAX_LINES:
+        raise AppError(
+            422,
+            f"the list has more than {MAX_LINES:,} customers",
+            fields={"list": [f"at most {MAX_LINES:,} customers per list; split it"]},
+        )
+    rows, errors = [], {}
+    for number, record in zip(numbers, records, strict=True):
+        data = {
+            name: _cell(name, value.strip())
+            for name, value in zip(columns, record, strict=False)
+            if name and value.strip()
+        }
+        try:
+            row = ListedCustomer().load(data)
+        except ValidationError as error:
+            for field, messages in flatten_fields(error.messages).items():
+                errors[f"lines.{number}.{field}"] = messages
+            continue
+        rows.append({**row, "line": number})
+    if errors:
+        raise AppError(422, "some lines of the list are not valid", fields=errors)
+    return {"rows": rows, "ignored": ignored}
+
+
+def _separator(first_line: str) -> str:
+    counts = {separator: first_line.count(separator) for separator in (";", "\t", ",")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _header(record: list[str]) -> tuple[list[str | None] | None, list[str]]:
+    """The field each column fills (None: left out) and the names left out; (None, []) when
+    the first line is data, not names."""
+    names = [_NAME_NOISE.sub("", cell.strip().lower()) for cell in record]
+    if not any(name in COLUMNS for name in names):
+        return None, []
+    columns, seen, ignored = [], set(), []
+    for cell, name in zip(record, names, strict=True):
+        field = COLUMNS.get(name)
+        if field is None or field in seen:  # a second "email" column is left out too
+            columns.append(None)
+            if cell.strip():
+                ignored.append(cell.strip())
+            continue
+        seen.add(field)
+        columns.append(field)
+    return columns, ignored
+
+
+def _cell(name: str, value: str) -> str:
+    if name != "value":
+        return value
+    value = value.removeprefix("€").strip()
+    return value.replace(".", "").replace(",", ".") if _DUTCH_AMOUNT.fullmatch(value) else value

@@ -1,0 +1,118 @@
+"""Reading a marketer's list of customers: bare addresses, Excel's CSV in either separator,
+Dutch column names and amounts; every bad line named, and nothing taken from a bad list."""
+
+from decimal import Decimal
+
+import pytest
+
+from app.errors import AppError
+from app.services import invitation_lists
+
+
+def rows(text):
+    return invitation_lists.read(text)["rows"]
+
+
+def refused(text) -> dict:
+    with pytest.raises(AppError) as caught:
+        invitation_lists.read(text)
+    assert caught.value.code == 422
+    return caught.value.fields
+
+
+def test_bare_addresses_one_per_line_need_no_header():
+    assert rows("anna@example.nl\n\n  bram@example.nl  \n") == [
+        {"email": "anna@example.nl", "line": 1},
+        {"email": "bram@example.nl", "line": 3},  # blank lines keep the file's numbering
+    ]
+
+
+def test_excel_semicolons_dutch_names_and_amounts():
+    text = (
+        "Klantnummer;E-mailadres;Taal;Waarde;Naam\n"
+        "K-1;anna@example.nl;nl;1.250,00;Anna\n"
+        'K-2;bram@example.nl;en;"€ 99,95";Bram\n'
+        "K-3;cor@example.nl;;250;\n"
+    )
+    found = invitation_lists.read(text)
+    assert found["ignored"] == ["Naam"]
+    assert found["rows"] == [
+        {
+            "external_id": "K-1",
+            "email": "anna@example.nl",
+            "locale": "nl",
+            "value": Decimal("1250.00"),
+            "line": 2,
+        },
+        {
+            "external_id": "K-2",
+            "email": "bram@example.nl",
+            "locale": "en",
+            "value": Decimal("99.95"),
+            "line": 3,
+        },
+        # an empty cell changes nothing: it is left out, not written as empty
+        {"external_id": "K-3", "email": "cor@example.nl", "value": Decimal("250"), "line": 4},
+    ]
+
+
+def test_commas_and_quoted_cells():
+    text = 'email,external_id,persona\n"anna@example.nl","K,1",senioren\n'
+    assert rows(text) == [
+        {"email": "anna@example.nl", "external_id": "K,1", "persona": "senioren", "line": 2}
+    ]
+
+
+def test_external_id_alone_names_a_known_customer():
+    assert rows("external_id\nK-1\n") == [{"external_id": "K-1", "line": 2}]
+
+
+def test_a_second_column_of_the_same_kind_is_left_out():
+    found = invitation_lists.read("email;e-mail\nanna@example.nl;oud@example.nl\n")
+    assert found["rows"] == [{"email": "anna@example.nl", "line": 2}]
+    assert found["ignored"] == ["e-mail"]
+
+
+def test_every_bad_line_is_named():
+    text = (
+        "email;taal;waarde\n"
+        "anna@example.nl;nl;10\n"
+        "geen-adres;nl;10\n"
+        "bram@example.nl;de;-5\n"
+        ";nl;10\n"
+    )
+    assert refused(text) == {
+        "lines.3.email": ["Not a valid email address."],
+        "lines.4.locale": ["Must be one of: nl, en."],
+        "lines.4.value": [
+            "Must be greater than or equal to 0 and less than or equal to 1000000000."
+        ],
+        "lines.5.email": ["give an email address or an external id"],
+    }
+
+
+def test_an_address_that_cannot_name_a_customer_asks_for_an_external_id():
+    fields = refused("erased-anna@example.nl\n")
+    assert fields == {
+        "lines.1.email": ["this address cannot name a customer; add an external_id column"]
+    }
+    assert rows("external_id,email\nK-9,erased-anna@example.nl\n")[0]["external_id"] == "K-9"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n \n",
+        "naam;woonplaats\nAnna;Delft\n",  # columns, but none of ours
+        "anna@example.nl;Anna\n",  # data with two columns and no header
+    ],
+)
+def test_lists_that_cannot_be_read_say_why(text):
+    assert set(refused(text)) == {"list"}
+
+
+def test_too_many_lines():
+    many = "\n".join(f"k{n}@example.nl" for n in range(invitation_lists.MAX_LINES + 1))
+    assert set(refused(many)) == {"list"}
+    assert len(rows("email\n" + many.split("\n", 1)[1])) == invitation_lists.MAX_LINES
