@@ -9,15 +9,15 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from app.demo import corpus
 from app.demo import reviews as demo_reviews
 from app.extensions import db
-from app.models import ApiKey, Brand, Customer, Journey, Response, User
+from app.models import ApiKey, Brand, Customer, Invitation, Journey, Response, User
 from app.models.base import utcnow
 from app.services import answers as answer_rules
-from app.services import brands, customers, journeys, processing, surveys
+from app.services import brands, customers, journeys, processing, survey_tokens, surveys
 from loyalty import demo as loyalty_demo
 
 SLUG = corpus.BRAND_SLUG
@@ -186,6 +186,96 @@ def _answers(rng, phase_key, score, survey, locale) -> dict:
         )
         answers["toelichting"] = corpus.pick_text(rng, phase_key, tone, locale)
     return answers
+
+
+def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now) -> int:
+    """The emails behind the email answers, plus the ones nobody answered (about a third are
+    answered, as invitations by email usually are), a few the contact budget held back and
+    two to addresses that do not exist: the Invitations page and each phase's response rate
+    show what a shop sees after some months."""
+    days = timedelta(days=survey_tokens.invitation_days())
+    rows = []
+
+    def invitation(customer_id, survey, when, locale, **fields):
+        return {
+            "brand_id": brand.id,
+            "customer_id": customer_id,
+            "survey_id": survey.id,
+            "phase_id": survey.phase_id,
+            "channel": "email",
+            "locale": locale,
+            "status": "sent",
+            "attempts": 1,
+            "created_at": when,
+            "sent_at": when + timedelta(seconds=rng.uniform(2, 40)),
+            "expires_at": when + days,
+            **fields,
+        }
+
+    answered = db.session.execute(
+        select(
+            Response.id,
+            Response.customer_id,
+            Response.survey_id,
+            Response.locale,
+            Response.created_at,
+            Response.touchpoint_id,
+        ).where(Response.brand_id == brand.id, Response.channel == "email")
+    ).all()
+    surveys_by_id = {survey.id: survey for survey in survey_by_phase.values()}
+    for row in answered:
+        sent = row.created_at - timedelta(hours=rng.uniform(0.2, 60))
+        rows.append(
+            invitation(
+                row.customer_id,
+                surveys_by_id[row.survey_id],
+                sent,
+                row.locale,
+                touchpoint_id=row.touchpoint_id,
+                used_at=row.created_at,
+                response_id=row.id,
+            )
+        )
+    # One invitation per customer and phase, as the contact budget's same_phase_days allows.
+    asked = {(row.customer_id, surveys_by_id[row.survey_id].phase_id) for row in answered}
+    fresh = []
+    for item in recent:
+        if (item[0].id, item[2].id) not in asked:
+            asked.add((item[0].id, item[2].id))
+            fresh.append(item)
+    for customer, _, phase, when in rng.sample(fresh, min(len(fresh), len(answered) * 2)):
+        sent = min(when + timedelta(hours=rng.uniform(4, 48)), now - timedelta(hours=1))
+        survey = survey_by_phase[phase.key]
+        locale = customer.locale or "nl"
+        roll = rng.random()
+        if roll < 0.06:
+            rule = rng.choice(["same_phase_days", "min_days_between"])
+            rows.append(
+                invitation(
+                    customer.id,
+                    survey,
+                    sent,
+                    locale,
+                    status="skipped",
+                    skip_reason=rule,
+                    attempts=0,
+                    sent_at=None,
+                    expires_at=sent,
+                )
+            )
+        else:
+            rows.append(invitation(customer.id, survey, sent, locale))
+    for row in rows[-2:]:
+        row.update(
+            status="failed",
+            sent_at=None,
+            attempts=1,
+            skip_reason=None,
+            last_error="550 5.1.1 <recipient>: Recipient address rejected: User unknown",
+        )
+    db.session.execute(insert(Invitation), rows)
+    db.session.commit()
+    return len(rows)
 
 
 def _existing(echo) -> Brand | None:
@@ -387,7 +477,9 @@ def _seed(responses: int, seed: int, echo) -> Brand:
             bar.update(len(chunk))
     redeemed = loyalty_demo.add_redemptions(brand.id, rng)
     db.session.commit()
+    invited = _add_invitations(brand, recent, survey_by_phase, rng, now)
     echo(f"Seeded {len(people)} customers, {len(events)} journey events, {len(ids)} responses.")
+    echo(f"Invitations: {invited} emails, as the dashboard's Invitations page lists them.")
     demo_reviews.run(brand, echo)
     echo(f"Loyalty: {redeemed} customers redeemed a reward.")
     return brand

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from app.models import ApiKey, Brand, Response, User
+from app.models import ApiKey, Brand, Invitation, Response, User
 from tests.conftest import Contenders
 
 
@@ -74,6 +74,23 @@ def test_demo_seeds_once_and_reissues_credentials(app, db):
     responses = db.session.query(Response).count()
     assert 250 <= responses <= 300
     assert db.session.query(Response).filter(Response.status != "processed").count() == 0
+    # Every email answer came from a sent invitation to that customer and survey; others
+    # went unanswered, a few were held back, and no one was asked twice about one phase.
+    emailed = db.session.query(Response).filter_by(channel="email").all()
+    used = {
+        i.response_id: i
+        for i in db.session.query(Invitation).filter(Invitation.used_at.isnot(None))
+    }
+    assert emailed and set(used) == {r.id for r in emailed}
+    assert all(
+        (used[r.id].customer_id, used[r.id].survey_id) == (r.customer_id, r.survey_id)
+        for r in emailed
+    )
+    assert all(used[r.id].sent_at < r.created_at for r in emailed)
+    statuses = {status for (status,) in db.session.query(Invitation.status).distinct()}
+    assert statuses == {"sent", "skipped", "failed"}
+    pairs = db.session.query(Invitation.customer_id, Invitation.phase_id).all()
+    assert len(pairs) == len(set(pairs))
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "exists" in second.output
     assert db.session.query(Response).count() == responses  # not seeded twice
