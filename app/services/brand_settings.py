@@ -1,10 +1,12 @@
 """A brand's settings that its owner changes: its profile (name, colour, form of address, the
 contact budget, the review policy) and the widget's allowed origins."""
 
+from sqlalchemy import select
+
 from app import locks
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand
+from app.models import Brand, Phase
 from app.services import contact_budget
 from app.services.brands import normalise_origin
 
@@ -42,6 +44,7 @@ def set_profile(brand: Brand, data: dict) -> dict:
     two changes at once (each to one rule) must both stay, as two in a row do."""
     locks.lock_brand(brand.id)
     db.session.refresh(brand)
+    _check_phase_keys(brand, (data.get("review_policy") or {}).get("phases") or {})
     if "name" in data:
         name = data["name"].strip()
         if not name:
@@ -60,3 +63,21 @@ def set_profile(brand: Brand, data: dict) -> dict:
         brand.review_policy = policy
     db.session.commit()
     return profile(brand)
+
+
+def _check_phase_keys(brand: Brand, phases: dict) -> None:
+    """A rule for a phase key no journey of the brand has would never apply: most likely a
+    typo, which the brand would only find when reviews are published that it meant to hold."""
+    known = set(
+        db.session.scalars(
+            select(Phase.key).where(Phase.brand_id == brand.id, Phase.key.in_(list(phases)))
+        )
+    )
+    unknown = {
+        f"review_policy.phases.{key}": ["no phase of the brand has this key"]
+        for key in phases
+        if key not in known
+    }
+    if unknown:
+        db.session.rollback()
+        raise AppError(422, "the review policy names an unknown phase", fields=unknown)

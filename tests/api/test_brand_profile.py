@@ -85,7 +85,7 @@ def test_a_rename_is_not_answered_not_modified(client, api, brand):
     assert stale.status_code == 200
 
 
-def test_the_contact_budget_and_review_policy_are_set_in_parts(api, brand, db):
+def test_the_contact_budget_and_review_policy_are_set_in_parts(api, brand, db, journey):
     got = api.get("/api/v1/brand").json
     assert got["contact_policy"] == {
         "min_days_between": 14,
@@ -126,6 +126,8 @@ def test_the_contact_budget_and_review_policy_are_set_in_parts(api, brand, db):
         ({"review_policy": {"publish": "always"}}, "review_policy.publish"),
         ({"review_policy": {"phases": {"Levering!": "immediate"}}}, "review_policy.phases"),
         ({"review_policy": {"phases": {"levering": "soon"}}}, "review_policy.phases"),
+        # a key no phase of the brand has: a typo that would never apply
+        ({"review_policy": {"phases": {"levring": "moderate"}}}, "review_policy.phases.levring"),
         ({"review_policy": {"item": {"type": "Person", "name": "X"}}}, "review_policy.item.type"),
         ({"review_policy": {"item": {"type": "Service"}}}, "review_policy.item.name"),
         (
@@ -134,7 +136,7 @@ def test_the_contact_budget_and_review_policy_are_set_in_parts(api, brand, db):
         ),
     ],
 )
-def test_bad_policies_are_422_and_change_nothing(api, brand, db, body, field):
+def test_bad_policies_are_422_and_change_nothing(api, brand, db, journey, body, field):
     before = api.get("/api/v1/brand").json
     error = assert_error(api.patch("/api/v1/brand", json=body), 422)
     assert any(name.startswith(field) for name in error["fields"]), error["fields"]
