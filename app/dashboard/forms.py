@@ -19,6 +19,22 @@ def _clash(name: str) -> AppError:
     return AppError(422, "these form fields do not fit together", fields={name: ["clashes"]})
 
 
+# The API's fractions (0 to 1) that a form asks for as percentages, as the map shows them: a
+# marketer who expects 60 % conversion types 60, not 0.6.
+PERCENT_FIELDS = ("hypothesis.conversion",)
+PERCENT_MESSAGE = ["a percentage from 0 to 100"]
+_PERCENT = re.compile(r"(-?\d+(?:[.,]\d+)?)\s*%?")
+
+
+def _fraction(value: str) -> str:
+    """ "60", "60,5" or "60 %" as the fraction the API takes; anything else as typed, for the
+    schema to refuse (its message is then PERCENT_MESSAGE)."""
+    found = _PERCENT.fullmatch(value)
+    if not found:
+        return value
+    return repr(float(found.group(1).replace(",", ".")) / 100)
+
+
 class FormData:
     """A form turned into nested data, remembering where compacted list rows came from."""
 
@@ -30,6 +46,8 @@ class FormData:
                 continue
             values = [value.strip() for value in form.getlist(name)]
             value = values[-1] if values else ""
+            if name.endswith(PERCENT_FIELDS):
+                value = _fraction(value)
             node = tree
             *parents, leaf = name.split(".")
             for part in parents:
@@ -72,7 +90,10 @@ class FormData:
         return ".".join(out)
 
     def errors(self, fields: dict) -> dict[str, list[str]]:
-        return {self.field_name(key): value for key, value in (fields or {}).items()}
+        return {
+            self.field_name(key): PERCENT_MESSAGE if key.endswith(PERCENT_FIELDS) else value
+            for key, value in (fields or {}).items()
+        }
 
 
 CHECKED, UNCHECKED = {"on", "true", "1", "yes"}, {"off", "false", "0", "no"}

@@ -16,7 +16,7 @@ NEW_JOURNEY = {
     "phases.0.name.nl": "Oriëntatie",
     "phases.0.name.en": "Orientation",
     "phases.0.hypothesis.nps": "40",
-    "phases.0.hypothesis.conversion": "0.5",
+    "phases.0.hypothesis.conversion": "50",  # a percentage, as the map shows conversion
     "phases.2.key": "levering",  # a gap in the rows is fine
     "phases.2.name.nl": "Levering",
     "phases.2.expected_days": "14",
@@ -36,7 +36,7 @@ def test_create_a_journey_with_hypotheses(dash, count_rows):
 
 def test_hypotheses_take_a_decimal_comma(dash):
     """Dutch marketers type 4,5 for 4.5; anything else with a comma stays refused."""
-    form = {**NEW_JOURNEY, "phases.0.hypothesis.conversion": "0,9"}
+    form = {**NEW_JOURNEY, "phases.0.hypothesis.conversion": "90,0"}
     form["phases.0.hypothesis.csat"] = "4,5"
     assert dash.post("/dashboard/journeys/new", form).status_code == 302
     assert db.session.query(Journey).one().phases[0].hypothesis == {
@@ -55,6 +55,7 @@ def test_hypotheses_take_a_decimal_comma(dash):
         ({"phases.0.key": "Not a key!"}, "phases.0.key"),
         ({"phases.0.hypothesis.nps": "140"}, "phases.0.hypothesis.nps"),
         ({"phases.0.hypothesis.conversion": "lots"}, "phases.0.hypothesis.conversion"),
+        ({"phases.0.hypothesis.conversion": "160"}, "phases.0.hypothesis.conversion"),
         ({"phases.2.key": "orientatie"}, "phases"),
         ({"phases.2.name.nl": ""}, "phases.2.name.nl"),  # shown at the Dutch name
         ({"phases.0.expected_days": "-1"}, "phases.0.expected_days"),
@@ -71,6 +72,26 @@ def test_a_bad_journey_form_is_422_next_to_its_field_and_stores_nothing(
         assert 'aria-invalid="true"' in page
     assert count_rows(Journey) == count_rows(Phase) == 0
     assert 'value="Keuken"' in page or change.get("name") == ""  # what was typed is kept
+
+
+def test_conversion_hypotheses_are_percentages_in_forms(dash, as_role, journey):
+    """The map shows conversion in %, so its forms ask in %: 60 (or "57,5 %") is 0.6 to the
+    API; a number past 100 is refused in those words, not as "less than or equal to 1"."""
+    url = f"/dashboard/journeys/{journey['id']}"
+    edit = {"name.nl": "Levering", "hypothesis.conversion": "57,5 %"}
+    assert dash.post(f"{url}/phases/levering/edit", edit).status_code == 302
+    phase = db.session.query(Phase).filter_by(key="levering").one()
+    assert phase.hypothesis["conversion"] == pytest.approx(0.575)
+    page = dash.html(url)
+    assert 'value="57.5"' in page and "conversion 57.5 %" not in page  # an editor sees the form
+    refused = dash.post(f"{url}/phases/levering/edit", {**edit, "hypothesis.conversion": "160"})
+    assert refused.status_code == 422
+    assert "a percentage from 0 to 100" in refused.get_data(as_text=True)
+    assert 'value="160"' in refused.get_data(as_text=True)  # as typed, to correct
+    added = {"key": "nazorg", "name.nl": "Nazorg", "hypothesis.conversion": "80"}
+    assert dash.post(f"{url}/phases", added).status_code == 302
+    assert db.session.query(Phase).filter_by(key="nazorg").one().hypothesis == {"conversion": 0.8}
+    assert "conversion 57.5 %" in as_role("viewer").html(url)
 
 
 def test_rename_and_edit_a_phase(dash, journey):
