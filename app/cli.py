@@ -89,16 +89,27 @@ def user_reset(email):
 @pipeline_cli.command("sweep")
 @click.option("--enqueue", is_flag=True, help="Queue the work for the workers instead.")
 def pipeline_sweep(enqueue):
-    """Process responses left `received` (e.g. while Redis was down)."""
+    """Process responses left `received`, then send follow-up alerts left pending (e.g. while
+    Redis or SMTP was down)."""
+    from app.services import alerts, processing
+
+    waiting = processing.waiting_ids(limit=1_000_000)
+    if waiting:
+        _sweep_responses(waiting, enqueue)
+    # After the responses: alerts their processing made but could not queue are among these.
+    pending = alerts.by_user(alerts.waiting(limit=1_000_000))
+    if pending:
+        _sweep_alerts(pending, enqueue)
+    if not waiting and not pending:
+        click.echo("nothing waiting")
+
+
+def _sweep_responses(waiting: list[int], enqueue: bool) -> None:
     from flask import current_app
 
     from app.pipeline import jobs
     from app.services import processing
 
-    waiting = processing.waiting_ids(limit=1_000_000)
-    if not waiting:
-        click.echo("nothing waiting")
-        return
     size = current_app.config["PIPELINE_BATCH_SIZE"]
     done = 0
     with click.progressbar(length=len(waiting), label="sweeping") as bar:
@@ -114,6 +125,28 @@ def pipeline_sweep(enqueue):
                 done += len(processing.process_batch(chunk, batch_size=len(chunk)))
             bar.update(len(chunk))
     click.echo(f"{'queued' if enqueue else 'processed'} {done} responses")
+
+
+def _sweep_alerts(groups: list[list[int]], enqueue: bool) -> None:
+    """One email (or, with --enqueue, one job) per user with pending follow-up alerts."""
+    from app.extensions import queue
+    from app.pipeline import email_jobs
+    from app.services import alerts
+
+    outcomes: dict[str, int] = {}
+    with click.progressbar(groups, label="follow-up alerts") as bar:
+        for alert_ids in bar:
+            if enqueue and not queue.inline:
+                if not queue.enqueue("email", email_jobs.send_follow_up_alerts, alert_ids):
+                    raise click.ClickException(
+                        "Redis cannot be reached; run the sweep without --enqueue"
+                    )
+                outcomes["queued"] = outcomes.get("queued", 0) + len(alert_ids)
+            else:
+                for outcome, count in alerts.send_waiting(alert_ids).items():
+                    outcomes[outcome] = outcomes.get(outcome, 0) + count
+    summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
+    click.echo(f"follow-up alerts: {summary or 'none left pending'}")
 
 
 @pipeline_cli.command("failed")

@@ -1,16 +1,17 @@
-"""Your own login: changing your password (every role), and the welcome link with which a
-login made on the Team page chooses its first one."""
+"""Your own login: changing your password and your follow-up alerts (every role), and the
+welcome link with which a login made on the Team page chooses its first one."""
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 from marshmallow import ValidationError
 
 from app.dashboard import bp, forms
-from app.dashboard.access import requires
+from app.dashboard.access import current_brand, requires
 from app.errors import AppError, flatten_fields
 from app.extensions import limiter
+from app.schemas.follow_up import FollowUpAlertsIn
 from app.schemas.team import NewPassword, PasswordChange
-from app.services import users
+from app.services import follow_up, users
 
 
 def _passwords(schema) -> tuple[dict | None, dict[str, list[str]]]:
@@ -22,10 +23,25 @@ def _passwords(schema) -> tuple[dict | None, dict[str, list[str]]]:
         return None, flatten_fields(error.messages)
 
 
+def _page(status=200, **context):
+    context.setdefault("errors", {})
+    context.setdefault("alert_errors", {})
+    context.setdefault(
+        "alerts",
+        {
+            "alerts_on": current_user.alerts_on,
+            "scope": "selected" if current_user.alert_phases else "all",
+            "phases": list(current_user.alert_phases or []),
+        },
+    )
+    choices = follow_up.phase_choices(current_brand())
+    return render_template("dashboard/account.html", phase_choices=choices, **context), status
+
+
 @bp.route("/dashboard/account")
 @requires("read")
 def account():
-    return render_template("dashboard/account.html", errors={})
+    return _page()
 
 
 @bp.route("/dashboard/account/password", methods=["POST"])
@@ -46,7 +62,32 @@ def account_password():
             login_user(user)
             flash("Your password is changed; your login ended wherever else it was open.", "info")
             return redirect(url_for("dashboard.account"))
-    return render_template("dashboard/account.html", errors=errors), 422
+    return _page(422, errors=errors)
+
+
+@bp.route("/dashboard/account/alerts", methods=["POST"])
+@requires("read")
+def account_alerts():
+    form = forms.FormData(request.form, skip=("csrf_token", "phases"))
+    form.data["phases"] = request.form.getlist("phases")
+    shown = {
+        "alerts_on": str(form.data.get("alerts_on", "")).lower() in forms.CHECKED,
+        "scope": form.data.get("scope", "all"),
+        "phases": list(form.data["phases"]),
+    }
+    data, errors = forms.validate(FollowUpAlertsIn(), form)
+    if not errors:
+        try:
+            user = follow_up.set_alerts(current_brand(), current_user.id, data)
+        except AppError as error:
+            errors = forms.service_errors(error, form)
+        else:
+            if user.alerts_on:
+                flash(f"Follow-up alerts are on: they go to {user.email}.", "info")
+            else:
+                flash("Follow-up alerts are off.", "info")
+            return redirect(url_for("dashboard.account") + "#alerts")
+    return _page(422, alert_errors=errors, alerts=shown)
 
 
 # Opened by someone who cannot log in yet: one of the dashboard's public endpoints (access.py).

@@ -1,5 +1,6 @@
 """Every model, imported here so Alembic and create_all see the whole schema."""
 
+from app.models.alert import Alert
 from app.models.analytics import ChoiceRollup, DwellRollup, MapRollup, SurveyRollup
 from app.models.brand import ApiKey, Brand, User
 from app.models.contact import Contact
@@ -17,6 +18,7 @@ from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from loyalty.models import LedgerEntry, LoyaltyPolicy
 
 __all__ = [
+    "Alert",
     "ApiKey",
     "Brand",
     "Contact",

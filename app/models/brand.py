@@ -97,6 +97,10 @@ class User(UserMixin, db.Model):
     password_hash = db.Column(db.String(256), nullable=False)
     role = db.Column(db.String(16), nullable=False, default="viewer")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # Follow-up alerts (services.follow_up): an email when an answer needs a follow-up, for
+    # the brand's phase keys in alert_phases, or for every phase when it is empty.
+    alerts_on = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
+    alert_phases = db.Column(JsonType, nullable=False, default=list, server_default="[]")
 
     brand = db.relationship("Brand")
 

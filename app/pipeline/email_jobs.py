@@ -1,8 +1,14 @@
 """Thin RQ jobs on the `email` queue: ids in, idempotent (a sent invitation is never resent)."""
 
-from app.services import invitations
+from app.services import alerts, invitations
 
 
 def send_invitation(invitation_id: int) -> str | None:
     """Send this invitation if it is still queued; raises on SMTP failure so RQ retries."""
     return invitations.deliver(invitation_id)
+
+
+def send_follow_up_alerts(alert_ids: list[int]) -> dict[str, int]:
+    """Mail the pending follow-up alerts of these alerts' users, one email each; an alert
+    already sent or skipped is not sent again. Raises on a temporary SMTP failure: RQ retries."""
+    return alerts.deliver(alert_ids)

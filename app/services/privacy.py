@@ -38,7 +38,7 @@ from app.models.customer import TOMBSTONE_PREFIX
 from app.models.privacy import ERASURE, EXPORT
 from app.models.review import PENDING, PUBLISHED, REJECTED, REMOVED
 from app.security import keyed_hash
-from app.services import customers
+from app.services import alerts, customers
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +278,8 @@ def _erase(brand: Brand, external_id: str, actor: str) -> dict:
         "loyalty_entries": _anonymise_ledger(brand, customer),
         "webhook_deliveries": _scrub_deliveries(brand, customer),
     }
+    # Follow-up alerts about her answers, not sent yet, are not sent now (they would name her).
+    alerts.skip_erased([response.id for response in responses])
     for model, name in (
         (JourneyEvent, "journey_events"),
         (CustomerPhase, "phases_reached"),

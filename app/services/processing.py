@@ -6,7 +6,8 @@ that runs twice, or is killed half-way, changes nothing twice. SQLite has no row
 a batch is marked only if its rows are still received, else rolled back (_mark_processed).
 
 A batch costs a fixed handful of statements whatever its size: the claim, one upsert per
-rollup table, the loyalty step's few, and one UPDATE that writes every row's results.
+rollup table, the loyalty step's few, the follow-up alerts' one (or three when a user of the
+batch's brands wants alerts), and one UPDATE that writes every row's results.
 """
 
 import logging
@@ -24,7 +25,15 @@ from app.models import Response
 from app.models.base import utcnow
 from app.models.response import FAILED, PROCESSED, RECEIVED
 from app.pipeline import nps, sentiment
-from app.services import map_rollup, reviews, rollups, survey_counts, upserts, webhooks
+from app.services import (
+    follow_up,
+    map_rollup,
+    reviews,
+    rollups,
+    survey_counts,
+    upserts,
+    webhooks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +125,14 @@ def steps() -> list[Callable[[list[tuple[Response, object]]], None]]:
         survey_counts.add_answers,
         loyalty.award_batch,  # before reviews: it marks the responses that earned points
         reviews.make_reviews,
+        follow_up.make_alerts,  # one query when no user of the batch's brands opted in
         webhooks.response_processed,
     ]
 
 
 def after_commit() -> list[Callable[[list[int]], None]]:
     """What is queued once the batch is committed (ids only)."""
-    return []
+    return [follow_up.send_after_commit]
 
 
 def process_batch(response_ids: list[int], batch_size: int = 200) -> list[int]:

@@ -57,6 +57,7 @@ def run(burst: bool = False) -> None:
 JOB_ROWS = {
     "app.pipeline.jobs.process_responses": "Response",
     "app.pipeline.email_jobs.send_invitation": "Invitation",
+    "app.pipeline.email_jobs.send_follow_up_alerts": "Alert",
     "app.services.review_notices.send_notice": "ModerationEntry",
     "app.services.webhooks.deliver": "WebhookDelivery",
 }

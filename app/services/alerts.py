@@ -1,0 +1,216 @@
+"""Sending follow-up alerts: one email per dashboard user listing their pending alerts.
+
+The pipeline writes the alerts (services.follow_up) and queues a job per user after its
+commit (queue "email", app.pipeline.email_jobs). The job takes that user's pending alerts
+under row locks, checks each again (alerts still on, the phase still chosen, the answer still
+there, its customer not erased), mails what is left in one message and marks every alert sent,
+skipped or, after a permanent refusal or MAX_ATTEMPTS tries, failed. A second run finds no
+pending alert and sends nothing. Alerts left pending (Redis down, SMTP down longer than the
+job's retries) are sent by `flask pipeline sweep`.
+"""
+
+import logging
+from collections import Counter
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db, queue
+from app.models import Alert, Brand, Customer, Phase, Response, Survey, User
+from app.models.alert import FAILED, PENDING, SENT, SKIPPED
+from app.models.base import utcnow
+from app.services import alert_mail, mailer
+
+log = logging.getLogger(__name__)
+
+# One first try plus RQ's retries (app.queue.RETRY_INTERVALS): then the alert has failed.
+MAX_ATTEMPTS = 4
+WRITTEN_OUT = 20  # answers written out in one email; the rest are counted, with a link
+
+
+def enqueue(pairs: list[tuple[int, int]]) -> int:
+    """Queue a job per user for these (alert id, user id) pairs; returns the jobs queued.
+
+    Never raises: it runs after the pipeline's commit, which must not be undone by it. An
+    alert whose job could not be queued stays pending for `flask pipeline sweep`."""
+    from app.pipeline import email_jobs
+
+    queued = 0
+    for alert_ids in by_user(pairs):
+        try:
+            queued += queue.enqueue("email", email_jobs.send_follow_up_alerts, alert_ids)
+        except Exception:
+            log.exception("could not queue follow-up alerts %s; the sweep will", alert_ids)
+    return queued
+
+
+def deliver(alert_ids: list[int]) -> dict[str, int]:
+    """Mail the pending alerts of the users these alerts belong to: one email per user.
+    Returns how many alerts were sent, skipped, failed or kept for a retry; raises MailError
+    after a temporary failure, once every user was tried, so that the queue retries."""
+    outcomes, temporary = _deliver(alert_ids)
+    if temporary is not None:
+        raise temporary
+    return dict(outcomes)
+
+
+def send_waiting(alert_ids: list[int]) -> dict[str, int]:
+    """deliver() for the sweep: alerts kept for a retry are counted as "retry", not raised."""
+    return dict(_deliver(alert_ids)[0])
+
+
+def _deliver(alert_ids: list[int]) -> tuple[Counter, mailer.MailError | None]:
+    outcomes: Counter = Counter()
+    temporary = None
+    user_ids = db.session.scalars(
+        select(Alert.user_id)
+        .where(Alert.id.in_(list(alert_ids)), Alert.status == PENDING)
+        .distinct()
+    ).all()
+    for user_id in sorted(user_ids):  # each user's alerts in a transaction of their own
+        sent, error = _send_to(user_id)
+        outcomes.update(sent)
+        temporary = temporary or error
+    return outcomes, temporary
+
+
+def _claim(user_id: int) -> list[Alert]:
+    """The user's pending alerts, locked until the commit. SKIP LOCKED: alerts another run is
+    sending right now are that run's; it marks them, so they are never mailed twice."""
+    return list(
+        db.session.scalars(
+            select(Alert)
+            .where(Alert.user_id == user_id, Alert.status == PENDING)
+            .order_by(Alert.id)
+            .with_for_update(skip_locked=True, key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _facts(response_ids: list[int]) -> dict[int, tuple[str, object]]:
+    """{response id: (phase key, customer's erased_at)} for the answers still there."""
+    rows = db.session.execute(
+        select(Response.id, Phase.key, Customer.erased_at)
+        .join(Phase, Phase.id == Response.phase_id)
+        .outerjoin(Customer, Customer.id == Response.customer_id)
+        .where(Response.id.in_(response_ids))
+    )
+    return {response_id: (key, erased_at) for response_id, key, erased_at in rows}
+
+
+def skip_reason(user: User | None, facts: tuple[str, object] | None) -> str | None:
+    """Why an alert is no longer sent, decided when it would be sent; None: send it."""
+    if user is None:
+        return "the user is removed"
+    if not user.alerts_on:
+        return "the user turned follow-up alerts off"
+    if facts is None:
+        return "the answer is deleted"
+    phase_key, erased_at = facts
+    if user.alert_phases and phase_key not in user.alert_phases:
+        return "the user no longer wants alerts for this phase"
+    if erased_at is not None:
+        return "the customer is erased"
+    return None
+
+
+def _send_to(user_id: int) -> tuple[Counter, mailer.MailError | None]:
+    """One email with the user's pending alerts: (alerts by outcome, a temporary failure)."""
+    outcomes: Counter = Counter()
+    claimed = _claim(user_id)
+    if not claimed:
+        db.session.rollback()
+        return outcomes, None
+    user = db.session.get(User, user_id, populate_existing=True)
+    facts = _facts([alert.response_id for alert in claimed])
+    kept = []
+    for alert in claimed:
+        reason = skip_reason(user, facts.get(alert.response_id))
+        if reason:
+            alert.status, alert.error = SKIPPED, reason
+            outcomes[SKIPPED] += 1
+        else:
+            kept.append(alert)
+    if not kept:
+        db.session.commit()
+        return outcomes, None
+    message = alert_mail.build(
+        db.session.get(Brand, user.brand_id),
+        user,
+        _written_out([alert.response_id for alert in kept[:WRITTEN_OUT]]),
+        total=len(kept),
+        # the same for a retry of these alerts: the receiver can drop a second copy
+        message_id=mailer.message_id("alert", kept[0].id, kept[-1].created_at),
+    )
+    for alert in kept:
+        alert.attempts += 1
+    try:
+        mailer.send(message)
+    except mailer.MailError as error:
+        for alert in kept:
+            alert.error = str(error)[:300]
+            # A 5xx for the address (no such mailbox): no retry can deliver it.
+            if error.permanent or alert.attempts >= MAX_ATTEMPTS:
+                alert.status = FAILED
+        failed = sum(alert.status == FAILED for alert in kept)
+        db.session.commit()
+        if failed:
+            outcomes[FAILED] += failed
+            log.warning("follow-up alerts of user %s failed for good: %s", user_id, error)
+        if failed < len(kept):
+            outcomes["retry"] += len(kept) - failed
+        return outcomes, None if failed == len(kept) else error
+    now = utcnow()
+    for alert in kept:
+        alert.status, alert.sent_at, alert.error = SENT, now, None
+    db.session.commit()
+    outcomes[SENT] += len(kept)
+    return outcomes, None
+
+
+def _written_out(response_ids: list[int]) -> list[Response]:
+    responses = db.session.scalars(
+        select(Response)
+        .where(Response.id.in_(response_ids))
+        .options(
+            selectinload(Response.survey).selectinload(Survey.questions),
+            selectinload(Response.phase).selectinload(Phase.journey),
+            selectinload(Response.customer),
+        )
+    )
+    by_id = {response.id: response for response in responses}
+    return [by_id[response_id] for response_id in response_ids if response_id in by_id]
+
+
+def waiting(limit: int = 100_000) -> list[tuple[int, int]]:
+    """(alert id, user id) of the alerts still pending, oldest first: for the sweep."""
+    return [
+        (alert_id, user_id)
+        for alert_id, user_id in db.session.execute(
+            select(Alert.id, Alert.user_id)
+            .where(Alert.status == PENDING)
+            .order_by(Alert.id)
+            .limit(limit)
+        )
+    ]
+
+
+def by_user(pairs: list[tuple[int, int]]) -> list[list[int]]:
+    """Alert ids grouped per user (one email each), in user order."""
+    groups: dict[int, list[int]] = {}
+    for alert_id, user_id in pairs:
+        groups.setdefault(user_id, []).append(alert_id)
+    return [groups[user_id] for user_id in sorted(groups)]
+
+
+def skip_erased(response_ids: list[int]) -> int:
+    """Erasure (services.privacy): pending alerts about these answers are never sent."""
+    if not response_ids:
+        return 0
+    result = db.session.execute(
+        update(Alert)
+        .where(Alert.response_id.in_(response_ids), Alert.status == PENDING)
+        .values(status=SKIPPED, error="the customer is erased")
+    )
+    return result.rowcount or 0
