@@ -70,6 +70,9 @@ class Touchpoint(db.Model):
     phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
     name = db.Column(db.String(120), nullable=False)
     channel = db.Column(db.String(24), nullable=False)
+    # Names it had before a rename, newest first: snippets and API calls that still send one
+    # keep reaching it (journeys.find_touchpoint), instead of losing the whole answer to a 422.
+    former_names = db.Column(JsonType, nullable=False, default=list, server_default="[]")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     phase = db.relationship("Phase", back_populates="touchpoints")

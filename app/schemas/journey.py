@@ -81,10 +81,17 @@ class TouchpointIn(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(Touchpoint.CHANNELS))
 
 
+FORMER_NAMES = fields.List(
+    fields.String(),
+    metadata={"description": "names before a rename, newest first; answers may still send them"},
+)
+
+
 class TouchpointOut(Schema):
     id = fields.Integer()
     name = fields.String()
     channel = fields.String()
+    former_names = FORMER_NAMES
     phase = fields.Function(lambda touchpoint: touchpoint.phase.key)
 
 
@@ -92,6 +99,7 @@ class PhaseTouchpointOut(Schema):
     id = fields.Integer()
     name = fields.String()
     channel = fields.String()
+    former_names = FORMER_NAMES
 
 
 class PhaseOut(Schema):

@@ -122,7 +122,9 @@ def _touchpoint(phase_id: int, value) -> int | None:
     if value is None:
         return None  # no query: most answers name no touchpoint
     rows = db.session.execute(
-        select(Touchpoint.id, Touchpoint.name).where(Touchpoint.phase_id == phase_id)
+        select(Touchpoint.id, Touchpoint.name, Touchpoint.former_names).where(
+            Touchpoint.phase_id == phase_id
+        )
     )
     return journeys.find_touchpoint(rows, value).id
 

@@ -106,6 +106,10 @@ def get_touchpoint(brand: Brand, touchpoint_id: int) -> Touchpoint:
     return touchpoint
 
 
+# Old names a renamed touchpoint still answers to (journeys.find_touchpoint), newest first.
+FORMER_NAMES_KEPT = 10
+
+
 def update_touchpoint(brand: Brand, touchpoint_id: int, data: dict) -> Touchpoint:
     """A new name or channel; links, invitations and answers keep pointing at it."""
     touchpoint = get_touchpoint(brand, touchpoint_id)
@@ -115,6 +119,9 @@ def update_touchpoint(brand: Brand, touchpoint_id: int, data: dict) -> Touchpoin
         raise AppError(
             409, "this phase has a touchpoint with that name", fields={"name": ["taken"]}
         )
+    if data["name"] != touchpoint.name:
+        kept = [name for name in touchpoint.former_names or [] if name != data["name"]]
+        touchpoint.former_names = [touchpoint.name, *kept][:FORMER_NAMES_KEPT]
     touchpoint.name = data["name"]
     touchpoint.channel = data["channel"]
     db.session.commit()

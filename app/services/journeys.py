@@ -127,11 +127,19 @@ def check_touchpoint(brand: Brand, touchpoint_id: int | None) -> None:
 
 
 def find_touchpoint(touchpoints, value):
-    """Of a phase's touchpoints (objects or rows with id and name), the one an answer, an
-    invitation or a link names by id or by name; None when none is named."""
+    """Of a phase's touchpoints (objects or rows with id, name and former_names), the one an
+    answer, an invitation or a link names by id or by name; None when none is named.
+
+    A name a touchpoint had before a rename still reaches it, unless a touchpoint has that
+    name now: the site's snippets and the shop's API calls send names, and are not all
+    changed the day a marketer renames one."""
     if value is None:
         return None
+    touchpoints = list(touchpoints)
     for touchpoint in touchpoints:
         if touchpoint.id == value or touchpoint.name == value:
+            return touchpoint
+    for touchpoint in touchpoints:
+        if value in (touchpoint.former_names or ()):
             return touchpoint
     raise AppError(422, "unknown touchpoint for this phase", fields={"touchpoint": ["unknown"]})

@@ -105,3 +105,41 @@ def _other_phase(other_brand) -> int:
     return db.session.scalar(
         select(Phase.id).where(Phase.journey_id == other_brand["journey_id"]).limit(1)
     )
+
+
+def test_answers_that_send_the_old_name_still_reach_a_renamed_touchpoint(
+    dash, api, brand, journey, survey, client
+):
+    """Snippets and the shop's API calls send names and change later than the dashboard: the
+    old name keeps reaching the touchpoint, so no answer is refused for it."""
+    from tests.channels.helpers import ORIGIN, widget_survey
+
+    touchpoint = _touchpoint(api, journey)
+    edit = f"/dashboard/touchpoints/{touchpoint['id']}/edit"
+    assert dash.post(edit, data={"name": "Thuisbezorging", "channel": "onsite"}).status_code == 302
+    assert dash.post(edit, data={"name": "Bezorgd", "channel": "onsite"}).status_code == 302
+    for name in ("Bezorging", "Thuisbezorging", "Bezorgd"):
+        answered = answer(api, survey, 8, touchpoint=name)
+        assert db.session.get(Response, answered).touchpoint_id == touchpoint["id"], name
+    site = {"site_key": brand.site_key, "origin": ORIGIN}
+    assert widget_survey(client, site, touchpoint="Bezorging").status_code == 200
+    listed = api.get(f"/api/v1/journeys/{journey['id']}").json
+    [levering] = [phase for phase in listed["phases"] if phase["key"] == "levering"]
+    [shown] = levering["touchpoints"]
+    assert shown["former_names"] == ["Thuisbezorging", "Bezorging"]  # newest first
+    assert "formerly Thuisbezorging, Bezorging" in dash.html(f"/dashboard/journeys/{journey['id']}")
+    # a touchpoint that has the name now wins over one that had it
+    newer = _touchpoint(api, journey, "Bezorging")
+    answered = answer(api, survey, 8, touchpoint="Bezorging")
+    assert db.session.get(Response, answered).touchpoint_id == newer["id"]
+    # renaming back takes the name out of the old ones
+    assert dash.post(edit, data={"name": "Thuisbezorging", "channel": "onsite"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Touchpoint, touchpoint["id"]).former_names == ["Bezorgd", "Bezorging"]
+    assert_error(
+        api.post(
+            "/api/v1/responses",
+            json={"survey_id": survey["id"], "answers": {"nps": 8}, "touchpoint": "Nooit bestaan"},
+        ),
+        422,
+    )
