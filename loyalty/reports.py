@@ -228,18 +228,26 @@ def ledger_csv(
     chunk: int = 1000,
 ) -> Iterator[str]:
     """The ledger as CSV lines (header first), oldest first, read in chunks for streaming."""
-    customer, phase = table("customer"), table("phase")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-
-    def flush() -> str:
+    for rows in ledger_rows(brand_id, since, until, chunk):
+        writer.writerows([_cell(value) for value in row] for row in rows)
         text = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        return text
+        yield text
 
-    writer.writerow(CSV_COLUMNS)
-    yield flush()
+
+def ledger_rows(
+    brand_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    chunk: int = 1000,
+) -> Iterator[list[list]]:
+    """The ledger's rows as values (header first, then a list per chunk), oldest first: what
+    ledger_csv writes, and what the dashboard writes in the form a spreadsheet asks for."""
+    customer, phase = table("customer"), table("phase")
+    yield [list(CSV_COLUMNS)]
     last_id = 0
     while True:
         query = (
@@ -253,27 +261,23 @@ def ledger_csv(
         rows = db.session.execute(_window(query, LedgerEntry.effective_at, since, until)).all()
         if not rows:
             return
-        for entry, external_id, phase_key in rows:
-            writer.writerow(
-                [
-                    _cell(value)
-                    for value in (
-                        entry.id,
-                        entry.created_at,
-                        entry.effective_at,
-                        external_id,
-                        entry.kind,
-                        entry.points,
-                        entry.reason,
-                        entry.note,
-                        entry.reward,
-                        phase_key,
-                        entry.response_id,
-                        entry.review_id,
-                        entry.source_type,
-                        entry.source_id,
-                    )
-                ]
-            )
+        yield [
+            [
+                entry.id,
+                entry.created_at,
+                entry.effective_at,
+                external_id,
+                entry.kind,
+                entry.points,
+                entry.reason,
+                entry.note,
+                entry.reward,
+                phase_key,
+                entry.response_id,
+                entry.review_id,
+                entry.source_type,
+                entry.source_id,
+            ]
+            for entry, external_id, phase_key in rows
+        ]
         last_id = rows[-1][0].id
-        yield flush()

@@ -13,11 +13,13 @@ from markupsafe import Markup, escape
 INK, MUTED, LINE = "#1d2327", "#50575e", "#c3c4c7"
 GOOD, BAD, BELIEF, BAND = "#0b6e4f", "#b32d2e", "#8a5a00", "#d7e7f5"
 MEASURED = "#0a4b78"
+# Each at least 3:1 against the white card (WCAG 1.4.11), and a lightness ladder: dark green,
+# light green, mid grey, light orange, dark red, so neighbours differ in more than hue.
 EMOTION_COLOURS = {
     "delighted": "#0b6e4f",
     "satisfied": "#5b9a68",
-    "neutral": "#a7aaad",
-    "disappointed": "#d98a3d",
+    "neutral": "#6c7278",
+    "disappointed": "#c46a00",
     "frustrated": "#b32d2e",
 }
 
@@ -124,10 +126,11 @@ def emotion_bar(emotions: dict[str, int], width: int = 200) -> Markup:
         if not count:
             continue
         part = count / total * width
+        # the white edge keeps two neighbouring segments apart whatever their colours
         parts.append(
             f'<rect x="{_n(left)}" y="0" width="{_n(part)}" height="14" '
-            f'fill="{EMOTION_COLOURS.get(emotion, MUTED)}"><title>{escape(emotion)}: '
-            f"{count}</title></rect>"
+            f'fill="{EMOTION_COLOURS.get(emotion, MUTED)}" stroke="#fff" stroke-width="1">'
+            f"<title>{escape(emotion)}: {count}</title></rect>"
         )
         left += part
     desc = ", ".join(f"{e} {c} ({c / total:.0%})" for e, c in emotions.items() if c)
@@ -155,7 +158,7 @@ def conversion_arrow(to_next, reached: int = 0, vertical: bool = False) -> Marku
         )
     )
     desc = (
-        f"{share:.0%} of {plural(reached, 'customer')} went on to the next phase."
+        f"{share:.0%} of {plural(reached, 'customer')} went on to the next phase or a later one."
         if to_next is not None
         else "No customers reached this phase yet."
     )
@@ -349,12 +352,40 @@ def trend_chart(
     )
 
 
-def term_bars(items: Sequence[dict], side: str, width: int = 360) -> Markup:
-    """Terms of one side (detractors or promoters) as bars of the share of answers using them."""
+SIDE_WORDS = {"detractors": "detractor", "promoters": "promoter"}
+
+
+def _no_terms(terms: dict, side: str) -> Markup:
+    """Why a side lists no term: too few answers to test, or tested and nothing stood out; then
+    its most frequent terms, labelled as frequency only."""
+    answers, others = terms["documents"][side], terms["others"][side]
+    if not terms["comparable"][side]:
+        reason = "too-few"
+        text = (
+            f"Too few written answers to compare: {plural(answers, SIDE_WORDS[side] + ' answer')}"
+            f" and {others} others; at least {terms['min_side']} of each are needed."
+        )
+    else:
+        reason = "none-significant"
+        text = f"No word sets {side} apart significantly from the other {others} written answers."
+    frequent = terms["frequent"][side]
+    if frequent:
+        words = ", ".join(f"{item['term']} ({item['count']})" for item in frequent)
+        text += f" Most frequent among {side} (not a significant difference): {words}."
+    return Markup('<p class="muted terms-none" data-terms="{}">{}</p>').format(reason, text)
+
+
+def term_bars(terms: dict, side: str, width: int = 360) -> Markup:
+    """The terms a side (detractors or promoters) uses significantly more than all other
+    written answers, as bars of the share of the side's answers using them (keywords.contrast);
+    a sentence saying why when there are none."""
+    items = terms[side]
+    if not items:
+        return _no_terms(terms, side)
     row = 22
-    height = max(row * len(items) + 8, 30)
+    height = row * len(items) + 8
     colour = BAD if side == "detractors" else GOOD
-    top_share = max((item["share"] for item in items), default=0) or 1
+    top_share = max(item["share"] for item in items) or 1
     parts = []
     for index, item in enumerate(items):
         y = 4 + index * row
@@ -365,13 +396,13 @@ def term_bars(items: Sequence[dict], side: str, width: int = 360) -> Markup:
             f'fill="{colour}"/>'
         )
         parts.append(_text(162 + bar, y + 14, f"{item['count']}", "start", 11, MUTED))
-    if not items:
-        parts.append(_text(8, 20, "Not enough written answers yet.", "start", 12, MUTED))
     desc = "; ".join(
-        f"{i['term']}: {plural(i['count'], 'answer')} ({i['share']:.0%})" for i in items
+        f"{i['term']}: {plural(i['count'], 'answer')} ({i['share']:.0%}), "
+        f"against {i['others_share']:.0%} of the other answers"
+        for i in items
     )
     title = f"Words and phrases that set {side} apart"
-    return _svg(width, height, title, (desc or "none") + ".", "".join(parts), "chart terms")
+    return _svg(width, height, title, desc + ".", "".join(parts), "chart terms")
 
 
 def channel_bars(counts: dict[str, int], width: int = 260) -> Markup:

@@ -9,7 +9,7 @@ from app.dashboard import bp, filters
 from app.dashboard.access import current_brand, requires
 from app.dashboard.downloads import csv_download
 from app.schemas.dashboard import PERIODS, MapQuery
-from app.services import journey_map
+from app.services import exports, journey_map
 
 
 def _window(query: dict) -> tuple[datetime | None, datetime | None]:
@@ -58,4 +58,5 @@ def loyalty_csv():
 
     query = filters.parse(MapQuery(only=("period", "from_", "to")), request.args)
     since, until = _window(query)
-    return csv_download(reports.ledger_csv(current_brand().id, since, until), "loyalty-ledger.csv")
+    ledger = exports.Table(reports.ledger_rows(current_brand().id, since, until))
+    return csv_download(ledger, "loyalty-ledger.csv")

@@ -28,15 +28,19 @@ def phase(journey_id, key):
     journey = journeys.get_journey(brand, journey_id)
     args = filters.url_args(query)
     args.pop("journey", None)
+    # the map's filter bar, but only this phase's touchpoints: another's gives an empty page
+    options = dict(filter_options(brand, journey), touchpoints=report["touchpoints"])
     return render_template(
         "dashboard/phase.html",
         report=report,
         journey=journey,
         query=query,
         args=args,
-        grain=query.get("grain", "week"),
+        grain=report["trend"]["grain"],
+        # links and forms keep a grain only when the user picked one, so the page can choose
+        grain_args=filters.url_args(query, "grain"),
         verbatim_args=filters.url_args(query, "sentiment", "category", "score"),
-        options=filter_options(brand, journey),
+        options=options,
         skip_words=SKIP_WORDS,
     )
 
@@ -48,7 +52,7 @@ def responses_csv(journey_id, key):
     query = filters.parse(PhaseQuery(), request.args)
     phase = journeys.get_phase(brand, journey_id, key)
     persona = journeys.persona_by_key(brand, query.get("persona"))
-    journeys.check_touchpoint(brand, query.get("touchpoint"))
+    phase_report.check_touchpoint(phase, query.get("touchpoint"))
     chunks = exports.responses_csv(
         brand, phase, filters.stats_filters(query), persona.id if persona else None
     )
@@ -62,7 +66,7 @@ def trend_csv(journey_id, key):
     query = filters.parse(PhaseQuery(), request.args)
     phase = journeys.get_phase(brand, journey_id, key)
     persona = journeys.persona_by_key(brand, query.get("persona"))
-    journeys.check_touchpoint(brand, query.get("touchpoint"))
+    phase_report.check_touchpoint(phase, query.get("touchpoint"))
     series = trends.series(
         brand,
         phase,

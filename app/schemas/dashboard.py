@@ -16,7 +16,7 @@ class MapQuery(StatsQuery):
 
 
 class PhaseQuery(MapQuery):
-    grain = fields.String(load_default="week", validate=validate.OneOf(GRAINS))
+    grain = fields.String(validate=validate.OneOf(GRAINS))  # none picked: the page chooses
     sentiment = fields.String(validate=validate.OneOf(SENTIMENTS))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     score = fields.Integer(validate=validate.Range(min=0, max=10))

@@ -83,7 +83,14 @@ class SentimentStatsOut(MeanOut):
 
 
 class ConversionOut(Schema):
-    to_next = fields.Float(allow_none=True)
+    to_next = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "share of the customers who reached the phase who went on: reached"
+            " any later phase (a skipped phase breaks no chain); null for the last phase, and"
+            " for a phase with no measured phase after it"
+        },
+    )
     reached = fields.Integer()
     converted = fields.Integer()
     value_weighted = fields.Float(allow_none=True)
@@ -96,11 +103,25 @@ class ConversionOut(Schema):
             " last bucket is open: shown as 730+ days, a lower bound"
         },
     )
+    measured = fields.Boolean(
+        metadata={
+            "description": "false for a new phase nobody has reached yet (no journey events):"
+            " it has no conversion of its own and is not ranked"
+        }
+    )
 
 
 class PriorityOut(Schema):
     rank = fields.Integer(allow_none=True)
-    value_at_stake = fields.Float(allow_none=True)
+    value_at_stake = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "drop-off × customer value of those who reached the phase ×"
+            " detractors ÷ the phase's NPS answers: an index of where value is lost, in euros."
+            " Under a channel, touchpoint or locale filter, that selection's part: its"
+            " detractors ÷ all the phase's answers, so the parts add up to the whole"
+        },
+    )
     reason = fields.String()
 
 

@@ -2,9 +2,11 @@
 
 A customer's share of the conversion and dwell rollups is a function of the phases they
 reached first (customer_phase: when, their value and their persona) and of the journey's
-phase order: `Counts.share`. The value is what the customer is worth now (else the
-transaction value of their first event in the phase), and the persona is theirs now, for
-both "reached" and "converted": customer_phase keeps the two as counted.
+phase order: `Counts.share`. A customer "went on" from a phase when they reached any later
+phase of the journey, so a skipped phase (a new one nobody reached yet) breaks no chain.
+The value is what the customer is worth now (else the transaction value of their first event
+in the phase), and the persona is theirs now, for both "reached" and "converted":
+customer_phase keeps the two as counted.
 
 Every change writes the difference between the customers' shares after and before it: a new
 reach, a reach found to be earlier than known (a back-dated import), a new value or persona
@@ -61,8 +63,9 @@ class Counts:
 
     def share(self, brand_id: int, phase_ids: list[int], reached: Reached, sign: int = 1):
         """Add (sign 1) or take away (-1) one customer's share in a journey of these phases:
-        reached per phase, and converted with the time it took where the next one is
-        reached too. Both count on the day of the first reach, with its value and persona."""
+        reached per phase, and converted where they reached any later phase, with the time
+        to the nearest of those in journey order. Both count on the day of the first reach,
+        with its value and persona."""
         for index, phase_id in enumerate(phase_ids):
             mine = reached.get(phase_id)
             if mine is None:
@@ -70,8 +73,11 @@ class Counts:
             row = self.conversion[(brand_id, phase_id, mine.at.date(), mine.persona_id)]
             row["reached"] += sign
             row["reached_value"] += sign * mine.value
-            following = phase_ids[index + 1] if index + 1 < len(phase_ids) else None
-            went_on = reached.get(following)
+            # Any later phase, not only the next: a customer who skips a phase (a new one, or
+            # one not every customer passes) did not drop off, and their share stays their own.
+            went_on = next(
+                (reached[later] for later in phase_ids[index + 1 :] if later in reached), None
+            )
             if went_on is not None:
                 hours = _hours(mine.at, went_on.at)
                 row["converted"] += sign

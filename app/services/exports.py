@@ -1,21 +1,30 @@
-"""CSV exports, produced as generators of text chunks so a large export streams.
+"""CSV exports, produced as tables of typed rows read in batches, so a large export streams.
 
 Responses are read in keyset batches through the phase-recency index, never all at once.
-Cells that a spreadsheet would run as a formula are prefixed with a quote.
+A table is written in one of two forms: the plain CSV (the default, for programs) or the
+form Excel opens right under Dutch settings. Text cells that a spreadsheet would run as a
+formula are prefixed with a quote in both.
 """
 
 import csv
 import io
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, or_, select
 
 from app.extensions import db
 from app.models import Brand, Customer, Persona, Phase, Question, Response, Survey, Touchpoint
 from app.services import verbatims
+from app.timestamps import naive_utc
 
 BATCH = 1000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+PLAIN = "csv"
+EXCEL_NL = "excel-nl"
 
 RESPONSE_COLUMNS = (
     "id",
@@ -49,16 +58,81 @@ def safe_text(value):
     return value
 
 
-def _rows_to_csv(rows: list[list]) -> str:
+def plain_cell(value):
+    """A value as the plain CSV writes it: booleans True/False, moments RFC 3339 with a Z."""
+    if isinstance(value, datetime):
+        return naive_utc(value).isoformat(timespec="seconds") + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return safe_text(value)
+    return value  # numbers as Python writes them; None as an empty cell
+
+
+def excel_nl_cell(value):
+    """A value as Excel under Dutch settings reads it back as the same number, flag or moment."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):  # before int: a bool is an int
+        # 1/0, not WAAR/ONWAAR or ja/nee: Excel sums and averages them (the share of True)
+        # and filters them, whatever the language of the Excel that opens the file.
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        value = Decimal(repr(value))  # repr: the shortest digits that read back as this float
+    if isinstance(value, Decimal):
+        # a decimal comma, and never an exponent (1e-05) or a thousands separator
+        return format(value, "f").replace(".", ",")
+    if isinstance(value, datetime):
+        # Excel knows no time zones: the moment is UTC without its Z (docs/dashboard.md says so)
+        return naive_utc(value).isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return safe_text(str(value))
+
+
+# form → (separator, cell writer). Dutch Excel splits a double-clicked CSV on its list
+# separator, ";", and reads "9.9" as 99: the Excel form writes what it expects.
+FORMS: dict[str, tuple[str, Callable]] = {
+    PLAIN: (",", plain_cell),
+    EXCEL_NL: (";", excel_nl_cell),
+}
+
+
+def _rows_to_csv(rows: list[list], delimiter: str = ",") -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue()
 
 
-def responses_csv(
+class Table:
+    """An export's rows as read (numbers, flags, moments, text), in batches, header first.
+
+    Iterating it gives the plain CSV's text chunks; text(form) gives any form's. The rows are
+    read while it is written, once.
+    """
+
+    def __init__(self, batches: Iterable[list[list]]):
+        self.batches = batches
+
+    def __iter__(self) -> Iterator[str]:
+        return self.text(PLAIN)
+
+    def text(self, form: str) -> Iterator[str]:
+        delimiter, cell = FORMS[form]
+        for batch in self.batches:
+            yield _rows_to_csv([[cell(value) for value in row] for row in batch], delimiter)
+
+
+def responses_csv(brand: Brand, phase: Phase, filters: dict, persona_id: int | None) -> Table:
+    """The phase's responses under the map's filters, newest first."""
+    return Table(_response_batches(brand, phase, filters, persona_id))
+
+
+def _response_batches(
     brand: Brand, phase: Phase, filters: dict, persona_id: int | None
-) -> Iterator[str]:
-    """The phase's responses under the map's filters, newest first, as CSV text chunks."""
+) -> Iterator[list[list]]:
     personas = dict(
         db.session.execute(
             select(Persona.id, Persona.key).where(Persona.brand_id == brand.id)
@@ -87,7 +161,7 @@ def responses_csv(
         )
     )
     where = verbatims.conditions(brand, phase, filters, persona_id)
-    yield _rows_to_csv([[*RESPONSE_COLUMNS, *(f"choice_{key}" for key in choices)]])
+    yield [[*RESPONSE_COLUMNS, *(f"choice_{key}" for key in choices)]]
     columns = [
         Response.id,
         Response.created_at,
@@ -133,32 +207,32 @@ def responses_csv(
         rows = [
             [
                 r.id,
-                r.created_at.isoformat(timespec="seconds") + "Z",  # stored as UTC
+                r.created_at,
                 phase.key,
                 r.survey_id,
                 versions.get(r.survey_id),
                 r.channel,
                 r.locale,
                 personas.get(r.persona_id, ""),
-                safe_text(touchpoints.get(r.touchpoint_id, "")),
-                safe_text(r.external_id or ""),
+                touchpoints.get(r.touchpoint_id, ""),
+                r.external_id or "",
                 r.nps,
                 r.nps_category,
                 r.csat,
                 r.ces,
                 r.emotion,
-                safe_text(r.comment or ""),
+                r.comment or "",
                 r.sentiment_label,
                 r.sentiment_polarity,
                 r.language,
                 r.incentivized,
                 r.status,
-                *(safe_text((r.answers or {}).get(key, "")) for key in choices),
+                *((r.answers or {}).get(key, "") for key in choices),
             ]
             for r in batch
         ]
         after = (batch[-1].created_at, batch[-1].id)
-        yield _rows_to_csv(rows)
+        yield rows
         if len(batch) < BATCH:
             return
 
@@ -196,7 +270,7 @@ FIGURE_COLUMNS = (
 )
 
 
-def figures_csv(journey_map: dict) -> Iterator[str]:
+def figures_csv(journey_map: dict) -> Table:
     """The journey map's per-phase figures (journey_map.build) as CSV."""
     rows = [list(FIGURE_COLUMNS)]
     for p in journey_map["phases"]:
@@ -206,7 +280,7 @@ def figures_csv(journey_map: dict) -> Iterator[str]:
             [
                 p["position"],
                 p["phase"],
-                safe_text(p["name"]),
+                p["name"],
                 p["n"],
                 p["nps"]["score"],
                 ci[0],
@@ -233,10 +307,10 @@ def figures_csv(journey_map: dict) -> Iterator[str]:
                 hypothesis.get("conversion"),
                 p["priority"]["rank"],
                 p["priority"]["value_at_stake"],
-                safe_text(p["priority"]["reason"]),
+                p["priority"]["reason"],
             ]
         )
-    yield _rows_to_csv(rows)
+    return Table([rows])
 
 
 TREND_COLUMNS = (
@@ -259,7 +333,7 @@ TREND_COLUMNS = (
 )
 
 
-def trend_csv(series: dict) -> Iterator[str]:
+def trend_csv(series: dict) -> Table:
     rows = [list(TREND_COLUMNS)]
     for period in series["periods"]:
         nps_ci = period["nps"]["ci95"] or [None, None]
@@ -269,8 +343,8 @@ def trend_csv(series: dict) -> Iterator[str]:
         rows.append(
             [
                 period["label"],
-                period["start"].isoformat(),
-                period["end"].isoformat(),
+                period["start"],
+                period["end"],
                 period["n"],
                 period["nps"]["score"],
                 *nps_ci,
@@ -283,4 +357,4 @@ def trend_csv(series: dict) -> Iterator[str]:
                 *sent_ci,
             ]
         )
-    yield _rows_to_csv(rows)
+    return Table([rows])

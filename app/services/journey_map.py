@@ -2,8 +2,8 @@
 
 Everything comes from rollups: one grouped scan of the answer rollups plus the conversion and
 dwell rollups, so the cost follows days × dimensions, not answers. The phase figures are made
-by the API's own stats.phase_figures and stats.rank_priorities from the same sums, so the map
-and GET /api/v1/journeys/<id>/stats always agree (tests/dashboard/test_map.py compares them).
+by the API's own stats.journey_figures from the same sums, so the map and
+GET /api/v1/journeys/<id>/stats always agree (tests/dashboard/test_map.py compares them).
 """
 
 from sqlalchemy import func, select
@@ -146,15 +146,15 @@ def _gap(metric: str, hypothesis, measured, interval) -> dict | None:
     }
 
 
-def _touchpoint_priorities(phase, figure, sums_by_touchpoint, phase_answers: int) -> list[dict]:
+def _touchpoint_priorities(phase, figure, sums_by_touchpoint) -> list[dict]:
     """Each touchpoint's part of the phase's value at stake, by where its detractors answered.
 
-    A touchpoint's part is drop-off × the phase's customer value × its detractors ÷ the phase's
-    NPS answers at every touchpoint (phase_answers), so it reads the same with or without a
-    touchpoint filter: under that filter the phase figure is already the touchpoint's alone,
-    and dividing by its own answers again would hand it the whole phase's value at stake.
+    A touchpoint's part is drop-off × the phase's customer value × its detractors ÷ all the
+    phase's NPS answers (stats.stake, the same denominator as a channel's or a language's
+    part), so it reads the same with or without a touchpoint filter, and the parts add up.
     """
     basis = figure["stake_basis"]
+    phase_answers = basis["answers"]
     items = []
     for touchpoint in phase.touchpoints:
         sums = sums_by_touchpoint.get((phase.id, touchpoint.id))
@@ -162,7 +162,7 @@ def _touchpoint_priorities(phase, figure, sums_by_touchpoint, phase_answers: int
             continue
         answered = int(sums["promoters"] + sums["passives"] + sums["detractors"])
         detractors = int(sums["detractors"])
-        at_stake = stats.stake(basis, detractors, phase_answers)
+        at_stake = stats.stake(basis, detractors)
         share = detractors / answered if answered else 0.0
         among = f"{share:.0%} detractors among {answered} of the phase's {phase_answers} answers"
         items.append(
@@ -184,21 +184,8 @@ def _touchpoint_priorities(phase, figure, sums_by_touchpoint, phase_answers: int
     return sorted(items, key=lambda item: -(item["value_at_stake"] or 0))
 
 
-def _phase_answers(brand, phase_ids, filters, persona_id) -> dict[int, int]:
-    """NPS answers per phase under every filter but touchpoint: what a touchpoint is part of."""
-    rest = {key: value for key, value in filters.items() if key != "touchpoint"}
-    table = map_rollup.source_for(rest)
-    answered = func.coalesce(func.sum(table.promoters + table.passives + table.detractors), 0)
-    rows = db.session.execute(
-        select(table.phase_id, answered.label("n"))
-        .where(*map_rollup.conditions(table, brand, phase_ids, rest, persona_id))
-        .group_by(table.phase_id)
-    )
-    return {row.phase_id: int(row.n) for row in rows}
-
-
 def _figures(brand, journey, filters, persona_id, rows) -> tuple[list[dict], dict, dict]:
-    """The API's per-phase figures (stats.phase_figures, stats.rank_priorities) from the rows."""
+    """The API's per-phase figures (stats.journey_figures) from the rows."""
     answers: dict[int, dict] = {}
     touchpoint_sums: dict[tuple[int, int], dict] = {}
     for row in rows:
@@ -211,19 +198,10 @@ def _figures(brand, journey, filters, persona_id, rows) -> tuple[list[dict], dic
         ConversionRollup,
         map_rollup.conditions(ConversionRollup, brand, phase_ids, filters, persona_id),
     )
-    locale = brand.default_locale
     # The same assembly as stats.journey_stats; tests/dashboard/test_map.py keeps them equal.
-    figures = [
-        stats.phase_figures(
-            phase,
-            answers.get(phase.id, {}),
-            conversion.get(phase.id, {}),
-            locale,
-            last=phase is journey.phases[-1],
-        )
-        for phase in journey.phases
-    ]
-    stats.rank_priorities(figures)
+    figures = stats.journey_figures(
+        brand, journey, answers, conversion, filters, persona_id, brand.default_locale
+    )
     return figures, answers, touchpoint_sums
 
 
@@ -238,14 +216,6 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
     figures, answers, touchpoint_sums = _figures(brand, journey, filters, persona_id, rows)
     medians = dwell.medians(brand, phase_ids, filters, persona_id)
     persona_counts = _persona_nps(rows)
-    # Under a touchpoint filter the phase figures count that touchpoint's answers only.
-    if filters.get("touchpoint") is not None:
-        phase_answers = _phase_answers(brand, phase_ids, filters, persona_id)
-    else:
-        phase_answers = {
-            phase.id: figure["nps"]["n"]
-            for phase, figure in zip(journey.phases, figures, strict=True)
-        }
 
     phases = []
     for phase, figure in zip(journey.phases, figures, strict=True):
@@ -280,9 +250,7 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
                 "sentiment_ci95": nps.mean_interval(sums, "sentiment"),
                 "time_in_phase": {**time, "stuck": stuck},
                 "gaps": [gap for gap in gaps if gap],
-                "touchpoints": _touchpoint_priorities(
-                    phase, figure, touchpoint_sums, phase_answers.get(phase.id, 0)
-                ),
+                "touchpoints": _touchpoint_priorities(phase, figure, touchpoint_sums),
             }
         )
 

@@ -7,8 +7,10 @@ phase-recency index with a bounded read, so the page costs the same at any data 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.errors import AppError
 from app.extensions import db
-from app.models import Brand, Survey
+from app.models import Brand, Phase, Survey
+from app.pipeline import nps
 from app.services import (
     journey_map,
     journeys,
@@ -71,9 +73,53 @@ def _choices(survey: Survey, counts: dict[str, dict[str, int]]) -> list[dict]:
     return found
 
 
+def check_touchpoint(phase: Phase, touchpoint_id: int | None) -> None:
+    """A phase's page filters on one of the phase's own touchpoints: another phase's showed an
+    empty page that read as "no answers", so it is the same 422 as an unknown touchpoint."""
+    if touchpoint_id is not None and touchpoint_id not in {t.id for t in phase.touchpoints}:
+        raise AppError(
+            422,
+            f"unknown touchpoint {touchpoint_id} for this phase",
+            fields={"touchpoint": ["not a touchpoint of this phase"]},
+        )
+
+
+def touchpoint_choices(phase: Phase) -> list[tuple[int, str]]:
+    """The phase's touchpoints as the filter bar's (value, label) options."""
+    return [(touchpoint.id, touchpoint.name) for touchpoint in phase.touchpoints]
+
+
+def mostly_thin(series: dict) -> bool:
+    """Most periods with answers have too few NPS answers for any change to be tested."""
+    counts = [period["nps"]["n"] for period in series["periods"] if period["n"]]
+    return sum(n < nps.MIN_ANSWERS for n in counts) * 2 > len(counts)
+
+
+def trend(
+    brand: Brand, phase: Phase, filters: dict, persona_id, picked: str | None
+) -> tuple[dict, str | None]:
+    """The trend by the grain the user picked; else by week, or by month when most weeks are
+    too thin to test a change (and there are two months to compare). Chosen rather than only
+    hinted at: the default view should answer "did NPS change?" without a click, and the page
+    says which grain it chose and why, one link away from the other. The note: "auto" when
+    months were chosen, "thin" when a picked week is too thin, else None."""
+    if picked:
+        series = trends.series(brand, phase, filters, persona_id, picked)
+        return series, "thin" if picked == "week" and mostly_thin(series) else None
+    # both read every time, so the page's queries stay the same whatever the data (two cheap
+    # reads of the daily rollups)
+    weekly = trends.series(brand, phase, filters, persona_id, "week")
+    monthly = trends.series(brand, phase, filters, persona_id, "month")
+    if mostly_thin(weekly) and len(monthly["periods"]) >= 2:
+        return monthly, "auto"
+    return weekly, None
+
+
 def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict) -> dict:
-    """options: grain, sentiment, category, score, cursor (the page's own choices)."""
+    """options: grain (None: chosen here), sentiment, category, score, cursor (the page's own
+    choices)."""
     phase = journeys.get_phase(brand, journey_id, key)
+    check_touchpoint(phase, filters.get("touchpoint"))
     persona = journeys.persona_by_key(brand, filters.get("persona"))
     persona_id = persona.id if persona else None
     journey = journey_map.build(brand, journey_id, filters)
@@ -87,6 +133,7 @@ def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict)
     surveys = surveys_of_phase(brand, phase, filters)
     for item in surveys:
         item["invitations"] = reach["invitations"].get(item["survey"].id)
+    series, grain_note = trend(brand, phase, filters, persona_id, options.get("grain"))
     return {
         "journey": journey["journey"],
         "phase": phase,
@@ -94,7 +141,9 @@ def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict)
         "next_phase": next(
             (p for p in journey["phases"] if p["position"] == figure["position"] + 1), None
         ),
-        "trend": trends.series(brand, phase, filters, persona_id, options.get("grain", "week")),
+        "trend": series,
+        "grain_note": grain_note,
+        "touchpoints": touchpoint_choices(phase),
         "verbatims": verbatims.page(brand, phase, filters, persona_id, verbatim_query),
         "terms": keywords.for_phase(brand, phase, filters, persona_id),
         "surveys": surveys,

@@ -1,9 +1,9 @@
 """Per-phase figures of a journey, read from rollups only, so cost does not grow with data."""
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from app.extensions import db
-from app.models import Brand, ConversionRollup
+from app.models import Brand, ConversionRollup, CustomerPhase, Phase
 from app.models.survey import EMOTIONS
 from app.numbers import money
 from app.pipeline import nps
@@ -12,6 +12,10 @@ from app.services import journeys, map_rollup
 # Fewer NPS answers than this are too uncertain to rank a phase on or colour its score; the
 # same threshold as the trend's change test (one number, kept in app/pipeline/nps.py).
 MIN_ANSWERS = nps.MIN_ANSWERS
+
+# Filters that pick answers, not customers: conversion ignores them, so under one a phase's
+# value at stake is the selection's part of the phase's (the parts of a filter add up).
+PART_FILTERS = ("channel", "touchpoint", "locale")
 
 
 def _sums(model, conditions) -> dict[int, dict[str, float]]:
@@ -28,8 +32,75 @@ def _mean(total: float, n: float) -> dict:
     return {"mean": round(total / n, 3) if n else None, "n": int(n)}
 
 
-def phase_figures(phase, answers: dict, conversion: dict, locale: str, last: bool) -> dict:
-    """The figures of one phase; the last phase has no next one, so no conversion rate."""
+def is_part(filters: dict) -> bool:
+    return any(filters.get(name) is not None for name in PART_FILTERS)
+
+
+def whole_answers(brand, phase_ids: list[int], filters: dict, persona_id) -> dict[int, int]:
+    """NPS answers per phase under the period and persona only: what a selection of answers
+    (a channel, touchpoint or language) is a part of."""
+    rest = {key: value for key, value in filters.items() if key not in PART_FILTERS}
+    table = map_rollup.source_for(rest)
+    answered = func.coalesce(func.sum(table.promoters + table.passives + table.detractors), 0)
+    rows = db.session.execute(
+        select(table.phase_id, answered.label("n"))
+        .where(*map_rollup.conditions(table, brand, phase_ids, rest, persona_id))
+        .group_by(table.phase_id)
+    )
+    return {row.phase_id: int(row.n) for row in rows}
+
+
+def measured_phases(phase_ids: list[int], conversion: dict) -> set[int]:
+    """Phases some customer has reached, ever (not only in this selection). A phase reached
+    in the selection is; for the others one index probe each, not a count of customers."""
+    found = {pid for pid in phase_ids if conversion.get(pid, {}).get("reached")}
+    rest = [pid for pid in phase_ids if pid not in found]
+    if rest:
+        reached = exists().where(CustomerPhase.phase_id == Phase.id)
+        found |= set(db.session.scalars(select(Phase.id).where(Phase.id.in_(rest), reached)))
+    return found
+
+
+def journey_figures(brand, journey, answers, conversion, filters, persona_id, locale) -> list:
+    """Every phase's figures, ranked: the one assembly of the API, the map and the CSV.
+
+    A phase nobody has reached yet (new) has no conversion of its own, and the phase before
+    it goes on to any later one; a phase with no measured phase after it has none either.
+    """
+    phases = journey.phases
+    phase_ids = [phase.id for phase in phases]
+    measured = measured_phases(phase_ids, conversion)
+    whole = whole_answers(brand, phase_ids, filters, persona_id) if is_part(filters) else None
+    figures = [
+        phase_figures(
+            phase,
+            answers.get(phase.id, {}),
+            conversion.get(phase.id, {}),
+            locale,
+            last=phase is phases[-1],
+            measured=phase.id in measured,
+            onward=any(later in measured for later in phase_ids[index + 1 :]),
+            whole=None if whole is None else whole.get(phase.id, 0),
+        )
+        for index, phase in enumerate(phases)
+    ]
+    rank_priorities(figures)
+    return figures
+
+
+def phase_figures(
+    phase,
+    answers: dict,
+    conversion: dict,
+    locale: str,
+    last: bool,
+    measured: bool = True,
+    onward: bool = True,
+    whole: int | None = None,
+) -> dict:
+    """The figures of one phase. No conversion rate for the last phase (no next one), nor for
+    one no later phase of which anybody has reached yet (nowhere measured to go on to).
+    `whole`: the phase's NPS answers the selection is part of (None: this is the whole)."""
     counts = nps.NpsCounts(
         int(answers.get("promoters", 0)),
         int(answers.get("passives", 0)),
@@ -39,6 +110,8 @@ def phase_figures(phase, answers: dict, conversion: dict, locale: str, last: boo
     converted = int(conversion.get("converted", 0))
     reached_value = float(conversion.get("reached_value", 0))
     converted_value = float(conversion.get("converted_value", 0))
+    ends = last or not onward
+    n_nps = counts.promoters + counts.passives + counts.detractors
     return {
         "phase": phase.key,
         "name": phase.display_name(locale),
@@ -55,37 +128,43 @@ def phase_figures(phase, answers: dict, conversion: dict, locale: str, last: boo
         "conversion": {
             "reached": reached,
             "converted": converted,
-            "to_next": round(converted / reached, 4) if reached and not last else None,
+            "to_next": round(converted / reached, 4) if reached and not ends else None,
             "reached_value": round(reached_value, 2),
             "value_weighted": round(converted_value / reached_value, 4)
-            if reached_value and not last
+            if reached_value and not ends
             else None,
             "mean_days_to_next": round(conversion["dwell_hours_sum"] / converted / 24, 1)
             if converted
             else None,
+            "measured": measured,
         },
         "hypothesis": phase.hypothesis or {},
         # Unrounded, for the value at stake (not in the API's output, which shows the rounded).
         "stake_basis": {
-            "drop": 1 - converted / reached if reached and not last else None,
+            "drop": 1 - converted / reached if reached and not ends else None,
             "reached_value": reached_value,
             "last": last,
+            "ends": ends,
+            "measured": measured,
+            "answers": n_nps if whole is None else whole,
+            "part": whole is not None,
         },
     }
 
 
-def stake(basis: dict, detractors: int, n: int) -> float | None:
-    """drop-off × value of those who reached the phase × detractors / n, unrounded.
+def stake(basis: dict, detractors: int) -> float | None:
+    """drop-off × value of those who reached the phase × detractors ÷ the phase's NPS answers
+    (all of them, under a channel, touchpoint or language filter: a part), unrounded.
 
-    None for the last phase: with no next phase nobody can drop off to it, so nothing is at
-    stake (weighing it as if every customer were lost ranked it above real drop-offs). A phase
-    nobody reached has no drop-off and no value, so 0.
+    None for the last phase, or one with no measured phase after it: with nowhere to go on to
+    nobody can drop off, so nothing is at stake (weighing it as if every customer were lost
+    ranked it above real drop-offs). A phase nobody reached has no drop-off and no value, so 0.
     """
-    if basis["last"]:
+    if basis["ends"]:
         return None
-    if basis["drop"] is None or not n:
+    if basis["drop"] is None or not basis["answers"]:
         return 0.0
-    return basis["drop"] * basis["reached_value"] * detractors / n
+    return basis["drop"] * basis["reached_value"] * detractors / basis["answers"]
 
 
 def too_few_answers(n: int) -> bool:
@@ -94,22 +173,33 @@ def too_few_answers(n: int) -> bool:
 
 
 def rank_priorities(figures: list[dict]) -> None:
-    """Value at stake = drop-off × value of the customers who reached the phase × detractor share.
+    """Value at stake = drop-off × value of the customers who reached the phase × detractor share
+    (under a channel, touchpoint or language filter, the selection's detractors ÷ all answers).
 
     Ranked: phases with something at stake and at least MIN_ANSWERS NPS answers. The last phase
-    has no next phase to lose customers to, so it has no value at stake and no rank.
+    (or one with no measured phase after it) has nowhere to lose customers to, so it has no value
+    at stake and no rank; a new phase nobody reached yet has no drop-off, so nothing at stake.
     """
     for figure in figures:
         basis, score = figure["stake_basis"], figure["nps"]
         drop, value, n = basis["drop"], basis["reached_value"], score["n"]
-        detractor_share = score["detractors"] / n if n else 0.0
-        at_stake = stake(basis, score["detractors"], n)
+        at_stake = stake(basis, score["detractors"])
         parts = []
         if drop is not None:
             parts.append(f"{drop:.0%} drop-off")
-        parts += [f"{money(value)} of customer value", f"{detractor_share:.0%} detractors"]
-        if at_stake is None:
+        parts.append(f"{money(value)} of customer value")
+        if basis["part"]:
+            whole, detractors = basis["answers"], score["detractors"]
+            share = f"{detractors / whole if whole else 0.0:.0%}"
+            parts.append(f"{detractors} detractors here of the phase's {whole} answers ({share})")
+        else:
+            parts.append(f"{score['detractors'] / n if n else 0.0:.0%} detractors")
+        if not basis["measured"]:
+            reason = "new, not measured yet: no journey events yet"
+        elif basis["last"]:
             reason = f"last phase: no next phase to lose customers to ({', '.join(parts)})"
+        elif at_stake is None:
+            reason = f"no later phase measured yet: nowhere to go on to ({', '.join(parts)})"
         elif n == 0:
             # Not "too few": none may ever come, when the phase's survey asks no NPS question.
             reason = "no NPS answers: the rank weighs detractors, which an NPS question finds"
@@ -149,16 +239,6 @@ def journey_stats(brand: Brand, journey_id: int, filters: dict, locale: str | No
         map_rollup.conditions(ConversionRollup, brand, phase_ids, filters, persona_id),
     )
     locale = locale or brand.default_locale
-    figures = [
-        phase_figures(
-            phase,
-            answers.get(phase.id, {}),
-            conversion.get(phase.id, {}),
-            locale,
-            last=phase is journey.phases[-1],
-        )
-        for phase in journey.phases
-    ]
-    rank_priorities(figures)
+    figures = journey_figures(brand, journey, answers, conversion, filters, persona_id, locale)
     shown = {("from" if key == "from_" else key): str(value) for key, value in filters.items()}
     return {"journey_id": journey.id, "filters": shown, "phases": figures}

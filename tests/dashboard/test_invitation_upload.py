@@ -177,7 +177,10 @@ def test_a_refused_list_in_a_browser(browser, server, users, survey, smtp_server
     page.select_option("#f-survey_id", str(survey["id"]))
     page.fill("#list", "anna@example.nl\ngeen-adres\n")
     page.click("#invite button[type=submit]")
-    assert page.evaluate("document.activeElement.id") == "invite-errors"
+    # focused once the page has loaded (autofocus), not at the instant the click returns
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'invite-errors'"
+    )
     assert "Line 2" in page.locator("#invite-errors").inner_text()
     assert page.input_value("#list") == "anna@example.nl\ngeen-adres\n"  # kept to fix
     assert serious_violations(page) == []

@@ -171,12 +171,12 @@ def test_top_terms_set_detractors_apart_from_promoters():
     assert detractor_terms[0] in ("laat", "te laat")
     assert "netjes" in promoter_terms
     assert not {"de", "te", "en", "was", "the"} & set(detractor_terms + promoter_terms)
-    assert terms["documents"] == {"detractors": 10, "promoters": 10}
-    assert terms["comparable"] is True
+    assert terms["documents"] == {"detractors": 10, "passives": 0, "promoters": 10}
+    assert terms["comparable"] == {"detractors": True, "promoters": True}
     # every term listed is used on its own side, and sets it apart significantly
     for side in ("detractors", "promoters"):
         assert all(item["count"] >= keywords.MIN_DOCS for item in terms[side])
-        assert all(abs(item["z"]) >= keywords.Z_LISTED for item in terms[side])
+        assert all(item["q"] <= keywords.FDR for item in terms[side])
 
 
 @pytest.mark.parametrize("promoters", [[], PROMOTER_TEXTS[:3]])
@@ -184,7 +184,7 @@ def test_without_enough_answers_on_a_side_no_terms_are_listed(promoters):
     """51 complaints against no praise listed the complaints' words as the promoters'
     ("nachtmerrie: 0 answers") — the log-odds of an empty side."""
     terms = keywords.contrast(DETRACTOR_TEXTS * 5, promoters)
-    assert terms["comparable"] is False
+    assert terms["comparable"] == {"detractors": False, "promoters": False}
     assert terms["detractors"] == terms["promoters"] == []
 
 

@@ -155,9 +155,11 @@ EMPTY_ANSWERS = {
 def conversion_figures(brand_id: int, journey_id: int, filters: dict, persona_id=None) -> dict:
     """{phase_id: {"reached", "converted", "reached_value", "converted_value", "to_next",
     "value_weighted"}} from journey events: a customer reaches a phase at their earliest event
-    in it (counted on that UTC day), converts when they also reached the next phase (any time);
-    the value is the customer's value, else the transaction value of that first event.
-    Persona is the customer's current one. Channel, touchpoint and locale do not apply."""
+    in it (counted on that UTC day), converts when they also reached any later phase (any
+    time; the dwell runs to the nearest of those in journey order); the value is the
+    customer's value, else the transaction value of that first event. No rate for the last
+    phase, nor for one no later phase of which has any event. Persona is the customer's
+    current one. Channel, touchpoint and locale do not apply."""
     journey = db.session.get(Journey, journey_id)
     order = [phase.id for phase in journey.phases]
     customers = {
@@ -181,9 +183,10 @@ def conversion_figures(brand_id: int, journey_id: int, filters: dict, persona_id
         key = (event.customer_id, event.phase_id)
         if key not in first or (event.occurred_at, event.id) < (first[key][0], first[key][2]):
             first[key] = (event.occurred_at, event.value, event.id)
+    ever = {phase_id for _, phase_id in first}  # phases anybody reached, in any period
     result = {}
     for index, phase_id in enumerate(order):
-        next_id = order[index + 1] if index + 1 < len(order) else None
+        later = order[index + 1 :]
         reached = converted = 0
         reached_value = converted_value = 0.0
         dwell_hours = []
@@ -201,12 +204,12 @@ def conversion_figures(brand_id: int, journey_id: int, filters: dict, persona_id
             value = float(customer.value) if customer.value is not None else float(event_value or 0)
             reached += 1
             reached_value += value
-            if next_id is not None and (customer_id, next_id) in first:
+            went_on = [first[(customer_id, q)][0] for q in later if (customer_id, q) in first]
+            if went_on:
                 converted += 1
                 converted_value += value
-                later = first[(customer_id, next_id)][0]
-                dwell_hours.append(max((later - when).total_seconds() / 3600, 0.0))
-        last = next_id is None
+                dwell_hours.append(max((went_on[0] - when).total_seconds() / 3600, 0.0))
+        last = not any(q in ever for q in later)  # the last phase, or nothing measured after
         result[phase_id] = {
             "reached": reached,
             "converted": converted,

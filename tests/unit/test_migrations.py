@@ -270,3 +270,67 @@ def test_choice_answers_already_processed_are_counted(tmp_path):
         ("google", "2026-03-03", 2),
         ("vriend", "2026-03-04", 1),
     ]
+
+
+def test_a_customer_who_skipped_a_phase_counts_as_gone_on(tmp_path):
+    """0019: conversion counted again as services.conversion now counts it (reaching any later
+    phase); its downgrade counts the next phase only again."""
+    from flask_migrate import downgrade
+
+    url = _fresh_database(tmp_path)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    tables = db.metadata.tables
+
+    def figures():
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT phase_id, reached, reached_value, converted, converted_value, "
+                    "dwell_hours_sum FROM conversion_rollup ORDER BY phase_id"
+                )
+            ).all()
+            dwell = connection.execute(
+                text("SELECT phase_id, bucket, customers FROM dwell_rollup ORDER BY phase_id")
+            ).all()
+        return [tuple(row) for row in rows], [tuple(row) for row in dwell]
+
+    with app.app_context():
+        upgrade(revision="0018_touchpoint_former_names")
+        with db.engine.begin() as connection:
+            _brand_with_journey(connection, "a", "b", "c")
+            connection.execute(
+                tables["customer"]
+                .insert()
+                .values(brand_id=1, external_id="k", value=500, updated_at=datetime(2026, 3, 1))
+            )
+            connection.execute(  # reached a, then c: skipped b
+                text(
+                    "INSERT INTO customer_phase (brand_id, customer_id, phase_id, "
+                    "first_reached_at, value, persona_id) VALUES "
+                    "(1, 1, 1, '2026-03-10 00:00:00', 500, 0), "
+                    "(1, 1, 3, '2026-03-20 00:00:00', 500, 0)"
+                )
+            )
+            for phase_id, day in ((1, date(2026, 3, 10)), (3, date(2026, 3, 20))):
+                connection.execute(  # as the old code counted: nobody went on from a
+                    tables["conversion_rollup"]
+                    .insert()
+                    .values(
+                        brand_id=1,
+                        phase_id=phase_id,
+                        day=day,
+                        persona_id=0,
+                        reached=1,
+                        reached_value=500,
+                        converted=0,
+                        converted_value=0,
+                        dwell_hours_sum=0,
+                    )
+                )
+        upgrade()
+        gone_on = figures()
+        downgrade(revision="0018_touchpoint_former_names")
+        next_only = figures()
+        db.engine.dispose()
+    assert gone_on == ([(1, 1, 500, 1, 500, 240), (3, 1, 500, 0, 0, 0)], [(1, 11, 1)])
+    assert next_only == ([(1, 1, 500, 0, 0, 0), (3, 1, 500, 0, 0, 0)], [])
