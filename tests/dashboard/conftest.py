@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from werkzeug.security import generate_password_hash
 
+from app.extensions import db
+from app.models import MapRollup, Rollup
 from app.models.base import utcnow
 
 PASSWORD = "correct horse battery"
@@ -171,6 +173,32 @@ def seeded(api, journey, survey):
             extra["touchpoint"] = touchpoint["id"]
         ids.append(answer(api, survey, score, csat, text, **extra))
     return {"journey": journey, "survey": survey, "touchpoint": touchpoint, "response_ids": ids}
+
+
+def add_rollup(brand, phase_id, day, promoters, passives, detractors, csat=None):
+    """The same counts in the answer rollup and the map's narrow copy, as the pipeline writes."""
+    for model in (Rollup, MapRollup):
+        _one_rollup(model, brand, phase_id, day, promoters, passives, detractors, csat)
+
+
+def _one_rollup(model, brand, phase_id, day, promoters, passives, detractors, csat):
+    extra = {"channel": "api", "locale": "nl"} if model is Rollup else {}
+    row = model(
+        brand_id=brand.id,
+        phase_id=phase_id,
+        day=day,
+        persona_id=0,
+        touchpoint_id=0,
+        **extra,
+        responses=promoters + passives + detractors,
+        promoters=promoters,
+        passives=passives,
+        detractors=detractors,
+    )
+    if csat:
+        total, n = csat
+        row.csat_sum, row.csat_sq, row.csat_n = total * n, total * total * n + n, n
+    db.session.add(row)
 
 
 # --- the browser tests' (tests marked `browser`) ---------------------------------------------

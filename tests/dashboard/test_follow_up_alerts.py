@@ -512,12 +512,7 @@ def test_redis_down_keeps_alerts_pending_and_the_sweep_sends_them(database_uri, 
     )
     try:
         with down.app_context():
-            brand, key, _journey, survey = brand_with_survey("Wachtrij", "wachtrij")
-            user = User(brand=brand, email="marketeer@wachtrij.example", role="viewer")
-            user.password_hash, user.alerts_on = "x", True
-            _db.session.add(user)
-            _db.session.commit()
-            survey_id = survey.id
+            key, survey_id = _brand_with_an_alerted_user("viewer")
         client = down.test_client()
         for score in (2, 10):
             posted = client.post(
@@ -543,6 +538,17 @@ def test_redis_down_keeps_alerts_pending_and_the_sweep_sends_them(database_uri, 
         wipe(app)
 
 
+def _brand_with_an_alerted_user(role: str) -> tuple[str, int]:
+    """A brand of a second app (its own app context) whose one user has alerts on: its API
+    key and survey id."""
+    brand, key, _journey, survey = brand_with_survey("Wachtrij", "wachtrij")
+    user = User(brand=brand, email="marketeer@wachtrij.example", role=role)
+    user.password_hash, user.alerts_on = "x", True
+    _db.session.add(user)
+    _db.session.commit()
+    return key, survey.id
+
+
 @pytest.mark.redis
 @pytest.mark.smtp
 def test_a_worker_sends_the_alert_once_after_the_pipeline_job(redis_app):
@@ -556,12 +562,7 @@ def test_a_worker_sends_the_alert_once_after_the_pipeline_job(redis_app):
     redis_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS=False)
     try:
         with redis_app.app_context():
-            brand, key, _journey, survey = brand_with_survey("Wachtrij", "wachtrij")
-            user = User(brand=brand, email="marketeer@wachtrij.example", role="editor")
-            user.password_hash, user.alerts_on = "x", True
-            _db.session.add(user)
-            _db.session.commit()
-            survey_id = survey.id
+            key, survey_id = _brand_with_an_alerted_user("editor")
         posted = redis_app.test_client().post(
             "/api/v1/responses",
             json={"survey_id": survey_id, "answers": {"nps": 1}},

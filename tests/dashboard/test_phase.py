@@ -8,10 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from app.extensions import db
-from app.models import MapRollup, Rollup
 from app.services import keywords, trends
 from tests.conftest import csv_text, new_survey
-from tests.dashboard.conftest import answer
+from tests.dashboard.conftest import add_rollup, answer
 
 
 def phase_url(seeded, suffix=""):
@@ -78,40 +77,14 @@ def test_bad_phase_options_are_422_and_an_unknown_phase_404(dash, journey):
     assert dash.get(f"/dashboard/journeys/{journey['id']}/phases/nope").status_code == 404
 
 
-def _rollup(brand, phase_id, day, promoters, passives, detractors, csat=None):
-    """The same counts in the answer rollup and the map's narrow copy, as the pipeline writes."""
-    for model in (Rollup, MapRollup):
-        _one(model, brand, phase_id, day, promoters, passives, detractors, csat)
-
-
-def _one(model, brand, phase_id, day, promoters, passives, detractors, csat):
-    extra = {"channel": "api", "locale": "nl"} if model is Rollup else {}
-    row = model(
-        brand_id=brand.id,
-        phase_id=phase_id,
-        day=day,
-        persona_id=0,
-        touchpoint_id=0,
-        **extra,
-        responses=promoters + passives + detractors,
-        promoters=promoters,
-        passives=passives,
-        detractors=detractors,
-    )
-    if csat:
-        total, n = csat
-        row.csat_sum, row.csat_sq, row.csat_n = total * n, total * total * n + n, n
-    db.session.add(row)
-
-
 def test_trend_flags_a_change_only_when_the_two_period_test_says_so(brand, journey):
     from app.services import journeys
 
     phase = journeys.get_phase(brand, journey["id"], "levering")
     monday = date(2026, 3, 2)
-    _rollup(brand, phase.id, monday, 20, 10, 20)  # NPS 0
-    _rollup(brand, phase.id, monday + timedelta(days=7), 22, 10, 18)  # NPS 8: within chance
-    _rollup(brand, phase.id, monday + timedelta(days=15), 45, 5, 5)  # NPS 73: a real rise
+    add_rollup(brand, phase.id, monday, 20, 10, 20)  # NPS 0
+    add_rollup(brand, phase.id, monday + timedelta(days=7), 22, 10, 18)  # NPS 8: within chance
+    add_rollup(brand, phase.id, monday + timedelta(days=15), 45, 5, 5)  # NPS 73: a real rise
     db.session.commit()
     series = trends.series(brand, phase, {"from_": monday}, None, "week")
     periods = series["periods"]
@@ -131,8 +104,8 @@ def test_an_empty_week_stays_in_the_series(brand, journey):
     from app.services import journeys
 
     phase = journeys.get_phase(brand, journey["id"], "levering")
-    _rollup(brand, phase.id, date(2026, 3, 2), 5, 0, 0)
-    _rollup(brand, phase.id, date(2026, 3, 23), 0, 0, 5)
+    add_rollup(brand, phase.id, date(2026, 3, 2), 5, 0, 0)
+    add_rollup(brand, phase.id, date(2026, 3, 23), 0, 0, 5)
     db.session.commit()
     periods = trends.series(brand, phase, {}, None, "week")["periods"]
     assert [p["n"] for p in periods] == [5, 0, 0, 5]

@@ -8,33 +8,12 @@ from datetime import date, timedelta
 import pytest
 
 from app.extensions import db
-from app.models import MapRollup, Rollup
 from app.services import journeys
-from tests.dashboard.conftest import answer
+from tests.dashboard.conftest import add_rollup, answer
 
 
 def phase_url(journey, suffix=""):
     return f"/dashboard/journeys/{journey['id']}/phases/levering{suffix}"
-
-
-def _rollup(brand, phase_id, day, promoters, passives, detractors):
-    """The same counts in the answer rollup and the map's narrow copy, as the pipeline writes."""
-    for model in (Rollup, MapRollup):
-        extra = {"channel": "api", "locale": "nl"} if model is Rollup else {}
-        db.session.add(
-            model(
-                brand_id=brand.id,
-                phase_id=phase_id,
-                day=day,
-                persona_id=0,
-                touchpoint_id=0,
-                **extra,
-                responses=promoters + passives + detractors,
-                promoters=promoters,
-                passives=passives,
-                detractors=detractors,
-            )
-        )
 
 
 @pytest.fixture
@@ -44,7 +23,9 @@ def thin_weeks(brand, journey):
     monday = date(2026, 6, 1)
     for week in range(13):
         n = 18 + week % 10
-        _rollup(brand, phase.id, monday + timedelta(weeks=week), n // 4, n // 4, n - 2 * (n // 4))
+        add_rollup(
+            brand, phase.id, monday + timedelta(weeks=week), n // 4, n // 4, n - 2 * (n // 4)
+        )
     db.session.commit()
     return journey
 
@@ -79,7 +60,7 @@ def test_a_picked_week_is_kept_with_a_hint_to_switch_that_keeps_the_filters(dash
 def test_a_picked_month_and_weeks_with_enough_answers_get_no_note(dash, brand, journey):
     phase = journeys.get_phase(brand, journey["id"], "levering")
     for week in range(8):
-        _rollup(brand, phase.id, date(2026, 6, 1) + timedelta(weeks=week), 20, 10, 10)
+        add_rollup(brand, phase.id, date(2026, 6, 1) + timedelta(weeks=week), 20, 10, 10)
     db.session.commit()
     page = dash.html(phase_url(journey))
     assert trend_heading(page) == "Trend by week"
@@ -91,7 +72,7 @@ def test_one_month_of_thin_weeks_stays_weekly(dash, brand, journey):
     """A single month has no change to test: months would show one point instead of weeks."""
     phase = journeys.get_phase(brand, journey["id"], "levering")
     for week in range(3):
-        _rollup(brand, phase.id, date(2026, 6, 1) + timedelta(weeks=week), 5, 5, 5)
+        add_rollup(brand, phase.id, date(2026, 6, 1) + timedelta(weeks=week), 5, 5, 5)
     db.session.commit()
     assert trend_heading(dash.html(phase_url(journey))) == "Trend by week"
 

@@ -191,38 +191,53 @@ def test_conversion_is_counted_again_with_current_values_and_earliest_events(tmp
                     occurred_at=datetime(2026, 3, 5),
                 )
             )
-            connection.execute(  # as the old code counted: reached at 1000, converted at 9000
-                tables["conversion_rollup"]
-                .insert()
-                .values(
-                    brand_id=1,
-                    phase_id=1,
-                    day=date(2026, 3, 10),
-                    persona_id=0,
-                    reached=1,
-                    reached_value=1000,
-                    converted=1,
-                    converted_value=9000,
-                    dwell_hours_sum=48,
-                )
-            )
+            # as the old code counted: reached at 1000, converted at 9000
+            _counted(connection, 1, date(2026, 3, 10), 1000, 1, 9000, 48)
         upgrade()
-        with db.engine.connect() as connection:
-            conversion = connection.execute(
-                text(
-                    "SELECT phase_id, day, reached, reached_value, converted, converted_value, "
-                    "dwell_hours_sum FROM conversion_rollup ORDER BY phase_id"
-                )
-            ).all()
-            dwell = connection.execute(
-                text("SELECT phase_id, day, bucket, customers FROM dwell_rollup")
-            ).all()
+        conversion, dwell = _conversion_figures()
         db.engine.dispose()
-    assert [(p, str(d)[:10], *rest) for p, d, *rest in conversion] == [
+    assert conversion == [
         (1, "2026-03-05", 1, 9000, 1, 9000, 168),
         (2, "2026-03-12", 1, 9000, 0, 0, 0),
     ]
-    assert [(p, str(d)[:10], b, n) for p, d, b, n in dwell] == [(1, "2026-03-05", 8, 1)]
+    assert dwell == [(1, "2026-03-05", 8, 1)]
+
+
+def _counted(connection, phase_id, day, reached_value, converted, converted_value, hours):
+    """One customer's conversion rollup row, as an older version of the code counted it."""
+    connection.execute(
+        db.metadata.tables["conversion_rollup"]
+        .insert()
+        .values(
+            brand_id=1,
+            phase_id=phase_id,
+            day=day,
+            persona_id=0,
+            reached=1,
+            reached_value=reached_value,
+            converted=converted,
+            converted_value=converted_value,
+            dwell_hours_sum=hours,
+        )
+    )
+
+
+def _conversion_figures() -> tuple[list, list]:
+    """The conversion and dwell rollups as (phase, day, counts…) rows, by phase."""
+    with db.engine.connect() as connection:
+        conversion = connection.execute(
+            text(
+                "SELECT phase_id, day, reached, reached_value, converted, converted_value, "
+                "dwell_hours_sum FROM conversion_rollup ORDER BY phase_id"
+            )
+        ).all()
+        dwell = connection.execute(
+            text("SELECT phase_id, day, bucket, customers FROM dwell_rollup ORDER BY phase_id")
+        ).all()
+    return (
+        [(p, str(d)[:10], *rest) for p, d, *rest in conversion],  # SQLite: text
+        [(p, str(d)[:10], b, n) for p, d, b, n in dwell],
+    )
 
 
 def test_choice_answers_already_processed_are_counted(tmp_path):
@@ -281,19 +296,6 @@ def test_a_customer_who_skipped_a_phase_counts_as_gone_on(tmp_path):
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
     tables = db.metadata.tables
 
-    def figures():
-        with db.engine.connect() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT phase_id, reached, reached_value, converted, converted_value, "
-                    "dwell_hours_sum FROM conversion_rollup ORDER BY phase_id"
-                )
-            ).all()
-            dwell = connection.execute(
-                text("SELECT phase_id, bucket, customers FROM dwell_rollup ORDER BY phase_id")
-            ).all()
-        return [tuple(row) for row in rows], [tuple(row) for row in dwell]
-
     with app.app_context():
         upgrade(revision="0018_touchpoint_former_names")
         with db.engine.begin() as connection:
@@ -312,25 +314,12 @@ def test_a_customer_who_skipped_a_phase_counts_as_gone_on(tmp_path):
                 )
             )
             for phase_id, day in ((1, date(2026, 3, 10)), (3, date(2026, 3, 20))):
-                connection.execute(  # as the old code counted: nobody went on from a
-                    tables["conversion_rollup"]
-                    .insert()
-                    .values(
-                        brand_id=1,
-                        phase_id=phase_id,
-                        day=day,
-                        persona_id=0,
-                        reached=1,
-                        reached_value=500,
-                        converted=0,
-                        converted_value=0,
-                        dwell_hours_sum=0,
-                    )
-                )
+                _counted(connection, phase_id, day, 500, 0, 0, 0)  # nobody went on from a
         upgrade()
-        gone_on = figures()
+        gone_on = _conversion_figures()
         downgrade(revision="0018_touchpoint_former_names")
-        next_only = figures()
+        next_only = _conversion_figures()
         db.engine.dispose()
-    assert gone_on == ([(1, 1, 500, 1, 500, 240), (3, 1, 500, 0, 0, 0)], [(1, 11, 1)])
-    assert next_only == ([(1, 1, 500, 0, 0, 0), (3, 1, 500, 0, 0, 0)], [])
+    a, c = (1, "2026-03-10"), (3, "2026-03-20")
+    assert gone_on == ([(*a, 1, 500, 1, 500, 240), (*c, 1, 500, 0, 0, 0)], [(*a, 11, 1)])
+    assert next_only == ([(*a, 1, 500, 0, 0, 0), (*c, 1, 500, 0, 0, 0)], [])
