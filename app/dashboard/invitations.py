@@ -60,7 +60,7 @@ def invitations_send():
         raw = upload.read(IMPORT_MAX_BYTES + 1)
         if len(raw) > IMPORT_MAX_BYTES:
             return _page({"list": ["the file is larger than 60 KB; split it"]}, values, 413)
-        values["list"] = raw.decode("utf-8-sig", errors="replace")  # Excel writes a BOM
+        values["list"] = _text(raw)
     survey_id = ids.number(values["survey_id"])
     if survey_id is None:
         return _page({"survey_id": ["choose a survey"]}, values, 422)
@@ -73,6 +73,15 @@ def invitations_send():
         return _page(error.fields or {"list": [error.description]}, values, error.code)
     flash(_summary(result, listed["ignored"]), "info")
     return redirect(url_for("dashboard.invitations_page"))
+
+
+def _text(raw: bytes) -> str:
+    """UTF-8 (Excel's "CSV UTF-8" starts with a BOM), else Windows-1252: what Excel's plain
+    "CSV" saves on a Dutch Windows, where "Oriëntatie" would otherwise come out as "Ori�ntatie"."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
 
 
 def _summary(result: dict, ignored: list[str]) -> str:

@@ -69,6 +69,13 @@ def test_an_excel_list_invites_each_customer_once(dash, survey, known, smtp_serv
     assert page.count('<span class="tag positive">sent</span>') == 2
 
 
+def test_a_list_saved_by_an_older_excel_in_windows_1252_reads_right(dash, survey, smtp_server, db):
+    text = "klantnummer;e-mailadres;persona\nZoë-1;zoe@example.nl;\n"
+    data = {"survey_id": str(survey["id"]), "file": (io.BytesIO(text.encode("cp1252")), "a.csv")}
+    assert dash.post(URL, data, content_type="multipart/form-data").status_code == 302
+    assert db.session.query(Customer).one().external_id == "Zoë-1"
+
+
 def test_the_same_list_again_is_held_back_by_the_contact_budget(dash, survey, smtp_server, db):
     assert (
         upload(dash, survey["id"], "anna@example.nl\nbram@example.nl\n", False).status_code == 302
