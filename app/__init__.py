@@ -31,6 +31,7 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
         sessions,
         sqlite,
         storable_text,
+        uploads,
     )
 
     ids.init_app(app)  # before any blueprint adds a rule with <int:…>
@@ -41,6 +42,7 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     extensions.migrate.init_app(app, extensions.db, directory=str(config.ROOT / "migrations"))
     extensions.login_manager.init_app(app)
     sessions.init_app(app)  # after Flask-Login: public assets send no Vary: Cookie
+    uploads.init_app(app)  # before the CSRF check, the first to read a form's body
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     extensions.queue.init_app(app)

@@ -105,7 +105,7 @@ def render_error(exc: HTTPException):
         else:
             message = "some fields are not valid"
     if status == 413:
-        message = "the request body is larger than 64 KB"
+        message = f"the request body is larger than {_size(request.max_content_length)}"
     if wants_json():
         response = jsonify(error_body(status, message, code, fields))
     else:
@@ -116,6 +116,12 @@ def render_error(exc: HTTPException):
         if key.lower() not in ("content-type", "content-length"):
             response.headers[key] = value
     return response
+
+
+def _size(limit: int | None) -> str:
+    """The app's 64 KB, or a route's own larger limit (app.uploads) as it was set: 1 MB."""
+    limit = limit or 64 * 1024
+    return f"{limit // 1_000_000} MB" if limit % 1_000_000 == 0 else f"{limit // 1024} KB"
 
 
 def _error_page(status: int, message: str, fields=None) -> str:

@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from app.dashboard import bp, forms
 from app.dashboard.access import current_brand, requires
 from app.errors import AppError, flatten_fields
-from app.extensions import limiter
+from app.extensions import limiter, queue
 from app.schemas.follow_up import FollowUpAlertsIn
 from app.schemas.team import NewPassword, PasswordChange
 from app.services import follow_up, users
@@ -35,7 +35,10 @@ def _page(status=200, **context):
         },
     )
     choices = follow_up.phase_choices(current_brand())
-    return render_template("dashboard/account.html", phase_choices=choices, **context), status
+    page = render_template(
+        "dashboard/account.html", phase_choices=choices, inline_jobs=queue.inline, **context
+    )
+    return page, status
 
 
 @bp.route("/dashboard/account")

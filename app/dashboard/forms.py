@@ -5,6 +5,7 @@ the same JSON the API takes, and each validation error lands next to its input.
 """
 
 import re
+from decimal import Decimal
 
 from marshmallow import ValidationError, fields
 
@@ -32,7 +33,8 @@ def _fraction(value: str) -> str:
     found = _PERCENT.fullmatch(value)
     if not found:
         return value
-    return repr(float(found.group(1).replace(",", ".")) / 100)
+    # in decimal, so 33.3 % is 0.333 and not the float 0.33299999999999996
+    return str(Decimal(found.group(1).replace(",", ".")) / 100)
 
 
 class FormData:

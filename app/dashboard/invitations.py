@@ -5,10 +5,9 @@ The API invites one customer per call; a marketer has a list and no script."""
 
 from flask import flash, redirect, render_template, request, url_for
 
-from app import ids
+from app import ids, uploads
 from app.dashboard import bp
 from app.dashboard.access import current_brand, requires
-from app.dashboard.manage import IMPORT_MAX_BYTES
 from app.dashboard.phase import SKIP_WORDS
 from app.errors import AppError
 from app.models.invitation import STATUSES
@@ -19,7 +18,8 @@ def _page(errors=None, values=None, status=200):
     brand = current_brand()
     shown = request.args.get("status")
     shown = shown if shown in STATUSES else None
-    listed = invitations.page(brand, {"status": shown, "limit": 50})
+    query = {"status": shown, "limit": 50, "cursor": request.args.get("cursor")}
+    listed = invitations.page(brand, query)
     choices = [
         (survey.id, _survey_label(survey, brand.default_locale))
         for survey in surveys.list_surveys(brand, active=True)
@@ -35,6 +35,7 @@ def _page(errors=None, values=None, status=200):
             statuses=STATUSES,
             skip_words=SKIP_WORDS,
             max_lines=invitation_lists.MAX_LINES,
+            max_kb=FILE_MAX_BYTES // 1000,
         ),
         status,
     )
@@ -43,6 +44,10 @@ def _page(errors=None, values=None, status=200):
 def _survey_label(survey, locale: str) -> str:
     name = survey.name or f"Survey {survey.id}"
     return f"{survey.phase.display_name(locale)} — {name} ({', '.join(survey.locales)})"
+
+
+# The file, with room under the route's body limit (app.uploads) for the form's other fields.
+FILE_MAX_BYTES = uploads.limit_for("dashboard.invitations_send") - 50_000
 
 
 @bp.route("/dashboard/invitations")
@@ -57,10 +62,15 @@ def invitations_send():
     values = {"survey_id": request.form.get("survey_id", ""), "list": request.form.get("list", "")}
     upload = request.files.get("file")
     if upload and upload.filename:
-        raw = upload.read(IMPORT_MAX_BYTES + 1)
-        if len(raw) > IMPORT_MAX_BYTES:
-            return _page({"list": ["the file is larger than 60 KB; split it"]}, values, 413)
-        values["list"] = _text(raw)
+        raw = upload.read(FILE_MAX_BYTES + 1)
+        if len(raw) > FILE_MAX_BYTES:
+            too_big = f"the file is larger than {FILE_MAX_BYTES // 1000} KB; split it"
+            return _page({"list": [too_big]}, values, 413)
+        text = _text(raw)
+        if text is None:
+            not_text = "this is not a CSV file: in Excel, choose Save as → CSV"
+            return _page({"list": [not_text]}, values, 422)
+        values["list"] = text
     survey_id = ids.number(values["survey_id"])
     if survey_id is None:
         return _page({"survey_id": ["choose a survey"]}, values, 422)
@@ -75,9 +85,15 @@ def invitations_send():
     return redirect(url_for("dashboard.invitations_page"))
 
 
-def _text(raw: bytes) -> str:
-    """UTF-8 (Excel's "CSV UTF-8" starts with a BOM), else Windows-1252: what Excel's plain
-    "CSV" saves on a Dutch Windows, where "Oriëntatie" would otherwise come out as "Ori�ntatie"."""
+def _text(raw: bytes) -> str | None:
+    """The file's text: UTF-8 (Excel's "CSV UTF-8" starts with a BOM), UTF-16 with its BOM
+    (Excel's "Unicode text"), else Windows-1252, what Excel's plain "CSV" saves on a Dutch
+    Windows ("Oriëntatie" would otherwise come out as "Ori�ntatie"). None for a file that is
+    no text at all: a workbook (.xlsx is a zip) or a picture."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace")
+    if raw.startswith(b"PK\x03\x04") or b"\x00" in raw:
+        return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -94,10 +110,19 @@ def _summary(result: dict, ignored: list[str]) -> str:
     if skipped:
         reasons = ", ".join(f"{count} {SKIP_WORDS.get(r, r)}" for r, count in skipped.items())
         parts.append(f"{sum(skipped.values())} skipped ({reasons})")
-    if result["repeated"]:
-        lines = ", ".join(str(number) for number in result["repeated"][:10])
-        more = "…" if len(result["repeated"]) > 10 else ""
-        parts.append(f"lines {lines}{more} repeat a customer and were left out")
+    if result["new"]:
+        parts.append(f"{result['new']} new customer{'' if result['new'] == 1 else 's'}")
+    if result["readdressed"]:
+        count = result["readdressed"]
+        parts.append(f"{count} known customer{' has' if count == 1 else 's have'} a new address")
+    repeated = result["repeated"]
+    if repeated:
+        lines = ", ".join(str(number) for number in repeated[:10])
+        more = "…" if len(repeated) > 10 else ""
+        which = f"line {lines} repeats" if len(repeated) == 1 else f"lines {lines}{more} repeat"
+        parts.append(
+            f"{which} a customer or address and {'was' if len(repeated) == 1 else 'were'} left out"
+        )
     if ignored:
         parts.append(f"columns left out: {', '.join(ignored)}")
     return "; ".join(parts) + "."

@@ -27,7 +27,6 @@ COLUMNS = {
     "customerid": "external_id",
     "klantnummer": "external_id",
     "klantid": "external_id",
-    "id": "external_id",
     "locale": "locale",
     "language": "locale",
     "taal": "locale",
@@ -37,8 +36,11 @@ COLUMNS = {
     "klantwaarde": "value",
 }
 _NAME_NOISE = re.compile(r"[\s_\-]+")
-# A value as Dutch writes it: a decimal comma, perhaps points between thousands.
-_DUTCH_AMOUNT = re.compile(r"\d{1,3}(\.\d{3})*,\d{1,2}|\d+,\d{1,2}")
+# An amount as Dutch writes it: points between thousands, a decimal comma ("1.250,00",
+# "99,95", "1.250,-") or none ("1.250" is twelve hundred and fifty, not 1.25).
+_DUTCH_AMOUNT = re.compile(r"([1-9]\d{0,2}(?:\.\d{3})+|\d+)(?:,(\d{1,2}|-))?")
+_CURRENCY = re.compile(r"^(?:€|eur\b)\s*", re.IGNORECASE)
+ERRORS_SHOWN = 20  # bad lines named one by one; a list wrong throughout says so once
 
 
 def read(text: str) -> dict:
@@ -90,8 +92,23 @@ def read(text: str) -> dict:
             continue
         rows.append({**row, "line": number})
     if errors:
-        raise AppError(422, "some lines of the list are not valid", fields=errors)
+        raise AppError(422, "some lines of the list are not valid", fields=_first(errors))
+    if not rows:
+        raise AppError(
+            422, "the list names no customer", fields={"list": ["add customers under the header"]}
+        )
     return {"rows": rows, "ignored": ignored}
+
+
+def _first(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The errors of the first ERRORS_SHOWN bad lines, and how many more lines are bad."""
+    lines = list(dict.fromkeys(key.split(".")[1] for key in errors))
+    if len(lines) <= ERRORS_SHOWN:
+        return errors
+    shown = set(lines[:ERRORS_SHOWN])
+    first = {key: value for key, value in errors.items() if key.split(".")[1] in shown}
+    more = len(lines) - ERRORS_SHOWN
+    return {**first, "list": [f"{more} more lines are not valid either; the first are shown"]}
 
 
 def _separator(first_line: str) -> str:
@@ -120,7 +137,13 @@ def _header(record: list[str]) -> tuple[list[str | None] | None, list[str]]:
 
 
 def _cell(name: str, value: str) -> str:
+    if name == "locale":
+        return value.lower()  # "NL" is as clear as "nl"
     if name != "value":
         return value
-    value = value.removeprefix("€").strip()
-    return value.replace(".", "").replace(",", ".") if _DUTCH_AMOUNT.fullmatch(value) else value
+    value = _CURRENCY.sub("", value)
+    amount = _DUTCH_AMOUNT.fullmatch(value)
+    if not amount:
+        return value  # "1250.50" as written; anything else for the schema to refuse
+    whole, cents = amount.group(1).replace(".", ""), amount.group(2)
+    return f"{whole}.{cents}" if cents and cents != "-" else whole

@@ -67,12 +67,16 @@ def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:
     all in one transaction: a list with one line that cannot be invited stores nothing.
 
     A row is CustomerIn's data plus `line` (where it was in the list, for errors); without an
-    `external_id` it means the brand's customer with that email (the oldest, if several), or
-    a new one whose external id is the address. A customer on several lines is invited once.
-    Returns {"invitations": [...], "repeated": [line numbers left out as repeats]}."""
+    `external_id` it means the customer another line gives that address with an id, else the
+    brand's customer with it (the oldest, if several), else a new one named by the address.
+    One email per customer and per address: a repeat of either is left out (an orders export
+    lists a repeat buyer once per order). Returns {"invitations", "repeated": [line numbers],
+    "new": customers created, "readdressed": known customers whose address the list changed}.
+    """
     survey = _active_survey(brand, survey_id)
     _check_personas(brand, rows)
     rows, repeated = _one_row_per_customer(brand, rows)
+    before = _addresses(brand, [row["external_id"] for row in rows])
     found = customers.apply_many(brand, [_customer_data(row) for row in rows])
     invitations = []
     for row, customer in zip(rows, found, strict=True):
@@ -84,9 +88,29 @@ def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:
                 fields={f"lines.{row['line']}.email": ["missing, and none is known"]},
             )
         invitations.append(_invite(brand, survey, customer, None, None))
+    new = sum(row["external_id"] not in before for row in rows)
+    readdressed = sum(
+        before.get(customer.external_id) not in (None, customer.email) for customer in found
+    )
     db.session.commit()
     enqueue([invitation.id for invitation in invitations if invitation.status == QUEUED])
-    return {"invitations": invitations, "repeated": repeated}
+    return {
+        "invitations": invitations,
+        "repeated": repeated,
+        "new": new,
+        "readdressed": readdressed,
+    }
+
+
+def _addresses(brand: Brand, external_ids: list[str]) -> dict[str, str | None]:
+    """{external id: stored email} of the brand's customers among these (the new are absent)."""
+    found: dict[str, str | None] = {}
+    for chunk in upserts.chunks(sorted(set(external_ids))):
+        query = select(Customer.external_id, Customer.email).where(
+            Customer.brand_id == brand.id, Customer.external_id.in_(chunk)
+        )
+        found.update(db.session.execute(query).tuples().all())
+    return found
 
 
 def _check_personas(brand: Brand, rows: list[dict]) -> None:
@@ -108,13 +132,17 @@ def _check_personas(brand: Brand, rows: list[dict]) -> None:
 
 
 def _one_row_per_customer(brand: Brand, rows: list[dict]) -> tuple[list[dict], list[int]]:
-    """The rows with an external id each, the first row of each customer only; and the line
-    numbers of the repeats."""
+    """The rows with an external id each, the first row of each customer and of each address
+    only; and the line numbers of the repeats."""
+    listed: dict[str, str] = {}  # address → the id a line of the list gives it
+    for row in rows:
+        if row.get("external_id") and row.get("email"):
+            listed.setdefault(customers.normalise_email(row["email"]), row["external_id"])
     emails = {
         customers.normalise_email(row["email"])
         for row in rows
         if not row.get("external_id") and row.get("email")
-    }
+    } - set(listed)
     known: dict[str, str] = {}
     for chunk in upserts.chunks(sorted(emails)):
         query = (
@@ -125,13 +153,13 @@ def _one_row_per_customer(brand: Brand, rows: list[dict]) -> tuple[list[dict], l
         known.update(db.session.execute(query).tuples().all())
     kept, repeated, seen = [], [], set()
     for row in rows:
+        email = customers.normalise_email(row.get("email"))
         if not row.get("external_id"):
-            email = customers.normalise_email(row.get("email"))
-            row = {**row, "external_id": known.get(email, email)}
-        if row["external_id"] in seen:
+            row = {**row, "external_id": listed.get(email) or known.get(email, email)}
+        if row["external_id"] in seen or (email and email in seen):
             repeated.append(row["line"])
             continue
-        seen.add(row["external_id"])
+        seen.update({row["external_id"], email} - {None})
         kept.append(row)
     return kept, repeated
 

@@ -3,6 +3,8 @@ list is taken whole or not at all, known customers are found by address, the con
 and unsubscribes still decide, and a viewer may look but not send."""
 
 import io
+import re
+from html import unescape
 
 import pytest
 
@@ -51,7 +53,8 @@ def test_an_excel_list_invites_each_customer_once(dash, survey, known, smtp_serv
     assert response.status_code == 302, response.get_data(as_text=True)
     page = dash.html(URL)
     assert "2 invitations queued" in page
-    assert "lines 4 repeat a customer" in page
+    assert "line 4 repeats a customer or address and was left out" in page
+    assert "1 new customer;" in page
     assert "columns left out: Naam" in page
 
     customers = {c.external_id: c for c in db.session.query(Customer)}
@@ -133,13 +136,6 @@ def test_another_brands_or_an_inactive_survey_is_refused(
     assert stored(count_rows) == before
 
 
-def test_a_file_over_60_kb_is_refused(dash, survey, count_rows, smtp_server):
-    before = stored(count_rows)
-    big = "email\n" + "x" * 61_000
-    assert upload(dash, survey["id"], big).status_code == 413
-    assert stored(count_rows) == before
-
-
 def test_a_viewer_sees_the_list_but_cannot_send(as_role, survey, count_rows, smtp_server):
     viewer = as_role("viewer")
     page = viewer.html(URL)
@@ -195,3 +191,107 @@ def test_a_refused_list_in_a_browser(browser, server, users, survey, smtp_server
     page.click("#invite button[type=submit]")
     assert "1 invitation queued" in page.locator("main").inner_text()
     assert [e.rcpt_tos for e in smtp_server.envelopes] == [["anna@example.nl"]]
+
+
+def test_an_orders_export_invites_each_address_once(dash, survey, smtp_server, db):
+    """A repeat buyer is on the list once per order: one email per address, and a line with
+    only the address means the customer another line names."""
+    text = (
+        "klantnummer;email\n"
+        "K-7;dup@example.nl\n"
+        "K-8;DUP@example.nl\n"  # another number, the same address: left out
+        ";nieuw@example.nl\n"  # no number here…
+        "N-1;nieuw@example.nl\n"  # …but this line gives one: the same customer
+    )
+    assert upload(dash, survey["id"], text).status_code == 302
+    assert sorted(e.rcpt_tos[0] for e in smtp_server.envelopes) == [
+        "dup@example.nl",
+        "nieuw@example.nl",
+    ]
+    assert sorted(c.external_id for c in db.session.query(Customer)) == ["K-7", "N-1"]
+    assert "lines 3, 5 repeat a customer or address" in dash.html(URL)
+
+
+def test_a_new_address_for_a_known_customer_is_said(dash, api, survey, smtp_server):
+    api.post("/api/v1/customers", json={"external_id": "K-1", "email": "oud@example.nl"})
+    assert (
+        upload(dash, survey["id"], "klantnummer;email\nK-1;nieuw@example.nl\n").status_code == 302
+    )
+    assert "1 known customer has a new address" in dash.html(URL)
+
+
+def test_a_real_shop_export_of_2000_customers_fits(
+    dash, survey, count_rows, smtp_server, monkeypatch
+):
+    """About 150 KB: over the app's 64 KB body limit, under this page's own."""
+    from app.services import invitations
+
+    monkeypatch.setattr(invitations, "enqueue", lambda ids: len(ids))  # no 2,000 SMTP sessions
+    header = "klantnummer;email;naam;adres;postcode;plaats;waarde;besteldatum\n"
+    lines = [
+        f"K-{n:05d};klant{n}@voorbeeld.nl;Klant {n};Dorpsstraat {n};1234 AB;Utrecht;1.250,00;"
+        f"2026-11-{1 + n % 28:02d}"
+        for n in range(2000)
+    ]
+    text = header + "\n".join(lines) + "\n"
+    assert 100_000 < len(text.encode()) < 500_000
+    response = upload(dash, survey["id"], text)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert count_rows(Customer) == 2000
+    assert "2000 invitations queued" in dash.html(URL)
+
+
+def test_a_file_too_large_even_here_says_so(dash, survey, count_rows, smtp_server):
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    before = stored(count_rows)
+    fields = {
+        "survey_id": str(survey["id"]),
+        "csrf_token": dash.token("/dashboard/journeys"),
+        "file": FileStorage(io.BytesIO(b"email\n" + b"x" * 1_200_000), "klanten.csv"),
+    }
+    boundary, body = encode_multipart(fields)
+    # the encoded body as bytes: the test client spools a dict's files over 500 KB to a
+    # temporary file that a refused request never reads, and so never closes
+    response = dash.client.post(
+        URL, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.get_data(as_text=True)
+    assert stored(count_rows) == before
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"PK\x03\x04" + b"\x00" * 40, b"\x89PNG\r\n\x1a\n\x00\x00"],
+    ids=["xlsx", "png"],
+)
+def test_a_workbook_or_a_picture_is_not_a_list(dash, survey, count_rows, smtp_server, raw):
+    before = stored(count_rows)
+    data = {"survey_id": str(survey["id"]), "file": (io.BytesIO(raw), "klanten.xlsx")}
+    response = dash.post(URL, data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Save as → CSV" in response.get_data(as_text=True)
+    assert stored(count_rows) == before
+
+
+def test_excels_unicode_text_is_read(dash, survey, smtp_server, db):
+    text = "email\tklantnummer\r\nzoe@example.nl\tZoë\r\n"
+    data = {"survey_id": str(survey["id"]), "file": (io.BytesIO(text.encode("utf-16")), "a.txt")}
+    assert dash.post(URL, data, content_type="multipart/form-data").status_code == 302
+    assert db.session.query(Customer).one().external_id == "Zoë"
+
+
+def test_older_invitations_are_a_page_away(dash, survey, smtp_server, monkeypatch):
+    from app.services import invitations
+
+    monkeypatch.setattr(invitations, "enqueue", lambda ids: len(ids))
+    text = "\n".join(f"k{n}@example.nl" for n in range(55))
+    assert upload(dash, survey["id"], text, as_file=False).status_code == 302
+    first = dash.html(URL)
+    older = re.search(r'href="([^"]+cursor=[^"]+)">Older invitations', first)
+    assert older, "no link to older invitations"
+    second = dash.html(unescape(older.group(1)))
+    assert second.count('<th scope="row">k') == 5
+    assert dash.get(f"{URL}?cursor=nonsense").status_code == 422

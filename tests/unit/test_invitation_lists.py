@@ -116,3 +116,42 @@ def test_too_many_lines():
     many = "\n".join(f"k{n}@example.nl" for n in range(invitation_lists.MAX_LINES + 1))
     assert set(refused(many)) == {"list"}
     assert len(rows("email\n" + many.split("\n", 1)[1])) == invitation_lists.MAX_LINES
+
+
+@pytest.mark.parametrize(
+    ("written", "euros"),
+    [
+        ("1.250", "1250"),  # points between thousands: twelve hundred and fifty, not 1.25
+        ("12.500", "12500"),
+        ("1.250,-", "1250"),
+        ("EUR 99,95", "99.95"),
+        ("€1.250,00", "1250.00"),
+        ("0.125", "0.12"),  # a decimal point, as a program writes it
+        ("1250.50", "1250.50"),
+    ],
+)
+def test_amounts_as_dutch_and_programs_write_them(written, euros):
+    assert rows(f"email;waarde\nanna@example.nl;{written}\n")[0]["value"] == Decimal(euros)
+
+
+def test_an_id_column_is_not_taken_for_the_customer_number():
+    """A sheet's "ID" is as often an order or row number: only a named customer number
+    (external_id, klantnummer, customer_id) may rename or readdress a known customer."""
+    found = invitation_lists.read("ID;email\n1001;kees@example.nl\n")
+    assert found["rows"] == [{"email": "kees@example.nl", "line": 2}]
+    assert found["ignored"] == ["ID"]
+
+
+def test_a_language_in_capitals_is_a_language():
+    assert rows("email;taal\nanna@example.nl;NL\n")[0]["locale"] == "nl"
+
+
+def test_a_header_without_customers_is_refused():
+    assert refused("email;taal\n") == {"list": ["add customers under the header"]}
+
+
+def test_a_list_wrong_throughout_names_the_first_lines_and_counts_the_rest():
+    many = "email\n" + "\n".join(f"geen-adres-{n}" for n in range(30))
+    fields = refused(many)
+    assert len([key for key in fields if key.startswith("lines.")]) == 20
+    assert fields["list"] == ["10 more lines are not valid either; the first are shown"]
