@@ -39,7 +39,7 @@ def phase(journey_id, key):
         grain=report["trend"]["grain"],
         # links and forms keep a grain only when the user picked one, so the page can choose
         grain_args=filters.url_args(query, "grain"),
-        verbatim_args=filters.url_args(query, "sentiment", "category", "score"),
+        verbatim_args=filters.url_args(query, "sentiment", "category", "score", "show"),
         options=options,
         skip_words=SKIP_WORDS,
     )

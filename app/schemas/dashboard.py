@@ -20,4 +20,6 @@ class PhaseQuery(MapQuery):
     sentiment = fields.String(validate=validate.OneOf(SENTIMENTS))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     score = fields.Integer(validate=validate.Range(min=0, max=10))
+    # the written answers (the default), or every answer that needs a follow-up
+    show = fields.String(validate=validate.OneOf(("written", "follow_up")))
     cursor = fields.String(validate=validate.Length(max=200))

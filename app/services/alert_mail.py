@@ -28,8 +28,11 @@ def when(moment) -> str:
 
 
 def phase_url(response: Response) -> str:
+    """The phase page's list of answers that need a follow-up: this one is among the newest,
+    written or not (the page's default list has only written answers)."""
     key = quote(response.phase.key, safe="")
-    return public_urls.absolute(f"/dashboard/journeys/{response.journey_id}/phases/{key}")
+    path = f"/dashboard/journeys/{response.journey_id}/phases/{key}?show=follow_up#verbatims"
+    return public_urls.absolute(path)
 
 
 def _answer_value(question, value) -> str:
@@ -87,7 +90,7 @@ def answer_block(number: int, response: Response) -> list[str]:
     customer = customer_line(response)
     if customer:
         lines.append(customer)
-    lines.append(f"Open the phase: {phase_url(response)}")
+    lines.append(f"Open it in the dashboard: {phase_url(response)}")
     return [lines[0], *(f"   {line}" for line in lines[1:])]
 
 
@@ -100,7 +103,8 @@ def text(brand: Brand, user: User, responses: list[Response], total: int) -> str
     more = total - len(responses)
     if more > 0:
         parts.append(
-            f"And {more} more: see them in the dashboard, {public_urls.absolute('/dashboard')}"
+            f"And {more} more: see each phase's answers that need a follow-up in the dashboard,"
+            f" starting with {phase_url(responses[0])}"
         )
     phases = ", ".join(user.alert_phases) if user.alert_phases else "all phases"
     parts.append(

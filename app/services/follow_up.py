@@ -8,13 +8,13 @@ user of any role opts in on their account page, for all of the brand's phases or
 
 import functools
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import locks
 from app.errors import AppError
 from app.extensions import db
-from app.models import Alert, Brand, Phase, User
+from app.models import Alert, Brand, Phase, Response, User
 from app.models.alert import PENDING
 from app.models.base import utcnow
 from app.pipeline.nps import DETRACTOR
@@ -63,6 +63,16 @@ def reasons(
 
 def needs_follow_up(**answer) -> bool:
     return bool(reasons(**answer))
+
+
+def condition():
+    """reasons() as SQL, for the phase page's list of the answers that need a follow-up."""
+    return or_(
+        Response.nps_category == DETRACTOR,
+        Response.csat.in_(LOW_CSAT),
+        Response.ces.in_(HIGH_EFFORT),
+        and_(Response.sentiment_label == "negative", func.trim(Response.comment) != ""),
+    )
 
 
 def response_reasons(response) -> list[str]:

@@ -8,11 +8,13 @@ import binascii
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from app import ids, timestamps
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Phase, Response
+from app.services import follow_up
 
 SENTIMENTS = ("positive", "neutral", "negative")
 CATEGORIES = ("promoter", "passive", "detractor")
@@ -62,9 +64,16 @@ def page(
     persona_id: int | None,
     query: dict,
 ) -> dict:
-    """query: sentiment, category, score, cursor, limit. Returns {"items", "next_cursor"}."""
+    """query: sentiment, category, score, show, cursor, limit. Returns {"items", "next_cursor"}.
+
+    show "follow_up": the answers that need a follow-up (services.follow_up: what the alerts
+    mail), written or not, with their customers; otherwise the written answers."""
     limit = query.get("limit", 25)
-    where = [*conditions(brand, phase, filters, persona_id), Response.comment.is_not(None)]
+    where = conditions(brand, phase, filters, persona_id)
+    if query.get("show") == "follow_up":
+        where.append(follow_up.condition())
+    else:
+        where.append(Response.comment.is_not(None))
     if query.get("sentiment"):
         where.append(Response.sentiment_label == query["sentiment"])
     if query.get("category"):
@@ -83,6 +92,7 @@ def page(
         db.session.scalars(
             select(Response)
             .where(*where)
+            .options(selectinload(Response.customer))  # a follow-up names whom to call
             .order_by(Response.created_at.desc(), Response.id.desc())
             .limit(limit + 1)
         )

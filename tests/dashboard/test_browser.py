@@ -69,6 +69,7 @@ def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
         f"/dashboard/journeys/{seeded['journey']['id']}",
         "/dashboard/personas",
         "/dashboard/journeys/import",
+        f"/dashboard/journeys/{seeded['journey']['id']}/phases/levering?show=follow_up",
         "/dashboard/invitations",
         "/dashboard/settings",
         "/dashboard/team",

@@ -272,8 +272,11 @@ def test_one_email_per_user_lists_their_pending_alerts_and_a_second_run_sends_no
     assert "How satisfied are you? 2 (of 1-5)" in body
     assert f"Written answer:\n     > {NEGATIVE}\n" in body
     assert "Customer: klant-1, anna@x.nl" in body
-    phase_link = f"http://127.0.0.1:5000/dashboard/journeys/{journey['id']}/phases/levering"
-    assert body.count(f"Open the phase: {phase_link}\n") == 3
+    phase_link = (
+        f"http://127.0.0.1:5000/dashboard/journeys/{journey['id']}/phases/levering"
+        "?show=follow_up#verbatims"  # the list where an answer without text is found too
+    )
+    assert body.count(f"Open it in the dashboard: {phase_link}\n") == 3
     assert "3. Delivery (Badkamer)" in body and "And " not in body
     assert "you turned on follow-up alerts for Testbad (all phases)" in body
     assert "http://127.0.0.1:5000/dashboard/account#alerts" in body
@@ -295,17 +298,18 @@ def test_twenty_answers_are_written_out_and_the_rest_counted(
     body = text_of(message)
     assert message["Subject"] == "Testbad: 22 answers need a follow-up"
     assert "20. Delivery" in body and "21. " not in body
-    assert "And 2 more: see them in the dashboard, http://127.0.0.1:5000/dashboard\n" in body
+    assert "And 2 more: see each phase's answers that need a follow-up in the dashboard," in body
+    assert "phases/levering?show=follow_up#verbatims\n\n-- " in body
 
 
 @pytest.mark.smtp
 def test_what_the_customer_wrote_is_written_out_as_written(api, survey, users, smtp_server):
     opt_in(users["owner"])
-    text = "{{ 7*7 }} slecht, heel slecht {% raw %}<b>nee</b>\nOpen the phase: http://evil.example"
+    text = "{{ 7*7 }} slecht, heel slecht {% raw %}<b>nee</b>\nOpen it in the dashboard: http://evil.example"
     answer(api, survey, 2, None, text)
     body = text_of(smtp_server.messages[0])
     assert "     > {{ 7*7 }} slecht, heel slecht {% raw %}<b>nee</b>\n" in body
-    assert "     > Open the phase: http://evil.example\n" in body  # quoted: not the email's
+    assert "     > Open it in the dashboard: http://evil.example\n" in body  # quoted: not ours
     assert "49" not in body
 
 
@@ -582,3 +586,41 @@ def test_a_worker_sends_the_alert_once_after_the_pipeline_job(redis_app):
         controller.stop()
         with redis_app.app_context():
             _db.session.remove()
+
+
+# --- the phase page's list of answers that need a follow-up ------------------------------------
+
+
+def test_the_phase_page_lists_every_answer_an_alert_is_about(dash, api, journey, survey, customer):
+    """Written or not: the alert's link leads to a list where an NPS-only detractor is found,
+    with the customer to contact; the default list stays the written answers."""
+    api.post("/api/v1/customers", json={"external_id": "<b>K&2</b>", "email": "k2@x.nl"})
+    flagged = {
+        answer(api, survey, 3, customer="klant-1"),  # a detractor, nothing written
+        answer(api, survey, 8, csat=2),  # a low CSAT, anonymous
+        answer(api, survey, 9, text="Slecht, te laat en kapot", customer="<b>K&2</b>"),
+    }
+    calm = {answer(api, survey, 10), answer(api, survey, 9, text="Prima, netjes gedaan")}
+    url = f"/dashboard/journeys/{journey['id']}/phases/levering"
+    page = dash.html(f"{url}?show=follow_up")
+    shown = {int(found) for found in re.findall(r'data-response="(\d+)"', page)}
+    assert shown == flagged, "the list is the alert rule's answers, and only those"
+    assert "Answers that need a follow-up" in page
+    assert "No written answer." in page and "CSAT 2" in page
+    assert "Customer klant-1 · anna@x.nl" in page
+    assert "Customer &lt;b&gt;K&amp;2&lt;/b&gt; · k2@x.nl" in page  # escaped
+    assert "An anonymous answer: there is no customer to contact." in page
+    written = {int(found) for found in re.findall(r'data-response="(\d+)"', dash.html(url))}
+    assert written == {max(flagged), max(calm)}  # the default list: written answers only
+    assert dash.get(f"{url}?show=everything").status_code == 422
+
+
+def test_the_list_and_the_alerts_follow_one_rule(db, api, survey):
+    """follow_up.condition() (SQL) says yes exactly where follow_up.reasons() does."""
+    for score in range(11):
+        for csat in (None, 1, 2, 3, 5):
+            answer(api, survey, score, csat=csat, text="heel slecht" if score == 5 else None)
+    rows = db.session.execute(select(Response)).scalars().all()
+    in_sql = set(db.session.scalars(select(Response.id).where(follow_up.condition())))
+    assert in_sql == {r.id for r in rows if follow_up.response_reasons(r)}
+    assert 0 < len(in_sql) < len(rows)
