@@ -6,8 +6,8 @@ check and storable_text read the form first, and would refuse it at the app's li
 
 from flask import Flask, request
 
-# endpoint → its largest body in bytes. 2,000 customers with a few columns of a shop's export
-# take about 150 KB; the 1 MB leaves room for wide exports without inviting abuse.
+# endpoint → its largest body in bytes: a list of customers to invite, up to its file's
+# services.invitation_lists.MAX_BYTES plus the form's other fields.
 LARGER = {"dashboard.invitations_send": 1_000_000}
 
 
@@ -16,10 +16,6 @@ def _allow_larger() -> None:
     if limit:
         request.max_content_length = limit
         request.max_form_memory_size = limit  # a pasted list is a form field, not a file
-
-
-def limit_for(endpoint: str) -> int:
-    return LARGER[endpoint]
 
 
 def init_app(app: Flask) -> None:

@@ -76,7 +76,17 @@ def _deliver(alert_ids: list[int]) -> tuple[Counter, mailer.MailError | None]:
 
 def _claim(user_id: int) -> list[Alert]:
     """The user's pending alerts, locked until the commit. SKIP LOCKED: alerts another run is
-    sending right now are that run's; it marks them, so they are never mailed twice."""
+    sending right now are that run's; it marks them, so they are never mailed twice.
+
+    SQLite ignores FOR UPDATE, and `make run` serves requests in threads, each sending its
+    answer's alerts inline: there a write comes first and takes SQLite's one write lock, so a
+    second sender waits for this one's commit and then finds the alerts sent."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(Alert)
+            .where(Alert.user_id == user_id, Alert.status == PENDING)
+            .values(attempts=Alert.attempts)
+        )
     return list(
         db.session.scalars(
             select(Alert)

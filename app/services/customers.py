@@ -123,26 +123,40 @@ def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
     """`ensure(…, lock=True)` for many: {external_id: customer}, each created bare if new.
 
     Locked in id order, as the loyalty ledger locks customers, so two transactions locking
-    overlapping sets cannot deadlock.
+    overlapping sets cannot deadlock. An erasure renames the row it erases: one that commits
+    between finding an id and locking it leaves that external id free, and a second round
+    creates the new customer it now names (as ensure_created does for one).
     """
     wanted = sorted(set(external_ids))
-    now = utcnow()
-    ids: list[int] = []
-    for chunk in upserts.chunks(wanted):
-        upserts.insert_ignore(
-            Customer,
-            KEY,
-            [_bare(brand, external_id, now) for external_id in chunk],
-        )
-        ids += db.session.scalars(
-            select(Customer.id).where(
-                Customer.brand_id == brand.id, Customer.external_id.in_(chunk)
-            )
-        )
     found: dict[str, Customer] = {}
-    for chunk in upserts.chunks(sorted(ids)):
-        query = locks.locked(select(Customer).where(Customer.id.in_(chunk)).order_by(Customer.id))
-        found.update((customer.external_id, customer) for customer in db.session.scalars(query))
+    for _ in range(2):
+        missing = [external_id for external_id in wanted if external_id not in found]
+        if not missing:
+            break
+        now, looked_for = utcnow(), set(missing)
+        ids: list[int] = []
+        for chunk in upserts.chunks(missing):
+            upserts.insert_ignore(
+                Customer,
+                KEY,
+                [_bare(brand, external_id, now) for external_id in chunk],
+            )
+            ids += db.session.scalars(
+                select(Customer.id).where(
+                    Customer.brand_id == brand.id, Customer.external_id.in_(chunk)
+                )
+            )
+        for chunk in upserts.chunks(sorted(ids)):
+            query = locks.locked(
+                select(Customer).where(Customer.id.in_(chunk)).order_by(Customer.id)
+            )
+            found.update(
+                (customer.external_id, customer)
+                for customer in db.session.scalars(query)
+                if customer.external_id in looked_for  # not a tombstone renamed meanwhile
+            )
+    if len(found) < len(wanted):
+        raise RuntimeError("customers were erased twice while being looked up")
     return found
 
 

@@ -8,6 +8,7 @@ others are left out and named, and a list of bare addresses needs no header at a
 """
 
 import csv
+import io
 import re
 
 from marshmallow import ValidationError
@@ -16,6 +17,9 @@ from app.errors import AppError, flatten_fields
 from app.schemas.customer import ListedCustomer
 
 MAX_LINES = 2_000
+# An uploaded file: 2,000 customers with a shop export's columns take about 150 KB. The page's
+# body limit (app.uploads) adds room for the form's other fields.
+MAX_BYTES = 950_000
 
 # The column a header names, by its name lower-cased, without spaces, dashes or underscores.
 COLUMNS = {
@@ -48,12 +52,9 @@ def read(text: str) -> dict:
 
     Raises a 422 naming every bad line ("lines.<n>.<field>"); a list is taken whole or not
     at all, so a marketer fixes the file once instead of guessing what went out."""
-    numbered = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
-    if not numbered:
+    numbers, records = _records(text)
+    if not records:
         raise AppError(422, "the list is empty", fields={"list": ["add at least one address"]})
-    numbers = [number for number, _ in numbered]
-    lines = [line for _, line in numbered]
-    records = list(csv.reader(lines, delimiter=_separator(lines[0])))
     columns, ignored = _header(records[0])
     if columns is None:  # no header: bare addresses, one per line
         if any(len(record) > 1 for record in records):
@@ -109,6 +110,46 @@ def _first(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     first = {key: value for key, value in errors.items() if key.split(".")[1] in shown}
     more = len(lines) - ERRORS_SHOWN
     return {**first, "list": [f"{more} more lines are not valid either; the first are shown"]}
+
+
+def _records(text: str) -> tuple[list[int], list[list[str]]]:
+    """The list's records and the line each starts on, blank lines left out. Read as a file,
+    not line by line: Excel quotes a cell with a line break in it (an address, a note)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first))
+    numbers, records, read_to = [], [], 0
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                numbers.append(read_to + 1)
+                records.append(record)
+            read_to = reader.line_num
+    except csv.Error as error:  # an unclosed quote that runs to the end, a cell over 128 KB
+        raise AppError(
+            422,
+            "the list cannot be read as CSV",
+            fields={"list": [f"line {read_to + 1} and after cannot be read as CSV ({error})"]},
+        ) from error
+    return numbers, records
+
+
+def text_of(raw: bytes) -> str:
+    """An uploaded file's text: UTF-8 (Excel's "CSV UTF-8" starts with a BOM), UTF-16 with its
+    BOM (Excel's "Unicode text"), else Windows-1252, what Excel's plain "CSV" saves on a Dutch
+    Windows ("Oriëntatie" would otherwise come out as "Ori�ntatie"). A file over MAX_BYTES is
+    a 413; one that is no text at all (a workbook, .xlsx, is a zip; a picture) a 422."""
+    if len(raw) > MAX_BYTES:
+        too_big = f"the file is larger than {MAX_BYTES // 1000} KB; split it"
+        raise AppError(413, "the file is too large", fields={"list": [too_big]})
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace")
+    if raw.startswith(b"PK\x03\x04") or b"\x00" in raw:
+        not_text = "this is not a CSV file: in Excel, choose Save as → CSV"
+        raise AppError(422, "the file is not a CSV file", fields={"list": [not_text]})
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
 
 
 def _separator(first_line: str) -> str:

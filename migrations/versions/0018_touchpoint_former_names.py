@@ -33,7 +33,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table(
-        "touchpoint", schema=None, table_kwargs={"sqlite_autoincrement": True}
-    ) as batch_op:
-        batch_op.drop_column("former_names")
+    # DROP COLUMN as well (SQLite 3.35+): a batch rebuild would set the table's sequence back
+    # to its highest id left, and a deleted touchpoint's id would be handed out again.
+    op.drop_column("touchpoint", "former_names")

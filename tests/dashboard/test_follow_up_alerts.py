@@ -624,3 +624,44 @@ def test_the_list_and_the_alerts_follow_one_rule(db, api, survey):
     in_sql = set(db.session.scalars(select(Response.id).where(follow_up.condition())))
     assert in_sql == {r.id for r in rows if follow_up.response_reasons(r)}
     assert 0 < len(in_sql) < len(rows)
+
+
+@pytest.mark.smtp
+def test_two_senders_at_once_mail_the_alerts_once(
+    app, api, survey, users, smtp_server, not_queued, monkeypatch
+):
+    """`make run` serves requests in threads and sends alerts inline: two answers processed
+    at once both find the user's pending alert. SQLite ignores FOR UPDATE, so the claim's
+    first write takes its one write lock; PostgreSQL skips the locked rows."""
+    import threading
+    import time
+
+    from app.services import mailer
+
+    opt_in(users["owner"])
+    answer(api, survey, 3)
+    [alert_id] = _db.session.scalars(select(Alert.id)).all()
+    _db.session.commit()
+    send = mailer.send
+
+    def slow_send(message):
+        time.sleep(0.3)  # long enough for the other sender to claim meanwhile
+        send(message)
+
+    monkeypatch.setattr(mailer, "send", slow_send)
+    outcomes = []
+
+    def deliver():
+        with app.app_context():
+            try:
+                outcomes.append(alerts.deliver([alert_id]))
+            finally:
+                _db.session.remove()
+
+    senders = [threading.Thread(target=deliver) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert len(smtp_server.envelopes) == 1
+    assert sorted(outcomes, key=len) == [{}, {"sent": 1}]

@@ -295,3 +295,42 @@ def test_older_invitations_are_a_page_away(dash, survey, smtp_server, monkeypatc
     second = dash.html(unescape(older.group(1)))
     assert second.count('<th scope="row">k') == 5
     assert dash.get(f"{URL}?cursor=nonsense").status_code == 422
+
+
+def test_a_customer_erased_while_the_list_is_stored_becomes_a_new_one(
+    dash, api, survey, smtp_server, db, monkeypatch
+):
+    """An erasure that commits between finding a listed customer and locking it renames the
+    row: the list then invites a new, bare customer under that number, not a 500."""
+    from sqlalchemy import update
+
+    from app.services import upserts
+
+    api.post("/api/v1/customers", json={"external_id": "K-1", "email": "anna@example.nl"})
+    real, erased = upserts.insert_ignore, []
+
+    def insert_then_erase(model, conflict, values, returning=False):
+        result = real(model, conflict, values, returning)
+        if model is Customer and isinstance(values, list) and not erased:
+            erased.append(True)
+            db.session.execute(
+                update(Customer)
+                .where(Customer.external_id == "K-1")
+                .values(external_id="erased-0001", email=None)
+            )
+        return result
+
+    monkeypatch.setattr(upserts, "insert_ignore", insert_then_erase)
+    text = "klantnummer;email\nK-1;anna@example.nl\n"
+    assert upload(dash, survey["id"], text).status_code == 302
+    assert erased
+    fresh = db.session.query(Customer).filter_by(external_id="K-1").one()
+    assert fresh.email == "anna@example.nl"
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [["anna@example.nl"]]
+
+
+def test_many_left_out_columns_are_named_in_short(dash, survey, smtp_server):
+    header = "email;" + ";".join(f"kolom{n}" for n in range(15))
+    assert upload(dash, survey["id"], f"{header}\nanna@example.nl\n").status_code == 302
+    page = dash.html(URL)  # the flash shows once
+    assert "columns left out: kolom0, kolom1" in page and "kolom9 and 5 more." in page

@@ -155,3 +155,39 @@ def test_a_list_wrong_throughout_names_the_first_lines_and_counts_the_rest():
     fields = refused(many)
     assert len([key for key in fields if key.startswith("lines.")]) == 20
     assert fields["list"] == ["10 more lines are not valid either; the first are shown"]
+
+
+def test_a_cell_with_a_line_break_keeps_the_lines_numbered():
+    """Excel quotes an address or note with a line break in it: one record, two lines."""
+    text = 'email;adres\nanna@example.nl;"Dorpsstraat 1\n1234 AB Utrecht"\ngeen-adres;x\n'
+    assert refused(text) == {"lines.4.email": ["Not a valid email address."]}
+    good = 'email;adres\nanna@example.nl;"Dorpsstraat 1\n1234 AB"\nbram@example.nl;x\n'
+    assert [row["line"] for row in rows(good)] == [2, 4]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'email;naam\nanna@example.nl;"nooit gesloten\n' + "bram@example.nl;x\n" * 20_000,
+        "email;naam\nanna@example.nl;" + "x" * 200_000 + "\n",
+    ],
+    ids=["unclosed quote", "cell over 128 KB"],
+)
+def test_what_csv_cannot_read_is_a_422_not_a_500(text):
+    [message] = refused(text)["list"]
+    assert "cannot be read as CSV" in message
+
+
+def test_a_file_is_text_or_refused():
+    assert invitation_lists.text_of("email\nzoë@x.nl\n".encode("cp1252")) == "email\nzoë@x.nl\n"
+    assert invitation_lists.text_of("\ufeffemail\n".encode()) == "email\n"
+    for raw, status in ((b"PK\x03\x04rest", 422), (b"x" * (invitation_lists.MAX_BYTES + 1), 413)):
+        with pytest.raises(AppError) as caught:
+            invitation_lists.text_of(raw)
+        assert caught.value.code == status
+
+
+def test_the_page_takes_the_largest_file_with_room_for_its_form():
+    from app import uploads
+
+    assert uploads.LARGER["dashboard.invitations_send"] >= invitation_lists.MAX_BYTES + 20_000

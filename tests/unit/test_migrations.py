@@ -323,3 +323,27 @@ def test_a_customer_who_skipped_a_phase_counts_as_gone_on(tmp_path):
     a, c = (1, "2026-03-10"), (3, "2026-03-20")
     assert gone_on == ([(*a, 1, 500, 1, 500, 240), (*c, 1, 500, 0, 0, 0)], [(*a, 11, 1)])
     assert next_only == ([(*a, 1, 500, 0, 0, 0), (*c, 1, 500, 0, 0, 0)], [])
+
+
+def test_taking_former_names_away_again_keeps_touchpoint_ids_unique(tmp_path):
+    """0018's downgrade on SQLite drops the column in place: a table rebuild would set the
+    sequence back to the highest id left, and a deleted touchpoint's id would come back."""
+    import pytest
+    from flask_migrate import downgrade
+
+    if ON_POSTGRES:
+        pytest.skip("SQLite's sequences only; PostgreSQL drops a column in place anyway")
+    url = _fresh_database(tmp_path)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM sqlite_sequence WHERE name = 'touchpoint'"))
+            connection.execute(text("INSERT INTO sqlite_sequence VALUES ('touchpoint', 50)"))
+        downgrade(revision="0017_follow_up_alerts")
+        with db.engine.connect() as connection:
+            seq = connection.execute(
+                text("SELECT seq FROM sqlite_sequence WHERE name = 'touchpoint'")
+            ).scalar()
+        db.engine.dispose()
+    assert seq == 50
