@@ -18,6 +18,7 @@ from app.models import Brand, Contact, Customer, Invitation, Phase, Survey
 from app.models.base import utcnow
 from app.models.brand import DEFAULT_CONTACT_POLICY
 from app.models.invitation import SKIPPED
+from app.services import upserts
 
 RULES = ("min_days_between", "max_per_journey", "same_phase_days")
 
@@ -45,32 +46,62 @@ def policy(brand: Brand) -> dict[str, int]:
 
 def check(brand: Brand, customer: Customer, phase: Phase, now: datetime | None = None) -> Decision:
     """May this customer be asked about this phase now?"""
+    return check_many(brand, [customer], phase, now)[customer.id]
+
+
+def check_many(
+    brand: Brand, customers: list[Customer], phase: Phase, now: datetime | None = None
+) -> dict[int, Decision]:
+    """check() for many customers at once (an invitation list): a grouped query per rule
+    that is on, instead of up to three per customer. {customer id: decision}."""
     now = now or utcnow()
     rules = policy(brand)
-    if rules["min_days_between"]:
-        last = db.session.scalar(
-            select(func.max(Contact.created_at)).where(Contact.customer_id == customer.id)
+    ids = [customer.id for customer in customers]
+    last = _per_customer(func.max(Contact.created_at), ids) if rules["min_days_between"] else {}
+    here = (
+        _per_customer(func.max(Contact.created_at), ids, Contact.phase_id == phase.id)
+        if rules["same_phase_days"]
+        else {}
+    )
+    asked = (
+        _per_customer(func.count(Contact.id), ids, Contact.journey_id == phase.journey_id)
+        if rules["max_per_journey"]
+        else {}
+    )
+    return {
+        customer_id: _decide(
+            rules, now, last.get(customer_id), here.get(customer_id), asked.get(customer_id, 0)
         )
-        until = last + timedelta(days=rules["min_days_between"]) if last else None
-        if until and until > now:
+        for customer_id in ids
+    }
+
+
+def _per_customer(value, customer_ids: list[int], *where) -> dict:
+    found = {}
+    for chunk in upserts.chunks(sorted(set(customer_ids))):
+        found.update(
+            db.session.execute(
+                select(Contact.customer_id, value)
+                .where(Contact.customer_id.in_(chunk), *where)
+                .group_by(Contact.customer_id)
+            ).all()
+        )
+    return found
+
+
+def _decide(rules: dict, now: datetime, last, here, asked: int) -> Decision:
+    """The rules in order on one customer's contacts: when they were last asked, last asked
+    about this phase, and how often this journey asked them."""
+    if rules["min_days_between"] and last:
+        until = last + timedelta(days=rules["min_days_between"])
+        if until > now:
             return Decision(False, "min_days_between", until)
-    if rules["same_phase_days"]:
-        last = db.session.scalar(
-            select(func.max(Contact.created_at)).where(
-                Contact.customer_id == customer.id, Contact.phase_id == phase.id
-            )
-        )
-        until = last + timedelta(days=rules["same_phase_days"]) if last else None
-        if until and until > now:
+    if rules["same_phase_days"] and here:
+        until = here + timedelta(days=rules["same_phase_days"])
+        if until > now:
             return Decision(False, "same_phase_days", until)
-    if rules["max_per_journey"]:
-        asked = db.session.scalar(
-            select(func.count(Contact.id)).where(
-                Contact.customer_id == customer.id, Contact.journey_id == phase.journey_id
-            )
-        )
-        if asked >= rules["max_per_journey"]:
-            return Decision(False, "max_per_journey")
+    if rules["max_per_journey"] and asked >= rules["max_per_journey"]:
+        return Decision(False, "max_per_journey")
     return Decision(True)
 
 
@@ -90,10 +121,18 @@ def record(brand: Brand, customer: Customer, phase: Phase, channel: str) -> Cont
 
 def spend(brand: Brand, customer: Customer, phase: Phase, channel: str) -> Decision:
     """Check and, when allowed, count the ask. Lock the customer first (see customers.ensure)."""
-    decision = check(brand, customer, phase)
-    if decision:
-        record(brand, customer, phase, channel)
-    return decision
+    return spend_many(brand, [customer], phase, channel)[customer.id]
+
+
+def spend_many(
+    brand: Brand, customers: list[Customer], phase: Phase, channel: str
+) -> dict[int, Decision]:
+    """spend() for many customers, each once: locked (customers.ensure_many) by the caller."""
+    decisions = check_many(brand, customers, phase)
+    for customer in customers:
+        if decisions[customer.id]:
+            record(brand, customer, phase, channel)
+    return decisions
 
 
 def record_widget_skip(customer: Customer, survey: Survey, rule: str, locale: str) -> bool:

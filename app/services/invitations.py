@@ -54,7 +54,9 @@ def create(brand: Brand, data: dict) -> Invitation:
     if locked.id != customer.id:  # erased while this waited: the id names a new, bare customer
         db.session.rollback()
         raise AppError(422, "no customer with this external id", fields={"customer": ["unknown"]})
-    invitation = _invite(brand, survey, locked, data.get("locale"), touchpoint and touchpoint.id)
+    [invitation] = _invite(
+        brand, survey, [locked], data.get("locale"), touchpoint and touchpoint.id
+    )
     db.session.commit()
     if invitation.status == QUEUED:
         enqueue([invitation.id])
@@ -78,7 +80,6 @@ def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:
     rows, repeated = _one_row_per_customer(brand, rows)
     before = _addresses(brand, [row["external_id"] for row in rows])
     found = customers.apply_many(brand, [_customer_data(row) for row in rows])
-    invitations = []
     for row, customer in zip(rows, found, strict=True):
         if not customer.email:
             db.session.rollback()
@@ -87,7 +88,7 @@ def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:
                 "a customer in the list has no email address",
                 fields={f"lines.{row['line']}.email": ["missing, and none is known"]},
             )
-        invitations.append(_invite(brand, survey, customer, None, None))
+    invitations = _invite(brand, survey, found, None, None)
     new = sum(row["external_id"] not in before for row in rows)
     readdressed = sum(
         before.get(customer.external_id) not in (None, customer.email) for customer in found
@@ -175,30 +176,36 @@ def _active_survey(brand: Brand, survey_id: int):
     return survey
 
 
-def _invite(brand, survey, customer: Customer, locale, touchpoint_id) -> Invitation:
-    """The invitation, queued or skipped (unsubscribed, contact budget), added to the session.
-    The customer is locked: two concurrent invitations cannot both pass the budget."""
+def _invite(brand, survey, customers: list[Customer], locale, touchpoint_id) -> list[Invitation]:
+    """An invitation for each customer, queued or skipped (unsubscribed, contact budget),
+    added to the session. The customers are locked: two concurrent invitations cannot both
+    pass the budget. A few grouped queries whatever the number of customers."""
     now = utcnow()
-    invitation = Invitation(
-        brand_id=brand.id,
-        customer_id=customer.id,
-        survey_id=survey.id,
-        phase_id=survey.phase_id,
-        touchpoint_id=touchpoint_id,
-        channel="email",
-        locale=best_locale([locale, customer.locale], survey.locales, survey.default_locale),
-        status=QUEUED,
-        created_at=now,
-        expires_at=now + timedelta(days=survey_tokens.invitation_days()),
+    allowed = unsubscribes.may_email_many(customers)  # the customer, or the address, did not
+    decisions = contact_budget.spend_many(
+        brand, [c for c in customers if c.id in allowed], survey.phase, "email"
     )
-    if not unsubscribes.may_email(customer):  # the customer, or the address, unsubscribed
-        invitation.status, invitation.skip_reason = SKIPPED, "unsubscribed"
-    else:
-        decision = contact_budget.spend(brand, customer, survey.phase, "email")
-        if not decision:
-            invitation.status, invitation.skip_reason = SKIPPED, decision.rule
-    db.session.add(invitation)
-    return invitation
+    invitations = []
+    for customer in customers:
+        invitation = Invitation(
+            brand_id=brand.id,
+            customer_id=customer.id,
+            survey_id=survey.id,
+            phase_id=survey.phase_id,
+            touchpoint_id=touchpoint_id,
+            channel="email",
+            locale=best_locale([locale, customer.locale], survey.locales, survey.default_locale),
+            status=QUEUED,
+            created_at=now,
+            expires_at=now + timedelta(days=survey_tokens.invitation_days()),
+        )
+        if customer.id not in allowed:
+            invitation.status, invitation.skip_reason = SKIPPED, "unsubscribed"
+        elif not decisions[customer.id]:
+            invitation.status, invitation.skip_reason = SKIPPED, decisions[customer.id].rule
+        invitations.append(invitation)
+    db.session.add_all(invitations)
+    return invitations
 
 
 def enqueue(invitation_ids: list[int]) -> int:
