@@ -7,7 +7,7 @@ order number) is not mailed, nor the same address added again after an erasure, 
 never holds an address itself.
 """
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Brand, Customer, EmailSuppression, Invitation
@@ -33,17 +33,22 @@ def address_hash(brand_id: int, email: str) -> str:
 def is_suppressed(brand_id: int, email: str | None) -> bool:
     if not normalise_email(email):
         return False
-    digest = address_hash(brand_id, email)
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
+    return bool(_suppressed(brand_id, [address_hash(brand_id, email)]))
+
+
+def _suppressed(brand_id: int, digests: list[str]) -> set[str]:
+    """Those of these address hashes on the brand's suppression list."""
+    found: set[str] = set()
+    for chunk in upserts.chunks(sorted(set(digests))):
+        found.update(
+            db.session.scalars(
+                select(EmailSuppression.address_hash).where(
                     EmailSuppression.brand_id == brand_id,
-                    EmailSuppression.address_hash == digest,
+                    EmailSuppression.address_hash.in_(chunk),
                 )
             )
         )
-    )
+    return found
 
 
 def may_email(customer: Customer | None) -> bool:
@@ -60,16 +65,7 @@ def may_email_many(customers: list[Customer]) -> set[int]:
         return set()
     brand_id = candidates[0].brand_id
     digests = {c.id: address_hash(brand_id, c.email) for c in candidates}
-    suppressed: set[str] = set()
-    for chunk in upserts.chunks(sorted(set(digests.values()))):
-        suppressed.update(
-            db.session.scalars(
-                select(EmailSuppression.address_hash).where(
-                    EmailSuppression.brand_id == brand_id,
-                    EmailSuppression.address_hash.in_(chunk),
-                )
-            )
-        )
+    suppressed = _suppressed(brand_id, list(digests.values()))
     return {customer_id for customer_id, digest in digests.items() if digest not in suppressed}
 
 

@@ -29,10 +29,12 @@ def known(api):
     )
 
 
-def upload(dash, survey_id, text, as_file=True):
+def upload(dash, survey_id, text, as_file=True, encoding="utf-8-sig"):
+    """Post the list as a file (by default as Excel's "CSV UTF-8" saves it, BOM first), or
+    pasted."""
     data = {"survey_id": str(survey_id)}
     if as_file:
-        data["file"] = (io.BytesIO(text.encode("utf-8-sig")), "klanten.csv")  # Excel's BOM
+        data["file"] = (io.BytesIO(text.encode(encoding)), "klanten.csv")
     else:
         data["list"] = text
     return dash.post(URL, data, content_type="multipart/form-data")
@@ -74,8 +76,7 @@ def test_an_excel_list_invites_each_customer_once(dash, survey, known, smtp_serv
 
 def test_a_list_saved_by_an_older_excel_in_windows_1252_reads_right(dash, survey, smtp_server, db):
     text = "klantnummer;e-mailadres;persona\nZoë-1;zoe@example.nl;\n"
-    data = {"survey_id": str(survey["id"]), "file": (io.BytesIO(text.encode("cp1252")), "a.csv")}
-    assert dash.post(URL, data, content_type="multipart/form-data").status_code == 302
+    assert upload(dash, survey["id"], text, encoding="cp1252").status_code == 302
     assert db.session.query(Customer).one().external_id == "Zoë-1"
 
 
@@ -278,8 +279,7 @@ def test_a_workbook_or_a_picture_is_not_a_list(dash, survey, count_rows, smtp_se
 
 def test_excels_unicode_text_is_read(dash, survey, smtp_server, db):
     text = "email\tklantnummer\r\nzoe@example.nl\tZoë\r\n"
-    data = {"survey_id": str(survey["id"]), "file": (io.BytesIO(text.encode("utf-16")), "a.txt")}
-    assert dash.post(URL, data, content_type="multipart/form-data").status_code == 302
+    assert upload(dash, survey["id"], text, encoding="utf-16").status_code == 302
     assert db.session.query(Customer).one().external_id == "Zoë"
 
 
