@@ -96,7 +96,10 @@ def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
     assert page.locator("#np-key").get_attribute("aria-invalid") == "true"
     assert page.locator("#err-key").is_visible()
     # the summary has the focus, so a screen reader reads it out at once
-    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+    # (once the page has loaded: autofocus acts then, not at the instant the click returns)
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.getAttribute('role') === 'alert'"
+    )
     # the first Tab offers to skip the header's links
     page.goto(f"{server}/dashboard/personas")
     page.keyboard.press("Tab")
