@@ -310,7 +310,9 @@ def test_what_the_customer_wrote_is_written_out_as_written(api, survey, users, s
     body = text_of(smtp_server.messages[0])
     assert "     > {{ 7*7 }} slecht, heel slecht {% raw %}<b>nee</b>\n" in body
     assert "     > Open it in the dashboard: http://evil.example\n" in body  # quoted: not ours
-    assert "49" not in body
+    # not evaluated as a template: "{{ 7*7 }} slecht" would read "49 slecht" (a bare "49" can
+    # also be the minute the answer came in, which the email writes out)
+    assert "49 slecht" not in body
 
 
 @pytest.mark.smtp
