@@ -5,13 +5,16 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# Links in emails, QR codes and the demo's printout follow the port make run serves on
+# (PUBLIC_URL in the environment still wins).
+LOCAL_URL := http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: run test bench worker lint format clean
 
 run: $(VENV)/.run-deps ## venv, install, migrate, seed the demo once, serve on :5000 (inline jobs)
 	$(FLASK) db upgrade
-	$(FLASK) demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	PUBLIC_URL="$${PUBLIC_URL:-$(LOCAL_URL)}" $(FLASK) demo
+	PUBLIC_URL="$${PUBLIC_URL:-$(LOCAL_URL)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev-deps ## ruff, then the whole pytest suite
 	$(VENV)/bin/ruff check .
