@@ -4,9 +4,16 @@ from flask import request
 
 from app.api.auth import current_brand, current_brand_id, live_key, protect, single_statement
 from app.api.blueprint import Blueprint
-from app.schemas.response import ResponseAccepted, ResponseIn, ResponsePage, ResponseQuery
+from app.schemas.response import (
+    FollowUpIn,
+    FollowUpOut,
+    ResponseAccepted,
+    ResponseIn,
+    ResponsePage,
+    ResponseQuery,
+)
 from app.schemas.stats import JourneyStatsQuery, StatsOut
-from app.services import intake, responses, stats
+from app.services import follow_up, intake, responses, stats
 
 blp = Blueprint(
     "responses", __name__, url_prefix="/api/v1", description="Answers, and the figures per phase"
@@ -45,6 +52,23 @@ def create_response(data):
 def list_responses(query):
     """Responses, newest first, with the pipeline's derived fields; cursor pagination."""
     return responses.page(current_brand(), query)
+
+
+@blp.route("/responses/<int:response_id>/follow-up", methods=["PUT"])
+@blp.arguments(FollowUpIn)
+@blp.response(200, FollowUpOut)
+def set_follow_up(data, response_id):
+    """Mark an answer that needs a follow-up handled (true) or open again (false).
+
+    Marking it handled again keeps the first mark (who and when); alerts not yet mailed about
+    a handled answer are not sent. An answer that needs no follow-up (or is not processed
+    yet) is a 422."""
+    brand = current_brand()
+    if data["handled"]:
+        follow_up.mark_handled(brand, response_id, by="API")
+    else:
+        follow_up.reopen(brand, response_id)
+    return follow_up.state(responses.get(brand, response_id))
 
 
 @blp.route("/journeys/<int:journey_id>/stats", methods=["GET"])

@@ -1,13 +1,18 @@
 """One phase: trends with significance, verbatims, top words, surveys, CSV exports."""
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from app.dashboard import bp, filters
 from app.dashboard.access import current_brand, requires
 from app.dashboard.downloads import csv_download
 from app.dashboard.home import filter_options
+from app.errors import AppError
 from app.schemas.dashboard import PhaseQuery
-from app.services import exports, journeys, phase_report, trends
+from app.services import exports, follow_up, journeys, phase_report, trends
+
+# The list's own choices, kept through paging and through marking an answer handled.
+LIST_KEYS = ("sentiment", "category", "score", "show", "handled")
 
 # The contact-budget rules and other reasons a customer was not asked (email or widget).
 SKIP_WORDS = {
@@ -39,10 +44,36 @@ def phase(journey_id, key):
         grain=report["trend"]["grain"],
         # links and forms keep a grain only when the user picked one, so the page can choose
         grain_args=filters.url_args(query, "grain"),
-        verbatim_args=filters.url_args(query, "sentiment", "category", "score", "show"),
+        verbatim_args=filters.url_args(query, *LIST_KEYS),
+        # where marking a follow-up returns to: this very list, page included
+        list_args=dict(args, **filters.url_args(query, "grain", "cursor", *LIST_KEYS)),
         options=options,
         skip_words=SKIP_WORDS,
     )
+
+
+@bp.route(
+    "/dashboard/journeys/<int:journey_id>/phases/<key>/follow-ups/<int:response_id>",
+    methods=["POST"],
+)
+@requires("edit")
+def follow_up_state(journey_id, key, response_id):
+    """Mark an answer that needs a follow-up handled, or open again; back to the same list."""
+    brand = current_brand()
+    query = filters.parse(PhaseQuery(), request.args)  # the list's filters, to return to
+    phase = journeys.get_phase(brand, journey_id, key)
+    if request.form.get("state") not in ("handled", "open"):
+        raise AppError(422, "state must be handled or open", fields={"state": ["invalid"]})
+    if request.form["state"] == "handled":
+        follow_up.mark_handled(brand, response_id, by=current_user.email, phase_id=phase.id)
+        flash("Marked handled. Handled answers are listed under “Handled”.", "info")
+    else:
+        follow_up.reopen(brand, response_id, phase_id=phase.id)
+        flash("Open again: the answer is back in the list of open follow-ups.", "info")
+    args = dict(filters.url_args(query), **filters.url_args(query, "grain", "cursor", *LIST_KEYS))
+    args.pop("journey", None)
+    back = url_for("dashboard.phase", journey_id=journey_id, key=key, **args)
+    return redirect(back + "#verbatims")
 
 
 @bp.route("/dashboard/journeys/<int:journey_id>/phases/<key>/responses.csv")

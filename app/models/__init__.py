@@ -5,6 +5,7 @@ from app.models.analytics import ChoiceRollup, DwellRollup, MapRollup, SurveyRol
 from app.models.brand import ApiKey, Brand, User
 from app.models.contact import Contact
 from app.models.customer import Customer, CustomerPhase, JourneyEvent
+from app.models.follow_up import FollowUpHandled
 from app.models.invitation import Invitation
 from app.models.journey import Journey, Persona, Phase, Touchpoint
 from app.models.privacy import PrivacyRequest
@@ -28,6 +29,7 @@ __all__ = [
     "CustomerPhase",
     "DwellRollup",
     "EmailSuppression",
+    "FollowUpHandled",
     "Invitation",
     "Journey",
     "JourneyEvent",

@@ -57,6 +57,8 @@ class Response(db.Model):
     survey = db.relationship("Survey")
     phase = db.relationship("Phase")
     customer = db.relationship("Customer")
+    # Loaded only where shown (the phase page's follow-up list, the API's listing).
+    handled = db.relationship("FollowUpHandled", uselist=False, viewonly=True)
 
     @property
     def sentiment(self) -> dict | None:

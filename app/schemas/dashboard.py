@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from app.schemas.common import Id
 from app.schemas.stats import PERIODS, StatsQuery
+from app.services.follow_up import HANDLED_STATES
 from app.services.trends import GRAINS
 from app.services.verbatims import CATEGORIES, SENTIMENTS
 
@@ -22,4 +23,6 @@ class PhaseQuery(MapQuery):
     score = fields.Integer(validate=validate.Range(min=0, max=10))
     # the written answers (the default), or every answer that needs a follow-up
     show = fields.String(validate=validate.OneOf(("written", "follow_up")))
+    # of those: still open (the default), marked handled, or all
+    handled = fields.String(validate=validate.OneOf(HANDLED_STATES))
     cursor = fields.String(validate=validate.Length(max=200))

@@ -14,6 +14,9 @@ from app.schemas.common import (
 )
 from app.schemas.customer import EXTERNAL_ID
 from app.schemas.journey import KEY
+from app.services import follow_up
+
+REASON_KEYS = ", ".join(follow_up.REASONS)
 
 
 class ReviewConsentIn(Schema):
@@ -47,6 +50,25 @@ class SentimentOut(Schema):
     label = fields.String()
 
 
+class FollowUpOut(Schema):
+    """Whether an answer needs a follow-up (services.follow_up) and whether it was handled."""
+
+    response_id = fields.Integer()
+    needed = fields.Boolean()
+    reasons = fields.List(fields.String(), metadata={"description": "why: " + REASON_KEYS})
+    handled_at = Timestamp(allow_none=True)
+    handled_by = fields.String(
+        allow_none=True, metadata={"description": 'a login\'s email, or "API"'}
+    )
+
+
+_FOLLOW_UP = FollowUpOut(exclude=("response_id",))
+
+
+class FollowUpIn(Schema):
+    handled = StrictBoolean(required=True)
+
+
 class ResponseOut(Schema):
     id = fields.Integer()
     survey_id = fields.Integer()
@@ -65,6 +87,10 @@ class ResponseOut(Schema):
     language = fields.String(allow_none=True)
     created_at = Timestamp()
     processed_at = Timestamp(allow_none=True)
+    follow_up = fields.Function(
+        lambda response: _FOLLOW_UP.dump(follow_up.state(response)),
+        metadata={"type": "object", "description": "needed, reasons, handled_at, handled_by"},
+    )
 
 
 class ResponseQuery(CursorQuery):
@@ -72,6 +98,8 @@ class ResponseQuery(CursorQuery):
     survey_id = Id()
     since = Moment()
     status = fields.String(validate=validate.OneOf(("received", "processed", "failed")))
+    # answers that need a follow-up: all of them, only those still open, or those handled
+    follow_up = fields.String(validate=validate.OneOf(("needed", "open", "handled")))
 
 
 class ResponsePage(Schema):

@@ -3,10 +3,10 @@
 The pipeline writes the alerts (services.follow_up) and queues a job per user after its
 commit (queue "email", app.pipeline.email_jobs). The job takes that user's pending alerts
 under row locks, checks each again (alerts still on, the phase still chosen, the answer still
-there, its customer not erased), mails what is left in one message and marks every alert sent,
-skipped or, after a permanent refusal or MAX_ATTEMPTS tries, failed. A second run finds no
-pending alert and sends nothing. Alerts left pending (Redis down, SMTP down longer than the
-job's retries) are sent by `flask pipeline sweep`.
+there, not marked handled, its customer not erased), mails what is left in one message and
+marks every alert sent, skipped or, after a permanent refusal or MAX_ATTEMPTS tries, failed.
+A second run finds no pending alert and sends nothing. Alerts left pending (Redis down, SMTP
+down longer than the job's retries) are sent by `flask pipeline sweep`.
 """
 
 import logging
@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db, queue
-from app.models import Alert, Brand, Customer, Phase, Response, Survey, User
+from app.models import Alert, Brand, Customer, FollowUpHandled, Phase, Response, Survey, User
 from app.models.alert import FAILED, PENDING, SENT, SKIPPED
 from app.models.base import utcnow
 from app.services import alert_mail, mailer
@@ -98,18 +98,22 @@ def _claim(user_id: int) -> list[Alert]:
     )
 
 
-def _facts(response_ids: list[int]) -> dict[int, tuple[str, object]]:
-    """{response id: (phase key, customer's erased_at)} for the answers still there."""
+def _facts(response_ids: list[int]) -> dict[int, tuple[str, object, bool]]:
+    """{response id: (phase key, customer's erased_at, handled)} for the answers still there."""
     rows = db.session.execute(
-        select(Response.id, Phase.key, Customer.erased_at)
+        select(Response.id, Phase.key, Customer.erased_at, FollowUpHandled.response_id)
         .join(Phase, Phase.id == Response.phase_id)
         .outerjoin(Customer, Customer.id == Response.customer_id)
+        .outerjoin(FollowUpHandled, FollowUpHandled.response_id == Response.id)
         .where(Response.id.in_(response_ids))
     )
-    return {response_id: (key, erased_at) for response_id, key, erased_at in rows}
+    return {
+        response_id: (key, erased_at, handled is not None)
+        for response_id, key, erased_at, handled in rows
+    }
 
 
-def skip_reason(user: User | None, facts: tuple[str, object] | None) -> str | None:
+def skip_reason(user: User | None, facts: tuple[str, object, bool] | None) -> str | None:
     """Why an alert is no longer sent, decided when it would be sent; None: send it."""
     if user is None:
         return "the user is removed"
@@ -117,11 +121,13 @@ def skip_reason(user: User | None, facts: tuple[str, object] | None) -> str | No
         return "the user turned follow-up alerts off"
     if facts is None:
         return "the answer is deleted"
-    phase_key, erased_at = facts
+    phase_key, erased_at, handled = facts
     if user.alert_phases and phase_key not in user.alert_phases:
         return "the user no longer wants alerts for this phase"
     if erased_at is not None:
         return "the customer is erased"
+    if handled:
+        return "the answer was marked handled"
     return None
 
 

@@ -3,22 +3,24 @@ pipeline step that writes those wishes into the alert outbox (services.alerts se
 
 An answer needs a follow-up when it is an NPS detractor (0-6), a CSAT of 1 or 2, an effort of
 6 or 7 (CES 1-7, lower is easier), or a written answer whose sentiment is negative. A dashboard
-user of any role opts in on their account page, for all of the brand's phases or some.
+user of any role opts in on their account page, for all of the brand's phases or some. An
+editor (or the API) marks such an answer handled once someone has followed it up, so the team
+sees what is still open; the alerts not yet mailed about it are then skipped.
 """
 
 import functools
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import locks
 from app.errors import AppError
 from app.extensions import db
-from app.models import Alert, Brand, Phase, Response, User
+from app.models import Alert, Brand, FollowUpHandled, Phase, Response, User
 from app.models.alert import PENDING
 from app.models.base import utcnow
 from app.pipeline.nps import DETRACTOR
-from app.services import users
+from app.services import upserts, users
 
 LOW_CSAT = (1, 2)  # of 1-5
 HIGH_EFFORT = (6, 7)  # of 1-7
@@ -83,6 +85,79 @@ def response_reasons(response) -> list[str]:
         response.sentiment_label,
         response.comment,
     )
+
+
+# ---- handled or still open ------------------------------------------------------------
+
+HANDLED_STATES = ("open", "handled", "all")
+
+
+def handled_condition(state: str):
+    """The phase page's list: answers still open (the default), handled ones, or all."""
+    handled = exists().where(FollowUpHandled.response_id == Response.id)
+    return {"open": ~handled, "handled": handled, "all": None}[state]
+
+
+def state(response: Response) -> dict:
+    """What the API says about an answer's follow-up (response.handled loaded)."""
+    handled = response.handled
+    return {
+        "response_id": response.id,
+        "needed": bool(response_reasons(response)),
+        "reasons": response_reasons(response),
+        "handled_at": handled.handled_at if handled else None,
+        "handled_by": handled.handled_by if handled else None,
+    }
+
+
+def _flagged(brand: Brand, response_id: int, phase_id: int | None) -> Response:
+    """The brand's answer (in this phase, when given), which must need a follow-up. Another
+    brand's answer, or another phase's, is a 404."""
+    where = [Response.id == response_id, Response.brand_id == brand.id]
+    if phase_id is not None:
+        where.append(Response.phase_id == phase_id)
+    response = db.session.scalar(select(Response).where(*where))
+    if response is None:
+        raise AppError(404, "response not found")
+    if not response_reasons(response):
+        raise AppError(
+            422,
+            "this answer does not need a follow-up"
+            + (" (it is not processed yet)" if response.nps_category is None else ""),
+            code="no_follow_up_needed",
+        )
+    return response
+
+
+def mark_handled(
+    brand: Brand, response_id: int, by: str, phase_id: int | None = None
+) -> FollowUpHandled:
+    """Mark an answer handled by `by` (a login's email, or "API"). Marking it again, or two
+    people at once, keeps the first mark: who handled it first is the answer to "who"."""
+    _flagged(brand, response_id, phase_id)
+    upserts.insert_ignore(
+        FollowUpHandled,
+        ("response_id",),
+        {
+            "response_id": response_id,
+            "brand_id": brand.id,
+            "handled_at": utcnow(),
+            "handled_by": by,
+        },
+    )
+    db.session.commit()
+    return db.session.get(FollowUpHandled, response_id, populate_existing=True)
+
+
+def reopen(brand: Brand, response_id: int, phase_id: int | None = None) -> None:
+    """Mark a handled answer open again; an open one stays open."""
+    _flagged(brand, response_id, phase_id)
+    db.session.execute(
+        delete(FollowUpHandled).where(
+            FollowUpHandled.response_id == response_id, FollowUpHandled.brand_id == brand.id
+        )
+    )
+    db.session.commit()
 
 
 # ---- the user's choice -----------------------------------------------------------------

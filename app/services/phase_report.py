@@ -126,7 +126,7 @@ def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict)
     figure = next(item for item in journey["phases"] if item["phase"] == key)
     verbatim_query = {
         name: options[name]
-        for name in ("sentiment", "category", "score", "show", "cursor")
+        for name in ("sentiment", "category", "score", "show", "handled", "cursor")
         if options.get(name) is not None
     }
     reach = survey_reach.for_phase(brand, phase, filters.get("from_"), filters.get("to"))

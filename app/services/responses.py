@@ -10,6 +10,7 @@ from app import ids
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Phase, Response
+from app.services import follow_up
 
 
 def encode_cursor(last_id: int) -> str:
@@ -27,12 +28,28 @@ def decode_cursor(cursor: str) -> int:
         raise AppError(422, "the cursor is not valid", fields={"cursor": ["invalid"]}) from exc
 
 
+def get(brand: Brand, response_id: int) -> Response:
+    """One of the brand's answers (another brand's is a 404)."""
+    response = db.session.scalar(
+        select(Response)
+        .where(Response.id == response_id, Response.brand_id == brand.id)
+        .options(selectinload(Response.handled))
+    )
+    if response is None:
+        raise AppError(404, "response not found")
+    return response
+
+
 def page(brand: Brand, query: dict) -> dict:
     limit = query.get("limit", 50)
     statement = (
         select(Response)
         .where(Response.brand_id == brand.id)
-        .options(selectinload(Response.phase), selectinload(Response.customer))
+        .options(
+            selectinload(Response.phase),
+            selectinload(Response.customer),
+            selectinload(Response.handled),
+        )
         .order_by(Response.id.desc())
         .limit(limit + 1)
     )
@@ -50,6 +67,11 @@ def page(brand: Brand, query: dict) -> dict:
         statement = statement.where(Response.status == query["status"])
     if query.get("since"):  # naive UTC already (schemas.common.Moment)
         statement = statement.where(Response.created_at >= query["since"])
+    if query.get("follow_up"):  # needed, or of those the open or the handled ones
+        statement = statement.where(follow_up.condition())
+        handled = follow_up.handled_condition(query["follow_up"].replace("needed", "all"))
+        if handled is not None:
+            statement = statement.where(handled)
     rows = list(db.session.scalars(statement))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -64,14 +64,22 @@ def page(
     persona_id: int | None,
     query: dict,
 ) -> dict:
-    """query: sentiment, category, score, show, cursor, limit. Returns {"items", "next_cursor"}.
+    """query: sentiment, category, score, show, handled, cursor, limit. Returns {"items",
+    "next_cursor"}.
 
     show "follow_up": the answers that need a follow-up (services.follow_up: what the alerts
-    mail), written or not, with their customers; otherwise the written answers."""
+    mail), written or not, with their customers, still open unless `handled` says "handled" or
+    "all"; otherwise the written answers."""
     limit = query.get("limit", 25)
     where = conditions(brand, phase, filters, persona_id)
+    # a follow-up names whom to call, and whether someone did
+    loads = [selectinload(Response.customer)]
     if query.get("show") == "follow_up":
+        loads.append(selectinload(Response.handled))
         where.append(follow_up.condition())
+        handled = follow_up.handled_condition(query.get("handled") or "open")
+        if handled is not None:
+            where.append(handled)
     else:
         where.append(Response.comment.is_not(None))
     if query.get("sentiment"):
@@ -92,7 +100,7 @@ def page(
         db.session.scalars(
             select(Response)
             .where(*where)
-            .options(selectinload(Response.customer))  # a follow-up names whom to call
+            .options(*loads)
             .order_by(Response.created_at.desc(), Response.id.desc())
             .limit(limit + 1)
         )
