@@ -58,7 +58,8 @@ def phase(journey_id, key):
 )
 @requires("edit")
 def follow_up_state(journey_id, key, response_id):
-    """Mark an answer that needs a follow-up handled, or open again; back to the same list."""
+    """Mark an answer that needs a follow-up handled, or open again; back to the same list,
+    which shows the confirmation (the page opens at the list, below the page's messages)."""
     brand = current_brand()
     query = filters.parse(PhaseQuery(), request.args)  # the list's filters, to return to
     phase = journeys.get_phase(brand, journey_id, key)
@@ -66,10 +67,10 @@ def follow_up_state(journey_id, key, response_id):
         raise AppError(422, "state must be handled or open", fields={"state": ["invalid"]})
     if request.form["state"] == "handled":
         follow_up.mark_handled(brand, response_id, by=current_user.email, phase_id=phase.id)
-        flash("Marked handled. Handled answers are listed under “Handled”.", "info")
+        flash("Marked handled. Handled answers are listed under “Handled”.", "list")
     else:
         follow_up.reopen(brand, response_id, phase_id=phase.id)
-        flash("Open again: the answer is back in the list of open follow-ups.", "info")
+        flash("Open again: the answer is back in the list of open follow-ups.", "list")
     args = dict(filters.url_args(query), **filters.url_args(query, "grain", "cursor", *LIST_KEYS))
     args.pop("journey", None)
     back = url_for("dashboard.phase", journey_id=journey_id, key=key, **args)

@@ -14,10 +14,18 @@ from sqlalchemy import insert, select, update
 from app.demo import corpus
 from app.demo import reviews as demo_reviews
 from app.extensions import db
-from app.models import ApiKey, Brand, Customer, Invitation, Journey, Response, User
+from app.models import ApiKey, Brand, Customer, FollowUpHandled, Invitation, Journey, Response, User
 from app.models.base import utcnow
 from app.services import answers as answer_rules
-from app.services import brands, customers, journeys, processing, survey_tokens, surveys
+from app.services import (
+    brands,
+    customers,
+    follow_up,
+    journeys,
+    processing,
+    survey_tokens,
+    surveys,
+)
 from loyalty import demo as loyalty_demo
 
 SLUG = corpus.BRAND_SLUG
@@ -278,6 +286,31 @@ def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now
     return len(rows)
 
 
+def _handle_follow_ups(brand: Brand, rng: random.Random, now) -> int:
+    """Most answers that needed a follow-up more than a week ago were handled by the team
+    (a day or two after they came in); the recent ones are the open list."""
+    flagged = db.session.execute(
+        select(Response.id, Response.created_at).where(
+            Response.brand_id == brand.id,
+            follow_up.condition(),
+            Response.created_at < now - timedelta(days=7),
+        )
+    ).all()
+    rows = [
+        FollowUpHandled(
+            response_id=response_id,
+            brand_id=brand.id,
+            handled_at=created + timedelta(hours=rng.uniform(2, 48)),
+            handled_by=LOGIN,
+        )
+        for response_id, created in flagged
+        if rng.random() < 0.85
+    ]
+    db.session.add_all(rows)
+    db.session.commit()
+    return len(rows)
+
+
 def _existing(echo) -> Brand | None:
     brand = db.session.scalar(select(Brand).where(Brand.slug == SLUG))
     if brand is not None:
@@ -478,8 +511,10 @@ def _seed(responses: int, seed: int, echo) -> Brand:
     redeemed = loyalty_demo.add_redemptions(brand.id, rng)
     db.session.commit()
     invited = _add_invitations(brand, recent, survey_by_phase, rng, now)
+    handled = _handle_follow_ups(brand, rng, now)
     echo(f"Seeded {len(people)} customers, {len(events)} journey events, {len(ids)} responses.")
     echo(f"Invitations: {invited} emails, as the dashboard's Invitations page lists them.")
+    echo(f"Follow-ups: {handled} answers marked handled; the newer ones are open.")
     demo_reviews.run(brand, echo)
     echo(f"Loyalty: {redeemed} customers redeemed a reward.")
     return brand

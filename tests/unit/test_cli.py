@@ -5,7 +5,8 @@ import json
 import pytest
 from sqlalchemy import text
 
-from app.models import ApiKey, Brand, Invitation, Response, User
+from app.models import ApiKey, Brand, FollowUpHandled, Invitation, Response, User
+from app.services import follow_up
 from tests.conftest import Contenders
 
 
@@ -91,6 +92,11 @@ def test_demo_seeds_once_and_reissues_credentials(app, db):
     assert statuses == {"sent", "skipped", "failed"}
     pairs = db.session.query(Invitation.customer_id, Invitation.phase_id).all()
     assert len(pairs) == len(set(pairs))
+    # the older answers that needed a follow-up were mostly handled; the recent ones are open
+    handled = {row.response_id: row for row in db.session.query(FollowUpHandled)}
+    flagged = db.session.query(Response).filter(follow_up.condition()).all()
+    assert handled and set(handled) < {r.id for r in flagged}
+    assert all(handled[r.id].handled_at > r.created_at for r in flagged if r.id in handled)
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "exists" in second.output
     assert db.session.query(Response).count() == responses  # not seeded twice
