@@ -600,12 +600,16 @@ class _Deadline:
 
 
 class _DeadlineConnection:
-    """An HTTP(S) connection whose connect and every later read or write share one deadline."""
+    """An HTTP(S) connection whose connect and every later read or write share one deadline,
+    and, with `pinned`, which connects only to the addresses checked for its host."""
 
-    def __init__(self, *args, deadline: _Deadline, **kwargs):
+    def __init__(self, *args, deadline: _Deadline, pinned: "_Pinned | None" = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._deadline = deadline
         deadline.watch(self)
+        if pinned is not None:
+            # http.client's own hook for opening the socket; TLS still checks the host's name
+            self._create_connection = pinned.create_connection
 
     def connect(self) -> None:
         self.timeout = self._deadline.remaining()
@@ -621,29 +625,63 @@ class _HTTPSConnection(_DeadlineConnection, http.client.HTTPSConnection):
     pass
 
 
+class _Pinned:
+    """The addresses a host was checked to have (_public_addresses). Connecting to them, not
+    to a second lookup of the name, is what makes the check hold: a name that resolves to a
+    public address for the check and to 127.0.0.1 a moment later (DNS rebinding) reaches only
+    the public one. Another host (a proxy from the environment) is connected as usual."""
+
+    def __init__(self, host: str, addresses: list[tuple]):
+        self.host, self.addresses = host, addresses
+
+    def create_connection(self, address, timeout=None, source_address=None, **kwargs):
+        host, port = address
+        if host != self.host:
+            return socket.create_connection(address, timeout, source_address, **kwargs)
+        error: OSError | None = None
+        for family, sockaddr in self.addresses:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                if timeout is not None:
+                    sock.settimeout(timeout)
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect((sockaddr[0], port, *sockaddr[2:]))
+                return sock
+            except OSError as exc:
+                sock.close()
+                error = exc
+        raise error or OSError(f"no address to connect to for {host}")
+
+
 class _HTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, deadline: _Deadline):
+    def __init__(self, deadline: _Deadline, pinned: _Pinned | None):
         super().__init__()
-        self._deadline = deadline
+        self._deadline, self._pinned = deadline, pinned
 
     def http_open(self, req):
-        return self.do_open(functools.partial(_HTTPConnection, deadline=self._deadline), req)
+        connection = functools.partial(
+            _HTTPConnection, deadline=self._deadline, pinned=self._pinned
+        )
+        return self.do_open(connection, req)
 
 
 class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, deadline: _Deadline):
+    def __init__(self, deadline: _Deadline, pinned: _Pinned | None):
         super().__init__()
-        self._deadline = deadline
+        self._deadline, self._pinned = deadline, pinned
 
     def https_open(self, req):
-        connection = functools.partial(_HTTPSConnection, deadline=self._deadline)
+        connection = functools.partial(
+            _HTTPSConnection, deadline=self._deadline, pinned=self._pinned
+        )
         return self.do_open(connection, req, context=self._context)
 
 
-def _open(request: urllib.request.Request, deadline: _Deadline):
+def _open(request: urllib.request.Request, deadline: _Deadline, pinned: _Pinned | None = None):
     # An opener per request (a few objects): its handlers carry this request's deadline.
     opener = urllib.request.build_opener(
-        _NoRedirects, _HTTPHandler(deadline), _HTTPSHandler(deadline)
+        _NoRedirects, _HTTPHandler(deadline, pinned), _HTTPSHandler(deadline, pinned)
     )
     return opener.open(request, timeout=deadline.remaining())
 
@@ -657,12 +695,14 @@ def _send(endpoint: WebhookEndpoint | None, delivery) -> tuple[int | None, str |
     deadline = _Deadline(timeout())
     try:
         with deadline:
+            pinned = None
             if not allow_private_targets():
-                _refuse_private(endpoint.url)  # again at send time: DNS may have changed
+                # again at send time (DNS may have changed), and only what was checked is used
+                pinned = _Pinned(urlsplit(endpoint.url).hostname, _public_addresses(endpoint.url))
             request = urllib.request.Request(  # noqa: S310 — the URL was checked to be http(s)
                 endpoint.url, data=body, headers=headers(endpoint, delivery, body), method="POST"
             )
-            with _open(request, deadline) as answer:
+            with _open(request, deadline, pinned) as answer:
                 answer.read(1024)
                 code = answer.status
             deadline.remaining()  # a body cut short by the deadline is no answer either
@@ -730,7 +770,34 @@ def check_url(url: str) -> str:
     return url
 
 
-def _refuse_private(url: str) -> None:
+# IPv6 forms that carry an IPv4 address a host may reach through a gateway or tunnel: NAT64
+# (RFC 6052, RFC 8215), and the deprecated IPv4-compatible ::a.b.c.d.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address.sixtofour:
+        return address.sixtofour
+    if address.teredo:
+        return address.teredo[1]  # the client's address (the server's is public)
+    if any(address in network for network in (*_NAT64, _IPV4_COMPATIBLE)):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A global unicast address, and for IPv6 one whose embedded IPv4 address is one too."""
+    if not address.is_global or address.is_multicast:
+        return False
+    embedded = _embedded_ipv4(address) if address.version == 6 else None
+    return embedded is None or is_public(embedded)
+
+
+def _public_addresses(url: str) -> list[tuple]:
+    """The URL host's (family, sockaddr) pairs, each a public address; else a 422."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
@@ -740,13 +807,17 @@ def _refuse_private(url: str) -> None:
             422, "the webhook host cannot be resolved", fields={"url": ["cannot be resolved"]}
         ) from exc
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
+        if not is_public(ipaddress.ip_address(info[4][0].split("%")[0])):
             raise AppError(
                 422,
                 "the webhook URL points at a private, loopback or reserved address",
                 fields={"url": ["must be a public address"]},
             )
+    return [(info[0], info[4]) for info in infos]
+
+
+def _refuse_private(url: str) -> None:
+    _public_addresses(url)
 
 
 # ---- endpoints, for the API and the dashboard --------------------------------------------

@@ -118,6 +118,13 @@ def test_more_than_twenty_endpoints_is_a_conflict(api, count_rows):
         "http://[::1]/hook",
         "http://0.0.0.0/hook",
         "http://100.64.0.1/hook",
+        # IPv6 forms of private IPv4 addresses, which a NAT64 gateway or a tunnel reaches
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[64:ff9b::a9fe:a9fe]/hook",
+        "http://[64:ff9b:1::a00:1]/hook",
+        "http://[2002:7f00:1::]/hook",
+        "http://[::127.0.0.1]/hook",
     ],
 )
 def test_production_refuses_private_and_loopback_targets(app, api, monkeypatch, url, count_rows):
@@ -143,6 +150,43 @@ def test_production_refuses_at_send_time_when_a_host_turned_private(
     assert receiver.requests == []
     assert delivery["status"] == "pending"
     assert "private" in delivery["last_error"]
+
+
+def test_production_accepts_a_public_address_in_nat64_form(app, api, monkeypatch):
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    assert _create(api, "https://[64:ff9b::5db8:d70e]/hook")["url"].startswith("https://[64:")
+
+
+def test_production_connects_only_to_the_address_it_checked(
+    app, api, receiver, monkeypatch, fast_retries
+):
+    """DNS rebinding: the name is public when checked and loopback a moment later. The
+    delivery goes to the checked address (here 127.0.0.2, taken for a public one; nothing
+    listens there), never to the receiver on 127.0.0.1 that a second lookup would give."""
+    import socket
+
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    real = socket.getaddrinfo
+    lookups = []
+
+    def rebinding(host, *args, **kwargs):
+        if host != "rebind.example":
+            return real(host, *args, **kwargs)
+        lookups.append(host)
+        address = "127.0.0.2" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    created = _create(api, f"http://rebind.example:{port}/hooks")
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(
+        webhooks, "is_public", lambda address: str(address) not in ("127.0.0.1", "::1")
+    )
+    delivery = api.post(f"/api/v1/webhooks/{created['id']}/test").json
+    assert receiver.requests == []
+    assert delivery["status"] == "pending"
+    assert "Connection refused" in delivery["last_error"]
+    assert lookups == ["rebind.example"]  # looked up once, at send time, and not again
 
 
 def test_another_brands_webhooks_are_404(api, other_brand, receiver):
