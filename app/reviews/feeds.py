@@ -6,6 +6,7 @@ carry the newest 50 reviews; Atom also lists removed ones as RFC 6721 deleted en
 """
 
 from datetime import UTC, datetime
+from html import escape
 
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
@@ -187,7 +188,11 @@ def _feed(slug: str, kind: str):
         )
         entry.link(href=url)
         entry.author(name=review.display_name)
-        entry.description(_entry_text(review, brand, text, locale))
+        written = _entry_text(review, brand, text, locale)
+        # RSS readers take a description as HTML: the text goes in escaped, so that a reader
+        # shows "<img …>" written in a review as those characters, never as markup. Atom's
+        # <content> is plain text by its own type.
+        entry.description(escape(written).replace("\n", "<br>\n") if kind == "rss" else written)
         entry.published(review.published_at.replace(tzinfo=UTC))
         entry.updated(review.updated_at.replace(tzinfo=UTC))
         entry.category(term=review.phase.key, label=clean(review.phase.display_name(locale)))

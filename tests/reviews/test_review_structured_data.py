@@ -187,6 +187,21 @@ def test_atom_and_rss_parse_without_errors(api, survey, brand, client, kind):
         assert f"/reviews/testbad/r/{gone.id}".encode() in response.data
 
 
+@pytest.mark.parametrize("kind", ["atom", "rss"])
+def test_markup_in_a_review_reaches_feed_readers_as_text(api, survey, brand, client, kind):
+    """A feed reader renders an RSS description as HTML and Atom content by its type: in
+    both the reader gets the characters the customer wrote, not an element."""
+    published(api, survey, brand, text="Top <img src=x onerror=alert(1)> & snel")
+    [entry] = feedparser.parse(client.get(f"/feeds/testbad/reviews.{kind}").data).entries
+    detail = entry.content[0] if kind == "atom" else entry.summary_detail
+    if detail.type == "text/html":
+        assert "&lt;img src=x onerror=alert(1)&gt; &amp; snel" in detail.value
+        assert "<img" not in detail.value
+    else:
+        assert detail.type == "text/plain"
+        assert "Top <img src=x onerror=alert(1)> & snel" in detail.value
+
+
 def test_feed_of_a_brand_without_reviews_is_valid(client, brand):
     for kind in ("atom", "rss"):
         parsed = feedparser.parse(client.get(f"/feeds/testbad/reviews.{kind}").data)
