@@ -1,11 +1,10 @@
 """/s/<token> hosted survey pages, their QR codes, and /u/<token> unsubscribe pages.
 
-Plain HTML forms that work without JavaScript. GET never records (mail scanners and link
-previews follow links); only a POST from the page, with its CSRF token, stores an answer.
+Plain HTML forms that work without JavaScript or cookies. GET never records (mail scanners and
+link previews follow links); only a POST from the page, with its form key, stores an answer.
 """
 
 from flask import abort, current_app, make_response, render_template, request
-from flask_wtf.csrf import CSRFError
 
 from app import page_language
 from app.extensions import csrf, limiter
@@ -83,6 +82,7 @@ def _form(page: hosted.SurveyPage, status: int = 200):
         ),
         other_locale=next((code for code in page.survey.locales if code != page.locale), None),
         score=request.args.get("score"),
+        form_key=hosted.form_key(page.token),
     )
     return _private(html, status)
 
@@ -101,10 +101,8 @@ def survey_page(token):
 @bp.route("/s/<token>", methods=["POST"])
 @limiter.limit(_limit)
 def survey_submit(token):
-    try:
-        csrf.protect()  # here, not globally, so a failure gets a page in the customer's language
-    except CSRFError:
-        return _csrf_failed(token)
+    if not hosted.form_key_valid(token, request.form.get("form_key")):
+        return _form_again(token)
     try:
         page, thanks = hosted.submit(
             token,
@@ -127,12 +125,15 @@ def survey_submit(token):
     )
 
 
-def _csrf_failed(token):
+def _form_again(token):
+    """A POST without a valid form key: the page again with the answers kept, stored nothing."""
     try:
-        page = hosted.page_for_get(token, _lang(), page_language.browser_locale(), None)
+        page = hosted.page_again(
+            token, request.form.to_dict(), _lang(), page_language.browser_locale()
+        )
     except hosted.PageUnavailable as error:
         return _unavailable(error)
-    page.errors["_form"] = texts(page.locale, page.brand)["form_errors"]
+    page.errors["_form"] = texts(page.locale, page.brand)["send_again"]
     return _form(page, 400)
 
 
@@ -197,7 +198,7 @@ def unsubscribe(token):
     )
 
 
-# The survey POST checks CSRF itself (above); unsubscribing is authorised by the signed token,
-# and one-click unsubscribe POSTs from mail providers carry no form token.
+# The survey POST checks its form key itself (above); unsubscribing is authorised by the signed
+# token, and one-click unsubscribe POSTs from mail providers carry no form token.
 csrf.exempt(survey_submit)
 csrf.exempt(unsubscribe)

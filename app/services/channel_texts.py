@@ -39,6 +39,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "not_saved": "Sorry, je antwoord kon niet worden opgeslagen.",
         "invalid": "Dit antwoord is niet geldig.",
         "form_errors": "Niet alles is goed ingevuld. Kijk de gemarkeerde vragen na.",
+        "send_again": "Deze pagina stond te lang open of kon niet worden gecontroleerd. "
+        "Je antwoorden staan er nog: klik nog een keer op Versturen.",
         "check_and_send": "Je keuze staat al klaar. Vul eventueel meer in en klik op Versturen.",
         "page_title": "{brand} wil graag je mening",
         "thanks_page": "Je antwoord is opgeslagen. Je kunt dit venster sluiten.",
@@ -103,6 +105,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "not_saved": "Sorry, your answer could not be saved.",
         "invalid": "This answer is not valid.",
         "form_errors": "Not everything is filled in correctly. Please check the marked questions.",
+        "send_again": "This page was open too long or could not be checked. "
+        "Your answers are still here: please press Send again.",
         "check_and_send": "Your choice is already selected. Add more if you like, then press Send.",
         "page_title": "{brand} would like your opinion",
         "thanks_page": "Your answer has been saved. You can close this window.",
@@ -146,6 +150,8 @@ TEXTS = with_formal(
         "review_name": "Naam bij uw review",
         "your_answer": "Uw antwoord",
         "not_saved": "Sorry, uw antwoord kon niet worden opgeslagen.",
+        "send_again": "Deze pagina stond te lang open of kon niet worden gecontroleerd. "
+        "Uw antwoorden staan er nog: klik nog een keer op Versturen.",
         "check_and_send": "Uw keuze staat al klaar. Vul eventueel meer in en klik op Versturen.",
         "page_title": "{brand} wil graag uw mening",
         "thanks_page": "Uw antwoord is opgeslagen. U kunt dit venster sluiten.",

@@ -3,12 +3,20 @@
 Invitation tokens are personal and single-use: the answer is stored under the idempotency key
 `inv:<id>` (unique per brand), so even two racing POSTs store one response. Link tokens are
 reusable; each rendered form carries a random submission id, so a double click stores once.
+
+Each rendered form also carries a form key: the page's token signed with a time, so only a
+POST made from a page that was opened (not a scanner posting to a link) is recorded. It needs
+no cookie, unlike a session-bound CSRF token, which a browser that blocks cookies never sends
+back; the token in the URL is what authorises the answer, as it authorises the page.
 """
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from app import ids
@@ -23,6 +31,7 @@ from app.services.survey_forms import question_view
 
 SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
 DISPLAY_NAME_MAX = 60
+FORM_KEY_SECONDS = 7 * 24 * 3600  # a page left open over a weekend still sends
 
 
 class PageUnavailable(Exception):
@@ -148,6 +157,39 @@ def page_for_get(
     if preselected is not None:
         page.values[questions[0]["key"]] = preselected
     page.submission = secrets.token_urlsafe(18)
+    return page
+
+
+def _form_keys() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="survey-form")
+
+
+def _page_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def form_key(token: str) -> str:
+    """The hidden field a rendered form carries (see the module's docstring)."""
+    return _form_keys().dumps(_page_digest(token))
+
+
+def form_key_valid(token: str, key: str | None) -> bool:
+    try:
+        signed = _form_keys().loads(key or "", max_age=FORM_KEY_SECONDS)
+    except BadSignature:  # SignatureExpired is one: a page open longer than a week
+        return False
+    return secrets.compare_digest(str(signed), _page_digest(token))
+
+
+def page_again(token: str, form: dict, lang: str | None, accept_language: str | None) -> SurveyPage:
+    """The page with what was posted filled in, nothing stored: a form key that failed (a page
+    open for over a week, say) costs the customer one more click, not their answers."""
+    page = open_page(token, lang, accept_language)
+    page.survey = _survey_to_answer(page, form)
+    submission = str(form.get("submission") or "")
+    page.submission = submission if SUBMISSION.fullmatch(submission) else secrets.token_urlsafe(18)
+    _parse(page, form)
+    page.errors.clear()  # not the answers' fault; the page says what happened
     return page
 
 

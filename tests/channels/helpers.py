@@ -71,13 +71,13 @@ def assert_error(response, status: int, code: str | None = None):
     return body["error"]
 
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+FORM_KEY = re.compile(r'name="form_key" value="([^"]+)"')
 SUBMISSION = re.compile(r'name="submission" value="([^"]+)"')
 
 
 def form_fields(html: str) -> dict:
     """The hidden fields a browser would post back from a hosted survey page."""
-    fields = {"csrf_token": CSRF.search(html).group(1)}
+    fields = {"form_key": FORM_KEY.search(html).group(1)}
     submission = SUBMISSION.search(html)
     if submission:
         fields["submission"] = submission.group(1)

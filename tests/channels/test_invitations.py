@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from app.models import Contact, Customer, Invitation, Response
+from app.services import hosted
 from tests.channels.helpers import (
     assert_error,
     form_fields,
@@ -159,13 +160,48 @@ def test_expiry_date_is_written_out_in_the_emails_language(
     assert expected in message.get_body(("html",)).get_content()
 
 
-def test_post_without_csrf_token_stores_nothing(api, client, survey, customer, smtp_server, db):
+@pytest.mark.parametrize("key", [None, "", "forged", "another page's"])
+def test_a_post_without_its_form_key_keeps_the_answers_and_stores_nothing(
+    api, client, survey, customer, smtp_server, db, key
+):
+    """A scanner posting to a link stores nothing; a customer whose key failed (a page open
+    for over a week) gets the page back with their answers, and one more click sends them."""
     invite(api, survey)
     link = link_path(score_links(smtp_server.messages[0])[9]).split("?")[0]
-    response = client.post(link, data={"q_nps": "9"})
+    form = {"q_nps": "4", "q_why": "Monteur <kwam> te laat"}
+    if key == "another page's":
+        form["form_key"] = hosted.form_key("some-other-token")
+    elif key is not None:
+        form["form_key"] = key
+    response = client.post(link, data=form)
     assert response.status_code == 400
-    assert "Niet alles is goed ingevuld" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Je antwoorden staan er nog: klik nog een keer op Versturen." in html
+    assert 'value="4" checked' in html and "Monteur &lt;kwam&gt; te laat</textarea>" in html
     assert db.session.query(Response).count() == 0
+    again = client.post(link, data={**form, **form_fields(html)})
+    assert again.status_code == 200
+    assert db.session.query(Response).count() == 1
+
+
+def test_a_page_open_longer_than_a_week_asks_to_send_again(
+    app, api, client, survey, customer, smtp_server, db, monkeypatch
+):
+    invite(api, survey)
+    link = link_path(score_links(smtp_server.messages[0])[9]).split("?")[0]
+    fields = form_fields(client.get(link).get_data(as_text=True))
+    monkeypatch.setattr(hosted, "FORM_KEY_SECONDS", -1)
+    assert client.post(link, data={**fields, "q_nps": "9"}).status_code == 400
+    assert db.session.query(Response).count() == 0
+
+
+def test_a_browser_without_cookies_answers(api, app, survey, customer, smtp_server, db):
+    invite(api, survey)
+    link = link_path(score_links(smtp_server.messages[0])[9]).split("?")[0]
+    first, second = app.test_client(use_cookies=False), app.test_client(use_cookies=False)
+    fields = form_fields(first.get(link).get_data(as_text=True))
+    assert second.post(link, data={**fields, "q_nps": "9"}).status_code == 200
+    assert db.session.query(Response).count() == 1
 
 
 def test_invalid_answers_rerender_the_form_and_store_nothing(

@@ -55,7 +55,8 @@ def test_hosted_page_works_without_javascript(client, link, count_rows):
     assert 'lang="nl"' in html
     assert "Testbad" in html
     assert 'type="radio"' in html and 'name="q_nps"' in html
-    assert 'name="csrf_token"' in html
+    assert 'name="form_key"' in html
+    assert "Set-Cookie" not in page.headers  # nor cookies: a browser that blocks them answers
     assert '<label for="q-nps-10">' in html  # every choice is labelled
     assert "--brand:#0b6e4f" in html
     csp = page.headers["Content-Security-Policy"]

@@ -29,9 +29,9 @@ def test_hosted_page_answers_0_and_10_become_reviews_alike(survey, journey, bran
     statuses = []
     for score, text in ((0, "Alles ging mis bij de montage."), (10, "Alles ging prima, top!")):
         page = client.get(f"/s/{token}").get_data(as_text=True)
-        csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        key = re.search(r'name="form_key"[^>]*value="([^"]+)"', page).group(1)
         form = {
-            "csrf_token": csrf,
+            "form_key": key,
             "q_nps": str(score),
             "q_why": text,
             "review_consent": "yes",
