@@ -55,11 +55,39 @@ def answer_source(answer: Answer) -> str:
     return f"{identity(answer.customer_id, answer.email)}:{answer.phase_id}:{answer.family_id}"
 
 
-def offers_points(brand_id: int, customer_id: int | None) -> bool:
-    """Would an answer from this customer earn points? Anonymous answers never do."""
-    if customer_id is None:
+def offers_points(brand_id: int, customer_id: int | None, survey_id: int | None = None) -> bool:
+    """Would an answer from this customer (to this survey, when given) earn points? Anonymous
+    answers never do, nor a second answer of a person to one phase survey: a customer told
+    "you earn points" must get them."""
+    if customer_id is None or not offers(get_policy(brand_id)):
         return False
-    return offers(get_policy(brand_id))
+    return survey_id is None or not already_earned(brand_id, customer_id, survey_id)
+
+
+def already_earned(brand_id: int, customer_id: int, survey_id: int) -> bool:
+    """Whether this customer, or the person behind their email, has the `answered` entry of
+    this survey's phase survey (any version): the same two keys award_answers checks."""
+    customer, survey = table("customer"), table("survey")
+    email = db.session.scalar(select(customer.c.email).where(customer.c.id == customer_id))
+    found = db.session.execute(
+        select(survey.c.phase_id, survey.c.family_id).where(survey.c.id == survey_id)
+    ).first()
+    if found is None:
+        return False
+    phase_id, family_id = found.phase_id, found.family_id or survey_id
+    source = f"{identity(customer_id, email)}:{phase_id}:{family_id}"
+    sources = db.session.scalars(
+        select(LedgerEntry.source_id)
+        .where(
+            LedgerEntry.brand_id == brand_id,
+            LedgerEntry.source_type == "answer",
+            LedgerEntry.reason == "answered",
+            (LedgerEntry.source_id == source)
+            | ((LedgerEntry.customer_id == customer_id) & (LedgerEntry.phase_id == phase_id)),
+        )
+        .limit(100)
+    )
+    return any(_family(found_source) == f"{phase_id}:{family_id}" for found_source in sources)
 
 
 def _naive_utc(moment: datetime) -> datetime:

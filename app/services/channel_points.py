@@ -3,9 +3,10 @@
 import loyalty
 
 
-def offers_points(brand_id: int, customer_id: int | None) -> bool:
-    """Would an answer from this customer earn points? Never depends on the score."""
-    return loyalty.offers_points(brand_id, customer_id)
+def offers_points(brand_id: int, customer_id: int | None, survey_id: int | None = None) -> bool:
+    """Would an answer from this customer to this survey earn points? Never depends on the
+    score; no when the person already earned for this phase survey."""
+    return loyalty.offers_points(brand_id, customer_id, survey_id)
 
 
 def points_for_response(brand_id: int, response_id: int) -> int:

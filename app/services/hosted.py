@@ -282,7 +282,7 @@ def submit(
             idempotency_key=key,
             customer=page.customer,
             client_hash=client_hash,
-            incentivized=channel_points.offers_points(page.brand.id, customer_id),
+            incentivized=channel_points.offers_points(page.brand.id, customer_id, page.survey.id),
         )
     except AppError as error:
         db.session.rollback()

@@ -183,7 +183,7 @@ def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized
         customer = customers.ensure(db.session.get(Brand, brand_id), data["customer"])
     if customer is not None and not incentivized:
         # Identified answers earn points in the pipeline, so every channel records the offer.
-        incentivized = loyalty.offers_points(brand_id, customer.id)
+        incentivized = loyalty.offers_points(brand_id, customer.id, survey.id)
     locale = normalise_locale(data.get("locale")) or (customer.locale if customer else None)
     locale = locale if locale in survey.locales else survey.default_locale
     review = data.get("review")

@@ -55,7 +55,9 @@ def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
         "buttons": _buttons(token, first),
         "survey_url": public_urls.survey_url(token),
         "unsubscribe_url": unsubscribe,
-        "points": channel_points.offers_points(brand.id, invitation.customer_id),
+        "points": channel_points.offers_points(
+            brand.id, invitation.customer_id, invitation.survey_id
+        ),
         "expires": timestamps.date_text(invitation.expires_at, locale),
     }
     return mailer.compose(

@@ -112,7 +112,9 @@ def present(brand: Brand, survey: Survey, locale: str, customer: Customer | None
         "brand": {"name": brand.name, **brand_colours(brand)},
         "texts": widget_texts(locale, brand),
         "identified": customer is not None,
-        "points_offered": channel_points.offers_points(brand.id, customer.id if customer else None),
+        "points_offered": channel_points.offers_points(
+            brand.id, customer.id if customer else None, survey.id
+        ),
         "review_step": True,  # the same consent step after every score; never gated
         "cooldown_days": contact_budget.policy(brand)["min_days_between"],
     }
@@ -138,7 +140,9 @@ def submit(
         idempotency_key=IDEMPOTENCY_PREFIX + key if key else None,
         customer=customer,
         client_hash=client_hash,
-        incentivized=channel_points.offers_points(brand.id, customer.id if customer else None),
+        incentivized=channel_points.offers_points(
+            brand.id, customer.id if customer else None, data["survey_id"]
+        ),
     )
     return thank_you(brand, response, created), created
 

@@ -140,6 +140,21 @@ def test_thank_you_tells_an_identified_customer_the_points_earned(client, site, 
     assert reply["points"] > 0  # inline jobs: the pipeline already awarded them
 
 
+def test_points_are_not_promised_for_a_phase_survey_already_answered(client, site, brand, db):
+    """Points are earned once per person per phase survey: the second time the widget offers
+    none and the answer is not marked incentivized (no "points are on their way")."""
+    pytest.importorskip("loyalty")
+    body = {"customer_id": "klant-9", "customer_sig": brand.sign_customer("klant-9")}
+    first = widget_post(client, site, {**body, "answers": {"nps": 8}}).json
+    assert first["incentivized"] is True and first["points"] > 0
+    assert widget_survey(client, site, **body).json["points_offered"] is False
+    second = widget_post(client, site, {**body, "answers": {"nps": 3}}).json
+    assert second["incentivized"] is False and not second["points"]
+    assert db.session.get(Response, second["id"]).incentivized is False
+    other = {"customer_id": "klant-10", "customer_sig": brand.sign_customer("klant-10")}
+    assert widget_survey(client, site, **other).json["points_offered"] is True
+
+
 def test_signed_identity_links_the_customer(client, site, brand, db):
     signature = brand.sign_customer("klant-7")
     response = widget_post(client, site, {"customer_id": "klant-7", "customer_sig": signature})
