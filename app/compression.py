@@ -3,6 +3,12 @@
 Production may sit behind a proxy that compresses too; doing it here means `make run` and a
 bare gunicorn serve small pages as well. A compressed body has other bytes than the plain one,
 so its ETag becomes weak: conditional GETs still match (If-None-Match compares weakly).
+
+Pages sent `no-store` (the dashboard, hosted survey, loyalty and flag pages, the widget API)
+are never compressed: they carry secrets (CSRF tokens, the brand's identity secret, personal
+links) beside text the request can choose, and compressing the two together lets someone who
+sees the encrypted sizes guess the secret byte by byte (BREACH). They are small and private;
+what gzip is for, public pages, feeds and assets, are cacheable.
 """
 
 import gzip
@@ -34,6 +40,7 @@ def _wanted(response) -> bool:
         and "gzip" in request.headers.get("Accept-Encoding", "").lower()
         and response.mimetype in COMPRESSIBLE
         and "Content-Encoding" not in response.headers
+        and "no-store" not in (response.headers.get("Cache-Control") or "")
         # a generator (CSV export) stays streamed; a static file (direct passthrough) is fine
         and (response.direct_passthrough or not response.is_streamed)
         and MIN_SIZE <= (response.content_length or 0) <= MAX_SIZE

@@ -22,6 +22,26 @@ def test_no_gzip_without_accept_encoding_or_for_tiny_bodies(client, brand):
     assert "Content-Encoding" not in tiny.headers
 
 
+def test_private_pages_with_secrets_are_never_compressed(client, brand, db):
+    """BREACH: a page that reflects the request beside a secret (the settings page shows the
+    identity secret and echoes ?phase=) must not be compressed; public pages still are."""
+    from app.models import User
+    from tests.dashboard.conftest import PASSWORD_HASH, Dashboard
+
+    db.session.add(
+        User(brand=brand, email="o@testbad.example", role="owner", password_hash=PASSWORD_HASH)
+    )
+    db.session.commit()
+    dashboard = Dashboard(client)
+    assert dashboard.login("o@testbad.example").status_code == 302
+    page = client.get("/dashboard/settings?phase=levering", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and "no-store" in page.headers["Cache-Control"]
+    assert "Content-Encoding" not in page.headers
+    assert brand.identity_secret in page.get_data(as_text=True)
+    public = client.get("/reviews/testbad", headers={"Accept-Encoding": "gzip"})
+    assert public.headers["Content-Encoding"] == "gzip"
+
+
 def test_a_compressed_page_still_answers_304(client, brand):
 
     first = client.get("/reviews/testbad", headers={"Accept-Encoding": "gzip"})
