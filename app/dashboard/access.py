@@ -113,6 +113,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        users.end_sessions(current_user.id)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

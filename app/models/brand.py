@@ -101,6 +101,8 @@ class User(UserMixin, db.Model):
     # the brand's phase keys in alert_phases, or for every phase when it is empty.
     alerts_on = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     alert_phases = db.Column(JsonType, nullable=False, default=list, server_default="[]")
+    # Moved on by logging out: part of session_check, so every session of this login ends.
+    session_epoch = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
     brand = db.relationship("Brand")
 
@@ -111,10 +113,10 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     def session_check(self) -> str:
-        """Bound to this user's email and password hash: a session made for this user is
-        refused once the password changes, or once the row is gone and SQLite gives its id
-        to a new user."""
-        return keyed_hash(f"{self.email}\n{self.password_hash}")[:32]
+        """Bound to this user's email, password hash and session epoch: a session made for
+        this user is refused once the password changes, once they log out (anywhere), or once
+        the row is gone and SQLite gives its id to a new user."""
+        return keyed_hash(f"{self.email}\n{self.password_hash}\n{self.session_epoch or 0}")[:32]
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session (services' session loader reads it back)."""

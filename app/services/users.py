@@ -10,7 +10,7 @@ import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app import locks
 from app.errors import AppError
@@ -188,6 +188,15 @@ def accept_welcome(token: str, password: str) -> User:
     user.set_password(password)
     db.session.commit()
     return user
+
+
+def end_sessions(user_id: int) -> None:
+    """Logging out: the next epoch ends every session of this login (User.session_check), a
+    copied cookie as well; a signed-cookie session cannot be ended one at a time."""
+    db.session.execute(
+        update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1)
+    )
+    db.session.commit()
 
 
 def change_password(user_id: int, current: str, new: str) -> User:

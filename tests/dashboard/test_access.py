@@ -88,6 +88,26 @@ def test_logout_is_a_post_with_csrf(dash):
     assert dash.get("/dashboard").status_code == 302
 
 
+def test_logging_out_ends_a_copied_session_too(app, dash, journey, count_rows):
+    """Sessions are signed cookies: without the epoch a copy kept working after logout."""
+    token = dash.token("/dashboard")
+    copied = dash.client.get_cookie("session").value
+    other = Dashboard(app.test_client())
+    assert other.login("owner@testbad.example").status_code == 302  # a second device
+    assert dash.post("/logout").status_code == 302
+
+    thief = Dashboard(app.test_client())
+    thief.client.set_cookie("session", copied)
+    assert thief.get("/dashboard/account").status_code == 302  # to the login page
+    personas = count_rows(Persona)
+    thief.client.post("/dashboard/personas", data={"key": "x", "name": "X", "csrf_token": token})
+    assert count_rows(Persona) == personas
+    # logging out ends the login's sessions everywhere: the second device logs in again
+    assert other.get("/dashboard/account").status_code == 302
+    assert other.login("owner@testbad.example").status_code == 302
+    assert other.get("/dashboard/account").status_code == 200
+
+
 def test_the_login_form_needs_its_csrf_token(client, users):
     client = Dashboard(client).client
     response = client.post("/login", data={"email": "owner@testbad.example", "password": PASSWORD})
