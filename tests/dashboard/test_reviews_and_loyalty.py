@@ -134,3 +134,15 @@ def test_loyalty_overview_and_ledger_csv(dash, api, survey):
     lines = csv_text(response).strip().splitlines()
     assert lines[0].startswith("entry_id,") and len(lines) >= 2
     assert dash.get("/dashboard/loyalty?period=forever").status_code == 422
+
+
+def test_the_loyalty_page_reads_no_cap_and_no_expiry(dash, api):
+    """null means no daily cap and points that never expire (docs/loyalty.md): it was a 500."""
+    policy = api.get("/api/v1/loyalty/policy").json
+    changed = api.put(
+        "/api/v1/loyalty/policy", json={**policy, "daily_cap": None, "expiry_months": None}
+    )
+    assert changed.status_code == 200, changed.json
+    page = dash.html("/dashboard/loyalty")
+    assert "no daily cap" in page and "points never expire" in page
+    assert "None" not in page
