@@ -10,6 +10,7 @@ import smtplib
 import ssl
 from datetime import UTC, datetime
 from email.headerregistry import Address
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -67,6 +68,13 @@ def message_id(kind: str, row_id: int, created_at: datetime) -> str:
     return f"<{kind}-{row_id}.{tag}@{domain()}>"
 
 
+# RFC 5322's hard limit instead of the 78 Python folds at: a header holding a URL longer than
+# that (List-Unsubscribe's signed link) has no space to fold at, and Python would write it as
+# RFC 2047 encoded words, which no mail provider decodes in List-Unsubscribe (RFC 2369 wants
+# a plain <URL>): Gmail and Yahoo would offer no one-click unsubscribe.
+POLICY = policy.default.clone(max_line_length=998)
+
+
 def compose(
     to: str,
     subject: str,
@@ -89,7 +97,7 @@ def compose(
     known = {name.lower(): name for name in values}
     for name, value in (headers or {}).items():
         values[known.get(name.lower(), name)] = value
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")

@@ -52,6 +52,12 @@ def test_email_arrives_with_the_first_question_inside(api, survey, customer, smt
     assert message["Subject"] == "Testbad: hoe was het?"
     assert str(message["List-Unsubscribe"]).strip().startswith("<http")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # as sent: one plain <URL> (RFC 2369), not RFC 2047 encoded words, which mail providers
+    # do not decode there (a long token made Python fold it so), and no line over 998 bytes
+    raw = envelope.content.replace(b"\r\n", b"\n")
+    [header] = re.findall(rb"^List-Unsubscribe: (.*(?:\n[ \t].*)*)", raw, re.M)
+    assert re.fullmatch(rb"<http://127\.0\.0\.1:5000/u/[A-Za-z0-9._-]+\?lang=nl>", header), header
+    assert max(len(line) for line in raw.split(b"\n")) <= 998
     text = message.get_body(("plain",)).get_content()
     assert "Hoe waarschijnlijk" in text
     html = message.get_body(("html",)).get_content()
