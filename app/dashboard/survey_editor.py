@@ -140,6 +140,7 @@ def survey_new():
         form.data["journey_id"] = journey_id
     if phase_key:
         form.data["phase"] = phase_key
+    form.data.setdefault("active", False)  # an unticked box sends nothing (the API's default: on)
     locale = form.data.get("locale")
     _questions_from(form, locale if locale in SUPPORTED_LOCALES else brand.default_locale)
     data, errors = forms.validate(SurveyCreate(), form)

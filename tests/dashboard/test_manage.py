@@ -260,6 +260,28 @@ def test_create_a_survey_from_the_form(dash, journey, count_rows):
     assert survey.locales == ["nl"]
 
 
+def test_a_new_survey_with_active_unticked_stays_off(dash, journey, api):
+    """An unticked box sends nothing: it was taken for "on", and the draft replaced the
+    phase's live survey at once."""
+    live = api.post(
+        "/api/v1/surveys",
+        json={
+            "journey_id": journey["id"],
+            "phase": "levering",
+            "locale": "nl",
+            "questions": [{"key": "nps", "type": "nps", "text": "Hoe waarschijnlijk?"}],
+        },
+    ).json
+    form = {key: value for key, value in SURVEY_FORM.items() if key != "active"}
+    response = dash.post(
+        "/dashboard/surveys/new", {**form, "phase_ref": f"{journey['id']}:levering"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    draft = db.session.query(Survey).filter(Survey.id != live["id"]).one()
+    assert draft.active is False
+    assert db.session.get(Survey, live["id"]).active is True
+
+
 def test_an_english_survey_from_the_form(dash, journey):
     form = {
         **SURVEY_FORM,
