@@ -365,7 +365,8 @@ def moderate(
     review = _locked_for_moderation(brand, review_id)
     before = review.status
     if before not in TRANSITIONS[action]:
-        raise AppError(409, f"a {before} review cannot be {action}ed", code="invalid_transition")
+        done = {"publish": "published", "reject": "rejected", "remove": "removed"}[action]
+        raise AppError(409, f"a {before} review cannot be {done}", code="invalid_transition")
     notice = _notice(brand, review, action, reason)
     if action == "publish":
         entry = _publish(brand, review, actor, note=note or reason)

@@ -105,7 +105,9 @@ def test_impossible_transitions_are_409(api, survey, brand):
     set_policy(brand, "moderate")
     review = review_of(answer(api, survey))
     url = f"/api/v1/reviews/{review.id}/moderation"
-    assert api.post(url, json={"action": "remove", "reason": "spam"}).status_code == 409
+    refused = api.post(url, json={"action": "remove", "reason": "spam"})
+    assert refused.status_code == 409
+    assert refused.json["error"]["message"] == "a pending review cannot be removed"
     assert api.post(url, json={"action": "reject", "reason": "spam"}).status_code == 200
     again = api.post(url, json={"action": "reject", "reason": "spam"})
     assert again.status_code == 409 and again.json["error"]["code"] == "invalid_transition"
