@@ -14,7 +14,17 @@ from sqlalchemy import insert, select, update
 from app.demo import corpus
 from app.demo import reviews as demo_reviews
 from app.extensions import db
-from app.models import ApiKey, Brand, Customer, FollowUpHandled, Invitation, Journey, Response, User
+from app.models import (
+    ApiKey,
+    Brand,
+    Contact,
+    Customer,
+    FollowUpHandled,
+    Invitation,
+    Journey,
+    Response,
+    User,
+)
 from app.models.base import utcnow
 from app.services import answers as answer_rules
 from app.services import (
@@ -282,8 +292,50 @@ def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now
             last_error="550 5.1.1 <recipient>: Recipient address rejected: User unknown",
         )
     db.session.execute(insert(Invitation), rows)
+    db.session.execute(insert(Contact), _contacts(brand, rows, surveys_by_id))
     db.session.commit()
     return len(rows)
+
+
+def _contacts(brand: Brand, invitations: list[dict], surveys_by_id: dict) -> list[dict]:
+    """What the contact budget counts (services.contact_budget): every invitation queued (not
+    the ones it held back) and every time the widget was shown to a known customer who then
+    answered. Without them the demo's customers could be invited again at once, and the phase
+    page's "asked" stood at nearly nothing beside hundreds of emails sent."""
+    journeys = {survey.id: survey.journey_id for survey in surveys_by_id.values()}
+    rows = [
+        {
+            "brand_id": brand.id,
+            "customer_id": row["customer_id"],
+            "journey_id": journeys[row["survey_id"]],
+            "phase_id": row["phase_id"],
+            "channel": "email",
+            "created_at": row["created_at"],
+        }
+        for row in invitations
+        if row["status"] != "skipped"
+    ]
+    shown = db.session.execute(
+        select(
+            Response.customer_id, Response.journey_id, Response.phase_id, Response.created_at
+        ).where(
+            Response.brand_id == brand.id,
+            Response.channel == "widget",
+            Response.customer_id.is_not(None),
+        )
+    )
+    rows += [
+        {
+            "brand_id": brand.id,
+            "customer_id": customer_id,
+            "journey_id": journey_id,
+            "phase_id": phase_id,
+            "channel": "widget",
+            "created_at": created_at - timedelta(minutes=2),  # shown, then answered
+        }
+        for customer_id, journey_id, phase_id, created_at in shown
+    ]
+    return rows
 
 
 def _handle_follow_ups(brand: Brand, rng: random.Random, now) -> int:

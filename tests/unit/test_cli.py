@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from app.models import ApiKey, Brand, FollowUpHandled, Invitation, Response, User
+from app.models import ApiKey, Brand, Contact, FollowUpHandled, Invitation, Response, User
 from app.services import follow_up
 from tests.conftest import Contenders
 
@@ -92,6 +92,15 @@ def test_demo_seeds_once_and_reissues_credentials(app, db):
     assert statuses == {"sent", "skipped", "failed"}
     pairs = db.session.query(Invitation.customer_id, Invitation.phase_id).all()
     assert len(pairs) == len(set(pairs))
+    # the contact budget counts them: each invitation it did not hold back, each widget ask
+    emails = db.session.query(Contact).filter_by(channel="email").count()
+    assert emails == db.session.query(Invitation).filter(Invitation.status != "skipped").count()
+    widget = (
+        db.session.query(Response)
+        .filter_by(channel="widget")
+        .filter(Response.customer_id.isnot(None))
+    )
+    assert db.session.query(Contact).filter_by(channel="widget").count() == widget.count()
     # the older answers that needed a follow-up were mostly handled; the recent ones are open
     handled = {row.response_id: row for row in db.session.query(FollowUpHandled)}
     flagged = db.session.query(Response).filter(follow_up.condition()).all()
