@@ -139,13 +139,20 @@ def link_list(brand_slug):
 
 @widget_cli.command("snippet")
 @click.option("--brand", "brand_slug", required=True)
-@click.option("--phase", default="PHASE", show_default=True)
+@click.option("--phase", help="A phase key of the brand; without it the tag says PHASE.")
 @click.option("--locale", type=click.Choice(["nl", "en"]))
 def widget_snippet(brand_slug, phase, locale):
     """The <script> tag to paste into the brand's pages."""
-    from app.services import public_urls
+    from app.services import follow_up, public_urls
 
-    click.echo(public_urls.snippet(_brand(brand_slug), phase, locale))
+    brand = _brand(brand_slug)
+    keys = [key for key, _name in follow_up.phase_choices(brand)]
+    if phase is not None and phase not in keys:
+        # a tag for a phase the brand lacks would answer 404 on every page it is pasted in
+        _fail(AppError(422, f"{phase!r} is not a phase of this brand: {', '.join(keys) or '-'}"))
+    click.echo(public_urls.snippet(brand, phase or "PHASE", locale))
+    if phase is None:
+        click.echo(f"Replace PHASE by one of the brand's phases: {', '.join(keys)}", err=True)
 
 
 COMMANDS = (invitation_cli, review_cli, link_cli, widget_cli)

@@ -257,7 +257,7 @@ def test_cli_creates_a_link(app, survey, touchpoint):
     assert bad.exit_code != 0 and "no phase" in bad.output
 
 
-def test_brand_create_prints_the_widget_snippet(app, db):
+def test_brand_create_prints_the_widget_snippet(app, db, journey):
     result = app.test_cli_runner().invoke(
         args=["brand", "create", "--name", "Snippet Bad", "--origin", "https://snippet.example"]
     )
@@ -266,10 +266,18 @@ def test_brand_create_prints_the_widget_snippet(app, db):
     snippet = created["widget_snippet"]
     assert snippet.startswith("<script src=") and "/widget.js" in snippet
     assert f'data-site-key="{created["site_key"]}"' in snippet
-    result = app.test_cli_runner().invoke(
-        args=["widget", "snippet", "--brand", created["slug"], "--phase", "levering"]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["widget", "snippet", "--brand", "testbad", "--phase", "levering"])
+    assert result.exit_code == 0 and 'data-phase="levering"' in result.output
+    # a phase the brand lacks would answer 404 on every page the tag is pasted in
+    bad = runner.invoke(args=["widget", "snippet", "--brand", "testbad", "--phase", "nope"])
+    assert bad.exit_code != 0 and "'nope' is not a phase of this brand" in bad.output
+    assert "<script" not in bad.output
+    placeholder = runner.invoke(args=["widget", "snippet", "--brand", "testbad"])
+    assert 'data-phase="PHASE"' in placeholder.output
+    assert "Replace PHASE by one of the brand's phases: orientatie, aankoop, levering" in (
+        placeholder.stderr
     )
-    assert 'data-phase="levering"' in result.output
 
 
 @pytest.mark.parametrize("score", ["²", "①", "99999999999999999999", " 7 "])
