@@ -90,6 +90,19 @@ def api_key_create():
     return _page(201, new_key=key, new_secret=secret)
 
 
+@bp.route("/dashboard/settings/identity-secret", methods=["POST"])
+@requires("manage")
+def identity_secret_rotate():
+    brand = brands.rotate_identity_secret(current_brand())
+    until = brand.previous_secret_until()
+    flash(
+        "A new identity secret: sign customer ids with it on your server now. The old one "
+        f"is still accepted until {until:%Y-%m-%d %H:%M} UTC.",
+        "info",
+    )
+    return redirect(url_for("dashboard.settings") + "#widget")
+
+
 @bp.route("/dashboard/settings/api-keys/<int:key_id>/revoke", methods=["POST"])
 @requires("manage")
 def api_key_revoke(key_id):

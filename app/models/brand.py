@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from datetime import datetime, timedelta
 
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -29,6 +30,10 @@ class Brand(db.Model):
     # Brands sign customer ids with this (HMAC-SHA256) so the widget can trust an identity;
     # API keys are only stored hashed, so they cannot serve as that key.
     identity_secret = db.Column(db.String(128), nullable=False)
+    # After a rotation the previous secret still verifies for IDENTITY_GRACE, while the
+    # brand's servers move to the new one (services.brands.rotate_identity_secret).
+    previous_identity_secret = db.Column(db.String(128))
+    identity_secret_rotated_at = db.Column(db.DateTime)
     primary_color = db.Column(db.String(16), nullable=False, default="#0b6e4f")
     contact_policy = db.Column(
         JsonType, nullable=False, default=lambda: dict(DEFAULT_CONTACT_POLICY)
@@ -49,17 +54,33 @@ class Brand(db.Model):
     def new_identity_secret() -> str:
         return "id_" + secrets.token_urlsafe(32)
 
-    def sign_customer(self, customer_id: str) -> str:
-        return hmac.new(
-            self.identity_secret.encode(), customer_id.encode(), hashlib.sha256
-        ).hexdigest()
+    IDENTITY_GRACE = timedelta(days=7)
+
+    def sign_customer(self, customer_id: str, secret: str | None = None) -> str:
+        key = secret or self.identity_secret
+        return hmac.new(key.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
+
+    def previous_secret_until(self) -> datetime | None:
+        """Until when the secret before the last rotation still verifies (None: it does not)."""
+        if not self.previous_identity_secret or self.identity_secret_rotated_at is None:
+            return None
+        until = self.identity_secret_rotated_at + self.IDENTITY_GRACE
+        return until if utcnow() < until else None
 
     def verify_customer(self, customer_id: str | None, signature: str | None) -> bool:
         if not customer_id or not signature:
             return False
         # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
-        expected = self.sign_customer(customer_id).encode()
-        return hmac.compare_digest(expected, signature.lower().encode("utf-8", "replace"))
+        given = signature.lower().encode("utf-8", "replace")
+        secrets_now = [self.identity_secret]
+        if self.previous_secret_until() is not None:
+            secrets_now.append(self.previous_identity_secret)
+        # Every secret is checked, so the time does not tell which one matched.
+        matches = [
+            hmac.compare_digest(self.sign_customer(customer_id, secret).encode(), given)
+            for secret in secrets_now
+        ]
+        return any(matches)
 
 
 class ApiKey(db.Model):

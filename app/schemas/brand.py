@@ -94,3 +94,10 @@ class BrandOut(Schema):
     site_key = fields.String(metadata={"description": "the widget's public key"})
     allowed_origins = fields.List(fields.String())
     created_at = Timestamp()
+
+
+class IdentitySecretOut(Schema):
+    identity_secret = fields.String(metadata={"description": "sign customer ids with this now"})
+    previous_valid_until = Timestamp(
+        metadata={"description": "the secret it replaced still verifies until then"}
+    )

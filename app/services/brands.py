@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
+from app import locks
 from app.errors import AppError
 from app.extensions import db
 from app.models import ApiKey, Brand, User
@@ -92,6 +93,18 @@ def create_api_key(brand: Brand, name: str = "default") -> tuple[ApiKey, str]:
     db.session.add(key)
     db.session.commit()
     return key, secret
+
+
+def rotate_identity_secret(brand: Brand) -> Brand:
+    """A new identity secret; the one it replaces still verifies for Brand.IDENTITY_GRACE, so
+    the brand's servers can move to the new one without refusing a customer meanwhile. A
+    second rotation in that time drops the oldest (a leak is why one rotates twice)."""
+    locked = db.session.scalar(locks.locked(select(Brand).where(Brand.id == brand.id)))
+    locked.previous_identity_secret = locked.identity_secret
+    locked.identity_secret = Brand.new_identity_secret()
+    locked.identity_secret_rotated_at = utcnow()
+    db.session.commit()
+    return locked
 
 
 def revoke_api_key(brand: Brand, key_id: int) -> None:

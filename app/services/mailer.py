@@ -9,8 +9,8 @@ import re
 import smtplib
 import ssl
 from datetime import UTC, datetime
-from email.headerregistry import Address
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
