@@ -39,7 +39,11 @@ def configure(brand_id: int) -> None:
 def add_redemptions(brand_id: int, rng: random.Random, count: int = 25) -> int:
     """Redeem rewards for some of the customers with the most points; returns how many."""
     balances = db.session.execute(
-        select(LedgerEntry.customer_id, func.sum(LedgerEntry.points).label("points"))
+        select(
+            LedgerEntry.customer_id,
+            func.sum(LedgerEntry.points).label("points"),
+            func.max(LedgerEntry.effective_at).label("latest"),
+        )
         .where(LedgerEntry.brand_id == brand_id)
         .group_by(LedgerEntry.customer_id)
         .having(
@@ -52,15 +56,18 @@ def add_redemptions(brand_id: int, rng: random.Random, count: int = 25) -> int:
     rewards = get_policy(brand_id)["rewards"]
     now = utcnow()
     done = 0
-    for customer_id, points in rng.sample(balances, min(count, len(balances))):
+    for customer_id, points, latest in rng.sample(balances, min(count, len(balances))):
         affordable = [item for item in rewards if item["points"] <= points]
         item = rng.choice(affordable)
+        # After the points it spends were earned: the customer's page lists by date, and a
+        # redemption dated before them would show a balance below zero in between.
+        since = min(max(latest, now - timedelta(days=20)), now)
         try:
             redeem(
                 brand_id,
                 customer_id,
                 reward_key=item["key"],
-                at=now - timedelta(days=rng.uniform(0, 20)),
+                at=since + (now - since) * rng.random(),
             )
         except InsufficientPoints:
             continue

@@ -1,7 +1,7 @@
 """What a customer's loyalty page shows (/loyalty/<token>): balance, rewards, the ledger and
 how points are earned, in Dutch or English."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import loyalty
 from app.errors import AppError
@@ -29,8 +29,11 @@ _TEXTS = {
         "how_to_redeem": "Wil je een beloning? Noem de beloning bij je volgende bestelling of "
         "vraag ernaar bij de klantenservice van {brand}.",
         "ledger": "Overzicht",
+        "ledger_table": "Tabel: overzicht van je punten",
         "date": "Datum",
-        "what": "Omschrijving",
+        # A soft hyphen (\u00ad): the longest header word may break on a 320 px phone, where
+        # it alone pushed the balance column out of sight; screen readers ignore it.
+        "what": "Omschrij\u00adving",
         "change": "Punten",
         "after": "Saldo",
         "empty": "Nog geen punten. Beantwoord de korte vragen van {brand} om punten te sparen.",
@@ -68,8 +71,9 @@ _TEXTS = {
         "how_to_redeem": "Would you like a reward? Mention it when you place your next order "
         "or ask {brand}'s customer service.",
         "ledger": "History",
+        "ledger_table": "Table: your points history",
         "date": "Date",
-        "what": "Description",
+        "what": "Descrip\u00adtion",
         "change": "Points",
         "after": "Balance",
         "empty": "No points yet. Answer {brand}'s short questions to start earning points.",
@@ -104,6 +108,7 @@ TEXTS = with_formal(
     {
         "title": "Uw spaarpunten bij {brand}",
         "balance": "Uw saldo",
+        "ledger_table": "Tabel: overzicht van uw punten",
         "how_to_redeem": "Wilt u een beloning? Noem de beloning bij uw volgende bestelling of "
         "vraag ernaar bij de klantenservice van {brand}.",
         "earn_title": "Zo spaart u",
@@ -137,6 +142,43 @@ def _describe(entry: dict, locale: str, phases: dict, policy: dict) -> str:
     return text
 
 
+def _ledger(brand_id: int, customer_id: int, limit: int) -> tuple[list[dict], bool, int]:
+    """The customer's newest entries by the date each shows, newest first, each with the
+    balance after it; (entries, whether older ones are left out, balance).
+
+    loyalty.statement goes by the order entries were written, but an entry can be dated
+    earlier than entries written before it (an answer processed late, a backdated redemption),
+    so its dates jumped back and forth and its running balance followed the writing order, not
+    the dates beside it. The customer reads the dates, so both follow them here. One window sum
+    gives every running balance and the total, so they cannot disagree with a concurrent write.
+    """
+    entry = loyalty.LedgerEntry
+    order = (entry.effective_at, entry.id)  # id: entries of the same moment in writing order
+    running = (
+        select(
+            entry.id,
+            entry.kind,
+            entry.points,
+            entry.reason,
+            entry.note,
+            entry.reward,
+            entry.reward_name,
+            entry.phase_id,
+            entry.effective_at,
+            func.sum(entry.points).over(order_by=order, rows=(None, 0)).label("balance_after"),
+        )
+        .where(entry.brand_id == brand_id, entry.customer_id == customer_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(running)
+        .order_by(running.c.effective_at.desc(), running.c.id.desc())
+        .limit(limit + 1)
+    ).all()
+    items = [dict(row._mapping) for row in rows[:limit]]
+    return items, len(rows) > limit, int(items[0]["balance_after"]) if items else 0
+
+
 def choose_locale(requested: str | None, customer: Customer, accepted: str | None, brand) -> str:
     for candidate in (requested, customer.locale, accepted, brand.default_locale):
         if candidate in LOCALES:
@@ -159,7 +201,7 @@ def customer_page(token: str, requested: str | None, accepted: str | None) -> di
         raise AppError(404, "this link is not valid")
     locale = choose_locale(requested, customer, accepted, brand)
     policy = loyalty.get_policy(brand.id)
-    entries, more, balance = loyalty.statement(brand.id, customer.id, limit=LEDGER_LIMIT)
+    entries, more, balance = _ledger(brand.id, customer.id, LEDGER_LIMIT)
     phases = {
         phase.id: phase
         for phase in db.session.scalars(select(Phase).where(Phase.brand_id == brand.id))
@@ -181,7 +223,7 @@ def customer_page(token: str, requested: str | None, accepted: str | None) -> di
             "iso": entry["effective_at"].date().isoformat(),
             "what": _describe(entry, locale, phases, policy),
             "points": entry["points"],
-            "after": entry["balance_after"],
+            "after": int(entry["balance_after"]),
         }
         for entry in entries
     ]
@@ -194,6 +236,6 @@ def customer_page(token: str, requested: str | None, accepted: str | None) -> di
         "offers": loyalty.policy.offers(policy),
         "rewards": rewards,
         "ledger": ledger,
-        "more": more is not None,
+        "more": more,
         "ledger_limit": LEDGER_LIMIT,
     }

@@ -4,8 +4,13 @@ Pages for any reader address no one; notices to the reviewer use the brand's for
 """
 
 from app.form_of_address import with_formal
+from app.services.review_text import DEFAULT_NAME
 
 LOCALES = ("nl", "en")
+# A review without a name was stored with the default name in its own language, so "Klant"
+# stood in English sentences: the pages recognise any of these and show `customer`, the word in
+# the page's language, instead.
+DEFAULT_NAMES = tuple(DEFAULT_NAME.values())
 
 LABELS = {
     "nl": {
@@ -24,6 +29,8 @@ LABELS = {
         "stars": "{n} sterren",
         "star": "1 ster",
         "rating": "{rating} van 5",
+        "customer": DEFAULT_NAME["nl"],
+        "default_names": DEFAULT_NAMES,
         "scale_nps": "Beoordeling {rating} van 5 (schaal 1–5), afgeleid van een {score} op de "
         "aanbevelingsvraag (0–10)",
         "scale_csat": "Beoordeling {rating} van 5, gegeven op de tevredenheidsvraag (1–5)",
@@ -71,6 +78,8 @@ LABELS = {
         "stars": "{n} stars",
         "star": "1 star",
         "rating": "{rating} out of 5",
+        "customer": DEFAULT_NAME["en"],
+        "default_names": DEFAULT_NAMES,
         "scale_nps": "Rated {rating} out of 5 (scale 1–5), derived from a score of {score} on the "
         "recommendation question (0–10)",
         "scale_csat": "Rated {rating} out of 5 on the satisfaction question (1–5)",
