@@ -37,7 +37,8 @@
     '@media(prefers-reduced-motion:reduce){.p{animation:none}}' +
     'h2{font-size:1em;font-weight:600;margin:0 40px 12px 0;outline:0}' +
     'button{font:inherit;cursor:pointer;min-height:44px;padding:0 12px;border-radius:6px;' +
-    'border:1px solid var(--pw-accent,var(--b));background:var(--pw-bg,#fff);color:inherit}' +
+    // --a: the brand colour darkened to 3:1 on white, so a light brand colour keeps its edges
+    'border:1px solid var(--pw-accent,var(--a));background:var(--pw-bg,#fff);color:inherit}' +
     'button:hover,.m{background:var(--pw-accent,var(--b));color:var(--pw-on,var(--o))}' +
     ':focus-visible{outline:3px solid var(--pw-focus,#2271b1);outline-offset:2px}' +
     '.s{display:flex;gap:4px}.s button{flex:1;min-width:0;padding:0}' +
@@ -50,7 +51,13 @@
     'label{display:block;margin:8px 0 4px;font-size:.9em}' +
     '.r{display:flex;flex-wrap:wrap;gap:8px;justify-content:flex-end;margin-top:12px}' +
     '.n{font-size:.85em;color:#50575e;margin:10px 0 0}' +
-    '.e{color:#b32d2e;font-size:.9em;margin:6px 0 0}.e:empty{display:none}';
+    '.e{color:#b32d2e;font-size:.9em;margin:6px 0 0}.e:empty{display:none}' +
+    // folded down to one small button in the corner while the page's focus is behind the panel
+    ':host([data-min]){left:auto!important;width:auto!important}' +
+    ':host([data-min=t]){top:0!important;bottom:auto!important}' +
+    ':host([data-min]) .p,.u{display:none}' +
+    ':host([data-min]) .u{display:block;margin:8px;max-width:60vw;overflow:hidden;white-space:nowrap;' +
+    'text-overflow:ellipsis;box-shadow:0 2px 8px rgba(0,0,0,.3)}';
   var host, root, panel, st, back;
 
   function warn(r, res) {
@@ -152,7 +159,9 @@
     } else if (q.options) {
       nodes.push(group('o', q.options.map(function (o) { return btn(o.label, pick(o.key)); })));
     } else {
-      var t = el('textarea', 0, null, { rows: '3', maxlength: q.max_length, 'aria-labelledby': 'h' });
+      var t = el('textarea', 0, null, {
+        rows: '3', maxlength: q.max_length, 'aria-labelledby': 'h', 'aria-required': !!q.required
+      });
       var e = el('p', 'e', null, { id: 'e', role: 'alert' });
       nodes.push(t, e);
       skip = btn(st.i < s.questions.length - 1 ? tx.next : tx.send, function () {
@@ -257,11 +266,16 @@
     host = d.createElement('phasewise-widget');
     host.lang = s.locale; // read aloud in its own language, not the host page's
     root = host.attachShadow({ mode: 'open' });
-    var c = /^#[0-9a-f]{6}$/i, b = c.test(s.brand.color) ? s.brand.color : '#0b6e4f';
-    sheet(css + ':host{--b:' + b + ';--o:' + (c.test(s.brand.on_color) ? s.brand.on_color : '#fff') + '}');
+    var c = /^#[0-9a-f]{6}$/i, k = s.brand, b = c.test(k.color) ? k.color : '#0b6e4f';
+    sheet(css + ':host{--b:' + b + ';--a:' + (c.test(k.accent) ? k.accent : b) +
+      ';--o:' + (c.test(k.on_color) ? k.on_color : '#fff') + '}');
     panel = el('div', 'p', null, { role: 'dialog', 'aria-label': s.texts.feedback_for });
     panel.onkeydown = function (e) { if (e.key == 'Escape') close(); };
-    root.appendChild(panel);
+    root.append(panel, btn(s.texts.feedback_for, function () {
+      // unfolded by the customer's own click: the focus goes into the survey
+      host.removeAttribute('data-min');
+      panel.querySelector('h2').focus();
+    }, 'u'));
     // Only focus arriving from the page counts (a move inside the shadow root retargets to host).
     back = null;
     host.addEventListener('focusin', function (e) {
@@ -272,11 +286,26 @@
     d.documentElement.appendChild(host);
   }
 
+  function cover(t) {
+    // WCAG 2.4.11: page content with the focus must not sit hidden behind the panel. Once the
+    // browser has scrolled it into view, a panel that hides its centre folds down to a small
+    // button; one the button hides sends the button to the other end of the screen.
+    // Not on opening: a page's own "Feedback" button that opened it would fold it at once.
+    if (t && t != d.body) setTimeout(function () {
+      var r = t.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+      for (var i = 0; i < 2 && host && d.elementFromPoint(x, y) == host; i++) {
+        host.setAttribute('data-min', host.getAttribute('data-min') == '' ? 't' : '');
+      }
+    });
+  }
+
   function show(opts) {
     opts = opts || {};
+    var hl = /^(nl|en)([-_]|$)/i.exec(d.documentElement.lang) || [];
     var o = {
       site_key: opts.siteKey || ds.siteKey, phase: opts.phase || ds.phase,
-      locale: opts.locale || ds.locale || navigator.language,
+      // the page's own language before the browser's: one language on the screen
+      locale: opts.locale || ds.locale || hl[1] || navigator.language,
       customer_id: opts.customerId || ds.customerId, customer_sig: opts.customerSig || ds.customerSig,
       touchpoint: opts.touchpoint || ds.touchpoint, journey: opts.journey || ds.journey
     };
@@ -302,6 +331,13 @@
   function flush() { (store('queue') || []).forEach(function (b) { send(b, 3, {}); }); }
   flush();
   w.addEventListener('online', flush);
+  // Escape from anywhere on the page, not only inside the panel: a keyboard user reveals what
+  // the panel covers without moving the focus (WCAG 2.4.11). Not when the page used the key
+  // itself (its own menu or dialog called preventDefault).
+  d.addEventListener('keydown', function (e) {
+    if (e.key == 'Escape' && !e.defaultPrevented && live()) close();
+  });
+  d.addEventListener('focusin', function (e) { if (live() && e.target != host) cover(e.target); });
   w.addEventListener('pagehide', function () {
     if (st && st.p) post(st.p, 1);
   });

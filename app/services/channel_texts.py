@@ -69,6 +69,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "unsubscribe_ask": "Wil je geen uitnodigingen van {brand} meer ontvangen?",
         "unsubscribe_button": "Afmelden",
         "unsubscribed": "Je bent afgemeld. Je ontvangt geen uitnodigingen meer van {brand}.",
+        # The name of a score link in the email (title and aria-label): a bare digit says
+        # nothing in a screen reader's list of links.
+        "email_score_link": "{value} – antwoord {value} van {high}",
     },
     "en": {
         "close": "Close",
@@ -134,6 +137,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "unsubscribe_button": "Unsubscribe",
         "unsubscribed": "You have been unsubscribed. You will no longer receive invitations "
         "from {brand}.",
+        "email_score_link": "{value} – answer {value} of {high}",
     },
 }
 

@@ -55,8 +55,25 @@ def _contrast(a: float, b: float) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+def ui_accent(colour: str) -> str:
+    """The colour for borders and the chosen answer: 3:1 against white (WCAG 1.4.11).
+
+    A light brand colour (#ffff00, an orange) drawn as a thin border on white all but
+    vanishes; text contrast says nothing about it. The colour is darkened in small steps, so
+    the accent keeps the brand's hue and stays as light as 3:1 allows; a colour that already
+    reaches 3:1 is kept as it is."""
+    channels = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    accent, step = colour, 0
+    while _contrast(_luminance(accent), 1.0) < 3.0:
+        step += 1  # ends by 20 steps at the latest: black
+        factor = max(0.0, 1 - step * 0.05)
+        accent = "#" + "".join(f"{round(c * factor):02x}" for c in channels)
+    return accent
+
+
 def brand_colours(brand: Brand) -> dict[str, str]:
-    """The brand colour (validated, so it is safe inside CSS) and text colours with AA contrast.
+    """The brand colour (validated, so it is safe inside CSS), text colours with AA contrast
+    and a UI accent for component borders with 3:1 against white.
 
     White or black on any colour reaches 4.5:1 with one of the two, so buttons stay readable
     whatever a brand configured."""
@@ -67,4 +84,4 @@ def brand_colours(brand: Brand) -> dict[str, str]:
     on_colour = "#ffffff" if white >= black else "#000000"
     # Text on a white card in the brand colour needs 4.5:1 against white, too.
     ink = colour if _contrast(lum, 1.0) >= 4.5 else "#1d2327"
-    return {"color": colour, "on_color": on_colour, "ink": ink}
+    return {"color": colour, "on_color": on_colour, "ink": ink, "accent": ui_accent(colour)}
