@@ -141,3 +141,28 @@ class ThreadedServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+
+
+def shop_app(pages: dict[str, str], phasewise_origin, nonce: str, render=lambda body: body):
+    """A brand's shop as a WSGI app: serves `pages[path]` under a strict CSP that lets in only
+    Phasewise (at `phasewise_origin()`, asked per request: its server starts after this) and
+    the page's own nonced tags, as a careful shop would."""
+
+    def serve(environ, start_response):
+        body = pages.get(environ["PATH_INFO"])
+        if body is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found"]
+        origin = phasewise_origin()
+        csp = (
+            "default-src 'none'; "
+            f"script-src 'nonce-{nonce}' {origin}; "
+            f"style-src 'nonce-{nonce}'; connect-src {origin}; base-uri 'none'"
+        )
+        start_response(
+            "200 OK",
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", csp)],
+        )
+        return [render(body).encode()]
+
+    return serve

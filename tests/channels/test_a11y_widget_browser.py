@@ -8,7 +8,7 @@ test_widget_browser_edges.
 
 import pytest
 
-from tests.channels.helpers import ThreadedServer
+from tests.channels.helpers import ThreadedServer, shop_app
 
 pytestmark = pytest.mark.browser
 
@@ -40,21 +40,12 @@ def shop(app, db):
 
     pages: dict[str, str] = {}
 
-    def serve(environ, start_response):
-        body = pages.get(environ["PATH_INFO"])
-        if body is None:
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not found"]
-        csp = (
-            "default-src 'none'; "
-            f"script-src 'nonce-{NONCE}' {phasewise.origin}; "
-            f"style-src 'nonce-{NONCE}'; connect-src {phasewise.origin}; base-uri 'none'"
-        )
-        start_response(
-            "200 OK",
-            [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", csp)],
-        )
-        return [body.replace("{app}", phasewise.origin).replace("{key}", site_key).encode()]
+    serve = shop_app(
+        pages,
+        lambda: phasewise.origin,
+        NONCE,
+        lambda body: body.replace("{app}", phasewise.origin).replace("{key}", site_key),
+    )
 
     with ThreadedServer(app) as phasewise, ThreadedServer(serve) as server:
         brand, _ = brands.create_brand("Geelwinkel", "geelwinkel", "nl", [server.origin])

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Response, Touchpoint
-from tests.channels.helpers import ThreadedServer
+from tests.channels.helpers import ThreadedServer, shop_app
 
 pytestmark = pytest.mark.browser
 
@@ -42,21 +42,7 @@ def shop(app, db):
 
     pages: dict[str, str] = {}
 
-    def serve(environ, start_response):
-        body = pages.get(environ["PATH_INFO"])
-        if body is None:
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not found"]
-        csp = (
-            "default-src 'none'; "
-            f"script-src 'nonce-{NONCE}' {phasewise.origin}; "
-            f"style-src 'nonce-{NONCE}'; connect-src {phasewise.origin}; base-uri 'none'"
-        )
-        start_response(
-            "200 OK",
-            [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", csp)],
-        )
-        return [body.encode()]
+    serve = shop_app(pages, lambda: phasewise.origin, NONCE)
 
     with ThreadedServer(app) as phasewise, ThreadedServer(serve) as server:
         brand, _ = brands.create_brand("Randwinkel", "randwinkel", "nl", [server.origin])
