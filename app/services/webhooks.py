@@ -625,19 +625,32 @@ class _HTTPSConnection(_DeadlineConnection, http.client.HTTPSConnection):
     pass
 
 
+def _host_key(host: str) -> str:
+    """A host name as DNS compares it: case-insensitive, the root's dot optional."""
+    return host.lower().rstrip(".").strip("[]")
+
+
 class _Pinned:
     """The addresses a host was checked to have (_public_addresses). Connecting to them, not
     to a second lookup of the name, is what makes the check hold: a name that resolves to a
     public address for the check and to 127.0.0.1 a moment later (DNS rebinding) reaches only
-    the public one. Another host (a proxy from the environment) is connected as usual."""
+    the public one. A proxy from the environment is connected as usual; any other host is
+    refused, so a spelling of the name that compares unequal cannot slip past the pin."""
 
     def __init__(self, host: str, addresses: list[tuple]):
-        self.host, self.addresses = host, addresses
+        self.host, self.addresses = _host_key(host), addresses
+        self.proxies = {
+            _host_key(urlsplit(url).hostname or "")
+            for url in urllib.request.getproxies().values()
+            if isinstance(url, str) and "://" in url
+        }
 
     def create_connection(self, address, timeout=None, source_address=None, **kwargs):
         host, port = address
-        if host != self.host:
-            return socket.create_connection(address, timeout, source_address, **kwargs)
+        if _host_key(host) != self.host:
+            if _host_key(host) in self.proxies:
+                return socket.create_connection(address, timeout, source_address, **kwargs)
+            raise OSError(f"refused: {host} is not the host whose addresses were checked")
         error: OSError | None = None
         for family, sockaddr in self.addresses:
             sock = socket.socket(family, socket.SOCK_STREAM)
@@ -770,10 +783,17 @@ def check_url(url: str) -> str:
     return url
 
 
-# IPv6 forms that carry an IPv4 address a host may reach through a gateway or tunnel: NAT64
-# (RFC 6052, RFC 8215), and the deprecated IPv4-compatible ::a.b.c.d.
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
-_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+# IPv6 forms that carry an IPv4 address in their last 32 bits, which a gateway or tunnel
+# delivers to it: NAT64's well-known prefix (RFC 6052), IPv4-translated ::ffff:0:a.b.c.d
+# (RFC 2765) and the deprecated IPv4-compatible ::a.b.c.d.
+_IPV4_IN_LAST_32 = (
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("::ffff:0:0:0/96"),
+    ipaddress.ip_network("::/96"),
+)
+# RFC 8215's local-use NAT64 prefix: a network's own translator, where the IPv4 address sits
+# wherever that network's prefix length puts it. Never a public webhook target.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -783,7 +803,7 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
         return address.sixtofour
     if address.teredo:
         return address.teredo[1]  # the client's address (the server's is public)
-    if any(address in network for network in (*_NAT64, _IPV4_COMPATIBLE)):
+    if any(address in network for network in _IPV4_IN_LAST_32):
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
 
@@ -791,6 +811,8 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """A global unicast address, and for IPv6 one whose embedded IPv4 address is one too."""
     if not address.is_global or address.is_multicast:
+        return False
+    if address.version == 6 and address in _LOCAL_NAT64:
         return False
     embedded = _embedded_ipv4(address) if address.version == 6 else None
     return embedded is None or is_public(embedded)

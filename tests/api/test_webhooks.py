@@ -123,6 +123,8 @@ def test_more_than_twenty_endpoints_is_a_conflict(api, count_rows):
         "http://[64:ff9b::7f00:1]/hook",
         "http://[64:ff9b::a9fe:a9fe]/hook",
         "http://[64:ff9b:1::a00:1]/hook",
+        "http://[64:ff9b:1:7f00:0:100:808:808]/hook",  # local-use NAT64, /48: 127.0.0.1
+        "http://[::ffff:0:7f00:1]/hook",  # IPv4-translated 127.0.0.1
         "http://[2002:7f00:1::]/hook",
         "http://[::127.0.0.1]/hook",
     ],
@@ -157,8 +159,9 @@ def test_production_accepts_a_public_address_in_nat64_form(app, api, monkeypatch
     assert _create(api, "https://[64:ff9b::5db8:d70e]/hook")["url"].startswith("https://[64:")
 
 
+@pytest.mark.parametrize("name", ["rebind.example", "Rebind.Example", "rebind.example."])
 def test_production_connects_only_to_the_address_it_checked(
-    app, api, receiver, monkeypatch, fast_retries
+    app, api, receiver, monkeypatch, fast_retries, name
 ):
     """DNS rebinding: the name is public when checked and loopback a moment later. The
     delivery goes to the checked address (here 127.0.0.2, taken for a public one; nothing
@@ -170,13 +173,13 @@ def test_production_connects_only_to_the_address_it_checked(
     lookups = []
 
     def rebinding(host, *args, **kwargs):
-        if host != "rebind.example":
+        if str(host).lower().rstrip(".") != "rebind.example":
             return real(host, *args, **kwargs)
-        lookups.append(host)
+        lookups.append(str(host).lower().rstrip("."))
         address = "127.0.0.2" if len(lookups) == 1 else "127.0.0.1"
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
 
-    created = _create(api, f"http://rebind.example:{port}/hooks")
+    created = _create(api, f"http://{name}:{port}/hooks")
     monkeypatch.setitem(app.config, "APP_ENV", "production")
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     monkeypatch.setattr(
