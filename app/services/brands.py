@@ -3,6 +3,7 @@
 import hmac
 import re
 import unicodedata
+from datetime import timedelta
 
 from flask import current_app
 from marshmallow import ValidationError
@@ -95,11 +96,20 @@ def create_api_key(brand: Brand, name: str = "default") -> tuple[ApiKey, str]:
     return key, secret
 
 
+ROTATION_REPEAT = timedelta(minutes=1)
+
+
 def rotate_identity_secret(brand: Brand) -> Brand:
     """A new identity secret; the one it replaces still verifies for Brand.IDENTITY_GRACE, so
     the brand's servers can move to the new one without refusing a customer meanwhile. A
-    second rotation in that time drops the oldest (a leak is why one rotates twice)."""
+    second rotation in that time drops the oldest (a leak is why one rotates twice), but not
+    one within ROTATION_REPEAT of the last: that is a double click or a retried request, and
+    would drop the secret the brand's servers still sign with for one nobody has seen."""
     locked = db.session.scalar(locks.locked(select(Brand).where(Brand.id == brand.id)))
+    last = locked.identity_secret_rotated_at
+    if last is not None and utcnow() - last < ROTATION_REPEAT:
+        db.session.commit()
+        return locked
     locked.previous_identity_secret = locked.identity_secret
     locked.identity_secret = Brand.new_identity_secret()
     locked.identity_secret_rotated_at = utcnow()

@@ -37,10 +37,25 @@ def test_rotating_keeps_the_old_secret_for_a_week(api, client, site, brand):
     assert identified(client, site, brand, "klant-new-2", new)
 
 
+def test_a_double_click_or_a_retry_rotates_once(api, client, site, brand):
+    """Two rotations in a row kept the unseen in-between secret as "previous": the one the
+    brand's servers sign with stopped at once."""
+    live = brand.identity_secret
+    first = api.post("/api/v1/brand/identity-secret").json
+    again = api.post("/api/v1/brand/identity-secret").json
+    assert again == first
+    _db.session.refresh(brand)
+    assert brand.previous_identity_secret == live
+    assert identified(client, site, brand, "klant-live", live)
+
+
 def test_a_second_rotation_drops_the_oldest_secret(api, client, site, brand):
     first = brand.identity_secret
     second = api.post("/api/v1/brand/identity-secret").json["identity_secret"]
+    brand.identity_secret_rotated_at -= timedelta(minutes=2)  # a real second change, later
+    _db.session.commit()
     third = api.post("/api/v1/brand/identity-secret").json["identity_secret"]
+    assert third != second
     _db.session.refresh(brand)
     assert not identified(client, site, brand, "klant-1", first)
     assert identified(client, site, brand, "klant-2", second)
