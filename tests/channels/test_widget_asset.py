@@ -75,15 +75,19 @@ def test_demo_page_with_the_demo_brand(client, db):
             "questions": [{"key": "nps", "type": "nps", "text": "Aanraden?"}],
         },
     )
-    from app.services import customers
-
-    customers.ensure(brand, "klant-00001")
-    db.session.commit()
     response = client.get("/demo/widget")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
     assert f'data-site-key="{brand.site_key}" nonce="{nonce}"' in html
     assert 'data-phase="levering"' in html
-    assert brand.sign_customer("klant-00001") in html
+    # a visitor the seeded demo never asked: the first ask is a survey, the second a 204
+    assert 'data-customer-id="demo-bezoeker"' in html
+    signature = brand.sign_customer("demo-bezoeker")
+    assert signature in html
+    query = {"site_key": brand.site_key, "phase": "levering", "customer_id": "demo-bezoeker"}
+    asked = client.get("/w/v1/survey", query_string={**query, "customer_sig": signature})
+    assert asked.status_code == 200
+    again = client.get("/w/v1/survey", query_string={**query, "customer_sig": signature})
+    assert again.status_code == 204
     assert "&lt;script src=" in html  # the snippet is shown, escaped
