@@ -68,11 +68,14 @@ def message_id(kind: str, row_id: int, created_at: datetime) -> str:
     return f"<{kind}-{row_id}.{tag}@{domain()}>"
 
 
-# RFC 5322's hard limit instead of the 78 Python folds at: a header holding a URL longer than
-# that (List-Unsubscribe's signed link) has no space to fold at, and Python would write it as
-# RFC 2047 encoded words, which no mail provider decodes in List-Unsubscribe (RFC 2369 wants
-# a plain <URL>): Gmail and Yahoo would offer no one-click unsubscribe.
-POLICY = policy.default.clone(max_line_length=998)
+# Headers whose value is one URL in angle brackets, which must reach the receiver as written
+# (RFC 2369): the signed unsubscribe link is longer than a 78-character line and has no space
+# to fold at, so Python would write it as RFC 2047 encoded words, which no mail provider
+# decodes there (Gmail and Yahoo would offer no one-click unsubscribe). They are stored raw,
+# and the policy leaves raw headers as they are (one line, within RFC 5322's 998); every other
+# header and the body fold and encode at 78 as before.
+RAW_HEADERS = {"list-unsubscribe"}
+POLICY = policy.default.clone(refold_source="none")
 
 
 def compose(
@@ -103,7 +106,10 @@ def compose(
         message.add_alternative(html, subtype="html")
     # After the content: set_content drops every Content-* header (Content-Language) set before.
     for name, value in values.items():
-        message[name] = value
+        if name.lower() in RAW_HEADERS:
+            message.set_raw(name, one_line(value))
+        else:
+            message[name] = value
     return message
 
 
