@@ -331,11 +331,14 @@
   function flush() { (store('queue') || []).forEach(function (b) { send(b, 3, {}); }); }
   flush();
   w.addEventListener('online', flush);
-  // Escape from anywhere on the page, not only inside the panel: a keyboard user reveals what
-  // the panel covers without moving the focus (WCAG 2.4.11). Not when the page used the key
-  // itself (its own menu or dialog called preventDefault).
+  // Escape from anywhere on the page folds the panel down to its small button: a keyboard user
+  // reveals what it covers without moving the focus (WCAG 2.4.11). Folded, not closed: the
+  // page's own dialog or search box may have meant that Escape (a native <dialog> does not
+  // say so), and the answers given so far stay. Escape inside the panel still closes it.
   d.addEventListener('keydown', function (e) {
-    if (e.key == 'Escape' && !e.defaultPrevented && live()) close();
+    if (e.key == 'Escape' && !e.defaultPrevented && live() && e.target != host) {
+      host.setAttribute('data-min', '');
+    }
   });
   d.addEventListener('focusin', function (e) { if (live() && e.target != host) cover(e.target); });
   w.addEventListener('pagehide', function () {

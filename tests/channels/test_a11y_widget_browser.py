@@ -131,13 +131,26 @@ FIRST_COVERED = """() => [...document.querySelectorAll('p a')].find(a => {
 }).id"""
 
 
-def test_escape_on_the_page_closes_the_widget_and_leaves_the_focus_alone(shop, browser, db):
-    ctx, page = _open(browser, shop, page_html(LINKS, tag_attrs='data-phase="levering"'))
-    _widget(page)
+def test_escape_on_the_page_folds_the_widget_keeping_answers_and_focus(shop, browser, db):
+    """A page's native <dialog> or search box takes Escape without preventDefault: the widget
+    folds to its button rather than closing, so nothing answered is lost."""
+    dialog = '<dialog id="d"><button id="in-dialog">OK</button></dialog>'
+    ctx, page = _open(browser, shop, page_html(LINKS + dialog, tag_attrs='data-phase="levering"'))
+    widget = _widget(page)
+    widget.get_by_role("button", name="7", exact=True).click()
     page.focus("#l3")
     page.keyboard.press("Escape")
-    assert page.locator("phasewise-widget").count() == 0
+    assert page.evaluate(FOLDED) is True
     assert page.evaluate(FOCUSED) == "l3"  # nothing moved: the focus stays where it was
+    page.evaluate("document.getElementById('d').showModal()")
+    page.keyboard.press("Escape")  # closes the page's dialog; the widget stays folded
+    assert page.evaluate("document.getElementById('d').open") is False
+    assert page.locator("phasewise-widget").count() == 1 and page.errors == []
+    widget.get_by_role("button", name="Feedback for Geelwinkel").click()
+    assert page.evaluate(FOLDED) is False
+    assert widget.get_by_role("textbox", name="Why?").is_visible()  # the 7 was kept
+    widget.get_by_role("textbox", name="Why?").press("Escape")  # inside the panel: closes
+    assert page.locator("phasewise-widget").count() == 0
     page.keyboard.press("Escape")  # once closed, Escape is the page's again: no error
     assert page.errors == []
     ctx.close()
@@ -155,10 +168,10 @@ def test_escape_the_page_used_itself_leaves_the_widget_open(shop, browser, db):
     _widget(page)
     page.focus("#l1")
     page.keyboard.press("Escape")
-    assert page.locator("phasewise-widget").count() == 1
+    assert page.evaluate(FOLDED) is False
     page.focus("#l2")
     page.keyboard.press("Escape")
-    assert page.locator("phasewise-widget").count() == 0
+    assert page.evaluate(FOLDED) is True
     ctx.close()
 
 
