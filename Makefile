@@ -5,9 +5,11 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
-# Links in emails, QR codes and the demo's printout follow the port make run serves on
-# (PUBLIC_URL in the environment still wins).
-LOCAL_URL := http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+# Links in emails, QR codes and the demo's printout follow the port make run serves on, for
+# make run and make worker alike (PUBLIC_URL in the environment still wins; other flask
+# commands, such as a sweep run by hand, need it set when the port is not 5000).
+LOCAL_HOST := $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(if $(filter ::,$(HOST)),[::1],$(HOST)))
+LOCAL_URL := http://$(LOCAL_HOST):$(PORT)
 
 .PHONY: run test bench worker lint format clean
 
@@ -25,7 +27,7 @@ bench: $(VENV)/.dev-deps ## side-by-side benchmarks → bench/results.json and a
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 worker: $(VENV)/.run-deps ## an RQ worker (needs REDIS_URL)
-	$(FLASK) worker
+	PUBLIC_URL="$${PUBLIC_URL:-$(LOCAL_URL)}" $(FLASK) worker
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check --fix .

@@ -19,8 +19,8 @@ depends_on = None
 
 
 def upgrade():
-    # A plain ADD COLUMN, as 0018: a batch would rebuild the table on SQLite and lose its
-    # AUTOINCREMENT (0012), and a session must never name a new user by a reused id.
+    # A plain ADD COLUMN, as 0018: SQLite takes it in place, where a batch would copy the
+    # whole table for one column with a default.
     op.add_column(
         "user_account",
         sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0"),
