@@ -36,7 +36,13 @@ def _page(status=200, **context):
     )
     choices = follow_up.phase_choices(current_brand())
     page = render_template(
-        "dashboard/account.html", phase_choices=choices, inline_jobs=queue.inline, **context
+        "dashboard/account.html",
+        phase_choices=choices,
+        inline_jobs=queue.inline,
+        # from an alert email's "turn them off" link: the browser opens the page at the choice
+        # (autofocus scrolls to it), also after the login page, which drops the #alerts
+        to_alerts=request.args.get("section") == "alerts",
+        **context,
     )
     return page, status
 

@@ -112,7 +112,8 @@ def text(brand: Brand, user: User, responses: list[Response], total: int) -> str
         f"You get this email because you turned on follow-up alerts for {name} ({phases}) "
         f"on your Phasewise account ({user.email}).\n"
         f"Turn them off, or choose other phases: "
-        f"{public_urls.absolute('/dashboard/account')}#alerts"
+        # ?section: a fragment does not survive the login a signed-out reader goes through
+        f"{public_urls.absolute('/dashboard/account?section=alerts')}#alerts"
     )
     return "\n\n".join(parts) + "\n"
 

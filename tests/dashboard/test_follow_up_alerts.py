@@ -76,6 +76,21 @@ def test_every_role_opts_in_on_the_account_page(as_role, users, journey, role):
     assert 'id="alerts-on" checked' in html
 
 
+def test_the_emails_link_opens_the_account_page_at_the_alerts_after_login(client, users):
+    """The email's link carries ?section=alerts: the login page drops a #fragment, and the
+    page puts the focus (and so the view) on the alerts choice itself."""
+    from tests.dashboard.conftest import Dashboard
+
+    reader = Dashboard(client)
+    gone = reader.get("/dashboard/account?section=alerts")
+    assert gone.status_code == 302
+    assert "next=/dashboard/account?section%3Dalerts" in gone.headers["Location"]
+    assert reader.login("owner@testbad.example").status_code == 302
+    html = reader.html("/dashboard/account?section=alerts")
+    assert 'id="alerts-on" autofocus' in html
+    assert "autofocus" not in reader.html("/dashboard/account")
+
+
 def test_a_choice_of_phases_is_stored_and_shown(dash, users, journey):
     form = {"alerts_on": "on", "scope": "selected", "phases": ["levering", "aankoop"]}
     assert dash.post("/dashboard/account/alerts", form).status_code == 302
@@ -279,7 +294,7 @@ def test_one_email_per_user_lists_their_pending_alerts_and_a_second_run_sends_no
     assert body.count(f"Open it in the dashboard: {phase_link}\n") == 3
     assert "3. Delivery (Badkamer)" in body and "And " not in body
     assert "you turned on follow-up alerts for Testbad (all phases)" in body
-    assert "http://127.0.0.1:5000/dashboard/account#alerts" in body
+    assert "http://127.0.0.1:5000/dashboard/account?section=alerts#alerts" in body
     assert {status for *_, status in stored_alerts()} == {"sent"}
 
     assert email_jobs.send_follow_up_alerts(pending) == {}  # again: nothing is pending
