@@ -6,12 +6,13 @@ loyalty ledger keeps its amounts on a tombstone customer, so every total still a
 Both are logged in `privacy_request`, without the identifier that was erased.
 """
 
+import json
 import logging
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Text, cast, delete, null, select
+from sqlalchemy import Text, cast, delete, null, or_, select
 from sqlalchemy.exc import OperationalError
 
 import loyalty
@@ -38,7 +39,7 @@ from app.models.customer import TOMBSTONE_PREFIX
 from app.models.privacy import ERASURE, EXPORT
 from app.models.review import PENDING, PUBLISHED, REJECTED, REMOVED
 from app.security import keyed_hash
-from app.services import alerts, customers
+from app.services import alerts, customers, follow_up
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +200,12 @@ def _response_out(response: Response, phase_keys: dict) -> dict:
         "language": response.language,
         "created_at": response.created_at,
         "processed_at": response.processed_at,
+        # whether it needed a follow-up, and who on the team marked it handled (by email)
+        "follow_up": {
+            key: value
+            for key, value in follow_up.state(response).items()
+            if key != "response_id"
+        },
     }
 
 
@@ -270,6 +277,8 @@ def _erase(brand: Brand, external_id: str, actor: str) -> dict:
         customer = customers.find(brand, external_id, lock=True, erasing=True)
     if customer is None:
         return _erased_before(brand, external_id)
+    if customer.erased_at is not None:  # the tombstone's own id: erased already, as it is
+        return _erased_before(brand, external_id, tombstone=True)
     now = utcnow()
     responses = _responses(customer, lock=True)
     counts = {
@@ -294,7 +303,9 @@ def _erase(brand: Brand, external_id: str, actor: str) -> dict:
     customer.email = None
     customer.consent = {}
     customer.value = None
-    customer.unsubscribed_at = customer.unsubscribed_at or now
+    # To the day: the exact moment would tie her to the suppression row her unsubscribe wrote
+    # in the same instant, which holds a keyed hash of her address.
+    customer.unsubscribed_at = _day(customer.unsubscribed_at or now)
     customer.erased_at = now
     customer.updated_at = now
     # At `now`, the erased_at of this reply: a repeat request answers with the log's time.
@@ -309,14 +320,20 @@ def _erase(brand: Brand, external_id: str, actor: str) -> dict:
     }
 
 
-def _erased_before(brand: Brand, external_id: str) -> dict:
+def _day(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _erased_before(brand: Brand, external_id: str, tombstone: bool = False) -> dict:
+    db.session.rollback()  # nothing to change: the locks taken on the way go
+    which = (
+        PrivacyRequest.tombstone == external_id
+        if tombstone
+        else PrivacyRequest.subject == subject_hash(brand, external_id)
+    )
     previous = db.session.scalar(
         select(PrivacyRequest)
-        .where(
-            PrivacyRequest.brand_id == brand.id,
-            PrivacyRequest.kind == ERASURE,
-            PrivacyRequest.subject == subject_hash(brand, external_id),
-        )
+        .where(PrivacyRequest.brand_id == brand.id, PrivacyRequest.kind == ERASURE, which)
         .order_by(PrivacyRequest.id.desc())
         .limit(1)
     )
@@ -399,6 +416,8 @@ def _erase_reviews(brand: Brand, reviews: list[Review], now: datetime) -> int:
         for entry in review.moderation:
             entry.note = None if entry.actor != ERASURE_ACTOR else entry.note
             entry.notice = None
+        for flag in review.flags:
+            flag.note = None  # a reader's words about her review can name her, as a note can
         review.title = None
         review.body = ""
         review.body_hash = ""
@@ -423,18 +442,30 @@ def _anonymise_ledger(brand: Brand, customer: Customer) -> int:
 def _scrub_deliveries(brand: Brand, customer: Customer) -> int:
     """Webhook payloads that named the customer (loyalty events do) lose their data."""
     values = {value for value in (customer.external_id, customer.email) if value}
+    # A cheap text filter in the database, then an exact check on the parsed payload ("7"
+    # must not match "17"). The filter looks for each value as the stored JSON spells it: a
+    # quote or backslash escaped, non-ASCII as is (PostgreSQL) or as \uXXXX (SQLite's text).
+    spellings = {
+        spelt
+        for value in values
+        for spelt in (value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1])
+    }
+    found = db.session.scalars(
+        select(WebhookDelivery).where(
+            WebhookDelivery.brand_id == brand.id,
+            or_(
+                *(
+                    cast(WebhookDelivery.payload, Text).contains(spelt, autoescape=True)
+                    for spelt in sorted(spellings)
+                )
+            ),
+        )
+    )
     scrubbed = 0
-    for value in values:
-        # A cheap text filter in the database, then an exact check: "7" must not match "17".
-        for delivery in db.session.scalars(
-            select(WebhookDelivery).where(
-                WebhookDelivery.brand_id == brand.id,
-                cast(WebhookDelivery.payload, Text).contains(value, autoescape=True),
-            )
-        ):
-            if _mentions(delivery.payload.get("data"), values):
-                delivery.payload = {**delivery.payload, "data": {"erased": True}}
-                scrubbed += 1
+    for delivery in found:
+        if _mentions(delivery.payload.get("data"), values):
+            delivery.payload = {**delivery.payload, "data": {"erased": True}}
+            scrubbed += 1
     return scrubbed
 
 

@@ -16,6 +16,7 @@ from app import timestamps
 from app.errors import AppError
 from app.extensions import db
 from app.models import (
+    Alert,
     Brand,
     Customer,
     Invitation,
@@ -111,6 +112,7 @@ def apply(
         .values(client_hash=None)
     ).rowcount
     invitations, entries = _unlink_old_responses(brand, before)
+    alerts = _drop_old_alerts(brand, before)
     days = _keep_only_the_day(brand, before, batch_size)
     deliveries = _prune_deliveries(brand, now)
     counts = {
@@ -119,6 +121,7 @@ def apply(
         "reviews": reviews or 0,
         "invitations": invitations,
         "loyalty_entries": entries,
+        "alerts": alerts,
         "webhook_deliveries": deliveries,
     }
     if any(counts.values()):
@@ -151,6 +154,17 @@ def _unlink_old_responses(brand: Brand, before: datetime) -> tuple[int, int]:
         .values(response_id=None)
     ).rowcount
     return invitations or 0, loyalty.unlink_responses(brand.id, old)
+
+
+def _drop_old_alerts(brand: Brand, before: datetime) -> int:
+    """Follow-up alerts about answers past the period go: an outbox row has done its work, and
+    its moment (the answer's batch) matches the points that batch wrote to the customer to the
+    millisecond, which would tie the anonymous answer back to her."""
+    old = select(Response.id).where(Response.brand_id == brand.id, Response.created_at < before)
+    result = db.session.execute(
+        delete(Alert).where(Alert.brand_id == brand.id, Alert.response_id.in_(old))
+    )
+    return result.rowcount or 0
 
 
 def _has_a_time_of_day(column):

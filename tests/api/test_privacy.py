@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
@@ -121,6 +122,12 @@ def test_export_holds_everything_about_the_customer(api, anna, db, count_rows):
     [answer] = data["responses"]
     assert answer["answers"] == {"nps": 9, "csat": 5, "why": TEXT}
     assert answer["review_request"]["display_name"] == "Anna B."
+    assert answer["follow_up"] == {
+        "needed": False,
+        "reasons": [],
+        "handled_at": None,
+        "handled_by": None,
+    }
     [review] = data["reviews"]
     assert (review["body"], review["display_name"], review["status"]) == (
         TEXT,
@@ -233,6 +240,65 @@ def test_erasure_is_idempotent(api, anna, db, count_rows):
     assert again.json["erased_at"] == first["erased_at"]
     assert count_rows(PrivacyRequest) == 1
     assert count_rows(Customer) == 1
+
+
+def test_erasing_the_tombstone_answers_already_erased(api, anna, db, count_rows):
+    """Its id was taken for a new customer's: erased again and renamed, and the log's
+    tombstone named a row that no longer existed."""
+    first = api.delete("/api/v1/customers/klant-42").json
+    again = api.delete(f"/api/v1/customers/{first['tombstone']}")
+    assert again.status_code == 200, again.json
+    assert again.json["status"] == "already_erased"
+    assert again.json["tombstone"] == first["tombstone"]
+    assert count_rows(PrivacyRequest) == 1
+    assert db.session.scalars(select(Customer.external_id)).one() == first["tombstone"]
+
+
+@pytest.mark.parametrize("external_id", ['klant "42"', "klant\\42", "klant-Ørsted-42"])
+def test_deliveries_naming_an_id_that_json_escapes_are_scrubbed(
+    api, db, brand, receiver, external_id
+):
+    """The payload filter searched the stored JSON text for the raw id: a quote, a backslash
+    or (in SQLite's text) any non-ASCII character is escaped there, so nothing was scrubbed."""
+    webhooks.create_endpoint(brand, {"url": receiver.url, "events": ["loyalty.earned"]})
+    assert api.post("/api/v1/customers", json={"external_id": external_id}).status_code == 201
+    path = f"/api/v1/customers/{quote(external_id, safe='')}"
+    adjusted = api.post(f"{path}/adjustments", json={"points": 5, "reason": "Sorry, Jan"})
+    assert adjusted.status_code == 201, adjusted.json
+    [delivery] = db.session.scalars(select(WebhookDelivery)).all()
+    assert delivery.payload["data"]["customer"] == external_id
+    erased = api.delete(path)
+    assert erased.json["counts"]["webhook_deliveries"] == 1
+    db.session.expire_all()
+    assert db.session.get(WebhookDelivery, delivery.id).payload["data"] == {"erased": True}
+
+
+def test_erasure_blanks_readers_flag_notes_and_keeps_only_the_day_of_unsubscribing(
+    api, anna, db, brand
+):
+    """A reader's flag note can name her ("that is Anna, 06-1234"); and the exact moment she
+    unsubscribed would tie her tombstone to the suppression row written in that instant."""
+    from app.models import ReviewFlag
+
+    db.session.add(
+        ReviewFlag(
+            brand_id=brand.id,
+            review_id=anna["review_id"],
+            reason="personal_data",
+            note="Dit is Anna B., 06-12345678",
+            client_hash="c" * 64,
+        )
+    )
+    customer = db.session.get(Customer, anna["customer_id"])
+    customer.unsubscribed_at = utcnow().replace(hour=13, minute=37, second=5)
+    db.session.commit()
+    assert api.delete("/api/v1/customers/klant-42").status_code == 200
+    db.session.expire_all()
+    assert [flag.note for flag in db.session.scalars(select(ReviewFlag))] == [None]
+    review = api.get(f"/api/v1/reviews/{anna['review_id']}").json
+    assert "06-12345678" not in json.dumps(review)
+    unsubscribed = db.session.get(Customer, anna["customer_id"]).unsubscribed_at
+    assert (unsubscribed.hour, unsubscribed.minute, unsubscribed.second) == (0, 0, 0)
 
 
 def test_the_same_person_returning_later_is_a_new_customer(api, anna, db):

@@ -305,3 +305,23 @@ def test_a_live_customer_cannot_take_a_tombstones_name(api, count_rows, external
     response = api.post("/api/v1/customers", json={"external_id": external_id})
     assert response.status_code == 422
     assert "external_id" in response.json["error"]["fields"]
+
+
+def test_follow_up_alerts_about_old_answers_go(db, brand, aged):
+    """An alert's moment is its answer's batch, the moment that batch wrote the customer's
+    points: kept, it tied the anonymous answer back to her."""
+    from app.models import Alert, User
+    from tests.dashboard.conftest import PASSWORD_HASH
+
+    user = User(brand=brand, email="o@r.example", role="owner", password_hash=PASSWORD_HASH)
+    db.session.add(user)
+    db.session.flush()
+    for key in ("older", "recent"):
+        db.session.add(
+            Alert(brand_id=brand.id, user_id=user.id, response_id=aged[key], status="sent")
+        )
+    db.session.commit()
+    counts = retention.apply(brand)
+    assert counts["alerts"] == 1
+    assert set(db.session.scalars(select(Alert.response_id))) == {aged["recent"]}
+    assert set(retention.apply(brand).values()) == {0}
