@@ -216,10 +216,32 @@ def init_app(app: Flask) -> None:
     def unhandled(exc):  # pragma: no cover - the last line of defence
         if isinstance(exc, HTTPException):
             return render_error(exc)
-        app.logger.exception("unhandled error")
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        # The database's trouble, not the request's: a restart, a lost connection, a deadlock
+        # or serialization failure PostgreSQL broke by failing this transaction. Its work was
+        # rolled back (or, for a lost commit, cannot be known): a 503 to try again shortly, as
+        # intake answers, rather than a 500 that says the request itself was wrong.
+        unavailable = isinstance(exc, OperationalError | InterfaceError)
+        if unavailable:
+            app.logger.warning("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+        else:
+            app.logger.exception("unhandled error")
         # The failure may have left the request's transaction aborted; the error page reads
         # the database too (the dashboard's navigation), so it starts a fresh one.
         from app.extensions import db  # here: app.extensions imports this module
 
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except (OperationalError, InterfaceError):
+            db.session.remove()  # the connection is gone: the pool makes a new one later
+        if unavailable:
+            return render_error(
+                AppError(
+                    503,
+                    "the database is not available at the moment; try again shortly",
+                    code="unavailable",
+                    headers={"Retry-After": "1"},
+                )
+            )
         return render_error(InternalServerError())
