@@ -202,9 +202,7 @@ def _response_out(response: Response, phase_keys: dict) -> dict:
         "processed_at": response.processed_at,
         # whether it needed a follow-up, and who on the team marked it handled (by email)
         "follow_up": {
-            key: value
-            for key, value in follow_up.state(response).items()
-            if key != "response_id"
+            key: value for key, value in follow_up.state(response).items() if key != "response_id"
         },
     }
 

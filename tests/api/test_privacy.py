@@ -526,9 +526,10 @@ class _DatabaseError(Exception):
         self.sqlstate = sqlstate
 
 
-@pytest.mark.parametrize(("sqlstate", "status"), [("40P01", 200), ("57014", 500)])
+@pytest.mark.parametrize(("sqlstate", "status"), [("40P01", 200), ("57014", 503)])
 def test_an_erasure_failed_by_a_deadlock_runs_again(api, anna, db, monkeypatch, sqlstate, status):
-    """Only a deadlock is run again (57014: a cancelled statement is not)."""
+    """Only a deadlock is run again (57014: a cancelled statement is not; the database's
+    trouble, it answers 503 to try again)."""
     from sqlalchemy.exc import OperationalError
 
     real, tries = privacy._erase, []
