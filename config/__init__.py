@@ -91,6 +91,8 @@ class Config:
             "TRUSTED_PROXIES": env_int("TRUSTED_PROXIES", cls.TRUSTED_PROXIES),
             "SMTP_TIMEOUT": env_int("SMTP_TIMEOUT", 15),
             "WEBHOOK_TIMEOUT": env_int("WEBHOOK_TIMEOUT", 5),
+            # how long an email the mail server would not take yet is tried again
+            "MAIL_RETRY_HOURS": env_int("MAIL_RETRY_HOURS", 24),
             "RATELIMIT_PUBLIC": env_str("RATELIMIT_PUBLIC", cls.RATELIMIT_PUBLIC),
             "RATELIMIT_WIDGET_CLIENT": env_str("RATELIMIT_WIDGET_CLIENT"),
             "RATELIMIT_WIDGET_SITE": env_str("RATELIMIT_WIDGET_SITE"),
@@ -205,6 +207,8 @@ def _check(values: dict) -> None:
     for name in ("WEBHOOK_TIMEOUT", "SMTP_TIMEOUT"):
         if values[name] <= 0:  # 0 would time every delivery out
             raise RuntimeError(f"{name} must be more than 0 seconds")
+    if values["MAIL_RETRY_HOURS"] < 0:
+        raise RuntimeError("MAIL_RETRY_HOURS must be 0 or more")
     address = split_mailbox(values.get("MAIL_FROM") or "")[1]
     if "@" not in address or "." not in address.rpartition("@")[2]:
         raise RuntimeError(

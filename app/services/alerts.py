@@ -4,7 +4,8 @@ The pipeline writes the alerts (services.follow_up) and queues a job per user af
 commit (queue "email", app.pipeline.email_jobs). The job takes that user's pending alerts
 under row locks, checks each again (alerts still on, the phase still chosen, the answer still
 there, not marked handled, its customer not erased), mails what is left in one message and
-marks every alert sent, skipped or, after a permanent refusal or MAX_ATTEMPTS tries, failed.
+marks every alert sent, skipped or, after a permanent refusal (or MAIL_RETRY_HOURS of a
+temporary one), failed.
 A second run finds no pending alert and sends nothing. Alerts left pending (Redis down, SMTP
 down longer than the job's retries) are sent by `flask pipeline sweep`.
 """
@@ -23,8 +24,6 @@ from app.services import alert_mail, mailer
 
 log = logging.getLogger(__name__)
 
-# One first try plus RQ's retries (app.queue.RETRY_INTERVALS): then the alert has failed.
-MAX_ATTEMPTS = 4
 WRITTEN_OUT = 20  # answers written out in one email; the rest are counted, with a link
 
 
@@ -167,7 +166,7 @@ def _send_to(user_id: int) -> tuple[Counter, mailer.MailError | None]:
         for alert in kept:
             alert.error = str(error)[:300]
             # A 5xx for the address (no such mailbox): no retry can deliver it.
-            if error.permanent or alert.attempts >= MAX_ATTEMPTS:
+            if mailer.given_up(error, alert.created_at):
                 alert.status = FAILED
         failed = sum(alert.status == FAILED for alert in kept)
         db.session.commit()

@@ -27,7 +27,6 @@ from app.services.channel_texts import best_locale
 log = logging.getLogger(__name__)
 
 # One first try plus RQ's retries (app.queue.RETRY_INTERVALS): then the invitation has failed.
-MAX_ATTEMPTS = 4
 
 
 def _emails():
@@ -262,8 +261,9 @@ def deliver(invitation_id: int) -> str | None:
         mailer.send(message)
     except mailer.MailError as error:
         invitation.last_error = str(error)[:300]
-        # A 5xx for the recipient (no such mailbox): failed now, with the server's reason.
-        if error.permanent or invitation.attempts >= MAX_ATTEMPTS:
+        # A 5xx for the recipient (no such mailbox): failed now, with the server's reason; a
+        # server that is down or busy: queued still, for the job's retries and then the sweep.
+        if mailer.given_up(error, invitation.created_at):
             invitation.status = FAILED
             db.session.commit()
             log.warning("invitation %s failed for good: %s", invitation_id, error)

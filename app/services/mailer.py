@@ -8,7 +8,7 @@ PermanentMailError (a MailError) when the server refused the recipient or messag
 import re
 import smtplib
 import ssl
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -30,6 +30,18 @@ class PermanentMailError(MailError):
     """A 5xx reply to the recipient or the message: sending it again cannot help."""
 
     permanent = True
+
+
+def given_up(error: MailError, since: datetime) -> bool:
+    """Whether a message waiting since `since` is failed for good after this error: at once
+    for a permanent refusal; for a temporary one (4xx, connection) only once it has waited
+    MAIL_RETRY_HOURS. Not after a count of tries: every job of a busy pipeline tries a user's
+    pending alerts, so four tries were spent within seconds of an outage, and the sweep, which
+    retries what is still waiting, found nothing left to send."""
+    if error.permanent:
+        return True
+    hours = float(current_app.config.get("MAIL_RETRY_HOURS", 24))
+    return datetime.now(UTC).replace(tzinfo=None) - since >= timedelta(hours=hours)
 
 
 def one_line(value: str) -> str:

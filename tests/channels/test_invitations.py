@@ -451,6 +451,30 @@ def test_invitations_need_an_api_key(client, survey, count_rows):
 # --- SMTP trouble ----------------------------------------------------------------------------
 
 
+def test_a_long_smtp_outage_keeps_invitations_queued_for_a_day(
+    app, api, survey, customer, db, monkeypatch
+):
+    """Four tries within a seven-minute outage failed invitations for good; a server down or
+    busy now fails one only after MAIL_RETRY_HOURS (a 5xx refusal still fails it at once)."""
+    from datetime import timedelta
+
+    from app.services import invitations, mailer
+
+    def down(message):
+        raise mailer.MailError("ConnectionRefusedError: [Errno 111] Connection refused")
+
+    monkeypatch.setattr(mailer, "send", down)
+    invitation_id = invite(api, survey).json["id"]
+    for _ in range(6):
+        with pytest.raises(mailer.MailError):
+            invitations.deliver(invitation_id)
+    invitation = db.session.get(Invitation, invitation_id)
+    assert (invitation.status, invitation.attempts) == ("queued", 7)
+    invitation.created_at -= timedelta(hours=24)
+    db.session.commit()
+    assert invitations.deliver(invitation_id) == "failed"
+
+
 def test_smtp_down_keeps_the_invitation_queued_and_the_sweep_sends_it(
     app, api, survey, customer, db, monkeypatch
 ):

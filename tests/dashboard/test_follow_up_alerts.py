@@ -417,24 +417,39 @@ def test_a_permanent_refusal_fails_the_alerts_at_once(api, survey, users, mail_s
     assert email_jobs.send_follow_up_alerts([alert.id]) == {}  # nothing left to retry
 
 
-def test_after_the_last_try_a_temporary_failure_fails_the_alert(
+def test_a_temporary_failure_keeps_the_alert_pending_for_the_sweep_until_a_day_passed(
     api, survey, users, monkeypatch, not_queued
 ):
+    """Every pipeline job tries the user's pending alerts: four failing jobs within seconds of
+    an SMTP outage used to fail them for good, and the sweep found nothing to send. A server
+    down or busy now fails an alert only once it has waited MAIL_RETRY_HOURS."""
+    from datetime import timedelta
+
     from app.services import mailer
 
     def busy(message):
         raise mailer.MailError("421 4.3.2 busy")
 
+    sent = []
     monkeypatch.setattr(mailer, "send", busy)
     opt_in(users["owner"])
     answer(api, survey, 5)
     [alert_id] = _db.session.scalars(select(Alert.id)).all()
-    for _ in range(alerts.MAX_ATTEMPTS - 1):
+    for _ in range(6):  # more tries than the job's retries
         with pytest.raises(mailer.MailError):
             email_jobs.send_follow_up_alerts([alert_id])
-    assert email_jobs.send_follow_up_alerts([alert_id]) == {"failed": 1}
     alert = _db.session.get(Alert, alert_id)
-    assert (alert.status, alert.attempts, alert.error) == ("failed", 4, "421 4.3.2 busy")
+    assert (alert.status, alert.attempts, alert.error) == ("pending", 6, "421 4.3.2 busy")
+
+    monkeypatch.setattr(mailer, "send", sent.append)  # the server is back: the sweep sends
+    assert alerts.send_waiting([alert_id]) == {"sent": 1} and len(sent) == 1
+
+    answer(api, survey, 4)
+    [late] = _db.session.scalars(select(Alert).where(Alert.status == "pending")).all()
+    late.created_at -= timedelta(hours=24)
+    _db.session.commit()
+    monkeypatch.setattr(mailer, "send", busy)
+    assert alerts.send_waiting([late.id]) == {"failed": 1}  # a day of trying: failed now
 
 
 # --- checked again when sending ---------------------------------------------------------------
