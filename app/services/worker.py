@@ -1,8 +1,11 @@
 """The RQ worker process: preloads the analyzer once, cleans the session after every job."""
 
 import gc
+import time
 
 from flask import current_app
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
@@ -10,6 +13,8 @@ from sqlalchemy.orm import configure_mappers
 
 from app.extensions import db, queue
 from app.queue import QUEUES
+
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 
 class AppWorker(SimpleWorker):
@@ -41,15 +46,40 @@ def run(burst: bool = False) -> None:
     gc.collect()
     gc.freeze()
     queue.request_stop(False)
-    # The worker's own Redis client: RQ raises its socket timeout to the dequeue wait (minutes),
-    # which on the app's client would hold every enqueue a job makes just as long.
-    connection = queue.worker_connection()
-    worker = AppWorker([queue.rq_queue(name, connection) for name in QUEUES], connection=connection)
-    current_app.logger.info("worker listening on %s", ", ".join(QUEUES))
+    delay = 1.0
+    while True:
+        # The worker's own Redis client: RQ raises its socket timeout to the dequeue wait
+        # (minutes), which on the app's client would hold every enqueue a job makes as long.
+        connection = queue.worker_connection()
+        worker = AppWorker(
+            [queue.rq_queue(name, connection) for name in QUEUES], connection=connection
+        )
+        current_app.logger.info("worker listening on %s", ", ".join(QUEUES))
+        try:
+            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+            return
+        except REDIS_DOWN:
+            # RQ quits when Redis goes away; every worker of a deployment would, at once, and
+            # leave answers waiting until someone restarted them. This one waits for Redis.
+            if burst or queue.stopping():
+                raise
+            current_app.logger.warning("Redis is unreachable; trying again in %.0f s", delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 30)
+            _after_redis_returned()
+        finally:
+            connection.close()
+
+
+def _after_redis_returned() -> None:
+    """A Redis that restarted empty lost the queued jobs: one pipeline job takes every answer
+    still waiting (the sweeps do the rest from cron). Quietly, while Redis is still away."""
+    from app.pipeline import jobs
+
     try:
-        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
-    finally:
-        connection.close()
+        jobs.kick([])
+    except Exception:  # noqa: BLE001 — the next attempt, or the cron sweep, will do it
+        current_app.logger.debug("could not queue the waiting answers yet", exc_info=True)
 
 
 # What each job's first argument names (an id or a list of ids), by the job function's name:

@@ -76,3 +76,33 @@ def test_a_stopping_worker_finishes_the_batch_in_hand_and_hands_the_rest_on(redi
         assert statuses == ["processed"] * 2 + ["received"] * 4
         assert queue.rq_queue("pipeline").count == 1  # a fresh job for the rest, for another worker
         _db.session.remove()
+
+
+@pytest.mark.redis
+def test_a_worker_waits_for_redis_to_come_back_instead_of_quitting(redis_app, monkeypatch):
+    """RQ quits when Redis goes away: every worker of a deployment did, and answers waited
+    until someone restarted them (13,616 after a 30 s outage in a drill)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from app.services import worker
+
+    runs, slept, kicked = [], [], []
+
+    class Flaky(worker.AppWorker):
+        def work(self, **kwargs):
+            runs.append(kwargs["burst"])
+            if len(runs) < 3:
+                raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379")
+            return True
+
+    monkeypatch.setattr(worker, "AppWorker", Flaky)
+    monkeypatch.setattr(worker.time, "sleep", slept.append)
+    monkeypatch.setattr(worker, "_after_redis_returned", lambda: kicked.append(True))
+    with redis_app.app_context():
+        worker.run(burst=False)
+    assert runs == [False, False, False]
+    assert slept == [1.0, 2.0]  # backing off, up to 30 s
+    assert kicked == [True, True]  # a job for what waited, each time it tries again
+    with redis_app.app_context(), pytest.raises(RedisConnectionError):
+        runs.clear()
+        worker.run(burst=True)  # a burst worker (a one-off) still stops
