@@ -75,9 +75,15 @@ def invitation_send(brand_slug, customer, survey_id, locale):
 @invitation_cli.command("sweep")
 def invitation_sweep():
     """Send (or queue) invitations left queued, e.g. while SMTP or Redis was down."""
+    from app.pipeline import email_jobs
     from app.services import invitations
 
-    _sweep("invitations", invitations.waiting_ids(), invitations.enqueue)
+    _sweep(
+        "invitations",
+        invitations.waiting_ids(),
+        invitations.enqueue,
+        email_jobs.send_invitation,
+    )
 
 
 @review_cli.command("sweep")
@@ -85,16 +91,31 @@ def review_sweep():
     """Send moderation notices left unsent, e.g. while SMTP or Redis was down."""
     from app.services import review_notices
 
-    _sweep("notices", review_notices.waiting_ids(), review_notices.enqueue)
+    _sweep(
+        "notices", review_notices.waiting_ids(), review_notices.enqueue, review_notices.send_notice
+    )
 
 
-def _sweep(label: str, waiting: list[int], enqueue) -> None:
-    """Queue (or, inline, send) each of the ids left behind, one at a time, with a bar."""
+def _sweep(label: str, waiting: list[int], enqueue, send) -> None:
+    """Queue (or, inline, send) each of the ids left behind, one at a time, with a bar. One
+    that cannot be queued (Redis is down, which is why a sweep runs) is sent from here."""
+    from app.extensions import db
+
     if not waiting:
         click.echo("nothing waiting")
         return
+    handled = 0
     with click.progressbar(waiting, label=label) as bar:
-        handled = sum(enqueue([row_id]) for row_id in bar)
+        for row_id in bar:
+            if enqueue([row_id]):
+                handled += 1
+                continue
+            try:
+                send(row_id)
+                handled += 1
+            except Exception as error:  # noqa: BLE001 — still waiting: the next sweep tries it
+                db.session.rollback()
+                click.echo(f"\n{label[:-1]} {row_id}: {error}", err=True)
     click.echo(f"handled {handled} of {len(waiting)} {label}")
 
 

@@ -504,6 +504,24 @@ def test_smtp_down_keeps_the_invitation_queued_and_the_sweep_sends_it(
     assert len(inbox.envelopes) == 1
 
 
+def test_the_sweep_sends_what_it_cannot_queue_while_redis_is_down(
+    app, api, survey, customer, db, smtp_server, monkeypatch
+):
+    """It only queued: with Redis down ("handled 0 of 6") nothing went out until Redis came
+    back, though a sweep is what one runs when Redis was down."""
+    from app.services import invitations
+
+    monkeypatch.setattr(invitations, "enqueue", lambda ids: 0)  # Redis down: never queued
+    invitation_id = invite(api, survey).json["id"]
+    assert db.session.get(Invitation, invitation_id).status == "queued"
+    result = app.test_cli_runner().invoke(args=["invitation", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "handled 1 of 1 invitations" in result.output
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation_id).status == "sent"
+    assert len(smtp_server.messages) == 1
+
+
 def test_cli_sends_an_invitation(app, api, survey, customer, smtp_server):
     result = app.test_cli_runner().invoke(
         args=[
