@@ -1,5 +1,6 @@
 """/api/v1 invitations: email a customer the phase's first question, within the contact budget."""
 
+from flask import request
 from flask.views import MethodView
 
 from app.api.auth import current_brand, protect
@@ -20,10 +21,22 @@ protect(blp)
 class Invitations(MethodView):
     @blp.arguments(InvitationIn)
     @blp.response(202, InvitationOut)
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "schema": {"type": "string", "maxLength": 128},
+                "description": "The same key again returns the same invitation and sends nothing",
+            }
+        ]
+    )
     def post(self, data):
         """Queue an invitation email; `status` is `skipped` (with `skip_reason`) when the
         customer unsubscribed or the contact budget says not now."""
-        return invitations.create(current_brand(), data)
+        return invitations.create(
+            current_brand(), data, idempotency_key=request.headers.get("Idempotency-Key")
+        )
 
     @blp.arguments(InvitationQuery, location="query")
     @blp.response(200, InvitationPage)

@@ -16,6 +16,8 @@ class Invitation(db.Model):
     __table_args__ = (
         db.Index("ix_invitation_brand_status", "brand_id", "status"),
         db.Index("ix_invitation_customer", "customer_id", "created_at"),
+        # a retried POST with the same Idempotency-Key finds the first invitation
+        db.Index("ix_invitation_brand_idempotency_key", "brand_id", "idempotency_key", unique=True),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -42,6 +44,8 @@ class Invitation(db.Model):
     # itself does not rest on it: the answer's Idempotency-Key is the invitation's (inv:<id>).
     used_at = db.Column(db.DateTime)
     response_id = db.Column(db.Integer, db.ForeignKey("response.id", ondelete="SET NULL"))
+    idempotency_key = db.Column(db.String(128))  # the API's; tells a retry from a new request
+    request_hash = db.Column(db.String(64))
 
     customer = db.relationship("Customer")
     survey = db.relationship("Survey")

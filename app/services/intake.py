@@ -105,6 +105,15 @@ class Accepted:
         return cls(response.id, response.status, response.incentivized, response.review_request)
 
 
+def check_idempotency_key(key: str) -> None:
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX:
+        raise AppError(
+            422,
+            "Idempotency-Key must be 1-128 characters",
+            fields={"Idempotency-Key": ["1-128 characters"]},
+        )
+
+
 def _existing(brand_id: int, key: str, fingerprint: str) -> Response | None:
     found = db.session.scalar(
         select(Response).where(Response.brand_id == brand_id, Response.idempotency_key == key)
@@ -147,12 +156,8 @@ def accept(
     of an API key the INSERT must find unrevoked (a 401 otherwise), when the caller has not
     asked the database about the key.
     """
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
-        raise AppError(
-            422,
-            "Idempotency-Key must be 1-128 characters",
-            fields={"Idempotency-Key": ["1-128 characters"]},
-        )
+    if idempotency_key is not None:
+        check_idempotency_key(idempotency_key)
     arguments = (idempotency_key, customer, client_hash, incentivized, live_key)
     try:
         return _accept(brand_id, data, *arguments)

@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app import ids
 from app.errors import AppError
@@ -15,6 +16,7 @@ from app.models.invitation import FAILED, QUEUED, SENT, SKIPPED
 from app.services import (
     contact_budget,
     customers,
+    intake,
     journeys,
     mailer,
     survey_tokens,
@@ -35,8 +37,16 @@ def _emails():
     return Invitation.channel == "email"
 
 
-def create(brand: Brand, data: dict) -> Invitation:
-    """Queue an invitation, or record it as skipped (unsubscribed, contact budget)."""
+def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invitation:
+    """Queue an invitation, or record it as skipped (unsubscribed, contact budget). With an
+    Idempotency-Key a retry of the same request is answered with the first invitation (and
+    sends nothing); the same key for another request is a 409."""
+    fingerprint = intake.request_hash(data)
+    if idempotency_key is not None:
+        intake.check_idempotency_key(idempotency_key)
+        found = _with_key(brand, idempotency_key, fingerprint)
+        if found is not None:
+            return found
     customer = customers.find(brand, data["customer"])
     if customer is None:
         raise AppError(422, "no customer with this external id", fields={"customer": ["unknown"]})
@@ -56,10 +66,31 @@ def create(brand: Brand, data: dict) -> Invitation:
     [invitation] = _invite(
         brand, survey, [locked], data.get("locale"), touchpoint and touchpoint.id
     )
-    db.session.commit()
+    invitation.idempotency_key, invitation.request_hash = idempotency_key, fingerprint
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        found = idempotency_key and _with_key(brand, idempotency_key, fingerprint)
+        if not found:
+            raise
+        return found  # the same request, sent twice at once: the other one stored it
     if invitation.status == QUEUED:
         enqueue([invitation.id])
     return invitation
+
+
+def _with_key(brand: Brand, key: str, fingerprint: str) -> Invitation | None:
+    found = db.session.scalar(
+        select(Invitation).where(Invitation.brand_id == brand.id, Invitation.idempotency_key == key)
+    )
+    if found is not None and found.request_hash != fingerprint:
+        raise AppError(
+            409,
+            "this Idempotency-Key was used for a different request",
+            code="idempotency_conflict",
+        )
+    return found
 
 
 def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:

@@ -26,10 +26,11 @@ def customer(api):
     return response.json
 
 
-def invite(api, survey, customer="klant-1", **extra):
+def invite(api, survey, customer="klant-1", headers=None, **extra):
     return api.post(
         "/api/v1/invitations",
         json={"customer": customer, "survey_id": survey["id"], "channel": "email", **extra},
+        headers=headers,
     )
 
 
@@ -520,6 +521,50 @@ def test_the_sweep_sends_what_it_cannot_queue_while_redis_is_down(
     db.session.expire_all()
     assert db.session.get(Invitation, invitation_id).status == "sent"
     assert len(smtp_server.messages) == 1
+
+
+def test_an_idempotency_key_makes_a_retry_find_the_first_invitation(
+    api, survey, customer, db, smtp_server, count_rows
+):
+    """A 503 read back after the commit left the client not knowing: its retry made a second
+    row (skipped by the contact budget, or a second email under a looser one)."""
+    key = {"Idempotency-Key": "order-1001-levering"}
+    first = invite(api, survey, headers=key)
+    assert first.status_code == 202, first.json
+    again = invite(api, survey, headers=key)
+    assert again.status_code == 202
+    assert again.json == {**first.json, "status": "sent"}  # the first, as it is now
+    assert count_rows(Invitation) == 1 and len(smtp_server.messages) == 1
+
+    other = invite(api, survey, headers=key, locale="en")
+    assert other.status_code == 409
+    assert other.json["error"]["code"] == "idempotency_conflict"
+    too_long = invite(api, survey, headers={"Idempotency-Key": "k" * 129})
+    assert too_long.status_code == 422
+    assert too_long.json["error"]["fields"] == {"Idempotency-Key": ["1-128 characters"]}
+    assert count_rows(Invitation) == 1 and len(smtp_server.messages) == 1
+
+
+@pytest.mark.postgres
+def test_the_same_key_sent_twice_at_once_makes_one_invitation(
+    app, api, survey, customer, db, count_rows
+):
+    """Both requests miss the key, then wait for the customer's lock: the second's INSERT
+    meets the unique key and it answers with the first."""
+    from tests.conftest import Contenders
+
+    body = {"customer": "klant-1", "survey_id": survey["id"], "channel": "email"}
+    headers = {**api._headers(None), "Idempotency-Key": "retry-1"}
+
+    def post():
+        return app.test_client().post("/api/v1/invitations", json=body, headers=headers)
+
+    held = ("SELECT id FROM customer WHERE external_id = 'klant-1' FOR UPDATE", {})
+    with Contenders([post, post], *held) as race:
+        pass
+    assert sorted(reply.status_code for reply in race.replies) == [202, 202]
+    assert len({reply.json["id"] for reply in race.replies}) == 1
+    assert count_rows(Invitation) == 1
 
 
 def test_cli_sends_an_invitation(app, api, survey, customer, smtp_server):
