@@ -25,3 +25,18 @@ class BodyParser(FlaskParser):
 
 class Blueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = BodyParser()
+
+
+def idempotency_header(does: str, max_length: int = 128) -> dict:
+    """The OpenAPI of an operation's optional Idempotency-Key header; `does`: what the same
+    key again does."""
+    return {
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "schema": {"type": "string", "maxLength": max_length},
+                "description": does,
+            }
+        ]
+    }

@@ -4,7 +4,7 @@ from flask import request
 from flask.views import MethodView
 
 from app.api.auth import current_brand, protect
-from app.api.blueprint import Blueprint
+from app.api.blueprint import Blueprint, idempotency_header
 from app.schemas.channels import InvitationIn, InvitationOut, InvitationPage, InvitationQuery
 from app.services import invitations
 
@@ -22,14 +22,7 @@ class Invitations(MethodView):
     @blp.arguments(InvitationIn)
     @blp.response(202, InvitationOut)
     @blp.doc(
-        parameters=[
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "schema": {"type": "string", "maxLength": 128},
-                "description": "The same key again returns the same invitation and sends nothing",
-            }
-        ]
+        **idempotency_header("The same key again returns the same invitation and sends nothing")
     )
     def post(self, data):
         """Queue an invitation email; `status` is `skipped` (with `skip_reason`) when the

@@ -3,7 +3,7 @@
 from flask import make_response, request
 
 from app.api.auth import current_brand, protect
-from app.api.blueprint import Blueprint
+from app.api.blueprint import Blueprint, idempotency_header
 from app.schemas.loyalty import (
     Account,
     AccountQuery,
@@ -60,16 +60,7 @@ def create_adjustment(data, external_id):
 @blp.response(201, EntryOut)
 @blp.alt_response(200, schema=EntryOut, description="The same Idempotency-Key again")
 @blp.alt_response(409, description="The balance is short (code insufficient_points)")
-@blp.doc(
-    parameters=[
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "schema": {"type": "string", "maxLength": 64},
-            "description": "The same key again returns the first redemption, no second one",
-        }
-    ]
-)
+@blp.doc(**idempotency_header("The same key again returns the first redemption, no second one", 64))
 def create_redemption(data, external_id):
     """Spend points on a reward; safe under concurrency, the balance never goes below zero."""
     entry, created = loyalty_accounts.redeem(

@@ -3,7 +3,7 @@
 from flask import request
 
 from app.api.auth import current_brand, current_brand_id, live_key, protect, single_statement
-from app.api.blueprint import Blueprint
+from app.api.blueprint import Blueprint, idempotency_header
 from app.schemas.response import (
     FollowUpIn,
     FollowUpOut,
@@ -25,16 +25,7 @@ protect(blp)
 @single_statement
 @blp.arguments(ResponseIn())  # an instance: webargs would build one from a class per request
 @blp.response(202, ResponseAccepted)
-@blp.doc(
-    parameters=[
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "schema": {"type": "string"},
-            "description": "The same key again returns the same response, no new row",
-        }
-    ]
-)
+@blp.doc(**idempotency_header("The same key again returns the same response, no new row"))
 def create_response(data):
     """Accept an answer: stored as received, processed by the pipeline."""
     response, created = intake.accept(

@@ -1,8 +1,6 @@
 """Intake: every channel's answers enter here, are stored as `received`, and are queued."""
 
 import functools
-import hashlib
-import json
 from dataclasses import dataclass
 
 import psycopg
@@ -20,9 +18,8 @@ from app.models.base import utcnow
 from app.models.response import RECEIVED
 from app.schemas.common import normalise_locale
 from app.services import answers as answer_rules
-from app.services import brands, customers, journeys, privacy, survey_specs
+from app.services import brands, customers, idempotency, journeys, privacy, survey_specs
 
-IDEMPOTENCY_KEY_MAX = 128
 # A plain INSERT: SQLAlchemy caches its compiled form, which it does not do for the dialects'
 # INSERT … ON CONFLICT (compiling that cost more than the rest of the request).
 INSERT = insert(Response.__table__).returning(Response.__table__.c.id)
@@ -87,10 +84,6 @@ def _direct_sql(columns: tuple[str, ...], guards: tuple[str, ...]) -> str:
     )
 
 
-def request_hash(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class Accepted:
     """What the channels answer with, of a new row or of the one its Idempotency-Key found."""
@@ -103,28 +96,6 @@ class Accepted:
     @classmethod
     def of(cls, response: Response) -> "Accepted":
         return cls(response.id, response.status, response.incentivized, response.review_request)
-
-
-def check_idempotency_key(key: str) -> None:
-    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX:
-        raise AppError(
-            422,
-            "Idempotency-Key must be 1-128 characters",
-            fields={"Idempotency-Key": ["1-128 characters"]},
-        )
-
-
-def _existing(brand_id: int, key: str, fingerprint: str) -> Response | None:
-    found = db.session.scalar(
-        select(Response).where(Response.brand_id == brand_id, Response.idempotency_key == key)
-    )
-    if found is not None and found.request_hash != fingerprint:
-        raise AppError(
-            409,
-            "this Idempotency-Key was used for a different request",
-            code="idempotency_conflict",
-        )
-    return found
 
 
 def _touchpoint(phase_id: int, value) -> int | None:
@@ -157,7 +128,7 @@ def accept(
     asked the database about the key.
     """
     if idempotency_key is not None:
-        check_idempotency_key(idempotency_key)
+        idempotency.check_key(idempotency_key)
     arguments = (idempotency_key, customer, client_hash, incentivized, live_key)
     try:
         return _accept(brand_id, data, *arguments)
@@ -176,7 +147,9 @@ class StaleReference(Exception):
 def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized, live_key):
     # One customer's key must not answer for another: the widget and hosted pages name the
     # customer beside the body, the API inside it.
-    fingerprint = request_hash(data if customer is None else {**data, "customer_id": customer.id})
+    fingerprint = idempotency.request_hash(
+        data if customer is None else {**data, "customer_id": customer.id}
+    )
     survey = survey_specs.get(brand_id, data["survey_id"])
     cleaned = answer_rules.validate(survey, data["answers"])
     touchpoint_id = _touchpoint(survey.phase_id, data.get("touchpoint"))
@@ -223,7 +196,11 @@ def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized
         # this request's earlier try, or a concurrent retry that won): answer with that row.
         if live_key is not None:
             _refuse_revoked(live_key)
-        found = _existing(brand_id, idempotency_key, fingerprint) if idempotency_key else None
+        found = (
+            idempotency.existing(Response, brand_id, idempotency_key, fingerprint)
+            if idempotency_key
+            else None
+        )
         if found is not None:
             return Accepted.of(found), False
         if _survey_changed(survey):

@@ -16,7 +16,7 @@ from app.models.invitation import FAILED, QUEUED, SENT, SKIPPED
 from app.services import (
     contact_budget,
     customers,
-    intake,
+    idempotency,
     journeys,
     mailer,
     survey_tokens,
@@ -41,10 +41,10 @@ def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invi
     """Queue an invitation, or record it as skipped (unsubscribed, contact budget). With an
     Idempotency-Key a retry of the same request is answered with the first invitation (and
     sends nothing); the same key for another request is a 409."""
-    fingerprint = intake.request_hash(data)
+    fingerprint = idempotency.request_hash(data)
     if idempotency_key is not None:
-        intake.check_idempotency_key(idempotency_key)
-        found = _with_key(brand, idempotency_key, fingerprint)
+        idempotency.check_key(idempotency_key)
+        found = idempotency.existing(Invitation, brand.id, idempotency_key, fingerprint)
         if found is not None:
             return found
     customer = customers.find(brand, data["customer"])
@@ -71,26 +71,15 @@ def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invi
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        found = idempotency_key and _with_key(brand, idempotency_key, fingerprint)
+        found = idempotency_key and idempotency.existing(
+            Invitation, brand.id, idempotency_key, fingerprint
+        )
         if not found:
             raise
         return found  # the same request, sent twice at once: the other one stored it
     if invitation.status == QUEUED:
         enqueue([invitation.id])
     return invitation
-
-
-def _with_key(brand: Brand, key: str, fingerprint: str) -> Invitation | None:
-    found = db.session.scalar(
-        select(Invitation).where(Invitation.brand_id == brand.id, Invitation.idempotency_key == key)
-    )
-    if found is not None and found.request_hash != fingerprint:
-        raise AppError(
-            409,
-            "this Idempotency-Key was used for a different request",
-            code="idempotency_conflict",
-        )
-    return found
 
 
 def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:
