@@ -9,10 +9,11 @@ from app.dashboard.downloads import csv_download
 from app.dashboard.home import filter_options
 from app.errors import AppError
 from app.schemas.dashboard import PhaseQuery
-from app.services import exports, follow_up, journeys, phase_report, trends
+from app.services import exports, follow_up, journeys, phase_report, trends, verbatims
 
-# The list's own choices, kept through paging and through marking an answer handled.
-LIST_KEYS = ("sentiment", "category", "score", "show", "handled")
+# The list's own choices, kept through paging and through marking an answer handled (the
+# cursor is the page's place in it, kept only where marking returns to).
+LIST_KEYS = tuple(key for key in verbatims.QUERY_KEYS if key != "cursor")
 
 # The contact-budget rules and other reasons a customer was not asked (email or widget).
 SKIP_WORDS = {

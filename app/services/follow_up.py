@@ -100,11 +100,11 @@ def handled_condition(state: str):
 
 def state(response: Response) -> dict:
     """What the API says about an answer's follow-up (response.handled loaded)."""
-    handled = response.handled
+    handled, reasons = response.handled, response_reasons(response)
     return {
         "response_id": response.id,
-        "needed": bool(response_reasons(response)),
-        "reasons": response_reasons(response),
+        "needed": bool(reasons),
+        "reasons": reasons,
         "handled_at": handled.handled_at if handled else None,
         "handled_by": handled.handled_by if handled else None,
     }

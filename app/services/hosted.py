@@ -184,13 +184,20 @@ def form_key_valid(token: str, key: str | None) -> bool:
 def page_again(token: str, form: dict, lang: str | None, accept_language: str | None) -> SurveyPage:
     """The page with what was posted filled in, nothing stored: a form key that failed (a page
     open for over a week, say) costs the customer one more click, not their answers."""
+    page, _answers, _review = _posted(token, form, lang, accept_language)
+    page.errors.clear()  # not the answers' fault; the page says what happened
+    return page
+
+
+def _posted(token: str, form: dict, lang, accept_language) -> tuple[SurveyPage, dict, dict | None]:
+    """The page as posted, its answers read (and checked, into page.errors): (page, answers,
+    review consent). What submit stores, and what page_again shows again."""
     page = open_page(token, lang, accept_language)
     page.survey = _survey_to_answer(page, form)
     submission = str(form.get("submission") or "")
     page.submission = submission if SUBMISSION.fullmatch(submission) else secrets.token_urlsafe(18)
-    _parse(page, form)
-    page.errors.clear()  # not the answers' fault; the page says what happened
-    return page
+    answers, review = _parse(page, form)
+    return page, answers, review
 
 
 def _parse(page: SurveyPage, form: dict) -> tuple[dict, dict | None]:
@@ -254,11 +261,7 @@ def submit(
     client_hash: str | None = None,
 ) -> tuple[SurveyPage, dict]:
     """Record the answer once; returns the page and the thank-you facts."""
-    page = open_page(token, lang, accept_language)
-    page.survey = _survey_to_answer(page, form)
-    submission = str(form.get("submission") or "")
-    page.submission = submission if SUBMISSION.fullmatch(submission) else secrets.token_urlsafe(18)
-    answers, review = _parse(page, form)
+    page, answers, review = _posted(token, form, lang, accept_language)
     if page.errors:
         raise FormInvalid(page)
     invitation_id = page.invitation.id if page.invitation is not None else None

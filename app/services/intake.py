@@ -116,7 +116,7 @@ def accept(
     idempotency_key: str | None = None,
     customer: Customer | None = None,
     client_hash: str | None = None,
-    incentivized: bool = False,
+    incentivized: bool | None = None,
     live_key: str | None = None,
 ) -> tuple[Accepted, bool]:
     """Validate, store as received, commit, then queue. Returns (what was accepted, created).
@@ -125,7 +125,8 @@ def accept(
     retry with a used Idempotency-Key stores nothing (the unique constraint) and is answered
     with the first row. The survey's questions come from survey_specs. `live_key`: the hash
     of an API key the INSERT must find unrevoked (a 401 otherwise), when the caller has not
-    asked the database about the key.
+    asked the database about the key. `incentivized`: whether the channel offered points
+    (it asked loyalty already); None for intake to ask, as the API's answers need.
     """
     if idempotency_key is not None:
         idempotency.check_key(idempotency_key)
@@ -159,9 +160,12 @@ def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized
         if live_key is not None:
             _refuse_revoked(live_key)
         customer = customers.ensure(db.session.get(Brand, brand_id), data["customer"])
-    if customer is not None and not incentivized:
-        # Identified answers earn points in the pipeline, so every channel records the offer.
-        incentivized = loyalty.offers_points(brand_id, customer.id, survey.id)
+    if incentivized is None:
+        # Identified answers earn points in the pipeline, so every channel records the offer;
+        # a channel that asked (widget, hosted page) is not asked again.
+        incentivized = customer is not None and loyalty.offers_points(
+            brand_id, customer.id, survey.id
+        )
     locale = normalise_locale(data.get("locale")) or (customer.locale if customer else None)
     locale = locale if locale in survey.locales else survey.default_locale
     review = data.get("review")

@@ -125,9 +125,7 @@ def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict)
     journey = journey_map.build(brand, journey_id, filters)
     figure = next(item for item in journey["phases"] if item["phase"] == key)
     verbatim_query = {
-        name: options[name]
-        for name in ("sentiment", "category", "score", "show", "handled", "cursor")
-        if options.get(name) is not None
+        name: options[name] for name in verbatims.QUERY_KEYS if options.get(name) is not None
     }
     reach = survey_reach.for_phase(brand, phase, filters.get("from_"), filters.get("to"))
     surveys = surveys_of_phase(brand, phase, filters)

@@ -142,12 +142,17 @@ def apply(
     return counts
 
 
+def _past(brand: Brand, before: datetime):
+    """The ids of the brand's answers past the period, as a subquery."""
+    return select(Response.id).where(Response.brand_id == brand.id, Response.created_at < before)
+
+
 def _unlink_old_responses(brand: Brand, before: datetime) -> tuple[int, int]:
     """An invitation and a loyalty entry name their customer beside the answer's id: once the
     answer has lost its customer link they must lose theirs to it, or the two would tie it
     back. They stay (contact history, points), without the answer's id. Runs over every
     answer past the period, so links left by runs before this existed go too."""
-    old = select(Response.id).where(Response.brand_id == brand.id, Response.created_at < before)
+    old = _past(brand, before)
     invitations = db.session.execute(
         update(Invitation)
         .where(Invitation.brand_id == brand.id, Invitation.response_id.in_(old))
@@ -160,7 +165,7 @@ def _drop_old_alerts(brand: Brand, before: datetime) -> int:
     """Follow-up alerts about answers past the period go: an outbox row has done its work, and
     its moment (the answer's batch) matches the points that batch wrote to the customer to the
     millisecond, which would tie the anonymous answer back to her."""
-    old = select(Response.id).where(Response.brand_id == brand.id, Response.created_at < before)
+    old = _past(brand, before)
     result = db.session.execute(
         delete(Alert).where(Alert.brand_id == brand.id, Alert.response_id.in_(old))
     )

@@ -17,6 +17,8 @@ from app.models import Brand, Phase, Response
 from app.services import follow_up
 
 SENTIMENTS = ("positive", "neutral", "negative")
+# The page's own choices for this list, as page() takes them (the page keeps them in its URLs).
+QUERY_KEYS = ("sentiment", "category", "score", "show", "handled", "cursor")
 CATEGORIES = ("promoter", "passive", "detractor")
 
 
