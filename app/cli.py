@@ -90,8 +90,8 @@ def user_reset(email):
 @click.option("--enqueue", is_flag=True, help="Queue the work for the workers instead.")
 def pipeline_sweep(enqueue):
     """Process responses left `received`, then send follow-up alerts left pending (e.g. while
-    Redis or SMTP was down)."""
-    from app.services import alerts, processing
+    Redis or SMTP was down), then the weekly reports that are due."""
+    from app.services import alerts, processing, weekly_report
 
     waiting = processing.waiting_ids(limit=1_000_000)
     if waiting:
@@ -100,7 +100,11 @@ def pipeline_sweep(enqueue):
     pending = alerts.by_user(alerts.waiting(limit=1_000_000))
     if pending:
         _sweep_alerts(pending, enqueue)
-    if not waiting and not pending:
+    weekly_report.make_due()
+    reports = weekly_report.waiting()
+    if reports:
+        _sweep_reports(reports, enqueue)
+    if not waiting and not pending and not reports:
         click.echo("nothing waiting")
 
 
@@ -147,6 +151,25 @@ def _sweep_alerts(groups: list[list[int]], enqueue: bool) -> None:
                     outcomes[outcome] = outcomes.get(outcome, 0) + count
     summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
     click.echo(f"follow-up alerts: {summary or 'none left pending'}")
+
+
+def _sweep_reports(report_ids: list[int], enqueue: bool) -> None:
+    """Mail the weekly reports that are due (or, with --enqueue, queue a job for each)."""
+    from app.extensions import queue
+    from app.pipeline import email_jobs
+    from app.services import weekly_report
+
+    if enqueue and not queue.inline:
+        for report_id in report_ids:
+            if not queue.enqueue("email", email_jobs.send_weekly_report, report_id):
+                raise click.ClickException(
+                    "Redis cannot be reached; run the sweep without --enqueue"
+                )
+        click.echo(f"weekly reports: {len(report_ids)} queued")
+        return
+    outcomes = weekly_report.send_waiting(report_ids)
+    summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
+    click.echo(f"weekly reports: {summary or 'none left pending'}")
 
 
 @pipeline_cli.command("failed")

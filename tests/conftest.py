@@ -394,20 +394,34 @@ def erased_midway(db, monkeypatch):
 
 
 @pytest.fixture
-def smtp_server(app, monkeypatch):
-    """A real SMTP server on a free port; the app sends to it."""
+def mail_server(app, monkeypatch):
+    """start(handler): a real SMTP server (aiosmtpd) on a free port with this handler (an
+    Inbox, or one that refuses: tests.channels.helpers), which the app sends to."""
     from aiosmtpd.controller import Controller
 
-    from tests.channels.helpers import Inbox, free_port
+    from tests.channels.helpers import free_port
 
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", port)
-    monkeypatch.setitem(app.config, "SMTP_TLS", False)
-    monkeypatch.setitem(app.config, "SMTP_USER", None)
-    inbox.port = port
-    yield inbox
-    controller.stop()
+    controllers = []
+
+    def start(handler):
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        for name, value in (("SMTP_HOST", "127.0.0.1"), ("SMTP_PORT", port), ("SMTP_TLS", False)):
+            monkeypatch.setitem(app.config, name, value)
+        monkeypatch.setitem(app.config, "SMTP_USER", None)
+        handler.port = port
+        return handler
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(mail_server):
+    """A real SMTP server that takes every message; the app sends to it."""
+    from tests.channels.helpers import Inbox
+
+    return mail_server(Inbox())

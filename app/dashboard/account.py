@@ -1,5 +1,5 @@
-"""Your own login: changing your password and your follow-up alerts (every role), and the
-welcome link with which a login made on the Team page chooses its first one."""
+"""Your own login: changing your password, your follow-up alerts and your weekly report (every
+role), and the welcome link with which a login made on the Team page chooses its first one."""
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
@@ -11,7 +11,8 @@ from app.errors import AppError, flatten_fields
 from app.extensions import limiter, queue
 from app.schemas.follow_up import FollowUpAlertsIn
 from app.schemas.team import NewPassword, PasswordChange
-from app.services import follow_up, users
+from app.schemas.weekly_report import WeeklyReportIn
+from app.services import follow_up, users, weekly_report
 
 
 def _passwords(schema) -> tuple[dict | None, dict[str, list[str]]]:
@@ -26,6 +27,8 @@ def _passwords(schema) -> tuple[dict | None, dict[str, list[str]]]:
 def _page(status=200, **context):
     context.setdefault("errors", {})
     context.setdefault("alert_errors", {})
+    context.setdefault("report_errors", {})
+    context.setdefault("report_on", current_user.weekly_report_on)
     context.setdefault(
         "alerts",
         {
@@ -42,6 +45,7 @@ def _page(status=200, **context):
         # from an alert email's "turn them off" link: the browser opens the page at the choice
         # (autofocus scrolls to it), also after the login page, which drops the #alerts
         to_alerts=request.args.get("section") == "alerts",
+        to_report=request.args.get("section") == "report",
         **context,
     )
     return page, status
@@ -97,6 +101,30 @@ def account_alerts():
                 flash("Follow-up alerts are off.", "info")
             return redirect(url_for("dashboard.account") + "#alerts")
     return _page(422, alert_errors=errors, alerts=shown)
+
+
+@bp.route("/dashboard/account/weekly-report", methods=["POST"])
+@requires("read")
+def account_weekly_report():
+    form = forms.FormData(request.form)
+    data, errors = forms.validate(WeeklyReportIn(), form)
+    if errors:
+        shown = str(form.data.get("weekly_report_on", "")).lower() in forms.CHECKED
+        return _page(422, report_errors=errors, report_on=shown)
+    user = weekly_report.set_report(current_user.id, data["weekly_report_on"])
+    if user.weekly_report_on:
+        flash(f"The weekly report is on: it goes to {user.email} every Monday.", "info")
+    else:
+        flash("The weekly report is off.", "info")
+    return redirect(url_for("dashboard.account") + "#report")
+
+
+@bp.route("/dashboard/account/weekly-report")
+@requires("read")
+def account_weekly_report_preview():
+    return render_template(
+        "dashboard/weekly_report.html", report=weekly_report.preview(current_user)
+    )
 
 
 # Opened by someone who cannot log in yet: one of the dashboard's public endpoints (access.py).

@@ -16,6 +16,7 @@ from app.models.suppression import EmailSuppression
 from app.models.survey import Question, Survey
 from app.models.survey_link import SurveyLink
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.models.weekly_report import WeeklyReport
 from loyalty.models import LedgerEntry, LoyaltyPolicy
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WeeklyReport",
 ]

@@ -122,6 +122,10 @@ class User(UserMixin, db.Model):
     # the brand's phase keys in alert_phases, or for every phase when it is empty.
     alerts_on = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     alert_phases = db.Column(JsonType, nullable=False, default=list, server_default="[]")
+    # The weekly report (services.weekly_report): Monday's email about the week that ended.
+    weekly_report_on = db.Column(
+        db.Boolean, nullable=False, default=False, server_default=db.false()
+    )
     # Moved on by logging out: part of session_check, so every session of this login ends.
     session_epoch = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 

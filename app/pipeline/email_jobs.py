@@ -1,6 +1,6 @@
 """Thin RQ jobs on the `email` queue: ids in, idempotent (a sent invitation is never resent)."""
 
-from app.services import alerts, invitations
+from app.services import alerts, invitations, weekly_report
 
 
 def send_invitation(invitation_id: int) -> str | None:
@@ -12,3 +12,9 @@ def send_follow_up_alerts(alert_ids: list[int]) -> dict[str, int]:
     """Mail the pending follow-up alerts of these alerts' users, one email each; an alert
     already sent or skipped is not sent again. Raises on a temporary SMTP failure: RQ retries."""
     return alerts.deliver(alert_ids)
+
+
+def send_weekly_report(report_id: int) -> str | None:
+    """Mail this weekly report if it is still pending; raises on a temporary SMTP failure so
+    RQ retries."""
+    return weekly_report.deliver(report_id)

@@ -27,12 +27,18 @@ def when(moment) -> str:
     return f"{date_text(moment, LOCALE)}, {moment:%H:%M} UTC"
 
 
+def follow_up_url(journey_id: int, phase_key: str) -> str:
+    """The phase page's list of the open answers that need a follow-up, written or not (the
+    page's default list has only written answers)."""
+    key = quote(phase_key, safe="")
+    return public_urls.absolute(
+        f"/dashboard/journeys/{journey_id}/phases/{key}?show=follow_up#verbatims"
+    )
+
+
 def phase_url(response: Response) -> str:
-    """The phase page's list of answers that need a follow-up: this one is among the newest,
-    written or not (the page's default list has only written answers)."""
-    key = quote(response.phase.key, safe="")
-    path = f"/dashboard/journeys/{response.journey_id}/phases/{key}?show=follow_up#verbatims"
-    return public_urls.absolute(path)
+    """The list `response` is among the newest of."""
+    return follow_up_url(response.journey_id, response.phase.key)
 
 
 def _answer_value(question, value) -> str:

@@ -36,6 +36,31 @@ class Inbox:
         return [message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
 
 
+class Greylisting(Inbox):
+    """Answers the first message with a 451 (try again later), then takes every message."""
+
+    def __init__(self):
+        super().__init__()
+        self.refused = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's name
+        if not self.refused:
+            self.refused.append(envelope)
+            return "451 4.7.1 greylisted, try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+class Refusing(Inbox):
+    """Refuses every recipient with this reply."""
+
+    def __init__(self, reply: str = "550 5.1.1 mailbox unknown"):
+        super().__init__()
+        self.reply = reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        return self.reply
+
+
 def widget_survey(client, site, origin=ORIGIN, **params):
     query = {"site_key": site["site_key"], "phase": "levering", **params}
     headers = {"Origin": origin} if origin else {}

@@ -11,7 +11,7 @@ from app.errors import AppError
 from app.models import Brand, Invitation
 from app.models.review import ModerationEntry
 from app.services import brands, invitations, mailer, review_notices
-from tests.channels.helpers import Inbox, free_port
+from tests.channels.helpers import Refusing
 from tests.reviews.helpers import answer, review_of, set_policy
 
 pytestmark = pytest.mark.smtp
@@ -178,36 +178,9 @@ def test_a_notice_for_a_brand_named_over_two_lines_is_still_mailed(
 # --- 6. a permanent refusal (5xx) fails at once; a temporary one (4xx) is retried ------------
 
 
-class Refusing(Inbox):
-    def __init__(self, reply: str):
-        super().__init__()
-        self.reply = reply
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        return self.reply
-
-
 @pytest.fixture
-def refusing(app, monkeypatch):
-    from aiosmtpd.controller import Controller
-
-    controllers = []
-
-    def start(reply: str) -> Refusing:
-        handler = Refusing(reply)
-        port = free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        controllers.append(controller)
-        monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-        monkeypatch.setitem(app.config, "SMTP_PORT", port)
-        monkeypatch.setitem(app.config, "SMTP_TLS", False)
-        monkeypatch.setitem(app.config, "SMTP_USER", None)
-        return handler
-
-    yield start
-    for controller in controllers:
-        controller.stop()
+def refusing(mail_server):
+    return lambda reply: mail_server(Refusing(reply))
 
 
 def test_a_refused_mailbox_fails_the_invitation_at_once_with_the_reason(api, survey, db, refusing):

@@ -12,7 +12,7 @@ from app.extensions import db as _db
 from app.models import Alert, Response, User
 from app.pipeline import email_jobs
 from app.services import alerts, follow_up, processing
-from tests.channels.helpers import Inbox, free_port
+from tests.channels.helpers import Greylisting, Inbox, Refusing, free_port
 from tests.conftest import brand_with_survey, new_survey
 from tests.dashboard.conftest import answer
 
@@ -343,47 +343,6 @@ def test_a_brand_name_with_a_line_break_cannot_add_a_header(api, survey, brand, 
 
 
 # --- SMTP trouble -----------------------------------------------------------------------------
-
-
-class Greylisting(Inbox):
-    """Answers the first message with a 451 (try again later), then takes every message."""
-
-    def __init__(self):
-        super().__init__()
-        self.refused = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's name
-        if not self.refused:
-            self.refused.append(envelope)
-            return "451 4.7.1 greylisted, try again later"
-        return await super().handle_DATA(server, session, envelope)
-
-
-class Refusing(Inbox):
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        return "550 5.1.1 mailbox unknown"
-
-
-@pytest.fixture
-def mail_server(app, monkeypatch):
-    """start(handler): an aiosmtpd server with this handler, which the app sends to."""
-    from aiosmtpd.controller import Controller
-
-    controllers = []
-
-    def start(handler):
-        port = free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        controllers.append(controller)
-        for name, value in (("SMTP_HOST", "127.0.0.1"), ("SMTP_PORT", port), ("SMTP_TLS", False)):
-            monkeypatch.setitem(app.config, name, value)
-        monkeypatch.setitem(app.config, "SMTP_USER", None)
-        return handler
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 @pytest.mark.smtp

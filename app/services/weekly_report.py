@@ -1,0 +1,171 @@
+"""The weekly report: on Monday, the week that ended, mailed to every dashboard user who asked.
+
+`flask pipeline sweep` (run from cron every few minutes) calls `make_due`, which writes one
+`weekly_report` row per opted-in user for the last whole week (Monday to Sunday, UTC) unless
+that user has one for it, then mails the pending rows. The unique (user, week) makes a sweep
+that runs again, or twice at once, send nothing twice; a temporary SMTP failure leaves the row
+pending for the next sweep, until MAIL_RETRY_HOURS after it was made (then failed, as alerts).
+
+Only the last week is made: a sweep that did not run for three weeks sends one report, not
+three. A user who turns the report on mid-week gets the week that ended at the next sweep.
+"""
+
+import functools
+import logging
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models import Brand, User, WeeklyReport
+from app.models.base import utcnow
+from app.models.weekly_report import FAILED, PENDING, SENT, SKIPPED
+from app.services import mailer, weekly_report_mail
+
+log = logging.getLogger(__name__)
+
+
+def week_start(day: date) -> date:
+    """The Monday of the week `day` is in."""
+    return day - timedelta(days=day.weekday())
+
+
+def last_whole_week(now: datetime) -> date:
+    """The Monday of the last week that has ended by `now` (UTC)."""
+    return week_start(now.date()) - timedelta(days=7)
+
+
+def set_report(user_id: int, on: bool) -> User:
+    user = db.session.get(User, user_id)
+    user.weekly_report_on = bool(on)
+    db.session.commit()
+    return user
+
+
+@functools.cache
+def _insert(dialect: str):
+    module = postgresql if dialect == "postgresql" else sqlite
+    table = WeeklyReport.__table__
+    return (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=["user_id", "week_start"])
+        .returning(table.c.id)  # a multi-row insert's rowcount is not the rows made on psycopg
+    )
+
+
+def make_due(now: datetime | None = None) -> int:
+    """A pending report of the last whole week for every opted-in user without one; returns
+    how many were made. Idempotent: the unique (user, week) ignores the rows already there."""
+    now = now or utcnow()
+    week = last_whole_week(now)
+    reported = exists().where(WeeklyReport.user_id == User.id, WeeklyReport.week_start == week)
+    users = db.session.scalars(
+        select(User.id).where(User.weekly_report_on.is_(True), ~reported).order_by(User.id)
+    ).all()
+    if not users:
+        db.session.rollback()
+        return 0
+    rows = [
+        {"user_id": uid, "week_start": week, "created_at": now, "status": PENDING, "attempts": 0}
+        for uid in users
+    ]
+    made = db.session.execute(_insert(db.session.get_bind().dialect.name), rows).all()
+    db.session.commit()
+    return len(made)
+
+
+def waiting(limit: int = 100_000) -> list[int]:
+    """The ids of the reports still pending, oldest first."""
+    return list(
+        db.session.scalars(
+            select(WeeklyReport.id)
+            .where(WeeklyReport.status == PENDING)
+            .order_by(WeeklyReport.id)
+            .limit(limit)
+        )
+    )
+
+
+def _claim(report_id: int) -> WeeklyReport | None:
+    """The report if it is still pending, locked until the commit (SKIP LOCKED: one another
+    sweep is sending right now is that sweep's, which marks it)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite ignores FOR UPDATE: a write first takes its one write lock, so a second
+        # sender waits for this one's commit and then finds the report sent.
+        db.session.execute(
+            WeeklyReport.__table__.update()
+            .where(WeeklyReport.id == report_id, WeeklyReport.status == PENDING)
+            .values(attempts=WeeklyReport.attempts)
+        )
+    return db.session.scalars(
+        select(WeeklyReport)
+        .where(WeeklyReport.id == report_id, WeeklyReport.status == PENDING)
+        .with_for_update(skip_locked=True, key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _send(report_id: int) -> tuple[str | None, mailer.MailError | None]:
+    """Mail one pending report: (its outcome, or None when there was nothing to do; the
+    temporary failure that keeps it pending)."""
+    report = _claim(report_id)
+    if report is None:
+        db.session.rollback()
+        return None, None
+    user = db.session.get(User, report.user_id, populate_existing=True)
+    if not user.weekly_report_on:
+        report.status, report.error = SKIPPED, "the user turned the weekly report off"
+        db.session.commit()
+        return SKIPPED, None
+    message = weekly_report_mail.build(
+        db.session.get(Brand, user.brand_id),
+        user,
+        report.week_start,
+        # the same for a retry of this report: the receiver can drop a second copy
+        message_id=mailer.message_id("weekly-report", report.id, report.created_at),
+    )
+    report.attempts += 1
+    try:
+        mailer.send(message)
+    except mailer.MailError as error:
+        report.error = str(error)[:300]
+        if mailer.given_up(error, report.created_at):
+            report.status = FAILED
+            log.warning("the weekly report %s failed for good: %s", report.id, error)
+        db.session.commit()
+        return (FAILED, None) if report.status == FAILED else ("retry", error)
+    report.status, report.sent_at, report.error = SENT, utcnow(), None
+    db.session.commit()
+    return SENT, None
+
+
+def deliver(report_id: int) -> str | None:
+    """The job's: mail one report; raises MailError after a temporary failure, so that the
+    queue retries."""
+    outcome, temporary = _send(report_id)
+    if temporary is not None:
+        raise temporary
+    return outcome
+
+
+def send_waiting(report_ids: list[int]) -> dict[str, int]:
+    """The sweep's: mail these reports; one kept for a retry is counted as "retry"."""
+    outcomes: Counter = Counter()
+    for report_id in report_ids:
+        outcome, _ = _send(report_id)
+        if outcome:
+            outcomes[outcome] += 1
+    return dict(outcomes)
+
+
+def preview(user: User, now: datetime | None = None) -> dict:
+    """What the next report to `user` would say, for the account page: the last whole week."""
+    week = last_whole_week(now or utcnow())
+    brand = db.session.get(Brand, user.brand_id)
+    return {
+        "week": weekly_report_mail.week_words(week),
+        "subject": weekly_report_mail.subject(brand, week),
+        "text": weekly_report_mail.text(brand, user, week),
+    }
