@@ -395,17 +395,18 @@ def erased_midway(db, monkeypatch):
 
 @pytest.fixture
 def mail_server(app, monkeypatch):
-    """start(handler): a real SMTP server (aiosmtpd) on a free port with this handler (an
-    Inbox, or one that refuses: tests.channels.helpers), which the app sends to."""
+    """start(handler, **smtp): a real SMTP server (aiosmtpd) on a free port with this handler
+    (an Inbox, or one that refuses: tests.channels.helpers) and aiosmtpd's SMTP options
+    (enable_SMTPUTF8=False: a relay without it), which the app sends to."""
     from aiosmtpd.controller import Controller
 
     from tests.channels.helpers import free_port
 
     controllers = []
 
-    def start(handler):
+    def start(handler, **smtp):
         port = free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller = Controller(handler, hostname="127.0.0.1", port=port, **smtp)
         controller.start()
         controllers.append(controller)
         for name, value in (("SMTP_HOST", "127.0.0.1"), ("SMTP_PORT", port), ("SMTP_TLS", False)):

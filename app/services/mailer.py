@@ -49,6 +49,21 @@ def one_line(value: str) -> str:
     return " ".join(str(value).split())
 
 
+def ascii_domain(address: str) -> str:
+    """The address with its domain in IDNA's ASCII form ("eva@bücher.de" →
+    "eva@xn--bcher-kva.de"), which every relay takes; a raw Unicode domain needs the
+    server's SMTPUTF8, which many relays do not offer, and the message would wait for a day of
+    retries that cannot succeed. A local part in Unicode has no such form: it still needs
+    SMTPUTF8 (send() fails it for good where the server lacks it)."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:  # no valid IDN (a label too long): the server's reply will say
+        return address
+
+
 def mail_from() -> tuple[str, str]:
     """MAIL_FROM as (display name, address)."""
     name, address = split_mailbox(current_app.config["MAIL_FROM"])
@@ -102,7 +117,7 @@ def compose(
     `headers` are added, or replace the defaults (From, Message-ID, Auto-Submitted …)."""
     values = {
         "From": sender(),
-        "To": to,
+        "To": ascii_domain(to),
         "Subject": one_line(subject),
         "Date": format_datetime(datetime.now(UTC)),  # "+0000": "-0000" means "zone unknown"
         "Message-ID": make_msgid(domain=domain()),
@@ -157,11 +172,17 @@ def send(message: EmailMessage) -> None:
     # "from None": the smtplib error holds the address (SMTPRecipientsRefused is a dict by
     # address), and a chained traceback would print it into the worker's log.
     except smtplib.SMTPRecipientsRefused as error:
-        # Every recipient refused (a message here has one). 4xx: try later; 5xx: never.
+        # Every recipient refused (a message here has one). 4xx: try later; 5xx: never,
+        # but for 552 at RCPT, which RFC 5321 (4.5.3.1.10) says to take as 452: a full
+        # mailbox, which may have room tomorrow.
         replies = list(error.recipients.values())
         reason = "; ".join(_reply(code, text, recipient) for code, text in replies)
-        permanent = bool(replies) and all(code >= 500 for code, _ in replies)
+        permanent = bool(replies) and all(code >= 500 and code != 552 for code, _ in replies)
         raise (PermanentMailError if permanent else MailError)(reason) from None
+    except smtplib.SMTPNotSupportedError as error:
+        # An address with Unicode before the @ and a server without SMTPUTF8: no retry can
+        # deliver it through this server.
+        raise PermanentMailError(f"SMTPNotSupportedError: {_reply(0, str(error))[2:]}") from None
     except smtplib.SMTPDataError as error:  # the message itself refused, after DATA
         kind = PermanentMailError if error.smtp_code >= 500 else MailError
         raise kind(_reply(error.smtp_code, error.smtp_error, recipient)) from None

@@ -154,6 +154,8 @@ _NOTICES = {
             "verwijderen reviews alleen om de redenen die op {about} staan. {dispute}",
         ),
         "review": "geschreven op {date}: „{excerpt}”",
+        # Declined or removed for personal data: not quoted back into a mailbox.
+        "review_dated": "geschreven op {date}",
         # With a Reply-To (REVIEWS_REPLY_TO) a reply reaches someone; else From is no-reply.
         "dispute_reply": "Ben je het er niet mee eens? Antwoord op dit bericht.",
         "dispute": "Ben je het er niet mee eens? Neem dan contact op met {brand}.",
@@ -174,6 +176,7 @@ _NOTICES = {
             "remove reviews for the reasons listed at {about}. {dispute}",
         ),
         "review": "written on {date}: “{excerpt}”",
+        "review_dated": "written on {date}",
         "dispute_reply": "Do you disagree? Reply to this message.",
         "dispute": "Do you disagree? Please contact {brand}.",
     },

@@ -34,7 +34,11 @@ def display_name(given: str | None, locale: str) -> str:
     first, last = words[0], words[-1]
     if last.endswith(".") and len(last) <= 3:  # already an initial: "Anna B."
         return f"{first} {last}"[:NAME_MAX]
-    return f"{first} {last[0].upper()}."[:NAME_MAX]
+    # The initial is a letter: "Anna (Vries)" is "Anna V.", not "Anna (.".
+    initial = next((char for char in last if char.isalpha()), None)
+    if initial is None:
+        return first[:NAME_MAX]
+    return f"{first} {initial.upper()}."[:NAME_MAX]
 
 
 def body_key(body: str) -> str:

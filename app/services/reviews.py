@@ -297,8 +297,11 @@ def _excerpt(review: Review, words: int = 10, limit: int = 80) -> str:
     found = (review.title or review.body or "").split()
     text = " ".join(found[:words])
     if len(text) > limit:
-        return text[: limit - 1].rstrip() + "…"
-    return text + ("…" if len(found) > words else "")
+        text = text[: limit - 1]
+    elif len(found) <= words:
+        return text
+    # "beschadigd…", not "beschadigd.…"
+    return text.rstrip().rstrip(".,;:!?…") + "…"
 
 
 def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> dict:
@@ -317,7 +320,7 @@ def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> di
     name = mailer.one_line(brand.name)
     values = {
         "brand": name,
-        "review": words["review"].format(
+        "review": words["review_dated" if ground == "personal_data" else "review"].format(
             date=timestamps.date_text(review.answered_at or review.created_at, locale),
             excerpt=_excerpt(review),
         ),

@@ -37,6 +37,32 @@ def test_removal_notice_is_mailed_once_in_the_reviewers_language(api, survey, br
     assert len(inbox.messages) == 1
 
 
+def test_a_review_removed_for_personal_data_is_not_quoted_back(api, survey, brand, inbox):
+    """The notice names the review by its date only: what was removed for holding someone's
+    phone number is not mailed again, to a mailbox no erasure reaches."""
+    set_policy(brand, "immediate")
+    api.post("/api/v1/customers", json={"external_id": "en1", "email": "en1@example.com"})
+    text = "Fitter Jan Jansen, call him on 0612345678, was late and rude to us."
+    review = review_of(answer(api, survey, customer="en1", locale="en", text=text))
+    body = {"action": "remove", "reason": "personal_data"}
+    assert api.post(f"/api/v1/reviews/{review.id}/moderation", json=body).status_code == 200
+    [message] = inbox.messages
+    mailed = message.get_body(("plain",)).get_content()
+    assert "0612345678" not in mailed and "Jansen" not in mailed
+    assert f"({'written on '}" in mailed and "contains personal data" in mailed
+
+
+def test_a_shortened_review_ends_in_one_ellipsis(api, survey, brand, inbox):
+    set_policy(brand, "immediate")
+    api.post("/api/v1/customers", json={"external_id": "en1", "email": "en1@example.com"})
+    text = "The tiles were damaged. The fitter came late. Nobody called us back about it."
+    review = review_of(answer(api, survey, customer="en1", locale="en", text=text))
+    body = {"action": "remove", "reason": "offensive"}
+    assert api.post(f"/api/v1/reviews/{review.id}/moderation", json=body).status_code == 200
+    mailed = inbox.messages[0].get_body(("plain",)).get_content()
+    assert "“The tiles were damaged. The fitter came late. Nobody called…”" in mailed
+
+
 @pytest.mark.postgres
 def test_a_notice_mailed_while_the_reviewer_is_erased_is_blanked_too(
     app, api, survey, brand, monkeypatch

@@ -15,6 +15,8 @@ from app.services import review_text
         ("", "nl", "Klant"),
         (None, "en", "Customer"),
         ("\u202eevil\u202c Name", "en", "evil N."),
+        ("Anna (Öztürk)", "nl", "Anna Ö."),  # the initial is a letter, not "("
+        ("Anna -- ", "nl", "Anna"),  # no letter to take an initial from
     ],
 )
 def test_display_name_is_first_name_and_initial(given, locale, expected):
