@@ -72,6 +72,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         # The name of a score link in the email (title and aria-label): a bare digit says
         # nothing in a screen reader's list of links.
         "email_score_link": "{value} – antwoord {value} van {high}",
+        # The lowest and highest score's name: the scale's end label, as shown above the links.
+        "email_score_end": "{value} – {label}",
     },
     "en": {
         "close": "Close",
@@ -138,6 +140,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "unsubscribed": "You have been unsubscribed. You will no longer receive invitations "
         "from {brand}.",
         "email_score_link": "{value} – answer {value} of {high}",
+        "email_score_end": "{value} – {label}",
     },
 }
 

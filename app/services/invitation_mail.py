@@ -1,8 +1,9 @@
 """The invitation email: the phase's first question inside, as buttons that open /s/<token>.
 
-HTML with inline styles only (mail clients drop <style> blocks and never load external CSS),
-plus a plain-text part; List-Unsubscribe (RFC 2369) with one-click POST (RFC 8058). From names
-the brand, at MAIL_FROM's address; the Message-ID is the invitation's, the same on a resend.
+HTML with inline styles (mail clients drop <style> blocks and never load external CSS; the one
+<style> block only repeats the light colour-scheme hint), plus a plain-text part;
+List-Unsubscribe (RFC 2369) with one-click POST (RFC 8058). From names the brand, at
+MAIL_FROM's address; the Message-ID is the invitation's, the same on a resend.
 """
 
 from email.message import EmailMessage
@@ -21,6 +22,18 @@ from app.services.survey_forms import brand_colours, question_view
 MAX_ROW = 7
 
 
+def _score_name(value: int, question: dict, words: dict[str, str]) -> str:
+    """A score link's name: "9 – antwoord 9 van 10"; the ends carry their label as well,
+    "0 – helemaal niet waarschijnlijk", in the email's language (the labels are the
+    question's, as the row above the links shows them)."""
+    low, high = question["scale"]
+    labels = question.get("labels") or []
+    if len(labels) == 2 and value in (low, high):
+        label = labels[0] if value == low else labels[1]
+        return words["email_score_end"].format(value=value, label=label[:1].lower() + label[1:])
+    return words["email_score_link"].format(value=value, low=low, high=high)
+
+
 def _buttons(token: str, question: dict, words: dict[str, str]) -> list[dict]:
     """One link per answer of the first question; the page only records after a POST."""
     if question["type"] in SCALES:
@@ -30,7 +43,7 @@ def _buttons(token: str, question: dict, words: dict[str, str]) -> list[dict]:
                 "label": str(value),
                 "url": public_urls.survey_url(token, value),
                 # the digit alone reads "9" in a list of links (WCAG 2.4.4)
-                "name": words["email_score_link"].format(value=value, low=low, high=high),
+                "name": _score_name(value, question, words),
             }
             for value in range(low, high + 1)
         ]

@@ -66,7 +66,10 @@ def test_email_arrives_with_the_first_question_inside(api, survey, customer, smt
     text = message.get_body(("plain",)).get_content()
     assert "Hoe waarschijnlijk" in text
     html = message.get_body(("html",)).get_content()
-    assert "<style" not in html  # inlined CSS only
+    # inline CSS; the one <style> block only repeats the light colour-scheme hint
+    assert re.findall(r"<style[^>]*>(.*?)</style>", html, re.S) == [
+        ":root{color-scheme:light only;supported-color-schemes:light only}"
+    ]
     assert 'style="' in html
     links = score_links(message)
     assert [link.rsplit("=", 1)[1] for link in links] == [str(n) for n in range(11)]
