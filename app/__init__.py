@@ -52,13 +52,15 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     security.init_app(app)
     compression.init_app(app)
 
-    from app import numbers, page_language
+    from app import numbers, page_language, timestamps
     from app.services import survey_specs
 
     survey_specs.init_app(app)
     page_language.init_app(app)
     # Points and other counts read "1.250" in Dutch, "1,250" in English: {{ n|whole(locale) }}.
     app.jinja_env.filters["whole"] = numbers.whole
+    # A stored moment's day in a brand's time zone: {{ moment|local_day(brand.time_zone) }}.
+    app.jinja_env.filters["local_day"] = timestamps.local_day
 
     from app import models  # noqa: F401 — registers every table on the metadata
     from app.api import register as register_api

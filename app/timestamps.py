@@ -2,10 +2,16 @@
 
 Moments are stored as naive UTC (app.models.base.utcnow). Written out without an offset, a
 client would read them as its own local time (a browser's `new Date(…)` does), so the API,
-the exports, the webhooks and the feeds all write the Z.
+the exports, the webhooks and the feeds all write the Z. A day a customer reads (a review's
+date, a link's last day, a points line) is the day in the brand's time zone (Brand.time_zone):
+an answer given at 00:30 in Amsterdam is dated that day, not the day before.
 """
 
-from datetime import UTC, date, datetime
+import functools
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+DEFAULT_ZONE = "Europe/Amsterdam"
 
 
 def naive_utc(value: datetime) -> datetime:
@@ -28,6 +34,40 @@ def iso_utc(value: datetime | None) -> str | None:
 def json_value(value: date) -> str:
     """A datetime as iso_utc, a plain date as itself (for json.dumps' default)."""
     return iso_utc(value) if isinstance(value, datetime) else value.isoformat()
+
+
+@functools.cache
+def zone(name: str | None) -> ZoneInfo:
+    """The IANA zone of this name; the default one for a name not (or no longer) known."""
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+@functools.cache
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone name there is (the tzdata package ships them where the system has
+    none), sorted: what a brand may choose."""
+    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
+
+
+def local(value: datetime, zone_name: str | None) -> datetime:
+    """A stored moment (naive UTC, or an aware one) as the wall-clock time in that zone."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(zone(zone_name))
+
+
+def local_day(value: datetime, zone_name: str | None) -> date:
+    """The day it was in that zone at that moment."""
+    return local(value, zone_name).date()
+
+
+def end_of_local_day(day: date, zone_name: str | None) -> datetime:
+    """The last moment of that day in that zone, as stored (naive UTC): a link that "works
+    until 4 February" works all of the 4th where its reader lives, 23- and 25-hour days too."""
+    next_midnight = datetime.combine(day + timedelta(days=1), time.min, zone(zone_name))
+    return naive_utc(next_midnight) - timedelta(microseconds=1)
 
 
 MONTHS = {
@@ -62,7 +102,9 @@ MONTHS = {
 }
 
 
-def date_text(value, locale: str) -> str:
+def date_text(value, locale: str, zone_name: str | None = None) -> str:
     """The day as a reader writes it: "5 januari 2027", "5 January 2027" (review pages,
-    the badge, invitation emails)."""
+    the badge, invitation emails). With a zone, a moment is that zone's day first."""
+    if zone_name is not None and isinstance(value, datetime):
+        value = local_day(value, zone_name)
     return f"{value.day} {MONTHS[locale][value.month - 1]} {value.year}"

@@ -19,7 +19,7 @@ import random
 import re
 import statistics
 import time
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from bench import databases, servers
@@ -36,7 +36,7 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def pages(journey_id: int) -> dict[str, str]:
-    last_30 = (date.today() - timedelta(days=29)).isoformat()
+    last_30 = (datetime.now(UTC).date() - timedelta(days=29)).isoformat()
     phase = f"/dashboard/journeys/{journey_id}/phases/levering"
     return {
         "journey map": f"/dashboard?journey={journey_id}",
@@ -151,7 +151,7 @@ def _conversion(db, brand_id, phases, personas, n, conversion_model, dwell_model
     """Customers reaching each phase per day and persona, scaled to n; half go on."""
     rng = random.Random(7)
     per_day = max(1, n // (90 * len(phases) * len(personas)))
-    today = date.today()
+    today = datetime.now(UTC).date()
     for offset in range(90):
         day = today - timedelta(days=offset)
         for index, phase in enumerate(phases):

@@ -18,7 +18,7 @@ import json
 import statistics
 import time
 from contextlib import ExitStack
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from bench import databases, servers
@@ -78,7 +78,7 @@ def measure(sizes: tuple[int, ...], count: int) -> list[dict]:
         one = seed_responses(databases.url(database_name(n)), n)
         prepare(one.database_url, one.brand_id, n)
         seeded.append(one)
-    since = (date.today() - timedelta(days=30)).isoformat()
+    since = (datetime.now(UTC).date() - timedelta(days=30)).isoformat()
     note(
         f"{' and '.join(f'{n:,}' for n in sizes)} responses in turns: {WARMUP} warm-up + "
         f"{count} GETs each, all time and last 30 days"

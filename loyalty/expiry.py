@@ -10,7 +10,7 @@ time: earlier expiries are debits, and the entry's key is (customer, day).
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, not_, or_, select
 
@@ -35,6 +35,15 @@ def months_before(moment: datetime, months: int) -> datetime:
     year, month = divmod(index, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])
     return moment.replace(year=year, month=month + 1, day=day)
+
+
+def cutoff_for(as_of: datetime, months: int) -> datetime:
+    """The last moment of the (UTC) day before the one `months` before `as_of`: what was
+    earned up to then expires. A whole day, so the entry's note ("earned on or before
+    2025-12-31") is true of every point it takes, and every point lives its months at least
+    (a daily run takes it on the first run after)."""
+    day = months_before(as_of, months).date() - timedelta(days=1)
+    return datetime.combine(day, time.max)
 
 
 def _is_credit():
@@ -80,7 +89,7 @@ def plan(as_of: datetime | None = None, brand_id: int | None = None) -> list[Due
         months = get_policy(current)["expiry_months"]
         if not months:
             continue
-        cutoff = months_before(as_of, int(months))
+        cutoff = cutoff_for(as_of, int(months))
         old_credit, debit, total = _figures(cutoff)
         rows = db.session.execute(
             select(LedgerEntry.customer_id)

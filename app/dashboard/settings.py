@@ -4,6 +4,7 @@ allowed origins; and the failed-job list that operators and marketers both need 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app import timestamps
 from app.dashboard import bp, forms
 from app.dashboard.access import current_brand, requires
 from app.errors import AppError
@@ -50,6 +51,7 @@ def _page(status=200, **context):
             public_url=current_app.config["PUBLIC_URL"],
             contact_policy=contact_budget.policy(brand),
             publish_mode=reviews.policy_mode(brand, ""),
+            time_zones=timestamps.zone_names(),
             **context,
         ),
         status,

@@ -96,7 +96,7 @@ def badge_data(slug):
                     "author": review.display_name,
                     "phase": review.phase.display_name(locale),
                     "locale": review.locale,
-                    "date": date_text(review.published_at, locale),
+                    "date": date_text(review.published_at, locale, brand.time_zone),
                     "verified": review.verified,
                     "incentivized": review.incentivized,
                     "labels": jsonld.keywords(review),

@@ -6,6 +6,7 @@ review containing `</script>` cannot end the script element.
 
 from app.models.review import Review
 from app.services.review_labels import labels
+from app.timestamps import local_day
 
 
 def disclosure(review: Review, locale: str) -> str:
@@ -27,7 +28,8 @@ def keywords(review: Review) -> list[str]:
     return found
 
 
-def review(review: Review, url: str, brand_name: str, locale: str) -> dict:
+def review(review: Review, url: str, brand, locale: str) -> dict:
+    """One review; its dates are the days in the brand's time zone, as its pages show them."""
     data = {
         "@type": "Review",
         "@id": url,
@@ -39,7 +41,7 @@ def review(review: Review, url: str, brand_name: str, locale: str) -> dict:
             "bestRating": 5,
             "worstRating": 1,
         },
-        "datePublished": review.published_at.date().isoformat(),
+        "datePublished": local_day(review.published_at, brand.time_zone).isoformat(),
         "reviewBody": review.body,
         "inLanguage": review.locale,
         "keywords": keywords(review),
@@ -51,21 +53,21 @@ def review(review: Review, url: str, brand_name: str, locale: str) -> dict:
         data["comment"] = {
             "@type": "Comment",
             "text": review.reply_body,
-            "author": {"@type": "Organization", "name": brand_name},
-            "dateCreated": review.replied_at.date().isoformat(),
+            "author": {"@type": "Organization", "name": brand.name},
+            "dateCreated": local_day(review.replied_at, brand.time_zone).isoformat(),
         }
     return data
 
 
-def review_page(item: dict, one: Review, url: str, brand_name: str, locale: str) -> dict:
+def review_page(item: dict, one: Review, url: str, brand, locale: str) -> dict:
     return {
         "@context": "https://schema.org",
-        **review(one, url, brand_name, locale),
+        **review(one, url, brand, locale),
         "itemReviewed": item,
     }
 
 
-def list_page(item: dict, summary: dict, reviews: list[tuple[Review, str]], brand_name, locale):
+def list_page(item: dict, summary: dict, reviews: list[tuple[Review, str]], brand, locale):
     """The item with its AggregateRating and this page's reviews (only when there are any)."""
     data = {"@context": "https://schema.org", **item}
     if summary["count"]:
@@ -76,5 +78,5 @@ def list_page(item: dict, summary: dict, reviews: list[tuple[Review, str]], bran
             "bestRating": 5,
             "worstRating": 1,
         }
-        data["review"] = [review(one, url, brand_name, locale) for one, url in reviews]
+        data["review"] = [review(one, url, brand, locale) for one, url in reviews]
     return data

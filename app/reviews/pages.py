@@ -77,7 +77,7 @@ def _list(slug: str, phase_key: str | None):
         review_public.item_reviewed(brand),
         summary,
         [(review, absolute(url)) for review, url in items],
-        brand.name,
+        brand,
         locale,
     )
     prev_url = next_url = None
@@ -138,7 +138,7 @@ def review_detail(slug, review_id):
     path = f"/reviews/{brand.slug}/r/{review.id}"
     context = _context(brand, locale, path, default)
     structured = jsonld.review_page(
-        review_public.item_reviewed(brand), review, absolute(path), brand.name, locale
+        review_public.item_reviewed(brand), review, absolute(path), brand, locale
     )
     html = render_template("reviews/detail.html", **context, review=review, structured=structured)
     return cacheable(make_response(html), etag, last_modified)

@@ -3,6 +3,7 @@ contact budget and the review policy."""
 
 from marshmallow import Schema, fields, validate
 
+from app import timestamps
 from app.schemas.common import (
     LINES,
     NAME,
@@ -16,6 +17,16 @@ from app.services.review_public import ITEM_TYPES
 from app.services.reviews import POLICY_MODES
 
 COLOUR = FullMatch(r"^#[0-9a-fA-F]{6}$", error="must be a colour like #0b6e4f")
+TIME_ZONE_TEXT = (
+    "the IANA time zone of the days customers read (review dates, the last day an invitation's "
+    "link works, the loyalty page), e.g. Europe/Amsterdam; the dashboard counts UTC days"
+)
+
+
+def _known_zone(name: str) -> bool:
+    if name not in timestamps.zone_names():
+        raise validate.ValidationError("must be an IANA time zone, like Europe/Amsterdam")
+    return True
 
 
 def _days(description: str) -> fields.Integer:
@@ -69,6 +80,7 @@ class BrandProfileIn(Schema):
     formal_address = StrictBoolean(
         metadata={"description": 'Dutch texts say "u" to customers (true) or "je" (false)'}
     )
+    time_zone = fields.String(validate=_known_zone, metadata={"description": TIME_ZONE_TEXT})
     contact_policy = fields.Nested(ContactPolicy)
     review_policy = fields.Nested(ReviewPolicy)
 
@@ -89,6 +101,7 @@ class BrandOut(Schema):
     formal_address = fields.Boolean(
         metadata={"description": 'Dutch texts say "u" to customers (true) or "je" (false)'}
     )
+    time_zone = fields.String(metadata={"description": TIME_ZONE_TEXT})
     contact_policy = fields.Nested(ContactPolicy, metadata={"description": "as applied: 0 is off"})
     review_policy = fields.Nested(ReviewPolicy)
     site_key = fields.String(metadata={"description": "the widget's public key"})

@@ -1,5 +1,5 @@
-"""A brand's settings that its owner changes: its profile (name, colour, form of address, the
-contact budget, the review policy) and the widget's allowed origins."""
+"""A brand's settings that its owner changes: its profile (name, colour, form of address, time
+zone, the contact budget, the review policy) and the widget's allowed origins."""
 
 from sqlalchemy import select
 
@@ -32,7 +32,14 @@ def set_origins(brand: Brand, data: dict) -> Brand:
 def profile(brand: Brand) -> dict:
     """The brand as the API shows it, its contact budget as it is applied (defaults filled in)."""
     shown = ("id", "name", "slug", "default_locale", "locales", "primary_color")
-    more = ("formal_address", "review_policy", "site_key", "allowed_origins", "created_at")
+    more = (
+        "formal_address",
+        "time_zone",
+        "review_policy",
+        "site_key",
+        "allowed_origins",
+        "created_at",
+    )
     found = {field: getattr(brand, field) for field in shown + more}
     return {**found, "contact_policy": contact_budget.policy(brand)}
 
@@ -54,6 +61,8 @@ def set_profile(brand: Brand, data: dict) -> dict:
         brand.primary_color = data["primary_color"].lower()
     if "formal_address" in data:
         brand.formal_address = data["formal_address"]
+    if "time_zone" in data:
+        brand.time_zone = data["time_zone"]
     if "contact_policy" in data:
         brand.contact_policy = {**contact_budget.policy(brand), **data["contact_policy"]}
     if "review_policy" in data:

@@ -89,6 +89,10 @@ def _open_invitation(claims, token, lang, accept_language) -> SurveyPage:
     brand = db.session.get(Brand, invitation.brand_id)
     if invitation.used_at is not None:
         raise PageUnavailable("used", locale_or_default(lang or invitation.locale), brand)
+    # The end of the day the email named, in the brand's time zone (invitations.link_expiry);
+    # the token's own lifetime is only the outer bound.
+    if invitation.expires_at is not None and utcnow() > invitation.expires_at:
+        raise PageUnavailable("expired", locale_or_default(lang or invitation.locale), brand)
     survey = surveys.get_survey(brand, invitation.survey_id)
     locale = best_locale([lang, invitation.locale], survey.locales, survey.default_locale)
     return SurveyPage(

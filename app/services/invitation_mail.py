@@ -90,7 +90,7 @@ def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
         "points": channel_points.offers_points(
             brand.id, invitation.customer_id, invitation.survey_id
         ),
-        "expires": timestamps.date_text(invitation.expires_at, locale),
+        "expires": timestamps.date_text(invitation.expires_at, locale, brand.time_zone),
     }
     return mailer.compose(
         invitation.customer.email,

@@ -2,12 +2,12 @@
 
 import base64
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app import ids
+from app import ids, timestamps
 from app.errors import AppError
 from app.extensions import db, queue
 from app.models import Brand, Customer, Invitation, Persona
@@ -216,7 +216,7 @@ def _invite(brand, survey, customers: list[Customer], locale, touchpoint_id) -> 
             locale=best_locale([locale, customer.locale], survey.locales, survey.default_locale),
             status=QUEUED,
             created_at=now,
-            expires_at=now + timedelta(days=survey_tokens.invitation_days()),
+            expires_at=link_expiry(brand, now),
         )
         if customer.id not in allowed:
             invitation.status, invitation.skip_reason = SKIPPED, "unsubscribed"
@@ -234,6 +234,16 @@ def enqueue(invitation_ids: list[int]) -> int:
         bool(queue.enqueue("email", email_jobs.send_invitation, invitation_id))
         for invitation_id in invitation_ids
     )
+
+
+def link_expiry(brand: Brand, sent: datetime) -> datetime:
+    """The end of the day, in the brand's time zone, INVITATION_TOKEN_DAYS after sending: the
+    email says the link works "until 4 February", and a reader takes that to mean all of it,
+    not until the hour it was sent at. The hosted page checks it (hosted._open_invitation)."""
+    last_day = timestamps.local_day(
+        sent + timedelta(days=survey_tokens.invitation_days()), brand.time_zone
+    )
+    return timestamps.end_of_local_day(last_day, brand.time_zone)
 
 
 def token_for(invitation: Invitation) -> str:
@@ -275,7 +285,7 @@ def deliver(invitation_id: int) -> str | None:
     brand = db.session.get(Brand, invitation.brand_id)
     now = utcnow()
     invitation.attempts += 1
-    invitation.expires_at = now + timedelta(days=survey_tokens.invitation_days())
+    invitation.expires_at = link_expiry(brand, now)
     message = invitation_mail.build(brand, invitation, token_for(invitation))
     try:
         mailer.send(message)

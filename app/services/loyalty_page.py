@@ -8,6 +8,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.form_of_address import voice, with_formal
 from app.models import Brand, Customer, Phase
+from app.timestamps import local_day
 
 LOCALES = ("nl", "en")
 LEDGER_LIMIT = 100
@@ -219,13 +220,15 @@ def customer_page(token: str, requested: str | None, accepted: str | None) -> di
     ]
     ledger = [
         {
-            "date": _date(entry["effective_at"], locale),
-            "iso": entry["effective_at"].date().isoformat(),
+            "date": _date(day, locale),
+            "iso": day.isoformat(),
             "what": _describe(entry, locale, phases, policy),
             "points": entry["points"],
             "after": int(entry["balance_after"]),
         }
         for entry in entries
+        # the customer's day, in the brand's time zone: an answer at 00:30 is not "yesterday"
+        for day in [local_day(entry["effective_at"], brand.time_zone)]
     ]
     return {
         "brand": brand,

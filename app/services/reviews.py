@@ -321,7 +321,9 @@ def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> di
     values = {
         "brand": name,
         "review": words["review_dated" if ground == "personal_data" else "review"].format(
-            date=timestamps.date_text(review.answered_at or review.created_at, locale),
+            date=timestamps.date_text(
+                review.answered_at or review.created_at, locale, brand.time_zone
+            ),
             excerpt=_excerpt(review),
         ),
         "url": public_url(f"/reviews/{brand.slug}/r/{review.id}"),

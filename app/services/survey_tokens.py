@@ -93,7 +93,10 @@ def read(token: str) -> InvitationClaims | LinkClaims:
         raise TokenInvalid("no token")
     timed = _timed(INVITATION_SALT)
     try:
-        return InvitationClaims(*_ints(timed.loads(token, max_age=invitation_days() * 86400), 5))
+        # Two days beyond the link's days: the stored expiry (the end of the last day where the
+        # brand is, up to a day and a zone's offset later) decides; this only bounds it.
+        max_age = (invitation_days() + 2) * 86400
+        return InvitationClaims(*_ints(timed.loads(token, max_age=max_age), 5))
     except SignatureExpired as expired:
         try:
             payload = timed.load_payload(expired.payload)

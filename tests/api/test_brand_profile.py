@@ -13,7 +13,7 @@ from tests.channels.helpers import assert_error
 def stored_profile(brand) -> tuple:
     db.session.expire_all()
     row = db.session.get(Brand, brand.id)
-    return row.name, row.primary_color, row.formal_address
+    return row.name, row.primary_color, row.formal_address, row.time_zone
 
 
 def test_the_brand_reads_and_changes_what_it_gives(api, brand):
@@ -27,9 +27,12 @@ def test_the_brand_reads_and_changes_what_it_gives(api, brand):
     assert (changed.json["formal_address"], changed.json["primary_color"]) == (True, "#1a2b3c")
     renamed = api.patch("/api/v1/brand", json={"name": "  Testbad & Zonen  "})
     assert renamed.json["name"] == "Testbad & Zonen" and renamed.json["slug"] == "testbad"
-    assert stored_profile(brand) == ("Testbad & Zonen", "#1a2b3c", True)
+    assert stored_profile(brand) == ("Testbad & Zonen", "#1a2b3c", True, "Europe/Amsterdam")
     assert api.patch("/api/v1/brand", json={}).status_code == 200  # nothing to change
-    assert stored_profile(brand) == ("Testbad & Zonen", "#1a2b3c", True)
+    assert stored_profile(brand) == ("Testbad & Zonen", "#1a2b3c", True, "Europe/Amsterdam")
+    moved = api.patch("/api/v1/brand", json={"time_zone": "America/Curacao"})
+    assert moved.status_code == 200 and moved.json["time_zone"] == "America/Curacao"
+    assert stored_profile(brand)[3] == "America/Curacao"
 
 
 @pytest.mark.parametrize(
@@ -46,6 +49,13 @@ def test_the_brand_reads_and_changes_what_it_gives(api, brand):
         ({"primary_color": "#12345"}, "primary_color"),
         ({"primary_color": "#123456\n"}, "primary_color"),
         ({"slug": "other"}, "slug"),
+        ({"time_zone": "Amsterdam"}, "time_zone"),
+        ({"time_zone": "CET"}, "time_zone"),  # not a place: no DST rules a brand lives by
+        ({"time_zone": "europe/amsterdam"}, "time_zone"),
+        ({"time_zone": "../../etc/passwd"}, "time_zone"),
+        ({"time_zone": ""}, "time_zone"),
+        ({"time_zone": None}, "time_zone"),
+        ({"time_zone": 1}, "time_zone"),
     ],
 )
 def test_bad_values_are_422_and_change_nothing(api, brand, body, field):

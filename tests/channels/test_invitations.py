@@ -1,12 +1,14 @@
 """Email invitations end to end with a real SMTP server (aiosmtpd): send, open, answer once."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from app import timestamps
 from app.models import Contact, Customer, Invitation, Response
-from app.services import hosted
+from app.models.base import utcnow
+from app.services import hosted, invitations
 from tests.channels.helpers import (
     assert_error,
     form_fields,
@@ -138,13 +140,76 @@ def test_expired_token_page_in_the_customers_language(
     invite(api, survey, customer="c-en")
     link = link_path(score_links(smtp_server.messages[0])[8])
     html = client.get(link).get_data(as_text=True)
-    monkeypatch.setitem(app.config, "INVITATION_TOKEN_DAYS", -1)
+    _expire_all_invitations(timedelta(seconds=1))
     page = client.get(link)
     assert page.status_code == 410
     assert "This link has expired" in page.get_data(as_text=True)
     response = client.post(link.split("?")[0], data={**form_fields(html), "q_nps": "8"})
     assert response.status_code == 410
     assert count_rows(Response) == 0
+    # the token's own, outer bound says the same
+    monkeypatch.setitem(app.config, "INVITATION_TOKEN_DAYS", -3)
+    assert client.get(link).status_code == 410
+
+
+def _expire_all_invitations(ago: timedelta) -> None:
+    from app.extensions import db
+
+    for invitation in db.session.query(Invitation):
+        invitation.expires_at = utcnow() - ago
+    db.session.commit()
+
+
+def test_the_link_works_to_the_end_of_the_day_the_email_names(
+    app, api, client, brand, survey, smtp_server
+):
+    """Sent at 10:00, "works until 4 February" meant until 10:00 on the 4th: now all of it,
+    where the brand is."""
+    from app.extensions import db
+
+    api.post("/api/v1/customers", json={"external_id": "c-1", "email": "c1@x.nl"})
+    invite(api, survey, customer="c-1")
+    invitation = db.session.query(Invitation).one()
+    sent = invitation.sent_at
+    last_day = (sent + timedelta(days=30, hours=1)).date()  # Amsterdam is UTC+1 or +2
+    expected = invitations.link_expiry(brand, sent)
+    assert invitation.expires_at == expected
+    assert timestamps.local_day(expected, "Europe/Amsterdam") in (
+        last_day,
+        (sent + timedelta(days=30, hours=2)).date(),
+    )
+    text = smtp_server.messages[0].get_body(("plain",)).get_content()
+    assert (
+        f"Deze link werkt tot {timestamps.date_text(expected, 'nl', 'Europe/Amsterdam')}." in text
+    )
+    link = link_path(score_links(smtp_server.messages[0])[8])
+    invitation.expires_at = utcnow() + timedelta(minutes=1)  # the last minute of that day
+    db.session.commit()
+    assert client.get(link).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("sent", "zone", "expires"),
+    [
+        # 00:30 on 6 January in Amsterdam: 30 days on is 5 February there, to its end
+        (
+            datetime(2027, 1, 5, 23, 30),
+            "Europe/Amsterdam",
+            datetime(2027, 2, 5, 22, 59, 59, 999999),
+        ),
+        (datetime(2027, 1, 5, 10, 0), "Europe/Amsterdam", datetime(2027, 2, 4, 22, 59, 59, 999999)),
+        # the days across the clocks going forward: the last day ends at 22:00 UTC
+        (
+            datetime(2027, 3, 1, 10, 0),
+            "Europe/Amsterdam",
+            datetime(2027, 3, 31, 21, 59, 59, 999999),
+        ),
+        (datetime(2027, 1, 5, 10, 0), "America/Curacao", datetime(2027, 2, 5, 3, 59, 59, 999999)),
+    ],
+)
+def test_link_expiry_in_the_brands_zone(app, brand, sent, zone, expires):
+    brand.time_zone = zone
+    assert invitations.link_expiry(brand, sent) == expires
 
 
 @pytest.mark.parametrize(
@@ -157,7 +222,7 @@ def test_expired_token_page_in_the_customers_language(
 def test_expiry_date_is_written_out_in_the_emails_language(
     app, api, survey, smtp_server, db, locale, expected
 ):
-    from datetime import UTC, datetime
+    from datetime import datetime
 
     from app.models import Brand
     from app.services import invitation_mail
@@ -167,7 +232,7 @@ def test_expiry_date_is_written_out_in_the_emails_language(
     sent = smtp_server.messages[0].get_body(("plain",)).get_content()
     assert not re.search(r"\d{4}-\d{2}-\d{2}", sent), sent  # no ISO date reaches a customer
     invitation = db.session.query(Invitation).one()
-    invitation.expires_at = datetime(2027, 1, 5, 23, 30, tzinfo=UTC)
+    invitation.expires_at = datetime(2027, 1, 5, 22, 59)  # 23:59 in Amsterdam
     with app.test_request_context():
         message = invitation_mail.build(db.session.query(Brand).one(), invitation, "token")
     assert expected in message.get_body(("plain",)).get_content()

@@ -134,3 +134,12 @@ def test_no_sideways_scroll_on_a_phone(app, brand, survey, anna):
                 )
                 assert pills and max(pills) < 32, (width, lang, pills)
             page.close()
+
+
+def test_a_line_is_dated_by_the_brands_day(client, brand, anna):
+    """Points given at 00:30 in Amsterdam (23:30 UTC) are not "yesterday" to the customer."""
+    loyalty.adjust(brand.id, anna.id, points=5, reason="Excuses", at=datetime(2026, 12, 31, 23, 30))
+    db.session.commit()
+    html = client.get(url(brand, anna) + "?lang=nl").text
+    assert [day for day, *_ in ledger_rows(html)] == ["2027-01-01"]
+    assert '<time datetime="2027-01-01">1 jan 2027</time>' in html

@@ -33,7 +33,7 @@ def test_points_older_than_the_policy_expire_after_spending_oldest_first(brand):
     assert expiry.run(as_of=datetime(2026, 3, 1)) == {"customers": 1, "points": 70}
     assert kinds(anna)[-1] == ("expire", -70)
     expired = db.session.scalar(select(LedgerEntry).where(LedgerEntry.kind == "expire"))
-    assert expired.note == "earned on or before 2025-03-01"
+    assert expired.note == "earned on or before 2025-02-28"  # whole days, none early
     assert loyalty.balance(brand.id, anna.id) == 40 == sum(points for _, points in kinds(anna))
 
     # Idempotent: again today, or tomorrow, nothing new expires.
@@ -118,3 +118,17 @@ def test_cli_link_prints_the_customer_page(app, client, brand):
     assert page.status_code == 200
     missing = runner.invoke(args=["loyalty", "link", "--brand", brand.slug, "--external-id", "x"])
     assert missing.exit_code != 0
+
+
+def test_the_note_names_whole_days_and_no_point_expires_early(brand):
+    """A run at 03:15 took points earned before 03:15 on the day its note named, and left the
+    rest of that day's points under a note that said "on or before" it."""
+    anna = helpers.customer(brand, "anna")
+    loyalty.adjust(brand.id, anna.id, points=5, reason="vroeg", at=datetime(2026, 1, 1, 1, 0))
+    loyalty.adjust(brand.id, anna.id, points=7, reason="laat", at=datetime(2026, 1, 1, 10, 0))
+    db.session.commit()
+    # 12 months later to the minute: neither is a whole 12 months old at the end of its day
+    assert expiry.run(as_of=datetime(2027, 1, 1, 3, 15)) == {"customers": 0, "points": 0}
+    assert expiry.run(as_of=datetime(2027, 1, 2, 3, 15)) == {"customers": 1, "points": 12}
+    expired = db.session.scalar(select(LedgerEntry).where(LedgerEntry.kind == "expire"))
+    assert expired.note == "earned on or before 2026-01-01"
