@@ -104,6 +104,12 @@ def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
             "Message-ID": mailer.message_id("invitation", invitation.id, invitation.created_at),
             "Content-Language": locale,
             "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            # RFC 8058 one-click is for an https URL only; over http (a PUBLIC_URL without TLS,
+            # as in development) the plain link stays, and the receiver opens the page
+            **(
+                {"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+                if unsubscribe.startswith("https://")
+                else {}
+            ),
         },
     )

@@ -36,6 +36,16 @@ def invite(api, survey, customer="klant-1", headers=None, **extra):
     )
 
 
+def test_one_click_unsubscribe_is_offered_over_https(
+    app, api, survey, customer, smtp_server, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://feedback.example.com")
+    assert invite(api, survey).status_code == 202
+    [message] = smtp_server.messages
+    assert str(message["List-Unsubscribe"]).startswith("<https://feedback.example.com/u/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
 def score_links(message) -> list[str]:
     html = message.get_body(("html",)).get_content()
     return re.findall(r'href="([^"]+/s/[^"?]+\?score=\d+)"', html)
@@ -54,7 +64,8 @@ def test_email_arrives_with_the_first_question_inside(api, survey, customer, smt
     [message] = smtp_server.messages
     assert message["Subject"] == "Testbad: hoe was het?"
     assert str(message["List-Unsubscribe"]).strip().startswith("<http")
-    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # one-click (RFC 8058) needs an https link: over http the link alone
+    assert message["List-Unsubscribe-Post"] is None
     # as sent: one plain <URL> (RFC 2369), not RFC 2047 encoded words, which mail providers
     # do not decode there (a long token made Python fold it so), and no line over 998 bytes
     raw = envelope.content.replace(b"\r\n", b"\n")

@@ -143,3 +143,20 @@ def test_a_line_is_dated_by_the_brands_day(client, brand, anna):
     html = client.get(url(brand, anna) + "?lang=nl").text
     assert [day for day, *_ in ledger_rows(html)] == ["2027-01-01"]
     assert '<time datetime="2027-01-01">1 jan 2027</time>' in html
+
+
+def test_an_aware_moment_is_stored_as_utc_on_every_database(brand, anna):
+    """PostgreSQL took an aware `at` as the session zone's wall-clock time, SQLite as UTC."""
+    from datetime import UTC, timedelta, timezone
+
+    from loyalty.models import LedgerEntry
+
+    amsterdam = timezone(timedelta(hours=1))
+    loyalty.adjust(brand.id, anna.id, points=2, reason="a", at=datetime(2027, 1, 1, 10, tzinfo=UTC))
+    loyalty.adjust(
+        brand.id, anna.id, points=3, reason="b", at=datetime(2027, 1, 1, 11, tzinfo=amsterdam)
+    )
+    db.session.commit()
+    db.session.expire_all()
+    stored = {e.points: e.effective_at for e in db.session.query(LedgerEntry)}
+    assert stored == {2: datetime(2027, 1, 1, 10), 3: datetime(2027, 1, 1, 10)}
