@@ -68,6 +68,9 @@ def settings():
 @requires("manage")
 def settings_brand():
     form = forms.FormData(request.form)
+    # An emptied field means "no reply address" (FormData leaves empty fields out: "keep").
+    if "reply_to" in request.form and not request.form["reply_to"].strip():
+        form.data["reply_to"] = None
     data, errors = forms.validate(BrandProfileForm(), form)
     if not errors:
         try:

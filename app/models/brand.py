@@ -47,6 +47,10 @@ class Brand(db.Model):
     time_zone = db.Column(
         db.String(64), nullable=False, default="Europe/Amsterdam", server_default="Europe/Amsterdam"
     )
+    # Where a customer's reply to an invitation or a review notice goes (Reply-To): the brand,
+    # who holds their data, not the operator's MAIL_FROM mailbox. None: REVIEWS_REPLY_TO for
+    # notices, nothing for invitations.
+    reply_to = db.Column(db.String(254))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # Any change to the row: the public review pages' Last-Modified must move with the name.
     updated_at = db.Column(db.DateTime, onupdate=utcnow)

@@ -23,6 +23,12 @@ TIME_ZONE_TEXT = (
 )
 
 
+REPLY_TO_TEXT = (
+    "where customers' replies to invitations and review notices go (Reply-To), e.g. "
+    "klantenservice@example.nl; null: no Reply-To on invitations, REVIEWS_REPLY_TO on notices"
+)
+
+
 def _known_zone(name: str) -> bool:
     if name not in timestamps.zone_names():
         raise validate.ValidationError("must be an IANA time zone, like Europe/Amsterdam")
@@ -81,6 +87,11 @@ class BrandProfileIn(Schema):
         metadata={"description": 'Dutch texts say "u" to customers (true) or "je" (false)'}
     )
     time_zone = fields.String(validate=_known_zone, metadata={"description": TIME_ZONE_TEXT})
+    reply_to = fields.Email(
+        allow_none=True,
+        validate=validate.Length(max=254),
+        metadata={"description": REPLY_TO_TEXT},
+    )
     contact_policy = fields.Nested(ContactPolicy)
     review_policy = fields.Nested(ReviewPolicy)
 
@@ -102,6 +113,7 @@ class BrandOut(Schema):
         metadata={"description": 'Dutch texts say "u" to customers (true) or "je" (false)'}
     )
     time_zone = fields.String(metadata={"description": TIME_ZONE_TEXT})
+    reply_to = fields.String(allow_none=True, metadata={"description": REPLY_TO_TEXT})
     contact_policy = fields.Nested(ContactPolicy, metadata={"description": "as applied: 0 is off"})
     review_policy = fields.Nested(ReviewPolicy)
     site_key = fields.String(metadata={"description": "the widget's public key"})

@@ -1,5 +1,5 @@
 """A brand's settings that its owner changes: its profile (name, colour, form of address, time
-zone, the contact budget, the review policy) and the widget's allowed origins."""
+zone, reply address, the contact budget, the review policy) and the widget's allowed origins."""
 
 from sqlalchemy import select
 
@@ -35,6 +35,7 @@ def profile(brand: Brand) -> dict:
     more = (
         "formal_address",
         "time_zone",
+        "reply_to",
         "review_policy",
         "site_key",
         "allowed_origins",
@@ -63,6 +64,9 @@ def set_profile(brand: Brand, data: dict) -> dict:
         brand.formal_address = data["formal_address"]
     if "time_zone" in data:
         brand.time_zone = data["time_zone"]
+    if "reply_to" in data:
+        # the form's emptied field is "none"; an address is kept as given, on one line
+        brand.reply_to = (data["reply_to"] or "").strip() or None
     if "contact_policy" in data:
         brand.contact_policy = {**contact_budget.policy(brand), **data["contact_policy"]}
     if "review_policy" in data:

@@ -104,6 +104,8 @@ def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
             "Message-ID": mailer.message_id("invitation", invitation.id, invitation.created_at),
             "Content-Language": locale,
             "List-Unsubscribe": f"<{unsubscribe}>",
+            # a reply ("the fitter was late") reaches the brand, who holds the customer's data
+            **({"Reply-To": brand.reply_to} if brand.reply_to else {}),
             # RFC 8058 one-click is for an https URL only; over http (a PUBLIC_URL without TLS,
             # as in development) the plain link stays, and the receiver opens the page
             **(

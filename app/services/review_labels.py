@@ -156,7 +156,8 @@ _NOTICES = {
         "review": "geschreven op {date}: „{excerpt}”",
         # Declined or removed for personal data: not quoted back into a mailbox.
         "review_dated": "geschreven op {date}",
-        # With a Reply-To (REVIEWS_REPLY_TO) a reply reaches someone; else From is no-reply.
+        # With a Reply-To (the brand's reply_to, else REVIEWS_REPLY_TO) a reply reaches someone;
+        # else From is no-reply.
         "dispute_reply": "Ben je het er niet mee eens? Antwoord op dit bericht.",
         "dispute": "Ben je het er niet mee eens? Neem dan contact op met {brand}.",
     },

@@ -313,7 +313,7 @@ def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> di
     subject, text = words[action]
     # Kept in the notice: the text says "reply to this message" only when a reply reaches
     # someone, and the job sends what the text promised.
-    reply_to = current_app.config.get("REVIEWS_REPLY_TO") or None
+    reply_to = brand.reply_to or current_app.config.get("REVIEWS_REPLY_TO") or None
     # The about page defaults to the brand's language: ?lang= when the notice's is another, as
     # the review pages link it. (The review page defaults to the review's language already.)
     about = f"/reviews/{brand.slug}/about"

@@ -56,6 +56,10 @@ def test_the_brand_reads_and_changes_what_it_gives(api, brand):
         ({"time_zone": ""}, "time_zone"),
         ({"time_zone": None}, "time_zone"),
         ({"time_zone": 1}, "time_zone"),
+        ({"reply_to": "klantenservice"}, "reply_to"),
+        ({"reply_to": "ks@example.nl\nBcc: x@example.com"}, "reply_to"),
+        ({"reply_to": "a" * 250 + "@example.nl"}, "reply_to"),
+        ({"reply_to": 1}, "reply_to"),
     ],
 )
 def test_bad_values_are_422_and_change_nothing(api, brand, body, field):
@@ -174,3 +178,16 @@ def test_a_change_made_meanwhile_is_kept_not_written_over(api, brand, db):
         "max_per_journey": 2,
         "same_phase_days": 60,
     }
+
+
+def test_the_reply_address_is_set_and_taken_away(api, brand):
+    assert api.get("/api/v1/brand").json["reply_to"] is None
+    changed = api.patch("/api/v1/brand", json={"reply_to": "klantenservice@testbad.example"})
+    assert (
+        changed.status_code == 200 and changed.json["reply_to"] == "klantenservice@testbad.example"
+    )
+    db.session.expire_all()
+    assert db.session.get(Brand, brand.id).reply_to == "klantenservice@testbad.example"
+    assert api.patch("/api/v1/brand", json={"reply_to": None}).json["reply_to"] is None
+    db.session.expire_all()
+    assert db.session.get(Brand, brand.id).reply_to is None

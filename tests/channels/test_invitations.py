@@ -46,6 +46,18 @@ def test_one_click_unsubscribe_is_offered_over_https(
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
+def test_a_reply_reaches_the_brand_not_the_sender_address(
+    api, brand, survey, customer, smtp_server, db
+):
+    assert invite(api, survey).status_code == 202
+    assert smtp_server.messages[0]["Reply-To"] is None  # none set: no Reply-To
+    db.session.get(type(brand), brand.id).reply_to = "klantenservice@testbad.example"
+    db.session.commit()
+    api.post("/api/v1/customers", json={"external_id": "k2", "email": "k2@example.nl"})
+    assert invite(api, survey, customer="k2").status_code == 202
+    assert smtp_server.messages[1]["Reply-To"] == "klantenservice@testbad.example"
+
+
 def score_links(message) -> list[str]:
     html = message.get_body(("html",)).get_content()
     return re.findall(r'href="([^"]+/s/[^"?]+\?score=\d+)"', html)

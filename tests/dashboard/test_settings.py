@@ -167,3 +167,16 @@ def test_the_time_zone_is_chosen_from_the_zones_there_are(dash, brand):
     assert 'id="err-time_zone"' in html and "must be an IANA time zone" in html
     db.session.expire_all()
     assert db.session.get(Brand, brand.id).time_zone == "America/Curacao"
+
+
+def test_the_reply_address_is_set_and_emptied_in_the_dashboard(dash, brand):
+    form = {"name": "Testbad", "primary_color": "#0b6e4f", "reply_to": "ks@testbad.example"}
+    assert dash.post("/dashboard/settings/brand", form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Brand, brand.id).reply_to == "ks@testbad.example"
+    assert 'value="ks@testbad.example"' in dash.html("/dashboard/settings")
+    bad = dash.post("/dashboard/settings/brand", {**form, "reply_to": "ks@"})
+    assert bad.status_code == 422 and 'id="err-reply_to"' in bad.get_data(as_text=True)
+    assert dash.post("/dashboard/settings/brand", {**form, "reply_to": ""}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Brand, brand.id).reply_to is None

@@ -52,6 +52,21 @@ def test_a_review_removed_for_personal_data_is_not_quoted_back(api, survey, bran
     assert f"({'written on '}" in mailed and "contains personal data" in mailed
 
 
+def test_a_brands_reply_address_lets_the_reviewer_reply(api, survey, brand, inbox):
+    from app.models import Brand
+
+    db.session.get(Brand, brand.id).reply_to = "reviews@testbad.example"
+    db.session.commit()
+    set_policy(brand, "immediate")
+    api.post("/api/v1/customers", json={"external_id": "en1", "email": "en1@example.com"})
+    review = review_of(answer(api, survey, customer="en1", locale="en", text="Nice enough."))
+    body = {"action": "remove", "reason": "offensive"}
+    assert api.post(f"/api/v1/reviews/{review.id}/moderation", json=body).status_code == 200
+    [message] = inbox.messages
+    assert message["Reply-To"] == "reviews@testbad.example"
+    assert "Do you disagree? Reply to this message." in message.get_body(("plain",)).get_content()
+
+
 def test_a_shortened_review_ends_in_one_ellipsis(api, survey, brand, inbox):
     set_policy(brand, "immediate")
     api.post("/api/v1/customers", json={"external_id": "en1", "email": "en1@example.com"})
