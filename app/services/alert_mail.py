@@ -17,9 +17,15 @@ LOCALE = "en"
 SHOWN_TYPES = ("nps", "csat", "ces", "emotion", "choice")  # text answers are the comment
 
 
-def subject(brand: Brand, total: int) -> str:
+def subject(brand: Brand, total: int, responses: list[Response] = ()) -> str:
+    """ "Testbad: 3 answers need a follow-up (Delivery, Quote)": the phases tell one alert
+    from the next in an inbox that threads by subject."""
     answers = "1 answer needs" if total == 1 else f"{total} answers need"
-    return mailer.one_line(f"{brand.name}: {answers} a follow-up")
+    phases = list(dict.fromkeys(response.phase.display_name(LOCALE) for response in responses))
+    named = ", ".join(phases[:2]) + (f" and {len(phases) - 2} more" if len(phases) > 2 else "")
+    return mailer.one_line(
+        f"{brand.name}: {answers} a follow-up" + (f" ({named})" if named else "")
+    )
 
 
 def when(moment) -> str:
@@ -130,7 +136,7 @@ def build(
     """One email to `user` about `total` answers, of which `responses` are written out."""
     return mailer.compose(
         user.email,
-        subject(brand, total),
+        subject(brand, total, responses),
         text(brand, user, responses, total),
         headers={"Message-ID": message_id, "Content-Language": LOCALE},
     )

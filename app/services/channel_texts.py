@@ -54,7 +54,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "closed_title": "Deze vragenlijst is gesloten",
         "closed": "Deze vragenlijst neemt geen antwoorden meer aan.",
         "language": "English",
-        "email_subject": "{brand}: hoe was het?",
+        # The phase tells one invitation from another: mail clients thread by subject, and a
+        # new invitation hid in the thread of an old one, answered or expired.
+        "email_subject": "{brand}: hoe was het? ({phase})",
         # The email only opens the page; the answer counts after Versturen there.
         "email_intro": "Hallo, we horen graag hoe het ging. Klik hieronder op je antwoord en "
         "verstuur het op de pagina die opent. Het zijn hooguit drie korte vragen.",
@@ -124,7 +126,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "closed_title": "This survey is closed",
         "closed": "This survey no longer accepts answers.",
         "language": "Nederlands",
-        "email_subject": "{brand}: how did it go?",
+        "email_subject": "{brand}: how did it go? ({phase})",
         "email_intro": "Hello, we would love to hear how it went. Click your answer below, then "
         "send it on the page that opens. It is three short questions at most.",
         "email_intro_text": "Hello, we would love to hear how it went. It is three short "

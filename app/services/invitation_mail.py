@@ -91,11 +91,14 @@ def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
             brand.id, invitation.customer_id, invitation.survey_id
         ),
         "expires": timestamps.date_text(invitation.expires_at, locale, brand.time_zone),
+        "subject": words["email_subject"].format(
+            brand=brand.name, phase=invitation.phase.display_name(locale)
+        ),
     }
     return mailer.compose(
         invitation.customer.email,
         # a brand name is free text: no line breaks may reach a header
-        mailer.one_line(words["email_subject"].format(brand=brand.name)),
+        mailer.one_line(context["subject"]),
         render_template("channels/email/invitation.txt", **context),
         render_template("channels/email/invitation.html", **context),
         headers={

@@ -74,7 +74,7 @@ def test_email_arrives_with_the_first_question_inside(api, survey, customer, smt
     [envelope] = smtp_server.envelopes
     assert envelope.rcpt_tos == ["anna@example.nl"]
     [message] = smtp_server.messages
-    assert message["Subject"] == "Testbad: hoe was het?"
+    assert message["Subject"] == "Testbad: hoe was het? (Levering & montage)"
     assert str(message["List-Unsubscribe"]).strip().startswith("<http")
     # one-click (RFC 8058) needs an https link: over http the link alone
     assert message["List-Unsubscribe-Post"] is None
@@ -377,7 +377,7 @@ def test_unsubscribe_pages_speak_the_emails_language(api, client, survey, smtp_s
     api.post("/api/v1/customers", json={"external_id": "k", "email": "k@x.nl"})
     invite(api, survey, customer="k", locale="en")
     message = smtp_server.messages[0]
-    assert message["Subject"] == "Testbad: how did it go?"
+    assert message["Subject"] == "Testbad: how did it go? (Delivery)"
     footer, header = _unsubscribe_links(message)
     assert footer == header and footer.endswith("?lang=en")
     page = client.get(footer).get_data(as_text=True)
@@ -675,7 +675,7 @@ def test_cli_sends_an_invitation(app, api, survey, customer, smtp_server):
     )
     assert result.exit_code == 0, result.output
     assert '"status": "sent"' in result.output
-    assert smtp_server.messages[0]["Subject"] == "Testbad: how did it go?"
+    assert smtp_server.messages[0]["Subject"] == "Testbad: how did it go? (Delivery)"
 
 
 def test_openapi_documents_invitations_and_links(client):

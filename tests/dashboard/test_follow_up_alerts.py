@@ -276,7 +276,7 @@ def test_one_email_per_user_lists_their_pending_alerts_and_a_second_run_sends_no
     assert email_jobs.send_follow_up_alerts(pending[:1]) == {"sent": 3}  # all of the user's
     [message] = smtp_server.messages
     assert message["To"] == "owner@testbad.example"
-    assert message["Subject"] == "Testbad: 3 answers need a follow-up"
+    assert message["Subject"] == "Testbad: 3 answers need a follow-up (Delivery)"
     assert message["Auto-Submitted"] == "auto-generated"
     assert re.fullmatch(r"<alert-1\.[0-9a-f]{20}@phasewise\.local>", message["Message-ID"])
     body = text_of(message)
@@ -311,7 +311,7 @@ def test_twenty_answers_are_written_out_and_the_rest_counted(
     assert alerts.send_waiting([1]) == {"sent": 22}
     [message] = smtp_server.messages
     body = text_of(message)
-    assert message["Subject"] == "Testbad: 22 answers need a follow-up"
+    assert message["Subject"] == "Testbad: 22 answers need a follow-up (Delivery)"
     assert "20. Delivery" in body and "21. " not in body
     assert "And 2 more: see each phase's answers that need a follow-up in the dashboard," in body
     assert "phases/levering?show=follow_up#verbatims\n\n-- " in body
@@ -337,7 +337,9 @@ def test_a_brand_name_with_a_line_break_cannot_add_a_header(api, survey, brand, 
     opt_in(users["owner"])
     answer(api, survey, 0)
     [message] = smtp_server.messages
-    assert message["Subject"] == "Bad Bcc: stiekem@example.com: 1 answer needs a follow-up"
+    assert (
+        message["Subject"] == "Bad Bcc: stiekem@example.com: 1 answer needs a follow-up (Delivery)"
+    )
     assert message["Bcc"] is None
     assert smtp_server.envelopes[0].rcpt_tos == ["owner@testbad.example"]
 
@@ -522,7 +524,7 @@ def test_redis_down_keeps_alerts_pending_and_the_sweep_sends_them(database_uri, 
         assert "processed 2 responses" in result.output
         assert "follow-up alerts: 1 sent" in result.output
         assert len(inbox.messages) == 1
-        assert inbox.messages[0]["Subject"] == "Wachtrij: 1 answer needs a follow-up"
+        assert inbox.messages[0]["Subject"] == "Wachtrij: 1 answer needs a follow-up (Delivery)"
         assert runner.invoke(args=["pipeline", "sweep"]).output.strip() == "nothing waiting"
         assert len(inbox.envelopes) == 1
     finally:
@@ -656,3 +658,21 @@ def test_two_senders_at_once_mail_the_alerts_once(
         sender.join()
     assert len(smtp_server.envelopes) == 1
     assert sorted(outcomes, key=len) == [{}, {"sent": 1}]
+
+
+def test_the_subject_names_the_phases_so_alerts_do_not_thread_as_one():
+    from types import SimpleNamespace
+
+    from app.services import alert_mail
+
+    def answer_in(name):
+        return SimpleNamespace(phase=SimpleNamespace(display_name=lambda locale: name))
+
+    brand = SimpleNamespace(name="Testbad")
+    names = ["Delivery", "Quote", "Delivery", "Use", "Need"]
+    assert alert_mail.subject(brand, 1, [answer_in("Delivery")]) == (
+        "Testbad: 1 answer needs a follow-up (Delivery)"
+    )
+    assert alert_mail.subject(brand, 9, [answer_in(n) for n in names]) == (
+        "Testbad: 9 answers need a follow-up (Delivery, Quote and 2 more)"
+    )
