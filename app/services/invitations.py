@@ -228,12 +228,43 @@ def _invite(brand, survey, customers: list[Customer], locale, touchpoint_id) -> 
 
 
 def enqueue(invitation_ids: list[int]) -> int:
+    """A job per invitation; returns how many were queued (inline: sent, or settled)."""
     from app.pipeline import email_jobs
 
+    if queue.inline:
+        return _send_inline(invitation_ids)
     return sum(
         bool(queue.enqueue("email", email_jobs.send_invitation, invitation_id))
         for invitation_id in invitation_ids
     )
+
+
+def _send_inline(invitation_ids: list[int]) -> int:
+    """Without workers the request that made the invitations sends them. Once the server does
+    not answer at all (refused, lost, out of SMTP_TIMEOUT), the next one would wait as long
+    for nothing: the rest stay queued for `flask invitation sweep`, and a list of 2,000 does
+    not hold the request for 2,000 timeouts. A reply about one address (a 4xx) goes on."""
+    unreachable: list[mailer.MailError] = []
+    done = 0
+    for position, invitation_id in enumerate(invitation_ids):
+        if unreachable:
+            left = len(invitation_ids) - position
+            log.warning("SMTP unreachable: %d invitations left for the sweep", left)
+            break
+        done += bool(queue.enqueue("email", _send_noting, invitation_id, unreachable))
+    return done
+
+
+def _send_noting(invitation_id: int, unreachable: list) -> None:
+    """email_jobs.send_invitation, noting a server that did not answer (then raising on)."""
+    from app.pipeline import email_jobs
+
+    try:
+        email_jobs.send_invitation(invitation_id)
+    except mailer.MailError as error:
+        if error.unreachable:
+            unreachable.append(error)
+        raise
 
 
 def link_expiry(brand: Brand, sent: datetime) -> datetime:

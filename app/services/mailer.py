@@ -5,9 +5,13 @@ feature may call `compose` and `send`; failures raise MailError so a job can ret
 PermanentMailError (a MailError) when the server refused the recipient or message for good.
 """
 
+import contextlib
 import re
 import smtplib
+import socket
 import ssl
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.headerregistry import Address
@@ -21,9 +25,15 @@ from config import split_mailbox
 
 
 class MailError(Exception):
-    """The SMTP server could not be reached or refused the message."""
+    """The SMTP server could not be reached or refused the message. `unreachable`: the server
+    did not answer at all (connection refused or lost, out of time), so the next message
+    would fare no better; a reply (4xx) was about this message or recipient."""
 
     permanent = False
+
+    def __init__(self, *args, unreachable: bool = False):
+        super().__init__(*args)
+        self.unreachable = unreachable
 
 
 class PermanentMailError(MailError):
@@ -150,12 +160,40 @@ def _reply(code: int, text: bytes | str, recipient: str = "") -> str:
     return f"{code} {one_line(text)}"
 
 
+class _Deadline:
+    """SMTP_TIMEOUT for the whole conversation, not for each read: smtplib's timeout is per
+    socket operation, so a server that answers every step slowly (a tarpit) held a worker, or
+    a request sending inline, for many times the setting. When the time is up the socket is
+    shut down, which ends the step waiting on it."""
+
+    def __init__(self, smtp: smtplib.SMTP, seconds: float):
+        self.smtp, self.passed = smtp, False
+        self.timer = threading.Timer(max(seconds, 0.0), self._cut)
+        self.timer.daemon = True
+
+    def _cut(self) -> None:
+        self.passed = True
+        sock = getattr(self.smtp, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # closed already
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self):
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.timer.cancel()
+        return False
+
+
 def send(message: EmailMessage) -> None:
     config = current_app.config
     host, port = config["SMTP_HOST"], int(config["SMTP_PORT"])
     timeout = config.get("SMTP_TIMEOUT", 15)
     use_tls = bool(config.get("SMTP_TLS"))
     recipient = message["To"].addresses[0].addr_spec if message["To"] else ""
+    started, deadline = time.monotonic(), None
     try:
         if use_tls and port == 465:
             smtp = smtplib.SMTP_SSL(
@@ -163,7 +201,7 @@ def send(message: EmailMessage) -> None:
             )
         else:
             smtp = smtplib.SMTP(host, port, timeout=timeout)
-        with smtp:
+        with smtp, _Deadline(smtp, timeout - (time.monotonic() - started)) as deadline:
             if use_tls and port != 465:
                 smtp.starttls(context=ssl.create_default_context())
             if config.get("SMTP_USER"):
@@ -189,8 +227,14 @@ def send(message: EmailMessage) -> None:
     except (smtplib.SMTPException, OSError) as error:
         # Sender refused, login failed, connection lost: the server or our setup, not this
         # recipient; retried.
+        if deadline is not None and deadline.passed:
+            raise MailError(
+                f"TimeoutError: the SMTP conversation took longer than SMTP_TIMEOUT ({timeout} s)",
+                unreachable=True,
+            ) from None
         text = _reply(0, str(error), recipient).removeprefix("0 ")
-        raise MailError(f"{type(error).__name__}: {text}") from None
+        unreachable = isinstance(error, OSError | smtplib.SMTPServerDisconnected)
+        raise MailError(f"{type(error).__name__}: {text}", unreachable=unreachable) from None
 
 
 def send_mail(

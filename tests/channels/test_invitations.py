@@ -752,3 +752,25 @@ def test_an_answer_on_a_page_whose_customer_is_erased_meanwhile_keeps_only_its_s
     assert stored.answers == {"nps": 9} and stored.customer_id is None
     assert stored.comment is None and stored.idempotency_key is None
     assert count_rows(Invitation) == 0
+
+
+def test_a_list_sent_inline_stops_at_a_server_that_does_not_answer(
+    app, brand, survey, smtp_server, db, monkeypatch
+):
+    """Without workers the upload's request sends the list: one connection refused (or out of
+    SMTP_TIMEOUT) leaves the rest queued for the sweep instead of trying each in turn."""
+    from app.services import invitations as service
+    from tests.channels.helpers import free_port
+
+    monkeypatch.setitem(app.config, "SMTP_PORT", free_port())  # nothing listens there
+    rows = [{"line": n, "external_id": f"k{n}", "email": f"k{n}@example.nl"} for n in range(5)]
+    made = service.create_many(brand, survey["id"], rows)["invitations"]
+    db.session.expire_all()
+    stored = [db.session.get(Invitation, invitation.id) for invitation in made]
+    assert [(i.status, i.attempts) for i in stored] == [("queued", 1)] + [("queued", 0)] * 4
+    assert stored[0].last_error.startswith("ConnectionRefusedError")
+
+    monkeypatch.setitem(app.config, "SMTP_PORT", smtp_server.port)  # back: the sweep sends
+    result = app.test_cli_runner().invoke(args=["invitation", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert len(smtp_server.envelopes) == 5

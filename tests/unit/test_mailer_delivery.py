@@ -1,6 +1,8 @@
-"""What the mailer does with addresses a relay may not take as written, and with a full
-mailbox: checked against a real SMTP server (aiosmtpd) that, as many relays, offers no
-SMTPUTF8."""
+"""What the mailer does with addresses a relay may not take as written, with a full mailbox,
+and with a server that answers too slowly: checked against a real SMTP server (aiosmtpd)."""
+
+import asyncio
+import time
 
 import pytest
 
@@ -54,3 +56,44 @@ def test_a_full_mailbox_is_tried_again_an_unknown_one_is_not(app, mail_server, r
         _send("anna@example.nl")
     assert refused.value.permanent is permanent
     assert str(refused.value).startswith(reply.split(" ")[0])
+
+
+class Tarpit(Inbox):
+    """Answers every step, slowly: each within smtplib's per-read timeout."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        await asyncio.sleep(0.7)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        await asyncio.sleep(0.7)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_smtp_timeout_bounds_the_whole_conversation(app, mail_server, monkeypatch):
+    mail_server(Tarpit())
+    monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 1)  # each step 0.7 s: the whole, 1.4 s
+    started = time.monotonic()
+    with app.app_context(), pytest.raises(mailer.MailError) as late:
+        _send("anna@example.nl")
+    assert time.monotonic() - started < 1.4
+    assert str(late.value) == (
+        "TimeoutError: the SMTP conversation took longer than SMTP_TIMEOUT (1 s)"
+    )
+    assert late.value.unreachable and not late.value.permanent
+
+
+def test_a_server_that_answers_in_time_is_not_cut_short(app, mail_server, monkeypatch):
+    inbox = mail_server(Tarpit())
+    monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 5)
+    with app.app_context():
+        _send("anna@example.nl")
+    assert len(inbox.envelopes) == 1
+
+
+def test_a_refusal_about_one_address_is_not_an_unreachable_server(app, mail_server):
+    mail_server(Refusing("451 4.7.1 greylisted"))
+    with app.app_context(), pytest.raises(mailer.MailError) as refused:
+        _send("anna@example.nl")
+    assert not refused.value.unreachable
