@@ -330,6 +330,8 @@ TREND_COLUMNS = (
     "sentiment_mean",
     "sentiment_ci95_low",
     "sentiment_ci95_high",
+    # last, so that readers of the columns before it by position read on
+    "partial",
 )
 
 
@@ -355,6 +357,7 @@ def trend_csv(series: dict) -> Table:
                 *csat_ci,
                 period["sentiment"]["mean"],
                 *sent_ci,
+                period["partial"],
             ]
         )
     return Table([rows])

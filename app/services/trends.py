@@ -79,7 +79,8 @@ def _counts(sums: dict) -> nps.NpsCounts:
 def series(
     brand: Brand, phase: Phase, filters: dict, persona_id: int | None, grain: str = "week"
 ) -> dict:
-    """{"grain", "periods": [{"start", "label", "n", "nps", "csat", "sentiment", "changes"}]}."""
+    """{"grain", "periods": [{"start", "end", "partial", "label", "n", "nps", "csat",
+    "sentiment", "changes"}]}: start and end are the days the filters leave of the period."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}")
     table = map_rollup.source_for(filters)
@@ -127,10 +128,16 @@ def series(
                     "csat": mean_change(previous, sums, "csat"),
                     "sentiment": mean_change(previous, sums, "sentiment"),
                 }
+            # A week or month the period cuts (from a Wednesday, or a 30-day preset) shows the
+            # days it holds, and says it holds only those: its label names the whole.
+            end = _next_start(start, grain) - timedelta(days=1)
+            shown_start = max(start, filters.get("from_") or start)
+            shown_end = min(end, filters.get("to") or end)
             periods.append(
                 {
-                    "start": start,
-                    "end": _next_start(start, grain) - timedelta(days=1),
+                    "start": shown_start,
+                    "end": shown_end,
+                    "partial": (shown_start, shown_end) != (start, end),
                     "label": _label(start, grain),
                     "n": int(sums["responses"]),
                     "nps": nps.summary(counts),

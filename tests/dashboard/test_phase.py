@@ -100,6 +100,28 @@ def test_trend_flags_a_change_only_when_the_two_period_test_says_so(brand, journ
     assert [p["label"] for p in months] == ["2026-03"] and months[0]["n"] == 155
 
 
+def test_a_period_the_filter_cuts_shows_the_days_it_holds(dash, brand, journey):
+    """From a Wednesday, the first week is Wednesday to Sunday: its label names the week, its
+    start and end say which of its days are in, and it says it is partial."""
+    from app.services import journeys
+
+    phase = journeys.get_phase(brand, journey["id"], "levering")
+    add_rollup(brand, phase.id, date(2026, 3, 4), 5, 0, 0)
+    add_rollup(brand, phase.id, date(2026, 3, 10), 5, 0, 0)
+    db.session.commit()
+    filters = {"from_": date(2026, 3, 4), "to": date(2026, 3, 11)}
+    periods = trends.series(brand, phase, filters, None, "week")["periods"]
+    assert [(p["label"], p["start"], p["end"], p["partial"]) for p in periods] == [
+        ("2026-W10", date(2026, 3, 4), date(2026, 3, 8), True),
+        ("2026-W11", date(2026, 3, 9), date(2026, 3, 11), True),
+    ]
+    whole = trends.series(brand, phase, {"from_": date(2026, 3, 2)}, None, "week")["periods"]
+    assert [p["partial"] for p in whole] == [False, False]
+    url = f"/dashboard/journeys/{journey['id']}/phases/levering"
+    url += "?grain=week&from=2026-03-04&to=2026-03-11"
+    assert '2026-W10 <span class="muted">(only 2026-03-04 – 2026-03-08)</span>' in dash.html(url)
+
+
 def test_an_empty_week_stays_in_the_series(brand, journey):
     from app.services import journeys
 
