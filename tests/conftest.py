@@ -426,3 +426,45 @@ def smtp_server(mail_server):
     from tests.channels.helpers import Inbox
 
     return mail_server(Inbox())
+
+
+def at_once(app, job, times: int = 2) -> list:
+    """`job()` in `times` threads at once, each in an app context and session of its own, as
+    concurrent workers or sweeps run: what they returned, in the order they finished. A
+    thread's exception is raised here, not lost with the thread."""
+    import threading
+
+    outcomes, errors = [], []
+
+    def run():
+        with app.app_context():
+            try:
+                outcomes.append(job())
+            except Exception as error:  # noqa: BLE001 — raised below, in the test
+                errors.append(error)
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return outcomes
+
+
+def slow_mail(monkeypatch, seconds: float = 0.3) -> None:
+    """mailer.send takes `seconds` first: long enough for a second sender to claim meanwhile."""
+    import time
+
+    from app.services import mailer
+
+    send = mailer.send
+
+    def slow_send(message):
+        time.sleep(seconds)
+        send(message)
+
+    monkeypatch.setattr(mailer, "send", slow_send)

@@ -626,36 +626,14 @@ def test_two_senders_at_once_mail_the_alerts_once(
     """`make run` serves requests in threads and sends alerts inline: two answers processed
     at once both find the user's pending alert. SQLite ignores FOR UPDATE, so the claim's
     first write takes its one write lock; PostgreSQL skips the locked rows."""
-    import threading
-    import time
-
-    from app.services import mailer
+    from tests.conftest import at_once, slow_mail
 
     opt_in(users["owner"])
     answer(api, survey, 3)
     [alert_id] = _db.session.scalars(select(Alert.id)).all()
     _db.session.commit()
-    send = mailer.send
-
-    def slow_send(message):
-        time.sleep(0.3)  # long enough for the other sender to claim meanwhile
-        send(message)
-
-    monkeypatch.setattr(mailer, "send", slow_send)
-    outcomes = []
-
-    def deliver():
-        with app.app_context():
-            try:
-                outcomes.append(alerts.deliver([alert_id]))
-            finally:
-                _db.session.remove()
-
-    senders = [threading.Thread(target=deliver) for _ in range(2)]
-    for sender in senders:
-        sender.start()
-    for sender in senders:
-        sender.join()
+    slow_mail(monkeypatch)
+    outcomes = at_once(app, lambda: alerts.deliver([alert_id]))
     assert len(smtp_server.envelopes) == 1
     assert sorted(outcomes, key=len) == [{}, {"sent": 1}]
 

@@ -3,8 +3,6 @@ makes a report of the week that ended for every such user and mails it, once per
 week, whatever the retries; it says per journey how each phase did against the week before,
 what to fix first, and what is open, and nothing about any one customer."""
 
-import threading
-import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -16,7 +14,7 @@ from app.models.base import utcnow
 from app.pipeline import email_jobs
 from app.services import follow_up, mailer, weekly_report, weekly_report_mail
 from tests.channels.helpers import Greylisting, Refusing
-from tests.conftest import brand_with_survey
+from tests.conftest import at_once, brand_with_survey, slow_mail
 from tests.dashboard.conftest import add_rollup, answer
 
 THIS_WEEK = weekly_report.week_start(utcnow().date())
@@ -324,26 +322,7 @@ def test_two_sweeps_at_once_send_a_report_once(app, brand, users, smtp_server, m
     weekly_report.make_due()
     [report_id] = weekly_report.waiting()
     _db.session.commit()
-    send = mailer.send
-
-    def slow_send(message):
-        time.sleep(0.3)  # long enough for the other sender to claim meanwhile
-        send(message)
-
-    monkeypatch.setattr(mailer, "send", slow_send)
-    outcomes = []
-
-    def deliver():
-        with app.app_context():
-            try:
-                outcomes.append(weekly_report.send_waiting([report_id]))
-            finally:
-                _db.session.remove()
-
-    senders = [threading.Thread(target=deliver) for _ in range(2)]
-    for sender in senders:
-        sender.start()
-    for sender in senders:
-        sender.join()
+    slow_mail(monkeypatch)
+    outcomes = at_once(app, lambda: weekly_report.send_waiting([report_id]))
     assert len(smtp_server.envelopes) == 1
     assert sorted(outcomes, key=len) == [{}, {"sent": 1}]

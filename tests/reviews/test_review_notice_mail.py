@@ -18,13 +18,19 @@ def inbox(smtp_server):
     return smtp_server
 
 
-def test_removal_notice_is_mailed_once_in_the_reviewers_language(api, survey, brand, inbox):
+def _removed(api, survey, brand, inbox, text="Nice enough.", reason="offensive"):
+    """An English reviewer's published review, removed for `reason`: the notice mailed."""
     set_policy(brand, "immediate")
     api.post("/api/v1/customers", json={"external_id": "en1", "email": "en1@example.com"})
-    review = review_of(answer(api, survey, customer="en1", locale="en", text="Nice enough."))
-    body = {"action": "remove", "reason": "offensive"}
+    review = review_of(answer(api, survey, customer="en1", locale="en", text=text))
+    body = {"action": "remove", "reason": reason}
     assert api.post(f"/api/v1/reviews/{review.id}/moderation", json=body).status_code == 200
-    [raw] = inbox.messages
+    [message] = inbox.messages
+    return message
+
+
+def test_removal_notice_is_mailed_once_in_the_reviewers_language(api, survey, brand, inbox):
+    raw = _removed(api, survey, brand, inbox)
     message = email.message_from_bytes(raw) if isinstance(raw, bytes) else raw
     assert message["To"] == "en1@example.com"
     assert message["Subject"] == "Your review of Testbad was removed"
@@ -40,13 +46,8 @@ def test_removal_notice_is_mailed_once_in_the_reviewers_language(api, survey, br
 def test_a_review_removed_for_personal_data_is_not_quoted_back(api, survey, brand, inbox):
     """The notice names the review by its date only: what was removed for holding someone's
     phone number is not mailed again, to a mailbox no erasure reaches."""
-    set_policy(brand, "immediate")
-    api.post("/api/v1/customers", json={"external_id": "en1", "email": "en1@example.com"})
     text = "Fitter Jan Jansen, call him on 0612345678, was late and rude to us."
-    review = review_of(answer(api, survey, customer="en1", locale="en", text=text))
-    body = {"action": "remove", "reason": "personal_data"}
-    assert api.post(f"/api/v1/reviews/{review.id}/moderation", json=body).status_code == 200
-    [message] = inbox.messages
+    message = _removed(api, survey, brand, inbox, text, reason="personal_data")
     mailed = message.get_body(("plain",)).get_content()
     assert "0612345678" not in mailed and "Jansen" not in mailed
     assert f"({'written on '}" in mailed and "contains personal data" in mailed
@@ -57,24 +58,14 @@ def test_a_brands_reply_address_lets_the_reviewer_reply(api, survey, brand, inbo
 
     db.session.get(Brand, brand.id).reply_to = "reviews@testbad.example"
     db.session.commit()
-    set_policy(brand, "immediate")
-    api.post("/api/v1/customers", json={"external_id": "en1", "email": "en1@example.com"})
-    review = review_of(answer(api, survey, customer="en1", locale="en", text="Nice enough."))
-    body = {"action": "remove", "reason": "offensive"}
-    assert api.post(f"/api/v1/reviews/{review.id}/moderation", json=body).status_code == 200
-    [message] = inbox.messages
+    message = _removed(api, survey, brand, inbox)
     assert message["Reply-To"] == "reviews@testbad.example"
     assert "Do you disagree? Reply to this message." in message.get_body(("plain",)).get_content()
 
 
 def test_a_shortened_review_ends_in_one_ellipsis(api, survey, brand, inbox):
-    set_policy(brand, "immediate")
-    api.post("/api/v1/customers", json={"external_id": "en1", "email": "en1@example.com"})
     text = "The tiles were damaged. The fitter came late. Nobody called us back about it."
-    review = review_of(answer(api, survey, customer="en1", locale="en", text=text))
-    body = {"action": "remove", "reason": "offensive"}
-    assert api.post(f"/api/v1/reviews/{review.id}/moderation", json=body).status_code == 200
-    mailed = inbox.messages[0].get_body(("plain",)).get_content()
+    mailed = _removed(api, survey, brand, inbox, text).get_body(("plain",)).get_content()
     assert "“The tiles were damaged. The fitter came late. Nobody called…”" in mailed
 
 
