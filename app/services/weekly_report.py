@@ -151,12 +151,16 @@ def deliver(report_id: int) -> str | None:
 
 
 def send_waiting(report_ids: list[int]) -> dict[str, int]:
-    """The sweep's: mail these reports; one kept for a retry is counted as "retry"."""
+    """The sweep's: mail these reports; one kept for a retry is counted as "retry". A server
+    that does not answer at all ends the round: the rest wait for the next sweep rather than
+    each for SMTP_TIMEOUT."""
     outcomes: Counter = Counter()
     for report_id in report_ids:
-        outcome, _ = _send(report_id)
+        outcome, temporary = _send(report_id)
         if outcome:
             outcomes[outcome] += 1
+        if temporary is not None and temporary.unreachable:
+            break
     return dict(outcomes)
 
 

@@ -326,3 +326,12 @@ def test_two_sweeps_at_once_send_a_report_once(app, brand, users, smtp_server, m
     outcomes = at_once(app, lambda: weekly_report.send_waiting([report_id]))
     assert len(smtp_server.envelopes) == 1
     assert sorted(outcomes, key=len) == [{}, {"sent": 1}]
+
+
+def test_a_server_that_does_not_answer_ends_the_round(app, brand, users, monkeypatch):
+    from tests.channels.helpers import free_port
+
+    monkeypatch.setitem(app.config, "SMTP_PORT", free_port())  # nothing listens there
+    turn_on(users["owner"], users["editor"], users["viewer"])
+    assert "weekly reports: 1 retry" in sweep(app)  # one tried; two wait for the next sweep
+    assert sorted(r.attempts for r in _db.session.scalars(select(WeeklyReport))) == [0, 0, 1]
