@@ -8,6 +8,7 @@ an answer given at 00:30 in Amsterdam is dated that day, not the day before.
 """
 
 import functools
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -42,6 +43,10 @@ def zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or DEFAULT_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
+        # cached: said once per name, not on every date shown
+        logging.getLogger(__name__).warning(
+            "time zone %r is unknown here (tzdata?); dates use %s", name, DEFAULT_ZONE
+        )
         return ZoneInfo(DEFAULT_ZONE)
 
 

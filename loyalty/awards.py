@@ -8,7 +8,7 @@ long the written answer is — nothing else (a legal requirement: no buying posi
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, union_all, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -17,7 +17,7 @@ from app.extensions import db
 from loyalty import events
 from loyalty.errors import LoyaltyError
 from loyalty.ledger import add_once, find, insert_new, lock_customer, lock_customers, touch_response
-from loyalty.models import LedgerEntry
+from loyalty.models import LedgerEntry, naive_utc
 from loyalty.policy import get_policy, offers
 from loyalty.tables import among, table
 
@@ -90,12 +90,6 @@ def already_earned(brand_id: int, customer_id: int, survey_id: int) -> bool:
     return any(_family(found_source) == f"{phase_id}:{family_id}" for found_source in sources)
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is not None:
-        return moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
-
-
 def _day(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -150,8 +144,8 @@ def _earned_by_day(answers: list[Answer]) -> dict[tuple[int, datetime], int]:
     earned: dict[tuple[int, datetime], int] = defaultdict(int)
     if not answers:
         return earned
-    first = min(_day(_naive_utc(a.answered_at)) for a in answers)
-    last = max(_day(_naive_utc(a.answered_at)) for a in answers) + timedelta(days=1)
+    first = min(_day(naive_utc(a.answered_at)) for a in answers)
+    last = max(_day(naive_utc(a.answered_at)) for a in answers) + timedelta(days=1)
     brand_ids = sorted({a.brand_id for a in answers})
     # Summed per customer and day by the database: a row per entry came to thousands a batch.
     day = func.date(LedgerEntry.effective_at)
@@ -186,7 +180,7 @@ def _entry(answer: Answer, source_id: str, points: int, reason: str, note=None) 
         "note": note,
         "phase_id": answer.phase_id,
         "response_id": answer.response_id,
-        "effective_at": _naive_utc(answer.answered_at),
+        "effective_at": naive_utc(answer.answered_at),
     }
 
 
@@ -215,7 +209,7 @@ def award_answers(
         policies[brand_id] = get_policy(brand_id)
     eligible = sorted(
         (a for a in answers if offers(policies[a.brand_id])),
-        key=lambda a: (a.customer_id, _naive_utc(a.answered_at), a.response_id),
+        key=lambda a: (a.customer_id, naive_utc(a.answered_at), a.response_id),
     )
     if not eligible:
         return awarded
@@ -234,7 +228,7 @@ def award_answers(
         families.add(family)
         policy = policies[answer.brand_id]
         long_enough = answer.text_length >= max(int(policy["text_min_chars"]), 1)
-        day = (answer.customer_id, _day(_naive_utc(answer.answered_at)))
+        day = (answer.customer_id, _day(naive_utc(answer.answered_at)))
         cap = policy["daily_cap"]
         points, bonus, note = _split(
             max(int(policy["points_per_answer"]), 0),

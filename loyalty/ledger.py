@@ -13,10 +13,9 @@ from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
-from app.timestamps import naive_utc
 from loyalty import events
 from loyalty.errors import IdempotencyConflict, InsufficientPoints, LoyaltyError, UnknownReward
-from loyalty.models import ENTRY_FIELDS, LedgerEntry, utcnow
+from loyalty.models import ENTRY_FIELDS, LedgerEntry, naive_utc, utcnow
 from loyalty.policy import get_policy, reward
 from loyalty.tables import among, dialect, insert, table
 
@@ -282,8 +281,6 @@ def redeem(
         reason="redeemed",
         reward=reward_key,
         reward_name=item["name"] if item is not None else None,
-        # naive UTC, as every stored moment: an aware `at` kept its wall-clock time on
-        # PostgreSQL in the session's zone, and its UTC one on SQLite
         effective_at=naive_utc(at) if at else utcnow(),
         created_at=utcnow(),
     )
@@ -323,8 +320,6 @@ def adjust(
         source_type="adjustment",
         source_id=key or uuid.uuid4().hex,
         reason=reason[:200],
-        # naive UTC, as every stored moment: an aware `at` kept its wall-clock time on
-        # PostgreSQL in the session's zone, and its UTC one on SQLite
         effective_at=naive_utc(at) if at else utcnow(),
         created_at=utcnow(),
     )

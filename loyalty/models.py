@@ -17,6 +17,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def naive_utc(moment: datetime) -> datetime:
+    """A moment as stored: naive UTC (an aware one kept its wall-clock time on PostgreSQL in
+    the session's zone, and its UTC one on SQLite)."""
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
 class LoyaltyPolicy(db.Model):
     """A brand's rules. No row means the default policy (see loyalty.policy.DEFAULTS)."""
 

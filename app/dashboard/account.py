@@ -113,7 +113,11 @@ def account_weekly_report():
         return _page(422, report_errors=errors, report_on=shown)
     user = weekly_report.set_report(current_user.id, data["weekly_report_on"])
     if user.weekly_report_on:
-        flash(f"The weekly report is on: it goes to {user.email} every Monday.", "info")
+        flash(
+            f"The weekly report is on: last week's goes to {user.email} at the next send round,"
+            " then each week's on Monday.",
+            "info",
+        )
     else:
         flash("The weekly report is off.", "info")
     return redirect(url_for("dashboard.account") + "#report")

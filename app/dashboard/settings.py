@@ -51,7 +51,9 @@ def _page(status=200, **context):
             public_url=current_app.config["PUBLIC_URL"],
             contact_policy=contact_budget.policy(brand),
             publish_mode=reviews.policy_mode(brand, ""),
-            time_zones=timestamps.zone_names(),
+            # the stored zone is offered even when this server's zone list lacks it: else the
+            # select shows the first zone, and any save would store that one
+            time_zones=sorted({*timestamps.zone_names(), brand.time_zone}),
             **context,
         ),
         status,

@@ -29,6 +29,14 @@ REPLY_TO_TEXT = (
 )
 
 
+def _ascii_before_at(address: str) -> bool:
+    # Unicode before the @ has no ASCII form: a Reply-To with it arrives as encoded words,
+    # which no mail program answers. (A Unicode domain is stored in its ASCII form.)
+    if not address.rpartition("@")[0].isascii():
+        raise validate.ValidationError("write the part before the @ in ASCII letters")
+    return True
+
+
 def _known_zone(name: str) -> bool:
     if name not in timestamps.zone_names():
         raise validate.ValidationError("must be an IANA time zone, like Europe/Amsterdam")
@@ -89,7 +97,7 @@ class BrandProfileIn(Schema):
     time_zone = fields.String(validate=_known_zone, metadata={"description": TIME_ZONE_TEXT})
     reply_to = fields.Email(
         allow_none=True,
-        validate=validate.Length(max=254),
+        validate=[validate.Length(max=254), _ascii_before_at],
         metadata={"description": REPLY_TO_TEXT},
     )
     contact_policy = fields.Nested(ContactPolicy)

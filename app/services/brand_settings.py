@@ -7,7 +7,7 @@ from app import locks
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Phase
-from app.services import contact_budget
+from app.services import contact_budget, mailer
 from app.services.brands import normalise_origin
 
 
@@ -66,7 +66,7 @@ def set_profile(brand: Brand, data: dict) -> dict:
         brand.time_zone = data["time_zone"]
     if "reply_to" in data:
         # the form's emptied field is "none"; an address is kept as given, on one line
-        brand.reply_to = (data["reply_to"] or "").strip() or None
+        brand.reply_to = mailer.ascii_domain((data["reply_to"] or "").strip()) or None
     if "contact_policy" in data:
         brand.contact_policy = {**contact_budget.policy(brand), **data["contact_policy"]}
     if "review_policy" in data:

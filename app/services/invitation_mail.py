@@ -30,7 +30,9 @@ def _score_name(value: int, question: dict, words: dict[str, str]) -> str:
     labels = question.get("labels") or []
     if len(labels) == 2 and value in (low, high):
         label = labels[0] if value == low else labels[1]
-        return words["email_score_end"].format(value=value, label=label[:1].lower() + label[1:])
+        # "Helemaal niet" → "helemaal niet", but "IKEA-klant" stays as written
+        lowered = label if label[1:2].isupper() else label[:1].lower() + label[1:]
+        return words["email_score_end"].format(value=value, label=lowered)
     return words["email_score_link"].format(value=value, low=low, high=high)
 
 

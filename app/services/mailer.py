@@ -11,7 +11,6 @@ import smtplib
 import socket
 import ssl
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.headerregistry import Address
@@ -48,8 +47,11 @@ def given_up(error: MailError, since: datetime) -> bool:
     MAIL_RETRY_HOURS. Not after a count of tries: every job of a busy pipeline tries a user's
     pending alerts, so four tries were spent within seconds of an outage, and the sweep, which
     retries what is still waiting, found nothing left to send."""
-    if error.permanent:
-        return True
+    return error.permanent or retried_long_enough(since)
+
+
+def retried_long_enough(since: datetime) -> bool:
+    """Whether a message waiting since `since` has been tried for MAIL_RETRY_HOURS."""
     hours = float(current_app.config.get("MAIL_RETRY_HOURS", 24))
     return datetime.now(UTC).replace(tzinfo=None) - since >= timedelta(hours=hours)
 
@@ -161,13 +163,16 @@ def _reply(code: int, text: bytes | str, recipient: str = "") -> str:
 
 
 class _Deadline:
-    """SMTP_TIMEOUT for the whole conversation, not for each read: smtplib's timeout is per
-    socket operation, so a server that answers every step slowly (a tarpit) held a worker, or
-    a request sending inline, for many times the setting. When the time is up the socket is
-    shut down, which ends the step waiting on it."""
+    """SMTP_TIMEOUT for the whole conversation, from the connect to the message sent, not for
+    each read: smtplib's timeout is per socket operation, so a server that answers every step
+    slowly (a tarpit, a greeting of endless "220-" lines) held a worker, or a request sending
+    inline, for many times the setting. When the time is up the socket is shut down, which
+    ends the step waiting on it. The server's reply to the message itself is not cut (see
+    _Bounded.data)."""
 
-    def __init__(self, smtp: smtplib.SMTP, seconds: float):
-        self.smtp, self.passed = smtp, False
+    def __init__(self, seconds: float):
+        self.smtp: smtplib.SMTP | None = None
+        self.passed = False
         self.timer = threading.Timer(max(seconds, 0.0), self._cut)
         self.timer.daemon = True
 
@@ -175,8 +180,10 @@ class _Deadline:
         self.passed = True
         sock = getattr(self.smtp, "sock", None)
         if sock is not None:
+            # socket.socket's own shutdown, not SSLSocket's: that one drops the TLS state
+            # first, and a send racing it could go out in plain text
             with contextlib.suppress(OSError):  # closed already
-                sock.shutdown(socket.SHUT_RDWR)
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
     def __enter__(self):
         self.timer.start()
@@ -187,25 +194,69 @@ class _Deadline:
         return False
 
 
+# RFC 5321 4.5.3.2.6 gives the reply to the message's final dot ten minutes: the server may
+# have taken the message by then, and cutting that wait short makes the retry a second copy.
+FINAL_REPLY_SECONDS = 60
+
+
+class _Bounded:
+    """smtplib.SMTP whose deadline stops short of the reply to the message itself."""
+
+    deadline: _Deadline | None = None
+
+    def data(self, msg):
+        if self.deadline is not None:
+            self.deadline.timer.cancel()
+        if self.sock is not None:
+            self.sock.settimeout(max(self.timeout, FINAL_REPLY_SECONDS))
+        return super().data(msg)
+
+
+class _SMTP(_Bounded, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_Bounded, smtplib.SMTP_SSL):
+    pass
+
+
+def _needs_smtputf8(message: EmailMessage) -> bool:
+    """Whether an envelope address has Unicode (before the @: ascii_domain took the domain)."""
+    addresses = [mail_from()[1], *(a.addr_spec for a in message["To"].addresses)]
+    return not all(address.isascii() for address in addresses)
+
+
 def send(message: EmailMessage) -> None:
     config = current_app.config
     host, port = config["SMTP_HOST"], int(config["SMTP_PORT"])
     timeout = config.get("SMTP_TIMEOUT", 15)
     use_tls = bool(config.get("SMTP_TLS"))
     recipient = message["To"].addresses[0].addr_spec if message["To"] else ""
-    started, deadline = time.monotonic(), None
+    deadline = _Deadline(timeout)
     try:
         if use_tls and port == 465:
-            smtp = smtplib.SMTP_SSL(
-                host, port, timeout=timeout, context=ssl.create_default_context()
-            )
+            smtp = _SMTPSSL(timeout=timeout, context=ssl.create_default_context())
         else:
-            smtp = smtplib.SMTP(host, port, timeout=timeout)
-        with smtp, _Deadline(smtp, timeout - (time.monotonic() - started)) as deadline:
+            smtp = _SMTP(timeout=timeout)
+        deadline.smtp = smtp
+        smtp.deadline = deadline
+        # The name TLS checks the certificate against (STARTTLS and port 465): smtplib keeps
+        # it from its constructor, which connected at once, out of the deadline's reach.
+        smtp._host = host
+        with deadline, smtp:
+            smtp.connect(host, port)
             if use_tls and port != 465:
                 smtp.starttls(context=ssl.create_default_context())
             if config.get("SMTP_USER"):
                 smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+            smtp.ehlo_or_helo_if_needed()
+            if _needs_smtputf8(message) and not smtp.has_extn("smtputf8"):
+                # Unicode before the @ and a server without SMTPUTF8: no retry can deliver it
+                # through this server. (Other features the server lacks, STARTTLS or AUTH,
+                # may come back: those are retried.)
+                raise PermanentMailError(
+                    "SMTPNotSupportedError: the address needs SMTPUTF8, which the server lacks"
+                )
             smtp.send_message(message)
     # "from None": the smtplib error holds the address (SMTPRecipientsRefused is a dict by
     # address), and a chained traceback would print it into the worker's log.
@@ -217,23 +268,25 @@ def send(message: EmailMessage) -> None:
         reason = "; ".join(_reply(code, text, recipient) for code, text in replies)
         permanent = bool(replies) and all(code >= 500 and code != 552 for code, _ in replies)
         raise (PermanentMailError if permanent else MailError)(reason) from None
-    except smtplib.SMTPNotSupportedError as error:
-        # An address with Unicode before the @ and a server without SMTPUTF8: no retry can
-        # deliver it through this server.
-        raise PermanentMailError(f"SMTPNotSupportedError: {_reply(0, str(error))[2:]}") from None
     except smtplib.SMTPDataError as error:  # the message itself refused, after DATA
         kind = PermanentMailError if error.smtp_code >= 500 else MailError
         raise kind(_reply(error.smtp_code, error.smtp_error, recipient)) from None
-    except (smtplib.SMTPException, OSError) as error:
+    except (smtplib.SMTPException, OSError, ValueError) as error:
         # Sender refused, login failed, connection lost: the server or our setup, not this
-        # recipient; retried.
-        if deadline is not None and deadline.passed:
+        # recipient; retried. (ValueError: an SSL socket the deadline shut mid-read.)
+        if deadline.passed:
             raise MailError(
                 f"TimeoutError: the SMTP conversation took longer than SMTP_TIMEOUT ({timeout} s)",
                 unreachable=True,
             ) from None
         text = _reply(0, str(error), recipient).removeprefix("0 ")
-        unreachable = isinstance(error, OSError | smtplib.SMTPServerDisconnected)
+        # No answer at all, or one that says the service is going away (421, a greeting
+        # other than 220): the next message would fare no better.
+        code = getattr(error, "smtp_code", None)
+        unreachable = (
+            isinstance(error, OSError | smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError)
+            or code == 421
+        )
         raise MailError(f"{type(error).__name__}: {text}", unreachable=unreachable) from None
 
 

@@ -199,6 +199,7 @@ def version(brand: Brand) -> tuple[str, datetime | None]:
             brand.default_locale,
             brand.formal_address,
             brand.contact_policy,
+            brand.time_zone,  # the dates the pages show
             [tuple(row) for row in phase_rows],
         )
     )

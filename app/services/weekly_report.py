@@ -109,7 +109,26 @@ def _claim(report_id: int) -> WeeklyReport | None:
 
 def _send(report_id: int) -> tuple[str | None, mailer.MailError | None]:
     """Mail one pending report: (its outcome, or None when there was nothing to do; the
-    temporary failure that keeps it pending)."""
+    temporary failure that keeps it pending). A report that cannot be built (a fault, not
+    the mail server) is kept for a retry and, MAIL_RETRY_HOURS on, failed, as a refused one:
+    it must not stop the reports after it, sweep after sweep."""
+    try:
+        return _send_one(report_id)
+    except Exception as error:
+        db.session.rollback()
+        log.exception("the weekly report %s could not be made", report_id)
+        report = db.session.get(WeeklyReport, report_id)
+        if report is None or report.status != PENDING:
+            return None, None
+        report.attempts += 1
+        report.error = f"{type(error).__name__}: {error}"[:300]
+        if mailer.retried_long_enough(report.created_at):
+            report.status = FAILED
+        db.session.commit()
+        return ("retry" if report.status == PENDING else FAILED), None
+
+
+def _send_one(report_id: int) -> tuple[str | None, mailer.MailError | None]:
     report = _claim(report_id)
     if report is None:
         db.session.rollback()

@@ -60,6 +60,7 @@ def test_the_brand_reads_and_changes_what_it_gives(api, brand):
         ({"reply_to": "ks@example.nl\nBcc: x@example.com"}, "reply_to"),
         ({"reply_to": "a" * 250 + "@example.nl"}, "reply_to"),
         ({"reply_to": 1}, "reply_to"),
+        ({"reply_to": "jürgen@example.de"}, "reply_to"),  # no ASCII form: arrives unreadable
     ],
 )
 def test_bad_values_are_422_and_change_nothing(api, brand, body, field):
@@ -191,3 +192,11 @@ def test_the_reply_address_is_set_and_taken_away(api, brand):
     assert api.patch("/api/v1/brand", json={"reply_to": None}).json["reply_to"] is None
     db.session.expire_all()
     assert db.session.get(Brand, brand.id).reply_to is None
+
+
+def test_a_unicode_domain_is_kept_in_its_ascii_form(api, brand):
+    """As a Reply-To a raw Unicode domain is written as encoded words, which no mail program
+    replies to; its IDNA form every one does."""
+    changed = api.patch("/api/v1/brand", json={"reply_to": "klantenservice@bücher.de"})
+    assert changed.status_code == 200
+    assert changed.json["reply_to"] == "klantenservice@xn--bcher-kva.de"

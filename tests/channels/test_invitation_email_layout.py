@@ -196,3 +196,12 @@ def test_a_screen_reader_hears_the_ends_before_the_links(api, survey, smtp_serve
     for width, height, cell_width, cell_height in boxes:
         assert width >= cell_width - 2.5 and height >= cell_height - 2.5  # all but the 1px edge
     page.close()
+
+
+def test_an_end_label_that_starts_with_a_name_keeps_its_capitals():
+    from app.services import invitation_mail
+
+    words = {"email_score_end": "{value} – {label}", "email_score_link": "{value} of {high}"}
+    question = {"scale": [0, 10], "labels": ["Helemaal niet", "IKEA-klant voor altijd"]}
+    assert invitation_mail._score_name(0, question, words) == "0 – helemaal niet"
+    assert invitation_mail._score_name(10, question, words) == "10 – IKEA-klant voor altijd"

@@ -180,3 +180,11 @@ def test_the_reply_address_is_set_and_emptied_in_the_dashboard(dash, brand):
     assert dash.post("/dashboard/settings/brand", {**form, "reply_to": ""}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Brand, brand.id).reply_to is None
+
+
+def test_a_stored_zone_this_server_does_not_list_stays_selected(dash, brand):
+    """Else the select showed the first zone, and any save of the brand stored that one."""
+    db.session.get(Brand, brand.id).time_zone = "US/Pacific-New"
+    db.session.commit()
+    page = dash.html("/dashboard/settings")
+    assert '<option value="US/Pacific-New" selected>US/Pacific-New</option>' in page

@@ -60,7 +60,10 @@ def test_every_role_turns_the_report_on_and_off(as_role, users, role):
     _db.session.expire_all()
     assert _db.session.get(User, users[role].id).weekly_report_on is True
     html = page.html("/dashboard/account")
-    assert f"The weekly report is on: it goes to {role}@testbad.example every Monday." in html
+    assert (
+        f"The weekly report is on: last week&#39;s goes to {role}@testbad.example at the next"
+        " send round, then each week&#39;s on Monday." in html
+    )
     assert 'id="report-on" checked' in html
 
     assert page.post("/dashboard/account/weekly-report", {}).status_code == 302  # unticked
@@ -335,3 +338,26 @@ def test_a_server_that_does_not_answer_ends_the_round(app, brand, users, monkeyp
     turn_on(users["owner"], users["editor"], users["viewer"])
     assert "weekly reports: 1 retry" in sweep(app)  # one tried; two wait for the next sweep
     assert sorted(r.attempts for r in _db.session.scalars(select(WeeklyReport))) == [0, 0, 1]
+
+
+@pytest.mark.smtp
+def test_a_report_that_cannot_be_made_does_not_stop_the_others(
+    app, brand, users, smtp_server, monkeypatch
+):
+    build = weekly_report_mail.build
+
+    def broken_for_the_owner(brand, user, week, message_id):
+        if user.email.startswith("owner"):
+            raise ValueError("a bug in the report")
+        return build(brand, user, week, message_id)
+
+    monkeypatch.setattr(weekly_report_mail, "build", broken_for_the_owner)
+    turn_on(users["owner"], users["editor"])
+    assert "weekly reports: 1 retry, 1 sent" in sweep(app)
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [["editor@testbad.example"]]
+    _db.session.expire_all()
+    [stuck] = _db.session.scalars(select(WeeklyReport).where(WeeklyReport.status == "pending"))
+    assert (stuck.attempts, stuck.error) == (1, "ValueError: a bug in the report")
+    stuck.created_at -= timedelta(hours=24)  # MAIL_RETRY_HOURS of trying: failed, not for ever
+    _db.session.commit()
+    assert "weekly reports: 1 failed" in sweep(app)

@@ -38,3 +38,14 @@ def test_a_brand_elsewhere_dates_it_by_its_own_day(client, api, survey, brand):
     assert '<time datetime="2026-12-31">31 december 2026</time>' in page
     structured = page.split('<script type="application/ld+json">', 1)[1].split("</script>")[0]
     assert json.loads(structured)["datePublished"] == "2026-12-31"
+
+
+def test_a_new_time_zone_is_a_new_etag(client, api, survey, brand):
+    """The pages' validators would keep the old dates in every cache."""
+    review = _published_late(api, survey, brand)
+    url = f"/reviews/testbad/r/{review.id}"
+    etag = client.get(url).headers["ETag"]
+    assert api.patch("/api/v1/brand", json={"time_zone": "America/Curacao"}).status_code == 200
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag
+    assert "31 december 2026" in again.get_data(as_text=True)

@@ -58,22 +58,35 @@ def test_a_full_mailbox_is_tried_again_an_unknown_one_is_not(app, mail_server, r
     assert str(refused.value).startswith(reply.split(" ")[0])
 
 
-class Tarpit(Inbox):
-    """Answers every step, slowly: each within smtplib's per-read timeout."""
+class SlowReply(Inbox):
+    """Takes `final` seconds to answer the message itself."""
+
+    def __init__(self, final: float = 0.0):
+        super().__init__()
+        self.final = final
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        await asyncio.sleep(self.final)
+        return await super().handle_DATA(server, session, envelope)
+
+
+class Tarpit(SlowReply):
+    """Answers every step before the message, slowly: each within smtplib's per-read timeout."""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        await asyncio.sleep(0.7)
+        envelope.mail_from = address
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         await asyncio.sleep(0.7)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        await asyncio.sleep(0.7)
-        return await super().handle_DATA(server, session, envelope)
-
 
 def test_smtp_timeout_bounds_the_whole_conversation(app, mail_server, monkeypatch):
     mail_server(Tarpit())
-    monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 1)  # each step 0.7 s: the whole, 1.4 s
+    monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 1)  # MAIL and RCPT 0.7 s each: 1.4 s
     started = time.monotonic()
     with app.app_context(), pytest.raises(mailer.MailError) as late:
         _send("anna@example.nl")
@@ -97,3 +110,64 @@ def test_a_refusal_about_one_address_is_not_an_unreachable_server(app, mail_serv
     with app.app_context(), pytest.raises(mailer.MailError) as refused:
         _send("anna@example.nl")
     assert not refused.value.unreachable
+
+
+def test_the_reply_to_the_message_itself_is_not_cut_short(app, mail_server, monkeypatch):
+    """The server may have taken the message when its reply is late: cutting that wait made
+    the retry a second copy (RFC 5321 4.5.3.2.6 gives it ten minutes)."""
+    inbox = mail_server(SlowReply(final=1.3))
+    monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 1)
+    with app.app_context():
+        _send("anna@example.nl")
+    assert len(inbox.envelopes) == 1
+
+
+def test_a_greeting_that_never_ends_is_cut_at_smtp_timeout(app, monkeypatch):
+    """The connect and the greeting count too: a server that sends "220-" lines slowly for
+    ever held the sender as long as it liked."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def drip():
+        connection, _ = listener.accept()
+        with connection:
+            while not stop.is_set():
+                try:
+                    connection.sendall(b"220-still greeting\r\n")
+                except OSError:
+                    return
+                time.sleep(0.2)
+
+    threading.Thread(target=drip, daemon=True).start()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", listener.getsockname()[1])
+    monkeypatch.setitem(app.config, "SMTP_TLS", False)
+    monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 1)
+    started = time.monotonic()
+    try:
+        with app.app_context(), pytest.raises(mailer.MailError) as late:
+            _send("anna@example.nl")
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 2
+    assert late.value.unreachable and "took longer than SMTP_TIMEOUT" in str(late.value)
+
+
+@pytest.mark.parametrize(("setting", "value"), [("SMTP_TLS", True), ("SMTP_USER", "phasewise")])
+def test_a_server_that_lacks_starttls_or_auth_is_tried_again(
+    app, mail_server, monkeypatch, setting, value
+):
+    """Only a Unicode address fails for good on a server without a feature: STARTTLS or AUTH
+    missing for a while (maintenance, a middlebox) must not fail every email at once."""
+    mail_server(Inbox())
+    monkeypatch.setitem(app.config, setting, value)
+    with app.app_context(), pytest.raises(mailer.MailError) as refused:
+        _send("anna@example.nl")
+    assert not refused.value.permanent
+    assert str(refused.value).startswith("SMTPNotSupportedError: ")
