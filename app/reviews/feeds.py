@@ -36,7 +36,9 @@ def _parse_since(raw: str | None) -> datetime | None:
     except ValueError as error:
         raise AppError(
             400,
-            "since must be an ISO 8601 date-time, like 2026-01-31T12:00:00Z",
+            # a "+01:00" typed into a URL unencoded arrives as " 01:00": say how to write it
+            "since must be an ISO 8601 date-time, like 2026-01-31T12:00:00Z (an offset's + is"
+            " %2B in a URL); a date alone or a time without an offset is taken as UTC",
             code="bad_request",
             fields={"since": ["not an ISO 8601 date-time"]},
         ) from error

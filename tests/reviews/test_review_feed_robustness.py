@@ -45,3 +45,17 @@ def test_a_renamed_brand_signs_its_feed_replies_with_its_new_name(api, survey, b
     feed = client.get("/feeds/testbad/reviews.json").json
     [item] = [item for item in feed["items"] if item["id"] == review.id]
     assert item["reply"]["by"] == "Testbad & Zonen"
+
+
+def test_since_with_an_offset_typed_unencoded_says_how_to_write_it(client, brand):
+    """ "+01:00" in a URL arrives as " 01:00": the 400 says to write the + as %2B."""
+    bad = client.get("/feeds/testbad/reviews.json?since=2026-11-01T00:00:00+01:00")
+    assert bad.status_code == 400
+    assert "%2B" in bad.json["error"]["message"] and bad.json["error"]["fields"] == {
+        "since": ["not an ISO 8601 date-time"]
+    }
+    assert (
+        client.get("/feeds/testbad/reviews.json?since=2026-11-01T00:00:00%2B01:00").status_code
+        == 200
+    )
+    assert client.get("/feeds/testbad/reviews.json?since=2026-11-01").status_code == 200  # UTC
