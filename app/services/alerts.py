@@ -67,10 +67,33 @@ def _deliver(alert_ids: list[int]) -> tuple[Counter, mailer.MailError | None]:
         .distinct()
     ).all()
     for user_id in sorted(user_ids):  # each user's alerts in a transaction of their own
-        sent, error = _send_to(user_id)
+        try:
+            sent, error = _send_to(user_id)
+        except Exception as fault:  # not the mail server: the next users still get theirs
+            sent, error = _note_fault(user_id, fault), None
         outcomes.update(sent)
         temporary = temporary or error
     return outcomes, temporary
+
+
+def _note_fault(user_id: int, error: Exception) -> Counter:
+    """A user's email that could not be made (a bug, bad data): their pending alerts keep the
+    error and are retried, and fail once MAIL_RETRY_HOURS have passed, as a refused email's,
+    rather than stopping every sweep at this user."""
+    db.session.rollback()
+    log.exception("the follow-up alerts of user %s could not be mailed", user_id)
+    outcomes: Counter = Counter()
+    pending = db.session.scalars(
+        select(Alert).where(Alert.user_id == user_id, Alert.status == PENDING)
+    ).all()
+    for alert in pending:
+        alert.attempts += 1
+        alert.error = f"{type(error).__name__}: {error}"[:300]
+        if mailer.retried_long_enough(alert.created_at):
+            alert.status = FAILED
+        outcomes[FAILED if alert.status == FAILED else "retry"] += 1
+    db.session.commit()
+    return outcomes
 
 
 def _claim(user_id: int) -> list[Alert]:

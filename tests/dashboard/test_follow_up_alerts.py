@@ -654,3 +654,34 @@ def test_the_subject_names_the_phases_so_alerts_do_not_thread_as_one():
     assert alert_mail.subject(brand, 9, [answer_in(n) for n in names]) == (
         "Testbad: 9 answers need a follow-up (Delivery, Quote and 2 more)"
     )
+
+
+def test_an_email_that_cannot_be_made_does_not_stop_the_other_users(
+    api, survey, users, monkeypatch, not_queued
+):
+    """A bug or bad data in one user's email kept the sweep from every user after it."""
+    from datetime import timedelta
+
+    from app.services import alert_mail, mailer
+
+    sent = []
+    monkeypatch.setattr(mailer, "send", sent.append)
+    build = alert_mail.build
+
+    def broken_for_the_owner(brand, user, responses, total, message_id):
+        if user.email.startswith("owner"):
+            raise ValueError("a bug in the email")
+        return build(brand, user, responses, total, message_id)
+
+    monkeypatch.setattr(alert_mail, "build", broken_for_the_owner)
+    opt_in(users["owner"])
+    opt_in(users["editor"])
+    answer(api, survey, 2)
+    ids = list(_db.session.scalars(select(Alert.id).order_by(Alert.id)))
+    assert alerts.send_waiting(ids) == {"retry": 1, "sent": 1}
+    assert [str(message["To"]) for message in sent] == ["editor@testbad.example"]
+    owner_alert = _db.session.scalars(select(Alert).where(Alert.status == "pending")).one()
+    assert owner_alert.error == "ValueError: a bug in the email"
+    owner_alert.created_at -= timedelta(hours=24)
+    _db.session.commit()
+    assert alerts.send_waiting(ids) == {"failed": 1}
