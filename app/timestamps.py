@@ -68,6 +68,14 @@ def local_day(value: datetime, zone_name: str | None) -> date:
     return local(value, zone_name).date()
 
 
+def utc_days(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """[the start of `first`, the start of the day after `last`): UTC days as the stored
+    moments they span, for a query of raw rows beside the rollups' day keys (None: open)."""
+    since = datetime.combine(first, time.min) if first else None
+    until = datetime.combine(last + timedelta(days=1), time.min) if last else None
+    return since, until
+
+
 def end_of_local_day(day: date, zone_name: str | None) -> datetime:
     """The last moment of that day in that zone, as stored (naive UTC): a link that "works
     until 4 February" works all of the 4th where its reader lives, 23- and 25-hour days too."""

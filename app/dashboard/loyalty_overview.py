@@ -1,10 +1,11 @@
 """The loyalty overview: the loyalty engineer's read-only reports (loyalty/reports.py) on one
 page, plus the ledger as a streamed CSV."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from flask import render_template, request
 
+from app import timestamps
 from app.dashboard import bp, filters
 from app.dashboard.access import current_brand, requires
 from app.dashboard.downloads import csv_download
@@ -15,11 +16,7 @@ from app.services import exports, journey_map
 def _window(query: dict) -> tuple[datetime | None, datetime | None]:
     """The period filter as datetimes: from the start of `from` to the end of `to`."""
     chosen = filters.stats_filters(query)
-    since = datetime.combine(chosen["from_"], time.min) if chosen.get("from_") else None
-    until = (
-        datetime.combine(chosen["to"] + timedelta(days=1), time.min) if chosen.get("to") else None
-    )
-    return since, until
+    return timestamps.utc_days(chosen.get("from_"), chosen.get("to"))
 
 
 @bp.route("/dashboard/loyalty", endpoint="loyalty")

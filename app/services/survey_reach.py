@@ -7,21 +7,23 @@ email one, and for the widget one per customer, phase and day (contact_budget). 
 grouped, brand-scoped queries over the period.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 
+from app import timestamps
 from app.extensions import db
 from app.models import Brand, Contact, Invitation, Phase
 from app.models.invitation import FAILED, QUEUED, SENT, SKIPPED
 
 
 def _bounds(column, since: date | None, until: date | None) -> list:
+    start, end = timestamps.utc_days(since, until)
     where = []
-    if since:
-        where.append(column >= datetime.combine(since, time.min))
-    if until:
-        where.append(column < datetime.combine(until + timedelta(days=1), time.min))
+    if start:
+        where.append(column >= start)
+    if end:
+        where.append(column < end)
     return where
 
 

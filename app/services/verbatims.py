@@ -5,7 +5,7 @@ Pages use a keyset cursor on (created_at, id), so page 500 costs what page 1 cos
 
 import base64
 import binascii
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
@@ -42,12 +42,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 def conditions(brand: Brand, phase: Phase, filters: dict, persona_id: int | None) -> list:
     """The map's filters (period, persona, channel, touchpoint, locale) on raw responses."""
     where = [Response.phase_id == phase.id, Response.brand_id == brand.id]
-    if filters.get("from_"):
-        where.append(Response.created_at >= datetime.combine(filters["from_"], time.min))
-    if filters.get("to"):
-        where.append(
-            Response.created_at < datetime.combine(filters["to"] + timedelta(days=1), time.min)
-        )
+    since, until = timestamps.utc_days(filters.get("from_"), filters.get("to"))
+    if since:
+        where.append(Response.created_at >= since)
+    if until:
+        where.append(Response.created_at < until)
     if persona_id is not None:
         where.append(Response.persona_id == persona_id)
     if filters.get("channel"):

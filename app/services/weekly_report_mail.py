@@ -8,11 +8,12 @@ reviews and the loyalty ledger's summary. It holds counts and scores only: no cu
 answer, name or address, so an erasure has nothing to reach in a report already sent.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import and_, case, func, select
 
+from app import timestamps
 from app.extensions import db
 from app.models import Brand, Journey, Phase, Response, Review, User
 from app.models.review import PENDING as REVIEW_PENDING
@@ -49,11 +50,6 @@ def subject(brand: Brand, week_start: date) -> str:
 
 def _period(first: date, last: date) -> dict:
     return {"from_": first, "to": last}
-
-
-def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    """[first 00:00, the day after last 00:00) in UTC, as stored moments are."""
-    return datetime.combine(first, time.min), datetime.combine(last + timedelta(days=1), time.min)
 
 
 def _signed(score: float | None) -> str:
@@ -166,7 +162,7 @@ def _open_follow_ups(brand: Brand, since: datetime, until: datetime) -> list[tup
 
 
 def follow_up_lines(brand: Brand, week_start: date) -> list[str]:
-    since, until = _bounds(*week_days(week_start))
+    since, until = timestamps.utc_days(*week_days(week_start))
     rows = _open_follow_ups(brand, since, until)
     if not rows:
         return ["Follow-ups: none open."]
@@ -187,7 +183,7 @@ def follow_up_lines(brand: Brand, week_start: date) -> list[str]:
 
 
 def review_line(brand: Brand, week_start: date) -> str:
-    since, until = _bounds(*week_days(week_start))
+    since, until = timestamps.utc_days(*week_days(week_start))
     new = db.session.scalar(
         select(func.count(Review.id)).where(
             Review.brand_id == brand.id, Review.created_at >= since, Review.created_at < until
@@ -206,7 +202,7 @@ def review_line(brand: Brand, week_start: date) -> str:
 
 
 def loyalty_line(brand: Brand, week_start: date) -> str:
-    summary = loyalty_reports.summary(brand.id, *_bounds(*week_days(week_start)))
+    summary = loyalty_reports.summary(brand.id, *timestamps.utc_days(*week_days(week_start)))
     return (
         f"Loyalty points: {summary['issued']:,} earned and {summary['redeemed']:,} redeemed "
         f"in the week, by {summary['members']:,} customer{'' if summary['members'] == 1 else 's'}."
