@@ -82,16 +82,10 @@ def _note_fault(user_id: int, error: Exception) -> Counter:
     rather than stopping every sweep at this user."""
     db.session.rollback()
     log.exception("the follow-up alerts of user %s could not be mailed", user_id)
-    outcomes: Counter = Counter()
     pending = db.session.scalars(
         select(Alert).where(Alert.user_id == user_id, Alert.status == PENDING)
     ).all()
-    for alert in pending:
-        alert.attempts += 1
-        alert.error = f"{type(error).__name__}: {error}"[:300]
-        if mailer.retried_long_enough(alert.created_at):
-            alert.status = FAILED
-        outcomes[FAILED if alert.status == FAILED else "retry"] += 1
+    outcomes = Counter(mailer.note_fault(alert, error) for alert in pending)
     db.session.commit()
     return outcomes
 

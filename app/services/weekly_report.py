@@ -22,19 +22,14 @@ from app.extensions import db
 from app.models import Brand, User, WeeklyReport
 from app.models.base import utcnow
 from app.models.weekly_report import FAILED, PENDING, SENT, SKIPPED
-from app.services import mailer, weekly_report_mail
+from app.services import mailer, trends, weekly_report_mail
 
 log = logging.getLogger(__name__)
 
 
-def week_start(day: date) -> date:
-    """The Monday of the week `day` is in."""
-    return day - timedelta(days=day.weekday())
-
-
 def last_whole_week(now: datetime) -> date:
     """The Monday of the last week that has ended by `now` (UTC)."""
-    return week_start(now.date()) - timedelta(days=7)
+    return trends.period_start(now.date(), "week") - timedelta(days=7)
 
 
 def set_report(user_id: int, on: bool) -> User:
@@ -120,12 +115,9 @@ def _send(report_id: int) -> tuple[str | None, mailer.MailError | None]:
         report = db.session.get(WeeklyReport, report_id)
         if report is None or report.status != PENDING:
             return None, None
-        report.attempts += 1
-        report.error = f"{type(error).__name__}: {error}"[:300]
-        if mailer.retried_long_enough(report.created_at):
-            report.status = FAILED
+        outcome = mailer.note_fault(report, error)
         db.session.commit()
-        return ("retry" if report.status == PENDING else FAILED), None
+        return outcome, None
 
 
 def _send_one(report_id: int) -> tuple[str | None, mailer.MailError | None]:

@@ -12,12 +12,12 @@ from app.extensions import db as _db
 from app.models import Journey, User, WeeklyReport
 from app.models.base import utcnow
 from app.pipeline import email_jobs
-from app.services import follow_up, mailer, weekly_report, weekly_report_mail
+from app.services import follow_up, mailer, trends, weekly_report, weekly_report_mail
 from tests.channels.helpers import Greylisting, Refusing
 from tests.conftest import at_once, brand_with_survey, slow_mail
 from tests.dashboard.conftest import add_rollup, answer
 
-THIS_WEEK = weekly_report.week_start(utcnow().date())
+THIS_WEEK = trends.period_start(utcnow().date(), "week")
 
 
 def stored_reports() -> set[tuple[int, date, str]]:
