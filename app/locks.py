@@ -1,6 +1,6 @@
 """Row locks that make a check and the write it decides one step, until the commit."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 
@@ -33,6 +33,27 @@ def shared(query):
     """`query` taking FOR SHARE on its rows: readers that decide on the rows' contents (a
     journey's phase order) hold off `locked` writers, and not each other."""
     return query.with_for_update(read=True)
+
+
+def claimed(model, *conditions) -> list:
+    """The outbox rows (an alert, a weekly report: a model with `id` and `attempts`) that
+    match, this sender's until the commit, oldest first. SKIP LOCKED: rows another sender is
+    mailing right now are that sender's; it marks them, so none is mailed twice.
+
+    SQLite ignores FOR UPDATE, and `make run` serves requests in threads that send inline:
+    there a write comes first and takes SQLite's one write lock, so a second sender waits for
+    this one's commit and then finds the rows sent."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(model).where(*conditions).values(attempts=model.attempts))
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(*conditions)
+            .order_by(model.id)
+            .with_for_update(skip_locked=True, key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def lock_brand(brand_id: int) -> None:

@@ -16,6 +16,7 @@ from collections import Counter
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from app import locks
 from app.extensions import db, queue
 from app.models import Alert, Brand, Customer, FollowUpHandled, Phase, Response, Survey, User
 from app.models.alert import FAILED, PENDING, SENT, SKIPPED
@@ -91,27 +92,8 @@ def _note_fault(user_id: int, error: Exception) -> Counter:
 
 
 def _claim(user_id: int) -> list[Alert]:
-    """The user's pending alerts, locked until the commit. SKIP LOCKED: alerts another run is
-    sending right now are that run's; it marks them, so they are never mailed twice.
-
-    SQLite ignores FOR UPDATE, and `make run` serves requests in threads, each sending its
-    answer's alerts inline: there a write comes first and takes SQLite's one write lock, so a
-    second sender waits for this one's commit and then finds the alerts sent."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            update(Alert)
-            .where(Alert.user_id == user_id, Alert.status == PENDING)
-            .values(attempts=Alert.attempts)
-        )
-    return list(
-        db.session.scalars(
-            select(Alert)
-            .where(Alert.user_id == user_id, Alert.status == PENDING)
-            .order_by(Alert.id)
-            .with_for_update(skip_locked=True, key_share=True)
-            .execution_options(populate_existing=True)
-        )
-    )
+    """The user's pending alerts, locked until the commit (locks.claimed)."""
+    return locks.claimed(Alert, Alert.user_id == user_id, Alert.status == PENDING)
 
 
 def _facts(response_ids: list[int]) -> dict[int, tuple[str, object, bool]]:

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app import locks
 from app.extensions import db
 from app.models import Brand, User, WeeklyReport
 from app.models.base import utcnow
@@ -84,22 +85,11 @@ def waiting(limit: int = 100_000) -> list[int]:
 
 
 def _claim(report_id: int) -> WeeklyReport | None:
-    """The report if it is still pending, locked until the commit (SKIP LOCKED: one another
-    sweep is sending right now is that sweep's, which marks it)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite ignores FOR UPDATE: a write first takes its one write lock, so a second
-        # sender waits for this one's commit and then finds the report sent.
-        db.session.execute(
-            WeeklyReport.__table__.update()
-            .where(WeeklyReport.id == report_id, WeeklyReport.status == PENDING)
-            .values(attempts=WeeklyReport.attempts)
-        )
-    return db.session.scalars(
-        select(WeeklyReport)
-        .where(WeeklyReport.id == report_id, WeeklyReport.status == PENDING)
-        .with_for_update(skip_locked=True, key_share=True)
-        .execution_options(populate_existing=True)
-    ).first()
+    """The report if it is still pending, locked until the commit (locks.claimed)."""
+    found = locks.claimed(
+        WeeklyReport, WeeklyReport.id == report_id, WeeklyReport.status == PENDING
+    )
+    return found[0] if found else None
 
 
 def _send(report_id: int) -> tuple[str | None, mailer.MailError | None]:
