@@ -10,20 +10,18 @@ Only the last week is made: a sweep that did not run for three weeks sends one r
 three. A user who turns the report on mid-week gets the week that ended at the next sweep.
 """
 
-import functools
 import logging
 from collections import Counter
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app import locks
 from app.extensions import db
 from app.models import Brand, User, WeeklyReport
 from app.models.base import utcnow
 from app.models.weekly_report import FAILED, PENDING, SENT, SKIPPED
-from app.services import mailer, trends, weekly_report_mail
+from app.services import mailer, trends, upserts, weekly_report_mail
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +36,6 @@ def set_report(user_id: int, on: bool) -> User:
     user.weekly_report_on = bool(on)
     db.session.commit()
     return user
-
-
-@functools.cache
-def _insert(dialect: str):
-    module = postgresql if dialect == "postgresql" else sqlite
-    table = WeeklyReport.__table__
-    return (
-        module.insert(table)
-        .on_conflict_do_nothing(index_elements=["user_id", "week_start"])
-        .returning(table.c.id)  # a multi-row insert's rowcount is not the rows made on psycopg
-    )
 
 
 def make_due(now: datetime | None = None) -> int:
@@ -67,7 +54,10 @@ def make_due(now: datetime | None = None) -> int:
         {"user_id": uid, "week_start": week, "created_at": now, "status": PENDING, "attempts": 0}
         for uid in users
     ]
-    made = db.session.execute(_insert(db.session.get_bind().dialect.name), rows).all()
+    # RETURNING: a multi-row insert's rowcount is not the rows made on psycopg
+    made = upserts.insert_ignore(
+        WeeklyReport, ("user_id", "week_start"), rows, returning=True
+    ).all()
     db.session.commit()
     return len(made)
 
