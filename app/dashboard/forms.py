@@ -38,9 +38,12 @@ def _fraction(value: str) -> str:
 
 
 class FormData:
-    """A form turned into nested data, remembering where compacted list rows came from."""
+    """A form turned into nested data, remembering where compacted list rows came from.
 
-    def __init__(self, form, skip=("csrf_token",)):
+    An empty field is left out, which the services read as "keep"; a name in `clearable`
+    (a top-level field that may be taken away, a brand's reply address) emptied is None."""
+
+    def __init__(self, form, skip=("csrf_token",), clearable=()):
         self.remap: dict[tuple, dict[int, int]] = {}
         tree: dict = {}
         for name in form:
@@ -60,6 +63,9 @@ class FormData:
                 raise _clash(name)
             node[leaf] = value
         self.data = self._clean(tree, ())
+        for name in clearable:
+            if name in form and not form[name].strip():
+                self.data[name] = None
 
     def _clean(self, node, path: tuple):
         if not isinstance(node, dict):

@@ -69,10 +69,7 @@ def settings():
 @bp.route("/dashboard/settings/brand", methods=["POST"])
 @requires("manage")
 def settings_brand():
-    form = forms.FormData(request.form)
-    # An emptied field means "no reply address" (FormData leaves empty fields out: "keep").
-    if "reply_to" in request.form and not request.form["reply_to"].strip():
-        form.data["reply_to"] = None
+    form = forms.FormData(request.form, clearable=("reply_to",))  # emptied: no reply address
     data, errors = forms.validate(BrandProfileForm(), form)
     if not errors:
         try:
