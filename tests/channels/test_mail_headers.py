@@ -130,7 +130,8 @@ def test_a_notice_with_a_reply_address_says_reply_and_names_the_review(
     assert message["Reply-To"] == "reviews@badkamer.example"
     text = message.get_content()
     assert "Reply to this message." in text
-    assert timestamps.date_text(review.answered_at, "en") in text
+    # the day in the brand's time zone: from 23:00 UTC it is the next one in Amsterdam
+    assert timestamps.date_text(review.answered_at, "en", brand.time_zone) in text
     assert "“The fitters came on time and left the bathroom cleaner…”" in text
     assert _only(message["From"].addresses).display_name == "Testbad"
     assert message["Message-ID"].startswith(f"<notice-{entry.id}.")

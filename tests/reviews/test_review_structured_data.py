@@ -4,6 +4,7 @@ import extruct
 import feedparser
 import pytest
 
+from app import timestamps
 from app.extensions import db
 from app.models import Brand
 from tests.reviews.helpers import answer, published, review_of, set_policy
@@ -36,7 +37,9 @@ def test_detail_page_review_json_ld(api, survey, brand, client):
         "bestRating": 5,
         "worstRating": 1,
     }
-    assert data["datePublished"] == review.published_at.date().isoformat()
+    # the day in the brand's time zone, as the page shows it (not UTC's, from 23:00 on)
+    day = timestamps.local_day(review.published_at, brand.time_zone)
+    assert data["datePublished"] == day.isoformat()
     assert data["reviewBody"] == "De monteurs waren op tijd en netjes."
     assert data["name"] == "Goed, niet perfect"
     assert data["inLanguage"] == "nl"
