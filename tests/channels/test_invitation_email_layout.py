@@ -205,3 +205,32 @@ def test_an_end_label_that_starts_with_a_name_keeps_its_capitals():
     question = {"scale": [0, 10], "labels": ["Helemaal niet", "IKEA-klant voor altijd"]}
     assert invitation_mail._score_name(0, question, words) == "0 – helemaal niet"
     assert invitation_mail._score_name(10, question, words) == "10 – IKEA-klant voor altijd"
+
+
+@pytest.mark.parametrize("kind", ["choice", "emotion"])
+def test_the_text_part_lists_each_option_with_its_link(api, journey, smtp_server, kind):
+    """A reader of the plain-text part answers a choice in one click, as the HTML part's
+    buttons let them; a scale keeps its one link (eleven URLs would bury the message)."""
+    from tests.conftest import new_survey
+
+    question = {"key": "q", "type": kind, "required": True, "text": {"nl": "Wat telde?"}}
+    if kind == "choice":
+        question["options"] = [
+            {"key": "prijs", "label": {"nl": "De prijs"}},
+            {"key": "advies", "label": {"nl": "Het advies"}},
+        ]
+    survey = new_survey(api, journey["id"], phase="aankoop", questions=[question])
+    message = _message(api, survey["id"], smtp_server)
+    text = message.get_body(("plain",)).get_content()
+    html = _html(message)
+    options = re.findall(r"^- (.+): (http\S+)\s*$", text, flags=re.M)
+    assert options and all(url in html_module.unescape(html) for _, url in options)
+    if kind == "choice":
+        assert [label for label, _ in options] == ["De prijs", "Het advies"]
+        assert [url.rsplit("=", 1)[1] for _, url in options] == ["prijs", "advies"]
+    assert text.index("Wat telde?") < text.index(options[0][1])
+
+
+def test_the_text_part_of_a_scale_keeps_one_link(api, survey, smtp_server):
+    text = _message(api, survey["id"], smtp_server).get_body(("plain",)).get_content()
+    assert "?score=" not in text and not re.search(r"^- ", text, flags=re.M)
