@@ -97,17 +97,21 @@ def review_sweep():
 
 
 def _sweep(label: str, waiting: list[int], enqueue, send) -> None:
-    """Queue (or, inline, send) each of the ids left behind, one at a time, with a bar. One
-    that cannot be queued (Redis is down, which is why a sweep runs) is sent from here."""
-    from app.extensions import db
+    """Queue each of the ids left behind, one at a time, with a bar; inline (no Redis
+    configured), or for one that cannot be queued (Redis is down, which is why a sweep runs),
+    send it from here. Each is tried once a sweep: a second try at once would count a second
+    attempt and, against a silent server, wait a second SMTP_TIMEOUT. Once the server does not
+    answer at all the rest wait for the next sweep, not a timeout each."""
+    from app.extensions import db, queue
+    from app.services.mailer import MailError
 
     if not waiting:
         click.echo("nothing waiting")
         return
     handled = 0
     with click.progressbar(waiting, label=label) as bar:
-        for row_id in bar:
-            if enqueue([row_id]):
+        for position, row_id in enumerate(bar):
+            if not queue.inline and enqueue([row_id]):
                 handled += 1
                 continue
             try:
@@ -116,6 +120,10 @@ def _sweep(label: str, waiting: list[int], enqueue, send) -> None:
             except Exception as error:  # noqa: BLE001 — still waiting: the next sweep tries it
                 db.session.rollback()
                 click.echo(f"\n{label[:-1]} {row_id}: {error}", err=True)
+                if isinstance(error, MailError) and error.unreachable:
+                    left = f"{len(waiting) - position - 1} {label}"
+                    click.echo(f"SMTP unreachable: {left} left for the next sweep", err=True)
+                    break
     click.echo(f"handled {handled} of {len(waiting)} {label}")
 
 

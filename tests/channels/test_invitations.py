@@ -774,3 +774,23 @@ def test_a_list_sent_inline_stops_at_a_server_that_does_not_answer(
     result = app.test_cli_runner().invoke(args=["invitation", "sweep"])
     assert result.exit_code == 0, result.output
     assert len(smtp_server.envelopes) == 5
+
+
+def test_a_sweep_stops_at_a_server_that_does_not_answer(app, brand, survey, db, monkeypatch):
+    """Each waiting invitation is tried once a sweep (inline it was tried twice: two attempts
+    counted, two timeouts waited), and once the server does not answer the rest wait for the
+    next sweep instead of a timeout each."""
+    from app.services import invitations as service
+    from tests.channels.helpers import free_port
+
+    monkeypatch.setattr(service, "enqueue", lambda ids: 0)  # Redis down: none queued or sent
+    rows = [{"line": n, "external_id": f"k{n}", "email": f"k{n}@example.nl"} for n in range(4)]
+    made = [row.id for row in service.create_many(brand, survey["id"], rows)["invitations"]]
+    monkeypatch.setitem(app.config, "SMTP_PORT", free_port())  # nothing listens there
+    result = app.test_cli_runner().invoke(args=["invitation", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "SMTP unreachable: 3 invitations left for the next sweep" in result.output
+    assert "handled 0 of 4 invitations" in result.output
+    db.session.expire_all()
+    attempts = [db.session.get(Invitation, invitation_id).attempts for invitation_id in made]
+    assert attempts == [1, 0, 0, 0]
