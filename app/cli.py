@@ -56,14 +56,14 @@ def brand_create(name, slug, locale, origins):
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def user_create(brand_slug, email, role, password_stdin):
     """Create a dashboard login for a brand."""
-    from app.services import brands
+    from app.services import users
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = brands.create_user(brand_slug, email, password, role)
+        user = users.create_user(brand_slug, email, password, role)
     except AppError as error:
         _fail(error)
     click.echo(json.dumps({"id": user.id, "email": user.email, "role": user.role}))
@@ -71,14 +71,15 @@ def user_create(brand_slug, email, role, password_stdin):
 
 @user_cli.command("reset")
 @click.option("--email", required=True)
-def user_reset(email):
+@click.option("--brand", "brand_slug", help="The brand, when the email has logins at several.")
+def user_reset(email, brand_slug):
     """Reset a login's password; prints a one-time welcome link to choose a new one (7 days)."""
     from flask import url_for
 
     from app.services import public_urls, users
 
     try:
-        user, token = users.reset_link(email)
+        user, token = users.reset_link(email, brand_slug)
     except AppError as error:
         _fail(error)
     with current_app.test_request_context():  # url_for outside a request

@@ -5,17 +5,15 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.dashboard import bp
-from app.extensions import db, limiter, login_manager
+from app.dashboard.session import load_user
+from app.extensions import limiter, login_manager
 from app.models import Brand, User
 from app.services import users
 
-PUBLIC_ENDPOINTS = ("dashboard.login", "dashboard.welcome")  # the welcome link: no login yet
-# Checked when the email is unknown, so a wrong email costs what a wrong password costs.
-_DUMMY_HASH = generate_password_hash("phasewise-not-a-password")
+# The welcome link and the brand choice right after login: no one logged in yet.
+PUBLIC_ENDPOINTS = ("dashboard.login", "dashboard.welcome", "dashboard.brands")
 
 
 @bp.record_once
@@ -77,14 +75,27 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboard.home")
 
 
-def _authenticate(email: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not users.has_password(user):
-        # As long as a real check: the time taken must not tell which emails have a login,
-        # or which of them wait for their welcome link.
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    return user if user.check_password(password) else None
+# The session's note of the logins its password opened (User.get_id of each): the brand
+# switcher offers them while each still holds, as a session does (dashboard/session.py).
+LOGINS = "logins"
+AFTER_LOGIN = "after_login"
+
+
+def start_session(user: User, opened: list[User]) -> None:
+    """A fresh session for `user` (nothing carries over from before), noting the logins at
+    other brands that the same password opened."""
+    session.clear()
+    session[LOGINS] = [login.get_id() for login in opened]
+    login_user(user)
+
+
+def opened_logins() -> list[User]:
+    """The logins this session's password opened that still hold: a changed password or a
+    logout ends one for switching as it ends its sessions."""
+    found = (load_user(session_id) for session_id in session.get(LOGINS, []))
+    return sorted(
+        (user for user in found if user is not None), key=lambda user: user.brand.name.lower()
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -95,14 +106,19 @@ def login():
     if request.method == "POST":
         email = request.form.get("email", "")[:254]
         password = request.form.get("password", "")[:512]
-        user = _authenticate(email, password) if email and password else None
-        if user is None:
+        opened = users.authenticate(email, password) if email and password else []
+        target = _safe_next(request.args.get("next"))
+        if not opened:
             error = "That email and password do not match a dashboard login."
             status = 401
-        else:
-            session.clear()  # a fresh session on login: nothing carries over from before
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+        elif len(opened) == 1:
+            start_session(opened[0], opened)
+            return redirect(target)
+        else:  # logins at several brands: the person chooses which one to open
+            session.clear()
+            session[LOGINS] = [login.get_id() for login in opened]
+            session[AFTER_LOGIN] = target
+            return redirect(url_for("dashboard.brands"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request.args.get("next")))
     return (
@@ -111,10 +127,34 @@ def login():
     )
 
 
+# A public endpoint: right after login the brand is not chosen yet.
+@bp.route("/dashboard/brands", methods=["GET", "POST"])
+def brands():
+    """Choose the brand to open, after login or to switch: among the logins this session's
+    password opened. Each brand's login has its own role and password."""
+    opened = opened_logins()
+    if not opened:
+        return redirect(url_for("dashboard.login"))
+    if request.method == "POST":
+        chosen = next((u for u in opened if str(u.id) == request.form.get("user", "")), None)
+        if chosen is None:
+            abort(404, description="That brand is not among your logins.")
+        target = session.get(AFTER_LOGIN) or url_for("dashboard.home")
+        start_session(chosen, opened)
+        return redirect(target)
+    current = current_user.id if current_user.is_authenticated else None
+    return render_template("dashboard/brands.html", logins=opened, current=current)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Every login this session opened: a shared computer left at another brand's page is no
+    # longer logged in either.
+    ended = {user.id for user in opened_logins()}
     if current_user.is_authenticated:
-        users.end_sessions(current_user.id)
+        ended.add(current_user.id)
+    for user_id in sorted(ended):
+        users.end_sessions(user_id)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

@@ -1,11 +1,11 @@
 """Your own login: changing your password, your follow-up alerts and your weekly report (every
 role), and the welcome link with which a login made on the Team page chooses its first one."""
 
-from flask import flash, make_response, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 from marshmallow import ValidationError
 
-from app.dashboard import bp, forms
+from app.dashboard import access, bp, forms
 from app.dashboard.access import current_brand, requires
 from app.errors import AppError, flatten_fields
 from app.extensions import limiter, queue
@@ -63,6 +63,7 @@ def account():
 def account_password():
     data, errors = _passwords(PasswordChange())
     if not errors:
+        others = [user for user in access.opened_logins() if user.id != current_user.id]
         try:
             user = users.change_password(
                 current_user.id, data["current_password"], data["password"]
@@ -71,8 +72,8 @@ def account_password():
             errors = forms.service_errors(error)
         else:
             # The new hash ends every session of this login (User.session_check), this one
-            # too: it goes on under the new hash.
-            login_user(user)
+            # too: it goes on under the new hash, and can still switch to the other brands.
+            access.start_session(user, [user, *others])
             flash("Your password is changed; your login ended wherever else it was open.", "info")
             return redirect(url_for("dashboard.account"))
     return _page(422, errors=errors)
@@ -141,8 +142,7 @@ def welcome(token):
         data, errors = _passwords(NewPassword())
         if not errors:
             user = users.accept_welcome(token, data["password"])
-            session.clear()  # a fresh session, as at login: nothing carries over from before
-            login_user(user)
+            access.start_session(user, [user])  # a fresh session, as at login
             flash("Welcome! Your password is set; log in with it from now on.", "info")
             return redirect(url_for("dashboard.home"))
     status = 422 if errors else 200

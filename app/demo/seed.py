@@ -379,7 +379,7 @@ def _fresh_credentials(brand: Brand) -> tuple[str, str]:
     )
     key, secret = brands.create_api_key(brand, "demo")
     password = secrets.token_urlsafe(9)
-    user = db.session.scalar(select(User).where(User.email == LOGIN))
+    user = db.session.scalar(select(User).where(User.brand_id == brand.id, User.email == LOGIN))
     if user is None:
         user = User(brand=brand, email=LOGIN, role="owner")
         db.session.add(user)

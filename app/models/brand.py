@@ -117,13 +117,18 @@ class ApiKey(db.Model):
 
 
 class User(UserMixin, db.Model):
+    """A login to one brand's dashboard. An email has one per brand whose team it is on (an
+    agency's marketer works for several brands), each with its own role and password; logging
+    in with one password opens each of them it is the password of (dashboard/access.py)."""
+
     __tablename__ = "user_account"
+    __table_args__ = (db.UniqueConstraint("brand_id", "email"),)
 
     ROLES = ("owner", "editor", "viewer")
 
     id = db.Column(db.Integer, primary_key=True)
     brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
-    email = db.Column(db.String(254), nullable=False, unique=True)
+    email = db.Column(db.String(254), nullable=False, index=True)  # login looks it up
     password_hash = db.Column(db.String(256), nullable=False)
     role = db.Column(db.String(16), nullable=False, default="viewer")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -7,7 +7,7 @@ from app.models.brand import User
 MIN_PASSWORD = 10
 # The login form reads at most 512 characters: a longer password could never log in.
 MAX_PASSWORD = 512
-# `flask user create` (services.brands.create_user) keeps the same rule.
+# `flask user create` (services.users.create_user) keeps the same rule.
 PASSWORD = validate.Length(
     min=MIN_PASSWORD, max=MAX_PASSWORD, error="needs at least {min} characters (and at most {max})"
 )

@@ -13,10 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from app import locks
 from app.errors import AppError
 from app.extensions import db
-from app.models import ApiKey, Brand, User
+from app.models import ApiKey, Brand
 from app.models.base import utcnow
 from app.schemas.common import NAME, SUPPORTED_LOCALES
-from app.schemas.team import PASSWORD
 
 
 def slugify(name: str) -> str:
@@ -189,24 +188,3 @@ def by_site_key(site_key: str | None) -> Brand | None:
     if not site_key or len(site_key) > 64:
         return None
     return db.session.scalar(select(Brand).where(Brand.site_key == site_key))
-
-
-def create_user(brand_slug: str, email: str, password: str, role: str) -> User:
-    brand = by_slug(brand_slug)
-    email = email.strip().lower()
-    if role not in User.ROLES:
-        raise AppError(422, f"role must be one of {User.ROLES}", fields={"role": ["invalid"]})
-    try:  # the dashboard's welcome and account pages take the same rule
-        PASSWORD(password)
-    except ValidationError as error:
-        message = f"password: {error.messages[0]}"
-        raise AppError(422, message, fields={"password": error.messages}) from None
-    taken = select(User.id).where(User.email == email)
-    conflict = AppError(409, f"a user {email} exists", fields={"email": ["taken"]})
-    if db.session.scalar(taken):
-        raise conflict
-    user = User(brand=brand, email=email, role=role)
-    user.set_password(password)
-    db.session.add(user)
-    commit_unless_taken(taken, conflict)
-    return user

@@ -10,14 +10,21 @@ import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from marshmallow import ValidationError
 from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import locks
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, User
+from app.schemas.team import PASSWORD
 from app.security import keyed_hash
+from app.services import brands
 from app.services.brands import commit_unless_taken
+
+# Checked when no login has the email, so a wrong email costs what a wrong password costs.
+_DUMMY_HASH = generate_password_hash("phasewise-not-a-password")
 
 WELCOME_SALT = "phasewise.welcome.v1"
 DEFAULT_WELCOME_DAYS = 7
@@ -52,17 +59,56 @@ def member(brand: Brand, user_id: int, lock: bool = False) -> User:
     return user
 
 
-def invite(brand: Brand, email: str, role: str) -> tuple[User, str]:
-    """A new login without a password, and the welcome link's token (shown once)."""
+def on_team(brand: Brand, email: str) -> tuple[str, object, AppError]:
+    """The address as stored, the query that finds it on this brand's team, and the 409 for
+    a second login there. A login at another brand is no conflict, and nothing here tells
+    this brand that one exists."""
     email = email.strip().lower()
-    taken = select(User.id).where(User.email == email)
+    taken = select(User.id).where(User.brand_id == brand.id, User.email == email)
     conflict = AppError(
-        409,
-        f"{email} already has a Phasewise login (an email can belong to one login only)",
-        fields={"email": ["already has a login"]},
+        409, f"{email} is on this brand's team already", fields={"email": ["on the team already"]}
     )
     if db.session.scalar(taken):
         raise conflict
+    return email, taken, conflict
+
+
+def authenticate(email: str, password: str) -> list[User]:
+    """The logins this email and password open: one per brand whose team has the email and
+    whose password it is (each login has its own)."""
+    logins = db.session.scalars(
+        select(User).where(User.email == email.strip().lower()).order_by(User.id)
+    ).all()
+    chosen = [user for user in logins if has_password(user)]
+    if not chosen:
+        # As long as a real check: the time taken must not tell which emails have a login,
+        # or which of them wait for their welcome link.
+        check_password_hash(_DUMMY_HASH, password)
+        return []
+    return [user for user in chosen if user.check_password(password)]
+
+
+def create_user(brand_slug: str, email: str, password: str, role: str) -> User:
+    """`flask user create`: a login with its password, for a brand's first owner."""
+    brand = brands.by_slug(brand_slug)
+    if role not in User.ROLES:
+        raise AppError(422, f"role must be one of {User.ROLES}", fields={"role": ["invalid"]})
+    try:  # the dashboard's welcome and account pages take the same rule
+        PASSWORD(password)
+    except ValidationError as error:
+        message = f"password: {error.messages[0]}"
+        raise AppError(422, message, fields={"password": error.messages}) from None
+    email, taken, conflict = on_team(brand, email)
+    user = User(brand=brand, email=email, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    commit_unless_taken(taken, conflict)
+    return user
+
+
+def invite(brand: Brand, email: str, role: str) -> tuple[User, str]:
+    """A new login without a password, and the welcome link's token (shown once)."""
+    email, taken, conflict = on_team(brand, email)
     user = User(brand=brand, email=email, role=role, password_hash=_pending_hash())
     db.session.add(user)
     commit_unless_taken(taken, conflict)
@@ -84,13 +130,28 @@ def new_welcome_link(brand: Brand, user_id: int, actor_id: int) -> tuple[User, s
     return user, _welcome_token(user)
 
 
-def reset_link(email: str) -> tuple[User, str]:
-    """For the server's operator (`flask user reset`): the welcome link of any login, by email,
-    its password reset as the Team page resets one. The way back in for a brand's last owner
-    who forgot their password, whom no colleague can reset."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        raise AppError(404, f"no login with the email {email.strip()!r}", fields={"email": ["?"]})
+def reset_link(email: str, brand_slug: str | None = None) -> tuple[User, str]:
+    """For the server's operator (`flask user reset`): the welcome link of any login, by email
+    (and brand, when the email has logins at several), its password reset as the Team page
+    resets one. The way back in for a brand's last owner who forgot their password, whom no
+    colleague can reset."""
+    query = select(User).join(Brand).where(User.email == email.strip().lower())
+    if brand_slug is not None:
+        query = query.where(Brand.slug == brand_slug)
+    found = db.session.scalars(query.order_by(Brand.slug)).all()
+    if not found:
+        at = f" at brand {brand_slug!r}" if brand_slug is not None else ""
+        raise AppError(
+            404, f"no login with the email {email.strip()!r}{at}", fields={"email": ["?"]}
+        )
+    if len(found) > 1:
+        slugs = ", ".join(user.brand.slug for user in found)
+        raise AppError(
+            409,
+            f"{email.strip()} has a login at each of these brands: {slugs}; name one with --brand",
+            fields={"brand": ["required"]},
+        )
+    [user] = found
     user.password_hash = _pending_hash()
     db.session.commit()
     return user, _welcome_token(user)

@@ -176,3 +176,36 @@ def test_the_welcome_page_works_in_a_browser(browser, server, brand, users):
     assert "/login" not in page.url
     assert "Journey map" in page.locator("h1").inner_text()
     context.close()
+
+
+def test_choosing_and_switching_a_brand_in_a_browser(browser, server, brand, users, db):
+    """One email with logins at two brands: the choice after login is axe-clean and works by
+    keyboard, and Switch brand on every page leads back to it."""
+    from app.models import User
+    from app.services import brands
+    from tests.dashboard.conftest import PASSWORD_HASH
+
+    other, _ = brands.create_brand("Ander Bad")
+    db.session.add(User(brand=other, email="owner@testbad.example", password_hash=PASSWORD_HASH))
+    db.session.commit()
+    context = browser.new_context(viewport=SIZES["mobile"])
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.goto(f"{server}/login")
+    page.fill("#email", "owner@testbad.example")
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{server}/dashboard/brands")
+    assert page.locator("h1").inner_text() == "Choose a brand"
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Ander Bad").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{server}/dashboard/")
+    assert "Ander Bad · owner@testbad.example" in page.locator("header").inner_text()
+    page.get_by_role("link", name="Switch brand").click()
+    page.get_by_role("button", name="Testbad").click()
+    page.wait_for_url(f"{server}/dashboard/")
+    assert "Testbad · owner@testbad.example · owner" in page.locator("header").inner_text()
+    assert problems == []
+    context.close()

@@ -161,10 +161,10 @@ def test_two_brand_creates_of_one_slug_at_once_make_one_and_a_conflict(app, db):
 
 @pytest.mark.postgres
 def test_two_user_creates_of_one_email_at_once_make_one_and_a_conflict(app, db, brand):
-    from app.services import brands
+    from app.services import users
 
     make = _at_once(
-        app, lambda: brands.create_user(brand.slug, "a@x.example", "long enough pw", "owner").id
+        app, lambda: users.create_user(brand.slug, "a@x.example", "long enough pw", "owner").id
     )
     held = (
         "INSERT INTO user_account (brand_id, email, password_hash, role, created_at) "

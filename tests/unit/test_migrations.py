@@ -3,6 +3,7 @@
 import json
 from datetime import date, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
@@ -347,3 +348,29 @@ def test_taking_former_names_away_again_keeps_touchpoint_ids_unique(tmp_path):
             ).scalar()
         db.engine.dispose()
     assert seq == 50
+
+
+def test_logins_made_before_0027_stay_and_their_email_may_join_another_brand(tmp_path):
+    """0027 moves the email's uniqueness from all of Phasewise to one brand's team."""
+    from sqlalchemy.exc import IntegrityError
+
+    url = _fresh_database(tmp_path)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    login = {"email": "an@bureau.example", "password_hash": "x", "role": "owner"}
+    login["created_at"] = datetime(2026, 12, 1)
+    users = db.metadata.tables["user_account"]
+    with app.app_context():
+        upgrade(revision="0026_brand_reply_to")
+        with db.engine.begin() as connection:
+            insert_brand(connection)
+            connection.execute(users.insert().values(brand_id=1, **login))
+        upgrade()
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE brand SET slug = 'a', site_key = 'sa'"))
+            insert_brand(connection)  # brand 2
+            connection.execute(users.insert().values(brand_id=2, **login))
+            emails = connection.execute(text("SELECT brand_id, email FROM user_account"))
+            assert sorted(emails) == [(1, "an@bureau.example"), (2, "an@bureau.example")]
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            connection.execute(users.insert().values(brand_id=2, **login))  # twice on one team
+        db.engine.dispose()
