@@ -68,19 +68,25 @@ def local_day(value: datetime, zone_name: str | None) -> date:
     return local(value, zone_name).date()
 
 
-def utc_days(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
-    """[the start of `first`, the start of the day after `last`): UTC days as the stored
-    moments they span, for a query of raw rows beside the rollups' day keys (None: open)."""
-    since = datetime.combine(first, time.min) if first else None
-    until = datetime.combine(last + timedelta(days=1), time.min) if last else None
-    return since, until
+def local_days(
+    first: date | None, last: date | None, zone_name: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """[the start of `first`, the start of the day after `last`) in that zone, as the stored
+    moments (naive UTC) they span, 23- and 25-hour days too (None: open)."""
+
+    def start(day: date) -> datetime:
+        return naive_utc(datetime.combine(day, time.min, zone(zone_name)))
+
+    return (
+        start(first) if first else None,
+        start(last + timedelta(days=1)) if last else None,
+    )
 
 
 def end_of_local_day(day: date, zone_name: str | None) -> datetime:
     """The last moment of that day in that zone, as stored (naive UTC): a link that "works
     until 4 February" works all of the 4th where its reader lives, 23- and 25-hour days too."""
-    next_midnight = datetime.combine(day + timedelta(days=1), time.min, zone(zone_name))
-    return naive_utc(next_midnight) - timedelta(microseconds=1)
+    return local_days(None, day, zone_name)[1] - timedelta(microseconds=1)
 
 
 MONTHS = {

@@ -252,6 +252,7 @@ class _Processed:
 
 def process(rows, rollup_rows: dict):
     """Add the pipeline's derived fields to each row and its increments to rollup_rows."""
+    from app import timestamps
     from app.pipeline import nps, sentiment
     from app.services import rollups
 
@@ -277,7 +278,8 @@ def process(rows, rollup_rows: dict):
         key = (
             row["brand_id"],
             row["phase_id"],
-            row["created_at"].date(),
+            # the brand's day, as the pipeline keys it (bench brands keep the default zone)
+            timestamps.local_day(row["created_at"], timestamps.DEFAULT_ZONE),
             row["channel"],
             row["persona_id"] or 0,
             row["touchpoint_id"] or 0,

@@ -254,6 +254,15 @@ def redis_app(database_uri, app):
     wipe(app)
 
 
+def brand_today(zone: str | None = None):
+    """Today where a brand is (its time zone; the default one): the day its figures count.
+    From 23:00 UTC in winter it is already tomorrow in Amsterdam."""
+    from app import timestamps
+    from app.models.base import utcnow
+
+    return timestamps.local_day(utcnow(), zone or timestamps.DEFAULT_ZONE)
+
+
 @pytest.fixture
 def count_rows(db):
     def count(model) -> int:

@@ -13,7 +13,7 @@ from app.schemas.response import (
     ResponseQuery,
 )
 from app.schemas.stats import JourneyStatsQuery, StatsOut
-from app.services import follow_up, intake, responses, stats
+from app.services import brand_days, follow_up, intake, responses, stats
 
 blp = Blueprint(
     "responses", __name__, url_prefix="/api/v1", description="Answers, and the figures per phase"
@@ -67,4 +67,8 @@ def set_follow_up(data, response_id):
 @blp.response(200, StatsOut)
 def journey_stats(query, journey_id):
     """NPS (with 95 % interval), CSAT, effort, sentiment and conversion per phase."""
-    return stats.journey_stats(current_brand(), journey_id, query)
+    brand = current_brand()
+    days = brand_days.period(brand, query.get("period"))
+    if days:  # the schema takes a period or from/to, not both
+        query["from_"], query["to"] = days
+    return stats.journey_stats(brand, journey_id, query)

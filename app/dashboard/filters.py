@@ -4,8 +4,7 @@ from marshmallow import ValidationError
 
 from app import timestamps
 from app.errors import AppError, flatten_fields
-from app.models.base import utcnow
-from app.schemas.stats import period_days
+from app.services import brand_days
 
 STATS_KEYS = ("from_", "to", "persona", "channel", "touchpoint", "locale")
 URL_NAMES = {"from_": "from"}
@@ -22,10 +21,11 @@ def parse(schema, args) -> dict:
         ) from error
 
 
-def stats_filters(query: dict) -> dict:
-    """The filters in the shape stats.journey_stats takes; a period preset sets from/to."""
+def stats_filters(brand, query: dict) -> dict:
+    """The filters in the shape stats.journey_stats takes; a period preset sets from/to, the
+    brand's days (brand_days) ending with its today."""
     filters = {key: query[key] for key in STATS_KEYS if query.get(key) is not None}
-    days = period_days(query.get("period"), utcnow().date())
+    days = brand_days.period(brand, query.get("period"))
     if days and not query.get("from_") and not query.get("to"):  # from/to win over a period
         filters["from_"], filters["to"] = days
     return filters
@@ -48,14 +48,16 @@ def day_words(day) -> str:
     return f"{day.day} {timestamps.MONTHS['en'][day.month - 1][:3]} {day.year}"
 
 
-def period_words(query: dict) -> str:
-    """The days the view covers, in words: from/to when given (they win), else the preset."""
-    filters = stats_filters(query)
+def period_words(brand, query: dict) -> str:
+    """The days the view covers, in words: from/to when given (they win), else the preset;
+    the brand's days, named by its zone."""
+    filters = stats_filters(brand, query)
     since, until = filters.get("from_"), filters.get("to")
+    days = f"days in {brand.time_zone}"
     if since and until:
-        return f"{day_words(since)} – {day_words(until)}, UTC days"
+        return f"{day_words(since)} – {day_words(until)}, {days}"
     if since:
-        return f"{day_words(since)} – today ({day_words(utcnow().date())}), UTC days"
+        return f"{day_words(since)} – today ({day_words(brand_days.today(brand))}), {days}"
     if until:
-        return f"all days up to {day_words(until)}, UTC days"
+        return f"all days up to {day_words(until)}, {days}"
     return "all time"

@@ -93,7 +93,7 @@ def _helpers():
         "too_few": too_few,
         "min_answers": stats.MIN_ANSWERS,
         "heat": heat,
-        "period_words": filters.period_words,
+        "period_words": lambda query: filters.period_words(current_user.brand, query),
         "charts": charts,
         "dashboard_extra_nav": extra_nav(current_user) if current_user.is_authenticated else [],
     }

@@ -43,7 +43,7 @@ def home():
     journey_id = _journey_id(query, choices)
     if journey_id is None:
         return render_template("dashboard/empty.html")
-    data = journey_map.build(brand, journey_id, filters.stats_filters(query))
+    data = journey_map.build(brand, journey_id, filters.stats_filters(brand, query))
     journey = journeys.get_journey(brand, journey_id)
     # Only an empty view needs to know whether the journey is new or merely filtered empty.
     steps = journey_map.first_steps(brand, journey) if not data["totals"]["responses"] else None
@@ -64,5 +64,6 @@ def home():
 @requires("read")
 def figures_csv(journey_id):
     query = filters.parse(MapQuery(), request.args)
-    data = journey_map.build(current_brand(), journey_id, filters.stats_filters(query))
+    brand = current_brand()
+    data = journey_map.build(brand, journey_id, filters.stats_filters(brand, query))
     return csv_download(exports.figures_csv(data), f"journey-{journey_id}-figures.csv")

@@ -5,18 +5,17 @@ from datetime import datetime
 
 from flask import render_template, request
 
-from app import timestamps
 from app.dashboard import bp, filters
 from app.dashboard.access import current_brand, requires
 from app.dashboard.downloads import csv_download
 from app.schemas.dashboard import PERIODS, MapQuery
-from app.services import exports, journey_map
+from app.services import brand_days, exports, journey_map
 
 
-def _window(query: dict) -> tuple[datetime | None, datetime | None]:
+def _window(brand, query: dict) -> tuple[datetime | None, datetime | None]:
     """The period filter as datetimes: from the start of `from` to the end of `to`."""
-    chosen = filters.stats_filters(query)
-    return timestamps.utc_days(chosen.get("from_"), chosen.get("to"))
+    chosen = filters.stats_filters(brand, query)
+    return brand_days.moments(brand, chosen.get("from_"), chosen.get("to"))
 
 
 @bp.route("/dashboard/loyalty", endpoint="loyalty")
@@ -26,7 +25,7 @@ def loyalty_page():
 
     brand = current_brand()
     query = filters.parse(MapQuery(only=("period", "from_", "to")), request.args)
-    since, until = _window(query)
+    since, until = _window(brand, query)
     policy = get_policy(brand.id)
     names = {
         phase.key: phase.display_name(brand.default_locale)
@@ -54,6 +53,7 @@ def loyalty_csv():
     from loyalty import reports
 
     query = filters.parse(MapQuery(only=("period", "from_", "to")), request.args)
-    since, until = _window(query)
-    ledger = exports.Table(reports.ledger_rows(current_brand().id, since, until))
+    brand = current_brand()
+    since, until = _window(brand, query)
+    ledger = exports.Table(reports.ledger_rows(brand.id, since, until))
     return csv_download(ledger, "loyalty-ledger.csv")

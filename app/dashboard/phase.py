@@ -30,7 +30,7 @@ SKIP_WORDS = {
 def phase(journey_id, key):
     brand = current_brand()
     query = filters.parse(PhaseQuery(), request.args)
-    report = phase_report.build(brand, journey_id, key, filters.stats_filters(query), query)
+    report = phase_report.build(brand, journey_id, key, filters.stats_filters(brand, query), query)
     journey = journeys.get_journey(brand, journey_id)
     args = filters.url_args(query)
     args.pop("journey", None)
@@ -87,7 +87,7 @@ def responses_csv(journey_id, key):
     persona = journeys.persona_by_key(brand, query.get("persona"))
     phase_report.check_touchpoint(phase, query.get("touchpoint"))
     chunks = exports.responses_csv(
-        brand, phase, filters.stats_filters(query), persona.id if persona else None
+        brand, phase, filters.stats_filters(brand, query), persona.id if persona else None
     )
     return csv_download(chunks, f"{phase.key}-responses.csv")
 
@@ -103,7 +103,7 @@ def trend_csv(journey_id, key):
     series = trends.series(
         brand,
         phase,
-        filters.stats_filters(query),
+        filters.stats_filters(brand, query),
         persona.id if persona else None,
         query.get("grain", "week"),
     )

@@ -18,8 +18,9 @@ from app.services.reviews import POLICY_MODES
 
 COLOUR = FullMatch(r"^#[0-9a-fA-F]{6}$", error="must be a colour like #0b6e4f")
 TIME_ZONE_TEXT = (
-    "the IANA time zone of the days customers read (review dates, the last day an invitation's "
-    "link works, the loyalty page), e.g. Europe/Amsterdam; the dashboard counts UTC days"
+    "the IANA time zone of the brand's days, e.g. Europe/Amsterdam: the days customers read "
+    "(review dates, the last day an invitation's link works, the loyalty page) and the days "
+    "the dashboard, /stats, the exports and the weekly report count by"
 )
 
 

@@ -2,14 +2,13 @@
 
 from datetime import date, timedelta
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.models.base import utcnow
 from app.models.response import CHANNELS
 from app.schemas.common import SUPPORTED_LOCALES, Day, Id
 from app.schemas.journey import KEY
 
-# Period presets, the dashboard's and the API's: the last N UTC days, today included.
+# Period presets, the dashboard's and the API's: the brand's last N days, today included.
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 
 
@@ -43,9 +42,9 @@ class JourneyStatsQuery(StatsQuery):
     period = fields.String(
         validate=validate.OneOf([*PERIODS, "all"]),
         metadata={
-            "description": "The last N UTC days, today included, as the dashboard's period "
-            "filter: 7d, 30d, 90d or 365d; all (or none) is all time. Give period or from/to, "
-            "not both (422)."
+            "description": "The last N days, today included, as the dashboard's period "
+            "filter: 7d, 30d, 90d or 365d; all (or none) is all time. Days are the brand's, in "
+            "its time_zone. Give period or from/to, not both (422)."
         },
     )
 
@@ -53,13 +52,6 @@ class JourneyStatsQuery(StatsQuery):
     def period_or_days(self, data, **kwargs):
         if data.get("period") and (data.get("from_") or data.get("to")):
             raise ValidationError("give period or from/to, not both", "period")
-
-    @post_load
-    def days_of_period(self, data, **kwargs):
-        days = period_days(data.get("period"), utcnow().date())
-        if days:
-            data["from_"], data["to"] = days
-        return data
 
 
 class NpsOut(Schema):

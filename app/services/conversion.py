@@ -27,7 +27,7 @@ from app import locks
 from app.extensions import db
 from app.models import ConversionRollup, CustomerPhase, DwellRollup, Journey, JourneyEvent, Phase
 from app.models.rollup import CONVERSION_KEY
-from app.services import dwell, rollups, upserts
+from app.services import brand_days, dwell, rollups, upserts
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,8 @@ class Counts:
             mine = reached.get(phase_id)
             if mine is None:
                 continue
-            row = self.conversion[(brand_id, phase_id, mine.at.date(), mine.persona_id)]
+            day = brand_days.day_of(brand_id, mine.at)
+            row = self.conversion[(brand_id, phase_id, day, mine.persona_id)]
             row["reached"] += sign
             row["reached_value"] += sign * mine.value
             # Any later phase, not only the next: a customer who skips a phase (a new one, or
@@ -83,9 +84,7 @@ class Counts:
                 row["converted"] += sign
                 row["converted_value"] += sign * mine.value
                 row["dwell_hours_sum"] += sign * hours
-                self.dwell[
-                    dwell.key(brand_id, phase_id, mine.at.date(), mine.persona_id, hours)
-                ] += sign
+                self.dwell[dwell.key(brand_id, phase_id, day, mine.persona_id, hours)] += sign
 
     def write(self) -> None:
         """Every row whose counts changed, in one upsert per table."""

@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from app.models import MapRollup, Rollup
 from app.models.analytics import MAP_KEY
-from app.services import rollups
+from app.services import brand_days, rollups
 
 
 def add_answers(items) -> None:
@@ -15,7 +15,7 @@ def add_answers(items) -> None:
         key = (
             response.brand_id,
             response.phase_id,
-            response.created_at.date(),
+            brand_days.day_of(response.brand_id, response.created_at),
             response.persona_id or 0,
             response.touchpoint_id or 0,
         )

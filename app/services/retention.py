@@ -180,8 +180,16 @@ def _has_a_time_of_day(column):
     return column != func.strftime("%Y-%m-%d 00:00:00.000000", column)
 
 
-def _midnight(moment: datetime | None) -> datetime | None:
-    return None if moment is None else datetime.combine(moment.date(), time.min)
+def _midnight(moment: datetime | None, zone_name: str) -> datetime | None:
+    """A UTC midnight on the brand's day of `moment` (brand_days): the answer stays on the day
+    the rollups counted it on, and "no time of day" stays a check SQL makes without zones.
+    East of UTC that is the day's own UTC midnight; west of it the next one (the day's own
+    falls on the evening before there). Offsets stay within ±14 hours, so one of them does."""
+    if moment is None:
+        return None
+    day = timestamps.local_day(moment, zone_name)
+    own = datetime.combine(day, time.min)
+    return own if timestamps.local_day(own, zone_name) == day else own + timedelta(days=1)
 
 
 def _keep_only_the_day(brand: Brand, before: datetime, batch_size: int) -> int:
@@ -215,8 +223,8 @@ def _keep_only_the_day(brand: Brand, before: datetime, batch_size: int) -> int:
             [
                 {
                     "id": row.id,
-                    "created_at": _midnight(row.created_at),
-                    "processed_at": _midnight(row.processed_at),
+                    "created_at": _midnight(row.created_at, brand.time_zone),
+                    "processed_at": _midnight(row.processed_at, brand.time_zone),
                 }
                 for row in rows
                 if row.processed_at is not None
@@ -226,7 +234,7 @@ def _keep_only_the_day(brand: Brand, before: datetime, batch_size: int) -> int:
         upserts.update_by_id(
             Response.__table__,
             [
-                {"id": row.id, "created_at": _midnight(row.created_at)}
+                {"id": row.id, "created_at": _midnight(row.created_at, brand.time_zone)}
                 for row in rows
                 if row.processed_at is None
             ],

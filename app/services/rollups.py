@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from app.models import Rollup
 from app.models.rollup import ANSWER_KEY
-from app.services import upserts
+from app.services import brand_days, upserts
 
 
 def upsert(model, key_columns: tuple[str, ...], rows: dict[tuple, dict[str, float]]) -> None:
@@ -42,7 +42,7 @@ def add_answers(items) -> None:
         key = (
             response.brand_id,
             response.phase_id,
-            response.created_at.date(),
+            brand_days.day_of(response.brand_id, response.created_at),
             response.channel,
             response.persona_id or 0,
             response.touchpoint_id or 0,

@@ -9,14 +9,15 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Brand, ChoiceRollup, Response, SurveyRollup
 from app.models.analytics import CHOICE_KEY, SURVEY_KEY
-from app.services import rollups, survey_specs
+from app.services import brand_days, rollups, survey_specs
 
 
 def add_answers(items) -> None:
     """Pipeline step: items are (response, sentiment) pairs of one batch."""
     rows: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for response, _ in items:
-        key = (response.brand_id, response.survey_id, response.created_at.date(), response.channel)
+        day = brand_days.day_of(response.brand_id, response.created_at)
+        key = (response.brand_id, response.survey_id, day, response.channel)
         rows[key]["responses"] += 1
         if response.comment:
             rows[key]["with_text"] += 1
@@ -50,7 +51,9 @@ def _add_choices(responses) -> None:
         for question in questions[response.survey_id]:
             if isinstance(given.get(question), str):
                 key = (response.brand_id, response.survey_id, question, given[question])
-                rows[(*key, response.created_at.date())]["answers"] += 1
+                rows[(*key, brand_days.day_of(response.brand_id, response.created_at))][
+                    "answers"
+                ] += 1
     rollups.upsert(ChoiceRollup, CHOICE_KEY, rows)
 
 

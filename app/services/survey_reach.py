@@ -11,14 +11,14 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from app import timestamps
 from app.extensions import db
 from app.models import Brand, Contact, Invitation, Phase
 from app.models.invitation import FAILED, QUEUED, SENT, SKIPPED
+from app.services import brand_days
 
 
-def _bounds(column, since: date | None, until: date | None) -> list:
-    start, end = timestamps.utc_days(since, until)
+def _bounds(brand: Brand, column, since: date | None, until: date | None) -> list:
+    start, end = brand_days.moments(brand, since, until)
     where = []
     if start:
         where.append(column >= start)
@@ -42,7 +42,7 @@ def for_phase(brand: Brand, phase: Phase, since: date | None, until: date | None
         .where(
             Invitation.brand_id == brand.id,
             Invitation.phase_id == phase.id,
-            *_bounds(Invitation.created_at, since, until),
+            *_bounds(brand, Invitation.created_at, since, until),
         )
         .group_by(
             Invitation.survey_id, Invitation.channel, Invitation.status, Invitation.skip_reason
@@ -72,7 +72,7 @@ def for_phase(brand: Brand, phase: Phase, since: date | None, until: date | None
             .where(
                 Contact.brand_id == brand.id,
                 Contact.phase_id == phase.id,
-                *_bounds(Contact.created_at, since, until),
+                *_bounds(brand, Contact.created_at, since, until),
             )
             .group_by(Contact.channel)
         ).all()

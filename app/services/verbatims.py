@@ -14,7 +14,7 @@ from app import ids, timestamps
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Phase, Response
-from app.services import follow_up
+from app.services import brand_days, follow_up
 
 SENTIMENTS = ("positive", "neutral", "negative")
 # The page's own choices for this list, as page() takes them (the page keeps them in its URLs).
@@ -42,7 +42,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 def conditions(brand: Brand, phase: Phase, filters: dict, persona_id: int | None) -> list:
     """The map's filters (period, persona, channel, touchpoint, locale) on raw responses."""
     where = [Response.phase_id == phase.id, Response.brand_id == brand.id]
-    since, until = timestamps.utc_days(filters.get("from_"), filters.get("to"))
+    since, until = brand_days.moments(brand, filters.get("from_"), filters.get("to"))
     if since:
         where.append(Response.created_at >= since)
     if until:

@@ -1,10 +1,11 @@
 """The weekly report: on Monday, the week that ended, mailed to every dashboard user who asked.
 
 `flask pipeline sweep` (run from cron every few minutes) calls `make_due`, which writes one
-`weekly_report` row per opted-in user for the last whole week (Monday to Sunday, UTC) unless
-that user has one for it, then mails the pending rows. The unique (user, week) makes a sweep
-that runs again, or twice at once, send nothing twice; a temporary SMTP failure leaves the row
-pending for the next sweep, until MAIL_RETRY_HOURS after it was made (then failed, as alerts).
+`weekly_report` row per opted-in user for the last whole week (Monday to Sunday, the brand's
+days: brand_days) unless that user has one for it, then mails the pending rows. The unique
+(user, week) makes a sweep that runs again, or twice at once, send nothing twice; a temporary
+SMTP failure leaves the row pending for the next sweep, until MAIL_RETRY_HOURS after it was
+made (then failed, as alerts).
 
 Only the last week is made: a sweep that did not run for three weeks sends one report, not
 three. A user who turns the report on mid-week gets the week that ended at the next sweep.
@@ -14,9 +15,9 @@ import logging
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
-from app import locks
+from app import locks, timestamps
 from app.extensions import db
 from app.models import Brand, User, WeeklyReport
 from app.models.base import utcnow
@@ -26,9 +27,11 @@ from app.services import mailer, trends, upserts, weekly_report_mail
 log = logging.getLogger(__name__)
 
 
-def last_whole_week(now: datetime) -> date:
-    """The Monday of the last week that has ended by `now` (UTC)."""
-    return trends.period_start(now.date(), "week") - timedelta(days=7)
+def last_whole_week(now: datetime, zone_name: str | None) -> date:
+    """The Monday of the last week that has ended by `now` in that zone: in Amsterdam the
+    week ends at Sunday's midnight there, an hour before it ends in UTC."""
+    today = timestamps.local_day(now, zone_name)
+    return trends.period_start(today, "week") - timedelta(days=7)
 
 
 def set_report(user_id: int, on: bool) -> User:
@@ -42,17 +45,28 @@ def make_due(now: datetime | None = None) -> int:
     """A pending report of the last whole week for every opted-in user without one; returns
     how many were made. Idempotent: the unique (user, week) ignores the rows already there."""
     now = now or utcnow()
-    week = last_whole_week(now)
-    reported = exists().where(WeeklyReport.user_id == User.id, WeeklyReport.week_start == week)
-    users = db.session.scalars(
-        select(User.id).where(User.weekly_report_on.is_(True), ~reported).order_by(User.id)
+    zones = db.session.execute(
+        select(User.id, Brand.time_zone)
+        .join(Brand, Brand.id == User.brand_id)
+        .where(User.weekly_report_on.is_(True))
+        .order_by(User.id)
     ).all()
-    if not users:
+    weeks = {zone: last_whole_week(now, zone) for zone in {zone for _, zone in zones}}
+    reported = set(
+        db.session.execute(
+            select(WeeklyReport.user_id, WeeklyReport.week_start).where(
+                WeeklyReport.user_id.in_([uid for uid, _ in zones]),
+                WeeklyReport.week_start.in_(set(weeks.values())),
+            )
+        ).all()
+    )
+    due = [(uid, weeks[zone]) for uid, zone in zones if (uid, weeks[zone]) not in reported]
+    if not due:
         db.session.rollback()
         return 0
     rows = [
         {"user_id": uid, "week_start": week, "created_at": now, "status": PENDING, "attempts": 0}
-        for uid in users
+        for uid, week in due
     ]
     # RETURNING: a multi-row insert's rowcount is not the rows made on psycopg
     made = upserts.insert_ignore(
@@ -157,8 +171,8 @@ def send_waiting(report_ids: list[int]) -> dict[str, int]:
 
 def preview(user: User, now: datetime | None = None) -> dict:
     """What the next report to `user` would say, for the account page: the last whole week."""
-    week = last_whole_week(now or utcnow())
     brand = db.session.get(Brand, user.brand_id)
+    week = last_whole_week(now or utcnow(), brand.time_zone)
     return {
         "week": weekly_report_mail.week_words(week),
         "subject": weekly_report_mail.subject(brand, week),

@@ -13,12 +13,11 @@ from email.message import EmailMessage
 
 from sqlalchemy import and_, case, func, select
 
-from app import timestamps
 from app.extensions import db
 from app.models import Brand, Journey, Phase, Response, Review, User
 from app.models.review import PENDING as REVIEW_PENDING
 from app.pipeline import nps
-from app.services import follow_up, journey_map, mailer, public_urls, stats
+from app.services import brand_days, follow_up, journey_map, mailer, public_urls, stats
 from app.services.alert_mail import LOCALE, follow_up_url
 from app.timestamps import date_text
 from loyalty import reports as loyalty_reports
@@ -29,7 +28,7 @@ PRIORITY_DAYS = 90
 
 
 def week_days(week_start: date) -> tuple[date, date]:
-    """The Monday and the Sunday of the week (both included, UTC days)."""
+    """The Monday and the Sunday of the week (both included, the brand's days)."""
     return week_start, week_start + timedelta(days=6)
 
 
@@ -162,7 +161,7 @@ def _open_follow_ups(brand: Brand, since: datetime, until: datetime) -> list[tup
 
 
 def follow_up_lines(brand: Brand, week_start: date) -> list[str]:
-    since, until = timestamps.utc_days(*week_days(week_start))
+    since, until = brand_days.moments(brand, *week_days(week_start))
     rows = _open_follow_ups(brand, since, until)
     if not rows:
         return ["Follow-ups: none open."]
@@ -183,7 +182,7 @@ def follow_up_lines(brand: Brand, week_start: date) -> list[str]:
 
 
 def review_line(brand: Brand, week_start: date) -> str:
-    since, until = timestamps.utc_days(*week_days(week_start))
+    since, until = brand_days.moments(brand, *week_days(week_start))
     new = db.session.scalar(
         select(func.count(Review.id)).where(
             Review.brand_id == brand.id, Review.created_at >= since, Review.created_at < until
@@ -202,7 +201,7 @@ def review_line(brand: Brand, week_start: date) -> str:
 
 
 def loyalty_line(brand: Brand, week_start: date) -> str:
-    summary = loyalty_reports.summary(brand.id, *timestamps.utc_days(*week_days(week_start)))
+    summary = loyalty_reports.summary(brand.id, *brand_days.moments(brand, *week_days(week_start)))
     return (
         f"Loyalty points: {summary['issued']:,} earned and {summary['redeemed']:,} redeemed "
         f"in the week, by {summary['members']:,} customer{'' if summary['members'] == 1 else 's'}."
@@ -212,8 +211,8 @@ def loyalty_line(brand: Brand, week_start: date) -> str:
 def text(brand: Brand, user: User, week_start: date) -> str:
     name = mailer.one_line(brand.name)
     parts = [
-        f"Hello,\n\nThis is the week of {week_words(week_start)} (Monday to Sunday, UTC days) "
-        f"at {name}, with the week before in brackets."
+        f"Hello,\n\nThis is the week of {week_words(week_start)} (Monday to Sunday, days in "
+        f"{brand.time_zone}) at {name}, with the week before in brackets."
     ]
     for journey_id, journey_name in journey_map.journey_choices(brand):
         parts.append("\n".join(journey_block(brand, journey_id, journey_name, week_start)))

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from app import timestamps
 from app.models import (
     Brand,
     Customer,
@@ -277,7 +278,9 @@ def test_old_answers_keep_their_day_not_their_moment(db, brand, aged):
     db.session.expire_all()
     for key in ("old", "older"):
         response = db.session.get(Response, aged[key])
-        assert response.created_at == datetime.combine(moments[key].date(), time.min)
+        # the UTC midnight on the brand's (Amsterdam's, east of UTC: its own) day
+        day = timestamps.local_day(moments[key], brand.time_zone)
+        assert response.created_at == datetime.combine(day, time.min)
         assert response.processed_at.time() == time.min
     assert db.session.get(Response, aged["recent"]).created_at == moments["recent"]
     assert retention.apply(brand)["answer_times"] == 0

@@ -1,11 +1,9 @@
 """Per-phase figures from rollups: NPS with interval, CSAT, sentiment, value-weighted conversion."""
 
-from datetime import UTC, datetime
-
 import pytest
 
 from app.models import MapRollup, Rollup
-from tests.conftest import new_survey
+from tests.conftest import brand_today, new_survey
 
 
 def answer(api, survey, nps, csat=None, text=None, **extra):
@@ -96,7 +94,7 @@ def test_filters_by_channel_persona_and_period(api, journey, survey):
     assert stats(api, journey, "?persona=senioren")["levering"]["nps"]["score"] == -100.0
     assert stats(api, journey, "?channel=api")["levering"]["n"] == 2
     assert stats(api, journey, "?channel=widget")["levering"]["n"] == 0
-    today = datetime.now(UTC).date().isoformat()
+    today = brand_today().isoformat()
     assert stats(api, journey, f"?from={today}&to={today}")["levering"]["n"] == 2
     assert stats(api, journey, "?to=2000-01-01")["levering"]["n"] == 0
 

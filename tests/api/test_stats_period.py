@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import update
 
 from app.models import MapRollup, Rollup
-from app.models.base import utcnow
 from app.schemas.dashboard import PERIODS as DASHBOARD_PERIODS
+from tests.conftest import brand_today
 
 
 def answer(api, survey, nps, **extra):
@@ -31,7 +31,7 @@ def old_and_new(db, api, survey):
     """Two detractors answered 40 days ago (moved back in the rollups) and a promoter today."""
     answer(api, survey, 2)
     answer(api, survey, 3)
-    long_ago = utcnow().date() - timedelta(days=40)
+    long_ago = brand_today() - timedelta(days=40)
     for table in (MapRollup, Rollup):
         db.session.execute(update(table).values(day=long_ago))
     db.session.commit()
@@ -44,7 +44,7 @@ def test_period_30d_counts_the_last_30_days_only(api, journey, old_and_new):
     body = get_stats(api, journey, "?period=30d")
     recent = levering(body)
     assert recent["nps"]["n"] == 1 and recent["nps"]["score"] == 100.0
-    today = utcnow().date()
+    today = brand_today()
     assert body["filters"] == {
         "period": "30d",
         "from": str(today - timedelta(days=29)),

@@ -97,23 +97,24 @@ def _selected_period(page: str) -> str:
 def test_from_and_to_win_over_a_preset_and_the_bar_says_which_days(dash, survey, monkeypatch):
     from datetime import datetime
 
-    from app.dashboard import filters
+    from app.services import brand_days
 
-    monkeypatch.setattr(filters, "utcnow", lambda: datetime(2026, 12, 6, 13, 0))
+    # 23:30 UTC: in Amsterdam, whose days the brand's figures count, it is the 7th already
+    monkeypatch.setattr(brand_days, "utcnow", lambda: datetime(2026, 12, 6, 23, 30))
     page = dash.html("/dashboard?period=7d&from=2026-10-01")
     assert _selected_period(page) == ["Custom (From – To)"]
-    assert "Showing 1 Oct 2026 – today (6 Dec 2026), UTC days" in page
+    assert "Showing 1 Oct 2026 – today (7 Dec 2026), days in Europe/Amsterdam" in page
     assert "From and To win over “Last 7 days”" in page
     page = dash.html("/dashboard?from=2026-10-01&to=2026-12-06")
-    assert "Showing 1 Oct 2026 – 6 Dec 2026, UTC days." in page
+    assert "Showing 1 Oct 2026 – 6 Dec 2026, days in Europe/Amsterdam." in page
     page = dash.html("/dashboard?period=30d")
     assert _selected_period(page) == ["Last 30 days"]
-    assert "Showing 7 Nov 2026 – 6 Dec 2026, UTC days." in page
+    assert "Showing 8 Nov 2026 – 7 Dec 2026, days in Europe/Amsterdam." in page
     page = dash.html("/dashboard")
     assert _selected_period(page) == ["All time"] and "Showing all time." in page
     phase = dash.html(phase_url({"id": survey["journey_id"]}, "?period=7d&to=2026-11-30"))
     assert _selected_period(phase) == ["Custom (From – To)"]
-    assert "Showing all days up to 30 Nov 2026, UTC days" in phase
+    assert "Showing all days up to 30 Nov 2026, days in Europe/Amsterdam" in phase
 
 
 def test_one_is_singular_everywhere_a_count_is_written(dash, api, journey):

@@ -6,7 +6,7 @@ from html import unescape
 import pytest
 
 from app.models import Persona
-from tests.conftest import csv_text
+from tests.conftest import brand_today, csv_text
 
 
 def map_figures(html: str) -> dict[str, dict]:
@@ -25,9 +25,7 @@ def number(value: str):
 def filter_cases():
     from datetime import timedelta
 
-    from app.models.base import utcnow
-
-    today = utcnow().date()
+    today = brand_today()
     last_30 = f"?from={today - timedelta(days=29)}&to={today}"
     # (dashboard query, the same filter for the API): a period preset is from/to for the API
     return [

@@ -212,11 +212,34 @@ def test_the_week_in_words(monday, words):
 # --- made once per user and week --------------------------------------------------------------
 
 
-def test_the_last_whole_week_is_the_one_that_ended():
+def test_the_last_whole_week_is_the_one_that_ended_where_the_brand_is():
     monday = date(2026, 11, 30)
-    for hours in (0, 1, 24 * 6 + 23):  # any moment of the week after
+    for hours in (0, 1, 24 * 6 + 22):  # any moment of the week after, in UTC
         now = datetime.combine(monday, datetime.min.time()) + timedelta(hours=hours)
-        assert weekly_report.last_whole_week(now) == date(2026, 11, 23)
+        assert weekly_report.last_whole_week(now, "UTC") == date(2026, 11, 23)
+        assert weekly_report.last_whole_week(now, "Europe/Amsterdam") == date(2026, 11, 23)
+    # Sunday 23:30 UTC is Monday 00:30 in Amsterdam: that week has ended there, not in UTC
+    late = datetime(2026, 11, 29, 23, 30)
+    assert weekly_report.last_whole_week(late, "UTC") == date(2026, 11, 16)
+    assert weekly_report.last_whole_week(late, "Europe/Amsterdam") == date(2026, 11, 23)
+    # and Monday 03:00 UTC is still Sunday evening in New York
+    early = datetime(2026, 11, 30, 3, 0)
+    assert weekly_report.last_whole_week(early, "America/New_York") == date(2026, 11, 16)
+
+
+def test_each_brand_gets_the_week_that_ended_in_its_time_zone(brand, users, db):
+    from app.models import User
+    from app.services import brands
+
+    west, _ = brands.create_brand("West Bad")
+    west.time_zone = "America/New_York"
+    db.session.add(User(brand=west, email="o@west.example", password_hash="x", role="owner"))
+    db.session.commit()
+    turn_on(users["owner"], db.session.query(User).filter_by(email="o@west.example").one())
+    # Monday 00:30 in Amsterdam, Sunday 18:30 in New York
+    assert weekly_report.make_due(datetime(2026, 11, 29, 23, 30)) == 2
+    weeks = {week for _, week, _ in stored_reports()}
+    assert weeks == {date(2026, 11, 23), date(2026, 11, 16)}
 
 
 def test_a_report_is_made_once_per_opted_in_user_and_week(brand, users):

@@ -1,16 +1,19 @@
 """Brute-force figures from the raw rows (response, journey_event, customer), in Python.
 
 Nothing here reads a rollup: these are the numbers the figures users see should equal.
-Days are UTC days of the stored (naive UTC) moments, the convention the rollups use.
+Days are the brand's days (its time zone) of the stored (naive UTC) moments, the convention
+the rollups use: read here with zoneinfo alone, not through the app's helpers.
 """
 
 from collections import defaultdict
+from datetime import UTC, date, datetime
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Customer, Journey, JourneyEvent, Response
+from app.models import Brand, Customer, Journey, JourneyEvent, Response
 from app.models.response import PROCESSED
 
 CONTRACT_CATEGORY = (
@@ -30,10 +33,17 @@ def nps_score(promoters: int, detractors: int, n: int):
     return sign * tenths / 10 + 0.0
 
 
+def brand_day(brand_id: int, moment: datetime) -> date:
+    """The day it was where the brand is (Brand.time_zone) at that stored moment."""
+    zone = ZoneInfo(db.session.get(Brand, brand_id).time_zone)
+    return moment.replace(tzinfo=UTC).astimezone(zone).date()
+
+
 def responses(brand_id: int, statuses=(PROCESSED,)) -> list:
     rows = db.session.execute(
         select(
             Response.id,
+            Response.brand_id,
             Response.phase_id,
             Response.survey_id,
             Response.created_at,
@@ -56,7 +66,7 @@ def responses(brand_id: int, statuses=(PROCESSED,)) -> list:
 
 
 def keep(row, filters: dict, persona_id) -> bool:
-    day = row.created_at.date()
+    day = brand_day(row.brand_id, row.created_at)
     if filters.get("from_") and day < filters["from_"]:
         return False
     if filters.get("to") and day > filters["to"]:
@@ -155,7 +165,7 @@ EMPTY_ANSWERS = {
 def conversion_figures(brand_id: int, journey_id: int, filters: dict, persona_id=None) -> dict:
     """{phase_id: {"reached", "converted", "reached_value", "converted_value", "to_next",
     "value_weighted"}} from journey events: a customer reaches a phase at their earliest event
-    in it (counted on that UTC day), converts when they also reached any later phase (any
+    in it (counted on that day of the brand's), converts when they also reached any later phase (any
     time; the dwell runs to the nearest of those in journey order); the value is the
     customer's value, else the transaction value of that first event. No rate for the last
     phase, nor for one no later phase of which has any event. Persona is the customer's
@@ -194,7 +204,7 @@ def conversion_figures(brand_id: int, journey_id: int, filters: dict, persona_id
             if p != phase_id:
                 continue
             customer = customers[customer_id]
-            day = when.date()
+            day = brand_day(brand_id, when)
             if filters.get("from_") and day < filters["from_"]:
                 continue
             if filters.get("to") and day > filters["to"]:

@@ -8,7 +8,8 @@ switched off (as when Redis is down), created_at is set, and `flask pipeline swe
 
 import csv
 import io
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -119,35 +120,43 @@ def customer(api, external_id, **fields):
 # --- day boundaries ---------------------------------------------------------------------------
 
 
-def test_day_boundaries_are_utc_days_in_stats_export_and_trend(
+def test_day_boundaries_are_the_brands_days_in_stats_export_and_trend(
     app, api, brand, journey, survey, held
 ):
-    """Rollups are per UTC day and `from`/`to` are UTC days; the raw-row reads (export,
-    verbatims) cut at UTC midnight too, so all agree. Convention: a Dutch brand's answer at
-    00:30 Amsterdam time (23:30 UTC the day before) counts on the day before."""
-    day = utcnow().date() - timedelta(days=3)
+    """Rollups are per day of the brand (Europe/Amsterdam here) and `from`/`to` are its days;
+    the raw-row reads (export, verbatims) cut at its midnight too, so all agree. An answer at
+    00:30 in Amsterdam (23:30 UTC the day before) counts on its Amsterdam day."""
+    amsterdam = ZoneInfo(brand.time_zone)
+    day = datetime.now(amsterdam).date() - timedelta(days=3)
+
+    def stored(local_day, at):  # a wall-clock time in Amsterdam, as stored: naive UTC
+        moment = datetime.combine(local_day, at, amsterdam)
+        return moment.astimezone(UTC).replace(tzinfo=None)
+
     moments = {
-        "start": datetime.combine(day, time.min),
-        "late": datetime.combine(day, time(23, 30)),  # 00:30 next day in Amsterdam (CET)
-        "end": datetime.combine(day, time(23, 59, 59, 999999)),
-        "next": datetime.combine(day + timedelta(days=1), time.min),
-        "before": datetime.combine(day, time.min) - timedelta(microseconds=1),
+        "start": stored(day, time.min),
+        "late": stored(day, time(23, 30)),
+        "end": stored(day, time(23, 59, 59, 999999)),
+        "next": stored(day + timedelta(days=1), time.min),
+        "before": stored(day, time.min) - timedelta(microseconds=1),
+        "utc_late": datetime.combine(day, time(23, 30)),  # the next day in Amsterdam
     }
     ids = {}
     for name, moment in moments.items():
-        ids[name] = post(api, survey, 9 if name != "next" else 2, text="Prima geleverd")
+        ids[name] = post(api, survey, 9 if name not in ("next", "utc_late") else 2, text="Prima")
         set_created([ids[name]], moment)
     sweep(app)
     one_day = {"from_": day, "to": day}
+    day_after = {"from_": day + timedelta(days=1), "to": day + timedelta(days=1)}
     assert not mismatches(api, brand, journey, one_day)
+    assert not mismatches(api, brand, journey, day_after)
     levering = {p["phase"]: p for p in stats(api, journey, f"?from={day}&to={day}")}["levering"]
     assert levering["n"] == 3  # start, late, end
     assert export_ids(None, brand, journey, "levering", one_day) == sorted(
         [ids["start"], ids["late"], ids["end"]]
     )
-    assert export_ids(None, brand, journey, "levering", {"from_": day + timedelta(days=1)}) == [
-        ids["next"]
-    ]
+    later = export_ids(None, brand, journey, "levering", {"from_": day + timedelta(days=1)})
+    assert later == sorted([ids["next"], ids["utc_late"]])
 
 
 def test_a_datetime_in_from_is_refused_not_truncated(api, journey):
@@ -220,6 +229,40 @@ def test_retention_keeps_the_figures_and_the_day(app, api, brand, journey, surve
     assert stats(api, journey, f"?from={day}&to={day}") == before
     assert not mismatches(api, brand, journey, one_day)
     assert {r.created_at.date() for r in raw.responses(brand.id)} == {day}
+    assert retention.apply(brand)["answer_times"] == 0  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("zone", "at_utc"),
+    [
+        ("Europe/Amsterdam", time(23, 30)),  # 00:30 the next day there
+        ("America/New_York", time(2, 15)),  # 21:15 the day before there
+    ],
+)
+def test_retention_keeps_the_brands_day_of_an_answer_near_midnight(
+    app, api, brand, journey, survey, held, zone, at_utc
+):
+    """An answer past the period keeps its day, the brand's: the midnight it is cut to lies
+    on the day the rollups counted it on, east and west of UTC."""
+    brand.time_zone = zone
+    _db.session.commit()
+    moment = datetime.combine(utcnow().date() - timedelta(days=40), at_utc)
+    ids = [post(api, survey, score, text="Keurig") for score in (9, 3)]
+    set_created(ids, moment)
+    sweep(app)
+    day = raw.brand_day(brand.id, moment)
+    assert day != moment.date()  # the brand's day is not UTC's: the case this is about
+    one_day = {"from_": day, "to": day}
+    before = stats(api, journey, f"?from={day}&to={day}")
+    brand.retention_days = 30
+    _db.session.commit()
+    assert retention.apply(brand)["answer_times"] == 2
+    cut = {r.created_at for r in raw.responses(brand.id)}
+    assert len(cut) == 1 and next(iter(cut)).time() == time.min
+    assert {raw.brand_day(brand.id, r.created_at) for r in raw.responses(brand.id)} == {day}
+    assert stats(api, journey, f"?from={day}&to={day}") == before
+    assert not mismatches(api, brand, journey, one_day)
+    assert export_ids(None, brand, journey, "levering", one_day) == sorted(ids)
     assert retention.apply(brand)["answer_times"] == 0  # idempotent
 
 

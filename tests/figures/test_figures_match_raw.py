@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app import timestamps
 from app.extensions import db as _db
 from app.models import DwellRollup, Journey, Persona, Survey, Touchpoint, User
 from app.models.base import utcnow
@@ -68,7 +69,8 @@ def demo(app):
 
 
 def _today():
-    return utcnow().date()
+    """The demo brand's today (its days are Amsterdam's)."""
+    return timestamps.local_day(utcnow(), timestamps.DEFAULT_ZONE)
 
 
 def filter_cases():
@@ -250,11 +252,11 @@ def test_phase_trend_equals_raw_per_period(demo, grain):
     phase_id, key = next(item for item in demo["phases"] if item[1] == "levering")
     phase = next(p for p in _db.session.get(Journey, demo["journey_id"]).phases if p.id == phase_id)
     rows = [r for r in raw.responses(demo["brand_id"]) if r.phase_id == phase_id]
-    first = min(r.created_at.date() for r in rows)
+    first = min(raw.brand_day(demo["brand_id"], r.created_at) for r in rows)
     series = trends.series(demo["brand"], phase, {"from_": first}, None, grain)
     buckets = defaultdict(list)
     for r in rows:
-        buckets[trends.period_start(r.created_at.date(), grain)].append(r)
+        buckets[trends.period_start(raw.brand_day(demo["brand_id"], r.created_at), grain)].append(r)
     # a period the filter cuts starts at the filter's first day: keyed by its whole start
     shown = {trends.period_start(period["start"], grain): period for period in series["periods"]}
     assert set(b for b in buckets) <= set(shown)

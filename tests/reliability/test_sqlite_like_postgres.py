@@ -51,7 +51,9 @@ def test_retention_rewrites_a_day_an_earlier_version_stored_in_the_wrong_format(
     app, api, db, brand, journey, survey
 ):
     """Databases a retention run rewrote before the fix hold 'YYYY-MM-DD 00:00:00', which the
-    export counted on the day before; the next run rewrites it as every other moment."""
+    export counted on the day before; the next run rewrites it as every other moment. A UTC
+    brand: at Amsterdam's midnight (23:00 UTC) the format made no difference."""
+    brand.time_zone = "UTC"
     day = utcnow().date() - timedelta(days=60)
     ids = [_post(api, survey, 9), _post(api, survey, 3)]
     db.session.execute(
@@ -70,6 +72,7 @@ def test_retention_rewrites_a_day_an_earlier_version_stored_in_the_wrong_format(
 def test_retention_keeps_the_day_to_the_microsecond_on_both_databases(
     app, api, db, brand, journey, survey
 ):
+    brand.time_zone = "UTC"  # whose day ends at the UTC midnight this writes
     day = utcnow().date() - timedelta(days=60)
     last_moment = datetime.combine(day, time(23, 59, 59, 999999))
     response_id = _post(api, survey, 9)
