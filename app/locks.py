@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 
 
-def locked(query, *, keys: bool = False):
+def locked(query, *, keys: bool = False, nowait: bool = False):
     """`query` locking its rows until the commit, read afresh once the lock is ours.
 
     A second writer waits here, then decides on what the first one left, so two requests at
@@ -14,8 +14,13 @@ def locked(query, *, keys: bool = False):
     check takes KEY SHARE) can still be written meanwhile. With `keys`, FOR UPDATE, which
     holds those off too: an erasure, which renames the customer that answers must not land
     on. SQLite ignores both; it lets one writer in at a time anyway.
+
+    With `nowait`, a row another transaction holds fails the statement at once (SQLSTATE
+    55P03) instead of waiting: for a caller that must not wait while it holds other locks.
     """
-    return query.with_for_update(key_share=not keys).execution_options(populate_existing=True)
+    return query.with_for_update(key_share=not keys, nowait=nowait).execution_options(
+        populate_existing=True
+    )
 
 
 def referenced(query):

@@ -155,7 +155,8 @@ def load(app_env: str | None = None, overrides: dict | None = None) -> dict:
     _check(values)
     if name == "development" and values["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # A cron line or worker started without APP_ENV would sign with another key.
-        log.warning("APP_ENV is not set: running as development against PostgreSQL")
+        unset = "APP_ENV is not set" if not os.environ.get("APP_ENV") else "APP_ENV=development"
+        log.warning("%s: running as development against PostgreSQL", unset)
     if name == "production":
         key = values.get("SECRET_KEY") or ""
         if len(key) < 32 or len(set(key)) < 10:

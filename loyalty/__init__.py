@@ -33,7 +33,15 @@ from loyalty.errors import (
     UnknownReward,
 )
 from loyalty.events import subscribe, unsubscribe
-from loyalty.ledger import adjust, balance, entries, lock_customer, redeem, statement
+from loyalty.ledger import (
+    adjust,
+    adjust_once,
+    balance,
+    entries,
+    lock_customer,
+    redeem,
+    statement,
+)
 from loyalty.models import LedgerEntry, LoyaltyPolicy
 from loyalty.policy import DEFAULTS, get_policy, redeemed_name, reward_name, save_policy
 from loyalty.privacy import anonymise_customer, export_customer, unlink_responses
@@ -50,6 +58,7 @@ __all__ = [
     "LoyaltyPolicy",
     "UnknownReward",
     "adjust",
+    "adjust_once",
     "anonymise_customer",
     "award_batch",
     "award_for_response",

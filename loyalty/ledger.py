@@ -290,6 +290,32 @@ def redeem(
     return entry, True
 
 
+def adjust_once(
+    brand_id: int, customer_id: int, *, points: int, reason: str, key: str
+) -> tuple[LedgerEntry, bool]:
+    """adjust() under an idempotency key: (entry, created). The same key again returns the
+    first adjustment; a key used for a different one is an IdempotencyConflict. A client
+    that timed out sends it again without adding the points twice."""
+    _check_key(key)
+    lock_customer(customer_id)  # a repeat sent at once waits here, then finds the first
+    existing = db.session.scalar(
+        select(LedgerEntry)
+        .where(
+            LedgerEntry.brand_id == brand_id,
+            LedgerEntry.source_type == "adjustment",
+            LedgerEntry.source_id == key,
+        )
+        .order_by(LedgerEntry.id)
+        .limit(1)
+    )
+    if existing is None:
+        return adjust(brand_id, customer_id, points=points, reason=reason, key=key), True
+    same = (customer_id, points, (reason or "").strip()[:200])
+    if (existing.customer_id, existing.points, existing.reason) != same:
+        raise IdempotencyConflict("this Idempotency-Key was used for a different adjustment")
+    return existing, False
+
+
 def adjust(
     brand_id: int,
     customer_id: int,

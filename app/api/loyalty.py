@@ -49,10 +49,15 @@ def get_account(query, external_id):
 @blp.route("/customers/<external_id>/adjustments", methods=["POST"])
 @blp.arguments(AdjustmentIn)
 @blp.response(201, EntryOut)
+@blp.alt_response(200, schema=EntryOut, description="The same Idempotency-Key again")
 @blp.alt_response(409, description="A negative adjustment larger than the balance")
+@blp.doc(**idempotency_header("The same key again returns the first adjustment, no second one", 64))
 def create_adjustment(data, external_id):
     """Add or remove points by hand, with a reason; a ledger entry of kind `adjust`."""
-    return loyalty_accounts.adjust(current_brand(), external_id, data)
+    entry, created = loyalty_accounts.adjust(
+        current_brand(), external_id, data, request.headers.get("Idempotency-Key")
+    )
+    return make_response(EntryOut().dump(entry), 201 if created else 200)
 
 
 @blp.route("/customers/<external_id>/redemptions", methods=["POST"])

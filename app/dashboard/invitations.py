@@ -74,12 +74,8 @@ def invitations_send():
 
 
 def _summary(result: dict, ignored: list[str]) -> str:
-    sent = [item for item in result["invitations"] if item.status != "skipped"]
-    skipped: dict[str, int] = {}
-    for item in result["invitations"]:
-        if item.status == "skipped":
-            skipped[item.skip_reason] = skipped.get(item.skip_reason, 0) + 1
-    parts = [f"{len(sent)} invitation{'' if len(sent) == 1 else 's'} queued"]
+    queued, skipped = result["queued"], result["skipped"]
+    parts = [f"{queued} invitation{'' if queued == 1 else 's'} queued"]
     if skipped:
         reasons = ", ".join(f"{count} {SKIP_WORDS.get(r, r)}" for r, count in skipped.items())
         parts.append(f"{sum(skipped.values())} skipped ({reasons})")

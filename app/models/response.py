@@ -15,6 +15,8 @@ class Response(db.Model):
         db.Index("ix_response_brand_id_desc", "brand_id", "id"),
         db.Index("ix_response_status", "status", "id"),
         db.Index("ix_response_customer", "customer_id", "phase_id"),
+        # the API's survey filter, newest first, and a survey's delete (its foreign key)
+        db.Index("ix_response_survey", "survey_id", "id"),
     )
 
     id = db.Column(db.Integer, primary_key=True)

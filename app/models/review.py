@@ -26,6 +26,8 @@ class Review(db.Model):
         db.Index("ix_review_brand_updated", "brand_id", "updated_at"),
         db.Index("ix_review_brand_client", "brand_id", "client_hash"),
         db.Index("ix_review_brand_body", "brand_id", "body_hash"),
+        db.Index("ix_review_customer", "customer_id"),  # erasure finds hers
+        db.Index("ix_review_brand_created", "brand_id", "created_at"),  # the weekly report
     )
 
     id = db.Column(db.Integer, primary_key=True)

@@ -48,9 +48,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "invalid_link": "Deze link is niet geldig. Gebruik de volledige link uit de e-mail.",
         "expired_title": "Deze link is verlopen",
         "expired": "Deze uitnodiging is verlopen. Bedankt voor je interesse!",
-        "used_title": "Je hebt al geantwoord",
-        "used": "Met deze link is al een antwoord gegeven. Elke uitnodiging kan maar één keer "
-        "worden gebruikt.",
+        # also what a second click on Versturen gets: the first one's answer is in
+        "used_title": "Je antwoord is al binnen",
+        "used": "Met deze link is al een antwoord gegeven, en dat is opgeslagen: bedankt. Elke "
+        "uitnodiging kan maar één keer worden gebruikt.",
         "closed_title": "Deze vragenlijst is gesloten",
         "closed": "Deze vragenlijst neemt geen antwoorden meer aan.",
         "language": "English",
@@ -121,8 +122,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "invalid_link": "This link is not valid. Please use the complete link from the email.",
         "expired_title": "This link has expired",
         "expired": "This invitation has expired. Thank you for your interest!",
-        "used_title": "You have already answered",
-        "used": "This link has already been used to answer. Each invitation can only be used once.",
+        "used_title": "Your answer is already in",
+        "used": "This link has already been used to answer, and that answer is saved: thank you. "
+        "Each invitation can only be used once.",
         "closed_title": "This survey is closed",
         "closed": "This survey no longer accepts answers.",
         "language": "Nederlands",
@@ -165,7 +167,7 @@ TEXTS = with_formal(
         "page_title": "{brand} wil graag uw mening",
         "thanks_page": "Uw antwoord is opgeslagen. U kunt dit venster sluiten.",
         "expired": "Deze uitnodiging is verlopen. Bedankt voor uw interesse!",
-        "used_title": "U heeft al geantwoord",
+        "used_title": "Uw antwoord is al binnen",
         "email_intro": "Hallo, we horen graag hoe het ging. Klik hieronder op uw antwoord en "
         "verstuur het op de pagina die opent. Het zijn hooguit drie korte vragen.",
         "email_points": "Voor uw antwoord krijgt u punten, welke score u ook geeft.",

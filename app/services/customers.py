@@ -82,7 +82,18 @@ def ensure_created(brand: Brand, external_id: str, lock: bool = False) -> tuple[
         customer = db.session.scalar(query)
         if customer is not None:
             return customer, inserted is not None
-    raise RuntimeError(f"customer {external_id!r} was erased twice while being looked up")
+    raise _erased_meanwhile()
+
+
+def _erased_meanwhile() -> AppError:
+    """Erased twice while this request looked the customer up (an erasure freed the external
+    id, the new customer it then named was erased too): the request may be sent again."""
+    db.session.rollback()
+    return AppError(
+        409,
+        "the customer was erased while this request waited for them; send it again",
+        fields={"customer": ["erased meanwhile"]},
+    )
 
 
 def upsert(brand: Brand, data: dict) -> tuple[Customer, bool]:
@@ -156,7 +167,7 @@ def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
                 if customer.external_id in looked_for  # not a tombstone renamed meanwhile
             )
     if len(found) < len(wanted):
-        raise RuntimeError("customers were erased twice while being looked up")
+        raise _erased_meanwhile()
     return found
 
 

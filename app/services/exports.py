@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Brand, Customer, Persona, Phase, Question, Response, Survey, Touchpoint
@@ -195,12 +195,7 @@ def _response_batches(
             .limit(BATCH)
         )
         if after is not None:
-            statement = statement.where(
-                or_(
-                    Response.created_at < after[0],
-                    and_(Response.created_at == after[0], Response.id < after[1]),
-                )
-            )
+            statement = statement.where(verbatims.older_than(*after))
         batch = db.session.execute(statement).all()
         if not batch:
             return

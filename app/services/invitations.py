@@ -2,10 +2,12 @@
 
 import base64
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app import ids, timestamps
 from app.errors import AppError
@@ -91,8 +93,9 @@ def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:
     `external_id` it means the customer another line gives that address with an id, else the
     brand's customer with it (the oldest, if several), else a new one named by the address.
     One email per customer and per address: a repeat of either is left out (an orders export
-    lists a repeat buyer once per order). Returns {"invitations", "repeated": [line numbers],
-    "new": customers created, "readdressed": known customers whose address the list changed}.
+    lists a repeat buyer once per order). Returns {"invitations", "queued": how many,
+    "skipped": {reason: how many}, "repeated": [line numbers], "new": customers created,
+    "readdressed": known customers whose address the list changed}.
     """
     survey = _active_survey(brand, survey_id)
     _check_personas(brand, rows)
@@ -112,10 +115,17 @@ def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:
     readdressed = sum(
         before.get(customer.external_id) not in (None, customer.email) for customer in found
     )
+    # Read before the commit, which expires the rows: after it, each was a query of its own
+    # (2,000 of an upload's 2,600).
+    db.session.flush()
+    queued = [invitation.id for invitation in invitations if invitation.status == QUEUED]
+    skipped = Counter(i.skip_reason for i in invitations if i.status == SKIPPED)
     db.session.commit()
-    enqueue([invitation.id for invitation in invitations if invitation.status == QUEUED])
+    enqueue(queued)
     return {
         "invitations": invitations,
+        "queued": len(queued),
+        "skipped": dict(skipped),
         "repeated": repeated,
         "new": new,
         "readdressed": readdressed,
@@ -174,8 +184,16 @@ def _one_row_per_customer(brand: Brand, rows: list[dict]) -> tuple[list[dict], l
     kept, repeated, seen = [], [], set()
     for row in rows:
         email = customers.normalise_email(row.get("email"))
-        if not row.get("external_id"):
-            row = {**row, "external_id": listed.get(email) or known.get(email, email)}
+        if not row.get("external_id") and email in listed:
+            row = {**row, "external_id": listed[email]}
+        elif not row.get("external_id") and email in known:
+            # The customer who has this address: nothing to write. Read before her lock, it
+            # could be stale, and writing it back would undo an address another list or
+            # request gave her meanwhile.
+            row = {**row, "external_id": known[email]}
+            row.pop("email")
+        elif not row.get("external_id"):
+            row = {**row, "external_id": email}  # a new customer, named by the address
         if row["external_id"] in seen or (email and email in seen):
             repeated.append(row["line"])
             continue
@@ -377,6 +395,8 @@ def page(brand: Brand, query: dict) -> dict:
     if before is not None:
         statement = statement.where(Invitation.id < before)
     limit = query.get("limit", 50)
+    # each row names its customer and phase: loaded with the page, not one query per row
+    statement = statement.options(selectinload(Invitation.customer), selectinload(Invitation.phase))
     rows = list(db.session.scalars(statement.order_by(Invitation.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

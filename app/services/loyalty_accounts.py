@@ -79,11 +79,33 @@ def _entry_out(entry, brand: Brand, customer: Customer) -> dict:
     }
 
 
-def adjust(brand: Brand, external_id: str, data: dict) -> dict:
+def _check_idempotency_key(key: str | None) -> None:
+    if key is not None and not 1 <= len(key) <= 64:
+        raise AppError(
+            422,
+            "Idempotency-Key must be 1-64 characters",
+            fields={"Idempotency-Key": ["1-64 characters"]},
+        )
+
+
+def adjust(
+    brand: Brand, external_id: str, data: dict, idempotency_key: str | None = None
+) -> tuple[dict, bool]:
+    """(entry, created): 409 when a negative one is larger than the balance; the same
+    Idempotency-Key again returns the first adjustment with created=False."""
+    _check_idempotency_key(idempotency_key)
+    points, reason = data["points"], data["reason"]
+
     def write():
         customer = customers.get(brand, external_id, lock=True)  # not while being erased
-        entry = loyalty.adjust(brand.id, customer.id, points=data["points"], reason=data["reason"])
-        return _entry_out(entry, brand, customer)
+        if idempotency_key is None:
+            entry = loyalty.adjust(brand.id, customer.id, points=points, reason=reason)
+            created = True
+        else:
+            entry, created = loyalty.adjust_once(
+                brand.id, customer.id, points=points, reason=reason, key=idempotency_key
+            )
+        return _entry_out(entry, brand, customer), created
 
     return _write(write)
 
@@ -93,12 +115,7 @@ def redeem(
 ) -> tuple[dict, bool]:
     """(entry, created): 409 when the balance is short; the same Idempotency-Key again returns
     the first redemption with created=False."""
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 64:
-        raise AppError(
-            422,
-            "Idempotency-Key must be 1-64 characters",
-            fields={"Idempotency-Key": ["1-64 characters"]},
-        )
+    _check_idempotency_key(idempotency_key)
 
     def write():
         customer = customers.get(brand, external_id, lock=True)  # not while being erased

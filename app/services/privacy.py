@@ -9,6 +9,7 @@ Both are logged in `privacy_request`, without the identifier that was erased.
 import json
 import logging
 import secrets
+import time
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -43,8 +44,11 @@ from app.services import alerts, customers, follow_up
 
 log = logging.getLogger(__name__)
 
-ERASURE_TRIES = 3  # runs a deadlock may fail (each needs a batch to claim her answer just then)
+# Runs a busy answer may fail: each needs a pipeline batch to hold one of her answers just
+# then, and a batch commits within a second; the waits between runs add up to about 3 s.
+ERASURE_TRIES = 8
 DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for deadlock_detected
+LOCK_BUSY = "55P03"  # lock_not_available: a NOWAIT lock another transaction holds
 ERASURE_GROUND = "personal_data"  # one of the listed grounds for removing a review
 ERASURE_ACTOR = "privacy:erasure"
 # Every table with a customer_id column, and how erasure treats it (a test keeps this complete).
@@ -165,9 +169,9 @@ def export(brand: Brand, external_id: str, actor: str) -> dict:
     return _json(data)
 
 
-def _responses(customer: Customer, lock: bool = False) -> list[Response]:
+def _responses(customer: Customer, lock: bool = False, nowait: bool = False) -> list[Response]:
     query = select(Response).where(Response.customer_id == customer.id).order_by(Response.id)
-    return list(db.session.scalars(locks.locked(query) if lock else query))
+    return list(db.session.scalars(locks.locked(query, nowait=nowait) if lock else query))
 
 
 def _reviews(customer: Customer, responses: list[Response], lock: bool = False) -> list[Review]:
@@ -253,32 +257,43 @@ def erase(brand: Brand, external_id: str, actor: str) -> dict:
     of her answers locks her too (its reviews refer to her, its points are hers), so it is
     waited for, and its review of the answer is then seen and removed. Holding her, ledger
     writes, invitations, events, upserts and answers for this external id wait, then find her
-    gone (renamed, erased_at set) and refuse, or make a new customer. An answer claimed by a
-    batch in between the two locks makes a deadlock: PostgreSQL fails one of the two, and if
-    it is this one it runs again.
+    gone (renamed, erased_at set) and refuse, or make a new customer.
+
+    Once it holds her it never waits for an answer: a batch that claimed one of her answers
+    in between the two locks waits for her, and the writers queued for her between the two
+    (a points adjustment, an event) would be in that deadlock too, where PostgreSQL may fail
+    one of them instead. The answers are locked NOWAIT there; when one is busy the erasure
+    lets go of everything and runs again a moment later.
     """
     for attempt in range(1, ERASURE_TRIES + 1):
         try:
             return _erase(brand, external_id, actor)
         except OperationalError as error:
             db.session.rollback()
-            if getattr(error.orig, "sqlstate", None) != DEADLOCK or attempt == ERASURE_TRIES:
+            busy = getattr(error.orig, "sqlstate", None) in (LOCK_BUSY, DEADLOCK)
+            if not busy or attempt == ERASURE_TRIES:
                 raise
-            log.warning("erasure in brand %s met a deadlock; running it again", brand.id)
+            log.info("erasure in brand %s found an answer busy; running it again", brand.id)
+            time.sleep(0.1 * attempt)
     raise AssertionError("unreachable")
 
 
 def _erase(brand: Brand, external_id: str, actor: str) -> dict:
-    customer = customers.find(brand, external_id)
-    if customer is not None:
-        _responses(customer, lock=True)
+    asked = customers.find(brand, external_id)
+    customer = None
+    if asked is not None:
+        _responses(asked, lock=True)
         customer = customers.find(brand, external_id, lock=True, erasing=True)
+        if customer is not None and customer.id != asked.id:
+            # Erased while this waited (a second click on Erase), and the external id names
+            # a customer made since, whom this request was not about: erased already.
+            customer = None
     if customer is None:
         return _erased_before(brand, external_id)
     if customer.erased_at is not None:  # the tombstone's own id: erased already, as it is
         return _erased_before(brand, external_id, tombstone=True)
     now = utcnow()
-    responses = _responses(customer, lock=True)
+    responses = _responses(customer, lock=True, nowait=True)
     counts = {
         "reviews": _erase_reviews(brand, _reviews(customer, responses, lock=True), now),
         "responses": _erase_responses(responses),

@@ -41,10 +41,11 @@ def cutoff(brand: Brand, now: datetime | None = None) -> datetime:
 
 def _holding_personal_data(brand: Brand, before: datetime):
     # Also an erased customer's answer of any age: one sent in the instant of the erasure can
-    # be stored after it, against the tombstone; the next run strips it.
-    erased = select(Customer.id).where(
-        Customer.brand_id == brand.id, Customer.erased_at.is_not(None)
-    )
+    # be stored after it, against the tombstone; the next run strips it. Their ids are read
+    # once: as a subquery they were a scan of every customer for every batch.
+    erased = db.session.scalars(
+        select(Customer.id).where(Customer.brand_id == brand.id, Customer.erased_at.is_not(None))
+    ).all()
     return (
         Response.brand_id == brand.id,
         or_(Response.created_at < before, Response.customer_id.in_(erased)),
@@ -78,15 +79,17 @@ def apply(
     """Anonymise this brand's responses older than its period, in committed batches."""
     now = now or utcnow()
     before = cutoff(brand, now)
-    responses = 0
+    holding = _holding_personal_data(brand, before)
+    responses, after = 0, 0
     while True:
         # SKIP LOCKED: a second run at the same time takes other rows (both took the same
         # ones, rewrote them one after the other and logged them twice); a row it skips is
-        # the other run's, or the pipeline's, and the next run's otherwise.
+        # the other run's, or the pipeline's, and the next run's otherwise. On from the last
+        # id done: from the start, each batch read past every row already stripped.
         batch = list(
             db.session.scalars(
                 select(Response)
-                .where(*_holding_personal_data(brand, before))
+                .where(*holding, Response.id > after)
                 .order_by(Response.id)
                 .limit(batch_size)
                 .with_for_update(skip_locked=True)
@@ -97,6 +100,7 @@ def apply(
         keys = privacy.text_keys({response.survey_id for response in batch})
         for response in batch:
             privacy.strip_response(response, keys[response.survey_id])
+        after = batch[-1].id
         db.session.commit()
         responses += len(batch)
         if progress:

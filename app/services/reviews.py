@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 import loyalty
 from app import ids, locks, timestamps
@@ -446,6 +447,13 @@ def list_reviews(brand: Brand, status=None, phase=None, cursor=None, limit: int 
         if before is None:
             raise AppError(422, "cursor is not valid", fields={"cursor": ["not valid"]})
         query = query.where(Review.id < before)
+    # what each item shows, loaded with the page (it was one query per review and relation)
+    query = query.options(
+        selectinload(Review.phase),
+        selectinload(Review.customer),
+        selectinload(Review.moderation),
+        selectinload(Review.flags),
+    )
     items = list(db.session.scalars(query.order_by(Review.id.desc()).limit(limit + 1)))
     more = len(items) > limit
     items = items[:limit]

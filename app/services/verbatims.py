@@ -7,7 +7,7 @@ import base64
 import binascii
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import selectinload
 
 from app import ids, timestamps
@@ -37,6 +37,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         return timestamps.naive_utc(datetime.fromisoformat(stamp)), ids.checked(int(ident))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise AppError(422, "the cursor is not valid", fields={"cursor": ["invalid"]}) from exc
+
+
+def older_than(stamp: datetime, ident: int):
+    """The answers after (stamp, id) in newest-first order: a row-value comparison, which
+    PostgreSQL bounds its index scan with. Written as `created_at < x OR (created_at = x AND
+    id < y)` it could not, and every page re-read all the newer rows (a 438k-answer export
+    took 23 minutes, its last batches 6 s each)."""
+    return tuple_(Response.created_at, Response.id) < tuple_(stamp, ident)
 
 
 def conditions(brand: Brand, phase: Phase, filters: dict, persona_id: int | None) -> list:
@@ -90,13 +98,7 @@ def page(
     if query.get("score") is not None:
         where.append(Response.nps == query["score"])
     if query.get("cursor"):
-        stamp, ident = decode_cursor(query["cursor"])
-        where.append(
-            or_(
-                Response.created_at < stamp,
-                and_(Response.created_at == stamp, Response.id < ident),
-            )
-        )
+        where.append(older_than(*decode_cursor(query["cursor"])))
     rows = list(
         db.session.scalars(
             select(Response)

@@ -882,7 +882,16 @@ def create_endpoint(brand: Brand, data: dict) -> WebhookEndpoint:
         problem = f"unknown events: {', '.join(unknown)}" if unknown else "name at least one event"
         raise AppError(422, "the webhook events are not valid", fields={"events": [problem]})
     locks.lock_brand(brand.id)  # two creates at once must not both find room
-    if len(list_endpoints(brand)) >= MAX_ENDPOINTS:
+    existing = list_endpoints(brand)
+    if any(endpoint.url == url for endpoint in existing):
+        # A second endpoint for one URL (a double click on Add, a retried request) delivers
+        # every event twice, under two webhook-ids the receiver cannot match up.
+        raise AppError(
+            409,
+            "a webhook for this URL exists: delete it first to change its events",
+            fields={"url": ["has a webhook already"]},
+        )
+    if len(existing) >= MAX_ENDPOINTS:
         raise AppError(409, f"a brand can have at most {MAX_ENDPOINTS} webhooks")
     endpoint = WebhookEndpoint(
         brand_id=brand.id,

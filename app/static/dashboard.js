@@ -1,5 +1,5 @@
-// Copy buttons in the dashboard. Without JavaScript the buttons stay hidden and the text
-// can be selected by hand, so nothing depends on this file.
+// Copy buttons in the dashboard, and forms sent once per click. Without JavaScript the
+// buttons stay hidden and the text can be selected by hand, so nothing depends on this file.
 (function () {
   "use strict";
   function copy(button) {
@@ -19,6 +19,27 @@
       done("Selected: press Ctrl+C to copy");
     }
   }
+  // A double click on Add or Create posted the form twice: two webhooks, two surveys. The
+  // second submit of a form is dropped until the page is left; the button is not disabled,
+  // which would leave its name and value out of what the first submit sends.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return;
+    if (form.getAttribute("data-sent")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sent", "1");
+    form.setAttribute("aria-busy", "true");
+  });
+  // Back to a page the browser kept (bfcache): its forms may be sent again.
+  window.addEventListener("pageshow", function () {
+    var sent = document.querySelectorAll("form[data-sent]");
+    for (var i = 0; i < sent.length; i++) {
+      sent[i].removeAttribute("data-sent");
+      sent[i].removeAttribute("aria-busy");
+    }
+  });
   document.addEventListener("DOMContentLoaded", function () {
     var buttons = document.querySelectorAll("button.copy[data-copy]");
     for (var i = 0; i < buttons.length; i++) {

@@ -478,6 +478,111 @@ def test_an_erasure_racing_the_pipeline_over_her_answer_succeeds_and_leaves_no_t
         assert review.status in ("removed", "rejected") and review.body == "", review.id
 
 
+@pytest.mark.postgres
+def test_an_answer_a_batch_claims_while_she_is_erased_makes_no_deadlock(
+    app, api, anna, survey, db, monkeypatch
+):
+    """A batch claimed her new answer between the erasure's two locks, then waited for her.
+    The erasure, holding her, waited for that answer: a deadlock, in which PostgreSQL could
+    fail the batch or a points adjustment queued for her (a 503 for a plain request) instead
+    of the erasure. Now it does not wait there: it lets go and runs again."""
+    import threading
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from app.extensions import queue
+
+    monkeypatch.setattr(queue, "kick", lambda *args, **kwargs: False)  # it stays received
+    anonymous = api.post(
+        "/api/v1/responses", json={"survey_id": survey["id"], "answers": {"nps": 4}}
+    )
+    assert anonymous.status_code == 202
+    late_id = anonymous.json["id"]
+    customer_id = db.session.scalar(select(Customer.id).where(Customer.external_id == "klant-42"))
+    db.session.commit()
+    holder_done, holder, engine = threading.Event(), {}, db.engine
+
+    def batch():
+        """As a batch claiming her new answer does: the answer first, then her."""
+        with engine.connect() as connection:
+            try:
+                connection.execute(
+                    text("SELECT id FROM response WHERE id = :id FOR UPDATE"), {"id": late_id}
+                )
+                holder["claimed"] = True
+                threading.Event().wait(0.5)  # scoring: meanwhile the erasure locks her
+                connection.execute(
+                    text("SELECT id FROM customer WHERE id = :id FOR NO KEY UPDATE"),
+                    {"id": customer_id},
+                )
+                connection.commit()
+                holder["outcome"] = "committed"
+            except OperationalError as error:
+                holder["outcome"] = getattr(error.orig, "sqlstate", error)
+            finally:
+                holder_done.set()
+
+    real_responses, real_erase, failures = privacy._responses, privacy._erase, []
+
+    def first_lock_then_a_claim(customer, lock=False, nowait=False):
+        found = real_responses(customer, lock=lock, nowait=nowait)
+        if lock and not nowait and "claimed" not in holder:
+            # after her answers are locked, her new one arrives and a batch claims it
+            with engine.begin() as connection:
+                connection.execute(
+                    text("UPDATE response SET customer_id = :c WHERE id = :id"),
+                    {"c": customer_id, "id": late_id},
+                )
+            threading.Thread(target=batch).start()
+            for _ in range(100):
+                if "claimed" in holder:
+                    break
+                threading.Event().wait(0.02)
+        return found
+
+    def noting(*args):
+        try:
+            return real_erase(*args)
+        except OperationalError as error:
+            failures.append(getattr(error.orig, "sqlstate", None))
+            raise
+
+    monkeypatch.setattr(privacy, "_responses", first_lock_then_a_claim)
+    monkeypatch.setattr(privacy, "_erase", noting)
+    erased = api.delete("/api/v1/customers/klant-42")
+    assert holder_done.wait(30)
+    assert holder["outcome"] == "committed"  # not a deadlock's victim
+    assert erased.status_code == 200, erased.json
+    assert failures == ["55P03"]  # it found the answer busy once, let go, and ran again
+    db.session.expire_all()
+    assert db.session.get(Response, late_id).customer_id is None
+
+
+@pytest.mark.postgres
+def test_a_second_erase_click_does_not_erase_a_customer_made_since(app, api, anna, journey, db):
+    """Two DELETEs (a double click) and an event for her wait on her row. The first erases
+    her; the event then makes a new customer under the freed id; the second DELETE was about
+    her, not that one: it answers already_erased (it erased the new one too, and the event's
+    second lookup found nobody: a 500)."""
+    from tests.conftest import api_post
+
+    customer_id = db.session.scalar(select(Customer.id).where(Customer.external_id == "klant-42"))
+    db.session.commit()
+    erase = lambda: app.test_client().delete(  # noqa: E731
+        "/api/v1/customers/klant-42", headers=api._headers(None)
+    )
+    event = {"customer": "klant-42", "journey_id": journey["id"], "phase": "aankoop"}
+    requests = [erase, api_post(app, api, "/api/v1/events", event), erase]
+    held = ("SELECT id FROM customer WHERE id = :id FOR UPDATE", {"id": customer_id})
+    with Contenders(requests, *held) as race:
+        pass
+    statuses = sorted(reply.status_code for reply in race.replies)
+    assert statuses == [200, 200, 201], [reply.json for reply in race.replies]
+    erasures = sorted(reply.json["status"] for reply in race.replies if reply.status_code == 200)
+    assert erasures == ["already_erased", "erased"]
+
+
 def test_a_review_erasure_rejected_cannot_be_published_or_answered(api, anna, db):
     """A pending review is rejected by the erasure, and `publish` is allowed from rejected:
     it would have put a blank review of the tombstone online, and earned it the bonus."""

@@ -455,6 +455,27 @@ def test_two_creates_at_the_limit_make_one_endpoint(app, api, brand, count_rows)
     assert count_rows(WebhookEndpoint) == webhooks.MAX_ENDPOINTS
 
 
+def test_a_second_endpoint_for_one_url_is_a_conflict(app, api, count_rows):
+    """A double click on Add, or a retried POST, made two endpoints for one URL: every
+    event then went out twice, under two webhook-ids the receiver could not match up."""
+    body = {"url": "https://example.com/hook", "events": EVENTS}
+    assert api.post("/api/v1/webhooks", json=body).status_code == 201
+    again = api.post("/api/v1/webhooks", json={**body, "events": EVENTS[:1]})
+    assert again.status_code == 409, again.json
+    assert again.json["error"]["fields"] == {"url": ["has a webhook already"]}
+    assert count_rows(WebhookEndpoint) == 1
+
+
+@pytest.mark.postgres
+def test_two_creates_of_one_url_at_once_make_one_endpoint(app, api, brand, count_rows):
+    body = {"url": "https://example.com/twice", "events": EVENTS}
+    held = ("SELECT id FROM brand WHERE id = :id FOR NO KEY UPDATE", {"id": brand.id})
+    with Contenders([api_post(app, api, "/api/v1/webhooks", body)] * 2, *held) as race:
+        pass
+    assert sorted(reply.status_code for reply in race.replies) == [201, 409]
+    assert count_rows(WebhookEndpoint) == 1
+
+
 # A deleter that has deleted the endpoint and not yet committed: what an emitter meets.
 _DELETING = "DELETE FROM webhook_endpoint WHERE id = :id"
 

@@ -106,7 +106,7 @@ def test_invitation_hosted_page_and_unsubscribe_say_u(api, client, survey, forma
     thanks = client.post(survey_url, data={**fields, "q_nps": "8"})
     assert "Uw antwoord is opgeslagen. U kunt dit venster sluiten." in thanks.text
     used = client.get(survey_url)  # a used link is answered in the brand's form too
-    assert "U heeft al geantwoord" in used.text
+    assert "Uw antwoord is al binnen" in used.text
 
     unsubscribe = link_path(str(message["List-Unsubscribe"]).strip().strip("<>"))
     assert "Wilt u geen uitnodigingen van Testbad meer ontvangen?" in client.get(unsubscribe).text

@@ -136,7 +136,7 @@ def test_get_records_nothing_post_records_once_reuse_is_rejected(
 
     again = client.post(path, data={**form_fields(html), "q_nps": "3"})
     assert again.status_code == 409
-    assert "al geantwoord" in again.get_data(as_text=True)
+    assert "al binnen" in again.get_data(as_text=True)
     assert client.get(nine).status_code == 409
     assert count_rows(Response) == 1
 
@@ -794,3 +794,33 @@ def test_a_sweep_stops_at_a_server_that_does_not_answer(app, brand, survey, db, 
     db.session.expire_all()
     attempts = [db.session.get(Invitation, invitation_id).attempts for invitation_id in made]
     assert attempts == [1, 0, 0, 0]
+
+
+def test_a_list_line_matched_by_address_does_not_write_it_back(
+    app, api, brand, survey, db, smtp_server, monkeypatch
+):
+    """A line with only an address means the customer who has it; that match is read before
+    her lock. Another list (or request) that gave her a new address in between had it
+    undone: the stale address was written back over it."""
+    from sqlalchemy import update
+
+    from app.services import customers
+    from app.services import invitations as service
+
+    body = {"external_id": "ra-1", "email": "oud@example.nl"}
+    assert api.post("/api/v1/customers", json=body).status_code == 201
+    apply_many = customers.apply_many
+
+    def readdressed_meanwhile(brand_, items):
+        db.session.execute(  # what the other list committed after this one's match
+            update(Customer).where(Customer.external_id == "ra-1").values(email="nieuw@example.nl")
+        )
+        return apply_many(brand_, items)
+
+    monkeypatch.setattr(customers, "apply_many", readdressed_meanwhile)
+    made = service.create_many(brand, survey["id"], [{"line": 1, "email": "oud@example.nl"}])
+    assert [invitation.customer.external_id for invitation in made["invitations"]] == ["ra-1"]
+    db.session.expire_all()
+    assert db.session.query(Customer).filter_by(external_id="ra-1").one().email == (
+        "nieuw@example.nl"
+    )

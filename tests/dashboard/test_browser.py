@@ -209,3 +209,40 @@ def test_choosing_and_switching_a_brand_in_a_browser(browser, server, brand, use
     assert "Testbad · owner@testbad.example · owner" in page.locator("header").inner_text()
     assert problems == []
     context.close()
+
+
+def test_a_double_click_sends_a_form_once(browser, server, users, db, monkeypatch):
+    """A second click while the first post is on its way: the browser drops the first
+    navigation, but the server had it already, and made two journeys of one name. The
+    second submit is dropped until the page is left."""
+    import time
+
+    from app.models import Journey
+    from app.services import journeys
+
+    create = journeys.create_journey
+
+    def slowly(*args):  # a server that takes its time: the second click lands meanwhile
+        time.sleep(0.4)
+        return create(*args)
+
+    monkeypatch.setattr(journeys, "create_journey", slowly)
+    problems: list[str] = []
+    page = open_page(browser, server, "desktop", problems)
+    page.goto(f"{server}/dashboard/journeys/new")
+    page.fill("#f-name", "Dubbel")
+    page.fill("#f-phases-0-key", "aankoop")
+    page.fill("#f-phases-0-name-nl", "Aankoop")
+    # two clicks 150 ms apart, from the page itself: the old page is still shown in between
+    page.evaluate(
+        """() => {
+            const button = document.querySelector("form.card button[type=submit]");
+            button.click();
+            setTimeout(() => button.click(), 150);
+        }"""
+    )
+    page.wait_for_url(lambda url: "/journeys/new" not in url)
+    time.sleep(0.6)  # a second post, had it gone, would be stored by now
+    db.session.expire_all()
+    assert db.session.query(Journey).filter_by(name="Dubbel").count() == 1
+    assert problems == []

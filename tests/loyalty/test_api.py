@@ -202,6 +202,33 @@ def test_a_negative_adjustment_below_zero_is_409(api, anna, count_rows):
     assert count_rows(LedgerEntry) == 1
 
 
+def test_the_same_idempotency_key_adjusts_once(api, anna, count_rows):
+    """A client that timed out sends the adjustment again: the points are added once."""
+    headers = {"Idempotency-Key": "ticket-5521"}
+    body = {"points": 100, "reason": "Excuses voor de late levering"}
+    url = "/api/v1/customers/anna/adjustments"
+    first = api.post(url, json=body, headers=headers)
+    again = api.post(url, json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json["id"] == again.json["id"] and again.json["balance"] == 100
+    assert count_rows(LedgerEntry) == 1
+    api.post("/api/v1/customers", json={"external_id": "bram"})
+    for other, where in (
+        ({"points": 50, "reason": body["reason"]}, "anna"),
+        ({"points": 100, "reason": "Iets anders"}, "anna"),
+        (body, "bram"),
+    ):
+        conflict = api.post(f"/api/v1/customers/{where}/adjustments", json=other, headers=headers)
+        assert conflict.status_code == 409, (other, where)
+        assert conflict.json["error"]["code"] == "idempotency_conflict"
+    for key in ("k" * 65, "erased-12"):
+        refused = api.post(url, json=body, headers={"Idempotency-Key": key})
+        assert refused.status_code == 422, key
+    assert count_rows(LedgerEntry) == 1
+    without = api.post(url, json=body)  # no key: each is its own adjustment, as before
+    assert without.status_code == 201 and without.json["balance"] == 200
+
+
 # ---- redemptions -------------------------------------------------------------------------
 
 

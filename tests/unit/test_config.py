@@ -89,9 +89,15 @@ def test_the_documented_settings_are_read_from_the_environment(monkeypatch):
 def test_development_on_postgresql_says_app_env_is_missing(monkeypatch, caplog):
     monkeypatch.setenv("DATABASE_URL", "postgresql://phasewise@db/phasewise")
     monkeypatch.setenv("SECRET_KEY", KEY)
+    monkeypatch.delenv("APP_ENV", raising=False)
     with caplog.at_level(logging.WARNING, logger="config"):
         config.load("development")
-    assert "APP_ENV is not set" in caplog.text
+    assert "APP_ENV is not set: running as development against PostgreSQL" in caplog.text
+    caplog.clear()
+    monkeypatch.setenv("APP_ENV", "development")  # set, and it says so: no false "not set"
+    with caplog.at_level(logging.WARNING, logger="config"):
+        config.load("development")
+    assert "APP_ENV=development: running as development against PostgreSQL" in caplog.text
 
 
 def _remote(app):
