@@ -81,12 +81,16 @@ LOGINS = "logins"
 AFTER_LOGIN = "after_login"
 
 
-def start_session(user: User, opened: list[User]) -> None:
+def start_session(user: User | None, opened: list[User], after: str | None = None) -> None:
     """A fresh session for `user` (nothing carries over from before), noting the logins at
-    other brands that the same password opened."""
+    other brands that the same password opened. Without a user the person chooses one of
+    them first (`brands`), then goes on to `after`."""
     session.clear()
     session[LOGINS] = [login.get_id() for login in opened]
-    login_user(user)
+    if after:
+        session[AFTER_LOGIN] = after
+    if user is not None:
+        login_user(user)
 
 
 def opened_logins() -> list[User]:
@@ -115,9 +119,7 @@ def login():
             start_session(opened[0], opened)
             return redirect(target)
         else:  # logins at several brands: the person chooses which one to open
-            session.clear()
-            session[LOGINS] = [login.get_id() for login in opened]
-            session[AFTER_LOGIN] = target
+            start_session(None, opened, after=target)
             return redirect(url_for("dashboard.brands"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request.args.get("next")))

@@ -1,6 +1,7 @@
 """Customers (upserted by external_id) and the journey events that drive conversion."""
 
 from datetime import datetime
+from typing import NoReturn
 
 from sqlalchemy import select
 
@@ -82,14 +83,15 @@ def ensure_created(brand: Brand, external_id: str, lock: bool = False) -> tuple[
         customer = db.session.scalar(query)
         if customer is not None:
             return customer, inserted is not None
-    raise _erased_meanwhile()
+    _refuse_erased_meanwhile()
 
 
-def _erased_meanwhile() -> AppError:
+def _refuse_erased_meanwhile() -> NoReturn:
     """Erased twice while this request looked the customer up (an erasure freed the external
-    id, the new customer it then named was erased too): the request may be sent again."""
+    id, the new customer it then named was erased too): a 409, nothing stored; the request
+    may be sent again."""
     db.session.rollback()
-    return AppError(
+    raise AppError(
         409,
         "the customer was erased while this request waited for them; send it again",
         fields={"customer": ["erased meanwhile"]},
@@ -167,7 +169,7 @@ def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
                 if customer.external_id in looked_for  # not a tombstone renamed meanwhile
             )
     if len(found) < len(wanted):
-        raise _erased_meanwhile()
+        _refuse_erased_meanwhile()
     return found
 
 

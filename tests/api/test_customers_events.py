@@ -215,6 +215,37 @@ def test_an_event_for_a_customer_erased_meanwhile_goes_to_the_new_customer(
     assert current.one().id != old["id"]
 
 
+def test_a_customer_erased_twice_while_looked_up_is_a_409_not_a_500(
+    api, journey, db, monkeypatch, count_rows
+):
+    """Each round finds the row gone (two erasures, each freeing the id the last round made):
+    the request is refused with a 409 to send again, not a RuntimeError's 500."""
+    from sqlalchemy import update
+
+    from app.services import upserts
+
+    real, erased = upserts.insert_ignore, []
+
+    def insert_then_erase(model, conflict, values, returning=False):
+        result = real(model, conflict, values, returning)
+        if model is Customer:
+            erased.append(values["external_id"])
+            db.session.execute(
+                update(Customer)
+                .where(Customer.external_id == values["external_id"])
+                .values(external_id=f"erased-{len(erased)}")
+            )
+        return result
+
+    monkeypatch.setattr(upserts, "insert_ignore", insert_then_erase)
+    events = count_rows(JourneyEvent)
+    event = {"customer": "klant-9", "journey_id": journey["id"], "phase": "levering"}
+    response = api.post("/api/v1/events", json=event)
+    assert response.status_code == 409, response.json
+    assert response.json["error"]["fields"] == {"customer": ["erased meanwhile"]}
+    assert count_rows(JourneyEvent) == events and erased == ["klant-9", "klant-9"]
+
+
 @pytest.mark.postgres
 def test_two_upserts_of_one_new_customer_at_once_create_it_once(app, api, brand, count_rows):
     """Both requests decided `created` by an unlocked look before their INSERT: both found
