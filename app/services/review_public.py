@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand, Journey, LoyaltyPolicy, Phase, Response
+from app.models import Brand, Journey, LoyaltyPolicy, Phase, SurveyRollup
 from app.models.review import PUBLISHED, REMOVED, Review
 from app.services import brands, review_effects
 
@@ -277,13 +277,17 @@ def disclosure(brand: Brand) -> dict:
     """The facts the about page states, all read from the brand's settings and data."""
     from app.services.reviews import policy_mode
 
-    channels = dict(
-        db.session.execute(
-            select(Response.channel, func.count(Response.id))
-            .where(Response.brand_id == brand.id)
-            .group_by(Response.channel)
-        ).all()
-    )
+    # Counted answers per channel from the survey rollup: counting the raw answers read all
+    # of them on every view (0.8 s at 2M answers); the rollup has a row per survey and day.
+    channels = {
+        channel: int(total)
+        for channel, total in db.session.execute(
+            select(SurveyRollup.channel, func.sum(SurveyRollup.responses))
+            .where(SurveyRollup.brand_id == brand.id)
+            .group_by(SurveyRollup.channel)
+        )
+        if total
+    }
     counts = dict(
         db.session.execute(
             select(Review.status, func.count(Review.id))

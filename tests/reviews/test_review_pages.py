@@ -157,6 +157,21 @@ def test_about_page_is_generated_from_the_brands_settings(api, survey, brand, cl
     assert "every customer gets the same question" in english
 
 
+def test_the_about_page_counts_answers_per_channel_as_the_figures_do(api, survey, brand, client):
+    """From the survey rollup, as the dashboard counts: answers the pipeline counted, not a
+    count of every raw answer on each view."""
+    from app.services import review_public
+
+    for score in (9, 4, 7):
+        reply = api.post(
+            "/api/v1/responses", json={"survey_id": survey["id"], "answers": {"nps": score}}
+        )
+        assert reply.status_code == 202
+    assert review_public.disclosure(brand)["channels"] == {"api": 3}
+    html = client.get("/reviews/testbad/about").get_data(as_text=True)
+    assert "(3)</li>" in html
+
+
 def test_flagging_needs_csrf_counts_once_per_reader_and_never_hides(api, survey, brand, client):
     review = published(api, survey, brand)
     url = f"/reviews/testbad/r/{review.id}/flag"
