@@ -68,7 +68,5 @@ def set_follow_up(data, response_id):
 def journey_stats(query, journey_id):
     """NPS (with 95 % interval), CSAT, effort, sentiment and conversion per phase."""
     brand = current_brand()
-    days = brand_days.period(brand, query.get("period"))
-    if days:  # the schema takes a period or from/to, not both
-        query["from_"], query["to"] = days
+    query = brand_days.apply_period(brand, query, query.get("period"))
     return stats.journey_stats(brand, journey_id, query)

@@ -25,10 +25,7 @@ def stats_filters(brand, query: dict) -> dict:
     """The filters in the shape stats.journey_stats takes; a period preset sets from/to, the
     brand's days (brand_days) ending with its today."""
     filters = {key: query[key] for key in STATS_KEYS if query.get(key) is not None}
-    days = brand_days.period(brand, query.get("period"))
-    if days and not query.get("from_") and not query.get("to"):  # from/to win over a period
-        filters["from_"], filters["to"] = days
-    return filters
+    return brand_days.apply_period(brand, filters, query.get("period"))
 
 
 def url_args(query: dict, *keys: str) -> dict:

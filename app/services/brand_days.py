@@ -7,6 +7,7 @@ the new one and leaves the days already counted as they were (raw rows may be go
 and the rollups outlive them).
 """
 
+import weakref
 from datetime import date, datetime
 
 from app import timestamps
@@ -26,14 +27,30 @@ def day_of(brand_id: int, moment: datetime) -> date:
     return timestamps.local_day(moment, zone_of(brand_id))
 
 
+# A processed answer's day, once per answer: three pipeline steps key their rollups by it,
+# and each lookup of the brand and its zone cost more than the rest of a step's key.
+_answer_days: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def answer_day(response) -> date:
+    """day_of an answer's created_at, for the rollup steps of one batch."""
+    day = _answer_days.get(response)
+    if day is None:
+        day = _answer_days[response] = day_of(response.brand_id, response.created_at)
+    return day
+
+
 def today(brand: Brand) -> date:
     return timestamps.local_day(utcnow(), brand.time_zone)
 
 
-def period(brand: Brand, preset: str | None) -> tuple[date, date] | None:
-    """(from, to) of a period preset ("30d": the brand's today and the 29 days before); None
-    for all time."""
-    return period_days(preset, today(brand))
+def apply_period(brand: Brand, filters: dict, preset: str | None) -> dict:
+    """A period preset ("30d": the brand's today and the 29 days before) as the filters'
+    from/to, unless those are given (they win); no preset, or "all": all time."""
+    days = period_days(preset, today(brand))
+    if days and not filters.get("from_") and not filters.get("to"):
+        filters["from_"], filters["to"] = days
+    return filters
 
 
 def moments(brand: Brand, first: date | None, last: date | None):

@@ -184,16 +184,17 @@ def _one_row_per_customer(brand: Brand, rows: list[dict]) -> tuple[list[dict], l
     kept, repeated, seen = [], [], set()
     for row in rows:
         email = customers.normalise_email(row.get("email"))
-        if not row.get("external_id") and email in listed:
-            row = {**row, "external_id": listed[email]}
-        elif not row.get("external_id") and email in known:
-            # The customer who has this address: nothing to write. Read before her lock, it
-            # could be stale, and writing it back would undo an address another list or
-            # request gave her meanwhile.
-            row = {**row, "external_id": known[email]}
-            row.pop("email")
-        elif not row.get("external_id"):
-            row = {**row, "external_id": email}  # a new customer, named by the address
+        if not row.get("external_id"):
+            if email in listed:
+                row = {**row, "external_id": listed[email]}
+            elif email in known:
+                # The customer who has this address: nothing to write. Read before her lock,
+                # it could be stale, and writing it back would undo an address another list
+                # or request gave her meanwhile.
+                row = {**row, "external_id": known[email]}
+                row.pop("email")
+            else:
+                row = {**row, "external_id": email}  # a new customer, named by the address
         if row["external_id"] in seen or (email and email in seen):
             repeated.append(row["line"])
             continue

@@ -42,7 +42,7 @@ def add_answers(items) -> None:
         key = (
             response.brand_id,
             response.phase_id,
-            brand_days.day_of(response.brand_id, response.created_at),
+            brand_days.answer_day(response),
             response.channel,
             response.persona_id or 0,
             response.touchpoint_id or 0,

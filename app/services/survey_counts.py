@@ -16,8 +16,12 @@ def add_answers(items) -> None:
     """Pipeline step: items are (response, sentiment) pairs of one batch."""
     rows: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for response, _ in items:
-        day = brand_days.day_of(response.brand_id, response.created_at)
-        key = (response.brand_id, response.survey_id, day, response.channel)
+        key = (
+            response.brand_id,
+            response.survey_id,
+            brand_days.answer_day(response),
+            response.channel,
+        )
         rows[key]["responses"] += 1
         if response.comment:
             rows[key]["with_text"] += 1
@@ -51,9 +55,7 @@ def _add_choices(responses) -> None:
         for question in questions[response.survey_id]:
             if isinstance(given.get(question), str):
                 key = (response.brand_id, response.survey_id, question, given[question])
-                rows[(*key, brand_days.day_of(response.brand_id, response.created_at))][
-                    "answers"
-                ] += 1
+                rows[(*key, brand_days.answer_day(response))]["answers"] += 1
     rollups.upsert(ChoiceRollup, CHOICE_KEY, rows)
 
 
