@@ -290,6 +290,11 @@ def redeem(
     return entry, True
 
 
+def _stored_reason(reason: str | None) -> str:
+    """An adjustment's reason as stored: trimmed, at most 200 characters (empty is refused)."""
+    return (reason or "").strip()[:200]
+
+
 def adjust_once(
     brand_id: int, customer_id: int, *, points: int, reason: str, key: str
 ) -> tuple[LedgerEntry, bool]:
@@ -310,7 +315,7 @@ def adjust_once(
     )
     if existing is None:
         return adjust(brand_id, customer_id, points=points, reason=reason, key=key), True
-    same = (customer_id, points, (reason or "").strip()[:200])
+    same = (customer_id, points, _stored_reason(reason))
     if (existing.customer_id, existing.points, existing.reason) != same:
         raise IdempotencyConflict("this Idempotency-Key was used for a different adjustment")
     return existing, False
@@ -330,7 +335,7 @@ def adjust(
         raise LoyaltyError("points must be a non-zero whole number", "points")
     _check_points(abs(points))
     _check_key(key)
-    reason = (reason or "").strip()
+    reason = _stored_reason(reason)
     if not reason:
         raise LoyaltyError("an adjustment needs a reason", "reason")
     lock_customer(customer_id)
@@ -345,7 +350,7 @@ def adjust(
         points=points,
         source_type="adjustment",
         source_id=key or uuid.uuid4().hex,
-        reason=reason[:200],
+        reason=reason,
         effective_at=naive_utc(at) if at else utcnow(),
         created_at=utcnow(),
     )
