@@ -1,9 +1,9 @@
 """/api/v1 customers and journey events."""
 
-from flask import make_response
+from flask import make_response, request
 
 from app.api.auth import current_brand, protect
-from app.api.blueprint import Blueprint
+from app.api.blueprint import Blueprint, idempotency_header
 from app.schemas.customer import CustomerIn, CustomerOut, EventIn, EventOut
 from app.services import customers
 
@@ -33,6 +33,9 @@ def get_customer(external_id):
 @blp.route("/events", methods=["POST"])
 @blp.arguments(EventIn)
 @blp.response(201, EventOut)
+@blp.doc(**idempotency_header("The same key again returns the same event and counts nothing"))
 def create_event(data):
     """Record that a customer reached a phase; the first time counts for conversion."""
-    return customers.record_event(current_brand(), data)
+    return customers.record_event(
+        current_brand(), data, idempotency_key=request.headers.get("Idempotency-Key")
+    )

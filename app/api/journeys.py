@@ -1,9 +1,10 @@
 """/api/v1 journeys, touchpoints and personas."""
 
+from flask import request
 from flask.views import MethodView
 
 from app.api.auth import current_brand, protect
-from app.api.blueprint import Blueprint
+from app.api.blueprint import Blueprint, idempotency_header
 from app.schemas.journey import (
     JourneyCreate,
     JourneyList,
@@ -24,9 +25,12 @@ protect(blp)
 class Journeys(MethodView):
     @blp.arguments(JourneyCreate)
     @blp.response(201, JourneyOut)
+    @blp.doc(**idempotency_header("The same key again returns the same journey, no second one"))
     def post(self, data):
         """Create a journey with its ordered phases (and hypothesis scores)."""
-        return journeys.create_journey(current_brand(), data)
+        return journeys.create_journey(
+            current_brand(), data, idempotency_key=request.headers.get("Idempotency-Key")
+        )
 
     @blp.response(200, JourneyList)
     def get(self):

@@ -1,9 +1,10 @@
 """/api/v1 surveys."""
 
+from flask import request
 from flask.views import MethodView
 
 from app.api.auth import current_brand, protect
-from app.api.blueprint import Blueprint
+from app.api.blueprint import Blueprint, idempotency_header
 from app.schemas.survey import SurveyCreate, SurveyList, SurveyOut, SurveyQuery, SurveyUpdate
 from app.services import surveys
 
@@ -15,9 +16,12 @@ protect(blp)
 class Surveys(MethodView):
     @blp.arguments(SurveyCreate)
     @blp.response(201, SurveyOut)
+    @blp.doc(**idempotency_header("The same key again returns the same survey, no second one"))
     def post(self, data):
         """Create a survey of 1-3 questions for one phase."""
-        return surveys.create_survey(current_brand(), data)
+        return surveys.create_survey(
+            current_brand(), data, idempotency_key=request.headers.get("Idempotency-Key")
+        )
 
     @blp.arguments(SurveyQuery, location="query")
     @blp.response(200, SurveyList)

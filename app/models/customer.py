@@ -34,7 +34,12 @@ class Customer(db.Model):
 
 class JourneyEvent(db.Model):
     __tablename__ = "journey_event"
-    __table_args__ = (db.Index("ix_journey_event_customer", "customer_id", "phase_id"),)
+    __table_args__ = (
+        db.Index("ix_journey_event_customer", "customer_id", "phase_id"),
+        db.Index(
+            "ix_journey_event_brand_idempotency_key", "brand_id", "idempotency_key", unique=True
+        ),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     brand_id = db.Column(
@@ -50,10 +55,15 @@ class JourneyEvent(db.Model):
     occurred_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     value = db.Column(db.Numeric(12, 2))  # an optional transaction value
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # Did this event reach the phase for the first time? Stored so that a retry under the
+    # same Idempotency-Key answers as the first try did (NULL: recorded before migration 0031).
+    first_time = db.Column(db.Boolean)
+    # the API's Idempotency-Key: a retried create finds this row (services.idempotency)
+    idempotency_key = db.Column(db.String(128))
+    request_hash = db.Column(db.String(64))
 
     customer = db.relationship("Customer")
     phase = db.relationship("Phase")
-    first_time = False  # set by the service: did this event reach the phase for the first time?
 
 
 class CustomerPhase(db.Model):

@@ -6,6 +6,9 @@ from app.models.base import JsonType, utcnow
 
 class Journey(db.Model):
     __tablename__ = "journey"
+    __table_args__ = (
+        db.Index("ix_journey_brand_idempotency_key", "brand_id", "idempotency_key", unique=True),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     brand_id = db.Column(
@@ -13,6 +16,9 @@ class Journey(db.Model):
     )
     name = db.Column(db.String(120), nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # the API's Idempotency-Key: a retried create finds this row (services.idempotency)
+    idempotency_key = db.Column(db.String(128))
+    request_hash = db.Column(db.String(64))
 
     phases = db.relationship(
         "Phase", back_populates="journey", order_by="Phase.position", cascade="all, delete-orphan"

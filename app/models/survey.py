@@ -13,6 +13,7 @@ class Survey(db.Model):
     __tablename__ = "survey"
     __table_args__ = (
         db.Index("ix_survey_phase_active", "phase_id", "active"),
+        db.Index("ix_survey_brand_idempotency_key", "brand_id", "idempotency_key", unique=True),
         {"sqlite_autoincrement": True},  # ids are rollup keys: never handed out twice
     )
 
@@ -35,6 +36,9 @@ class Survey(db.Model):
     revision = db.Column(db.Integer, nullable=False, default=1, server_default="1")
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # the API's Idempotency-Key: a retried create finds this row (services.idempotency)
+    idempotency_key = db.Column(db.String(128))
+    request_hash = db.Column(db.String(64))
 
     phase = db.relationship("Phase")
     questions = db.relationship(

@@ -10,7 +10,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Customer, JourneyEvent, Persona
 from app.models.base import utcnow
-from app.services import conversion, journeys, upserts
+from app.services import conversion, idempotency, journeys, upserts
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -192,11 +192,14 @@ def _apply(brand: Brand, data: dict, customer: Customer, personas: dict | None =
     return (customer.value, customer.persona_id) != counted
 
 
-def record_event(brand: Brand, data: dict) -> JourneyEvent:
-    """Store a journey event; the first time a customer reaches a phase updates conversion."""
+def record_event(brand: Brand, data: dict, idempotency_key: str | None = None) -> JourneyEvent:
+    """Store a journey event; the first time a customer reaches a phase updates conversion.
+    The same Idempotency-Key again returns the stored event and counts nothing."""
+    fingerprint, found = idempotency.first_try(JourneyEvent, brand.id, idempotency_key, data)
+    if found is not None:
+        return found
     event = _record(brand, data)
-    db.session.commit()
-    return event
+    return idempotency.commit_once(event, idempotency_key, fingerprint)
 
 
 def record_events(brand: Brand, items: list[dict]) -> int:
@@ -232,9 +235,9 @@ def record_events(brand: Brand, items: list[dict]) -> int:
                     "occurred_at": occurred_at,
                     "value": data.get("value"),
                     "created_at": now,
+                    "first_time": _reach(reached, customer, phase, occurred_at, data.get("value")),
                 }
             )
-            _reach(reached, customer, phase, occurred_at, data.get("value"))
         for chunk in upserts.chunks(events):
             db.session.execute(JourneyEvent.__table__.insert(), chunk)
         reached.write()

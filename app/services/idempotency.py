@@ -8,6 +8,7 @@ import hashlib
 import json
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.errors import AppError
 from app.extensions import db
@@ -26,6 +27,32 @@ def check_key(key: str) -> None:
             "Idempotency-Key must be 1-128 characters",
             fields={"Idempotency-Key": ["1-128 characters"]},
         )
+
+
+def first_try(model, brand_id: int, key: str | None, data: dict) -> tuple[str, object | None]:
+    """(the request's fingerprint, the row an earlier try stored under `key` or None); a 422
+    for a key of the wrong length, a 409 for a key used for another request."""
+    fingerprint = request_hash(data)
+    if key is None:
+        return fingerprint, None
+    check_key(key)
+    return fingerprint, existing(model, brand_id, key, fingerprint)
+
+
+def commit_once(row, key: str | None, fingerprint: str):
+    """Commit the session with `row` stored under `key`: the row, or the one a concurrent try
+    of the same request stored first (its INSERT met the unique key; this one's rolled back)."""
+    row.idempotency_key, row.request_hash = key, fingerprint
+    model, brand_id = type(row), row.brand_id
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        found = key and existing(model, brand_id, key, fingerprint)
+        if not found:
+            raise
+        return found
+    return row
 
 
 def existing(model, brand_id: int, key: str, fingerprint: str):

@@ -6,7 +6,6 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import ids, timestamps
@@ -43,12 +42,9 @@ def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invi
     """Queue an invitation, or record it as skipped (unsubscribed, contact budget). With an
     Idempotency-Key a retry of the same request is answered with the first invitation (and
     sends nothing); the same key for another request is a 409."""
-    fingerprint = idempotency.request_hash(data)
-    if idempotency_key is not None:
-        idempotency.check_key(idempotency_key)
-        found = idempotency.existing(Invitation, brand.id, idempotency_key, fingerprint)
-        if found is not None:
-            return found
+    fingerprint, found = idempotency.first_try(Invitation, brand.id, idempotency_key, data)
+    if found is not None:
+        return found
     customer = customers.find(brand, data["customer"])
     if customer is None:
         raise AppError(422, "no customer with this external id", fields={"customer": ["unknown"]})
@@ -68,17 +64,9 @@ def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invi
     [invitation] = _invite(
         brand, survey, [locked], data.get("locale"), touchpoint and touchpoint.id
     )
-    invitation.idempotency_key, invitation.request_hash = idempotency_key, fingerprint
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        found = idempotency_key and idempotency.existing(
-            Invitation, brand.id, idempotency_key, fingerprint
-        )
-        if not found:
-            raise
-        return found  # the same request, sent twice at once: the other one stored it
+    stored = idempotency.commit_once(invitation, idempotency_key, fingerprint)
+    if stored is not invitation:
+        return stored  # the same request, sent twice at once: the other one stored it
     if invitation.status == QUEUED:
         enqueue([invitation.id])
     return invitation

@@ -7,13 +7,18 @@ from app import locks
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Journey, Persona, Phase, Touchpoint
+from app.services import idempotency
 
 
 def _names(value, locale: str) -> dict:
     return {locale: value} if isinstance(value, str) else dict(value)
 
 
-def create_journey(brand: Brand, data: dict) -> Journey:
+def create_journey(brand: Brand, data: dict, idempotency_key: str | None = None) -> Journey:
+    """A journey with its phases; the same Idempotency-Key again returns it, stores nothing."""
+    fingerprint, found = idempotency.first_try(Journey, brand.id, idempotency_key, data)
+    if found is not None:
+        return found
     journey = Journey(brand_id=brand.id, name=data["name"].strip())
     phases = sorted(
         enumerate(data["phases"]), key=lambda item: (item[1].get("position", item[0] + 1), item[0])
@@ -30,8 +35,7 @@ def create_journey(brand: Brand, data: dict) -> Journey:
             )
         )
     db.session.add(journey)
-    db.session.commit()
-    return journey
+    return idempotency.commit_once(journey, idempotency_key, fingerprint)
 
 
 def list_journeys(brand: Brand) -> list[Journey]:

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import Brand, Phase, Question, Response, Survey
 from app.schemas.common import SUPPORTED_LOCALES
 from app.schemas.survey import untranslated
-from app.services import journeys
+from app.services import idempotency, journeys
 
 
 def _texts(value, locale: str) -> dict:
@@ -46,7 +46,11 @@ def _questions(data: list[dict], locale: str) -> tuple[list[Question], list[str]
     return questions, [locale, *sorted(whole - {locale})]
 
 
-def create_survey(brand: Brand, data: dict) -> Survey:
+def create_survey(brand: Brand, data: dict, idempotency_key: str | None = None) -> Survey:
+    """A new survey (version 1); the same Idempotency-Key again returns it and stores nothing."""
+    fingerprint, found = idempotency.first_try(Survey, brand.id, idempotency_key, data)
+    if found is not None:
+        return found
     phase = journeys.get_phase(brand, data["journey_id"], data["phase"])
     questions, locales = _questions(data["questions"], data["locale"])
     survey = Survey(
@@ -62,8 +66,7 @@ def create_survey(brand: Brand, data: dict) -> Survey:
     db.session.add(survey)
     db.session.flush()
     survey.family_id = survey.id
-    db.session.commit()
-    return survey
+    return idempotency.commit_once(survey, idempotency_key, fingerprint)
 
 
 def get_survey(brand: Brand, survey_id: int) -> Survey:

@@ -116,9 +116,9 @@ def _figures(brand) -> dict:
             (c.external_id, c.email, c.locale, c.value, persona.get(c.persona_id)) for c in people
         ),
         "events": [
-            (who[c], phase[p], at, value)
-            for c, p, at, value in rows(
-                JourneyEvent, "customer_id", "phase_id", "occurred_at", "value"
+            (who[c], phase[p], at, value, first)
+            for c, p, at, value, first in rows(
+                JourneyEvent, "customer_id", "phase_id", "occurred_at", "value", "first_time"
             )
         ],
         "reached": [
