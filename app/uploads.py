@@ -1,4 +1,5 @@
-"""Routes that take a larger body than the app's 64 KB: a marketer's list of customers.
+"""Routes that take a larger body than the app's 64 KB: a marketer's list of customers, the
+API's batches of customers and events.
 
 The limit is the request's own (Flask 3.1), set before anything reads the body: the CSRF
 check and storable_text read the form first, and would refuse it at the app's limit.
@@ -8,7 +9,12 @@ from flask import Flask, request
 
 # endpoint → its largest body in bytes: a list of customers to invite, up to its file's
 # services.invitation_lists.MAX_BYTES plus the form's other fields.
-LARGER = {"dashboard.invitations_send": 1_000_000}
+# The API's batches: up to 1000 customers or events (schemas.customer.BATCH_MAX).
+LARGER = {
+    "dashboard.invitations_send": 1_000_000,
+    "customers.upsert_customers": 1_000_000,
+    "customers.create_events": 1_000_000,
+}
 
 
 def _allow_larger() -> None:

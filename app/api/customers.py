@@ -4,8 +4,17 @@ from flask import make_response, request
 
 from app.api.auth import current_brand, protect
 from app.api.blueprint import Blueprint, idempotency_header
-from app.schemas.customer import CustomerIn, CustomerOut, EventIn, EventOut
-from app.services import customers
+from app.schemas.customer import (
+    CustomerBatchIn,
+    CustomerBatchOut,
+    CustomerIn,
+    CustomerOut,
+    EventBatchIn,
+    EventBatchOut,
+    EventIn,
+    EventOut,
+)
+from app.services import batches, customers
 
 blp = Blueprint(
     "customers", __name__, url_prefix="/api/v1", description="Customers and their journey events"
@@ -39,3 +48,21 @@ def create_event(data):
     return customers.record_event(
         current_brand(), data, idempotency_key=request.headers.get("Idempotency-Key")
     )
+
+
+@blp.route("/customers/batch", methods=["POST"])
+@blp.arguments(CustomerBatchIn)
+@blp.response(200, CustomerBatchOut)
+def upsert_customers(data):
+    """Create or update up to 1000 customers at once, as POST /customers would each; all or
+    nothing (a 422 names the items, `items.<index>.<field>`). Bodies up to 1 MB."""
+    return batches.upsert_customers(current_brand(), data["items"])
+
+
+@blp.route("/events/batch", methods=["POST"])
+@blp.arguments(EventBatchIn)
+@blp.response(201, EventBatchOut)
+def create_events(data):
+    """Record up to 1000 journey events at once, in their order, as POST /events would each;
+    all or nothing. An item's `idempotency_key` makes a retried batch store it once."""
+    return batches.record_events(current_brand(), data["items"])

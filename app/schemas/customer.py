@@ -104,3 +104,41 @@ class EventOut(Schema):
     occurred_at = Timestamp()
     value = fields.Float(allow_none=True)
     first_time = fields.Boolean()
+
+
+# A batch (services.batches): items checked each as one at a time would be.
+BATCH_MAX = 1000
+BATCH_SIZE = validate.Length(min=1, max=BATCH_MAX, error=f"give 1-{BATCH_MAX} items")
+
+
+class CustomerBatchIn(Schema):
+    items = fields.List(fields.Nested(CustomerIn), required=True, validate=BATCH_SIZE)
+
+
+class CustomerBatchOut(Schema):
+    received = fields.Integer()
+    created = fields.Integer(metadata={"description": "customers new to the brand"})
+    updated = fields.Integer()
+
+
+class EventBatchItem(EventIn):
+    idempotency_key = fields.String(
+        validate=validate.Length(min=1, max=128),
+        metadata={
+            "description": "the event's own key: an event stored under it before (by a batch "
+            "or an Idempotency-Key header) is left out and listed in `repeated`"
+        },
+    )
+
+
+class EventBatchIn(Schema):
+    items = fields.List(fields.Nested(EventBatchItem), required=True, validate=BATCH_SIZE)
+
+
+class EventBatchOut(Schema):
+    received = fields.Integer()
+    recorded = fields.Integer(metadata={"description": "events stored by this request"})
+    first_time = fields.Integer(metadata={"description": "of them, first reaches of a phase"})
+    repeated = fields.List(
+        fields.Integer(), metadata={"description": "indexes of items stored before"}
+    )

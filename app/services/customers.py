@@ -202,13 +202,15 @@ def record_event(brand: Brand, data: dict, idempotency_key: str | None = None) -
     return idempotency.commit_once(event, idempotency_key, fingerprint)
 
 
-def record_events(brand: Brand, items: list[dict]) -> int:
-    """Store many events in one transaction (imports, the demo); returns how many.
+def record_events(brand: Brand, items: list[dict]) -> dict:
+    """Store many events in one transaction (imports, the demo, POST /events/batch).
 
     The same rules as `record_event`, applied event by event in the given order, but with a
     few statements per chunk instead of a few per event: the customers are ensured and locked
     together, the phases they had reached are read once, and conversion is summed per rollup
-    row before it is written.
+    row before it is written. An item may carry its own `idempotency_key`: one stored before
+    for the same event is left out (listed in "repeated" by its index), for another a 409.
+    Returns {"recorded": events stored, "first_time": of them first reaches, "repeated"}.
     """
     # Held before the journeys are read: their phase order cannot change under the counting.
     conversion.hold(brand, {data["journey_id"] for data in items})
@@ -220,11 +222,29 @@ def record_events(brand: Brand, items: list[dict]) -> int:
         journey = journeys_by_id[data["journey_id"]]
         prepared.append((data, _phase(journey, data["phase"]), _occurred_at(data)))
     now = utcnow()
-    events = []
+    events, repeated = [], []
     with db.session.no_autoflush:
         known = ensure_many(brand, [data["customer"] for data in items])
+        # Read after the customers' locks: a concurrent try of the same keyed event (of the
+        # same customer) has committed by now, so its key is found, not met by the INSERT.
+        stored = _stored_keys(brand, items)
         reached = conversion.Journeys(brand.id, [customer.id for customer in known.values()])
-        for data, phase, occurred_at in prepared:
+        for index, (data, phase, occurred_at) in enumerate(prepared):
+            key = data.get("idempotency_key")
+            fingerprint = key and _event_hash(data)
+            if key in stored:  # stored before, or by an earlier item of this batch
+                if stored[key] != fingerprint:
+                    db.session.rollback()  # the customers ensure_many made for the batch
+                    raise AppError(
+                        409,
+                        "this Idempotency-Key was used for a different event",
+                        code="idempotency_conflict",
+                        fields={f"items.{index}.idempotency_key": ["used for another event"]},
+                    )
+                repeated.append(index)
+                continue
+            if key is not None:
+                stored[key] = fingerprint
             customer = known[data["customer"]]
             events.append(
                 {
@@ -236,13 +256,39 @@ def record_events(brand: Brand, items: list[dict]) -> int:
                     "value": data.get("value"),
                     "created_at": now,
                     "first_time": _reach(reached, customer, phase, occurred_at, data.get("value")),
+                    "idempotency_key": key,
+                    "request_hash": fingerprint,
                 }
             )
         for chunk in upserts.chunks(events):
             db.session.execute(JourneyEvent.__table__.insert(), chunk)
         reached.write()
     db.session.commit()
-    return len(items)
+    return {
+        "recorded": len(events),
+        "first_time": sum(1 for event in events if event["first_time"]),
+        "repeated": repeated,
+    }
+
+
+def _event_hash(data: dict) -> str:
+    """An event's fingerprint as record_event takes it: the item without its own key."""
+    return idempotency.request_hash({k: v for k, v in data.items() if k != "idempotency_key"})
+
+
+def _stored_keys(brand: Brand, items: list[dict]) -> dict[str, str]:
+    """{key: request hash} of the brand's events stored under the items' keys."""
+    keys = sorted({data["idempotency_key"] for data in items if data.get("idempotency_key")})
+    found: dict[str, str] = {}
+    for chunk in upserts.chunks(keys):
+        found.update(
+            db.session.execute(
+                select(JourneyEvent.idempotency_key, JourneyEvent.request_hash).where(
+                    JourneyEvent.brand_id == brand.id, JourneyEvent.idempotency_key.in_(chunk)
+                )
+            ).all()
+        )
+    return found
 
 
 def _reach(reached, customer: Customer, phase, occurred_at: datetime, event_value) -> bool:

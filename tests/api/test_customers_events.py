@@ -187,7 +187,7 @@ def test_bulk_customers_and_events_count_exactly_like_one_at_a_time(db):
         items = [{**event, "journey_id": journey.id} for event in events]
         if bulk:
             customers.upsert_many(brand, people)
-            assert customers.record_events(brand, items) == len(items)
+            assert customers.record_events(brand, items)["recorded"] == len(items)
         else:
             for data in people:
                 customers.upsert(brand, data)
