@@ -41,6 +41,7 @@ BENCHES = [
     "review_pages",
     "loyalty",
     "webhooks",
+    "imports",
 ]
 
 
