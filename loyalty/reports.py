@@ -261,7 +261,7 @@ def ledger_rows(
         rows = db.session.execute(_window(query, LedgerEntry.effective_at, since, until)).all()
         if not rows:
             return
-        yield [
+        values = [
             [
                 entry.id,
                 entry.created_at,
@@ -281,3 +281,7 @@ def ledger_rows(
             for entry, external_id, phase_key in rows
         ]
         last_id = rows[-1][0].id
+        # Each chunk is a read of its own (the cursor is the last id): end it before the rows
+        # go out, so a slow download holds no transaction open (idle in transaction).
+        db.session.commit()
+        yield values

@@ -161,6 +161,7 @@ def _response_batches(
         )
     )
     where = verbatims.conditions(brand, phase, filters, persona_id)
+    phase_key = phase.key  # read once: each batch's commit expires the loaded phase
     yield [[*RESPONSE_COLUMNS, *(f"choice_{key}" for key in choices)]]
     columns = [
         Response.id,
@@ -197,13 +198,17 @@ def _response_batches(
         if after is not None:
             statement = statement.where(verbatims.older_than(*after))
         batch = db.session.execute(statement).all()
+        # Each batch is a read of its own (the cursor is the last row, not a snapshot): end it
+        # before the rows go out, so an export a client downloads for minutes holds no
+        # transaction open (idle in transaction: a pinned snapshot, a pooled connection).
+        db.session.commit()
         if not batch:
             return
         rows = [
             [
                 r.id,
                 r.created_at,
-                phase.key,
+                phase_key,
                 r.survey_id,
                 versions.get(r.survey_id),
                 r.channel,

@@ -220,6 +220,24 @@ def test_responses_csv_reads_in_batches(dash, seeded, monkeypatch):
     assert sorted(ids, reverse=True) == ids and len(ids) == len(set(ids)) == 8
 
 
+def test_a_streaming_export_holds_no_transaction_between_batches(db, brand, seeded, monkeypatch):
+    """A client downloading for minutes must not keep a connection idle in transaction."""
+    from app.models import Phase
+    from app.services import exports
+
+    monkeypatch.setattr(exports, "BATCH", 3)
+    phase = db.session.scalar(
+        db.select(Phase).where(Phase.brand_id == brand.id, Phase.key == "levering")
+    )
+    batches = iter(exports.responses_csv(brand, phase, {}, None).text("csv"))
+    next(batches)  # the header
+    sent = 0
+    for chunk in batches:
+        assert not db.session().in_transaction()
+        sent += chunk.count("\n")
+    assert sent == 8
+
+
 def test_trend_csv(dash, seeded):
     response = dash.get(phase_url(seeded, "/trend.csv?grain=month"))
     assert response.status_code == 200

@@ -120,3 +120,18 @@ def test_ledger_csv_streams_every_entry_and_defuses_formulas(brand, other_brand)
     assert rows[0]["customer"] == "'+31612345678"
     assert rows[1]["points"] == "-4"
     assert "not ours" not in text
+
+
+def test_the_ledger_csv_holds_no_transaction_between_chunks(brand):
+    """A slow download must not keep a connection idle in transaction (the export's cursor is
+    the last id, each chunk a read of its own)."""
+    anna = helpers.customer(brand, "anna")
+    for points in (1, 2, 3):
+        loyalty.adjust(brand.id, anna.id, points=points, reason="test")
+    db.session.commit()
+    chunks = reports.ledger_csv(brand.id, chunk=1)
+    lines = [next(chunks)]  # the header
+    for text in chunks:
+        assert not db.session().in_transaction()
+        lines.append(text)
+    assert len(lines) == 4  # the header, then a chunk per entry
