@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
-from loyalty import events
+from loyalty import events, members
 from loyalty.errors import IdempotencyConflict, InsufficientPoints, LoyaltyError, UnknownReward
 from loyalty.models import ENTRY_FIELDS, LedgerEntry, naive_utc, utcnow
 from loyalty.policy import get_policy, reward
@@ -99,6 +99,7 @@ def add_once(values: dict, event: str) -> int | None:
     )
     entry_id = db.session.execute(statement).scalar()
     if entry_id is not None:
+        members.note([(row["brand_id"], row["customer_id"], row["effective_at"])])
         events.publish(event, {**values, "id": entry_id})
     return entry_id
 
@@ -135,6 +136,7 @@ def insert_new(rows: list[dict]) -> dict[tuple[int, str], dict]:
         )
     for entry_id, brand_id, source_id in result.all():  # one fetch, not one per row
         inserted[(brand_id, source_id)] = {**by_key[(brand_id, source_id)], "id": entry_id}
+    members.note((r["brand_id"], r["customer_id"], r["effective_at"]) for r in inserted.values())
     return inserted
 
 
@@ -284,8 +286,7 @@ def redeem(
         effective_at=naive_utc(at) if at else utcnow(),
         created_at=utcnow(),
     )
-    db.session.add(entry)
-    db.session.flush()
+    _append(entry)
     events.publish(events.REDEEMED, _values(entry))
     return entry, True
 
@@ -354,10 +355,15 @@ def adjust(
         effective_at=naive_utc(at) if at else utcnow(),
         created_at=utcnow(),
     )
-    db.session.add(entry)
-    db.session.flush()
+    _append(entry)
     events.publish(events.EARNED if points > 0 else events.DEDUCTED, _values(entry))
     return entry
+
+
+def _append(entry: LedgerEntry) -> None:
+    db.session.add(entry)
+    db.session.flush()
+    members.note([(entry.brand_id, entry.customer_id, entry.effective_at)])
 
 
 def _values(entry: LedgerEntry) -> dict:

@@ -17,7 +17,7 @@ from app.models.survey import Question, Survey
 from app.models.survey_link import SurveyLink
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.weekly_report import WeeklyReport
-from loyalty.models import LedgerEntry, LoyaltyPolicy
+from loyalty.models import LedgerEntry, LoyaltyMember, LoyaltyPolicy
 
 __all__ = [
     "Alert",
@@ -35,6 +35,7 @@ __all__ = [
     "Journey",
     "JourneyEvent",
     "LedgerEntry",
+    "LoyaltyMember",
     "LoyaltyPolicy",
     "MapRollup",
     "ModerationEntry",

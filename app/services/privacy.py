@@ -57,6 +57,7 @@ COVERED = {
     "response": "free text, review request, client hash and customer link removed; scores kept",
     "review": "removed (ground personal_data, tombstone in feeds); texts and name blanked",
     "loyalty_entry": "amounts kept on the tombstone; notes, adjustment reasons, keys removed",
+    "loyalty_member": "kept on the tombstone: the first of the kept entries' dates",
     "journey_event": "deleted (conversion rollups keep their counts)",
     "customer_phase": "deleted",
     "invitation": "deleted",

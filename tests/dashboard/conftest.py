@@ -221,3 +221,7 @@ def browser():
 
     with chromium() as launched:
         yield launched
+
+
+# The loyalty overview's stored first moments are checked after every dashboard test too.
+from tests.loyalty.conftest import first_moments_agree, pytest_runtest_makereport  # noqa: E402, F401

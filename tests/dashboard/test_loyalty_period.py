@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
+from loyalty import members
 from loyalty.models import LedgerEntry
 from tests.reviews.helpers import answer
 
@@ -36,6 +37,8 @@ def old_and_new_points(api, survey):
     db.session.execute(
         update(LedgerEntry).where(LedgerEntry.id == first.id).values(effective_at=moved)
     )
+    # entries are never moved in the app: as if it had been written so, first moment included
+    members.note([(first.brand_id, first.customer_id, moved)])
     db.session.commit()
     return first.points
 

@@ -32,11 +32,11 @@ def test_demo_redemptions_come_after_the_points_they_spend(brand):
 
     demo.configure(brand.id)
     people = [helpers.customer(brand, f"klant-{n}") for n in range(6)]
-    for n, who in enumerate(people):
-        loyalty.adjust(brand.id, who.id, points=60 + 25 * n, reason="demo")
     # earned two days ago: the demo used to date redemptions up to 20 days back
-    for entry in db.session.query(LedgerEntry):
-        entry.effective_at = utcnow() - timedelta(days=2)
+    for n, who in enumerate(people):
+        loyalty.adjust(
+            brand.id, who.id, points=60 + 25 * n, reason="demo", at=utcnow() - timedelta(days=2)
+        )
     db.session.commit()
     assert demo.add_redemptions(brand.id, random.Random(5), count=4) == 4
     db.session.commit()

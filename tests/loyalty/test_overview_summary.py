@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from app.extensions import db
-from loyalty import reports
+from loyalty import members, reports
 from loyalty.models import LedgerEntry
 from tests.loyalty.helpers import customer
 
@@ -24,6 +24,7 @@ def entry(brand, who, kind, points, when, number):
             created_at=when,
         )
     )
+    members.note([(brand.id, who.id, when)])  # as every writer of the ledger does
 
 
 def test_a_window_counts_its_movements_and_the_balance_at_its_end(db, brand):

@@ -374,3 +374,42 @@ def test_logins_made_before_0027_stay_and_their_email_may_join_another_brand(tmp
         with pytest.raises(IntegrityError), db.engine.begin() as connection:
             connection.execute(users.insert().values(brand_id=2, **login))  # twice on one team
         db.engine.dispose()
+
+
+def test_0030_fills_each_customers_first_ledger_moment(tmp_path):
+    """An upgraded install's members are there at once: MIN(effective_at) per brand and
+    customer, from the ledger as it stood; a customer without entries has no row."""
+    url = _fresh_database(tmp_path)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    entries = db.metadata.tables["loyalty_entry"]
+    customer = Customer.__table__
+    with app.app_context():
+        upgrade(revision="0028_lookup_indexes")
+        with db.engine.begin() as connection:
+            insert_brand(connection)
+            for external_id in ("anna", "bob", "carla"):
+                connection.execute(customer.insert().values(brand_id=1, external_id=external_id))
+            for number, (customer_id, day) in enumerate([(1, 9), (1, 3), (1, 5), (2, 7)]):
+                connection.execute(
+                    entries.insert().values(
+                        brand_id=1,
+                        customer_id=customer_id,
+                        kind="earn",
+                        points=10,
+                        source_type="test",
+                        source_id=str(number),
+                        reason="answered",
+                        effective_at=datetime(2026, 11, day, 12),
+                        created_at=datetime(2026, 12, 1),
+                    )
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT brand_id, customer_id, first_points_at FROM loyalty_member")
+            ).all()
+        db.engine.dispose()
+    assert sorted((b, c, str(moment)[:16]) for b, c, moment in rows) == [
+        (1, 1, "2026-11-03 12:00"),
+        (1, 2, "2026-11-07 12:00"),
+    ]
