@@ -6,10 +6,10 @@ import io
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, select, true
+from sqlalchemy import and_, case, exists, func, literal, select, true, union_all
 
 from app.extensions import db
-from loyalty.models import LedgerEntry
+from loyalty.models import LedgerEntry, LoyaltyMember
 from loyalty.policy import get_policy, reward, reward_name
 from loyalty.tables import table
 
@@ -71,27 +71,31 @@ def response_rates(
     A reach (customer × phase, first time, in the window) counts as "programme" when the
     customer already had points before reaching the phase — so a first answer does not make
     its own reach look like a member's.
+
+    "Already had points" compares the reach with the customer's stored first ledger moment
+    (loyalty.members). "Answered" is a semi-join of the reaches with the answers, in a second
+    count: PostgreSQL then hashes or merges the two sides, or probes the answers' index for a
+    short window, where an EXISTS per reach in the select list was always a probe per reach.
     """
     reach, response = table("customer_phase"), table("response")
+    joined = reach.outerjoin(
+        LoyaltyMember,
+        and_(LoyaltyMember.brand_id == brand_id, LoyaltyMember.customer_id == reach.c.customer_id),
+    )
+    member = case((LoyaltyMember.first_points_at < reach.c.first_reached_at, 1), else_=0)
     answered = exists().where(
         response.c.customer_id == reach.c.customer_id, response.c.phase_id == reach.c.phase_id
     )
-    member = exists().where(
-        LedgerEntry.brand_id == brand_id,
-        LedgerEntry.customer_id == reach.c.customer_id,
-        LedgerEntry.effective_at < reach.c.first_reached_at,
-    )
-    rows = select(
-        case((member, 1), else_=0).label("member"),
-        case((answered, 1), else_=0).label("answered"),
-    ).where(reach.c.brand_id == brand_id)
-    rows = _window(rows, reach.c.first_reached_at, since, until).subquery()
-    totals = {
-        int(is_member): (int(count), int(answers or 0))
-        for is_member, count, answers in db.session.execute(
-            select(rows.c.member, func.count(), func.sum(rows.c.answered)).group_by(rows.c.member)
-        )
-    }
+
+    def count(answers_only: bool):
+        query = select(member, literal(answers_only), func.count()).select_from(joined)
+        query = query.where(reach.c.brand_id == brand_id, answered if answers_only else true())
+        return _window(query, reach.c.first_reached_at, since, until).group_by(member)
+
+    # One statement, so both counts read one snapshot: never more answered than reached.
+    totals: dict[int, list[int]] = {}
+    for flag, answers_only, found in db.session.execute(union_all(count(False), count(True))):
+        totals.setdefault(int(flag), [0, 0])[1 if answers_only else 0] = int(found)
 
     def group(flag: int) -> dict:
         reached, answers = totals.get(flag, (0, 0))
