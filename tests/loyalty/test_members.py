@@ -11,7 +11,8 @@ import pytest
 import loyalty
 from app.extensions import db
 from app.services import customers, privacy, surveys
-from loyalty import expiry, members, reports
+from loyalty import events, expiry, members, reports
+from loyalty.ledger import add_once
 from tests.conftest import wait_for_lock_waits
 from tests.figures import loyalty_raw
 from tests.loyalty import helpers
@@ -184,27 +185,40 @@ def test_rates_equal_the_exists_formula_on_random_journeys(brand, journey, surve
 @pytest.mark.postgres
 @pytest.mark.parametrize(("held", "waiting"), [(1, 5), (5, 1)])
 def test_concurrent_writers_keep_the_earlier_moment(app, brand, held, waiting):
-    """Two transactions note a first moment for one customer at once: the second waits for
-    the first one's row, then keeps the smaller of the two, whichever that is."""
+    """Two transactions add a first entry for one customer at once (add_once takes no
+    customer lock of its own): the second one's upsert waits for the first one's row, then
+    keeps the smaller of the two moments, whichever that is."""
     anna = helpers.customer(brand, "anna")
     brand_id, anna_id = brand.id, anna.id
     errors: list[BaseException] = []
 
+    def add(days: int) -> None:
+        values = {
+            "brand_id": brand_id,
+            "customer_id": anna_id,
+            "kind": "adjust",
+            "points": 5,
+            "source_type": "test",
+            "source_id": str(days),
+            "reason": "test",
+            "effective_at": at(days),
+        }
+        add_once(values, events.EARNED)
+
     def later():
         try:
             with app.app_context():
-                members.note([(brand_id, anna_id, at(waiting))])
+                add(waiting)
                 db.session.commit()
         except BaseException as error:  # reported below
             errors.append(error)
 
     with app.app_context():
-        first = db.session  # the test's own session holds the row until it commits
-        members.note([(brand_id, anna_id, at(held))])
+        add(held)  # this context's own session holds the new row until it commits
         thread = threading.Thread(target=later)
         thread.start()
         assert wait_for_lock_waits(db.engine, query="%loyalty_member%")
-        first.commit()
+        db.session.commit()
     thread.join(30)
     assert errors == []
     db.session.remove()
