@@ -40,6 +40,7 @@ BENCHES = [
     "widget_size",
     "review_pages",
     "loyalty",
+    "loyalty_overview",
     "webhooks",
     "imports",
 ]
