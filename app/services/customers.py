@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import NoReturn
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app import locks, timestamps
 from app.errors import AppError
@@ -260,8 +261,20 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
                     "request_hash": fingerprint,
                 }
             )
-        for chunk in upserts.chunks(events):
-            db.session.execute(JourneyEvent.__table__.insert(), chunk)
+        try:
+            for chunk in upserts.chunks(events):
+                db.session.execute(JourneyEvent.__table__.insert(), chunk)
+        except IntegrityError:
+            # Only a key can clash here: one another request stored meanwhile for an event of
+            # another customer (the same event waits for its customer's lock, then finds it).
+            db.session.rollback()
+            if not stored:
+                raise
+            raise AppError(
+                409,
+                "an Idempotency-Key of these events was used for another event meanwhile",
+                code="idempotency_conflict",
+            ) from None
         reached.write()
     db.session.commit()
     return {

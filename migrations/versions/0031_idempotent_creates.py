@@ -6,7 +6,7 @@ survey (and a second event). The key is unique per brand. An event keeps whether
 phase for the first time, so that a retry is answered as the first try was.
 
 Revision ID: 0031_idempotent_creates
-Revises: 0028_lookup_indexes
+Revises: 0030_loyalty_first_points
 Create Date: 2026-12-07 03:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0031_idempotent_creates"
-down_revision = "0028_lookup_indexes"
+down_revision = "0030_loyalty_first_points"
 branch_labels = None
 depends_on = None
 

@@ -207,3 +207,26 @@ def test_one_keyed_batch_sent_twice_at_once_stores_its_events_once(
     assert sorted(reply.status_code for reply in race.replies) == [201, 201]
     assert sorted(reply.json["recorded"] for reply in race.replies) == [0, 2]
     assert count_rows(JourneyEvent) == 2 and _reached(db) == 2
+
+
+@pytest.mark.postgres
+def test_one_key_for_two_customers_events_at_once_is_a_409_not_a_500(
+    app, api, journey, db, count_rows
+):
+    """Two batches with one key for events of different customers lock different customers:
+    both miss the key, and the second's INSERT meets the first's. One of them is stored."""
+
+    def post(customer):
+        body = {"items": [_event(journey["id"], customer, idempotency_key="order-1")]}
+        return lambda: app.test_client().post(
+            "/api/v1/events/batch", json=body, headers=api._headers(None)
+        )
+
+    # Both wait at the journey's shared hold, then run side by side.
+    held = ("SELECT id FROM journey WHERE id = :id FOR UPDATE", {"id": journey["id"]})
+    with Contenders([post("c1"), post("c2")], *held) as race:
+        pass
+    assert sorted(reply.status_code for reply in race.replies) == [201, 409]
+    [refused] = [reply for reply in race.replies if reply.status_code == 409]
+    assert refused.json["error"]["code"] == "idempotency_conflict"
+    assert count_rows(JourneyEvent) == 1 and _reached(db) == 1
