@@ -10,7 +10,7 @@ from app.models.invitation import Invitation
 from app.models.journey import Journey, Persona, Phase, Touchpoint
 from app.models.privacy import PrivacyRequest
 from app.models.response import Response
-from app.models.review import ModerationEntry, Review, ReviewFlag
+from app.models.review import ModerationEntry, Review, ReviewFlag, ReviewTally
 from app.models.rollup import ConversionRollup, Rollup
 from app.models.suppression import EmailSuppression
 from app.models.survey import Question, Survey
@@ -46,6 +46,7 @@ __all__ = [
     "Response",
     "Review",
     "ReviewFlag",
+    "ReviewTally",
     "Rollup",
     "Survey",
     "SurveyLink",

@@ -1,4 +1,5 @@
-"""Public reviews made from consented answers, their moderation log and customers' flags."""
+"""Public reviews made from consented answers, their moderation log, customers' flags and
+the per-brand tally the public pages count with."""
 
 from app.extensions import db
 from app.models.base import JsonType, utcnow
@@ -22,7 +23,9 @@ RATING_SCALE = (1, 5)
 class Review(db.Model):
     __tablename__ = "review"
     __table_args__ = (
-        db.Index("ix_review_public", "brand_id", "status", "published_at"),
+        # The public list, newest first, paged by OFFSET: the whole ORDER BY (id breaks ties)
+        # and the phase filter are in the index, so skipping to a deep page reads only it.
+        db.Index("ix_review_public", "brand_id", "status", "published_at", "id", "phase_id"),
         db.Index("ix_review_brand_updated", "brand_id", "updated_at"),
         db.Index("ix_review_brand_client", "brand_id", "client_hash"),
         db.Index("ix_review_brand_body", "brand_id", "body_hash"),
@@ -134,3 +137,40 @@ class ReviewFlag(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     review = db.relationship("Review", back_populates="flags")
+
+
+TALLY_KEY = ("brand_id", "phase_id", "rating")
+
+
+class ReviewTally(db.Model):
+    """Per brand × phase × rating: how many reviews are in each status, kept by
+    app/services/review_tally.py in the transaction of every change; the public pages read
+    these instead of counting a large brand's reviews on every request."""
+
+    __tablename__ = "review_tally"
+    __table_args__ = (db.UniqueConstraint(*TALLY_KEY, name="uq_review_tally_key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    # Deleting a phase deletes its reviews (their foreign key cascades) and so its tally rows.
+    phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
+    rating = db.Column(db.SmallInteger, nullable=False)
+    pending = db.Column(db.Integer, nullable=False, default=0)
+    published = db.Column(db.Integer, nullable=False, default=0)
+    rejected = db.Column(db.Integer, nullable=False, default=0)
+    removed = db.Column(db.Integer, nullable=False, default=0)
+    # Of the published ones: the labels the pages and badge count.
+    published_verified = db.Column(db.Integer, nullable=False, default=0)
+    published_incentivized = db.Column(db.Integer, nullable=False, default=0)
+    # Published at some time (published, or removed since): the pages' version counts them.
+    ever_public = db.Column(db.Integer, nullable=False, default=0)
+
+    COUNTERS = (
+        "pending",
+        "published",
+        "rejected",
+        "removed",
+        "published_verified",
+        "published_incentivized",
+        "ever_public",
+    )

@@ -40,7 +40,7 @@ from app.models.customer import TOMBSTONE_PREFIX
 from app.models.privacy import ERASURE, EXPORT
 from app.models.review import PENDING, PUBLISHED, REJECTED, REMOVED
 from app.security import keyed_hash
-from app.services import alerts, customers, follow_up
+from app.services import alerts, customers, follow_up, review_tally
 
 log = logging.getLogger(__name__)
 
@@ -295,8 +295,10 @@ def _erase(brand: Brand, external_id: str, actor: str) -> dict:
         return _erased_before(brand, external_id, tombstone=True)
     now = utcnow()
     responses = _responses(customer, lock=True, nowait=True)
+    reviews = _reviews(customer, responses, lock=True)
+    tallied = review_tally.before(reviews)
     counts = {
-        "reviews": _erase_reviews(brand, _reviews(customer, responses, lock=True), now),
+        "reviews": _erase_reviews(brand, reviews, now),
         "responses": _erase_responses(responses),
         "loyalty_entries": _anonymise_ledger(brand, customer),
         "webhook_deliveries": _scrub_deliveries(brand, customer),
@@ -324,6 +326,8 @@ def _erase(brand: Brand, external_id: str, actor: str) -> dict:
     customer.updated_at = now
     # At `now`, the erased_at of this reply: a repeat request answers with the log's time.
     _log(brand, ERASURE, external_id, actor, {"counts": counts}, tombstone=tombstone, at=now)
+    # Last before the commit: the tally's row locks are then held for the shortest time.
+    review_tally.after(tallied)
     db.session.commit()
     log.info("erased customer %s of brand %s: %s", tombstone, brand.slug, counts)
     return {

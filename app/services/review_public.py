@@ -16,7 +16,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Journey, LoyaltyPolicy, Phase, SurveyRollup
 from app.models.review import PUBLISHED, REMOVED, Review
-from app.services import brands, review_effects
+from app.services import brands, review_effects, review_tally
 
 PER_PAGE = 20
 FEED_LIMIT = 500
@@ -45,10 +45,11 @@ def item_reviewed(brand: Brand) -> dict:
     return found
 
 
-def _phases_with_reviews(brand: Brand) -> list[Phase]:
-    with_reviews = select(Review.phase_id).where(
-        Review.brand_id == brand.id, Review.status == PUBLISHED
-    )
+def _phases_with_reviews(brand: Brand, with_reviews: dict | None = None) -> list[Phase]:
+    if with_reviews is None:
+        with_reviews = review_tally.published_by_phase(brand.id)
+    if not with_reviews:
+        return []
     return list(
         db.session.scalars(
             select(Phase)
@@ -89,16 +90,7 @@ def _published(brand: Brand, only_phases: list[int] | None = None):
 
 def summary(brand: Brand, only_phases: list[int] | None = None) -> dict:
     """Count, average and 1-5 distribution, overall and per phase."""
-    query = select(Review.phase_id, Review.rating, func.count(Review.id)).where(
-        Review.brand_id == brand.id, Review.status == PUBLISHED
-    )
-    if only_phases is not None:
-        query = query.where(Review.phase_id.in_(only_phases))
-    per_phase: dict[int, dict[int, int]] = {}
-    for phase_id, rating, count in db.session.execute(
-        query.group_by(Review.phase_id, Review.rating)
-    ):
-        per_phase.setdefault(phase_id, {})[rating] = count
+    per_phase = review_tally.published_by_phase(brand.id, only_phases)
 
     def block(distribution: dict[int, int]) -> dict:
         count = sum(distribution.values())
@@ -116,9 +108,7 @@ def summary(brand: Brand, only_phases: list[int] | None = None) -> dict:
     # Per phase key, as the public URLs are: journeys that share a key are one row.
     per_key: dict[str, dict[int, int]] = {}
     shown: dict[str, Phase] = {}
-    for phase in _phases_with_reviews(brand):
-        if phase.id not in per_phase:
-            continue
+    for phase in _phases_with_reviews(brand, per_phase):
         shown.setdefault(phase.key, phase)
         distribution = per_key.setdefault(phase.key, {})
         for rating, n in per_phase[phase.id].items():
@@ -129,28 +119,33 @@ def summary(brand: Brand, only_phases: list[int] | None = None) -> dict:
 
 def label_counts(brand: Brand, only_phases: list[int] | None = None) -> dict:
     """How many published reviews are verified, and how many were incentivized."""
-    query = _published(brand, only_phases).with_only_columns(
-        func.sum(func.cast(Review.verified, db.Integer)),
-        func.sum(func.cast(Review.incentivized, db.Integer)),
-    )
-    verified, incentivized = db.session.execute(query.order_by(None)).one()
-    return {"verified": int(verified or 0), "incentivized": int(incentivized or 0)}
+    counted = review_tally.totals(brand.id, only_phases)
+    return {
+        "verified": counted["published_verified"],
+        "incentivized": counted["published_incentivized"],
+    }
 
 
 def page(brand: Brand, number: int, only_phases: list[int] | None = None) -> dict:
     """One page of published reviews, newest first; a page past the end is a 404."""
-    total = db.session.scalar(
-        _published(brand, only_phases).with_only_columns(func.count(Review.id)).order_by(None)
-    )
+    total = review_tally.totals(brand.id, only_phases)["published"]
     pages = max(1, math.ceil(total / PER_PAGE))
     if number < 1 or number > pages:
         raise AppError(404, "no such page")
-    items = db.session.scalars(
+    # The page's ids first, from ix_review_public alone (an index-only scan past the OFFSET),
+    # then only those 20 rows: an OFFSET over whole rows read each skipped review's row.
+    ids = (
         _published(brand, only_phases)
-        .options(selectinload(Review.phase))
+        .with_only_columns(Review.id)
         .order_by(Review.published_at.desc(), Review.id.desc())
         .offset((number - 1) * PER_PAGE)
         .limit(PER_PAGE)
+    )
+    items = db.session.scalars(
+        select(Review)
+        .where(Review.id.in_(ids.scalar_subquery()))
+        .options(selectinload(Review.phase))
+        .order_by(Review.published_at.desc(), Review.id.desc())
     ).all()
     return {"items": items, "page": number, "pages": pages, "total": total}
 
@@ -180,11 +175,12 @@ def version(brand: Brand) -> tuple[str, datetime | None]:
     newest_journey = (
         select(func.max(Journey.created_at)).where(Journey.brand_id == brand.id).scalar_subquery()
     )
-    count, newest, loyalty_at, journey_at = db.session.execute(
-        select(
-            func.count(Review.id), func.max(Review.updated_at), loyalty_changed, newest_journey
-        ).where(Review.brand_id == brand.id, Review.published_at.is_not(None))
+    newest, loyalty_at, journey_at = db.session.execute(
+        select(func.max(Review.updated_at), loyalty_changed, newest_journey).where(
+            Review.brand_id == brand.id, Review.published_at.is_not(None)
+        )
     ).one()
+    count = review_tally.totals(brand.id)["ever_public"]
     # What the pages show of phases (names, keys, order); none of it has a timestamp of its own.
     phase_rows = db.session.execute(
         select(Phase.id, Phase.journey_id, Phase.key, Phase.position, Phase.name)
@@ -288,19 +284,7 @@ def disclosure(brand: Brand) -> dict:
         )
         if total
     }
-    counts = dict(
-        db.session.execute(
-            select(Review.status, func.count(Review.id))
-            .where(Review.brand_id == brand.id)
-            .group_by(Review.status)
-        ).all()
-    )
-    public = _published(brand).with_only_columns(
-        func.count(Review.id),
-        func.sum(func.cast(Review.verified, db.Integer)),
-        func.sum(func.cast(Review.incentivized, db.Integer)),
-    )
-    published, verified, incentivized = db.session.execute(public.order_by(None)).one()
+    counted = review_tally.totals(brand.id)
     removals = dict(
         db.session.execute(
             select(Review.removal_ground, func.count(Review.id))
@@ -315,11 +299,11 @@ def disclosure(brand: Brand) -> dict:
         "channels": {name: channels[name] for name in sorted(channels)},
         "policy": [(phase, policy_mode(brand, phase.key)) for phase in phase_rows],
         "loyalty": review_effects.loyalty_terms(brand.id),
-        "counts": {status: counts.get(status, 0) for status in (PUBLISHED, "pending", REMOVED)},
-        "rejected": counts.get("rejected", 0),
-        "published": published or 0,
-        "verified": int(verified or 0),
-        "incentivized": int(incentivized or 0),
+        "counts": {status: counted[status] for status in (PUBLISHED, "pending", REMOVED)},
+        "rejected": counted["rejected"],
+        "published": counted["published"],
+        "verified": counted["published_verified"],
+        "incentivized": counted["published_incentivized"],
         "removals": removals,
         "moderation_hours": _moderation_hours(brand),
     }

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Brand, Phase
 from app.models.review import PUBLISHED, Review
+from app.services import review_tally
 from app.services.review_public import sitemap_max
 
 Url = tuple[str, datetime | None]  # (path, lastmod)
@@ -47,7 +48,7 @@ def brand_pages() -> list[Url]:
 
 
 def review_count() -> int:
-    return db.session.scalar(select(func.count(Review.id)).where(Review.status == PUBLISHED))
+    return review_tally.published_total()
 
 
 def review_pages(part: int | None = None) -> Iterator[Url]:

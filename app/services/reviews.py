@@ -31,7 +31,7 @@ from app.models.review import (
     Review,
     ReviewFlag,
 )
-from app.services import mailer, review_effects, review_text, unsubscribes
+from app.services import mailer, review_effects, review_tally, review_text, unsubscribes
 from app.services.privacy import ERASURE_ACTOR
 from app.services.review_labels import NOTICES, ground_label, locale_of
 
@@ -217,6 +217,8 @@ def make_reviews(items) -> list[Review]:
             _publish(brand, review, SYSTEM, note="the brand's policy publishes this phase at once")
         else:
             _log(review, "hold", SYSTEM, None, PENDING, note="the brand moderates this phase")
+    # Once for the batch, after its points: the tally's row locks are held the shortest time.
+    review_tally.added(made)
     return made
 
 
@@ -374,22 +376,30 @@ def moderate(
         done = {"publish": "published", "reject": "rejected", "remove": "removed"}[action]
         raise AppError(409, f"a {before} review cannot be {done}", code="invalid_transition")
     notice = _notice(brand, review, action, reason)
-    if action == "publish":
-        entry = _publish(brand, review, actor, note=note or reason)
-        entry.notice = notice
-    else:
-        now = utcnow()
-        review.status = TRANSITIONS[action][before]
-        review.updated_at = now
-        if action == "remove":
-            review.removed_at = now
-            review.removal_ground = reason
-        entry = _log(
-            review, action, actor, before, review.status, ground=reason, note=note, notice=notice
-        )
-        if action == "remove" and review.was_public:
-            review_effects.claw_back_bonus(review, reason=f"review removed: {reason}")
-            review_effects.emit(brand.id, "review.removed", event_data(review))
+    with review_tally.changing([review]):
+        if action == "publish":
+            entry = _publish(brand, review, actor, note=note or reason)
+            entry.notice = notice
+        else:
+            now = utcnow()
+            review.status = TRANSITIONS[action][before]
+            review.updated_at = now
+            if action == "remove":
+                review.removed_at = now
+                review.removal_ground = reason
+            entry = _log(
+                review,
+                action,
+                actor,
+                before,
+                review.status,
+                ground=reason,
+                note=note,
+                notice=notice,
+            )
+            if action == "remove" and review.was_public:
+                review_effects.claw_back_bonus(review, reason=f"review removed: {reason}")
+                review_effects.emit(brand.id, "review.removed", event_data(review))
     if not notify and notice["status"] == "pending":
         entry.notice = {**notice, "status": "not_sent"}
     db.session.commit()
