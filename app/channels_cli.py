@@ -1,5 +1,5 @@
-"""`flask invitation …`, `flask review sweep`, `flask link …` and `flask widget snippet`: the
-channels from a shell."""
+"""`flask invitation …`, `flask review sweep|recount`, `flask link …` and `flask widget
+snippet`: the channels from a shell."""
 
 import json
 
@@ -12,7 +12,7 @@ from app.errors import AppError
 invitation_cli = AppGroup("invitation", help="Email invitations.")
 link_cli = AppGroup("link", help="Reusable survey links and QR codes.")
 widget_cli = AppGroup("widget", help="The embeddable widget.")
-review_cli = AppGroup("review", help="Notices to reviewers about moderation.")
+review_cli = AppGroup("review", help="Notices to reviewers; the public pages' review counts.")
 
 
 def _fail(error: AppError):
@@ -94,6 +94,29 @@ def review_sweep():
     _sweep(
         "notices", review_notices.waiting_ids(), review_notices.enqueue, review_notices.send_notice
     )
+
+
+@review_cli.command("recount")
+@click.option("--brand", "brand_slug", help="One brand's slug; every brand without it.")
+def review_recount(brand_slug):
+    """Count the reviews the public pages show again, into review_tally: if ever in doubt, and
+    once after upgrading to 0029 while the old code still ran."""
+    from app.extensions import db
+    from app.models import Brand
+    from app.services import review_tally
+
+    if brand_slug:
+        chosen = [_brand(brand_slug)]
+    else:
+        chosen = list(db.session.scalars(select(Brand).order_by(Brand.id)))
+    wrong = {}
+    with click.progressbar(chosen, label="recounting") as bar:
+        for brand in bar:
+            wrong[brand.slug] = review_tally.recount(brand.id)
+    fixed = {slug: rows for slug, rows in wrong.items() if rows}
+    for slug, rows in fixed.items():
+        click.echo(f"{slug}: {rows} tally row(s) differed from the reviews, now recounted")
+    click.echo(f"recounted {len(chosen)} brand(s); {len(fixed)} had a wrong tally")
 
 
 def _sweep(label: str, waiting: list[int], enqueue, send) -> None:

@@ -184,11 +184,11 @@ def recount(brand_id: int) -> int:
     On PostgreSQL the tally is locked against writes for the recount (SHARE ROW EXCLUSIVE:
     readers go on): a change committed before it is in the count, and one still open adds its
     difference after it. Without the lock a review counted here whose change had already been
-    added to a row made meanwhile would count twice. SQLite has one writer at a time anyway.
-    The caller commits."""
+    added to a row made meanwhile would count twice. SQLite has one writer at a time anyway."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("LOCK TABLE review_tally IN SHARE ROW EXCLUSIVE MODE"))
     have, should = stored(brand_id), counted(brand_id)
     db.session.execute(delete(ReviewTally).where(ReviewTally.brand_id == brand_id))
     upserts.add_by_key(ReviewTally, TALLY_KEY, should)
+    db.session.commit()
     return sum(1 for key in have.keys() | should.keys() if have.get(key) != should.get(key))
