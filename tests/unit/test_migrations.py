@@ -413,3 +413,61 @@ def test_0030_fills_each_customers_first_ledger_moment(tmp_path):
         (1, 1, "2026-11-03 12:00"),
         (1, 2, "2026-11-07 12:00"),
     ]
+
+
+def test_reviews_already_there_are_in_the_tally_after_0029(tmp_path):
+    """0029 counts the reviews an upgraded install has into review_tally, as the code keeps it."""
+    from app.services import review_tally
+
+    url = _fresh_database(tmp_path)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    tables = db.metadata.tables
+    at = datetime(2026, 11, 2, 12)
+    reviews = [  # (phase, rating, status, ever published, verified, incentivized)
+        (1, 5, "published", True, True, False),
+        (1, 5, "published", True, False, True),
+        (1, 5, "removed", True, True, True),
+        (1, 2, "pending", False, False, False),
+        (2, 4, "rejected", False, True, False),
+        (2, 4, "published", True, True, True),
+    ]
+    with app.app_context():
+        upgrade(revision="0028_lookup_indexes")
+        with db.engine.begin() as connection:
+            _brand_with_journey(connection, "a", "b")
+            connection.execute(
+                tables["survey"]
+                .insert()
+                .values(id=1, brand_id=1, journey_id=1, phase_id=1, default_locale="nl",
+                        locales=["nl"], family_id=1)
+            )  # fmt: skip
+            for number, (phase, rating, status, public, verified, paid) in enumerate(reviews):
+                connection.execute(
+                    tables["response"]
+                    .insert()
+                    .values(id=number + 1, brand_id=1, journey_id=1, phase_id=phase, survey_id=1,
+                            channel="api", locale="nl", answers={}, status="processed",
+                            created_at=at)
+                )  # fmt: skip
+                connection.execute(
+                    tables["review"]
+                    .insert()
+                    .values(brand_id=1, response_id=number + 1, journey_id=1, phase_id=phase,
+                            rating=rating, rating_source="nps", source_score=2 * rating,
+                            body="Goed.", body_hash=str(number), display_name="A", locale="nl",
+                            channel="api", verified=verified, incentivized=paid, status=status,
+                            answered_at=at, published_at=at if public else None, updated_at=at)
+                )  # fmt: skip
+        upgrade()
+        rows = {key: counters for key, counters in review_tally.stored().items()}
+        exact = review_tally.differences()
+        db.session.remove()
+        db.engine.dispose()
+    assert exact == {}
+    names = ("pending", "published", "rejected", "removed", "published_verified")
+    names = (*names, "published_incentivized", "ever_public")
+    assert {key: tuple(counters[name] for name in names) for key, counters in rows.items()} == {
+        (1, 1, 5): (0, 2, 0, 1, 1, 1, 3),
+        (1, 1, 2): (1, 0, 0, 0, 0, 0, 0),
+        (1, 2, 4): (0, 1, 1, 0, 1, 1, 1),
+    }
