@@ -13,10 +13,21 @@ a brand with 300 published reviews (SQLite, the app served by werkzeug in a thre
   with the schema.org type, HTTP 200, indexable (no noindex) and allowed by /robots.txt; the
   row is the share of these checks passed (goal: 100 %).
 
-Run it alone with `python -m bench.review_pages`.
+At scale (PostgreSQL, no browser): the same pages, their 304 revalidation, a phase page, the
+last ?page=N and the badge, of a brand with 100k published reviews against one with 1k in the
+same database, served at once and asked in turns (median of N after a warm-up). The pages read
+the review tally and an index, not a count of the reviews, so the goal is ≤ 2× (the last
+page's OFFSET still walks the index: shown, no goal). The database is bench_review_pages on
+BENCH_POSTGRES, or BENCH_REVIEW_PAGES_URL (its Phasewise tables are dropped and made again).
+
+Run it alone with `python -m bench.review_pages` (`--scale`: only the part at scale).
 """
 
+import http.client
 import json
+import logging
+import math
+import os
 import socket
 import tempfile
 import threading
@@ -29,6 +40,9 @@ from bench.report import row
 
 REVIEWS = 300
 RUNS = 5
+# Published reviews of the small and the large brand, and requests per page and brand.
+SCALE, QUICK_SCALE = (1_000, 100_000), (1_000, 20_000)
+SCALE_REQUESTS, QUICK_SCALE_REQUESTS, SCALE_WARMUP = 40, 15, 5
 
 TIMING = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
@@ -199,6 +213,214 @@ def _median(values: list[float]) -> float:
     return values[len(values) // 2]
 
 
+# --- at scale (PostgreSQL) -------------------------------------------------------------------
+
+
+def _scale_database() -> str:
+    from bench import databases
+
+    return os.environ.get("BENCH_REVIEW_PAGES_URL") or databases.ensure("bench_review_pages")
+
+
+def _seed_brand(app, slug: str, published: int) -> dict:
+    """A brand with `published` published reviews (and a twenty-fifth as many pending and
+    removed ones besides), over two phases, inserted by SQL: the pipeline is not measured.
+    Its tally is then recounted, as `flask review recount` does."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from app.services import brands, journeys, review_tally, surveys
+
+    with app.app_context():
+        brand, _ = brands.create_brand(f"Bench {slug}", slug, "nl")
+        brand.review_policy = {"publish": "immediate", "item": {"type": "Service", "name": slug}}
+        journey = journeys.create_journey(
+            brand,
+            {
+                "name": "Reis",
+                "phases": [
+                    {"key": "aankoop", "name": {"nl": "Aankoop", "en": "Purchase"}},
+                    {"key": "levering", "name": {"nl": "Levering", "en": "Delivery"}},
+                ],
+            },
+        )
+        survey = surveys.create_survey(
+            brand,
+            {
+                "journey_id": journey.id,
+                "phase": "levering",
+                "locale": "nl",
+                "questions": [{"key": "nps", "type": "nps", "text": "Aanbevelen?"}],
+            },
+        )
+        ids = {
+            "brand": brand.id,
+            "journey": journey.id,
+            "survey": survey.id,
+            "a": journey.phases[0].id,
+            "b": journey.phases[1].id,
+        }
+        db.session.commit()
+        others = published // 25
+        # One minute apart, newest first; every 25th of the others still pending, the rest
+        # removed after they were public.
+        db.session.execute(
+            text(
+                "INSERT INTO response (brand_id, journey_id, phase_id, survey_id, channel, "
+                "locale, answers, nps, comment, status, incentivized, created_at) "
+                "SELECT :brand, :journey, CASE WHEN g % 3 = 0 THEN :a ELSE :b END, :survey, "
+                "'widget', 'nl', '{}', g % 11, 'Review ' || g || ': netjes gemonteerd.', "
+                "'processed', g % 2 = 0, now() at time zone 'utc' - g * interval '1 minute' "
+                "FROM generate_series(1, :n) AS g"
+            ),
+            {**ids, "n": published + others},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO review (brand_id, response_id, journey_id, phase_id, rating, "
+                "rating_source, source_score, body, body_hash, display_name, locale, channel, "
+                "verified, verified_by, incentivized, status, fraud_signals, flag_count, "
+                "answered_at, created_at, published_at, updated_at, removed_at, removal_ground) "
+                "SELECT brand_id, id, journey_id, phase_id, (4 * nps + 5) / 10 + 1, 'nps', nps, "
+                "comment, md5(comment), 'Anna B.', 'nl', 'widget', id % 5 < 3, "
+                "CASE WHEN id % 5 < 3 THEN 'journey_event' END, incentivized, "
+                "CASE WHEN n <= :published THEN 'published' "
+                "WHEN n % 25 = 0 THEN 'pending' ELSE 'removed' END, '[]', 0, created_at, "
+                "created_at, CASE WHEN n <= :published OR n % 25 <> 0 THEN created_at END, "
+                "created_at, CASE WHEN n > :published AND n % 25 <> 0 THEN created_at END, "
+                "CASE WHEN n > :published AND n % 25 <> 0 THEN 'spam' END "
+                "FROM (SELECT *, row_number() OVER (ORDER BY random()) AS n FROM response "
+                "WHERE brand_id = :brand) AS answered"
+            ),
+            {**ids, "published": published},
+        )
+        db.session.commit()
+        review_tally.recount(brand.id)
+        newest = db.session.scalar(
+            text("SELECT max(id) FROM review WHERE brand_id = :brand AND status = 'published'"),
+            ids,
+        )
+        return {"slug": slug, "published": published, "review": newest}
+
+
+def _scale_latencies(origin: str, targets: list[tuple[str, dict, int]], count: int) -> list:
+    """Milliseconds of `count` GETs per (path, headers, expected status) after a warm-up, one
+    keep-alive connection per target, the targets asked in turns: a burst of other work on a
+    shared machine then slows each alike, not whichever happened to be measured during it."""
+    host, port = origin.removeprefix("http://").split(":")
+    connections = [http.client.HTTPConnection(host, int(port), timeout=60) for _ in targets]
+    timings: list[list[float]] = [[] for _ in targets]
+    try:
+        for number in range(SCALE_WARMUP + count):
+            for index, (path, headers, expected) in enumerate(targets):
+                started = time.perf_counter()
+                connections[index].request("GET", path, headers=headers)
+                answer = connections[index].getresponse()
+                answer.read()
+                elapsed = (time.perf_counter() - started) * 1000
+                if answer.status != expected:
+                    raise RuntimeError(f"GET {path} answered {answer.status}, not {expected}")
+                if number >= SCALE_WARMUP:
+                    timings[index].append(elapsed)
+    finally:
+        for connection in connections:
+            connection.close()
+    return [_median(values) for values in timings]
+
+
+def _etag(origin: str, path: str) -> str:
+    host, port = origin.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        answer.read()
+        return answer.getheader("ETag")
+    finally:
+        connection.close()
+
+
+def run_scale(quick: bool = False) -> tuple[list[dict], list[str]]:
+    """The rows comparing page latency of a large brand with a small one (PostgreSQL)."""
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from app.extensions import db
+    from config import normalise_database_url
+
+    small, large = QUICK_SCALE if quick else SCALE
+    count = QUICK_SCALE_REQUESTS if quick else SCALE_REQUESTS
+    database = normalise_database_url(_scale_database())
+    if not database.startswith("postgresql"):
+        raise RuntimeError("the review pages at scale are measured on PostgreSQL")
+    port = _free_port()
+    origin = f"http://127.0.0.1:{port}"
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": database, "PUBLIC_URL": origin})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    seeded = [_seed_brand(app, "bench-klein", small), _seed_brand(app, "bench-groot", large)]
+    # VACUUM as autovacuum would have by now: a freshly loaded table has no visibility map,
+    # and each index-only scan of the pages would then read the rows too.
+    with (
+        app.app_context(),
+        db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as c,
+    ):
+        c.exec_driver_sql("VACUUM ANALYZE")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    pages = [
+        ("list page 1", lambda one: f"/reviews/{one['slug']}", None),
+        ("list page 1, 304 revalidation", lambda one: f"/reviews/{one['slug']}", "etag"),
+        ("phase page 1", lambda one: f"/reviews/{one['slug']}/levering", None),
+        ("review page", lambda one: f"/reviews/{one['slug']}/r/{one['review']}", None),
+        ("badge.json", lambda one: f"/feeds/{one['slug']}/badge.json", None),
+        (
+            "last list page (?page=N: its OFFSET)",
+            lambda one: f"/reviews/{one['slug']}?page={math.ceil(one['published'] / 20)}",
+            None,
+        ),
+    ]
+    try:
+        targets = []
+        for _label, path_of, validator in pages:
+            for one in seeded:
+                path = path_of(one)
+                if validator:
+                    targets.append((path, {"If-None-Match": _etag(origin, path)}, 304))
+                else:
+                    targets.append((path, {}, 200))
+        medians = _scale_latencies(origin, targets, count)
+    finally:
+        server.shutdown()
+        server.server_close()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    rows = []
+    for number, (label, _path, _validator) in enumerate(pages):
+        small_ms, large_ms = medians[2 * number], medians[2 * number + 1]
+        deep = label.startswith("last")
+        rows.append(
+            row(
+                f"at scale: {label} median, {large // 1000}k vs {small // 1000}k reviews",
+                large_ms,
+                small_ms,
+                unit="ms",
+                goal=None if deep else "≤ 2×",
+                digits=1,
+            )
+        )
+    notes = [
+        f"At scale: PostgreSQL, one brand with {large:,} published reviews (and {large // 25:,} "
+        f"pending or removed) and one with {small:,} in the same database, werkzeug in a "
+        f"thread, median of {count} requests per page after {SCALE_WARMUP} warm-up ones."
+    ]
+    return rows, notes
+
+
 def run(quick: bool = False) -> dict:
     from pathlib import Path as _Path
 
@@ -319,13 +541,20 @@ def run(quick: bool = False) -> dict:
         "of its categories, taken with Debian's chromium via Playwright and axe-core, on a "
         f"brand with {REVIEWS} published reviews, viewport 412×823, no throttling."
     )
-    return {"name": "review_pages", "rows": rows, "notes": notes}
+    scale_rows, scale_notes = run_scale(quick)
+    return {"name": "review_pages", "rows": rows + scale_rows, "notes": notes + scale_notes}
 
 
 if __name__ == "__main__":  # pragma: no cover
+    import sys
+
     from bench.report import table_lines
 
-    outcome = run()
+    if "--scale" in sys.argv:  # only the PostgreSQL part, no browser
+        scale_rows, scale_notes = run_scale("--quick" in sys.argv)
+        outcome = {"name": "review_pages", "rows": scale_rows, "notes": scale_notes}
+    else:
+        outcome = run("--quick" in sys.argv)
     print("\n".join(table_lines([outcome])))
     for note in outcome["notes"]:
         print("note:", note)
