@@ -222,25 +222,30 @@ def test_two_publishes_at_once_both_count(app, api, survey, brand):
 
 
 @pytest.mark.postgres
-def test_two_answers_published_at_once_by_the_pipeline_both_count(app, api, survey, brand):
+def test_two_pipeline_batches_publishing_at_once_both_count(app, api, survey, brand, monkeypatch):
+    """Two workers, each with a batch of its own: the first waits on the tally row held here,
+    the second on the first's rollup rows; then each adds its own review."""
+    from app.extensions import queue
+    from app.services import processing
+
     set_policy(brand, "immediate")
     published(api, survey, brand, text="De eerste, die de tally-rij maakt.")
+    monkeypatch.setattr(queue, "kick", lambda *args: True)  # stored, left for the two below
+    waiting = [answer(api, survey, text=f"Gelijktijdig antwoord {n}, netjes.") for n in (1, 2)]
     db.session.commit()
-    requests = [
-        api_post(
-            app,
-            api,
-            "/api/v1/responses",
-            {
-                "survey_id": survey["id"],
-                "answers": {"nps": 9, "why": f"Gelijktijdig antwoord {n}, netjes."},
-                "review": {"consent": True},
-            },
-        )
-        for n in (1, 2)
-    ]
+
+    def worker(response_id: int):
+        def run():
+            with app.app_context():
+                try:
+                    return processing.process_batch([response_id], batch_size=1)
+                finally:
+                    db.session.remove()
+
+        return run
+
     held = ("SELECT id FROM review_tally WHERE brand_id = :id FOR UPDATE", {"id": brand.id})
-    with Contenders(requests, *held) as race:
+    with Contenders([worker(response_id) for response_id in waiting], *held) as race:
         pass
-    assert sorted(reply.status_code for reply in race.replies) == [202, 202]
+    assert sorted(race.replies) == [[waiting[0]], [waiting[1]]]
     assert tally(brand.id) == counts(published=3, ever_public=3)
