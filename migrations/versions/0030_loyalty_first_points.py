@@ -10,7 +10,7 @@ The fill is one INSERT … SELECT … GROUP BY over the ledger (under a second a
 the table is new, so nothing waits on it meanwhile except ledger writes on this connection.
 
 Revision ID: 0030_loyalty_first_points
-Revises: 0028_lookup_indexes
+Revises: 0029_review_tally
 Create Date: 2026-12-08 10:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030_loyalty_first_points"
-down_revision = "0028_lookup_indexes"
+down_revision = "0029_review_tally"
 branch_labels = None
 depends_on = None
 
