@@ -3,7 +3,9 @@
 import click
 from flask.cli import AppGroup
 
-loyalty_cli = AppGroup("loyalty", help="Loyalty points: expiry and customer page links.")
+loyalty_cli = AppGroup(
+    "loyalty", help="Loyalty points: expiry, customer page links, the overview's members."
+)
 
 
 @loyalty_cli.command("expire")
@@ -43,6 +45,17 @@ def link_command(brand_slug, external_id):
     except AppError as error:
         raise click.ClickException(error.description) from error
     click.echo(loyalty_accounts.page_url(brand, customer))
+
+
+@loyalty_cli.command("recount")
+@click.option("--brand", "brand_slug", help="Only this brand (default: every brand).")
+def recount_command(brand_slug):
+    """Set each customer's first points moment (the loyalty overview's "programme") from the
+    ledger again: once after upgrading to 0030 while the old code still awarded points."""
+    from loyalty import members
+
+    changed = members.recount(_brand(brand_slug).id if brand_slug else None)
+    click.echo(f"{changed} member(s) added or moved to an earlier first moment")
 
 
 def _brand(slug: str):

@@ -6,10 +6,10 @@ erasure keeps them as amounts on the tombstone, retention only unlinks their ans
 their effective_at never changes, so a minimum that only ever moves down stays exact.
 """
 
-from sqlalchemy import select
+from sqlalchemy import func, select, true
 
 from app.extensions import db
-from loyalty.models import LoyaltyMember, naive_utc
+from loyalty.models import LedgerEntry, LoyaltyMember, naive_utc
 from loyalty.tables import insert
 
 
@@ -49,3 +49,27 @@ def first_points_at(brand_id: int, customer_id: int):
             LoyaltyMember.brand_id == brand_id, LoyaltyMember.customer_id == customer_id
         )
     )
+
+
+def recount(brand_id: int | None = None) -> int:
+    """Lower every member's moment to the first of their entries, adding the missing members
+    (of one brand, or all): for entries written without `note`, as the code before 0030 did
+    while the migration ran. One statement; returns how many rows it inserted or lowered."""
+    first = func.min(LedgerEntry.effective_at)
+    entries = select(LedgerEntry.brand_id, LedgerEntry.customer_id, first).where(
+        true() if brand_id is None else LedgerEntry.brand_id == brand_id
+    )  # a WHERE: SQLite needs one to tell an upsert's ON CONFLICT from a join's ON
+    member = LoyaltyMember.__table__
+    statement = insert(member).from_select(
+        ["brand_id", "customer_id", "first_points_at"],
+        entries.group_by(LedgerEntry.brand_id, LedgerEntry.customer_id),
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["brand_id", "customer_id"],
+        set_={"first_points_at": statement.excluded.first_points_at},
+        where=statement.excluded.first_points_at < member.c.first_points_at,
+    )
+    # preserve_rowcount: an INSERT that returns no rows is closed before its count is read
+    changed = db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+    db.session.commit()
+    return max(changed, 0)

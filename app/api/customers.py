@@ -64,5 +64,8 @@ def upsert_customers(data):
 @blp.response(201, EventBatchOut)
 def create_events(data):
     """Record up to 1000 journey events at once, in their order, as POST /events would each;
-    all or nothing. An item's `idempotency_key` makes a retried batch store it once."""
-    return batches.record_events(current_brand(), data["items"])
+    all or nothing. An item's `idempotency_key` makes a retried batch store it once (an
+    `Idempotency-Key` header is a 422 here: a batch's items are keyed one by one)."""
+    return batches.record_events(
+        current_brand(), data["items"], request_key=request.headers.get("Idempotency-Key")
+    )

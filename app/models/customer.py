@@ -1,7 +1,7 @@
 """Customers of a brand, and the journey events that say which phase they reached when."""
 
 from app.extensions import db
-from app.models.base import JsonType, utcnow
+from app.models.base import KEYED_ONLY, JsonType, utcnow
 
 # An erased customer's external id starts so (services.privacy.erase), which frees the old id
 # for a new customer; the API refuses such ids for live customers (schemas.customer.EXTERNAL_ID).
@@ -37,7 +37,11 @@ class JourneyEvent(db.Model):
     __table_args__ = (
         db.Index("ix_journey_event_customer", "customer_id", "phase_id"),
         db.Index(
-            "ix_journey_event_brand_idempotency_key", "brand_id", "idempotency_key", unique=True
+            "ix_journey_event_brand_idempotency_key",
+            "brand_id",
+            "idempotency_key",
+            unique=True,
+            **KEYED_ONLY,
         ),
     )
 

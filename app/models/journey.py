@@ -1,13 +1,19 @@
 """A brand's journey: ordered phases (chapters), their touchpoints, and personas."""
 
 from app.extensions import db
-from app.models.base import JsonType, utcnow
+from app.models.base import KEYED_ONLY, JsonType, utcnow
 
 
 class Journey(db.Model):
     __tablename__ = "journey"
     __table_args__ = (
-        db.Index("ix_journey_brand_idempotency_key", "brand_id", "idempotency_key", unique=True),
+        db.Index(
+            "ix_journey_brand_idempotency_key",
+            "brand_id",
+            "idempotency_key",
+            unique=True,
+            **KEYED_ONLY,
+        ),
     )
 
     id = db.Column(db.Integer, primary_key=True)

@@ -1,7 +1,7 @@
 """Surveys: one to three tiny questions asked in one phase, versioned once answered."""
 
 from app.extensions import db
-from app.models.base import JsonType, utcnow
+from app.models.base import KEYED_ONLY, JsonType, utcnow
 from app.pipeline.nps import SCALES  # noqa: F401 (the answer scales, known by this name)
 
 QUESTION_TYPES = ("nps", "csat", "ces", "emotion", "choice", "text")
@@ -13,7 +13,13 @@ class Survey(db.Model):
     __tablename__ = "survey"
     __table_args__ = (
         db.Index("ix_survey_phase_active", "phase_id", "active"),
-        db.Index("ix_survey_brand_idempotency_key", "brand_id", "idempotency_key", unique=True),
+        db.Index(
+            "ix_survey_brand_idempotency_key",
+            "brand_id",
+            "idempotency_key",
+            unique=True,
+            **KEYED_ONLY,
+        ),
         {"sqlite_autoincrement": True},  # ids are rollup keys: never handed out twice
     )
 

@@ -12,37 +12,33 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand, Customer, Journey, Persona
-from app.services import customers, upserts
+from app.models import Brand, Journey, Persona
+from app.services import customers
 
 
 def upsert_customers(brand: Brand, items: list[dict]) -> dict:
     """Create or update each customer by external_id (a repeated id: the later item wins).
     {"received", "created": customers new to the brand, "updated"}."""
     _check_personas(brand, items)
+    created: set[str] = set()
+    customers.upsert_many(brand, items, created)
     wanted = {data["external_id"] for data in items}
-    before = _known_ids(brand, wanted)
-    customers.upsert_many(brand, items)
-    return {"received": len(items), "created": len(wanted - before), "updated": len(before)}
+    return {"received": len(items), "created": len(created), "updated": len(wanted - created)}
 
 
-def record_events(brand: Brand, items: list[dict]) -> dict:
-    """Store the events in their order; {"received", "recorded", "first_time", "repeated"}."""
+def record_events(brand: Brand, items: list[dict], request_key: str | None = None) -> dict:
+    """Store the events in their order; {"received", "recorded", "first_time", "repeated"}.
+
+    An Idempotency-Key header is refused, not ignored: a client retrying with it would store
+    every unkeyed event again, believing the batch stored once."""
+    if request_key is not None:
+        raise AppError(
+            422,
+            "a batch takes no Idempotency-Key header: give each item its idempotency_key",
+            fields={"Idempotency-Key": ["give each item its idempotency_key instead"]},
+        )
     _check_phases(brand, items)
     return {"received": len(items), **customers.record_events(brand, items)}
-
-
-def _known_ids(brand: Brand, external_ids: set[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in upserts.chunks(sorted(external_ids)):
-        found.update(
-            db.session.scalars(
-                select(Customer.external_id).where(
-                    Customer.brand_id == brand.id, Customer.external_id.in_(chunk)
-                )
-            )
-        )
-    return found
 
 
 def _check_personas(brand: Brand, items: list[dict]) -> None:

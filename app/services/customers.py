@@ -108,22 +108,23 @@ def upsert(brand: Brand, data: dict) -> tuple[Customer, bool]:
     return customer, created
 
 
-def upsert_many(brand: Brand, items: list[dict]) -> list[Customer]:
-    """Create or update many customers in one transaction (imports, the demo).
+def upsert_many(brand: Brand, items: list[dict], created: set[str] | None = None) -> list[Customer]:
+    """Create or update many customers in one transaction (imports, the demo, the batch API).
 
     The same rules as `upsert`, with a few statements per chunk instead of a few per customer.
+    `created`, when given, receives the external ids this call's INSERTs stored.
     """
-    found = apply_many(brand, items)
+    found = apply_many(brand, items, created)
     db.session.commit()
     return found
 
 
-def apply_many(brand: Brand, items: list[dict]) -> list[Customer]:
+def apply_many(brand: Brand, items: list[dict], created: set[str] | None = None) -> list[Customer]:
     """upsert_many without the commit: the customers, locked, in the caller's transaction
     (an invitation list stores its customers and their invitations together or not at all)."""
     personas: dict[str | None, Persona | None] = {}
     with db.session.no_autoflush:  # one flush at the commit, not one per statement
-        known = ensure_many(brand, [data["external_id"] for data in items])
+        known = ensure_many(brand, [data["external_id"] for data in items], created)
         changed = {}
         for data in items:
             customer = known[data["external_id"]]
@@ -133,8 +134,12 @@ def apply_many(brand: Brand, items: list[dict]) -> list[Customer]:
     return [known[data["external_id"]] for data in items]
 
 
-def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
-    """`ensure(…, lock=True)` for many: {external_id: customer}, each created bare if new.
+def ensure_many(
+    brand: Brand, external_ids: list[str], created: set[str] | None = None
+) -> dict[str, Customer]:
+    """`ensure(…, lock=True)` for many: {external_id: customer}, each created bare if new;
+    `created`, when given, receives the external ids whose row this call's INSERT stored (told
+    by the INSERT, as ensure_created tells it: of two calls at once, one stores each row).
 
     Locked in id order, as the loyalty ledger locks customers, so two transactions locking
     overlapping sets cannot deadlock. An erasure renames the row it erases: one that commits
@@ -149,12 +154,16 @@ def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
             break
         now, looked_for = utcnow(), set(missing)
         ids: list[int] = []
+        inserted: set[int] = set()
         for chunk in upserts.chunks(missing):
-            upserts.insert_ignore(
+            stored = upserts.insert_ignore(
                 Customer,
                 KEY,
                 [_bare(brand, external_id, now) for external_id in chunk],
+                returning=created is not None,
             )
+            if created is not None:
+                inserted.update(stored.scalars())
             ids += db.session.scalars(
                 select(Customer.id).where(
                     Customer.brand_id == brand.id, Customer.external_id.in_(chunk)
@@ -169,6 +178,8 @@ def ensure_many(brand: Brand, external_ids: list[str]) -> dict[str, Customer]:
                 for customer in db.session.scalars(query)
                 if customer.external_id in looked_for  # not a tombstone renamed meanwhile
             )
+        if created is not None:
+            created.update(c.external_id for c in found.values() if c.id in inserted)
     if len(found) < len(wanted):
         _refuse_erased_meanwhile()
     return found
@@ -270,10 +281,17 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
             db.session.rollback()
             if not stored:
                 raise
+            now_stored = _stored_keys(brand, items)
             raise AppError(
                 409,
                 "an Idempotency-Key of these events was used for another event meanwhile",
                 code="idempotency_conflict",
+                fields={
+                    f"items.{index}.idempotency_key": ["used for another event"]
+                    for index, data in enumerate(items)
+                    if now_stored.get(data.get("idempotency_key"), _event_hash(data))
+                    != _event_hash(data)
+                },
             ) from None
         reached.write()
     db.session.commit()

@@ -15,7 +15,7 @@ way to do it. The test suite recounts after every test (tests/conftest.py), and
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 
 from app.extensions import db
 from app.models.review import (
@@ -184,9 +184,16 @@ def recount(brand_id: int) -> int:
     On PostgreSQL the tally is locked against writes for the recount (SHARE ROW EXCLUSIVE:
     readers go on): a change committed before it is in the count, and one still open adds its
     difference after it. Without the lock a review counted here whose change had already been
-    added to a row made meanwhile would count twice. SQLite has one writer at a time anyway."""
+    added to a row made meanwhile would count twice. SQLite has one writer at a time, but a
+    read does not take it: a write first (of nothing) holds it from the count to the commit."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("LOCK TABLE review_tally IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        db.session.execute(
+            update(ReviewTally)
+            .where(ReviewTally.brand_id == brand_id)
+            .values(brand_id=ReviewTally.brand_id)
+        )
     have, should = stored(brand_id), counted(brand_id)
     db.session.execute(delete(ReviewTally).where(ReviewTally.brand_id == brand_id))
     upserts.add_by_key(ReviewTally, TALLY_KEY, should)

@@ -27,8 +27,15 @@ def upgrade():
     for table in TABLES:
         op.add_column(table, sa.Column("idempotency_key", sa.String(128), nullable=True))
         op.add_column(table, sa.Column("request_hash", sa.String(64), nullable=True))
+        # Partial: the rows already there have no key, and a full index of a large
+        # journey_event would be built over all of them, holding off its writes meanwhile.
         op.create_index(
-            f"ix_{table}_brand_idempotency_key", table, ["brand_id", "idempotency_key"], unique=True
+            f"ix_{table}_brand_idempotency_key",
+            table,
+            ["brand_id", "idempotency_key"],
+            unique=True,
+            postgresql_where=sa.text("idempotency_key IS NOT NULL"),
+            sqlite_where=sa.text("idempotency_key IS NOT NULL"),
         )
     op.add_column("journey_event", sa.Column("first_time", sa.Boolean(), nullable=True))
 

@@ -154,6 +154,18 @@ def test_a_key_for_another_event_is_a_409_and_stores_nothing(api, journey, count
     assert once.json == {"received": 2, "recorded": 1, "first_time": 1, "repeated": [1]}
 
 
+def test_an_idempotency_key_header_on_a_batch_is_refused_not_ignored(api, journey, count_rows):
+    """A client retrying a batch with the header would store its unkeyed events again."""
+    reply = api.post(
+        "/api/v1/events/batch",
+        json={"items": [_event(journey["id"])]},
+        headers={"Idempotency-Key": "batch-1"},
+    )
+    assert reply.status_code == 422
+    assert "Idempotency-Key" in reply.json["error"]["fields"]
+    assert count_rows(JourneyEvent) == 0 and count_rows(Customer) == 0
+
+
 def test_a_key_is_the_brands_own_in_a_batch_too(api, client, journey, other_brand):
     theirs = ApiClient(client, other_brand["key"])
     body = {"items": [_event(other_brand["journey_id"], phase="levering", idempotency_key="k1")]}
@@ -178,6 +190,17 @@ def test_a_batch_may_be_up_to_a_megabyte(api, journey, count_rows):
     assert too_large.json["error"]["message"] == "the request body is larger than 1 MB"
     # One event at a time keeps the app's 64 KB.
     assert api.post("/api/v1/events", json=padded["items"][0]).status_code == 413
+
+
+def test_a_megabyte_of_empty_items_is_refused_before_they_are_read(api, journey, count_rows):
+    """The length is checked first: 240,000 "{}" (under 1 MB) would each be read, each give three
+    errors (a 60 MB answer after seconds of a worker)."""
+    for path in ("events", "customers"):
+        reply = api.post(f"/api/v1/{path}/batch", json={"items": [{}] * 240_000})
+        assert reply.status_code == 422
+        assert reply.json["error"]["fields"] == {"items": ["give 1-1000 items"]}
+        assert len(reply.data) < 1000  # one message, not three per item
+    assert count_rows(JourneyEvent) == 0 and count_rows(Customer) == 0
 
 
 def test_a_customer_named_batch_is_still_found(api):
@@ -229,4 +252,6 @@ def test_one_key_for_two_customers_events_at_once_is_a_409_not_a_500(
     assert sorted(reply.status_code for reply in race.replies) == [201, 409]
     [refused] = [reply for reply in race.replies if reply.status_code == 409]
     assert refused.json["error"]["code"] == "idempotency_conflict"
+    clashed = {"items.0.idempotency_key": ["used for another event"]}
+    assert refused.json["error"]["fields"] == clashed
     assert count_rows(JourneyEvent) == 1 and _reached(db) == 1

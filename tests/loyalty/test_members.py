@@ -223,3 +223,37 @@ def test_concurrent_writers_keep_the_earlier_moment(app, brand, held, waiting):
     assert errors == []
     db.session.remove()
     assert members.first_points_at(brand_id, anna_id) == at(1)
+
+
+def test_a_recount_mends_members_that_entries_written_without_note_left_out(app, brand, survey):
+    """The code before 0030 went on awarding while the migration ran: its entries made no
+    member, or one with a later moment. `flask loyalty recount` lowers and adds from the ledger."""
+    from app.models import LedgerEntry, LoyaltyMember
+
+    anna, bob = helpers.customer(brand, "anna"), helpers.customer(brand, "bob")
+    _adjust(brand, survey, anna, at(5))
+    # As the old code wrote them: entries without their member's moment.
+    for who, when in ((anna, at(1)), (bob, at(2))):
+        db.session.add(
+            LedgerEntry(
+                brand_id=brand.id,
+                customer_id=who.id,
+                kind="adjust",
+                points=10,
+                source_type="adjustment",
+                source_id=f"old-{who.id}",
+                reason="old code",
+                effective_at=when,
+            )
+        )
+    db.session.commit()
+    assert members.first_points_at(brand.id, anna.id) == at(5)
+    assert members.first_points_at(brand.id, bob.id) is None
+    result = app.test_cli_runner().invoke(args=["loyalty", "recount", "--brand", brand.slug])
+    assert result.exit_code == 0, result.output
+    assert "2 member(s)" in result.output
+    assert members.first_points_at(brand.id, anna.id) == at(1)
+    assert members.first_points_at(brand.id, bob.id) == at(2)
+    # Again: nothing left to mend, and nothing raised.
+    assert members.recount() == 0
+    assert db.session.query(LoyaltyMember).count() == 2
