@@ -255,3 +255,23 @@ def test_one_key_for_two_customers_events_at_once_is_a_409_not_a_500(
     clashed = {"items.0.idempotency_key": ["used for another event"]}
     assert refused.json["error"]["fields"] == clashed
     assert count_rows(JourneyEvent) == 1 and _reached(db) == 1
+
+
+@pytest.mark.postgres
+def test_two_customer_batches_at_once_create_each_customer_once(app, api, count_rows):
+    """`created` is what a batch's own INSERTs stored: of two at once, one counts each."""
+    from tests.conftest import at_once
+
+    body = {"items": [{"external_id": f"c{n}"} for n in range(50)]}
+
+    def post():
+        return (
+            app.test_client()
+            .post("/api/v1/customers/batch", json=body, headers=api._headers(None))
+            .json
+        )
+
+    replies = at_once(app, post)
+    assert sum(reply["created"] for reply in replies) == 50
+    assert all(reply["created"] + reply["updated"] == 50 for reply in replies)
+    assert count_rows(Customer) == 50
