@@ -30,9 +30,11 @@ READS, QUICK_READS = 400, 100
 BATCH = Config.PIPELINE_BATCH_SIZE  # as the worker batches: the statements are per batch
 
 
-def _median_ms(call, count: int) -> float:
-    for _ in range(10):
-        call()  # warm caches and the connection
+def median_ms(call, count: int, warm: int = 10) -> float:
+    """The median of `count` timed calls in ms, after `warm` untimed ones (caches, the
+    connection)."""
+    for _ in range(warm):
+        call()
     samples = []
     for _ in range(count):
         started = time.perf_counter()
@@ -90,8 +92,8 @@ def balance_reads(reads: int) -> dict:
         assert loyalty.balance(brand.id, big.id) == expected, "the 10k balance is wrong"
         big_id, small_id, brand_id = big.id, small.id, brand.id
         result = {
-            "balance_10k": _median_ms(lambda: loyalty.balance(brand_id, big_id), reads),
-            "balance_10": _median_ms(lambda: loyalty.balance(brand_id, small_id), reads),
+            "balance_10k": median_ms(lambda: loyalty.balance(brand_id, big_id), reads),
+            "balance_10": median_ms(lambda: loyalty.balance(brand_id, small_id), reads),
         }
         db.session.remove()
     client = app.test_client()
@@ -104,9 +106,9 @@ def balance_reads(reads: int) -> dict:
 
         return call
 
-    result["api_10k"] = _median_ms(account("c0"), reads // 2)
-    result["api_10"] = _median_ms(account("c1"), reads // 2)
-    result["api_100"] = _median_ms(account("c2"), reads // 2)
+    result["api_10k"] = median_ms(account("c0"), reads // 2)
+    result["api_10"] = median_ms(account("c1"), reads // 2)
+    result["api_100"] = median_ms(account("c2"), reads // 2)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

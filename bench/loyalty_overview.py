@@ -21,11 +21,11 @@ nothing is dropped there; the bench adds its tables when missing and its two bra
 
 import os
 import re
-import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
 from bench import databases
+from bench.loyalty import median_ms
 from bench.report import note, row
 
 SMALL, LARGE, QUICK_LARGE = 2_000, 200_000, 50_000
@@ -149,16 +149,6 @@ def _owner(db, brand_id: int) -> None:
     db.session.add(user)
 
 
-def _median_ms(call, count: int) -> float:
-    call()  # warm the caches and the connection
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
-
-
 def page_ms(app, brand_id: int, url: str, count: int) -> float:
     client = app.test_client()
     token = _TOKEN.search(client.get("/login").get_data(as_text=True))
@@ -172,7 +162,7 @@ def page_ms(app, brand_id: int, url: str, count: int) -> float:
         answer = client.get(url)
         assert answer.status_code == 200, answer.status_code
 
-    return _median_ms(call, count)
+    return median_ms(call, count, warm=1)
 
 
 def report_ms(app, brand_id: int, count: int) -> dict[str, float]:
@@ -185,7 +175,7 @@ def report_ms(app, brand_id: int, count: int) -> dict[str, float]:
             "top_rewards": lambda: reports.top_rewards(brand_id),
             "summary": lambda: reports.summary(brand_id),
         }
-        return {name: _median_ms(call, count) for name, call in calls.items()}
+        return {name: median_ms(call, count, warm=1) for name, call in calls.items()}
 
 
 def run(quick: bool = False) -> dict:

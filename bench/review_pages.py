@@ -80,6 +80,35 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _journey_and_survey(brand):
+    """The brand's journey (aankoop, levering) and its levering survey (NPS, then why)."""
+    from app.services import journeys, surveys
+
+    journey = journeys.create_journey(
+        brand,
+        {
+            "name": "Reis",
+            "phases": [
+                {"key": "aankoop", "name": {"nl": "Aankoop", "en": "Purchase"}},
+                {"key": "levering", "name": {"nl": "Levering", "en": "Delivery"}},
+            ],
+        },
+    )
+    survey = surveys.create_survey(
+        brand,
+        {
+            "journey_id": journey.id,
+            "phase": "levering",
+            "locale": "nl",
+            "questions": [
+                {"key": "nps", "type": "nps", "text": "Aanbevelen?", "required": True},
+                {"key": "why", "type": "text", "text": "Waarom?"},
+            ],
+        },
+    )
+    return journey, survey
+
+
 def _seed(app) -> tuple[str, int]:
     """A brand with REVIEWS published reviews, written directly (the pipeline is not measured)."""
     import random
@@ -88,7 +117,7 @@ def _seed(app) -> tuple[str, int]:
     from app.extensions import db
     from app.models import Response, Review
     from app.models.base import utcnow
-    from app.services import brands, journeys, surveys
+    from app.services import brands
 
     rng = random.Random(6)
     with app.app_context():
@@ -99,28 +128,7 @@ def _seed(app) -> tuple[str, int]:
             "phases": {},
             "item": {"type": "Service", "name": "Badkamerrenovatie"},
         }
-        journey = journeys.create_journey(
-            brand,
-            {
-                "name": "Reis",
-                "phases": [
-                    {"key": "aankoop", "name": {"nl": "Aankoop", "en": "Purchase"}},
-                    {"key": "levering", "name": {"nl": "Levering", "en": "Delivery"}},
-                ],
-            },
-        )
-        survey = surveys.create_survey(
-            brand,
-            {
-                "journey_id": journey.id,
-                "phase": "levering",
-                "locale": "nl",
-                "questions": [
-                    {"key": "nps", "type": "nps", "text": "Aanbevelen?", "required": True},
-                    {"key": "why", "type": "text", "text": "Waarom?"},
-                ],
-            },
-        )
+        journey, survey = _journey_and_survey(brand)
         now = utcnow()
         for number in range(REVIEWS):
             score = rng.randint(0, 10)
@@ -229,30 +237,12 @@ def _seed_brand(app, slug: str, published: int) -> dict:
     from sqlalchemy import text
 
     from app.extensions import db
-    from app.services import brands, journeys, review_tally, surveys
+    from app.services import brands, review_tally
 
     with app.app_context():
         brand, _ = brands.create_brand(f"Bench {slug}", slug, "nl")
         brand.review_policy = {"publish": "immediate", "item": {"type": "Service", "name": slug}}
-        journey = journeys.create_journey(
-            brand,
-            {
-                "name": "Reis",
-                "phases": [
-                    {"key": "aankoop", "name": {"nl": "Aankoop", "en": "Purchase"}},
-                    {"key": "levering", "name": {"nl": "Levering", "en": "Delivery"}},
-                ],
-            },
-        )
-        survey = surveys.create_survey(
-            brand,
-            {
-                "journey_id": journey.id,
-                "phase": "levering",
-                "locale": "nl",
-                "questions": [{"key": "nps", "type": "nps", "text": "Aanbevelen?"}],
-            },
-        )
+        journey, survey = _journey_and_survey(brand)
         ids = {
             "brand": brand.id,
             "journey": journey.id,
