@@ -149,10 +149,25 @@ class EventBatchIn(BatchIn):
     items = fields.List(fields.Nested(EventBatchItem), required=True, validate=BATCH_SIZE)
 
 
+class EventBatchResult(Schema):
+    id = fields.Integer(metadata={"description": "the event's id"})
+    first_time = fields.Boolean(
+        allow_none=True, metadata={"description": "its first reach of the phase, as stored"}
+    )
+    repeated = fields.Boolean(metadata={"description": "stored before under its key"})
+
+
 class EventBatchOut(Schema):
     received = fields.Integer()
     recorded = fields.Integer(metadata={"description": "events stored by this request"})
     first_time = fields.Integer(metadata={"description": "of them, first reaches of a phase"})
     repeated = fields.List(
         fields.Integer(), metadata={"description": "indexes of items stored before"}
+    )
+    items = fields.List(
+        fields.Nested(EventBatchResult),
+        metadata={
+            "description": "per item, in order: the event it stored, or the one its key "
+            "stored before (a retried batch learns what its first try stored)"
+        },
     )

@@ -222,7 +222,9 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
     together, the phases they had reached are read once, and conversion is summed per rollup
     row before it is written. An item may carry its own `idempotency_key`: one stored before
     for the same event is left out (listed in "repeated" by its index), for another a 409.
-    Returns {"recorded": events stored, "first_time": of them first reaches, "repeated"}.
+    Returns {"recorded": events stored, "first_time": of them first reaches, "repeated",
+    "items": per item, in order, {"id", "first_time", "repeated"}: the event it stored, or
+    the one stored before under its key, as that one was answered}.
     """
     # Held before the journeys are read: their phase order cannot change under the counting.
     conversion.hold(brand, {data["journey_id"] for data in items})
@@ -234,7 +236,7 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
         journey = journeys_by_id[data["journey_id"]]
         prepared.append((data, _phase(journey, data["phase"]), _occurred_at(data)))
     now = utcnow()
-    events, repeated = [], []
+    events, repeated, answers = [], [], []
     with db.session.no_autoflush:
         known = ensure_many(brand, [data["customer"] for data in items])
         # Read after the customers' locks: a concurrent try of the same keyed event (of the
@@ -245,7 +247,7 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
             key = data.get("idempotency_key")
             fingerprint = key and _event_hash(data)
             if key in stored:  # stored before, or by an earlier item of this batch
-                if stored[key] != fingerprint:
+                if stored[key]["request_hash"] != fingerprint:
                     db.session.rollback()  # the customers ensure_many made for the batch
                     raise AppError(
                         409,
@@ -254,27 +256,31 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
                         fields={f"items.{index}.idempotency_key": ["used for another event"]},
                     )
                 repeated.append(index)
+                answers.append((stored[key], True))
                 continue
-            if key is not None:
-                stored[key] = fingerprint
             customer = known[data["customer"]]
-            events.append(
-                {
-                    "brand_id": brand.id,
-                    "customer_id": customer.id,
-                    "journey_id": phase.journey_id,
-                    "phase_id": phase.id,
-                    "occurred_at": occurred_at,
-                    "value": data.get("value"),
-                    "created_at": now,
-                    "first_time": _reach(reached, customer, phase, occurred_at, data.get("value")),
-                    "idempotency_key": key,
-                    "request_hash": fingerprint,
-                }
-            )
+            event = {
+                "brand_id": brand.id,
+                "customer_id": customer.id,
+                "journey_id": phase.journey_id,
+                "phase_id": phase.id,
+                "occurred_at": occurred_at,
+                "value": data.get("value"),
+                "created_at": now,
+                "first_time": _reach(reached, customer, phase, occurred_at, data.get("value")),
+                "idempotency_key": key,
+                "request_hash": fingerprint,
+            }
+            events.append(event)
+            answers.append((event, False))
+            if key is not None:
+                stored[key] = event  # a later item with this key repeats this one
+        table = JourneyEvent.__table__
+        insert = table.insert().returning(table.c.id, sort_by_parameter_order=True)
         try:
             for chunk in upserts.chunks(events):
-                db.session.execute(JourneyEvent.__table__.insert(), chunk)
+                for event, event_id in zip(chunk, db.session.scalars(insert, chunk), strict=True):
+                    event["id"] = event_id
         except IntegrityError:
             # Only a key can clash here: one another request stored meanwhile for an event of
             # another customer (the same event waits for its customer's lock, then finds it).
@@ -289,8 +295,8 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
                 fields={
                     f"items.{index}.idempotency_key": ["used for another event"]
                     for index, data in enumerate(items)
-                    if now_stored.get(data.get("idempotency_key"), _event_hash(data))
-                    != _event_hash(data)
+                    if data.get("idempotency_key") in now_stored
+                    and now_stored[data["idempotency_key"]]["request_hash"] != _event_hash(data)
                 },
             ) from None
         reached.write()
@@ -299,6 +305,10 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
         "recorded": len(events),
         "first_time": sum(1 for event in events if event["first_time"]),
         "repeated": repeated,
+        "items": [
+            {"id": event["id"], "first_time": event["first_time"], "repeated": again}
+            for event, again in answers
+        ],
     }
 
 
@@ -307,18 +317,20 @@ def _event_hash(data: dict) -> str:
     return idempotency.request_hash({k: v for k, v in data.items() if k != "idempotency_key"})
 
 
-def _stored_keys(brand: Brand, items: list[dict]) -> dict[str, str]:
-    """{key: request hash} of the brand's events stored under the items' keys."""
+def _stored_keys(brand: Brand, items: list[dict]) -> dict[str, dict]:
+    """{key: {"request_hash", "id", "first_time"}} of the brand's events stored under the
+    items' keys."""
     keys = sorted({data["idempotency_key"] for data in items if data.get("idempotency_key")})
-    found: dict[str, str] = {}
+    columns = (JourneyEvent.request_hash, JourneyEvent.id, JourneyEvent.first_time)
+    found: dict[str, dict] = {}
     for chunk in upserts.chunks(keys):
-        found.update(
-            db.session.execute(
-                select(JourneyEvent.idempotency_key, JourneyEvent.request_hash).where(
-                    JourneyEvent.brand_id == brand.id, JourneyEvent.idempotency_key.in_(chunk)
-                )
-            ).all()
+        rows = db.session.execute(
+            select(JourneyEvent.idempotency_key, *columns).where(
+                JourneyEvent.brand_id == brand.id, JourneyEvent.idempotency_key.in_(chunk)
+            )
         )
+        for key, *values in rows:
+            found[key] = dict(zip(("request_hash", "id", "first_time"), values, strict=True))
     return found
 
 

@@ -65,7 +65,12 @@ def test_an_event_batch_counts_as_one_event_at_a_time(api, journey, db, count_ro
     ]
     reply = api.post("/api/v1/events/batch", json={"items": items})
     assert reply.status_code == 201, reply.json
-    assert reply.json == {"received": 4, "recorded": 4, "first_time": 3, "repeated": []}
+    body = reply.json
+    answered = body.pop("items")
+    assert body == {"received": 4, "recorded": 4, "first_time": 3, "repeated": []}
+    assert [item["first_time"] for item in answered] == [True, True, False, True]
+    assert not any(item["repeated"] for item in answered)
+    assert len({item["id"] for item in answered}) == 4
     assert count_rows(JourneyEvent) == 4 and count_rows(CustomerPhase) == 3
     assert count_rows(Customer) == 2 and _reached(db) == 3
 
@@ -96,9 +101,16 @@ def test_a_retried_batch_stores_its_keyed_events_once(api, journey, db, count_ro
     ]
     first = api.post("/api/v1/events/batch", json={"items": items})
     again = api.post("/api/v1/events/batch", json={"items": items})
-    assert first.json == {"received": 3, "recorded": 3, "first_time": 3, "repeated": []}
+    body = first.json
+    stored = body.pop("items")
+    assert body == {"received": 3, "recorded": 3, "first_time": 3, "repeated": []}
     assert again.status_code == 201
-    assert again.json == {"received": 3, "recorded": 1, "first_time": 0, "repeated": [0, 1]}
+    body = again.json
+    answered = body.pop("items")
+    assert body == {"received": 3, "recorded": 1, "first_time": 0, "repeated": [0, 1]}
+    # The retry learns what the first try stored under each key, as it was answered then.
+    assert answered[:2] == [{**item, "repeated": True} for item in stored[:2]]
+    assert answered[2]["repeated"] is False and answered[2]["id"] not in {i["id"] for i in stored}
     assert count_rows(JourneyEvent) == 4 and _reached(db) == 3
     # The one event POST /events stored under a key is the same event in a batch, and back.
     single = api.post(
@@ -151,7 +163,13 @@ def test_a_key_for_another_event_is_a_409_and_stores_nothing(api, journey, count
     # The same event twice under one key in one batch is stored once.
     same = _event(journey["id"], "c5", idempotency_key="order-5")
     once = api.post("/api/v1/events/batch", json={"items": [same, same]})
-    assert once.json == {"received": 2, "recorded": 1, "first_time": 1, "repeated": [1]}
+    body = once.json
+    answered = body.pop("items")
+    assert body == {"received": 2, "recorded": 1, "first_time": 1, "repeated": [1]}
+    assert answered == [
+        {"id": answered[0]["id"], "first_time": True, "repeated": False},
+        {"id": answered[0]["id"], "first_time": True, "repeated": True},
+    ]
 
 
 def test_an_idempotency_key_header_on_a_batch_is_refused_not_ignored(api, journey, count_rows):
