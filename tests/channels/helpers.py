@@ -137,6 +137,17 @@ def axe_source() -> str:
     return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 
 
+def until(page, expression: str, seconds: float = 10):
+    """Wait until `expression` is true in the page, polling from here. Not wait_for_function:
+    when its first look finds it false it polls by evaluating the string in the page, which a
+    CSP without 'unsafe-eval' (the dashboard's, a shop's) refuses: a flaky EvalError."""
+    for _ in range(int(seconds * 20)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {expression}")
+
+
 def serious_violations(page) -> list:
     """axe-core's serious and critical violations on the page: (rule, impact, first targets)."""
     page.evaluate(axe_source())  # injected through DevTools: the page's CSP stays strict

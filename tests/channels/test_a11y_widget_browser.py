@@ -8,7 +8,7 @@ test_widget_browser_edges.
 
 import pytest
 
-from tests.channels.helpers import ThreadedServer, shop_app
+from tests.channels.helpers import ThreadedServer, shop_app, until
 
 pytestmark = pytest.mark.browser
 
@@ -96,15 +96,6 @@ def _widget(page):
     widget = page.locator("phasewise-widget")
     widget.get_by_role("heading").first.wait_for()
     return widget
-
-
-def _until(page, expression: str):
-    """Poll from here: the shop's CSP (no 'unsafe-eval') forbids wait_for_function."""
-    for _ in range(100):
-        if page.evaluate(expression):
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError(f"never true: {expression}")
 
 
 FOCUSED = """() => {
@@ -217,7 +208,7 @@ def test_a_folded_widget_answers_as_before(shop, browser, db):
     widget = _widget(page)
     covered = page.evaluate(FIRST_COVERED)
     page.focus("#" + covered)
-    _until(page, FOLDED)
+    until(page, FOLDED)
     assert page.evaluate(FOCUSED) == covered
     assert not page.evaluate(COVERED)
     assert not widget.get_by_role("dialog").is_visible()

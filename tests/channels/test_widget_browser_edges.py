@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Response, Touchpoint
-from tests.channels.helpers import ThreadedServer, shop_app
+from tests.channels.helpers import ThreadedServer, shop_app, until
 
 pytestmark = pytest.mark.browser
 
@@ -104,16 +104,6 @@ def _widget(page):
     return page.locator("phasewise-widget")
 
 
-def _until(page, expression: str):
-    """Poll from here: wait_for_function would evaluate its string in the page, which the
-    shop's CSP (no 'unsafe-eval') forbids."""
-    for _ in range(100):
-        if page.evaluate(expression):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"never true: {expression}")
-
-
 def _rows(db):
     db.session.expire_all()
     return db.session.scalars(select(Response).order_by(Response.id)).all()
@@ -179,14 +169,14 @@ def test_an_answer_refused_by_the_sites_settings_waits_until_they_are_right(shop
     page.evaluate("window.dispatchEvent(new Event('online'))")
     [answer] = _wait_for_rows(page, db, 1)
     assert answer.answers == {"nps": 9}
-    _until(page, "localStorage.getItem('phasewise:queue') === null")
+    until(page, "localStorage.getItem('phasewise:queue') === null")
     ctx.close()
 
 
 def test_failed_survey_requests_are_logged_and_open_nothing(shop, browser, db):
     ctx, page = _open(browser, shop, tag(shop.app_origin, shop.site_key))
     page.goto(shop.origin + "/")
-    _until(page, "!!window.Phasewise")
+    until(page, "!!window.Phasewise")
     shows = {
         "validation_error: unknown touchpoint": "{phase: 'aankoop', touchpoint: 'Nergens'}",
         "invalid_site_key: ": "{phase: 'aankoop', siteKey: 'pk_wrong'}",
@@ -288,7 +278,7 @@ def _tab_to(page, label: str) -> None:
 def test_escape_and_close_give_the_focus_back(shop, browser, db):
     ctx, page = _open(browser, shop, tag(shop.app_origin, shop.site_key))
     page.goto(shop.origin + "/")
-    _until(page, "!!window.Phasewise")
+    until(page, "!!window.Phasewise")
     page.focus("#buy")
     assert page.evaluate("Phasewise.show({phase: 'levering'})") is True
     _widget(page).get_by_role("button", name="9", exact=True).wait_for()
@@ -379,7 +369,7 @@ def test_an_answer_kept_through_a_long_outage_is_sent_once_back_online(shop, bro
     ctx.set_offline(False)  # the `online` event sends it
     [answer] = _wait_for_rows(page, db, 1)
     assert answer.answers == {"nps": 9}
-    _until(page, "localStorage.getItem('phasewise:queue') === null")
+    until(page, "localStorage.getItem('phasewise:queue') === null")
     page.evaluate("window.dispatchEvent(new Event('online'))")  # again: nothing left to send
     page.wait_for_timeout(500)
     assert len(_rows(db)) == 1

@@ -3,7 +3,7 @@ outside requests, no serious axe violations, usable by keyboard."""
 
 import pytest
 
-from tests.channels.helpers import serious_violations
+from tests.channels.helpers import serious_violations, until
 from tests.dashboard.conftest import PASSWORD, SIZES
 
 pytestmark = pytest.mark.browser
@@ -86,7 +86,7 @@ def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
     copy = page.locator('button.copy[data-copy="#snippet"]')
     assert copy.is_visible()  # dashboard.js shows it; without JavaScript it stays hidden
     copy.click()
-    page.wait_for_function("document.querySelector('.copy-status').textContent !== ''")
+    until(page, "document.querySelector('.copy-status').textContent !== ''")
     assert "widget.js" in page.evaluate("navigator.clipboard.readText()")
     assert problems == []
     # a form error is announced next to its field (the 422 itself is logged by the browser)
@@ -98,9 +98,7 @@ def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
     assert page.locator("#err-key").is_visible()
     # the summary has the focus, so a screen reader reads it out at once
     # (once the page has loaded: autofocus acts then, not at the instant the click returns)
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.getAttribute('role') === 'alert'"
-    )
+    until(page, "document.activeElement && document.activeElement.getAttribute('role') === 'alert'")
     # the first Tab offers to skip the header's links
     page.goto(f"{server}/dashboard/personas")
     page.keyboard.press("Tab")

@@ -172,7 +172,7 @@ def test_status_filter_and_an_unknown_one(dash, survey, smtp_server):
 @pytest.mark.browser
 def test_a_refused_list_in_a_browser(browser, server, users, survey, smtp_server):
     """The error summary is announced (focused), names the line, and axe finds nothing serious."""
-    from tests.channels.helpers import serious_violations
+    from tests.channels.helpers import serious_violations, until
     from tests.dashboard.test_browser import open_page
 
     problems: list[str] = []
@@ -182,9 +182,7 @@ def test_a_refused_list_in_a_browser(browser, server, users, survey, smtp_server
     page.fill("#list", "anna@example.nl\ngeen-adres\n")
     page.click("#invite button[type=submit]")
     # focused once the page has loaded (autofocus), not at the instant the click returns
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.id === 'invite-errors'"
-    )
+    until(page, "document.activeElement && document.activeElement.id === 'invite-errors'")
     assert "Line 2" in page.locator("#invite-errors").inner_text()
     assert page.input_value("#list") == "anna@example.nl\ngeen-adres\n"  # kept to fix
     assert serious_violations(page) == []
