@@ -96,13 +96,14 @@ def _claim(report_id: int) -> WeeklyReport | None:
     return found[0] if found else None
 
 
-def _send(report_id: int) -> tuple[str | None, mailer.MailError | None]:
+def _send(report_id: int, known: dict | None = None) -> tuple[str | None, mailer.MailError | None]:
     """Mail one pending report: (its outcome, or None when there was nothing to do; the
     temporary failure that keeps it pending). A report that cannot be built (a fault, not
     the mail server) is kept for a retry and, MAIL_RETRY_HOURS on, failed, as a refused one:
-    it must not stop the reports after it, sweep after sweep."""
+    it must not stop the reports after it, sweep after sweep. `known`: the brands' figures a
+    round has computed, by (brand id, week)."""
     try:
-        return _send_one(report_id)
+        return _send_one(report_id, {} if known is None else known)
     except Exception as error:
         db.session.rollback()
         log.exception("the weekly report %s could not be made", report_id)
@@ -114,7 +115,7 @@ def _send(report_id: int) -> tuple[str | None, mailer.MailError | None]:
         return outcome, None
 
 
-def _send_one(report_id: int) -> tuple[str | None, mailer.MailError | None]:
+def _send_one(report_id: int, known: dict) -> tuple[str | None, mailer.MailError | None]:
     report = _claim(report_id)
     if report is None:
         db.session.rollback()
@@ -124,12 +125,20 @@ def _send_one(report_id: int) -> tuple[str | None, mailer.MailError | None]:
         report.status, report.error = SKIPPED, "the user turned the weekly report off"
         db.session.commit()
         return SKIPPED, None
+    brand = db.session.get(Brand, user.brand_id)
+    # A brand's week reads the same to each of its users: its figures (seconds of queries at a
+    # large brand) are computed once per round, the reader's lines added to each.
+    figures = known.get((brand.id, report.week_start))
+    if figures is None:
+        figures = weekly_report_mail.figures(brand, report.week_start)
+        known[(brand.id, report.week_start)] = figures
     message = weekly_report_mail.build(
-        db.session.get(Brand, user.brand_id),
+        brand,
         user,
         report.week_start,
         # the same for a retry of this report: the receiver can drop a second copy
         message_id=mailer.message_id("weekly-report", report.id, report.created_at),
+        brand_figures=figures,
     )
     report.attempts += 1
     try:
@@ -160,8 +169,9 @@ def send_waiting(report_ids: list[int]) -> dict[str, int]:
     that does not answer at all ends the round: the rest wait for the next sweep rather than
     each for SMTP_TIMEOUT."""
     outcomes: Counter = Counter()
+    known: dict = {}  # this round's figures per brand and week
     for report_id in report_ids:
-        outcome, temporary = _send(report_id)
+        outcome, temporary = _send(report_id, known)
         if outcome:
             outcomes[outcome] += 1
         if temporary is not None and temporary.unreachable:

@@ -208,7 +208,9 @@ def loyalty_line(brand: Brand, week_start: date) -> str:
     )
 
 
-def text(brand: Brand, user: User, week_start: date) -> str:
+def figures(brand: Brand, week_start: date) -> str:
+    """What the report says of the brand's week: the same for each of its users (a sweep
+    computes it once per brand and week, `text` adds the reader's own lines)."""
     name = mailer.one_line(brand.name)
     parts = [
         f"Hello,\n\nThis is the week of {week_words(week_start)} (Monday to Sunday, days in "
@@ -227,20 +229,30 @@ def text(brand: Brand, user: User, week_start: date) -> str:
             ]
         )
     )
-    parts.append(
+    return "\n\n".join(parts)
+
+
+def text(brand: Brand, user: User, week_start: date, brand_figures: str | None = None) -> str:
+    """The whole report to `user`; `brand_figures`: `figures` of this brand and week, when the
+    caller has them already."""
+    if brand_figures is None:
+        brand_figures = figures(brand, week_start)
+    footer = (
         "-- \n"
-        f"You get this email because you turned on the weekly report for {name} on your "
-        f"Phasewise account ({user.email}). Turn it off: "
+        f"You get this email because you turned on the weekly report for "
+        f"{mailer.one_line(brand.name)} on your Phasewise account ({user.email}). Turn it off: "
         # ?section: a fragment does not survive the login a signed-out reader goes through
         f"{public_urls.absolute('/dashboard/account?section=report')}#report"
     )
-    return "\n\n".join(parts) + "\n"
+    return f"{brand_figures}\n\n{footer}\n"
 
 
-def build(brand: Brand, user: User, week_start: date, message_id: str) -> EmailMessage:
+def build(
+    brand: Brand, user: User, week_start: date, message_id: str, brand_figures: str | None = None
+) -> EmailMessage:
     return mailer.compose(
         user.email,
         subject(brand, week_start),
-        text(brand, user, week_start),
+        text(brand, user, week_start, brand_figures),
         headers={"Message-ID": message_id, "Content-Language": LOCALE},
     )

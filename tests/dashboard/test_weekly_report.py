@@ -369,10 +369,10 @@ def test_a_report_that_cannot_be_made_does_not_stop_the_others(
 ):
     build = weekly_report_mail.build
 
-    def broken_for_the_owner(brand, user, week, message_id):
+    def broken_for_the_owner(brand, user, week, message_id, **kwargs):
         if user.email.startswith("owner"):
             raise ValueError("a bug in the report")
-        return build(brand, user, week, message_id)
+        return build(brand, user, week, message_id, **kwargs)
 
     monkeypatch.setattr(weekly_report_mail, "build", broken_for_the_owner)
     turn_on(users["owner"], users["editor"])
@@ -384,3 +384,28 @@ def test_a_report_that_cannot_be_made_does_not_stop_the_others(
     stuck.created_at -= timedelta(hours=24)  # MAIL_RETRY_HOURS of trying: failed, not for ever
     _db.session.commit()
     assert "weekly reports: 1 failed" in sweep(app)
+
+
+@pytest.mark.smtp
+def test_a_round_computes_a_brands_figures_once_for_all_its_readers(
+    app, brand, users, smtp_server, monkeypatch
+):
+    """The brand's week reads the same to each user (seconds of queries at a large brand):
+    one computation per round, each reader's email otherwise what `text` makes for them."""
+    figures = weekly_report_mail.figures
+    computed = []
+
+    def counted(brand, week_start):
+        computed.append((brand.id, week_start))
+        return figures(brand, week_start)
+
+    monkeypatch.setattr(weekly_report_mail, "figures", counted)
+    turn_on(users["owner"], users["editor"], users["viewer"])
+    assert "weekly reports: 3 sent" in sweep(app)
+    assert len(computed) == 1
+    monkeypatch.setattr(weekly_report_mail, "figures", figures)
+    _db.session.expire_all()
+    readers = {user.email: user for user in users.values()}
+    for message in smtp_server.messages:
+        reader = readers[message["To"]]
+        assert text_of(message) == weekly_report_mail.text(brand, reader, computed[0][1])
