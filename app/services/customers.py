@@ -236,7 +236,7 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
         journey = journeys_by_id[data["journey_id"]]
         prepared.append((data, _phase(journey, data["phase"]), _occurred_at(data)))
     now = utcnow()
-    events, repeated, answers = [], [], []
+    events, answers = [], []
     with db.session.no_autoflush:
         known = ensure_many(brand, [data["customer"] for data in items])
         # Read after the customers' locks: a concurrent try of the same keyed event (of the
@@ -248,14 +248,7 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
             fingerprint = key and _event_hash(data)
             if key in stored:  # stored before, or by an earlier item of this batch
                 if stored[key]["request_hash"] != fingerprint:
-                    db.session.rollback()  # the customers ensure_many made for the batch
-                    raise AppError(
-                        409,
-                        "this Idempotency-Key was used for a different event",
-                        code="idempotency_conflict",
-                        fields={f"items.{index}.idempotency_key": ["used for another event"]},
-                    )
-                repeated.append(index)
+                    _refuse_keys([index], "this Idempotency-Key was used for a different event")
                 answers.append((stored[key], True))
                 continue
             customer = known[data["customer"]]
@@ -288,28 +281,38 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
             if not stored:
                 raise
             now_stored = _stored_keys(brand, items)
-            raise AppError(
-                409,
-                "an Idempotency-Key of these events was used for another event meanwhile",
-                code="idempotency_conflict",
-                fields={
-                    f"items.{index}.idempotency_key": ["used for another event"]
+            _refuse_keys(
+                [
+                    index
                     for index, data in enumerate(items)
                     if data.get("idempotency_key") in now_stored
                     and now_stored[data["idempotency_key"]]["request_hash"] != _event_hash(data)
-                },
-            ) from None
+                ],
+                "an Idempotency-Key of these events was used for another event meanwhile",
+            )
         reached.write()
     db.session.commit()
     return {
         "recorded": len(events),
         "first_time": sum(1 for event in events if event["first_time"]),
-        "repeated": repeated,
+        "repeated": [index for index, (_, again) in enumerate(answers) if again],
         "items": [
             {"id": event["id"], "first_time": event["first_time"], "repeated": again}
             for event, again in answers
         ],
     }
+
+
+def _refuse_keys(indexes: list[int], message: str) -> NoReturn:
+    """A 409 naming the batch's items whose key another event holds; nothing stored (the
+    customers ensure_many made for the batch included)."""
+    db.session.rollback()
+    raise AppError(
+        409,
+        message,
+        code="idempotency_conflict",
+        fields={f"items.{index}.idempotency_key": ["used for another event"] for index in indexes},
+    )
 
 
 def _event_hash(data: dict) -> str:

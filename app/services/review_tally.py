@@ -136,14 +136,13 @@ def published_total() -> int:
 def counted(brand_id: int | None = None) -> dict[Key, dict[str, int]]:
     """The tally as it should be, counted from the review table (all brands, or one)."""
     published = Review.status == PUBLISHED
-    columns = [
-        *(func.sum(func.cast(Review.status == status, db.Integer)) for status in STATUS_COUNTER),
-        func.sum(func.cast(published & Review.verified, db.Integer)),
-        func.sum(func.cast(published & Review.incentivized, db.Integer)),
-        func.sum(func.cast(Review.published_at.is_not(None), db.Integer)),
-    ]
-    names = (*STATUS_COUNTER.values(), "published_verified", "published_incentivized")
-    names = (*names, "ever_public")
+    counts = {name: Review.status == status for status, name in STATUS_COUNTER.items()} | {
+        "published_verified": published & Review.verified,
+        "published_incentivized": published & Review.incentivized,
+        "ever_public": Review.published_at.is_not(None),
+    }
+    names = ReviewTally.COUNTERS
+    columns = [func.sum(func.cast(counts[name], db.Integer)) for name in names]
     query = select(Review.brand_id, Review.phase_id, Review.rating, *columns).group_by(
         Review.brand_id, Review.phase_id, Review.rating
     )
