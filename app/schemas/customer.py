@@ -106,7 +106,8 @@ class EventOut(Schema):
     first_time = fields.Boolean()
 
 
-# A batch (services.batches): items checked each as one at a time would be.
+# A batch (services.batches): items checked each as one at a time would be. On the field,
+# BATCH_SIZE also gives the OpenAPI its minItems and maxItems.
 BATCH_MAX = 1000
 BATCH_SIZE = validate.Length(min=1, max=BATCH_MAX, error=f"give 1-{BATCH_MAX} items")
 
@@ -120,8 +121,11 @@ class BatchIn(Schema):
         # loading every item, and 1 MB of "{}," is 330,000 items (seconds of a worker, and an
         # error of three messages each).
         items = data.get("items") if isinstance(data, dict) else None
-        if isinstance(items, list) and not 1 <= len(items) <= BATCH_MAX:
-            raise ValidationError(f"give 1-{BATCH_MAX} items", "items")
+        if isinstance(items, list):
+            try:
+                BATCH_SIZE(items)
+            except ValidationError as error:
+                raise ValidationError(error.messages, "items") from None
         return data
 
 
