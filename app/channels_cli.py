@@ -74,16 +74,36 @@ def invitation_send(brand_slug, customer, survey_id, locale):
 
 @invitation_cli.command("sweep")
 def invitation_sweep():
-    """Send (or queue) invitations left queued, e.g. while SMTP or Redis was down."""
-    from app.pipeline import email_jobs
+    """Send (or queue) invitations left queued, e.g. while SMTP or Redis was down: a job per
+    hundred, or, inline or with Redis down, sent from here over one SMTP conversation each.
+    Each is tried once a sweep; once the server does not answer at all the rest wait for the
+    next sweep, not a timeout each."""
+    from app.extensions import queue
     from app.services import invitations
 
-    _sweep(
-        "invitations",
-        invitations.waiting_ids(),
-        invitations.enqueue,
-        email_jobs.send_invitation,
-    )
+    waiting = invitations.waiting_ids()
+    if not waiting:
+        click.echo("nothing waiting")
+        return
+    handled = 0
+    with click.progressbar(length=len(waiting), label="invitations") as bar:
+        for start in range(0, len(waiting), invitations.PER_JOB):
+            chunk = waiting[start : start + invitations.PER_JOB]
+            bar.update(len(chunk))
+            if not queue.inline and invitations.enqueue(chunk):
+                handled += len(chunk)
+                continue
+            delivery = invitations.deliver_many(chunk)
+            handled += sum(delivery.outcomes.values())
+            if delivery.error is not None:
+                click.echo(f"\n{delivery.error}", err=True)
+                if delivery.error.unreachable:
+                    left = len(waiting) - start - delivery.tried
+                    click.echo(
+                        f"SMTP unreachable: {left} invitations left for the next sweep", err=True
+                    )
+                    break
+    click.echo(f"handled {handled} of {len(waiting)} invitations")
 
 
 @review_cli.command("sweep")
@@ -145,7 +165,9 @@ def _sweep(label: str, waiting: list[int], enqueue, send) -> None:
                 click.echo(f"\n{label[:-1]} {row_id}: {error}", err=True)
                 if isinstance(error, MailError) and error.unreachable:
                     left = f"{len(waiting) - position - 1} {label}"
-                    click.echo(f"SMTP unreachable: {left} left for the next sweep", err=True)
+                    click.echo(
+                        f"SMTP unreachable: {left} invitations left for the next sweep", err=True
+                    )
                     break
     click.echo(f"handled {handled} of {len(waiting)} {label}")
 

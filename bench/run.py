@@ -43,6 +43,7 @@ BENCHES = [
     "loyalty_overview",
     "webhooks",
     "imports",
+    "invitations",
 ]
 
 

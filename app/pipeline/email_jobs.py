@@ -3,8 +3,14 @@
 from app.services import alerts, invitations, weekly_report
 
 
+def send_invitations(invitation_ids: list[int]) -> dict[str, int]:
+    """Send those of these invitations still queued, over one SMTP conversation; raises on a
+    temporary SMTP failure, after trying the rest, so RQ retries."""
+    return invitations.send_job(invitation_ids)
+
+
 def send_invitation(invitation_id: int) -> str | None:
-    """Send this invitation if it is still queued; raises on SMTP failure so RQ retries."""
+    """One invitation (jobs queued before invitations went by the hundred)."""
     return invitations.deliver(invitation_id)
 
 

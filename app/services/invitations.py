@@ -2,8 +2,10 @@
 
 import base64
 import logging
+import time
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -28,6 +30,13 @@ from app.services import (
 from app.services.channel_texts import best_locale
 
 log = logging.getLogger(__name__)
+
+# One job sends this many over one SMTP conversation; a list of 2,000 is 20 jobs that the
+# workers share.
+PER_JOB = 100
+# A job hands what it has not tried to a new job after this long (a slow server), far from
+# RQ's job timeout.
+JOB_SECONDS = 60
 
 # One first try plus RQ's retries (app.queue.RETRY_INTERVALS): then the invitation has failed.
 
@@ -235,43 +244,73 @@ def _invite(brand, survey, customers: list[Customer], locale, touchpoint_id) -> 
 
 
 def enqueue(invitation_ids: list[int]) -> int:
-    """A job per invitation; returns how many were queued (inline: sent, or settled)."""
+    """A job per PER_JOB invitations; returns how many were queued (inline: tried)."""
     from app.pipeline import email_jobs
 
     if queue.inline:
-        return _send_inline(invitation_ids)
-    return sum(
-        bool(queue.enqueue("email", email_jobs.send_invitation, invitation_id))
-        for invitation_id in invitation_ids
-    )
+        return len(invitation_ids) if queue.enqueue("email", _send_inline, invitation_ids) else 0
+    queued = 0
+    for start in range(0, len(invitation_ids), PER_JOB):
+        chunk = invitation_ids[start : start + PER_JOB]
+        if queue.enqueue("email", email_jobs.send_invitations, chunk):
+            queued += len(chunk)
+    return queued
 
 
-def _send_inline(invitation_ids: list[int]) -> int:
+def _send_inline(invitation_ids: list[int]) -> None:
     """Without workers the request that made the invitations sends them. Once the server does
-    not answer at all (refused, lost, out of SMTP_TIMEOUT), the next one would wait as long
-    for nothing: the rest stay queued for `flask invitation sweep`, and a list of 2,000 does
-    not hold the request for 2,000 timeouts. A reply about one address (a 4xx) goes on."""
-    unreachable: list[mailer.MailError] = []
-    done = 0
-    for position, invitation_id in enumerate(invitation_ids):
-        if unreachable:
-            left = len(invitation_ids) - position
-            log.warning("SMTP unreachable: %d invitations left for the sweep", left)
-            break
-        done += bool(queue.enqueue("email", _send_noting, invitation_id, unreachable))
-    return done
+    not answer at all (refused, lost, out of SMTP_TIMEOUT), the rest stay queued for `flask
+    invitation sweep`: a list of 2,000 does not hold the request for 2,000 timeouts."""
+    delivery = deliver_many(invitation_ids)
+    if delivery.error is not None:
+        log.warning("SMTP: %s; what is still queued is left for the sweep", delivery.error)
 
 
-def _send_noting(invitation_id: int, unreachable: list) -> None:
-    """email_jobs.send_invitation, noting a server that did not answer (then raising on)."""
-    from app.pipeline import email_jobs
+class Delivery(NamedTuple):
+    """What deliver_many did: how many ids it tried, {status: how many} of those settled
+    (sent, skipped, failed; "gone": no longer queued, or taken by another sender), the last
+    temporary failure (those it hit are still queued, as is all it did not try once the
+    server was unreachable), and the ids it did not try because its time was up or the worker
+    stops."""
 
-    try:
-        email_jobs.send_invitation(invitation_id)
-    except mailer.MailError as error:
-        if error.unreachable:
-            unreachable.append(error)
-        raise
+    tried: int
+    outcomes: Counter
+    error: mailer.MailError | None
+    left: list[int]
+
+
+def deliver_many(invitation_ids: list[int], seconds: float | None = None) -> Delivery:
+    """Send those of these invitations still queued, over one SMTP conversation. Each is
+    claimed, sent and committed on its own, so a job killed half-way resends none it had
+    recorded. A reply about one address (a 4xx) leaves that one queued and the rest go on;
+    a server that does not answer at all ends the round."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    outcomes: Counter = Counter()
+    error = None
+    with mailer.Session() as session:
+        for position, invitation_id in enumerate(invitation_ids):
+            out_of_time = deadline is not None and time.monotonic() >= deadline
+            if position and (out_of_time or queue.stopping()):
+                return Delivery(position, outcomes, error, invitation_ids[position:])
+            try:
+                outcomes[_deliver(invitation_id, session) or "gone"] += 1
+            except mailer.MailError as failure:
+                error = failure
+                if failure.unreachable:
+                    return Delivery(position + 1, outcomes, error, [])
+    return Delivery(len(invitation_ids), outcomes, error, [])
+
+
+def send_job(invitation_ids: list[int]) -> dict[str, int]:
+    """The email job's work: what it had no time for goes to a new job; a temporary failure
+    raises, after the rest were tried, so that RQ retries the job (which finds the sent ones
+    no longer queued)."""
+    delivery = deliver_many(invitation_ids, JOB_SECONDS)
+    if delivery.left:
+        enqueue(delivery.left)
+    if delivery.error is not None:
+        raise delivery.error
+    return dict(delivery.outcomes)
 
 
 def link_expiry(brand: Brand, sent: datetime) -> datetime:
@@ -307,6 +346,12 @@ def _claim(invitation_id: int) -> Invitation | None:
 def deliver(invitation_id: int) -> str | None:
     """Send one queued invitation; idempotent. Raises MailError so the queue retries a
     temporary failure (4xx, connection); a permanent one (5xx) fails the invitation at once."""
+    with mailer.Session() as session:
+        return _deliver(invitation_id, session)
+
+
+def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
+    """deliver() within a conversation that others share."""
     from app.services import invitation_mail
 
     invitation = _claim(invitation_id)
@@ -326,7 +371,7 @@ def deliver(invitation_id: int) -> str | None:
     invitation.expires_at = link_expiry(brand, now)
     message = invitation_mail.build(brand, invitation, token_for(invitation))
     try:
-        mailer.send(message)
+        session.send(message)
     except mailer.MailError as error:
         invitation.last_error = str(error)[:300]
         # A 5xx for the recipient (no such mailbox): failed now, with the server's reason; a

@@ -214,8 +214,10 @@ class _Bounded:
     """smtplib.SMTP whose deadline stops short of the reply to the message itself."""
 
     deadline: _Deadline | None = None
+    data_started = False  # whether the server may have taken the message (Session.send)
 
     def data(self, msg):
+        self.data_started = True
         if self.deadline is not None:
             self.deadline.timer.cancel()
         if self.sock is not None:
@@ -238,58 +240,147 @@ def _needs_smtputf8(message: EmailMessage) -> bool:
 
 
 def send(message: EmailMessage) -> None:
-    config = current_app.config
-    host, port = config["SMTP_HOST"], int(config["SMTP_PORT"])
-    timeout = config.get("SMTP_TIMEOUT", 15)
-    use_tls = bool(config.get("SMTP_TLS"))
-    recipient = message["To"].addresses[0].addr_spec if message["To"] else ""
-    deadline = _Deadline(timeout)
-    try:
-        if use_tls and port == 465:
-            smtp = _SMTPSSL(timeout=timeout, context=ssl.create_default_context())
-        else:
-            smtp = _SMTP(timeout=timeout)
-        deadline.smtp = smtp
-        smtp.deadline = deadline
-        # The name TLS checks the certificate against (STARTTLS and port 465): smtplib keeps
-        # it from its constructor, which connected at once, out of the deadline's reach.
-        smtp._host = host
-        with deadline, smtp:
-            smtp.connect(host, port)
-            if use_tls and port != 465:
-                smtp.starttls(context=ssl.create_default_context())
-            if config.get("SMTP_USER"):
-                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-            smtp.ehlo_or_helo_if_needed()
-            if _needs_smtputf8(message) and not smtp.has_extn("smtputf8"):
+    """One message in a conversation of its own."""
+    with Session() as session:
+        session.send(message)
+
+
+class Session:
+    """One SMTP conversation for many messages (a job's invitations): the connect, STARTTLS
+    and login are paid once, not per message, and against a provider over TLS they are most
+    of a message's time. Each send has SMTP_TIMEOUT from its start (the connect included, for
+    the send that opens the conversation) to its DATA. A reply about one message leaves the
+    conversation open for the next (smtplib has reset it); any other failure closes it, and
+    the next send opens a new one. A conversation the server ended before a send reached DATA
+    (idle too long, or a cap on messages per connection: 421) is opened again once for that
+    message: the server took nothing of it."""
+
+    def __init__(self):
+        config = current_app.config
+        self.host, self.port = config["SMTP_HOST"], int(config["SMTP_PORT"])
+        self.timeout = config.get("SMTP_TIMEOUT", 15)
+        self.tls = bool(config.get("SMTP_TLS"))
+        self.smtp: _Bounded | None = None
+        self.deadline: _Deadline | None = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def send(self, message: EmailMessage) -> None:
+        recipient = message["To"].addresses[0].addr_spec if message["To"] else ""
+        may_reopen = self.smtp is not None
+        while True:
+            try:
+                self._converse(message)
+                return
+            # "from None": the smtplib error holds the address (SMTPRecipientsRefused is a
+            # dict by address), and a chained traceback would print it into the worker's log.
+            except (smtplib.SMTPException, OSError, ValueError) as error:
+                ended_before_data = self._ended_before_data()
+                self._drop_unless_usable(error)
+                if may_reopen and ended_before_data:
+                    may_reopen = False
+                    continue
+                raise self._mail_error(error, recipient) from None
+
+    def close(self) -> None:
+        """QUIT, within SMTP_TIMEOUT: a server slow to say goodbye holds nobody."""
+        smtp, self.smtp = self.smtp, None
+        if smtp is None:
+            return
+        if smtp.sock is not None:
+            deadline = _Deadline(self.timeout)
+            deadline.smtp, smtp.deadline = smtp, deadline
+            with deadline, contextlib.suppress(smtplib.SMTPException, OSError, ValueError):
+                smtp.quit()
+        smtp.close()
+
+    def _converse(self, message: EmailMessage) -> None:
+        self.deadline = deadline = _Deadline(self.timeout)
+        with deadline:
+            if self.smtp is None:
+                self._open(deadline)
+            else:
+                deadline.smtp, self.smtp.deadline = self.smtp, deadline
+                # The last message's DATA raised it to FINAL_REPLY_SECONDS (_Bounded.data).
+                self.smtp.sock.settimeout(self.timeout)
+            self.smtp.data_started = False
+            if _needs_smtputf8(message) and not self.smtp.has_extn("smtputf8"):
                 # Unicode before the @ and a server without SMTPUTF8: no retry can deliver it
                 # through this server. (Other features the server lacks, STARTTLS or AUTH,
                 # may come back: those are retried.)
                 raise PermanentMailError(
                     "SMTPNotSupportedError: the address needs SMTPUTF8, which the server lacks"
                 )
-            smtp.send_message(message)
-    # "from None": the smtplib error holds the address (SMTPRecipientsRefused is a dict by
-    # address), and a chained traceback would print it into the worker's log.
-    except smtplib.SMTPRecipientsRefused as error:
-        # Every recipient refused (a message here has one). 4xx: try later; 5xx: never,
-        # but for 552 at RCPT, which RFC 5321 (4.5.3.1.10) says to take as 452: a full
-        # mailbox, which may have room tomorrow.
-        replies = list(error.recipients.values())
-        reason = "; ".join(_reply(code, text, recipient) for code, text in replies)
-        permanent = bool(replies) and all(code >= 500 and code != 552 for code, _ in replies)
-        raise (PermanentMailError if permanent else MailError)(reason) from None
-    except smtplib.SMTPDataError as error:  # the message itself refused, after DATA
-        kind = PermanentMailError if error.smtp_code >= 500 else MailError
-        raise kind(_reply(error.smtp_code, error.smtp_error, recipient)) from None
-    except (smtplib.SMTPException, OSError, ValueError) as error:
+            self.smtp.send_message(message)
+
+    def _open(self, deadline: "_Deadline") -> None:
+        if self.tls and self.port == 465:
+            smtp = _SMTPSSL(timeout=self.timeout, context=ssl.create_default_context())
+        else:
+            smtp = _SMTP(timeout=self.timeout)
+        deadline.smtp, smtp.deadline = smtp, deadline
+        # The name TLS checks the certificate against (STARTTLS and port 465): smtplib keeps
+        # it from its constructor, which connected at once, out of the deadline's reach.
+        smtp._host = self.host
+        self.smtp = smtp  # before the connect, so that a failure closes its socket
+        smtp.connect(self.host, self.port)
+        if self.tls and self.port != 465:
+            smtp.starttls(context=ssl.create_default_context())
+        if current_app.config.get("SMTP_USER"):
+            smtp.login(
+                current_app.config["SMTP_USER"], current_app.config.get("SMTP_PASSWORD") or ""
+            )
+        smtp.ehlo_or_helo_if_needed()
+
+    def _ended_before_data(self) -> bool:
+        """smtplib closes the socket when the server hangs up or says 421; before DATA
+        nothing of the message was taken, so it may be sent again on a new connection."""
+        smtp = self.smtp
+        return (
+            smtp is not None
+            and smtp.sock is None
+            and not smtp.data_started
+            and not self.deadline.passed
+        )
+
+    def _drop_unless_usable(self, error: Exception) -> None:
+        """Keep the conversation after a reply about this message (smtplib sent RSET after
+        it); close it after anything else, which may have left it half-way."""
+        usable = (
+            isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
+            and self.smtp is not None
+            and self.smtp.sock is not None
+            and not self.deadline.passed
+        )
+        if not usable and self.smtp is not None:
+            self.smtp.close()
+            self.smtp = None
+
+    def _mail_error(self, error: Exception, recipient: str) -> MailError:
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
+            # Every recipient refused (a message here has one). 4xx: try later; 5xx: never,
+            # but for 552 at RCPT, which RFC 5321 (4.5.3.1.10) says to take as 452: a full
+            # mailbox, which may have room tomorrow.
+            replies = list(error.recipients.values())
+            reason = "; ".join(_reply(code, text, recipient) for code, text in replies)
+            permanent = bool(replies) and all(code >= 500 and code != 552 for code, _ in replies)
+            return (PermanentMailError if permanent else MailError)(reason)
+        if isinstance(error, smtplib.SMTPDataError):  # the message itself refused, after DATA
+            kind = PermanentMailError if error.smtp_code >= 500 else MailError
+            return kind(_reply(error.smtp_code, error.smtp_error, recipient))
         # Sender refused, login failed, connection lost: the server or our setup, not this
         # recipient; retried. (ValueError: an SSL socket the deadline shut mid-read.)
-        if deadline.passed:
-            raise MailError(
-                f"TimeoutError: the SMTP conversation took longer than SMTP_TIMEOUT ({timeout} s)",
+        if self.deadline is not None and self.deadline.passed:
+            return MailError(
+                "TimeoutError: the SMTP conversation took longer than SMTP_TIMEOUT "
+                f"({self.timeout} s)",
                 unreachable=True,
-            ) from None
+            )
         text = _reply(0, str(error), recipient).removeprefix("0 ")
         # No answer at all, or one that says the service is going away (421, a greeting
         # other than 220): the next message would fare no better.
@@ -298,7 +389,7 @@ def send(message: EmailMessage) -> None:
             isinstance(error, OSError | smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError)
             or code == 421
         )
-        raise MailError(f"{type(error).__name__}: {text}", unreachable=unreachable) from None
+        return MailError(f"{type(error).__name__}: {text}", unreachable=unreachable)
 
 
 def send_mail(

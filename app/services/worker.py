@@ -87,6 +87,7 @@ def _after_redis_returned() -> None:
 JOB_ROWS = {
     "app.pipeline.jobs.process_responses": "Response",
     "app.pipeline.email_jobs.send_invitation": "Invitation",
+    "app.pipeline.email_jobs.send_invitations": "Invitation",
     "app.pipeline.email_jobs.send_follow_up_alerts": "Alert",
     "app.services.review_notices.send_notice": "ModerationEntry",
     "app.services.webhooks.deliver": "WebhookDelivery",

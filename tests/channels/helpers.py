@@ -61,6 +61,32 @@ class Refusing(Inbox):
         return self.reply
 
 
+class Peers(Inbox):
+    """Notes which connection (the client's address and port) brought each message."""
+
+    def __init__(self):
+        super().__init__()
+        self.peers = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's name
+        self.peers.append(session.peer)
+        return await super().handle_DATA(server, session, envelope)
+
+
+class RefusesOne(Peers):
+    """Refuses this one address with this reply, takes the others."""
+
+    def __init__(self, refused: str, reply: str):
+        super().__init__()
+        self.refused, self.reply = refused, reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address == self.refused:
+            return self.reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
 def widget_survey(client, site, origin=ORIGIN, **params):
     query = {"site_key": site["site_key"], "phase": "levering", **params}
     headers = {"Origin": origin} if origin else {}

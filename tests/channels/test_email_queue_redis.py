@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import Invitation
-from tests.channels.helpers import Inbox, free_port
+from tests.channels.helpers import Peers, free_port
 from tests.conftest import brand_with_survey
 
 pytestmark = [pytest.mark.redis, pytest.mark.smtp]
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.smtp]
 def inbox(redis_app):
     from aiosmtpd.controller import Controller
 
-    inbox = Inbox()
+    inbox = Peers()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
@@ -68,3 +68,21 @@ def test_the_worker_sends_the_queued_invitation_once(redis_app, inbox):
         invitations.enqueue([response.json["id"]])
         worker.run(burst=True)
     assert len(inbox.envelopes) == 1
+
+
+def test_a_list_is_one_job_that_sends_over_one_conversation(redis_app, inbox):
+    """A job per invitation was a connection (a TLS handshake and a login, at a provider) and
+    a job's overhead per email: a list of up to PER_JOB is one job and one conversation."""
+    from rq import Queue
+
+    from app.extensions import queue
+    from app.services import invitations, worker
+
+    with redis_app.app_context():
+        brand, _key, _journey, survey = brand_with_survey("Lijst", "lijst")
+        rows = [{"line": n, "external_id": f"k{n}", "email": f"k{n}@example.nl"} for n in range(5)]
+        assert invitations.create_many(brand, survey.id, rows)["queued"] == 5
+        assert Queue("email", connection=queue.connection).count == 1
+        worker.run(burst=True)
+    assert _statuses(redis_app) == ["sent"] * 5
+    assert len(inbox.envelopes) == 5 and len(set(inbox.peers)) == 1

@@ -552,10 +552,10 @@ def test_a_long_smtp_outage_keeps_invitations_queued_for_a_day(
 
     from app.services import invitations, mailer
 
-    def down(message):
+    def down(session, message):
         raise mailer.MailError("ConnectionRefusedError: [Errno 111] Connection refused")
 
-    monkeypatch.setattr(mailer, "send", down)
+    monkeypatch.setattr(mailer.Session, "send", down)
     invitation_id = invite(api, survey).json["id"]
     for _ in range(6):
         with pytest.raises(mailer.MailError):
@@ -794,6 +794,83 @@ def test_a_sweep_stops_at_a_server_that_does_not_answer(app, brand, survey, db, 
     db.session.expire_all()
     attempts = [db.session.get(Invitation, invitation_id).attempts for invitation_id in made]
     assert attempts == [1, 0, 0, 0]
+
+
+def _held_list(brand, survey, monkeypatch, n: int) -> list[int]:
+    """n customers invited by one list, queued and not sent (no worker has run)."""
+    held, enqueue = [], invitations.enqueue
+    monkeypatch.setattr(invitations, "enqueue", held.extend)
+    rows = [{"line": n, "external_id": f"k{n}", "email": f"k{n}@example.nl"} for n in range(n)]
+    made = [row.id for row in invitations.create_many(brand, survey["id"], rows)["invitations"]]
+    monkeypatch.setattr(invitations, "enqueue", enqueue)
+    assert held == made
+    return made
+
+
+def _statuses(db, ids: list[int]) -> list[str]:
+    db.session.expire_all()
+    return [db.session.get(Invitation, invitation_id).status for invitation_id in ids]
+
+
+def test_a_job_sends_its_invitations_over_one_smtp_conversation(
+    app, brand, survey, db, mail_server, monkeypatch
+):
+    from tests.channels.helpers import Peers
+
+    made = _held_list(brand, survey, monkeypatch, 4)
+    inbox = mail_server(Peers())
+    assert invitations.send_job(made) == {"sent": 4}
+    assert _statuses(db, made) == ["sent"] * 4
+    assert len(inbox.envelopes) == 4 and len(set(inbox.peers)) == 1
+    assert invitations.send_job(made) == {"gone": 4}  # RQ's retry of it sends nothing twice
+    assert len(inbox.envelopes) == 4
+
+
+def test_a_job_sends_the_rest_past_a_busy_mailbox_and_is_retried_for_it(
+    app, brand, survey, db, mail_server, monkeypatch
+):
+    """A 4xx about one address leaves that one queued, not the other 99 of its job; the job
+    then fails so that RQ retries it, and the retry sends only what is still queued."""
+    from app.services import mailer
+    from tests.channels.helpers import RefusesOne
+
+    made = _held_list(brand, survey, monkeypatch, 3)
+    inbox = mail_server(RefusesOne("k1@example.nl", "452 4.2.2 mailbox full"))
+    with pytest.raises(mailer.MailError, match="^452 "):
+        invitations.send_job(made)
+    assert _statuses(db, made) == ["sent", "queued", "sent"]
+    assert db.session.get(Invitation, made[1]).last_error.startswith("452 4.2.2")
+
+    inbox.refused = None  # room in the mailbox again
+    assert invitations.send_job(made) == {"gone": 2, "sent": 1}
+    assert _statuses(db, made) == ["sent"] * 3
+    assert sorted(e.rcpt_tos[0] for e in inbox.envelopes) == [f"k{n}@example.nl" for n in range(3)]
+
+
+def test_a_job_out_of_time_hands_the_rest_to_a_new_job(
+    app, brand, survey, db, smtp_server, monkeypatch
+):
+    made = _held_list(brand, survey, monkeypatch, 3)
+    handed = []
+    monkeypatch.setattr(invitations, "JOB_SECONDS", 0)
+    monkeypatch.setattr(invitations, "enqueue", handed.append)
+    assert invitations.send_job(made) == {"sent": 1}  # one, however slow, then it hands over
+    assert handed == [made[1:]]
+    assert _statuses(db, made) == ["sent", "queued", "queued"]
+
+
+def test_a_job_stops_at_a_server_that_does_not_answer(app, brand, survey, db, monkeypatch):
+    from app.services import mailer
+    from tests.channels.helpers import free_port
+
+    made = _held_list(brand, survey, monkeypatch, 3)
+    monkeypatch.setitem(app.config, "SMTP_PORT", free_port())  # nothing listens there
+    with pytest.raises(mailer.MailError) as down:
+        invitations.send_job(made)
+    assert down.value.unreachable
+    db.session.expire_all()
+    attempts = [db.session.get(Invitation, invitation_id).attempts for invitation_id in made]
+    assert attempts == [1, 0, 0]  # the rest wait for the job's retry, not a timeout each
 
 
 def test_a_list_line_matched_by_address_does_not_write_it_back(
