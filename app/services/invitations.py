@@ -1,13 +1,14 @@
 """Email invitations: create (or skip, by the contact budget), send once, list with counts."""
 
 import base64
+import contextlib
 import logging
 import time
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import selectinload
 
 from app import ids, timestamps
@@ -287,7 +288,7 @@ def deliver_many(invitation_ids: list[int], seconds: float | None = None) -> Del
     deadline = None if seconds is None else time.monotonic() + seconds
     outcomes: Counter = Counter()
     error = None
-    with mailer.Session() as session:
+    with mailer.Session() as session, _keeping_loaded():
         for position, invitation_id in enumerate(invitation_ids):
             out_of_time = deadline is not None and time.monotonic() >= deadline
             if position and (out_of_time or queue.stopping()):
@@ -299,6 +300,26 @@ def deliver_many(invitation_ids: list[int], seconds: float | None = None) -> Del
                 if failure.unreachable:
                     return Delivery(position + 1, outcomes, error, [])
     return Delivery(len(invitation_ids), outcomes, error, [])
+
+
+@contextlib.contextmanager
+def _keeping_loaded():
+    """The brand, survey, questions, phase and loyalty policy read once a round, not once per
+    invitation: each invitation's commit would expire them. What must be current is read
+    again for each: the invitation (its claim) and its customer."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    held: list = []  # the session itself holds what it loaded by weak reference only
+
+    def hold(_session, instance) -> None:
+        held.append(instance)
+
+    event.listen(session, "loaded_as_persistent", hold)
+    try:
+        yield
+    finally:
+        event.remove(session, "loaded_as_persistent", hold)
+        session.expire_on_commit = expire
 
 
 def send_job(invitation_ids: list[int]) -> dict[str, int]:
@@ -340,6 +361,8 @@ def _claim(invitation_id: int) -> Invitation | None:
         select(Invitation)
         .where(Invitation.id == invitation_id, Invitation.status == QUEUED)
         .with_for_update(skip_locked=True)
+        # as it is now, not as an earlier commit of the round left it (_keeping_loaded)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -358,7 +381,8 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
     if invitation is None:
         db.session.rollback()
         return None
-    customer: Customer = invitation.customer
+    # Read now, not when the round began: the address may have changed or been unsubscribed.
+    customer = db.session.get(Customer, invitation.customer_id, populate_existing=True)
     if not unsubscribes.may_email(customer):
         invitation.status = SKIPPED
         unsubscribed = customer.unsubscribed_at is not None or customer.email
@@ -369,7 +393,8 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
     now = utcnow()
     invitation.attempts += 1
     invitation.expires_at = link_expiry(brand, now)
-    message = invitation_mail.build(brand, invitation, token_for(invitation))
+    with db.session.no_autoflush:  # written once, with the outcome
+        message = invitation_mail.build(brand, invitation, token_for(invitation))
     try:
         session.send(message)
     except mailer.MailError as error:

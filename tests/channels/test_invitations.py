@@ -859,6 +859,37 @@ def test_a_job_out_of_time_hands_the_rest_to_a_new_job(
     assert _statuses(db, made) == ["sent", "queued", "queued"]
 
 
+def test_a_round_reads_a_customer_again_for_each_of_their_invitations(
+    app, api, brand, survey, customer, db, mail_server, monkeypatch
+):
+    """The brand, survey and phase are read once a round; a customer is read again for each
+    invitation, so an address changed (or unsubscribed) since the last one is respected."""
+    from app.services import mailer
+    from tests.channels.helpers import Peers
+
+    brand.contact_policy = {"min_days_between": 0, "same_phase_days": 0, "max_per_journey": 0}
+    db.session.commit()
+    held, enqueue = [], invitations.enqueue
+    monkeypatch.setattr(invitations, "enqueue", held.extend)
+    first, second = (invite(api, survey).json["id"] for _ in range(2))
+    monkeypatch.setattr(invitations, "enqueue", enqueue)
+    inbox = mail_server(Peers())
+    send = mailer.Session.send
+
+    def moving_in_between(session, message):
+        send(session, message)
+        with app.app_context():  # another request, as the customer API would be
+            from app.extensions import db as other
+
+            other.session.execute(Customer.__table__.update().values(email="nieuw@example.nl"))
+            other.session.commit()
+
+    monkeypatch.setattr(mailer.Session, "send", moving_in_between)
+    assert invitations.send_job(held) == {"sent": 2}
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["anna@example.nl"], ["nieuw@example.nl"]]
+    assert held == [first, second]
+
+
 def test_a_job_stops_at_a_server_that_does_not_answer(app, brand, survey, db, monkeypatch):
     from app.services import mailer
     from tests.channels.helpers import free_port
