@@ -38,7 +38,7 @@ def _setup(app) -> tuple[str, int]:
 
 def _statuses(app) -> list[str]:
     with app.app_context():
-        return list(_db.session.scalars(select(Invitation.status)))
+        return list(_db.session.scalars(select(Invitation.status).order_by(Invitation.id)))
 
 
 def test_the_worker_sends_the_queued_invitation_once(redis_app, inbox):
@@ -86,3 +86,90 @@ def test_a_list_is_one_job_that_sends_over_one_conversation(redis_app, inbox):
         worker.run(burst=True)
     assert _statuses(redis_app) == ["sent"] * 5
     assert len(inbox.envelopes) == 5 and len(set(inbox.peers)) == 1
+
+
+class HoldsTheThird(Peers):
+    """Takes two messages; holds the third recipient's RCPT until released (nothing of the
+    third message is taken while it waits)."""
+
+    def __init__(self):
+        import threading
+
+        super().__init__()
+        self.holding = threading.Event()
+        self.release = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        import asyncio
+
+        if address == "k2@example.nl" and self.release is None:
+            self.release = asyncio.Event()
+            self.holding.set()
+            await self.release.wait()
+            return "421 4.3.2 shutting down"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.mark.postgres
+def test_a_worker_killed_in_the_middle_of_a_list_sends_the_rest_once(redis_app):
+    """kill -9 while the job waits on the third of five: the two sent stay sent, and the
+    sweep sends the other three, each once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from aiosmtpd.controller import Controller
+
+    from app.services import invitations
+    from app.services import worker as worker_module
+    from tests.conftest import DATABASE_URL, REDIS_URL
+
+    server = HoldsTheThird()
+    port = free_port()
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    redis_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS=False)
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": "x" * 40,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+    }
+    worker = None
+    try:
+        with redis_app.app_context():
+            brand, _key, _journey, survey = brand_with_survey("Lijst", "lijst")
+            rows = [
+                {"line": n, "external_id": f"k{n}", "email": f"k{n}@example.nl"} for n in range(5)
+            ]
+            assert invitations.create_many(brand, survey.id, rows)["queued"] == 5
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        assert server.holding.wait(60), "the worker never reached the third invitation"
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        assert _statuses(redis_app) == ["sent", "sent", "queued", "queued", "queued"]
+
+        controller.loop.call_soon_threadsafe(server.release.set)  # its connection is gone
+        result = redis_app.test_cli_runner().invoke(args=["invitation", "sweep"])
+        assert result.exit_code == 0, result.output
+        with redis_app.app_context():
+            worker_module.run(burst=True)
+    finally:
+        if worker is not None and worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+        if server.release is not None and not server.release.is_set():
+            controller.loop.call_soon_threadsafe(server.release.set)
+        controller.stop()
+    assert _statuses(redis_app) == ["sent"] * 5
+    assert sorted(e.rcpt_tos[0] for e in server.envelopes) == [f"k{n}@example.nl" for n in range(5)]

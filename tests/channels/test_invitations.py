@@ -847,12 +847,26 @@ def test_a_job_sends_the_rest_past_a_busy_mailbox_and_is_retried_for_it(
     assert sorted(e.rcpt_tos[0] for e in inbox.envelopes) == [f"k{n}@example.nl" for n in range(3)]
 
 
-def test_a_job_out_of_time_hands_the_rest_to_a_new_job(
-    app, brand, survey, db, smtp_server, monkeypatch
+@pytest.fixture
+def stopping_worker():
+    """The worker was asked to stop (a deployment): the job in hand finishes what it holds."""
+    from app.extensions import queue
+
+    queue.request_stop()
+    yield
+    queue.request_stop(False)
+
+
+@pytest.mark.parametrize("why", ["out of time", "the worker stops"])
+def test_a_job_hands_the_rest_to_a_new_job(
+    app, brand, survey, db, smtp_server, monkeypatch, request, why
 ):
     made = _held_list(brand, survey, monkeypatch, 3)
     handed = []
-    monkeypatch.setattr(invitations, "JOB_SECONDS", 0)
+    if why == "out of time":
+        monkeypatch.setattr(invitations, "JOB_SECONDS", 0)
+    else:
+        request.getfixturevalue("stopping_worker")
     monkeypatch.setattr(invitations, "enqueue", handed.append)
     assert invitations.send_job(made) == {"sent": 1}  # one, however slow, then it hands over
     assert handed == [made[1:]]
