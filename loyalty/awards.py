@@ -8,9 +8,10 @@ long the written answer is — nothing else (a legal requirement: no buying posi
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, union_all, update
+from sqlalchemy import case, func, select, union_all, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
@@ -90,10 +91,6 @@ def already_earned(brand_id: int, customer_id: int, survey_id: int) -> bool:
     return any(_family(found_source) == f"{phase_id}:{family_id}" for found_source in sources)
 
 
-def _day(moment: datetime) -> datetime:
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def _chunks(items: list, size: int = 500):
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -139,32 +136,62 @@ def _answered_before(
     return keys, families
 
 
-def _earned_by_day(answers: list[Answer]) -> dict[tuple[int, datetime], int]:
-    """Points each customer already earned by answering, per day, on the days of these answers."""
-    earned: dict[tuple[int, datetime], int] = defaultdict(int)
-    if not answers:
-        return earned
-    first = min(_day(naive_utc(a.answered_at)) for a in answers)
-    last = max(_day(naive_utc(a.answered_at)) for a in answers) + timedelta(days=1)
-    brand_ids = sorted({a.brand_id for a in answers})
-    # Summed per customer and day by the database: a row per entry came to thousands a batch.
-    day = func.date(LedgerEntry.effective_at)
-    for chunk in _chunks(sorted({a.customer_id for a in answers})):
-        rows = db.session.execute(
-            select(LedgerEntry.customer_id, day, func.sum(LedgerEntry.points))
-            .where(
-                among(LedgerEntry.brand_id, brand_ids),
-                among(LedgerEntry.customer_id, chunk),
-                LedgerEntry.kind == "earn",
-                LedgerEntry.source_type == "answer",
-                LedgerEntry.effective_at >= first,
-                LedgerEntry.effective_at < last,
+def _zones(brand_ids: set[int]) -> dict[int, ZoneInfo]:
+    """Each brand's time zone. The daily cap's day is the brand's day, as its customers and its
+    dashboard count days: an answer at 00:30 in Amsterdam is on that day, not the day before."""
+    brand = table("brand")
+    rows = db.session.execute(
+        select(brand.c.id, brand.c.time_zone).where(among(brand.c.id, sorted(brand_ids)))
+    )
+    return {brand_id: ZoneInfo(name) for brand_id, name in rows}
+
+
+def _local_day(moment: datetime, zone: ZoneInfo) -> date:
+    return naive_utc(moment).replace(tzinfo=UTC).astimezone(zone).date()
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The first moment of that day in that zone, as stored (naive UTC): 23- and 25-hour days
+    too."""
+    return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def _earned_by_day(
+    answers: list[Answer], zones: dict[int, ZoneInfo]
+) -> dict[tuple[int, date], int]:
+    """Points each customer already earned by answering, per day of their brand, on the days of
+    these answers."""
+    earned: dict[tuple[int, date], int] = defaultdict(int)
+    by_zone: dict[ZoneInfo, list[Answer]] = defaultdict(list)
+    for answer in answers:
+        by_zone[zones[answer.brand_id]].append(answer)
+    for zone, group in by_zone.items():
+        first = min(_local_day(a.answered_at, zone) for a in group)
+        last = max(_local_day(a.answered_at, zone) for a in group)
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        starts = [_day_start(day, zone) for day in days] + [
+            _day_start(last + timedelta(days=1), zone)
+        ]
+        # Which of these days an entry is on, by comparing it with the days' first moments:
+        # the database still sums per customer and day (a row per entry came to thousands a
+        # batch), and no SQL of time zones is needed, which SQLite has none of.
+        day = case(*((LedgerEntry.effective_at < starts[n + 1], n) for n in range(len(days))))
+        brand_ids = sorted({a.brand_id for a in group})
+        for chunk in _chunks(sorted({a.customer_id for a in group})):
+            rows = db.session.execute(
+                select(LedgerEntry.customer_id, day, func.sum(LedgerEntry.points))
+                .where(
+                    among(LedgerEntry.brand_id, brand_ids),
+                    among(LedgerEntry.customer_id, chunk),
+                    LedgerEntry.kind == "earn",
+                    LedgerEntry.source_type == "answer",
+                    LedgerEntry.effective_at >= starts[0],
+                    LedgerEntry.effective_at < starts[-1],
+                )
+                .group_by(LedgerEntry.customer_id, day)
             )
-            .group_by(LedgerEntry.customer_id, day)
-        )
-        for customer_id, on, points in rows:
-            # PostgreSQL answers a date, SQLite its ISO text
-            earned[(customer_id, datetime.fromisoformat(str(on)))] += int(points)
+            for customer_id, number, points in rows:
+                earned[(customer_id, days[number])] += int(points)
     return earned
 
 
@@ -217,7 +244,8 @@ def award_answers(
         lock_customers([a.customer_id for a in eligible])
     sources = {a.response_id: answer_source(a) for a in eligible}
     done, families = _answered_before(eligible, sources)
-    earned = _earned_by_day(eligible)
+    zones = _zones({a.brand_id for a in eligible})
+    earned = _earned_by_day(eligible, zones)
     answered_rows, bonuses = [], {}
     for answer in eligible:
         key = (answer.brand_id, sources[answer.response_id])
@@ -228,7 +256,7 @@ def award_answers(
         families.add(family)
         policy = policies[answer.brand_id]
         long_enough = answer.text_length >= max(int(policy["text_min_chars"]), 1)
-        day = (answer.customer_id, _day(naive_utc(answer.answered_at)))
+        day = (answer.customer_id, _local_day(answer.answered_at, zones[answer.brand_id]))
         cap = policy["daily_cap"]
         points, bonus, note = _split(
             max(int(policy["points_per_answer"]), 0),

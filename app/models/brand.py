@@ -42,8 +42,8 @@ class Brand(db.Model):
     retention_days = db.Column(db.Integer, nullable=False, default=730)
     # Dutch texts say "u" to customers instead of "je" (app.form_of_address).
     formal_address = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
-    # The IANA zone of the days customers read (app.timestamps): a review's date, the last day
-    # an invitation's link works, the loyalty page's lines. The dashboard counts UTC days.
+    # The IANA zone of the brand's days (app.timestamps): a review's date, the last day an
+    # invitation's link works, the loyalty page's lines and daily cap, the dashboard's days.
     time_zone = db.Column(
         db.String(64), nullable=False, default="Europe/Amsterdam", server_default="Europe/Amsterdam"
     )

@@ -9,16 +9,17 @@ one per customer, phase and day (see record_widget_skip).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from app import timestamps
 from app.extensions import db
 from app.models import Brand, Contact, Customer, Invitation, Phase, Survey
 from app.models.base import utcnow
 from app.models.brand import DEFAULT_CONTACT_POLICY
 from app.models.invitation import SKIPPED
-from app.services import upserts
+from app.services import brand_days, upserts
 
 RULES = ("min_days_between", "max_per_journey", "same_phase_days")
 
@@ -140,17 +141,19 @@ def record_widget_skip(customer: Customer, survey: Survey, rule: str, locale: st
 
     The widget asks on every page view, so a row per "no" would let one customer clicking
     around write thousands. One skipped Invitation (channel "widget") per customer × phase ×
-    UTC day bounds the rows by real customers (signed ones: anonymous visitors never reach the
-    budget) and lets the phase page count them beside the email skips, read as "customers held
-    back per day". Call it under the customer's lock (customers.ensure) like spend; the caller
-    commits.
+    day (the brand's day, by which the phase page counts them) bounds the rows by real
+    customers (signed ones: anonymous visitors never reach the budget) and lets the phase page
+    count them beside the email skips, read as "customers held back per day". Call it under
+    the customer's lock (customers.ensure) like spend; the caller commits.
     """
     now = utcnow()
+    zone = brand_days.zone_of(customer.brand_id)
+    today_began, _ = timestamps.local_days(timestamps.local_day(now, zone), None, zone)
     kept = db.session.scalar(
         select(Invitation.id)
         .where(
             Invitation.customer_id == customer.id,
-            Invitation.created_at >= datetime.combine(now.date(), time.min),
+            Invitation.created_at >= today_began,
             Invitation.phase_id == survey.phase_id,
             Invitation.channel == "widget",
         )

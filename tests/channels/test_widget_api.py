@@ -449,6 +449,24 @@ def test_widget_skips_are_kept_once_per_customer_phase_and_day(client, site, bra
     assert api.get(f"/api/v1/invitations/{skip.id}").status_code == 404
 
 
+def test_a_widget_skip_day_is_the_brands_day(client, site, brand, db):
+    """A skip kept at 00:01 in Amsterdam is today's there, though yesterday's in UTC: the
+    next "no" today keeps no second one."""
+    from app import timestamps
+    from app.models.base import utcnow
+
+    assert widget_survey(client, site, **_signed(brand)).status_code == 200
+    assert widget_survey(client, site, **_signed(brand)).status_code == 204
+    [skip] = db.session.query(Invitation).all()
+    zone = brand.time_zone
+    assert zone == "Europe/Amsterdam"
+    today_began, _ = timestamps.local_days(timestamps.local_day(utcnow(), zone), None, zone)
+    skip.created_at = today_began + timedelta(minutes=1)
+    db.session.commit()
+    assert widget_survey(client, site, **_signed(brand)).status_code == 204
+    assert db.session.query(Invitation).count() == 1
+
+
 def test_anonymous_visitors_have_no_server_budget(client, site, count_rows):
     assert widget_survey(client, site).status_code == 200
     assert widget_survey(client, site).status_code == 200

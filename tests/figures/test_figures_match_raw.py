@@ -2,7 +2,7 @@
 answers, recomputed by brute force from the `response` rows and the journey events.
 
 The demo brand is seeded once for this module (read-only tests); tests that change data are
-in test_figures_after_changes.py. Days are UTC days (the rollups' convention, see raw.py).
+in test_figures_after_changes.py. Days are the brand's days (the rollups' convention, see raw.py).
 """
 
 import csv

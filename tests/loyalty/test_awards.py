@@ -187,13 +187,13 @@ def test_a_disabled_programme_offers_and_awards_nothing(api, brand, survey, db):
     assert entries() == []
 
 
-def test_the_daily_cap_counts_the_answer_day(brand, survey, journey):
-    loyalty.save_policy(brand.id, {"daily_cap": 20})
-    db.session.commit()
-    anna = helpers.customer(brand, "anna")
-    phases = ["orientatie", "aankoop", "levering"]
+PHASES = ["orientatie", "aankoop", "levering"]
+
+
+def _phase_surveys(brand, survey, journey) -> dict[str, int]:
+    """A survey in each of three phases: three answers of one customer that each earn."""
     survey_ids = {"levering": survey["id"]}
-    for key in phases[:2]:
+    for key in PHASES[:2]:
         survey_ids[key] = surveys.create_survey(
             brand,
             {
@@ -206,6 +206,15 @@ def test_the_daily_cap_counts_the_answer_day(brand, survey, journey):
                 ],
             },
         ).id
+    return survey_ids
+
+
+def test_the_daily_cap_counts_the_answer_day(brand, survey, journey):
+    loyalty.save_policy(brand.id, {"daily_cap": 20})
+    db.session.commit()
+    anna = helpers.customer(brand, "anna")
+    phases = PHASES
+    survey_ids = _phase_surveys(brand, survey, journey)
     from datetime import datetime
 
     day = datetime(2026, 3, 2, 9, 0)
@@ -221,6 +230,54 @@ def test_the_daily_cap_counts_the_answer_day(brand, survey, journey):
     capped = entries(reason="answered")
     assert [e.note for e in capped] == [None, "daily_cap", "daily_cap"]
     assert loyalty.balance(brand.id, anna.id) == 20
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        # 23:30 on the 1st in Amsterdam (UTC+1), then 00:30 and 09:00 on the 2nd
+        ("Europe/Amsterdam", [15, 15, 5]),
+        # in UTC the first two are both on the 1st
+        ("UTC", [15, 5, 15]),
+    ],
+)
+@pytest.mark.parametrize("together", [False, True], ids=["one by one", "in one batch"])
+def test_the_daily_cap_counts_the_brands_day(brand, survey, journey, zone, expected, together):
+    """An answer at 00:30 in Amsterdam is on the 2nd there; a UTC day had it on the 1st, with
+    the answer of the evening before, and capped it."""
+    from datetime import datetime
+
+    from loyalty import awards
+
+    brand.time_zone = zone
+    loyalty.save_policy(brand.id, {"daily_cap": 20})
+    db.session.commit()
+    anna = helpers.customer(brand, "anna")
+    survey_ids = _phase_surveys(brand, survey, journey)
+    moments = [datetime(2026, 3, 1, 22, 30), datetime(2026, 3, 1, 23, 30), datetime(2026, 3, 2, 8)]
+    rows = [
+        helpers.response(brand, survey_ids[key], anna, text=helpers.HAPPY, created_at=moment)
+        for moment, key in zip(moments, PHASES, strict=True)
+    ]
+    if together:
+        answers = [
+            awards.Answer(
+                brand_id=row.brand_id,
+                customer_id=row.customer_id,
+                response_id=row.id,
+                phase_id=row.phase_id,
+                family_id=row.survey_id,
+                text_length=len(row.comment or ""),
+                answered_at=row.created_at,
+            )
+            for row in rows
+        ]
+        awarded_now = awards.award_answers(answers)
+        db.session.commit()
+        assert [awarded_now[row.id] for row in rows] == expected
+    else:
+        assert [helpers.award(row) for row in rows] == expected
+    assert loyalty.balance(brand.id, anna.id) == sum(expected)
 
 
 def test_review_bonus_once_and_clawed_back_by_a_new_entry(brand):
