@@ -17,7 +17,15 @@ from app.extensions import db
 from app.models import Brand, Journey, Phase, Response, Review, User
 from app.models.review import PENDING as REVIEW_PENDING
 from app.pipeline import nps
-from app.services import brand_days, follow_up, journey_map, mailer, public_urls, stats
+from app.services import (
+    brand_days,
+    follow_up,
+    journey_map,
+    mailer,
+    public_urls,
+    review_tally,
+    stats,
+)
 from app.services.alert_mail import LOCALE, follow_up_url
 from app.timestamps import date_text
 from loyalty import reports as loyalty_reports
@@ -188,11 +196,7 @@ def review_line(brand: Brand, week_start: date) -> str:
             Review.brand_id == brand.id, Review.created_at >= since, Review.created_at < until
         )
     )
-    waiting = db.session.scalar(
-        select(func.count(Review.id)).where(
-            Review.brand_id == brand.id, Review.status == REVIEW_PENDING
-        )
-    )
+    waiting = review_tally.totals(brand.id)[REVIEW_PENDING]
     waits = "waits" if waiting == 1 else "wait"
     line = f"Reviews: {new} new in the week; {waiting} {waits} for moderation"
     if waiting:
