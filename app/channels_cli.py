@@ -97,7 +97,7 @@ def invitation_sweep():
             handled += sum(delivery.outcomes.values())
             if delivery.error is not None:
                 click.echo(f"\n{delivery.error}", err=True)
-                if delivery.error.unreachable:
+                if getattr(delivery.error, "unreachable", False):
                     left = len(waiting) - start - delivery.tried
                     click.echo(
                         f"SMTP unreachable: {left} invitations left for the next sweep", err=True

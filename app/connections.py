@@ -15,6 +15,10 @@ import select
 from flask import Flask
 from sqlalchemy import event, exc
 
+# The database's trouble (connection lost, deadlock, serialization), not the rows': a job
+# that meets one is retried whole rather than blaming the row in hand.
+TRANSIENT = (exc.OperationalError, exc.InterfaceError)
+
 
 def closed_by_server(dbapi_connection) -> bool:
     """True when this idle psycopg connection is closed or has unread bytes from the server

@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import selectinload
 
 from app import ids, timestamps
+from app.connections import TRANSIENT
 from app.errors import AppError
 from app.extensions import db, queue
 from app.models import Brand, Customer, Invitation, Persona
@@ -264,19 +265,19 @@ def _send_inline(invitation_ids: list[int]) -> None:
     invitation sweep`: a list of 2,000 does not hold the request for 2,000 timeouts."""
     delivery = deliver_many(invitation_ids)
     if delivery.error is not None:
-        log.warning("SMTP: %s; what is still queued is left for the sweep", delivery.error)
+        log.warning("%s; what is still queued is left for the sweep", delivery.error)
 
 
 class Delivery(NamedTuple):
-    """What deliver_many did: how many ids it tried, {status: how many} of those settled
+    """What deliver_many did: how many ids it tried, {outcome: how many} of those settled
     (sent, skipped, failed; "gone": no longer queued, or taken by another sender), the last
-    temporary failure (those it hit are still queued, as is all it did not try once the
-    server was unreachable), and the ids it did not try because its time was up or the worker
-    stops."""
+    failure that left one queued (a temporary SMTP one, or the fault of an email that could
+    not be made; once the server was unreachable, all it did not try is still queued too),
+    and the ids it did not try because its time was up or the worker stops."""
 
     tried: int
     outcomes: Counter
-    error: mailer.MailError | None
+    error: Exception | None
     left: list[int]
 
 
@@ -299,7 +300,33 @@ def deliver_many(invitation_ids: list[int], seconds: float | None = None) -> Del
                 error = failure
                 if failure.unreachable:
                     return Delivery(position + 1, outcomes, error, [])
+            except TRANSIENT:
+                raise  # the database's trouble: the job is retried whole
+            except Exception as fault:  # noqa: BLE001 — one bad invitation, not its hundred
+                db.session.rollback()
+                log.exception("invitation %s could not be sent", invitation_id)
+                settled = _note_fault(invitation_id, fault)
+                if settled:
+                    outcomes[settled] += 1
+                else:
+                    error = fault
     return Delivery(len(invitation_ids), outcomes, error, [])
+
+
+def _note_fault(invitation_id: int, fault: Exception) -> str | None:
+    """An invitation whose email could not be made (a bug, bad data; not the mail server)
+    keeps the error and stays queued for the retries, as one the server refused for now, and
+    is failed once it has waited MAIL_RETRY_HOURS. "failed", "gone", or None: still queued."""
+    invitation = _claim(invitation_id)
+    if invitation is None:
+        db.session.rollback()
+        return "gone"
+    invitation.attempts += 1
+    invitation.last_error = f"{type(fault).__name__}: {fault}"[:300]
+    if mailer.retried_long_enough(invitation.created_at):
+        invitation.status = FAILED
+    db.session.commit()
+    return FAILED if invitation.status == FAILED else None
 
 
 @contextlib.contextmanager

@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 import loyalty
+from app.connections import TRANSIENT
 from app.extensions import db, queue
 from app.models import Response
 from app.models.base import utcnow
@@ -36,9 +36,6 @@ from app.services import (
 )
 
 log = logging.getLogger(__name__)
-
-# The database's trouble (connection lost, deadlock, serialization), not the rows'.
-TRANSIENT = (OperationalError, InterfaceError)
 
 
 def _claim(response_ids: list[int], batch_size: int) -> list[Response]:

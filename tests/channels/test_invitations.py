@@ -873,6 +873,37 @@ def test_a_job_hands_the_rest_to_a_new_job(
     assert _statuses(db, made) == ["sent", "queued", "queued"]
 
 
+def test_an_email_that_cannot_be_made_holds_back_only_itself(
+    app, brand, survey, db, smtp_server, monkeypatch
+):
+    """A bug or bad data in one invitation's email: the other 99 of its job go out, it keeps
+    the error and stays queued for the retries, the job fails so that RQ retries it, and it
+    is failed once it has waited MAIL_RETRY_HOURS, as one the server kept refusing."""
+    from app.services import invitation_mail
+
+    made = _held_list(brand, survey, monkeypatch, 3)
+    build = invitation_mail.build
+
+    def broken_for_the_second(brand, invitation, token):
+        if invitation.id == made[1]:
+            raise KeyError("email_subject")
+        return build(brand, invitation, token)
+
+    monkeypatch.setattr(invitation_mail, "build", broken_for_the_second)
+    with pytest.raises(KeyError):
+        invitations.send_job(made)
+    assert _statuses(db, made) == ["sent", "queued", "sent"]
+    stuck = db.session.get(Invitation, made[1])
+    assert (stuck.attempts, stuck.last_error) == (1, "KeyError: 'email_subject'")
+    assert len(smtp_server.envelopes) == 2
+
+    stuck.created_at -= timedelta(hours=24)
+    db.session.commit()
+    assert invitations.send_job(made) == {"gone": 2, "failed": 1}  # done: no retry to come
+    assert _statuses(db, made) == ["sent", "failed", "sent"]
+    assert db.session.get(Invitation, made[1]).attempts == 2
+
+
 def test_a_round_reads_a_customer_again_for_each_of_their_invitations(
     app, api, brand, survey, customer, db, mail_server, monkeypatch
 ):
