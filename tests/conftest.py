@@ -284,6 +284,29 @@ def count_rows(db):
     return count
 
 
+def burst_worker(**env):
+    """`flask worker --burst` in a process (and process group) of its own, on the test
+    database and Redis, with these environment variables too: for tests that kill it."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        env={
+            **os.environ,
+            "APP_ENV": "development",
+            "DATABASE_URL": DATABASE_URL,
+            "REDIS_URL": REDIS_URL,
+            "SECRET_KEY": "x" * 40,
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def wait_for_lock_waits(engine, count: int = 1, query: str = "%", seconds: float = 5) -> bool:
     """Whether `count` sessions came to wait for a row or table lock (their statement like
     `query`) within `seconds`: how a race test knows its contenders are where it wants them.

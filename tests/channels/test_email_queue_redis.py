@@ -117,29 +117,18 @@ def test_a_worker_killed_in_the_middle_of_a_list_sends_the_rest_once(redis_app):
     sweep sends the other three, each once."""
     import os
     import signal
-    import subprocess
-    import sys
 
     from aiosmtpd.controller import Controller
 
     from app.services import invitations
     from app.services import worker as worker_module
-    from tests.conftest import DATABASE_URL, REDIS_URL
+    from tests.conftest import burst_worker
 
     server = HoldsTheThird()
     port = free_port()
     controller = Controller(server, hostname="127.0.0.1", port=port)
     controller.start()
     redis_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS=False)
-    env = {
-        **os.environ,
-        "APP_ENV": "development",
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": "x" * 40,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(port),
-    }
     worker = None
     try:
         with redis_app.app_context():
@@ -148,13 +137,7 @@ def test_a_worker_killed_in_the_middle_of_a_list_sends_the_rest_once(redis_app):
                 {"line": n, "external_id": f"k{n}", "email": f"k{n}@example.nl"} for n in range(5)
             ]
             assert invitations.create_many(brand, survey.id, rows)["queued"] == 5
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        worker = burst_worker(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
         assert server.holding.wait(60), "the worker never reached the third invitation"
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)

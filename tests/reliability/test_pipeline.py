@@ -2,8 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -17,6 +15,7 @@ from tests.conftest import (
     REDIS_URL,
     _normalise,
     brand_with_survey,
+    burst_worker,
     wait_for_lock_waits,
 )
 
@@ -379,20 +378,7 @@ def test_a_killed_worker_loses_nothing_and_counts_nothing_twice(redis_app):
     blocker = create_engine(url).connect()
     transaction = blocker.begin()
     blocker.execute(text("LOCK TABLE rollup IN ACCESS EXCLUSIVE MODE"))  # the worker will wait here
-    env = {
-        **os.environ,
-        "APP_ENV": "development",
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": "x" * 40,
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    worker = burst_worker()
     try:
         reached = wait_for_lock_waits(blocker.engine, query="insert into rollup%", seconds=30)
         assert reached, "the worker never reached its rollup upsert"
