@@ -8,14 +8,14 @@ long the written answer is — nothing else (a legal requirement: no buying posi
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select, union_all, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from loyalty import events
+from loyalty import days, events
 from loyalty.errors import LoyaltyError
 from loyalty.ledger import add_once, find, insert_new, lock_customer, lock_customers, touch_response
 from loyalty.models import LedgerEntry, naive_utc
@@ -136,26 +136,6 @@ def _answered_before(
     return keys, families
 
 
-def _zones(brand_ids: set[int]) -> dict[int, ZoneInfo]:
-    """Each brand's time zone. The daily cap's day is the brand's day, as its customers and its
-    dashboard count days: an answer at 00:30 in Amsterdam is on that day, not the day before."""
-    brand = table("brand")
-    rows = db.session.execute(
-        select(brand.c.id, brand.c.time_zone).where(among(brand.c.id, sorted(brand_ids)))
-    )
-    return {brand_id: ZoneInfo(name) for brand_id, name in rows}
-
-
-def _local_day(moment: datetime, zone: ZoneInfo) -> date:
-    return naive_utc(moment).replace(tzinfo=UTC).astimezone(zone).date()
-
-
-def _day_start(day: date, zone: ZoneInfo) -> datetime:
-    """The first moment of that day in that zone, as stored (naive UTC): 23- and 25-hour days
-    too."""
-    return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
-
-
 def _earned_by_day(
     answers: list[Answer], zones: dict[int, ZoneInfo]
 ) -> dict[tuple[int, date], int]:
@@ -166,16 +146,16 @@ def _earned_by_day(
     for answer in answers:
         by_zone[zones[answer.brand_id]].append(answer)
     for zone, group in by_zone.items():
-        first = min(_local_day(a.answered_at, zone) for a in group)
-        last = max(_local_day(a.answered_at, zone) for a in group)
-        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        starts = [_day_start(day, zone) for day in days] + [
-            _day_start(last + timedelta(days=1), zone)
+        first = min(days.local_day(a.answered_at, zone) for a in group)
+        last = max(days.local_day(a.answered_at, zone) for a in group)
+        span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        starts = [days.day_start(day, zone) for day in span] + [
+            days.day_start(last + timedelta(days=1), zone)
         ]
         # Which of these days an entry is on, by comparing it with the days' first moments:
         # the database still sums per customer and day (a row per entry came to thousands a
         # batch), and no SQL of time zones is needed, which SQLite has none of.
-        day = case(*((LedgerEntry.effective_at < starts[n + 1], n) for n in range(len(days))))
+        day = case(*((LedgerEntry.effective_at < starts[n + 1], n) for n in range(len(span))))
         brand_ids = sorted({a.brand_id for a in group})
         for chunk in _chunks(sorted({a.customer_id for a in group})):
             rows = db.session.execute(
@@ -191,7 +171,7 @@ def _earned_by_day(
                 .group_by(LedgerEntry.customer_id, day)
             )
             for customer_id, number, points in rows:
-                earned[(customer_id, days[number])] += int(points)
+                earned[(customer_id, span[number])] += int(points)
     return earned
 
 
@@ -244,7 +224,7 @@ def award_answers(
         lock_customers([a.customer_id for a in eligible])
     sources = {a.response_id: answer_source(a) for a in eligible}
     done, families = _answered_before(eligible, sources)
-    zones = _zones({a.brand_id for a in eligible})
+    zones = days.zones({a.brand_id for a in eligible})
     earned = _earned_by_day(eligible, zones)
     answered_rows, bonuses = [], {}
     for answer in eligible:
@@ -256,7 +236,7 @@ def award_answers(
         families.add(family)
         policy = policies[answer.brand_id]
         long_enough = answer.text_length >= max(int(policy["text_min_chars"]), 1)
-        day = (answer.customer_id, _local_day(answer.answered_at, zones[answer.brand_id]))
+        day = (answer.customer_id, days.local_day(answer.answered_at, zones[answer.brand_id]))
         cap = policy["daily_cap"]
         points, bonus, note = _split(
             max(int(policy["points_per_answer"]), 0),

@@ -4,18 +4,20 @@ Spending uses the oldest points first (FIFO), so what expires is what is left of
 earned on or before the cutoff after every debit so far (redemptions, earlier expiries,
 negative adjustments). A clawback keeps the date of the bonus it cancels, so it reduces that
 old credit rather than counting as spending. Running expiry twice changes nothing the second
-time: earlier expiries are debits, and the entry's key is (customer, day).
+time: earlier expiries are debits, and the entry's key is (customer, cutoff day). Days are the
+brand's (loyalty.days).
 """
 
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, not_, or_, select
 
 from app.extensions import db
-from loyalty import events
+from loyalty import days, events
 from loyalty.ledger import add_once, lock_customer
 from loyalty.models import LedgerEntry, utcnow
 from loyalty.policy import get_policy
@@ -28,6 +30,7 @@ class Due:
     brand_id: int
     customer_id: int
     cutoff: datetime
+    day: date  # the cutoff's day, as the brand's customers read it
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -37,13 +40,16 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-def cutoff_for(as_of: datetime, months: int) -> datetime:
-    """The last moment of the (UTC) day before the one `months` before `as_of`: what was
-    earned up to then expires. A whole day, so the entry's note ("earned on or before
-    2025-12-31") is true of every point it takes, and every point lives its months at least
-    (a daily run takes it on the first run after)."""
-    day = months_before(as_of, months).date() - timedelta(days=1)
-    return datetime.combine(day, time.max)
+def cutoff_for(as_of: datetime, months: int, zone: ZoneInfo | None = None) -> tuple[date, datetime]:
+    """The brand's day (in its zone; UTC without one) before the one `months` before `as_of`,
+    and that day's last moment as stored: what was earned up to then expires. A whole day,
+    so the entry's note ("earned on or before 2025-12-31") is true of every point it takes,
+    as the customer's loyalty page dates them, and every point lives its months at least (a
+    daily run takes it on the first run after)."""
+    zone = zone or ZoneInfo("UTC")
+    local = as_of.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+    day = months_before(local, months).date() - timedelta(days=1)
+    return day, days.day_end(day, zone)
 
 
 def _is_credit():
@@ -89,7 +95,7 @@ def plan(as_of: datetime | None = None, brand_id: int | None = None) -> list[Due
         months = get_policy(current)["expiry_months"]
         if not months:
             continue
-        cutoff = cutoff_for(as_of, int(months))
+        day, cutoff = cutoff_for(as_of, int(months), days.zone(current))
         old_credit, debit, total = _figures(cutoff)
         rows = db.session.execute(
             select(LedgerEntry.customer_id)
@@ -98,7 +104,7 @@ def plan(as_of: datetime | None = None, brand_id: int | None = None) -> list[Due
             .having(and_(old_credit - debit > 0, total > 0))
             .order_by(LedgerEntry.customer_id)
         )
-        work += [Due(current, customer_id, cutoff) for (customer_id,) in rows]
+        work += [Due(current, customer_id, cutoff, day) for (customer_id,) in rows]
     return work
 
 
@@ -114,9 +120,11 @@ def expire_customer(due: Due, as_of: datetime) -> int:
         "kind": "expire",
         "points": -amount,
         "source_type": "expiry",
-        "source_id": f"{due.customer_id}:{as_of:%Y-%m-%d}",
+        # One per customer and cutoff day: two runs of one brand day take one cutoff (a UTC
+        # date of the run would refuse a brand west of UTC its second day's run).
+        "source_id": f"{due.customer_id}:{due.day:%Y-%m-%d}",
         "reason": "expired",
-        "note": f"earned on or before {due.cutoff:%Y-%m-%d}",
+        "note": f"earned on or before {due.day:%Y-%m-%d}",
         "effective_at": as_of,
     }
     if add_once(values, events.DEDUCTED) is None:

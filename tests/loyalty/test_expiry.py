@@ -132,3 +132,36 @@ def test_the_note_names_whole_days_and_no_point_expires_early(brand):
     assert expiry.run(as_of=datetime(2027, 1, 2, 3, 15)) == {"customers": 1, "points": 12}
     expired = db.session.scalar(select(LedgerEntry).where(LedgerEntry.kind == "expire"))
     assert expired.note == "earned on or before 2026-01-01"
+
+
+def test_the_cutoff_is_the_brands_day(brand):
+    """Points earned at 00:30 on 1 March in Amsterdam are dated 1 March on the customer's
+    page: a note "earned on or before 2025-02-28" must not take them (a UTC day did: it was
+    still 28 February there)."""
+    anna = helpers.customer(brand, "anna")
+    loyalty.adjust(
+        brand.id, anna.id, points=5, reason="28 februari", at=datetime(2025, 2, 27, 23, 30)
+    )
+    loyalty.adjust(brand.id, anna.id, points=7, reason="1 maart", at=datetime(2025, 2, 28, 23, 30))
+    db.session.commit()
+    assert expiry.run(as_of=datetime(2026, 3, 1, 3)) == {"customers": 1, "points": 5}
+    expired = db.session.scalar(select(LedgerEntry).where(LedgerEntry.kind == "expire"))
+    assert expired.note == "earned on or before 2025-02-28"
+    assert loyalty.balance(brand.id, anna.id) == 7
+
+
+def test_the_cutoff_of_a_brand_west_of_utc(brand):
+    brand.time_zone = "America/New_York"  # UTC-5 in winter
+    anna = helpers.customer(brand, "anna")
+    # 27 February at 22:00 in New York, and 28 February at 20:00 there
+    loyalty.adjust(brand.id, anna.id, points=5, reason="27", at=datetime(2025, 2, 28, 3, 0))
+    loyalty.adjust(brand.id, anna.id, points=7, reason="28", at=datetime(2025, 3, 1, 1, 0))
+    db.session.commit()
+    # 1 March 2026 at 02:00 UTC is still 28 February in New York: the 27th's points lapse
+    assert expiry.run(as_of=datetime(2026, 3, 1, 2)) == {"customers": 1, "points": 5}
+    # at 06:00 UTC it is 1 March there: the 28th's lapse too (in UTC they were on 1 March)
+    assert expiry.run(as_of=datetime(2026, 3, 1, 6)) == {"customers": 1, "points": 7}
+    notes = db.session.scalars(
+        select(LedgerEntry.note).where(LedgerEntry.kind == "expire").order_by(LedgerEntry.id)
+    ).all()
+    assert notes == ["earned on or before 2025-02-27", "earned on or before 2025-02-28"]
