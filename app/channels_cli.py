@@ -81,29 +81,30 @@ def invitation_sweep():
     from app.extensions import queue
     from app.services import invitations
 
-    waiting = invitations.waiting_ids()
-    if not waiting:
+    rounds = invitations.waiting()
+    total = sum(len(ids) for ids in rounds)
+    if not total:
         click.echo("nothing waiting")
         return
-    handled = 0
-    with click.progressbar(length=len(waiting), label="invitations") as bar:
-        for start in range(0, len(waiting), invitations.PER_JOB):
-            chunk = waiting[start : start + invitations.PER_JOB]
-            bar.update(len(chunk))
-            if not queue.inline and invitations.enqueue(chunk):
-                handled += len(chunk)
-                continue
-            delivery = invitations.deliver_many(chunk)
-            handled += sum(delivery.outcomes.values())
-            if delivery.error is not None:
-                click.echo(f"\n{delivery.error}", err=True)
-                if getattr(delivery.error, "unreachable", False):
-                    left = len(waiting) - start - delivery.tried
+    handled = done = 0
+    with click.progressbar(length=total, label="invitations") as bar:
+        for ids in rounds:
+            bar.update(len(ids))
+            if not queue.inline and invitations.enqueue(ids):
+                handled += len(ids)
+            else:
+                delivery = invitations.deliver_many(ids)
+                handled += sum(delivery.outcomes.values())
+                if delivery.error is not None:
+                    click.echo(f"\n{delivery.error}", err=True)
+                if delivery.gave_up:
+                    left = total - done - delivery.tried
                     click.echo(
                         f"SMTP unreachable: {left} invitations left for the next sweep", err=True
                     )
                     break
-    click.echo(f"handled {handled} of {len(waiting)} invitations")
+            done += len(ids)
+    click.echo(f"handled {handled} of {total} invitations")
 
 
 @review_cli.command("sweep")
@@ -165,9 +166,7 @@ def _sweep(label: str, waiting: list[int], enqueue, send) -> None:
                 click.echo(f"\n{label[:-1]} {row_id}: {error}", err=True)
                 if isinstance(error, MailError) and error.unreachable:
                     left = f"{len(waiting) - position - 1} {label}"
-                    click.echo(
-                        f"SMTP unreachable: {left} invitations left for the next sweep", err=True
-                    )
+                    click.echo(f"SMTP unreachable: {left} left for the next sweep", err=True)
                     break
     click.echo(f"handled {handled} of {len(waiting)} {label}")
 

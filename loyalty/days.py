@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app import timestamps
 from app.extensions import db
 from loyalty.models import naive_utc
 from loyalty.tables import among, table
@@ -18,7 +19,9 @@ def zones(brand_ids: set[int]) -> dict[int, ZoneInfo]:
     rows = db.session.execute(
         select(brand.c.id, brand.c.time_zone).where(among(brand.c.id, sorted(brand_ids)))
     )
-    return {brand_id: ZoneInfo(name) for brand_id, name in rows}
+    # timestamps.zone: the pages' zone for a name this host does not know (no tzdata), where
+    # ZoneInfo would fail every brand's awards in the batch
+    return {brand_id: timestamps.zone(name) for brand_id, name in rows}
 
 
 def zone(brand_id: int) -> ZoneInfo:

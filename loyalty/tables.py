@@ -1,7 +1,8 @@
 """The app's tables loyalty reads (customer, response, survey, phase), by name.
 
-loyalty imports nothing from the app but its database handle, so it looks the tables up on the
-shared metadata at call time instead of importing their models.
+loyalty imports nothing from the app but its database handle (and app.timestamps' zone lookup,
+which imports nothing of the app), so it looks the tables up on the shared metadata at call time
+instead of importing their models.
 """
 
 from sqlalchemy import Table, any_, bindparam

@@ -279,6 +279,7 @@ class Delivery(NamedTuple):
     outcomes: Counter
     error: Exception | None
     left: list[int]
+    gave_up: bool  # the server did not answer: all after the ones tried are still queued
 
 
 def deliver_many(invitation_ids: list[int], seconds: float | None = None) -> Delivery:
@@ -289,17 +290,23 @@ def deliver_many(invitation_ids: list[int], seconds: float | None = None) -> Del
     deadline = None if seconds is None else time.monotonic() + seconds
     outcomes: Counter = Counter()
     error = None
+    slow = False  # whether the last one ran out of time over its own message
     with mailer.Session() as session, _keeping_loaded():
         for position, invitation_id in enumerate(invitation_ids):
             out_of_time = deadline is not None and time.monotonic() >= deadline
             if position and (out_of_time or queue.stopping()):
-                return Delivery(position, outcomes, error, invitation_ids[position:])
+                return Delivery(position, outcomes, error, invitation_ids[position:], False)
             try:
                 outcomes[_deliver(invitation_id, session) or "gone"] += 1
+                slow = False
             except mailer.MailError as failure:
                 error = failure
-                if failure.unreachable:
-                    return Delivery(position + 1, outcomes, error, [])
+                # One message out of time on an open conversation may be about its recipient
+                # (a slow check of that address): the next goes on, on a new connection, or
+                # that one would hold back its job on every retry. Two in a row: the server.
+                if failure.unreachable and not (failure.slow and not slow):
+                    return Delivery(position + 1, outcomes, error, [], True)
+                slow = failure.slow
             except TRANSIENT:
                 raise  # the database's trouble: the job is retried whole
             except Exception as fault:  # noqa: BLE001 — one bad invitation, not its hundred
@@ -310,7 +317,7 @@ def deliver_many(invitation_ids: list[int], seconds: float | None = None) -> Del
                     outcomes[settled] += 1
                 else:
                     error = fault
-    return Delivery(len(invitation_ids), outcomes, error, [])
+    return Delivery(len(invitation_ids), outcomes, error, [], False)
 
 
 def _note_fault(invitation_id: int, fault: Exception) -> str | None:
@@ -440,16 +447,24 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
     return SENT
 
 
-def waiting_ids(limit: int = 10_000) -> list[int]:
-    """Invitations still queued (e.g. Redis was down, or SMTP failed inline): for the sweep."""
-    return list(
-        db.session.scalars(
-            select(Invitation.id)
-            .where(Invitation.status == QUEUED)
-            .order_by(Invitation.id)
-            .limit(limit)
-        )
-    )
+def waiting(limit: int = 10_000) -> list[list[int]]:
+    """Invitations still queued (e.g. Redis was down, or SMTP failed inline), for the sweep:
+    in rounds of at most PER_JOB of one brand each, oldest first within a brand. One brand a
+    job: a failed job shows on that brand's dashboard (worker.failed_jobs)."""
+    rows = db.session.execute(
+        select(Invitation.brand_id, Invitation.id)
+        .where(Invitation.status == QUEUED)
+        .order_by(Invitation.brand_id, Invitation.id)
+        .limit(limit)
+    ).all()
+    rounds: list[list[int]] = []
+    last_brand = None
+    for brand_id, invitation_id in rows:
+        if brand_id != last_brand or len(rounds[-1]) == PER_JOB:
+            rounds.append([])
+            last_brand = brand_id
+        rounds[-1].append(invitation_id)
+    return rounds
 
 
 def get(brand: Brand, invitation_id: int) -> Invitation:

@@ -26,13 +26,17 @@ from config import split_mailbox
 class MailError(Exception):
     """The SMTP server could not be reached or refused the message. `unreachable`: the server
     did not answer at all (connection refused or lost, out of time), so the next message
-    would fare no better; a reply (4xx) was about this message or recipient."""
+    would fare no better; a reply (4xx) was about this message or recipient. `slow`: out of
+    time after the conversation had opened, which may be about this message alone."""
 
     permanent = False
 
-    def __init__(self, *args, unreachable: bool = False):
+    def __init__(self, *args, unreachable: bool = False, slow: bool = False):
         super().__init__(*args)
         self.unreachable = unreachable
+        # Out of time over the message itself, on a conversation that had opened: a server
+        # that checks one recipient slowly, or one that stalls for every message.
+        self.slow = slow
 
 
 class PermanentMailError(MailError):
@@ -262,6 +266,7 @@ class Session:
         self.tls = bool(config.get("SMTP_TLS"))
         self.smtp: _Bounded | None = None
         self.deadline: _Deadline | None = None
+        self.opened = False
 
     def __enter__(self):
         return self
@@ -301,6 +306,7 @@ class Session:
 
     def _converse(self, message: EmailMessage) -> None:
         self.deadline = deadline = _Deadline(self.timeout)
+        self.opened = False  # until the conversation is open for this message
         with deadline:
             if self.smtp is None:
                 self._open(deadline)
@@ -309,6 +315,7 @@ class Session:
                 # The last message's DATA raised it to FINAL_REPLY_SECONDS (_Bounded.data).
                 self.smtp.sock.settimeout(self.timeout)
             self.smtp.data_started = False
+            self.opened = True
             if _needs_smtputf8(message) and not self.smtp.has_extn("smtputf8"):
                 # Unicode before the @ and a server without SMTPUTF8: no retry can deliver it
                 # through this server. (Other features the server lacks, STARTTLS or AUTH,
@@ -349,17 +356,31 @@ class Session:
         )
 
     def _drop_unless_usable(self, error: Exception) -> None:
-        """Keep the conversation after a reply about this message (smtplib sent RSET after
-        it); close it after anything else, which may have left it half-way."""
+        """Keep the conversation after a reply about this message; close it after anything
+        else, which may have left it half-way."""
         usable = (
             isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
             and self.smtp is not None
             and self.smtp.sock is not None
             and not self.deadline.passed
         )
+        # smtplib resets the transaction after refused recipients and a refused message, but
+        # not when the DATA command itself is refused: the server would take the next MAIL
+        # FROM as a nested one (503) and fail an innocent message.
+        if usable and isinstance(error, smtplib.SMTPDataError):
+            usable = self._reset()
         if not usable and self.smtp is not None:
             self.smtp.close()
             self.smtp = None
+
+    def _reset(self) -> bool:
+        deadline = _Deadline(self.timeout)
+        deadline.smtp, self.smtp.deadline = self.smtp, deadline
+        with deadline:
+            try:
+                return self.smtp.rset()[0] == 250
+            except (smtplib.SMTPException, OSError, ValueError):
+                return False
 
     def _mail_error(self, error: Exception, recipient: str) -> MailError:
         if isinstance(error, smtplib.SMTPRecipientsRefused):
@@ -380,6 +401,7 @@ class Session:
                 "TimeoutError: the SMTP conversation took longer than SMTP_TIMEOUT "
                 f"({self.timeout} s)",
                 unreachable=True,
+                slow=self.opened,
             )
         text = _reply(0, str(error), recipient).removeprefix("0 ")
         # No answer at all, or one that says the service is going away (421, a greeting

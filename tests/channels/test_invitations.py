@@ -10,6 +10,7 @@ from app.models import Contact, Customer, Invitation, Response
 from app.models.base import utcnow
 from app.services import hosted, invitations
 from tests.channels.helpers import (
+    Peers,
     assert_error,
     form_fields,
     link_path,
@@ -871,6 +872,70 @@ def test_a_job_hands_the_rest_to_a_new_job(
     assert invitations.send_job(made) == {"sent": 1}  # one, however slow, then it hands over
     assert handed == [made[1:]]
     assert _statuses(db, made) == ["sent", "queued", "queued"]
+
+
+def test_the_sweep_queues_rounds_of_one_brand(app, brand, survey, other_brand, db, monkeypatch):
+    """A job of one brand's invitations only: a failed one shows on that brand's dashboard
+    (a job of several brands' showed on none)."""
+    from app.models import Brand
+
+    mine = _held_list(brand, survey, monkeypatch, 3)
+    theirs = _held_list(
+        db.session.get(Brand, other_brand["brand"].id),
+        {"id": other_brand["survey_id"]},
+        monkeypatch,
+        2,
+    )
+    monkeypatch.setattr(invitations, "PER_JOB", 2)
+    assert invitations.waiting() == [mine[:2], mine[2:], theirs]
+
+
+class SlowFor(Peers):
+    """Takes 2 s to check these addresses at RCPT (past an SMTP_TIMEOUT of 1); the others at
+    once."""
+
+    def __init__(self, *slow: str):
+        super().__init__()
+        self.slow = set(slow)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        import asyncio
+
+        if address in self.slow:
+            await asyncio.sleep(2)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_one_slow_recipient_holds_back_only_itself(
+    app, brand, survey, db, mail_server, monkeypatch
+):
+    """Out of time over one address of an open conversation: the rest of the job goes out (it
+    held them all back, retry after retry, as if the server did not answer)."""
+    from app.services import mailer
+
+    made = _held_list(brand, survey, monkeypatch, 3)
+    inbox = mail_server(SlowFor("k0@example.nl"))
+    monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 1)
+    with pytest.raises(mailer.MailError, match="SMTP_TIMEOUT"):
+        invitations.send_job(made)
+    assert _statuses(db, made) == ["queued", "sent", "sent"]
+    assert sorted(e.rcpt_tos[0] for e in inbox.envelopes) == ["k1@example.nl", "k2@example.nl"]
+
+
+def test_two_slow_in_a_row_are_the_server(app, brand, survey, db, mail_server, monkeypatch):
+    """A server that stalls over every message ends the round after two, not a timeout each."""
+    from app.services import mailer
+
+    made = _held_list(brand, survey, monkeypatch, 4)
+    mail_server(SlowFor(*(f"k{n}@example.nl" for n in range(4))))
+    monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 1)
+    delivery = invitations.deliver_many(made)
+    assert delivery.gave_up and delivery.tried == 2
+    assert isinstance(delivery.error, mailer.MailError) and delivery.error.unreachable
+    db.session.expire_all()
+    attempts = [db.session.get(Invitation, invitation_id).attempts for invitation_id in made]
+    assert attempts == [1, 1, 0, 0]
 
 
 def test_an_email_that_cannot_be_made_holds_back_only_itself(

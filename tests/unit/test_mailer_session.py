@@ -1,6 +1,7 @@
 """One SMTP conversation for many messages (mailer.Session): what it keeps, what it opens
 again, and what it never sends twice. Against a real SMTP server (aiosmtpd)."""
 
+import contextlib
 import socket
 
 import pytest
@@ -99,3 +100,65 @@ def test_nothing_is_sent_on_a_session_that_never_sent(app, mail_server):
     with app.app_context(), mailer.Session() as session:
         assert session.smtp is None
     assert inbox.envelopes == []
+
+
+class RefusesTheDataCommand(Peers):
+    refused = "weg@example.nl"
+
+
+def _data_stage_server(handler):
+    """aiosmtpd refusing the DATA command itself (before 354) for one recipient, as a
+    data-stage policy does (greylisting at DATA, Postfix smtpd_data_restrictions), and
+    keeping the transaction open, as RFC 5321 allows: the client must RSET."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
+
+    class DataStage(SMTP):
+        async def smtp_DATA(self, arg):  # noqa: N802 — aiosmtpd's name
+            if self.envelope.rcpt_tos == [handler.refused]:
+                await self.push("451 4.7.1 try again later (data stage)")
+                return None
+            return await super().smtp_DATA(arg)
+
+    class DataStageController(Controller):
+        def factory(self):
+            return DataStage(self.handler, **self.SMTP_kwargs)
+
+    return DataStageController
+
+
+def test_a_refused_data_command_leaves_the_conversation_clean_for_the_next(app, monkeypatch):
+    """smtplib sends no RSET when the DATA command itself is refused: the next MAIL FROM was
+    a nested one (503), and an innocent invitation failed for now."""
+    from tests.channels.helpers import free_port
+
+    handler = RefusesTheDataCommand()
+    port = free_port()
+    controller = _data_stage_server(handler)(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    for name, value in (("SMTP_HOST", "127.0.0.1"), ("SMTP_PORT", port), ("SMTP_TLS", False)):
+        monkeypatch.setitem(app.config, name, value)
+    try:
+        with app.app_context(), mailer.Session() as session:
+            with pytest.raises(mailer.MailError) as refused:
+                session.send(_message("weg@example.nl"))
+            session.send(_message("bram@example.nl"))
+    finally:
+        controller.stop()
+    assert str(refused.value).startswith("451 ") and not refused.value.unreachable
+    assert [e.rcpt_tos for e in handler.envelopes] == [["bram@example.nl"]]
+
+
+def test_a_session_leaves_no_timer_threads(app, mail_server):
+    import threading
+    import time
+
+    mail_server(RefusesOne("weg@example.nl", "451 4.7.1 later"))
+    before = threading.active_count()
+    with app.app_context(), mailer.Session() as session:
+        for number in range(12):
+            to = "weg@example.nl" if number % 3 == 0 else f"k{number}@example.nl"
+            with contextlib.suppress(mailer.MailError):
+                session.send(_message(to))
+    time.sleep(0.3)
+    assert threading.active_count() <= before
