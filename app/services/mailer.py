@@ -254,7 +254,7 @@ class Session:
     and login are paid once, not per message, and against a provider over TLS they are most
     of a message's time. Each send has SMTP_TIMEOUT from its start (the connect included, for
     the send that opens the conversation) to its DATA. A reply about one message leaves the
-    conversation open for the next (smtplib has reset it); any other failure closes it, and
+    conversation open for the next, its transaction reset; any other failure closes it, and
     the next send opens a new one. A conversation the server ended before a send reached DATA
     (idle too long, or a cap on messages per connection: 421) is opened again once for that
     message: the server took nothing of it."""

@@ -816,7 +816,6 @@ def _statuses(db, ids: list[int]) -> list[str]:
 def test_a_job_sends_its_invitations_over_one_smtp_conversation(
     app, brand, survey, db, mail_server, monkeypatch
 ):
-    from tests.channels.helpers import Peers
 
     made = _held_list(brand, survey, monkeypatch, 4)
     inbox = mail_server(Peers())
@@ -975,7 +974,6 @@ def test_a_round_reads_a_customer_again_for_each_of_their_invitations(
     """The brand, survey and phase are read once a round; a customer is read again for each
     invitation, so an address changed (or unsubscribed) since the last one is respected."""
     from app.services import mailer
-    from tests.channels.helpers import Peers
 
     brand.contact_policy = {"min_days_between": 0, "same_phase_days": 0, "max_per_journey": 0}
     db.session.commit()
