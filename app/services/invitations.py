@@ -508,24 +508,22 @@ def page(brand: Brand, query: dict) -> dict:
 
 
 def counts(brand: Brand) -> dict:
+    """The brand's email invitations per status, the skipped per reason and the answered: one
+    pass over its invitations (three were three scans of a large brand's rows)."""
     result = {status: 0 for status in (QUEUED, SENT, SKIPPED, FAILED)}
-    for status, number in db.session.execute(
-        select(Invitation.status, func.count())
+    reasons: Counter = Counter()
+    answered = 0
+    for status, reason, number, used in db.session.execute(
+        select(
+            Invitation.status, Invitation.skip_reason, func.count(), func.count(Invitation.used_at)
+        )
         .where(Invitation.brand_id == brand.id, _emails())
-        .group_by(Invitation.status)
+        .group_by(Invitation.status, Invitation.skip_reason)
     ):
-        result[status] = number
-    reasons = dict(
-        db.session.execute(
-            select(Invitation.skip_reason, func.count())
-            .where(Invitation.brand_id == brand.id, Invitation.status == SKIPPED, _emails())
-            .group_by(Invitation.skip_reason)
-        ).all()
-    )
-    result["skipped_by_reason"] = {str(reason): number for reason, number in reasons.items()}
-    result["answered"] = db.session.scalar(
-        select(func.count())
-        .select_from(Invitation)
-        .where(Invitation.brand_id == brand.id, Invitation.used_at.is_not(None), _emails())
-    )
+        result[status] = result.get(status, 0) + number
+        answered += used
+        if status == SKIPPED:
+            reasons[str(reason)] += number
+    result["skipped_by_reason"] = dict(reasons)
+    result["answered"] = answered
     return result
