@@ -9,11 +9,11 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select, union_all, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import timestamps
 from app.extensions import db
 from loyalty import days, events
 from loyalty.errors import LoyaltyError
@@ -136,21 +136,19 @@ def _answered_before(
     return keys, families
 
 
-def _earned_by_day(
-    answers: list[Answer], zones: dict[int, ZoneInfo]
-) -> dict[tuple[int, date], int]:
+def _earned_by_day(answers: list[Answer], zones: dict[int, str]) -> dict[tuple[int, date], int]:
     """Points each customer already earned by answering, per day of their brand, on the days of
     these answers."""
     earned: dict[tuple[int, date], int] = defaultdict(int)
-    by_zone: dict[ZoneInfo, list[Answer]] = defaultdict(list)
+    by_zone: dict[str, list[Answer]] = defaultdict(list)
     for answer in answers:
         by_zone[zones[answer.brand_id]].append(answer)
     for zone, group in by_zone.items():
-        first = min(days.local_day(a.answered_at, zone) for a in group)
-        last = max(days.local_day(a.answered_at, zone) for a in group)
+        first = min(timestamps.local_day(a.answered_at, zone) for a in group)
+        last = max(timestamps.local_day(a.answered_at, zone) for a in group)
         span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        starts = [days.day_start(day, zone) for day in span] + [
-            days.day_start(last + timedelta(days=1), zone)
+        starts = [timestamps.local_days(day, None, zone)[0] for day in span] + [
+            timestamps.local_days(None, last, zone)[1]
         ]
         # Which of these days an entry is on, by comparing it with the days' first moments:
         # the database still sums per customer and day (a row per entry came to thousands a
@@ -236,7 +234,7 @@ def award_answers(
         families.add(family)
         policy = policies[answer.brand_id]
         long_enough = answer.text_length >= max(int(policy["text_min_chars"]), 1)
-        day = (answer.customer_id, days.local_day(answer.answered_at, zones[answer.brand_id]))
+        day = (answer.customer_id, timestamps.local_day(answer.answered_at, zones[answer.brand_id]))
         cap = policy["daily_cap"]
         points, bonus, note = _split(
             max(int(policy["points_per_answer"]), 0),

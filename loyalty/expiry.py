@@ -11,11 +11,11 @@ brand's (loyalty.days).
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, not_, or_, select
 
+from app import timestamps
 from app.extensions import db
 from loyalty import days, events
 from loyalty.ledger import add_once, lock_customer
@@ -40,16 +40,15 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-def cutoff_for(as_of: datetime, months: int, zone: ZoneInfo | None = None) -> tuple[date, datetime]:
-    """The brand's day (in its zone; UTC without one) before the one `months` before `as_of`,
-    and that day's last moment as stored: what was earned up to then expires. A whole day,
-    so the entry's note ("earned on or before 2025-12-31") is true of every point it takes,
-    as the customer's loyalty page dates them, and every point lives its months at least (a
-    daily run takes it on the first run after)."""
-    zone = zone or ZoneInfo("UTC")
-    local = as_of.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+def cutoff_for(as_of: datetime, months: int, zone: str = "UTC") -> tuple[date, datetime]:
+    """The brand's day (in its zone) before the one `months` before `as_of`, and that day's
+    last moment as stored: what was earned up to then expires. A whole day, so the entry's
+    note ("earned on or before 2025-12-31") is true of every point it takes, as the
+    customer's loyalty page dates them, and every point lives its months at least (a daily
+    run takes it on the first run after)."""
+    local = timestamps.local(as_of, zone).replace(tzinfo=None)
     day = months_before(local, months).date() - timedelta(days=1)
-    return day, days.day_end(day, zone)
+    return day, timestamps.end_of_local_day(day, zone)
 
 
 def _is_credit():

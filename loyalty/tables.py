@@ -1,6 +1,6 @@
 """The app's tables loyalty reads (customer, response, survey, phase), by name.
 
-loyalty imports nothing from the app but its database handle (and app.timestamps' zone lookup,
+loyalty imports nothing from the app but its database handle (and app.timestamps' days and zones,
 which imports nothing of the app), so it looks the tables up on the shared metadata at call time
 instead of importing their models.
 """

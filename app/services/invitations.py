@@ -321,19 +321,15 @@ def deliver_many(invitation_ids: list[int], seconds: float | None = None) -> Del
 
 
 def _note_fault(invitation_id: int, fault: Exception) -> str | None:
-    """An invitation whose email could not be made (a bug, bad data; not the mail server)
-    keeps the error and stays queued for the retries, as one the server refused for now, and
-    is failed once it has waited MAIL_RETRY_HOURS. "failed", "gone", or None: still queued."""
+    """mailer.note_fault for an invitation whose email could not be made: it stays queued for
+    the retries until MAIL_RETRY_HOURS. "failed", "gone", or None: still queued."""
     invitation = _claim(invitation_id)
     if invitation is None:
         db.session.rollback()
         return "gone"
-    invitation.attempts += 1
-    invitation.last_error = f"{type(fault).__name__}: {fault}"[:300]
-    if mailer.retried_long_enough(invitation.created_at):
-        invitation.status = FAILED
+    outcome = mailer.note_fault(invitation, fault, column="last_error")
     db.session.commit()
-    return FAILED if invitation.status == FAILED else None
+    return None if outcome == "retry" else outcome
 
 
 @contextlib.contextmanager

@@ -360,3 +360,16 @@ def test_bad_redemption_points_are_refused(brand, points):
         loyalty.redeem(brand.id, anna.id, reward_key="voucher-5", points=points)
     db.session.rollback()
     assert entries() == []
+
+
+def test_a_zone_name_this_host_does_not_know_does_not_stop_the_awards(brand, survey):
+    """The pages fall back to the default zone for it (app.timestamps.zone); the awards of a
+    whole batch, every brand's, failed on it."""
+    from sqlalchemy import text
+
+    db.session.execute(
+        text("UPDATE brand SET time_zone = 'Europe/Kyiv_old' WHERE id = :id"), {"id": brand.id}
+    )
+    db.session.commit()
+    anna = helpers.customer(brand, "anna")
+    assert helpers.award(helpers.response(brand, survey["id"], anna, text=helpers.HAPPY)) > 0
