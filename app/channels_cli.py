@@ -72,6 +72,48 @@ def invitation_send(brand_slug, customer, survey_id, locale):
     )
 
 
+@invitation_cli.command("send-again")
+@click.option("--brand", "brand_slug", required=True)
+@click.option(
+    "--id",
+    "invitation_id",
+    type=int,
+    help="One failed invitation (e.g. once its address is corrected); without it, all that "
+    "failed for a temporary reason (an outage, a fault).",
+)
+def invitation_send_again(brand_slug, invitation_id):
+    """Queue failed invitations again, within the contact budget."""
+    from app.services import invitations
+
+    brand = _brand(brand_slug)
+    if invitation_id is not None:
+        try:
+            invitation = invitations.send_again(brand, invitation_id)
+        except AppError as error:
+            _fail(error)
+        click.echo(
+            json.dumps(
+                {
+                    "id": invitation.id,
+                    "status": invitation.status,
+                    "skip_reason": invitation.skip_reason,
+                }
+            )
+        )
+        return
+    total = {"queued": 0, "skipped": {}, "remaining": 0, "not_active": 0}
+    while True:
+        result = invitations.send_failed_again(brand)
+        total["queued"] += result["queued"]
+        for reason, count in result["skipped"].items():
+            total["skipped"][reason] = total["skipped"].get(reason, 0) + count
+        total["remaining"], total["not_active"] = result["remaining"], result["not_active"]
+        # on until none is left, or a round moved none (the rest is another sender's now)
+        if not result["remaining"] or not result["queued"] + sum(result["skipped"].values()):
+            break
+    click.echo(json.dumps(total))
+
+
 @invitation_cli.command("sweep")
 def invitation_sweep():
     """Send (or queue) invitations left queued, e.g. while SMTP or Redis was down: a job per

@@ -5,7 +5,13 @@ from flask.views import MethodView
 
 from app.api.auth import current_brand, protect
 from app.api.blueprint import Blueprint, idempotency_header
-from app.schemas.channels import InvitationIn, InvitationOut, InvitationPage, InvitationQuery
+from app.schemas.channels import (
+    FailedAgainOut,
+    InvitationIn,
+    InvitationOut,
+    InvitationPage,
+    InvitationQuery,
+)
 from app.services import invitations
 
 blp = Blueprint(
@@ -44,3 +50,23 @@ class InvitationById(MethodView):
     def get(self, invitation_id):
         """One invitation: sent? answered?"""
         return invitations.get(current_brand(), invitation_id)
+
+
+@blp.route("/invitations/<int:invitation_id>/send-again", methods=["POST"])
+@blp.response(202, InvitationOut)
+@blp.alt_response(409, description="The invitation was sent or skipped, not failed")
+@blp.alt_response(422, description="Its survey is not active, or the customer has no address")
+def send_again(invitation_id):
+    """Queue a failed invitation again (after an outage, or once its address is corrected):
+    within the contact budget, so it may come back `skipped`. One already queued is returned
+    as it is; one sent or skipped is a 409."""
+    return invitations.send_again(current_brand(), invitation_id)
+
+
+@blp.route("/invitations/failed/send-again", methods=["POST"])
+@blp.response(202, FailedAgainOut)
+def send_failed_again():
+    """Queue again the invitations that failed for a temporary reason (`failure`: temporary
+    or fault), at most 2,000 a call, oldest first: call again while `remaining` is above 0.
+    Refused addresses are left: send one again by its id once its address is corrected."""
+    return invitations.send_failed_again(current_brand())

@@ -34,6 +34,7 @@ def _page(errors=None, values=None, status=200):
             shown=shown,
             statuses=STATUSES,
             skip_words=SKIP_WORDS,
+            failure_words=FAILURE_WORDS,
             max_lines=invitation_lists.MAX_LINES,
             max_kb=invitation_lists.MAX_BYTES // 1000,
         ),
@@ -71,6 +72,53 @@ def invitations_send():
         return _page(error.fields or {"list": [error.description]}, values, error.code)
     flash(_summary(result, listed["ignored"]), "info")
     return redirect(url_for("dashboard.invitations_page"))
+
+
+# Why a failed invitation failed (Invitation.failure), in the dashboard's words.
+FAILURE_WORDS = {
+    "refused": "address refused by the mail server",
+    "temporary": "mail server down or busy",
+    "fault": "the email could not be made",
+}
+
+
+@bp.route("/dashboard/invitations/failed/send-again", methods=["POST"])
+@requires("edit")
+def invitations_send_failed_again():
+    """Those failed for a reason that passes (an outage), at most 2,000 a click."""
+    result = invitations.send_failed_again(current_brand())
+    queued = result["queued"]
+    parts = [f"{queued} failed invitation{'' if queued == 1 else 's'} queued again"]
+    if result["skipped"]:
+        reasons = ", ".join(
+            f"{count} {SKIP_WORDS.get(r, r)}" for r, count in result["skipped"].items()
+        )
+        parts.append(f"{sum(result['skipped'].values())} skipped now ({reasons})")
+    if result["remaining"]:
+        parts.append(f"{result['remaining']} more: send again once more")
+    if result["not_active"]:
+        parts.append(f"{result['not_active']} left: their survey is not active")
+    flash("; ".join(parts) + ".", "info")
+    return redirect(url_for("dashboard.invitations_page", status="failed"))
+
+
+@bp.route("/dashboard/invitations/<int:invitation_id>/send-again", methods=["POST"])
+@requires("edit")
+def invitation_send_again(invitation_id):
+    """One failed invitation, e.g. once its customer's address is corrected."""
+    try:
+        invitation = invitations.send_again(current_brand(), invitation_id)
+    except AppError as error:
+        if error.code == 404:
+            raise
+        flash(f"Invitation {invitation_id} was not sent again: {error.description}.", "error")
+    else:
+        if invitation.status == "skipped":
+            reason = SKIP_WORDS.get(invitation.skip_reason, invitation.skip_reason)
+            flash(f"Invitation {invitation_id} was not sent again: {reason}.", "error")
+        else:
+            flash(f"Invitation {invitation_id} is queued again.", "info")
+    return redirect(url_for("dashboard.invitations_page", status=request.args.get("status")))
 
 
 def _summary(result: dict, ignored: list[str]) -> str:

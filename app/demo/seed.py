@@ -286,6 +286,7 @@ def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now
     for row in rows[-2:]:
         row.update(
             status="failed",
+            failure="refused",
             sent_at=None,
             attempts=1,
             skip_reason=None,
@@ -299,9 +300,10 @@ def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now
 
 def _contacts(brand: Brand, invitations: list[dict], surveys_by_id: dict) -> list[dict]:
     """What the contact budget counts (services.contact_budget): every invitation queued (not
-    the ones it held back) and every time the widget was shown to a known customer who then
-    answered. Without them the demo's customers could be invited again at once, and the phase
-    page's "asked" stood at nearly nothing beside hundreds of emails sent."""
+    the ones it held back, nor the failed, which gave their ask back) and every time the
+    widget was shown to a known customer who then answered. Without them the demo's customers
+    could be invited again at once, and the phase page's "asked" stood at nearly nothing
+    beside hundreds of emails sent."""
     journeys = {survey.id: survey.journey_id for survey in surveys_by_id.values()}
     rows = [
         {
@@ -313,7 +315,7 @@ def _contacts(brand: Brand, invitations: list[dict], surveys_by_id: dict) -> lis
             "created_at": row["created_at"],
         }
         for row in invitations
-        if row["status"] != "skipped"
+        if row["status"] not in ("skipped", "failed")
     ]
     shown = db.session.execute(
         select(

@@ -9,6 +9,13 @@ from app.models.base import utcnow
 
 QUEUED, SENT, SKIPPED, FAILED = "queued", "sent", "skipped", "failed"
 STATUSES = (QUEUED, SENT, SKIPPED, FAILED)
+# Why a failed one failed. REFUSED: the server refused the address or the email for good (a
+# 5xx); sent again it would be refused again, unless the address was corrected. TEMPORARY: the
+# server was down or said "later" for MAIL_RETRY_HOURS. FAULT: the email could not be made (a
+# bug, bad data) for as long. The last two are worth sending again once the cause is gone.
+REFUSED, TEMPORARY, FAULT = "refused", "temporary", "fault"
+FAILURES = (REFUSED, TEMPORARY, FAULT)
+WORTH_RETRYING = (TEMPORARY, FAULT)
 
 
 class Invitation(db.Model):
@@ -18,6 +25,8 @@ class Invitation(db.Model):
         db.Index("ix_invitation_customer", "customer_id", "created_at"),
         # a retried POST with the same Idempotency-Key finds the first invitation
         db.Index("ix_invitation_brand_idempotency_key", "brand_id", "idempotency_key", unique=True),
+        # Deleting a contact (an erasure) sets this to NULL: without the index, a scan each.
+        db.Index("ix_invitation_contact", "contact_id"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -37,7 +46,14 @@ class Invitation(db.Model):
     skip_reason = db.Column(db.String(32))
     attempts = db.Column(db.Integer, nullable=False, default=0)
     last_error = db.Column(db.String(300))
+    failure = db.Column(db.String(16))  # one of FAILURES, when failed
+    # The ask of the contact budget this invitation spent: released when it fails (the
+    # customer was never asked), so that inviting her again is not held back by it.
+    contact_id = db.Column(db.Integer, db.ForeignKey("contact.id", ondelete="SET NULL"))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # When it was last queued by "send again" (None: when created). MAIL_RETRY_HOURS count
+    # from here, or an invitation sent again after an outage would fail at its first 4xx.
+    queued_at = db.Column(db.DateTime)
     sent_at = db.Column(db.DateTime)
     expires_at = db.Column(db.DateTime, nullable=False)
     # The single-use marker for the page, set just after the answer is stored. Single use
@@ -50,3 +66,9 @@ class Invitation(db.Model):
     customer = db.relationship("Customer")
     survey = db.relationship("Survey")
     phase = db.relationship("Phase")
+    contact = db.relationship("Contact")
+
+    @property
+    def waiting_since(self):
+        """Since when it waits to be sent: what MAIL_RETRY_HOURS count from."""
+        return self.queued_at or self.created_at

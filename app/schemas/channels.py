@@ -76,6 +76,14 @@ class InvitationOut(Schema):
         allow_none=True,
         metadata={"description": "why sending failed: the mail server's reply, when it refused"},
     )
+    failure = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "why a failed one failed: refused (the server refused the address "
+            "or email for good), temporary (the server was down or said later for "
+            "MAIL_RETRY_HOURS), fault (the email could not be made)"
+        },
+    )
     created_at = Timestamp()
     sent_at = Timestamp(allow_none=True)
     expires_at = Timestamp()
@@ -93,12 +101,30 @@ class InvitationCounts(Schema):
     failed = fields.Integer()
     answered = fields.Integer()
     skipped_by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    failed_by_reason = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "by `failure`"}
+    )
 
 
 class InvitationPage(Schema):
     items = fields.List(fields.Nested(InvitationOut))
     next_cursor = fields.String(allow_none=True)
     counts = fields.Nested(InvitationCounts)
+
+
+class FailedAgainOut(Schema):
+    queued = fields.Integer(metadata={"description": "queued again"})
+    skipped = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "not queued, by reason: the contact budget or an unsubscribe"},
+    )
+    remaining = fields.Integer(
+        metadata={"description": "failed for a temporary reason and left for another call"}
+    )
+    not_active = fields.Integer(
+        metadata={"description": "failed for a temporary reason, of a survey not active"}
+    )
 
 
 class LinkIn(Schema):

@@ -8,10 +8,10 @@ A "no" is kept as a skipped Invitation: the email channel keeps every one, the w
 one per customer, phase and day (see record_widget_skip).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app import timestamps
 from app.extensions import db
@@ -29,6 +29,7 @@ class Decision:
     allowed: bool
     rule: str | None = None  # the rule that said no
     retry_at: datetime | None = None  # when asking becomes possible again, if ever
+    contact: Contact | None = field(default=None, compare=False)  # the ask spent (spend)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -132,8 +133,17 @@ def spend_many(
     decisions = check_many(brand, customers, phase)
     for customer in customers:
         if decisions[customer.id]:
-            record(brand, customer, phase, channel)
+            decisions[customer.id] = replace(
+                decisions[customer.id], contact=record(brand, customer, phase, channel)
+            )
     return decisions
+
+
+def give_back(contact_id: int | None) -> None:
+    """An ask that never reached the customer (an invitation that failed) no longer counts:
+    inviting her again is not held back by an email she did not get. The caller commits."""
+    if contact_id is not None:
+        db.session.execute(delete(Contact).where(Contact.id == contact_id))
 
 
 def record_widget_skip(customer: Customer, survey: Survey, rule: str, locale: str) -> bool:

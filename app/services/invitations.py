@@ -11,13 +11,22 @@ from typing import NamedTuple
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import selectinload
 
-from app import ids, timestamps
+from app import ids, locks, timestamps
 from app.connections import TRANSIENT
 from app.errors import AppError
 from app.extensions import db, queue
-from app.models import Brand, Customer, Invitation, Persona
+from app.models import Brand, Customer, Invitation, Persona, Survey
 from app.models.base import utcnow
-from app.models.invitation import FAILED, QUEUED, SENT, SKIPPED
+from app.models.invitation import (
+    FAILED,
+    FAULT,
+    QUEUED,
+    REFUSED,
+    SENT,
+    SKIPPED,
+    TEMPORARY,
+    WORTH_RETRYING,
+)
 from app.services import (
     contact_budget,
     customers,
@@ -131,6 +140,153 @@ def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:
     }
 
 
+def send_again(brand: Brand, invitation_id: int) -> Invitation:
+    """Queue a failed invitation again: after an outage (failure "temporary"), a fault since
+    fixed, or a refused address since corrected. Its ask was given back when it failed, so it
+    asks the contact budget anew: `skipped` with the rule when the customer was asked since.
+    One already queued is answered as it is (a retry of this request); one sent or skipped is
+    a 409. The same invitation and link: an email already sent for it stays valid."""
+    found = get(brand, invitation_id)
+    customer = db.session.scalar(
+        locks.locked(select(Customer).where(Customer.id == found.customer_id))
+    )
+    # Locked only while failed: a sender's claim skips a locked invitation, and would leave
+    # one just queued (by another request) for the sweep.
+    invitation = db.session.scalar(
+        locks.locked(
+            select(Invitation).where(Invitation.id == found.id, Invitation.status == FAILED)
+        )
+    ) or db.session.get(Invitation, found.id, populate_existing=True)
+    if invitation.status == QUEUED:
+        db.session.rollback()
+        return invitation
+    if invitation.status != FAILED:
+        db.session.rollback()
+        raise AppError(
+            409,
+            f"this invitation was {invitation.status}; only a failed one can be sent again",
+            fields={"status": [invitation.status]},
+        )
+    survey = _active_survey(brand, invitation.survey_id)
+    if not customer.email:
+        raise AppError(
+            422,
+            "this customer has no email address; set one with POST /api/v1/customers",
+            fields={"customer": ["no email address"]},
+        )
+    _queue_again(brand, survey.phase, [(invitation, customer)])
+    db.session.commit()
+    if invitation.status == QUEUED:
+        enqueue([invitation.id])
+    return invitation
+
+
+# At most this many failed invitations are queued again per call (as an uploaded list holds at
+# most 2,000): a request stays short, and `remaining` says whether to call again.
+AGAIN_PER_CALL = 2_000
+_AGAIN_CHUNK = 500
+
+
+def send_failed_again(brand: Brand, limit: int = AGAIN_PER_CALL) -> dict:
+    """send_again for the brand's invitations that failed for a reason that passes (an outage,
+    a fault: WORTH_RETRYING), of surveys still active, oldest first, at most `limit`. Refused
+    addresses are left alone: sent again as they are, they would be refused again.
+
+    {"queued": n, "skipped": {reason: n}, "remaining": how many such are left (over the limit;
+    a customer's second in one round), "not_active": failed ones whose survey is not active}.
+    """
+    queued: list[int] = []
+    skipped: Counter = Counter()
+    while len(queued) + skipped.total() < limit:
+        pairs = _failed_to_retry(brand, min(_AGAIN_CHUNK, limit - len(queued) - skipped.total()))
+        if not pairs:
+            break
+        for survey, chunk in pairs.items():
+            _queue_again(brand, survey.phase, chunk)
+        db.session.flush()
+        for chunk in pairs.values():
+            for invitation, _ in chunk:
+                if invitation.status == QUEUED:
+                    queued.append(invitation.id)
+                else:
+                    skipped[invitation.skip_reason] += 1
+        db.session.commit()
+    enqueue(queued)
+    left = dict(
+        db.session.execute(
+            _retryable(brand).with_only_columns(Survey.active, func.count()).group_by(Survey.active)
+        ).all()
+    )
+    return {
+        "queued": len(queued),
+        "skipped": dict(skipped),
+        "remaining": left.get(True, 0),
+        "not_active": left.get(False, 0),
+    }
+
+
+def _retryable(brand: Brand):
+    return (
+        select(Invitation)
+        .join(Survey, Survey.id == Invitation.survey_id)
+        .where(
+            Invitation.brand_id == brand.id,
+            _emails(),
+            Invitation.status == FAILED,
+            Invitation.failure.in_(WORTH_RETRYING),
+        )
+    )
+
+
+def _failed_to_retry(brand: Brand, limit: int) -> dict:
+    """Up to `limit` failed invitations worth retrying, one a customer, with their customers,
+    locked (customers first, by id, as send_again and the invitation lists lock them; then
+    the invitations, still failed): {survey: [(invitation, customer)]}."""
+    candidates = db.session.execute(
+        _retryable(brand)
+        .where(Survey.active.is_(True))
+        .with_only_columns(Invitation.id, Invitation.customer_id)
+        .order_by(Invitation.id)
+        .limit(limit)
+    ).all()
+    first: dict[int, int] = {}  # customer → her oldest: the budget decides one ask at a time
+    for invitation_id, customer_id in candidates:
+        first.setdefault(customer_id, invitation_id)
+    if not first:
+        return {}
+    customers = {
+        customer.id: customer
+        for customer in db.session.scalars(
+            locks.locked(
+                select(Customer).where(Customer.id.in_(first.keys())).order_by(Customer.id)
+            )
+        )
+    }
+    rows = db.session.scalars(
+        locks.locked(
+            select(Invitation)
+            .where(Invitation.id.in_(first.values()), Invitation.status == FAILED)
+            .order_by(Invitation.id)
+        ).options(selectinload(Invitation.survey).selectinload(Survey.phase))
+    )
+    pairs: dict = {}
+    for invitation in rows:
+        pairs.setdefault(invitation.survey, []).append(
+            (invitation, customers[invitation.customer_id])
+        )
+    return pairs
+
+
+def _queue_again(brand: Brand, phase, pairs: list[tuple[Invitation, Customer]]) -> None:
+    """The failed invitations asked anew, as new ones are: queued, or skipped by the budget."""
+    now = utcnow()
+    _ask(brand, phase, pairs)
+    for invitation, _ in pairs:
+        invitation.failure = invitation.last_error = None
+        if invitation.status == QUEUED:
+            invitation.queued_at = now
+
+
 def _addresses(brand: Brand, external_ids: list[str]) -> dict[str, str | None]:
     """{external id: stored email} of the brand's customers among these (the new are absent)."""
     found: dict[str, str | None] = {}
@@ -218,13 +374,8 @@ def _invite(brand, survey, customers: list[Customer], locale, touchpoint_id) -> 
     added to the session. The customers are locked: two concurrent invitations cannot both
     pass the budget. A few grouped queries whatever the number of customers."""
     now = utcnow()
-    allowed = unsubscribes.may_email_many(customers)  # the customer, or the address, did not
-    decisions = contact_budget.spend_many(
-        brand, [c for c in customers if c.id in allowed], survey.phase, "email"
-    )
-    invitations = []
-    for customer in customers:
-        invitation = Invitation(
+    invitations = [
+        Invitation(
             brand_id=brand.id,
             customer_id=customer.id,
             survey_id=survey.id,
@@ -232,17 +383,34 @@ def _invite(brand, survey, customers: list[Customer], locale, touchpoint_id) -> 
             touchpoint_id=touchpoint_id,
             channel="email",
             locale=best_locale([locale, customer.locale], survey.locales, survey.default_locale),
-            status=QUEUED,
             created_at=now,
             expires_at=link_expiry(brand, now),
         )
-        if customer.id not in allowed:
+        for customer in customers
+    ]
+    _ask(brand, survey.phase, list(zip(invitations, customers, strict=True)))
+    db.session.add_all(invitations)
+    return invitations
+
+
+def _ask(brand: Brand, phase, pairs: list[tuple[Invitation, Customer]]) -> None:
+    """Queue each invitation, spending the contact budget's ask for it, or skip it (no
+    address, unsubscribed, the budget's rule): one customer each, locked by the caller."""
+    customers = [customer for _, customer in pairs]
+    allowed = unsubscribes.may_email_many(customers)  # the customer, or the address, did not
+    decisions = contact_budget.spend_many(
+        brand, [c for c in customers if c.id in allowed], phase, "email"
+    )
+    for invitation, customer in pairs:
+        invitation.skip_reason = None
+        if not customer.email:
+            invitation.status, invitation.skip_reason = SKIPPED, "no_email"
+        elif customer.id not in allowed:
             invitation.status, invitation.skip_reason = SKIPPED, "unsubscribed"
         elif not decisions[customer.id]:
             invitation.status, invitation.skip_reason = SKIPPED, decisions[customer.id].rule
-        invitations.append(invitation)
-    db.session.add_all(invitations)
-    return invitations
+        else:
+            invitation.status, invitation.contact = QUEUED, decisions[customer.id].contact
 
 
 def enqueue(invitation_ids: list[int]) -> int:
@@ -327,9 +495,20 @@ def _note_fault(invitation_id: int, fault: Exception) -> str | None:
     if invitation is None:
         db.session.rollback()
         return "gone"
-    outcome = mailer.note_fault(invitation, fault, column="last_error")
+    outcome = mailer.note_fault(
+        invitation, fault, column="last_error", since=invitation.waiting_since
+    )
+    if outcome == FAILED:
+        _failed(invitation, FAULT)
     db.session.commit()
     return None if outcome == "retry" else outcome
+
+
+def _failed(invitation: Invitation, failure: str) -> None:
+    """Failed for good (for now): the customer was never asked, so the ask is given back."""
+    invitation.status, invitation.failure = FAILED, failure
+    contact_budget.give_back(invitation.contact_id)
+    invitation.contact_id = None
 
 
 @contextlib.contextmanager
@@ -431,8 +610,8 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
         invitation.last_error = str(error)[:300]
         # A 5xx for the recipient (no such mailbox): failed now, with the server's reason; a
         # server that is down or busy: queued still, for the job's retries and then the sweep.
-        if mailer.given_up(error, invitation.created_at):
-            invitation.status = FAILED
+        if mailer.given_up(error, invitation.waiting_since):
+            _failed(invitation, REFUSED if error.permanent else TEMPORARY)
             db.session.commit()
             log.warning("invitation %s failed for good: %s", invitation_id, error)
             return FAILED
@@ -504,22 +683,28 @@ def page(brand: Brand, query: dict) -> dict:
 
 
 def counts(brand: Brand) -> dict:
-    """The brand's email invitations per status, the skipped per reason and the answered: one
-    pass over its invitations (three were three scans of a large brand's rows)."""
+    """The brand's email invitations per status, the skipped and the failed per reason and
+    the answered: one pass over its invitations (three were three scans of a large brand's
+    rows)."""
     result = {status: 0 for status in (QUEUED, SENT, SKIPPED, FAILED)}
-    reasons: Counter = Counter()
+    reasons = {SKIPPED: Counter(), FAILED: Counter()}
     answered = 0
-    for status, reason, number, used in db.session.execute(
+    for status, reason, failure, number, used in db.session.execute(
         select(
-            Invitation.status, Invitation.skip_reason, func.count(), func.count(Invitation.used_at)
+            Invitation.status,
+            Invitation.skip_reason,
+            Invitation.failure,
+            func.count(),
+            func.count(Invitation.used_at),
         )
         .where(Invitation.brand_id == brand.id, _emails())
-        .group_by(Invitation.status, Invitation.skip_reason)
+        .group_by(Invitation.status, Invitation.skip_reason, Invitation.failure)
     ):
         result[status] = result.get(status, 0) + number
         answered += used
-        if status == SKIPPED:
-            reasons[str(reason)] += number
-    result["skipped_by_reason"] = dict(reasons)
+        if status in reasons:
+            reasons[status][str(reason if status == SKIPPED else failure)] += number
+    result["skipped_by_reason"] = dict(reasons[SKIPPED])
+    result["failed_by_reason"] = dict(reasons[FAILED])
     result["answered"] = answered
     return result

@@ -54,14 +54,14 @@ def given_up(error: MailError, since: datetime) -> bool:
     return error.permanent or retried_long_enough(since)
 
 
-def note_fault(row, error: Exception, column: str = "error") -> str:
+def note_fault(row, error: Exception, column: str = "error", since: datetime | None = None) -> str:
     """An outbox row (a follow-up alert, a weekly report, an invitation) whose email could not
     be made at all (a bug, bad data; not the mail server): it keeps the error in `column` and
-    is retried, and is failed once MAIL_RETRY_HOURS have passed, as a temporarily refused one.
-    "retry" or "failed"."""
+    is retried, and is failed once MAIL_RETRY_HOURS have passed since `since` (its creation),
+    as a temporarily refused one. "retry" or "failed"."""
     row.attempts += 1
     setattr(row, column, f"{type(error).__name__}: {error}"[:300])
-    if retried_long_enough(row.created_at):
+    if retried_long_enough(since or row.created_at):
         row.status = "failed"
     return "failed" if row.status == "failed" else "retry"
 

@@ -92,9 +92,13 @@ def test_demo_seeds_once_and_reissues_credentials(app, db):
     assert statuses == {"sent", "skipped", "failed"}
     pairs = db.session.query(Invitation.customer_id, Invitation.phase_id).all()
     assert len(pairs) == len(set(pairs))
-    # the contact budget counts them: each invitation it did not hold back, each widget ask
+    # the contact budget counts them: each invitation it did not hold back and that did not
+    # fail (a failed one gave its ask back), each widget ask
     emails = db.session.query(Contact).filter_by(channel="email").count()
-    assert emails == db.session.query(Invitation).filter(Invitation.status != "skipped").count()
+    asked = Invitation.status.not_in(("skipped", "failed"))
+    assert emails == db.session.query(Invitation).filter(asked).count()
+    failed = db.session.query(Invitation).filter_by(status="failed")
+    assert {invitation.failure for invitation in failed} == {"refused"}
     widget = (
         db.session.query(Response)
         .filter_by(channel="widget")

@@ -471,3 +471,100 @@ def test_reviews_already_there_are_in_the_tally_after_0029(tmp_path):
         (1, 1, 2): (1, 0, 0, 0, 0, 0, 0),
         (1, 2, 4): (0, 1, 1, 0, 1, 1, 1),
     }
+
+
+def test_0032_gives_back_the_asks_of_invitations_already_failed(tmp_path):
+    """Failed invitations are classed by their last error and give back their ask (the
+    contact row of their customer, phase and channel written with them); a queued one is
+    linked to its ask; an ask of another phase, or made later, is left."""
+    import sqlalchemy as sa
+
+    url = _fresh_database(tmp_path)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    tables = db.metadata.tables
+    old_invitation = sa.table(
+        "invitation",
+        *(
+            column(name, tables["invitation"].c[name].type)
+            for name in (
+                "id", "brand_id", "customer_id", "survey_id", "phase_id", "channel", "locale",
+                "status", "attempts", "last_error", "created_at", "expires_at",
+            )
+        ),
+    )  # fmt: skip
+    at = datetime(2026, 12, 1, 9)
+    later = datetime(2026, 12, 3, 9)
+    invitations = [  # id, customer, status, last error
+        (1, 1, "failed", "550 5.1.1 mailbox unknown"),
+        (2, 2, "failed", "ConnectionRefusedError: [Errno 111] Connection refused"),
+        (3, 3, "failed", "552 5.2.2 mailbox full"),
+        (4, 4, "queued", None),
+        (5, 5, "sent", None),
+    ]
+    asks = [  # id, customer, phase, created_at
+        (1, 1, 1, at.replace(microsecond=300)),
+        (2, 2, 1, at.replace(microsecond=200)),
+        (3, 3, 1, at.replace(microsecond=900)),
+        (4, 4, 1, at.replace(microsecond=100)),
+        (5, 5, 1, at.replace(microsecond=100)),
+        (6, 1, 2, at.replace(microsecond=300)),  # another phase
+        (7, 2, 1, later),  # a later ask of the same phase
+    ]
+    with app.app_context():
+        upgrade(revision="0031_idempotent_creates")
+        with db.engine.begin() as connection:
+            _brand_with_journey(connection, "levering", "gebruik")
+            connection.execute(
+                tables["survey"].insert().values(brand_id=1, journey_id=1, phase_id=1)
+            )
+            for number in range(1, 6):
+                connection.execute(
+                    Customer.__table__.insert().values(brand_id=1, external_id=f"k{number}")
+                )
+            for contact_id, customer_id, phase_id, created_at in asks:
+                connection.execute(
+                    tables["contact"]
+                    .insert()
+                    .values(
+                        id=contact_id,
+                        brand_id=1,
+                        customer_id=customer_id,
+                        journey_id=1,
+                        phase_id=phase_id,
+                        channel="email",
+                        created_at=created_at,
+                    )
+                )
+            for invitation_id, customer_id, status, error in invitations:
+                connection.execute(
+                    old_invitation.insert().values(
+                        id=invitation_id,
+                        brand_id=1,
+                        customer_id=customer_id,
+                        survey_id=1,
+                        phase_id=1,
+                        channel="email",
+                        locale="nl",
+                        status=status,
+                        attempts=1,
+                        last_error=error,
+                        created_at=at,
+                        expires_at=later,
+                    )
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, failure, contact_id FROM invitation ORDER BY id")
+            ).all()
+            contacts = connection.execute(text("SELECT id FROM contact ORDER BY id")).scalars()
+            contacts = list(contacts)
+        db.engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (1, "refused", None),
+        (2, "temporary", None),
+        (3, "temporary", None),  # 552 at RCPT is a full mailbox: temporary
+        (4, None, 4),
+        (5, None, None),
+    ]
+    assert contacts == [4, 5, 6, 7]
