@@ -72,7 +72,7 @@ def invitation_send(brand_slug, customer, survey_id, locale):
     )
 
 
-@invitation_cli.command("send-again")
+@invitation_cli.command("retry")
 @click.option("--brand", "brand_slug", required=True)
 @click.option(
     "--id",

@@ -52,7 +52,7 @@ class InvitationById(MethodView):
         return invitations.get(current_brand(), invitation_id)
 
 
-@blp.route("/invitations/<int:invitation_id>/send-again", methods=["POST"])
+@blp.route("/invitations/<int:invitation_id>/retry", methods=["POST"])
 @blp.response(202, InvitationOut)
 @blp.alt_response(409, description="The invitation was sent or skipped, not failed")
 @blp.alt_response(422, description="Its survey is not active, or the customer has no address")
@@ -63,7 +63,7 @@ def send_again(invitation_id):
     return invitations.send_again(current_brand(), invitation_id)
 
 
-@blp.route("/invitations/failed/send-again", methods=["POST"])
+@blp.route("/invitations/failed/retry", methods=["POST"])
 @blp.response(202, FailedAgainOut)
 def send_failed_again():
     """Queue again the invitations that failed for a temporary reason (`failure`: temporary

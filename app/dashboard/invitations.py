@@ -82,7 +82,7 @@ FAILURE_WORDS = {
 }
 
 
-@bp.route("/dashboard/invitations/failed/send-again", methods=["POST"])
+@bp.route("/dashboard/invitations/failed/retry", methods=["POST"])
 @requires("edit")
 def invitations_send_failed_again():
     """Those failed for a reason that passes (an outage), at most 2,000 a click."""
@@ -102,7 +102,7 @@ def invitations_send_failed_again():
     return redirect(url_for("dashboard.invitations_page", status="failed"))
 
 
-@bp.route("/dashboard/invitations/<int:invitation_id>/send-again", methods=["POST"])
+@bp.route("/dashboard/invitations/<int:invitation_id>/retry", methods=["POST"])
 @requires("edit")
 def invitation_send_again(invitation_id):
     """One failed invitation, e.g. once its customer's address is corrected."""

@@ -13,11 +13,11 @@ from tests.dashboard.conftest import Dashboard, users  # noqa: F401 — the fixt
 
 pytestmark = pytest.mark.smtp
 
-AGAIN = "/api/v1/invitations/failed/send-again"
+AGAIN = "/api/v1/invitations/failed/retry"
 
 
 def again(invitation_id: int) -> str:
-    return f"/api/v1/invitations/{invitation_id}/send-again"
+    return f"/api/v1/invitations/{invitation_id}/retry"
 
 
 @pytest.fixture
@@ -259,26 +259,26 @@ def test_the_dashboard_sends_the_failed_again(app, api, survey, customers, outag
     viewer = Dashboard(app.test_client())
     viewer.login("viewer@testbad.example")
     page = viewer.html("/dashboard/invitations?status=failed")
-    assert "1 address refused by the mail server, 1 mail server down or busy" in page
+    assert "Failed — address refused by the mail server: 1; mail server down or busy: 1." in page
     assert "Send again" not in page and "for a passing reason again" not in page
-    assert viewer.post("/dashboard/invitations/failed/send-again").status_code == 403
-    assert viewer.post(f"/dashboard/invitations/{refused}/send-again").status_code == 403
+    assert viewer.post("/dashboard/invitations/failed/retry").status_code == 403
+    assert viewer.post(f"/dashboard/invitations/{refused}/retry").status_code == 403
 
     editor = Dashboard(app.test_client())
     editor.login("editor@testbad.example")
     page = editor.html("/dashboard/invitations?status=failed")
     assert "Send the 1 that failed for a passing reason again" in page
     assert page.count(">Send again</button>") == 2
-    csrf_less = editor.post("/dashboard/invitations/failed/send-again", csrf=False)
+    csrf_less = editor.post("/dashboard/invitations/failed/retry", csrf=False)
     assert csrf_less.status_code == 400
     assert len(inbox.envelopes) == 0
 
-    response = editor.post("/dashboard/invitations/failed/send-again")
+    response = editor.post("/dashboard/invitations/failed/retry")
     assert response.status_code == 302
     assert "1 failed invitation queued again." in editor.html(response.location)
     # the refused one, once its address is corrected
     api.post("/api/v1/customers", json={"external_id": "klant-1", "email": "anna@example.nl"})
-    response = editor.post(f"/dashboard/invitations/{refused}/send-again?status=failed")
+    response = editor.post(f"/dashboard/invitations/{refused}/retry?status=failed")
     assert response.location.endswith("/dashboard/invitations?status=failed")
     assert f"Invitation {refused} is queued again." in editor.html(response.location)
     assert sorted(e.rcpt_tos[0] for e in inbox.envelopes) == [
@@ -286,9 +286,9 @@ def test_the_dashboard_sends_the_failed_again(app, api, survey, customers, outag
         "klant2@example.nl",
     ]
     # sent now: a second click says why nothing happened
-    response = editor.post(f"/dashboard/invitations/{refused}/send-again")
+    response = editor.post(f"/dashboard/invitations/{refused}/retry")
     assert "only a failed one can be sent again" in editor.html(response.location)
-    assert editor.post("/dashboard/invitations/999999/send-again").status_code == 404
+    assert editor.post("/dashboard/invitations/999999/retry").status_code == 404
 
 
 def test_the_cli_sends_the_failed_again(app, api, survey, customers, outage, mail_server, db):
@@ -300,7 +300,7 @@ def test_the_cli_sends_the_failed_again(app, api, survey, customers, outage, mai
     outage(api, survey, "klant-3")
     inbox = mail_server(Inbox())
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["invitation", "send-again", "--brand", "testbad"])
+    result = runner.invoke(args=["invitation", "retry", "--brand", "testbad"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
         "queued": 2,
@@ -308,20 +308,18 @@ def test_the_cli_sends_the_failed_again(app, api, survey, customers, outage, mai
         "remaining": 0,
         "not_active": 0,
     }
-    result = runner.invoke(
-        args=["invitation", "send-again", "--brand", "testbad", "--id", str(refused)]
-    )
+    result = runner.invoke(args=["invitation", "retry", "--brand", "testbad", "--id", str(refused)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"id": refused, "status": "sent", "skip_reason": None}
-    result = runner.invoke(args=["invitation", "send-again", "--brand", "testbad", "--id", "0"])
+    result = runner.invoke(args=["invitation", "retry", "--brand", "testbad", "--id", "0"])
     assert result.exit_code != 0 and "invitation not found" in result.output
     assert len(inbox.envelopes) == 3
 
 
 def test_openapi_documents_sending_again(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
-    assert "202" in paths["/api/v1/invitations/failed/send-again"]["post"]["responses"]
-    assert "409" in str(paths["/api/v1/invitations/{invitation_id}/send-again"]["post"])
+    assert "202" in paths["/api/v1/invitations/failed/retry"]["post"]["responses"]
+    assert "409" in str(paths["/api/v1/invitations/{invitation_id}/retry"]["post"])
 
 
 @pytest.mark.postgres
