@@ -501,15 +501,15 @@ def at_once(app, job, times: int = 2) -> list:
 
 
 def slow_mail(monkeypatch, seconds: float = 0.3) -> None:
-    """mailer.send takes `seconds` first: long enough for a second sender to claim meanwhile."""
+    """Each email takes `seconds` first: long enough for a second sender to claim meanwhile."""
     import time
 
     from app.services import mailer
 
-    send = mailer.send
+    send = mailer.Session.send
 
-    def slow_send(message):
+    def slow_send(session, message):
         time.sleep(seconds)
-        send(message)
+        send(session, message)
 
-    monkeypatch.setattr(mailer, "send", slow_send)
+    monkeypatch.setattr(mailer.Session, "send", slow_send)

@@ -60,6 +60,9 @@ def send_waiting(alert_ids: list[int]) -> dict[str, int]:
 
 
 def _deliver(alert_ids: list[int]) -> tuple[Counter, mailer.MailError | None]:
+    """Each user's email over one SMTP conversation. A server that does not answer at all
+    ends the round: the other users' alerts wait for the retry or the sweep, rather than each
+    for SMTP_TIMEOUT."""
     outcomes: Counter = Counter()
     temporary = None
     user_ids = db.session.scalars(
@@ -67,13 +70,16 @@ def _deliver(alert_ids: list[int]) -> tuple[Counter, mailer.MailError | None]:
         .where(Alert.id.in_(list(alert_ids)), Alert.status == PENDING)
         .distinct()
     ).all()
-    for user_id in sorted(user_ids):  # each user's alerts in a transaction of their own
-        try:
-            sent, error = _send_to(user_id)
-        except Exception as fault:  # not the mail server: the next users still get theirs
-            sent, error = _note_fault(user_id, fault), None
-        outcomes.update(sent)
-        temporary = temporary or error
+    with mailer.Session() as session:
+        for user_id in sorted(user_ids):  # each user's alerts in a transaction of their own
+            try:
+                sent, error = _send_to(user_id, session)
+            except Exception as fault:  # not the mail server: the next users still get theirs
+                sent, error = _note_fault(user_id, fault), None
+            outcomes.update(sent)
+            temporary = temporary or error
+            if error is not None and error.unreachable:
+                break
     return outcomes, temporary
 
 
@@ -129,7 +135,7 @@ def skip_reason(user: User | None, facts: tuple[str, object, bool] | None) -> st
     return None
 
 
-def _send_to(user_id: int) -> tuple[Counter, mailer.MailError | None]:
+def _send_to(user_id: int, session: mailer.Session) -> tuple[Counter, mailer.MailError | None]:
     """One email with the user's pending alerts: (alerts by outcome, a temporary failure)."""
     outcomes: Counter = Counter()
     claimed = _claim(user_id)
@@ -160,7 +166,7 @@ def _send_to(user_id: int) -> tuple[Counter, mailer.MailError | None]:
     for alert in kept:
         alert.attempts += 1
     try:
-        mailer.send(message)
+        session.send(message)
     except mailer.MailError as error:
         for alert in kept:
             alert.error = str(error)[:300]

@@ -96,14 +96,16 @@ def _claim(report_id: int) -> WeeklyReport | None:
     return found[0] if found else None
 
 
-def _send(report_id: int, known: dict | None = None) -> tuple[str | None, mailer.MailError | None]:
+def _send(
+    report_id: int, session: mailer.Session, known: dict | None = None
+) -> tuple[str | None, mailer.MailError | None]:
     """Mail one pending report: (its outcome, or None when there was nothing to do; the
     temporary failure that keeps it pending). A report that cannot be built (a fault, not
     the mail server) is kept for a retry and, MAIL_RETRY_HOURS on, failed, as a refused one:
     it must not stop the reports after it, sweep after sweep. `known`: the brands' figures a
-    round has computed, by (brand id, week)."""
+    round has computed, by (brand id, week); `session`: the round's SMTP conversation."""
     try:
-        return _send_one(report_id, {} if known is None else known)
+        return _send_one(report_id, session, {} if known is None else known)
     except Exception as error:
         db.session.rollback()
         log.exception("the weekly report %s could not be made", report_id)
@@ -115,7 +117,9 @@ def _send(report_id: int, known: dict | None = None) -> tuple[str | None, mailer
         return outcome, None
 
 
-def _send_one(report_id: int, known: dict) -> tuple[str | None, mailer.MailError | None]:
+def _send_one(
+    report_id: int, session: mailer.Session, known: dict
+) -> tuple[str | None, mailer.MailError | None]:
     report = _claim(report_id)
     if report is None:
         db.session.rollback()
@@ -142,7 +146,7 @@ def _send_one(report_id: int, known: dict) -> tuple[str | None, mailer.MailError
     )
     report.attempts += 1
     try:
-        mailer.send(message)
+        session.send(message)
     except mailer.MailError as error:
         report.error = str(error)[:300]
         if mailer.given_up(error, report.created_at):
@@ -158,24 +162,27 @@ def _send_one(report_id: int, known: dict) -> tuple[str | None, mailer.MailError
 def deliver(report_id: int) -> str | None:
     """The job's: mail one report; raises MailError after a temporary failure, so that the
     queue retries."""
-    outcome, temporary = _send(report_id)
+    with mailer.Session() as session:
+        outcome, temporary = _send(report_id, session)
     if temporary is not None:
         raise temporary
     return outcome
 
 
 def send_waiting(report_ids: list[int]) -> dict[str, int]:
-    """The sweep's: mail these reports; one kept for a retry is counted as "retry". A server
-    that does not answer at all ends the round: the rest wait for the next sweep rather than
-    each for SMTP_TIMEOUT."""
+    """The sweep's: mail these reports over one SMTP conversation (Monday's reports to every
+    user pay the connect and login once); one kept for a retry is counted as "retry". A
+    server that does not answer at all ends the round: the rest wait for the next sweep
+    rather than each for SMTP_TIMEOUT."""
     outcomes: Counter = Counter()
     known: dict = {}  # this round's figures per brand and week
-    for report_id in report_ids:
-        outcome, temporary = _send(report_id, known)
-        if outcome:
-            outcomes[outcome] += 1
-        if temporary is not None and temporary.unreachable:
-            break
+    with mailer.Session() as session:
+        for report_id in report_ids:
+            outcome, temporary = _send(report_id, session, known)
+            if outcome:
+                outcomes[outcome] += 1
+            if temporary is not None and temporary.unreachable:
+                break
     return dict(outcomes)
 
 

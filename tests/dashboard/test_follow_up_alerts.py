@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from app.extensions import db as _db
 from app.models import Alert, Response, User
 from app.pipeline import email_jobs
-from app.services import alerts, follow_up, processing
+from app.services import alerts, follow_up, mailer, processing
 from tests.channels.helpers import Greylisting, Inbox, Refusing, free_port
 from tests.conftest import brand_with_survey, new_survey
 from tests.dashboard.conftest import answer
@@ -388,11 +388,14 @@ def test_a_temporary_failure_keeps_the_alert_pending_for_the_sweep_until_a_day_p
 
     from app.services import mailer
 
-    def busy(message):
+    def busy(session, message):
         raise mailer.MailError("421 4.3.2 busy")
 
+    def take(session, message):
+        sent.append(message)
+
     sent = []
-    monkeypatch.setattr(mailer, "send", busy)
+    monkeypatch.setattr(mailer.Session, "send", busy)
     opt_in(users["owner"])
     answer(api, survey, 5)
     [alert_id] = _db.session.scalars(select(Alert.id)).all()
@@ -402,14 +405,14 @@ def test_a_temporary_failure_keeps_the_alert_pending_for_the_sweep_until_a_day_p
     alert = _db.session.get(Alert, alert_id)
     assert (alert.status, alert.attempts, alert.error) == ("pending", 6, "421 4.3.2 busy")
 
-    monkeypatch.setattr(mailer, "send", sent.append)  # the server is back: the sweep sends
+    monkeypatch.setattr(mailer.Session, "send", take)  # the server is back: the sweep sends
     assert alerts.send_waiting([alert_id]) == {"sent": 1} and len(sent) == 1
 
     answer(api, survey, 4)
     [late] = _db.session.scalars(select(Alert).where(Alert.status == "pending")).all()
     late.created_at -= timedelta(hours=24)
     _db.session.commit()
-    monkeypatch.setattr(mailer, "send", busy)
+    monkeypatch.setattr(mailer.Session, "send", busy)
     assert alerts.send_waiting([late.id]) == {"failed": 1}  # a day of trying: failed now
 
 
@@ -665,7 +668,7 @@ def test_an_email_that_cannot_be_made_does_not_stop_the_other_users(
     from app.services import alert_mail, mailer
 
     sent = []
-    monkeypatch.setattr(mailer, "send", sent.append)
+    monkeypatch.setattr(mailer.Session, "send", lambda session, message: sent.append(message))
     build = alert_mail.build
 
     def broken_for_the_owner(brand, user, responses, total, message_id):
@@ -685,3 +688,33 @@ def test_an_email_that_cannot_be_made_does_not_stop_the_other_users(
     owner_alert.created_at -= timedelta(hours=24)
     _db.session.commit()
     assert alerts.send_waiting(ids) == {"failed": 1}
+
+
+@pytest.mark.smtp
+def test_a_round_mails_its_users_over_one_conversation(api, survey, users, mail_server, not_queued):
+    from tests.channels.helpers import Peers
+
+    server = mail_server(Peers())
+    for role in ("owner", "editor", "viewer"):
+        opt_in(users[role])
+    answer(api, survey, 1)
+    ids = list(_db.session.scalars(select(Alert.id)))
+    assert alerts.send_waiting(ids) == {"sent": 3}
+    assert len(server.messages) == 3 and len(set(server.peers)) == 1
+
+
+def test_a_round_stops_at_a_server_that_does_not_answer(app, api, survey, users, monkeypatch):
+    """The other users' alerts wait for the retry, not each for SMTP_TIMEOUT."""
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", free_port())  # nothing listens
+    monkeypatch.setattr(alerts, "enqueue", lambda pairs: 0)
+    for role in ("owner", "editor", "viewer"):
+        opt_in(users[role])
+    answer(api, survey, 1)
+    ids = list(_db.session.scalars(select(Alert.id)))
+    with pytest.raises(mailer.MailError):
+        email_jobs.send_follow_up_alerts(ids)
+    _db.session.expire_all()
+    tried = sorted(alert.attempts for alert in _db.session.scalars(select(Alert)))
+    assert tried == [0, 0, 1]
+    assert {alert.status for alert in _db.session.scalars(select(Alert))} == {"pending"}

@@ -319,10 +319,10 @@ def test_a_permanent_refusal_fails_the_report_at_once(app, brand, users, mail_se
 
 
 def test_the_job_raises_a_temporary_failure_so_the_queue_retries(brand, users, monkeypatch):
-    def busy(message):
+    def busy(session, message):
         raise mailer.MailError("421 4.3.2 busy")
 
-    monkeypatch.setattr(mailer, "send", busy)
+    monkeypatch.setattr(mailer.Session, "send", busy)
     turn_on(users["owner"])
     weekly_report.make_due()
     [report_id] = weekly_report.waiting()
@@ -409,3 +409,14 @@ def test_a_round_computes_a_brands_figures_once_for_all_its_readers(
     for message in smtp_server.messages:
         reader = readers[message["To"]]
         assert text_of(message) == weekly_report_mail.text(brand, reader, computed[0][1])
+
+
+@pytest.mark.smtp
+def test_the_sweep_mails_the_reports_over_one_conversation(app, brand, users, mail_server):
+    """Monday's reports to every user pay the connect and login once."""
+    from tests.channels.helpers import Peers
+
+    server = mail_server(Peers())
+    turn_on(users["owner"], users["editor"], users["viewer"])
+    assert "weekly reports: 3 sent" in sweep(app)
+    assert len(set(server.peers)) == 1
