@@ -46,10 +46,9 @@ def claimed(model, *conditions) -> list:
     mailing right now are that sender's; it marks them, so none is mailed twice.
 
     SQLite ignores FOR UPDATE, and `make run` serves requests in threads that send inline:
-    there a write comes first and takes SQLite's one write lock, so a second sender waits for
-    this one's commit and then finds the rows sent."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(model).where(*conditions).values(attempts=model.attempts))
+    there a write comes first (write_first), so a second sender waits for this one's commit
+    and then finds the rows sent."""
+    write_first(model, *conditions)
     return list(
         db.session.scalars(
             select(model)
@@ -59,6 +58,15 @@ def claimed(model, *conditions) -> list:
             .execution_options(populate_existing=True)
         )
     )
+
+
+def write_first(model, *conditions) -> None:
+    """On SQLite, which ignores FOR UPDATE: take its one write lock now, by a write that
+    changes nothing on these rows (of a model with `attempts`), so that a second request that
+    decides on them waits for this one's commit instead of deciding on what this one is about
+    to change. PostgreSQL's row locks do that already: nothing is written there."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(model).where(*conditions).values(attempts=model.attempts))
 
 
 def lock_brand(brand_id: int) -> None:

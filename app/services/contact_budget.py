@@ -8,6 +8,7 @@ A "no" is kept as a skipped Invitation: the email channel keeps every one, the w
 one per customer, phase and day (see record_widget_skip).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -139,11 +140,13 @@ def spend_many(
     return decisions
 
 
-def give_back(contact_id: int | None) -> None:
-    """An ask that never reached the customer (an invitation that failed) no longer counts:
-    inviting her again is not held back by an email she did not get. The caller commits."""
-    if contact_id is not None:
-        db.session.execute(delete(Contact).where(Contact.id == contact_id))
+def give_back(contact_ids: Iterable[int | None]) -> None:
+    """Asks that never reached the customer (an invitation that failed, or was skipped before
+    it was sent) no longer count: inviting her again is not held back by an email she did not
+    get. The caller commits."""
+    wanted = [contact_id for contact_id in contact_ids if contact_id is not None]
+    for chunk in upserts.chunks(wanted):
+        db.session.execute(delete(Contact).where(Contact.id.in_(chunk)))
 
 
 def record_widget_skip(customer: Customer, survey: Survey, rule: str, locale: str) -> bool:

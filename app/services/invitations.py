@@ -147,6 +147,7 @@ def send_again(brand: Brand, invitation_id: int) -> Invitation:
     One already queued is answered as it is (a retry of this request); one sent or skipped is
     a 409. The same invitation and link: an email already sent for it stays valid."""
     found = get(brand, invitation_id)
+    locks.write_first(Invitation, Invitation.id == found.id)  # two clicks at once, on SQLite
     customer = db.session.scalar(
         locks.locked(select(Customer).where(Customer.id == found.customer_id))
     )
@@ -157,15 +158,21 @@ def send_again(brand: Brand, invitation_id: int) -> Invitation:
             select(Invitation).where(Invitation.id == found.id, Invitation.status == FAILED)
         )
     ) or db.session.get(Invitation, found.id, populate_existing=True)
+    if invitation is None:  # erased with its customer while this waited for her
+        db.session.rollback()
+        raise AppError(404, "invitation not found")
     if invitation.status == QUEUED:
         db.session.rollback()
         return invitation
-    if invitation.status != FAILED:
+    if invitation.status != FAILED or invitation.used_at is not None:
+        # An answered one reached her (a copy the server took before the connection was
+        # lost): its link is used, and mailing it again would only say so.
+        state = "answered" if invitation.used_at is not None else invitation.status
         db.session.rollback()
         raise AppError(
             409,
-            f"this invitation was {invitation.status}; only a failed one can be sent again",
-            fields={"status": [invitation.status]},
+            f"this invitation was {state}; only a failed one can be sent again",
+            fields={"status": [state]},
         )
     survey = _active_survey(brand, invitation.survey_id)
     if not customer.email:
@@ -226,6 +233,8 @@ def send_failed_again(brand: Brand, limit: int = AGAIN_PER_CALL) -> dict:
 
 
 def _retryable(brand: Brand):
+    """The brand's invitations that failed for a passing reason and were not answered (one
+    that was reached her after all), joined to their survey."""
     return (
         select(Invitation)
         .join(Survey, Survey.id == Invitation.survey_id)
@@ -234,7 +243,16 @@ def _retryable(brand: Brand):
             _emails(),
             Invitation.status == FAILED,
             Invitation.failure.in_(WORTH_RETRYING),
+            Invitation.used_at.is_(None),
         )
+    )
+
+
+def retryable_count(brand: Brand) -> int:
+    """How many send_failed_again would queue or skip now, limits aside: the dashboard's
+    button says it."""
+    return db.session.scalar(
+        _retryable(brand).where(Survey.active.is_(True)).with_only_columns(func.count())
     )
 
 
@@ -242,6 +260,7 @@ def _failed_to_retry(brand: Brand, limit: int) -> dict:
     """Up to `limit` failed invitations worth retrying, one a customer, with their customers,
     locked (customers first, by id, as send_again and the invitation lists lock them; then
     the invitations, still failed): {survey: [(invitation, customer)]}."""
+    locks.write_first(Invitation, Invitation.brand_id == brand.id, Invitation.status == FAILED)
     candidates = db.session.execute(
         _retryable(brand)
         .where(Survey.active.is_(True))
@@ -265,7 +284,11 @@ def _failed_to_retry(brand: Brand, limit: int) -> dict:
     rows = db.session.scalars(
         locks.locked(
             select(Invitation)
-            .where(Invitation.id.in_(first.values()), Invitation.status == FAILED)
+            .where(
+                Invitation.id.in_(first.values()),
+                Invitation.status == FAILED,
+                Invitation.used_at.is_(None),
+            )
             .order_by(Invitation.id)
         ).options(selectinload(Invitation.survey).selectinload(Survey.phase))
     )
@@ -507,7 +530,7 @@ def _note_fault(invitation_id: int, fault: Exception) -> str | None:
 def _failed(invitation: Invitation, failure: str) -> None:
     """Failed for good (for now): the customer was never asked, so the ask is given back."""
     invitation.status, invitation.failure = FAILED, failure
-    contact_budget.give_back(invitation.contact_id)
+    contact_budget.give_back([invitation.contact_id])
     invitation.contact_id = None
 
 
@@ -591,11 +614,19 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
         db.session.rollback()
         return None
     # Read now, not when the round began: the address may have changed or been unsubscribed.
+    if invitation.used_at is not None:
+        # Answered before this retry: a copy the server took before the connection was lost
+        # reached her. Its link is used; another copy would only say so.
+        invitation.status, invitation.last_error = SENT, None
+        db.session.commit()
+        return SENT
     customer = db.session.get(Customer, invitation.customer_id, populate_existing=True)
     if not unsubscribes.may_email(customer):
         invitation.status = SKIPPED
         unsubscribed = customer.unsubscribed_at is not None or customer.email
         invitation.skip_reason = "unsubscribed" if unsubscribed else "no_email"
+        contact_budget.give_back([invitation.contact_id])  # never sent: never asked
+        invitation.contact_id = None
         db.session.commit()
         return invitation.status
     brand = db.session.get(Brand, invitation.brand_id)

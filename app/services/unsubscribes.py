@@ -15,7 +15,7 @@ from app.models.base import utcnow
 from app.models.invitation import QUEUED, SKIPPED
 from app.schemas.common import SUPPORTED_LOCALES
 from app.security import keyed_hash
-from app.services import survey_tokens, upserts
+from app.services import contact_budget, survey_tokens, upserts
 from app.services.channel_texts import best_locale
 from app.services.customers import normalise_email
 
@@ -121,10 +121,13 @@ def unsubscribe(token: str) -> tuple[Brand, Customer]:
                 Customer.brand_id == brand.id, Customer.email == normalise_email(customer.email)
             )
         )
+    waiting = (recipients, Invitation.status == QUEUED)
+    # never sent, so never asked: their asks are given back (contact_budget)
+    contact_budget.give_back(db.session.scalars(select(Invitation.contact_id).where(*waiting)))
     db.session.execute(
         update(Invitation)
-        .where(recipients, Invitation.status == QUEUED)
-        .values(status=SKIPPED, skip_reason="unsubscribed")
+        .where(*waiting)
+        .values(status=SKIPPED, skip_reason="unsubscribed", contact_id=None)
     )
     db.session.commit()
     return brand, customer

@@ -7,7 +7,8 @@ she never got. Now a failed invitation says why it failed (`failure`), gives its
 from there).
 
 The invitations already failed are classed by their last error (a 5xx reply: refused; the
-rest: temporary) and give back their ask; those still queued are linked to theirs. An ask
+rest: temporary; a 552 too, which at RCPT is a full mailbox: one after the message, too large,
+is refused once more if sent again) and give back their ask; those still queued are linked to theirs. An ask
 is the customer's contact row of the invitation's phase, by email, written in the same
 transaction as the invitation: within a minute of it.
 

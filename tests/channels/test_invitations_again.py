@@ -348,3 +348,159 @@ def test_sent_again_at_once_by_two_clicks_and_a_script_each_goes_once(
     assert db.session.query(Contact).count() == 3
     db.session.expire_all()
     assert {i.status for i in db.session.query(Invitation)} == {"sent"}
+
+
+@pytest.mark.parametrize("budget", ["default", "off"])
+def test_two_clicks_at_once_send_once_and_ask_once(
+    app, api, brand, survey, customers, outage, smtp_server, db, monkeypatch, budget
+):
+    """The second click comes while the first has read "failed" and not yet queued it. On
+    SQLite (`make run`, which ignores row locks) it must wait for the first one's commit, or
+    both sent (budget off), or the second sent and the first wrote "skipped" over a sent one."""
+    import threading
+
+    if budget == "off":
+        brand.contact_policy = {"min_days_between": 0, "same_phase_days": 0, "max_per_journey": 0}
+        db.session.commit()
+    invitation_id = outage(api, survey)
+    real, replies = invitations._queue_again, []
+
+    def second_click_meanwhile(brand, phase, pairs):
+        if not replies:
+            replies.append(None)
+            second = threading.Thread(
+                target=lambda: replies.append(
+                    app.test_client().post(again(invitation_id), headers=api._headers(None))
+                )
+            )
+            second.start()
+            second.join(0.5)  # on PostgreSQL it waits for this one's locks: let it
+        return real(brand, phase, pairs)
+
+    monkeypatch.setattr(invitations, "_queue_again", second_click_meanwhile)
+    first = api.post(again(invitation_id))
+    assert first.status_code == 202, first.json
+    for _ in range(100):  # the second click, once the first committed
+        if len(replies) == 2:
+            break
+        threading.Event().wait(0.1)
+    assert replies[1].status_code in (202, 409), replies[1].json
+    db.session.expire_all()
+    invitation = db.session.get(Invitation, invitation_id)
+    assert invitation.status == "sent"
+    assert len(smtp_server.envelopes) == 1
+    assert db.session.query(Contact).count() == 1
+
+
+def test_an_answered_failed_invitation_is_not_mailed_again(
+    api, survey, customers, outage, smtp_server, db
+):
+    """A temporary failure may have reached her after all (the server took a copy before the
+    connection was lost): once she answered, its link is used and it is not sent again."""
+    invitation_id = outage(api, survey)
+    invitation = db.session.get(Invitation, invitation_id)
+    invitation.used_at = invitation.created_at + timedelta(hours=2)
+    db.session.commit()
+    assert api.post(AGAIN).json == {"queued": 0, "skipped": {}, "remaining": 0, "not_active": 0}
+    error = assert_error(api.post(again(invitation_id)), 409)
+    assert error["fields"] == {"status": ["answered"]}
+    assert smtp_server.envelopes == []
+
+
+def test_a_queued_invitation_answered_before_its_retry_is_not_mailed_again(
+    api, survey, customers, smtp_server, db, monkeypatch
+):
+    def lost_after_data(session, message):
+        raise mailer.MailError("SMTPServerDisconnected: Connection unexpectedly closed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(mailer.Session, "send", lost_after_data)
+        invitation_id = invite(api, survey)["id"]
+    invitation = db.session.get(Invitation, invitation_id)
+    invitation.used_at = invitation.created_at  # the copy the server had taken was answered
+    db.session.commit()
+    assert invitations.deliver_many([invitation_id]).outcomes == {"sent": 1}
+    assert smtp_server.envelopes == []
+    assert db.session.query(Contact).count() == 1  # she was asked
+
+
+def test_a_customers_second_failed_invitation_is_decided_by_the_budget(
+    api, survey, journey, customers, outage, smtp_server, db
+):
+    """One ask at a time: her oldest is sent, then the budget decides on the next as on a new
+    invitation (the default's 14 days between asks: skipped)."""
+    from tests.conftest import new_survey
+
+    other = new_survey(api, journey["id"], phase="orientatie")
+    first = outage(api, survey, "klant-1")
+    contacts = db.session.query(Contact).all()
+    assert contacts == []
+    second = outage(api, other, "klant-1")
+    result = api.post(AGAIN).json
+    assert result == {
+        "queued": 1,
+        "skipped": {"min_days_between": 1},
+        "remaining": 0,
+        "not_active": 0,
+    }
+    db.session.expire_all()
+    assert db.session.get(Invitation, first).status == "sent"
+    assert db.session.get(Invitation, second).skip_reason == "min_days_between"
+    assert len(smtp_server.envelopes) == 1
+
+
+@pytest.mark.usefixtures("users")
+def test_the_button_counts_what_it_sends(app, api, survey, journey, customers, outage, smtp_server):
+    from tests.conftest import new_survey
+
+    outage(api, survey, "klant-1")
+    other = new_survey(api, journey["id"], phase="orientatie")
+    outage(api, other, "klant-2")
+    api.patch(f"/api/v1/surveys/{other['id']}", json={"active": False})
+    editor = Dashboard(app.test_client())
+    editor.login("editor@testbad.example")
+    page = editor.html("/dashboard/invitations")
+    assert "Send the 1 that failed for a passing reason again" in page
+    api.patch(f"/api/v1/surveys/{survey['id']}", json={"active": False})
+    page = editor.html("/dashboard/invitations")
+    assert "mail server down or busy: 2" in page and "for a passing reason again" not in page
+
+
+def test_skipped_before_sending_gives_the_ask_back(api, client, survey, customers, db, monkeypatch):
+    """Unsubscribed between the invitation and its email (the link in an earlier email, or
+    at send time): she was never asked by it."""
+    from app.services import unsubscribes
+
+    monkeypatch.setattr(invitations, "enqueue", lambda ids: len(ids))  # a worker's, later
+    first = invite(api, survey, "klant-1")["id"]
+    second = invite(api, survey, "klant-2")["id"]
+    assert db.session.query(Contact).count() == 2
+    klant1 = db.session.get(Invitation, first).customer
+    brand_id = klant1.brand_id
+    unsubscribes.suppress(brand_id, "klant2@example.nl")  # checked again at send time
+    db.session.commit()
+    assert invitations.deliver_many([second]).outcomes == {"skipped": 1}
+    assert db.session.query(Contact).count() == 1
+    from app.services import survey_tokens
+
+    token = survey_tokens.unsubscribe_token(brand_id, klant1.id)
+    unsubscribes.unsubscribe(token)
+    db.session.expire_all()
+    assert db.session.get(Invitation, first).status == "skipped"
+    assert db.session.query(Contact).count() == 0
+
+
+@pytest.mark.postgres
+def test_sent_again_while_an_erasure_commits_is_a_404(
+    app, api, survey, customers, outage, smtp_server
+):
+    from sqlalchemy import text
+
+    from tests.conftest import Contenders, api_post
+
+    invitation_id = outage(api, survey, "klant-1")
+    held = ("SELECT id FROM customer WHERE external_id = 'klant-1' FOR UPDATE", {})
+    with Contenders([api_post(app, api, again(invitation_id))], *held) as race:
+        race.holding.execute(text("DELETE FROM invitation WHERE id = :id"), {"id": invitation_id})
+    [reply] = race.replies
+    assert_error(reply, 404)
