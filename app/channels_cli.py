@@ -116,13 +116,17 @@ def invitation_send_again(brand_slug, invitation_id):
 
 @invitation_cli.command("sweep")
 def invitation_sweep():
-    """Send (or queue) invitations left queued, e.g. while SMTP or Redis was down: a job per
-    hundred, or, inline or with Redis down, sent from here over one SMTP conversation each.
-    Each is tried once a sweep; once the server does not answer at all the rest wait for the
-    next sweep, not a timeout each."""
+    """Ask the budget for the scheduled invitations that are due, then send (or queue) those
+    queued, also those left queued while SMTP or Redis was down: a job per hundred, or, inline
+    or with Redis down, sent from here over one SMTP conversation each. Each is tried once a
+    sweep; once the server does not answer at all the rest wait for the next sweep, not a
+    timeout each."""
     from app.extensions import queue
     from app.services import invitations
 
+    due = invitations.queue_due()
+    if due["queued"] or due["skipped"]:
+        click.echo(f"scheduled invitations due: {json.dumps(due)}")
     rounds = invitations.waiting()
     total = sum(len(ids) for ids in rounds)
     if not total:

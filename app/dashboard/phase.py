@@ -22,6 +22,9 @@ SKIP_WORDS = {
     "max_per_journey": "asked the most times allowed per journey",
     "unsubscribed": "unsubscribed",
     "no_email": "no email address",
+    "answered": "answered the phase before it was due",
+    "survey_not_active": "the survey was switched off before it was due",
+    "invite_turned_off": "the survey stopped inviting on reach before it was due",
 }
 
 

@@ -89,7 +89,11 @@ def _phase_choices(brand) -> list[tuple[str, str]]:
 
 def _prefill(survey) -> dict:
     """The survey as the form's input names."""
-    values = {"name": survey.name or "", "active": survey.active}
+    values = {
+        "name": survey.name or "",
+        "active": survey.active,
+        "invite_after_hours": survey.invite_after_hours,
+    }
     for index, question in enumerate(survey.questions):
         prefix = f"questions.{index}."
         values[prefix + "key"] = question.key
@@ -176,7 +180,8 @@ def survey_edit(survey_id):
             errors={},
         )
     check("edit")
-    form = forms.FormData(request.form)
+    # an emptied box switches inviting on reach off
+    form = forms.FormData(request.form, clearable=("invite_after_hours",))
     form.data["locale"] = survey.default_locale
     form.data.setdefault("active", False)  # an unticked box sends nothing
     _questions_from(form, survey.default_locale)

@@ -8,7 +8,10 @@ from app.extensions import db
 from app.models.base import utcnow
 
 QUEUED, SENT, SKIPPED, FAILED = "queued", "sent", "skipped", "failed"
-STATUSES = (QUEUED, SENT, SKIPPED, FAILED)
+# Made by a journey event for a survey that invites on reach: asked (queued or skipped by the
+# contact budget) once `queued_at`, its due moment, has come (invitations.queue_due).
+SCHEDULED = "scheduled"
+STATUSES = (SCHEDULED, QUEUED, SENT, SKIPPED, FAILED)
 # Why a failed one failed. REFUSED: the server refused the address or the email for good (a
 # 5xx); sent again it would be refused again, unless the address was corrected. TEMPORARY: the
 # server was down or said "later" for MAIL_RETRY_HOURS. FAULT: the email could not be made (a
@@ -27,6 +30,8 @@ class Invitation(db.Model):
         db.Index("ix_invitation_brand_idempotency_key", "brand_id", "idempotency_key", unique=True),
         # Deleting a contact (an erasure) sets this to NULL: without the index, a scan each.
         db.Index("ix_invitation_contact", "contact_id"),
+        # the sweep's scheduled invitations that are due
+        db.Index("ix_invitation_status_queued_at", "status", "queued_at"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -51,8 +56,9 @@ class Invitation(db.Model):
     # customer was never asked), so that inviting her again is not held back by it.
     contact_id = db.Column(db.Integer, db.ForeignKey("contact.id", ondelete="SET NULL"))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-    # When it was last queued by "send again" (None: when created). MAIL_RETRY_HOURS count
-    # from here, or an invitation sent again after an outage would fail at its first 4xx.
+    # When it was last queued by "send again" or, scheduled, is due (None: when created).
+    # MAIL_RETRY_HOURS count from here, or an invitation sent again after an outage would
+    # fail at its first 4xx.
     queued_at = db.Column(db.DateTime)
     sent_at = db.Column(db.DateTime)
     expires_at = db.Column(db.DateTime, nullable=False)

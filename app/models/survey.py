@@ -41,6 +41,9 @@ class Survey(db.Model):
     # checks it, so no answer is stored against questions other than those it was checked by.
     revision = db.Column(db.Integer, nullable=False, default=1, server_default="1")
     active = db.Column(db.Boolean, nullable=False, default=True)
+    # Email this survey to a customer this many hours after a journey event first brings them
+    # to its phase (invitations.schedule_on_reach); None: only when invited otherwise.
+    invite_after_hours = db.Column(db.Integer)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # the API's Idempotency-Key: a retried create finds this row (services.idempotency)
     idempotency_key = db.Column(db.String(128))

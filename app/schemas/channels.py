@@ -63,7 +63,9 @@ class InvitationOut(Schema):
     phase = fields.Function(lambda invitation: invitation.phase.key)
     channel = fields.String()
     locale = fields.String()
-    status = fields.String(metadata={"description": "queued, sent, skipped or failed"})
+    status = fields.String(
+        metadata={"description": "scheduled (by a journey event), queued, sent, skipped or failed"}
+    )
     skip_reason = fields.String(
         allow_none=True,
         metadata={
@@ -85,6 +87,10 @@ class InvitationOut(Schema):
         },
     )
     created_at = Timestamp()
+    queued_at = Timestamp(
+        allow_none=True,
+        metadata={"description": "when a scheduled one is due, or one was queued again"},
+    )
     sent_at = Timestamp(allow_none=True)
     expires_at = Timestamp()
     response_id = fields.Integer(allow_none=True)
@@ -95,6 +101,7 @@ class InvitationQuery(CursorQuery):
 
 
 class InvitationCounts(Schema):
+    scheduled = fields.Integer()
     queued = fields.Integer()
     sent = fields.Integer()
     skipped = fields.Integer()

@@ -84,6 +84,15 @@ class SurveyCreate(_ScoredTypesOnce):
     questions = fields.List(
         fields.Nested(QuestionIn), required=True, validate=validate.Length(min=1, max=3)
     )
+    invite_after_hours = fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=2160),
+        metadata={
+            "description": "email this survey to a customer this many hours after a journey "
+            "event first brings them to its phase (within the contact budget); null: off"
+        },
+    )
 
     @validates_schema
     def unique_keys(self, data, **kwargs):
@@ -102,6 +111,15 @@ class SurveyCreate(_ScoredTypesOnce):
 class SurveyUpdate(_ScoredTypesOnce):
     name = fields.String(validate=validate.Length(max=120))
     active = StrictBoolean()
+    invite_after_hours = fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=2160),
+        metadata={
+            "description": "email this survey to a customer this many hours after a journey "
+            "event first brings them to its phase (within the contact budget); null: off"
+        },
+    )
     questions = fields.List(fields.Nested(QuestionIn), validate=validate.Length(min=1, max=3))
     # The language of plain-string texts; the survey's own when left out.
     locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))
@@ -131,6 +149,7 @@ class SurveyOut(Schema):
     version = fields.Integer()
     family_id = fields.Integer()
     active = fields.Boolean()
+    invite_after_hours = fields.Integer(allow_none=True)
     created_at = Timestamp()
     questions = fields.List(fields.Nested(QuestionOut))
 

@@ -236,7 +236,7 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
         journey = journeys_by_id[data["journey_id"]]
         prepared.append((data, _phase(journey, data["phase"]), _occurred_at(data)))
     now = utcnow()
-    events, answers = [], []
+    events, answers, first_reaches = [], [], []
     with db.session.no_autoflush:
         known = ensure_many(brand, [data["customer"] for data in items])
         # Read after the customers' locks: a concurrent try of the same keyed event (of the
@@ -266,6 +266,8 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
             }
             events.append(event)
             answers.append((event, False))
+            if event["first_time"]:
+                first_reaches.append((customer, phase, occurred_at))
             if key is not None:
                 stored[key] = event  # a later item with this key repeats this one
         table = JourneyEvent.__table__
@@ -291,6 +293,7 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
                 "an Idempotency-Key of these events was used for another event meanwhile",
             )
         reached.write()
+        _schedule(brand, first_reaches)
     db.session.commit()
     return {
         "recorded": len(events),
@@ -378,4 +381,13 @@ def _record(brand: Brand, data: dict) -> JourneyEvent:
     reached = conversion.Journeys(brand.id, [customer.id])
     event.first_time = _reach(reached, customer, phase, occurred_at, data.get("value"))
     reached.write()
+    if event.first_time:
+        _schedule(brand, [(customer, phase, occurred_at)])
     return event
+
+
+def _schedule(brand: Brand, reaches: list[tuple]) -> None:
+    """First arrivals in a phase schedule its survey's invitation, if it invites on reach."""
+    from app.services import invitations  # which finds customers here
+
+    invitations.schedule_on_reach(brand, [invitations.Reach(*reach) for reach in reaches])

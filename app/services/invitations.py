@@ -15,13 +15,14 @@ from app import ids, locks, timestamps
 from app.connections import TRANSIENT
 from app.errors import AppError
 from app.extensions import db, queue
-from app.models import Brand, Customer, Invitation, Persona, Survey
+from app.models import Brand, Customer, Invitation, Persona, Response, Survey
 from app.models.base import utcnow
 from app.models.invitation import (
     FAILED,
     FAULT,
     QUEUED,
     REFUSED,
+    SCHEDULED,
     SENT,
     SKIPPED,
     TEMPORARY,
@@ -258,8 +259,7 @@ def retryable_count(brand: Brand) -> int:
 
 def _failed_to_retry(brand: Brand, limit: int) -> dict:
     """Up to `limit` failed invitations worth retrying, one a customer, with their customers,
-    locked (customers first, by id, as send_again and the invitation lists lock them; then
-    the invitations, still failed): {survey: [(invitation, customer)]}."""
+    locked: {survey: [(invitation, customer)]} (_locked_pairs)."""
     locks.write_first(Invitation, Invitation.brand_id == brand.id, Invitation.status == FAILED)
     candidates = db.session.execute(
         _retryable(brand)
@@ -268,7 +268,15 @@ def _failed_to_retry(brand: Brand, limit: int) -> dict:
         .order_by(Invitation.id)
         .limit(limit)
     ).all()
-    first: dict[int, int] = {}  # customer → her oldest: the budget decides one ask at a time
+    return _locked_pairs(candidates, Invitation.status == FAILED, Invitation.used_at.is_(None))
+
+
+def _locked_pairs(candidates, *still) -> dict:
+    """The candidates' (id, customer id) invitations, one a customer (her oldest: the budget
+    decides one ask at a time), each with its customer: the customers locked first, by id, as
+    send_again and the invitation lists lock them, then the invitations that are `still` as
+    they were read. {survey: [(invitation, customer)]}."""
+    first: dict[int, int] = {}
     for invitation_id, customer_id in candidates:
         first.setdefault(customer_id, invitation_id)
     if not first:
@@ -284,11 +292,7 @@ def _failed_to_retry(brand: Brand, limit: int) -> dict:
     rows = db.session.scalars(
         locks.locked(
             select(Invitation)
-            .where(
-                Invitation.id.in_(first.values()),
-                Invitation.status == FAILED,
-                Invitation.used_at.is_(None),
-            )
+            .where(Invitation.id.in_(first.values()), *still)
             .order_by(Invitation.id)
         ).options(selectinload(Invitation.survey).selectinload(Survey.phase))
     )
@@ -308,6 +312,131 @@ def _queue_again(brand: Brand, phase, pairs: list[tuple[Invitation, Customer]]) 
         invitation.failure = invitation.last_error = None
         if invitation.status == QUEUED:
             invitation.queued_at = now
+
+
+# An event this much older than its invitation's due moment is history (an import of past
+# events): it schedules nothing, or every customer imported would be mailed at once.
+HISTORY = timedelta(days=1)
+
+
+class Reach(NamedTuple):
+    """A customer's first arrival in a phase, by a journey event (customers.record_event*)."""
+
+    customer: Customer
+    phase: object
+    occurred_at: datetime
+
+
+def schedule_on_reach(brand: Brand, reaches: list[Reach]) -> int:
+    """Schedule the invitation of each phase's survey that invites on reach: due
+    `invite_after_hours` after the event, asked of the contact budget then (queue_due). In the
+    events' transaction; the caller commits. Returns how many were scheduled."""
+    if not reaches:
+        return 0
+    phase_ids = {reach.phase.id for reach in reaches}
+    inviting: dict[int, Survey] = {}
+    for survey in db.session.scalars(
+        select(Survey)
+        .where(
+            Survey.brand_id == brand.id,
+            Survey.phase_id.in_(phase_ids),
+            Survey.active.is_(True),
+            Survey.invite_after_hours.is_not(None),
+        )
+        .order_by(Survey.id)
+    ):
+        inviting[survey.phase_id] = survey  # the newest, when several families invite
+    now = utcnow()
+    scheduled = []
+    for customer, phase, occurred_at in reaches:
+        survey = inviting.get(phase.id)
+        if survey is None:
+            continue
+        due = occurred_at + timedelta(hours=survey.invite_after_hours)
+        if due < now - HISTORY:
+            continue
+        due = max(due, now)
+        scheduled.append(
+            Invitation(
+                brand_id=brand.id,
+                customer_id=customer.id,
+                survey_id=survey.id,
+                phase_id=phase.id,
+                channel="email",
+                locale=best_locale([customer.locale], survey.locales, survey.default_locale),
+                status=SCHEDULED,
+                created_at=now,
+                queued_at=due,
+                expires_at=link_expiry(brand, due),
+            )
+        )
+    db.session.add_all(scheduled)
+    return len(scheduled)
+
+
+def queue_due(now: datetime | None = None, limit: int = AGAIN_PER_CALL) -> dict:
+    """The scheduled invitations that are due, of every brand, asked of the contact budget
+    now as a new invitation is: `queued` (for the sweep's rounds to send) or `skipped`, also
+    when the customer has answered the phase since (`answered`), the survey is no longer
+    active (`survey_not_active`) or no longer invites on reach (`invite_turned_off`). Oldest
+    first, at most `limit`. {"queued": n, "skipped": {reason: n}}."""
+    now = now or utcnow()
+    queued, skipped = 0, Counter()
+    while queued + skipped.total() < limit:
+        due = (Invitation.status == SCHEDULED, Invitation.queued_at <= now)
+        locks.write_first(Invitation, *due)
+        candidates = db.session.execute(
+            select(Invitation.id, Invitation.customer_id)
+            .where(*due)
+            .order_by(Invitation.id)
+            .limit(min(_AGAIN_CHUNK, limit - queued - skipped.total()))
+        ).all()
+        pairs = _locked_pairs(candidates, *due)
+        if not pairs:
+            break
+        for survey, chunk in pairs.items():
+            asked = _still_asked(survey, chunk)
+            if asked:
+                brand = db.session.get(Brand, survey.brand_id)
+                _ask(brand, survey.phase, asked)
+            for invitation, _ in chunk:
+                if invitation.status == QUEUED:
+                    invitation.queued_at = now  # MAIL_RETRY_HOURS count from here
+                    queued += 1
+                else:
+                    skipped[invitation.skip_reason] += 1
+        db.session.commit()
+    return {"queued": queued, "skipped": dict(skipped)}
+
+
+def _still_asked(survey: Survey, pairs: list[tuple[Invitation, Customer]]) -> list:
+    """Of one survey's due invitations, those the budget is to decide on; the others are
+    skipped here: the survey no longer asks, or she answered the phase since the event."""
+    reason = None
+    if not survey.active:
+        reason = "survey_not_active"
+    elif survey.invite_after_hours is None:
+        reason = "invite_turned_off"
+    if reason:
+        for invitation, _ in pairs:
+            invitation.status, invitation.skip_reason = SKIPPED, reason
+        return []
+    answered = set(
+        db.session.execute(
+            select(Response.customer_id, Response.phase_id).where(
+                Response.customer_id.in_([customer.id for _, customer in pairs]),
+                Response.phase_id == survey.phase_id,
+                Response.created_at >= min(i.created_at for i, _ in pairs),
+            )
+        ).tuples()
+    )
+    asked = []
+    for invitation, customer in pairs:
+        if (customer.id, invitation.phase_id) in answered:
+            invitation.status, invitation.skip_reason = SKIPPED, "answered"
+        else:
+            asked.append((invitation, customer))
+    return asked
 
 
 def _addresses(brand: Brand, external_ids: list[str]) -> dict[str, str | None]:
@@ -717,7 +846,7 @@ def counts(brand: Brand) -> dict:
     """The brand's email invitations per status, the skipped and the failed per reason and
     the answered: one pass over its invitations (three were three scans of a large brand's
     rows)."""
-    result = {status: 0 for status in (QUEUED, SENT, SKIPPED, FAILED)}
+    result = {status: 0 for status in (SCHEDULED, QUEUED, SENT, SKIPPED, FAILED)}
     reasons = {SKIPPED: Counter(), FAILED: Counter()}
     answered = 0
     for status, reason, failure, number, used in db.session.execute(

@@ -72,6 +72,8 @@ def export_journey(brand: Brand, journey_id: int) -> dict:
         }
         if survey.name:
             item["name"] = survey.name
+        if survey.invite_after_hours is not None:
+            item["invite_after_hours"] = survey.invite_after_hours
         surveys.append(item)
     return {
         "format": FORMAT,
@@ -119,6 +121,7 @@ def import_journey(brand: Brand, document: dict) -> dict:
             default_locale=item["locale"],
             locales=locales,
             active=item.get("active", True),
+            invite_after_hours=item.get("invite_after_hours"),
             questions=questions,
         )
         db.session.add(survey)

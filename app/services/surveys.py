@@ -61,6 +61,7 @@ def create_survey(brand: Brand, data: dict, idempotency_key: str | None = None) 
         default_locale=data["locale"],
         locales=locales,
         active=data.get("active", True),
+        invite_after_hours=data.get("invite_after_hours"),
         questions=questions,
     )
     db.session.add(survey)
@@ -175,7 +176,7 @@ def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
         # rollback), switches the others off (two stayed active, and answers split over both).
         _deactivate_family(brand, survey)
     if not edit:
-        for field in ("name", "active"):
+        for field in ("name", "active", "invite_after_hours"):
             if field in data:
                 setattr(survey, field, data[field])
         db.session.commit()
@@ -188,6 +189,7 @@ def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
         survey.revision += 1  # answers checked against the old questions are checked again
         survey.name = data.get("name", survey.name)
         survey.active = data.get("active", survey.active)
+        survey.invite_after_hours = data.get("invite_after_hours", survey.invite_after_hours)
         db.session.commit()
         return survey
     latest = db.session.scalar(
@@ -206,6 +208,7 @@ def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
         family_id=survey.family_id,
         version=latest + 1,
         active=data.get("active", True),
+        invite_after_hours=data.get("invite_after_hours", survey.invite_after_hours),
         questions=questions,
     )
     db.session.add(version)

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Brand, Customer, EmailSuppression, Invitation
 from app.models.base import utcnow
-from app.models.invitation import QUEUED, SKIPPED
+from app.models.invitation import QUEUED, SCHEDULED, SKIPPED
 from app.schemas.common import SUPPORTED_LOCALES
 from app.security import keyed_hash
 from app.services import contact_budget, survey_tokens, upserts
@@ -121,7 +121,7 @@ def unsubscribe(token: str) -> tuple[Brand, Customer]:
                 Customer.brand_id == brand.id, Customer.email == normalise_email(customer.email)
             )
         )
-    waiting = (recipients, Invitation.status == QUEUED)
+    waiting = (recipients, Invitation.status.in_((SCHEDULED, QUEUED)))
     # never sent, so never asked: their asks are given back (contact_budget)
     contact_budget.give_back(db.session.scalars(select(Invitation.contact_id).where(*waiting)))
     db.session.execute(
