@@ -512,6 +512,9 @@ def _seed(responses: int, seed: int, echo) -> Brand:
                     break
                 when += timedelta(days=rng.uniform(2, 18))
     customers.record_events(brand, events)
+    # Set after the history above, which is not to be mailed: an event posted to the demo now
+    # schedules the delivery survey's invitation, due two days later (docs/channels.md).
+    survey_by_phase["levering"].invite_after_hours = 48
 
     recent = [item for item in reached if item[3] >= now - timedelta(days=92)]
     picks = rng.sample(recent, min(responses, len(recent))) if recent else []

@@ -179,3 +179,16 @@ def test_two_user_creates_of_one_email_at_once_make_one_and_a_conflict(app, db, 
         race.holding.execute(text("DELETE FROM user_account WHERE email = 'a@x.example'"))
     _one_made_one_conflict(race.replies)
     assert db.session.query(User).count() == 1
+
+
+def test_the_demo_delivery_survey_invites_on_reach_without_mailing_its_history(app, db):
+    """The seeded history schedules nothing; the delivery survey invites on reach from now."""
+    from app.models import Invitation, Survey
+
+    result = app.test_cli_runner().invoke(args=["demo", "--responses", "300"])
+    assert result.exit_code == 0, result.output
+    inviting = db.session.query(Survey).filter(Survey.invite_after_hours.is_not(None)).all()
+    assert [(survey.phase.key, survey.invite_after_hours) for survey in inviting] == [
+        ("levering", 48)
+    ]
+    assert db.session.query(Invitation).filter_by(status="scheduled").count() == 0
