@@ -70,7 +70,8 @@ class InvitationOut(Schema):
         allow_none=True,
         metadata={
             "description": "unsubscribed, no_email, or the contact-budget rule: "
-            "min_days_between, same_phase_days, max_per_journey"
+            "min_days_between, same_phase_days, max_per_journey; for a scheduled one also "
+            "answered, survey_not_active, invite_turned_off"
         },
     )
     answered = fields.Function(lambda invitation: invitation.used_at is not None)

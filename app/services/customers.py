@@ -267,7 +267,7 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
             events.append(event)
             answers.append((event, False))
             if event["first_time"]:
-                first_reaches.append((customer, phase, occurred_at))
+                first_reaches.append((customer, phase))
             if key is not None:
                 stored[key] = event  # a later item with this key repeats this one
         table = JourneyEvent.__table__
@@ -293,7 +293,15 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
                 "an Idempotency-Key of these events was used for another event meanwhile",
             )
         reached.write()
-        _schedule(brand, first_reaches)
+        # Each first reach at its earliest moment in the batch: a batch may list a customer's
+        # events newest first, and the history rule must not depend on that order.
+        _schedule(
+            brand,
+            [
+                (customer, phase, reached.now[customer.id][phase.id].at)
+                for customer, phase in first_reaches
+            ],
+        )
     db.session.commit()
     return {
         "recorded": len(events),

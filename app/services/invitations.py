@@ -15,7 +15,7 @@ from app import ids, locks, timestamps
 from app.connections import TRANSIENT
 from app.errors import AppError
 from app.extensions import db, queue
-from app.models import Brand, Customer, Invitation, Persona, Response, Survey
+from app.models import Brand, Customer, CustomerPhase, Invitation, Persona, Response, Survey
 from app.models.base import utcnow
 from app.models.invitation import (
     FAILED,
@@ -333,19 +333,7 @@ def schedule_on_reach(brand: Brand, reaches: list[Reach]) -> int:
     events' transaction; the caller commits. Returns how many were scheduled."""
     if not reaches:
         return 0
-    phase_ids = {reach.phase.id for reach in reaches}
-    inviting: dict[int, Survey] = {}
-    for survey in db.session.scalars(
-        select(Survey)
-        .where(
-            Survey.brand_id == brand.id,
-            Survey.phase_id.in_(phase_ids),
-            Survey.active.is_(True),
-            Survey.invite_after_hours.is_not(None),
-        )
-        .order_by(Survey.id)
-    ):
-        inviting[survey.phase_id] = survey  # the newest, when several families invite
+    inviting = _inviting_surveys(brand.id, {reach.phase.id for reach in reaches})
     now = utcnow()
     scheduled = []
     for customer, phase, occurred_at in reaches:
@@ -374,6 +362,25 @@ def schedule_on_reach(brand: Brand, reaches: list[Reach]) -> int:
     return len(scheduled)
 
 
+def _inviting_surveys(brand_id: int, phase_ids) -> dict[int, Survey]:
+    """{phase id: the survey that invites on reach there}: active, with invite_after_hours,
+    the newest when several families do."""
+    inviting: dict[int, Survey] = {}
+    for survey in db.session.scalars(
+        select(Survey)
+        .where(
+            Survey.brand_id == brand_id,
+            Survey.phase_id.in_(phase_ids),
+            Survey.active.is_(True),
+            Survey.invite_after_hours.is_not(None),
+        )
+        .order_by(Survey.id)
+        .options(selectinload(Survey.phase))
+    ):
+        inviting[survey.phase_id] = survey
+    return inviting
+
+
 def queue_due(now: datetime | None = None, limit: int = AGAIN_PER_CALL) -> dict:
     """The scheduled invitations that are due, of every brand, asked of the contact budget
     now as a new invitation is: `queued` (for the sweep's rounds to send) or `skipped`, also
@@ -394,11 +401,10 @@ def queue_due(now: datetime | None = None, limit: int = AGAIN_PER_CALL) -> dict:
         pairs = _locked_pairs(candidates, *due)
         if not pairs:
             break
-        for survey, chunk in pairs.items():
-            asked = _still_asked(survey, chunk)
+        for (brand_id, phase_id), chunk in _by_phase(pairs).items():
+            survey, asked = _still_asked(brand_id, phase_id, chunk)
             if asked:
-                brand = db.session.get(Brand, survey.brand_id)
-                _ask(brand, survey.phase, asked)
+                _ask(db.session.get(Brand, brand_id), survey.phase, asked)
             for invitation, _ in chunk:
                 if invitation.status == QUEUED:
                     invitation.queued_at = now  # MAIL_RETRY_HOURS count from here
@@ -409,34 +415,50 @@ def queue_due(now: datetime | None = None, limit: int = AGAIN_PER_CALL) -> dict:
     return {"queued": queued, "skipped": dict(skipped)}
 
 
-def _still_asked(survey: Survey, pairs: list[tuple[Invitation, Customer]]) -> list:
-    """Of one survey's due invitations, those the budget is to decide on; the others are
-    skipped here: the survey no longer asks, or she answered the phase since the event."""
-    reason = None
-    if not survey.active:
-        reason = "survey_not_active"
-    elif survey.invite_after_hours is None:
-        reason = "invite_turned_off"
-    if reason:
+def _by_phase(pairs: dict) -> dict:
+    """_locked_pairs' {survey: pairs} as {(brand id, phase id): pairs}."""
+    grouped: dict = {}
+    for survey, chunk in pairs.items():
+        grouped.setdefault((survey.brand_id, survey.phase_id), []).extend(chunk)
+    return grouped
+
+
+def _still_asked(brand_id: int, phase_id: int, pairs: list) -> tuple[Survey | None, list]:
+    """Of one phase's due invitations, those the budget is to decide on, each now of the
+    survey that invites on reach there (a new version of the one it was scheduled for, after
+    an edit) in the customer's language as she has it now; the others are skipped here: no
+    survey invites there now, or she answered the phase since she reached it."""
+    survey = _inviting_surveys(brand_id, [phase_id]).get(phase_id)
+    if survey is None:
         for invitation, _ in pairs:
-            invitation.status, invitation.skip_reason = SKIPPED, reason
-        return []
+            gone = not invitation.survey.active
+            invitation.status = SKIPPED
+            invitation.skip_reason = "survey_not_active" if gone else "invite_turned_off"
+        return None, []
     answered = set(
-        db.session.execute(
-            select(Response.customer_id, Response.phase_id).where(
-                Response.customer_id.in_([customer.id for _, customer in pairs]),
-                Response.phase_id == survey.phase_id,
-                Response.created_at >= min(i.created_at for i, _ in pairs),
+        db.session.scalars(
+            select(Response.customer_id)
+            .join(
+                CustomerPhase,
+                (CustomerPhase.customer_id == Response.customer_id)
+                & (CustomerPhase.phase_id == Response.phase_id),
             )
-        ).tuples()
+            .where(
+                Response.customer_id.in_([customer.id for _, customer in pairs]),
+                Response.phase_id == phase_id,
+                Response.created_at >= CustomerPhase.first_reached_at,
+            )
+        )
     )
     asked = []
     for invitation, customer in pairs:
-        if (customer.id, invitation.phase_id) in answered:
+        if customer.id in answered:
             invitation.status, invitation.skip_reason = SKIPPED, "answered"
-        else:
-            asked.append((invitation, customer))
-    return asked
+            continue
+        invitation.survey_id = survey.id
+        invitation.locale = best_locale([customer.locale], survey.locales, survey.default_locale)
+        asked.append((invitation, customer))
+    return survey, asked
 
 
 def _addresses(brand: Brand, external_ids: list[str]) -> dict[str, str | None]:

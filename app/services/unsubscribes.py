@@ -121,13 +121,15 @@ def unsubscribe(token: str) -> tuple[Brand, Customer]:
                 Customer.brand_id == brand.id, Customer.email == normalise_email(customer.email)
             )
         )
-    waiting = (recipients, Invitation.status.in_((SCHEDULED, QUEUED)))
-    # never sent, so never asked: their asks are given back (contact_budget)
-    contact_budget.give_back(db.session.scalars(select(Invitation.contact_id).where(*waiting)))
-    db.session.execute(
+    # Never sent, so never asked: their asks are given back (contact_budget), of those this
+    # UPDATE skipped: it waits for a sender that is mailing one of them, and then leaves that
+    # one, sent, with its ask (the foreign key lets go of the asks given back).
+    skipped = db.session.scalars(
         update(Invitation)
-        .where(*waiting)
-        .values(status=SKIPPED, skip_reason="unsubscribed", contact_id=None)
+        .where(recipients, Invitation.status.in_((SCHEDULED, QUEUED)))
+        .values(status=SKIPPED, skip_reason="unsubscribed")
+        .returning(Invitation.contact_id)
     )
+    contact_budget.give_back(list(skipped))
     db.session.commit()
     return brand, customer

@@ -504,3 +504,47 @@ def test_sent_again_while_an_erasure_commits_is_a_404(
         race.holding.execute(text("DELETE FROM invitation WHERE id = :id"), {"id": invitation_id})
     [reply] = race.replies
     assert_error(reply, 404)
+
+
+@pytest.mark.postgres
+def test_an_unsubscribe_while_her_email_goes_out_keeps_its_ask(
+    app, api, survey, customers, smtp_server, db, monkeypatch
+):
+    """The unsubscribe waits for the sender that is mailing her queued invitation; that one is
+    sent then, and its ask stays counted."""
+    import threading
+    import time
+
+    from app.extensions import db as _db
+    from app.services import survey_tokens, unsubscribes
+    from tests.conftest import slow_mail, wait_for_lock_waits
+
+    monkeypatch.setattr(invitations, "enqueue", lambda ids: len(ids))  # a worker's, below
+    invitation_id = invite(api, survey)["id"]
+    invitation = db.session.get(Invitation, invitation_id)
+    ask = invitation.contact_id
+    token = survey_tokens.unsubscribe_token(invitation.brand_id, invitation.customer_id)
+    slow_mail(monkeypatch, 1.0)
+    outcome = []
+
+    def worker():
+        with app.app_context():
+            outcome.append(invitations.deliver(invitation_id))
+            _db.session.remove()
+
+    def unsubscriber():
+        with app.app_context():
+            unsubscribes.unsubscribe(token)
+            _db.session.remove()
+
+    sender = threading.Thread(target=worker)
+    sender.start()
+    time.sleep(0.3)  # it has claimed the invitation and talks to the server
+    unsubscribing = threading.Thread(target=unsubscriber)
+    unsubscribing.start()
+    assert wait_for_lock_waits(_db.engine, 1)
+    sender.join(10)
+    unsubscribing.join(10)
+    db.session.expire_all()
+    assert outcome == ["sent"] and db.session.get(Invitation, invitation_id).status == "sent"
+    assert db.session.get(Contact, ask) is not None

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.models import Contact, Invitation, Survey
+from app.models import Contact, Invitation, Response, Survey
 from app.models.base import utcnow
 from app.services import invitations, unsubscribes
 from tests.channels.helpers import assert_error
@@ -274,3 +274,85 @@ def test_a_journey_exported_and_imported_keeps_inviting(api, journey, inviting):
     assert imported.status_code == 201, imported.json
     [survey] = [s for s in imported.json["surveys"] if s["phase"] == "levering"]
     assert survey["invite_after_hours"] == 48
+
+
+def test_a_new_version_keeps_what_was_already_scheduled(api, journey, inviting, anna, db):
+    """Edited into a new version between the event and the due moment (a typo fixed after
+    the first answers): the invitation goes out for the version that invites now."""
+    reach(api, journey)
+    api.post(
+        "/api/v1/responses",
+        json={"survey_id": inviting["id"], "customer": "x", "answers": {"nps": 8}},
+    )
+    questions = [{"key": "nps", "type": "nps", "text": "Hoe waarschijnlijk nu?", "required": True}]
+    version = api.patch(f"/api/v1/surveys/{inviting['id']}", json={"questions": questions}).json
+    assert version["id"] != inviting["id"]
+    come_due(db)
+    assert invitations.queue_due() == {"queued": 1, "skipped": {}}
+    db.session.expire_all()
+    [invitation] = db.session.query(Invitation).filter_by(status="queued").all()
+    assert invitation.survey_id == version["id"]
+
+
+def test_a_batch_newest_first_does_not_mail_history(api, journey, inviting, anna, db):
+    """A customer's first arrival is her earliest event in a batch, whatever the order the
+    batch lists them in (exports often list the newest first)."""
+    now = datetime.now(UTC)
+    for customer, days in (("klant-1", (0, 10)), ("klant-2", (10, 0))):
+        items = [
+            {
+                "customer": customer,
+                "journey_id": journey["id"],
+                "phase": "levering",
+                "occurred_at": (now - timedelta(days=d)).isoformat(),
+            }
+            for d in days
+        ]
+        assert api.post("/api/v1/events/batch", json={"items": items}).status_code == 201
+    assert scheduled(db) == []
+
+
+def _answered(api, db, survey_id: int, customer: str, hours_ago: float) -> None:
+    response = api.post(
+        "/api/v1/responses",
+        json={"survey_id": survey_id, "customer": customer, "answers": {"nps": 9}},
+    )
+    assert response.status_code == 202, response.json
+    db.session.expire_all()
+    answer = db.session.query(Response).filter(Response.id == response.json["id"]).one()
+    answer.created_at = utcnow() - timedelta(hours=hours_ago)
+    db.session.commit()
+
+
+def test_answered_counts_from_her_arrival_not_from_when_the_event_was_posted(
+    api, journey, inviting, db
+):
+    """A nightly sync posts yesterday's delivery today: an answer given since the delivery
+    skips her; one given before it does not, whoever else is due in the same sweep."""
+    for n in (1, 2):
+        api.post(
+            "/api/v1/customers", json={"external_id": f"klant-{n}", "email": f"k{n}@example.nl"}
+        )
+    _answered(api, db, inviting["id"], "klant-1", hours_ago=10)
+    reach(api, journey, customer="klant-1", hours_ago=20)  # answered since she arrived
+    _answered(api, db, inviting["id"], "klant-2", hours_ago=2)
+    reach(api, journey, customer="klant-2")  # answered before she arrived
+    come_due(db)
+    assert invitations.queue_due() == {"queued": 1, "skipped": {"answered": 1}}
+    db.session.expire_all()
+    [queued] = db.session.query(Invitation).filter_by(status="queued").all()
+    assert queued.customer.external_id == "klant-2"
+
+
+def test_the_language_is_hers_when_it_is_due(api, journey, inviting, db):
+    """The event came first (a bare customer), the shop's upsert with address and language
+    after it: both are read when it is due."""
+    reach(api, journey, customer="klant-9")
+    api.post(
+        "/api/v1/customers",
+        json={"external_id": "klant-9", "email": "k9@example.nl", "locale": "en"},
+    )
+    come_due(db)
+    assert invitations.queue_due()["queued"] == 1
+    db.session.expire_all()
+    assert db.session.query(Invitation).one().locale == "en"
