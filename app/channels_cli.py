@@ -61,6 +61,10 @@ def invitation_send(brand_slug, customer, survey_id, locale):
         invitation = invitations.create(_brand(brand_slug), data)
     except AppError as error:
         _fail(error)
+    _echo_invitation(invitation)
+
+
+def _echo_invitation(invitation) -> None:
     click.echo(
         json.dumps(
             {
@@ -91,15 +95,7 @@ def invitation_send_again(brand_slug, invitation_id):
             invitation = invitations.send_again(brand, invitation_id)
         except AppError as error:
             _fail(error)
-        click.echo(
-            json.dumps(
-                {
-                    "id": invitation.id,
-                    "status": invitation.status,
-                    "skip_reason": invitation.skip_reason,
-                }
-            )
-        )
+        _echo_invitation(invitation)
         return
     total = {"queued": 0, "skipped": {}, "remaining": 0, "not_active": 0}
     while True:

@@ -65,6 +65,19 @@ def repeated_scored_types(questions: list[dict]) -> dict[str, list[str]]:
     return problems
 
 
+def invite_after_hours() -> fields.Integer:
+    """A survey's `invite_after_hours`, as a create and an update take it."""
+    return fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=2160),
+        metadata={
+            "description": "email this survey to a customer this many hours after a journey "
+            "event first brings them to its phase (within the contact budget); null: off"
+        },
+    )
+
+
 class _ScoredTypesOnce(Schema):
     """Questions of a create or an update: one of each scored type at most."""
 
@@ -84,15 +97,7 @@ class SurveyCreate(_ScoredTypesOnce):
     questions = fields.List(
         fields.Nested(QuestionIn), required=True, validate=validate.Length(min=1, max=3)
     )
-    invite_after_hours = fields.Integer(
-        allow_none=True,
-        strict=True,
-        validate=validate.Range(min=0, max=2160),
-        metadata={
-            "description": "email this survey to a customer this many hours after a journey "
-            "event first brings them to its phase (within the contact budget); null: off"
-        },
-    )
+    invite_after_hours = invite_after_hours()
 
     @validates_schema
     def unique_keys(self, data, **kwargs):
@@ -111,15 +116,7 @@ class SurveyCreate(_ScoredTypesOnce):
 class SurveyUpdate(_ScoredTypesOnce):
     name = fields.String(validate=validate.Length(max=120))
     active = StrictBoolean()
-    invite_after_hours = fields.Integer(
-        allow_none=True,
-        strict=True,
-        validate=validate.Range(min=0, max=2160),
-        metadata={
-            "description": "email this survey to a customer this many hours after a journey "
-            "event first brings them to its phase (within the contact budget); null: off"
-        },
-    )
+    invite_after_hours = invite_after_hours()
     questions = fields.List(fields.Nested(QuestionIn), validate=validate.Length(min=1, max=3))
     # The language of plain-string texts; the survey's own when left out.
     locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))

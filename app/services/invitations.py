@@ -344,20 +344,7 @@ def schedule_on_reach(brand: Brand, reaches: list[Reach]) -> int:
         if due < now - HISTORY:
             continue
         due = max(due, now)
-        scheduled.append(
-            Invitation(
-                brand_id=brand.id,
-                customer_id=customer.id,
-                survey_id=survey.id,
-                phase_id=phase.id,
-                channel="email",
-                locale=best_locale([customer.locale], survey.locales, survey.default_locale),
-                status=SCHEDULED,
-                created_at=now,
-                queued_at=due,
-                expires_at=link_expiry(brand, due),
-            )
-        )
+        scheduled.append(_email(brand, survey, customer, now, due, status=SCHEDULED, queued_at=due))
     db.session.add_all(scheduled)
     return len(scheduled)
 
@@ -456,7 +443,7 @@ def _still_asked(brand_id: int, phase_id: int, pairs: list) -> tuple[Survey | No
             invitation.status, invitation.skip_reason = SKIPPED, "answered"
             continue
         invitation.survey_id = survey.id
-        invitation.locale = best_locale([customer.locale], survey.locales, survey.default_locale)
+        invitation.locale = _locale(survey, customer)
         asked.append((invitation, customer))
     return survey, asked
 
@@ -549,22 +536,33 @@ def _invite(brand, survey, customers: list[Customer], locale, touchpoint_id) -> 
     pass the budget. A few grouped queries whatever the number of customers."""
     now = utcnow()
     invitations = [
-        Invitation(
-            brand_id=brand.id,
-            customer_id=customer.id,
-            survey_id=survey.id,
-            phase_id=survey.phase_id,
-            touchpoint_id=touchpoint_id,
-            channel="email",
-            locale=best_locale([locale, customer.locale], survey.locales, survey.default_locale),
-            created_at=now,
-            expires_at=link_expiry(brand, now),
-        )
+        _email(brand, survey, customer, now, now, locale, touchpoint_id=touchpoint_id)
         for customer in customers
     ]
     _ask(brand, survey.phase, list(zip(invitations, customers, strict=True)))
     db.session.add_all(invitations)
     return invitations
+
+
+def _email(brand, survey, customer, now, sent, locale=None, **columns) -> Invitation:
+    """An email invitation of this survey for this customer, made `now`, whose link runs
+    from `sent` (link_expiry; set again when it is sent), in `locale` or hers (_locale)."""
+    return Invitation(
+        brand_id=brand.id,
+        customer_id=customer.id,
+        survey_id=survey.id,
+        phase_id=survey.phase_id,
+        channel="email",
+        locale=_locale(survey, customer, locale),
+        created_at=now,
+        expires_at=link_expiry(brand, sent),
+        **columns,
+    )
+
+
+def _locale(survey: Survey, customer: Customer, asked: str | None = None) -> str:
+    """The language asked for, else the customer's, if the survey speaks it; else its own."""
+    return best_locale([asked, customer.locale], survey.locales, survey.default_locale)
 
 
 def _ask(brand: Brand, phase, pairs: list[tuple[Invitation, Customer]]) -> None:
