@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import selectinload
 
 from app import ids, locks, timestamps
@@ -344,8 +344,12 @@ def schedule_on_reach(brand: Brand, reaches: list[Reach]) -> int:
         if due < now - HISTORY:
             continue
         due = max(due, now)
-        scheduled.append(_email(brand, survey, customer, now, due, status=SCHEDULED, queued_at=due))
-    db.session.add_all(scheduled)
+        scheduled.append(
+            _email_row(brand, survey, customer, now, due, status=SCHEDULED, queued_at=due)
+        )
+    # Rows, not ORM objects: an import of a thousand recent arrivals writes a thousand.
+    for chunk in upserts.chunks(scheduled):
+        db.session.execute(insert(Invitation), chunk)
     return len(scheduled)
 
 
@@ -545,19 +549,25 @@ def _invite(brand, survey, customers: list[Customer], locale, touchpoint_id) -> 
 
 
 def _email(brand, survey, customer, now, sent, locale=None, **columns) -> Invitation:
-    """An email invitation of this survey for this customer, made `now`, whose link runs
-    from `sent` (link_expiry; set again when it is sent), in `locale` or hers (_locale)."""
-    return Invitation(
-        brand_id=brand.id,
-        customer_id=customer.id,
-        survey_id=survey.id,
-        phase_id=survey.phase_id,
-        channel="email",
-        locale=_locale(survey, customer, locale),
-        created_at=now,
-        expires_at=link_expiry(brand, sent),
+    """An email invitation of this survey for this customer (_email_row)."""
+    return Invitation(**_email_row(brand, survey, customer, now, sent, locale, **columns))
+
+
+def _email_row(brand, survey, customer, now, sent, locale=None, **columns) -> dict:
+    """The columns of an email invitation of this survey for this customer, made `now`, whose
+    link runs from `sent` (link_expiry; set again when it is sent), in `locale` or hers."""
+    return {
+        "brand_id": brand.id,
+        "customer_id": customer.id,
+        "survey_id": survey.id,
+        "phase_id": survey.phase_id,
+        "channel": "email",
+        "locale": _locale(survey, customer, locale),
+        "created_at": now,
+        "expires_at": link_expiry(brand, sent),
+        "attempts": 0,
         **columns,
-    )
+    }
 
 
 def _locale(survey: Survey, customer: Customer, asked: str | None = None) -> str:
