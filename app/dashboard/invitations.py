@@ -10,7 +10,7 @@ from app.dashboard import bp
 from app.dashboard.access import current_brand, requires
 from app.dashboard.phase import SKIP_WORDS
 from app.errors import AppError
-from app.models.invitation import FAILED, STATUSES
+from app.models.invitation import FAILED, SCHEDULED, STATUSES
 from app.services import invitation_lists, invitations, surveys
 
 
@@ -22,6 +22,7 @@ def _page(errors=None, values=None, status=200):
     listed = invitations.page(brand, query)
     # what the button would send: not those of surveys switched off, nor the refused
     retryable = invitations.retryable_count(brand) if listed["counts"][FAILED] else 0
+    overdue = invitations.overdue(brand) if listed["counts"][SCHEDULED] else 0
     choices = [
         (survey.id, _survey_label(survey, brand.default_locale))
         for survey in surveys.list_surveys(brand, active=True)
@@ -38,6 +39,7 @@ def _page(errors=None, values=None, status=200):
             skip_words=SKIP_WORDS,
             failure_words=FAILURE_WORDS,
             retryable=retryable,
+            overdue=overdue,
             max_lines=invitation_lists.MAX_LINES,
             max_kb=invitation_lists.MAX_BYTES // 1000,
         ),

@@ -353,6 +353,18 @@ def schedule_on_reach(brand: Brand, reaches: list[Reach]) -> int:
     return len(scheduled)
 
 
+def overdue(brand: Brand, grace: timedelta = timedelta(hours=1)) -> int:
+    """The brand's scheduled invitations due more than `grace` ago: the sweep, which asks for
+    them, is not running (no cron), and the dashboard says so."""
+    return db.session.scalar(
+        select(func.count()).where(
+            Invitation.brand_id == brand.id,
+            Invitation.status == SCHEDULED,
+            Invitation.queued_at < utcnow() - grace,
+        )
+    )
+
+
 def _inviting_surveys(brand_id: int, phase_ids) -> dict[int, Survey]:
     """{phase id: the survey that invites on reach there}: active, with invite_after_hours,
     the newest when several families do."""

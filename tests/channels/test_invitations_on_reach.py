@@ -244,6 +244,12 @@ def test_the_dashboard_sets_the_delay_and_lists_what_is_scheduled(app, api, jour
     reach(api, journey)
     page = editor.html("/dashboard/invitations?status=scheduled")
     assert "1 scheduled" in page and "due " in page
+    assert "due over an hour ago" not in page
+    for invitation in scheduled(db):  # no cron runs the sweep
+        invitation.queued_at = utcnow() - timedelta(hours=2)
+    db.session.commit()
+    page = editor.html("/dashboard/invitations")
+    assert "1 scheduled invitation was due over an hour ago and waits" in page
     assert editor.post(url, {**form, "invite_after_hours": ""}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Survey, survey["id"]).invite_after_hours is None
