@@ -398,4 +398,7 @@ def _schedule(brand: Brand, reaches: list[tuple]) -> None:
     """First arrivals in a phase schedule its survey's invitation, if it invites on reach."""
     from app.services import invitations  # which finds customers here
 
-    invitations.schedule_on_reach(brand, [invitations.Reach(*reach) for reach in reaches])
+    # Not flushed here: a pending event's INSERT must meet its Idempotency-Key's unique index
+    # at the commit, where idempotency.commit_once answers a clash (a 409, or the first event).
+    with db.session.no_autoflush:
+        invitations.schedule_on_reach(brand, [invitations.Reach(*reach) for reach in reaches])

@@ -362,3 +362,22 @@ def test_the_language_is_hers_when_it_is_due(api, journey, inviting, db):
     assert invitations.queue_due()["queued"] == 1
     db.session.expire_all()
     assert db.session.query(Invitation).one().locale == "en"
+
+
+@pytest.mark.postgres
+def test_one_event_sent_twice_at_once_schedules_once(app, api, journey, inviting, anna, db):
+    """A client's retry that crosses the first try (both wait for the customer's lock): one
+    event, one first arrival, one scheduled invitation."""
+    from tests.conftest import Contenders
+
+    headers = {**api._headers(None), "Idempotency-Key": "levering-1001"}
+    body = {"customer": "klant-1", "journey_id": journey["id"], "phase": "levering"}
+
+    def post():
+        return app.test_client().post("/api/v1/events", json=body, headers=headers)
+
+    held = ("SELECT id FROM customer WHERE external_id = 'klant-1' FOR UPDATE", {})
+    with Contenders([post, post], *held) as race:
+        pass
+    assert sorted(reply.status_code for reply in race.replies) == [201, 201]
+    assert len(scheduled(db)) == 1
