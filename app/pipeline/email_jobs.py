@@ -24,3 +24,9 @@ def send_weekly_report(report_id: int) -> str | None:
     """Mail this weekly report if it is still pending; raises on a temporary SMTP failure so
     RQ retries."""
     return weekly_report.deliver(report_id)
+
+
+def ask_due_invitations() -> dict:
+    """The scheduled invitations that are due, asked of the contact budget and sent in jobs of
+    their own (kicked by the workers while some are due: no cron needed for them)."""
+    return invitations.ask_due_job()

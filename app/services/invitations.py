@@ -390,8 +390,31 @@ def queue_due(now: datetime | None = None, limit: int = AGAIN_PER_CALL) -> dict:
     when the customer has answered the phase since (`answered`), the survey is no longer
     active (`survey_not_active`) or no longer invites on reach (`invite_turned_off`). Oldest
     first, at most `limit`. {"queued": n, "skipped": {reason: n}}."""
+    return _queue_due(now, limit)[0]
+
+
+def any_due(now: datetime | None = None) -> bool:
+    """Whether a scheduled invitation is due (one indexed look)."""
+    due = (Invitation.status == SCHEDULED, Invitation.queued_at <= (now or utcnow()))
+    return db.session.scalar(select(Invitation.id).where(*due).limit(1)) is not None
+
+
+def ask_due_job() -> dict:
+    """The email queue's job that the workers kick every few minutes while some are due
+    (worker.AppWorker): queue_due, then a job per hundred queued of one brand, as the sweep
+    sends them. Invitations on reach go out without cron, where workers run."""
+    queue.take_kick("email")
+    counts, queued = _queue_due(None, AGAIN_PER_CALL)
+    for invitation_ids in queued.values():
+        enqueue(invitation_ids)
+    return counts
+
+
+def _queue_due(now: datetime | None, limit: int) -> tuple[dict, dict[int, list[int]]]:
+    """queue_due's counts, and the ids it queued per brand."""
     now = now or utcnow()
     queued, skipped = 0, Counter()
+    by_brand: dict[int, list[int]] = {}
     while queued + skipped.total() < limit:
         due = (Invitation.status == SCHEDULED, Invitation.queued_at <= now)
         locks.write_first(Invitation, *due)
@@ -411,11 +434,12 @@ def queue_due(now: datetime | None = None, limit: int = AGAIN_PER_CALL) -> dict:
             for invitation, _ in chunk:
                 if invitation.status == QUEUED:
                     invitation.queued_at = now  # MAIL_RETRY_HOURS count from here
+                    by_brand.setdefault(brand_id, []).append(invitation.id)
                     queued += 1
                 else:
                     skipped[invitation.skip_reason] += 1
         db.session.commit()
-    return {"queued": queued, "skipped": dict(skipped)}
+    return {"queued": queued, "skipped": dict(skipped)}, by_brand
 
 
 def _by_phase(pairs: dict) -> dict:

@@ -32,6 +32,33 @@ class AppWorker(SimpleWorker):
         queue.request_stop()
         super().request_stop(signum, frame)
 
+    def run_maintenance_tasks(self):
+        """RQ's own (at the start, then every DUE_CHECK_SECONDS between jobs), and a job for
+        the scheduled invitations that are due, if any: they go out on time without cron."""
+        super().run_maintenance_tasks()
+        kick_due_invitations()
+
+
+# How often an idle or busy worker looks for scheduled invitations that are due (RQ's
+# maintenance interval, which also cleans its registries: cheap).
+DUE_CHECK_SECONDS = 300
+
+
+def kick_due_invitations() -> bool:
+    """Queue the job that asks for the due invitations (one at a time, however many workers
+    kick it); False when none is due or it could not be queued (the sweep does it then)."""
+    from app.pipeline import email_jobs
+    from app.services import invitations
+
+    try:
+        due = invitations.any_due()
+    except Exception:  # noqa: BLE001 — the database's trouble must not stop the worker
+        current_app.logger.exception("could not look for due invitations")
+        due = False
+    finally:
+        db.session.remove()
+    return due and queue.kick("email", email_jobs.ask_due_invitations)
+
 
 def run(burst: bool = False) -> None:
     if queue.inline:
@@ -52,7 +79,9 @@ def run(burst: bool = False) -> None:
         # (minutes), which on the app's client would hold every enqueue a job makes as long.
         connection = queue.worker_connection()
         worker = AppWorker(
-            [queue.rq_queue(name, connection) for name in QUEUES], connection=connection
+            [queue.rq_queue(name, connection) for name in QUEUES],
+            connection=connection,
+            maintenance_interval=DUE_CHECK_SECONDS,
         )
         current_app.logger.info("worker listening on %s", ", ".join(QUEUES))
         try:

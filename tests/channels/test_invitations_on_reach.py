@@ -5,6 +5,7 @@ sweep asks the contact budget for it once it is due, and sends it (a real SMTP s
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.models import Contact, Invitation, Response, Survey
 from app.models.base import utcnow
@@ -381,3 +382,42 @@ def test_one_event_sent_twice_at_once_schedules_once(app, api, journey, inviting
         pass
     assert sorted(reply.status_code for reply in race.replies) == [201, 201]
     assert len(scheduled(db)) == 1
+
+
+def test_a_worker_kicks_the_due_ones_without_cron(api, journey, inviting, anna, smtp_server, db):
+    """A worker looks for due scheduled invitations at its start and every few minutes (RQ's
+    maintenance): a job asks for them and sends them, as the sweep would."""
+    from app.services import worker
+
+    reach(api, journey)
+    assert worker.kick_due_invitations() is False  # not due yet: no job
+    come_due(db)
+    assert worker.kick_due_invitations() is True  # inline here: the job ran
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [["anna@example.nl"]]
+    assert worker.kick_due_invitations() is False
+
+
+@pytest.mark.redis
+def test_a_real_worker_sends_the_due_ones(redis_app, smtp_server):
+    """A burst worker against the real Redis: its start kicks the job that asks for the due
+    invitations, which it runs, and then the sending job that one queued."""
+    from app.extensions import db as _db
+    from app.services import customers
+    from app.services import worker as worker_module
+    from tests.conftest import brand_with_survey
+
+    redis_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_TLS=False)
+    with redis_app.app_context():
+        brand, _key, journey, survey = brand_with_survey("Op tijd", "op-tijd")
+        survey.invite_after_hours = 0
+        _db.session.commit()
+        customers.upsert(brand, {"external_id": "k1", "email": "k1@example.nl"})
+        customers.record_event(
+            brand, {"customer": "k1", "journey_id": journey.id, "phase": survey.phase.key}
+        )
+        [invitation_id] = _db.session.scalars(
+            select(Invitation.id).where(Invitation.status == "scheduled")
+        ).all()
+        worker_module.run(burst=True)
+        assert _db.session.get(Invitation, invitation_id).status == "sent"
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [["k1@example.nl"]]
