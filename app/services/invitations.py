@@ -384,15 +384,6 @@ def _inviting_surveys(brand_id: int, phase_ids) -> dict[int, Survey]:
     return inviting
 
 
-def queue_due(now: datetime | None = None, limit: int = AGAIN_PER_CALL) -> dict:
-    """The scheduled invitations that are due, of every brand, asked of the contact budget
-    now as a new invitation is: `queued` (for the sweep's rounds to send) or `skipped`, also
-    when the customer has answered the phase since (`answered`), the survey is no longer
-    active (`survey_not_active`) or no longer invites on reach (`invite_turned_off`). Oldest
-    first, at most `limit`. {"queued": n, "skipped": {reason: n}}."""
-    return _queue_due(now, limit)[0]
-
-
 def any_due(now: datetime | None = None) -> bool:
     """Whether a scheduled invitation is due (one indexed look)."""
     due = (Invitation.status == SCHEDULED, Invitation.queued_at <= (now or utcnow()))
@@ -401,20 +392,35 @@ def any_due(now: datetime | None = None) -> bool:
 
 def ask_due_job() -> dict:
     """The email queue's job that the workers kick every few minutes while some are due
-    (worker.AppWorker): queue_due, then a job per hundred queued of one brand, as the sweep
-    sends them. Invitations on reach go out without cron, where workers run."""
+    (worker.AppWorker): queue_due, each chunk's queued sent by jobs of their own (a hundred of
+    one brand each, as the sweep queues them) as soon as the chunk is committed, so that a
+    failure later in the round leaves none queued without a job. A round that took its limit
+    kicks the next one at once: a large import drains without waiting for the workers' next
+    look. Invitations on reach go out without cron where workers run; the sweep remains the
+    net for a job lost between a commit and its enqueue, as everywhere."""
+    from app.pipeline import email_jobs
+
     queue.take_kick("email")
-    counts, queued = _queue_due(None, AGAIN_PER_CALL)
-    for invitation_ids in queued.values():
-        enqueue(invitation_ids)
+
+    def send(queued: dict[int, list[int]]) -> None:
+        for invitation_ids in queued.values():
+            enqueue(invitation_ids)
+
+    counts = queue_due(limit=AGAIN_PER_CALL, committed=send)
+    if counts["queued"] + sum(counts["skipped"].values()) >= AGAIN_PER_CALL:
+        queue.kick("email", email_jobs.ask_due_invitations)
     return counts
 
 
-def _queue_due(now: datetime | None, limit: int) -> tuple[dict, dict[int, list[int]]]:
-    """queue_due's counts, and the ids it queued per brand."""
+def queue_due(now: datetime | None = None, limit: int = AGAIN_PER_CALL, committed=None) -> dict:
+    """The scheduled invitations that are due, of every brand, asked of the contact budget
+    now as a new invitation is: `queued` or `skipped`, also when the customer has answered
+    the phase since she arrived (`answered`) or no survey of the phase invites on reach now
+    (`survey_not_active`, `invite_turned_off`). Oldest first, at most `limit`, in chunks;
+    `committed`, when given, is called with each chunk's queued ids per brand once the chunk
+    is committed. {"queued": n, "skipped": {reason: n}}."""
     now = now or utcnow()
     queued, skipped = 0, Counter()
-    by_brand: dict[int, list[int]] = {}
     while queued + skipped.total() < limit:
         due = (Invitation.status == SCHEDULED, Invitation.queued_at <= now)
         locks.write_first(Invitation, *due)
@@ -427,6 +433,7 @@ def _queue_due(now: datetime | None, limit: int) -> tuple[dict, dict[int, list[i
         pairs = _locked_pairs(candidates, *due)
         if not pairs:
             break
+        by_brand: dict[int, list[int]] = {}
         for (brand_id, phase_id), chunk in _by_phase(pairs).items():
             survey, asked = _still_asked(brand_id, phase_id, chunk)
             if asked:
@@ -439,7 +446,9 @@ def _queue_due(now: datetime | None, limit: int) -> tuple[dict, dict[int, list[i
                 else:
                     skipped[invitation.skip_reason] += 1
         db.session.commit()
-    return {"queued": queued, "skipped": dict(skipped)}, by_brand
+        if committed is not None and by_brand:
+            committed(by_brand)
+    return {"queued": queued, "skipped": dict(skipped)}
 
 
 def _by_phase(pairs: dict) -> dict:

@@ -39,14 +39,16 @@ class AppWorker(SimpleWorker):
         kick_due_invitations()
 
 
-# How often an idle or busy worker looks for scheduled invitations that are due (RQ's
-# maintenance interval, which also cleans its registries: cheap).
+# How often a busy worker looks for scheduled invitations that are due (RQ's maintenance
+# interval, which also cleans its registries: cheap); an idle one looks when its wait for a
+# job ends, every 405 s (RQ's worker TTL less 15 s).
 DUE_CHECK_SECONDS = 300
 
 
 def kick_due_invitations() -> bool:
-    """Queue the job that asks for the due invitations (one at a time, however many workers
-    kick it); False when none is due or it could not be queued (the sweep does it then)."""
+    """Queue the job that asks for the due invitations (the workers' kicks coalesce while one
+    waits to start, for a few seconds; a twin finds nothing left); False when none is due or
+    it could not be queued (the sweep does it then)."""
     from app.pipeline import email_jobs
     from app.services import invitations
 

@@ -421,3 +421,49 @@ def test_a_real_worker_sends_the_due_ones(redis_app, smtp_server):
         worker_module.run(burst=True)
         assert _db.session.get(Invitation, invitation_id).status == "sent"
     assert [e.rcpt_tos for e in smtp_server.envelopes] == [["k1@example.nl"]]
+
+
+def test_a_job_that_fails_half_way_leaves_none_queued_without_a_job(
+    api, journey, inviting, anna, smtp_server, db, monkeypatch
+):
+    """Each chunk's queued are sent by jobs queued as soon as it is committed: a failure in a
+    later chunk leaves none of the earlier ones queued for nobody (no cron runs here)."""
+    from app.services import worker
+
+    api.post("/api/v1/customers", json={"external_id": "klant-2", "email": "bob@example.nl"})
+    reach(api, journey)
+    reach(api, journey, customer="klant-2")
+    come_due(db)
+    monkeypatch.setattr(invitations, "_AGAIN_CHUNK", 1)
+    real, calls = invitations._still_asked, []
+
+    def fails_the_second_chunk(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("a fault in the second chunk")
+        return real(*args)
+
+    monkeypatch.setattr(invitations, "_still_asked", fails_the_second_chunk)
+    assert worker.kick_due_invitations() is False  # the job failed (inline: logged)
+    monkeypatch.setattr(invitations, "_still_asked", real)
+    assert worker.kick_due_invitations() is True  # the next look asks for the rest
+    db.session.expire_all()
+    assert sorted(i.status for i in db.session.query(Invitation)) == ["sent", "sent"]
+
+
+def test_a_job_that_took_its_limit_kicks_the_next(api, journey, inviting, db, monkeypatch):
+    """A large import drains without waiting for the workers' next look."""
+    from app.pipeline import email_jobs
+
+    for n in range(3):
+        reach(api, journey, customer=f"k{n}")
+    come_due(db)
+    monkeypatch.setattr(invitations, "AGAIN_PER_CALL", 2)
+    monkeypatch.setattr(invitations, "_AGAIN_CHUNK", 1)
+    kicked = []
+    monkeypatch.setattr(invitations.queue, "kick", lambda name, func: kicked.append(func))
+    assert invitations.ask_due_job() == {"queued": 0, "skipped": {"no_email": 2}}
+    assert kicked == [email_jobs.ask_due_invitations]
+    kicked.clear()
+    assert invitations.ask_due_job() == {"queued": 0, "skipped": {"no_email": 1}}
+    assert kicked == []
