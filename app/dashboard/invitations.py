@@ -95,10 +95,7 @@ def invitations_send_failed_again():
     queued = result["queued"]
     parts = [f"{queued} failed invitation{'' if queued == 1 else 's'} queued again"]
     if result["skipped"]:
-        reasons = ", ".join(
-            f"{count} {SKIP_WORDS.get(r, r)}" for r, count in result["skipped"].items()
-        )
-        parts.append(f"{sum(result['skipped'].values())} skipped now ({reasons})")
+        parts.append(_skipped(result["skipped"], "skipped now"))
     if result["remaining"]:
         parts.append(f"{result['remaining']} more: send again once more")
     if result["not_active"]:
@@ -130,8 +127,7 @@ def _summary(result: dict, ignored: list[str]) -> str:
     queued, skipped = result["queued"], result["skipped"]
     parts = [f"{queued} invitation{'' if queued == 1 else 's'} queued"]
     if skipped:
-        reasons = ", ".join(f"{count} {SKIP_WORDS.get(r, r)}" for r, count in skipped.items())
-        parts.append(f"{sum(skipped.values())} skipped ({reasons})")
+        parts.append(_skipped(skipped, "skipped"))
     if result["new"]:
         parts.append(f"{result['new']} new customer{'' if result['new'] == 1 else 's'}")
     if result["readdressed"]:
@@ -151,3 +147,9 @@ def _summary(result: dict, ignored: list[str]) -> str:
         )
         parts.append(f"columns left out: {names}")
     return "; ".join(parts) + "."
+
+
+def _skipped(skipped: dict[str, int], said: str) -> str:
+    """ "3 skipped (2 unsubscribed, 1 asked about this phase recently)"."""
+    reasons = ", ".join(f"{count} {SKIP_WORDS.get(r, r)}" for r, count in skipped.items())
+    return f"{sum(skipped.values())} {said} ({reasons})"

@@ -203,34 +203,23 @@ def send_failed_again(brand: Brand, limit: int = AGAIN_PER_CALL) -> dict:
     {"queued": n, "skipped": {reason: n}, "remaining": how many such are left (over the limit;
     a customer's second in one round), "not_active": failed ones whose survey is not active}.
     """
-    queued: list[int] = []
-    skipped: Counter = Counter()
-    while len(queued) + skipped.total() < limit:
-        pairs = _failed_to_retry(brand, min(_AGAIN_CHUNK, limit - len(queued) - skipped.total()))
-        if not pairs:
-            break
+    queued: list[int] = []  # of this one brand, sent once all are asked
+
+    def ask(pairs: dict) -> None:
         for survey, chunk in pairs.items():
             _queue_again(brand, survey.phase, chunk)
-        db.session.flush()
-        for chunk in pairs.values():
-            for invitation, _ in chunk:
-                if invitation.status == QUEUED:
-                    queued.append(invitation.id)
-                else:
-                    skipped[invitation.skip_reason] += 1
-        db.session.commit()
+
+    def keep(by_brand: dict[int, list[int]]) -> None:
+        queued.extend(invitation_id for ids in by_brand.values() for invitation_id in ids)
+
+    counts = _ask_in_rounds(lambda size: _failed_to_retry(brand, size), ask, limit, keep)
     enqueue(queued)
     left = dict(
         db.session.execute(
             _retryable(brand).with_only_columns(Survey.active, func.count()).group_by(Survey.active)
         ).all()
     )
-    return {
-        "queued": len(queued),
-        "skipped": dict(skipped),
-        "remaining": left.get(True, 0),
-        "not_active": left.get(False, 0),
-    }
+    return {**counts, "remaining": left.get(True, 0), "not_active": left.get(False, 0)}
 
 
 def _retryable(brand: Brand):
@@ -386,8 +375,9 @@ def _inviting_surveys(brand_id: int, phase_ids) -> dict[int, Survey]:
 
 def any_due(now: datetime | None = None) -> bool:
     """Whether a scheduled invitation is due (one indexed look)."""
-    due = (Invitation.status == SCHEDULED, Invitation.queued_at <= (now or utcnow()))
-    return db.session.scalar(select(Invitation.id).where(*due).limit(1)) is not None
+    return (
+        db.session.scalar(select(Invitation.id).where(*_due(now or utcnow())).limit(1)) is not None
+    )
 
 
 def ask_due_job() -> dict:
@@ -419,29 +409,49 @@ def queue_due(now: datetime | None = None, limit: int = AGAIN_PER_CALL, committe
     (`survey_not_active`, `invite_turned_off`). Oldest first, at most `limit`, in chunks;
     `committed`, when given, is called with each chunk's queued ids per brand once the chunk
     is committed. {"queued": n, "skipped": {reason: n}}."""
-    now = now or utcnow()
-    queued, skipped = 0, Counter()
-    while queued + skipped.total() < limit:
-        due = (Invitation.status == SCHEDULED, Invitation.queued_at <= now)
+    due = _due(now or utcnow())
+
+    def take(size: int) -> dict:
         locks.write_first(Invitation, *due)
         candidates = db.session.execute(
             select(Invitation.id, Invitation.customer_id)
             .where(*due)
             .order_by(Invitation.id)
-            .limit(min(_AGAIN_CHUNK, limit - queued - skipped.total()))
+            .limit(size)
         ).all()
-        pairs = _locked_pairs(candidates, *due)
-        if not pairs:
-            break
-        by_brand: dict[int, list[int]] = {}
+        return _locked_pairs(candidates, *due)
+
+    def ask(pairs: dict) -> None:
         for (brand_id, phase_id), chunk in _by_phase(pairs).items():
             survey, asked = _still_asked(brand_id, phase_id, chunk)
             if asked:
-                _ask(db.session.get(Brand, brand_id), survey.phase, asked)
+                _queue_again(db.session.get(Brand, brand_id), survey.phase, asked)
+
+    return _ask_in_rounds(take, ask, limit, committed)
+
+
+def _due(now: datetime) -> tuple:
+    """The conditions of a scheduled invitation due at `now`."""
+    return Invitation.status == SCHEDULED, Invitation.queued_at <= now
+
+
+def _ask_in_rounds(take, ask, limit: int, committed=None) -> dict:
+    """Rounds of invitations that `take(size)` locks ({survey: [(invitation, customer)]}, at
+    most _AGAIN_CHUNK a round) and `ask(pairs)` queues or skips, each round committed and its
+    queued ids per brand then handed to `committed`; at most `limit` in all. (Sending failed
+    invitations again, and the scheduled ones that are due.) {"queued": n, "skipped":
+    {reason: n}}."""
+    queued, skipped = 0, Counter()
+    while queued + skipped.total() < limit:
+        pairs = take(min(_AGAIN_CHUNK, limit - queued - skipped.total()))
+        if not pairs:
+            break
+        ask(pairs)
+        by_brand: dict[int, list[int]] = {}
+        for chunk in pairs.values():  # read before the commit expires them
             for invitation, _ in chunk:
                 if invitation.status == QUEUED:
-                    invitation.queued_at = now  # MAIL_RETRY_HOURS count from here
-                    by_brand.setdefault(brand_id, []).append(invitation.id)
+                    by_brand.setdefault(invitation.brand_id, []).append(invitation.id)
                     queued += 1
                 else:
                     skipped[invitation.skip_reason] += 1
