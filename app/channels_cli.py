@@ -2,6 +2,7 @@
 snippet`: the channels from a shell."""
 
 import json
+from collections import Counter
 
 import click
 from flask.cli import AppGroup
@@ -113,17 +114,23 @@ def invitation_send_again(brand_slug, invitation_id):
 @invitation_cli.command("sweep")
 def invitation_sweep():
     """Ask the budget for the scheduled invitations that are due, then send (or queue) those
-    queued, also those left queued while SMTP or Redis was down: a job per hundred, or, inline
-    or with Redis down, sent from here over one SMTP conversation each. Each is tried once a
-    sweep; once the server does not answer at all the rest wait for the next sweep, not a
-    timeout each."""
-    from app.extensions import queue
+    queued, also those left queued while SMTP or Redis was down, and the reminders that are
+    due: a job per hundred, or, inline or with Redis down, sent from here over one SMTP
+    conversation each. Each is tried once a sweep; once the server does not answer at all the
+    rest wait for the next sweep, not a timeout each."""
     from app.services import invitations
 
     due = invitations.queue_due()
     if due["queued"] or due["skipped"]:
         click.echo(f"scheduled invitations due: {json.dumps(due)}")
-    rounds = invitations.waiting()
+    _send_waiting(invitations.waiting())
+    _send_due_reminders()
+
+
+def _send_waiting(rounds: list[list[int]]) -> None:
+    from app.extensions import queue
+    from app.services import invitations
+
     total = sum(len(ids) for ids in rounds)
     if not total:
         click.echo("nothing waiting")
@@ -147,6 +154,25 @@ def invitation_sweep():
                     break
             done += len(ids)
     click.echo(f"handled {handled} of {total} invitations")
+
+
+def _send_due_reminders() -> None:
+    """The reminders that are due, a look of reminders.PER_LOOK at a time, until none is
+    left or the server stopped answering."""
+    from app.services import reminders
+
+    total: Counter = Counter()
+    while True:
+        outcomes = reminders.queue_due()
+        total.update(outcomes)
+        if outcomes.get("left") or sum(outcomes.values()) < reminders.PER_LOOK:
+            break
+    if total:
+        click.echo(f"reminders due: {json.dumps(dict(total))}")
+        if total.get("left"):
+            click.echo(
+                f"SMTP unreachable: {total['left']} reminders left for the next sweep", err=True
+            )
 
 
 @review_cli.command("sweep")

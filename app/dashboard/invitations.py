@@ -38,6 +38,7 @@ def _page(errors=None, values=None, status=200):
             statuses=STATUSES,
             skip_words=SKIP_WORDS,
             failure_words=FAILURE_WORDS,
+            reminder_words=REMINDER_WORDS,
             retryable=retryable,
             overdue=overdue,
             max_lines=invitation_lists.MAX_LINES,
@@ -77,6 +78,19 @@ def invitations_send():
         return _page(error.fields or {"list": [error.description]}, values, error.code)
     flash(_summary(result, listed["ignored"]), "info")
     return redirect(url_for("dashboard.invitations_page"))
+
+
+# Why a reminder did not go (Invitation.reminder_skip_reason), in the dashboard's words.
+REMINDER_WORDS = {
+    "answered": "answered first",
+    "unsubscribed": "unsubscribed",
+    "no_email": "no email address",
+    "survey_not_active": "survey switched off",
+    "reminder_turned_off": "survey no longer reminds",
+    "expiring": "link about to expire",
+    "refused": "address refused by the mail server",
+    "fault": "the email could not be made",
+}
 
 
 # Why a failed invitation failed (Invitation.failure), in the dashboard's words.

@@ -92,7 +92,7 @@ def _prefill(survey) -> dict:
     values = {
         "name": survey.name or "",
         "active": survey.active,
-        "invite_after_hours": survey.invite_after_hours,
+        **{field: getattr(survey, field) for field in surveys.EMAILS},
     }
     for index, question in enumerate(survey.questions):
         prefix = f"questions.{index}."
@@ -180,8 +180,8 @@ def survey_edit(survey_id):
             errors={},
         )
     check("edit")
-    # an emptied box switches inviting on reach off
-    form = forms.FormData(request.form, clearable=("invite_after_hours",))
+    # an emptied box switches inviting on reach, or the reminder, off
+    form = forms.FormData(request.form, clearable=surveys.EMAILS)
     form.data["locale"] = survey.default_locale
     form.data.setdefault("active", False)  # an unticked box sends nothing
     _questions_from(form, survey.default_locale)

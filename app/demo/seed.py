@@ -515,6 +515,8 @@ def _seed(responses: int, seed: int, echo) -> Brand:
     # Set after the history above, which is not to be mailed: an event posted to the demo now
     # schedules the delivery survey's invitation, due two days later (docs/channels.md).
     survey_by_phase["levering"].invite_after_hours = 48
+    # and one reminder, three days after it was sent, to those who have not answered it
+    survey_by_phase["levering"].remind_after_days = 3
 
     recent = [item for item in reached if item[3] >= now - timedelta(days=92)]
     picks = rng.sample(recent, min(responses, len(recent))) if recent else []

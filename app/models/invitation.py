@@ -32,6 +32,8 @@ class Invitation(db.Model):
         db.Index("ix_invitation_contact", "contact_id"),
         # the sweep's scheduled invitations that are due
         db.Index("ix_invitation_status_queued_at", "status", "queued_at"),
+        # the reminders that are due (NULL for all others: done, or none planned)
+        db.Index("ix_invitation_remind_at", "remind_at"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -66,6 +68,13 @@ class Invitation(db.Model):
     # itself does not rest on it: the answer's Idempotency-Key is the invitation's (inv:<id>).
     used_at = db.Column(db.DateTime)
     response_id = db.Column(db.Integer, db.ForeignKey("response.id", ondelete="SET NULL"))
+    # One reminder to a sent invitation not yet answered, if its survey asks for one: due at
+    # remind_at (set when sent; NULL again once it went out or was skipped, and moved on while
+    # a job holds it: app.services.reminders), sent at reminded_at, or skipped for
+    # reminder_skip_reason (one of reminders.SKIP_REASONS).
+    remind_at = db.Column(db.DateTime)
+    reminded_at = db.Column(db.DateTime)
+    reminder_skip_reason = db.Column(db.String(32))
     idempotency_key = db.Column(db.String(128))  # the API's; tells a retry from a new request
     request_hash = db.Column(db.String(64))
 

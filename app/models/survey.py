@@ -44,6 +44,9 @@ class Survey(db.Model):
     # Email this survey to a customer this many hours after a journey event first brings them
     # to its phase (invitations.schedule_on_reach); None: only when invited otherwise.
     invite_after_hours = db.Column(db.Integer)
+    # Remind a customer who has not answered its emailed invitation this many days after it
+    # was sent, once (app.services.reminders); None: no reminder.
+    remind_after_days = db.Column(db.Integer)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # the API's Idempotency-Key: a retried create finds this row (services.idempotency)
     idempotency_key = db.Column(db.String(128))

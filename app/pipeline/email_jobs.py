@@ -1,12 +1,18 @@
 """Thin RQ jobs on the `email` queue: ids in, idempotent (a sent invitation is never resent)."""
 
-from app.services import alerts, invitations, weekly_report
+from app.services import alerts, invitations, reminders, weekly_report
 
 
 def send_invitations(invitation_ids: list[int]) -> dict[str, int]:
     """Send those of these invitations still queued, over one SMTP conversation; raises on a
     temporary SMTP failure, after trying the rest, so RQ retries."""
     return invitations.send_job(invitation_ids)
+
+
+def send_reminders(invitation_ids: list[int]) -> dict[str, int]:
+    """These invitations' reminders, those still due, over one SMTP conversation; a reminder
+    sent or skipped is never sent again. Raises on a temporary SMTP failure: RQ retries."""
+    return reminders.send_job(invitation_ids)
 
 
 def send_invitation(invitation_id: int) -> str | None:
@@ -28,5 +34,6 @@ def send_weekly_report(report_id: int) -> str | None:
 
 def ask_due_invitations() -> dict:
     """The scheduled invitations that are due, asked of the contact budget and sent in jobs of
-    their own (kicked by the workers while some are due: no cron needed for them)."""
+    their own, and the reminders that are due, in jobs of theirs (kicked by the workers while
+    some are due: no cron needed for them)."""
     return invitations.ask_due_job()

@@ -95,6 +95,19 @@ class InvitationOut(Schema):
     sent_at = Timestamp(allow_none=True)
     expires_at = Timestamp()
     response_id = fields.Integer(allow_none=True)
+    remind_at = Timestamp(
+        allow_none=True,
+        metadata={"description": "when its one reminder is due (its survey's remind_after_days)"},
+    )
+    reminded_at = Timestamp(allow_none=True, metadata={"description": "when the reminder went"})
+    reminder_skip_reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "why the reminder did not go: answered, unsubscribed, no_email, "
+            "survey_not_active, reminder_turned_off, expiring (the link stops working within "
+            "a day), refused (by the mail server), fault (it could not be made)"
+        },
+    )
 
 
 class InvitationQuery(CursorQuery):
@@ -108,6 +121,9 @@ class InvitationCounts(Schema):
     skipped = fields.Integer()
     failed = fields.Integer()
     answered = fields.Integer()
+    reminders_planned = fields.Integer(metadata={"description": "reminders still to go"})
+    reminded = fields.Integer()
+    answered_after_reminder = fields.Integer()
     skipped_by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
     failed_by_reason = fields.Dict(
         keys=fields.String(), values=fields.Integer(), metadata={"description": "by `failure`"}

@@ -88,6 +88,20 @@ class _ScoredTypesOnce(Schema):
             raise ValidationError(repeated)
 
 
+def remind_after_days() -> fields.Integer:
+    """A survey's `remind_after_days`, as a create and an update take it."""
+    return fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=28),
+        metadata={
+            "description": "remind a customer who has not answered this survey's emailed "
+            "invitation, once, this many days after it was sent (within the link's "
+            "INVITATION_TOKEN_DAYS); null: no reminder"
+        },
+    )
+
+
 class SurveyCreate(_ScoredTypesOnce):
     journey_id = Id(required=True)
     phase = fields.String(required=True, validate=KEY)
@@ -98,6 +112,7 @@ class SurveyCreate(_ScoredTypesOnce):
         fields.Nested(QuestionIn), required=True, validate=validate.Length(min=1, max=3)
     )
     invite_after_hours = invite_after_hours()
+    remind_after_days = remind_after_days()
 
     @validates_schema
     def unique_keys(self, data, **kwargs):
@@ -117,6 +132,7 @@ class SurveyUpdate(_ScoredTypesOnce):
     name = fields.String(validate=validate.Length(max=120))
     active = StrictBoolean()
     invite_after_hours = invite_after_hours()
+    remind_after_days = remind_after_days()
     questions = fields.List(fields.Nested(QuestionIn), validate=validate.Length(min=1, max=3))
     # The language of plain-string texts; the survey's own when left out.
     locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))
@@ -147,6 +163,7 @@ class SurveyOut(Schema):
     family_id = fields.Integer()
     active = fields.Boolean()
     invite_after_hours = fields.Integer(allow_none=True)
+    remind_after_days = fields.Integer(allow_none=True)
     created_at = Timestamp()
     questions = fields.List(fields.Nested(QuestionOut))
 

@@ -77,6 +77,13 @@ _TEXTS: dict[str, dict[str, str]] = {
         "email_score_link": "{value} – antwoord {value} van {high}",
         # The lowest and highest score's name: the scale's end label, as shown above the links.
         "email_score_end": "{value} – {label}",
+        # The one reminder (reminders): the same question and link, a word on why it comes.
+        "email_reminder_subject": "{brand}: we horen nog graag hoe het was ({phase})",
+        "email_reminder_intro": "Hallo, we vroegen je onlangs hoe het ging. Heb je even? Klik "
+        "hieronder op je antwoord en verstuur het op de pagina die opent. Dit is de enige "
+        "herinnering die we sturen.",
+        "email_reminder_intro_text": "Hallo, we vroegen je onlangs hoe het ging. Heb je even? "
+        "Het zijn hooguit drie korte vragen. Dit is de enige herinnering die we sturen.",
     },
     "en": {
         "close": "Close",
@@ -145,6 +152,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "from {brand}.",
         "email_score_link": "{value} – answer {value} of {high}",
         "email_score_end": "{value} – {label}",
+        "email_reminder_subject": "{brand}: we would still love to hear how it went ({phase})",
+        "email_reminder_intro": "Hello, we recently asked how it went. Do you have a moment? "
+        "Click your answer below, then send it on the page that opens. This is the only "
+        "reminder we send.",
+        "email_reminder_intro_text": "Hello, we recently asked how it went. Do you have a "
+        "moment? It is three short questions at most. This is the only reminder we send.",
     },
 }
 
@@ -172,6 +185,11 @@ TEXTS = with_formal(
         "verstuur het op de pagina die opent. Het zijn hooguit drie korte vragen.",
         "email_points": "Voor uw antwoord krijgt u punten, welke score u ook geeft.",
         "email_footer": "U krijgt deze e-mail omdat u klant bent van {brand}.",
+        "email_reminder_intro": "Hallo, we vroegen u onlangs hoe het ging. Heeft u even? Klik "
+        "hieronder op uw antwoord en verstuur het op de pagina die opent. Dit is de enige "
+        "herinnering die we sturen.",
+        "email_reminder_intro_text": "Hallo, we vroegen u onlangs hoe het ging. Heeft u even? "
+        "Het zijn hooguit drie korte vragen. Dit is de enige herinnering die we sturen.",
         "unsubscribe_ask": "Wilt u geen uitnodigingen van {brand} meer ontvangen?",
         "unsubscribed": "U bent afgemeld. U ontvangt geen uitnodigingen meer van {brand}.",
     },

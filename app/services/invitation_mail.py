@@ -1,4 +1,5 @@
-"""The invitation email: the phase's first question inside, as buttons that open /s/<token>.
+"""The invitation email: the phase's first question inside, as buttons that open /s/<token>;
+and its one reminder (reminders), the same with a subject and an opening of its own.
 
 HTML with inline styles (mail clients drop <style> blocks and never load external CSS; the one
 <style> block only repeats the light colour-scheme hint), plus a plain-text part;
@@ -65,9 +66,18 @@ def _rows(buttons: list[dict]) -> list[list[dict]]:
     return [buttons[:half], buttons[half:]]
 
 
-def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
+def build(brand: Brand, invitation: Invitation, token: str, reminder: bool = False) -> EmailMessage:
+    """The invitation's email, or with `reminder` its one reminder: the same link and
+    question under a subject and an opening of its own, in the invitation's thread."""
     locale = invitation.locale
     words = texts(locale, brand)
+    if reminder:
+        words = {
+            **words,
+            "email_subject": words["email_reminder_subject"],
+            "email_intro": words["email_reminder_intro"],
+            "email_intro_text": words["email_reminder_intro_text"],
+        }
     survey = invitation.survey
     first = question_view(survey.questions[0], locale)
     buttons = _buttons(token, first, words)
@@ -93,10 +103,12 @@ def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
             brand.id, invitation.customer_id, invitation.survey_id
         ),
         "expires": timestamps.date_text(invitation.expires_at, locale, brand.time_zone),
+        "reminder": reminder,
         "subject": words["email_subject"].format(
             brand=brand.name, phase=invitation.phase.display_name(locale)
         ),
     }
+    first = mailer.message_id("invitation", invitation.id, invitation.created_at)
     return mailer.compose(
         invitation.customer.email,
         # a brand name is free text: no line breaks may reach a header
@@ -106,7 +118,13 @@ def build(brand: Brand, invitation: Invitation, token: str) -> EmailMessage:
         headers={
             "From": mailer.sender(brand.name),
             # the same on a resend: the receiver can drop a second copy
-            "Message-ID": mailer.message_id("invitation", invitation.id, invitation.created_at),
+            "Message-ID": (
+                mailer.message_id("reminder", invitation.id, invitation.created_at)
+                if reminder
+                else first
+            ),
+            # a reminder shows in the invitation's thread
+            **({"In-Reply-To": first, "References": first} if reminder else {}),
             "Content-Language": locale,
             "List-Unsubscribe": f"<{unsubscribe}>",
             # a reply ("the fitter was late") reaches the brand, who holds the customer's data

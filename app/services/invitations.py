@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import case, event, func, insert, select
 from sqlalchemy.orm import selectinload
 
 from app import ids, locks, timestamps
@@ -374,21 +374,25 @@ def _inviting_surveys(brand_id: int, phase_ids) -> dict[int, Survey]:
 
 
 def any_due(now: datetime | None = None) -> bool:
-    """Whether a scheduled invitation is due (one indexed look)."""
-    return (
-        db.session.scalar(select(Invitation.id).where(*_due(now or utcnow())).limit(1)) is not None
-    )
+    """Whether a scheduled invitation or a reminder is due (indexed looks)."""
+    from app.services import reminders  # it builds on this module
+
+    now = now or utcnow()
+    found = db.session.scalar(select(Invitation.id).where(*_due(now)).limit(1))
+    return found is not None or reminders.any_due(now)
 
 
 def ask_due_job() -> dict:
     """The email queue's job that the workers kick every few minutes while some are due
     (worker.AppWorker): queue_due, each chunk's queued sent by jobs of their own (a hundred of
     one brand each, as the sweep queues them) as soon as the chunk is committed, so that a
-    failure later in the round leaves none queued without a job. A round that took its limit
-    kicks the next one at once: a large import drains without waiting for the workers' next
-    look. Invitations on reach go out without cron where workers run; the sweep remains the
-    net for a job lost between a commit and its enqueue, as everywhere."""
+    failure later in the round leaves none queued without a job; then the reminders that are
+    due, handed to jobs of theirs (reminders.queue_due). A round that took its limit kicks the
+    next one at once: a large import drains without waiting for the workers' next look.
+    Invitations on reach and reminders go out without cron where workers run; the sweep
+    remains the net for a job lost between a commit and its enqueue, as everywhere."""
     from app.pipeline import email_jobs
+    from app.services import reminders  # it builds on this module
 
     queue.take_kick("email")
 
@@ -397,7 +401,11 @@ def ask_due_job() -> dict:
             enqueue(invitation_ids)
 
     counts = queue_due(limit=AGAIN_PER_CALL, committed=send)
-    if counts["queued"] + sum(counts["skipped"].values()) >= AGAIN_PER_CALL:
+    counts["reminders"] = reminders.queue_due()
+    taken = sum(counts["reminders"].values())
+    if counts["queued"] + sum(counts["skipped"].values()) >= AGAIN_PER_CALL or (
+        taken >= reminders.PER_LOOK
+    ):
         queue.kick("email", email_jobs.ask_due_invitations)
     return counts
 
@@ -687,11 +695,15 @@ class Delivery(NamedTuple):
     gave_up: bool  # the server did not answer: all after the ones tried are still queued
 
 
-def deliver_many(invitation_ids: list[int], seconds: float | None = None) -> Delivery:
+def deliver_many(
+    invitation_ids: list[int], seconds: float | None = None, one=None, fault=None
+) -> Delivery:
     """Send those of these invitations still queued, over one SMTP conversation. Each is
     claimed, sent and committed on its own, so a job killed half-way resends none it had
     recorded. A reply about one address (a 4xx) leaves that one queued and the rest go on;
-    a server that does not answer at all ends the round."""
+    a server that does not answer at all ends the round. `one(id, session)` and `fault(id,
+    exception)` send and note another email of an invitation's (its reminder) instead."""
+    one, fault = one or _deliver, fault or _note_fault
     deadline = None if seconds is None else time.monotonic() + seconds
     outcomes: Counter = Counter()
     error = None
@@ -702,7 +714,7 @@ def deliver_many(invitation_ids: list[int], seconds: float | None = None) -> Del
             if position and (out_of_time or queue.stopping()):
                 return Delivery(position, outcomes, error, invitation_ids[position:], False)
             try:
-                outcomes[_deliver(invitation_id, session) or "gone"] += 1
+                outcomes[one(invitation_id, session) or "gone"] += 1
                 slow = False
             except mailer.MailError as failure:
                 error = failure
@@ -714,14 +726,14 @@ def deliver_many(invitation_ids: list[int], seconds: float | None = None) -> Del
                 slow = failure.slow
             except TRANSIENT:
                 raise  # the database's trouble: the job is retried whole
-            except Exception as fault:  # noqa: BLE001 — one bad invitation, not its hundred
+            except Exception as broken:  # noqa: BLE001 — one bad invitation, not its hundred
                 db.session.rollback()
                 log.exception("invitation %s could not be sent", invitation_id)
-                settled = _note_fault(invitation_id, fault)
+                settled = fault(invitation_id, broken)
                 if settled:
                     outcomes[settled] += 1
                 else:
-                    error = fault
+                    error = broken
     return Delivery(len(invitation_ids), outcomes, error, [], False)
 
 
@@ -768,13 +780,14 @@ def _keeping_loaded():
         session.expire_on_commit = expire
 
 
-def send_job(invitation_ids: list[int]) -> dict[str, int]:
+def send_job(invitation_ids: list[int], one=None, fault=None, requeue=None) -> dict[str, int]:
     """The email job's work: what it had no time for goes to a new job; a temporary failure
     raises, after the rest were tried, so that RQ retries the job (which finds the sent ones
-    no longer queued)."""
-    delivery = deliver_many(invitation_ids, JOB_SECONDS)
+    no longer queued). `one`, `fault` (deliver_many's) and `requeue` (for enqueue): a
+    reminders' job."""
+    delivery = deliver_many(invitation_ids, JOB_SECONDS, one, fault)
     if delivery.left:
-        enqueue(delivery.left)
+        (requeue or enqueue)(delivery.left)
     if delivery.error is not None:
         raise delivery.error
     return dict(delivery.outcomes)
@@ -821,7 +834,7 @@ def deliver(invitation_id: int) -> str | None:
 
 def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
     """deliver() within a conversation that others share."""
-    from app.services import invitation_mail
+    from app.services import invitation_mail, reminders  # they build on this module
 
     invitation = _claim(invitation_id)
     if invitation is None:
@@ -863,6 +876,7 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
         db.session.commit()
         raise
     invitation.status, invitation.sent_at, invitation.last_error = SENT, now, None
+    reminders.plan(invitation, now)
     db.session.commit()
     return SENT
 
@@ -933,23 +947,28 @@ def counts(brand: Brand) -> dict:
     rows)."""
     result = {status: 0 for status in (SCHEDULED, QUEUED, SENT, SKIPPED, FAILED)}
     reasons = {SKIPPED: Counter(), FAILED: Counter()}
-    answered = 0
-    for status, reason, failure, number, used in db.session.execute(
+    # the answered, and of the reminders: to come, sent, and answered after one
+    tallies = Counter()
+    names = ("answered", "reminders_planned", "reminded", "answered_after_reminder")
+    for status, reason, failure, number, *numbers in db.session.execute(
         select(
             Invitation.status,
             Invitation.skip_reason,
             Invitation.failure,
             func.count(),
             func.count(Invitation.used_at),
+            func.count(Invitation.remind_at),
+            func.count(Invitation.reminded_at),
+            func.count(case((Invitation.used_at > Invitation.reminded_at, 1))),
         )
         .where(Invitation.brand_id == brand.id, _emails())
         .group_by(Invitation.status, Invitation.skip_reason, Invitation.failure)
     ):
         result[status] = result.get(status, 0) + number
-        answered += used
+        tallies.update(dict(zip(names, numbers, strict=True)))
         if status in reasons:
             reasons[status][str(reason if status == SKIPPED else failure)] += number
     result["skipped_by_reason"] = dict(reasons[SKIPPED])
     result["failed_by_reason"] = dict(reasons[FAILED])
-    result["answered"] = answered
+    result.update({name: tallies[name] for name in names})
     return result

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Brand, Journey, Phase, Survey, Touchpoint
 from app.schemas.journey_io import FORMAT, VERSION
 from app.services import journeys
+from app.services.surveys import EMAILS
 from app.services.surveys import _questions as build_questions  # the API's own question rows
 
 
@@ -72,8 +73,9 @@ def export_journey(brand: Brand, journey_id: int) -> dict:
         }
         if survey.name:
             item["name"] = survey.name
-        if survey.invite_after_hours is not None:
-            item["invite_after_hours"] = survey.invite_after_hours
+        for field in EMAILS:
+            if getattr(survey, field) is not None:
+                item[field] = getattr(survey, field)
         surveys.append(item)
     return {
         "format": FORMAT,
@@ -121,7 +123,7 @@ def import_journey(brand: Brand, document: dict) -> dict:
             default_locale=item["locale"],
             locales=locales,
             active=item.get("active", True),
-            invite_after_hours=item.get("invite_after_hours"),
+            **{field: item.get(field) for field in EMAILS},
             questions=questions,
         )
         db.session.add(survey)

@@ -142,6 +142,7 @@ def export(brand: Brand, external_id: str, actor: str) -> dict:
                 "skip_reason": invitation.skip_reason,
                 "created_at": invitation.created_at,
                 "sent_at": invitation.sent_at,
+                "reminded_at": invitation.reminded_at,
                 "expires_at": invitation.expires_at,
                 "used_at": invitation.used_at,
                 "response_id": invitation.response_id,

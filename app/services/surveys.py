@@ -11,6 +11,10 @@ from app.schemas.common import SUPPORTED_LOCALES
 from app.schemas.survey import untranslated
 from app.services import idempotency, journeys
 
+# A survey's own emails: its invitation on reach and its reminder, set on a create, an
+# update, a new version and a journey document alike.
+EMAILS = ("invite_after_hours", "remind_after_days")
+
 
 def _texts(value, locale: str) -> dict:
     return {locale: value} if isinstance(value, str) else dict(value)
@@ -61,7 +65,7 @@ def create_survey(brand: Brand, data: dict, idempotency_key: str | None = None) 
         default_locale=data["locale"],
         locales=locales,
         active=data.get("active", True),
-        invite_after_hours=data.get("invite_after_hours"),
+        **{field: data.get(field) for field in EMAILS},
         questions=questions,
     )
     db.session.add(survey)
@@ -176,7 +180,7 @@ def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
         # rollback), switches the others off (two stayed active, and answers split over both).
         _deactivate_family(brand, survey)
     if not edit:
-        for field in ("name", "active", "invite_after_hours"):
+        for field in ("name", "active", *EMAILS):
             if field in data:
                 setattr(survey, field, data[field])
         db.session.commit()
@@ -189,7 +193,8 @@ def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
         survey.revision += 1  # answers checked against the old questions are checked again
         survey.name = data.get("name", survey.name)
         survey.active = data.get("active", survey.active)
-        survey.invite_after_hours = data.get("invite_after_hours", survey.invite_after_hours)
+        for field in EMAILS:
+            setattr(survey, field, data.get(field, getattr(survey, field)))
         db.session.commit()
         return survey
     latest = db.session.scalar(
@@ -208,7 +213,7 @@ def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
         family_id=survey.family_id,
         version=latest + 1,
         active=data.get("active", True),
-        invite_after_hours=data.get("invite_after_hours", survey.invite_after_hours),
+        **{field: data.get(field, getattr(survey, field)) for field in EMAILS},
         questions=questions,
     )
     db.session.add(version)

@@ -462,8 +462,8 @@ def test_a_job_that_took_its_limit_kicks_the_next(api, journey, inviting, db, mo
     monkeypatch.setattr(invitations, "_AGAIN_CHUNK", 1)
     kicked = []
     monkeypatch.setattr(invitations.queue, "kick", lambda name, func: kicked.append(func))
-    assert invitations.ask_due_job() == {"queued": 0, "skipped": {"no_email": 2}}
+    assert invitations.ask_due_job() == {"queued": 0, "skipped": {"no_email": 2}, "reminders": {}}
     assert kicked == [email_jobs.ask_due_invitations]
     kicked.clear()
-    assert invitations.ask_due_job() == {"queued": 0, "skipped": {"no_email": 1}}
+    assert invitations.ask_due_job() == {"queued": 0, "skipped": {"no_email": 1}, "reminders": {}}
     assert kicked == []

@@ -1,0 +1,235 @@
+"""One reminder to a customer who has not answered an emailed invitation, `remind_after_days`
+after it was sent, for a survey that asks for one (Survey.remind_after_days).
+
+A reminder is part of the invitation's ask, not a new one: it spends nothing of the contact
+budget, carries the same link (single use still holds, and it works until the date the first
+email gave) and goes out at most once. It is skipped, and never tried again, when the
+customer has answered the phase since the invitation was sent (by its link or otherwise), may
+no longer be emailed, the survey was switched off or no longer reminds, or the link stops
+working within a day.
+
+Planned when the invitation is sent (remind_at); the workers' due job (invitations.ask_due_job,
+kicked every few minutes) and `flask invitation sweep` hand the due ones to email jobs, moving
+remind_at on by LEASE so that the next look does not queue them twice; a job lost with its
+worker is found again once the lease is over. The job holds the invitation's row while it
+sends, as an invitation's own sending does: a worker killed after the server took the email
+and before the commit sends it again, with the same Message-ID.
+"""
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from app.extensions import db, queue
+from app.models import Brand, Customer, Invitation, Response, Survey
+from app.models.base import utcnow
+from app.models.invitation import SENT, SKIPPED
+from app.services import invitations, mailer, unsubscribes
+
+log = logging.getLogger(__name__)
+
+# Why a reminder did not go out: she answered (the invitation or the phase since), may not be
+# emailed, the survey was switched off or no longer reminds, the link stops working within
+# LAST_CALL, the server refused the address for good, or the reminder could not be made.
+SKIP_REASONS = (
+    "answered",
+    "unsubscribed",
+    "no_email",
+    "survey_not_active",
+    "reminder_turned_off",
+    "expiring",
+    "refused",
+    "fault",
+)
+# A link that stops working within a day is not worth a reminder: she might open it too late.
+LAST_CALL = timedelta(days=1)
+# How long a due reminder handed to a job is left to it before the next look takes it again.
+LEASE = timedelta(hours=1)
+# The due ones taken in one look (one statement): a job per invitations.PER_JOB of them.
+PER_LOOK = 2_000
+
+
+def plan(invitation: Invitation, sent_at: datetime) -> None:
+    """On sending the invitation (also sending it again): its survey's reminder, if any."""
+    days = invitation.survey.remind_after_days
+    invitation.remind_at = sent_at + timedelta(days=days) if days else None
+    invitation.reminded_at = invitation.reminder_skip_reason = None
+
+
+def any_due(now: datetime | None = None) -> bool:
+    """Whether a reminder is due (one indexed look)."""
+    found = db.session.scalar(
+        select(Invitation.id).where(Invitation.remind_at <= (now or utcnow())).limit(1)
+    )
+    return found is not None
+
+
+def take_due(limit: int | None = None, now: datetime | None = None) -> list[list[int]]:
+    """The due reminders, leased (remind_at moved on by LEASE) and committed, as rounds of at
+    most invitations.PER_JOB of one brand each. Two looks at once take each once: the second
+    one's UPDATE finds the first one's rows no longer due."""
+    now = now or utcnow()
+    due = Invitation.remind_at <= now
+    chosen = select(Invitation.id).where(due).order_by(Invitation.id).limit(limit or PER_LOOK)
+    rows = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_(chosen.scalar_subquery()), due)
+        .values(remind_at=now + LEASE)
+        .returning(Invitation.brand_id, Invitation.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    rounds: list[list[int]] = []
+    last_brand = None
+    for brand_id, invitation_id in sorted(rows):
+        if brand_id != last_brand or len(rounds[-1]) == invitations.PER_JOB:
+            rounds.append([])
+            last_brand = brand_id
+        rounds[-1].append(invitation_id)
+    return rounds
+
+
+def enqueue(invitation_ids: list[int]) -> bool:
+    """A job for these reminders; False when it could not be queued (inline: never)."""
+    from app.pipeline import email_jobs
+
+    return not queue.inline and queue.enqueue("email", email_jobs.send_reminders, invitation_ids)
+
+
+def deliver_many(invitation_ids: list[int], seconds: float | None = None):
+    """invitations.deliver_many for these invitations' reminders."""
+    return invitations.deliver_many(invitation_ids, seconds, _deliver, _note_fault)
+
+
+def send_job(invitation_ids: list[int]) -> dict[str, int]:
+    """The email job's work (invitations.send_job, for reminders)."""
+    return invitations.send_job(invitation_ids, _deliver, _note_fault, enqueue)
+
+
+def queue_due(limit: int | None = None) -> dict[str, int]:
+    """The due reminders handed to jobs, or, inline or with Redis down, sent from here over
+    one SMTP conversation a round. Once the server does not answer at all, the rest are due
+    again at once (their lease given back) for the next sweep. {"queued": n, "sent": n,
+    "skipped": n, "left": n}, the outcomes present."""
+    rounds = take_due(limit)
+    outcomes: Counter = Counter()
+    for position, invitation_ids in enumerate(rounds):
+        if enqueue(invitation_ids):
+            outcomes["queued"] += len(invitation_ids)
+            continue
+        delivery = deliver_many(invitation_ids)
+        outcomes.update({k: n for k, n in delivery.outcomes.items() if k in (SENT, SKIPPED)})
+        if delivery.gave_up:
+            left = [i for ids in rounds[position:] for i in ids]
+            outcomes["left"] += _release(left)
+            log.warning("%s; %s reminders left for the next sweep", delivery.error, len(left))
+            break
+    return dict(outcomes)
+
+
+def _release(invitation_ids: list[int]) -> int:
+    """Those of these reminders still to go out, due again now: how many."""
+    released = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_(invitation_ids), Invitation.remind_at.is_not(None))
+        .values(remind_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return released
+
+
+def _claim(invitation_id: int) -> Invitation | None:
+    return db.session.scalar(
+        select(Invitation)
+        .where(
+            Invitation.id == invitation_id,
+            Invitation.status == SENT,
+            Invitation.remind_at.is_not(None),
+        )
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _skip_reason(invitation: Invitation, customer: Customer | None, now: datetime) -> str | None:
+    """Why this reminder is not to go out now, read when it is sent; None: it goes."""
+    if invitation.used_at is not None or invitation.response_id is not None:
+        return "answered"
+    if not unsubscribes.may_email(customer):
+        return "no_email" if customer is None or not customer.email else "unsubscribed"
+    # The survey as its brand has it now: a new version (an edit after the first answers)
+    # leaves the invitation's own inactive, and its link open; switched off, or no longer
+    # reminding, the family's live version says so.
+    own = invitation.survey
+    family = Survey.id == own.id if own.family_id is None else Survey.family_id == own.family_id
+    live = db.session.execute(
+        select(Survey.remind_after_days).where(family, Survey.active.is_(True)).limit(1)
+    ).first()
+    if live is None:
+        return "survey_not_active"
+    if live.remind_after_days is None:
+        return "reminder_turned_off"
+    if invitation.expires_at <= now + LAST_CALL:
+        return "expiring"
+    answered_since = db.session.scalar(
+        select(Response.id)
+        .where(
+            Response.customer_id == invitation.customer_id,
+            Response.phase_id == invitation.phase_id,
+            Response.created_at >= invitation.sent_at,
+        )
+        .limit(1)
+    )
+    return "answered" if answered_since is not None else None
+
+
+def _done(invitation: Invitation, skip_reason: str | None = None, now=None) -> str:
+    invitation.remind_at = None
+    invitation.reminder_skip_reason = skip_reason
+    invitation.reminded_at = None if skip_reason else now
+    db.session.commit()
+    return SKIPPED if skip_reason else SENT
+
+
+def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
+    """Send one invitation's reminder within a conversation that others share: "sent",
+    "skipped", or None when it is not (or no longer) due. A temporary failure raises, leaving
+    it due, for the job's retries and then the next look after the lease."""
+    from app.services import invitation_mail
+
+    invitation = _claim(invitation_id)
+    if invitation is None:
+        db.session.rollback()
+        return None
+    now = utcnow()
+    customer = db.session.get(Customer, invitation.customer_id, populate_existing=True)
+    reason = _skip_reason(invitation, customer, now)
+    if reason is not None:
+        return _done(invitation, reason)
+    brand = db.session.get(Brand, invitation.brand_id)
+    with db.session.no_autoflush:
+        message = invitation_mail.build(
+            brand, invitation, invitations.token_for(invitation), reminder=True
+        )
+    try:
+        session.send(message)
+    except mailer.MailError as error:
+        if error.permanent:
+            log.warning("reminder of invitation %s refused: %s", invitation_id, error)
+            return _done(invitation, "refused")
+        db.session.rollback()
+        raise
+    return _done(invitation, now=now)
+
+
+def _note_fault(invitation_id: int, fault: Exception) -> str:
+    """A reminder that could not be made (a bug, bad data) is not tried again: a courtesy
+    that fails is left out, and the error is in the log."""
+    invitation = _claim(invitation_id)
+    if invitation is None:
+        db.session.rollback()
+        return "gone"
+    return _done(invitation, "fault")

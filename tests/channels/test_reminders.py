@@ -1,0 +1,398 @@
+"""Reminders: a survey's `remind_after_days` sends one reminder, that many days after its
+emailed invitation went out, to a customer who has not answered; the workers' due job and the
+sweep send it (a real SMTP server)."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.models import Contact, Invitation, Response, Survey
+from app.models.base import utcnow
+from app.services import reminders, survey_tokens, unsubscribes
+from tests.channels.helpers import Refusing, assert_error, form_fields, link_path
+from tests.dashboard.conftest import Dashboard, users  # noqa: F401 — the fixture, for logins
+
+pytestmark = pytest.mark.smtp
+
+
+@pytest.fixture
+def reminding(api, survey):
+    """The delivery survey, with a reminder three days after its invitation."""
+    response = api.patch(f"/api/v1/surveys/{survey['id']}", json={"remind_after_days": 3})
+    assert response.status_code == 200, response.json
+    assert response.json["remind_after_days"] == 3
+    return response.json
+
+
+@pytest.fixture
+def anna(api):
+    response = api.post(
+        "/api/v1/customers",
+        json={"external_id": "klant-1", "email": "anna@example.nl", "locale": "nl"},
+    )
+    assert response.status_code == 201, response.json
+
+
+def invite(api, survey, customer="klant-1") -> int:
+    response = api.post(
+        "/api/v1/invitations", json={"customer": customer, "survey_id": survey["id"]}
+    )
+    assert response.status_code == 202, response.json
+    return response.json["id"]
+
+
+def fresh(db, invitation_id) -> Invitation:
+    db.session.expire_all()
+    return db.session.get(Invitation, invitation_id)
+
+
+def come_due(db, *invitation_ids) -> None:
+    db.session.expire_all()
+    for invitation_id in invitation_ids:
+        db.session.get(Invitation, invitation_id).remind_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+
+def sweep(app) -> str:
+    result = app.test_cli_runner().invoke(args=["invitation", "sweep"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def score_link(message, score: int = 8) -> str:
+    import re
+
+    html = message.get_body(("html",)).get_content()
+    return link_path(re.findall(r'href="([^"]+/s/[^"?]+)\?score=(\d+)"', html)[score][0])
+
+
+def answer(client, link: str) -> None:
+    fields = form_fields(client.get(link).get_data(as_text=True))
+    assert client.post(link, data={**fields, "q_nps": "8"}).status_code == 200
+
+
+def test_an_unanswered_invitation_is_reminded_once_in_its_thread(
+    app, api, client, survey, reminding, anna, smtp_server, db, count_rows
+):
+    invitation_id = invite(api, survey)
+    invitation = fresh(db, invitation_id)
+    assert invitation.remind_at - invitation.sent_at == timedelta(days=3)
+    assert "reminders due" not in sweep(app)  # not due yet
+    assert len(smtp_server.messages) == 1
+    contacts = count_rows(Contact)
+
+    come_due(db, invitation_id)
+    assert 'reminders due: {"sent": 1}' in sweep(app)
+    first, reminder = smtp_server.messages
+    assert reminder["Subject"] == "Testbad: we horen nog graag hoe het was (Levering & montage)"
+    assert reminder["In-Reply-To"] == first["Message-ID"] == reminder["References"]
+    assert reminder["Message-ID"] != first["Message-ID"]
+    text = reminder.get_body(("plain",)).get_content()
+    assert "Dit is de enige herinnering die we sturen." in text
+    assert score_link(reminder) == score_link(first)  # the same link: single use holds
+    assert count_rows(Contact) == contacts  # no new ask of the contact budget
+    reminded = fresh(db, invitation_id)
+    assert reminded.reminded_at is not None and reminded.remind_at is None
+    assert reminded.expires_at == invitation.expires_at  # the date the first email gave
+
+    assert "reminders due" not in sweep(app)  # once
+    assert len(smtp_server.messages) == 2
+    listed = api.get("/api/v1/invitations").json
+    assert listed["items"][0]["reminded_at"] is not None
+    assert listed["counts"]["reminded"] == 1
+    assert listed["counts"]["answered_after_reminder"] == 0
+    answer(client, score_link(reminder))
+    counts = api.get("/api/v1/invitations").json["counts"]
+    assert (counts["answered"], counts["answered_after_reminder"]) == (1, 1)
+
+
+def test_without_remind_after_days_no_reminder_is_planned(api, survey, anna, smtp_server, db):
+    invitation = fresh(db, invite(api, survey))
+    assert invitation.status == "sent" and invitation.remind_at is None
+    assert reminders.any_due(utcnow() + timedelta(days=60)) is False
+
+
+def test_an_english_customer_is_reminded_in_english(app, api, survey, reminding, smtp_server, db):
+    api.post(
+        "/api/v1/customers",
+        json={"external_id": "k-en", "email": "bob@example.com", "locale": "en"},
+    )
+    invitation_id = invite(api, survey, customer="k-en")
+    come_due(db, invitation_id)
+    sweep(app)
+    reminder = smtp_server.messages[-1]
+    assert reminder["Subject"] == "Testbad: we would still love to hear how it went (Delivery)"
+    assert "This is the only reminder we send." in reminder.get_body(("plain",)).get_content()
+
+
+def _answered_by_link(app, api, client, survey, smtp_server, db, invitation_id):
+    answer(client, score_link(smtp_server.messages[0]))
+
+
+def _answered_otherwise(app, api, client, survey, smtp_server, db, invitation_id):
+    response = api.post(
+        "/api/v1/responses",
+        json={"survey_id": survey["id"], "customer": "klant-1", "answers": {"nps": 9}},
+    )
+    assert response.status_code == 202, response.json
+
+
+def _unsubscribed(app, api, client, survey, smtp_server, db, invitation_id):
+    invitation = fresh(db, invitation_id)
+    unsubscribes.unsubscribe(
+        survey_tokens.unsubscribe_token(invitation.brand_id, invitation.customer_id)
+    )
+
+
+def _switched_off(app, api, client, survey, smtp_server, db, invitation_id):
+    assert api.patch(f"/api/v1/surveys/{survey['id']}", json={"active": False}).status_code == 200
+
+
+def _turned_off(app, api, client, survey, smtp_server, db, invitation_id):
+    response = api.patch(f"/api/v1/surveys/{survey['id']}", json={"remind_after_days": None})
+    assert response.status_code == 200, response.json
+
+
+def _link_expiring(app, api, client, survey, smtp_server, db, invitation_id):
+    fresh(db, invitation_id).expires_at = utcnow() + timedelta(hours=20)
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "meanwhile, reason",
+    [
+        (_answered_by_link, "answered"),
+        (_answered_otherwise, "answered"),
+        (_unsubscribed, "unsubscribed"),
+        (_switched_off, "survey_not_active"),
+        (_turned_off, "reminder_turned_off"),
+        (_link_expiring, "expiring"),
+    ],
+)
+def test_a_reminder_no_longer_wanted_is_skipped_for_good(
+    app, api, client, survey, reminding, anna, smtp_server, db, meanwhile, reason
+):
+    invitation_id = invite(api, survey)
+    meanwhile(app, api, client, survey, smtp_server, db, invitation_id)
+    come_due(db, invitation_id)
+    assert 'reminders due: {"skipped": 1}' in sweep(app)
+    assert len(smtp_server.messages) == 1  # the invitation only
+    skipped = fresh(db, invitation_id)
+    assert (skipped.reminder_skip_reason, skipped.remind_at, skipped.reminded_at) == (
+        reason,
+        None,
+        None,
+    )
+    assert api.get("/api/v1/invitations").json["items"][0]["reminder_skip_reason"] == reason
+
+
+def test_a_new_version_meanwhile_still_reminds(app, api, survey, reminding, anna, smtp_server, db):
+    """An edit after the first answers makes a new version and leaves the invitation's own
+    inactive; its link still opens, so its reminder still goes."""
+    invitation_id = invite(api, survey)
+    api.post(
+        "/api/v1/responses",
+        json={"survey_id": survey["id"], "customer": "x", "answers": {"nps": 8}},
+    )
+    questions = [{"key": "nps", "type": "nps", "text": "Hoe waarschijnlijk?", "required": True}]
+    version = api.patch(f"/api/v1/surveys/{survey['id']}", json={"questions": questions}).json
+    assert version["id"] != survey["id"]
+    come_due(db, invitation_id)
+    assert 'reminders due: {"sent": 1}' in sweep(app)
+
+
+def test_a_refused_reminder_is_not_tried_again(app, api, survey, reminding, anna, db, mail_server):
+    inbox = mail_server(Refusing())
+    invitation_id = invite(api, survey)
+    invitation = fresh(db, invitation_id)
+    invitation.status, invitation.sent_at = "sent", utcnow()  # as if refused only later
+    db.session.commit()
+    come_due(db, invitation_id)
+    sweep(app)
+    refused = fresh(db, invitation_id)
+    assert (refused.reminder_skip_reason, refused.remind_at) == ("refused", None)
+    assert inbox.envelopes == []
+
+
+def test_a_server_down_leaves_the_reminder_due_for_the_next_sweep(
+    app, api, survey, reminding, anna, smtp_server, db, mail_server
+):
+    from tests.channels.helpers import free_port
+
+    invitation_id = invite(api, survey)
+    come_due(db, invitation_id)
+    port = smtp_server.port
+    app.config["SMTP_PORT"] = free_port()  # nobody listens there
+    result = app.test_cli_runner().invoke(args=["invitation", "sweep"])
+    assert "SMTP unreachable: 1 reminders left for the next sweep" in result.output
+    waiting = fresh(db, invitation_id)
+    assert waiting.reminded_at is None and waiting.remind_at <= utcnow()  # due again now
+    app.config["SMTP_PORT"] = port
+    assert 'reminders due: {"sent": 1}' in sweep(app)
+    assert len(smtp_server.messages) == 2
+
+
+def test_a_job_run_twice_reminds_once(api, survey, reminding, anna, smtp_server, db):
+    """A retried or duplicated job finds the reminder sent."""
+    invitation_id = invite(api, survey)
+    come_due(db, invitation_id)
+    [[taken]] = reminders.take_due()
+    assert taken == invitation_id
+    assert reminders.send_job([invitation_id]) == {"sent": 1}
+    assert reminders.send_job([invitation_id]) == {"gone": 1}
+    assert len(smtp_server.messages) == 2
+
+
+def test_a_due_reminder_handed_to_a_job_is_not_taken_again_until_its_lease_ends(
+    api, survey, reminding, anna, smtp_server, db
+):
+    invitation_id = invite(api, survey)
+    come_due(db, invitation_id)
+    assert reminders.take_due() == [[invitation_id]]
+    assert reminders.take_due() == []  # the job has it
+    assert reminders.any_due() is False
+    assert reminders.any_due(utcnow() + reminders.LEASE + timedelta(minutes=1)) is True
+
+
+def test_two_sweeps_at_once_remind_each_once(app, api, survey, reminding, smtp_server, db):
+    from tests.conftest import at_once
+
+    ids = []
+    for n in range(6):
+        api.post("/api/v1/customers", json={"external_id": f"k{n}", "email": f"k{n}@example.nl"})
+        ids.append(invite(api, survey, customer=f"k{n}"))
+    come_due(db, *ids)
+    outcomes = at_once(app, reminders.queue_due)
+    assert sum(outcome.get("sent", 0) for outcome in outcomes) == 6
+    assert len(smtp_server.messages) == 12
+
+
+def test_a_worker_kicks_the_due_reminders_without_cron(
+    api, survey, reminding, anna, smtp_server, db
+):
+    from app.services import worker
+
+    invitation_id = invite(api, survey)
+    assert worker.kick_due_invitations() is False  # not due yet: no job
+    come_due(db, invitation_id)
+    assert worker.kick_due_invitations() is True  # inline here: the job ran
+    assert len(smtp_server.messages) == 2
+    assert worker.kick_due_invitations() is False
+
+
+@pytest.mark.redis
+def test_a_real_worker_sends_the_due_reminders(redis_app, smtp_server):
+    """A burst worker against the real Redis: its start kicks the due job, which hands the
+    reminder to a job of its own, which the worker runs."""
+    from app.extensions import db as _db
+    from app.models.invitation import SENT
+    from app.services import customers
+    from app.services import worker as worker_module
+    from tests.conftest import brand_with_survey
+
+    redis_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_TLS=False)
+    with redis_app.app_context():
+        brand, _key, _journey, survey = brand_with_survey("Herinner", "herinner")
+        survey.remind_after_days = 2
+        customer, _ = customers.upsert(brand, {"external_id": "k1", "email": "k1@example.nl"})
+        now = utcnow()
+        invitation = Invitation(
+            brand_id=brand.id,
+            customer_id=customer.id,
+            survey_id=survey.id,
+            phase_id=survey.phase_id,
+            locale="nl",
+            status=SENT,
+            sent_at=now - timedelta(days=2),
+            expires_at=now + timedelta(days=28),
+            remind_at=now - timedelta(minutes=1),
+        )
+        _db.session.add(invitation)
+        _db.session.commit()
+        invitation_id = invitation.id
+        worker_module.run(burst=True)
+        _db.session.expire_all()
+        assert _db.session.get(Invitation, invitation_id).reminded_at is not None
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [["k1@example.nl"]]
+
+
+@pytest.mark.parametrize("bad", [0, 29, "3", 2.5, True])
+def test_a_bad_reminder_delay_is_422_and_changes_nothing(api, survey, bad, db):
+    response = api.patch(f"/api/v1/surveys/{survey['id']}", json={"remind_after_days": bad})
+    error = assert_error(response, 422)
+    assert "remind_after_days" in error["fields"]
+    db.session.expire_all()
+    assert db.session.get(Survey, survey["id"]).remind_after_days is None
+
+
+def test_a_new_version_and_a_journey_document_keep_the_reminder(api, journey, reminding, db):
+    api.post(
+        "/api/v1/responses",
+        json={"survey_id": reminding["id"], "customer": "x", "answers": {"nps": 8}},
+    )
+    questions = [{"key": "nps", "type": "nps", "text": "Hoe waarschijnlijk?", "required": True}]
+    version = api.patch(f"/api/v1/surveys/{reminding['id']}", json={"questions": questions}).json
+    assert version["id"] != reminding["id"] and version["remind_after_days"] == 3
+    document = api.get(f"/api/v1/journeys/{journey['id']}/export").json
+    [exported] = [s for s in document["surveys"] if s["phase"] == "levering"]
+    assert exported["remind_after_days"] == 3
+    document["journey"]["name"] = "Badkamer (kopie)"
+    imported = api.post("/api/v1/journeys/import", json=document)
+    assert imported.status_code == 201, imported.json
+    [copy] = [s for s in imported.json["surveys"] if s["phase"] == "levering"]
+    assert copy["remind_after_days"] == 3
+
+
+@pytest.mark.usefixtures("users")
+def test_the_dashboard_sets_the_reminder_and_counts_the_reminded(
+    app, api, survey, anna, smtp_server, db
+):
+    editor = Dashboard(app.test_client())
+    editor.login("editor@testbad.example")
+    url = f"/dashboard/surveys/{survey['id']}"
+    assert 'name="remind_after_days"' in editor.html(url)
+    form = {
+        "name": "Levering",
+        "active": "on",
+        "remind_after_days": "2",
+        "questions.0.key": "nps",
+        "questions.0.type": "nps",
+        "questions.0.text.nl": "Hoe waarschijnlijk is het dat u ons aanbeveelt?",
+        "questions.0.required": "on",
+    }
+    assert editor.post(url, form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Survey, survey["id"]).remind_after_days == 2
+    invitation_id = invite(api, survey)
+    page = editor.html("/dashboard/invitations")
+    assert "1 reminder to come" in page and "reminder due " in page
+    come_due(db, invitation_id)
+    sweep(app)
+    page = editor.html("/dashboard/invitations")
+    assert "1 reminded, 0 answered after the reminder" in page and "reminded 20" in page
+    assert editor.post(url, {**form, "remind_after_days": ""}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Survey, survey["id"]).remind_after_days is None
+    assert db.session.scalar(select(Response.id)) is None
+
+
+def test_a_due_job_that_took_its_limit_of_reminders_kicks_the_next(
+    api, survey, reminding, smtp_server, db, monkeypatch
+):
+    from app.pipeline import email_jobs
+    from app.services import invitations
+
+    ids = []
+    for n in range(3):
+        api.post("/api/v1/customers", json={"external_id": f"k{n}", "email": f"k{n}@example.nl"})
+        ids.append(invite(api, survey, customer=f"k{n}"))
+    come_due(db, *ids)
+    monkeypatch.setattr(reminders, "PER_LOOK", 2)
+    kicked = []
+    monkeypatch.setattr(invitations.queue, "kick", lambda name, func: kicked.append(func))
+    assert invitations.ask_due_job()["reminders"] == {"sent": 2}
+    assert kicked == [email_jobs.ask_due_invitations]
+    kicked.clear()
+    assert invitations.ask_due_job()["reminders"] == {"sent": 1}
+    assert kicked == []
