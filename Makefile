@@ -16,7 +16,8 @@ LOCAL_URL := http://$(LOCAL_HOST):$(PORT)
 run: $(VENV)/.run-deps ## venv, install, migrate, seed the demo once, serve on :5000 (inline jobs)
 	$(FLASK) db upgrade
 	PUBLIC_URL="$${PUBLIC_URL:-$(LOCAL_URL)}" $(FLASK) demo
-	PUBLIC_URL="$${PUBLIC_URL:-$(LOCAL_URL)}" $(FLASK) run --host $(HOST) --port $(PORT)
+	PUBLIC_URL="$${PUBLIC_URL:-$(LOCAL_URL)}" DUE_LOOK_SECONDS="$${DUE_LOOK_SECONDS:-300}" \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev-deps ## ruff, then the whole pytest suite
 	$(VENV)/bin/ruff check .

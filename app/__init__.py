@@ -80,4 +80,8 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     from app.services import loyalty_webhooks
 
     loyalty_webhooks.init_app(app)  # loyalty.earned / redeemed / deducted become webhooks
+
+    from app import due_looks
+
+    due_looks.init_app(app)  # without workers: due invitations and reminders (make run)
     return app

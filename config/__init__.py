@@ -71,6 +71,9 @@ class Config:
     # (app/services/survey_specs.py); 0 reads them on every answer.
     SURVEY_SPEC_SECONDS = 10
     JOB_RETRY_INTERVALS = [10, 60, 300]  # seconds before each retry; then the job is failed
+    # Without REDIS_URL: how often the web process looks for due scheduled invitations and
+    # reminders (app/due_looks.py); 0: never (the sweep's job). `make run` sets 300.
+    DUE_LOOK_SECONDS = 0
 
     @classmethod
     def from_env(cls) -> dict:
@@ -93,6 +96,7 @@ class Config:
             "WEBHOOK_TIMEOUT": env_int("WEBHOOK_TIMEOUT", 5),
             # how long an email the mail server would not take yet is tried again
             "MAIL_RETRY_HOURS": env_int("MAIL_RETRY_HOURS", 24),
+            "DUE_LOOK_SECONDS": env_int("DUE_LOOK_SECONDS", cls.DUE_LOOK_SECONDS),
             "RATELIMIT_PUBLIC": env_str("RATELIMIT_PUBLIC", cls.RATELIMIT_PUBLIC),
             "RATELIMIT_WIDGET_CLIENT": env_str("RATELIMIT_WIDGET_CLIENT"),
             "RATELIMIT_WIDGET_SITE": env_str("RATELIMIT_WIDGET_SITE"),

@@ -241,8 +241,13 @@ def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now
         ).where(Response.brand_id == brand.id, Response.channel == "email")
     ).all()
     surveys_by_id = {survey.id: survey for survey in survey_by_phase.values()}
+    reminding = survey_by_phase["levering"]
+    remind_after = timedelta(days=reminding.remind_after_days or 0)
     for row in answered:
         sent = row.created_at - timedelta(hours=rng.uniform(0.2, 60))
+        if row.survey_id == reminding.id and remind_after and rng.random() < 0.3:
+            # answered after the reminder (below), as some are
+            sent = row.created_at - remind_after - timedelta(hours=rng.uniform(0.5, 72))
         rows.append(
             invitation(
                 row.customer_id,
@@ -292,6 +297,13 @@ def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now
             skip_reason=None,
             last_error="550 5.1.1 <recipient>: Recipient address rejected: User unknown",
         )
+    # The delivery survey's reminders that went out to those who had not answered by then.
+    # None is left to come: the demo's addresses are made up, and its history is not mailed.
+    for row in rows:
+        if row["survey_id"] == reminding.id and row["status"] == "sent" and remind_after:
+            due = row["sent_at"] + remind_after
+            if due < now and row.get("used_at", now) > due:
+                row["reminded_at"] = due
     db.session.execute(insert(Invitation), rows)
     db.session.execute(insert(Contact), _contacts(brand, rows, surveys_by_id))
     db.session.commit()

@@ -1,6 +1,7 @@
 """The flask commands of CONTRACT.md."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -192,3 +193,19 @@ def test_the_demo_delivery_survey_invites_on_reach_without_mailing_its_history(a
         ("levering", 48)
     ]
     assert db.session.query(Invitation).filter_by(status="scheduled").count() == 0
+
+
+def test_the_demo_shows_reminders_sent_and_has_none_to_come(app, db):
+    """The delivery survey reminds after three days: its history shows reminders that went
+    (some answered after them), and none is left to mail to the demo's made-up addresses."""
+    from app.models import Invitation, Survey
+
+    result = app.test_cli_runner().invoke(args=["demo", "--responses", "300"])
+    assert result.exit_code == 0, result.output
+    [reminding] = db.session.query(Survey).filter(Survey.remind_after_days.is_not(None)).all()
+    assert (reminding.phase.key, reminding.remind_after_days) == ("levering", 3)
+    reminded = db.session.query(Invitation).filter(Invitation.reminded_at.is_not(None)).all()
+    assert reminded and all(i.survey_id == reminding.id for i in reminded)
+    assert all(i.reminded_at - i.sent_at == timedelta(days=3) for i in reminded)
+    assert any(i.used_at is not None and i.used_at > i.reminded_at for i in reminded)
+    assert db.session.query(Invitation).filter(Invitation.remind_at.is_not(None)).count() == 0

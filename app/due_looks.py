@@ -1,0 +1,41 @@
+"""Without workers (no REDIS_URL, as with `make run`), a thread of the web process looks for
+the scheduled invitations and reminders that are due every DUE_LOOK_SECONDS, as a worker's
+maintenance does (worker.kick_due_invitations): inline, the look sends them itself.
+
+Off unless DUE_LOOK_SECONDS is set (`make run` sets 300), and never with REDIS_URL, where the
+workers look. Several web processes may each look: two looks at once take each due one once.
+"""
+
+import threading
+
+from flask import Flask
+
+# The first look, a little after the start: not in the way of the first requests.
+FIRST_LOOK_SECONDS = 5.0
+
+
+def init_app(app: Flask) -> threading.Event | None:
+    """Start the looks if configured; returns the event that stops them (for tests)."""
+    seconds = float(app.config.get("DUE_LOOK_SECONDS") or 0)
+    if seconds <= 0 or app.config.get("REDIS_URL"):
+        return None
+    stop = threading.Event()
+    first = min(seconds, FIRST_LOOK_SECONDS)
+    threading.Thread(
+        target=_look_until_stopped, args=(app, first, seconds, stop), name="due-looks", daemon=True
+    ).start()
+    app.extensions["due_looks"] = stop
+    return stop
+
+
+def _look_until_stopped(app: Flask, first: float, seconds: float, stop: threading.Event) -> None:
+    from app.services import worker
+
+    wait = first
+    while not stop.wait(wait):
+        wait = seconds
+        with app.app_context():
+            try:
+                worker.kick_due_invitations()
+            except Exception:  # noqa: BLE001 — a failed look must not end the next ones
+                app.logger.exception("the look for due invitations failed")
