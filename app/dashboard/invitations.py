@@ -89,6 +89,7 @@ REMINDER_WORDS = {
     "reminder_turned_off": "survey no longer reminds",
     "expiring": "link about to expire",
     "refused": "address refused by the mail server",
+    "temporary": "mail server down or busy",
     "fault": "the email could not be made",
 }
 

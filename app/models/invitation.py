@@ -69,12 +69,14 @@ class Invitation(db.Model):
     used_at = db.Column(db.DateTime)
     response_id = db.Column(db.Integer, db.ForeignKey("response.id", ondelete="SET NULL"))
     # One reminder to a sent invitation not yet answered, if its survey asks for one: due at
-    # remind_at (set when sent; NULL again once it went out or was skipped, and moved on while
-    # a job holds it: app.services.reminders), sent at reminded_at, or skipped for
-    # reminder_skip_reason (one of reminders.SKIP_REASONS).
+    # remind_at (set when sent; NULL again once it went out or was skipped), sent at
+    # reminded_at, or skipped for reminder_skip_reason (one of reminders.SKIP_REASONS).
+    # reminder_taken_at: when a look handed it to a sender, or a sender claimed it; others
+    # leave it alone for reminders.LEASE (app.services.reminders).
     remind_at = db.Column(db.DateTime)
     reminded_at = db.Column(db.DateTime)
     reminder_skip_reason = db.Column(db.String(32))
+    reminder_taken_at = db.Column(db.DateTime)
     idempotency_key = db.Column(db.String(128))  # the API's; tells a retry from a new request
     request_hash = db.Column(db.String(64))
 

@@ -9,10 +9,11 @@ def send_invitations(invitation_ids: list[int]) -> dict[str, int]:
     return invitations.send_job(invitation_ids)
 
 
-def send_reminders(invitation_ids: list[int]) -> dict[str, int]:
-    """These invitations' reminders, those still due, over one SMTP conversation; a reminder
-    sent or skipped is never sent again. Raises on a temporary SMTP failure: RQ retries."""
-    return reminders.send_job(invitation_ids)
+def send_reminders(invitation_ids: list[int], taken_at) -> dict[str, int]:
+    """The reminders of these invitations that a look took at `taken_at`, those still this
+    job's, over one SMTP conversation; a reminder sent or skipped is never sent again. One the
+    server would not take yet is left to a later look, not raised."""
+    return reminders.send_job(invitation_ids, taken_at)
 
 
 def send_invitation(invitation_id: int) -> str | None:

@@ -97,7 +97,10 @@ class InvitationOut(Schema):
     response_id = fields.Integer(allow_none=True)
     remind_at = Timestamp(
         allow_none=True,
-        metadata={"description": "when its one reminder is due (its survey's remind_after_days)"},
+        metadata={
+            "description": "when its one reminder is due (its survey's remind_after_days after "
+            "sent_at); null once it went or was skipped"
+        },
     )
     reminded_at = Timestamp(allow_none=True, metadata={"description": "when the reminder went"})
     reminder_skip_reason = fields.String(
@@ -105,7 +108,8 @@ class InvitationOut(Schema):
         metadata={
             "description": "why the reminder did not go: answered, unsubscribed, no_email, "
             "survey_not_active, reminder_turned_off, expiring (the link stops working within "
-            "a day), refused (by the mail server), fault (it could not be made)"
+            "a day), refused (by the mail server), temporary (the mail server would not take "
+            "it for MAIL_RETRY_HOURS), fault (it could not be made)"
         },
     )
 

@@ -88,12 +88,24 @@ class _ScoredTypesOnce(Schema):
             raise ValidationError(repeated)
 
 
+def _within_the_links_life(days: int) -> None:
+    """A reminder due after the link's last day but one would only ever be skipped."""
+    from app.services import survey_tokens
+
+    most = survey_tokens.invitation_days() - 2
+    if days > most:
+        raise ValidationError(
+            f"Must be at most {most}: an invitation's link works {most + 2} days "
+            "(INVITATION_TOKEN_DAYS), and a reminder comes at least a day before its end."
+        )
+
+
 def remind_after_days() -> fields.Integer:
     """A survey's `remind_after_days`, as a create and an update take it."""
     return fields.Integer(
         allow_none=True,
         strict=True,
-        validate=validate.Range(min=1, max=28),
+        validate=[validate.Range(min=1, max=28), _within_the_links_life],
         metadata={
             "description": "remind a customer who has not answered this survey's emailed "
             "invitation, once, this many days after it was sent (within the link's "

@@ -780,14 +780,13 @@ def _keeping_loaded():
         session.expire_on_commit = expire
 
 
-def send_job(invitation_ids: list[int], one=None, fault=None, requeue=None) -> dict[str, int]:
+def send_job(invitation_ids: list[int]) -> dict[str, int]:
     """The email job's work: what it had no time for goes to a new job; a temporary failure
     raises, after the rest were tried, so that RQ retries the job (which finds the sent ones
-    no longer queued). `one`, `fault` (deliver_many's) and `requeue` (for enqueue): a
-    reminders' job."""
-    delivery = deliver_many(invitation_ids, JOB_SECONDS, one, fault)
+    no longer queued)."""
+    delivery = deliver_many(invitation_ids, JOB_SECONDS)
     if delivery.left:
-        (requeue or enqueue)(delivery.left)
+        enqueue(delivery.left)
     if delivery.error is not None:
         raise delivery.error
     return dict(delivery.outcomes)

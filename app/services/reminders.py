@@ -2,25 +2,27 @@
 after it was sent, for a survey that asks for one (Survey.remind_after_days).
 
 A reminder is part of the invitation's ask, not a new one: it spends nothing of the contact
-budget, carries the same link (single use still holds, and it works until the date the first
-email gave) and goes out at most once. It is skipped, and never tried again, when the
-customer has answered the phase since the invitation was sent (by its link or otherwise), may
+budget, links to the same invitation (single use still holds, and the link works until the
+date the first email gave) and goes out at most once. It is skipped, and never tried again,
+when the customer has answered the phase since she was invited (by its link or otherwise), may
 no longer be emailed, the survey was switched off or no longer reminds, or the link stops
 working within a day.
 
 Planned when the invitation is sent (remind_at); the workers' due job (invitations.ask_due_job,
-kicked every few minutes) and `flask invitation sweep` hand the due ones to email jobs, moving
-remind_at on by LEASE so that the next look does not queue them twice; a job lost with its
-worker is found again once the lease is over. The job holds the invitation's row while it
-sends, as an invitation's own sending does: a worker killed after the server took the email
-and before the commit sends it again, with the same Message-ID.
+kicked every few minutes), a web process's looks without workers (app.due_looks) and `flask
+invitation sweep` take the due ones (reminder_taken_at, committed) and hand them to email jobs:
+the next look leaves them alone for LEASE. A sender claims each one again, committed, just
+before its email (so two senders never both send it, on SQLite too, and no row lock waits on
+the mail server: an answer at that moment is not held up), and marks it sent after. A worker
+killed between the server's accept and that mark leaves it taken: a look after LEASE sends it
+again, with the same Message-ID, which the receiving server may drop.
 """
 
 import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from app.extensions import db, queue
 from app.models import Brand, Customer, Invitation, Response, Survey
@@ -30,9 +32,10 @@ from app.services import invitations, mailer, unsubscribes
 
 log = logging.getLogger(__name__)
 
-# Why a reminder did not go out: she answered (the invitation or the phase since), may not be
-# emailed, the survey was switched off or no longer reminds, the link stops working within
-# LAST_CALL, the server refused the address for good, or the reminder could not be made.
+# Why a reminder did not go out: she answered (the invitation or the phase since she was
+# invited), may not be emailed, the survey was switched off or no longer reminds, the link
+# stops working within LAST_CALL, the server refused the address for good or would not take
+# the email for MAIL_RETRY_HOURS, or the reminder could not be made.
 SKIP_REASONS = (
     "answered",
     "unsubscribed",
@@ -41,11 +44,13 @@ SKIP_REASONS = (
     "reminder_turned_off",
     "expiring",
     "refused",
+    "temporary",
     "fault",
 )
 # A link that stops working within a day is not worth a reminder: she might open it too late.
 LAST_CALL = timedelta(days=1)
-# How long a due reminder handed to a job is left to it before the next look takes it again.
+# How long a reminder taken by a look or a sender is left to it before a look takes it again:
+# far beyond a job's minute, so a second job is only ever made for one lost with its worker.
 LEASE = timedelta(hours=1)
 # The due ones taken in one look (one statement): a job per invitations.PER_JOB of them.
 PER_LOOK = 2_000
@@ -56,27 +61,33 @@ def plan(invitation: Invitation, sent_at: datetime) -> None:
     days = invitation.survey.remind_after_days
     invitation.remind_at = sent_at + timedelta(days=days) if days else None
     invitation.reminded_at = invitation.reminder_skip_reason = None
+    invitation.reminder_taken_at = None
+
+
+def _due(now: datetime) -> tuple:
+    """The conditions of a reminder due at `now` that no look or sender holds."""
+    return (
+        Invitation.remind_at <= now,
+        or_(Invitation.reminder_taken_at.is_(None), Invitation.reminder_taken_at <= now - LEASE),
+    )
 
 
 def any_due(now: datetime | None = None) -> bool:
     """Whether a reminder is due (one indexed look)."""
-    found = db.session.scalar(
-        select(Invitation.id).where(Invitation.remind_at <= (now or utcnow())).limit(1)
-    )
+    found = db.session.scalar(select(Invitation.id).where(*_due(now or utcnow())).limit(1))
     return found is not None
 
 
-def take_due(limit: int | None = None, now: datetime | None = None) -> list[list[int]]:
-    """The due reminders, leased (remind_at moved on by LEASE) and committed, as rounds of at
-    most invitations.PER_JOB of one brand each. Two looks at once take each once: the second
-    one's UPDATE finds the first one's rows no longer due."""
-    now = now or utcnow()
-    due = Invitation.remind_at <= now
-    chosen = select(Invitation.id).where(due).order_by(Invitation.id).limit(limit or PER_LOOK)
+def take_due(now: datetime, limit: int | None = None) -> list[list[int]]:
+    """The due reminders, taken at `now` (committed), as rounds of at most
+    invitations.PER_JOB of one brand each. Two looks at once take each once: the second one's
+    UPDATE finds the first one's rows taken."""
+    due = _due(now)
+    chosen = select(Invitation.id).where(*due).order_by(Invitation.id).limit(limit or PER_LOOK)
     rows = db.session.execute(
         update(Invitation)
-        .where(Invitation.id.in_(chosen.scalar_subquery()), due)
-        .values(remind_at=now + LEASE)
+        .where(Invitation.id.in_(chosen.scalar_subquery()), *due)
+        .values(reminder_taken_at=now)
         .returning(Invitation.brand_id, Invitation.id)
         .execution_options(synchronize_session=False)
     ).all()
@@ -91,67 +102,90 @@ def take_due(limit: int | None = None, now: datetime | None = None) -> list[list
     return rounds
 
 
-def enqueue(invitation_ids: list[int]) -> bool:
-    """A job for these reminders; False when it could not be queued (inline: never)."""
+def enqueue(invitation_ids: list[int], taken_at: datetime) -> bool:
+    """A job for these reminders taken at `taken_at`; False when it could not be queued
+    (inline: never)."""
     from app.pipeline import email_jobs
 
-    return not queue.inline and queue.enqueue("email", email_jobs.send_reminders, invitation_ids)
+    if queue.inline:
+        return False
+    return queue.enqueue("email", email_jobs.send_reminders, invitation_ids, taken_at)
 
 
-def deliver_many(invitation_ids: list[int], seconds: float | None = None):
-    """invitations.deliver_many for these invitations' reminders."""
-    return invitations.deliver_many(invitation_ids, seconds, _deliver, _note_fault)
+def deliver_many(invitation_ids: list[int], taken_at: datetime, seconds: float | None = None):
+    """invitations.deliver_many for the reminders of these invitations taken at `taken_at`."""
+    return invitations.deliver_many(
+        invitation_ids,
+        seconds,
+        lambda invitation_id, session: _deliver(invitation_id, taken_at, session),
+        _note_fault,
+    )
 
 
-def send_job(invitation_ids: list[int]) -> dict[str, int]:
-    """The email job's work (invitations.send_job, for reminders)."""
-    return invitations.send_job(invitation_ids, _deliver, _note_fault, enqueue)
+def send_job(invitation_ids: list[int], taken_at: datetime) -> dict[str, int]:
+    """The email job's work. What it had no time for goes to a new job; a reminder the server
+    would not take yet is not the job's to retry (RQ would fail it within minutes, once an
+    hour for a day): it stays taken, and a look after LEASE hands it to a new job."""
+    delivery = deliver_many(invitation_ids, taken_at, invitations.JOB_SECONDS)
+    if delivery.left:
+        enqueue(delivery.left, taken_at)
+    if delivery.error is not None:
+        log.warning("reminders not sent yet, tried again within the hour: %s", delivery.error)
+    return dict(delivery.outcomes)
 
 
 def queue_due(limit: int | None = None) -> dict[str, int]:
     """The due reminders handed to jobs, or, inline or with Redis down, sent from here over
     one SMTP conversation a round. Once the server does not answer at all, the rest are due
-    again at once (their lease given back) for the next sweep. {"queued": n, "sent": n,
-    "skipped": n, "left": n}, the outcomes present."""
-    rounds = take_due(limit)
+    again at once (given back) for the next sweep. {"queued": n, "sent": n, "skipped": n,
+    "left": n}, the outcomes present."""
+    now = utcnow()
+    rounds = take_due(now, limit)
     outcomes: Counter = Counter()
     for position, invitation_ids in enumerate(rounds):
-        if enqueue(invitation_ids):
+        if enqueue(invitation_ids, now):
             outcomes["queued"] += len(invitation_ids)
             continue
-        delivery = deliver_many(invitation_ids)
+        delivery = deliver_many(invitation_ids, now)
         outcomes.update({k: n for k, n in delivery.outcomes.items() if k in (SENT, SKIPPED)})
         if delivery.gave_up:
             left = [i for ids in rounds[position:] for i in ids]
-            outcomes["left"] += _release(left)
+            outcomes["left"] += _give_back(left)
             log.warning("%s; %s reminders left for the next sweep", delivery.error, len(left))
             break
     return dict(outcomes)
 
 
-def _release(invitation_ids: list[int]) -> int:
+def _give_back(invitation_ids: list[int]) -> int:
     """Those of these reminders still to go out, due again now: how many."""
-    released = db.session.execute(
+    given = db.session.execute(
         update(Invitation)
         .where(Invitation.id.in_(invitation_ids), Invitation.remind_at.is_not(None))
-        .values(remind_at=utcnow())
+        .values(reminder_taken_at=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
-    return released
+    return given
 
 
-def _claim(invitation_id: int) -> Invitation | None:
-    return db.session.scalar(
-        select(Invitation)
+def _claim(invitation_id: int, taken_at: datetime) -> Invitation | None:
+    """The invitation, its reminder this sender's (committed) if it is still the one taken
+    at `taken_at`; None when it went, was skipped, or a later look took it again."""
+    claimed = db.session.execute(
+        update(Invitation)
         .where(
             Invitation.id == invitation_id,
             Invitation.status == SENT,
             Invitation.remind_at.is_not(None),
+            Invitation.reminder_taken_at == taken_at,
         )
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
+        .values(reminder_taken_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return None
+    return db.session.get(Invitation, invitation_id, populate_existing=True)
 
 
 def _skip_reason(invitation: Invitation, customer: Customer | None, now: datetime) -> str | None:
@@ -174,12 +208,14 @@ def _skip_reason(invitation: Invitation, customer: Customer | None, now: datetim
         return "reminder_turned_off"
     if invitation.expires_at <= now + LAST_CALL:
         return "expiring"
+    # since she was invited: an invitation that waited for the mail server, or one scheduled
+    # by her arrival, may have been answered in the widget before its email went
     answered_since = db.session.scalar(
         select(Response.id)
         .where(
             Response.customer_id == invitation.customer_id,
             Response.phase_id == invitation.phase_id,
-            Response.created_at >= invitation.sent_at,
+            Response.created_at >= invitation.created_at,
         )
         .limit(1)
     )
@@ -187,22 +223,22 @@ def _skip_reason(invitation: Invitation, customer: Customer | None, now: datetim
 
 
 def _done(invitation: Invitation, skip_reason: str | None = None, now=None) -> str:
-    invitation.remind_at = None
+    invitation.remind_at = invitation.reminder_taken_at = None
     invitation.reminder_skip_reason = skip_reason
     invitation.reminded_at = None if skip_reason else now
     db.session.commit()
     return SKIPPED if skip_reason else SENT
 
 
-def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
+def _deliver(invitation_id: int, taken_at: datetime, session: mailer.Session) -> str | None:
     """Send one invitation's reminder within a conversation that others share: "sent",
-    "skipped", or None when it is not (or no longer) due. A temporary failure raises, leaving
-    it due, for the job's retries and then the next look after the lease."""
+    "skipped", or None when it is no longer this sender's to send. A failure the server may
+    get over raises, the reminder left taken for a look after LEASE, until MAIL_RETRY_HOURS
+    after it was due; a refusal (5xx) ends it at once."""
     from app.services import invitation_mail
 
-    invitation = _claim(invitation_id)
+    invitation = _claim(invitation_id, taken_at)
     if invitation is None:
-        db.session.rollback()
         return None
     now = utcnow()
     customer = db.session.get(Customer, invitation.customer_id, populate_existing=True)
@@ -217,9 +253,9 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
     try:
         session.send(message)
     except mailer.MailError as error:
-        if error.permanent:
-            log.warning("reminder of invitation %s refused: %s", invitation_id, error)
-            return _done(invitation, "refused")
+        if mailer.given_up(error, invitation.remind_at):
+            log.warning("reminder of invitation %s not sent: %s", invitation_id, error)
+            return _done(invitation, "refused" if error.permanent else "temporary")
         db.session.rollback()
         raise
     return _done(invitation, now=now)
@@ -227,8 +263,10 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
 
 def _note_fault(invitation_id: int, fault: Exception) -> str:
     """A reminder that could not be made (a bug, bad data) is not tried again: a courtesy
-    that fails is left out, and the error is in the log."""
-    invitation = _claim(invitation_id)
+    that fails is left out, and the error is in the log. Its sender claimed it just before."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.remind_at.is_not(None))
+    )
     if invitation is None:
         db.session.rollback()
         return "gone"
