@@ -5,6 +5,7 @@ transaction and never commit (the pipeline batch, a review's moderation, an API 
 points commit together with whatever earned them; expiry.run is a job and commits itself.
 
     offers_points(brand_id, customer_id, survey_id=None) -> bool
+    offers(get_policy(brand_id)) -> bool  # whether known customers' answers earn at all
     award_for_response(*, brand_id, customer_id, response_id, phase_id, text_length,
                        answered_at) -> int
     points_for_response(brand_id, response_id) -> int
@@ -43,7 +44,14 @@ from loyalty.ledger import (
     statement,
 )
 from loyalty.models import LedgerEntry, LoyaltyPolicy
-from loyalty.policy import DEFAULTS, get_policy, redeemed_name, reward_name, save_policy
+from loyalty.policy import (
+    DEFAULTS,
+    get_policy,
+    offers,
+    redeemed_name,
+    reward_name,
+    save_policy,
+)
 from loyalty.privacy import anonymise_customer, export_customer, unlink_responses
 from loyalty.tokens import customer_token, read_token
 
@@ -70,6 +78,7 @@ __all__ = [
     "export_customer",
     "get_policy",
     "lock_customer",
+    "offers",
     "offers_points",
     "points_for_response",
     "read_token",

@@ -1,7 +1,7 @@
 """Survey editors: questions, locales and activation, validated by the API's survey schemas.
 A survey that already has answers becomes a new version (surveys.update_survey decides)."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 
 from app.dashboard import bp, forms
 from app.dashboard.access import check, current_brand, requires
@@ -9,7 +9,7 @@ from app.errors import AppError
 from app.models.survey import QUESTION_TYPES
 from app.schemas.common import SUPPORTED_LOCALES
 from app.schemas.survey import SurveyCreate, SurveyUpdate
-from app.services import journeys, surveys
+from app.services import invitation_mail, journeys, surveys
 
 QUESTION_SLOTS = 3
 
@@ -223,3 +223,29 @@ def survey_active(survey_id):
     survey = surveys.update_survey(current_brand(), survey_id, {"active": active})
     flash(f"Survey {'activated' if survey.active else 'deactivated'}.", "info")
     return redirect(url_for("dashboard.surveys"))
+
+
+# The preview shows the email as mail clients do: its own inline styles, nothing else. No
+# script, no request anywhere: the links lead nowhere ("#").
+EMAIL_PREVIEW_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
+@bp.route("/dashboard/surveys/<int:survey_id>/email")
+@requires("read")
+def survey_email_preview(survey_id):
+    """The invitation email (?reminder=1: its reminder) as a customer gets it, in ?lang=."""
+    brand = current_brand()
+    survey = surveys.get_survey(brand, survey_id)
+    locale = request.args.get("lang")
+    if locale not in survey.locales:
+        locale = survey.default_locale
+    shown = invitation_mail.preview(
+        brand, survey, locale, reminder=request.args.get("reminder") == "1"
+    )
+    response = make_response(shown.html)
+    response.headers["Content-Security-Policy"] = EMAIL_PREVIEW_POLICY
+    response.headers["Cache-Control"] = "no-store"
+    return response

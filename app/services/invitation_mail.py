@@ -8,11 +8,13 @@ MAIL_FROM's address; the Message-ID is the invitation's, the same on a resend.
 """
 
 from email.message import EmailMessage
+from typing import NamedTuple
 
 from flask import render_template
 
 from app import timestamps
-from app.models import Brand, Invitation
+from app.models import Brand, Invitation, Survey
+from app.models.base import utcnow
 from app.models.survey import SCALES
 from app.services import channel_points, mailer, public_urls, survey_tokens, unsubscribes
 from app.services.channel_texts import texts
@@ -37,14 +39,15 @@ def _score_name(value: int, question: dict, words: dict[str, str]) -> str:
     return words["email_score_link"].format(value=value, low=low, high=high)
 
 
-def _buttons(token: str, question: dict, words: dict[str, str]) -> list[dict]:
-    """One link per answer of the first question; the page only records after a POST."""
+def _buttons(link, question: dict, words: dict[str, str]) -> list[dict]:
+    """One link per answer of the first question (`link(answer)`); the page only records
+    after a POST."""
     if question["type"] in SCALES:
         low, high = question["scale"]
         return [
             {
                 "label": str(value),
-                "url": public_urls.survey_url(token, value),
+                "url": link(value),
                 # the digit alone reads "9" in a list of links (WCAG 2.4.4)
                 "name": _score_name(value, question, words),
             }
@@ -52,8 +55,7 @@ def _buttons(token: str, question: dict, words: dict[str, str]) -> list[dict]:
         ]
     if question["type"] in ("emotion", "choice"):
         return [
-            {"label": option["label"], "url": public_urls.survey_url(token, option["key"])}
-            for option in question["options"]
+            {"label": option["label"], "url": link(option["key"])} for option in question["options"]
         ]
     return []
 
@@ -66,9 +68,16 @@ def _rows(buttons: list[dict]) -> list[list[dict]]:
     return [buttons[:half], buttons[half:]]
 
 
-def build(brand: Brand, invitation: Invitation, token: str, reminder: bool = False) -> EmailMessage:
-    """The invitation's email, or with `reminder` its one reminder: the same link and
-    question under a subject and an opening of its own, in the invitation's thread."""
+def _context(
+    brand: Brand,
+    invitation: Invitation,
+    token: str | None,
+    reminder: bool,
+    unsubscribe: str,
+    points: bool,
+) -> dict:
+    """What the templates show: the invitation's, or with `reminder` its reminder's, under a
+    subject and an opening of its own. No `token`: the links lead nowhere (a preview)."""
     locale = invitation.locale
     words = texts(locale, brand)
     if reminder:
@@ -78,9 +87,35 @@ def build(brand: Brand, invitation: Invitation, token: str, reminder: bool = Fal
             "email_intro": words["email_reminder_intro"],
             "email_intro_text": words["email_reminder_intro_text"],
         }
-    survey = invitation.survey
-    first = question_view(survey.questions[0], locale)
-    buttons = _buttons(token, first, words)
+    question = question_view(invitation.survey.questions[0], locale)
+
+    def link(answer=None) -> str:
+        return public_urls.survey_url(token, answer) if token else "#"
+
+    buttons = _buttons(link, question, words)
+    return {
+        "brand": brand,
+        "colours": brand_colours(brand),
+        "t": words,
+        "locale": locale,
+        "question": question,
+        "buttons": buttons,
+        "rows": _rows(buttons),
+        "survey_url": link(),
+        "unsubscribe_url": unsubscribe,
+        "points": points,
+        "expires": timestamps.date_text(invitation.expires_at, locale, brand.time_zone),
+        "reminder": reminder,
+        "subject": words["email_subject"].format(
+            brand=brand.name, phase=invitation.phase.display_name(locale)
+        ),
+    }
+
+
+def build(brand: Brand, invitation: Invitation, token: str, reminder: bool = False) -> EmailMessage:
+    """The invitation's email, or with `reminder` its one reminder: the same question and a
+    link to the same invitation, in the invitation's thread."""
+    locale = invitation.locale
     opt_out = survey_tokens.unsubscribe_token(
         brand.id,
         invitation.customer_id,
@@ -89,26 +124,9 @@ def build(brand: Brand, invitation: Invitation, token: str, reminder: bool = Fal
     # The page speaks the email's language: the customer may have no stored locale, or one
     # other than this invitation's. The same URL takes the one-click POST (RFC 8058).
     unsubscribe = f"{public_urls.unsubscribe_url(opt_out)}?lang={locale}"
-    context = {
-        "brand": brand,
-        "colours": brand_colours(brand),
-        "t": words,
-        "locale": locale,
-        "question": first,
-        "buttons": buttons,
-        "rows": _rows(buttons),
-        "survey_url": public_urls.survey_url(token),
-        "unsubscribe_url": unsubscribe,
-        "points": channel_points.offers_points(
-            brand.id, invitation.customer_id, invitation.survey_id
-        ),
-        "expires": timestamps.date_text(invitation.expires_at, locale, brand.time_zone),
-        "reminder": reminder,
-        "subject": words["email_subject"].format(
-            brand=brand.name, phase=invitation.phase.display_name(locale)
-        ),
-    }
-    first = mailer.message_id("invitation", invitation.id, invitation.created_at)
+    points = channel_points.offers_points(brand.id, invitation.customer_id, invitation.survey_id)
+    context = _context(brand, invitation, token, reminder, unsubscribe, points)
+    thread = mailer.message_id("invitation", invitation.id, invitation.created_at)
     return mailer.compose(
         invitation.customer.email,
         # a brand name is free text: no line breaks may reach a header
@@ -121,10 +139,10 @@ def build(brand: Brand, invitation: Invitation, token: str, reminder: bool = Fal
             "Message-ID": (
                 mailer.message_id("reminder", invitation.id, invitation.created_at)
                 if reminder
-                else first
+                else thread
             ),
             # a reminder shows in the invitation's thread
-            **({"In-Reply-To": first, "References": first} if reminder else {}),
+            **({"In-Reply-To": thread, "References": thread} if reminder else {}),
             "Content-Language": locale,
             "List-Unsubscribe": f"<{unsubscribe}>",
             # a reply ("the fitter was late") reaches the brand, who holds the customer's data
@@ -137,4 +155,34 @@ def build(brand: Brand, invitation: Invitation, token: str, reminder: bool = Fal
                 else {}
             ),
         },
+    )
+
+
+class Preview(NamedTuple):
+    subject: str
+    html: str
+    text: str
+
+
+def preview(brand: Brand, survey: Survey, locale: str, reminder: bool = False) -> Preview:
+    """The email of an invitation to this survey sent today, or its reminder, as a known
+    customer would get it, its links leading nowhere: the dashboard's preview. Nothing is
+    stored (the invitation is never added to the session)."""
+    from app.services import invitations  # it builds on this module
+
+    now = utcnow()
+    invitation = Invitation(
+        brand_id=brand.id,
+        survey=survey,
+        phase=survey.phase,
+        locale=locale,
+        created_at=now,
+        expires_at=invitations.link_expiry(brand, now),
+    )
+    points = channel_points.brand_offers_points(brand.id)
+    context = _context(brand, invitation, None, reminder, "#", points)
+    return Preview(
+        context["subject"],
+        render_template("channels/email/invitation.html", **context),
+        render_template("channels/email/invitation.txt", **context),
     )

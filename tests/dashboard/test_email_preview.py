@@ -1,0 +1,57 @@
+"""The survey page previews its invitation email and its reminder, as customers get them, in
+each of the survey's languages: nothing is stored and no link leads anywhere."""
+
+import re
+
+from app.models import Brand, Invitation
+
+
+def test_a_viewer_sees_the_invitation_and_its_reminder(as_role, survey, count_rows):
+    viewer = as_role("viewer")
+    page = viewer.html(f"/dashboard/surveys/{survey['id']}")
+    assert f"/dashboard/surveys/{survey['id']}/email?lang=nl&amp;reminder=1" in page
+    response = viewer.get(f"/dashboard/surveys/{survey['id']}/email?lang=nl")
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    assert "<title>Testbad: hoe was het? (Levering &amp; montage)</title>" in html
+    assert "Hoe waarschijnlijk" in html  # the first question, inside
+    hrefs = set(re.findall(r'href="([^"]*)"', html))
+    assert hrefs == {"#"}  # no link leads anywhere
+    reminder = viewer.html(f"/dashboard/surveys/{survey['id']}/email?lang=nl&reminder=1")
+    assert "Dit is de enige herinnering die we sturen." in reminder
+    assert "we horen nog graag hoe het was" in reminder
+    assert count_rows(Invitation) == 0
+
+
+def test_the_english_preview_and_an_unknown_language(as_role, survey):
+    viewer = as_role("viewer")
+    english = viewer.html(f"/dashboard/surveys/{survey['id']}/email?lang=en")
+    assert '<html lang="en"' in english and "how did it go?" in english
+    fallback = viewer.html(f"/dashboard/surveys/{survey['id']}/email?lang=xx")
+    assert '<html lang="nl"' in fallback  # the survey's own
+
+
+def test_the_brand_name_is_escaped(as_role, survey, brand, db):
+    db.session.get(Brand, brand.id).name = "Bad <b>&</b> Co"
+    db.session.commit()
+    html = as_role("viewer").html(f"/dashboard/surveys/{survey['id']}/email")
+    assert "<b>" not in html and "Bad &lt;b&gt;&amp;&lt;/b&gt; Co" in html
+
+
+def test_another_brands_survey_is_a_404(as_role, other_brand):
+    viewer = as_role("viewer")
+    assert viewer.get(f"/dashboard/surveys/{other_brand['survey_id']}/email").status_code == 404
+
+
+def test_signed_out_is_sent_to_the_login(client, survey):
+    response = client.get(f"/dashboard/surveys/{survey['id']}/email")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_preview_says_points_when_the_brand_gives_them(as_role, api, survey):
+    response = api.put("/api/v1/loyalty/policy", json={"enabled": True, "points_per_answer": 10})
+    assert response.status_code == 200, response.json
+    html = as_role("viewer").html(f"/dashboard/surveys/{survey['id']}/email")
+    assert "Voor je antwoord krijg je punten" in html
