@@ -941,9 +941,9 @@ def page(brand: Brand, query: dict) -> dict:
 
 
 def counts(brand: Brand) -> dict:
-    """The brand's email invitations per status, the skipped and the failed per reason and
-    the answered: one pass over its invitations (three were three scans of a large brand's
-    rows)."""
+    """The brand's email invitations per status, the skipped and the failed per reason, the
+    answered, and their reminders (to come, sent, answered after): one pass over its
+    invitations (three were three scans of a large brand's rows)."""
     result = {status: 0 for status in (SCHEDULED, QUEUED, SENT, SKIPPED, FAILED)}
     reasons = {SKIPPED: Counter(), FAILED: Counter()}
     # the answered, and of the reminders: to come, sent, and answered after one
