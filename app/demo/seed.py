@@ -238,7 +238,9 @@ def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now
             Response.locale,
             Response.created_at,
             Response.touchpoint_id,
-        ).where(Response.brand_id == brand.id, Response.channel == "email")
+        )
+        .where(Response.brand_id == brand.id, Response.channel == "email")
+        .order_by(Response.id)  # the same draws below on every database
     ).all()
     surveys_by_id = {survey.id: survey for survey in survey_by_phase.values()}
     reminding = survey_by_phase["levering"]
