@@ -2,14 +2,16 @@
 A survey that already has answers becomes a new version (surveys.update_survey decides)."""
 
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from app.dashboard import bp, forms
 from app.dashboard.access import check, current_brand, requires
 from app.errors import AppError
+from app.extensions import limiter
 from app.models.survey import QUESTION_TYPES
 from app.schemas.common import SUPPORTED_LOCALES
 from app.schemas.survey import SurveyCreate, SurveyUpdate
-from app.services import invitation_mail, journeys, surveys
+from app.services import invitation_mail, journeys, mailer, surveys
 
 QUESTION_SLOTS = 3
 
@@ -233,19 +235,42 @@ EMAIL_PREVIEW_POLICY = (
 )
 
 
+def _email_shown(survey_id: int, values) -> tuple:
+    """The brand, survey, language (one the survey speaks, else its own) and kind asked for."""
+    brand = current_brand()
+    survey = surveys.get_survey(brand, survey_id)
+    locale = values.get("lang")
+    if locale not in survey.locales:
+        locale = survey.default_locale
+    return brand, survey, locale, values.get("reminder") == "1"
+
+
 @bp.route("/dashboard/surveys/<int:survey_id>/email")
 @requires("read")
 def survey_email_preview(survey_id):
     """The invitation email (?reminder=1: its reminder) as a customer gets it, in ?lang=."""
-    brand = current_brand()
-    survey = surveys.get_survey(brand, survey_id)
-    locale = request.args.get("lang")
-    if locale not in survey.locales:
-        locale = survey.default_locale
-    shown = invitation_mail.preview(
-        brand, survey, locale, reminder=request.args.get("reminder") == "1"
-    )
+    shown = invitation_mail.preview(*_email_shown(survey_id, request.args))
     response = make_response(shown.html)
     response.headers["Content-Security-Policy"] = EMAIL_PREVIEW_POLICY
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _per_user() -> str:
+    return f"user:{current_user.id}"
+
+
+@bp.route("/dashboard/surveys/<int:survey_id>/email/test", methods=["POST"])
+@limiter.limit("20 per hour", key_func=_per_user)
+@requires("edit")
+def survey_email_test(survey_id):
+    """The preview mailed to the user's own address, to see it in her own mail client."""
+    brand, survey, locale, reminder = _email_shown(survey_id, request.form)
+    kind = "reminder" if reminder else "invitation"
+    try:
+        invitation_mail.send_preview(brand, survey, locale, reminder, current_user.email)
+    except mailer.MailError as error:
+        flash(f"The test {kind} was not sent: {error}", "error")
+    else:
+        flash(f"The test {kind} ({locale}) was sent to {current_user.email}.", "info")
+    return redirect(url_for("dashboard.survey_edit", survey_id=survey.id))

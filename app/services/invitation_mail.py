@@ -186,3 +186,21 @@ def preview(brand: Brand, survey: Survey, locale: str, reminder: bool = False) -
         render_template("channels/email/invitation.html", **context),
         render_template("channels/email/invitation.txt", **context),
     )
+
+
+def send_preview(brand: Brand, survey: Survey, locale: str, reminder: bool, to: str) -> None:
+    """The preview, mailed to a user of the brand (`to`: her own login's address), so that she
+    sees it in her own mail client: subject marked as a test, links leading nowhere. Raises
+    mailer.MailError when the server does not take it."""
+    shown = preview(brand, survey, locale, reminder)
+    mailer.send_mail(
+        to,
+        mailer.one_line(f"[Test] {shown.subject}"),
+        shown.text,
+        shown.html,
+        headers={
+            "From": mailer.sender(brand.name),
+            "Content-Language": locale,
+            **({"Reply-To": brand.reply_to} if brand.reply_to else {}),
+        },
+    )

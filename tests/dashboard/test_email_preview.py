@@ -3,6 +3,8 @@ each of the survey's languages: nothing is stored and no link leads anywhere."""
 
 import re
 
+import pytest
+
 from app.models import Brand, Invitation
 
 
@@ -55,3 +57,43 @@ def test_the_preview_says_points_when_the_brand_gives_them(as_role, api, survey)
     assert response.status_code == 200, response.json
     html = as_role("viewer").html(f"/dashboard/surveys/{survey['id']}/email")
     assert "Voor je antwoord krijg je punten" in html
+
+
+@pytest.mark.smtp
+def test_an_editor_mails_the_preview_to_herself(as_role, survey, smtp_server, count_rows):
+    editor = as_role("editor")
+    response = editor.post(
+        f"/dashboard/surveys/{survey['id']}/email/test", {"lang": "en", "reminder": "1"}
+    )
+    assert response.status_code == 302
+    [envelope] = smtp_server.envelopes
+    assert envelope.rcpt_tos == ["editor@testbad.example"]
+    [message] = smtp_server.messages
+    assert (
+        message["Subject"] == "[Test] Testbad: we would still love to hear how it went (Delivery)"
+    )
+    html = message.get_body(("html",)).get_content()
+    assert set(re.findall(r'href="([^"]*)"', html)) == {"#"}
+    assert "was sent to editor@testbad.example" in editor.html(f"/dashboard/surveys/{survey['id']}")
+    assert count_rows(Invitation) == 0
+
+
+@pytest.mark.smtp
+def test_a_mail_server_that_refuses_says_so(as_role, survey, mail_server):
+    from tests.channels.helpers import Refusing
+
+    mail_server(Refusing("550 5.7.1 relaying denied"))
+    editor = as_role("editor")
+    editor.post(f"/dashboard/surveys/{survey['id']}/email/test", {"lang": "zz", "reminder": "x"})
+    page = editor.html(f"/dashboard/surveys/{survey['id']}")
+    assert "The test invitation was not sent" in page and "relaying denied" in page
+
+
+def test_a_viewer_cannot_mail_it_and_a_post_needs_its_token(as_role, survey, other_brand):
+    viewer = as_role("viewer")
+    assert viewer.post(f"/dashboard/surveys/{survey['id']}/email/test").status_code == 403
+    editor = as_role("editor")
+    url = f"/dashboard/surveys/{survey['id']}/email/test"
+    assert editor.post(url, csrf=False).status_code == 400
+    other = f"/dashboard/surveys/{other_brand['survey_id']}/email/test"
+    assert editor.post(other).status_code == 404
