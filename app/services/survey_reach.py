@@ -9,7 +9,7 @@ grouped, brand-scoped queries over the period.
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models import Brand, Contact, Invitation, Phase
@@ -38,6 +38,8 @@ def for_phase(brand: Brand, phase: Phase, since: date | None, until: date | None
             Invitation.skip_reason,
             func.count(),
             func.count(Invitation.used_at),
+            func.count(Invitation.reminded_at),
+            func.count(case((Invitation.used_at > Invitation.reminded_at, 1))),
         )
         .where(
             Invitation.brand_id == brand.id,
@@ -51,7 +53,7 @@ def for_phase(brand: Brand, phase: Phase, since: date | None, until: date | None
     invitations: dict[int, dict] = {}
     skips: dict[str, int] = {}
     skip_channels: dict[str, dict[str, int]] = {}
-    for survey_id, channel, status, reason, count, used in rows:
+    for survey_id, channel, status, reason, count, used, reminded, after in rows:
         if status == SKIPPED:
             reason = reason or "other"
             skips[reason] = skips.get(reason, 0) + count
@@ -60,10 +62,14 @@ def for_phase(brand: Brand, phase: Phase, since: date | None, until: date | None
         if channel != "email":
             continue  # a widget skip is no invitation: it stays out of the response rate
         item = invitations.setdefault(
-            survey_id, {SENT: 0, QUEUED: 0, SKIPPED: 0, FAILED: 0, "answered": 0}
+            survey_id,
+            {SENT: 0, QUEUED: 0, SKIPPED: 0, FAILED: 0, "answered": 0, "reminded": 0},
         )
         item[status] = item.get(status, 0) + count
         item["answered"] += used
+        # the reminders sent, and the answers that came after one: what reminding adds
+        item["reminded"] += reminded
+        item["after_reminder"] = item.get("after_reminder", 0) + after
     for item in invitations.values():
         item["rate"] = round(item["answered"] / item[SENT], 4) if item[SENT] else None
     asked = dict(

@@ -428,7 +428,7 @@ def test_a_new_version_and_a_journey_document_keep_the_reminder(api, journey, re
 
 @pytest.mark.usefixtures("users")
 def test_the_dashboard_sets_the_reminder_and_counts_the_reminded(
-    app, api, survey, anna, smtp_server, db
+    app, api, journey, survey, anna, smtp_server, db
 ):
     editor = Dashboard(app.test_client())
     editor.login("editor@testbad.example")
@@ -453,6 +453,8 @@ def test_the_dashboard_sets_the_reminder_and_counts_the_reminded(
     sweep(app)
     page = editor.html("/dashboard/invitations")
     assert "1 reminded, 0 answered after the reminder" in page and "reminded 20" in page
+    phase = editor.html(f"/dashboard/journeys/{journey['id']}/phases/levering")
+    assert "1 reminded, 0 of them answered after the reminder" in phase
     assert editor.post(url, {**form, "remind_after_days": ""}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Survey, survey["id"]).remind_after_days is None
