@@ -3,28 +3,41 @@ the scheduled invitations and reminders that are due every DUE_LOOK_SECONDS, as 
 maintenance does (worker.kick_due_invitations): inline, the look sends them itself.
 
 Off unless DUE_LOOK_SECONDS is set (`make run` sets 300), and never with REDIS_URL, where the
-workers look. Several web processes may each look: two looks at once take each due one once.
+workers look. The thread starts with the process's first request: a `flask` command that
+serves none (a migration, the demo's seeding, a sweep) starts none, whatever its environment,
+and each process a server forks after loading the app starts its own. Several web processes
+may each look: two looks at once take each due one once.
 """
 
 import threading
 
 from flask import Flask
 
-# The first look, a little after the start: not in the way of the first requests.
+# The first look, a little after the first request: not in the way of the first pages.
 FIRST_LOOK_SECONDS = 5.0
 
 
-def init_app(app: Flask) -> threading.Event | None:
-    """Start the looks if configured; returns the event that stops them (for tests)."""
+def init_app(app: Flask) -> None:
+    """Start the looks with the first request, if configured."""
     seconds = float(app.config.get("DUE_LOOK_SECONDS") or 0)
     if seconds <= 0 or app.config.get("REDIS_URL"):
-        return None
+        return
+    started = threading.Lock()
+
+    @app.before_request
+    def start_looking() -> None:
+        if "due_looks" not in app.extensions and started.acquire(blocking=False):
+            start(app, seconds)
+
+
+def start(app: Flask, seconds: float) -> threading.Event:
+    """The looking thread, started now; returns the event that stops it."""
     stop = threading.Event()
+    app.extensions["due_looks"] = stop
     first = min(seconds, FIRST_LOOK_SECONDS)
     threading.Thread(
         target=_look_until_stopped, args=(app, first, seconds, stop), name="due-looks", daemon=True
     ).start()
-    app.extensions["due_looks"] = stop
     return stop
 
 

@@ -1,6 +1,7 @@
 """Without workers (make run), the web process looks for due invitations and reminders every
 DUE_LOOK_SECONDS: invitations on reach and reminders go out with no cron and no sweep."""
 
+import threading
 import time
 from datetime import timedelta
 
@@ -27,9 +28,8 @@ def test_the_web_process_sends_what_falls_due(app, api, survey, smtp_server, db,
     invitation = db.session.get(Invitation, invited.json["id"])
     invitation.remind_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    monkeypatch.setitem(app.config, "DUE_LOOK_SECONDS", 0.2)
     monkeypatch.setattr(due_looks, "FIRST_LOOK_SECONDS", 0.1)
-    stop = due_looks.init_app(app)
+    stop = due_looks.start(app, 0.2)
     try:
         deadline = time.monotonic() + 10
         while len(smtp_server.messages) < 2 and time.monotonic() < deadline:
@@ -41,25 +41,30 @@ def test_the_web_process_sends_what_falls_due(app, api, survey, smtp_server, db,
     assert db.session.get(Invitation, invitation.id).reminded_at is not None
 
 
-def test_no_looks_unless_configured(app, monkeypatch):
-    monkeypatch.setitem(app.config, "DUE_LOOK_SECONDS", 0)
-    assert due_looks.init_app(app) is None
+def test_the_first_request_starts_them_and_a_command_does_not(database_uri, monkeypatch):
+    """As `make run` does: DUE_LOOK_SECONDS from the environment. A flask command (the demo,
+    a migration) serves no request and starts no thread; the server's first request does."""
+    from app import create_app
+    from tests.conftest import _normalise
+
+    monkeypatch.setattr(due_looks, "FIRST_LOOK_SECONDS", 60)
+    uri = _normalise(database_uri)
+    made = create_app("test", {"SQLALCHEMY_DATABASE_URI": uri, "DUE_LOOK_SECONDS": 60})
+    assert "due_looks" not in made.extensions
+    client = made.test_client()
+    client.get("/healthz")
+    client.get("/healthz")
+    stop = made.extensions["due_looks"]
+    assert [t.name for t in threading.enumerate()].count("due-looks") >= 1
+    stop.set()
 
 
-def test_the_factory_starts_them_when_configured(database_uri):
-    """As `make run` does: the environment's DUE_LOOK_SECONDS, no app context yet."""
+def test_no_looks_unless_configured_nor_where_workers_look(database_uri):
     from app import create_app
     from tests.conftest import _normalise
 
     uri = _normalise(database_uri)
-    made = create_app("test", {"SQLALCHEMY_DATABASE_URI": uri, "DUE_LOOK_SECONDS": 60})
-    stop = made.extensions.get("due_looks")
-    assert stop is not None
-    stop.set()
-
-
-@pytest.mark.redis
-def test_no_looks_where_workers_look(redis_app, monkeypatch):
-    monkeypatch.setitem(redis_app.config, "DUE_LOOK_SECONDS", 300)
-    with redis_app.app_context():
-        assert due_looks.init_app(redis_app) is None
+    for settings in ({"DUE_LOOK_SECONDS": 0}, {"DUE_LOOK_SECONDS": 60, "REDIS_URL": "redis://x"}):
+        made = create_app("test", {"SQLALCHEMY_DATABASE_URI": uri, **settings})
+        made.test_client().get("/healthz")
+        assert "due_looks" not in made.extensions
