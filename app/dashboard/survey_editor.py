@@ -236,13 +236,27 @@ EMAIL_PREVIEW_POLICY = (
 
 
 def _email_shown(survey_id: int, values) -> tuple:
-    """The brand, survey, language (one the survey speaks, else its own) and kind asked for."""
+    """The brand, survey, language and kind asked for: a language the survey speaks (its own
+    when none is asked for), and `reminder` 1 only of a survey that reminds."""
     brand = current_brand()
     survey = surveys.get_survey(brand, survey_id)
-    locale = values.get("lang")
+    locale = values.get("lang") or survey.default_locale
     if locale not in survey.locales:
-        locale = survey.default_locale
-    return brand, survey, locale, values.get("reminder") == "1"
+        raise AppError(
+            422,
+            f"this survey is not offered in {locale!r}",
+            fields={"lang": [f"one of {', '.join(survey.locales)}"]},
+        )
+    kind = values.get("reminder") or "0"
+    if kind not in ("0", "1") or (kind == "1" and survey.remind_after_days is None):
+        raise AppError(
+            422,
+            "no such email of this survey",
+            fields={
+                "reminder": ["0 for the invitation, 1 for the reminder of a survey that reminds"]
+            },
+        )
+    return brand, survey, locale, kind == "1"
 
 
 @bp.route("/dashboard/surveys/<int:survey_id>/email")

@@ -402,10 +402,16 @@ def ask_due_job() -> dict:
 
     counts = queue_due(limit=AGAIN_PER_CALL, committed=send)
     counts["reminders"] = reminders.queue_due()
-    taken = sum(counts["reminders"].values())
-    if counts["queued"] + sum(counts["skipped"].values()) >= AGAIN_PER_CALL or (
-        taken >= reminders.PER_LOOK
-    ):
+    # what this round dealt with (reminders given back to a server that is down do not count:
+    # the next round would take them again at once)
+    reminded = sum(n for outcome, n in counts["reminders"].items() if outcome != "left")
+    counts["more"] = (
+        counts["queued"] + sum(counts["skipped"].values()) >= AGAIN_PER_CALL
+        or reminded >= reminders.PER_LOOK
+    )
+    # Inline (the web process's looks) the next round is the next look: a kick would run it
+    # here, within this one.
+    if counts["more"] and not queue.inline:
         queue.kick("email", email_jobs.ask_due_invitations)
     return counts
 
@@ -815,6 +821,10 @@ def token_for(invitation: Invitation) -> str:
 
 
 def _claim(invitation_id: int) -> Invitation | None:
+    # SQLite has no row locks: two senders (the web process's look and a sweep by hand, in
+    # development) take its one write lock in turn, and the second finds the first one's
+    # invitation sent. PostgreSQL's SKIP LOCKED hands it to one of them.
+    locks.write_first(Invitation, Invitation.id == invitation_id, Invitation.status == QUEUED)
     return db.session.scalar(
         select(Invitation)
         .where(Invitation.id == invitation_id, Invitation.status == QUEUED)

@@ -8,7 +8,14 @@ import pytest
 from app.models import Brand, Invitation
 
 
-def test_a_viewer_sees_the_invitation_and_its_reminder(as_role, survey, count_rows):
+@pytest.fixture
+def reminding(api, survey):
+    response = api.patch(f"/api/v1/surveys/{survey['id']}", json={"remind_after_days": 3})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_a_viewer_sees_the_invitation_and_its_reminder(as_role, survey, reminding, count_rows):
     viewer = as_role("viewer")
     page = viewer.html(f"/dashboard/surveys/{survey['id']}")
     assert f"/dashboard/surveys/{survey['id']}/email?lang=nl&amp;reminder=1" in page
@@ -31,8 +38,26 @@ def test_the_english_preview_and_an_unknown_language(as_role, survey):
     viewer = as_role("viewer")
     english = viewer.html(f"/dashboard/surveys/{survey['id']}/email?lang=en")
     assert '<html lang="en"' in english and "how did it go?" in english
-    fallback = viewer.html(f"/dashboard/surveys/{survey['id']}/email?lang=xx")
-    assert '<html lang="nl"' in fallback  # the survey's own
+    own = viewer.html(f"/dashboard/surveys/{survey['id']}/email")
+    assert '<html lang="nl"' in own  # the survey's own
+
+
+@pytest.mark.parametrize("query", ["lang=xx", "lang=de", "reminder=x", "reminder=2", "reminder=1"])
+def test_a_language_or_email_the_survey_has_not_is_422(as_role, survey, query):
+    """reminder=1 too: this survey does not remind."""
+    viewer = as_role("viewer")
+    page = viewer.html(f"/dashboard/surveys/{survey['id']}", 200)
+    assert "reminder (nl)" not in page and ">the reminder<" not in page
+    assert viewer.get(f"/dashboard/surveys/{survey['id']}/email?{query}").status_code == 422
+
+
+@pytest.mark.smtp
+def test_a_bad_test_email_request_is_422_and_sends_nothing(as_role, survey, smtp_server):
+    editor = as_role("editor")
+    url = f"/dashboard/surveys/{survey['id']}/email/test"
+    for form in ({"lang": "zz"}, {"reminder": "1"}, {"reminder": "yes"}):
+        assert editor.post(url, form).status_code == 422, form
+    assert smtp_server.envelopes == []
 
 
 def test_the_brand_name_is_escaped(as_role, survey, brand, db):
@@ -60,7 +85,9 @@ def test_the_preview_says_points_when_the_brand_gives_them(as_role, api, survey)
 
 
 @pytest.mark.smtp
-def test_an_editor_mails_the_preview_to_herself(as_role, survey, smtp_server, count_rows):
+def test_an_editor_mails_the_preview_to_herself(
+    as_role, survey, reminding, smtp_server, count_rows
+):
     editor = as_role("editor")
     response = editor.post(
         f"/dashboard/surveys/{survey['id']}/email/test", {"lang": "en", "reminder": "1"}
@@ -84,7 +111,7 @@ def test_a_mail_server_that_refuses_says_so(as_role, survey, mail_server):
 
     mail_server(Refusing("550 5.7.1 relaying denied"))
     editor = as_role("editor")
-    editor.post(f"/dashboard/surveys/{survey['id']}/email/test", {"lang": "zz", "reminder": "x"})
+    editor.post(f"/dashboard/surveys/{survey['id']}/email/test", {"lang": "nl", "reminder": "0"})
     page = editor.html(f"/dashboard/surveys/{survey['id']}")
     assert "The test invitation was not sent" in page and "relaying denied" in page
 
