@@ -57,6 +57,14 @@ def test_the_first_request_starts_them_and_a_command_does_not(database_uri, monk
     stop = made.extensions["due_looks"]
     assert [t.name for t in threading.enumerate()].count("due-looks") >= 1
     stop.set()
+    _close(made)
+
+
+def _close(made) -> None:
+    from app.extensions import db
+
+    with made.app_context():
+        db.engine.dispose()  # its pool closed now, not by the garbage collector
 
 
 def test_no_looks_unless_configured_nor_where_workers_look(database_uri):
@@ -68,3 +76,4 @@ def test_no_looks_unless_configured_nor_where_workers_look(database_uri):
         made = create_app("test", {"SQLALCHEMY_DATABASE_URI": uri, **settings})
         made.test_client().get("/healthz")
         assert "due_looks" not in made.extensions
+        _close(made)
