@@ -153,6 +153,8 @@ def load(app_env: str | None = None, overrides: dict | None = None) -> dict:
         # and deterministic even when CI exports REDIS_URL for the tests that need it.
         values["REDIS_URL"] = None
         values["RATELIMIT_STORAGE_URI"] = "memory://"
+        # Nor does a look for due invitations run behind a test's back (tests start one).
+        values["DUE_LOOK_SECONDS"] = 0
     values.update(overrides or {})
     if name == "development" and not values.get("SECRET_KEY"):
         values["SECRET_KEY"] = _development_secret()
