@@ -80,6 +80,14 @@ def invitations_send():
     return redirect(url_for("dashboard.invitations_page"))
 
 
+# Why a failed invitation failed (Invitation.failure), in the dashboard's words.
+FAILURE_WORDS = {
+    "refused": "address refused by the mail server",
+    "temporary": "mail server down or busy",
+    "fault": "the email could not be made",
+}
+
+
 # Why a reminder did not go (Invitation.reminder_skip_reason), in the dashboard's words.
 REMINDER_WORDS = {
     "answered": "answered first",
@@ -88,17 +96,7 @@ REMINDER_WORDS = {
     "survey_not_active": "survey switched off",
     "reminder_turned_off": "survey no longer reminds",
     "expiring": "link about to expire",
-    "refused": "address refused by the mail server",
-    "temporary": "mail server down or busy",
-    "fault": "the email could not be made",
-}
-
-
-# Why a failed invitation failed (Invitation.failure), in the dashboard's words.
-FAILURE_WORDS = {
-    "refused": "address refused by the mail server",
-    "temporary": "mail server down or busy",
-    "fault": "the email could not be made",
+    **FAILURE_WORDS,  # refused, temporary, fault: as an invitation's
 }
 
 

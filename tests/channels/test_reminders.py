@@ -54,6 +54,15 @@ def come_due(db, *invitation_ids) -> None:
     db.session.commit()
 
 
+def due_reminders(api, survey, db, count: int) -> None:
+    """`count` customers invited, each invitation's reminder due."""
+    ids = []
+    for n in range(count):
+        api.post("/api/v1/customers", json={"external_id": f"k{n}", "email": f"k{n}@example.nl"})
+        ids.append(invite(api, survey, customer=f"k{n}"))
+    come_due(db, *ids)
+
+
 def sweep(app) -> str:
     result = app.test_cli_runner().invoke(args=["invitation", "sweep"])
     assert result.exit_code == 0, result.output
@@ -340,11 +349,7 @@ def test_a_reminder_after_the_links_life_is_refused(app, api, survey, monkeypatc
 def test_two_sweeps_at_once_remind_each_once(app, api, survey, reminding, smtp_server, db):
     from tests.conftest import at_once
 
-    ids = []
-    for n in range(6):
-        api.post("/api/v1/customers", json={"external_id": f"k{n}", "email": f"k{n}@example.nl"})
-        ids.append(invite(api, survey, customer=f"k{n}"))
-    come_due(db, *ids)
+    due_reminders(api, survey, db, 6)
     outcomes = at_once(app, reminders.queue_due)
     assert sum(outcome.get("sent", 0) for outcome in outcomes) == 6
     assert len(smtp_server.messages) == 12
@@ -466,11 +471,7 @@ def test_a_due_job_that_took_its_limit_of_reminders_says_there_is_more(
 ):
     from app.services import invitations
 
-    ids = []
-    for n in range(3):
-        api.post("/api/v1/customers", json={"external_id": f"k{n}", "email": f"k{n}@example.nl"})
-        ids.append(invite(api, survey, customer=f"k{n}"))
-    come_due(db, *ids)
+    due_reminders(api, survey, db, 3)
     monkeypatch.setattr(reminders, "PER_LOOK", 2)
     first = invitations.ask_due_job()
     assert (first["reminders"], first["more"]) == ({"sent": 2}, True)
@@ -486,11 +487,7 @@ def test_reminders_given_back_to_a_server_that_is_down_are_not_taken_again_at_on
     from app.services import invitations
     from tests.channels.helpers import free_port
 
-    ids = []
-    for n in range(3):
-        api.post("/api/v1/customers", json={"external_id": f"k{n}", "email": f"k{n}@example.nl"})
-        ids.append(invite(api, survey, customer=f"k{n}"))
-    come_due(db, *ids)
+    due_reminders(api, survey, db, 3)
     monkeypatch.setattr(reminders, "PER_LOOK", 2)
     monkeypatch.setitem(app.config, "SMTP_PORT", free_port())  # nobody listens there
     taken = []
