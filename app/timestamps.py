@@ -89,6 +89,17 @@ def end_of_local_day(day: date, zone_name: str | None) -> datetime:
     return local_days(None, day, zone_name)[1] - timedelta(microseconds=1)
 
 
+def within_hours(value: datetime, zone_name: str | None, first: int, until: int) -> datetime:
+    """A stored moment (naive UTC) moved, if need be, to the next moment from `first` o'clock
+    to `until` o'clock in that zone (0 <= first < until <= 24): the same moment within them,
+    else that day's or the next day's `first` o'clock."""
+    here = local(value, zone_name)
+    if first <= here.hour < until:
+        return value
+    day = here.date() if here.hour < first else here.date() + timedelta(days=1)
+    return naive_utc(datetime.combine(day, time(first), zone(zone_name)))
+
+
 MONTHS = {
     "nl": [
         "januari",

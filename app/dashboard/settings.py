@@ -69,7 +69,8 @@ def settings():
 @bp.route("/dashboard/settings/brand", methods=["POST"])
 @requires("manage")
 def settings_brand():
-    form = forms.FormData(request.form, clearable=("reply_to",))  # emptied: no reply address
+    # emptied: no reply address; any hour
+    form = forms.FormData(request.form, clearable=("reply_to", "send_from_hour", "send_until_hour"))
     data, errors = forms.validate(BrandProfileForm(), form)
     if not errors:
         try:

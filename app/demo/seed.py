@@ -437,6 +437,8 @@ def _seed(responses: int, seed: int, echo) -> Brand:
     brand.review_policy = {"publish": "immediate", "phases": {}}
     # A bathroom specialist says "u" to its customers; its questions and replies do too.
     brand.formal_address = True
+    # Its scheduled invitations and reminders go out in the day, 8 to 21 o'clock.
+    brand.send_from_hour, brand.send_until_hour = 8, 21
     loyalty_demo.configure(brand.id)  # rewards a few customers can already afford
     journey = journeys.create_journey(
         brand,

@@ -51,6 +51,11 @@ class Brand(db.Model):
     # who holds their data, not the operator's MAIL_FROM mailbox. None: REVIEWS_REPLY_TO for
     # notices, nothing for invitations.
     reply_to = db.Column(db.String(254))
+    # The hours of the brand's day in which emails it did not send by hand go out (invitations
+    # on reach, reminders): from send_from_hour to send_until_hour o'clock, in time_zone. Both
+    # None: any hour (app.services.send_hours).
+    send_from_hour = db.Column(db.Integer)
+    send_until_hour = db.Column(db.Integer)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # Any change to the row: the public review pages' Last-Modified must move with the name.
     updated_at = db.Column(db.DateTime, onupdate=utcnow)

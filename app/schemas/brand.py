@@ -1,7 +1,7 @@
 """A brand's profile as the API and the dashboard take it: name, colour, form of address, the
 contact budget and the review policy."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app import timestamps
 from app.schemas.common import (
@@ -80,6 +80,13 @@ class ReviewPolicy(Schema):
     item = fields.Nested(ReviewedItem, allow_none=True)
 
 
+SEND_HOURS_TEXT = (
+    "invitations a journey event schedules, and reminders, go out from send_from_hour to "
+    "send_until_hour o'clock of the brand's day (time_zone), the next morning if need be; "
+    "set both (0-23 and 1-24, from before until) or both null: any hour"
+)
+
+
 class BrandProfileIn(Schema):
     """Fields left out keep their value; so do rules left out of contact_policy and
     review_policy."""
@@ -103,6 +110,25 @@ class BrandProfileIn(Schema):
     )
     contact_policy = fields.Nested(ContactPolicy)
     review_policy = fields.Nested(ReviewPolicy)
+    send_from_hour = whole_number(0, 23, allow_none=True, metadata={"description": SEND_HOURS_TEXT})
+    send_until_hour = whole_number(
+        1, 24, allow_none=True, metadata={"description": SEND_HOURS_TEXT}
+    )
+
+    @validates_schema
+    def send_hours_together(self, data, **kwargs):
+        pair = ("send_from_hour", "send_until_hour")
+        given = [name for name in pair if name in data]
+        if len(given) == 1:
+            missing = pair[1] if given == [pair[0]] else pair[0]
+            raise ValidationError("give both hours, or both null", missing)
+        if not given:
+            return
+        first, until = data["send_from_hour"], data["send_until_hour"]
+        if (first is None) != (until is None):
+            raise ValidationError("give both hours, or both null", pair[0 if first is None else 1])
+        if first is not None and first >= until:
+            raise ValidationError("must be later than send_from_hour", "send_until_hour")
 
 
 class BrandProfileForm(BrandProfileIn):
@@ -123,6 +149,8 @@ class BrandOut(Schema):
     )
     time_zone = fields.String(metadata={"description": TIME_ZONE_TEXT})
     reply_to = fields.String(allow_none=True, metadata={"description": REPLY_TO_TEXT})
+    send_from_hour = fields.Integer(allow_none=True, metadata={"description": SEND_HOURS_TEXT})
+    send_until_hour = fields.Integer(allow_none=True, metadata={"description": SEND_HOURS_TEXT})
     contact_policy = fields.Nested(ContactPolicy, metadata={"description": "as applied: 0 is off"})
     review_policy = fields.Nested(ReviewPolicy)
     site_key = fields.String(metadata={"description": "the widget's public key"})

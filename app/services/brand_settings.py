@@ -36,6 +36,8 @@ def profile(brand: Brand) -> dict:
         "formal_address",
         "time_zone",
         "reply_to",
+        "send_from_hour",
+        "send_until_hour",
         "review_policy",
         "site_key",
         "allowed_origins",
@@ -67,6 +69,11 @@ def set_profile(brand: Brand, data: dict) -> dict:
     if "reply_to" in data:
         # the form's emptied field is "none"; an address is kept as given, on one line
         brand.reply_to = mailer.ascii_domain((data["reply_to"] or "").strip()) or None
+    if "send_from_hour" in data:  # the schema takes both or neither
+        brand.send_from_hour, brand.send_until_hour = (
+            data["send_from_hour"],
+            data["send_until_hour"],
+        )
     if "contact_policy" in data:
         brand.contact_policy = {**contact_budget.policy(brand), **data["contact_policy"]}
     if "review_policy" in data:

@@ -34,6 +34,7 @@ from app.services import (
     idempotency,
     journeys,
     mailer,
+    send_hours,
     survey_tokens,
     surveys,
     unsubscribes,
@@ -332,7 +333,7 @@ def schedule_on_reach(brand: Brand, reaches: list[Reach]) -> int:
         due = occurred_at + timedelta(hours=survey.invite_after_hours)
         if due < now - HISTORY:
             continue
-        due = max(due, now)
+        due = send_hours.fit(brand, max(due, now))
         scheduled.append(
             _email_row(brand, survey, customer, now, due, status=SCHEDULED, queued_at=due)
         )
@@ -885,7 +886,7 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
         db.session.commit()
         raise
     invitation.status, invitation.sent_at, invitation.last_error = SENT, now, None
-    reminders.plan(invitation, now)
+    reminders.plan(brand, invitation, now)
     db.session.commit()
     return SENT
 

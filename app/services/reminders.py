@@ -28,7 +28,7 @@ from app.extensions import db, queue
 from app.models import Brand, Customer, Invitation, Response, Survey
 from app.models.base import utcnow
 from app.models.invitation import SENT, SKIPPED
-from app.services import invitations, mailer, unsubscribes
+from app.services import invitations, mailer, send_hours, unsubscribes
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,12 @@ LEASE = timedelta(hours=1)
 PER_LOOK = 2_000
 
 
-def plan(invitation: Invitation, sent_at: datetime) -> None:
-    """On sending the invitation (also sending it again): its survey's reminder, if any."""
+def plan(brand: Brand, invitation: Invitation, sent_at: datetime) -> None:
+    """On sending the invitation (also sending it again): its survey's reminder, if any,
+    within the brand's sending hours."""
     days = invitation.survey.remind_after_days
-    invitation.remind_at = sent_at + timedelta(days=days) if days else None
+    due = sent_at + timedelta(days=days) if days else None
+    invitation.remind_at = send_hours.fit(brand, due) if due else None
     invitation.reminded_at = invitation.reminder_skip_reason = None
     invitation.reminder_taken_at = None
 
