@@ -822,10 +822,10 @@ def token_for(invitation: Invitation) -> str:
 
 
 def _claim(invitation_id: int) -> Invitation | None:
-    # SQLite has no row locks: two senders (the web process's look and a sweep by hand, in
-    # development) take its one write lock in turn, and the second finds the first one's
-    # invitation sent. PostgreSQL's SKIP LOCKED hands it to one of them.
-    locks.write_first(Invitation, Invitation.id == invitation_id, Invitation.status == QUEUED)
+    # PostgreSQL's SKIP LOCKED hands it to one sender. SQLite (development only) has no row
+    # locks, and its one write lock is not taken here: held while the mail server answers, it
+    # would make every other request's write wait, or fail. Two senders at once there (a sweep
+    # by hand while the web process looks) may both send one invitation.
     return db.session.scalar(
         select(Invitation)
         .where(Invitation.id == invitation_id, Invitation.status == QUEUED)
