@@ -8,10 +8,11 @@ from flask import flash, redirect, render_template, request, url_for
 from app import ids
 from app.dashboard import bp
 from app.dashboard.access import current_brand, requires
+from app.dashboard.downloads import csv_download
 from app.dashboard.phase import SKIP_WORDS
 from app.errors import AppError
 from app.models.invitation import FAILED, SCHEDULED, STATUSES
-from app.services import invitation_lists, invitations, surveys
+from app.services import exports, invitation_lists, invitations, surveys
 
 
 def _page(errors=None, values=None, status=200):
@@ -57,6 +58,18 @@ def _survey_label(survey, locale: str) -> str:
 @requires("read")
 def invitations_page():
     return _page(values={"survey_id": request.args.get("survey", "")})
+
+
+@bp.route("/dashboard/invitations.csv")
+@requires("read")
+def invitations_csv():
+    """The invitations (?status=) as a spreadsheet: to follow up with those who did not
+    answer, or to keep beside the shop's own records."""
+    shown = request.args.get("status") or None
+    if shown is not None and shown not in STATUSES:
+        raise AppError(422, "unknown status", fields={"status": [f"one of {', '.join(STATUSES)}"]})
+    table = exports.invitations_csv(current_brand(), shown)
+    return csv_download(table, f"invitations-{shown}.csv" if shown else "invitations.csv")
 
 
 @bp.route("/dashboard/invitations", methods=["POST"])

@@ -16,7 +16,17 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Brand, Customer, Persona, Phase, Question, Response, Survey, Touchpoint
+from app.models import (
+    Brand,
+    Customer,
+    Invitation,
+    Persona,
+    Phase,
+    Question,
+    Response,
+    Survey,
+    Touchpoint,
+)
 from app.services import verbatims
 from app.timestamps import naive_utc
 
@@ -233,6 +243,104 @@ def _response_batches(
         ]
         after = (batch[-1].created_at, batch[-1].id)
         yield rows
+        if len(batch) < BATCH:
+            return
+
+
+INVITATION_COLUMNS = (
+    "id",
+    "created_at",
+    "customer",
+    "email",
+    "phase",
+    "survey_id",
+    "survey_version",
+    "locale",
+    "status",
+    "skip_reason",
+    "failure",
+    "sent_at",
+    "reminded_at",
+    "reminder_skip_reason",
+    "answered",
+    "answered_at",
+    "response_id",
+)
+
+
+def invitations_csv(brand: Brand, status: str | None = None) -> Table:
+    """The brand's email invitations (of one status, when given), newest first: who was asked,
+    what became of it, and whether she answered (to follow up with those who did not)."""
+    return Table(_invitation_batches(brand, status))
+
+
+def _invitation_batches(brand: Brand, status: str | None) -> Iterator[list[list]]:
+    phases = dict(
+        db.session.execute(select(Phase.id, Phase.key).where(Phase.brand_id == brand.id)).all()
+    )
+    versions = dict(
+        db.session.execute(
+            select(Survey.id, Survey.version).where(Survey.brand_id == brand.id)
+        ).all()
+    )
+    where = [Invitation.brand_id == brand.id, Invitation.channel == "email"]
+    if status:
+        where.append(Invitation.status == status)
+    yield [list(INVITATION_COLUMNS)]
+    before = None
+    while True:
+        statement = (
+            select(
+                Invitation.id,
+                Invitation.created_at,
+                Customer.external_id,
+                Customer.email,
+                Invitation.phase_id,
+                Invitation.survey_id,
+                Invitation.locale,
+                Invitation.status,
+                Invitation.skip_reason,
+                Invitation.failure,
+                Invitation.sent_at,
+                Invitation.reminded_at,
+                Invitation.reminder_skip_reason,
+                Invitation.used_at,
+                Invitation.response_id,
+            )
+            .join(Customer, Customer.id == Invitation.customer_id)
+            .where(*where)
+            .order_by(Invitation.id.desc())
+            .limit(BATCH)
+        )
+        if before is not None:
+            statement = statement.where(Invitation.id < before)
+        batch = db.session.execute(statement).all()
+        db.session.commit()  # no transaction held open while the rows go out (as above)
+        if not batch:
+            return
+        yield [
+            [
+                r.id,
+                r.created_at,
+                r.external_id,
+                r.email or "",
+                phases.get(r.phase_id, ""),
+                r.survey_id,
+                versions.get(r.survey_id),
+                r.locale,
+                r.status,
+                r.skip_reason or "",
+                r.failure or "",
+                r.sent_at,
+                r.reminded_at,
+                r.reminder_skip_reason or "",
+                r.used_at is not None,
+                r.used_at,
+                r.response_id,
+            ]
+            for r in batch
+        ]
+        before = batch[-1].id
         if len(batch) < BATCH:
             return
 
