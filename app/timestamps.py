@@ -92,12 +92,33 @@ def end_of_local_day(day: date, zone_name: str | None) -> datetime:
 def within_hours(value: datetime, zone_name: str | None, first: int, until: int) -> datetime:
     """A stored moment (naive UTC) moved, if need be, to the next moment from `first` o'clock
     to `until` o'clock in that zone (0 <= first < until <= 24): the same moment within them,
-    else that day's or the next day's `first` o'clock."""
-    here = local(value, zone_name)
-    if first <= here.hour < until:
+    else the first hour of them that day or a later one. On a day whose clock jumps, the hour
+    that is there: never a moment earlier than `value`, nor one outside the hours."""
+
+    def within(moment: datetime) -> bool:
+        return first <= local(moment, zone_name).hour < until
+
+    if within(value):
         return value
-    day = here.date() if here.hour < first else here.date() + timedelta(days=1)
-    return naive_utc(datetime.combine(day, time(first), zone(zone_name)))
+    day = local(value, zone_name).date()
+    for later in range(4):  # a jump can swallow a day's hours: the next day has them
+        # each of the hours that day, as the clock shows it twice (fold 0 and 1) when it is
+        # turned back; the earliest that is there (a jump moves an hour it skips past it)
+        found = [
+            moment
+            for hour in range(first, min(until, 24))
+            for fold in (0, 1)
+            if (moment := _wall(day + timedelta(days=later), hour, fold, zone_name)) >= value
+            and within(moment)
+        ]
+        if found:
+            return min(found)
+    return value  # no such hours for days: a zone no clock keeps
+
+
+def _wall(day: date, hour: int, fold: int, zone_name: str | None) -> datetime:
+    """That o'clock on that day in that zone, as stored (naive UTC)."""
+    return naive_utc(datetime.combine(day, time(hour, fold=fold), zone(zone_name)))
 
 
 MONTHS = {

@@ -99,7 +99,7 @@ class InvitationOut(Schema):
         allow_none=True,
         metadata={
             "description": "when its one reminder is due (its survey's remind_after_days after "
-            "sent_at); null once it went or was skipped"
+            "sent_at, within the brand's sending hours); null once it went or was skipped"
         },
     )
     reminded_at = Timestamp(allow_none=True, metadata={"description": "when the reminder went"})

@@ -345,7 +345,10 @@ def schedule_on_reach(brand: Brand, reaches: list[Reach]) -> int:
 
 def overdue(brand: Brand, grace: timedelta = timedelta(hours=1)) -> int:
     """The brand's scheduled invitations due more than `grace` ago: the sweep, which asks for
-    them, is not running (no cron), and the dashboard says so."""
+    them, is not running (no cron), and the dashboard says so. None while the brand is
+    outside its sending hours: they wait for those."""
+    if brand.id in send_hours.closed(utcnow()):
+        return 0
     return db.session.scalar(
         select(func.count()).where(
             Invitation.brand_id == brand.id,
@@ -446,8 +449,9 @@ def queue_due(now: datetime | None = None, limit: int = AGAIN_PER_CALL, committe
 
 
 def _due(now: datetime) -> tuple:
-    """The conditions of a scheduled invitation due at `now`."""
-    return Invitation.status == SCHEDULED, Invitation.queued_at <= now
+    """The conditions of a scheduled invitation due at `now`, of a brand within its sending
+    hours."""
+    return Invitation.status == SCHEDULED, Invitation.queued_at <= now, *send_hours.open_brands(now)
 
 
 def _ask_in_rounds(take, ask, limit: int, committed=None) -> dict:

@@ -67,10 +67,12 @@ def plan(brand: Brand, invitation: Invitation, sent_at: datetime) -> None:
 
 
 def _due(now: datetime) -> tuple:
-    """The conditions of a reminder due at `now` that no look or sender holds."""
+    """The conditions of a reminder due at `now` that no look or sender holds, of a brand
+    within its sending hours."""
     return (
         Invitation.remind_at <= now,
         or_(Invitation.reminder_taken_at.is_(None), Invitation.reminder_taken_at <= now - LEASE),
+        *send_hours.open_brands(now),
     )
 
 

@@ -8,8 +8,11 @@ An invitation sent by hand (the API, a list) goes out at once: the brand chose t
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from app import timestamps
-from app.models import Brand
+from app.extensions import db
+from app.models import Brand, Invitation
 
 
 def fit(brand: Brand, moment: datetime) -> datetime:
@@ -19,3 +22,25 @@ def fit(brand: Brand, moment: datetime) -> datetime:
     return timestamps.within_hours(
         moment, brand.time_zone, brand.send_from_hour, brand.send_until_hour
     )
+
+
+def closed(now: datetime) -> list[int]:
+    """The brands outside their sending hours at `now`: their due invitations and reminders
+    wait, also those planned before the hours were set or the time zone changed, or due
+    while no worker ran."""
+    rows = db.session.execute(
+        select(Brand.id, Brand.time_zone, Brand.send_from_hour, Brand.send_until_hour).where(
+            Brand.send_from_hour.is_not(None), Brand.send_until_hour.is_not(None)
+        )
+    ).all()
+    return [
+        brand_id
+        for brand_id, zone_name, first, until in rows
+        if not first <= timestamps.local(now, zone_name).hour < until
+    ]
+
+
+def open_brands(now: datetime) -> tuple:
+    """The condition that keeps a closed brand's invitations out of a look (none: any)."""
+    shut = closed(now)
+    return (Invitation.brand_id.not_in(shut),) if shut else ()

@@ -7,6 +7,7 @@ import pytest
 
 from app import timestamps
 from app.models import Brand, Invitation
+from app.models.base import utcnow
 from tests.channels.helpers import assert_error
 from tests.dashboard.conftest import Dashboard, users  # noqa: F401 — the fixture, for logins
 
@@ -30,6 +31,25 @@ def utc(*args) -> datetime:
 )
 def test_a_moment_moves_to_the_next_sending_hour(moment, moved):
     assert timestamps.within_hours(moment, AMSTERDAM, 8, 21) == moved
+
+
+def test_hours_a_spring_jump_swallows_are_the_next_days():
+    """Amsterdam has no 02:00-03:00 on 29 March 2026: 2 to 3 o'clock is the 30th's."""
+    moved = timestamps.within_hours(utc(2026, 3, 28, 2, 0), AMSTERDAM, 2, 3)
+    assert timestamps.local(moved, AMSTERDAM).hour == 2
+    assert moved == utc(2026, 3, 30, 0, 0)
+    # 2 to 4 o'clock, from 05:00 the day before: that night's 03:00, the hour that is there
+    assert timestamps.within_hours(utc(2026, 3, 28, 4, 0), AMSTERDAM, 2, 4) == utc(
+        2026, 3, 29, 1, 0
+    )
+
+
+def test_a_clock_turned_back_two_hours_never_moves_a_moment_back():
+    """Antarctica/Troll goes from +02 to +00 at 01:00 UTC on 25 October 2026."""
+    value = utc(2026, 10, 25, 1, 0)
+    moved = timestamps.within_hours(value, "Antarctica/Troll", 2, 24)
+    assert moved >= value
+    assert 2 <= timestamps.local(moved, "Antarctica/Troll").hour < 24
 
 
 def test_until_24_is_the_end_of_the_day():
@@ -150,3 +170,47 @@ def test_the_settings_page_sets_and_clears_the_hours(app, brand, db):
     db.session.expire_all()
     stored = db.session.get(Brand, brand.id)
     assert (stored.send_from_hour, stored.send_until_hour) == (None, None)
+
+
+def _set_hours_closed_now(api, brand) -> None:
+    """Sending hours that exclude the present hour in the brand's zone: set after the fact."""
+    hour = timestamps.local(datetime.now(UTC).replace(tzinfo=None), AMSTERDAM).hour
+    first, until = ((hour + 1) % 24, (hour + 1) % 24 + 1) if hour < 22 else (0, 1)
+    if first >= until:
+        first, until = 0, 1
+    response = api.patch("/api/v1/brand", json={"send_from_hour": first, "send_until_hour": until})
+    assert response.status_code == 200, response.json
+
+
+@pytest.mark.smtp
+def test_hours_set_after_the_fact_hold_what_is_due_until_they_open(
+    app, api, journey, survey, brand, smtp_server, db
+):
+    """Due invitations and reminders planned before the hours were set wait for them too."""
+    from app.services import invitations, reminders
+
+    assert (
+        api.patch(
+            f"/api/v1/surveys/{survey['id']}",
+            json={"invite_after_hours": 0, "remind_after_days": 2},
+        ).status_code
+        == 200
+    )
+    api.post("/api/v1/customers", json={"external_id": "k1", "email": "k1@example.nl"})
+    api.post("/api/v1/customers", json={"external_id": "k2", "email": "k2@example.nl"})
+    sent = api.post("/api/v1/invitations", json={"customer": "k1", "survey_id": survey["id"]})
+    body = {"customer": "k2", "journey_id": journey["id"], "phase": "levering"}
+    assert api.post("/api/v1/events", json=body).status_code == 201
+    invitation = db.session.get(Invitation, sent.json["id"])
+    invitation.remind_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    _set_hours_closed_now(api, brand)
+    assert invitations.any_due() is False
+    assert invitations.queue_due() == {"queued": 0, "skipped": {}}
+    assert reminders.queue_due() == {}
+    assert invitations.overdue(db.session.get(Brand, brand.id), grace=timedelta(0)) == 0
+    assert len(smtp_server.messages) == 1  # the one sent by hand
+    cleared = api.patch("/api/v1/brand", json={"send_from_hour": None, "send_until_hour": None})
+    assert cleared.status_code == 200
+    assert invitations.queue_due()["queued"] == 1
+    assert reminders.queue_due() == {"sent": 1}
