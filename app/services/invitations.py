@@ -905,6 +905,12 @@ def waiting(limit: int = 10_000) -> list[list[int]]:
         .order_by(Invitation.brand_id, Invitation.id)
         .limit(limit)
     ).all()
+    return by_brand_rounds(rows)
+
+
+def by_brand_rounds(rows) -> list[list[int]]:
+    """(brand id, invitation id) pairs, sorted so, as rounds of at most PER_JOB ids of one
+    brand each: a job's worth of emails, whose failure shows on that brand's dashboard."""
     rounds: list[list[int]] = []
     last_brand = None
     for brand_id, invitation_id in rows:

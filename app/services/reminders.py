@@ -96,14 +96,7 @@ def take_due(now: datetime, limit: int | None = None) -> list[list[int]]:
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    rounds: list[list[int]] = []
-    last_brand = None
-    for brand_id, invitation_id in sorted(rows):
-        if brand_id != last_brand or len(rounds[-1]) == invitations.PER_JOB:
-            rounds.append([])
-            last_brand = brand_id
-        rounds[-1].append(invitation_id)
-    return rounds
+    return invitations.by_brand_rounds(sorted(rows))
 
 
 def enqueue(invitation_ids: list[int], taken_at: datetime) -> bool:
