@@ -1,6 +1,7 @@
 """Without workers (no REDIS_URL, as with `make run`), a thread of the web process looks for
-the scheduled invitations and reminders that are due every DUE_LOOK_SECONDS, as a worker's
-maintenance does (worker.kick_due_invitations): inline, the look sends them itself.
+the mail that is due every DUE_LOOK_SECONDS (scheduled invitations, reminders, weekly reports,
+follow-up alerts left pending), as a worker's maintenance does (worker.kick_due_mail): inline,
+the look sends it itself.
 
 Off unless DUE_LOOK_SECONDS is set (`make run` sets 300), and never with REDIS_URL, where the
 workers look. The thread starts with the process's first request: a `flask` command that
@@ -49,6 +50,6 @@ def _look_until_stopped(app: Flask, first: float, seconds: float, stop: threadin
         wait = seconds
         with app.app_context():
             try:
-                worker.kick_due_invitations()
+                worker.kick_due_mail()
             except Exception:  # noqa: BLE001 — a failed look must not end the next ones
-                app.logger.exception("the look for due invitations failed")
+                app.logger.exception("the look for due mail failed")

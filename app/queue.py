@@ -131,29 +131,31 @@ class JobQueue:
             return False
         return True
 
-    def _kick_key(self, name: str) -> str:
-        return f"phasewise:kick:{name}"
+    def _kick_key(self, key: str) -> str:
+        return f"phasewise:kick:{key}"
 
-    def kick(self, name: str, func: Callable, *args) -> bool:
-        """Enqueue func(*args) on queue `name` unless a kick there is still pending; True when
-        a job is queued or already coming. The job must call take_kick() before it looks for
-        work. Inline (no Redis) there is nothing to coalesce: it runs now, as enqueue() does."""
+    def kick(self, name: str, func: Callable, *args, key: str | None = None) -> bool:
+        """Enqueue func(*args) on queue `name` unless a kick of `key` (by default the queue's
+        name: one kicked job per queue) is still pending; True when a job is queued or
+        already coming. The job must call take_kick(key) before it looks for work. Inline (no
+        Redis) there is nothing to coalesce: it runs now, as enqueue() does."""
         if self.inline:
             return self.enqueue(name, func, *args)
         from redis.exceptions import RedisError
 
+        key = key or name
         try:
-            if not self.kick_connection.set(self._kick_key(name), 1, nx=True, ex=KICK_SECONDS):
+            if not self.kick_connection.set(self._kick_key(key), 1, nx=True, ex=KICK_SECONDS):
                 return True  # a job is queued and has not started: it will find our rows
         except RedisError as exc:
-            log.warning("could not kick %r (%s); the sweep will pick the work up", name, exc)
+            log.warning("could not kick %r (%s); the sweep will pick the work up", key, exc)
             return False
         if self.enqueue(name, func, *args):
             return True
-        self.take_kick(name)  # nothing is coming after all: let the next caller try again
+        self.take_kick(key)  # nothing is coming after all: let the next caller try again
         return False
 
-    def take_kick(self, name: str) -> None:
+    def take_kick(self, key: str) -> None:
         """Called by a kicked job before its first look for work: callers from now on kick a
         new job, as this one may already have looked past their rows."""
         if self.inline:
@@ -161,7 +163,7 @@ class JobQueue:
         from redis.exceptions import RedisError
 
         try:
-            self.connection.delete(self._kick_key(name))
+            self.connection.delete(self._kick_key(key))
         except RedisError as exc:
             # The kick expires by itself; until then new rows wait for a later kick or the sweep.
-            log.warning("could not take the kick of %r (%s)", name, exc)
+            log.warning("could not take the kick of %r (%s)", key, exc)

@@ -33,6 +33,17 @@ def send_weekly_report(report_id: int) -> str | None:
     return weekly_report.deliver(report_id)
 
 
+def send_weekly_reports_due() -> dict[str, int]:
+    """Make the weekly reports of the week that ended and mail those waiting (kicked by the
+    looks while one is due: no cron needed for them)."""
+    return weekly_report.send_due_job()
+
+
+def send_alerts_left() -> dict[str, int]:
+    """Mail the follow-up alerts left pending past their jobs (kicked by the looks)."""
+    return alerts.send_left_job()
+
+
 def ask_due_invitations() -> dict:
     """The scheduled invitations that are due, asked of the contact budget and sent in jobs of
     their own, and the reminders that are due, in jobs of theirs (kicked by the workers while

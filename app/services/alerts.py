@@ -7,11 +7,14 @@ there, not marked handled, its customer not erased), mails what is left in one m
 marks every alert sent, skipped or, after a permanent refusal (or MAIL_RETRY_HOURS of a
 temporary one), failed.
 A second run finds no pending alert and sends nothing. Alerts left pending (Redis down, SMTP
-down longer than the job's retries) are sent by `flask pipeline sweep`.
+down longer than the job's retries) are sent by the workers' looks every few minutes
+(worker.kick_due_mail; without Redis, the web process's: due_looks) once LEFT_AFTER old, and by
+`flask pipeline sweep`.
 """
 
 import logging
 from collections import Counter
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -26,6 +29,11 @@ from app.services import alert_mail, mailer
 log = logging.getLogger(__name__)
 
 WRITTEN_OUT = 20  # answers written out in one email; the rest are counted, with a link
+# An alert still pending this long after it was made is past its job's retries (10, 60 and
+# 300 s) or lost its job (Redis was down): the looks mail it. Sooner, its job may be coming.
+LEFT_AFTER = timedelta(minutes=15)
+LEFT_PER_JOB = 500  # alerts one look's job takes; the rest wait for the next look
+KICK = "email:alerts-left"  # its own kick: the invitations' job coalesces apart
 
 
 def enqueue(pairs: list[tuple[int, int]]) -> int:
@@ -201,6 +209,27 @@ def _written_out(response_ids: list[int]) -> list[Response]:
     )
     by_id = {response.id: response for response in responses}
     return [by_id[response_id] for response_id in response_ids if response_id in by_id]
+
+
+def _left(now: datetime) -> tuple:
+    return Alert.status == PENDING, Alert.created_at <= now - LEFT_AFTER
+
+
+def any_left(now: datetime | None = None) -> bool:
+    """Whether an alert was left pending past its job (the looks ask: one indexed read)."""
+    found = db.session.scalar(select(Alert.id).where(*_left(now or utcnow())).limit(1))
+    return found is not None
+
+
+def send_left_job() -> dict[str, int]:
+    """The `email` queue's job that the looks kick while alerts are left: mails them as the
+    sweep does (each user's pending alerts in one email). One the server would not take yet
+    waits for the next look, not for RQ's retries: this job does not raise for it."""
+    queue.take_kick(KICK)
+    alert_ids = db.session.scalars(
+        select(Alert.id).where(*_left(utcnow())).order_by(Alert.id).limit(LEFT_PER_JOB)
+    ).all()
+    return send_waiting(alert_ids) if alert_ids else {}
 
 
 def waiting(limit: int = 100_000) -> list[tuple[int, int]]:

@@ -1,14 +1,15 @@
 """The weekly report: on Monday, the week that ended, mailed to every dashboard user who asked.
 
-`flask pipeline sweep` (run from cron every few minutes) calls `make_due`, which writes one
-`weekly_report` row per opted-in user for the last whole week (Monday to Sunday, the brand's
-days: brand_days) unless that user has one for it, then mails the pending rows. The unique
-(user, week) makes a sweep that runs again, or twice at once, send nothing twice; a temporary
-SMTP failure leaves the row pending for the next sweep, until MAIL_RETRY_HOURS after it was
-made (then failed, as alerts).
+The workers' looks every few minutes (worker.kick_due_mail; without Redis, the web process's:
+due_looks) and `flask pipeline sweep` call `make_due`, which writes one `weekly_report` row per
+opted-in user for the last whole week (Monday to Sunday, the brand's days: brand_days) unless
+that user has one for it, then mail the pending rows. The unique (user, week) makes a look or
+sweep that runs again, or two at once, send nothing twice; a temporary SMTP failure leaves the
+row pending for the next look, until MAIL_RETRY_HOURS after it was made (then failed, as
+alerts).
 
-Only the last week is made: a sweep that did not run for three weeks sends one report, not
-three. A user who turns the report on mid-week gets the week that ended at the next sweep.
+Only the last week is made: if nothing looked for three weeks, one report is sent, not three.
+A user who turns the report on mid-week gets the week that ended at the next look.
 """
 
 import logging
@@ -18,7 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from app import locks, timestamps
-from app.extensions import db
+from app.extensions import db, queue
 from app.models import Brand, User, WeeklyReport
 from app.models.base import utcnow
 from app.models.weekly_report import FAILED, PENDING, SENT, SKIPPED
@@ -41,10 +42,8 @@ def set_report(user_id: int, on: bool) -> User:
     return user
 
 
-def make_due(now: datetime | None = None) -> int:
-    """A pending report of the last whole week for every opted-in user without one; returns
-    how many were made. Idempotent: the unique (user, week) ignores the rows already there."""
-    now = now or utcnow()
+def _due(now: datetime) -> list[tuple[int, date]]:
+    """(user id, week) of the opted-in users without a report of their last whole week."""
     zones = db.session.execute(
         select(User.id, Brand.time_zone)
         .join(Brand, Brand.id == User.brand_id)
@@ -60,7 +59,14 @@ def make_due(now: datetime | None = None) -> int:
             )
         ).all()
     )
-    due = [(uid, weeks[zone]) for uid, zone in zones if (uid, weeks[zone]) not in reported]
+    return [(uid, weeks[zone]) for uid, zone in zones if (uid, weeks[zone]) not in reported]
+
+
+def make_due(now: datetime | None = None) -> int:
+    """A pending report of the last whole week for every opted-in user without one; returns
+    how many were made. Idempotent: the unique (user, week) ignores the rows already there."""
+    now = now or utcnow()
+    due = _due(now)
     if not due:
         db.session.rollback()
         return 0
@@ -74,6 +80,41 @@ def make_due(now: datetime | None = None) -> int:
     ).all()
     db.session.commit()
     return len(made)
+
+
+def any_due(now: datetime | None = None) -> bool:
+    """Whether a report is to be made or is waiting to be mailed: the workers' and the web
+    process's looks (worker.kick_due_mail) ask every few minutes; two small reads."""
+    waiting_one = db.session.scalar(
+        select(WeeklyReport.id).where(WeeklyReport.status == PENDING).limit(1)
+    )
+    return waiting_one is not None or bool(_due(now or utcnow()))
+
+
+# Reports one job mails; more waiting kick the next job at once (Monday morning at a large
+# instance), so that no job runs for long and a stopping worker leaves the rest to the others.
+PER_JOB = 200
+KICK = "email:weekly-reports"  # its own kick: the invitations' job coalesces apart
+
+
+def send_due_job() -> dict[str, int]:
+    """The `email` queue's job that the looks kick while a report is due: makes the reports of
+    the week that ended and mails those waiting (make_due, send_waiting), as the sweep does,
+    over one SMTP conversation. Reports a temporary failure kept pending wait for the next
+    look (every few minutes), not for RQ's retries: this job does not raise for them."""
+    from app.pipeline import email_jobs
+
+    queue.take_kick(KICK)
+    make_due()
+    report_ids = waiting(limit=PER_JOB)
+    outcomes = send_waiting(report_ids) if report_ids else {}
+    # A whole round mailed: more may wait. One the server would not take yet waits for the
+    # next look instead (a kick now would only ask it again); inline (the web process's
+    # looks) the next round is the next look.
+    dealt = sum(n for outcome, n in outcomes.items() if outcome != "retry")
+    if dealt >= PER_JOB and not queue.inline:
+        queue.kick("email", email_jobs.send_weekly_reports_due, key=KICK)
+    return outcomes
 
 
 def waiting(limit: int = 100_000) -> list[int]:

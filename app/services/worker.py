@@ -34,32 +34,54 @@ class AppWorker(SimpleWorker):
 
     def run_maintenance_tasks(self):
         """RQ's own (at the start, then every DUE_CHECK_SECONDS between jobs), and a job for
-        the scheduled invitations that are due, if any: they go out on time without cron."""
+        each kind of mail that is due, if any: it goes out on time without cron."""
         super().run_maintenance_tasks()
-        kick_due_invitations()
+        kick_due_mail()
 
 
-# How often a busy worker looks for scheduled invitations that are due (RQ's maintenance
-# interval, which also cleans its registries: cheap); an idle one looks when its wait for a
-# job ends, every 405 s (RQ's worker TTL less 15 s).
+# How often a busy worker looks for mail that is due (RQ's maintenance interval, which also
+# cleans its registries: cheap); an idle one looks when its wait for a job ends, every 405 s
+# (RQ's worker TTL less 15 s).
 DUE_CHECK_SECONDS = 300
 
 
+def kick_due_mail() -> dict[str, bool]:
+    """The look of the workers (and, without Redis, of the web process: due_looks): a job for
+    the scheduled invitations and reminders that are due, one for the weekly reports due and
+    one for the follow-up alerts left pending, each only while there is some. Which were
+    kicked (inline: which ran)."""
+    from app.services import alerts, weekly_report
+
+    return {
+        "invitations": kick_due_invitations(),
+        "weekly_reports": _kick_if(
+            weekly_report.any_due, "send_weekly_reports_due", weekly_report.KICK
+        ),
+        "alerts": _kick_if(alerts.any_left, "send_alerts_left", alerts.KICK),
+    }
+
+
 def kick_due_invitations() -> bool:
-    """Queue the job that asks for the due invitations (the workers' kicks coalesce while one
-    waits to start, for a few seconds; a twin finds nothing left); False when none is due or
-    it could not be queued (the sweep does it then)."""
-    from app.pipeline import email_jobs
+    """Queue the job that asks for the due invitations and reminders."""
     from app.services import invitations
 
+    return _kick_if(invitations.any_due, "ask_due_invitations", "email")
+
+
+def _kick_if(due, job: str, key: str) -> bool:
+    """Queue the email job `job` if `due()` (the workers' kicks coalesce while one waits to
+    start, for a few seconds; a twin finds nothing left); False when nothing is due or it
+    could not be queued (the sweep does it then)."""
+    from app.pipeline import email_jobs
+
     try:
-        due = invitations.any_due()
+        found = due()
     except Exception:  # noqa: BLE001 — the database's trouble must not stop the worker
-        current_app.logger.exception("could not look for due invitations")
-        due = False
+        current_app.logger.exception("could not look for due mail (%s)", job)
+        found = False
     finally:
         db.session.remove()
-    return due and queue.kick("email", email_jobs.ask_due_invitations)
+    return found and queue.kick("email", getattr(email_jobs, job), key=key)
 
 
 def run(burst: bool = False) -> None:

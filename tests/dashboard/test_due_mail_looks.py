@@ -1,0 +1,160 @@
+"""The team's own mail needs no cron: the workers' looks every few minutes (without Redis, the
+web process's: due_looks) make and mail the weekly reports of the week that ended, and mail
+the follow-up alerts their jobs left pending, each once, as `flask pipeline sweep` does."""
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db as _db
+from app.models import Alert, User, WeeklyReport
+from app.services import alerts, weekly_report, worker
+from tests.channels.helpers import Greylisting
+from tests.conftest import brand_with_survey
+from tests.dashboard.conftest import answer
+
+pytestmark = pytest.mark.smtp
+
+NOTHING = {"invitations": False, "weekly_reports": False, "alerts": False}
+
+
+def turn_on(*users: User) -> None:
+    for user in users:
+        _db.session.get(User, user.id).weekly_report_on = True
+    _db.session.commit()
+
+
+def statuses(model) -> list[str]:
+    _db.session.expire_all()
+    return sorted(_db.session.scalars(select(model.status)))
+
+
+@pytest.fixture
+def not_queued(monkeypatch):
+    """The alerts' jobs cannot be queued (Redis is down): the alerts stay pending."""
+    monkeypatch.setattr(alerts, "enqueue", lambda pairs: 0)
+
+
+def test_a_look_with_nothing_due_kicks_nothing(brand, users, smtp_server):
+    assert worker.kick_due_mail() == NOTHING
+    assert smtp_server.envelopes == []
+
+
+def test_a_look_makes_and_mails_the_weekly_reports_once(brand, users, smtp_server):
+    turn_on(users["owner"], users["viewer"])
+    assert worker.kick_due_mail() == {**NOTHING, "weekly_reports": True}  # inline: it ran
+    assert sorted(e.rcpt_tos[0] for e in smtp_server.envelopes) == [
+        "owner@testbad.example",
+        "viewer@testbad.example",
+    ]
+    assert smtp_server.messages[0]["Subject"].startswith("Testbad: your week, ")
+    assert statuses(WeeklyReport) == ["sent", "sent"]
+    assert worker.kick_due_mail() == NOTHING  # every few minutes: nothing twice
+    assert len(smtp_server.envelopes) == 2
+
+
+def test_a_report_the_server_would_not_take_yet_waits_for_the_next_look(brand, users, mail_server):
+    server = mail_server(Greylisting())  # a 451 first, then it takes them
+    turn_on(users["owner"])
+    assert weekly_report.send_due_job() == {"retry": 1}  # not raised: the next look retries
+    assert statuses(WeeklyReport) == ["pending"]
+    assert weekly_report.any_due()
+    assert worker.kick_due_mail()["weekly_reports"] is True
+    assert statuses(WeeklyReport) == ["sent"] and len(server.envelopes) == 1
+
+
+def test_an_alert_left_pending_is_mailed_by_a_look_once_its_job_is_past(
+    api, survey, users, smtp_server, not_queued
+):
+    users["owner"].alerts_on = True
+    _db.session.commit()
+    answer(api, survey, 2)
+    assert statuses(Alert) == ["pending"]
+    # its job may still come (or be between retries): the look leaves it
+    assert worker.kick_due_mail() == NOTHING
+    alert = _db.session.scalars(select(Alert)).one()
+    alert.created_at -= alerts.LEFT_AFTER
+    _db.session.commit()
+    assert worker.kick_due_mail() == {**NOTHING, "alerts": True}
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [["owner@testbad.example"]]
+    assert statuses(Alert) == ["sent"]
+    assert worker.kick_due_mail() == NOTHING
+    assert len(smtp_server.envelopes) == 1
+
+
+def test_an_alert_the_server_would_not_take_waits_for_the_next_look(
+    api, survey, users, mail_server, not_queued
+):
+    mail_server(Greylisting())
+    users["owner"].alerts_on = True
+    _db.session.commit()
+    answer(api, survey, 2)
+    alert = _db.session.scalars(select(Alert)).one()
+    alert.created_at -= alerts.LEFT_AFTER
+    _db.session.commit()
+    assert alerts.send_left_job() == {"retry": 1}  # not raised
+    assert statuses(Alert) == ["pending"] and alerts.any_left()
+
+
+def test_a_look_that_fails_does_not_stop_the_others(brand, users, smtp_server, monkeypatch):
+    def broken(now=None):
+        raise RuntimeError("the database went away")
+
+    turn_on(users["owner"])
+    monkeypatch.setattr(alerts, "any_left", broken)
+    assert worker.kick_due_mail() == {**NOTHING, "weekly_reports": True}
+    assert len(smtp_server.envelopes) == 1
+
+
+# --- with workers -------------------------------------------------------------------------
+
+
+def _opted_in_brand() -> User:
+    brand, _key, _journey, _survey = brand_with_survey("Maandag", "maandag")
+    user = User(brand=brand, email="lezer@maandag.example", role="viewer")
+    user.password_hash, user.weekly_report_on = "x", True
+    _db.session.add(user)
+    _db.session.commit()
+    return user
+
+
+@pytest.mark.redis
+def test_a_real_worker_mails_the_weekly_report_beside_the_due_invitations(redis_app, smtp_server):
+    """Each kind of mail has its own kick: the invitations' job coalescing does not swallow
+    the weekly reports' (a burst worker's start looks, runs the jobs it kicked, and stops)."""
+    from app.services import customers
+    from app.services import worker as worker_module
+
+    redis_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_TLS=False)
+    with redis_app.app_context():
+        reader = _opted_in_brand().email
+        brand, _key, journey, survey = brand_with_survey("Op tijd", "op-tijd")
+        survey.invite_after_hours = 0
+        _db.session.commit()
+        customers.upsert(brand, {"external_id": "k1", "email": "k1@example.nl"})
+        customers.record_event(
+            brand, {"customer": "k1", "journey_id": journey.id, "phase": survey.phase.key}
+        )
+        worker_module.run(burst=True)
+        assert statuses(WeeklyReport) == ["sent"]
+    assert sorted(e.rcpt_tos[0] for e in smtp_server.envelopes) == sorted([reader, "k1@example.nl"])
+
+
+@pytest.mark.redis
+def test_a_job_that_mailed_its_whole_round_kicks_the_next(redis_app, smtp_server, monkeypatch):
+    redis_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_TLS=False)
+    kicked = []
+    monkeypatch.setattr(weekly_report, "PER_JOB", 1)
+    with redis_app.app_context():
+        _opted_in_brand()
+        second = User(brand_id=_db.session.scalars(select(User.brand_id)).first(), role="viewer")
+        second.email, second.password_hash, second.weekly_report_on = "b@maandag.example", "x", True
+        _db.session.add(second)
+        _db.session.commit()
+        monkeypatch.setattr(
+            weekly_report.queue, "kick", lambda name, func, key=None: kicked.append(key)
+        )
+        assert weekly_report.send_due_job() == {"sent": 1}
+        assert kicked == [weekly_report.KICK]
+        assert weekly_report.send_due_job() == {"sent": 1}
+        assert weekly_report.send_due_job() == {}
+    assert kicked == [weekly_report.KICK] * 2 and len(smtp_server.envelopes) == 2
