@@ -51,11 +51,17 @@ def _journey_id(brand, phase: str) -> int:
 @click.option("--customer", required=True, help="The customer's external id.")
 @click.option("--survey", "survey_id", required=True, type=int)
 @click.option("--locale", type=click.Choice(["nl", "en"]))
-def invitation_send(brand_slug, customer, survey_id, locale):
+@click.option("--no-reminder", is_flag=True, help="No reminder, even if the survey sends one.")
+def invitation_send(brand_slug, customer, survey_id, locale, no_reminder):
     """Queue an invitation email (skipped when the contact budget says not now)."""
     from app.services import invitations
 
-    data = {"customer": customer, "survey_id": survey_id, "channel": "email"}
+    data = {
+        "customer": customer,
+        "survey_id": survey_id,
+        "channel": "email",
+        "remind": not no_reminder,
+    }
     if locale:
         data["locale"] = locale
     try:

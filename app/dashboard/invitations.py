@@ -75,16 +75,24 @@ def invitations_csv():
 @bp.route("/dashboard/invitations", methods=["POST"])
 @requires("edit")
 def invitations_send():
-    values = {"survey_id": request.form.get("survey_id", ""), "list": request.form.get("list", "")}
+    values = {
+        "survey_id": request.form.get("survey_id", ""),
+        "list": request.form.get("list", ""),
+        "no_reminder": request.form.get("no_reminder"),
+    }
     survey_id = ids.number(values["survey_id"])
     if survey_id is None:
         return _page({"survey_id": ["choose a survey"]}, values, 422)
+    if values["no_reminder"] not in (None, "on"):  # a box sends "on" or nothing
+        return _page({"no_reminder": ["tick the box or leave it"]}, values, 422)
     upload = request.files.get("file")
     try:
         if upload and upload.filename:
             values["list"] = invitation_lists.text_of(upload.read(invitation_lists.MAX_BYTES + 1))
         listed = invitation_lists.read(values["list"])
-        result = invitations.create_many(current_brand(), survey_id, listed["rows"])
+        result = invitations.create_many(
+            current_brand(), survey_id, listed["rows"], remind=not values["no_reminder"]
+        )
     except AppError as error:
         if error.code == 404:  # another brand's survey, or a hand-made id
             return _page({"survey_id": ["choose one of your active surveys"]}, values, 422)
@@ -103,6 +111,7 @@ FAILURE_WORDS = {
 
 # Why a reminder did not go (Invitation.reminder_skip_reason), in the dashboard's words.
 REMINDER_WORDS = {
+    "left_out": "sent without one",
     "answered": "answered first",
     "unsubscribed": "unsubscribed",
     "no_email": "no email address",

@@ -3,7 +3,7 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.models.invitation import STATUSES
-from app.schemas.common import CursorQuery, Id, Timestamp, TouchpointRef
+from app.schemas.common import CursorQuery, Id, StrictBoolean, Timestamp, TouchpointRef
 from app.schemas.customer import EXTERNAL_ID
 from app.schemas.journey import KEY
 from app.schemas.response import ReviewConsentIn
@@ -54,6 +54,13 @@ class InvitationIn(Schema):
     channel = fields.String(load_default="email", validate=validate.OneOf(("email",)))
     locale = fields.String(validate=validate.OneOf(("nl", "en")))
     touchpoint = TouchpointRef()
+    remind = StrictBoolean(
+        load_default=True,
+        metadata={
+            "description": "false: no reminder for this invitation, even if its survey sends "
+            "one (reminder_skip_reason left_out)"
+        },
+    )
 
 
 class InvitationOut(Schema):
@@ -106,7 +113,9 @@ class InvitationOut(Schema):
     reminder_skip_reason = fields.String(
         allow_none=True,
         metadata={
-            "description": "why the reminder did not go: answered, unsubscribed, no_email, "
+            "description": "why the reminder did not go: left_out (the invitation was made "
+            "with remind false, or from a list sent without it), answered, unsubscribed, "
+            "no_email, "
             "survey_not_active, reminder_turned_off, expiring (the link stops working within "
             "a day), refused (by the mail server), temporary (the mail server would not take "
             "it for MAIL_RETRY_HOURS), fault (it could not be made)"

@@ -84,7 +84,12 @@ def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invi
         db.session.rollback()
         raise AppError(422, "no customer with this external id", fields={"customer": ["unknown"]})
     [invitation] = _invite(
-        brand, survey, [locked], data.get("locale"), touchpoint and touchpoint.id
+        brand,
+        survey,
+        [locked],
+        data.get("locale"),
+        touchpoint and touchpoint.id,
+        remind=data.get("remind", True),
     )
     stored = idempotency.commit_once(invitation, idempotency_key, fingerprint)
     if stored is not invitation:
@@ -94,7 +99,7 @@ def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invi
     return invitation
 
 
-def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:
+def create_many(brand: Brand, survey_id: int, rows: list[dict], remind: bool = True) -> dict:
     """A list of customers (the dashboard's upload) invited to one survey: each customer is
     created or updated as `customers.upsert` would, and queued or skipped as `create` decides,
     all in one transaction: a list with one line that cannot be invited stores nothing.
@@ -120,7 +125,7 @@ def create_many(brand: Brand, survey_id: int, rows: list[dict]) -> dict:
                 "a customer in the list has no email address",
                 fields={f"lines.{row['line']}.email": ["missing, and none is known"]},
             )
-    invitations = _invite(brand, survey, found, None, None)
+    invitations = _invite(brand, survey, found, None, None, remind=remind)
     new = sum(row["external_id"] not in before for row in rows)
     readdressed = sum(
         before.get(customer.external_id) not in (None, customer.email) for customer in found
@@ -608,13 +613,27 @@ def _active_survey(brand: Brand, survey_id: int):
     return survey
 
 
-def _invite(brand, survey, customers: list[Customer], locale, touchpoint_id) -> list[Invitation]:
+def _invite(
+    brand, survey, customers: list[Customer], locale, touchpoint_id, remind: bool = True
+) -> list[Invitation]:
     """An invitation for each customer, queued or skipped (unsubscribed, contact budget),
-    added to the session. The customers are locked: two concurrent invitations cannot both
-    pass the budget. A few grouped queries whatever the number of customers."""
+    added to the session; without `remind`, made without the survey's reminder. The customers
+    are locked: two concurrent invitations cannot both pass the budget. A few grouped queries
+    whatever the number of customers."""
+    from app.services.reminders import LEFT_OUT  # it builds on this module
+
     now = utcnow()
     invitations = [
-        _email(brand, survey, customer, now, now, locale, touchpoint_id=touchpoint_id)
+        _email(
+            brand,
+            survey,
+            customer,
+            now,
+            now,
+            locale,
+            touchpoint_id=touchpoint_id,
+            reminder_skip_reason=None if remind else LEFT_OUT,
+        )
         for customer in customers
     ]
     _ask(brand, survey.phase, list(zip(invitations, customers, strict=True)))

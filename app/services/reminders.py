@@ -32,11 +32,14 @@ from app.services import invitations, mailer, send_hours, unsubscribes
 
 log = logging.getLogger(__name__)
 
-# Why a reminder did not go out: she answered (the invitation or the phase since she was
-# invited), may not be emailed, the survey was switched off or no longer reminds, the link
-# stops working within LAST_CALL, the server refused the address for good or would not take
-# the email for MAIL_RETRY_HOURS, or the reminder could not be made.
+# Why a reminder did not go out: the invitation was made without one (LEFT_OUT), she answered
+# (the invitation or the phase since she was invited), may not be emailed, the survey was
+# switched off or no longer reminds, the link stops working within LAST_CALL, the server
+# refused the address for good or would not take the email for MAIL_RETRY_HOURS, or the
+# reminder could not be made.
+LEFT_OUT = "left_out"
 SKIP_REASONS = (
+    LEFT_OUT,
     "answered",
     "unsubscribed",
     "no_email",
@@ -58,12 +61,13 @@ PER_LOOK = 2_000
 
 def plan(brand: Brand, invitation: Invitation, sent_at: datetime) -> None:
     """On sending the invitation (also sending it again): its survey's reminder, if any,
-    within the brand's sending hours."""
-    days = invitation.survey.remind_after_days
+    within the brand's sending hours; none for one made without (LEFT_OUT, which stays)."""
+    left_out = invitation.reminder_skip_reason == LEFT_OUT
+    days = None if left_out else invitation.survey.remind_after_days
     due = sent_at + timedelta(days=days) if days else None
     invitation.remind_at = send_hours.fit(brand, due) if due else None
-    invitation.reminded_at = invitation.reminder_skip_reason = None
-    invitation.reminder_taken_at = None
+    invitation.reminded_at = invitation.reminder_taken_at = None
+    invitation.reminder_skip_reason = LEFT_OUT if left_out else None
 
 
 def _due(now: datetime) -> tuple:

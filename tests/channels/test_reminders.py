@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.models import Contact, Invitation, Response, Survey
 from app.models.base import utcnow
 from app.services import reminders, survey_tokens, unsubscribes
-from tests.channels.helpers import Refusing, assert_error, form_fields, link_path
+from tests.channels.helpers import Inbox, Refusing, assert_error, form_fields, link_path
 from tests.dashboard.conftest import Dashboard, users  # noqa: F401 — the fixture, for logins
 
 pytestmark = pytest.mark.smtp
@@ -497,3 +497,103 @@ def test_reminders_given_back_to_a_server_that_is_down_are_not_taken_again_at_on
     assert (counts["reminders"], counts["more"]) == ({"left": 2}, False)
     assert len(taken) == 1
     assert reminders.any_due()  # for the next look
+
+
+# --- an invitation made without its reminder ----------------------------------------------------
+
+
+def test_an_invitation_made_without_its_reminder_gets_none(
+    app, api, survey, reminding, anna, smtp_server, db
+):
+    response = api.post(
+        "/api/v1/invitations",
+        json={"customer": "klant-1", "survey_id": survey["id"], "remind": False},
+    )
+    assert response.status_code == 202, response.json
+    assert response.json["reminder_skip_reason"] == "left_out"
+    invitation = fresh(db, response.json["id"])
+    assert invitation.status == "sent"
+    assert (invitation.remind_at, invitation.reminder_skip_reason) == (None, "left_out")
+    assert reminders.any_due(utcnow() + timedelta(days=20)) is False
+    assert api.get("/api/v1/invitations").json["counts"]["reminders_planned"] == 0
+    # one with the reminder, beside it, still gets its own
+    api.post("/api/v1/customers", json={"external_id": "klant-2", "email": "piet@example.nl"})
+    assert fresh(db, invite(api, survey, customer="klant-2")).remind_at is not None
+
+
+def test_sent_again_it_still_has_no_reminder(api, survey, reminding, anna, db, mail_server):
+    mail_server(Refusing())
+    response = api.post(
+        "/api/v1/invitations",
+        json={"customer": "klant-1", "survey_id": survey["id"], "remind": False},
+    )
+    assert fresh(db, response.json["id"]).status == "failed"
+    mail_server(Inbox())
+    again = api.post(f"/api/v1/invitations/{response.json['id']}/retry")
+    assert again.status_code == 202, again.json
+    invitation = fresh(db, response.json["id"])
+    assert invitation.status == "sent"
+    assert (invitation.remind_at, invitation.reminder_skip_reason) == (None, "left_out")
+
+
+@pytest.mark.parametrize("bad", ["false", 0, None, "no"])
+def test_a_remind_that_is_no_boolean_is_422_and_stores_nothing(
+    api, survey, reminding, anna, bad, count_rows
+):
+    before = count_rows(Invitation)
+    response = api.post(
+        "/api/v1/invitations",
+        json={"customer": "klant-1", "survey_id": survey["id"], "remind": bad},
+    )
+    assert "remind" in assert_error(response, 422)["fields"]
+    assert count_rows(Invitation) == before
+
+
+@pytest.mark.usefixtures("users")
+def test_a_list_sent_without_the_reminder_gets_none(app, api, survey, reminding, smtp_server, db):
+    editor = Dashboard(app.test_client())
+    editor.login("editor@testbad.example")
+    page = editor.html("/dashboard/invitations")
+    assert 'name="no_reminder" id="no-reminder">' in page  # unticked unless asked
+    sent = editor.post(
+        "/dashboard/invitations",
+        {"survey_id": str(survey["id"]), "list": "a@example.nl\nb@example.nl", "no_reminder": "on"},
+    )
+    assert sent.status_code == 302
+    listed = db.session.scalars(select(Invitation).order_by(Invitation.id)).all()
+    assert [(i.status, i.remind_at, i.reminder_skip_reason) for i in listed] == [
+        ("sent", None, "left_out")
+    ] * 2
+    assert "no reminder: sent without one" in editor.html("/dashboard/invitations")
+    # without the box: the survey's reminder
+    editor.post("/dashboard/invitations", {"survey_id": str(survey["id"]), "list": "c@example.nl"})
+    db.session.expire_all()
+    newest = db.session.scalars(select(Invitation).order_by(Invitation.id.desc())).first()
+    assert newest.remind_at is not None and newest.reminder_skip_reason is None
+
+
+@pytest.mark.usefixtures("users")
+def test_a_hand_made_no_reminder_value_is_422_and_invites_nobody(
+    app, survey, reminding, db, count_rows
+):
+    editor = Dashboard(app.test_client())
+    editor.login("editor@testbad.example")
+    response = editor.post(
+        "/dashboard/invitations",
+        {"survey_id": str(survey["id"]), "list": "a@example.nl", "no_reminder": "maybe"},
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'aria-invalid="true" aria-describedby="err-no_reminder"' in html
+    assert "tick the box or leave it" in html
+    assert count_rows(Invitation) == 0
+
+
+def test_the_cli_sends_one_without_its_reminder(app, api, survey, reminding, anna, smtp_server, db):
+    args = ["invitation", "send", "--brand", "testbad", "--customer", "klant-1"]
+    result = app.test_cli_runner().invoke(
+        args=[*args, "--survey", str(survey["id"]), "--no-reminder"]
+    )
+    assert result.exit_code == 0, result.output
+    [invitation] = db.session.scalars(select(Invitation)).all()
+    assert (invitation.status, invitation.reminder_skip_reason) == ("sent", "left_out")
