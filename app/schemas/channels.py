@@ -54,11 +54,13 @@ class InvitationIn(Schema):
     channel = fields.String(load_default="email", validate=validate.OneOf(("email",)))
     locale = fields.String(validate=validate.OneOf(("nl", "en")))
     touchpoint = TouchpointRef()
+    # No load_default: a body without it must keep the fingerprint (Idempotency-Key) it had
+    # before the field existed; the service reads a missing one as true.
     remind = StrictBoolean(
-        load_default=True,
         metadata={
+            "default": True,
             "description": "false: no reminder for this invitation, even if its survey sends "
-            "one (reminder_skip_reason left_out)"
+            "one (reminder_skip_reason left_out)",
         },
     )
 
