@@ -13,11 +13,14 @@ statement then fails once and the pool is invalidated, as it would be with no ch
 import select
 
 from flask import Flask
+from rq.timeouts import BaseTimeoutException
 from sqlalchemy import event, exc
 
-# The database's trouble (connection lost, deadlock, serialization), not the rows': a job
-# that meets one is retried whole rather than blaming the row in hand.
-TRANSIENT = (exc.OperationalError, exc.InterfaceError)
+# The database's trouble (connection lost, deadlock, serialization), or the job's time
+# running out (RQ raises its job timeout inside the job, wherever it is), not the rows': a
+# job that meets one ends and is retried whole rather than blaming the row in hand, and a
+# loop that notes a row's fault and goes on must let these through.
+TRANSIENT = (exc.OperationalError, exc.InterfaceError, BaseTimeoutException)
 
 
 def closed_by_server(dbapi_connection) -> bool:

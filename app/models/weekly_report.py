@@ -1,8 +1,9 @@
 """The outbox of weekly reports: one row per dashboard user and week reported on.
 
-`flask pipeline sweep` (from cron) makes the rows of the week that ended for every user who
-turned the report on, and mails them (services.weekly_report); the unique (user, week) is what
-keeps a sweep that runs every few minutes, or twice at once, from sending a week twice.
+The workers' looks every few minutes (without Redis, the web process's) and `flask pipeline
+sweep` make the rows of the week that ended for every user who turned the report on, and mail
+them (services.weekly_report); the unique (user, week) is what keeps a look that runs every
+few minutes, or two at once, from sending a week twice.
 """
 
 from app.extensions import db

@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from app import locks
@@ -32,7 +32,7 @@ WRITTEN_OUT = 20  # answers written out in one email; the rest are counted, with
 # An alert still pending this long after it was made is past its job's retries (10, 60 and
 # 300 s) or lost its job (Redis was down): the looks mail it. Sooner, its job may be coming.
 LEFT_AFTER = timedelta(minutes=15)
-LEFT_PER_JOB = 500  # alerts one look's job takes; the rest wait for the next look
+LEFT_USERS = 200  # users whose alerts one look's job mails; the rest wait for the next look
 KICK = "email:alerts-left"  # its own kick: the invitations' job coalesces apart
 
 
@@ -56,47 +56,53 @@ def deliver(alert_ids: list[int]) -> dict[str, int]:
     """Mail the pending alerts of the users these alerts belong to: one email per user.
     Returns how many alerts were sent, skipped, failed or kept for a retry; raises MailError
     after a temporary failure, once every user was tried, so that the queue retries."""
-    outcomes, temporary = _deliver(alert_ids)
-    if temporary is not None:
-        raise temporary
+    outcomes, done = _deliver(_users_of(alert_ids))
+    if isinstance(done.error, mailer.MailError):
+        raise done.error
     return dict(outcomes)
 
 
 def send_waiting(alert_ids: list[int]) -> dict[str, int]:
     """deliver() for the sweep: alerts kept for a retry are counted as "retry", not raised."""
-    return dict(_deliver(alert_ids)[0])
+    return dict(_deliver(_users_of(alert_ids))[0])
 
 
-def _deliver(alert_ids: list[int]) -> tuple[Counter, mailer.MailError | None]:
-    """Each user's email over one SMTP conversation. A server that does not answer at all
-    ends the round: the other users' alerts wait for the retry or the sweep, rather than each
-    for SMTP_TIMEOUT."""
+def _users_of(alert_ids: list[int]) -> list[int]:
+    """The users with pending alerts among these, in user order."""
+    return sorted(
+        db.session.scalars(
+            select(Alert.user_id)
+            .where(Alert.id.in_(list(alert_ids)), Alert.status == PENDING)
+            .distinct()
+        )
+    )
+
+
+def _deliver(user_ids: list[int], seconds: float | None = None) -> tuple[Counter, mailer.Round]:
+    """Each user's email, with all their pending alerts, over one SMTP conversation
+    (mailer.send_each: a server that does not answer at all ends the round, and the other
+    users' alerts wait for the retry or the sweep rather than each for SMTP_TIMEOUT; a user's
+    email that cannot be made does not stop the next users'). The alerts by outcome, and the
+    round."""
     outcomes: Counter = Counter()
-    temporary = None
-    user_ids = db.session.scalars(
-        select(Alert.user_id)
-        .where(Alert.id.in_(list(alert_ids)), Alert.status == PENDING)
-        .distinct()
-    ).all()
-    with mailer.Session() as session:
-        for user_id in sorted(user_ids):  # each user's alerts in a transaction of their own
-            try:
-                sent, error = _send_to(user_id, session)
-            except Exception as fault:  # not the mail server: the next users still get theirs
-                sent, error = _note_fault(user_id, fault), None
-            outcomes.update(sent)
-            temporary = temporary or error
-            if error is not None and error.unreachable:
-                break
-    return outcomes, temporary
+
+    def one(user_id: int, session: mailer.Session) -> None:
+        sent, error = _send_to(user_id, session)  # in a transaction of its own
+        outcomes.update(sent)
+        if error is not None:
+            raise error
+
+    def fault(user_id: int, error: Exception) -> str:
+        outcomes.update(_note_fault(user_id, error))
+        return "noted"
+
+    return outcomes, mailer.send_each(user_ids, one, fault, seconds, "follow-up alerts of user")
 
 
 def _note_fault(user_id: int, error: Exception) -> Counter:
     """A user's email that could not be made (a bug, bad data): their pending alerts keep the
     error and are retried, and fail once MAIL_RETRY_HOURS have passed, as a refused email's,
     rather than stopping every sweep at this user."""
-    db.session.rollback()
-    log.exception("the follow-up alerts of user %s could not be mailed", user_id)
     pending = db.session.scalars(
         select(Alert).where(Alert.user_id == user_id, Alert.status == PENDING)
     ).all()
@@ -223,13 +229,26 @@ def any_left(now: datetime | None = None) -> bool:
 
 def send_left_job() -> dict[str, int]:
     """The `email` queue's job that the looks kick while alerts are left: mails them as the
-    sweep does (each user's pending alerts in one email). One the server would not take yet
-    waits for the next look, not for RQ's retries: this job does not raise for it."""
+    sweep does (each user's pending alerts in one email), for LEFT_USERS users at most, those
+    tried least first, so that one user's mailbox that keeps refusing does not hold back the
+    others'. One the server would not take yet waits for the next look, not for RQ's retries:
+    this job does not raise for it. Out of time, or its worker stopping, it leaves the rest to
+    a new job."""
+    from app.pipeline import email_jobs
+
     queue.take_kick(KICK)
-    alert_ids = db.session.scalars(
-        select(Alert.id).where(*_left(utcnow())).order_by(Alert.id).limit(LEFT_PER_JOB)
+    user_ids = db.session.scalars(
+        select(Alert.user_id)
+        .where(*_left(utcnow()))
+        .group_by(Alert.user_id)
+        .order_by(func.max(Alert.attempts), func.min(Alert.id))
+        .limit(LEFT_USERS)
     ).all()
-    return send_waiting(alert_ids) if alert_ids else {}
+    db.session.rollback()  # end the read: each user's email has a transaction of its own
+    outcomes, done = _deliver(list(user_ids), mailer.JOB_SECONDS)
+    if done.left and not queue.inline:
+        queue.kick("email", email_jobs.send_alerts_left, key=KICK)
+    return dict(outcomes)
 
 
 def waiting(limit: int = 100_000) -> list[tuple[int, int]]:

@@ -3,7 +3,6 @@
 import base64
 import contextlib
 import logging
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -12,7 +11,6 @@ from sqlalchemy import case, event, func, insert, select
 from sqlalchemy.orm import selectinload
 
 from app import ids, locks, timestamps
-from app.connections import TRANSIENT
 from app.errors import AppError
 from app.extensions import db, queue
 from app.models import Brand, Customer, CustomerPhase, Invitation, Persona, Response, Survey
@@ -47,9 +45,6 @@ log = logging.getLogger(__name__)
 # One job sends this many over one SMTP conversation; a list of 2,000 is 20 jobs that the
 # workers share.
 PER_JOB = 100
-# A job hands what it has not tried to a new job after this long (a slow server), far from
-# RQ's job timeout.
-JOB_SECONDS = 60
 
 # One first try plus RQ's retries (app.queue.RETRY_INTERVALS): then the invitation has failed.
 
@@ -711,60 +706,15 @@ def _send_inline(invitation_ids: list[int]) -> None:
         log.warning("%s; what is still queued is left for the sweep", delivery.error)
 
 
-class Delivery(NamedTuple):
-    """What deliver_many did: how many ids it tried, {outcome: how many} of those settled
-    (sent, skipped, failed; "gone": no longer queued, or taken by another sender), the last
-    failure that left one queued (a temporary SMTP one, or the fault of an email that could
-    not be made; once the server was unreachable, all it did not try is still queued too),
-    and the ids it did not try because its time was up or the worker stops."""
-
-    tried: int
-    outcomes: Counter
-    error: Exception | None
-    left: list[int]
-    gave_up: bool  # the server did not answer: all after the ones tried are still queued
-
-
 def deliver_many(
     invitation_ids: list[int], seconds: float | None = None, one=None, fault=None
-) -> Delivery:
-    """Send those of these invitations still queued, over one SMTP conversation. Each is
-    claimed, sent and committed on its own, so a job killed half-way resends none it had
-    recorded. A reply about one address (a 4xx) leaves that one queued and the rest go on;
-    a server that does not answer at all ends the round. `one(id, session)` and `fault(id,
-    exception)` send and note another email of an invitation's (its reminder) instead."""
-    one, fault = one or _deliver, fault or _note_fault
-    deadline = None if seconds is None else time.monotonic() + seconds
-    outcomes: Counter = Counter()
-    error = None
-    slow = False  # whether the last one ran out of time over its own message
-    with mailer.Session() as session, _keeping_loaded():
-        for position, invitation_id in enumerate(invitation_ids):
-            out_of_time = deadline is not None and time.monotonic() >= deadline
-            if position and (out_of_time or queue.stopping()):
-                return Delivery(position, outcomes, error, invitation_ids[position:], False)
-            try:
-                outcomes[one(invitation_id, session) or "gone"] += 1
-                slow = False
-            except mailer.MailError as failure:
-                error = failure
-                # One message out of time on an open conversation may be about its recipient
-                # (a slow check of that address): the next goes on, on a new connection, or
-                # that one would hold back its job on every retry. Two in a row: the server.
-                if failure.unreachable and not (failure.slow and not slow):
-                    return Delivery(position + 1, outcomes, error, [], True)
-                slow = failure.slow
-            except TRANSIENT:
-                raise  # the database's trouble: the job is retried whole
-            except Exception as broken:  # noqa: BLE001 — one bad invitation, not its hundred
-                db.session.rollback()
-                log.exception("invitation %s could not be sent", invitation_id)
-                settled = fault(invitation_id, broken)
-                if settled:
-                    outcomes[settled] += 1
-                else:
-                    error = broken
-    return Delivery(len(invitation_ids), outcomes, error, [], False)
+) -> mailer.Round:
+    """Send those of these invitations still queued, over one SMTP conversation
+    (mailer.send_each). Each is claimed, sent and committed on its own, so a job killed
+    half-way resends none it had recorded. `one(id, session)` and `fault(id, exception)` send
+    and note another email of an invitation's (its reminder) instead."""
+    with _keeping_loaded():
+        return mailer.send_each(invitation_ids, one or _deliver, fault or _note_fault, seconds)
 
 
 def _note_fault(invitation_id: int, fault: Exception) -> str | None:
@@ -814,7 +764,7 @@ def send_job(invitation_ids: list[int]) -> dict[str, int]:
     """The email job's work: what it had no time for goes to a new job; a temporary failure
     raises, after the rest were tried, so that RQ retries the job (which finds the sent ones
     no longer queued)."""
-    delivery = deliver_many(invitation_ids, JOB_SECONDS)
+    delivery = deliver_many(invitation_ids, mailer.JOB_SECONDS)
     if delivery.left:
         enqueue(delivery.left)
     if delivery.error is not None:

@@ -6,21 +6,28 @@ PermanentMailError (a MailError) when the server refused the recipient or messag
 """
 
 import contextlib
+import logging
 import re
 import smtplib
 import socket
 import ssl
 import threading
+import time
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import NamedTuple
 
 from flask import current_app
 
 from app.security import keyed_hash
 from config import split_mailbox
+
+log = logging.getLogger(__name__)
 
 
 class MailError(Exception):
@@ -70,6 +77,78 @@ def retried_long_enough(since: datetime) -> bool:
     """Whether a message waiting since `since` has been tried for MAIL_RETRY_HOURS."""
     hours = float(current_app.config.get("MAIL_RETRY_HOURS", 24))
     return datetime.now(UTC).replace(tzinfo=None) - since >= timedelta(hours=hours)
+
+
+# An email job hands what it has not tried to a new job after this long (a slow server): far
+# from RQ's job timeout (300 s), and a worker asked to stop ends it sooner (send_each).
+JOB_SECONDS = 60
+
+
+class Round(NamedTuple):
+    """What send_each did: how many ids it tried, {outcome: how many} of those settled (as
+    `one` and `fault` named them; "gone": `one` found nothing to send), the last failure that
+    left one waiting (a temporary SMTP one, or the fault of an email that could not be made;
+    once the server was unreachable, all it did not try is waiting too), and the ids it did
+    not try because its time was up or the worker stops."""
+
+    tried: int
+    outcomes: Counter
+    error: Exception | None
+    left: list[int]
+    gave_up: bool  # the server did not answer: all after the ones tried are still waiting
+
+
+def send_each(
+    ids: list[int],
+    one: Callable[[int, "Session"], str | None],
+    fault: Callable[[int, Exception], str | None],
+    seconds: float | None = None,
+    what: str = "invitation",
+) -> Round:
+    """Send the email of each of these outbox rows (invitations, reminders, weekly reports,
+    each user's alerts) over one SMTP conversation. `one(id, session)` claims, sends and
+    commits one, returning its outcome (None: nothing left to send), or raises MailError when
+    the server would not take it (it stays waiting); `fault(id, exception)` notes an email that
+    could not be made (a bug or bad data, not the server) and returns its outcome, or None:
+    still waiting. A reply about one row (a 4xx) leaves that one waiting and the rest go on; a
+    server that does not answer at all ends the round. Within `seconds`, or until the worker
+    is asked to stop: the rest are `left` for another job. `what` the ids name, for the log."""
+    from app.connections import TRANSIENT
+    from app.extensions import queue
+
+    deadline = None if seconds is None else time.monotonic() + seconds
+    outcomes: Counter = Counter()
+    error = None
+    slow = False  # whether the last one ran out of time over its own message
+    with Session() as session:
+        for position, row_id in enumerate(ids):
+            out_of_time = deadline is not None and time.monotonic() >= deadline
+            if position and (out_of_time or queue.stopping()):
+                return Round(position, outcomes, error, ids[position:], False)
+            try:
+                outcomes[one(row_id, session) or "gone"] += 1
+                slow = False
+            except MailError as failure:
+                error = failure
+                # One message out of time on an open conversation may be about its recipient
+                # (a slow check of that address): the next goes on, on a new connection, or
+                # that one would hold back its job on every retry. Two in a row: the server.
+                if failure.unreachable and not (failure.slow and not slow):
+                    return Round(position + 1, outcomes, error, [], True)
+                slow = failure.slow
+            except TRANSIENT:
+                raise  # the database's trouble, or the job's time: the job is retried whole
+            except Exception as broken:  # noqa: BLE001 — one bad email, not the round
+                from app.extensions import db
+
+                db.session.rollback()
+                log.exception("the email of %s %s could not be sent", what, row_id)
+                settled = fault(row_id, broken)
+                if settled:
+                    outcomes[settled] += 1
+                else:
+                    error = broken
+    return Round(len(ids), outcomes, error, [], False)
 
 
 def one_line(value: str) -> str:

@@ -127,7 +127,7 @@ def send_job(invitation_ids: list[int], taken_at: datetime) -> dict[str, int]:
     """The email job's work. What it had no time for goes to a new job; a reminder the server
     would not take yet is not the job's to retry (RQ would fail it within minutes, once an
     hour for a day): it stays taken, and a look after LEASE hands it to a new job."""
-    delivery = deliver_many(invitation_ids, taken_at, invitations.JOB_SECONDS)
+    delivery = deliver_many(invitation_ids, taken_at, mailer.JOB_SECONDS)
     if delivery.left:
         enqueue(delivery.left, taken_at)
     if delivery.error is not None:

@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from app import locks, timestamps
 from app.extensions import db, queue
@@ -42,24 +42,32 @@ def set_report(user_id: int, on: bool) -> User:
     return user
 
 
-def _due(now: datetime) -> list[tuple[int, date]]:
-    """(user id, week) of the opted-in users without a report of their last whole week."""
-    zones = db.session.execute(
-        select(User.id, Brand.time_zone)
-        .join(Brand, Brand.id == User.brand_id)
+def _due(now: datetime, limit: int | None = None) -> list[tuple[int, date]]:
+    """(user id, week) of the opted-in users without a report of their last whole week. Per
+    time zone of their brands (a handful): that zone's week, and its users without a row for
+    it (the unique (user, week) index answers each), at most `limit` in all."""
+    zones = db.session.scalars(
+        select(Brand.time_zone)
+        .join(User, User.brand_id == Brand.id)
         .where(User.weekly_report_on.is_(True))
-        .order_by(User.id)
+        .distinct()
+        .order_by(Brand.time_zone)
     ).all()
-    weeks = {zone: last_whole_week(now, zone) for zone in {zone for _, zone in zones}}
-    reported = set(
-        db.session.execute(
-            select(WeeklyReport.user_id, WeeklyReport.week_start).where(
-                WeeklyReport.user_id.in_([uid for uid, _ in zones]),
-                WeeklyReport.week_start.in_(set(weeks.values())),
-            )
-        ).all()
-    )
-    return [(uid, weeks[zone]) for uid, zone in zones if (uid, weeks[zone]) not in reported]
+    due: list[tuple[int, date]] = []
+    for zone in zones:
+        week = last_whole_week(now, zone)
+        reported = exists().where(WeeklyReport.user_id == User.id, WeeklyReport.week_start == week)
+        users = (
+            select(User.id)
+            .join(Brand, Brand.id == User.brand_id)
+            .where(User.weekly_report_on.is_(True), Brand.time_zone == zone, ~reported)
+            .order_by(User.id)
+            .limit(None if limit is None else limit - len(due))
+        )
+        due += [(user_id, week) for user_id in db.session.scalars(users)]
+        if limit is not None and len(due) >= limit:
+            break
+    return due
 
 
 def make_due(now: datetime | None = None) -> int:
@@ -84,11 +92,11 @@ def make_due(now: datetime | None = None) -> int:
 
 def any_due(now: datetime | None = None) -> bool:
     """Whether a report is to be made or is waiting to be mailed: the workers' and the web
-    process's looks (worker.kick_due_mail) ask every few minutes; two small reads."""
+    process's looks (worker.kick_due_mail) ask every few minutes; a few small reads."""
     waiting_one = db.session.scalar(
         select(WeeklyReport.id).where(WeeklyReport.status == PENDING).limit(1)
     )
-    return waiting_one is not None or bool(_due(now or utcnow()))
+    return waiting_one is not None or bool(_due(now or utcnow(), limit=1))
 
 
 # Reports one job mails; more waiting kick the next job at once (Monday morning at a large
@@ -99,31 +107,36 @@ KICK = "email:weekly-reports"  # its own kick: the invitations' job coalesces ap
 
 def send_due_job() -> dict[str, int]:
     """The `email` queue's job that the looks kick while a report is due: makes the reports of
-    the week that ended and mails those waiting (make_due, send_waiting), as the sweep does,
-    over one SMTP conversation. Reports a temporary failure kept pending wait for the next
-    look (every few minutes), not for RQ's retries: this job does not raise for them."""
+    the week that ended and mails those waiting (make_due, then a round of PER_JOB, those
+    tried least first), as the sweep does. Reports a temporary failure kept pending wait for
+    the next look (every few minutes), not for RQ's retries: this job does not raise for them.
+    A round that ran out of time (or whose worker stops) or mailed all it took kicks the next
+    job at once."""
     from app.pipeline import email_jobs
 
     queue.take_kick(KICK)
     make_due()
     report_ids = waiting(limit=PER_JOB)
-    outcomes = send_waiting(report_ids) if report_ids else {}
-    # A whole round mailed: more may wait. One the server would not take yet waits for the
-    # next look instead (a kick now would only ask it again); inline (the web process's
-    # looks) the next round is the next look.
-    dealt = sum(n for outcome, n in outcomes.items() if outcome != "retry")
-    if dealt >= PER_JOB and not queue.inline:
+    if not report_ids:
+        return {}
+    outcomes, done = _round(report_ids, mailer.JOB_SECONDS)
+    # Not after those the server would not take yet: a kick now would only ask it again.
+    settled = sum(n for outcome, n in outcomes.items() if outcome != "retry")
+    more = done.left or settled >= PER_JOB
+    # Inline (the web process's looks) the next round is the next look.
+    if more and not queue.inline:
         queue.kick("email", email_jobs.send_weekly_reports_due, key=KICK)
     return outcomes
 
 
 def waiting(limit: int = 100_000) -> list[int]:
-    """The ids of the reports still pending, oldest first."""
+    """The ids of the reports still pending, those tried least first, then oldest: a report
+    the server keeps refusing for a while goes behind the others, not before them each time."""
     return list(
         db.session.scalars(
             select(WeeklyReport.id)
             .where(WeeklyReport.status == PENDING)
-            .order_by(WeeklyReport.id)
+            .order_by(WeeklyReport.attempts, WeeklyReport.id)
             .limit(limit)
         )
     )
@@ -137,39 +150,31 @@ def _claim(report_id: int) -> WeeklyReport | None:
     return found[0] if found else None
 
 
-def _send(
-    report_id: int, session: mailer.Session, known: dict | None = None
-) -> tuple[str | None, mailer.MailError | None]:
-    """Mail one pending report: (its outcome, or None when there was nothing to do; the
-    temporary failure that keeps it pending). A report that cannot be built (a fault, not
-    the mail server) is kept for a retry and, MAIL_RETRY_HOURS on, failed, as a refused one:
-    it must not stop the reports after it, sweep after sweep. `known`: the brands' figures a
-    round has computed, by (brand id, week); `session`: the round's SMTP conversation."""
-    try:
-        return _send_one(report_id, session, {} if known is None else known)
-    except Exception as error:
-        db.session.rollback()
-        log.exception("the weekly report %s could not be made", report_id)
-        report = db.session.get(WeeklyReport, report_id)
-        if report is None or report.status != PENDING:
-            return None, None
-        outcome = mailer.note_fault(report, error)
-        db.session.commit()
-        return outcome, None
+def _note_fault(report_id: int, error: Exception) -> str:
+    """A report that cannot be built (a fault, not the mail server) is kept for a retry and,
+    MAIL_RETRY_HOURS on, failed, as a refused one: it must not stop the reports after it,
+    sweep after sweep. "retry", "failed", or "gone" (no longer pending)."""
+    report = db.session.get(WeeklyReport, report_id)
+    if report is None or report.status != PENDING:
+        return "gone"
+    outcome = mailer.note_fault(report, error)
+    db.session.commit()
+    return outcome
 
 
-def _send_one(
-    report_id: int, session: mailer.Session, known: dict
-) -> tuple[str | None, mailer.MailError | None]:
+def _send_one(report_id: int, session: mailer.Session, known: dict) -> str | None:
+    """Mail one pending report: its outcome, or None when there was nothing to do; raises the
+    temporary failure that keeps it pending. `known`: the brands' figures a round has
+    computed, by (brand id, week); `session`: the round's SMTP conversation."""
     report = _claim(report_id)
     if report is None:
         db.session.rollback()
-        return None, None
+        return None
     user = db.session.get(User, report.user_id, populate_existing=True)
     if not user.weekly_report_on:
         report.status, report.error = SKIPPED, "the user turned the weekly report off"
         db.session.commit()
-        return SKIPPED, None
+        return SKIPPED
     brand = db.session.get(Brand, user.brand_id)
     # A brand's week reads the same to each of its users: its figures (seconds of queries at a
     # large brand) are computed once per round, the reader's lines added to each.
@@ -194,37 +199,48 @@ def _send_one(
             report.status = FAILED
             log.warning("the weekly report %s failed for good: %s", report.id, error)
         db.session.commit()
-        return (FAILED, None) if report.status == FAILED else ("retry", error)
+        if report.status == FAILED:
+            return FAILED
+        raise
     report.status, report.sent_at, report.error = SENT, utcnow(), None
     db.session.commit()
-    return SENT, None
+    return SENT
+
+
+def _round(report_ids: list[int], seconds: float | None = None) -> tuple[dict, mailer.Round]:
+    """These reports over one SMTP conversation (mailer.send_each: Monday's reports to every
+    user pay the connect and login once; a server that does not answer at all ends the round,
+    and the rest wait rather than each for SMTP_TIMEOUT). The reports by outcome (one kept
+    pending by the server counted as "retry"), and the round."""
+    known: dict = {}  # this round's figures per brand and week
+    kept: Counter = Counter()
+
+    def one(report_id: int, session: mailer.Session) -> str | None:
+        try:
+            return _send_one(report_id, session, known)
+        except mailer.MailError:
+            kept["retry"] += 1
+            raise
+
+    done = mailer.send_each(report_ids, one, _note_fault, seconds, "weekly report")
+    outcomes = done.outcomes + kept
+    outcomes.pop("gone", None)  # another sender's, or removed meanwhile
+    return dict(outcomes), done
 
 
 def deliver(report_id: int) -> str | None:
-    """The job's: mail one report; raises MailError after a temporary failure, so that the
-    queue retries."""
-    with mailer.Session() as session:
-        outcome, temporary = _send(report_id, session)
-    if temporary is not None:
-        raise temporary
-    return outcome
+    """The job's (`pipeline sweep --enqueue`): mail one report; raises MailError after a
+    temporary failure, so that the queue retries."""
+    outcomes, done = _round([report_id])
+    if isinstance(done.error, mailer.MailError):
+        raise done.error
+    return next(iter(outcomes), None)
 
 
 def send_waiting(report_ids: list[int]) -> dict[str, int]:
-    """The sweep's: mail these reports over one SMTP conversation (Monday's reports to every
-    user pay the connect and login once); one kept for a retry is counted as "retry". A
-    server that does not answer at all ends the round: the rest wait for the next sweep
-    rather than each for SMTP_TIMEOUT."""
-    outcomes: Counter = Counter()
-    known: dict = {}  # this round's figures per brand and week
-    with mailer.Session() as session:
-        for report_id in report_ids:
-            outcome, temporary = _send(report_id, session, known)
-            if outcome:
-                outcomes[outcome] += 1
-            if temporary is not None and temporary.unreachable:
-                break
-    return dict(outcomes)
+    """The sweep's: mail these reports over one SMTP conversation; one kept for a retry is
+    counted as "retry"."""
+    return _round(report_ids)[0]
 
 
 def preview(user: User, now: datetime | None = None) -> dict:

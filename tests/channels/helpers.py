@@ -87,6 +87,23 @@ class RefusesOne(Peers):
         return "250 OK"
 
 
+class SlowFor(Peers):
+    """Takes 2 s to check these addresses at RCPT (past an SMTP_TIMEOUT of 1); the others at
+    once."""
+
+    def __init__(self, *slow: str):
+        super().__init__()
+        self.slow = set(slow)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        import asyncio
+
+        if address in self.slow:
+            await asyncio.sleep(2)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
 def widget_survey(client, site, origin=ORIGIN, **params):
     query = {"site_key": site["site_key"], "phase": "levering", **params}
     headers = {"Origin": origin} if origin else {}

@@ -8,9 +8,10 @@ import pytest
 from app import timestamps
 from app.models import Contact, Customer, Invitation, Response
 from app.models.base import utcnow
-from app.services import hosted, invitations
+from app.services import hosted, invitations, mailer
 from tests.channels.helpers import (
     Peers,
+    SlowFor,
     assert_error,
     form_fields,
     link_path,
@@ -864,7 +865,7 @@ def test_a_job_hands_the_rest_to_a_new_job(
     made = _held_list(brand, survey, monkeypatch, 3)
     handed = []
     if why == "out of time":
-        monkeypatch.setattr(invitations, "JOB_SECONDS", 0)
+        monkeypatch.setattr(mailer, "JOB_SECONDS", 0)
     else:
         request.getfixturevalue("stopping_worker")
     monkeypatch.setattr(invitations, "enqueue", handed.append)
@@ -887,23 +888,6 @@ def test_the_sweep_queues_rounds_of_one_brand(app, brand, survey, other_brand, d
     )
     monkeypatch.setattr(invitations, "PER_JOB", 2)
     assert invitations.waiting() == [mine[:2], mine[2:], theirs]
-
-
-class SlowFor(Peers):
-    """Takes 2 s to check these addresses at RCPT (past an SMTP_TIMEOUT of 1); the others at
-    once."""
-
-    def __init__(self, *slow: str):
-        super().__init__()
-        self.slow = set(slow)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        import asyncio
-
-        if address in self.slow:
-            await asyncio.sleep(2)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
 
 
 def test_one_slow_recipient_holds_back_only_itself(

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db as _db
+from app.extensions import queue
 from app.models import Alert, User, WeeklyReport
-from app.services import alerts, weekly_report, worker
-from tests.channels.helpers import Greylisting
+from app.services import alerts, weekly_report, weekly_report_mail, worker
+from tests.channels.helpers import Greylisting, RefusesOne, SlowFor
 from tests.conftest import brand_with_survey
 from tests.dashboard.conftest import answer
 
@@ -103,6 +104,93 @@ def test_a_look_that_fails_does_not_stop_the_others(brand, users, smtp_server, m
     monkeypatch.setattr(alerts, "any_left", broken)
     assert worker.kick_due_mail() == {**NOTHING, "weekly_reports": True}
     assert len(smtp_server.envelopes) == 1
+
+
+def left_alerts(api, survey, users, *roles, answers: int = 1) -> None:
+    """`answers` detractors, each alerting these users; their alerts left past their jobs."""
+    for role in roles:
+        users[role].alerts_on = True
+    _db.session.commit()
+    for _ in range(answers):
+        answer(api, survey, 2)
+    for alert in _db.session.scalars(select(Alert)):
+        alert.created_at -= alerts.LEFT_AFTER
+    _db.session.commit()
+
+
+@pytest.fixture
+def stopping_worker():
+    """The worker was asked to stop (SIGTERM): jobs finish what they hold, not their round."""
+    queue.request_stop()
+    yield
+    queue.request_stop(False)
+
+
+def test_a_stopping_worker_mails_one_report_and_leaves_the_rest(
+    brand, users, smtp_server, stopping_worker
+):
+    turn_on(*users.values())
+    assert weekly_report.send_due_job() == {"sent": 1}
+    assert statuses(WeeklyReport) == ["pending", "pending", "sent"]
+
+
+def test_a_stopping_worker_mails_one_users_alerts_and_leaves_the_rest(
+    api, survey, users, smtp_server, not_queued, stopping_worker
+):
+    left_alerts(api, survey, users, "owner", "editor", "viewer")
+    assert alerts.send_left_job() == {"sent": 1}
+    assert statuses(Alert) == ["pending", "pending", "sent"]
+
+
+def test_a_jobs_time_running_out_is_not_taken_for_the_reports_fault(
+    brand, users, smtp_server, monkeypatch
+):
+    """RQ raises its job timeout inside the job: noted as a fault, the job went on and a
+    report the server had taken was mailed again by the next look. It ends the job now."""
+    from rq.timeouts import JobTimeoutException
+
+    def out_of_time(*args, **kwargs):
+        raise JobTimeoutException("Task exceeded maximum timeout value (300 seconds)")
+
+    turn_on(users["owner"])
+    monkeypatch.setattr(weekly_report_mail, "figures", out_of_time)
+    with pytest.raises(JobTimeoutException):
+        weekly_report.send_due_job()
+    report = _db.session.scalars(select(WeeklyReport)).one()
+    assert (report.status, report.attempts, report.error) == ("pending", 0, None)
+
+
+def test_one_slow_mailbox_holds_back_only_its_report(app, brand, users, mail_server, monkeypatch):
+    first = min(users.values(), key=lambda user: user.id)
+    inbox = mail_server(SlowFor(first.email))
+    monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 1)
+    turn_on(*users.values())
+    assert weekly_report.send_due_job() == {"retry": 1, "sent": 2}
+    assert first.email not in {e.rcpt_tos[0] for e in inbox.envelopes}
+
+
+def test_reports_the_server_keeps_refusing_go_behind_the_others(
+    brand, users, mail_server, monkeypatch
+):
+    monkeypatch.setattr(weekly_report, "PER_JOB", 2)
+    first = min(users.values(), key=lambda user: user.id)
+    inbox = mail_server(RefusesOne(first.email, "452 4.2.2 mailbox full"))
+    turn_on(*users.values())
+    assert weekly_report.send_due_job() == {"retry": 1, "sent": 1}
+    # the next look takes the one not tried yet before the refused one again
+    assert weekly_report.send_due_job() == {"sent": 1, "retry": 1}
+    assert len(inbox.envelopes) == 2 and statuses(WeeklyReport) == ["pending", "sent", "sent"]
+
+
+def test_a_users_alerts_the_server_keeps_refusing_go_behind_the_others(
+    api, survey, users, mail_server, not_queued, monkeypatch
+):
+    monkeypatch.setattr(alerts, "LEFT_USERS", 1)
+    inbox = mail_server(RefusesOne("owner@testbad.example", "452 4.2.2 mailbox full"))
+    left_alerts(api, survey, users, "owner", "viewer", answers=3)
+    assert alerts.send_left_job() == {"retry": 3}  # the owner's three, in one email
+    assert alerts.send_left_job() == {"sent": 3}  # then the viewer's, not the owner's again
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["viewer@testbad.example"]]
 
 
 # --- with workers -------------------------------------------------------------------------

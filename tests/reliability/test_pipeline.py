@@ -156,12 +156,14 @@ def test_a_row_that_fails_alone_is_set_aside_and_the_rest_processed(
     assert db.session.scalar(select(func.sum(Rollup.responses))) == 6
 
 
-@pytest.mark.parametrize("error", ["every row", "the database"])
+@pytest.mark.parametrize("error", ["every row", "the database", "the job's time"])
 def test_a_fault_that_is_not_one_rows_leaves_them_all_received(
     app, api, survey, db, monkeypatch, error
 ):
-    """A broken step fails every row alone, and a lost connection is nobody's row: the job
-    fails (RQ retries it) and no row is set aside."""
+    """A broken step fails every row alone, and a lost connection or the job's time running
+    out (RQ raises its timeout inside the job) is nobody's row: the job fails (RQ retries it)
+    and no row is set aside."""
+    from rq.timeouts import JobTimeoutException
     from sqlalchemy.exc import OperationalError
 
     ids = _waiting(api, survey, monkeypatch, 4)
@@ -169,10 +171,12 @@ def test_a_fault_that_is_not_one_rows_leaves_them_all_received(
     def broken(_items):
         if error == "the database":
             raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        if error == "the job's time":
+            raise JobTimeoutException("Task exceeded maximum timeout value (300 seconds)")
         raise RuntimeError("a bug in a step")
 
     monkeypatch.setattr(processing, "steps", lambda: [broken])
-    with pytest.raises((RuntimeError, OperationalError)):
+    with pytest.raises((RuntimeError, OperationalError, JobTimeoutException)):
         processing.process_batch(ids, batch_size=10)
     assert set(_status_of(db, ids).values()) == {"received"}
 
