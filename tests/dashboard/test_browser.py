@@ -4,7 +4,7 @@ outside requests, no serious axe violations, usable by keyboard."""
 import pytest
 
 from tests.channels.helpers import serious_violations, until
-from tests.dashboard.conftest import PASSWORD, SIZES
+from tests.dashboard.conftest import PASSWORD, SIZES, answer
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +59,51 @@ def test_the_journey_map_in_a_browser(browser, server, users, seeded, tmp_path, 
     page.screenshot(path=str(tmp_path / f"phase-{size}.png"), full_page=True)
     assert serious_violations(page) == []
     assert problems == []
+
+
+@pytest.fixture
+def seven_phases(api):
+    """The demo's journey shape: seven phases, customers with values going through all of
+    them some days apart, and answers with a CSAT in one."""
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    from tests.conftest import new_survey
+
+    keys = ["behoefte", "orientatie", "offerte", "aankoop", "levering", "gebruik", "evaluatie"]
+    body = {"name": "Van droom tot badkamer", "phases": [{"key": k, "name": k} for k in keys]}
+    journey = api.post("/api/v1/journeys", json=body).json
+    start = utcnow() - timedelta(days=80)
+    for number in range(4):
+        customer = {"external_id": f"c{number}", "value": 12_500 + number}
+        assert api.post("/api/v1/customers", json=customer).status_code == 201
+        for step, key in enumerate(keys):
+            moment = start + timedelta(days=step * 9 + number, hours=7)
+            event = {"customer": f"c{number}", "journey_id": journey["id"], "phase": key}
+            event["occurred_at"] = moment.isoformat() + "+00:00"
+            assert api.post("/api/v1/events", json=event).status_code == 201
+    survey = new_survey(api, journey["id"], "aankoop")
+    for number in range(4):
+        answer(api, survey, 9, 4, "Prima geholpen in de winkel", customer=f"c{number}")
+    return journey
+
+
+@pytest.mark.parametrize("width", [760, 1024, 1366])
+def test_the_map_keeps_every_figure_inside_its_phase(browser, server, users, seven_phases, width):
+    """Seven phases on a laptop leave a phase a narrow card: its figures went on past the
+    card's edge, over the arrow and the next card. Now each goes under its label there."""
+    page = open_page(browser, server, {"width": width, "height": 900}, [])
+    page.goto(f"{server}/dashboard?journey={seven_phases['id']}")
+    assert page.locator("article.phase").count() == 7
+    past_the_edge = page.evaluate(
+        """() => [...document.querySelectorAll('article.phase')].flatMap(card => {
+            const edge = card.getBoundingClientRect().right;
+            return [...card.querySelectorAll('dt, dd')]
+              .filter(item => item.getBoundingClientRect().right > edge + 0.5)
+              .map(item => item.textContent.trim().replace(/\\s+/g, ' '));
+        })"""
+    )
+    assert past_the_edge == []
 
 
 def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
