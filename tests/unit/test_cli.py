@@ -93,6 +93,9 @@ def test_demo_seeds_once_and_reissues_credentials(app, db):
     assert statuses == {"sent", "skipped", "failed"}
     pairs = db.session.query(Invitation.customer_id, Invitation.phase_id).all()
     assert len(pairs) == len(set(pairs))
+    # stored in the order they were made: the Invitations page's newest-first reads as dates
+    made = [row.created_at for row in db.session.query(Invitation).order_by(Invitation.id)]
+    assert made == sorted(made)
     # the contact budget counts them: each invitation it did not hold back and that did not
     # fail (a failed one gave its ask back), each widget ask
     emails = db.session.query(Contact).filter_by(channel="email").count()
