@@ -63,7 +63,9 @@ def plural(n, word: str, words: str | None = None, shown: str | None = None) -> 
     The dashboard's one pluralizer: templates call it as plural(...), charts directly.
     """
     form = word if n == 1 else (words or f"{word}s")
-    return f"{n if shown is None else shown} {form}"
+    if shown is None:  # a count in thousands reads as the dashboard's other figures: "1,500"
+        shown = f"{n:,}" if isinstance(n, int) and not isinstance(n, bool) else n
+    return f"{shown} {form}"
 
 
 def fmt(value, digits: int = 1, suffix: str = "") -> str:
