@@ -597,3 +597,13 @@ def test_the_cli_sends_one_without_its_reminder(app, api, survey, reminding, ann
     assert result.exit_code == 0, result.output
     [invitation] = db.session.scalars(select(Invitation)).all()
     assert (invitation.status, invitation.reminder_skip_reason) == ("sent", "left_out")
+
+
+@pytest.mark.usefixtures("users")
+def test_the_surveys_page_says_what_each_survey_emails_by_itself(app, api, survey, db):
+    editor = Dashboard(app.test_client())
+    editor.login("editor@testbad.example")
+    assert '<th scope="col">Emails</th>' in editor.html("/dashboard/surveys")
+    patch = {"remind_after_days": 3, "invite_after_hours": 48}
+    assert api.patch(f"/api/v1/surveys/{survey['id']}", json=patch).status_code == 200
+    assert "invites 48 h after reach; reminds after 3 days" in editor.html("/dashboard/surveys")
