@@ -19,6 +19,7 @@ from app.services import (
     contact_budget,
     journey_map,
     journeys,
+    outbox,
     reviews,
     worker,
 )
@@ -166,9 +167,11 @@ def jobs():
     ).all()
     return render_template(
         "dashboard/jobs.html",
+        outbox=outbox.waiting(brand),
         failed=failed,
         set_aside=set_aside,
         waiting=len(waiting),
         waiting_cap=WAITING_SHOWN,
         inline=current_app.config.get("REDIS_URL") is None,
+        due_look=int(float(current_app.config.get("DUE_LOOK_SECONDS") or 0)),
     )
