@@ -141,7 +141,7 @@ def _send_waiting(rounds: list[list[int]]) -> None:
     if not total:
         click.echo("nothing waiting")
         return
-    handled = done = 0
+    handled = 0
     with click.progressbar(length=total, label="invitations") as bar:
         for ids in rounds:
             bar.update(len(ids))
@@ -153,12 +153,12 @@ def _send_waiting(rounds: list[list[int]]) -> None:
                 if delivery.error is not None:
                     click.echo(f"\n{delivery.error}", err=True)
                 if delivery.gave_up:
-                    left = total - done - delivery.tried
+                    # all not handled: those not tried, and those tried that wait for a retry
+                    left = total - handled
                     click.echo(
                         f"SMTP unreachable: {left} invitations left for the next sweep", err=True
                     )
                     break
-            done += len(ids)
     click.echo(f"handled {handled} of {total} invitations")
 
 
@@ -228,7 +228,7 @@ def _sweep(label: str, waiting: list[int], enqueue, send) -> None:
         return
     handled = 0
     with click.progressbar(waiting, label=label) as bar:
-        for position, row_id in enumerate(bar):
+        for row_id in bar:
             if not queue.inline and enqueue([row_id]):
                 handled += 1
                 continue
@@ -239,7 +239,7 @@ def _sweep(label: str, waiting: list[int], enqueue, send) -> None:
                 db.session.rollback()
                 click.echo(f"\n{label[:-1]} {row_id}: {error}", err=True)
                 if isinstance(error, MailError) and error.unreachable:
-                    left = f"{len(waiting) - position - 1} {label}"
+                    left = f"{len(waiting) - handled} {label}"  # this one too: it waits
                     click.echo(f"SMTP unreachable: {left} left for the next sweep", err=True)
                     break
     click.echo(f"handled {handled} of {len(waiting)} {label}")

@@ -138,6 +138,9 @@ def test_the_sweep_sends_notices_left_behind_once(app, api, survey, brand, inbox
         db.session.refresh(entry)
         assert entry.notice["status"] == "failed"
     assert sorted(review_notices.waiting_ids()) == sorted(entry.id for entry in entries)
+    down = app.test_cli_runner().invoke(review_sweep)  # still down: both wait, and it says so
+    assert "SMTP unreachable: 2 notices left for the next sweep" in down.output, down.output
+    assert "handled 0 of 2 notices" in down.output
     monkeypatch.setitem(app.config, "SMTP_PORT", inbox_port)
     result = app.test_cli_runner().invoke(review_sweep)
     assert "handled 2 of 2 notices" in result.output, result.output
