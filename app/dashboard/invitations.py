@@ -111,7 +111,7 @@ FAILURE_WORDS = {
 
 # Why a reminder did not go (Invitation.reminder_skip_reason), in the dashboard's words.
 REMINDER_WORDS = {
-    "left_out": "sent without one",
+    "left_out": "made without one",
     "answered": "answered first",
     "unsubscribed": "unsubscribed",
     "no_email": "no email address",

@@ -55,7 +55,8 @@ class InvitationIn(Schema):
     locale = fields.String(validate=validate.OneOf(("nl", "en")))
     touchpoint = TouchpointRef()
     # No load_default: a body without it must keep the fingerprint (Idempotency-Key) it had
-    # before the field existed; the service reads a missing one as true.
+    # before the field existed; the service reads a missing one as true, and leaves a true
+    # one out of the fingerprint.
     remind = StrictBoolean(
         metadata={
             "default": True,
@@ -116,7 +117,8 @@ class InvitationOut(Schema):
         allow_none=True,
         metadata={
             "description": "why the reminder did not go: left_out (the invitation was made "
-            "with remind false, or from a list sent without it), answered, unsubscribed, "
+            "with remind false, from a list sent without it, or by `flask invitation send "
+            "--no-reminder`), answered, unsubscribed, "
             "no_email, "
             "survey_not_active, reminder_turned_off, expiring (the link stops working within "
             "a day), refused (by the mail server), temporary (the mail server would not take "

@@ -59,7 +59,10 @@ def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invi
     """Queue an invitation, or record it as skipped (unsubscribed, contact budget). With an
     Idempotency-Key a retry of the same request is answered with the first invitation (and
     sends nothing); the same key for another request is a 409."""
-    fingerprint, found = idempotency.first_try(Invitation, brand.id, idempotency_key, data)
+    # "remind": true is what a body without it means: the same request, the same fingerprint
+    # (as before the field existed)
+    asked = {k: v for k, v in data.items() if not (k == "remind" and v is True)}
+    fingerprint, found = idempotency.first_try(Invitation, brand.id, idempotency_key, asked)
     if found is not None:
         return found
     customer = customers.find(brand, data["customer"])

@@ -289,6 +289,12 @@ class _Deadline:
         return False
 
 
+# smtplib's own per-read timeout stays this much longer than the conversation's deadline, so
+# that the deadline always ends a stalled step first: it knows whether the conversation had
+# opened (one slow recipient) or not (the server), where a read that timed out first would
+# pass for a server that does not answer, and end the round over one slow mailbox.
+SOCKET_MARGIN = 1.0
+
 # RFC 5321 4.5.3.2.6 gives the reply to the message's final dot ten minutes: the server may
 # have taken the message by then, and cutting that wait short makes the retry a second copy.
 FINAL_REPLY_SECONDS = 60
@@ -393,7 +399,7 @@ class Session:
             else:
                 deadline.smtp, self.smtp.deadline = self.smtp, deadline
                 # The last message's DATA raised it to FINAL_REPLY_SECONDS (_Bounded.data).
-                self.smtp.sock.settimeout(self.timeout)
+                self.smtp.sock.settimeout(self.timeout + SOCKET_MARGIN)
             self.smtp.data_started = False
             self.opened = True
             if _needs_smtputf8(message) and not self.smtp.has_extn("smtputf8"):
@@ -407,9 +413,11 @@ class Session:
 
     def _open(self, deadline: "_Deadline") -> None:
         if self.tls and self.port == 465:
-            smtp = _SMTPSSL(timeout=self.timeout, context=ssl.create_default_context())
+            smtp = _SMTPSSL(
+                timeout=self.timeout + SOCKET_MARGIN, context=ssl.create_default_context()
+            )
         else:
-            smtp = _SMTP(timeout=self.timeout)
+            smtp = _SMTP(timeout=self.timeout + SOCKET_MARGIN)
         deadline.smtp, smtp.deadline = smtp, deadline
         # The name TLS checks the certificate against (STARTTLS and port 465): smtplib keeps
         # it from its constructor, which connected at once, out of the deadline's reach.

@@ -564,7 +564,7 @@ def test_a_list_sent_without_the_reminder_gets_none(app, api, survey, reminding,
     assert [(i.status, i.remind_at, i.reminder_skip_reason) for i in listed] == [
         ("sent", None, "left_out")
     ] * 2
-    assert "no reminder: sent without one" in editor.html("/dashboard/invitations")
+    assert "no reminder: made without one" in editor.html("/dashboard/invitations")
     # without the box: the survey's reminder
     editor.post("/dashboard/invitations", {"survey_id": str(survey["id"]), "list": "c@example.nl"})
     db.session.expire_all()
@@ -607,3 +607,18 @@ def test_the_surveys_page_says_what_each_survey_emails_by_itself(app, api, surve
     patch = {"remind_after_days": 3, "invite_after_hours": 48}
     assert api.patch(f"/api/v1/surveys/{survey['id']}", json=patch).status_code == 200
     assert "invites 48 h after reach; reminds after 3 days" in editor.html("/dashboard/surveys")
+
+
+def test_remind_true_spelled_out_is_the_same_request_as_without_it(
+    api, survey, reminding, anna, smtp_server, count_rows
+):
+    """One Idempotency-Key, a retry that spells out the default: the first invitation, not a
+    409 (a body without the field hashes as it did before the field existed)."""
+    body = {"customer": "klant-1", "survey_id": survey["id"]}
+    headers = {"Idempotency-Key": "order-1001-levering"}
+    first = api.post("/api/v1/invitations", json=body, headers=headers)
+    again = api.post("/api/v1/invitations", json={**body, "remind": True}, headers=headers)
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json["id"] == first.json["id"] and count_rows(Invitation) == 1
+    other = api.post("/api/v1/invitations", json={**body, "remind": False}, headers=headers)
+    assert_error(other, 409, "idempotency_conflict")
