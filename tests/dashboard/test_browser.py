@@ -88,7 +88,7 @@ def seven_phases(api):
     return journey
 
 
-@pytest.mark.parametrize("width", [760, 1024, 1366])
+@pytest.mark.parametrize("width", [760, 1024, 1280, 1366])
 def test_the_map_keeps_every_figure_inside_its_phase(browser, server, users, seven_phases, width):
     """Seven phases on a laptop leave a phase a narrow card: its figures went on past the
     card's edge, over the arrow and the next card. Now each goes under its label there."""
@@ -104,6 +104,13 @@ def test_the_map_keeps_every_figure_inside_its_phase(browser, server, users, sev
         })"""
     )
     assert past_the_edge == []
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}"
+    if width >= 1280:  # a laptop sees all seven phases without scrolling the map
+        assert (
+            page.evaluate("(m => m.scrollWidth - m.clientWidth)(document.querySelector('ol.map'))")
+            <= 0
+        )
 
 
 def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
