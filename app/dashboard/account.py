@@ -137,16 +137,19 @@ def account_weekly_report_preview():
 @limiter.limit("10 per minute", methods=["POST"])
 def welcome(token):
     user = users.welcome_user(token)
+    reset = users.resetting(user)  # a login that had a password: "choose a new one"
     errors = {}
     if request.method == "POST":
         data, errors = _passwords(NewPassword())
         if not errors:
             user = users.accept_welcome(token, data["password"])
             access.start_session(user, [user])  # a fresh session, as at login
-            flash("Welcome! Your password is set; log in with it from now on.", "info")
+            done = "Your new password is set" if reset else "Welcome! Your password is set"
+            flash(f"{done}; log in with it from now on.", "info")
             return redirect(url_for("dashboard.home"))
     status = 422 if errors else 200
-    response = make_response(render_template("dashboard/welcome.html", user=user, errors=errors))
+    page = render_template("dashboard/welcome.html", user=user, errors=errors, reset=reset)
+    response = make_response(page)
     response.status_code = status
     # The link signs its holder in: never sent on as a Referer (the dashboard is no-store).
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -30,7 +30,10 @@ WELCOME_SALT = "phasewise.welcome.v1"
 DEFAULT_WELCOME_DAYS = 7
 # The hash of a login whose password is not chosen yet. Werkzeug refuses a hash that is not
 # "method$salt$hash", so no password matches it; the random part is new with every link.
+# RESET marks a login that had a password: its link's page says "choose a new password", not
+# "welcome", which to someone who only forgot theirs would read as a stranger's doing.
 PENDING = "!pending:"
+RESET = PENDING + "reset:"
 
 
 def team(brand: Brand) -> list[User]:
@@ -43,6 +46,11 @@ def team(brand: Brand) -> list[User]:
 
 def has_password(user: User) -> bool:
     return not user.password_hash.startswith(PENDING)
+
+
+def resetting(user: User) -> bool:
+    """Whether the login's link is one to choose a new password (it had one), not a first."""
+    return user.password_hash.startswith(RESET)
 
 
 def welcome_days() -> int:
@@ -125,7 +133,7 @@ def new_welcome_link(brand: Brand, user_id: int, actor_id: int) -> tuple[User, s
     user = member(brand, user_id, lock=True)
     if has_password(user):
         _keep_an_owner(brand, user, "have their password reset")
-    user.password_hash = _pending_hash()
+    user.password_hash = _pending_hash(reset=has_password(user) or resetting(user))
     db.session.commit()
     return user, _welcome_token(user)
 
@@ -152,7 +160,7 @@ def reset_link(email: str, brand_slug: str | None = None) -> tuple[User, str]:
             fields={"brand": ["required"]},
         )
     [user] = found
-    user.password_hash = _pending_hash()
+    user.password_hash = _pending_hash(reset=has_password(user) or resetting(user))
     db.session.commit()
     return user, _welcome_token(user)
 
@@ -276,8 +284,8 @@ def change_password(user_id: int, current: str, new: str) -> User:
     return user
 
 
-def _pending_hash() -> str:
-    return PENDING + secrets.token_urlsafe(24)
+def _pending_hash(reset: bool = False) -> str:
+    return (RESET if reset else PENDING) + secrets.token_urlsafe(24)
 
 
 def _serializer() -> URLSafeTimedSerializer:

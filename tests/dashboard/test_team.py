@@ -195,6 +195,8 @@ def test_a_new_link_replaces_the_old_one(dash, app):
     assert second != first
     old = Dashboard(app.test_client()).get(first)
     assert old.status_code == 410 and "replaced by a newer one" in old.get_data(as_text=True)
+    page = Dashboard(app.test_client()).html(second)
+    assert "Welcome to Phasewise" in page and "made a dashboard login" in page
     response, _ = choose_password(app, second)
     assert response.status_code == 302
     # once the password is chosen, a new link resets it (a colleague who forgot it): the
@@ -203,6 +205,13 @@ def test_a_new_link_replaces_the_old_one(dash, app):
     assert colleague.login("new@testbad.example", NEW_PASSWORD).status_code == 302
     reset = dash.post(f"/dashboard/team/{user_id}/welcome-link")
     assert reset.status_code == 201
+    # her link says what happened: a reset, not a stranger's welcome; a second link too
+    page = Dashboard(app.test_client()).html(welcome_path(reset))
+    assert "<h1>Choose a new password</h1>" in page and "Welcome to Phasewise" not in page
+    reset = dash.post(f"/dashboard/team/{user_id}/welcome-link")
+    assert "<h1>Choose a new password</h1>" in Dashboard(app.test_client()).html(
+        welcome_path(reset)
+    )
     assert colleague.get("/dashboard").status_code == 302  # signed out
     assert (
         Dashboard(app.test_client()).login("new@testbad.example", NEW_PASSWORD).status_code == 401
@@ -451,8 +460,12 @@ def test_the_operator_resets_a_forgotten_password_from_the_cli(app, dash):
     assert shown["email"] == "owner@testbad.example"
     assert shown["url"].startswith("http://127.0.0.1:5000/dashboard/welcome/")
     assert dash.get("/dashboard").status_code == 302  # the old password's session ended
-    response, _ = choose_password(app, urlsplit(shown["url"]).path, "a fresh owner password")
+    path = urlsplit(shown["url"]).path
+    page = Dashboard(app.test_client()).html(path)
+    assert "<h1>Choose a new password</h1>" in page and "was reset" in page
+    response, newcomer = choose_password(app, path, "a fresh owner password")
     assert response.status_code == 302
+    assert "Your new password is set" in newcomer.html("/dashboard")
     missing = app.test_cli_runner().invoke(user_reset, ["--email", "nobody@testbad.example"])
     assert missing.exit_code != 0 and "no login" in missing.output
 
