@@ -11,7 +11,7 @@ PORT   ?= 5000
 LOCAL_HOST := $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(if $(filter ::,$(HOST)),[::1],$(HOST)))
 LOCAL_URL := http://$(LOCAL_HOST):$(PORT)
 
-.PHONY: run test bench worker lint format clean
+.PHONY: run test bench worker mail lint format clean
 
 run: $(VENV)/.run-deps ## venv, install, migrate, seed the demo once, serve on :5000 (inline jobs)
 	$(FLASK) db upgrade
@@ -29,6 +29,9 @@ bench: $(VENV)/.dev-deps ## side-by-side benchmarks → bench/results.json and a
 
 worker: $(VENV)/.run-deps ## an RQ worker (needs REDIS_URL)
 	PUBLIC_URL="$${PUBLIC_URL:-$(LOCAL_URL)}" $(FLASK) worker
+
+mail: $(VENV)/.dev-deps ## a local SMTP server on 127.0.0.1:1025 that prints every email (make run SMTP_PORT=1025)
+	$(PY) -m aiosmtpd -n -u -l 127.0.0.1:1025
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check --fix .
