@@ -31,9 +31,9 @@ from app.services import (
     brands,
     customers,
     follow_up,
+    invitations,
     journeys,
     processing,
-    survey_tokens,
     surveys,
 )
 from loyalty import demo as loyalty_demo
@@ -211,7 +211,6 @@ def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now
     answered, as invitations by email usually are), a few the contact budget held back and
     two to addresses that do not exist: the Invitations page and each phase's response rate
     show what a shop sees after some months."""
-    days = timedelta(days=survey_tokens.invitation_days())
     rows = []
 
     def invitation(customer_id, survey, when, locale, **fields):
@@ -226,7 +225,8 @@ def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now
             "attempts": 1,
             "created_at": when,
             "sent_at": when + timedelta(seconds=rng.uniform(2, 40)),
-            "expires_at": when + days,
+            # as a sent one's: the end of the brand's day its link's last day is
+            "expires_at": invitations.link_expiry(brand, when),
             **fields,
         }
 
@@ -285,7 +285,6 @@ def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now
                     skip_reason=rule,
                     attempts=0,
                     sent_at=None,
-                    expires_at=sent,
                 )
             )
         else:

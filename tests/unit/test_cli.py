@@ -96,6 +96,9 @@ def test_demo_seeds_once_and_reissues_credentials(app, db):
     # stored in the order they were made: the Invitations page's newest-first reads as dates
     made = [row.created_at for row in db.session.query(Invitation).order_by(Invitation.id)]
     assert made == sorted(made)
+    # a link works to the end of the brand's day, as a sent one's does
+    ends = {(i.expires_at + timedelta(microseconds=1)).time() for i in db.session.query(Invitation)}
+    assert len(ends) <= 2  # midnight in Amsterdam: 23:00 or 22:00 UTC (summer time)
     # the contact budget counts them: each invitation it did not hold back and that did not
     # fail (a failed one gave its ask back), each widget ask
     emails = db.session.query(Contact).filter_by(channel="email").count()
@@ -212,3 +215,21 @@ def test_the_demo_shows_reminders_sent_and_has_none_to_come(app, db):
     assert all(i.reminded_at - i.sent_at == timedelta(days=3) for i in reminded)
     assert any(i.used_at is not None and i.used_at > i.reminded_at for i in reminded)
     assert db.session.query(Invitation).filter(Invitation.remind_at.is_not(None)).count() == 0
+
+
+def test_the_demo_reviews_are_dated_by_their_answers(app, db):
+    """The seeding's pipeline makes every review at once: their pages, feeds and moderation
+    log said "today" for 90 days of answers; a reply comes a day after its review."""
+    from app.models import Review
+    from app.models.base import utcnow
+
+    result = app.test_cli_runner().invoke(args=["demo", "--responses", "300"])
+    assert result.exit_code == 0, result.output
+    made = db.session.query(Review).all()
+    assert made and all(r.created_at == r.answered_at for r in made)
+    published = [r for r in made if r.published_at is not None]
+    assert all(r.published_at == r.answered_at for r in published)
+    assert min(r.published_at for r in published) < utcnow() - timedelta(days=30)
+    replied = [r for r in made if r.replied_at is not None]
+    assert replied and all(r.replied_at > r.answered_at for r in replied)
+    assert all(e.created_at >= r.answered_at for r in made for e in r.moderation)
