@@ -59,7 +59,12 @@ class DeliveryOut(Schema):
     attempts = fields.Integer()
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
-    next_attempt_at = Timestamp()
+    next_attempt_at = Timestamp(
+        metadata={
+            "description": "pending: when it is tried (again); delivered or failed: when it "
+            "ended, no attempt is coming"
+        }
+    )
     delivered_at = Timestamp(allow_none=True)
     created_at = Timestamp()
 

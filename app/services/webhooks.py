@@ -481,6 +481,7 @@ def _record_results(claims: list[_Claim], results: dict, now: datetime, outcomes
                 _log_attempt(session, delivery, *result, now)
                 if result[1] is None and delivery.status == PENDING:
                     delivery.status, delivery.delivered_at = DELIVERED, utcnow()
+                    delivery.next_attempt_at = delivery.delivered_at
                 outcomes[claim.id] = DELIVERED if result[1] is None else "busy"
         session.commit()
 
@@ -504,9 +505,10 @@ def _record(session, delivery, status_code, error, duration_ms, now) -> str:
     _log_attempt(session, delivery, status_code, error, duration_ms, now)
     if error is None:
         delivery.status, delivery.delivered_at = DELIVERED, utcnow()
+        delivery.next_attempt_at = delivery.delivered_at  # none is coming: not the lease's end
         return DELIVERED
     if delivery.attempts >= max_attempts():
-        delivery.status = FAILED
+        delivery.status, delivery.next_attempt_at = FAILED, now
         return FAILED
     wait = retry_intervals()[delivery.attempts - 1]
     delivery.next_attempt_at = utcnow() + timedelta(seconds=wait)

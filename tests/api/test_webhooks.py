@@ -217,6 +217,8 @@ def test_send_test_delivers_a_signed_event(api, receiver):
     assert response.status_code == 202
     assert response.json["status"] == "delivered"
     assert response.json["event"] == "webhook.test"
+    # no attempt is coming: its next_attempt_at is when it ended, not its sender's lease
+    assert response.json["next_attempt_at"] == response.json["delivered_at"]
 
     sent = receiver.requests[0]
     payload = Webhook(created["secret"]).verify(sent["body"], sent["headers"])
@@ -294,6 +296,7 @@ def test_a_failing_receiver_is_retried_then_marked_failed(api, app, fast_retries
     detail = api.get(f"/api/v1/webhooks/deliveries/{first['id']}").json
     assert detail["status"] == "failed"
     assert detail["attempts"] == 3
+    assert detail["next_attempt_at"] <= detail["attempt_log"][-1]["attempted_at"]
     assert [a["status_code"] for a in detail["attempt_log"]] == [500, 500, 500]
     assert detail["payload"]["type"] == "webhook.test"
     assert count_rows(WebhookAttempt) == 3
