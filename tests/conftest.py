@@ -217,6 +217,23 @@ def brand_with_survey(name: str, slug: str, questions=SURVEY_QUESTIONS):
     return brand, key, journey, levering_survey(brand, journey.id, questions)
 
 
+def reached_on_arrival(name: str, slug: str):
+    """A brand whose levering survey emails customers as soon as a journey event brings them
+    there, and customer k1 (k1@example.nl) just brought there: her invitation is due now.
+    Made through the services, in the caller's app context (as brand_with_survey)."""
+    from app.extensions import db as _db
+    from app.services import customers
+
+    brand, _key, journey, survey = brand_with_survey(name, slug)
+    survey.invite_after_hours = 0
+    _db.session.commit()
+    customers.upsert(brand, {"external_id": "k1", "email": "k1@example.nl"})
+    customers.record_event(
+        brand, {"customer": "k1", "journey_id": journey.id, "phase": survey.phase.key}
+    )
+    return brand
+
+
 @pytest.fixture
 def journey(api):
     response = api.post("/api/v1/journeys", json=JOURNEY)

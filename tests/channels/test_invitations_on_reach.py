@@ -402,19 +402,12 @@ def test_a_real_worker_sends_the_due_ones(redis_app, smtp_server):
     """A burst worker against the real Redis: its start kicks the job that asks for the due
     invitations, which it runs, and then the sending job that one queued."""
     from app.extensions import db as _db
-    from app.services import customers
     from app.services import worker as worker_module
-    from tests.conftest import brand_with_survey
+    from tests.conftest import reached_on_arrival
 
     redis_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_TLS=False)
     with redis_app.app_context():
-        brand, _key, journey, survey = brand_with_survey("Op tijd", "op-tijd")
-        survey.invite_after_hours = 0
-        _db.session.commit()
-        customers.upsert(brand, {"external_id": "k1", "email": "k1@example.nl"})
-        customers.record_event(
-            brand, {"customer": "k1", "journey_id": journey.id, "phase": survey.phase.key}
-        )
+        reached_on_arrival("Op tijd", "op-tijd")
         [invitation_id] = _db.session.scalars(
             select(Invitation.id).where(Invitation.status == "scheduled")
         ).all()

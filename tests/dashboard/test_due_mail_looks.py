@@ -225,19 +225,13 @@ def _opted_in_brand() -> User:
 def test_a_real_worker_mails_the_weekly_report_beside_the_due_invitations(redis_app, smtp_server):
     """Each kind of mail has its own kick: the invitations' job coalescing does not swallow
     the weekly reports' (a burst worker's start looks, runs the jobs it kicked, and stops)."""
-    from app.services import customers
     from app.services import worker as worker_module
+    from tests.conftest import reached_on_arrival
 
     redis_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_TLS=False)
     with redis_app.app_context():
         reader = _opted_in_brand().email
-        brand, _key, journey, survey = brand_with_survey("Op tijd", "op-tijd")
-        survey.invite_after_hours = 0
-        _db.session.commit()
-        customers.upsert(brand, {"external_id": "k1", "email": "k1@example.nl"})
-        customers.record_event(
-            brand, {"customer": "k1", "journey_id": journey.id, "phase": survey.phase.key}
-        )
+        reached_on_arrival("Op tijd", "op-tijd")
         worker_module.run(burst=True)
         assert statuses(WeeklyReport) == ["sent"]
     assert sorted(e.rcpt_tos[0] for e in smtp_server.envelopes) == sorted([reader, "k1@example.nl"])

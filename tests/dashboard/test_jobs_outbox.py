@@ -6,9 +6,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db as _db
-from app.models import Invitation, User, WebhookDelivery, WebhookEndpoint
+from app.models import Invitation, User, WebhookDelivery
 from app.models.base import utcnow
-from app.services import alerts, outbox, weekly_report
+from app.services import alerts, outbox, webhooks, weekly_report
 from tests.conftest import brand_with_survey
 from tests.dashboard.conftest import answer
 
@@ -31,12 +31,9 @@ def test_each_kind_waiting_is_counted_with_its_oldest(dash, api, brand, survey, 
     _db.session.commit()
     answer(api, survey, 1)  # a detractor: an alert for the owner
     weekly_report.make_due()
-    endpoint = WebhookEndpoint(
-        brand_id=brand.id, url="https://example.nl/hook", events=["response.processed"]
+    endpoint = webhooks.create_endpoint(
+        brand, {"url": "https://example.nl/hook", "events": ["response.processed"]}
     )
-    endpoint.secret = WebhookEndpoint.new_secret()
-    _db.session.add(endpoint)
-    _db.session.flush()
     _db.session.add(
         WebhookDelivery(
             brand_id=brand.id,
