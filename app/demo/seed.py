@@ -573,6 +573,9 @@ def _seed(responses: int, seed: int, echo) -> Brand:
                 **answer_rules.typed_values(survey, answers),
             )
         )
+    # Stored, and so scored and made into reviews, in the order they were given, as a shop's
+    # are: the pages that list answers and reviews newest first (by id) read as dates.
+    rows.sort(key=lambda row: row.created_at)
     db.session.add_all(rows)
     db.session.commit()
     ids = list(

@@ -413,17 +413,18 @@ class Session:
 
     def _open(self, deadline: "_Deadline") -> None:
         if self.tls and self.port == 465:
-            smtp = _SMTPSSL(
-                timeout=self.timeout + SOCKET_MARGIN, context=ssl.create_default_context()
-            )
+            smtp = _SMTPSSL(timeout=self.timeout, context=ssl.create_default_context())
         else:
-            smtp = _SMTP(timeout=self.timeout + SOCKET_MARGIN)
+            smtp = _SMTP(timeout=self.timeout)
         deadline.smtp, smtp.deadline = smtp, deadline
         # The name TLS checks the certificate against (STARTTLS and port 465): smtplib keeps
         # it from its constructor, which connected at once, out of the deadline's reach.
         smtp._host = self.host
         self.smtp = smtp  # before the connect, so that a failure closes its socket
+        # The connect itself (and port 465's handshake) has no socket for the deadline to cut
+        # yet: its own timeout is SMTP_TIMEOUT. Every read after it gets the margin.
         smtp.connect(self.host, self.port)
+        smtp.sock.settimeout(self.timeout + SOCKET_MARGIN)
         if self.tls and self.port != 465:
             smtp.starttls(context=ssl.create_default_context())
         if current_app.config.get("SMTP_USER"):

@@ -5,7 +5,7 @@ oldest has waited; the sending itself is the workers' and the sweeps' (README).
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from app.extensions import db
 from app.models import Alert, Brand, Invitation, User, WebhookDelivery, WeeklyReport
@@ -60,18 +60,11 @@ def waiting(brand: Brand, now: datetime | None = None) -> list[dict]:
     ]
     found = []
     for kind, moment, conditions in kinds:
-        # oldest first, so that a backlog past CAP still reads its true oldest
-        rows = (
-            select(moment.label("moment"))
-            .where(*conditions)
-            .order_by(moment)
-            .limit(CAP + 1)
-            .subquery()
-        )
-        count, since = db.session.execute(
-            select(func.count(), func.min(rows.c.moment)).select_from(rows)
-        ).one()
+        # counted up to CAP, unsorted: a backlog is not read whole to count it
+        capped = select(literal(1)).where(*conditions).limit(CAP + 1).subquery()
+        count = db.session.scalar(select(func.count()).select_from(capped))
         if count:
+            since = db.session.scalar(select(func.min(moment)).where(*conditions))
             found.append(
                 {"kind": kind, "count": min(count, CAP), "capped": count > CAP, "since": since}
             )

@@ -32,6 +32,13 @@
     form.setAttribute("data-sent", "1");
     form.setAttribute("aria-busy", "true");
   });
+  // A phase link of the journey map that takes the focus while partly scrolled out of the
+  // map's view: the browser leaves a partly visible element where it is, and the focus ring
+  // with most of the link stays cut off. The whole card is brought into view.
+  document.addEventListener("focusin", function (event) {
+    var card = event.target.closest && event.target.closest("ol.map article.phase");
+    if (card) card.scrollIntoView({ block: "nearest", inline: "nearest" });
+  });
   // Back to a page the browser kept (bfcache): its forms may be sent again.
   window.addEventListener("pageshow", function () {
     var sent = document.querySelectorAll("form[data-sent]");

@@ -113,6 +113,24 @@ def test_the_map_keeps_every_figure_inside_its_phase(browser, server, users, sev
         )
 
 
+def test_a_focused_phase_is_brought_into_the_maps_view(browser, server, users, seven_phases):
+    """At 760 px the map scrolls: a phase link that takes the focus while partly out of view
+    was left there by the browser, its focus ring cut off at the map's edge."""
+    page = open_page(browser, server, {"width": 760, "height": 900}, [])
+    page.goto(f"{server}/dashboard?journey={seven_phases['id']}")
+    links = page.locator("ol.map article.phase h3 a")
+    for index in range(links.count()):
+        links.nth(index).focus()
+        cut = page.evaluate(
+            """() => {
+                const map = document.querySelector('ol.map').getBoundingClientRect();
+                const link = document.activeElement.getBoundingClientRect();
+                return link.left < map.left - 0.5 || link.right > map.right + 0.5;
+            }"""
+        )
+        assert not cut, f"phase {index + 1}'s link is cut off at the map's edge"
+
+
 def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
     problems: list[str] = []
     page = open_page(browser, server, "desktop", problems)

@@ -225,8 +225,10 @@ def test_the_demo_reviews_are_dated_by_their_answers(app, db):
 
     result = app.test_cli_runner().invoke(args=["demo", "--responses", "300"])
     assert result.exit_code == 0, result.output
-    made = db.session.query(Review).all()
+    made = db.session.query(Review).order_by(Review.id).all()
     assert made and all(r.created_at == r.answered_at for r in made)
+    # made in the order their answers came: the newest-first lists read as dates
+    assert [r.created_at for r in made] == sorted(r.created_at for r in made)
     published = [r for r in made if r.published_at is not None]
     assert all(r.published_at == r.answered_at for r in published)
     assert min(r.published_at for r in published) < utcnow() - timedelta(days=30)
