@@ -24,6 +24,7 @@ def _page(status=200, **context):
             brand=brand,
             members=members,
             pending={user.id for user in members if not users.has_password(user)},
+            resets={user.id for user in members if users.resetting(user)},
             roles=User.ROLES,
             link_days=users.welcome_days(),
             **context,

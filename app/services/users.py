@@ -216,7 +216,7 @@ def welcome_user(token: str, lock: bool = False) -> User:
     one of ours (or whose login is gone), 410 for one expired, used or replaced."""
     invalid = AppError(
         404,
-        "This welcome link is not valid. Check that it was copied whole, "
+        "This link is not valid. Check that it was copied whole, "
         "or ask an owner of your brand for a new one.",
     )
     if not token or len(token) > 400:
@@ -226,7 +226,7 @@ def welcome_user(token: str, lock: bool = False) -> User:
     except SignatureExpired:
         raise AppError(
             410,
-            f"This welcome link has expired (links work for {welcome_days()} days). "
+            f"This link has expired (links work for {welcome_days()} days). "
             "Ask an owner of your brand for a new one.",
         ) from None
     except BadSignature:
@@ -244,10 +244,9 @@ def welcome_user(token: str, lock: bool = False) -> User:
         if has_password(user):
             raise AppError(
                 410,
-                "This welcome link has been used: log in with your email and the password "
-                "you chose.",
+                "This link has been used: log in with your email and the password you chose.",
             )
-        raise AppError(410, "This welcome link was replaced by a newer one: use the latest link.")
+        raise AppError(410, "This link was replaced by a newer one: use the latest link.")
     return user
 
 

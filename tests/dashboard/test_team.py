@@ -212,6 +212,8 @@ def test_a_new_link_replaces_the_old_one(dash, app):
     assert "<h1>Choose a new password</h1>" in Dashboard(app.test_client()).html(
         welcome_path(reset)
     )
+    team = dash.html("/dashboard/team")
+    assert "reset, a new one not chosen yet" in team and "New reset link" in team
     assert colleague.get("/dashboard").status_code == 302  # signed out
     assert (
         Dashboard(app.test_client()).login("new@testbad.example", NEW_PASSWORD).status_code == 401
@@ -328,7 +330,7 @@ def test_a_welcome_link_that_is_forged_or_not_ours_is_404_and_changes_nothing(da
     ):
         opened = Dashboard(app.test_client()).get(url)
         assert opened.status_code == 404, url
-        assert "This welcome link is not valid" in opened.get_data(as_text=True)
+        assert "This link is not valid" in opened.get_data(as_text=True)
         newcomer = Dashboard(app.test_client())
         posted = newcomer.client.post(
             url,
