@@ -195,26 +195,17 @@ def _response_batches(
         Response.status,
         Response.answers,
     ]
-    after = None
-    while True:
-        # plain column tuples, not ORM objects: nothing piles up in the session while streaming
-        statement = (
-            select(*columns)
-            .outerjoin(Customer, Customer.id == Response.customer_id)
-            .where(*where)
-            .order_by(Response.created_at.desc(), Response.id.desc())
-            .limit(BATCH)
-        )
-        if after is not None:
-            statement = statement.where(verbatims.older_than(*after))
-        batch = db.session.execute(statement).all()
-        # Each batch is a read of its own (the cursor is the last row, not a snapshot): end it
-        # before the rows go out, so an export a client downloads for minutes holds no
-        # transaction open (idle in transaction: a pinned snapshot, a pooled connection).
-        db.session.commit()
-        if not batch:
-            return
-        rows = [
+    # plain column tuples, not ORM objects: nothing piles up in the session while streaming
+    statement = (
+        select(*columns)
+        .outerjoin(Customer, Customer.id == Response.customer_id)
+        .where(*where)
+        .order_by(Response.created_at.desc(), Response.id.desc())
+    )
+    for batch in _keyset_batches(
+        statement, lambda after: verbatims.older_than(*after), lambda r: (r.created_at, r.id)
+    ):
+        yield [
             [
                 r.id,
                 r.created_at,
@@ -241,10 +232,25 @@ def _response_batches(
             ]
             for r in batch
         ]
-        after = (batch[-1].created_at, batch[-1].id)
-        yield rows
+
+
+def _keyset_batches(statement, older_than, cursor_of) -> Iterator[list]:
+    """`statement`'s rows (in its order), BATCH at a time: each batch after the last row of
+    the one before (`older_than(cursor_of(row))`, a keyset, not an OFFSET that rereads what it
+    skips). Each batch is a read of its own (the cursor is the last row, not a snapshot): it
+    is ended before the rows go out, so an export a client downloads for minutes holds no
+    transaction open (idle in transaction: a pinned snapshot, a pooled connection)."""
+    after = None
+    while True:
+        page = statement if after is None else statement.where(older_than(after))
+        batch = db.session.execute(page.limit(BATCH)).all()
+        db.session.commit()
+        if not batch:
+            return
+        yield batch
         if len(batch) < BATCH:
             return
+        after = cursor_of(batch[-1])
 
 
 INVITATION_COLUMNS = (
@@ -287,37 +293,29 @@ def _invitation_batches(brand: Brand, status: str | None) -> Iterator[list[list]
     if status:
         where.append(Invitation.status == status)
     yield [list(INVITATION_COLUMNS)]
-    before = None
-    while True:
-        statement = (
-            select(
-                Invitation.id,
-                Invitation.created_at,
-                Customer.external_id,
-                Customer.email,
-                Invitation.phase_id,
-                Invitation.survey_id,
-                Invitation.locale,
-                Invitation.status,
-                Invitation.skip_reason,
-                Invitation.failure,
-                Invitation.sent_at,
-                Invitation.reminded_at,
-                Invitation.reminder_skip_reason,
-                Invitation.used_at,
-                Invitation.response_id,
-            )
-            .join(Customer, Customer.id == Invitation.customer_id)
-            .where(*where)
-            .order_by(Invitation.id.desc())
-            .limit(BATCH)
+    statement = (
+        select(
+            Invitation.id,
+            Invitation.created_at,
+            Customer.external_id,
+            Customer.email,
+            Invitation.phase_id,
+            Invitation.survey_id,
+            Invitation.locale,
+            Invitation.status,
+            Invitation.skip_reason,
+            Invitation.failure,
+            Invitation.sent_at,
+            Invitation.reminded_at,
+            Invitation.reminder_skip_reason,
+            Invitation.used_at,
+            Invitation.response_id,
         )
-        if before is not None:
-            statement = statement.where(Invitation.id < before)
-        batch = db.session.execute(statement).all()
-        db.session.commit()  # no transaction held open while the rows go out (as above)
-        if not batch:
-            return
+        .join(Customer, Customer.id == Invitation.customer_id)
+        .where(*where)
+        .order_by(Invitation.id.desc())
+    )
+    for batch in _keyset_batches(statement, lambda before: Invitation.id < before, lambda r: r.id):
         yield [
             [
                 r.id,
@@ -340,9 +338,6 @@ def _invitation_batches(brand: Brand, status: str | None) -> Iterator[list[list]
             ]
             for r in batch
         ]
-        before = batch[-1].id
-        if len(batch) < BATCH:
-            return
 
 
 FIGURE_COLUMNS = (

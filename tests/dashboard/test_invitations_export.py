@@ -46,6 +46,16 @@ def test_the_download_lists_the_brands_invitations(as_role, invited, db):
     assert "'=HYPERLINK(1)" in {row["customer"] for row in found}  # no formula for Excel
 
 
+@pytest.mark.parametrize("batch", [1, 2])
+def test_batches_list_every_invitation_once_newest_first(as_role, invited, db, monkeypatch, batch):
+    """Read a batch at a time, each after the last row of the one before."""
+    from app.services import exports
+
+    monkeypatch.setattr(exports, "BATCH", batch)
+    ids = [int(row["id"]) for row in rows(as_role("viewer").get("/dashboard/invitations.csv"))]
+    assert len(ids) == 3 and ids == sorted(ids, reverse=True)
+
+
 def test_one_status_and_the_excel_form(as_role, invited):
     viewer = as_role("viewer")
     skipped = rows(viewer.get("/dashboard/invitations.csv?status=skipped"))
