@@ -89,16 +89,17 @@ def end_of_local_day(day: date, zone_name: str | None) -> datetime:
     return local_days(None, day, zone_name)[1] - timedelta(microseconds=1)
 
 
+def in_hours(moment: datetime, zone_name: str | None, first: int, until: int) -> bool:
+    """Whether a stored moment (naive UTC) falls from `first` to `until` o'clock in that zone."""
+    return first <= local(moment, zone_name).hour < until
+
+
 def within_hours(value: datetime, zone_name: str | None, first: int, until: int) -> datetime:
     """A stored moment (naive UTC) moved, if need be, to the next moment from `first` o'clock
     to `until` o'clock in that zone (0 <= first < until <= 24): the same moment within them,
     else the first hour of them that day or a later one. On a day whose clock jumps, the hour
     that is there: never a moment earlier than `value`, nor one outside the hours."""
-
-    def within(moment: datetime) -> bool:
-        return first <= local(moment, zone_name).hour < until
-
-    if within(value):
+    if in_hours(value, zone_name, first, until):
         return value
     day = local(value, zone_name).date()
     for later in range(4):  # a jump can swallow a day's hours: the next day has them
@@ -109,7 +110,7 @@ def within_hours(value: datetime, zone_name: str | None, first: int, until: int)
             for hour in range(first, min(until, 24))
             for fold in (0, 1)
             if (moment := _wall(day + timedelta(days=later), hour, fold, zone_name)) >= value
-            and within(moment)
+            and in_hours(moment, zone_name, first, until)
         ]
         if found:
             return min(found)

@@ -36,7 +36,7 @@ def closed(now: datetime) -> list[int]:
     return [
         brand_id
         for brand_id, zone_name, first, until in rows
-        if not first <= timestamps.local(now, zone_name).hour < until
+        if not timestamps.in_hours(now, zone_name, first, until)
     ]
 
 
