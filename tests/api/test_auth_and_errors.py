@@ -1,5 +1,8 @@
 """Keys, the error shape, and the request limits every endpoint shares."""
 
+import io
+import json
+
 import pytest
 
 from app.models import Journey
@@ -71,6 +74,37 @@ def test_body_over_64kb_is_413(api, count_rows):
     assert response.status_code == 413
     assert response.json["error"]["code"] == "payload_too_large"
     assert count_rows(Journey) == 0
+
+
+CHUNKED = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+
+
+@pytest.mark.parametrize("size", [70_000, 65_536])
+def test_a_chunked_body_over_64kb_is_413_not_malformed(api, count_rows, size):
+    """Sent without Content-Length (Transfer-Encoding: chunked, which gunicorn hands on as a
+    terminated stream), a body past the limit was read up to it and failed as bad JSON."""
+    body = json.dumps({"name": "J", "phases": [{"key": "a", "name": "x" * size}]}).encode()
+    response = api.client.post(
+        "/api/v1/journeys",
+        input_stream=io.BytesIO(body),
+        headers=CHUNKED | api._headers(None),
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413, response.json
+    assert response.json["error"]["code"] == "payload_too_large"
+    assert count_rows(Journey) == 0
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(api):
+    body = json.dumps({"name": "Chunked", "phases": [{"key": "a", "name": "A"}]}).encode()
+    response = api.client.post(
+        "/api/v1/journeys",
+        input_stream=io.BytesIO(body),
+        headers=CHUNKED | api._headers(None),
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 201, response.json
+    assert response.json["name"] == "Chunked"
 
 
 def test_unknown_route_is_404_in_the_error_shape(api):
