@@ -91,3 +91,7 @@ class CustomerPhase(db.Model):
     first_reached_at = db.Column(db.DateTime, nullable=False)
     value = db.Column(db.Float, nullable=False, default=0, server_default="0")
     persona_id = db.Column(db.Integer, nullable=False, default=0, server_default="0")  # 0: none
+    # The brand's day the reach is counted on, fixed when it is counted: a later change of the
+    # brand's time zone must not move a share it takes away from the day it was added to.
+    # Null only for a row an older worker wrote during an upgrade: its day in the zone now.
+    counted_day = db.Column(db.Date, nullable=True)

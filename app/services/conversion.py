@@ -18,7 +18,7 @@ recounted figures.
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import delete, select
@@ -32,11 +32,13 @@ from app.services import brand_days, dwell, rollups, upserts
 
 @dataclass(frozen=True)
 class Reach:
-    """A customer's first reach of a phase, and the value and persona (0: none) it counts with."""
+    """A customer's first reach of a phase, and the value and persona (0: none) it counts with,
+    on the brand's day it is counted on (None: a row from before days were kept, see share)."""
 
     at: datetime
     value: float
     persona_id: int
+    day: date | None = None
     row_id: int | None = field(default=None, compare=False)  # its customer_phase row, if stored
 
 
@@ -65,12 +67,13 @@ class Counts:
         """Add (sign 1) or take away (-1) one customer's share in a journey of these phases:
         reached per phase, and converted where they reached any later phase, with the time
         to the nearest of those in journey order. Both count on the day of the first reach,
-        with its value and persona."""
+        with its value and persona: the day it was first counted on, so that a share taken
+        away after the brand changed its time zone leaves the row it was added to."""
         for index, phase_id in enumerate(phase_ids):
             mine = reached.get(phase_id)
             if mine is None:
                 continue
-            day = brand_days.day_of(brand_id, mine.at)
+            day = mine.day or brand_days.day_of(brand_id, mine.at)
             row = self.conversion[(brand_id, phase_id, day, mine.persona_id)]
             row["reached"] += sign
             row["reached_value"] += sign * mine.value
@@ -115,8 +118,9 @@ class Journeys:
         known = reached.get(phase_id)
         if known is not None and known.at <= at:
             return False
-        # An earlier first event: its value counts now, in the same row.
-        reached[phase_id] = Reach(at, **then, row_id=known.row_id if known else None)
+        # An earlier first event: its value counts now, in the same row, on its own day.
+        day = brand_days.day_of(self.brand_id, at)
+        reached[phase_id] = Reach(at, **then, day=day, row_id=known.row_id if known else None)
         self.orders[customer_id].add(tuple(phase_ids))
         return known is None
 
@@ -143,6 +147,7 @@ def _write(brand_id: int, before: dict, after: dict, orders: dict) -> None:
                         "first_reached_at": reach.at,
                         "value": reach.value,
                         "persona_id": reach.persona_id,
+                        "counted_day": reach.day,
                     }
                 )
     for chunk in upserts.chunks(new):
@@ -216,6 +221,7 @@ def _row(brand_id: int, customer_id: int, phase_id: int, reach: Reach) -> dict:
         "first_reached_at": reach.at,
         "value": reach.value,
         "persona_id": reach.persona_id,
+        "counted_day": reach.day,
     }
 
 
@@ -227,6 +233,7 @@ def _reaches():
         CustomerPhase.first_reached_at,
         CustomerPhase.value,
         CustomerPhase.persona_id,
+        CustomerPhase.counted_day,
         CustomerPhase.id,
     )
 

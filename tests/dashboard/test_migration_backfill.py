@@ -102,3 +102,41 @@ def test_upgrade_backfills_the_dashboard_tables(tmp_path, dialect):
     assert (dwell.phase_id, dwell.persona_id, dwell.customers) == (1, 5, 1)
     assert dwell.bucket == bucket(72)
     assert str(dwell.day) == str(date(2026, 3, 2))
+
+
+@pytest.mark.parametrize(
+    "dialect",
+    [
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def test_upgrade_keeps_each_first_reach_on_its_day_in_the_brands_zone(tmp_path, dialect):
+    """0036 gives the reaches counted before it the day the rollups counted them on: the
+    brand's day in its zone (here 23:30 UTC is the next day in Amsterdam)."""
+    url = _database(tmp_path, dialect)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="0035_brand_send_hours")
+        with db.engine.begin() as connection:
+            for statement in ROWS[:5]:
+                connection.execute(text(statement), {"now": NOW, "later": LATER})
+            connection.execute(text("UPDATE brand SET time_zone = 'Europe/Amsterdam'"))
+            connection.execute(
+                text(
+                    "INSERT INTO customer_phase (brand_id, customer_id, phase_id, "
+                    "first_reached_at) VALUES (1, 1, 1, '2026-03-02 23:30:00'), "
+                    "(1, 1, 2, :later)"
+                ),
+                {"later": LATER},
+            )
+        upgrade(revision="0036_customer_phase_counted_day")
+        with db.engine.connect() as connection:
+            days = connection.execute(
+                text("SELECT phase_id, counted_day FROM customer_phase ORDER BY phase_id")
+            ).all()
+        db.engine.dispose()
+    assert [(phase_id, str(day)) for phase_id, day in days] == [
+        (1, "2026-03-03"),
+        (2, "2026-03-05"),
+    ]

@@ -389,6 +389,43 @@ def test_a_back_dated_event_moves_the_day_first_reached(api, brand, journey):
     assert not mismatches(api, brand, journey, {"from_": day, "to": day})
 
 
+def test_a_new_time_zone_leaves_counted_shares_on_the_day_they_were_counted(
+    api, brand, journey
+):
+    """A share is taken away from the day it was added to, whatever the zone is now: after a
+    move from Amsterdam to New York, a new value and persona take the customer off the
+    Amsterdam day (not off New York's, where they never counted: -1 there), and a reach
+    found to be earlier counts on its day in the new zone."""
+    for key in ("senioren", "verbouwers"):
+        api.post("/api/v1/personas", json={"key": key, "name": key.title()})
+    customer(api, "gijs", persona="senioren", value=100)
+    customer(api, "hans", persona="senioren", value=100)
+    late = datetime(2026, 5, 1, 22, 30)  # Amsterdam: 2 May 00:30; New York: 1 May 18:30
+    event(api, journey, "gijs", "aankoop", occurred_at=late)
+    event(api, journey, "gijs", "levering", occurred_at=datetime(2026, 5, 3, 10))
+    event(api, journey, "hans", "aankoop", occurred_at=datetime(2026, 5, 1, 12))
+    reply = api.patch("/api/v1/brand", json={"time_zone": "America/New_York"})
+    assert reply.status_code == 200, reply.json
+    customer(api, "gijs", persona="verbouwers", value=300)
+
+    def aankoop(day, persona=None):
+        query = f"?from={day}&to={day}" + (f"&persona={persona}" if persona else "")
+        figures = {p["phase"]: p for p in stats(api, journey, query)}["aankoop"]["conversion"]
+        return figures["reached"], figures["converted"], figures["reached_value"]
+
+    assert aankoop("2026-05-01") == (1, 0, 100)  # hans only
+    assert aankoop("2026-05-01", "senioren") == (1, 0, 100)
+    assert aankoop("2026-05-02") == (1, 1, 300)  # gijs, where he was counted, worth 300 now
+    assert aankoop("2026-05-02", "verbouwers") == (1, 1, 300)
+    assert aankoop("2026-05-02", "senioren") == (0, 0, 0)
+
+    # Found earlier: 21:30 UTC is 1 May in both zones, and he counts there now.
+    event(api, journey, "gijs", "aankoop", occurred_at=late - timedelta(hours=1))
+    assert aankoop("2026-05-02") == (0, 0, 0)
+    assert aankoop("2026-05-01") == (2, 1, 400)
+    assert not mismatches(api, brand, journey)  # all time: equal to the events
+
+
 def test_conversion_follows_the_journey_after_a_phase_is_inserted(api, brand, journey):
     for name in ("f1", "f2"):
         customer(api, name, value=1000)
