@@ -389,9 +389,7 @@ def test_a_back_dated_event_moves_the_day_first_reached(api, brand, journey):
     assert not mismatches(api, brand, journey, {"from_": day, "to": day})
 
 
-def test_a_new_time_zone_leaves_counted_shares_on_the_day_they_were_counted(
-    api, brand, journey
-):
+def test_a_new_time_zone_leaves_counted_shares_on_the_day_they_were_counted(api, brand, journey):
     """A share is taken away from the day it was added to, whatever the zone is now: after a
     move from Amsterdam to New York, a new value and persona take the customer off the
     Amsterdam day (not off New York's, where they never counted: -1 there), and a reach
