@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Brand, Phase
 from app.models.rollup import SCORE_COUNTERS
 from app.pipeline import nps
-from app.services import map_rollup
+from app.services import brand_days, map_rollup
 
 GRAINS = ("week", "month")
 # Without a start date a trend shows this many periods back from the last day.
@@ -107,6 +107,7 @@ def series(
             bucket[name] += row._mapping[name]
     periods = []
     previous = None
+    today = brand_days.today(brand)
     if buckets:
         start, last = min(buckets), max(buckets)
         while start <= last:  # empty periods stay in the series, so gaps are visible
@@ -129,10 +130,11 @@ def series(
                     "sentiment": mean_change(previous, sums, "sentiment"),
                 }
             # A week or month the period cuts (from a Wednesday, or a 30-day preset) shows the
-            # days it holds, and says it holds only those: its label names the whole.
+            # days it holds, and says it holds only those: its label names the whole. So does
+            # the week or month under way, which ends today however the period is chosen.
             end = _next_start(start, grain) - timedelta(days=1)
             shown_start = max(start, filters.get("from_") or start)
-            shown_end = min(end, filters.get("to") or end)
+            shown_end = min(end, filters.get("to") or end, max(today, start))
             periods.append(
                 {
                     "start": shown_start,

@@ -3,7 +3,7 @@
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -120,6 +120,29 @@ def test_a_period_the_filter_cuts_shows_the_days_it_holds(dash, brand, journey):
     url = f"/dashboard/journeys/{journey['id']}/phases/levering"
     url += "?grain=week&from=2026-03-04&to=2026-03-11"
     assert '2026-W10 <span class="muted">(only 2026-03-04 – 2026-03-08)</span>' in dash.html(url)
+
+
+def test_the_week_and_month_under_way_end_today_and_say_so(monkeypatch, brand, journey):
+    """Without a period chosen, the current week read as a whole one ending next Sunday and
+    the month as all 31 days of December, a week into it, and were change-tested as such."""
+    from app.services import brand_days, journeys
+
+    # Monday 7 December, 10:00 in Amsterdam
+    monkeypatch.setattr(brand_days, "utcnow", lambda: datetime(2026, 12, 7, 9))
+    phase = journeys.get_phase(brand, journey["id"], "levering")
+    add_rollup(brand, phase.id, date(2026, 11, 30), 5, 0, 0)
+    add_rollup(brand, phase.id, date(2026, 12, 7), 5, 0, 0)
+    db.session.commit()
+    weeks = trends.series(brand, phase, {}, None, "week")["periods"]
+    assert [(p["label"], p["start"], p["end"], p["partial"]) for p in weeks] == [
+        ("2026-W49", date(2026, 11, 30), date(2026, 12, 6), False),
+        ("2026-W50", date(2026, 12, 7), date(2026, 12, 7), True),
+    ]
+    months = trends.series(brand, phase, {}, None, "month")["periods"]
+    assert [(p["label"], p["end"], p["partial"]) for p in months] == [
+        ("2026-11", date(2026, 11, 30), False),
+        ("2026-12", date(2026, 12, 7), True),
+    ]
 
 
 def test_an_empty_week_stays_in_the_series(brand, journey):
