@@ -60,10 +60,14 @@ def _period(first: date, last: date) -> dict:
 
 
 def _signed(score: float | None) -> str:
-    """+35, −8, 0 (a minus sign, not a hyphen)."""
+    """+35, −8, +12.5, 0 (a minus sign, not a hyphen): the score to the tenth the dashboard
+    shows (nps rounds it half away from zero), so that an NPS of 12.5 reads as there, not as a
+    whole number rounded half to even, and a change is the difference of the two shown."""
     if score is None:
         return "n/a"
-    return "0" if round(score) == 0 else f"{score:+.0f}".replace("-", "−")
+    if score == 0:
+        return "0"
+    return f"{score:+.1f}".removesuffix(".0").replace("-", "−")
 
 
 def _counts(figure: dict) -> nps.NpsCounts:

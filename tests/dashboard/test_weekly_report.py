@@ -150,6 +150,24 @@ def test_too_few_answers_are_not_weighed(brand, journey, users):
     assert "NPS +50 (the week before 0), too few answers to weigh the change" in text
 
 
+def test_nps_reads_as_on_the_dashboard_and_the_change_adds_up():
+    """12.5 is 12.5 (it read "+12", Python's half to even); the change is the difference of
+    the two scores shown: 27.4 against 20.6 read "+27 (the week before +21): +7"."""
+    from app.pipeline import nps
+
+    def figure(promoters, passives, detractors):
+        counts = nps.NpsCounts(promoters, passives, detractors)
+        return {"nps": nps.summary(counts)}
+
+    now, before = figure(29, 38, 13), figure(49, 48, 27)  # 20.0 and 17.7 over 80 and 124
+    assert now["nps"]["score"] == 20.0 and before["nps"]["score"] == 17.7
+    words = weekly_report_mail.nps_words(now, before)
+    assert words == "NPS +20 (the week before +17.7): +2.3, within chance"
+    before = figure(3, 1, 2)  # 16.7
+    assert weekly_report_mail.nps_words(figure(2, 5, 1), before).startswith("NPS +12.5 (")
+    assert weekly_report_mail.nps_words(figure(1, 5, 2), before).startswith("NPS −12.5 (")
+
+
 def test_a_journey_without_answers_says_so(brand, journey, users):
     text = weekly_report_mail.text(brand, users["owner"], THIS_WEEK)
     assert "  No answers this week or the week before." in text
