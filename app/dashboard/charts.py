@@ -139,8 +139,11 @@ def emotion_bar(emotions: dict[str, int], width: int = 200) -> Markup:
     return _svg(width, 14, "Emotion mix", desc + ".", "".join(parts), "chart bar")
 
 
-def conversion_arrow(to_next, reached: int = 0, vertical: bool = False) -> Markup:
-    """An arrow whose thickness is the share of customers who went on to the next phase."""
+def conversion_arrow(
+    to_next, reached: int = 0, vertical: bool = False, unmeasured: str | None = None
+) -> Markup:
+    """An arrow whose thickness is the share of customers who went on to the next phase;
+    `unmeasured` says why there is no share (customers may have reached the phase)."""
     width, height = 56, 64
     share = to_next or 0.0
     thickness = 2 + 16 * share
@@ -162,7 +165,7 @@ def conversion_arrow(to_next, reached: int = 0, vertical: bool = False) -> Marku
     desc = (
         f"{share:.0%} of {plural(reached, 'customer')} went on to the next phase or a later one."
         if to_next is not None
-        else "No customers reached this phase yet."
+        else unmeasured or "No customers reached this phase yet."
     )
     return _svg(
         width,

@@ -142,9 +142,15 @@ def test_a_new_last_phase_leaves_the_one_before_without_a_drop_off(dash, api, br
     assert "no later phase measured yet" in levering["priority"]["reason"]
     assert after["aankoop"]["conversion"]["to_next"] == 0.5  # measured phases still count
     assert not no_mismatch(api, brand, journey)
-    assert "no later phase measured yet" in column(
-        dash.html(f"/dashboard?journey={journey['id']}"), "levering"
-    )
+    page = dash.html(f"/dashboard?journey={journey['id']}")
+    assert "no later phase measured yet" in column(page, "levering")
+    # The arrow to nazorg says so to a screen reader too, not "No customers reached this
+    # phase yet" beside "Reached 3 customers", nor "– went on to Nazorg".
+    arrow = unescape(page.split('data-phase="levering"')[1].split("</li>")[0])
+    arrow = arrow.split('class="arrow-cell"')[1]
+    assert '-d">Went on: no later phase measured yet.</desc>' in arrow
+    assert ">Went on: no later phase measured yet.</span>" in arrow
+    assert "No customers reached" not in arrow and "went on to" not in arrow
 
     event(api, journey, "k0", "nazorg")
     assert stats(api, journey)["levering"]["conversion"]["to_next"] == pytest.approx(1 / 3, 1e-3)
