@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_smorest import Api
+from marshmallow import fields as marshmallow_fields
+from marshmallow import validate
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.schemas.common import ErrorOut
@@ -207,6 +209,30 @@ class PhasewiseApi(Api):
 
     def handle_http_exception(self, error):
         return render_error(error)
+
+    def _init_spec(self, **options):
+        super()._init_spec(**options)
+        self.ma_plugin.converter.add_attribute_function(_lengths)
+
+
+def _lengths(converter, field, ret, **kwargs) -> dict:
+    """The lengths the server checks, as the OpenAPI can say them. apispec reads a Length
+    only among a field's own validators, not inside validate.And (a name's 1–120, an external
+    id's 1–128 went undocumented), and writes minLength/maxLength for a dict, where they mean
+    nothing ("answers": {} passed the schema): a dict's Length bounds its keys."""
+    for validator in field.validators:
+        if isinstance(validator, validate.And):
+            for inner in validator.validators:
+                if isinstance(inner, validate.Length) and inner.equal is None:
+                    if inner.min is not None:
+                        ret.setdefault("minLength", inner.min)
+                    if inner.max is not None:
+                        ret.setdefault("maxLength", inner.max)
+    if isinstance(field, marshmallow_fields.Dict):
+        for text, keys in (("minLength", "minProperties"), ("maxLength", "maxProperties")):
+            if text in ret:
+                ret[keys] = ret.pop(text)
+    return {}
 
 
 def init_app(app: Flask) -> None:

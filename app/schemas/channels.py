@@ -3,7 +3,14 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.models.invitation import STATUSES
-from app.schemas.common import CursorQuery, Id, StrictBoolean, Timestamp, TouchpointRef
+from app.schemas.common import (
+    TEXT_KEY,
+    CursorQuery,
+    Id,
+    StrictBoolean,
+    Timestamp,
+    TouchpointRef,
+)
 from app.schemas.customer import EXTERNAL_ID
 from app.schemas.journey import KEY
 from app.schemas.response import ReviewConsentIn
@@ -68,13 +75,18 @@ class InvitationIn(Schema):
 
 class InvitationOut(Schema):
     id = fields.Integer()
-    customer = fields.Function(lambda invitation: invitation.customer.external_id)
+    customer = fields.Function(
+        lambda invitation: invitation.customer.external_id, metadata=TEXT_KEY
+    )
     survey_id = fields.Integer()
-    phase = fields.Function(lambda invitation: invitation.phase.key)
+    phase = fields.Function(lambda invitation: invitation.phase.key, metadata=TEXT_KEY)
     channel = fields.String()
     locale = fields.String()
     status = fields.String(
-        metadata={"description": "scheduled (by a journey event), queued, sent, skipped or failed"}
+        metadata={
+            "description": "scheduled (by a journey event), queued, sent, skipped or failed",
+            "enum": list(STATUSES),
+        }
     )
     skip_reason = fields.String(
         allow_none=True,
@@ -84,7 +96,9 @@ class InvitationOut(Schema):
             "answered, survey_not_active, invite_turned_off"
         },
     )
-    answered = fields.Function(lambda invitation: invitation.used_at is not None)
+    answered = fields.Function(
+        lambda invitation: invitation.used_at is not None, metadata={"type": "boolean"}
+    )
     last_error = fields.String(
         allow_none=True,
         metadata={"description": "why sending failed: the mail server's reply, when it refused"},

@@ -131,6 +131,13 @@ def normalise_locale(value: str | None, default: str | None = None) -> str | Non
     return base if base in SUPPORTED_LOCALES else default
 
 
+# Output fields say what they may hold (enum, range, type) as metadata: the OpenAPI is what
+# clients generate code from and validate against, and a dump is not validated. A
+# fields.Function's value has no type of its own: TEXT_KEY says it is a string (a phase's
+# key, a customer's external id).
+TEXT_KEY = {"type": "string"}
+
+
 class ErrorDetail(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)

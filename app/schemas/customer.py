@@ -5,7 +5,15 @@ from datetime import timedelta
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from app.models.base import utcnow
-from app.schemas.common import ONE_LINE, SUPPORTED_LOCALES, FullMatch, Id, Moment, Timestamp
+from app.schemas.common import (
+    ONE_LINE,
+    SUPPORTED_LOCALES,
+    TEXT_KEY,
+    FullMatch,
+    Id,
+    Moment,
+    Timestamp,
+)
 from app.schemas.journey import KEY
 
 
@@ -71,7 +79,11 @@ class CustomerOut(Schema):
     id = fields.Integer()
     external_id = fields.String()
     email = fields.String(allow_none=True)
-    persona = fields.Function(lambda customer: customer.persona.key if customer.persona else None)
+    persona = fields.Function(
+        lambda customer: customer.persona.key if customer.persona else None,
+        allow_none=True,
+        metadata=TEXT_KEY,
+    )
     locale = fields.String(allow_none=True)
     value = fields.Float(allow_none=True)
     created_at = Timestamp()
@@ -98,9 +110,9 @@ class EventIn(Schema):
 
 class EventOut(Schema):
     id = fields.Integer()
-    customer = fields.Function(lambda event: event.customer.external_id)
+    customer = fields.Function(lambda event: event.customer.external_id, metadata=TEXT_KEY)
     journey_id = fields.Integer()
-    phase = fields.Function(lambda event: event.phase.key)
+    phase = fields.Function(lambda event: event.phase.key, metadata=TEXT_KEY)
     occurred_at = Timestamp()
     value = fields.Float(allow_none=True)
     first_time = fields.Boolean()

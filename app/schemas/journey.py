@@ -3,7 +3,14 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.journey import Touchpoint
-from app.schemas.common import LINES, NAME, SUPPORTED_LOCALES, FullMatch, Timestamp
+from app.schemas.common import (
+    LINES,
+    NAME,
+    SUPPORTED_LOCALES,
+    TEXT_KEY,
+    FullMatch,
+    Timestamp,
+)
 
 KEY = FullMatch(r"^[a-z0-9][a-z0-9_-]{0,47}$", error="use 1-48 of a-z, 0-9, - and _")
 
@@ -92,7 +99,7 @@ class TouchpointOut(Schema):
     name = fields.String()
     channel = fields.String()
     former_names = FORMER_NAMES
-    phase = fields.Function(lambda touchpoint: touchpoint.phase.key)
+    phase = fields.Function(lambda touchpoint: touchpoint.phase.key, metadata=TEXT_KEY)
 
 
 class PhaseTouchpointOut(Schema):

@@ -2,8 +2,11 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.models.response import CHANNELS
+from app.models.response import CHANNELS, FAILED, PROCESSED, RECEIVED
+from app.pipeline.nps import DETRACTOR, PASSIVE, PROMOTER
+from app.pipeline.sentiment import LABELS
 from app.schemas.common import (
+    TEXT_KEY,
     CursorQuery,
     Id,
     Moment,
@@ -40,14 +43,17 @@ class ResponseIn(Schema):
     review = fields.Nested(ReviewConsentIn)
 
 
+STATUS = fields.String(metadata={"enum": [RECEIVED, PROCESSED, FAILED]})
+
+
 class ResponseAccepted(Schema):
     id = fields.Integer()
-    status = fields.String()
+    status = STATUS
 
 
 class SentimentOut(Schema):
-    polarity = fields.Float()
-    label = fields.String()
+    polarity = fields.Float(metadata={"minimum": -1, "maximum": 1})
+    label = fields.String(metadata={"enum": list(LABELS)})
 
 
 class FollowUpOut(Schema):
@@ -73,16 +79,20 @@ class ResponseOut(Schema):
     id = fields.Integer()
     survey_id = fields.Integer()
     journey_id = fields.Integer()
-    phase = fields.Function(lambda response: response.phase.key)
+    phase = fields.Function(lambda response: response.phase.key, metadata=TEXT_KEY)
     customer = fields.Function(
-        lambda response: response.customer.external_id if response.customer else None
+        lambda response: response.customer.external_id if response.customer else None,
+        allow_none=True,
+        metadata=TEXT_KEY,
     )
-    channel = fields.String()
+    channel = fields.String(metadata={"enum": list(CHANNELS)})
     locale = fields.String()
     touchpoint_id = fields.Integer(allow_none=True)
     answers = fields.Dict()
-    status = fields.String()
-    nps_category = fields.String(allow_none=True)
+    status = STATUS
+    nps_category = fields.String(
+        allow_none=True, metadata={"enum": [PROMOTER, PASSIVE, DETRACTOR, None]}
+    )
     sentiment = fields.Nested(SentimentOut, allow_none=True)
     language = fields.String(allow_none=True)
     created_at = Timestamp()

@@ -2,8 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.models.response import CHANNELS
 from app.models.review import GROUNDS, STATUSES
-from app.schemas.common import CursorQuery, FullMatch, Timestamp
+from app.schemas.common import TEXT_KEY, CursorQuery, FullMatch, Timestamp
 from app.schemas.journey import KEY
 
 
@@ -51,17 +52,17 @@ class ReplyOut(Schema):
 
 class ReviewOut(Schema):
     id = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES)})
     rating = fields.Integer()
-    scale = fields.Constant({"best": 5, "worst": 1})
+    scale = fields.Constant({"best": 5, "worst": 1}, metadata={"type": "object"})
     rating_source = fields.String(metadata={"description": "nps (0-10, mapped) or csat (1-5)"})
     source_score = fields.Integer()
     title = fields.String(allow_none=True)
     body = fields.String()
     display_name = fields.String()
-    phase = fields.Function(lambda review: review.phase.key)
+    phase = fields.Function(lambda review: review.phase.key, metadata=TEXT_KEY)
     locale = fields.String()
-    channel = fields.String()
+    channel = fields.String(metadata={"enum": list(CHANNELS)})
     verified = fields.Boolean()
     verified_by = fields.String(allow_none=True)
     incentivized = fields.Boolean()
@@ -69,11 +70,15 @@ class ReviewOut(Schema):
     flag_count = fields.Integer()
     flags = fields.List(fields.Nested(FlagOut))
     reply = fields.Function(
-        lambda review: ReplyOut().dump(review) if review.reply_body else None, allow_none=True
+        lambda review: ReplyOut().dump(review) if review.reply_body else None,
+        allow_none=True,
+        metadata={"type": "object", "description": "body, by, at; null: no reply"},
     )
     response_id = fields.Integer()
     customer = fields.Function(
-        lambda review: review.customer.external_id if review.customer else None, allow_none=True
+        lambda review: review.customer.external_id if review.customer else None,
+        allow_none=True,
+        metadata=TEXT_KEY,
     )
     answered_at = Timestamp()
     published_at = Timestamp(allow_none=True)

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.survey import QUESTION_TYPES, TEXT_MAX_LENGTH
-from app.schemas.common import SUPPORTED_LOCALES, Id, StrictBoolean, Timestamp
+from app.schemas.common import SUPPORTED_LOCALES, TEXT_KEY, Id, StrictBoolean, Timestamp
 from app.schemas.journey import KEY, localized_text
 
 # The types whose answer is copied to a column of the response, the one the figures count: a
@@ -157,7 +157,7 @@ class OptionOut(Schema):
 
 class QuestionOut(Schema):
     key = fields.String()
-    type = fields.String()
+    type = fields.String(metadata={"enum": list(QUESTION_TYPES)})
     text = fields.Dict()
     required = fields.Boolean()
     options = fields.List(fields.Nested(OptionOut), allow_none=True)
@@ -167,7 +167,7 @@ class QuestionOut(Schema):
 class SurveyOut(Schema):
     id = fields.Integer()
     journey_id = fields.Integer()
-    phase = fields.Function(lambda survey: survey.phase.key)
+    phase = fields.Function(lambda survey: survey.phase.key, metadata=TEXT_KEY)
     name = fields.String(allow_none=True)
     locales = fields.List(fields.String())
     default_locale = fields.String()
