@@ -2,16 +2,21 @@
 
 from flask import current_app, render_template, send_from_directory
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, queue
 from app.models import Brand
 from app.public import bp
+from app.services import review_tally
 from app.sessions import stateless
 
 
 @bp.route("/")
 def index():
-    brands = db.session.scalars(select(Brand).order_by(Brand.id).limit(20)).all()
+    """Links to the review pages of the first brands that have any: the others (a brand just
+    made, one that publishes nothing) are nobody's business on a public page."""
+    ids = review_tally.public_brand_ids(limit=20)
+    brands = db.session.scalars(select(Brand).where(Brand.id.in_(ids)).order_by(Brand.id)).all()
     return render_template("index.html", brands=brands)
 
 
@@ -28,10 +33,14 @@ def favicon():
 
 @bp.route("/healthz")
 def healthz():
-    """For a load balancer: 200 while this process can reach its database (500 when not).
+    """For a load balancer: 200 while this process can reach its database, 503 when not.
     Redis is reported but does not fail the check: answers are still taken without it and
     processed by the next job or sweep."""
-    db.session.execute(select(1))
+    try:
+        db.session.execute(select(1))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "down", "database": "down"}, 503, {"Retry-After": "1"}
     found = {"status": "ok", "database": "ok"}
     if not queue.inline:
         try:

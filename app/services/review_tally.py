@@ -125,6 +125,19 @@ def totals(brand_id: int, only_phases: list[int] | None = None) -> dict[str, int
     return {name: int(value) for name, value in zip(ReviewTally.COUNTERS, values, strict=True)}
 
 
+def public_brand_ids(limit: int) -> list[int]:
+    """The first brands (by id) with published reviews: the ones with public review pages."""
+    return list(
+        db.session.scalars(
+            select(ReviewTally.brand_id)
+            .group_by(ReviewTally.brand_id)
+            .having(func.sum(ReviewTally.published) > 0)
+            .order_by(ReviewTally.brand_id)
+            .limit(limit)
+        )
+    )
+
+
 def published_total() -> int:
     """Published reviews of every brand (the sitemap's size)."""
     return int(db.session.scalar(select(func.coalesce(func.sum(ReviewTally.published), 0))))

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from app.models import Journey
+from tests.reviews.helpers import published
 
 
 @pytest.mark.parametrize("header", [None, "Bearer", "Bearer sk_wrong", "Basic abc", "sk_x"])
@@ -138,9 +139,27 @@ def test_openapi_documents_every_route(client):
     assert b"<script" not in docs.data
 
 
-def test_home_page_links_the_places_to_start(client, brand):
+def test_home_page_links_the_places_to_start(client, brand, api, survey):
     page = client.get("/")
     assert page.status_code == 200
-    for link in (b"/dashboard", b"/demo/widget", b"/api/v1/docs", b"/reviews/testbad"):
+    for link in (b"/dashboard", b"/demo/widget", b"/api/v1/docs"):
         assert link in page.data
+    # A brand is listed once it has public review pages: not every customer of the instance.
+    assert b"/reviews/testbad" not in page.data
+    published(api, survey, brand)
+    assert b"/reviews/testbad" in client.get("/").data
     assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_a_503_in_json_without_the_database(client, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.extensions import db
+
+    def refused(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", refused)
+    reply = client.get("/healthz")
+    assert reply.status_code == 503 and reply.headers["Retry-After"] == "1"
+    assert reply.json == {"status": "down", "database": "down"}
