@@ -38,7 +38,7 @@ def put_policy(data):
     return loyalty_accounts.update_policy(current_brand(), data)
 
 
-@blp.route("/customers/<external_id>/loyalty", methods=["GET"])
+@blp.route("/customers/<path:external_id>/loyalty", methods=["GET"])
 @blp.arguments(AccountQuery, location="query")
 @blp.response(200, Account)
 def get_account(query, external_id):
@@ -46,7 +46,7 @@ def get_account(query, external_id):
     return loyalty_accounts.account(current_brand(), external_id, query)
 
 
-@blp.route("/customers/<external_id>/adjustments", methods=["POST"])
+@blp.route("/customers/<path:external_id>/adjustments", methods=["POST"])
 @blp.arguments(AdjustmentIn)
 @blp.response(201, EntryOut)
 @blp.alt_response(200, schema=EntryOut, description="The same Idempotency-Key again")
@@ -60,7 +60,7 @@ def create_adjustment(data, external_id):
     return make_response(EntryOut().dump(entry), 201 if created else 200)
 
 
-@blp.route("/customers/<external_id>/redemptions", methods=["POST"])
+@blp.route("/customers/<path:external_id>/redemptions", methods=["POST"])
 @blp.arguments(RedemptionIn)
 @blp.response(201, EntryOut)
 @blp.alt_response(200, schema=EntryOut, description="The same Idempotency-Key again")

@@ -22,14 +22,14 @@ blp = Blueprint(
 protect(blp)
 
 
-@blp.route("/customers/<external_id>/export", methods=["GET"])
+@blp.route("/customers/<path:external_id>/export", methods=["GET"])
 @blp.response(200, ExportOut)
 def export_customer(external_id):
     """Everything held about this customer: row, events, responses, reviews, points, mail."""
     return privacy.export(current_brand(), external_id, actor="api")
 
 
-@blp.route("/customers/<external_id>", methods=["DELETE"])
+@blp.route("/customers/<path:external_id>", methods=["DELETE"])
 @blp.response(200, ErasureOut)
 def erase_customer(external_id):
     """Erase this customer's personal data; figures stay. Again: status already_erased."""

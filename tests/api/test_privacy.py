@@ -231,6 +231,19 @@ def test_erasure_removes_personal_data_and_keeps_the_figures(
     assert "klant-42" not in json.dumps(entry.details)
 
 
+def test_a_customer_whose_id_holds_a_slash_is_reached_by_every_route(api):
+    """ "order/1001" is a valid external id; sent as order%2F1001 it was a 404 everywhere."""
+    assert api.post("/api/v1/customers", json={"external_id": "order/1001"}).status_code == 201
+    url = "/api/v1/customers/order%2F1001"
+    assert api.get(url).json["external_id"] == "order/1001"
+    assert api.get(url + "/loyalty").status_code == 200
+    adjustment = {"points": 5, "reason": "goodwill"}
+    assert api.post(url + "/adjustments", json=adjustment).status_code == 201
+    assert api.get(url + "/export").json["customer"]["external_id"] == "order/1001"
+    assert api.delete(url).status_code == 200
+    assert api.get(url).status_code == 404
+
+
 def test_erasure_is_idempotent(api, anna, db, count_rows):
     first = api.delete("/api/v1/customers/klant-42").json
     again = api.delete("/api/v1/customers/klant-42")
