@@ -67,8 +67,10 @@ def _private(response):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the dashboard: an open redirect would make a phishing link."""
-    if target:
+    """Only a path inside the dashboard: an open redirect would make a phishing link. No
+    whitespace, control character or backslash either: urlsplit drops tabs and line breaks
+    from what it checks, and the redirect of the string with them in it was a 500."""
+    if target and not any(ch <= " " or ch in "\\\x7f" for ch in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/dashboard"):
             return target

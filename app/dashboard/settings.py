@@ -20,6 +20,7 @@ from app.services import (
     journey_map,
     journeys,
     outbox,
+    public_urls,
     reviews,
     worker,
 )
@@ -39,7 +40,11 @@ def _page(status=200, **context):
     brand = current_brand()
     choices = journey_map.journey_choices(brand)
     phases = journeys.get_journey(brand, choices[0][0]).phases if choices else []
-    phase_key = request.args.get("phase") or (phases[0].key if phases else "delivery")
+    # Only a phase of the brand's: the snippet is text an owner copies into their own site,
+    # and a link's ?phase= must not be able to write into it.
+    keys = [phase.key for phase in phases]
+    wanted = request.args.get("phase")
+    phase_key = wanted if wanted in keys else (keys[0] if keys else "delivery")
     context.setdefault("errors", {})
     context.setdefault("form_id", None)
     return (
@@ -49,7 +54,7 @@ def _page(status=200, **context):
             keys=_keys(brand),
             phases=phases,
             phase_key=phase_key,
-            public_url=current_app.config["PUBLIC_URL"],
+            snippet=public_urls.snippet(brand, phase_key),
             contact_policy=contact_budget.policy(brand),
             publish_mode=reviews.policy_mode(brand, ""),
             # the stored zone is offered even when this server's zone list lacks it: else the

