@@ -13,6 +13,7 @@ from app.schemas.webhook import (
     WebhookIn,
     WebhookList,
     WebhookOut,
+    WebhookUrlQuery,
 )
 from app.services import webhooks
 
@@ -37,6 +38,13 @@ class Webhooks(MethodView):
     def post(self, data):
         """Subscribe a URL to events; the answer holds the signing secret, once."""
         return webhooks.create_endpoint(current_brand(), data)
+
+    @blp.arguments(WebhookUrlQuery, location="query")
+    @blp.response(204)
+    def delete(self, query):
+        """Remove the endpoint of this URL (a brand has one per URL), as DELETE by its id does:
+        for a script that knows the URL it subscribed, not the id."""
+        webhooks.delete_endpoint_of(current_brand(), query["url"])
 
 
 @blp.route("/webhooks/<int:endpoint_id>")

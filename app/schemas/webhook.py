@@ -6,6 +6,14 @@ from app.schemas.common import Id, Timestamp
 from app.services.webhooks import EVENTS
 
 
+class WebhookUrlQuery(Schema):
+    url = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2048),
+        metadata={"description": "the endpoint's URL, as it was subscribed"},
+    )
+
+
 class WebhookIn(Schema):
     url = fields.String(
         required=True,

@@ -922,6 +922,18 @@ def delete_endpoint(brand: Brand, endpoint_id: int) -> None:
     db.session.commit()
 
 
+def delete_endpoint_of(brand: Brand, url: str) -> None:
+    """delete_endpoint, for the endpoint subscribed with this URL (one a brand at most)."""
+    endpoint_id = db.session.scalar(
+        select(WebhookEndpoint.id).where(
+            WebhookEndpoint.brand_id == brand.id, WebhookEndpoint.url == url
+        )
+    )
+    if endpoint_id is None:
+        raise AppError(404, "webhook not found")
+    delete_endpoint(brand, endpoint_id)
+
+
 def send_test(brand: Brand, endpoint_id: int) -> WebhookDelivery:
     """Queue a `webhook.test` event to this endpoint, whatever it subscribed to."""
     # Locked as emit() locks: a delete committed meanwhile is a 404, not the delivery's

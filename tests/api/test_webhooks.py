@@ -56,6 +56,21 @@ def test_delete_removes_the_endpoint(api, receiver, count_rows):
     assert again.json["error"]["code"] == "not_found"
 
 
+def test_delete_by_url_removes_that_endpoint_only(api, receiver, client, count_rows):
+    """DELETE /webhooks?url= (the contract's DELETE /webhooks), for a script that knows the
+    URL it subscribed and not the id."""
+    created = _create(api, receiver.url)
+    other = _create(api, receiver.url + "/other")
+    assert api.delete("/api/v1/webhooks").status_code == 422  # which one?
+    gone = api.delete("/api/v1/webhooks", query_string={"url": receiver.url})
+    assert gone.status_code == 204
+    assert [item["id"] for item in api.get("/api/v1/webhooks").json["items"]] == [other["id"]]
+    again = api.delete("/api/v1/webhooks", query_string={"url": receiver.url})
+    assert again.status_code == 404 and again.json["error"]["code"] == "not_found"
+    assert api.get(f"/api/v1/webhooks/{created['id']}").status_code == 404
+    assert count_rows(WebhookEndpoint) == 1
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -200,6 +215,7 @@ def test_another_brands_webhooks_are_404(api, other_brand, receiver):
     for response in (
         api.get(f"/api/v1/webhooks/{theirs.id}"),
         api.delete(f"/api/v1/webhooks/{theirs.id}"),
+        api.delete("/api/v1/webhooks", query_string={"url": receiver.url}),
         api.post(f"/api/v1/webhooks/{theirs.id}/test"),
         api.get(f"/api/v1/webhooks/deliveries?endpoint_id={theirs.id}"),
         api.get(f"/api/v1/webhooks/deliveries/{test.id}"),
@@ -209,6 +225,7 @@ def test_another_brands_webhooks_are_404(api, other_brand, receiver):
         assert response.json["error"]["code"] == "not_found"
     assert api.get("/api/v1/webhooks").json["items"] == []
     assert api.get("/api/v1/webhooks/deliveries").json["items"] == []
+    assert webhooks.list_endpoints(other_brand["brand"]) == [theirs]  # nothing of theirs went
 
 
 def test_send_test_delivers_a_signed_event(api, receiver):
