@@ -11,10 +11,24 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import configure_mappers
 
+from app.connections import TRANSIENT
 from app.extensions import db, queue
 from app.queue import QUEUES
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+
+
+def release_session() -> None:
+    """The session's connection back to the pool, even one the database dropped (a restart, a
+    failover, an idle timeout): remove() rolls back on it, and that error, raised out of RQ's
+    job handling, made the worker quit after a job that had finished. The connection is
+    thrown away instead; the next job gets a fresh one."""
+    try:
+        db.session.remove()
+    except TRANSIENT:
+        current_app.logger.warning("dropped a lost database connection", exc_info=True)
+        db.session().invalidate()  # the session remove() could not close: its connection goes
+        db.session.remove()
 
 
 class AppWorker(SimpleWorker):
@@ -24,7 +38,7 @@ class AppWorker(SimpleWorker):
         try:
             return super().perform_job(job, queue)
         finally:
-            db.session.remove()  # a failed job must not leave its transaction to the next one
+            release_session()  # a failed job must not leave its transaction to the next one
 
     def request_stop(self, signum, frame):
         # RQ lets the current job finish; the flag makes a draining job finish only the batch
@@ -80,7 +94,7 @@ def _kick_if(due, job: str, key: str) -> bool:
         current_app.logger.exception("could not look for due mail (%s)", job)
         found = False
     finally:
-        db.session.remove()
+        release_session()
     return found and queue.kick("email", getattr(email_jobs, job), key=key)
 
 
@@ -98,17 +112,26 @@ def run(burst: bool = False) -> None:
     gc.freeze()
     queue.request_stop(False)
     delay = 1.0
+    # Answers may wait from before: a Redis that restarted empty lost their jobs. A lasting
+    # worker queues one job for them once Redis answers, at its start and after each outage.
+    waiting = not burst
     while True:
         # The worker's own Redis client: RQ raises its socket timeout to the dequeue wait
         # (minutes), which on the app's client would hold every enqueue a job makes as long.
         connection = queue.worker_connection()
-        worker = AppWorker(
-            [queue.rq_queue(name, connection) for name in QUEUES],
-            connection=connection,
-            maintenance_interval=DUE_CHECK_SECONDS,
-        )
-        current_app.logger.info("worker listening on %s", ", ".join(QUEUES))
         try:
+            # Inside the try: RQ talks to Redis from its constructor on (CLIENT SETNAME), and
+            # built outside it the first retry of an outage raised out of here: the worker quit.
+            worker = AppWorker(
+                [queue.rq_queue(name, connection) for name in QUEUES],
+                connection=connection,
+                maintenance_interval=DUE_CHECK_SECONDS,
+            )
+            if waiting:
+                _after_redis_returned()
+                waiting = False
+            delay = 1.0
+            current_app.logger.info("worker listening on %s", ", ".join(QUEUES))
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
             return
         except REDIS_DOWN:
@@ -119,14 +142,14 @@ def run(burst: bool = False) -> None:
             current_app.logger.warning("Redis is unreachable; trying again in %.0f s", delay)
             time.sleep(delay)
             delay = min(delay * 2, 30)
-            _after_redis_returned()
+            waiting = True
         finally:
             connection.close()
 
 
 def _after_redis_returned() -> None:
     """A Redis that restarted empty lost the queued jobs: one pipeline job takes every answer
-    still waiting (the sweeps do the rest from cron). Quietly, while Redis is still away."""
+    still waiting (the sweeps do the rest from cron). Quietly: Redis may be gone again."""
     from app.pipeline import jobs
 
     try:

@@ -81,28 +81,69 @@ def test_a_stopping_worker_finishes_the_batch_in_hand_and_hands_the_rest_on(redi
 @pytest.mark.redis
 def test_a_worker_waits_for_redis_to_come_back_instead_of_quitting(redis_app, monkeypatch):
     """RQ quits when Redis goes away: every worker of a deployment did, and answers waited
-    until someone restarted them (13,616 after a 30 s outage in a drill)."""
+    until someone restarted them (13,616 after a 30 s outage in a drill). RQ's constructor
+    talks to Redis too: built outside the wait, the first retry quit the worker."""
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     from app.services import worker
 
-    runs, slept, kicked = [], [], []
+    built, runs, slept, kicked = [], [], [], []
+    down = RedisConnectionError("Error 111 connecting to 127.0.0.1:6379")
 
     class Flaky(worker.AppWorker):
+        def __init__(self, *args, **kwargs):
+            built.append(True)
+            if len(built) == 2:  # still down at the first retry (CLIENT SETNAME)
+                raise down
+            super().__init__(*args, **kwargs)
+
         def work(self, **kwargs):
             runs.append(kwargs["burst"])
-            if len(runs) < 3:
-                raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379")
+            if len(runs) == 1:
+                raise down
             return True
 
     monkeypatch.setattr(worker, "AppWorker", Flaky)
     monkeypatch.setattr(worker.time, "sleep", slept.append)
-    monkeypatch.setattr(worker, "_after_redis_returned", lambda: kicked.append(True))
+    monkeypatch.setattr(worker, "_after_redis_returned", lambda: kicked.append(len(built)))
     with redis_app.app_context():
         worker.run(burst=False)
-    assert runs == [False, False, False]
+    assert len(built) == 3 and runs == [False, False]
     assert slept == [1.0, 2.0]  # backing off, up to 30 s
-    assert kicked == [True, True]  # a job for what waited, each time it tries again
+    # a job for what waited: at the start, and once Redis answered again (not while it was down)
+    assert kicked == [1, 3]
     with redis_app.app_context(), pytest.raises(RedisConnectionError):
         runs.clear()
         worker.run(burst=True)  # a burst worker (a one-off) still stops
+    assert kicked == [1, 3]  # and queues nothing of its own
+
+
+def lose_the_connection() -> None:
+    """Run by the worker: a query, then the database drops this session's connection (a
+    restart, a failover) after the job's last statement."""
+    pid = _db.session.scalar(_db.text("SELECT pg_backend_pid()"))
+    with _db.engine.connect() as other:
+        other.execute(_db.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+def count_answers() -> int:
+    return _db.session.scalar(_db.select(_db.func.count(Response.id)))
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_connection_lost_after_a_job_leaves_the_worker_running(redis_app):
+    """The session's cleanup rolled back on the dead connection, and that error, raised out of
+    RQ's job handling, made the worker quit after a job that had finished."""
+    from app.services import worker
+
+    with redis_app.app_context():
+        first = queue.rq_queue("email").enqueue(lose_the_connection)
+        second = queue.rq_queue("email").enqueue(count_answers)
+        worker.run(burst=True)
+        first.refresh()
+        second.refresh()
+        assert first.get_status() == "finished", first.latest_result()
+        assert second.get_status() == "finished", second.latest_result()
+        assert second.return_value() == 0
+        _db.session.remove()
