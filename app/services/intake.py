@@ -159,6 +159,12 @@ def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized
         # (this path skips the key lookup and lets the INSERT check the key).
         if live_key is not None:
             _refuse_revoked(live_key)
+        if idempotency_key:
+            # A key used before answers (or is a 409) before the customer is made: a refused
+            # request stores nothing, not even the customer it names.
+            found = idempotency.existing(Response, brand_id, idempotency_key, fingerprint)
+            if found is not None:
+                return Accepted.of(found), False
         customer = customers.ensure(db.session.get(Brand, brand_id), data["customer"])
     if incentivized is None:
         # Identified answers earn points in the pipeline, so every channel records the offer;

@@ -47,6 +47,18 @@ def test_same_idempotency_key_gives_the_same_response(api, survey, count_rows):
     assert count_rows(Response) == 1
 
 
+def test_a_key_used_for_another_request_stores_not_even_its_customer(api, survey, count_rows):
+    """A 409 stores nothing: the customer a refused request names was made all the same."""
+    headers = {"Idempotency-Key": "order-43-levering"}
+    first = post(api, survey, {"nps": 9}, headers=headers, customer="mixc-0")
+    assert first.status_code == 202
+    other = post(api, survey, {"nps": 9}, headers=headers, customer="mixc-9")
+    assert other.status_code == 409 and other.json["error"]["code"] == "idempotency_conflict"
+    assert count_rows(Response) == 1 and count_rows(Customer) == 1
+    again = post(api, survey, {"nps": 9}, headers=headers, customer="mixc-0")
+    assert (again.status_code, again.json["id"]) == (202, first.json["id"])
+
+
 @pytest.mark.postgres
 def test_concurrent_retries_with_one_key_store_one_row(api, survey, count_rows):
     """Eight copies of one request at once (a client retrying on a timeout): one row, one id."""
