@@ -242,9 +242,27 @@ def compose(
     for name, value in values.items():
         if name.lower() in RAW_HEADERS:
             message.set_raw(name, one_line(value))
+        elif name.lower() == "subject" and value.isascii():
+            message.set_raw(name, _folded(name, value))
         else:
             message[name] = value
     return message
+
+
+def _folded(name: str, value: str, width: int = 78) -> str:
+    """An ASCII header folded at spaces with as many words on its first line as fit. Python
+    moves a value that fits on a line of its own but not after "Subject: " whole to the next
+    line, and readers then show a subject of 70 to 78 characters with a space in front (the
+    reminder's: "Badkamerhuis Van Dijk: we horen nog graag hoe het was (…)")."""
+    lines, line, room = [], "", width - len(name) - 2
+    for word in value.split(" "):
+        if line and len(line) + 1 + len(word) > room:
+            lines.append(line)
+            line, room = word, width - 1
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\n ".join(lines)
 
 
 def _reply(code: int, text: bytes | str, recipient: str = "") -> str:

@@ -2,6 +2,7 @@
 
 import logging
 import re
+from itertools import takewhile
 from email.headerregistry import Address
 
 import pytest
@@ -309,3 +310,28 @@ def test_a_refusal_keeps_no_address_for_the_logs(api, survey, db, refusing, capl
     assert invitation.status == "queued"
     assert invitation.last_error == "451 4.3.0 greylisted <recipient>, try again later"
     assert "anna@example.nl" not in caplog.text.lower()
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Badkamerhuis Van Dijk: we horen nog graag hoe het was (Levering & montage)",  # 74
+        "Badkamerhuis Van Dijk: " + "een heel lange onderwerpregel " * 5,
+        "Kort",
+        "Badkamerhuis Van Dijk: hoe was de oriëntatie bij ons? Vertel het ons in één klik",
+    ],
+)
+def test_a_subject_starts_on_its_header_line_and_reads_back_as_written(app, subject):
+    """Python moved a subject of 70-78 characters whole onto a second line ("Subject:" then
+    a folded line), which readers show with a space in front."""
+    from email import message_from_bytes
+    from email import policy as email_policy
+
+    with app.app_context():
+        message = mailer.compose("klant@example.nl", subject, "tekst")
+    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    lines = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
+    start = next(n for n, line in enumerate(lines) if line.startswith(b"Subject:"))
+    folded = [lines[start], *takewhile(lambda line: line.startswith(b" "), lines[start + 1 :])]
+    assert len(folded[0]) > len("Subject: ") and all(len(line) <= 78 for line in folded)
+    assert message_from_bytes(raw, policy=email_policy.default)["Subject"] == subject.strip()
