@@ -2,8 +2,8 @@
 
 import logging
 import re
-from itertools import takewhile
 from email.headerregistry import Address
+from itertools import takewhile
 
 import pytest
 
