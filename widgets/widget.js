@@ -164,7 +164,12 @@
       });
       var e = el('p', 'e', null, { id: 'e', role: 'alert' });
       nodes.push(t, e);
-      skip = btn(st.i < s.questions.length - 1 ? tx.next : tx.send, function () {
+      // "Send" only where it sends: after the last question, a written answer leads on to
+      // the review step when the brand asks for reviews
+      var last = st.i == s.questions.length - 1, label = function () {
+        return !last || (s.review_step && t.value.trim()) ? tx.next : tx.send;
+      };
+      skip = btn(label(), function () {
         var v = t.value.trim();
         if (!v && q.required) {
           e.textContent = tx.required;
@@ -175,6 +180,7 @@
         if (v) st.a[q.key] = v;
         next();
       }, 'm');
+      t.oninput = function () { skip.textContent = label(); };
     }
     if (!q.required && !skip) skip = btn(tx.skip, next);
     nodes.push(row([skip]));
@@ -257,7 +263,8 @@
   function thanks(res) {
     // "1.250" in Dutch, "1,250" in English: the survey's language, not the host page's.
     var tx = st.s.texts, n = res.points > 0 && res.points.toLocaleString(st.s.locale);
-    var msg = n ? tx.points_earned.replace('{points}', n) : res.incentivized ? tx.points_pending : '';
+    var msg = n ? (res.points == 1 ? tx.points_earned_one : tx.points_earned).replace('{points}', n)
+      : res.incentivized ? tx.points_pending : '';
     step(tx.thanks, [el('p', 'n', msg, { role: 'status' })]);
   }
 

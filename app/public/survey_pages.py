@@ -117,7 +117,8 @@ def survey_submit(token):
         return _form(invalid.page, 422)
     words = texts(page.locale, page.brand)
     if thanks["points"]:
-        note = words["points_earned"].format(points=whole(thanks["points"], page.locale))
+        earned = "points_earned_one" if thanks["points"] == 1 else "points_earned"
+        note = words[earned].format(points=whole(thanks["points"], page.locale))
     else:
         note = words["points_pending"] if thanks["incentivized"] else ""
     return _message(

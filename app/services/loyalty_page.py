@@ -23,9 +23,11 @@ _TEXTS = {
         "title": "Je spaarpunten bij {brand}",
         "balance": "Je saldo",
         "points": "punten",
+        "points_one": "punt",
         "rewards": "Beloningen",
         "available": "Nu beschikbaar",
         "missing": "Nog {n} punten nodig",
+        "missing_one": "Nog 1 punt nodig",
         "progress": "{have} van {need} punten",
         "how_to_redeem": "Wil je een beloning? Noem de beloning bij je volgende bestelling of "
         "vraag ernaar bij de klantenservice van {brand}.",
@@ -42,10 +44,16 @@ _TEXTS = {
         "earn_title": "Zo spaar je",
         "earn_answer": "{n} punten als je de vragen over een fase van je aankoop beantwoordt "
         "(één keer per vragenlijst).",
+        "earn_answer_one": "1 punt als je de vragen over een fase van je aankoop beantwoordt "
+        "(één keer per vragenlijst).",
         "earn_text": "{n} punten extra voor een geschreven antwoord van minstens {chars} tekens.",
+        "earn_text_one": "1 punt extra voor een geschreven antwoord van minstens {chars} tekens.",
         "earn_review": "{n} punten als je review wordt gepubliceerd.",
+        "earn_review_one": "1 punt als je review wordt gepubliceerd.",
         "earn_cap": "Je kunt met antwoorden hoogstens {n} punten per dag sparen.",
+        "earn_cap_one": "Je kunt met antwoorden hoogstens 1 punt per dag sparen.",
         "expiry": "Punten vervallen {n} maanden nadat je ze hebt gekregen.",
+        "expiry_one": "Punten vervallen 1 maand nadat je ze hebt gekregen.",
         "honest": "Het aantal punten hangt nooit af van je score of van wat je schrijft: een "
         "kritisch antwoord levert precies evenveel op als een positief.",
         "off": "{brand} geeft op dit moment geen punten voor nieuwe antwoorden.",
@@ -65,9 +73,11 @@ _TEXTS = {
         "title": "Your points with {brand}",
         "balance": "Your balance",
         "points": "points",
+        "points_one": "point",
         "rewards": "Rewards",
         "available": "Available now",
         "missing": "{n} more points needed",
+        "missing_one": "1 more point needed",
         "progress": "{have} of {need} points",
         "how_to_redeem": "Would you like a reward? Mention it when you place your next order "
         "or ask {brand}'s customer service.",
@@ -82,10 +92,16 @@ _TEXTS = {
         "earn_title": "How you earn points",
         "earn_answer": "{n} points for answering the questions about a phase of your purchase "
         "(once per survey).",
+        "earn_answer_one": "1 point for answering the questions about a phase of your purchase "
+        "(once per survey).",
         "earn_text": "{n} extra points for a written answer of at least {chars} characters.",
+        "earn_text_one": "1 extra point for a written answer of at least {chars} characters.",
         "earn_review": "{n} points when your review is published.",
+        "earn_review_one": "1 point when your review is published.",
         "earn_cap": "Answering earns at most {n} points a day.",
+        "earn_cap_one": "Answering earns at most 1 point a day.",
         "expiry": "Points expire {n} months after you receive them.",
+        "expiry_one": "Points expire 1 month after you receive them.",
         "honest": "Points never depend on your score or on what you write: a critical answer "
         "earns exactly as much as a positive one.",
         "off": "{brand} does not give points for new answers at the moment.",
@@ -115,13 +131,23 @@ TEXTS = with_formal(
         "earn_title": "Zo spaart u",
         "earn_answer": "{n} punten als u de vragen over een fase van uw aankoop beantwoordt "
         "(één keer per vragenlijst).",
+        "earn_answer_one": "1 punt als u de vragen over een fase van uw aankoop beantwoordt "
+        "(één keer per vragenlijst).",
         "earn_review": "{n} punten als uw review wordt gepubliceerd.",
+        "earn_review_one": "1 punt als uw review wordt gepubliceerd.",
         "earn_cap": "U kunt met antwoorden hoogstens {n} punten per dag sparen.",
+        "earn_cap_one": "U kunt met antwoorden hoogstens 1 punt per dag sparen.",
         "expiry": "Punten vervallen {n} maanden nadat u ze heeft gekregen.",
+        "expiry_one": "Punten vervallen 1 maand nadat u ze heeft gekregen.",
         "honest": "Het aantal punten hangt nooit af van uw score of van wat u schrijft: een "
         "kritisch antwoord levert precies evenveel op als een positief.",
     },
 )
+
+
+def counted(texts: dict, key: str, n: int) -> str:
+    """The text for a count: its "_one" form for exactly 1 ("1 punt", not "1 punten")."""
+    return texts[f"{key}_one"] if n == 1 and f"{key}_one" in texts else texts[key]
 
 
 def _date(moment, locale: str) -> str:
@@ -234,6 +260,7 @@ def customer_page(token: str, requested: str | None, accepted: str | None) -> di
         "brand": brand,
         "locale": locale,
         "t": texts,
+        "counted": lambda key, n: counted(texts, key, n),
         "balance": balance,
         "policy": policy,
         "offers": loyalty.policy.offers(policy),

@@ -215,7 +215,7 @@ def test_a_folded_widget_answers_as_before(shop, browser, db):
     widget.get_by_role("button", name="Feedback for Geelwinkel").click()
     widget.get_by_role("button", name="8", exact=True).click()
     widget.get_by_role("textbox", name="Why?").fill("Quick.")
-    widget.get_by_role("button", name="Send").click()
+    widget.get_by_role("button", name="Next").click()
     widget.get_by_role("button", name="No, thanks").click()
     widget.get_by_text("Thank you for your answer!").wait_for()
     ctx.close()

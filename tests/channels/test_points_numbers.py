@@ -20,9 +20,8 @@ def generous(brand):
     return brand
 
 
-@pytest.mark.smtp
-@pytest.mark.parametrize("locale", ["nl", "en"])
-def test_hosted_thank_you_page(api, client, survey, generous, smtp_server, locale):
+def _thanked(api, client, survey, smtp_server, locale) -> str:
+    """The hosted thank-you page after answering an emailed invitation in this language."""
     customer = {"external_id": "klant-1", "email": "anna@example.nl", "locale": locale}
     assert api.post("/api/v1/customers", json=customer).status_code == 201
     invitation = {"customer": "klant-1", "survey_id": survey["id"], "channel": "email"}
@@ -32,7 +31,23 @@ def test_hosted_thank_you_page(api, client, survey, generous, smtp_server, local
     html = client.get(link).get_data(as_text=True)
     answer = client.post(link.split("?")[0], data={**form_fields(html), "q_nps": "9"})
     assert answer.status_code == 200, answer.get_data(as_text=True)
-    assert THANKS[locale] in answer.get_data(as_text=True)
+    return answer.get_data(as_text=True)
+
+
+@pytest.mark.smtp
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_hosted_thank_you_page(api, client, survey, generous, smtp_server, locale):
+    assert THANKS[locale] in _thanked(api, client, survey, smtp_server, locale)
+
+
+@pytest.mark.smtp
+@pytest.mark.parametrize(
+    ("locale", "thanks"), [("nl", "Je hebt 1 punt verdiend."), ("en", "You earned 1 point.")]
+)
+def test_one_point_earned_is_one_punt(api, client, survey, brand, smtp_server, locale, thanks):
+    loyalty.save_policy(brand.id, {"points_per_answer": 1})
+    db.session.commit()
+    assert thanks in _thanked(api, client, survey, smtp_server, locale)
 
 
 @pytest.fixture

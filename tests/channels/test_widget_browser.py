@@ -204,7 +204,7 @@ def test_widget_on_a_hostile_third_party_page(setup, browser, db):
     widget.get_by_role("textbox", name="Why?").wait_for()
     page.keyboard.press("Tab")
     page.keyboard.type("Fitted neatly, on time.")
-    _tab_to(page, "Send", limit=5)
+    _tab_to(page, "Next", limit=5)
     page.keyboard.press("Enter")
     widget.get_by_role("button", name="No, thanks").wait_for()  # the same consent step for all
     _tab_to(page, "No, thanks", limit=6)
@@ -242,7 +242,7 @@ def test_widget_answered_by_mouse_with_review_consent(setup, browser, db, app, m
     widget = _widget(page)
     widget.get_by_role("button", name="4", exact=True).click()
     widget.get_by_role("textbox", name="Why?").fill("The fitter came a week late.")
-    widget.get_by_role("button", name="Send").click()
+    widget.get_by_role("button", name="Next").click()
     widget.get_by_label("Name shown with your review").fill("Jan <b>de</b> Vries")
     widget.get_by_role("button", name="Yes, publish as a review").click()
     widget.get_by_text("Thank you for your answer!").wait_for()

@@ -309,7 +309,7 @@ def test_at_400_percent_zoom_the_panel_fits_and_scrolls(shop, browser, db):
     widget = _widget(page)
     widget.get_by_role("button", name="9", exact=True).click()
     widget.get_by_role("textbox", name="Why?").fill("Fine.")
-    widget.get_by_role("button", name="Send").click()
+    widget.get_by_role("button", name="Next").click()
     # the review step is the tallest: taller than the screen, so the panel scrolls
     widget.get_by_role("heading", name="May we publish your answer as a review?").wait_for()
     box = widget.get_by_role("dialog").bounding_box()
@@ -345,7 +345,7 @@ def test_an_empty_required_text_says_why_it_cannot_be_sent(shop, browser, db):
     assert page.evaluate(FOCUSED) == "widget:"  # the (empty) textarea has the focus
     assert _rows(db) == []
     text.fill("Late.")
-    widget.get_by_role("button", name="Send").click()
+    widget.get_by_role("button", name="Next").click()
     widget.get_by_role("button", name="No, thanks").click()
     widget.get_by_text("Thank you for your answer!").wait_for()
     assert _wait_for_rows(page, db, 1)[0].answers == {"nps": 6, "why": "Late."}

@@ -41,3 +41,37 @@ def test_english_page_groups_thousands_with_a_comma(client, rich):
     assert "1,250 more points needed" in html
     assert ">+1,250</td>" in html
     assert "1,250 points for answering" in html
+
+
+@pytest.fixture
+def one_short(brand):
+    """A customer with 1 point, a 2-point reward, 1 point an answer, points that last a month."""
+    customer = helpers.customer(brand, "bert")
+    loyalty.save_policy(
+        brand.id,
+        {
+            "points_per_answer": 1,
+            "review_bonus": 1,
+            "daily_cap": 1,
+            "expiry_months": 1,
+            "rewards": [{"key": "pen", "name": {"nl": "Pen", "en": "Pen"}, "points": 2}],
+        },
+    )
+    loyalty.adjust(brand.id, customer.id, points=1, reason="welkom")
+    db.session.commit()
+    return f"/loyalty/{loyalty.customer_token(brand.id, customer.id)}"
+
+
+def test_one_point_is_one_punt_not_one_punten(client, one_short):
+    """A customer one point short read "Nog 1 punten nodig" / "1 more points needed"."""
+    html = client.get(one_short).text
+    assert "<strong>1</strong> punt</p>" in html
+    assert "Nog 1 punt nodig" in html
+    assert "1 punt als je de vragen" in html and "1 punt als je review" in html
+    assert "hoogstens 1 punt per dag" in html and "vervallen 1 maand nadat" in html
+    assert "1 punten" not in html and "1 maanden" not in html
+    english = client.get(one_short + "?lang=en").text
+    assert "<strong>1</strong> point</p>" in english and "1 more point needed" in english
+    assert "1 point for answering" in english and "at most 1 point a day" in english
+    assert "expire 1 month after" in english
+    assert "1 points" not in english and "1 months" not in english
