@@ -137,9 +137,15 @@ def _error_page(status: int, message: str, fields=None) -> str:
             if page is not None:
                 return page
         return render_template("error.html", status=status, message=message, locale="en")
+    # A customer's: the plain sheet of the survey pages, without the links to this
+    # instance's own home page and API docs that the developers' frame has.
     locale = page_language.request_locale()
-    message = page_language.error_message(locale, status)
-    return render_template("error.html", status=status, message=message, locale=locale)
+    return render_template(
+        "channels/message.html",
+        locale=locale,
+        title=page_language.error_title(locale, status),
+        body=page_language.error_message(locale, status),
+    )
 
 
 def _on_dashboard() -> bool:

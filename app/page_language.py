@@ -37,7 +37,7 @@ ERRORS = {
         404: "Deze link of pagina bestaat niet (meer).",
         405: "Dat kan op deze pagina niet.",
         409: "Dit is al gebeurd.",
-        410: "Deze link is niet meer geldig.",
+        410: "Deze link is niet meer geldig. Vraag de afzender gerust om een nieuwe.",
         413: "Dit verzoek is te groot.",
         429: "Even te veel tegelijk. Probeer het over een minuut opnieuw.",
         500: "Er ging bij ons iets mis. Probeer het later nog eens.",
@@ -49,13 +49,39 @@ ERRORS = {
         404: "This link or page does not exist (any more).",
         405: "That is not possible on this page.",
         409: "This has already been done.",
-        410: "This link is no longer valid.",
+        410: "This link is no longer valid. Feel free to ask the sender for a new one.",
         413: "This request is too large.",
         429: "Too many requests at once. Please try again in a minute.",
         500: "Something went wrong on our side. Please try again later.",
         None: "This request is not valid. Please try again.",
     },
 }
+
+
+# The heading above that message: words, not a status code.
+ERROR_TITLES = {
+    "nl": {
+        403: "Geen toegang",
+        404: "Niet gevonden",
+        410: "Deze link is verlopen",
+        429: "Even geduld",
+        500: "Er ging iets mis",
+        None: "Dat lukte niet",
+    },
+    "en": {
+        403: "No access",
+        404: "Not found",
+        410: "This link has expired",
+        429: "One moment",
+        500: "Something went wrong",
+        None: "That did not work",
+    },
+}
+
+
+def error_title(locale: str, status: int) -> str:
+    titles = ERROR_TITLES[locale]
+    return titles.get(status) or titles[500 if status >= 500 else None]
 
 
 def frame_text(locale: str, key: str) -> str:

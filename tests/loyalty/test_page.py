@@ -32,6 +32,9 @@ def test_dutch_page_with_balance_rewards_and_ledger(client, brand, survey, anna)
     assert "Ingewisseld: koffie" in html
     assert "Tegoedbon van € 5" in html and "Nog 90 punten nodig" in html
     assert "hangt nooit af van je score" in html
+    # the brand's page: its name in the frame, no link into this instance's home or API docs
+    assert '<span class="logo">Testbad</span>' in html
+    assert 'href="/"' not in html and "/api/v1/docs" not in html
 
 
 def test_english_by_query_customer_locale_or_accept_language(client, brand, anna):
@@ -88,9 +91,11 @@ def test_an_expired_link_is_410(client, brand, anna, monkeypatch):
     reply = client.get(link)
     assert reply.status_code == 410
     assert 'lang="nl"' in reply.text and "niet meer geldig" in reply.text  # one language
+    assert "<h1>Deze link is verlopen</h1>" in reply.text and "om een nieuwe" in reply.text
     assert "expired" not in reply.text and "no longer" not in reply.text
     english = client.get(link, headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert 'lang="en"' in english.text and "no longer valid" in english.text
+    assert "<h1>This link has expired</h1>" in english.text
 
 
 def test_an_erased_customer_has_no_page(client, brand, anna):

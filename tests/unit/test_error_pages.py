@@ -6,8 +6,8 @@ import pytest
 @pytest.mark.parametrize(
     ("headers", "query", "lang", "words", "foreign"),
     [
-        ({}, "", "nl", ["bestaat niet", "Hoofdmenu", "Naar de startpagina"], ["Home", "Main"]),
-        ({"Accept-Language": "en-GB,en;q=0.8"}, "", "en", ["does not exist", "Home"], ["Naar"]),
+        ({}, "", "nl", ["<h1>Niet gevonden</h1>", "bestaat niet"], ["Not found", "Main"]),
+        ({"Accept-Language": "en-GB,en;q=0.8"}, "", "en", ["<h1>Not found</h1>"], ["Niet"]),
         ({"Accept-Language": "en"}, "?lang=nl", "nl", ["bestaat niet"], ["does not exist"]),
         ({"Accept-Language": "de-DE"}, "", "nl", ["bestaat niet"], ["Not Found"]),
     ],
@@ -23,6 +23,10 @@ def test_a_customers_404_is_in_their_language(client, headers, query, lang, word
             assert word in html, (path, word)
         for word in foreign:
             assert word not in html, (path, word)
+        # A customer's page: no way into this instance's developer home page or API docs, and
+        # no status code for a heading.
+        assert 'href="/"' not in html and "/api/v1/docs" not in html and "<h1>404" not in html
+        assert '<meta name="robots" content="noindex, nofollow">' in html
 
 
 def test_a_customers_rate_limit_page_is_dutch_too(app):
