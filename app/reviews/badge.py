@@ -7,6 +7,7 @@ brand's allowed origins, the same list the survey widget uses.
 from flask import jsonify, request
 
 from app.errors import AppError
+from app.numbers import whole
 from app.public import assets
 from app.reviews import bp, jsonld
 from app.reviews.http import absolute, cacheable, etag_for, lang_param, not_modified
@@ -26,7 +27,7 @@ TEXTS = {
         "previous": "Vorige review",
         "next": "Volgende review",
         "labels": "{verified} van de {count} geverifieerd · bij {incentivized} zijn punten "
-        "aangeboden voor het antwoorden (met label)",
+        "aangeboden voor het beantwoorden (met label)",
     },
     "en": {
         "carousel": "carousel",
@@ -121,8 +122,12 @@ def badge_data(slug):
             "average_text": text["rating"].format(rating=_number(summary["average"], locale))
             if count
             else "",
-            "count_text": (text["count"].format(count=count) if count != 1 else text["count_one"]),
-            "labels_text": TEXTS[locale]["labels"].format(count=count, **facts),
+            "count_text": text["count"].format(count=whole(count, locale))
+            if count != 1
+            else text["count_one"],
+            "labels_text": TEXTS[locale]["labels"].format(
+                **{name: whole(value, locale) for name, value in {"count": count, **facts}.items()}
+            ),
             "texts": {
                 "title": text["reviews_of"].format(brand=brand.name),
                 "verified": text["verified"],

@@ -302,3 +302,40 @@ def test_a_copy_served_right_after_a_change_carries_no_date(api, survey, brand, 
     assert _settled(now - timedelta(milliseconds=400)) is None
     settled = _settled(now - timedelta(seconds=2, milliseconds=400))
     assert settled.microsecond == 0 and settled.tzinfo is not None
+
+
+def test_counts_group_thousands_in_the_readers_language(api, survey, brand, client, db):
+    """1357 reviews read "1357"; the averages had their comma, the counts no separator."""
+    from sqlalchemy import select, update
+
+    from app.models.review import ReviewTally
+
+    set_policy(brand, "immediate")
+    answer(api, survey, nps=9, text="Netjes gedaan.")
+    # The tally as 1,357 reviews would leave it (and back after: it must match a recount).
+    row = ReviewTally.brand_id == brand.id, ReviewTally.published == 1
+    was = db.session.execute(
+        select(ReviewTally.published_verified, ReviewTally.published_incentivized).where(*row)
+    ).one()
+    db.session.execute(
+        update(ReviewTally)
+        .where(*row)
+        .values(published=1357, published_verified=1200, published_incentivized=1001)
+    )
+    db.session.commit()
+    dutch = client.get("/reviews/testbad").get_data(as_text=True)
+    assert "1.357 reviews" in dutch and ">1.357</td>" in dutch
+    english = client.get("/reviews/testbad?lang=en").get_data(as_text=True)
+    assert "1,357 reviews" in english and ">1,357</td>" in english
+    about = client.get("/reviews/testbad/about").get_data(as_text=True)
+    assert "Nu zijn 1.200 van de 1.357 gepubliceerde" in about
+    badge = client.get("/feeds/testbad/badge.json").json
+    assert badge["count_text"] == "1.357 reviews"
+    assert badge["labels_text"].startswith("1.200 van de 1.357 geverifieerd")
+    assert "voor het beantwoorden" in badge["labels_text"]
+    db.session.execute(
+        update(ReviewTally)
+        .where(ReviewTally.brand_id == brand.id, ReviewTally.published == 1357)
+        .values(published=1, published_verified=was[0], published_incentivized=was[1])
+    )
+    db.session.commit()
