@@ -21,6 +21,7 @@ FLAG_TEXTS = {
         "back": "Terug naar de review",
         "intro": "Meldingen worden door een moderator van {brand} bekeken. Een review wordt nooit "
         "verwijderd omdat hij negatief is.",
+        "choose": "Kies een reden",
         "required": "Kies een reden.",
         "invalid_choice": "Kies een van de redenen uit de lijst.",
         "too_long": "De toelichting mag hoogstens {max} tekens lang zijn.",
@@ -38,6 +39,7 @@ FLAG_TEXTS = {
         "back": "Back to the review",
         "intro": "Reports are checked by a moderator at {brand}. A review is never removed for "
         "being negative.",
+        "choose": "Choose a reason",
         "required": "Choose a reason.",
         "invalid_choice": "Choose one of the reasons in the list.",
         "too_long": "The details can be at most {max} characters long.",
@@ -55,10 +57,12 @@ class FlagForm(FlaskForm):
     @classmethod
     def for_locale(cls, locale: str, brand_name: str, **kwargs) -> "FlagForm":
         form = cls(**kwargs)
-        form.reason.choices = [
+        texts = FLAG_TEXTS[locale]
+        # An empty first choice: without it the first reason was chosen for a reader who
+        # picked none, and a report said "not a customer" that nobody meant.
+        form.reason.choices = [("", texts["choose"])] + [
             (reason, ground_label(reason, locale, brand_name)) for reason in ReviewFlag.REASONS
         ]
-        texts = FLAG_TEXTS[locale]
         form.reason.label.text = texts["reason"]
         form.note.label.text = texts["note"]
         # Set on this form's fields, not the class's: the messages are in this reader's language

@@ -12,7 +12,11 @@ from app.timestamps import local_day
 def disclosure(review: Review, locale: str) -> str:
     """The verified/incentivized labels in words: schema.org has no property for them."""
     text = labels(locale)
-    parts = [text[f"verified_{review.verified_by}"] if review.verified_by else text["not_verified"]]
+    parts = [
+        f"{text['verified']} ({text[f'verified_{review.verified_by}']})"
+        if review.verified_by
+        else text["not_verified"]
+    ]
     if review.incentivized:
         parts.append(text["incentivized_long"])
     return "; ".join(parts)

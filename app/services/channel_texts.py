@@ -43,12 +43,13 @@ _TEXTS: dict[str, dict[str, str]] = {
         "send_again": "Deze pagina stond te lang open of kon niet worden gecontroleerd. "
         "Je antwoorden staan er nog: klik nog een keer op Versturen.",
         "check_and_send": "Je keuze staat al klaar. Vul eventueel meer in en klik op Versturen.",
-        "page_title": "{brand} wil graag je mening",
+        "page_title": "{brand} hoort graag je mening",
         "thanks_page": "Je antwoord is opgeslagen. Je kunt dit venster sluiten.",
         "invalid_link_title": "Deze link klopt niet",
         "invalid_link": "Deze link is niet geldig. Gebruik de volledige link uit de e-mail.",
         "expired_title": "Deze link is verlopen",
-        "expired": "Deze uitnodiging is verlopen. Bedankt voor je interesse!",
+        "expired": "Deze uitnodiging is verlopen: de vragenlijst is gesloten. Bedankt dat je "
+        "wilde antwoorden!",
         # also what a second click on Versturen gets: the first one's answer is in
         "used_title": "Je antwoord is al binnen",
         "used": "Met deze link is al een antwoord gegeven, en dat is opgeslagen: bedankt. Elke "
@@ -75,7 +76,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "unsubscribed": "Je bent afgemeld. Je ontvangt geen uitnodigingen meer van {brand}.",
         # The name of a score link in the email (title and aria-label): a bare digit says
         # nothing in a screen reader's list of links.
-        "email_score_link": "{value} – antwoord {value} van {high}",
+        "email_score_link": "{value} – op een schaal van {low} tot {high}",
         # The lowest and highest score's name: the scale's end label, as shown above the links.
         "email_score_end": "{value} – {label}",
         # The one reminder (reminders): the same question and link, a word on why it comes.
@@ -130,7 +131,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "invalid_link_title": "This link does not work",
         "invalid_link": "This link is not valid. Please use the complete link from the email.",
         "expired_title": "This link has expired",
-        "expired": "This invitation has expired. Thank you for your interest!",
+        "expired": "This invitation has expired: the survey is closed. Thank you for wanting to "
+        "answer!",
         "used_title": "Your answer is already in",
         "used": "This link has already been used to answer, and that answer is saved: thank you. "
         "Each invitation can only be used once.",
@@ -139,7 +141,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "language": "Nederlands",
         "email_subject": "{brand}: how did it go? ({phase})",
         "email_intro": "Hello, we would love to hear how it went. Click your answer below, then "
-        "send it on the page that opens. It is three short questions at most.",
+        "send it on the page that opens. It's no more than three short questions.",
         "email_intro_text": "Hello, we would love to hear how it went. It is three short "
         "questions at most.",
         "email_button": "Answer the question",
@@ -152,14 +154,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "unsubscribe_button": "Unsubscribe",
         "unsubscribed": "You have been unsubscribed. You will no longer receive invitations "
         "from {brand}.",
-        "email_score_link": "{value} – answer {value} of {high}",
+        "email_score_link": "{value} – on a scale of {low} to {high}",
         "email_score_end": "{value} – {label}",
         "email_reminder_subject": "{brand}: we would still love to hear how it went ({phase})",
         "email_reminder_intro": "Hello, we recently asked how it went. Do you have a moment? "
         "Click your answer below, then send it on the page that opens. This is the only "
         "reminder we send.",
         "email_reminder_intro_text": "Hello, we recently asked how it went. Do you have a "
-        "moment? It is three short questions at most. This is the only reminder we send.",
+        "moment? It's no more than three short questions. This is the only reminder we send.",
     },
 }
 
@@ -180,9 +182,10 @@ TEXTS = with_formal(
         "send_again": "Deze pagina stond te lang open of kon niet worden gecontroleerd. "
         "Uw antwoorden staan er nog: klik nog een keer op Versturen.",
         "check_and_send": "Uw keuze staat al klaar. Vul eventueel meer in en klik op Versturen.",
-        "page_title": "{brand} wil graag uw mening",
+        "page_title": "{brand} hoort graag uw mening",
         "thanks_page": "Uw antwoord is opgeslagen. U kunt dit venster sluiten.",
-        "expired": "Deze uitnodiging is verlopen. Bedankt voor uw interesse!",
+        "expired": "Deze uitnodiging is verlopen: de vragenlijst is gesloten. Bedankt dat u "
+        "wilde antwoorden!",
         "used_title": "Uw antwoord is al binnen",
         "email_intro": "Hallo, we horen graag hoe het ging. Klik hieronder op uw antwoord en "
         "verstuur het op de pagina die opent. Het zijn hooguit drie korte vragen.",

@@ -14,7 +14,21 @@ LOCALES = ("nl", "en")
 LEDGER_LIMIT = 100
 
 MONTHS = {
-    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+    # Dutch abbreviations take a full stop ("7 dec. 2026"); "mei" is whole already
+    "nl": (
+        "jan.",
+        "feb.",
+        "mrt.",
+        "apr.",
+        "mei",
+        "jun.",
+        "jul.",
+        "aug.",
+        "sep.",
+        "okt.",
+        "nov.",
+        "dec.",
+    ),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 

@@ -116,9 +116,9 @@ def test_the_chosen_answer_shows_by_more_than_a_light_fill(app, browser, page_pa
 @pytest.mark.parametrize(
     ("locale", "formal", "name"),
     [
-        ("nl", False, "9 – antwoord 9 van 10"),
-        ("nl", True, "9 – antwoord 9 van 10"),
-        ("en", False, "9 – answer 9 of 10"),
+        ("nl", False, "9 – op een schaal van 0 tot 10"),
+        ("nl", True, "9 – op een schaal van 0 tot 10"),
+        ("en", False, "9 – on a scale of 0 to 10"),
     ],
 )
 def test_score_links_in_the_email_say_what_they_do(api, survey, smtp_server, locale, formal, name):

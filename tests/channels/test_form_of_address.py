@@ -101,7 +101,7 @@ def test_invitation_hosted_page_and_unsubscribe_say_u(api, client, survey, forma
 
     survey_url = link_path(re.search(r"https?://\S+/s/\S+", text).group(0).split("?")[0])
     page = client.get(survey_url)
-    assert "Testbad wil graag uw mening" in page.text
+    assert "Testbad hoort graag uw mening" in page.text
     fields = form_fields(page.text)
     thanks = client.post(survey_url, data={**fields, "q_nps": "8"})
     assert "Uw antwoord is opgeslagen. U kunt dit venster sluiten." in thanks.text

@@ -68,7 +68,7 @@ def test_the_lowest_and_highest_links_carry_their_end_labels(
     assert all(title == label for _, title, label in links)  # title: clients drop aria-label
     assert (links[0][2], links[10][2]) == names
     # the scores between keep their name, and every name starts with the visible digit
-    middle = "5 – antwoord 5 van 10" if locale == "nl" else "5 – answer 5 of 10"
+    middle = "5 – op een schaal van 0 tot 10" if locale == "nl" else "5 – on a scale of 0 to 10"
     assert links[5][2] == middle
     assert all(label.startswith(score + " ") for score, _, label in links)
 

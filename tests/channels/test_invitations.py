@@ -353,6 +353,7 @@ def test_unsubscribe_link_works_and_stops_further_emails(
     assert page.status_code == 200
     assert "Afmelden" in page.get_data(as_text=True)
     assert db.session.query(Customer).one().unsubscribed_at is None  # GET changes nothing
+    assert "Set-Cookie" not in page.headers  # its POST needs no session: the link is the key
 
     one_click = client.post(url, data={"List-Unsubscribe": "One-Click"})
     assert one_click.status_code == 200

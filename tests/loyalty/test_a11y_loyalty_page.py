@@ -142,7 +142,7 @@ def test_a_line_is_dated_by_the_brands_day(client, brand, anna):
     db.session.commit()
     html = client.get(url(brand, anna) + "?lang=nl").text
     assert [day for day, *_ in ledger_rows(html)] == ["2027-01-01"]
-    assert '<time datetime="2027-01-01">1 jan 2027</time>' in html
+    assert '<time datetime="2027-01-01">1 jan. 2027</time>' in html
 
 
 def test_an_aware_moment_is_stored_as_utc_on_every_database(brand, anna):

@@ -54,7 +54,12 @@ def test_flag_form_errors_are_in_the_pages_language(
     """The form showed WTForms' English messages ("This field is required.") on Dutch pages."""
     review = published(api, survey, brand)
     url = f"/reviews/testbad/r/{review.id}/flag{query}"
-    token = token_of(client.get(url).get_data(as_text=True))
+    page = client.get(url).get_data(as_text=True)
+    token = token_of(page)
+    # No reason is chosen for the reader: the first option asks for one.
+    first = re.search(r"<select[^>]*>\s*<option([^>]*)>([^<]*)</option>", page)
+    assert 'value=""' in first.group(1), first.group(0)
+    assert first.group(2) == expected[0].rstrip(".")
     shown = []
     for data in ({}, {"reason": "nonsense"}, {"reason": "spam", "note": "x" * 1001}):
         reply = client.post(url, data={"csrf_token": token, **data})
