@@ -47,6 +47,7 @@ def home():
     journey = journeys.get_journey(brand, journey_id)
     # Only an empty view needs to know whether the journey is new or merely filtered empty.
     steps = journey_map.first_steps(brand, journey) if not data["totals"]["responses"] else None
+    args = filters.url_args({**query, "journey": journey_id})
     return render_template(
         "dashboard/map.html",
         map=data,
@@ -54,10 +55,24 @@ def home():
         first_steps=steps,
         choices=choices,
         query=query,
-        args=filters.url_args({**query, "journey": journey_id}),
+        args=args,
+        phase_args=_phase_args(journey, args),
         options=filter_options(brand, journey),
         charts=charts,
     )
+
+
+def _phase_args(journey, args: dict) -> dict[str, dict]:
+    """Each phase's link keeps the map's filters, but a touchpoint only where it is one of
+    that phase's: a phase page refuses another phase's touchpoint (a 422 from 7 of 8 links)."""
+    touchpoint = args.get("touchpoint")
+    others = {key: value for key, value in args.items() if key != "touchpoint"}
+    return {
+        phase.key: args
+        if touchpoint is None or any(own.id == touchpoint for own in phase.touchpoints)
+        else others
+        for phase in journey.phases
+    }
 
 
 @bp.route("/dashboard/journeys/<int:journey_id>/figures.csv")

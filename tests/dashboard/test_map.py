@@ -64,6 +64,19 @@ def test_the_touchpoint_filter_matches_the_api(dash, api, seeded):
     assert int(shown["levering"]["n"]) == levering["n"] == 4
 
 
+def test_under_a_touchpoint_filter_every_phase_link_opens(dash, seeded):
+    """The touchpoint of levering went along to every phase's link, and 7 of 8 were a 422."""
+    journey, touchpoint = seeded["journey"], seeded["touchpoint"]
+    page = dash.html(f"/dashboard?touchpoint={touchpoint['id']}&persona=senioren")
+    links = set(re.findall(r'href="(/dashboard/journeys/\d+/phases/[^"]+)"', page))
+    assert len({link.split("?")[0] for link in links}) == len(journey["phases"])
+    for link in links:
+        link = unescape(link)
+        assert dash.get(link).status_code == 200, link
+        assert "persona=senioren" in link  # the other filters stay
+        assert ("touchpoint=" in link) == ("/phases/levering?" in link), link
+
+
 def test_the_map_shows_phases_in_order_with_nps_interval_and_priority_in_words(dash, seeded):
     page = dash.html("/dashboard")
     columns = page.split('id="map-title"')[1]
