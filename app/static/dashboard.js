@@ -47,7 +47,30 @@
       sent[i].removeAttribute("aria-busy");
     }
   });
+  // From and To win over the period list on the server. A period chosen from the list clears
+  // them (a week opened from the weekly report could not be left for "All time"), and a date
+  // typed in shows the period as "Custom": the form never sends both.
+  function periods(select) {
+    var form = select.form, from = form.querySelector("input[name=from]");
+    var to = form.querySelector("input[name=to]"), custom = select.querySelector("[data-custom]");
+    if (!from || !to || !custom) return;
+    select.addEventListener("change", function () {
+      if (select.selectedOptions[0] === custom) return;
+      from.value = "";
+      to.value = "";
+      custom.hidden = true;
+    });
+    function dated() {
+      if (!from.value && !to.value) return;
+      custom.hidden = false;
+      custom.selected = true;
+    }
+    from.addEventListener("change", dated);
+    to.addEventListener("change", dated);
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    var selects = document.querySelectorAll("select[name=period]");
+    for (var s = 0; s < selects.length; s++) periods(selects[s]);
     var buttons = document.querySelectorAll("button.copy[data-copy]");
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].hidden = false;

@@ -314,3 +314,36 @@ def test_a_double_click_sends_a_form_once(browser, server, users, db, monkeypatc
     db.session.expire_all()
     assert db.session.query(Journey).filter_by(name="Dubbel").count() == 1
     assert problems == []
+
+
+def test_a_period_from_the_list_replaces_from_and_to(browser, server, users, seeded):
+    """The weekly report's link opens a week (from/to, which win over the list): choosing
+    "All time" or "Last 7 days" and Apply kept showing that week."""
+    from urllib.parse import parse_qs, urlsplit
+
+    def sent(page) -> dict:  # the filters the form sent, empty ones left out
+        return {key: values[0] for key, values in parse_qs(urlsplit(page.url).query).items()}
+
+    problems = []
+    page = open_page(browser, server, "desktop", problems)
+    page.goto(f"{server}/dashboard?from=2026-11-30&to=2026-12-06")
+    period = page.locator("#f-period")
+    assert period.locator("option:checked").inner_text() == "Custom (From – To)"
+    period.select_option(label="All time")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Apply").click()
+    assert "from" not in sent(page) and "to" not in sent(page)
+    assert period.locator("option:checked").inner_text() == "All time"
+    period.select_option(label="Last 7 days")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Apply").click()
+    assert sent(page).get("period") == "7d" and "from" not in sent(page)
+    # a date typed in makes it a custom period again
+    page.fill("#f-from", "2026-11-01")
+    page.locator("#f-from").dispatch_event("change")
+    assert period.locator("option:checked").inner_text() == "Custom (From – To)"
+    with page.expect_navigation():
+        page.get_by_role("button", name="Apply").click()
+    assert sent(page).get("from") == "2026-11-01" and "period" not in sent(page)
+    assert problems == []
+    page.context.close()
