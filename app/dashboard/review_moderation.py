@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from app.dashboard import bp, filters
 from app.dashboard.access import current_brand, requires
 from app.errors import AppError, flatten_fields
-from app.models.review import GROUNDS, STATUSES
+from app.models.review import GROUNDS, PUBLISHED, STATUSES
 from app.schemas.review import ModerationIn, ReplyIn, ReviewQuery
 from app.services import journeys, review_desk, reviews
 
@@ -48,9 +48,11 @@ def _failed(review_id: int, message: str, status_code: int):
     return _page(_kept(request.form), status_code, {"review_id": review_id, "message": message})
 
 
-def _messages(error: ValidationError) -> str:
+def _messages(error: ValidationError, named: bool = True) -> str:
+    """The messages, each after its field's name unless `named` is off: a form of one field
+    (the reply) need not say "body:", a name the marketer never saw."""
     return "; ".join(
-        f"{field}: {message}"
+        f"{field}: {message}" if named else message
         for field, messages in flatten_fields(error.messages).items()
         for message in messages
     )
@@ -97,11 +99,16 @@ def review_reply(review_id):
     reviews.get_review(current_brand(), review_id)
     try:
         data = ReplyIn().load({"body": request.form.get("body", "")})
-        reviews.reply(current_brand(), review_id, data["body"], actor=current_user.email)
+        review = reviews.reply(current_brand(), review_id, data["body"], actor=current_user.email)
     except ValidationError as error:
-        return _failed(review_id, f"No reply saved: {_messages(error)}", 422)
+        return _failed(review_id, f"No reply saved: {_messages(error, named=False)}", 422)
     except AppError as error:
         if error.code == 404:
             raise
         return _failed(review_id, f"No reply saved: {error.description}", error.code)
-    return _done(f"Your reply to review {review_id} is public.", f"#review-{review_id}")
+    if review.status == PUBLISHED:
+        return _done(f"Your reply to review {review_id} is public.", f"#review-{review_id}")
+    return _done(
+        f"Your reply to review {review_id} is saved: it is shown when the review is published.",
+        f"#review-{review_id}",
+    )

@@ -118,17 +118,18 @@ class BrandProfileIn(Schema):
     @validates_schema
     def send_hours_together(self, data, **kwargs):
         pair = ("send_from_hour", "send_until_hour")
+        both = "give both sending hours, or neither"
         given = [name for name in pair if name in data]
         if len(given) == 1:
             missing = pair[1] if given == [pair[0]] else pair[0]
-            raise ValidationError("give both hours, or both null", missing)
+            raise ValidationError(both, missing)
         if not given:
             return
         first, until = data["send_from_hour"], data["send_until_hour"]
         if (first is None) != (until is None):
-            raise ValidationError("give both hours, or both null", pair[0 if first is None else 1])
+            raise ValidationError(both, pair[0 if first is None else 1])
         if first is not None and first >= until:
-            raise ValidationError("must be later than send_from_hour", "send_until_hour")
+            raise ValidationError("must be later than the first sending hour", "send_until_hour")
 
 
 class BrandProfileForm(BrandProfileIn):

@@ -24,7 +24,10 @@ class ModerationIn(Schema):
 
 
 class ReplyIn(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    body = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000, error="write 1 to 2,000 characters"),
+    )
 
 
 class ModerationEntryOut(Schema):

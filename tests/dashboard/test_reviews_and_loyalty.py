@@ -55,11 +55,17 @@ def test_publish_reject_and_remove_are_logged_with_the_moderator(dash, pending, 
 
 def test_reply_is_saved_and_bad_replies_are_refused(dash, pending):
     url = f"/dashboard/reviews/{pending.id}/reply"
-    assert dash.post(url, {"body": "Sorry, we bellen u vandaag nog."}).status_code == 302
+    saved = dash.post(url, {"body": "Sorry, we bellen u vandaag nog."})
+    assert saved.status_code == 302
+    # the review waits for a moderator: so does the reply, and the message says so
+    flashed = dash.html(saved.headers["Location"])
+    assert "it is shown when the review is published" in flashed and "is public" not in flashed
     db.session.expire_all()
     assert db.session.get(Review, pending.id).reply_body == "Sorry, we bellen u vandaag nog."
     assert dash.post(url, {"body": ""}).status_code == 422
-    assert dash.post(url, {"body": "x" * 2001}).status_code == 422
+    too_long = dash.post(url, {"body": "x" * 2001})
+    assert too_long.status_code == 422
+    assert "No reply saved: write 1 to 2,000 characters" in too_long.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Review, pending.id).reply_body == "Sorry, we bellen u vandaag nog."
 

@@ -205,3 +205,17 @@ def test_a_stored_zone_this_server_does_not_list_stays_selected(dash, brand):
     db.session.commit()
     page = dash.html("/dashboard/settings")
     assert '<option value="US/Pacific-New" selected>US/Pacific-New</option>' in page
+
+
+def test_a_field_error_stays_inside_its_field(dash):
+    """The error was a <p> inside the field's <p>: invalid HTML, which the browser moved out
+    into a grid cell of its own, shifting the fields after it; and it named send_from_hour."""
+    form = {"name": "Testbad", "primary_color": "#0b6e4f"}
+    bad = dash.post(
+        "/dashboard/settings/brand", {**form, "send_from_hour": 22, "send_until_hour": 8}
+    )
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    field = page.split('id="brand-send-until"')[1].split("</p>")[0]
+    assert '<span class="field-error" id="err-send_until_hour">' in field
+    assert "must be later than the first sending hour" in field and "send_from_hour" not in field

@@ -34,6 +34,7 @@ def test_a_touchpoint_a_link_names_is_not_deleted(dash, api, journey, survey):
     assert refused.status_code == 409
     page = refused.get_data(as_text=True)
     assert "named by survey links" in page and "rename it instead" in page
+    assert "Please correct the marked fields" not in page  # none is marked: it is not a field
     assert db.session.get(Touchpoint, touchpoint["id"]) is not None
     assert api.get(f"/api/v1/links/{link.json['id']}").json["touchpoint"] == "Bezorging"
 
