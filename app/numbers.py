@@ -16,3 +16,15 @@ def whole(n: int, locale: str | None) -> str:
     """A whole number with thousands separators: "1.250" in Dutch, "1,250" otherwise."""
     grouped = f"{int(n):,}"
     return grouped.replace(",", ".") if (locale or "").lower().startswith("nl") else grouped
+
+
+def plural(n, word: str, words: str | None = None, shown: str | None = None) -> str:
+    """ "1 customer", "2 customers": the count (or its formatted form, shown) and the word.
+
+    The dashboard's one pluralizer (English): templates call it as plural(...), charts and
+    the priority reasons directly.
+    """
+    form = word if n == 1 else (words or f"{word}s")
+    if shown is None:  # a count in thousands reads as the dashboard's other figures: "1,500"
+        shown = f"{n:,}" if isinstance(n, int) and not isinstance(n, bool) else n
+    return f"{shown} {form}"

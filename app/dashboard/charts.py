@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from app.numbers import plural
+
 INK, MUTED, LINE = "#1d2327", "#50575e", "#c3c4c7"
 GOOD, BAD, BELIEF, BAND = "#0b6e4f", "#b32d2e", "#8a5a00", "#d7e7f5"
 MEASURED = "#0a4b78"
@@ -55,17 +57,6 @@ def _text(
         f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" font-size="{size}" '
         f'fill="{fill}" font-weight="{weight}">{escape(text)}</text>'
     )
-
-
-def plural(n, word: str, words: str | None = None, shown: str | None = None) -> str:
-    """ "1 customer", "2 customers": the count (or its formatted form, shown) and the word.
-
-    The dashboard's one pluralizer: templates call it as plural(...), charts directly.
-    """
-    form = word if n == 1 else (words or f"{word}s")
-    if shown is None:  # a count in thousands reads as the dashboard's other figures: "1,500"
-        shown = f"{n:,}" if isinstance(n, int) and not isinstance(n, bool) else n
-    return f"{shown} {form}"
 
 
 def fmt(value, digits: int = 1, suffix: str = "") -> str:

@@ -90,7 +90,9 @@ def review_moderate(review_id):
             message = review_desk.missing_ground(current_brand(), fields["action"])
             return _failed(review_id, f"Not moderated: {message}", error.code)
         return _failed(review_id, f"Not moderated: {error.description}", error.code)
-    return _done(f"Review {review_id}: {data['action']} done, logged with your name.")
+    done = {"publish": "published", "reject": "declined", "remove": "removed"}
+    action = done.get(data["action"], data["action"])
+    return _done(f"Review {review_id} {action}; the log names you as moderator.")
 
 
 @bp.route("/dashboard/reviews/<int:review_id>/reply", methods=["POST"])

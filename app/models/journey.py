@@ -3,6 +3,8 @@
 from app.extensions import db
 from app.models.base import KEYED_ONLY, JsonType, utcnow
 
+MAX_PHASES = 20  # a journey's phases: what a map can show side by side, and a position's bound
+
 
 class Journey(db.Model):
     __tablename__ = "journey"

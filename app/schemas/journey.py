@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.models.journey import Touchpoint
+from app.models.journey import MAX_PHASES, Touchpoint
 from app.schemas.common import (
     LINES,
     NAME,
@@ -62,7 +62,7 @@ class HypothesisIn(Schema):
 class PhaseIn(Schema):
     key = fields.String(required=True, validate=KEY)
     name = localized_text(120)
-    position = fields.Integer(validate=validate.Range(min=1, max=100))
+    position = fields.Integer(validate=validate.Range(min=1, max=MAX_PHASES))
     expected_days = fields.Integer(validate=validate.Range(min=0, max=3650))
     hypothesis = fields.Nested(HypothesisIn, load_default=dict)
 
@@ -70,7 +70,7 @@ class PhaseIn(Schema):
 class JourneyCreate(Schema):
     name = fields.String(required=True, validate=NAME)
     phases = fields.List(
-        fields.Nested(PhaseIn), required=True, validate=validate.Length(min=1, max=20)
+        fields.Nested(PhaseIn), required=True, validate=validate.Length(min=1, max=MAX_PHASES)
     )
 
     @validates_schema

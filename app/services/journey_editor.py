@@ -20,9 +20,8 @@ from app.models import (
     Touchpoint,
 )
 from app.models.base import utcnow
+from app.models.journey import MAX_PHASES
 from app.services import conversion, journeys
-
-MAX_PHASES = 20
 
 
 def _names(value, locale: str) -> dict:

@@ -5,7 +5,7 @@ from sqlalchemy import exists, func, select
 from app.extensions import db
 from app.models import Brand, ConversionRollup, CustomerPhase, Phase
 from app.models.survey import EMOTIONS
-from app.numbers import money
+from app.numbers import money, plural
 from app.pipeline import nps
 from app.services import journeys, map_rollup
 
@@ -191,7 +191,10 @@ def rank_priorities(figures: list[dict]) -> None:
         if basis["part"]:
             whole, detractors = basis["answers"], score["detractors"]
             share = f"{detractors / whole if whole else 0.0:.0%}"
-            parts.append(f"{detractors} detractors here of the phase's {whole} answers ({share})")
+            parts.append(
+                f"{plural(detractors, 'detractor')} here of the phase's "
+                f"{plural(whole, 'answer')} ({share})"
+            )
         else:
             parts.append(f"{score['detractors'] / n if n else 0.0:.0%} detractors")
         if not basis["measured"]:
