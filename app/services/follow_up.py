@@ -164,13 +164,14 @@ def reopen(brand: Brand, response_id: int, phase_id: int | None = None) -> None:
 
 
 def phase_choices(brand: Brand) -> list[tuple[str, str]]:
-    """(key, name) of the brand's phases, each key once: keys are shared across journeys."""
+    """(key, name) of the brand's phases, each key once: keys are shared across journeys. Named
+    in the brand's language, as the map and the filters name them."""
     choices: dict[str, str] = {}
     phases = db.session.scalars(
         select(Phase).where(Phase.brand_id == brand.id).order_by(Phase.journey_id, Phase.position)
     )
     for phase in phases:
-        choices.setdefault(phase.key, phase.display_name("en"))
+        choices.setdefault(phase.key, phase.display_name(brand.default_locale))
     return list(choices.items())
 
 

@@ -63,7 +63,9 @@ def test_every_role_opts_in_on_the_account_page(as_role, users, journey, role):
     page = as_role(role)
     html = page.html("/dashboard/account")
     assert "Follow-up alerts: email me when an answer needs a follow-up" in html
-    assert 'name="phases" value="levering"' in html and "Delivery" in html
+    # named as the map names them: in the brand's language (Dutch), not in English
+    assert 'name="phases" value="levering"' in html and "Levering &amp; montage" in html
+    assert "Delivery" not in html
     assert not stored_user(users[role].id).alerts_on  # off until asked for
 
     response = page.post("/dashboard/account/alerts", {"alerts_on": "on", "scope": "all"})
