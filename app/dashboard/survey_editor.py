@@ -159,9 +159,13 @@ def survey_new():
         else:
             flash(f"Survey created (id {survey.id}).", "info")
             return redirect(url_for("dashboard.survey_edit", survey_id=survey.id))
+    # One select names both journey and phase: their errors are said once, in its words.
     for name in ("journey_id", "phase"):
-        if name in errors:
-            errors.setdefault("phase_ref", []).extend(errors.pop(name))
+        for message in errors.pop(name, []):
+            if message == "Missing data for required field.":
+                message = "choose a journey and phase"
+            if message not in errors.setdefault("phase_ref", []):
+                errors["phase_ref"].append(message)
     return _page(
         "dashboard/survey_form.html", 422, values=request.form, errors=errors, choices=choices
     )

@@ -244,6 +244,17 @@ SURVEY_FORM = {
 }
 
 
+def test_a_survey_without_a_phase_says_so_once(dash, journey, count_rows):
+    """It said "Missing data for required field.; Missing data for required field." (the
+    journey's and the phase's, which one select names)."""
+    reply = dash.post("/dashboard/surveys/new", SURVEY_FORM)
+    assert reply.status_code == 422
+    page = reply.get_data(as_text=True)
+    assert page.count("choose a journey and phase") == 1
+    assert "Missing data for required field." not in page
+    assert count_rows(Survey) == 0
+
+
 def test_create_a_survey_from_the_form(dash, journey, count_rows):
     form = {**SURVEY_FORM, "phase_ref": f"{journey['id']}:levering"}
     response = dash.post("/dashboard/surveys/new", form)
