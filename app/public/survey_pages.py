@@ -4,8 +4,9 @@ Plain HTML forms that work without JavaScript or cookies. GET never records (mai
 link previews follow links); only a POST from the page, with its form key, stores an answer.
 """
 
-from flask import abort, current_app, make_response, render_template, request
+from flask import abort, current_app, make_response, render_template, request, url_for
 
+import loyalty
 from app import page_language
 from app.extensions import csrf, limiter
 from app.numbers import whole
@@ -121,8 +122,19 @@ def survey_submit(token):
         note = words[earned].format(points=whole(thanks["points"], page.locale))
     else:
         note = words["points_pending"] if thanks["incentivized"] else ""
+    points_page = None
+    if note and page.customer is not None:
+        # where the points are: the customer's own page, their balance and rewards
+        token = loyalty.customer_token(page.brand.id, page.customer.id)
+        points_page = url_for("public.loyalty_account", token=token, lang=page.locale)
     return _message(
-        page.locale, words["thanks"], words["thanks_page"], 200, brand=page.brand, note=note
+        page.locale,
+        words["thanks"],
+        words["thanks_page"],
+        200,
+        brand=page.brand,
+        note=note,
+        points_page=points_page,
     )
 
 

@@ -37,7 +37,16 @@ def _thanked(api, client, survey, smtp_server, locale) -> str:
 @pytest.mark.smtp
 @pytest.mark.parametrize("locale", ["nl", "en"])
 def test_hosted_thank_you_page(api, client, survey, generous, smtp_server, locale):
-    assert THANKS[locale] in _thanked(api, client, survey, smtp_server, locale)
+    page = _thanked(api, client, survey, smtp_server, locale)
+    assert THANKS[locale] in page
+    # and where to see them: the customer's own points page, in the same language
+    link = re.search(r'<a href="(/loyalty/[^"]+)">([^<]+)</a>', page)
+    assert (
+        link.group(2)
+        == {"nl": "Bekijk je punten en beloningen", "en": "See your points and rewards"}[locale]
+    )
+    points = client.get(link.group(1).replace("&amp;", "&"))
+    assert points.status_code == 200 and f'<html lang="{locale}">' in points.text
 
 
 @pytest.mark.smtp
