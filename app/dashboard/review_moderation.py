@@ -45,7 +45,11 @@ def _done(message: str, anchor: str = ""):
 
 
 def _failed(review_id: int, message: str, status_code: int):
-    return _page(_kept(request.form), status_code, {"review_id": review_id, "message": message})
+    """The list again, with the message, and what was typed for that review kept in its
+    fields (a refused reply or note was gone)."""
+    typed = {key: request.form.get(key, "") for key in ("reason", "note", "body")}
+    problem = {"review_id": review_id, "message": message, "typed": typed}
+    return _page(_kept(request.form), status_code, problem)
 
 
 def _messages(error: ValidationError, named: bool = True) -> str:

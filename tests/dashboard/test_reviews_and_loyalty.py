@@ -36,8 +36,12 @@ def test_publish_reject_and_remove_are_logged_with_the_moderator(dash, pending, 
     assert db.session.get(Review, pending.id).status == "published"
     entry = db.session.query(ModerationEntry).order_by(ModerationEntry.id.desc()).first()
     assert entry.actor == "owner@testbad.example" and entry.action == "publish"
-    no_ground = dash.post(url, {"action": "remove"})
+    # (posted from the Published tab, as the form's hidden field does)
+    no_ground = dash.post(
+        url, {"action": "remove", "note": "adres in de tekst", "status": "published"}
+    )
     assert no_ground.status_code == 422
+    assert 'value="adres in de tekst"' in no_ground.get_data(as_text=True)  # the note kept
     assert "listed ground" in no_ground.get_data(as_text=True)
     bad_ground = dash.post(url, {"action": "remove", "reason": "i_dislike_it"})
     assert bad_ground.status_code == 422
@@ -66,6 +70,8 @@ def test_reply_is_saved_and_bad_replies_are_refused(dash, pending):
     too_long = dash.post(url, {"body": "x" * 2001})
     assert too_long.status_code == 422
     assert "No reply saved: write 1 to 2,000 characters" in too_long.get_data(as_text=True)
+    # what was typed stays in the field, to be shortened rather than written again
+    assert f">{'x' * 2001}</textarea>" in too_long.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Review, pending.id).reply_body == "Sorry, we bellen u vandaag nog."
 
