@@ -111,6 +111,16 @@ def test_the_question_heading_is_escaped(api, journey, smtp_server):
     survey = new_survey(api, journey["id"], phase="aankoop", questions=questions)
     html = _html(_message(api, survey["id"], smtp_server))
     assert ">&lt;b&gt;Aanraden&lt;/b&gt; &amp; delen?</h1>" in html
+    assert "<b>Aanraden" not in html  # the preheader carries it escaped too
+
+
+def test_the_inbox_preview_is_the_question(api, survey, smtp_server):
+    """Without a preheader the inbox showed the brand's name again after the subject."""
+    html = _html(_message(api, survey["id"], smtp_server))
+    body = html.split("<body", 1)[1].split(">", 1)[1]
+    preheader = re.match(r"\s*<div style=\"display:none;[^\"]*\">([^<]*)</div>", body)
+    heading = re.search(r"<h1 [^>]*>([^<]*)</h1>", html).group(1)
+    assert preheader and preheader.group(1) == heading
 
 
 def test_outlook_gets_a_fixed_width_card_and_clients_the_light_only_hint(api, survey, smtp_server):
