@@ -77,33 +77,31 @@ def test_body_over_64kb_is_413(api, count_rows):
     assert count_rows(Journey) == 0
 
 
-CHUNKED = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+def post_chunked(api, url: str, body: dict):
+    """POST without Content-Length (Transfer-Encoding: chunked), as gunicorn hands it on: a
+    stream the server says is terminated."""
+    return api.client.post(
+        url,
+        input_stream=io.BytesIO(json.dumps(body).encode()),
+        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+        | api._headers(None),
+        environ_overrides={"wsgi.input_terminated": True},
+    )
 
 
 @pytest.mark.parametrize("size", [70_000, 65_536])
 def test_a_chunked_body_over_64kb_is_413_not_malformed(api, count_rows, size):
-    """Sent without Content-Length (Transfer-Encoding: chunked, which gunicorn hands on as a
-    terminated stream), a body past the limit was read up to it and failed as bad JSON."""
-    body = json.dumps({"name": "J", "phases": [{"key": "a", "name": "x" * size}]}).encode()
-    response = api.client.post(
-        "/api/v1/journeys",
-        input_stream=io.BytesIO(body),
-        headers=CHUNKED | api._headers(None),
-        environ_overrides={"wsgi.input_terminated": True},
-    )
+    """A chunked body past the limit was read up to it and failed as bad JSON (400)."""
+    body = {"name": "J", "phases": [{"key": "a", "name": "x" * size}]}
+    response = post_chunked(api, "/api/v1/journeys", body)
     assert response.status_code == 413, response.json
     assert response.json["error"]["code"] == "payload_too_large"
     assert count_rows(Journey) == 0
 
 
 def test_a_chunked_body_within_the_limit_is_read_whole(api):
-    body = json.dumps({"name": "Chunked", "phases": [{"key": "a", "name": "A"}]}).encode()
-    response = api.client.post(
-        "/api/v1/journeys",
-        input_stream=io.BytesIO(body),
-        headers=CHUNKED | api._headers(None),
-        environ_overrides={"wsgi.input_terminated": True},
-    )
+    body = {"name": "Chunked", "phases": [{"key": "a", "name": "A"}]}
+    response = post_chunked(api, "/api/v1/journeys", body)
     assert response.status_code == 201, response.json
     assert response.json["name"] == "Chunked"
 

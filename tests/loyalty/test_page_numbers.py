@@ -7,20 +7,20 @@ from app.extensions import db
 from tests.loyalty import helpers
 
 
+def _account(brand, external_id: str, balance: int, policy: dict) -> str:
+    """A customer with this balance under this policy: their page's URL."""
+    customer = helpers.customer(brand, external_id)
+    loyalty.save_policy(brand.id, policy)
+    loyalty.adjust(brand.id, customer.id, points=balance, reason="welkom")
+    db.session.commit()
+    return f"/loyalty/{loyalty.customer_token(brand.id, customer.id)}"
+
+
 @pytest.fixture
 def rich(brand):
     """A customer with 1,250 points, a 2,500-point reward and 1,250 points per answer."""
-    customer = helpers.customer(brand, "anna")
-    loyalty.save_policy(
-        brand.id,
-        {
-            "points_per_answer": 1250,
-            "rewards": [{"key": "fiets", "name": {"nl": "Fiets", "en": "Bicycle"}, "points": 2500}],
-        },
-    )
-    loyalty.adjust(brand.id, customer.id, points=1250, reason="welkom")
-    db.session.commit()
-    return f"/loyalty/{loyalty.customer_token(brand.id, customer.id)}"
+    reward = {"key": "fiets", "name": {"nl": "Fiets", "en": "Bicycle"}, "points": 2500}
+    return _account(brand, "anna", 1250, {"points_per_answer": 1250, "rewards": [reward]})
 
 
 def test_dutch_page_groups_thousands_with_a_dot(client, rich):
@@ -46,20 +46,9 @@ def test_english_page_groups_thousands_with_a_comma(client, rich):
 @pytest.fixture
 def one_short(brand):
     """A customer with 1 point, a 2-point reward, 1 point an answer, points that last a month."""
-    customer = helpers.customer(brand, "bert")
-    loyalty.save_policy(
-        brand.id,
-        {
-            "points_per_answer": 1,
-            "review_bonus": 1,
-            "daily_cap": 1,
-            "expiry_months": 1,
-            "rewards": [{"key": "pen", "name": {"nl": "Pen", "en": "Pen"}, "points": 2}],
-        },
-    )
-    loyalty.adjust(brand.id, customer.id, points=1, reason="welkom")
-    db.session.commit()
-    return f"/loyalty/{loyalty.customer_token(brand.id, customer.id)}"
+    ones = {"points_per_answer": 1, "review_bonus": 1, "daily_cap": 1, "expiry_months": 1}
+    reward = {"key": "pen", "name": {"nl": "Pen", "en": "Pen"}, "points": 2}
+    return _account(brand, "bert", 1, {**ones, "rewards": [reward]})
 
 
 def test_one_point_is_one_punt_not_one_punten(client, one_short):
