@@ -59,6 +59,8 @@ def create_app(app_env: str | None = None, overrides: dict | None = None) -> Fla
     page_language.init_app(app)
     # Points and other counts read "1.250" in Dutch, "1,250" in English: {{ n|whole(locale) }}.
     app.jinja_env.filters["whole"] = numbers.whole
+    # "1 punt", "1 review": {{ counted(t, 'points', n) }}, the table's "_one" text for one.
+    app.jinja_env.globals["counted"] = numbers.counted
     # A stored moment's day in a brand's time zone: {{ moment|local_day(brand.time_zone) }}.
     app.jinja_env.filters["local_day"] = timestamps.local_day
 

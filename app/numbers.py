@@ -18,6 +18,12 @@ def whole(n: int, locale: str | None) -> str:
     return grouped.replace(",", ".") if (locale or "").lower().startswith("nl") else grouped
 
 
+def counted(texts: dict, key: str, n: int) -> str:
+    """A text table's text for a count: its "_one" form for exactly 1 ("1 punt", "1 review"),
+    where the table has one; the caller formats it ({n}, {count}) as the plural's."""
+    return texts[f"{key}_one"] if n == 1 and f"{key}_one" in texts else texts[key]
+
+
 def plural(n, word: str, words: str | None = None, shown: str | None = None) -> str:
     """ "1 customer", "2 customers": the count (or its formatted form, shown) and the word.
 

@@ -112,9 +112,9 @@ def review_reply(review_id):
         if error.code == 404:
             raise
         return _failed(review_id, f"No reply saved: {error.description}", error.code)
-    if review.status == PUBLISHED:
-        return _done(f"Your reply to review {review_id} is public.", f"#review-{review_id}")
-    return _done(
-        f"Your reply to review {review_id} is saved: it is shown when the review is published.",
-        f"#review-{review_id}",
+    shown = (
+        "is public"
+        if review.status == PUBLISHED
+        else "is saved: it is shown when the review is published"
     )
+    return _done(f"Your reply to review {review_id} {shown}.", f"#review-{review_id}")

@@ -42,9 +42,9 @@ def _page(status=200, **context):
     phases = journeys.get_journey(brand, choices[0][0]).phases if choices else []
     # Only a phase of the brand's: the snippet is text an owner copies into their own site,
     # and a link's ?phase= must not be able to write into it.
-    keys = [phase.key for phase in phases]
+    phase_keys = [phase.key for phase in phases]
     wanted = request.args.get("phase")
-    phase_key = wanted if wanted in keys else (keys[0] if keys else "delivery")
+    phase_key = wanted if wanted in phase_keys else (phase_keys[0] if phase_keys else "delivery")
     context.setdefault("errors", {})
     context.setdefault("form_id", None)
     return (

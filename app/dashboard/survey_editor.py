@@ -3,6 +3,7 @@ A survey that already has answers becomes a new version (surveys.update_survey d
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from marshmallow import fields
 
 from app.dashboard import bp, forms
 from app.dashboard.access import check, current_brand, requires
@@ -162,7 +163,7 @@ def survey_new():
     # One select names both journey and phase: their errors are said once, in its words.
     for name in ("journey_id", "phase"):
         for message in errors.pop(name, []):
-            if message == "Missing data for required field.":
+            if message == fields.Field.default_error_messages["required"]:
                 message = "choose a journey and phase"
             if message not in errors.setdefault("phase_ref", []):
                 errors["phase_ref"].append(message)

@@ -9,7 +9,7 @@ from flask import abort, current_app, make_response, render_template, request, u
 import loyalty
 from app import page_language
 from app.extensions import csrf, limiter
-from app.numbers import whole
+from app.numbers import counted, whole
 from app.public import bp
 from app.schemas.common import SUPPORTED_LOCALES
 from app.services import (
@@ -118,8 +118,8 @@ def survey_submit(token):
         return _form(invalid.page, 422)
     words = texts(page.locale, page.brand)
     if thanks["points"]:
-        earned = "points_earned_one" if thanks["points"] == 1 else "points_earned"
-        note = words[earned].format(points=whole(thanks["points"], page.locale))
+        points = thanks["points"]
+        note = counted(words, "points_earned", points).format(points=whole(points, page.locale))
     else:
         note = words["points_pending"] if thanks["incentivized"] else ""
     points_page = None

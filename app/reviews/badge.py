@@ -7,7 +7,7 @@ brand's allowed origins, the same list the survey widget uses.
 from flask import jsonify, request
 
 from app.errors import AppError
-from app.numbers import whole
+from app.numbers import counted, whole
 from app.public import assets
 from app.reviews import bp, jsonld
 from app.reviews.http import absolute, cacheable, etag_for, lang_param, not_modified
@@ -122,9 +122,7 @@ def badge_data(slug):
             "average_text": text["rating"].format(rating=_number(summary["average"], locale))
             if count
             else "",
-            "count_text": text["count"].format(count=whole(count, locale))
-            if count != 1
-            else text["count_one"],
+            "count_text": counted(text, "count", count).format(count=whole(count, locale)),
             "labels_text": TEXTS[locale]["labels"].format(
                 **{name: whole(value, locale) for name, value in {"count": count, **facts}.items()}
             ),

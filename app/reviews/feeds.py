@@ -17,7 +17,7 @@ from app.errors import AppError
 from app.reviews import bp, jsonld
 from app.reviews.http import absolute, cacheable, etag_for, not_modified
 from app.services import review_public
-from app.services.review_labels import labels
+from app.services.review_labels import labels, verification
 from app.services.review_text import clean
 from app.sessions import stateless
 
@@ -145,14 +145,8 @@ class _Tombstones(BaseExtension):
 
 
 def _entry_text(review, brand, text: dict, locale: str) -> str:
-    verified = (
-        text[f"verified_{review.verified_by}"] if review.verified_by else text["not_verified"]
-    )
     phase = clean(review.phase.display_name(locale))
-    lines = [
-        f"{text['rating'].format(rating=review.rating)} · {phase}",
-        f"{text['verified']} ({verified})" if review.verified else text["not_verified"],
-    ]
+    lines = [f"{text['rating'].format(rating=review.rating)} · {phase}", verification(review, text)]
     if review.incentivized:
         lines.append(f"{text['incentivized']}: {text['incentivized_long']}")
     lines += ["", review.body]

@@ -5,18 +5,14 @@ review containing `</script>` cannot end the script element.
 """
 
 from app.models.review import Review
-from app.services.review_labels import labels
+from app.services.review_labels import labels, verification
 from app.timestamps import local_day
 
 
 def disclosure(review: Review, locale: str) -> str:
     """The verified/incentivized labels in words: schema.org has no property for them."""
     text = labels(locale)
-    parts = [
-        f"{text['verified']} ({text[f'verified_{review.verified_by}']})"
-        if review.verified_by
-        else text["not_verified"]
-    ]
+    parts = [verification(review, text)]
     if review.incentivized:
         parts.append(text["incentivized_long"])
     return "; ".join(parts)

@@ -159,11 +159,6 @@ TEXTS = with_formal(
 )
 
 
-def counted(texts: dict, key: str, n: int) -> str:
-    """The text for a count: its "_one" form for exactly 1 ("1 punt", not "1 punten")."""
-    return texts[f"{key}_one"] if n == 1 and f"{key}_one" in texts else texts[key]
-
-
 def _date(moment, locale: str) -> str:
     return f"{moment.day} {MONTHS[locale][moment.month - 1]} {moment.year}"
 
@@ -274,7 +269,6 @@ def customer_page(token: str, requested: str | None, accepted: str | None) -> di
         "brand": brand,
         "locale": locale,
         "t": texts,
-        "counted": lambda key, n: counted(texts, key, n),
         "balance": balance,
         "policy": policy,
         "offers": loyalty.policy.offers(policy),

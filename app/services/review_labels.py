@@ -214,5 +214,13 @@ def labels(locale: str | None) -> dict:
     return LABELS[locale_of(locale)]
 
 
+def verification(review, text: dict) -> str:
+    """How a review was verified, in words of `text` (labels()): "Verified customer
+    (personally invited by email)", or "Not verified"; the feeds and structured data say it so."""
+    if not review.verified_by:
+        return text["not_verified"]
+    return f"{text['verified']} ({text[f'verified_{review.verified_by}']})"
+
+
 def ground_label(ground: str, locale: str | None, brand_name: str = "") -> str:
     return GROUND_LABELS[locale_of(locale)].get(ground, ground).format(brand=brand_name)
