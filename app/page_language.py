@@ -10,7 +10,7 @@ precise message, as the dashboard is.
 from flask import Flask, request
 
 from app.schemas.common import SUPPORTED_LOCALES
-from app.services.channel_texts import best_locale
+from app.services.channel_texts import TEXTS, best_locale
 
 STAFF_PREFIXES = ("/dashboard", "/login", "/logout", "/api")
 
@@ -20,12 +20,14 @@ FRAME = {
         "skip": "Naar de inhoud",
         "footer": "Phasewise — feedback per fase van de klantreis",
         "home": "Naar de startpagina",
+        "privacy": TEXTS["nl"]["privacy"],  # a brand's privacy statement, as the widget says it
     },
     "en": {
         "main": "Main",
         "skip": "Skip to content",
         "footer": "Phasewise — feedback per phase of the customer journey",
         "home": "Home",
+        "privacy": TEXTS["en"]["privacy"],
     },
 }
 

@@ -50,7 +50,7 @@
     'border:1px solid #8c8f94;border-radius:6px;padding:8px}' +
     'label{display:block;margin:8px 0 4px;font-size:.9em}' +
     '.r{display:flex;flex-wrap:wrap;gap:8px;justify-content:flex-end;margin-top:12px}' +
-    '.n{font-size:.85em;color:#50575e;margin:10px 0 0}' +
+    '.n{font-size:.85em;color:#50575e;margin:10px 0 0}.v{display:inline-block;padding:2px 0}' +
     '.e{color:#b32d2e;font-size:.9em;margin:6px 0 0}.e:empty{display:none}' +
     // folded down to one small button in the corner while the page's focus is behind the panel
     ':host([data-min]){left:auto!important;width:auto!important}' +
@@ -125,11 +125,15 @@
   }
 
   function step(title, nodes) {
-    var focused = host && root.activeElement;
+    var focused = host && root.activeElement, s = st.s, p = s.brand.privacy_url;
     panel.textContent = '';
     var h = el('h2', 0, title, { id: 'h', tabindex: '-1' });
-    panel.append(btn('\u00d7', close, 'x', { 'aria-label': st.s.texts.close }), h);
+    panel.append(btn('\u00d7', close, 'x', { 'aria-label': s.texts.close }), h);
     nodes.forEach(function (n) { if (n) panel.appendChild(n); });
+    // The brand's privacy statement under every step, in a new tab: the answers stay put.
+    if (/^https?:\/\//.test(p)) {
+      panel.appendChild(el('a', 'n v', s.texts.privacy, { href: p, target: '_blank', rel: 'noopener' }));
+    }
     if (focused) h.focus();
   }
 
@@ -193,10 +197,13 @@
     if (++st.i < s.questions.length) return ask();
     var wrote = s.questions.some(function (q) { return q.type == 'text' && st.a[q.key]; });
     if (!s.review_step || !wrote) return submit();
-    var tx = s.texts, name = el('input', 0, null, { id: 'n', maxlength: '60', autocomplete: 'nickname' });
+    var tx = s.texts, name = el('input', 0, null, {
+      id: 'n', maxlength: '60', autocomplete: 'nickname', 'aria-describedby': 'nh'
+    });
     step(tx.review_title, [
       el('p', 'n', tx.review_help),
       el('label', 0, tx.review_name, { for: 'n' }), name,
+      el('p', 'n', tx.review_name_help, { id: 'nh' }),
       row([btn(tx.review_no, function () { submit(); }),
         btn(tx.review_yes, function () {
           var r = { consent: true }, v = name.value.trim();

@@ -56,6 +56,9 @@ class Brand(db.Model):
     # None: any hour (app.services.send_hours).
     send_from_hour = db.Column(db.Integer)
     send_until_hour = db.Column(db.Integer)
+    # The brand's privacy statement (http or https): linked wherever customers give their
+    # answers, names and addresses (widget, hosted pages, invitations, review pages). None: no link.
+    privacy_url = db.Column(db.String(500))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # Any change to the row: the public review pages' Last-Modified must move with the name.
     updated_at = db.Column(db.DateTime, onupdate=utcnow)

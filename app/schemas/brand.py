@@ -30,6 +30,12 @@ REPLY_TO_TEXT = (
 )
 
 
+PRIVACY_URL_TEXT = (
+    "the brand's privacy statement (http or https), linked in the widget, on the hosted survey, "
+    "unsubscribe, loyalty and review pages and in invitations; null: no link"
+)
+
+
 def _ascii_before_at(address: str) -> bool:
     # Unicode before the @ has no ASCII form: a Reply-To with it arrives as encoded words,
     # which no mail program answers. (A Unicode domain is stored in its ASCII form.)
@@ -108,6 +114,12 @@ class BrandProfileIn(Schema):
         validate=[validate.Length(max=254), _ascii_before_at],
         metadata={"description": REPLY_TO_TEXT},
     )
+    privacy_url = fields.Url(
+        schemes={"http", "https"},
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": PRIVACY_URL_TEXT},
+    )
     contact_policy = fields.Nested(ContactPolicy)
     review_policy = fields.Nested(ReviewPolicy)
     send_from_hour = whole_number(0, 23, allow_none=True, metadata={"description": SEND_HOURS_TEXT})
@@ -150,6 +162,7 @@ class BrandOut(Schema):
     )
     time_zone = fields.String(metadata={"description": TIME_ZONE_TEXT})
     reply_to = fields.String(allow_none=True, metadata={"description": REPLY_TO_TEXT})
+    privacy_url = fields.String(allow_none=True, metadata={"description": PRIVACY_URL_TEXT})
     send_from_hour = fields.Integer(allow_none=True, metadata={"description": SEND_HOURS_TEXT})
     send_until_hour = fields.Integer(allow_none=True, metadata={"description": SEND_HOURS_TEXT})
     contact_policy = fields.Nested(ContactPolicy, metadata={"description": "as applied: 0 is off"})

@@ -1,5 +1,6 @@
 """A brand's settings that its owner changes: its profile (name, colour, form of address, time
-zone, reply address, the contact budget, the review policy) and the widget's allowed origins."""
+zone, reply address, privacy statement, the contact budget, the review policy) and the
+widget's allowed origins."""
 
 from sqlalchemy import select
 
@@ -36,6 +37,7 @@ def profile(brand: Brand) -> dict:
         "formal_address",
         "time_zone",
         "reply_to",
+        "privacy_url",
         "send_from_hour",
         "send_until_hour",
         "review_policy",
@@ -69,6 +71,8 @@ def set_profile(brand: Brand, data: dict) -> dict:
     if "reply_to" in data:
         # the form's emptied field is "none"; an address is kept as given, on one line
         brand.reply_to = mailer.ascii_domain((data["reply_to"] or "").strip()) or None
+    if "privacy_url" in data:
+        brand.privacy_url = data["privacy_url"] or None
     if "send_from_hour" in data:  # the schema takes both or neither
         brand.send_from_hour, brand.send_until_hour = (
             data["send_from_hour"],

@@ -20,6 +20,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "review_title": "Mogen we je antwoord als review publiceren?",
         "review_help": "We vragen dit iedereen, bij elke score. Je antwoord telt hoe dan ook mee.",
         "review_name": "Naam bij je review",
+        # what the reviews show of it (review_text.display_name): no surprise on the page
+        "review_name_help": "We tonen je voornaam en de eerste letter van je achternaam, zoals "
+        "„Anna B.”. Leeg: „Klant”.",
         "review_yes": "Ja, publiceer als review",
         "review_no": "Nee, liever niet",
         "review_consent": "Ja, publiceer mijn antwoord als review",
@@ -58,6 +61,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "closed_title": "Deze vragenlijst is gesloten",
         "closed": "Deze vragenlijst neemt geen antwoorden meer aan.",
         "language": "English",
+        "privacy": "Privacyverklaring",
         # The phase tells one invitation from another: mail clients thread by subject, and a
         # new invitation hid in the thread of an old one, answered or expired.
         "email_subject": "{brand}: hoe was het? ({phase})",
@@ -104,6 +108,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "review_title": "May we publish your answer as a review?",
         "review_help": "We ask everyone, whatever their score. Your answer counts either way.",
         "review_name": "Name shown with your review",
+        "review_name_help": "We show your first name and the first letter of your last name, "
+        "like “Anna B.”. Left empty: “Customer”.",
         "review_yes": "Yes, publish as a review",
         "review_no": "No, thanks",
         "review_consent": "Yes, publish my answer as a review",
@@ -141,6 +147,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "closed_title": "This survey is closed",
         "closed": "This survey no longer accepts answers.",
         "language": "Nederlands",
+        "privacy": "Privacy statement",
         "email_subject": "{brand}: how did it go? ({phase})",
         "email_intro": "Hello, we would love to hear how it went. Click your answer below, then "
         "send it on the page that opens. It's no more than three short questions.",
@@ -180,6 +187,8 @@ TEXTS = with_formal(
         "review_title": "Mogen we uw antwoord als review publiceren?",
         "review_help": "We vragen dit iedereen, bij elke score. Uw antwoord telt hoe dan ook mee.",
         "review_name": "Naam bij uw review",
+        "review_name_help": "We tonen uw voornaam en de eerste letter van uw achternaam, zoals "
+        "„Anna B.”. Leeg: „Klant”.",
         "your_answer": "Uw antwoord",
         "not_saved": "Sorry, uw antwoord kon niet worden opgeslagen.",
         "send_again": "Deze pagina stond te lang open of kon niet worden gecontroleerd. "
@@ -220,6 +229,7 @@ WIDGET_KEYS = (
     "review_title",
     "review_help",
     "review_name",
+    "review_name_help",
     "review_yes",
     "review_no",
     "nps_low",
@@ -237,6 +247,7 @@ WIDGET_KEYS = (
     "your_answer",
     "required",
     "not_saved",
+    "privacy",
 )
 
 

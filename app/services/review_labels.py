@@ -150,9 +150,13 @@ _NOTICES = {
         ),
         "remove": (
             "Je review over {brand} is verwijderd",
-            "Je review over {brand} ({review}) is verwijderd, om deze reden: {ground}. We "
-            "verwijderen reviews alleen om de redenen die op {about} staan. {dispute}",
+            "Je review over {brand} ({review}) is verwijderd, om deze reden: {ground}. "
+            "{points_back}We verwijderen reviews alleen om de redenen die op {about} staan. "
+            "{dispute}",
         ),
+        # The review bonus a removal takes back (loyalty): the balance must not drop unexplained.
+        "points_back": "De {points} punten die je voor deze review kreeg, zijn teruggenomen. ",
+        "points_back_one": "Het punt dat je voor deze review kreeg, is teruggenomen. ",
         "review": "geschreven op {date}: „{excerpt}”",
         # Declined or removed for personal data: not quoted back into a mailbox.
         "review_dated": "geschreven op {date}",
@@ -173,9 +177,11 @@ _NOTICES = {
         ),
         "remove": (
             "Your review of {brand} was removed",
-            "Your review of {brand} ({review}) was removed, for this reason: {ground}. We only "
-            "remove reviews for the reasons listed at {about}. {dispute}",
+            "Your review of {brand} ({review}) was removed, for this reason: {ground}. "
+            "{points_back}We only remove reviews for the reasons listed at {about}. {dispute}",
         ),
+        "points_back": "The {points} points you received for this review have been taken back. ",
+        "points_back_one": "The 1 point you received for this review has been taken back. ",
         "review": "written on {date}: “{excerpt}”",
         "review_dated": "written on {date}",
         "dispute_reply": "Do you disagree? Reply to this message.",
@@ -197,9 +203,12 @@ NOTICES = with_formal(
         ),
         "remove": (
             "Uw review over {brand} is verwijderd",
-            "Uw review over {brand} ({review}) is verwijderd, om deze reden: {ground}. We "
-            "verwijderen reviews alleen om de redenen die op {about} staan. {dispute}",
+            "Uw review over {brand} ({review}) is verwijderd, om deze reden: {ground}. "
+            "{points_back}We verwijderen reviews alleen om de redenen die op {about} staan. "
+            "{dispute}",
         ),
+        "points_back": "De {points} punten die u voor deze review kreeg, zijn teruggenomen. ",
+        "points_back_one": "Het punt dat u voor deze review kreeg, is teruggenomen. ",
         "dispute_reply": "Bent u het er niet mee eens? Antwoord op dit bericht.",
         "dispute": "Bent u het er niet mee eens? Neem dan contact op met {brand}.",
     },

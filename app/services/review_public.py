@@ -165,9 +165,10 @@ def version(brand: Brand) -> tuple[str, datetime | None]:
     """(ETag seed, Last-Modified) of everything public about the brand's reviews.
 
     Any change a reader could see bumps a public review's updated_at (publish, reply, removal),
-    the brand's (its name, form of address, contact policy; a phase edit, journey_editor), the
-    loyalty policy's (the incentive terms) or adds a journey, so those moments, the count of
-    reviews that were ever public, the brand's settings and its phases are a cheap validator.
+    the brand's (its name, form of address, contact policy, privacy link; a phase edit,
+    journey_editor), the loyalty policy's (the incentive terms) or adds a journey, so those
+    moments, the count of reviews that were ever public, the brand's settings and its phases
+    are a cheap validator.
     """
     loyalty_changed = (
         select(LoyaltyPolicy.updated_at).where(LoyaltyPolicy.brand_id == brand.id).scalar_subquery()
@@ -196,6 +197,7 @@ def version(brand: Brand) -> tuple[str, datetime | None]:
             brand.formal_address,
             brand.contact_policy,
             brand.time_zone,  # the dates the pages show
+            brand.privacy_url,  # linked in the footer
             [tuple(row) for row in phase_rows],
         )
     )

@@ -31,6 +31,7 @@ from app.models.review import (
     Review,
     ReviewFlag,
 )
+from app.numbers import counted, whole
 from app.services import mailer, review_effects, review_tally, review_text, unsubscribes
 from app.services.privacy import ERASURE_ACTOR
 from app.services.review_labels import NOTICES, ground_label, locale_of
@@ -307,8 +308,11 @@ def _excerpt(review: Review, words: int = 10, limit: int = 80) -> str:
     return text.rstrip().rstrip(".,;:!?…") + "…"
 
 
-def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> dict:
-    """What the reviewer is told, in their own language, and how it reaches them."""
+def _notice(
+    brand: Brand, review: Review, action: str, ground: str | None, points_back: int = 0
+) -> dict:
+    """What the reviewer is told, in their own language, and how it reaches them; a removal
+    says how many points of the review's bonus it took back."""
     from app.reviews.http import lang_query  # the review pages' rule; imported late: no cycle
 
     locale = locale_of(review.locale)
@@ -333,6 +337,11 @@ def _notice(brand: Brand, review: Review, action: str, ground: str | None) -> di
         "about": public_url(about + lang_query(locale, brand.default_locale)),
         "ground": ground_label(ground, locale, name) if ground else "",
         "dispute": (words["dispute_reply"] if reply_to else words["dispute"]).format(brand=name),
+        "points_back": counted(words, "points_back", points_back).format(
+            points=whole(points_back, locale)
+        )
+        if points_back
+        else "",
     }
     customer = review.customer
     address = customer.email if unsubscribes.may_email(customer) else None
@@ -375,11 +384,10 @@ def moderate(
     if before not in TRANSITIONS[action]:
         done = {"publish": "published", "reject": "rejected", "remove": "removed"}[action]
         raise AppError(409, f"a {before} review cannot be {done}", code="invalid_transition")
-    notice = _notice(brand, review, action, reason)
     with review_tally.changing([review]):
         if action == "publish":
             entry = _publish(brand, review, actor, note=note or reason)
-            entry.notice = notice
+            entry.notice = _notice(brand, review, action, reason)
         else:
             now = utcnow()
             review.status = TRANSITIONS[action][before]
@@ -387,6 +395,12 @@ def moderate(
             if action == "remove":
                 review.removed_at = now
                 review.removal_ground = reason
+            points_back = 0
+            if action == "remove" and review.was_public:
+                points_back = review_effects.claw_back_bonus(
+                    review, reason=f"review removed: {reason}"
+                )
+                review_effects.emit(brand.id, "review.removed", event_data(review))
             entry = _log(
                 review,
                 action,
@@ -395,11 +409,9 @@ def moderate(
                 review.status,
                 ground=reason,
                 note=note,
-                notice=notice,
+                notice=_notice(brand, review, action, reason, points_back),
             )
-            if action == "remove" and review.was_public:
-                review_effects.claw_back_bonus(review, reason=f"review removed: {reason}")
-                review_effects.emit(brand.id, "review.removed", event_data(review))
+    notice = entry.notice
     if not notify and notice["status"] == "pending":
         entry.notice = {**notice, "status": "not_sent"}
     db.session.commit()

@@ -109,7 +109,7 @@ def present(brand: Brand, survey: Survey, locale: str, customer: Customer | None
         "phase": survey.phase.key,
         "locale": locale,
         "questions": survey_view(survey, locale),
-        "brand": {"name": brand.name, **brand_colours(brand)},
+        "brand": {"name": brand.name, **brand_colours(brand), "privacy_url": brand.privacy_url},
         "texts": widget_texts(locale, brand),
         "identified": customer is not None,
         "points_offered": channel_points.offers_points(

@@ -13,7 +13,7 @@ from tests.channels.helpers import assert_error
 def stored_profile(brand) -> tuple:
     db.session.expire_all()
     row = db.session.get(Brand, brand.id)
-    return row.name, row.primary_color, row.formal_address, row.time_zone
+    return row.name, row.primary_color, row.formal_address, row.time_zone, row.privacy_url
 
 
 def test_the_brand_reads_and_changes_what_it_gives(api, brand):
@@ -27,9 +27,9 @@ def test_the_brand_reads_and_changes_what_it_gives(api, brand):
     assert (changed.json["formal_address"], changed.json["primary_color"]) == (True, "#1a2b3c")
     renamed = api.patch("/api/v1/brand", json={"name": "  Testbad & Zonen  "})
     assert renamed.json["name"] == "Testbad & Zonen" and renamed.json["slug"] == "testbad"
-    assert stored_profile(brand) == ("Testbad & Zonen", "#1a2b3c", True, "Europe/Amsterdam")
+    assert stored_profile(brand) == ("Testbad & Zonen", "#1a2b3c", True, "Europe/Amsterdam", None)
     assert api.patch("/api/v1/brand", json={}).status_code == 200  # nothing to change
-    assert stored_profile(brand) == ("Testbad & Zonen", "#1a2b3c", True, "Europe/Amsterdam")
+    assert stored_profile(brand) == ("Testbad & Zonen", "#1a2b3c", True, "Europe/Amsterdam", None)
     moved = api.patch("/api/v1/brand", json={"time_zone": "America/Curacao"})
     assert moved.status_code == 200 and moved.json["time_zone"] == "America/Curacao"
     assert stored_profile(brand)[3] == "America/Curacao"
@@ -61,6 +61,14 @@ def test_the_brand_reads_and_changes_what_it_gives(api, brand):
         ({"reply_to": "a" * 250 + "@example.nl"}, "reply_to"),
         ({"reply_to": 1}, "reply_to"),
         ({"reply_to": "jürgen@example.de"}, "reply_to"),  # no ASCII form: arrives unreadable
+        ({"privacy_url": "javascript:alert(1)"}, "privacy_url"),  # a link customers click
+        ({"privacy_url": "data:text/html,<b>x</b>"}, "privacy_url"),
+        ({"privacy_url": "ftp://example.nl/privacy"}, "privacy_url"),
+        ({"privacy_url": "www.example.nl/privacy"}, "privacy_url"),
+        ({"privacy_url": "https://example.nl/" + "p" * 490}, "privacy_url"),
+        ({"privacy_url": "https://example.nl/privacy\nX: y"}, "privacy_url"),
+        ({"privacy_url": ""}, "privacy_url"),
+        ({"privacy_url": 1}, "privacy_url"),
     ],
 )
 def test_bad_values_are_422_and_change_nothing(api, brand, body, field):
@@ -192,6 +200,16 @@ def test_the_reply_address_is_set_and_taken_away(api, brand):
     assert api.patch("/api/v1/brand", json={"reply_to": None}).json["reply_to"] is None
     db.session.expire_all()
     assert db.session.get(Brand, brand.id).reply_to is None
+
+
+def test_the_privacy_statement_is_set_and_taken_away(api, brand):
+    assert api.get("/api/v1/brand").json["privacy_url"] is None
+    url = "https://www.testbad.example/privacy?lang=nl#klanten"
+    changed = api.patch("/api/v1/brand", json={"privacy_url": url})
+    assert changed.status_code == 200 and changed.json["privacy_url"] == url
+    assert stored_profile(brand)[4] == url
+    assert api.patch("/api/v1/brand", json={"privacy_url": None}).json["privacy_url"] is None
+    assert stored_profile(brand)[4] is None
 
 
 def test_a_unicode_domain_is_kept_in_its_ascii_form(api, brand):

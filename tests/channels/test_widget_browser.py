@@ -236,14 +236,24 @@ def test_widget_answered_by_mouse_with_review_consent(setup, browser, db, app, m
     # A person needs longer than a scripted click-through for any threshold; this one is sure
     # to catch it, so the test shows the widget's elapsed_ms reaching the fraud signal.
     monkeypatch.setitem(app.config, "REVIEW_FRAUD_MIN_ELAPSED_MS", 120_000)
+    setup["brand"].privacy_url = "https://shop.example/privacy"
+    db.session.commit()
     context = browser.new_context(viewport={"width": 390, "height": 740}, is_mobile=True)
     page = context.new_page()
     page.goto(setup["shop"] + "/")
     widget = _widget(page)
+    privacy = widget.get_by_role("link", name="Privacy statement")
+    assert privacy.get_attribute("href") == "https://shop.example/privacy"
+    assert privacy.get_attribute("target") == "_blank"  # the answers so far stay put
     widget.get_by_role("button", name="4", exact=True).click()
     widget.get_by_role("textbox", name="Why?").fill("The fitter came a week late.")
     widget.get_by_role("button", name="Next").click()
-    widget.get_by_label("Name shown with your review").fill("Jan <b>de</b> Vries")
+    name = widget.get_by_label("Name shown with your review")
+    # what the review pages make of the name is said before it is given
+    described = name.get_attribute("aria-describedby")
+    assert widget.locator(f"#{described}").inner_text().startswith("We show your first name")
+    assert widget.get_by_role("link", name="Privacy statement").count() == 1
+    name.fill("Jan <b>de</b> Vries")
     widget.get_by_role("button", name="Yes, publish as a review").click()
     widget.get_by_text("Thank you for your answer!").wait_for()
 

@@ -4,6 +4,8 @@ import html
 import re
 from urllib.parse import urlencode
 
+import pytest
+
 from app.extensions import db
 from app.models import ApiKey, Brand
 from tests.api.test_brand_profile import stored_profile
@@ -186,17 +188,26 @@ def test_the_time_zone_is_chosen_from_the_zones_there_are(dash, brand):
     assert db.session.get(Brand, brand.id).time_zone == "America/Curacao"
 
 
-def test_the_reply_address_is_set_and_emptied_in_the_dashboard(dash, brand):
-    form = {"name": "Testbad", "primary_color": "#0b6e4f", "reply_to": "ks@testbad.example"}
+@pytest.mark.parametrize(
+    "field, good, bad",
+    [
+        ("reply_to", "ks@testbad.example", "ks@"),
+        ("privacy_url", "https://testbad.example/privacy", "javascript:alert(1)"),
+    ],
+)
+def test_an_address_is_set_and_emptied_in_the_dashboard(dash, brand, field, good, bad):
+    form = {"name": "Testbad", "primary_color": "#0b6e4f", field: good}
     assert dash.post("/dashboard/settings/brand", form).status_code == 302
     db.session.expire_all()
-    assert db.session.get(Brand, brand.id).reply_to == "ks@testbad.example"
-    assert 'value="ks@testbad.example"' in dash.html("/dashboard/settings")
-    bad = dash.post("/dashboard/settings/brand", {**form, "reply_to": "ks@"})
-    assert bad.status_code == 422 and 'id="err-reply_to"' in bad.get_data(as_text=True)
-    assert dash.post("/dashboard/settings/brand", {**form, "reply_to": ""}).status_code == 302
+    assert getattr(db.session.get(Brand, brand.id), field) == good
+    assert f'value="{good}"' in dash.html("/dashboard/settings")
+    refused = dash.post("/dashboard/settings/brand", {**form, field: bad})
+    assert refused.status_code == 422 and f'id="err-{field}"' in refused.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(Brand, brand.id).reply_to is None
+    assert getattr(db.session.get(Brand, brand.id), field) == good
+    assert dash.post("/dashboard/settings/brand", {**form, field: ""}).status_code == 302
+    db.session.expire_all()
+    assert getattr(db.session.get(Brand, brand.id), field) is None
 
 
 def test_a_stored_zone_this_server_does_not_list_stays_selected(dash, brand):

@@ -63,6 +63,26 @@ def test_a_brands_reply_address_lets_the_reviewer_reply(api, survey, brand, inbo
     assert "Do you disagree? Reply to this message." in message.get_body(("plain",)).get_content()
 
 
+@pytest.mark.parametrize(
+    "bonus, said",
+    [
+        (25, "The 25 points you received for this review have been taken back. "),
+        (1, "The 1 point you received for this review has been taken back. "),
+        (0, None),  # nothing earned, nothing said
+    ],
+)
+def test_a_removal_notice_says_the_review_bonus_was_taken_back(
+    api, survey, brand, inbox, bonus, said
+):
+    """The balance on the loyalty page drops by the bonus; the notice says why."""
+    assert api.put("/api/v1/loyalty/policy", json={"review_bonus": bonus}).status_code == 200
+    mailed = _removed(api, survey, brand, inbox).get_body(("plain",)).get_content()
+    if said:
+        assert f"offensive or discriminatory. {said}We only remove" in mailed
+    else:
+        assert "taken back" not in mailed and "discriminatory. We only remove" in mailed
+
+
 def test_a_shortened_review_ends_in_one_ellipsis(api, survey, brand, inbox):
     text = "The tiles were damaged. The fitter came late. Nobody called us back about it."
     mailed = _removed(api, survey, brand, inbox, text).get_body(("plain",)).get_content()
