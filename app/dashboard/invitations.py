@@ -12,6 +12,7 @@ from app.dashboard.downloads import csv_download
 from app.dashboard.phase import SKIP_WORDS
 from app.errors import AppError
 from app.models.invitation import FAILED, SCHEDULED, STATUSES
+from app.numbers import plural
 from app.services import exports, invitation_lists, invitations, surveys
 
 
@@ -128,7 +129,7 @@ def invitations_send_failed_again():
     """Those failed for a reason that passes (an outage), at most 2,000 a click."""
     result = invitations.send_failed_again(current_brand())
     queued = result["queued"]
-    parts = [f"{queued} failed invitation{'' if queued == 1 else 's'} queued again"]
+    parts = [f"{plural(queued, 'failed invitation')} queued again"]
     if result["skipped"]:
         parts.append(_skipped(result["skipped"], "skipped now"))
     if result["remaining"]:
@@ -160,11 +161,11 @@ def invitation_send_again(invitation_id):
 
 def _summary(result: dict, ignored: list[str]) -> str:
     queued, skipped = result["queued"], result["skipped"]
-    parts = [f"{queued} invitation{'' if queued == 1 else 's'} queued"]
+    parts = [f"{plural(queued, 'invitation')} queued"]
     if skipped:
         parts.append(_skipped(skipped, "skipped"))
     if result["new"]:
-        parts.append(f"{result['new']} new customer{'' if result['new'] == 1 else 's'}")
+        parts.append(plural(result["new"], "new customer"))
     if result["readdressed"]:
         count = result["readdressed"]
         parts.append(f"{count} known customer{' has' if count == 1 else 's have'} a new address")

@@ -227,8 +227,19 @@ def survey_edit(survey_id):
 @requires("edit")
 def survey_active(survey_id):
     active = request.form.get("active") == "1"
-    survey = surveys.update_survey(current_brand(), survey_id, {"active": active})
-    flash(f"Survey {'activated' if survey.active else 'deactivated'}.", "info")
+    brand = current_brand()
+    # Switching an older version back on switches the live one off: said, not left to find.
+    replaced = active and surveys.live_other_version(brand, surveys.get_survey(brand, survey_id))
+    survey = surveys.update_survey(brand, survey_id, {"active": active})
+    if replaced:
+        name = survey.name or f"Survey {survey.id}"  # as the list names it
+        flash(
+            f"Version {survey.version} of “{name}” is active; version {replaced.version}, "
+            f"active until now, is switched off. New answers go to version {survey.version}.",
+            "info",
+        )
+    else:
+        flash(f"Survey {'activated' if survey.active else 'deactivated'}.", "info")
     return redirect(url_for("dashboard.surveys"))
 
 

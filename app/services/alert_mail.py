@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from app.models import Brand, Response, User
 from app.models.survey import SCALES
+from app.numbers import plural
 from app.services import follow_up, mailer, public_urls
 from app.timestamps import date_text
 
@@ -108,7 +109,7 @@ def answer_block(number: int, response: Response) -> list[str]:
 
 def text(brand: Brand, user: User, responses: list[Response], total: int) -> str:
     name = mailer.one_line(brand.name)
-    answers = "1 answer" if total == 1 else f"{total} answers"
+    answers = plural(total, "answer")
     parts = [f"Hello,\n\n{answers} to {name} need{'s' if total == 1 else ''} a follow-up."]
     for number, response in enumerate(responses, start=1):
         parts.append("\n".join(answer_block(number, response)))

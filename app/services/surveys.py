@@ -153,6 +153,19 @@ def _locked(brand: Brand, survey_id: int) -> Survey:
     return next(survey for survey in locked if survey.id == survey_id)
 
 
+def live_other_version(brand: Brand, survey: Survey) -> Survey | None:
+    """The version of this survey's family that is active instead of this one, if any: the
+    one that switching this one on switches off."""
+    return db.session.scalar(
+        select(Survey).where(
+            Survey.family_id == survey.family_id,
+            Survey.brand_id == brand.id,
+            Survey.id != survey.id,
+            Survey.active.is_(True),
+        )
+    )
+
+
 def _deactivate_family(brand: Brand, survey: Survey) -> None:
     """Every version of this survey's family inactive (its caller makes one active)."""
     db.session.execute(

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, select
 from app.extensions import db
 from app.models import Brand, Journey, Phase, Response, Review, User
 from app.models.review import PENDING as REVIEW_PENDING
+from app.numbers import plural
 from app.pipeline import nps
 from app.services import (
     brand_days,
@@ -83,7 +84,7 @@ def nps_words(now: dict, before: dict) -> str:
         return (
             "no NPS answers"
             if not earlier["n"]
-            else f"no NPS answers (the week before {earlier['n']})"
+            else f"no NPS answers (the week before {earlier['n']:,})"
         )
     words = f"NPS {_signed(score['score'])}"
     if not earlier["n"]:
@@ -100,8 +101,8 @@ def nps_words(now: dict, before: dict) -> str:
 
 def phase_line(now: dict, before: dict) -> str:
     answers = now["n"]
-    line = f"- {now['name']}: {answers} answer{'' if answers == 1 else 's'}"
-    line += f" (the week before {before['n']})"
+    line = f"- {now['name']}: {plural(answers, 'answer')}"
+    line += f" (the week before {before['n']:,})"
     if not answers and not before["n"]:
         return line
     line += f"; {nps_words(now, before)}"
@@ -110,7 +111,7 @@ def phase_line(now: dict, before: dict) -> str:
         line += f"; CSAT {csat['mean']:.1f} of 5"
     negative = now["sentiment"]["negative"]
     if negative:
-        line += f"; {negative} negative written answer{'' if negative == 1 else 's'}"
+        line += f"; {plural(negative, 'negative written answer')}"
     return line
 
 
@@ -133,9 +134,7 @@ def journey_block(brand: Brand, journey_id: int, name: str, week_start: date) ->
     if not total and not total_before:
         lines.append("  No answers this week or the week before.")
     else:
-        lines.append(
-            f"  {total} answer{'' if total == 1 else 's'} (the week before {total_before})."
-        )
+        lines.append(f"  {plural(total, 'answer')} (the week before {total_before:,}).")
         pairs = zip(this_week, week_before, strict=True)  # the same phases, in the same order
         lines += [f"  {phase_line(now, before)}" for now, before in pairs]
     longer = stats.journey_stats(
@@ -212,7 +211,7 @@ def loyalty_line(brand: Brand, week_start: date) -> str:
     summary = loyalty_reports.summary(brand.id, *brand_days.moments(brand, *week_days(week_start)))
     return (
         f"Loyalty points: {summary['issued']:,} earned and {summary['redeemed']:,} redeemed "
-        f"in the week, by {summary['members']:,} customer{'' if summary['members'] == 1 else 's'}."
+        f"in the week, by {plural(summary['members'], 'customer')}."
     )
 
 

@@ -59,7 +59,9 @@ def pages(client, api, survey, brand, smtp_server, locale):
     return got, message.get_body(("plain",)).get_content()
 
 
-@pytest.mark.parametrize(("locale", "label"), [("nl", "Privacyverklaring"), ("en", "Privacy statement")])
+@pytest.mark.parametrize(
+    ("locale", "label"), [("nl", "Privacyverklaring"), ("en", "Privacy statement")]
+)
 def test_every_customer_page_and_the_invitation_link_the_statement(
     client, api, survey, brand, smtp_server, locale, label
 ):

@@ -449,6 +449,26 @@ def test_activate_and_deactivate(dash, survey):
     assert db.session.get(Survey, survey["id"]).active is True
 
 
+def test_switching_an_old_version_on_says_which_it_switched_off(dash, api, survey):
+    api.post("/api/v1/responses", json={"survey_id": survey["id"], "answers": {"nps": 9}})
+    questions = [{"key": "nps", "type": "nps", "text": "Nieuw?"}]
+    newer = api.patch(f"/api/v1/surveys/{survey['id']}", json={"questions": questions}).json
+    page = dash.post(
+        f"/dashboard/surveys/{survey['id']}/active", {"active": "1"}, follow_redirects=True
+    )
+    said = page.get_data(as_text=True)
+    said_off = "is active; version 2, active until now, is switched off"
+    assert f"Version 1 of “Survey {survey['id']}” {said_off}" in said
+    db.session.expire_all()
+    assert db.session.get(Survey, newer["id"]).active is False
+    # nothing else was live: the plain words
+    dash.post(f"/dashboard/surveys/{survey['id']}/active", {"active": "0"})
+    again = dash.post(
+        f"/dashboard/surveys/{survey['id']}/active", {"active": "1"}, follow_redirects=True
+    )
+    assert "Survey activated." in again.get_data(as_text=True)
+
+
 def test_export_and_import_a_journey_in_the_dashboard(dash, journey, survey, count_rows):
     exported = dash.get(f"/dashboard/journeys/{journey['id']}/export.json")
     assert exported.status_code == 200
