@@ -50,7 +50,10 @@ def journey_new():
     data, errors = forms.validate(JourneyCreate(), form)
     if errors:
         return _journey_form(errors, request.form, 422)
-    journey = journeys.create_journey(current_brand(), data)
+    try:
+        journey = journeys.create_journey(current_brand(), data)
+    except AppError as error:  # a name another journey has
+        return _journey_form(forms.service_errors(error, form), request.form, error.code)
     flash(f"Journey “{journey.name}” created.", "info")
     return redirect(url_for("dashboard.journey_edit", journey_id=journey.id))
 

@@ -30,7 +30,7 @@ def _names(value, locale: str) -> dict:
 
 def rename_journey(brand: Brand, journey_id: int, data: dict) -> Journey:
     journey = journeys.get_journey(brand, journey_id)
-    journey.name = data["name"].strip()
+    journey.name = journeys.name_of_its_own(brand, data["name"], journey_id=journey.id)
     db.session.commit()
     return journey
 

@@ -88,7 +88,7 @@ def export_journey(brand: Brand, journey_id: int) -> dict:
 def import_journey(brand: Brand, document: dict) -> dict:
     """Create the document's journey as a new journey of this brand; one commit."""
     data = document["journey"]
-    journey = Journey(brand_id=brand.id, name=data["name"].strip())
+    journey = Journey(brand_id=brand.id, name=journeys.free_name(brand, data["name"]))
     ordered = sorted(
         enumerate(data["phases"]), key=lambda item: (item[1].get("position", item[0] + 1), item[0])
     )

@@ -14,12 +14,51 @@ def _names(value, locale: str) -> dict:
     return {locale: value} if isinstance(value, str) else dict(value)
 
 
+def _names_taken(brand: Brand, but: int | None = None) -> set[str]:
+    """The brand's journey names, casefolded (a brand has a handful of journeys)."""
+    query = select(Journey.name).where(Journey.brand_id == brand.id)
+    if but is not None:
+        query = query.where(Journey.id != but)
+    return {name.casefold() for name in db.session.scalars(query)}
+
+
+def name_of_its_own(brand: Brand, name: str, journey_id: int | None = None) -> str:
+    """`name`, trimmed, if no other journey of the brand has it (whatever its case); else a 422.
+
+    Two journeys of one name look alike wherever a journey is chosen or named: the map's
+    picker, the survey editor's phases, the weekly report. The brand row is locked first, so
+    two requests at once cannot both take the name."""
+    name = name.strip()
+    locks.lock_brand(brand.id)
+    if name.casefold() in _names_taken(brand, but=journey_id):
+        db.session.rollback()
+        raise AppError(
+            422,
+            f"the brand already has a journey named {name!r}",
+            fields={"name": ["another journey of the brand has this name"]},
+        )
+    return name
+
+
+def free_name(brand: Brand, name: str) -> str:
+    """`name`, or the first of "name (2)", "name (3)"… no journey of the brand has: for a
+    copy (an import of an exported journey), which should not be refused for its name."""
+    name = name.strip()
+    locks.lock_brand(brand.id)
+    taken = _names_taken(brand)
+    candidate, number = name, 1
+    while candidate.casefold() in taken:
+        number += 1
+        candidate = f"{name} ({number})"
+    return candidate
+
+
 def create_journey(brand: Brand, data: dict, idempotency_key: str | None = None) -> Journey:
     """A journey with its phases; the same Idempotency-Key again returns it, stores nothing."""
     fingerprint, found = idempotency.first_try(Journey, brand.id, idempotency_key, data)
     if found is not None:
         return found
-    journey = Journey(brand_id=brand.id, name=data["name"].strip())
+    journey = Journey(brand_id=brand.id, name=name_of_its_own(brand, data["name"]))
     phases = sorted(
         enumerate(data["phases"]), key=lambda item: (item[1].get("position", item[0] + 1), item[0])
     )

@@ -27,8 +27,10 @@ def test_a_retried_journey_create_returns_the_first_journey(api, count_rows):
     assert first.status_code == again.status_code == 201
     assert again.json == first.json
     assert count_rows(Journey) == 1
-    # Without a key two posts are two journeys, as before.
-    api.post("/api/v1/journeys", json=JOURNEY)
+    # Without a key the second post is refused for its name, not stored as a look-alike.
+    assert api.post("/api/v1/journeys", json=JOURNEY).status_code == 422
+    assert count_rows(Journey) == 1
+    assert api.post("/api/v1/journeys", json={**JOURNEY, "name": "Tweede"}).status_code == 201
     assert count_rows(Journey) == 2
 
 
@@ -60,7 +62,7 @@ def test_a_key_used_for_another_request_or_of_a_bad_length_stores_nothing(
     api, journey, count_rows, path
 ):
     bodies = {
-        "journeys": (JOURNEY, {**JOURNEY, "name": "Keuken"}),
+        "journeys": ({**JOURNEY, "name": "Badkamer 2"}, {**JOURNEY, "name": "Keuken"}),
         "surveys": (_survey_body(journey["id"]), _survey_body(journey["id"], locale="en")),
         "events": (_event_body(journey["id"]), _event_body(journey["id"], value=12.5)),
     }
@@ -82,7 +84,7 @@ def test_a_key_used_for_another_request_or_of_a_bad_length_stores_nothing(
 def test_a_key_is_the_brands_own(api, client, journey, other_brand, count_rows):
     """Another brand's client may use the same key: it names its own create, not ours."""
     key = {"Idempotency-Key": "journey-1"}
-    ours = api.post("/api/v1/journeys", json=JOURNEY, headers=key)
+    ours = api.post("/api/v1/journeys", json={**JOURNEY, "name": "Onze reis"}, headers=key)
     theirs = ApiClient(client, other_brand["key"]).post(
         "/api/v1/journeys", json={**JOURNEY, "name": "Hun reis"}, headers=key
     )

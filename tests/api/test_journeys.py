@@ -4,6 +4,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Journey, Persona, Phase, Touchpoint
+from tests.channels.helpers import assert_error
 from tests.conftest import JOURNEY, Contenders, api_post
 
 
@@ -15,6 +16,17 @@ def test_create_journey_keeps_phase_order_and_hypotheses(api, journey):
     assert journey["phases"][1]["name"] == {"nl": "Aankoop"}
     listed = api.get("/api/v1/journeys").json["items"]
     assert [item["id"] for item in listed] == [journey["id"]]
+
+
+@pytest.mark.parametrize("name", ["Badkamer", "  badkamer ", "BADKAMER"])
+def test_a_second_journey_of_a_name_is_422_and_stores_nothing(api, journey, count_rows, name):
+    error = assert_error(api.post("/api/v1/journeys", json={**JOURNEY, "name": name}), 422)
+    assert error["fields"] == {"name": ["another journey of the brand has this name"]}
+    assert count_rows(Journey) == 1 and count_rows(Phase) == 3
+
+
+def test_another_brand_may_use_the_name(journey, other_brand):
+    assert db.session.get(Journey, other_brand["journey_id"]).name == journey["name"]
 
 
 def test_explicit_positions_order_the_phases(api):

@@ -39,8 +39,12 @@ def test_import_recreates_it_and_exports_the_same(api, document, count_rows):
     ]
     assert created.json["surveys"][0]["journey_id"] == new_id
     again = api.get(f"/api/v1/journeys/{new_id}/export").json
-    assert again == document
-    assert count_rows(Journey) == 2 and count_rows(Touchpoint) == 2 and count_rows(Survey) == 2
+    # a copy beside its original is told apart by its name
+    assert created.json["journey"]["name"] == "Badkamer (2)"
+    assert again == {**document, "journey": {**document["journey"], "name": "Badkamer (2)"}}
+    third = api.post("/api/v1/journeys/import", json=document).json["journey"]["name"]
+    assert third == "Badkamer (3)"
+    assert count_rows(Journey) == 3 and count_rows(Touchpoint) == 3 and count_rows(Survey) == 3
 
 
 def test_export_takes_the_newest_version_of_each_survey(api, journey, survey):
