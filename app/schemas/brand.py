@@ -7,6 +7,7 @@ from app import timestamps
 from app.schemas.common import (
     LINES,
     NAME,
+    SUPPORTED_LOCALES,
     FullMatch,
     StrictBoolean,
     Timestamp,
@@ -30,6 +31,11 @@ REPLY_TO_TEXT = (
 )
 
 
+DEFAULT_LOCALE_TEXT = (
+    "the brand's own language (nl or en): the one its review pages and badge open in, a plain "
+    "phase name is stored in, and the dashboard names phases in; customers who ask for the "
+    "other still get it"
+)
 PRIVACY_URL_TEXT = (
     "the brand's privacy statement (http or https), linked in the widget, on the hosted survey, "
     "unsubscribe, loyalty and review pages and in invitations; null: no link"
@@ -108,6 +114,10 @@ class BrandProfileIn(Schema):
     formal_address = StrictBoolean(
         metadata={"description": 'Dutch texts say "u" to customers (true) or "je" (false)'}
     )
+    default_locale = fields.String(
+        validate=validate.OneOf(SUPPORTED_LOCALES),
+        metadata={"description": DEFAULT_LOCALE_TEXT},
+    )
     time_zone = fields.String(validate=_known_zone, metadata={"description": TIME_ZONE_TEXT})
     reply_to = fields.Email(
         allow_none=True,
@@ -154,7 +164,7 @@ class BrandOut(Schema):
     id = fields.Integer()
     name = fields.String()
     slug = fields.String(metadata={"description": "in public URLs; fixed"})
-    default_locale = fields.String()
+    default_locale = fields.String(metadata={"description": DEFAULT_LOCALE_TEXT})
     locales = fields.List(fields.String())
     primary_color = fields.String()
     formal_address = fields.Boolean(

@@ -1,5 +1,5 @@
-"""A brand's settings that its owner changes: its profile (name, colour, form of address, time
-zone, reply address, privacy statement, the contact budget, the review policy) and the
+"""A brand's settings that its owner changes: its profile (name, language, colour, form of address,
+time zone, reply address, privacy statement, the contact budget, the review policy) and the
 widget's allowed origins."""
 
 from sqlalchemy import select
@@ -66,6 +66,8 @@ def set_profile(brand: Brand, data: dict) -> dict:
         brand.primary_color = data["primary_color"].lower()
     if "formal_address" in data:
         brand.formal_address = data["formal_address"]
+    if "default_locale" in data:
+        brand.default_locale = data["default_locale"]
     if "time_zone" in data:
         brand.time_zone = data["time_zone"]
     if "reply_to" in data:

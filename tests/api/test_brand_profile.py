@@ -61,6 +61,9 @@ def test_the_brand_reads_and_changes_what_it_gives(api, brand):
         ({"reply_to": "a" * 250 + "@example.nl"}, "reply_to"),
         ({"reply_to": 1}, "reply_to"),
         ({"reply_to": "jürgen@example.de"}, "reply_to"),  # no ASCII form: arrives unreadable
+        ({"default_locale": "de"}, "default_locale"),
+        ({"default_locale": "EN"}, "default_locale"),
+        ({"default_locale": None}, "default_locale"),
         ({"privacy_url": "javascript:alert(1)"}, "privacy_url"),  # a link customers click
         ({"privacy_url": "data:text/html,<b>x</b>"}, "privacy_url"),
         ({"privacy_url": "ftp://example.nl/privacy"}, "privacy_url"),
@@ -200,6 +203,19 @@ def test_the_reply_address_is_set_and_taken_away(api, brand):
     assert api.patch("/api/v1/brand", json={"reply_to": None}).json["reply_to"] is None
     db.session.expire_all()
     assert db.session.get(Brand, brand.id).reply_to is None
+
+
+def test_an_english_brand_changes_its_language(client, api, brand):
+    """A brand created without --locale is Dutch; its review pages, badge, plain phase names
+    and dashboard follow the language it sets here."""
+    changed = api.patch("/api/v1/brand", json={"default_locale": "en"})
+    assert changed.status_code == 200 and changed.json["default_locale"] == "en"
+    db.session.expire_all()
+    assert db.session.get(Brand, brand.id).default_locale == "en"
+    assert '<html lang="en">' in client.get("/reviews/testbad").get_data(as_text=True)
+    body = {"name": "Bikes", "phases": [{"key": "riding", "name": "Riding"}]}
+    added = api.post("/api/v1/journeys", json=body)
+    assert added.status_code == 201 and added.json["phases"][0]["name"] == {"en": "Riding"}
 
 
 def test_the_privacy_statement_is_set_and_taken_away(api, brand):

@@ -210,6 +210,16 @@ def test_an_address_is_set_and_emptied_in_the_dashboard(dash, brand, field, good
     assert getattr(db.session.get(Brand, brand.id), field) is None
 
 
+def test_the_customers_language_is_chosen_in_the_dashboard(dash, brand):
+    form = {"name": "Testbad", "primary_color": "#0b6e4f", "default_locale": "en"}
+    assert dash.post("/dashboard/settings/brand", form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Brand, brand.id).default_locale == "en"
+    assert '<option value="en" selected>English</option>' in dash.html("/dashboard/settings")
+    refused = dash.post("/dashboard/settings/brand", {**form, "default_locale": "de"})
+    assert refused.status_code == 422 and 'id="err-default_locale"' in refused.get_data(True)
+
+
 def test_a_stored_zone_this_server_does_not_list_stays_selected(dash, brand):
     """Else the select showed the first zone, and any save of the brand stored that one."""
     db.session.get(Brand, brand.id).time_zone = "US/Pacific-New"
