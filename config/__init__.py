@@ -216,12 +216,35 @@ def _check(values: dict) -> None:
             raise RuntimeError(f"{name} must be more than 0 seconds")
     if values["MAIL_RETRY_HOURS"] < 0:
         raise RuntimeError("MAIL_RETRY_HOURS must be 0 or more")
+    for name in ("RATELIMIT_PUBLIC", "RATELIMIT_WIDGET_CLIENT", "RATELIMIT_WIDGET_SITE"):
+        # flask-limiter logs an unreadable limit per request and lets everything through
+        if values.get(name) and not _rate_limit_readable(values[name]):
+            raise RuntimeError(
+                f"{name} must be a rate limit like '120 per minute' or '120/minute;"
+                f"2000/hour', not {values[name]!r}"
+            )
+    redis_url = values.get("REDIS_URL")
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise RuntimeError(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, like "
+            f"redis://127.0.0.1:6379/0, not {redis_url!r}"
+        )
     address = split_mailbox(values.get("MAIL_FROM") or "")[1]
     if "@" not in address or "." not in address.rpartition("@")[2]:
         raise RuntimeError(
             f"MAIL_FROM must be an address like 'Feedback <feedback@mail.example.com>', "
             f"not {values.get('MAIL_FROM')!r}"
         )
+
+
+def _rate_limit_readable(value: str) -> bool:
+    from limits import parse_many  # flask-limiter's own parser
+
+    try:
+        parse_many(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _warn_about_mail(values: dict) -> None:

@@ -52,11 +52,26 @@ def _production(**overrides):
         ({"SECRET_KEY": "a" * 40}, "SECRET_KEY"),
         ({"SECRET_KEY": "short-but-varied-0123"}, "SECRET_KEY"),
         ({"TRUSTED_PROXIES": -1}, "TRUSTED_PROXIES"),
+        # unread, flask-limiter would switch the limit off and log every request
+        ({"RATELIMIT_PUBLIC": "abc"}, "RATELIMIT_PUBLIC must be a rate limit"),
+        ({"RATELIMIT_WIDGET_CLIENT": "120 a minute"}, "RATELIMIT_WIDGET_CLIENT"),
+        ({"RATELIMIT_WIDGET_SITE": "3000/fortnight"}, "RATELIMIT_WIDGET_SITE"),
+        ({"REDIS_URL": "redis//127.0.0.1:6379/9"}, "REDIS_URL must start with"),
+        ({"REDIS_URL": "127.0.0.1:6379"}, "REDIS_URL must start with"),
     ],
 )
 def test_settings_that_cannot_work_stop_the_start(overrides, message):
     with pytest.raises(RuntimeError, match=message):
         _production(**overrides)
+
+
+def test_readable_rate_limits_and_redis_urls_start():
+    values = _production(
+        RATELIMIT_PUBLIC="2 per minute",
+        RATELIMIT_WIDGET_CLIENT="120/minute;2000/hour",
+        REDIS_URL="rediss://:secret@redis.example:6380/0",
+    )
+    assert values["RATELIMIT_PUBLIC"] == "2 per minute"
 
 
 def test_a_batch_size_of_zero_is_refused_in_every_environment(monkeypatch):
