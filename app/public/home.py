@@ -1,7 +1,9 @@
 """The landing page: what this instance serves and where to go next."""
 
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from flask import current_app, render_template, send_from_directory
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, queue
@@ -33,14 +35,19 @@ def favicon():
 
 @bp.route("/healthz")
 def healthz():
-    """For a load balancer: 200 while this process can reach its database, 503 when not.
-    Redis is reported but does not fail the check: answers are still taken without it and
-    processed by the next job or sweep."""
+    """For a load balancer: 200 while this process can reach its database and the database
+    has the schema this code needs, 503 when not. Redis is reported but does not fail the
+    check: answers are still taken without it and processed by the next job or sweep."""
     try:
         db.session.execute(select(1))
+        schema = _schema()
     except SQLAlchemyError:
         db.session.rollback()
         return {"status": "down", "database": "down"}, 503, {"Retry-After": "1"}
+    if schema != "ok":
+        # Started before `flask db upgrade` (or on an older schema): every write would be a 500.
+        found = {"status": "down", "database": "ok", "schema": schema}
+        return found, 503, {"Retry-After": "5"}
     found = {"status": "ok", "database": "ok"}
     if not queue.inline:
         try:
@@ -49,3 +56,31 @@ def healthz():
         except Exception:  # noqa: BLE001 — any failure is "down", and is only reported
             found["redis"] = "down"
     return found
+
+
+def _schema() -> str:
+    """ "ok" when the database is at this code's migration head; "behind" (or "unknown": a
+    revision this code does not know) when it is not; "missing" with no tables at all. Once
+    "ok" it stays so for the process: a schema only moves forward under running code.
+
+    A database made by create_all (the tests, the benchmarks) has the tables but no
+    alembic_version: "ok"."""
+    if current_app.extensions.get("schema_ok"):
+        return "ok"
+    tables = inspect(db.session.connection())
+    if tables.has_table("alembic_version"):
+        stored = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+        scripts = ScriptDirectory(current_app.extensions["migrate"].directory)
+        if stored != scripts.get_current_head():
+            return "behind" if stored is None or _known(scripts, stored) else "unknown"
+    elif not tables.has_table("brand"):
+        return "missing"
+    current_app.extensions["schema_ok"] = True
+    return "ok"
+
+
+def _known(scripts: ScriptDirectory, revision: str) -> bool:
+    try:
+        return scripts.get_revision(revision) is not None
+    except CommandError:  # a newer code's migration: this code is the older one
+        return False

@@ -568,3 +568,35 @@ def test_0032_gives_back_the_asks_of_invitations_already_failed(tmp_path):
         (5, None, None),
     ]
     assert contacts == [4, 5, 6, 7]
+
+
+def test_healthz_is_503_until_the_database_is_at_this_codes_head(tmp_path):
+    """A load balancer must not send traffic to code whose tables are not there yet: every
+    write would be a 500 (found in an operator walkthrough: gunicorn started before
+    `flask db upgrade`, and after a downgrade)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db as _db
+
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": _fresh_database(tmp_path)})
+    client = app.test_client()
+
+    def health():
+        reply = client.get("/healthz")
+        return reply.status_code, reply.json.get("schema")
+
+    with app.app_context():
+        assert health() == (503, "missing")
+        upgrade(revision="0036_customer_phase_counted_day")
+        assert health() == (503, "behind")
+        upgrade()
+        assert health() == (200, None)
+        # a newer code's revision: this code is the one behind
+        _db.session.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+        _db.session.commit()
+        assert health() == (200, None)  # once at its head, a process stays healthy
+        app.extensions.pop("schema_ok")
+        assert health() == (503, "unknown")
+        _db.session.remove()
+        _db.engine.dispose()
