@@ -1,3 +1,10 @@
-from app import create_app
+import sys
 
-app = create_app()
+from app import create_app
+from config.env import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as error:
+    # One sentence for the operator, not a traceback per gunicorn worker or flask command.
+    sys.exit(f"Phasewise cannot start: {error}")

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.cli import fail
 from app.errors import AppError
 
 invitation_cli = AppGroup("invitation", help="Email invitations.")
@@ -16,18 +17,13 @@ widget_cli = AppGroup("widget", help="The embeddable widget.")
 review_cli = AppGroup("review", help="Notices to reviewers; the public pages' review counts.")
 
 
-def _fail(error: AppError):
-    fields = f" {json.dumps(error.fields)}" if error.fields else ""
-    raise click.ClickException(f"{error.description}{fields}")
-
-
 def _brand(slug: str):
     from app.services import brands
 
     try:
         return brands.by_slug(slug)
-    except AppError as error:
-        _fail(error)
+    except AppError:
+        raise click.ClickException(f"no brand with the slug {slug!r}") from None
 
 
 def _journey_id(brand, phase: str) -> int:
@@ -67,7 +63,7 @@ def invitation_send(brand_slug, customer, survey_id, locale, no_reminder):
     try:
         invitation = invitations.create(_brand(brand_slug), data)
     except AppError as error:
-        _fail(error)
+        fail(error)
     _echo_invitation(invitation)
 
 
@@ -101,7 +97,7 @@ def invitation_send_again(brand_slug, invitation_id):
         try:
             invitation = invitations.send_again(brand, invitation_id)
         except AppError as error:
-            _fail(error)
+            fail(error)
         _echo_invitation(invitation)
         return
     total = {"queued": 0, "skipped": {}, "remaining": 0, "not_active": 0}
@@ -264,7 +260,7 @@ def link_create(brand_slug, phase, journey_id, touchpoint, name, locale):
     try:
         link = survey_links.create(brand, data)
     except AppError as error:
-        _fail(error)
+        fail(error)
     described = survey_links.describe(link)
     click.echo(json.dumps({key: described[key] for key in ("id", "name", "url", "qr_url")}))
 
@@ -296,7 +292,7 @@ def widget_snippet(brand_slug, phase, locale):
     keys = [key for key, _name in follow_up.phase_choices(brand)]
     if phase is not None and phase not in keys:
         # a tag for a phase the brand lacks would answer 404 on every page it is pasted in
-        _fail(AppError(422, f"{phase!r} is not a phase of this brand: {', '.join(keys) or '-'}"))
+        fail(AppError(422, f"{phase!r} is not a phase of this brand: {', '.join(keys) or '-'}"))
     click.echo(public_urls.snippet(brand, phase or "PHASE", locale))
     if phase is None:
         click.echo(f"Replace PHASE by one of the brand's phases: {', '.join(keys)}", err=True)

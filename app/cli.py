@@ -14,10 +14,12 @@ user_cli = AppGroup("user", help="Create dashboard logins, or reset one's passwo
 pipeline_cli = AppGroup("pipeline", help="Inspect and drive the pipeline.")
 
 
-def _fail(error: AppError):
-    raise click.ClickException(
-        f"{error.description} {json.dumps(error.fields) if error.fields else ''}"
-    )
+def fail(error: AppError):
+    """A service's refusal as one line for the operator: its sentence, then which field said
+    what ("(slug: taken)"), without the API's JSON."""
+    fields = (error.fields or {}).items()
+    said = [f"{field}: {'; '.join(map(str, words))}" for field, words in fields]
+    raise click.ClickException(error.description + (f" ({', '.join(said)})" if said else ""))
 
 
 @brand_cli.command("create")
@@ -32,7 +34,7 @@ def brand_create(name, slug, locale, origins):
     try:
         brand, secret = brands.create_brand(name, slug, locale, list(origins))
     except AppError as error:
-        _fail(error)
+        fail(error)
     click.echo(
         json.dumps(
             {
@@ -65,7 +67,7 @@ def user_create(brand_slug, email, role, password_stdin):
     try:
         user = users.create_user(brand_slug, email, password, role)
     except AppError as error:
-        _fail(error)
+        fail(error)
     click.echo(json.dumps({"id": user.id, "email": user.email, "role": user.role}))
 
 
@@ -81,7 +83,7 @@ def user_reset(email, brand_slug):
     try:
         user, token = users.reset_link(email, brand_slug)
     except AppError as error:
-        _fail(error)
+        fail(error)
     with current_app.test_request_context():  # url_for outside a request
         path = url_for("dashboard.welcome", token=token)
     click.echo(json.dumps({"id": user.id, "email": user.email, "url": public_urls.absolute(path)}))
@@ -178,10 +180,13 @@ def pipeline_failed():
     """List failed jobs (after their retries) and responses that failed the pipeline alone."""
     from app.services import processing, worker
 
-    for row in worker.failed_jobs():
+    jobs, responses = worker.failed_jobs(), processing.failed_ids()
+    for row in jobs:
         click.echo(json.dumps(row))
-    for response_id in processing.failed_ids():
+    for response_id in responses:
         click.echo(json.dumps({"response": response_id, "status": "failed"}))
+    if not jobs and not responses:
+        click.echo("nothing failed", err=True)  # stderr: the JSON lines stay the output
 
 
 @pipeline_cli.command("retry")
@@ -209,9 +214,17 @@ def worker_command(burst):
 @click.command("demo")
 @click.option("--responses", default=3000, show_default=True, type=click.IntRange(0, 200_000))
 @click.option("--seed", default=7, show_default=True, help="Random seed, for repeatable data.")
-def demo_command(responses, seed):
+@click.option("--in-production", is_flag=True, help="Seed it although APP_ENV is production.")
+def demo_command(responses, seed, in_production):
     """Seed the Dutch demo brand (once) and print its login, API key and URLs."""
     from app.demo import seed as demo_seed
+
+    if current_app.config["APP_ENV"] == "production" and not in_production:
+        # Its owner's password goes to the terminal and its widget answers on localhost.
+        raise click.ClickException(
+            "the demo brand is for trying Phasewise out: it prints its login's password and "
+            "allows widgets on localhost; add --in-production to seed it here anyway"
+        )
 
     demo_seed.run(responses=responses, seed=seed, echo=click.echo)
 

@@ -5,7 +5,7 @@ import os
 import re
 from pathlib import Path
 
-from config.env import env_bool, env_int, env_str
+from config.env import ConfigError, env_bool, env_int, env_str
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def load(app_env: str | None = None, overrides: dict | None = None) -> dict:
     """Resolve the config for APP_ENV as a dict; production refuses insecure defaults."""
     name = app_env or os.environ.get("APP_ENV", "development")
     if name not in CONFIGS:
-        raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, not {name!r}")
+        raise ConfigError(f"APP_ENV must be one of {sorted(CONFIGS)}, not {name!r}")
     cls = CONFIGS[name]
     values = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
     values.update(cls.from_env())
@@ -166,16 +166,16 @@ def load(app_env: str | None = None, overrides: dict | None = None) -> dict:
     if name == "production":
         key = values.get("SECRET_KEY") or ""
         if len(key) < 32 or len(set(key)) < 10:
-            raise RuntimeError(
+            raise ConfigError(
                 "production needs SECRET_KEY: at least 32 characters, not a repeated "
                 "placeholder (python3 -c 'import secrets; print(secrets.token_hex(32))')"
             )
         if not values.get("SQLALCHEMY_DATABASE_URI") or values[
             "SQLALCHEMY_DATABASE_URI"
         ].startswith("sqlite"):
-            raise RuntimeError("production needs DATABASE_URL pointing at PostgreSQL")
+            raise ConfigError("production needs DATABASE_URL pointing at PostgreSQL")
         if not values.get("PUBLIC_URL"):
-            raise RuntimeError(
+            raise ConfigError(
                 "production needs PUBLIC_URL (like https://feedback.example.com): "
                 "the base of the links in emails, feeds and sitemaps"
             )
@@ -203,35 +203,41 @@ PUBLIC_URL_SHAPE = re.compile(r"https?://[^/\s?#]+(/\S*)?")
 def _check(values: dict) -> None:
     """Settings that cannot work, refused at start in every environment."""
     if not PUBLIC_URL_SHAPE.fullmatch(values.get("PUBLIC_URL") or "http://x"):
-        raise RuntimeError(
+        raise ConfigError(
             f"PUBLIC_URL must be an absolute http(s) URL like https://feedback.example.com, "
             f"not {values['PUBLIC_URL']!r}: it starts every link in emails"
         )
     if values["PIPELINE_BATCH_SIZE"] < 1:
-        raise RuntimeError("PIPELINE_BATCH_SIZE must be 1 or more")
+        raise ConfigError("PIPELINE_BATCH_SIZE must be 1 or more")
     if values["TRUSTED_PROXIES"] < 0:
-        raise RuntimeError("TRUSTED_PROXIES must be 0 or more")
+        raise ConfigError("TRUSTED_PROXIES must be 0 or more")
     for name in ("WEBHOOK_TIMEOUT", "SMTP_TIMEOUT"):
         if values[name] <= 0:  # 0 would time every delivery out
-            raise RuntimeError(f"{name} must be more than 0 seconds")
+            raise ConfigError(f"{name} must be more than 0 seconds")
     if values["MAIL_RETRY_HOURS"] < 0:
-        raise RuntimeError("MAIL_RETRY_HOURS must be 0 or more")
+        raise ConfigError("MAIL_RETRY_HOURS must be 0 or more")
     for name in ("RATELIMIT_PUBLIC", "RATELIMIT_WIDGET_CLIENT", "RATELIMIT_WIDGET_SITE"):
         # flask-limiter logs an unreadable limit per request and lets everything through
         if values.get(name) and not _rate_limit_readable(values[name]):
-            raise RuntimeError(
+            raise ConfigError(
                 f"{name} must be a rate limit like '120 per minute' or '120/minute;"
                 f"2000/hour', not {values[name]!r}"
             )
+    database = values.get("SQLALCHEMY_DATABASE_URI") or ""
+    if database and not database.startswith(("postgresql", "sqlite")):
+        raise ConfigError(
+            f"DATABASE_URL must be a PostgreSQL URL like postgresql://user:password@host/db "
+            f"(or sqlite:/// in development), not {database.split('://')[0]}://…"
+        )
     redis_url = values.get("REDIS_URL")
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise RuntimeError(
+        raise ConfigError(
             f"REDIS_URL must start with redis://, rediss:// or unix://, like "
             f"redis://127.0.0.1:6379/0, not {redis_url!r}"
         )
     address = split_mailbox(values.get("MAIL_FROM") or "")[1]
     if "@" not in address or "." not in address.rpartition("@")[2]:
-        raise RuntimeError(
+        raise ConfigError(
             f"MAIL_FROM must be an address like 'Feedback <feedback@mail.example.com>', "
             f"not {values.get('MAIL_FROM')!r}"
         )

@@ -3,6 +3,10 @@
 import os
 
 
+class ConfigError(RuntimeError):
+    """A setting the service cannot run with: said in one sentence at start (wsgi.py)."""
+
+
 def env_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -15,7 +19,7 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError as exc:
-        raise RuntimeError(f"{name} must be an integer, not {value!r}") from exc
+        raise ConfigError(f"{name} must be an integer, not {value!r}") from exc
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -26,4 +30,4 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value.lower() in ("0", "false", "no", "off"):
         return False
-    raise RuntimeError(f"{name} must be true or false, not {value!r}")
+    raise ConfigError(f"{name} must be true or false, not {value!r}")

@@ -53,7 +53,9 @@ def create_brand(
         message = f"brand name: {error.messages[0]}"
         raise AppError(422, message, fields={"name": error.messages}) from None
     if locale not in SUPPORTED_LOCALES:
-        raise AppError(422, f"locale must be one of {SUPPORTED_LOCALES}", fields={"locale": ["?"]})
+        raise AppError(
+            422, f"locale must be one of {SUPPORTED_LOCALES}", fields={"locale": ["nl or en"]}
+        )
     slug = slugify(slug or name)
     taken = select(Brand.id).where(Brand.slug == slug)
     conflict = AppError(409, f"a brand with slug {slug!r} exists", fields={"slug": ["taken"]})

@@ -98,7 +98,10 @@ def authenticate(email: str, password: str) -> list[User]:
 
 def create_user(brand_slug: str, email: str, password: str, role: str) -> User:
     """`flask user create`: a login with its password, for a brand's first owner."""
-    brand = brands.by_slug(brand_slug)
+    try:
+        brand = brands.by_slug(brand_slug)
+    except AppError:
+        raise AppError(404, f"no brand with the slug {brand_slug!r}") from None
     if role not in User.ROLES:
         raise AppError(422, f"role must be one of {User.ROLES}", fields={"role": ["invalid"]})
     try:  # the dashboard's welcome and account pages take the same rule
@@ -149,9 +152,7 @@ def reset_link(email: str, brand_slug: str | None = None) -> tuple[User, str]:
     found = db.session.scalars(query.order_by(Brand.slug)).all()
     if not found:
         at = f" at brand {brand_slug!r}" if brand_slug is not None else ""
-        raise AppError(
-            404, f"no login with the email {email.strip()!r}{at}", fields={"email": ["?"]}
-        )
+        raise AppError(404, f"no login with the email {email.strip()!r}{at}")
     if len(found) > 1:
         slugs = ", ".join(user.brand.slug for user in found)
         raise AppError(

@@ -35,6 +35,27 @@ def test_brand_create_refuses_bad_input(app, db):
     assert db.session.query(Brand).count() == 1
 
 
+def test_refusals_read_as_sentences_for_the_operator(app, db, brand, monkeypatch):
+    """No API JSON in a terminal; the slug that was not found is named (operator walkthrough)."""
+    runner = app.test_cli_runner()
+    taken = runner.invoke(args=["brand", "create", "--name", "X", "--slug", brand.slug])
+    assert taken.exit_code == 1
+    assert taken.output.strip().endswith("exists (slug: taken)") and "{" not in taken.output
+    nobody = runner.invoke(args=["user", "reset", "--email", "nobody@example.nl"])
+    assert nobody.output.strip() == "Error: no login with the email 'nobody@example.nl'"
+    unknown = runner.invoke(
+        args=["user", "create", "--brand", "nope", "--email", "a@b.nl", "--password-stdin"],
+        input="correct horse battery\n",
+    )
+    assert unknown.output.strip() == "Error: no brand with the slug 'nope'"
+    quiet = runner.invoke(args=["pipeline", "failed"])
+    assert quiet.exit_code == 0 and quiet.stdout == "" and "nothing failed" in quiet.stderr
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    demo = runner.invoke(args=["demo", "--responses", "0"])
+    assert demo.exit_code == 1 and "--in-production" in demo.output
+    assert db.session.query(Brand).count() == 1
+
+
 def test_user_create_reads_the_password_from_stdin(app, db, brand):
     runner = app.test_cli_runner()
     result = runner.invoke(

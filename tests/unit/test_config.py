@@ -1,6 +1,7 @@
 """Settings that cannot work stop the start; settings behind a proxy; the health check."""
 
 import logging
+import os
 
 import pytest
 
@@ -138,7 +139,7 @@ def test_behind_trusted_proxies_the_client_address_and_scheme_are_the_forwarded_
     assert proxied.get("/_who", headers=spoofed).json["addr"] == "203.0.113.7"
 
 
-def test_health_reports_redis_without_failing_on_it(database_uri):
+def test_health_reports_redis_without_failing_on_it(app, database_uri):  # app: the tables
     uri = _normalise(database_uri)
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": uri, "REDIS_URL": "redis://127.0.0.1:1/0"})
     with app.app_context():
@@ -147,3 +148,30 @@ def test_health_reports_redis_without_failing_on_it(database_uri):
         db.engine.dispose()  # closed now, not by the garbage collector (filterwarnings=error)
     assert answer.status_code == 200
     assert answer.json == {"status": "ok", "database": "ok", "redis": "down"}
+
+
+@pytest.mark.parametrize(
+    "env, said",
+    [
+        ({"APP_ENV": "production"}, "production needs SECRET_KEY"),
+        ({"DATABASE_URL": "mysql://u:pw@db/phasewise"}, "DATABASE_URL must be a PostgreSQL URL"),
+        ({"RATELIMIT_PUBLIC": "abc"}, "RATELIMIT_PUBLIC must be a rate limit"),
+    ],
+)
+def test_a_setting_that_cannot_work_is_one_sentence_not_a_traceback(env, said):
+    """What gunicorn and every flask command print: once per worker, a traceback buried it."""
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    done = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=config.ROOT,
+        env={**clean, "APP_ENV": "development", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"Phasewise cannot start: {said}")
+    assert "Traceback" not in done.stderr and "pw@" not in done.stderr
