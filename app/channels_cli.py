@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.cli import brand_named as _brand
 from app.cli import fail
 from app.errors import AppError
 
@@ -15,15 +16,6 @@ invitation_cli = AppGroup("invitation", help="Email invitations.")
 link_cli = AppGroup("link", help="Reusable survey links and QR codes.")
 widget_cli = AppGroup("widget", help="The embeddable widget.")
 review_cli = AppGroup("review", help="Notices to reviewers; the public pages' review counts.")
-
-
-def _brand(slug: str):
-    from app.services import brands
-
-    try:
-        return brands.by_slug(slug)
-    except AppError:
-        raise click.ClickException(f"no brand with the slug {slug!r}") from None
 
 
 def _journey_id(brand, phase: str) -> int:

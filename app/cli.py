@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from app.errors import AppError
 
 brand_cli = AppGroup("brand", help="Create brands.")
+key_cli = AppGroup("key", help="List, create and revoke a brand's secret API keys.")
 user_cli = AppGroup("user", help="Create dashboard logins, or reset one's password.")
 pipeline_cli = AppGroup("pipeline", help="Inspect and drive the pipeline.")
 
@@ -20,6 +21,15 @@ def fail(error: AppError):
     fields = (error.fields or {}).items()
     said = [f"{field}: {'; '.join(map(str, words))}" for field, words in fields]
     raise click.ClickException(error.description + (f" ({', '.join(said)})" if said else ""))
+
+
+def brand_named(slug: str):
+    from app.services import brands
+
+    try:
+        return brands.by_slug(slug)
+    except AppError as error:
+        fail(error)
 
 
 @brand_cli.command("create")
@@ -47,6 +57,51 @@ def brand_create(name, slug, locale, origins):
             }
         )
     )
+
+
+@key_cli.command("list")
+@click.option("--brand", "brand_slug", required=True)
+def key_list(brand_slug):
+    """The brand's keys, one JSON line each: id, name, prefix, when made, last used, revoked."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import ApiKey
+    from app.timestamps import iso_utc
+
+    brand = brand_named(brand_slug)
+    for key in db.session.scalars(
+        select(ApiKey).where(ApiKey.brand_id == brand.id).order_by(ApiKey.id)
+    ):
+        shown = {"id": key.id, "name": key.name, "prefix": key.prefix}
+        for moment in ("created_at", "last_used_at", "revoked_at"):
+            shown[moment] = iso_utc(getattr(key, moment))
+        click.echo(json.dumps(shown))
+
+
+@key_cli.command("create")
+@click.option("--brand", "brand_slug", required=True)
+@click.option("--name", default="default", show_default=True)
+def key_create(brand_slug, name):
+    """A new secret key, printed once (stored hashed): for an operator without a login."""
+    from app.services import brands
+
+    key, secret = brands.create_api_key(brand_named(brand_slug), name.strip()[:80] or "default")
+    click.echo(json.dumps({"id": key.id, "name": key.name, "api_key": secret}))
+
+
+@key_cli.command("revoke")
+@click.option("--brand", "brand_slug", required=True)
+@click.option("--id", "key_id", required=True, type=int, help="From `key list`.")
+def key_revoke(brand_slug, key_id):
+    """Revoke a key (a leaked one): requests with it get 401 from now on."""
+    from app.services import brands
+
+    try:
+        brands.revoke_api_key(brand_named(brand_slug), key_id)
+    except AppError:
+        raise click.ClickException(f"brand {brand_slug!r} has no key with id {key_id}") from None
+    click.echo(json.dumps({"id": key_id, "revoked": True}))
 
 
 @user_cli.command("create")
@@ -232,7 +287,8 @@ def demo_command(responses, seed, in_production):
 def register(app: Flask) -> None:
     from app.webhooks_cli import webhooks_cli
 
-    for command in (brand_cli, user_cli, pipeline_cli, worker_command, demo_command, webhooks_cli):
+    commands = (brand_cli, key_cli, user_cli, pipeline_cli, worker_command, demo_command)
+    for command in (*commands, webhooks_cli):
         app.cli.add_command(command)
 
     from app.privacy_cli import customer_cli, retention_cli

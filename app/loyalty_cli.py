@@ -3,6 +3,8 @@
 import click
 from flask.cli import AppGroup
 
+from app.cli import brand_named as _brand
+
 loyalty_cli = AppGroup(
     "loyalty", help="Loyalty points: expiry, customer page links, the overview's members."
 )
@@ -56,13 +58,3 @@ def recount_command(brand_slug):
 
     changed = members.recount(_brand(brand_slug).id if brand_slug else None)
     click.echo(f"{changed} member(s) added or moved to an earlier first moment")
-
-
-def _brand(slug: str):
-    from app.errors import AppError
-    from app.services import brands
-
-    try:
-        return brands.by_slug(slug)
-    except AppError as error:
-        raise click.ClickException(error.description) from error

@@ -182,7 +182,7 @@ def forget_key(digest: str) -> None:
 def by_slug(slug: str) -> Brand:
     brand = db.session.scalar(select(Brand).where(Brand.slug == slug))
     if brand is None:
-        raise AppError(404, "brand not found")
+        raise AppError(404, f"no brand with the slug {slug!r}")  # the CLI says it as it is
     return brand
 
 

@@ -104,7 +104,7 @@ def test_cli_expire_shows_progress_and_is_idempotent(app, brand):
     assert loyalty.balance(brand.id, anna.id) == 0
     unknown = runner.invoke(args=["loyalty", "expire", "--brand", "nope"])
     assert unknown.exit_code != 0
-    assert "brand not found" in unknown.output
+    assert "no brand with the slug" in unknown.output
 
 
 def test_cli_link_prints_the_customer_page(app, client, brand):

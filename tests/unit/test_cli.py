@@ -56,6 +56,35 @@ def test_refusals_read_as_sentences_for_the_operator(app, db, brand, monkeypatch
     assert db.session.query(Brand).count() == 1
 
 
+def test_an_operator_lists_creates_and_revokes_keys(app, db, brand, client):
+    """Without an owner's login a leaked key could not be revoked (operator walkthrough)."""
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["key", "create", "--brand", brand.slug, "--name", "shop"])
+    assert made.exit_code == 0, made.output
+    created = json.loads(made.output)
+    secret = created["api_key"]
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/brand", headers=bearer).status_code == 200
+    listed = [
+        json.loads(line)
+        for line in runner.invoke(args=["key", "list", "--brand", brand.slug]).output.splitlines()
+    ]
+    assert [key["name"] for key in listed] == ["default", "shop"]
+    assert secret not in json.dumps(listed) and listed[1]["revoked_at"] is None
+    revoked = runner.invoke(
+        args=["key", "revoke", "--brand", brand.slug, "--id", str(created["id"])]
+    )
+    assert revoked.exit_code == 0, revoked.output
+    assert client.get("/api/v1/brand", headers=bearer).status_code == 401
+    again = runner.invoke(args=["key", "list", "--brand", brand.slug]).output.splitlines()
+    assert json.loads(again[1])["revoked_at"].endswith("Z")
+    # another brand's key id, or none at all: said, and nothing revoked
+    other = runner.invoke(args=["key", "revoke", "--brand", brand.slug, "--id", "999"])
+    assert other.exit_code == 1 and "has no key with id 999" in other.output
+    nope = runner.invoke(args=["key", "list", "--brand", "nope"])
+    assert nope.output.strip() == "Error: no brand with the slug 'nope'"
+
+
 def test_user_create_reads_the_password_from_stdin(app, db, brand):
     runner = app.test_cli_runner()
     result = runner.invoke(
