@@ -63,6 +63,10 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+# An advisory lock's key: "phasewise migrations", any number no other lock of ours uses.
+MIGRATION_LOCK = 7_031_962_101
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -95,16 +99,24 @@ def run_migrations_online():
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
             connection.commit()
+        else:
+            # Two deploy nodes upgrading at once: the second waits here, then finds the head
+            # and has nothing to do (it failed on the first one's CREATE TYPE). A session lock,
+            # held across a migration's own commits.
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            connection.commit()
         try:
             context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
             with context.begin_transaction():
                 context.run_migrations()
         finally:
+            connection.rollback()  # an aborted migration's transaction, if one is left
             if sqlite:
-                connection.rollback()  # an aborted migration's transaction, if one is left
                 connection.exec_driver_sql("PRAGMA foreign_keys = ON")
-                connection.commit()
+            else:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+            connection.commit()
 
 
 if context.is_offline_mode():

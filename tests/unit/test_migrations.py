@@ -600,3 +600,31 @@ def test_healthz_is_503_until_the_database_is_at_this_codes_head(tmp_path):
         assert health() == (503, "unknown")
         _db.session.remove()
         _db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_two_upgrades_at_once_both_end_at_the_head(tmp_path):
+    """Two deploy nodes running `flask db upgrade` together: one failed with a raw
+    UniqueViolation on a type the other had just made (operator walkthrough). The second now
+    waits for the first's advisory lock and finds nothing to do."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    uri = _fresh_database(tmp_path)
+    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": uri}
+    env.pop("REDIS_URL", None)
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
+    root = Path(__file__).resolve().parents[2]
+    runs = [
+        subprocess.Popen(flask, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    errors = [run.communicate(timeout=300)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    engine = create_engine(uri)
+    with engine.connect() as connection:
+        stored = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    engine.dispose()
+    assert stored == "0037_brand_privacy_url"
