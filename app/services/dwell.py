@@ -78,28 +78,36 @@ def median(histogram: dict[int, int]) -> tuple[float | None, bool]:
 
 
 def median_bucket(histogram: dict[int, int]) -> tuple[float | None, bool, float | None]:
-    """The median, whether it is a lower bound, and the lower edge of its bucket: the least
-    the median can be, whatever the stays inside the bucket were.
+    """The median, whether it is a lower bound, and the least it can be whatever the stays
+    inside the buckets were (their lower edges).
 
-    Inside the bucket the customers are spread evenly from half a step in (midpoint ranks):
-    one customer sits on the lower edge, not in the middle. Events sent as dates make whole
-    days, so a stay of exactly 3 days read as 3.5 and was flagged "stuck" against 3."""
+    Inside a bucket the customers are spread evenly from its lower edge: one customer sits on
+    the edge, not in the middle (events sent as dates make whole days, so a stay of exactly 3
+    days read as 3.5 and was flagged "stuck" against 3). An even count takes the mean of the
+    two middle customers, as any median does: stays of 4 and 6 days are 5, not 4.5."""
     total = sum(histogram.values())
     if not total:
         return None, False, None
-    middle = total / 2
+    middle = sorted({(total + 1) // 2, total // 2 + 1})  # one rank if odd, two if even
+    found = [_at_rank(histogram, rank) for rank in middle]
+    days = sum(days for days, _, _ in found) / len(found)
+    lowest = sum(low for _, _, low in found) / len(found)
+    return round(days, 1), any(open_ for _, open_, _ in found), lowest
+
+
+def _at_rank(histogram: dict[int, int], rank: int) -> tuple[float, bool, float]:
+    """(days, in the open last bucket, the bucket's lower edge) of the rank-th shortest stay."""
     seen = 0
     for index in sorted(histogram):
         count = histogram[index]
-        if count and seen + count >= middle:
-            low = EDGES_DAYS[index]
+        if count and seen + count >= rank:
+            low = float(EDGES_DAYS[index])
             if index + 1 >= len(EDGES_DAYS):
-                return float(low), True, float(low)
+                return low, True, low
             high = EDGES_DAYS[index + 1]
-            share = max(middle - seen - 0.5, 0) / count
-            return round(low + (high - low) * share, 1), False, float(low)
+            return low + (high - low) * (rank - seen - 1) / count, False, low
         seen += count
-    return None, False, None  # pragma: no cover - the loop always reaches the middle
+    raise ValueError(f"no stay of rank {rank}")  # pragma: no cover - ranks are within total
 
 
 def medians(

@@ -39,3 +39,15 @@ def test_stays_of_whole_days_are_not_flagged_stuck_against_those_days():
     four = {dwell.bucket(24 * 4): 5}
     days, _, lowest = dwell.median_bucket(four)
     assert 4.0 <= days < 5.0 and lowest == 4.0  # past an expected 3: stuck
+
+
+def test_an_even_count_takes_the_mean_of_the_two_middle_stays():
+    """Two customers on for 4 and 6 days: the median is 5.0 (it read 4.5, a stay nobody
+    had; the stats API's mean said 5.0 beside it). Found in an onboarding walkthrough."""
+    two = {dwell.bucket(24 * 4): 1, dwell.bucket(24 * 6): 1}
+    assert dwell.median_bucket(two) == (5.0, False, 5.0)
+    # a long stay beside a short one: at least half-way to the open bucket's edge
+    last = len(dwell.EDGES_DAYS) - 1
+    assert dwell.median({dwell.bucket(24 * 2): 1, last: 1}) == (366.0, True)
+    four = {dwell.bucket(24 * 1): 1, dwell.bucket(24 * 3): 2, dwell.bucket(24 * 9): 1}
+    assert dwell.median_bucket(four) == (3.2, False, 3.0)  # the 2nd and 3rd: 3.0 and 3.5
