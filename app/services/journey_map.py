@@ -205,6 +205,17 @@ def _figures(brand, journey, filters, persona_id, rows) -> tuple[list[dict], dic
     return figures, answers, touchpoint_sums
 
 
+def unranked(phase: dict) -> bool:
+    """Worth a "not ranked" line (map and phase page): NPS answers with something maybe at
+    stake, or answers without NPS where customers dropped off (their stake is 0 for want of
+    detractors, not for want of drop-off)."""
+    if phase["priority"]["rank"] is not None:
+        return False
+    if phase["nps"]["n"]:
+        return phase["priority"]["value_at_stake"] != 0
+    return bool(phase["n"] and phase["stake_basis"]["drop"])
+
+
 def build(brand: Brand, journey_id: int, filters: dict) -> dict:
     """The whole journey map for these filters (the same filters as the stats API)."""
     journey = journeys.get_journey(brand, journey_id)
@@ -290,14 +301,9 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
         },
         "phases": phases,
         "priorities": ranked,
-        # Not ranked although something may be at stake: the last phase, or too few answers.
-        "unranked": [
-            phase
-            for phase in phases
-            if phase["priority"]["rank"] is None
-            and phase["nps"]["n"]
-            and phase["priority"]["value_at_stake"] != 0
-        ],
+        # Not ranked although something may be at stake: the last phase, too few answers, or
+        # answers without an NPS question (the API's reason says which).
+        "unranked": [phase for phase in phases if unranked(phase)],
         "personas": persona_rows,
         "totals": {
             "responses": sum(p["n"] for p in phases),

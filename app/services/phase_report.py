@@ -136,6 +136,7 @@ def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict)
         "journey": journey["journey"],
         "phase": phase,
         "figure": figure,
+        "unranked": journey_map.unranked(figure),
         "next_phase": next(
             (p for p in journey["phases"] if p["position"] == figure["position"] + 1), None
         ),

@@ -16,7 +16,7 @@ from tests.api.test_priority_rules import (
     nps_survey,
     post_answer,
 )
-from tests.conftest import csv_text
+from tests.conftest import csv_text, new_survey
 from tests.dashboard.test_map import map_figures
 
 
@@ -165,3 +165,29 @@ def test_the_figures_csv_leaves_the_last_phase_unranked(dash, api, journey, surv
     assert rows["aankoop"]["priority_rank"] == "1"
     assert float(rows["aankoop"]["value_at_stake"]) == pytest.approx(10312.5)
     assert float(rows["aankoop"]["value_weighted"]) == 0.6182
+
+
+def test_a_phase_with_answers_but_no_nps_is_listed_as_not_ranked_with_the_apis_reason(
+    dash, api, journey
+):
+    """A CSAT-only phase with drop-off fell out of both lists: neither ranked nor "Not ranked"."""
+    customers_and_events(api, journey)  # 60% of aankoop's customers drop off
+    question = {"key": "tevreden", "type": "csat", "text": "Tevreden?"}
+    csat_only = new_survey(api, journey["id"], "aankoop", [question])
+    for score in (2, 4, 5):
+        body = {"survey_id": csat_only["id"], "answers": {"tevreden": score}}
+        assert api.post("/api/v1/responses", json=body).status_code == 202
+    reason = api_stats(api, journey)["aankoop"]["priority"]["reason"]
+    assert "no NPS answers: the rank weighs detractors" in reason
+
+    fix_first = section(dash.html("/dashboard"), "fix-first")
+    not_ranked = fix_first.split('class="unranked"')[1].split("</ul>")[0]
+    assert re.findall(r'data-phase="([a-z]+)"', not_ranked) == ["aankoop"]
+    assert f"{reason}." in not_ranked and "at stake" not in not_ranked  # no "€0 at stake"
+    reply = dash.get(f"/dashboard/journeys/{journey['id']}/figures.csv")
+    rows = {r["phase"]: r for r in csv.DictReader(io.StringIO(csv_text(reply)))}
+    assert rows["aankoop"]["priority_reason"] == reason
+
+    phase_page = unescape(dash.html(f"/dashboard/journeys/{journey['id']}/phases/aankoop"))
+    card = phase_page.split('class="muted priority-reason">')[1].split("</span>")[0]
+    assert card == reason
