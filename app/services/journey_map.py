@@ -15,6 +15,7 @@ from app.models import (
     Journey,
     Persona,
     Phase,
+    Question,
     Response,
     Rollup,
     Survey,
@@ -71,6 +72,26 @@ def first_steps(brand: Brand, journey) -> dict:
         .distinct()
     )
     return {"has_answers": answered is not None, "surveyed": set(surveyed)}
+
+
+def asked_metrics(brand: Brand, phase_ids: list[int]) -> dict[int, set[str]]:
+    """The NPS and CSAT questions each phase's active surveys ask: a belief with no answers is
+    "none yet" when a survey asks it, a question for the marketer when none does."""
+    rows = db.session.execute(
+        select(Survey.phase_id, Question.type)
+        .join(Question, Question.survey_id == Survey.id)
+        .where(
+            Survey.brand_id == brand.id,
+            Survey.phase_id.in_(phase_ids),
+            Survey.active.is_(True),
+            Question.type.in_(("nps", "csat")),
+        )
+        .distinct()
+    )
+    asked: dict[int, set[str]] = {}
+    for row in rows:
+        asked.setdefault(row.phase_id, set()).add(row.type)
+    return asked
 
 
 def _grouped_sums(brand, phase_ids, filters) -> list[dict]:
@@ -284,6 +305,18 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
                 "cells": cells,
             }
         )
+
+    # Only a belief nothing answered needs to know whether a survey asks it: one read, then.
+    unanswered = [
+        (phase["id"], gap)
+        for phase in phases
+        for gap in phase["gaps"]
+        if gap["measured"] is None and gap["metric"] != "conversion"
+    ]
+    if unanswered:
+        asked = asked_metrics(brand, phase_ids)
+        for phase_id, gap in unanswered:
+            gap["asked"] = gap["metric"] in asked.get(phase_id, ())
 
     ranked = sorted(
         (phase for phase in phases if phase["priority"]["rank"]),

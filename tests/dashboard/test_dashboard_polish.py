@@ -180,3 +180,31 @@ def test_a_belief_nothing_measures_is_listed_as_not_measured(dash, api, journey)
     assert "4.20" in rows["CSAT"]
     assert "not measured" in rows["Conversion"] and "60%" in rows["Conversion"]
     assert "not measured" not in rows["NPS"]
+
+
+def _orientatie_gaps(dash) -> dict[str, str]:
+    gaps = dash.html("/dashboard").split('class="gaps"')[1].split("</table>")[0]
+    return {
+        re.search(r"<td>(NPS|CSAT|Conversion)</td>", row).group(1): row
+        for row in gaps.split("<tr")[2:]
+        if "Oriëntatie" in row
+    }
+
+
+def test_a_belief_a_survey_asks_but_nobody_answered_yet_reads_none_yet(dash, api, journey):
+    """A new brand's NPS survey with no answers yet was asked "does a survey of this phase
+    ask it?" as if it did not; the question is kept for what no active survey asks."""
+    nps_only = new_survey(api, journey["id"], "orientatie", ONE_QUESTION)
+    rows = _orientatie_gaps(dash)
+    assert (
+        "no NPS answers in this selection yet: an active survey of this phase asks it"
+        in (rows["NPS"])
+    )
+    assert "does a survey" not in rows["NPS"]
+    assert "no CSAT answers in this selection: does a survey of this phase ask it?" in rows["CSAT"]
+
+    switched_off = api.patch(f"/api/v1/surveys/{nps_only['id']}", json={"active": False})
+    assert switched_off.json["active"] is False
+    rows = _orientatie_gaps(dash)
+    assert "does a survey of this phase ask it?" in rows["NPS"]
+    assert "asks it" not in rows["NPS"]
