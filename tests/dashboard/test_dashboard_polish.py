@@ -37,6 +37,9 @@ def test_a_new_journey_shows_the_first_steps_with_links(dash, api, journey):
         assert f"/dashboard/surveys/new?journey={journey['id']}&amp;phase={key}" in steps, key
     assert "/dashboard/settings#widget" in steps and "/api/v1/docs" in steps
     assert "<code>value</code>" in steps and "POST /api/v1/events" in steps
+    # Invitations: the dashboard's own page (a list pasted or uploaded) beside the API.
+    assert 'href="/dashboard/invitations">Invitations page</a>' in steps
+    assert "POST /api/v1/invitations" in steps
     # A phase that has a survey is ticked, not offered again.
     new_survey(api, journey["id"], "levering", ONE_QUESTION)
     steps = dash.html("/dashboard").split('id="start-title"')[1].split("</section>")[0]
