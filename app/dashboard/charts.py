@@ -359,11 +359,14 @@ def _no_terms(terms: dict, side: str) -> Markup:
         reason = "too-few"
         text = (
             f"Too few written answers to compare: {plural(answers, SIDE_WORDS[side] + ' answer')}"
-            f" and {others} others; at least {terms['min_side']} of each are needed."
+            f" and {plural(others, 'other')}; at least {terms['min_side']} of each are needed."
         )
     else:
         reason = "none-significant"
-        text = f"No word sets {side} apart significantly from the other {others} written answers."
+        text = (
+            f"No word sets {side} apart significantly from the other "
+            f"{plural(others, 'written answer')}."
+        )
     frequent = terms["frequent"][side]
     if frequent:
         words = ", ".join(f"{item['term']} ({item['count']})" for item in frequent)

@@ -151,8 +151,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "email_subject": "{brand}: how did it go? ({phase})",
         "email_intro": "Hello, we would love to hear how it went. Click your answer below, then "
         "send it on the page that opens. It's no more than three short questions.",
-        "email_intro_text": "Hello, we would love to hear how it went. It is three short "
-        "questions at most.",
+        "email_intro_text": "Hello, we would love to hear how it went. It's no more than three "
+        "short questions.",
         "email_button": "Answer the question",
         "email_points": "You earn points for answering, whatever score you give.",
         "email_footer": "You are receiving this email because you are a customer of {brand}.",

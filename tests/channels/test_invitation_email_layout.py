@@ -244,3 +244,21 @@ def test_the_text_part_lists_each_option_with_its_link(api, journey, smtp_server
 def test_the_text_part_of_a_scale_keeps_one_link(api, survey, smtp_server):
     text = _message(api, survey["id"], smtp_server).get_body(("plain",)).get_content()
     assert "?score=" not in text and not re.search(r"^- ", text, flags=re.M)
+
+
+@pytest.mark.parametrize(
+    ("locale", "length"),
+    [
+        ("nl", "Het zijn hooguit drie korte vragen."),
+        ("en", "It's no more than three short questions."),
+    ],
+)
+def test_the_text_part_says_how_short_the_survey_is_as_the_html_does(
+    api, survey, smtp_server, locale, length
+):
+    """The English text part said "It is three short questions at most." where the HTML said
+    "It's no more than three short questions.": one promise, worded once."""
+    message = _message(api, survey["id"], smtp_server, locale)
+    text = message.get_body(("plain",)).get_content()
+    assert length in html_module.unescape(_html(message))
+    assert length in text and "at most" not in text

@@ -138,6 +138,26 @@ def test_one_is_singular_everywhere_a_count_is_written(dash, api, journey):
     assert not re.search(r"\b1 (customers|answers|questions)\b", page)
 
 
+def test_the_terms_notes_count_one_as_one(dash, api, journey, survey):
+    """ "1 detractor answer and 1 others", "the latest 1 detractor, 0 passive and 1 promoter
+    answers": the written answers a phase's terms come from, counted word by word."""
+    answer(api, survey, 2, text="De monteur kwam veel te laat.")
+    answer(api, survey, 10, text="Netjes en op tijd geleverd.")
+    page = " ".join(dash.html(phase_url(journey)).split())
+    assert "from the latest 2 written answers (1 detractor, 0 passives, 1 promoter;" in page
+    assert "Too few written answers to compare: 1 detractor answer and 1 other;" in page
+    assert not re.search(r"\b1 others\b|\b0 passive\b", page)
+
+
+def test_a_review_names_the_answer_it_was_rated_from(dash, api, survey):
+    """ "from a nps answer of 4": the scale's name in capitals, with its article."""
+    from tests.reviews.helpers import answer as review_answer
+
+    review_answer(api, survey, nps=4, text="Monteur kwam niet opdagen.")
+    page = dash.html("/dashboard/reviews")
+    assert "from an NPS answer of 4" in page and "from a nps" not in page
+
+
 def test_a_refused_moderation_names_the_grounds_by_their_words(dash, api, survey):
     from tests.reviews.helpers import answer as review_answer
     from tests.reviews.helpers import review_of

@@ -98,3 +98,17 @@ def test_listed_words_are_bars_with_their_counts_against_the_others():
     shown = str(charts.term_bars(_terms([item]), "detractors"))
     assert "<rect" in shown and "kwam" in shown
     assert "kwam: 19 answers (14%), against 0% of the other answers" in shown
+
+
+def test_one_other_answer_is_singular_in_the_terms_notes():
+    """ "1 detractor answer and 1 others" and "the other 1 written answers" read wrong."""
+    terms = {
+        **_terms(comparable=False),
+        "documents": {"detractors": 1, "passives": 0, "promoters": 1},
+        "others": {"detractors": 1, "promoters": 1},
+    }
+    too_few = str(charts.term_bars(terms, "detractors"))
+    assert "1 detractor answer and 1 other;" in too_few and "1 others" not in too_few
+    tested = {**terms, "comparable": {"detractors": True, "promoters": False}}
+    none_apart = str(charts.term_bars(tested, "detractors"))
+    assert "from the other 1 written answer." in none_apart
