@@ -154,10 +154,12 @@
     if (!slug || host.getAttribute("data-phasewise-ready")) return;
     var layout = host.getAttribute("data-layout") || "badge";
     var query = [];
-    ["locale", "phase"].forEach(function (name) {
-      var value = host.getAttribute("data-" + name);
-      if (value) query.push((name === "locale" ? "lang" : name) + "=" + encodeURIComponent(value));
-    });
+    // data-locale, else the host page's <html lang> (nl or en), else the brand's default
+    var hl = /^(nl|en)([-_]|$)/i.exec(document.documentElement.lang) || [];
+    var lang = host.getAttribute("data-locale") || (hl[1] && hl[1].toLowerCase());
+    if (lang) query.push("lang=" + encodeURIComponent(lang));
+    var phase = host.getAttribute("data-phase");
+    if (phase) query.push("phase=" + encodeURIComponent(phase));
     var url = base + "/feeds/" + encodeURIComponent(slug) + "/badge.json" + (query.length ? "?" + query.join("&") : "");
     fetch(url, { credentials: "omit" })
       .then(function (response) { return response.ok ? response.json() : null; })

@@ -18,17 +18,17 @@ NONCE = "shopnonce42"
 NAME = "<img/src=x/onerror=window.pwned=1>"
 
 
-def shop(app_origin: str, layout: str) -> bytes:
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+def shop(app_origin: str, layout: str, lang: str = "en", locale: str = 'data-locale="nl"') -> bytes:
+    return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Shop</title>
 <script nonce="{NONCE}">window.violations=[];document.addEventListener('securitypolicyviolation',
 function(e){{window.violations.push(e.violatedDirective+' '+e.blockedURI)}});</script></head>
 <body><main><h1>De Badkamerwinkel</h1><p>Our customers say:</p>
-<div id="reviews" data-phasewise-reviews="testbad" data-layout="{layout}" data-locale="nl"></div>
+<div id="reviews" data-phasewise-reviews="testbad" data-layout="{layout}" {locale}></div>
 </main><script src="{app_origin}/reviews.js" nonce="{NONCE}" async></script>
 </body></html>""".encode()
 
 
-def shop_app(app_origin: str, layout: str):
+def shop_app(app_origin: str, layout: str, **page):
     csp = (
         f"default-src 'none'; script-src 'nonce-{NONCE}' {app_origin}; "
         f"connect-src {app_origin}; style-src 'self'; img-src 'self'"
@@ -39,7 +39,7 @@ def shop_app(app_origin: str, layout: str):
             "200 OK",
             [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", csp)],
         )
-        return [shop(app_origin, layout)]
+        return [shop(app_origin, layout, **page)]
 
     return wsgi
 
@@ -117,6 +117,37 @@ def test_badge_and_carousel_render_on_a_third_party_page(app, api, survey, brand
                         assert "met punten aangeboden" in after
                 assert axe_violations(page) == []
                 page.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "locale", "words"),
+    [
+        ("en-GB", "", ("out of 5", "About these reviews")),  # the page's language
+        ("en", 'data-locale="nl"', ("van 5", "Over deze reviews")),  # data-locale wins
+        ("de", "", ("van 5", "Over deze reviews")),  # neither nl nor en: the brand's default
+    ],
+)
+def test_the_badge_speaks_the_host_pages_language_without_data_locale(
+    app, api, survey, brand, browser, lang, locale, words
+):
+    """Without data-locale the badge rendered in the brand's Dutch on an <html lang="en">
+    page; it now follows data-locale, else <html lang> (nl/en), else the brand's default."""
+    set_policy(brand, "immediate")
+    answer(api, survey, nps=10, text="Mooie badkamer, netjes gewerkt.")
+    with (
+        ThreadedServer(app) as phasewise,
+        ThreadedServer(shop_app(phasewise.origin, "badge", lang=lang, locale=locale)) as site,
+    ):
+        row = db.session.get(Brand, brand.id)
+        row.allowed_origins = [site.origin]
+        db.session.commit()
+        page = browser.new_page()
+        page.goto(site.origin + "/")
+        page.wait_for_selector("#reviews[data-phasewise-ready]", timeout=10_000)
+        text = page.evaluate("document.getElementById('reviews').shadowRoot.textContent")
+        page.close()
+    for word in words:
+        assert word in text, (word, text)
 
 
 def test_review_pages_pass_axe_without_csp_errors(app, api, survey, brand, browser):
