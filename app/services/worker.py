@@ -1,12 +1,13 @@
 """The RQ worker process: preloads the analyzer once, cleans the session after every job."""
 
 import gc
+import threading
 import time
 
 from flask import current_app
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import configure_mappers
@@ -16,6 +17,10 @@ from app.extensions import db, queue
 from app.queue import QUEUES
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+# Set when Redis failed inside RQ's wait for a job: RQ catches that itself (it logs "could not
+# connect to Redis instance ... retrying") and reconnects silently, so run()'s own wait never
+# sees the outage. Per process, as queue's stop flag: a process runs one worker at a time.
+_REDIS_LOST = threading.Event()
 
 
 def release_session() -> None:
@@ -31,8 +36,39 @@ def release_session() -> None:
         db.session.remove()
 
 
+class AppQueue(Queue):
+    """RQ's queue; an idle worker's wait for a job that loses Redis is noted (_REDIS_LOST)."""
+
+    @classmethod
+    def dequeue_any(cls, *args, **kwargs):
+        try:
+            return super().dequeue_any(*args, **kwargs)
+        except REDIS_DOWN:
+            _REDIS_LOST.set()
+            raise
+
+
 class AppWorker(SimpleWorker):
     """Runs jobs in this process (no fork), so the preloaded analyzer and app context serve all."""
+
+    queue_class = AppQueue
+    # A lasting worker queues the job for the answers left waiting after an outage; a burst
+    # one (a one-off) does not. run() says which.
+    kicks_after_outage = False
+
+    def heartbeat(self, timeout=None, pipeline=None):
+        """RQ's wait for a job begins every pass with this, also each pass that retries after
+        a lost connection: the first one Redis answers queues the job for the waiting answers."""
+        try:
+            super().heartbeat(timeout, pipeline)
+        except REDIS_DOWN:
+            _REDIS_LOST.set()
+            raise
+        # With a pipeline nothing was sent yet: Redis has not answered. A kick that fails
+        # leaves the flag for the next pass.
+        lost = pipeline is None and _REDIS_LOST.is_set() and self.kicks_after_outage
+        if lost and _after_redis_returned():
+            _REDIS_LOST.clear()
 
     def perform_job(self, job, queue):
         try:
@@ -115,6 +151,7 @@ def run(burst: bool = False) -> None:
     # Answers may wait from before: a Redis that restarted empty lost their jobs. A lasting
     # worker queues one job for them once Redis answers, at its start and after each outage.
     waiting = not burst
+    _REDIS_LOST.clear()
     while True:
         # The worker's own Redis client: RQ raises its socket timeout to the dequeue wait
         # (minutes), which on the app's client would hold every enqueue a job makes as long.
@@ -123,10 +160,9 @@ def run(burst: bool = False) -> None:
             # Inside the try: RQ talks to Redis from its constructor on (CLIENT SETNAME), and
             # built outside it the first retry of an outage raised out of here: the worker quit.
             worker = AppWorker(
-                [queue.rq_queue(name, connection) for name in QUEUES],
-                connection=connection,
-                maintenance_interval=DUE_CHECK_SECONDS,
+                list(QUEUES), connection=connection, maintenance_interval=DUE_CHECK_SECONDS
             )
+            worker.kicks_after_outage = not burst
             if waiting:
                 _after_redis_returned()
                 waiting = False
@@ -147,15 +183,17 @@ def run(burst: bool = False) -> None:
             connection.close()
 
 
-def _after_redis_returned() -> None:
+def _after_redis_returned() -> bool:
     """A Redis that restarted empty lost the queued jobs: one pipeline job takes every answer
-    still waiting (the sweeps do the rest from cron). Quietly: Redis may be gone again."""
+    still waiting (the sweeps do the rest from cron). Quietly: Redis may be gone again. Whether
+    the job is queued (or one already coming)."""
     from app.pipeline import jobs
 
     try:
-        jobs.kick([])
+        return jobs.kick([])
     except Exception:  # noqa: BLE001 — the next attempt, or the cron sweep, will do it
         current_app.logger.debug("could not queue the waiting answers yet", exc_info=True)
+        return False
 
 
 # What each job's first argument names (an id or a list of ids), by the job function's name:

@@ -8,7 +8,7 @@ import pytest
 from app.extensions import db as _db
 from app.extensions import queue
 from app.models import Response
-from tests.conftest import brand_with_survey
+from tests.conftest import REDIS_URL, brand_with_survey
 
 
 def timeout_a_job_sees() -> float:
@@ -147,3 +147,44 @@ def test_a_connection_lost_after_a_job_leaves_the_worker_running(redis_app):
         assert second.get_status() == "finished", second.latest_result()
         assert second.return_value() == 0
         _db.session.remove()
+
+
+@pytest.mark.redis
+def test_an_outage_rq_rides_out_while_idle_queues_the_waiting_answers(redis_app, monkeypatch):
+    """RQ catches a lost connection in its wait for a job and tries again by itself, so a
+    worker that was idle when Redis went away never queued the job for the answers whose
+    enqueue failed meanwhile: they waited for another answer's job or the cron sweep (found in
+    an operator walkthrough). The first heartbeat Redis answers after such a wait queues it."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from rq import Queue
+
+    from app.queue import QUEUES
+    from app.services import worker
+    from tests.reliability.test_pipeline import _jobs, _post, _setup, _statuses, _work
+
+    key, survey_id = _setup(redis_app)
+    _post(redis_app.test_client(), key, survey_id, 9)
+    Redis.from_url(REDIS_URL).flushdb()  # Redis came back empty: the answer's job is gone
+    assert _statuses(redis_app) == ["received"] and _jobs(redis_app) == (0, 0)
+
+    def gone(cls, *args, **kwargs):
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    with redis_app.app_context():
+        connection = queue.worker_connection()
+        idle = worker.AppWorker(list(QUEUES), connection=connection)
+        idle.kicks_after_outage = True  # a lasting worker, as run() makes it
+        idle.heartbeat()
+        assert _jobs(redis_app) == (0, 0)  # no outage seen: nothing to queue
+        monkeypatch.setattr(Queue, "dequeue_any", classmethod(gone))
+        with pytest.raises(RedisConnectionError):  # RQ logs it and tries again
+            idle.queue_class.dequeue_any(idle.queues, None, connection=connection)
+        monkeypatch.undo()
+        idle.heartbeat()  # the retry's first pass: Redis answers
+        assert _jobs(redis_app) == (1, 0)
+        idle.heartbeat()  # once per outage
+        assert _jobs(redis_app) == (1, 0)
+        connection.close()
+    _work(redis_app)
+    assert _statuses(redis_app) == ["processed"]
