@@ -3,6 +3,7 @@
 import gc
 import threading
 import time
+from urllib.parse import urlsplit
 
 from flask import current_app
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -175,12 +176,22 @@ def run(burst: bool = False) -> None:
             # leave answers waiting until someone restarted them. This one waits for Redis.
             if burst or queue.stopping():
                 raise
-            current_app.logger.warning("Redis is unreachable; trying again in %.0f s", delay)
+            current_app.logger.warning(
+                "Redis at %s is unreachable; trying again in %.0f s", _where(), delay
+            )
             time.sleep(delay)
             delay = min(delay * 2, 30)
             waiting = True
         finally:
             connection.close()
+
+
+def _where() -> str:
+    """REDIS_URL without its password, for the log: which Redis the operator must look at."""
+    parts = urlsplit(queue.redis_url or "")
+    if not parts.hostname:
+        return parts.path  # unix:///run/redis.sock
+    return f"{parts.hostname}:{parts.port or 6379}{parts.path}"
 
 
 def _after_redis_returned() -> bool:

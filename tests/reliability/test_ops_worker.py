@@ -188,3 +188,19 @@ def test_an_outage_rq_rides_out_while_idle_queues_the_waiting_answers(redis_app,
         connection.close()
     _work(redis_app)
     assert _statuses(redis_app) == ["processed"]
+
+
+@pytest.mark.parametrize(
+    "url, said",
+    [
+        ("redis://:secret@redis.example:6380/2", "redis.example:6380/2"),
+        ("redis://127.0.0.1/0", "127.0.0.1:6379/0"),
+        ("unix:///run/redis.sock", "/run/redis.sock"),
+    ],
+)
+def test_the_outage_log_names_the_redis_without_its_password(app, monkeypatch, url, said):
+    from app.services import worker
+
+    monkeypatch.setitem(app.extensions["phasewise_queue"], "redis_url", url)
+    with app.app_context():
+        assert worker._where() == said
