@@ -191,3 +191,28 @@ def test_a_phase_with_answers_but_no_nps_is_listed_as_not_ranked_with_the_apis_r
     phase_page = unescape(dash.html(f"/dashboard/journeys/{journey['id']}/phases/aankoop"))
     card = phase_page.split('class="muted priority-reason">')[1].split("</span>")[0]
     assert card == reason
+
+
+def test_a_csat_only_phase_page_shows_its_scores_and_no_nps_tools(dash, api, journey):
+    """Its written answers showed no score at all, its filters offered NPS groups that matched
+    nothing, and the word comparison counted "0 detractor answers and 0 others" beside three
+    written answers (onboarding walkthrough)."""
+    questions = [
+        {"key": "tevreden", "type": "csat", "text": "Tevreden?"},
+        {"key": "waarom", "type": "text", "text": "Waarom?"},
+    ]
+    csat_only = new_survey(api, journey["id"], "aankoop", questions)
+    for score, text in ((5, "Heel fijn geholpen"), (2, "Lang moeten wachten"), (4, "Prima")):
+        body = {"survey_id": csat_only["id"], "answers": {"tevreden": score, "waarom": text}}
+        assert api.post("/api/v1/responses", json=body).status_code == 202
+    page = unescape(dash.html(f"/dashboard/journeys/{journey['id']}/phases/aankoop"))
+    written = page.split('id="verbatims"')[1]
+    assert sorted(re.findall(r'<span class="tag">CSAT (\d)</span>', written)) == ["2", "4", "5"]
+    assert 'id="v-category"' not in page and 'id="v-score"' not in page
+    assert 'data-terms="no-nps"' in page and "0 others" not in page
+    # with NPS answers the tools are there, as before
+    with_nps = new_survey(api, journey["id"], "levering")
+    body = {"survey_id": with_nps["id"], "answers": {"nps": 3, "why": "Te laat"}}
+    assert api.post("/api/v1/responses", json=body).status_code == 202
+    nps_page = dash.html(f"/dashboard/journeys/{journey['id']}/phases/levering")
+    assert 'id="v-category"' in nps_page and 'data-terms="no-nps"' not in nps_page
