@@ -216,3 +216,15 @@ def test_a_csat_only_phase_page_shows_its_scores_and_no_nps_tools(dash, api, jou
     assert api.post("/api/v1/responses", json=body).status_code == 202
     nps_page = dash.html(f"/dashboard/journeys/{journey['id']}/phases/levering")
     assert 'id="v-category"' in nps_page and 'data-terms="no-nps"' not in nps_page
+
+
+def test_a_persona_without_nps_answers_reads_a_dash_not_n_0(dash, api, journey):
+    assert api.post("/api/v1/personas", json={"key": "gezin", "name": "Gezin"}).status_code == 201
+    body = {"external_id": "k1", "persona": "gezin"}
+    assert api.post("/api/v1/customers", json=body).status_code in (200, 201)
+    question = {"key": "tevreden", "type": "csat", "text": "Tevreden?"}
+    csat_only = new_survey(api, journey["id"], "aankoop", [question])
+    answer = {"survey_id": csat_only["id"], "answers": {"tevreden": 4}, "customer": "k1"}
+    assert api.post("/api/v1/responses", json=answer).status_code == 202
+    table = dash.html("/dashboard").split('id="persona-title"')[1].split("</table>")[0]
+    assert "Gezin" in table and "n=0" not in table
