@@ -28,8 +28,8 @@ def brand_named(slug: str):
 
     try:
         return brands.by_slug(slug)
-    except AppError as error:
-        fail(error)
+    except AppError:  # the operator typed it: named (the public 404 does not echo it)
+        raise click.ClickException(f"no brand with the slug {slug!r}") from None
 
 
 @brand_cli.command("create")

@@ -131,7 +131,7 @@
     panel.append(btn('\u00d7', close, 'x', { 'aria-label': s.texts.close }), h);
     nodes.forEach(function (n) { if (n) panel.appendChild(n); });
     // The brand's privacy statement under every step, in a new tab: the answers stay put.
-    if (/^https?:\/\//.test(p)) {
+    if (/^https?:\/\//i.test(p)) {
       panel.appendChild(el('a', 'n v', s.texts.privacy, { href: p, target: '_blank', rel: 'noopener' }));
     }
     if (focused) h.focus();

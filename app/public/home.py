@@ -44,11 +44,11 @@ def healthz():
     except SQLAlchemyError:
         db.session.rollback()
         return {"status": "down", "database": "down"}, 503, {"Retry-After": "1"}
-    if schema != "ok":
+    if schema in ("behind", "missing"):
         # Started before `flask db upgrade` (or on an older schema): every write would be a 500.
         found = {"status": "down", "database": "ok", "schema": schema}
         return found, 503, {"Retry-After": "5"}
-    found = {"status": "ok", "database": "ok"}
+    found = {"status": "ok", "database": "ok", **({"schema": schema} if schema != "ok" else {})}
     if not queue.inline:
         try:
             queue.kick_connection.ping()  # the kick's client: half a second at most
@@ -59,24 +59,31 @@ def healthz():
 
 
 def _schema() -> str:
-    """ "ok" when the database is at this code's migration head; "behind" (or "unknown": a
-    revision this code does not know) when it is not; "missing" with no tables at all. Once
-    "ok" it stays so for the process: a schema only moves forward under running code.
+    """ "ok" at this code's migration head; "newer" at a revision this code does not know (a
+    newer release migrated: migrations only add, so this code still works, and a rolling
+    deploy's old workers stay in the pool); "behind" at an older one; "missing" with no
+    tables. Read on every probe (one SELECT): a downgrade is seen too.
 
     A database made by create_all (the tests, the benchmarks) has the tables but no
     alembic_version: "ok"."""
-    if current_app.extensions.get("schema_ok"):
-        return "ok"
-    tables = inspect(db.session.connection())
-    if tables.has_table("alembic_version"):
+    try:
         stored = db.session.scalar(text("SELECT version_num FROM alembic_version"))
-        scripts = ScriptDirectory(current_app.extensions["migrate"].directory)
-        if stored != scripts.get_current_head():
-            return "behind" if stored is None or _known(scripts, stored) else "unknown"
-    elif not tables.has_table("brand"):
-        return "missing"
-    current_app.extensions["schema_ok"] = True
-    return "ok"
+    except SQLAlchemyError:  # no such table
+        db.session.rollback()
+        return "ok" if inspect(db.session.connection()).has_table("brand") else "missing"
+    scripts = _scripts()
+    if stored == scripts.get_current_head():
+        return "ok"
+    return "behind" if stored is None or _known(scripts, stored) else "newer"
+
+
+def _scripts() -> ScriptDirectory:
+    """The migrations this code knows, read once per process."""
+    found = current_app.extensions.get("migration_scripts")
+    if found is None:
+        found = ScriptDirectory(current_app.extensions["migrate"].directory)
+        current_app.extensions["migration_scripts"] = found
+    return found
 
 
 def _known(scripts: ScriptDirectory, revision: str) -> bool:

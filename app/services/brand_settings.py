@@ -9,7 +9,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Phase
 from app.services import contact_budget, mailer
-from app.services.brands import normalise_origin
+from app.services.brands import locales_first, normalise_origin
 
 
 def set_origins(brand: Brand, data: dict) -> Brand:
@@ -68,13 +68,14 @@ def set_profile(brand: Brand, data: dict) -> dict:
         brand.formal_address = data["formal_address"]
     if "default_locale" in data:
         brand.default_locale = data["default_locale"]
+        brand.locales = locales_first(brand.default_locale)
     if "time_zone" in data:
         brand.time_zone = data["time_zone"]
     if "reply_to" in data:
         # the form's emptied field is "none"; an address is kept as given, on one line
         brand.reply_to = mailer.ascii_domain((data["reply_to"] or "").strip()) or None
     if "privacy_url" in data:
-        brand.privacy_url = data["privacy_url"] or None
+        brand.privacy_url = _lower_scheme(data["privacy_url"]) or None
     if "send_from_hour" in data:  # the schema takes both or neither
         brand.send_from_hour, brand.send_until_hour = (
             data["send_from_hour"],
@@ -89,6 +90,15 @@ def set_profile(brand: Brand, data: dict) -> dict:
         brand.review_policy = policy
     db.session.commit()
     return profile(brand)
+
+
+def _lower_scheme(url: str | None) -> str | None:
+    """ "HTTPS://…" as "https://…": marshmallow takes either, the widget's check and some mail
+    programs only the lower case."""
+    if not url:
+        return url
+    scheme, _, rest = url.partition(":")
+    return f"{scheme.lower()}:{rest}"
 
 
 def _check_phase_keys(brand: Brand, phases: dict) -> None:

@@ -41,6 +41,11 @@ def normalise_origin(origin: str) -> str:
     return origin
 
 
+def locales_first(locale: str) -> list[str]:
+    """The brand's languages, its own first (the order the API shows)."""
+    return [locale] + [other for other in SUPPORTED_LOCALES if other != locale]
+
+
 def create_brand(
     name: str, slug: str | None = None, locale: str = "nl", origins: list[str] | None = None
 ) -> tuple[Brand, str]:
@@ -65,7 +70,7 @@ def create_brand(
         name=name.strip(),
         slug=slug,
         default_locale=locale,
-        locales=[locale] + [other for other in SUPPORTED_LOCALES if other != locale],
+        locales=locales_first(locale),
         allowed_origins=[normalise_origin(origin) for origin in origins or []],
         site_key=Brand.new_site_key(),
         identity_secret=Brand.new_identity_secret(),
@@ -182,7 +187,7 @@ def forget_key(digest: str) -> None:
 def by_slug(slug: str) -> Brand:
     brand = db.session.scalar(select(Brand).where(Brand.slug == slug))
     if brand is None:
-        raise AppError(404, f"no brand with the slug {slug!r}")  # the CLI says it as it is
+        raise AppError(404, "brand not found")
     return brand
 
 

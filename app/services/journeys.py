@@ -14,6 +14,9 @@ def _names(value, locale: str) -> dict:
     return {locale: value} if isinstance(value, str) else dict(value)
 
 
+NAME_MAX = 120  # Journey.name
+
+
 def _names_taken(brand: Brand, but: int | None = None) -> set[str]:
     """The brand's journey names, casefolded (a brand has a handful of journeys)."""
     query = select(Journey.name).where(Journey.brand_id == brand.id)
@@ -49,7 +52,9 @@ def free_name(brand: Brand, name: str) -> str:
     candidate, number = name, 1
     while candidate.casefold() in taken:
         number += 1
-        candidate = f"{name} ({number})"
+        suffix = f" ({number})"
+        # within the column's 120 characters: a copy of a 120-character name was a 500
+        candidate = name[: NAME_MAX - len(suffix)].rstrip() + suffix
     return candidate
 
 

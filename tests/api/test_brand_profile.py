@@ -210,6 +210,7 @@ def test_an_english_brand_changes_its_language(client, api, brand):
     and dashboard follow the language it sets here."""
     changed = api.patch("/api/v1/brand", json={"default_locale": "en"})
     assert changed.status_code == 200 and changed.json["default_locale"] == "en"
+    assert changed.json["locales"] == ["en", "nl"]  # its own first, as brand create orders them
     db.session.expire_all()
     assert db.session.get(Brand, brand.id).default_locale == "en"
     assert '<html lang="en">' in client.get("/reviews/testbad").get_data(as_text=True)
@@ -226,6 +227,9 @@ def test_the_privacy_statement_is_set_and_taken_away(api, brand):
     assert stored_profile(brand)[4] == url
     assert api.patch("/api/v1/brand", json={"privacy_url": None}).json["privacy_url"] is None
     assert stored_profile(brand)[4] is None
+    # a scheme in capitals is taken, and kept in the lower case the widget's check reads
+    shouted = api.patch("/api/v1/brand", json={"privacy_url": "HTTPS://Testbad.example/Privacy"})
+    assert shouted.json["privacy_url"] == "https://Testbad.example/Privacy"
 
 
 def test_a_unicode_domain_is_kept_in_its_ascii_form(api, brand):

@@ -138,3 +138,14 @@ def test_the_endpoints_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert "get" in paths["/api/v1/journeys/{journey_id}/export"]
     assert "post" in paths["/api/v1/journeys/import"]
+
+
+def test_a_copy_of_a_journey_with_the_longest_name_still_fits(api):
+    """ "B" * 120 + " (2)" was a 500 on PostgreSQL (the column holds 120), and on SQLite a name
+    the import schema itself refuses on its next round trip."""
+    body = {"name": "B" * 120, "phases": [{"key": "levering", "name": "Levering"}]}
+    original = api.post("/api/v1/journeys", json=body).json
+    document = api.get(f"/api/v1/journeys/{original['id']}/export").json
+    copy = api.post("/api/v1/journeys/import", json=document)
+    assert copy.status_code == 201, copy.json
+    assert copy.json["journey"]["name"] == "B" * 116 + " (2)"

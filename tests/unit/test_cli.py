@@ -83,6 +83,9 @@ def test_an_operator_lists_creates_and_revokes_keys(app, db, brand, client):
     assert other.exit_code == 1 and "has no key with id 999" in other.output
     nope = runner.invoke(args=["key", "list", "--brand", "nope"])
     assert nope.output.strip() == "Error: no brand with the slug 'nope'"
+    # what an operator typed is named; a public 404 does not echo a visitor's path back
+    public = client.get("/feeds/Call-0800-123/badge.json")
+    assert public.status_code == 404 and public.json["error"]["message"] == "brand not found"
 
 
 def test_user_create_reads_the_password_from_stdin(app, db, brand):

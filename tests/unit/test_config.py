@@ -172,6 +172,28 @@ def test_a_setting_that_cannot_work_is_one_sentence_not_a_traceback(env, said):
         text=True,
         timeout=60,
     )
-    assert done.returncode == 1
+    assert done.returncode == 3  # gunicorn's "worker failed to boot"
     assert done.stderr.startswith(f"Phasewise cannot start: {said}")
     assert "Traceback" not in done.stderr and "pw@" not in done.stderr
+
+
+def test_gunicorn_stops_on_a_setting_that_cannot_work():
+    """With exit code 1 gunicorn started worker after worker for ever (38 in 12 s), the master
+    listening on: a supervisor never saw the failure. Code 3 stops it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    done = subprocess.run(
+        [str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0", "wsgi:app"],
+        cwd=config.ROOT,
+        env={**clean, "APP_ENV": "development", "RATELIMIT_PUBLIC": "abc"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 3
+    assert "Phasewise cannot start: RATELIMIT_PUBLIC" in done.stderr
+    assert "Worker failed to boot" in done.stderr and "Traceback" not in done.stderr
