@@ -11,8 +11,27 @@ from flask import Flask, current_app, g, request
 def keyed_hash(text: str) -> str:
     """HMAC-SHA256 of `text` under SECRET_KEY, in hex: the same text gives the same hash,
     and nobody without the key can test a guess against it. Changing the key changes all."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    return _hmac(current_app.config["SECRET_KEY"], text)
+
+
+def keyed_hashes(text: str) -> list[str]:
+    """`text`'s keyed hash under SECRET_KEY, then under each of SECRET_KEY_FALLBACKS: what a
+    lookup of something hashed before a key change must try (stored ones keep their key)."""
+    return [keyed_hash(text)] + [_hmac(old, text) for old in _fallbacks()]
+
+
+def signing_keys() -> list[str]:
+    """For itsdangerous: it signs with the last key and accepts any, so a link mailed before
+    SECRET_KEY changed still opens while its old key is among SECRET_KEY_FALLBACKS."""
+    return [*reversed(_fallbacks()), current_app.config["SECRET_KEY"]]
+
+
+def _fallbacks() -> list[str]:
+    return list(current_app.config.get("SECRET_KEY_FALLBACKS") or [])
+
+
+def _hmac(key: str, text: str) -> str:
+    return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
 def csp_nonce() -> str:

@@ -5,7 +5,7 @@ import os
 import re
 from pathlib import Path
 
-from config.env import ConfigError, env_bool, env_int, env_str
+from config.env import ConfigError, env_bool, env_int, env_list, env_str
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,9 @@ class Config:
         """The values the environment overrides; read at create_app time, never at import."""
         values = {
             "SECRET_KEY": env_str("SECRET_KEY"),
+            # Keys SECRET_KEY replaced, comma-separated: links signed with them still open, and
+            # the addresses hashed with them are still recognised, until they are taken out.
+            "SECRET_KEY_FALLBACKS": env_list("SECRET_KEY_FALLBACKS"),
             "REDIS_URL": env_str("REDIS_URL"),
             "PUBLIC_URL": (env_str("PUBLIC_URL") or "").rstrip("/") or None,
             "SMTP_HOST": env_str("SMTP_HOST", cls.SMTP_HOST),
@@ -170,6 +173,8 @@ def load(app_env: str | None = None, overrides: dict | None = None) -> dict:
                 "production needs SECRET_KEY: at least 32 characters, not a repeated "
                 "placeholder (python3 -c 'import secrets; print(secrets.token_hex(32))')"
             )
+        if any(len(old) < 32 for old in values.get("SECRET_KEY_FALLBACKS") or []):
+            raise ConfigError("each of SECRET_KEY_FALLBACKS must be a key of 32 characters or more")
         if not values.get("SQLALCHEMY_DATABASE_URI") or values[
             "SQLALCHEMY_DATABASE_URI"
         ].startswith("sqlite"):

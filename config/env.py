@@ -12,6 +12,11 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def env_list(name: str) -> list[str]:
+    """Comma-separated values, blanks left out; none: []."""
+    return [value.strip() for value in (env_str(name) or "").split(",") if value.strip()]
+
+
 def env_int(name: str, default: int) -> int:
     value = env_str(name)
     if value is None:

@@ -4,9 +4,9 @@ The token names the brand and the customer and is signed with the app's SECRET_K
 after MAX_AGE so a forwarded old email does not show a ledger forever.
 """
 
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app.security import signing_keys
 from loyalty.errors import BadToken, ExpiredToken
 
 SALT = "phasewise.loyalty-page"
@@ -14,7 +14,7 @@ MAX_AGE = 180 * 24 * 3600
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return URLSafeTimedSerializer(signing_keys(), salt=SALT)
 
 
 def customer_token(brand_id: int, customer_id: int) -> str:

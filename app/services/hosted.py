@@ -15,7 +15,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
@@ -25,6 +24,7 @@ from app.extensions import db
 from app.models import Brand, Customer, Invitation, Survey, SurveyLink
 from app.models.base import utcnow
 from app.models.survey import SCALES
+from app.security import signing_keys
 from app.services import channel_points, intake, survey_links, survey_tokens, surveys
 from app.services.channel_texts import best_locale, locale_or_default, t
 from app.services.survey_forms import question_view
@@ -165,7 +165,7 @@ def page_for_get(
 
 
 def _form_keys() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="survey-form")
+    return URLSafeTimedSerializer(signing_keys(), salt="survey-form")
 
 
 def _page_digest(token: str) -> str:

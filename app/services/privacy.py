@@ -39,7 +39,7 @@ from app.models.base import utcnow
 from app.models.customer import TOMBSTONE_PREFIX
 from app.models.privacy import ERASURE, EXPORT
 from app.models.review import PENDING, PUBLISHED, REJECTED, REMOVED
-from app.security import keyed_hash
+from app.security import keyed_hashes
 from app.services import alerts, customers, follow_up, review_tally
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,12 @@ COVERED = {
 
 def subject_hash(brand: Brand, external_id: str) -> str:
     """A keyed hash of the identifier: lets us answer "already erased" without keeping it."""
-    return keyed_hash(f"{brand.id}:{external_id}")
+    return subject_hashes(brand, external_id)[0]
+
+
+def subject_hashes(brand: Brand, external_id: str) -> list[str]:
+    """Its hash under SECRET_KEY, then under each key SECRET_KEY replaced (the fallbacks)."""
+    return keyed_hashes(f"{brand.id}:{external_id}")
 
 
 def _json(value):
@@ -348,7 +353,8 @@ def _erased_before(brand: Brand, external_id: str, tombstone: bool = False) -> d
     which = (
         PrivacyRequest.tombstone == external_id
         if tombstone
-        else PrivacyRequest.subject == subject_hash(brand, external_id)
+        # the erasures before a key change too, while their key is a fallback
+        else PrivacyRequest.subject.in_(subject_hashes(brand, external_id))
     )
     previous = db.session.scalar(
         select(PrivacyRequest)

@@ -11,6 +11,8 @@ from typing import NamedTuple
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
+from app.security import signing_keys
+
 INVITATION_SALT = "phasewise.invitation.v1"
 LINK_SALT = "phasewise.link.v1"
 UNSUBSCRIBE_SALT = "phasewise.unsubscribe.v1"
@@ -47,11 +49,11 @@ def invitation_days() -> int:
 
 
 def _timed(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return URLSafeTimedSerializer(signing_keys(), salt=salt)
 
 
 def _plain(salt: str) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return URLSafeSerializer(signing_keys(), salt=salt)
 
 
 def _ints(payload, size: int) -> list[int]:

@@ -14,7 +14,7 @@ from app.models import Brand, Customer, EmailSuppression, Invitation
 from app.models.base import utcnow
 from app.models.invitation import QUEUED, SCHEDULED, SKIPPED
 from app.schemas.common import SUPPORTED_LOCALES
-from app.security import keyed_hash
+from app.security import keyed_hashes
 from app.services import contact_budget, survey_tokens, upserts
 from app.services.channel_texts import best_locale
 from app.services.customers import normalise_email
@@ -26,14 +26,21 @@ class UnsubscribeInvalid(Exception):
 
 def address_hash(brand_id: int, email: str) -> str:
     """HMAC-SHA256 (SECRET_KEY) of the brand and the normalised address: a list of addresses
-    cannot be checked against it without the key. Rotating SECRET_KEY forgets the list."""
-    return keyed_hash(f"{brand_id}:{normalise_email(email)}")
+    cannot be checked against it without the key. Rotating SECRET_KEY forgets the list, but
+    for the keys kept in SECRET_KEY_FALLBACKS."""
+    return address_hashes(brand_id, email)[0]
+
+
+def address_hashes(brand_id: int, email: str) -> list[str]:
+    """The address's hash under SECRET_KEY and under each key it replaced: an address
+    suppressed before a key change is still recognised while its key is a fallback."""
+    return keyed_hashes(f"{brand_id}:{normalise_email(email)}")
 
 
 def is_suppressed(brand_id: int, email: str | None) -> bool:
     if not normalise_email(email):
         return False
-    return bool(_suppressed(brand_id, [address_hash(brand_id, email)]))
+    return bool(_suppressed(brand_id, address_hashes(brand_id, email)))
 
 
 def _suppressed(brand_id: int, digests: list[str]) -> set[str]:
@@ -64,9 +71,9 @@ def may_email_many(customers: list[Customer]) -> set[int]:
     if not candidates:
         return set()
     brand_id = candidates[0].brand_id
-    digests = {c.id: address_hash(brand_id, c.email) for c in candidates}
-    suppressed = _suppressed(brand_id, list(digests.values()))
-    return {customer_id for customer_id, digest in digests.items() if digest not in suppressed}
+    digests = {c.id: address_hashes(brand_id, c.email) for c in candidates}
+    suppressed = _suppressed(brand_id, [d for found in digests.values() for d in found])
+    return {customer_id for customer_id, found in digests.items() if suppressed.isdisjoint(found)}
 
 
 def suppress(brand_id: int, email: str | None) -> None:
