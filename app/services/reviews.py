@@ -291,7 +291,10 @@ def _publish(brand: Brand, review: Review, actor: str, note: str | None = None):
     review.published_at = review.published_at or now
     review.updated_at = now
     entry = _log(review, "publish", actor, before, PUBLISHED, note=note)
-    review_effects.award_bonus(review)
+    if review_effects.award_bonus(review) > 0:
+        # Points for the review itself: it is disclosed as incentivized (pages, feeds, the
+        # webhook below), whether or not points were offered for the answer it came from.
+        review.incentivized = True
     review_effects.emit(brand.id, "review.published", event_data(review))
     return entry
 

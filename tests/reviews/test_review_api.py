@@ -2,8 +2,9 @@
 
 import pytest
 
+import loyalty
 from app.extensions import db
-from app.models import Review
+from app.models import Response, Review
 from app.models.review import ModerationEntry
 from tests.conftest import Contenders, api_post
 from tests.reviews.helpers import answer, published, review_of, set_policy
@@ -197,3 +198,20 @@ def test_two_moderators_publishing_at_once_publish_once(app, api, survey, brand)
     decided = review_of(review.response_id)
     assert decided.status == "published"
     assert [e.action for e in decided.moderation if e.action == "publish"] == ["publish"]
+
+
+def test_a_review_that_earned_the_bonus_is_labelled_incentivized(api, survey, brand):
+    """Its customer had already earned for this survey, so the answer was offered nothing and
+    read "not incentivized", while publishing it earned the review bonus (API walkthrough):
+    a rewarded review shown as unrewarded."""
+    set_policy(brand, "immediate")
+    api.post("/api/v1/customers", json={"external_id": "c-20"})
+    answer(api, survey, customer="c-20", consent=False)  # earns the answer's points
+    review = review_of(answer(api, survey, customer="c-20"))
+    assert review.status == "published"
+    db.session.refresh(review)
+    offered = db.session.get(Response, review.response_id).incentivized
+    assert offered is False  # nothing offered for this answer
+    assert loyalty.get_policy(brand.id)["review_bonus"] > 0
+    assert review.incentivized is True
+    assert api.get(f"/api/v1/reviews/{review.id}").json["incentivized"] is True
