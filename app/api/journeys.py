@@ -25,6 +25,7 @@ protect(blp)
 class Journeys(MethodView):
     @blp.arguments(JourneyCreate)
     @blp.response(201, JourneyOut)
+    @blp.alt_response(409, description="Another journey of the brand has this name (any case)")
     @blp.doc(**idempotency_header("The same key again returns the same journey, no second one"))
     def post(self, data):
         """Create a journey with its ordered phases (and hypothesis scores)."""
@@ -49,6 +50,7 @@ class JourneyById(MethodView):
 @blp.route("/journeys/<int:journey_id>/phases/<phase_key>/touchpoints", methods=["POST"])
 @blp.arguments(TouchpointIn)
 @blp.response(201, TouchpointOut)
+@blp.alt_response(409, description="The phase has a touchpoint of this name")
 def create_touchpoint(data, journey_id, phase_key):
     """Add a touchpoint (where the customer meets the brand) to a phase."""
     return journeys.add_touchpoint(current_brand(), journey_id, phase_key, data)
@@ -58,6 +60,7 @@ def create_touchpoint(data, journey_id, phase_key):
 class Personas(MethodView):
     @blp.arguments(PersonaIn)
     @blp.response(201, PersonaOut)
+    @blp.alt_response(409, description="The brand has a persona of this key")
     def post(self, data):
         """Create a persona that customers can belong to."""
         return journeys.create_persona(current_brand(), data)

@@ -26,7 +26,7 @@ def _names_taken(brand: Brand, but: int | None = None) -> set[str]:
 
 
 def name_of_its_own(brand: Brand, name: str, journey_id: int | None = None) -> str:
-    """`name`, trimmed, if no other journey of the brand has it (whatever its case); else a 422.
+    """`name`, trimmed, if no other journey of the brand has it (whatever its case); else a 409.
 
     Two journeys of one name look alike wherever a journey is chosen or named: the map's
     picker, the survey editor's phases, the weekly report. The brand row is locked first, so
@@ -35,8 +35,8 @@ def name_of_its_own(brand: Brand, name: str, journey_id: int | None = None) -> s
     locks.lock_brand(brand.id)
     if name.casefold() in _names_taken(brand, but=journey_id):
         db.session.rollback()
-        raise AppError(
-            422,
+        raise AppError(  # 409, as a persona key or a touchpoint name that is taken
+            409,
             f"the brand already has a journey named {name!r}",
             fields={"name": ["another journey of the brand has this name"]},
         )

@@ -28,7 +28,7 @@ def test_a_retried_journey_create_returns_the_first_journey(api, count_rows):
     assert again.json == first.json
     assert count_rows(Journey) == 1
     # Without a key the second post is refused for its name, not stored as a look-alike.
-    assert api.post("/api/v1/journeys", json=JOURNEY).status_code == 422
+    assert api.post("/api/v1/journeys", json=JOURNEY).status_code == 409
     assert count_rows(Journey) == 1
     assert api.post("/api/v1/journeys", json={**JOURNEY, "name": "Tweede"}).status_code == 201
     assert count_rows(Journey) == 2

@@ -19,8 +19,8 @@ def test_create_journey_keeps_phase_order_and_hypotheses(api, journey):
 
 
 @pytest.mark.parametrize("name", ["Badkamer", "  badkamer ", "BADKAMER"])
-def test_a_second_journey_of_a_name_is_422_and_stores_nothing(api, journey, count_rows, name):
-    error = assert_error(api.post("/api/v1/journeys", json={**JOURNEY, "name": name}), 422)
+def test_a_second_journey_of_a_name_is_409_and_stores_nothing(api, journey, count_rows, name):
+    error = assert_error(api.post("/api/v1/journeys", json={**JOURNEY, "name": name}), 409)
     assert error["fields"] == {"name": ["another journey of the brand has this name"]}
     assert count_rows(Journey) == 1 and count_rows(Phase) == 3
 

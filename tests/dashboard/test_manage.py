@@ -135,13 +135,13 @@ def test_a_bad_phase_edit_is_422_and_changes_nothing(dash, journey):
 def test_two_journeys_cannot_share_a_name(dash, journey, count_rows):
     """They would look alike in the map's picker, the survey editor and the weekly report."""
     refused = dash.post("/dashboard/journeys/new", {**NEW_JOURNEY, "name": " badkamer "})
-    assert refused.status_code == 422 and 'id="err-name"' in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and 'id="err-name"' in refused.get_data(as_text=True)
     assert count_rows(Journey) == 1
     assert dash.post("/dashboard/journeys/new", NEW_JOURNEY).status_code == 302
     keuken = db.session.query(Journey).filter_by(name="Keuken").one()
     url = f"/dashboard/journeys/{keuken.id}/rename"
     renamed = dash.post(url, {"name": "BADKAMER"})
-    assert renamed.status_code == 422 and 'id="err-name"' in renamed.get_data(as_text=True)
+    assert renamed.status_code == 409 and 'id="err-name"' in renamed.get_data(as_text=True)
     assert dash.post(url, {"name": "keuken"}).status_code == 302  # its own name, recased
     db.session.expire_all()
     assert sorted(j.name for j in db.session.query(Journey)) == ["Badkamer", "keuken"]
