@@ -363,7 +363,7 @@ def _reach(reached, customer: Customer, phase, occurred_at: datetime, event_valu
 def _phase(journey, key: str):
     phase = journey.phase(key)
     if phase is None:
-        raise AppError(404, f"phase {key!r} not found in this journey")
+        raise journeys.missing_phase(key)
     return phase
 
 

@@ -112,8 +112,18 @@ def get_phase(brand: Brand, journey_id: int, key: str, lock: bool = False) -> Ph
         query = select(Phase).where(Phase.id == phase.id).options(selectinload(Phase.touchpoints))
         phase = db.session.scalar(locks.locked(query))
     if phase is None:
-        raise AppError(404, f"phase {key!r} not found in this journey")
+        raise missing_phase(key)
     return phase
+
+
+def missing_phase(key: str) -> AppError:
+    """The 404 of a phase key the journey lacks, with its field named as a batch names it
+    ("items.3.phase"): a body's phase is a typo more often than a missing page."""
+    return AppError(
+        404,
+        f"phase {key!r} not found in this journey",
+        fields={"phase": ["no such phase in this journey"]},
+    )
 
 
 def add_touchpoint(brand: Brand, journey_id: int, phase_key: str, data: dict) -> Touchpoint:

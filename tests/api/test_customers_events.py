@@ -266,3 +266,12 @@ def test_two_upserts_of_one_new_customer_at_once_create_it_once(app, api, brand,
     assert sorted(reply.status_code for reply in race.replies) == [200, 201]
     assert count_rows(Customer) == 1
     assert len({reply.json["id"] for reply in race.replies}) == 1
+
+
+def test_an_unknown_phase_names_its_field_one_at_a_time_as_in_a_batch(api, journey):
+    body = {"customer": "x", "journey_id": journey["id"], "phase": "nope"}
+    one = api.post("/api/v1/events", json=body)
+    assert one.status_code == 404
+    assert one.json["error"]["fields"] == {"phase": ["no such phase in this journey"]}
+    batch = api.post("/api/v1/events/batch", json={"items": [body]})
+    assert batch.json["error"]["fields"] == {"items.0.phase": ["no such phase in this journey"]}
