@@ -308,8 +308,9 @@ def _add_invitations(brand: Brand, recent: list, survey_by_phase: dict, rng, now
     # Stored in the order they were made, as a shop's are: the Invitations page lists the
     # newest first by id, and drawn in the order above its dates ran back and forth.
     rows.sort(key=lambda row: row["created_at"])
-    db.session.execute(insert(Invitation), rows)
-    db.session.execute(insert(Contact), _contacts(brand, rows, surveys_by_id))
+    if rows:  # none with --responses 0; an empty insert() is one row of defaults, refused
+        db.session.execute(insert(Invitation), rows)
+        db.session.execute(insert(Contact), _contacts(brand, rows, surveys_by_id))
     db.session.commit()
     return len(rows)
 

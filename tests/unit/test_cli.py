@@ -288,3 +288,14 @@ def test_the_demo_reviews_are_dated_by_their_answers(app, db):
     replied = [r for r in made if r.replied_at is not None]
     assert replied and all(r.replied_at > r.answered_at for r in replied)
     assert all(e.created_at >= r.answered_at for r in made for e in r.moderation)
+
+
+def test_the_demo_seeds_with_no_answers_at_all(app, db):
+    """--responses 0 (the option's own lower bound) ended in an IntegrityError: with no
+    answers there were no invitations, and an empty insert is one row of defaults."""
+    from app.models import Journey
+
+    result = app.test_cli_runner().invoke(args=["demo", "--responses", "0"])
+    assert result.exit_code == 0, result.output
+    assert "0 responses" in result.output and db.session.query(Journey).count() == 1
+    assert db.session.query(Invitation).count() == 0
