@@ -236,9 +236,10 @@ def _check(values: dict) -> None:
         )
     redis_url = values.get("REDIS_URL")
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        shown = redis_url.rpartition("@")[2]  # a password before the @ stays out of the logs
         raise ConfigError(
             f"REDIS_URL must start with redis://, rediss:// or unix://, like "
-            f"redis://127.0.0.1:6379/0, not {redis_url!r}"
+            f"redis://127.0.0.1:6379/0, not {shown!r}"
         )
     address = split_mailbox(values.get("MAIL_FROM") or "")[1]
     if "@" not in address or "." not in address.rpartition("@")[2]:

@@ -59,6 +59,7 @@ def _production(**overrides):
         ({"RATELIMIT_WIDGET_CLIENT": "120 a minute"}, "RATELIMIT_WIDGET_CLIENT"),
         ({"RATELIMIT_WIDGET_SITE": "3000/fortnight"}, "RATELIMIT_WIDGET_SITE"),
         ({"REDIS_URL": "redis//127.0.0.1:6379/9"}, "REDIS_URL must start with"),
+        ({"REDIS_URL": "redis//:s3cret@redis.example:6379/0"}, "not 'redis.example:6379/0'"),
         ({"REDIS_URL": "127.0.0.1:6379"}, "REDIS_URL must start with"),
     ],
 )
