@@ -26,6 +26,18 @@ def test_every_documented_error_has_the_error_shape(document):
                     assert schema == {"$ref": "#/components/schemas/ErrorOut"}, where
 
 
+def test_every_operation_names_the_refusals_it_can_give(document):
+    """401 on every operation, 413 and 415 on those with a body: a generated client saw them
+    only as "default" (API walkthrough)."""
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            named = set(operation["responses"])
+            expected = {"401"} | ({"413", "415"} if "requestBody" in operation else set())
+            assert expected <= named, f"{method.upper()} {path}: {sorted(named)}"
+
+
 def test_request_bounds_are_the_servers(document):
     schemas = document["components"]["schemas"]
     # a dict's size is its keys: minProperties, not minLength (which lets {} through)
