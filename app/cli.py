@@ -115,6 +115,7 @@ def user_create(brand_slug, email, role, password_stdin):
     """Create a dashboard login for a brand."""
     from app.services import users
 
+    brand_named(brand_slug)  # a mistyped slug is said before a password is asked for
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

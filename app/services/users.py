@@ -98,10 +98,7 @@ def authenticate(email: str, password: str) -> list[User]:
 
 def create_user(brand_slug: str, email: str, password: str, role: str) -> User:
     """`flask user create`: a login with its password, for a brand's first owner."""
-    try:
-        brand = brands.by_slug(brand_slug)
-    except AppError:
-        raise AppError(404, f"no brand with the slug {brand_slug!r}") from None
+    brand = brands.by_slug(brand_slug)
     if role not in User.ROLES:
         raise AppError(422, f"role must be one of {User.ROLES}", fields={"role": ["invalid"]})
     try:  # the dashboard's welcome and account pages take the same rule
