@@ -179,6 +179,53 @@ def test_a_setting_that_cannot_work_is_one_sentence_not_a_traceback(env, said):
     assert "Traceback" not in done.stderr and "pw@" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    "database, said",
+    [
+        ("postgresql://postgres:pw@127.0.0.1:1/phasewise", "connection failed: "),
+        ("sqlite:///{tmp}/empty.db", "no such table: "),
+    ],
+)
+def test_a_command_that_cannot_use_the_database_says_so_in_one_line(tmp_path, database, said):
+    """Cron's sweeps and db upgrade against a database that is down or not migrated: sixty
+    lines of driver traceback in cron's mail hid the one that said so."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "pipeline", "sweep"],
+        cwd=config.ROOT,
+        env={**clean, "APP_ENV": "development", "DATABASE_URL": database.format(tmp=tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Phasewise cannot use the database: {said}")
+    assert "Traceback" not in done.stderr and "pw@" not in done.stderr
+    if said.startswith("no such table"):
+        assert last.endswith("(has flask --app wsgi db upgrade run against it?)")
+
+
+def test_other_errors_keep_their_traceback():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import wsgi; raise ValueError('a bug')"],
+        cwd=config.ROOT,
+        env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr and "ValueError: a bug" in done.stderr
+
+
 def test_gunicorn_stops_on_a_setting_that_cannot_work():
     """With exit code 1 gunicorn started worker after worker for ever (38 in 12 s), the master
     listening on: a supervisor never saw the failure. Code 3 stops it. (One worker: a second
