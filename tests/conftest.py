@@ -14,6 +14,7 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db as _db
 from bench.chromium import CHROMIUM
+from tests.openapi_check import keeps_the_document
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -147,20 +148,24 @@ class ApiClient:
     def _headers(self, headers):
         return {"Authorization": f"Bearer {self.key}", **(headers or {})}
 
+    def _call(self, method, url, headers, **kwargs):
+        answer = self.client.open(url, method=method, headers=self._headers(headers), **kwargs)
+        return keeps_the_document(method, url, answer)
+
     def get(self, url, headers=None, **kwargs):
-        return self.client.get(url, headers=self._headers(headers), **kwargs)
+        return self._call("GET", url, headers, **kwargs)
 
     def post(self, url, json=None, headers=None, **kwargs):
-        return self.client.post(url, json=json, headers=self._headers(headers), **kwargs)
+        return self._call("POST", url, headers, json=json, **kwargs)
 
     def patch(self, url, json=None, headers=None, **kwargs):
-        return self.client.patch(url, json=json, headers=self._headers(headers), **kwargs)
+        return self._call("PATCH", url, headers, json=json, **kwargs)
 
     def put(self, url, json=None, headers=None, **kwargs):
-        return self.client.put(url, json=json, headers=self._headers(headers), **kwargs)
+        return self._call("PUT", url, headers, json=json, **kwargs)
 
     def delete(self, url, headers=None, **kwargs):
-        return self.client.delete(url, headers=self._headers(headers), **kwargs)
+        return self._call("DELETE", url, headers, **kwargs)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from flask import request
 
 from app.api import (
+    answer_fields,
     brand,
     customers,
     docs,
@@ -44,6 +45,7 @@ def register(app, api) -> None:
     for blueprint in BLUEPRINTS:
         csrf.exempt(blueprint)  # the API authenticates with bearer keys, never with cookies
         api.register_blueprint(blueprint)
+    answer_fields.name_them(api.spec)
     app.register_blueprint(docs.bp)
 
 

@@ -105,5 +105,11 @@ class RedemptionIn(Schema):
 
 
 class EntryOut(Entry):
+    """One new entry: its balance after is `balance` here (a statement's rows say it as
+    balance_after), so the document does not promise both."""
+
     customer = fields.String()
     balance = fields.Integer(metadata={"description": "the balance after this entry"})
+
+    class Meta:
+        exclude = ("balance_after",)

@@ -74,6 +74,7 @@ def account(brand: Brand, external_id: str, query: dict) -> dict:
 def _entry_out(entry, brand: Brand, customer: Customer) -> dict:
     return {
         **entry.as_dict(),
+        "phase": None,  # an adjustment or a redemption is no phase's: a statement says it so
         "customer": customer.external_id,
         "balance": loyalty.balance(brand.id, customer.id),  # read under the customer's lock
     }

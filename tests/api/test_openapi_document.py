@@ -4,7 +4,7 @@ on a request are the document's, so a client validating against it is refused no
 
 import pytest
 
-from tests.api.test_openapi_fuzz import _document
+from tests.openapi_check import document as _document
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +81,16 @@ def test_answers_say_what_their_fields_hold(document):
     ]
     assert "text" in schemas["QuestionOut"]["properties"]["type"]["enum"]
     assert "scheduled" in schemas["InvitationOut"]["properties"]["status"]["enum"]
+
+
+def test_answers_name_the_fields_they_always_carry(document):
+    """A generated client types a field it is not told is there as optional (`id?: number`);
+    every API test's answers are checked against these (tests/openapi_check.py)."""
+    schemas = document["components"]["schemas"]
+    assert {"id", "status", "created_at", "sentiment", "processed_at"} <= set(
+        schemas["ResponseOut"]["required"]
+    )
+    assert schemas["EntryOut"]["required"] == list(schemas["EntryOut"]["properties"])
+    # a schema requests send too keeps what a request must send
+    assert schemas["JourneyDocument"]["required"] == ["format", "journey", "version"]
+    assert "required" not in schemas["Policy"]  # PUT /loyalty/policy sends any of its fields
