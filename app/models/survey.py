@@ -66,6 +66,14 @@ class Survey(db.Model):
     def first_of_type(self, kind: str) -> "Question | None":
         return next((q for q in self.questions if q.type == kind), None)
 
+    @property
+    def makes_reviews(self) -> bool:
+        """A review needs stars, from an NPS or CSAT answer, and a written answer
+        (services.reviews.candidate): a survey without both never asks for consent, which a
+        customer gave for a review that could never come."""
+        kinds = {question.type for question in self.questions}
+        return "text" in kinds and bool(kinds & {"nps", "csat"})
+
 
 class Question(db.Model):
     __tablename__ = "question"

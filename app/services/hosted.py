@@ -221,7 +221,7 @@ def _parse(page: SurveyPage, form: dict) -> tuple[dict, dict | None]:
         else:
             answers[question.key] = raw
     review = None
-    if form.get("review_consent") == "yes":
+    if form.get("review_consent") == "yes" and page.survey.makes_reviews:
         name = str(form.get("display_name") or "").strip()
         page.values["review_consent"] = "yes"
         page.values["display_name"] = name

@@ -115,7 +115,8 @@ def present(brand: Brand, survey: Survey, locale: str, customer: Customer | None
         "points_offered": channel_points.offers_points(
             brand.id, customer.id if customer else None, survey.id
         ),
-        "review_step": True,  # the same consent step after every score; never gated
+        # the same consent step after every score, never gated; only where a review can come
+        "review_step": survey.makes_reviews,
         "cooldown_days": contact_budget.policy(brand)["min_days_between"],
     }
 

@@ -33,3 +33,17 @@ def test_an_edit_to_two_nps_questions_is_422_and_changes_nothing(dash, survey):
     db.session.expire_all()
     saved = db.session.get(Survey, survey["id"])
     assert [q.type for q in saved.questions] == ["nps", "csat", "text"]
+
+
+def test_the_editor_says_when_a_surveys_answers_never_become_reviews(dash, brand, journey):
+    from tests.conftest import levering_survey
+    from tests.reviews.test_review_consent_symmetry import NO_STARS
+
+    survey = levering_survey(brand, journey["id"], NO_STARS)
+    page = dash.get(f"/dashboard/surveys/{survey.id}").get_data(as_text=True)
+    assert "data-no-reviews" in page and "never become reviews" in page
+
+
+def test_the_editor_of_a_survey_with_stars_says_nothing_of_reviews(dash, survey):
+    page = dash.get(f"/dashboard/surveys/{survey['id']}").get_data(as_text=True)
+    assert "data-no-reviews" not in page

@@ -68,3 +68,34 @@ def test_api_consent_is_stored_the_same_for_every_score(api, survey):
         ids.append(api.post("/api/v1/responses", json=body).json["id"])
     low, high = review_of(ids[0]), review_of(ids[1])
     assert (low.status, low.fraud_signals) == (high.status, high.fraud_signals)
+
+
+NO_STARS = [
+    {"key": "ces", "type": "ces", "required": True, "text": {"nl": "Moeite?", "en": "Effort?"}},
+    {"key": "why", "type": "text", "text": {"nl": "Waarom?", "en": "Why?"}},
+]
+
+
+def test_a_survey_that_cannot_make_a_review_asks_for_no_consent(journey, brand, client):
+    """A review's stars come from an NPS or CSAT answer: a CES survey's customer consented,
+    was thanked, and no review ever came (a trial's finding). Neither channel asks there."""
+    from app.models import Response
+    from tests.conftest import levering_survey
+
+    survey = levering_survey(brand, journey["id"], NO_STARS)
+    assert not survey.makes_reviews
+    config = client.get(
+        f"/w/v1/survey?site_key={brand.site_key}&phase=levering",
+        headers={"Origin": "https://shop.example"},
+    ).json
+    assert config["review_step"] is False
+
+    link = survey_links.create(brand, {"journey_id": journey["id"], "phase": "levering"})
+    token = survey_links.token_for(link)
+    page = client.get(f"/s/{token}").get_data(as_text=True)
+    assert 'class="question review"' not in page and "review_consent" not in page
+    key = re.search(r'name="form_key"[^>]*value="([^"]+)"', page).group(1)
+    form = {"form_key": key, "q_ces": "2", "q_why": "Snel geregeld.", "review_consent": "yes"}
+    assert client.post(f"/s/{token}", data=form).status_code == 200
+    assert [r.review_request for r in Response.query.all()] == [None]
+    assert Review.query.count() == 0
