@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from app import ids
 from app.errors import AppError
@@ -303,10 +303,21 @@ def submit(
         # A statement, not the loaded object, which the intake's commit expired: an erasure
         # since the page opened has deleted the invitation (and intake stored this answer
         # without its customer), and then this matches nothing.
+        # Its reminder is off from now on: the Invitations page and the API said "reminder
+        # due" until the due job skipped it (a sender that took it meanwhile finds it gone).
         db.session.execute(
             update(Invitation)
             .where(Invitation.id == invitation_id, Invitation.used_at.is_(None))
-            .values(used_at=utcnow(), response_id=response.id)
+            .values(
+                used_at=utcnow(),
+                response_id=response.id,
+                remind_at=None,
+                reminder_taken_at=None,
+                reminder_skip_reason=case(
+                    (Invitation.remind_at.is_not(None), "answered"),
+                    else_=Invitation.reminder_skip_reason,
+                ),
+            )
         )
         db.session.commit()
     return page, {

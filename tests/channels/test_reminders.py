@@ -196,6 +196,20 @@ def test_a_reminder_no_longer_wanted_is_skipped_for_good(
     assert api.get("/api/v1/invitations").json["items"][0]["reminder_skip_reason"] == reason
 
 
+def test_an_answer_by_the_link_takes_the_reminder_off_at_once(
+    app, api, client, survey, reminding, anna, smtp_server, db
+):
+    """The Invitations page and the API said "reminder due" for an answered invitation until
+    the due job skipped it (trial walkthrough)."""
+    invitation_id = invite(api, survey)
+    assert fresh(db, invitation_id).remind_at is not None
+    _answered_by_link(app, api, client, survey, smtp_server, db, invitation_id)
+    shown = api.get(f"/api/v1/invitations/{invitation_id}").json
+    assert (shown["remind_at"], shown["reminder_skip_reason"]) == (None, "answered")
+    assert api.get("/api/v1/invitations").json["counts"]["reminders_planned"] == 0
+    assert reminders.any_due(utcnow() + timedelta(days=60)) is False
+
+
 def test_a_new_version_meanwhile_still_reminds(app, api, survey, reminding, anna, smtp_server, db):
     """An edit after the first answers makes a new version and leaves the invitation's own
     inactive; its link still opens, so its reminder still goes."""
