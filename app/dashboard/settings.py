@@ -22,6 +22,7 @@ from app.services import (
     outbox,
     public_urls,
     reviews,
+    surveys,
     worker,
 )
 
@@ -40,6 +41,8 @@ def _page(status=200, **context):
     brand = current_brand()
     choices = journey_map.journey_choices(brand)
     phases = journeys.get_journey(brand, choices[0][0]).phases if choices else []
+    # a tag for a phase no survey asks opens nothing (a 404 in the page's console)
+    asking = surveys.phases_asking(brand, choices[0][0]) if choices else set()
     # Only a phase of the brand's: the snippet is text an owner copies into their own site,
     # and a link's ?phase= must not be able to write into it.
     phase_keys = [phase.key for phase in phases]
@@ -54,6 +57,7 @@ def _page(status=200, **context):
             keys=_keys(brand),
             phases=phases,
             phase_key=phase_key,
+            asking=asking,
             snippet=public_urls.snippet(brand, phase_key),
             contact_policy=contact_budget.policy(brand),
             publish_mode=reviews.policy_mode(brand, ""),

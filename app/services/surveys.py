@@ -125,6 +125,18 @@ def active_for_phase(
     return candidates[0] if candidates else None
 
 
+def phases_asking(brand: Brand, journey_id: int) -> set[str]:
+    """The keys of the journey's phases with an active survey: where a widget opens."""
+    return set(
+        db.session.scalars(
+            select(Phase.key)
+            .join(Survey, Survey.phase_id == Phase.id)
+            .where(Survey.brand_id == brand.id, Survey.journey_id == journey_id)
+            .where(Survey.active.is_(True))
+        )
+    )
+
+
 def has_answers(survey: Survey) -> bool:
     return bool(db.session.scalar(select(exists().where(Response.survey_id == survey.id))))
 

@@ -52,6 +52,17 @@ def test_the_widget_snippet_has_the_site_key_and_a_copy_button(dash, brand, jour
     assert "/static/dashboard.js" in page
 
 
+def test_the_snippet_says_when_no_survey_asks_its_phase(dash, survey):
+    """A tag for a phase without an active survey opens nothing: the owner copied it, pasted
+    it and saw a 404 in the console (trial walkthrough)."""
+    idle = dash.html("/dashboard/settings?phase=orientatie")
+    assert "data-no-survey" in idle and 'aria-describedby="snippet-idle"' in idle
+    assert ">Oriëntatie (orientatie) – no active survey</option>" in idle
+    asking = dash.html("/dashboard/settings?phase=levering")
+    assert "data-no-survey" not in asking
+    assert "(levering) – no active survey" not in asking
+
+
 def test_a_link_cannot_write_into_the_snippet_an_owner_copies(dash, journey):
     """The textarea decodes what the page escaped once: a crafted ?phase= came out as a
     script tag of the attacker's, in the text the Copy button copies."""
