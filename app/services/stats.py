@@ -3,7 +3,7 @@
 from sqlalchemy import exists, func, select
 
 from app.extensions import db
-from app.models import Brand, ConversionRollup, CustomerPhase, Phase
+from app.models import Brand, ConversionRollup, Phase
 from app.models.survey import EMOTIONS
 from app.numbers import money, plural
 from app.pipeline import nps
@@ -50,13 +50,19 @@ def whole_answers(brand, phase_ids: list[int], filters: dict, persona_id) -> dic
     return {row.phase_id: int(row.n) for row in rows}
 
 
-def measured_phases(phase_ids: list[int], conversion: dict) -> set[int]:
+def measured_phases(brand, phase_ids: list[int], conversion: dict) -> set[int]:
     """Phases some customer has reached, ever (not only in this selection). A phase reached
-    in the selection is; for the others one index probe each, not a count of customers."""
+    in the selection is; for the others one index probe each, not a count of customers.
+    The probe reads the conversion rollup, not customer_phase: an erasure deletes a customer's
+    reaches but keeps her counts, and a phase only she reached must stay measured."""
     found = {pid for pid in phase_ids if conversion.get(pid, {}).get("reached")}
     rest = [pid for pid in phase_ids if pid not in found]
     if rest:
-        reached = exists().where(CustomerPhase.phase_id == Phase.id)
+        reached = exists().where(
+            ConversionRollup.brand_id == brand.id,
+            ConversionRollup.phase_id == Phase.id,
+            ConversionRollup.reached > 0,
+        )
         found |= set(db.session.scalars(select(Phase.id).where(Phase.id.in_(rest), reached)))
     return found
 
@@ -69,7 +75,7 @@ def journey_figures(brand, journey, answers, conversion, filters, persona_id, lo
     """
     phases = journey.phases
     phase_ids = [phase.id for phase in phases]
-    measured = measured_phases(phase_ids, conversion)
+    measured = measured_phases(brand, phase_ids, conversion)
     whole = whole_answers(brand, phase_ids, filters, persona_id) if is_part(filters) else None
     figures = [
         phase_figures(

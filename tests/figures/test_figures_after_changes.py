@@ -195,6 +195,22 @@ def test_erasure_keeps_every_figure_and_the_answers_still_match(api, brand, jour
     assert before[0]["conversion"]["reached"] == 2 and raw_after[ids["orientatie"]]["reached"] == 1
 
 
+def test_erasure_keeps_a_phase_only_she_reached_measured_in_another_period(api, brand, journey):
+    """Her reaches are deleted, her counts kept: a phase only she reached stays measured under
+    a period in which nobody reached it, so the phase before keeps its conversion (it read
+    "no later phase measured yet" after the erasure, and the last phase "new")."""
+    customer(api, "anna", value=4000)
+    customer(api, "bert", value=6000)
+    event(api, journey, "bert", "aankoop", datetime(2026, 3, 10, 12))
+    event(api, journey, "anna", "aankoop", datetime(2026, 4, 10, 12))
+    event(api, journey, "anna", "levering", datetime(2026, 4, 12, 12))  # only she: April
+    march = "?from=2026-03-01&to=2026-03-31"
+    before = stats(api, journey, march)
+    assert before[1]["conversion"]["to_next"] == 0.0 and before[2]["conversion"]["measured"]
+    assert api.delete("/api/v1/customers/anna").status_code == 200
+    assert stats(api, journey, march) == before
+
+
 def test_an_answer_erased_before_the_pipeline_ran_is_counted_as_stored(
     app, api, brand, journey, survey, held
 ):
