@@ -299,7 +299,7 @@ def trend_chart(
     points, band_top, band_bottom, lines = [], [], [], []
     for index, period in enumerate(periods):
         figure = period[metric]
-        value = figure["score"] if metric == "nps" else figure["mean"]
+        value = figure["score"] if metric == "nps" else figure["unrounded"]
         interval = figure.get("ci95")
         if index % every == 0:
             parts.append(

@@ -266,7 +266,7 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
             _gap(
                 "csat",
                 hypothesis.get("csat"),
-                figure["csat"]["mean"],
+                figure["csat"]["unrounded"],
                 nps.mean_interval(sums, "csat"),
             ),
             _gap("conversion", hypothesis.get("conversion"), figure["conversion"]["to_next"], None),

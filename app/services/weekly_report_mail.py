@@ -108,7 +108,7 @@ def phase_line(now: dict, before: dict) -> str:
     line += f"; {nps_words(now, before)}"
     csat = now["csat"]
     if csat["n"]:
-        line += f"; CSAT {csat['mean']:.1f} of 5"
+        line += f"; CSAT {csat['unrounded']:.1f} of 5"
     negative = now["sentiment"]["negative"]
     if negative:
         line += f"; {plural(negative, 'negative written answer')}"

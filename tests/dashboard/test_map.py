@@ -183,3 +183,19 @@ def test_a_period_says_that_recent_customers_may_still_go_on(dash, seeded):
     assert 'data-note="recent"' in dash.html("/dashboard?from=2026-01-01")
     assert 'data-note="recent"' not in dash.html("/dashboard")
     assert 'data-note="recent"' not in dash.html("/dashboard?period=all")
+
+
+def test_a_mean_is_shown_rounded_once(dash, api, journey, survey):
+    """Eleven CSAT answers of 1 and 2 average 1.4545…: the API gives 1.455 (three decimals),
+    the map, the phase page and its trend show 1.45, not 1.46 (1.455 rounded again)."""
+    from tests.dashboard.conftest import answer
+
+    for csat in [1] * 6 + [2] * 5:
+        answer(api, survey, 8, csat=csat)
+    stats = api.get(f"/api/v1/journeys/{journey['id']}/stats").json["phases"]
+    assert stats[2]["csat"]["mean"] == 1.455
+    page = dash.html(f"/dashboard?journey={journey['id']}")
+    assert re.search(r"<dt>CSAT</dt><dd>1\.45 ", page) and "1.46" not in page
+    phase = dash.html(f"/dashboard/journeys/{journey['id']}/phases/levering?grain=month")
+    assert re.search(r'CSAT \(1–5\)</span><span class="value">1\.45<', phase)
+    assert "1.46" not in phase
