@@ -12,6 +12,11 @@ def money(value) -> str:
     return f"€{value:.0f}"
 
 
+def whole_percent(share: float) -> int:
+    """A share (0-1) in whole percents, rounded as the dashboard prints a percentage."""
+    return round(share * 100)
+
+
 def whole(n: int, locale: str | None) -> str:
     """A whole number with thousands separators: "1.250" in Dutch, "1,250" otherwise."""
     grouped = f"{int(n):,}"

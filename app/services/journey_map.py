@@ -269,7 +269,12 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
                 figure["csat"]["unrounded"],
                 nps.mean_interval(sums, "csat"),
             ),
-            _gap("conversion", hypothesis.get("conversion"), figure["conversion"]["to_next"], None),
+            _gap(
+                "conversion",
+                hypothesis.get("conversion"),
+                figure["conversion"]["unrounded"]["to_next"],
+                None,
+            ),
         ]
         phases.append(
             {

@@ -5,7 +5,7 @@ from sqlalchemy import exists, func, select
 from app.extensions import db
 from app.models import Brand, ConversionRollup, Phase
 from app.models.survey import EMOTIONS
-from app.numbers import money, plural
+from app.numbers import money, plural, whole_percent
 from app.pipeline import nps
 from app.services import journeys, map_rollup
 
@@ -124,6 +124,8 @@ def phase_figures(
     converted_value = float(conversion.get("converted_value", 0))
     ends = last or not onward
     n_nps = counts.promoters + counts.passives + counts.detractors
+    went_on = converted / reached if reached and not ends else None
+    value_went_on = converted_value / reached_value if reached_value and not ends else None
     return {
         "phase": phase.key,
         "name": phase.display_name(locale),
@@ -140,20 +142,22 @@ def phase_figures(
         "conversion": {
             "reached": reached,
             "converted": converted,
-            "to_next": round(converted / reached, 4) if reached and not ends else None,
+            "to_next": None if went_on is None else round(went_on, 4),
             "reached_value": round(reached_value, 2),
-            "value_weighted": round(converted_value / reached_value, 4)
-            if reached_value and not ends
-            else None,
+            "value_weighted": None if value_went_on is None else round(value_went_on, 4),
             "mean_days_to_next": round(conversion["dwell_hours_sum"] / converted / 24, 1)
             if converted
             else None,
             "measured": measured,
+            # Not in the API's output: what the dashboard shows in whole percents, rounded
+            # once (17 of 103 is 16.50…%: 17%, where the API's 0.165 would read 16%).
+            "unrounded": {"to_next": went_on, "value_weighted": value_went_on},
         },
         "hypothesis": phase.hypothesis or {},
         # Unrounded, for the value at stake (not in the API's output, which shows the rounded).
         "stake_basis": {
-            "drop": 1 - converted / reached if reached and not ends else None,
+            "drop": None if went_on is None else 1 - went_on,
+            "went_on": went_on,
             "reached_value": reached_value,
             "last": last,
             "ends": ends,
@@ -198,7 +202,8 @@ def rank_priorities(figures: list[dict]) -> None:
         at_stake = stake(basis, score["detractors"])
         parts = []
         if drop is not None:
-            parts.append(f"{drop:.0%} drop-off")
+            # The complement of the "went on" the map shows, so the two add up to 100 %.
+            parts.append(f"{100 - whole_percent(basis['went_on'])}% drop-off")
         parts.append(f"{money(value)} of customer value")
         if basis["part"]:
             whole, detractors = basis["answers"], score["detractors"]

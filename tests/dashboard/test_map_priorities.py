@@ -228,3 +228,25 @@ def test_a_persona_without_nps_answers_reads_a_dash_not_n_0(dash, api, journey):
     assert api.post("/api/v1/responses", json=answer).status_code == 202
     table = dash.html("/dashboard").split('id="persona-title"')[1].split("</table>")[0]
     assert "Gezin" in table and "n=0" not in table
+
+
+def test_went_on_is_rounded_once_and_adds_up_with_the_drop_off(dash, api, journey):
+    """17 of 103 customers went on: 16.50…%, which the map reads 17% (the API's 0.165 read
+    16%), and the reason's drop-off is its complement, 83%, so the two add up to 100."""
+    items = [{"external_id": f"k{i}", "value": 100} for i in range(103)]
+    assert api.post("/api/v1/customers/batch", json={"items": items}).status_code == 200
+    events = [
+        {"customer": f"k{i}", "journey_id": journey["id"], "phase": phase}
+        for i in range(103)
+        for phase in ["orientatie"] + (["aankoop"] if i < 17 else [])
+    ]
+    assert api.post("/api/v1/events/batch", json={"items": events}).status_code == 201
+    post_answer(api, nps_survey(api, journey, "orientatie"), 3)
+    orientatie = api_stats(api, journey)["orientatie"]
+    assert orientatie["conversion"]["to_next"] == 0.165
+    assert "(83% drop-off," in orientatie["priority"]["reason"]
+    page = dash.html("/dashboard")
+    assert "17% of customers" in column(page, "orientatie")
+    assert "17% went on to Aankoop" in unescape(page)
+    phase = dash.html(f"/dashboard/journeys/{journey['id']}/phases/orientatie")
+    assert '<span class="value">17%</span>' in phase
