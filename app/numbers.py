@@ -5,9 +5,10 @@ def money(value) -> str:
     """A compact euro amount: "€12", "€1.2k", "€1.5M"; "–" when unknown."""
     if value is None:
         return "–"
-    if value >= 1_000_000:
+    # The unit follows the amount as rounded: €999,960 is "€1.0M", not "€1000.0k".
+    if value >= 999_950:
         return f"€{value / 1_000_000:.1f}M"
-    if value >= 1000:
+    if value >= 999.5:
         return f"€{value / 1000:.1f}k"
     return f"€{value:.0f}"
 
