@@ -66,7 +66,7 @@ def _mean(sums: dict, name: str) -> dict:
     return {
         "mean": round(sums[f"{name}_sum"] / n, 3) if n else None,
         # what the page shows to two decimals (stats._mean: no rounding twice)
-        "unrounded": sums[f"{name}_sum"] / n if n else None,
+        "unrounded": round(sums[f"{name}_sum"] / n, 9) if n else None,
         "n": n,
         "ci95": nps.mean_interval(sums, name),
     }
