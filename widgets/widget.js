@@ -29,6 +29,8 @@
     '.p{position:relative;box-sizing:border-box;background:var(--pw-bg,#fff);padding:16px;' +
     'border:1px solid #8c8f94;border-radius:var(--pw-radius,10px) var(--pw-radius,10px) 0 0;' +
     'box-shadow:0 4px 24px rgba(0,0,0,.25);animation:i .25s ease-out;overflow:auto;' +
+    // a question or option of one long word (a compound, a URL) wraps instead of widening it
+    'overflow-wrap:anywhere;' +
     // at 400 % zoom (320x256) the panel scrolls instead of running off the screen
     'max-height:calc(100vh - 16px);max-height:calc(100dvh - 16px)}' +
     '@media(min-width:640px){.p{border-radius:var(--pw-radius,10px);max-height:calc(100vh - 32px);' +

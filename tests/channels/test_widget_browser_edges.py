@@ -328,6 +328,45 @@ def test_at_400_percent_zoom_the_panel_fits_and_scrolls(shop, browser, db):
     ctx.close()
 
 
+def test_a_question_and_options_of_one_long_word_wrap_inside_a_phone_panel(shop, browser, db):
+    from app.models import Journey
+    from app.services import surveys
+
+    word = "Badkamerrenovatieoffertebesprekingsafspraakbevestigingsmail"  # no room to break
+    journey = db.session.scalars(select(Journey).filter_by(brand_id=shop.brand.id)).one()
+    surveys.create_survey(
+        shop.brand,
+        {
+            "journey_id": journey.id,
+            "phase": "aankoop",
+            "locale": "en",
+            "questions": [
+                {
+                    "key": "mail",
+                    "type": "choice",
+                    "text": f"Did the {word} arrive? https://shop.example/a/long/path/without/spaces",
+                    "options": [{"key": "yes", "label": word * 2}, {"key": "no", "label": "No"}],
+                }
+            ],
+        },
+    )
+    db.session.commit()
+    body = tag(shop.app_origin, shop.site_key, 'data-phase="aankoop"')
+    ctx, page = _open(browser, shop, body, viewport={"width": 320, "height": 640})
+    page.goto(shop.origin + "/")
+    widget = _widget(page)
+    widget.get_by_role("button", name="No", exact=True).wait_for()
+    # nothing runs out of the panel: it never scrolls sideways, and no text is cut off at its edge
+    assert page.evaluate(
+        "() => { const r = document.querySelector('phasewise-widget').shadowRoot,"
+        " p = r.querySelector('.p'), edge = p.getBoundingClientRect().right;"
+        " return [p.scrollWidth - p.clientWidth,"
+        " [...r.querySelectorAll('h2, button')].filter(e => e.getBoundingClientRect().right > edge)"
+        ".map(e => e.textContent)]; }"
+    ) == [0, []]
+    ctx.close()
+
+
 def test_an_empty_required_text_says_why_it_cannot_be_sent(shop, browser, db):
     body = tag(shop.app_origin, shop.site_key, 'data-phase="levering"')
     ctx, page = _open(browser, shop, body)
