@@ -86,6 +86,18 @@ def test_zero_to_ten_wraps_evenly_on_a_phone(app, browser, page_path, width, row
 
 
 @pytest.mark.browser
+def test_a_brand_name_of_one_long_word_wraps_on_a_phone(app, api, browser, page_path):
+    name = "Badkamerrenovatieoffertebesprekingsafspraakbevestigingsmail B.V."
+    assert api.patch("/api/v1/brand", json={"name": name}).status_code == 200
+    with ThreadedServer(app) as server:
+        context = browser.new_context(viewport={"width": 320, "height": 800})
+        page = context.new_page()
+        page.goto(server.origin + page_path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        context.close()
+
+
+@pytest.mark.browser
 def test_the_chosen_answer_shows_by_more_than_a_light_fill(app, browser, page_path):
     with ThreadedServer(app) as server:
         context = browser.new_context(viewport={"width": 360, "height": 800})

@@ -136,6 +136,19 @@ def test_no_sideways_scroll_on_a_phone(app, brand, survey, anna):
             page.close()
 
 
+@pytest.mark.browser
+def test_a_brand_name_of_one_long_word_wraps_on_a_phone(app, brand, survey, anna):
+    brand.name = "Badkamerrenovatieoffertebesprekingsafspraakbevestigingsmail B.V."
+    helpers.award(helpers.response(brand, survey["id"], anna, text=helpers.HAPPY))
+    db.session.commit()
+    with ThreadedServer(app) as server, chromium() as browser:
+        page = browser.new_page(viewport={"width": 320, "height": 640})
+        for lang in ("nl", "en"):
+            page.goto(f"{server.origin}{url(brand, anna)}?lang={lang}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320, lang
+        page.close()
+
+
 def test_a_line_is_dated_by_the_brands_day(client, brand, anna):
     """Points given at 00:30 in Amsterdam (23:30 UTC) are not "yesterday" to the customer."""
     loyalty.adjust(brand.id, anna.id, points=5, reason="Excuses", at=datetime(2026, 12, 31, 23, 30))

@@ -116,3 +116,25 @@ def test_stars_differ_by_shape_and_the_pages_fit_a_phone(app, client, reviews):
         snapshot = page.locator("article.review").first.aria_snapshot()
         assert "★" not in snapshot and "☆" not in snapshot
         assert re.search(r"\d out of 5", snapshot)
+
+
+@pytest.mark.browser
+def test_a_brand_name_title_and_name_of_one_long_word_wrap_on_a_phone(app, api, survey, brand):
+    word = "Badkamerrenovatieoffertebesprekingsafspraakbevestigingsmail"
+    assert api.patch("/api/v1/brand", json={"name": word + " B.V."}).status_code == 200
+    review = published(
+        api,
+        survey,
+        brand,
+        text=word * 3,
+        review={"title": word, "display_name": word[:50] + " Bakker"},
+    )
+    with ThreadedServer(app) as server, chromium() as browser:
+        page = browser.new_page(viewport={"width": 320, "height": 640})
+        for path in (
+            "/reviews/testbad",
+            f"/reviews/testbad/r/{review.id}",
+            "/reviews/testbad/about",
+        ):
+            page.goto(server.origin + path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
