@@ -187,3 +187,17 @@ def test_score_links_are_at_least_24_px_at_320(api, survey, smtp_server, browser
             assert x + w < x2 or x2 + w2 < x or y + h < y2 or y2 + h2 < y
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.close()
+
+
+@pytest.mark.browser
+def test_a_brand_name_and_question_of_one_long_word_wrap_in_the_email_at_320(
+    api, survey, smtp_server, browser
+):
+    word = "Badkamerrenovatieoffertebesprekingsafspraakbevestigingsmail"
+    assert api.patch("/api/v1/brand", json={"name": word + " B.V."}).status_code == 200
+    html = _invitation_html(api, survey, smtp_server)
+    assert word in html
+    page = browser.new_page(viewport={"width": 320, "height": 800})
+    page.set_content(html)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.close()
