@@ -219,7 +219,9 @@ def _parse(page: SurveyPage, form: dict) -> tuple[dict, dict | None]:
                 continue
             answers[question.key] = value
         else:
-            answers[question.key] = raw
+            # A form sends a textarea's line breaks as CRLF, but the page's maxlength counted
+            # each as one: the answer as typed (as the widget sends it) fits the same limit.
+            answers[question.key] = raw.replace("\r\n", "\n").replace("\r", "\n")
     review = None
     if form.get("review_consent") == "yes" and page.survey.makes_reviews:
         name = str(form.get("display_name") or "").strip()

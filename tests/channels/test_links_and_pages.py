@@ -113,6 +113,23 @@ def test_review_consent_is_offered_on_the_page_whatever_the_score(client, link, 
     }
 
 
+def test_a_written_answer_fills_its_maxlength_whatever_its_line_breaks(api, client, journey, db):
+    from tests.conftest import new_survey
+
+    why = {"key": "why", "type": "text", "max_length": 40, "text": {"nl": "Waarom?"}}
+    new_survey(api, journey["id"], phase="aankoop", questions=[why])
+    made = api.post("/api/v1/links", json={"journey_id": journey["id"], "phase": "aankoop"})
+    path = link_path(made.json["url"])
+    html = client.get(path).get_data(as_text=True)
+    assert 'maxlength="40"' in html
+    typed = "Een\nTwee\nDrie\nVier\n"
+    typed += "x" * (40 - len(typed))  # what the textarea holds: 40 characters, its maxlength
+    # a browser posts the line breaks as CRLF (44 characters)
+    posted = client.post(path, data={**form_fields(html), "q_why": typed.replace("\n", "\r\n")})
+    assert posted.status_code == 200, posted.get_data(as_text=True)
+    assert db.session.query(Response).one().answers == {"why": typed}
+
+
 def test_a_new_survey_version_is_picked_up_by_the_same_link(api, client, link, survey, db):
     path = link_path(link["url"])
     old_form = form_fields(client.get(path).get_data(as_text=True))
