@@ -16,6 +16,8 @@
     ".label{font-size:12px;border:1px solid;border-radius:4px;padding:0 5px}" +
     ".ok{color:#0b6e4f}.inc{color:#7a4a00}.no{color:#50575e}" +
     ".slide{margin:10px 0 0}.slide p{margin:4px 0;overflow-wrap:anywhere}" +
+    // a review's own paragraphs and line breaks, as its page shows them
+    ".body{white-space:pre-line}" +
     ".title{font-weight:700}.reply{border-left:3px solid #0a4b78;padding-left:8px;font-size:14px}" +
     ".nav{display:flex;gap:8px;align-items:center;margin-top:8px}" +
     "button{font:inherit;border:1px solid #0a4b78;background:#fff;color:#0a4b78;border-radius:4px;padding:2px 10px;cursor:pointer}" +
@@ -62,7 +64,7 @@
     head.appendChild(stars(review.rating, review.rating_text));
     if (review.title) head.appendChild(el("span", "title", " " + review.title));
     box.appendChild(head);
-    var body = el("p", "", review.body);
+    var body = el("p", "body", review.body);
     body.lang = review.locale;
     body.dir = "auto";
     box.appendChild(body);

@@ -119,6 +119,24 @@ def test_badge_and_carousel_render_on_a_third_party_page(app, api, survey, brand
                 page.close()
 
 
+def test_the_carousel_keeps_a_reviews_line_breaks(app, api, survey, brand, browser):
+    set_policy(brand, "immediate")
+    answer(api, survey, nps=8, text="Netjes gewerkt.\n\nWel een dag later dan gepland.")
+    with (
+        ThreadedServer(app) as phasewise,
+        ThreadedServer(shop_app(phasewise.origin, "carousel")) as shop_server,
+    ):
+        row = db.session.get(Brand, brand.id)
+        row.allowed_origins = [shop_server.origin]
+        db.session.commit()
+        page = browser.new_page()
+        page.goto(shop_server.origin + "/")
+        page.wait_for_selector("#reviews[data-phasewise-ready]", timeout=10_000)
+        body = page.locator("#reviews").get_by_text("Netjes gewerkt.")
+        assert body.inner_text() == "Netjes gewerkt.\n\nWel een dag later dan gepland."
+        page.close()
+
+
 @pytest.mark.parametrize(
     ("lang", "locale", "words"),
     [
