@@ -130,6 +130,17 @@ def test_pending_and_rejected_reviews_are_not_public(api, survey, brand, client)
     assert client.get(f"/reviews/testbad/r/{review.id}").status_code == 404
 
 
+def test_about_page_says_one_verified_review_is_verified(api, survey, journey, brand, client):
+    api.post("/api/v1/customers", json={"external_id": "k1"})
+    event = {"customer": "k1", "journey_id": journey["id"], "phase": "levering"}
+    assert api.post("/api/v1/events", json=event).status_code == 201
+    assert published(api, survey, brand, customer="k1").verified
+    dutch = client.get("/reviews/testbad/about").get_data(as_text=True)
+    assert "Nu is 1 van de 1 gepubliceerde reviews geverifieerd." in dutch
+    english = client.get("/reviews/testbad/about?lang=en").get_data(as_text=True)
+    assert "Right now 1 of 1 published reviews is verified." in english
+
+
 def test_about_page_is_generated_from_the_brands_settings(api, survey, brand, client):
     published(api, survey, brand, customer="k1")
     set_policy(brand, "moderate", {"levering": "immediate"})
@@ -148,6 +159,14 @@ def test_about_page_is_generated_from_the_brands_settings(api, survey, brand, cl
     for ground in ("de schrijver is geen klant", "beledigend", "persoonsgegevens", "spam"):
         assert ground in html
     assert "nooit geweigerd of verwijderd omdat hij negatief is" in html
+    # one is one, in both languages
+    api.patch(
+        "/api/v1/brand", json={"contact_policy": {"min_days_between": 1, "max_per_journey": 1}}
+    )
+    strict = client.get("/reviews/testbad/about").get_data(as_text=True)
+    assert "hoogstens 1 uitnodiging per klantreis en minstens 1 dag tussen twee" in strict
+    strict = client.get("/reviews/testbad/about?lang=en").get_data(as_text=True)
+    assert "at most 1 invitation per journey and at least 1 day between two" in strict
     assert "Meld deze review" in html
     import loyalty
 
