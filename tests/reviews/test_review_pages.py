@@ -130,7 +130,7 @@ def test_pending_and_rejected_reviews_are_not_public(api, survey, brand, client)
     assert client.get(f"/reviews/testbad/r/{review.id}").status_code == 404
 
 
-def test_about_page_says_one_verified_review_is_verified(api, survey, journey, brand, client):
+def test_about_page_counts_one_as_one(api, survey, journey, brand, client):
     api.post("/api/v1/customers", json={"external_id": "k1"})
     event = {"customer": "k1", "journey_id": journey["id"], "phase": "levering"}
     assert api.post("/api/v1/events", json=event).status_code == 201
@@ -139,6 +139,14 @@ def test_about_page_says_one_verified_review_is_verified(api, survey, journey, b
     assert "Nu is 1 van de 1 gepubliceerde reviews geverifieerd." in dutch
     english = client.get("/reviews/testbad/about?lang=en").get_data(as_text=True)
     assert "Right now 1 of 1 published reviews is verified." in english
+    policy = {"points_per_answer": 1, "text_bonus": 0, "review_bonus": 1}
+    assert api.put("/api/v1/loyalty/policy", json=policy).status_code == 200
+    dutch = client.get("/reviews/testbad/about").get_data(as_text=True)
+    assert "1 punt per beantwoorde vragenlijst" in dutch
+    assert "1 extra punt, ook bij een lage score" in dutch and "vervalt dat punt." in dutch
+    english = client.get("/reviews/testbad/about?lang=en").get_data(as_text=True)
+    assert "1 point per completed survey" in english
+    assert "1 more point when" in english and "the point is taken back" in english
 
 
 def test_about_page_is_generated_from_the_brands_settings(api, survey, brand, client):
