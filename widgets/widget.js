@@ -166,7 +166,7 @@
       nodes.push(group('o', q.options.map(function (o) { return btn(o.label, pick(o.key)); })));
     } else {
       var t = el('textarea', 0, null, {
-        rows: '3', maxlength: q.max_length, 'aria-labelledby': 'h', 'aria-required': !!q.required
+        rows: '3', maxlength: q.max_length, dir: 'auto', 'aria-labelledby': 'h', 'aria-required': !!q.required
       });
       var e = el('p', 'e', null, { id: 'e', role: 'alert' });
       nodes.push(t, e);
@@ -200,7 +200,7 @@
     var wrote = s.questions.some(function (q) { return q.type == 'text' && st.a[q.key]; });
     if (!s.review_step || !wrote) return submit();
     var tx = s.texts, name = el('input', 0, null, {
-      id: 'n', maxlength: '60', autocomplete: 'nickname', 'aria-describedby': 'nh'
+      id: 'n', maxlength: '60', dir: 'auto', autocomplete: 'nickname', 'aria-describedby': 'nh'
     });
     step(tx.review_title, [
       el('p', 'n', tx.review_help),

@@ -1,6 +1,7 @@
 """Reusable survey links: API and CLI, the hosted page without JavaScript, QR codes, languages."""
 
 import json
+import re
 
 import pytest
 
@@ -62,6 +63,14 @@ def test_hosted_page_works_without_javascript(client, link, count_rows):
     csp = page.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in csp and "nonce-" in csp
     assert count_rows(Response) == 0
+
+
+def test_written_answers_and_the_name_follow_the_direction_of_what_is_typed(client, link):
+    html = client.get(link_path(link["url"])).get_data(as_text=True)
+    # an answer in Arabic or Hebrew reads right to left on a Dutch page, as it will on the
+    # review pages (dir="auto")
+    assert re.search(r'<textarea id="q-why"[^>]* dir="auto"', html)
+    assert re.search(r'<input type="text" id="display-name"[^>]* dir="auto"', html)
 
 
 def test_language_from_browser_or_switch(client, link):

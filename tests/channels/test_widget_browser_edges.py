@@ -367,6 +367,23 @@ def test_a_question_and_options_of_one_long_word_wrap_inside_a_phone_panel(shop,
     ctx.close()
 
 
+def test_a_right_to_left_answer_and_name_are_written_right_to_left(shop, browser, db):
+    body = tag(shop.app_origin, shop.site_key, 'data-phase="levering"')
+    ctx, page = _open(browser, shop, body)
+    page.goto(shop.origin + "/")
+    widget = _widget(page)
+    widget.get_by_role("button", name="8", exact=True).click()
+    direction = "e => getComputedStyle(e).direction"
+    text = widget.get_by_role("textbox", name="Why?")
+    text.fill("الخدمة كانت ممتازة")
+    assert text.evaluate(direction) == "rtl"
+    widget.get_by_role("button", name="Next").click()
+    name = widget.get_by_role("textbox", name="Name shown with your review")
+    name.fill("דוד כהן")
+    assert name.evaluate(direction) == "rtl"
+    ctx.close()
+
+
 def test_an_empty_required_text_says_why_it_cannot_be_sent(shop, browser, db):
     body = tag(shop.app_origin, shop.site_key, 'data-phase="levering"')
     ctx, page = _open(browser, shop, body)

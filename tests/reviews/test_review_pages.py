@@ -240,6 +240,13 @@ def _reader(app, url: str, address: str):
     return lambda: client.post(url, data={"reason": "fake", "csrf_token": token})
 
 
+def test_the_flag_note_follows_the_direction_of_what_is_typed(api, survey, brand, client):
+    review = published(api, survey, brand)
+    html = client.get(f"/reviews/testbad/r/{review.id}/flag").get_data(as_text=True)
+    note = re.search(r'<textarea[^>]*name="note"[^>]*>', html).group(0)
+    assert 'dir="auto"' in note  # a note in Arabic or Hebrew is written right to left
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     ("addresses", "flags"), [(["10.0.0.1", "10.0.0.2"], 2), (["10.0.0.1", "10.0.0.1"], 1)]
