@@ -47,6 +47,7 @@ from loyalty.models import LedgerEntry, LoyaltyPolicy
 from loyalty.policy import (
     DEFAULTS,
     get_policy,
+    is_default,
     offers,
     redeemed_name,
     reward_name,
@@ -77,6 +78,7 @@ __all__ = [
     "entries",
     "export_customer",
     "get_policy",
+    "is_default",
     "lock_customer",
     "offers",
     "offers_points",

@@ -53,6 +53,11 @@ def get_policy(brand_id: int) -> dict:
     return {name: copy.deepcopy(getattr(row, name)) for name in FIELDS}
 
 
+def is_default(brand_id: int) -> bool:
+    """Whether the brand runs on DEFAULTS, never having set a policy of its own."""
+    return db.session.get(LoyaltyPolicy, brand_id) is None
+
+
 def save_policy(brand_id: int, changes: dict) -> dict:
     """Merge changes into the brand's policy (fields left out keep their value); no commit."""
     unknown = set(changes) - set(FIELDS)

@@ -99,6 +99,19 @@ class AdjustmentIn(Schema):
             raise ValidationError("a reason is needed", "reason")
 
 
+class PolicyForm(Policy):
+    """The dashboard's form sends the whole policy: an emptied number is an error there, not
+    "keep" (an emptied cap or expiry is none: the view clears them), and rewards are the rows
+    it shows, none when every row is emptied."""
+
+    enabled = StrictBoolean(required=True)
+    points_per_answer = whole_number(0, 10_000, required=True)
+    text_bonus = whole_number(0, 10_000, required=True)
+    text_min_chars = whole_number(1, 2_000, required=True)
+    review_bonus = whole_number(0, 100_000, required=True)
+    rewards = fields.List(fields.Nested(Reward), validate=validate.Length(max=50), required=True)
+
+
 class RedemptionIn(Schema):
     reward = fields.String(required=True, validate=[validate.Length(min=1, max=64), ONE_LINE])
     points = whole_number(1, MAX_POINTS, metadata={"description": "defaults to the reward's cost"})
