@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from app.schemas.common import Id
+from app.schemas.common import ONE_LINE, Id
 from app.schemas.stats import PERIODS, StatsQuery
 from app.services.follow_up import HANDLED_STATES
 from app.services.trends import GRAINS
@@ -26,3 +26,5 @@ class PhaseQuery(MapQuery):
     # of those: still open (the default), marked handled, or all
     handled = fields.String(validate=validate.OneOf(HANDLED_STATES))
     cursor = fields.String(validate=validate.Length(max=200))
+    # words the written answer contains ("kapot"), in any case
+    words = fields.String(validate=[validate.Length(min=1, max=100), ONE_LINE])

@@ -18,7 +18,7 @@ from app.services import brand_days, follow_up
 
 SENTIMENTS = ("positive", "neutral", "negative")
 # The page's own choices for this list, as page() takes them (the page keeps them in its URLs).
-QUERY_KEYS = ("sentiment", "category", "score", "show", "handled", "cursor")
+QUERY_KEYS = ("sentiment", "category", "score", "words", "show", "handled", "cursor")
 CATEGORIES = ("promoter", "passive", "detractor")
 
 
@@ -45,6 +45,13 @@ def older_than(stamp: datetime, ident: int):
     id < y)` it could not, and every page re-read all the newer rows (a 438k-answer export
     took 23 minutes, its last batches 6 s each)."""
     return tuple_(Response.created_at, Response.id) < tuple_(stamp, ident)
+
+
+def contains(column, words: str):
+    """The text holds `words` as typed, in any case; % and _ in them are only themselves.
+    A scan of the phase's answers under the other filters: a search, not a page's hot path."""
+    escaped = words.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 def conditions(brand: Brand, phase: Phase, filters: dict, persona_id: int | None) -> list:
@@ -97,6 +104,8 @@ def page(
         where.append(Response.nps_category == query["category"])
     if query.get("score") is not None:
         where.append(Response.nps == query["score"])
+    if query.get("words"):
+        where.append(contains(Response.comment, query["words"]))
     if query.get("cursor"):
         where.append(older_than(*decode_cursor(query["cursor"])))
     rows = list(

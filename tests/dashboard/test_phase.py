@@ -4,6 +4,7 @@ import csv
 import io
 import re
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 
@@ -67,6 +68,23 @@ def test_verbatims_page_with_a_cursor(dash, seeded, api, survey):
     second_ids = re.findall(r'data-response="(\d+)"', dash.html(older))
     assert second_ids and not set(first_ids) & set(second_ids)
     assert int(second_ids[0]) < int(first_ids[-1])
+
+
+def test_verbatims_found_by_the_words_they_contain(dash, seeded, api, survey):
+    """A marketer looks for every answer that says "kapot" (trial walkthrough): any case, and
+    a % or _ typed is only itself, not a wildcard."""
+    broken = answer(api, survey, 2, text="De wastafel kwam KAPOT aan.")
+    percent = answer(api, survey, 6, text="Pas na 100% zeker weten besteld")
+    answer(api, survey, 9, text="Alles heel aangekomen")
+    for words, expected in (("kapot", {broken}), ("0%", {percent}), ("_", set())):
+        page = dash.html(phase_url(seeded, "?" + urlencode({"words": words})))
+        shown = {int(i) for i in re.findall(r'data-response="(\d+)"', page)}
+        assert shown == expected, words
+    none = dash.html(phase_url(seeded, "?words=schimmel&category=promoter"))
+    assert "No written answer contains “schimmel” under these filters." in none
+    assert 'name="words" type="search" maxlength="100" value="schimmel"' in none
+    for bad in ("x" * 101, "a\nb"):
+        assert dash.get(phase_url(seeded, "?" + urlencode({"words": bad}))).status_code == 422
 
 
 def test_bad_phase_options_are_422_and_an_unknown_phase_404(dash, journey):
