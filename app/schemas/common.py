@@ -44,9 +44,17 @@ def no_control_characters(lines: bool = False) -> FullMatch:
 ONE_LINE = no_control_characters()
 LINES = no_control_characters(lines=True)
 
-# A name (of a journey, persona or touchpoint): one line, no control characters; the pages,
-# the feeds' XML and the emails show it.
-NAME = validate.And(validate.Length(min=1, max=120), ONE_LINE)
+# Bidi embeddings, overrides and isolates reverse the text after them: a brand name holding
+# U+202E read backwards on every page, in every email and its From header. The marks (LRM,
+# RLM, ALM) that right-to-left names may need only place a character, and stay allowed.
+NO_DIRECTION_OVERRIDES = FullMatch(
+    "^[^\u202a-\u202e\u2066-\u2069]*$",
+    error="direction controls (U+202A–U+202E, U+2066–U+2069) are not allowed",
+)
+
+# A name (of a brand, journey, persona or touchpoint): one line, no control characters; the
+# pages, the feeds' XML and the emails show it.
+NAME = validate.And(validate.Length(min=1, max=120), ONE_LINE, NO_DIRECTION_OVERRIDES)
 
 
 class StrictBoolean(fields.Boolean):

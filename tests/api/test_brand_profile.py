@@ -16,6 +16,12 @@ def stored_profile(brand) -> tuple:
     return row.name, row.primary_color, row.formal_address, row.time_zone, row.privacy_url
 
 
+def test_a_right_to_left_name_keeps_its_direction_marks(api, brand):
+    name = "\u0645\u062a\u062c\u0631 \u200fBadkamer"  # an Arabic shop name with an RLM
+    answer = api.patch("/api/v1/brand", json={"name": name})
+    assert answer.status_code == 200 and answer.json["name"] == name
+
+
 def test_the_brand_reads_and_changes_what_it_gives(api, brand):
     got = api.get("/api/v1/brand")
     assert got.status_code == 200
@@ -72,6 +78,9 @@ def test_the_brand_reads_and_changes_what_it_gives(api, brand):
         ({"privacy_url": "https://example.nl/privacy\nX: y"}, "privacy_url"),
         ({"privacy_url": ""}, "privacy_url"),
         ({"privacy_url": 1}, "privacy_url"),
+        # reversed every page, email and From header after it (a customer-copy review)
+        ({"name": "Badkamer \u202eHuis"}, "name"),
+        ({"name": "Badkamer \u2067Huis"}, "name"),
     ],
 )
 def test_bad_values_are_422_and_change_nothing(api, brand, body, field):

@@ -23,6 +23,7 @@ def test_bad_fields_names_each_string_or_key_that_holds_one():
     [
         ({**JOURNEY, "name": "Bad\x00kamer"}, "name"),
         ({**JOURNEY, "name": "Bad\ud800kamer"}, "name"),
+        ({**JOURNEY, "name": "Bad\u202ekamer"}, "name"),  # a direction override
         (
             {"name": "B", "phases": [{"key": "levering", "name": {"nl": "\udc00"}}]},
             "phases.0.name.nl",
