@@ -149,7 +149,14 @@ _NL_LEXICON, _NL_PREFIXES = _lexicon(
     (0.5, "op tijd, stipt, binnen de afgesproken"),
     (0.4, "eerder dan"),
     # a problem that persists; "niet" still negates what follows: "nog steeds niet opgelost"
-    (-0.5, "nog steeds niet, nog steeds geen"),
+    (-0.5, "nog steeds niet, nog steeds geen, nog steeds niks, nog steeds niets"),
+    # a web shop's parcel: no opinion when it came, a complaint when it did not ("niks
+    # ontvangen", "nooit aangekomen"); "bezorgd" is "delivered" here, not pattern's "worried"
+    ((None, -0.6), "ontvangen, geleverd, aangekomen, gekregen"),
+    ((0.0, -0.6), "bezorgd"),
+    # read by pattern as intensifiers of the word after: "netjes bezorgd" was its "bezorgd"
+    (0.5, "netjes, keurig"),
+    (-0.4, "pas na een week, pas na een maand, pas na twee weken, pas na weken, pas na dagen"),
     # damage and defects
     (-0.6, "kapot, is stuk, al stuk, ging stuk, beschadig*, defect, lekkage, lekt, lekte, gelekt"),
     (-0.5, "schade, kras, krassen, gebroken, gescheurd, gebarsten, lek, lekken, verstopt, scheef"),
@@ -165,7 +172,7 @@ _NL_LEXICON, _NL_PREFIXES = _lexicon(
     ((0.2, -0.5), "afgedekt"),
     # things that should work, fit, answer or be finished
     ((None, -0.6), "werkt, werken, werkte, werkten, doet het, opdagen, beloftes, belofte"),
-    ((None, -0.5), "reageert, reageren, klopt, klopte, sluit, past, paste, af"),
+    ((None, -0.5), "reageert, reageren, reageerde, klopt, klopte, sluit, past, paste, af"),
     ((0.4, -0.6), "nagekomen"),
     # service, complaints and their resolution
     (-0.4, "klacht, klachten, probleem, problemen, gedoe, niemand, fouten, hoger dan"),
@@ -203,6 +210,9 @@ _EN_LEXICON, _EN_PREFIXES = _lexicon(
     (0.4, "earlier than"),
     # a problem that persists
     (-0.5, "still not, still no, still isn't, still hasn't, still haven't, still havent"),
+    # a parcel: no opinion when it came, a complaint when it did not ("never arrived")
+    ((None, -0.6), "received, arrived, delivered"),
+    (-0.4, "only after a week, only after a month, only after weeks, only after days"),
     # damage and defects
     (-0.6, "broken, broke, damag*, faulty, defective, leak, leaks, leaking, leaked, leaky"),
     (-0.5, "scratch*, crack*, mould*, mold*, blocked, crooked"),
@@ -217,6 +227,7 @@ _EN_LEXICON, _EN_PREFIXES = _lexicon(
     # things that should work, fit, answer or be finished
     ((None, -0.6), "work, works, worked, show up, turn up, promises"),
     ((None, -0.5), "answer, reply, respond, honour, close, closes, fit, fits, match, finished"),
+    ((None, -0.5), "answered, replied, responded"),
     # service, complaints and their resolution
     (-0.4, "complaint, complaints, complain, problem, problems, issue, issues, hassle, nobody"),
     (-0.4, "no one, errors, higher than"),

@@ -235,6 +235,17 @@ def test_the_clause_after_but_weighs_more(analyzer, text, locale, label):
         ("De verzendkosten zijn te hoog.", "nl", "negative"),
         ("De prijs was niet te hoog", "nl", "positive"),
         ("The delivery charge is too high", "en", "negative"),
+        # a web shop's parcel that never came, and a late answer (trial walkthrough)
+        ("Ik heb nog steeds niks ontvangen.", "nl", "negative"),
+        ("Klantenservice reageerde pas na een week.", "nl", "negative"),
+        ("Pakket nooit aangekomen", "nl", "negative"),
+        ("Bestelling niet geleverd", "nl", "negative"),
+        ("Ik heb het pakket ontvangen.", "nl", "neutral"),
+        ("Netjes bezorgd", "nl", "positive"),  # "bezorgd" is pattern's "worried": it was negative
+        ("Niet bezorgd", "nl", "negative"),
+        ("Never received my order", "en", "negative"),
+        ("The parcel never arrived", "en", "negative"),
+        ("The parcel arrived.", "en", "neutral"),
     ],
 )
 def test_words_of_deliveries_installers_and_service(analyzer, text, locale, label):
