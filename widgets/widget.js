@@ -176,7 +176,7 @@
         return !last || (s.review_step && t.value.trim()) ? tx.next : tx.send;
       };
       skip = btn(label(), function () {
-        var v = t.value.trim();
+        var v = plain(t.value, 1);
         if (!v && q.required) {
           e.textContent = tx.required;
           t.setAttribute('aria-invalid', 'true');
@@ -208,11 +208,18 @@
       el('p', 'n', tx.review_name_help, { id: 'nh' }),
       row([btn(tx.review_no, function () { submit(); }),
         btn(tx.review_yes, function () {
-          var r = { consent: true }, v = name.value.trim();
+          var r = { consent: true }, v = plain(name.value);
           if (v) r.display_name = v;
           submit(r);
         }, 'm')])
     ]);
+  }
+
+  // Control characters nobody types on purpose (a vertical tab pasted from Word) would have
+  // the server refuse the whole answer, and the customer cannot see them to take them out;
+  // in a written answer line breaks and tabs stay.
+  function plain(v, lines) {
+    return v.replace(lines ? /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]/g : /[\0-\x1f\x7f]/g, '').trim();
   }
 
   function submit(review) {

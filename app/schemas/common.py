@@ -30,8 +30,10 @@ class FullMatch(validate.Regexp):
 CONTROL_CHARACTERS = r"\x00-\x1f\x7f"
 CONTROL_CHARACTERS_IN_LINES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
 CONTROL_MESSAGE = "control characters are not allowed"
-# To search a multi-line text for one where a marshmallow validator does not fit (answers)
+# To search a text for one where a marshmallow validator does not fit (answers, and what our
+# own forms take out before they send)
 CONTROL_IN_LINES = re.compile(f"[{CONTROL_CHARACTERS_IN_LINES}]")
+CONTROL_IN_LINE = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 def no_control_characters(lines: bool = False) -> FullMatch:

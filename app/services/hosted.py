@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import Brand, Customer, Invitation, Survey, SurveyLink
 from app.models.base import utcnow
 from app.models.survey import SCALES
+from app.schemas.common import CONTROL_IN_LINE, CONTROL_IN_LINES
 from app.security import signing_keys
 from app.services import channel_points, intake, survey_links, survey_tokens, surveys
 from app.services.channel_texts import best_locale, locale_or_default, t
@@ -221,10 +222,14 @@ def _parse(page: SurveyPage, form: dict) -> tuple[dict, dict | None]:
         else:
             # A form sends a textarea's line breaks as CRLF, but the page's maxlength counted
             # each as one: the answer as typed (as the widget sends it) fits the same limit.
-            answers[question.key] = raw.replace("\r\n", "\n").replace("\r", "\n")
+            # Control characters nobody types on purpose (a vertical tab pasted from Word)
+            # would have intake refuse the answer, and the customer cannot see them to take
+            # them out: this form drops them, as the widget does (the API stays strict).
+            text = raw.replace("\r\n", "\n").replace("\r", "\n")
+            answers[question.key] = CONTROL_IN_LINES.sub("", text)
     review = None
     if form.get("review_consent") == "yes" and page.survey.makes_reviews:
-        name = str(form.get("display_name") or "").strip()
+        name = CONTROL_IN_LINE.sub("", str(form.get("display_name") or "")).strip()
         page.values["review_consent"] = "yes"
         page.values["display_name"] = name
         if len(name) > DISPLAY_NAME_MAX:

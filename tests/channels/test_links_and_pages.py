@@ -139,6 +139,25 @@ def test_a_written_answer_fills_its_maxlength_whatever_its_line_breaks(api, clie
     assert db.session.query(Response).one().answers == {"why": typed}
 
 
+def test_invisible_control_characters_pasted_in_do_not_lose_the_answer(api, client, link, db):
+    """A vertical tab pasted from Word made intake refuse the answer ('Dit antwoord is niet
+    geldig'), with nothing the customer could see to take out (customer-copy review). The
+    page's form drops them; the API still refuses them."""
+    path = link_path(link["url"])
+    html = client.get(path).get_data(as_text=True)
+    form = {
+        **form_fields(html),
+        "q_nps": "8",
+        "q_why": "Goed\x0bgeregeld,\tnetjes\x0c.\r\nDank!",
+        "review_consent": "yes",
+        "display_name": "An\x1bna",
+    }
+    assert client.post(path, data=form).status_code == 200
+    stored = db.session.query(Response).one()
+    assert stored.answers["why"] == "Goedgeregeld,\tnetjes.\nDank!"
+    assert stored.review_request["display_name"] == "Anna"
+
+
 def test_a_new_survey_version_is_picked_up_by_the_same_link(api, client, link, survey, db):
     path = link_path(link["url"])
     old_form = form_fields(client.get(path).get_data(as_text=True))

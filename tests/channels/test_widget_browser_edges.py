@@ -384,6 +384,25 @@ def test_a_right_to_left_answer_and_name_are_written_right_to_left(shop, browser
     ctx.close()
 
 
+def test_control_characters_pasted_in_do_not_lose_the_answer(shop, browser, db):
+    """A vertical tab pasted from Word had the server refuse the whole answer, and the
+    customer read that it was not saved (customer-copy review): the widget drops them."""
+    body = tag(shop.app_origin, shop.site_key, 'data-phase="levering"')
+    ctx, page = _open(browser, shop, body)
+    page.goto(shop.origin + "/")
+    widget = _widget(page)
+    widget.get_by_role("button", name="7", exact=True).click()
+    widget.get_by_role("textbox", name="Why?").fill("Goed\x0bgeregeld,\nnetjes\x0c.")
+    widget.get_by_role("button", name="Next").click()
+    widget.get_by_role("textbox", name="Name shown with your review").fill("An\x1bna")
+    widget.get_by_role("button", name="Yes, publish as a review").click()
+    widget.get_by_text("Thank you for your answer!").wait_for()
+    stored = _wait_for_rows(page, db, 1)[0]
+    assert stored.answers == {"nps": 7, "why": "Goedgeregeld,\nnetjes."}
+    assert stored.review_request["display_name"] == "Anna"
+    ctx.close()
+
+
 def test_an_empty_required_text_says_why_it_cannot_be_sent(shop, browser, db):
     body = tag(shop.app_origin, shop.site_key, 'data-phase="levering"')
     ctx, page = _open(browser, shop, body)
