@@ -40,16 +40,19 @@ def _journey_id(brand, phase: str) -> int:
 @click.option("--survey", "survey_id", required=True, type=int)
 @click.option("--locale", type=click.Choice(["nl", "en"]))
 @click.option("--no-reminder", is_flag=True, help="No reminder, even if the survey sends one.")
-def invitation_send(brand_slug, customer, survey_id, locale, no_reminder):
-    """Queue an invitation email (skipped when the contact budget says not now)."""
+@click.option(
+    "--link",
+    is_flag=True,
+    help="Send nothing: print the customer's personal link (and QR code) to deliver yourself.",
+)
+def invitation_send(brand_slug, customer, survey_id, locale, no_reminder, link):
+    """Queue an invitation email, or issue a personal link (skipped when the contact budget
+    says not now)."""
     from app.services import invitations
 
-    data = {
-        "customer": customer,
-        "survey_id": survey_id,
-        "channel": "email",
-        "remind": not no_reminder,
-    }
+    data = {"customer": customer, "survey_id": survey_id, "channel": "link" if link else "email"}
+    if not link:  # a link has no reminder
+        data["remind"] = not no_reminder
     if locale:
         data["locale"] = locale
     try:
@@ -60,15 +63,16 @@ def invitation_send(brand_slug, customer, survey_id, locale, no_reminder):
 
 
 def _echo_invitation(invitation) -> None:
-    click.echo(
-        json.dumps(
-            {
-                "id": invitation.id,
-                "status": invitation.status,
-                "skip_reason": invitation.skip_reason,
-            }
-        )
-    )
+    from app.services import personal_links
+
+    shown = {
+        "id": invitation.id,
+        "status": invitation.status,
+        "skip_reason": invitation.skip_reason,
+    }
+    if invitation.channel == "link":
+        shown.update(personal_links.urls(invitation))
+    click.echo(json.dumps(shown))
 
 
 @invitation_cli.command("retry")

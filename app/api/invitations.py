@@ -1,4 +1,5 @@
-"""/api/v1 invitations: email a customer the phase's first question, within the contact budget."""
+"""/api/v1 invitations: email a customer the phase's first question, or hand the brand her
+personal link to deliver itself, within the contact budget."""
 
 from flask import request
 from flask.views import MethodView
@@ -18,7 +19,8 @@ blp = Blueprint(
     "invitations",
     __name__,
     url_prefix="/api/v1",
-    description="Email invitations with the first question inside",
+    description="Email invitations with the first question inside, and personal links the "
+    "brand delivers itself",
 )
 protect(blp)
 
@@ -31,8 +33,10 @@ class Invitations(MethodView):
         **idempotency_header("The same key again returns the same invitation and sends nothing")
     )
     def post(self, data):
-        """Queue an invitation email; `status` is `skipped` (with `skip_reason`) when the
-        customer unsubscribed or the contact budget says not now."""
+        """Queue an invitation email, or with `"channel": "link"` send nothing and answer with
+        the customer's personal `url` and `qr_url` (`status` `issued`); `status` is `skipped`
+        (with `skip_reason`, and no url) when the customer unsubscribed or the contact budget
+        says not now."""
         return invitations.create(
             current_brand(), data, idempotency_key=request.headers.get("Idempotency-Key")
         )

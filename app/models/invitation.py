@@ -1,4 +1,5 @@
-"""An email invitation to answer one survey: queued, sent or skipped, and used once.
+"""An invitation to answer one survey: emailed (queued, sent or skipped), or a personal link
+handed to the brand to deliver itself (issued or skipped), and used once.
 
 Rows with channel "widget" are only ever skipped: the contact budget's "no" to a widget ask,
 kept once per customer, phase and day (contact_budget.record_widget_skip).
@@ -11,7 +12,12 @@ QUEUED, SENT, SKIPPED, FAILED = "queued", "sent", "skipped", "failed"
 # Made by a journey event for a survey that invites on reach: asked (queued or skipped by the
 # contact budget) once `queued_at`, its due moment, has come (invitations.queue_due).
 SCHEDULED = "scheduled"
-STATUSES = (SCHEDULED, QUEUED, SENT, SKIPPED, FAILED)
+# Channel "link": the brand asked for the personal link to carry in its own email or on a
+# packing slip. Phasewise sends nothing, so it is never queued, sent or failed.
+ISSUED = "issued"
+STATUSES = (SCHEDULED, QUEUED, SENT, ISSUED, SKIPPED, FAILED)
+EMAIL, LINK = "email", "link"
+CHANNELS = (EMAIL, LINK)  # what the invitations API makes; "widget" rows are the budget's
 # Why a failed one failed. REFUSED: the server refused the address or the email for good (a
 # 5xx); sent again it would be refused again, unless the address was corrected. TEMPORARY: the
 # server was down or said "later" for MAIL_RETRY_HOURS. FAULT: the email could not be made (a

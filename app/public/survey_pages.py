@@ -15,9 +15,6 @@ from app.schemas.common import SUPPORTED_LOCALES
 from app.services import (
     channel_points,
     hosted,
-    public_urls,
-    survey_links,
-    survey_tokens,
     unsubscribes,
     widget,
 )
@@ -152,19 +149,15 @@ def _form_again(token):
 
 @bp.route("/s/<token>/qr.svg")
 def survey_qr(token):
-    """A QR code for a reusable link (personal invitation links get none)."""
+    """A QR code for a reusable link, or for a personal link issued to the brand (emailed
+    invitation links get none)."""
     try:
-        claims = survey_tokens.read(token)
-    except (survey_tokens.TokenInvalid, survey_tokens.TokenExpired):
-        abort(404)
-    if not isinstance(claims, survey_tokens.LinkClaims):
-        abort(404)
-    try:
-        hosted.open_page(token)
+        svg, personal = hosted.qr_code(token)
     except hosted.PageUnavailable:
         abort(404)
-    svg = survey_links.qr_svg(public_urls.survey_url(token))
     response = current_app.response_class(svg, mimetype="image/svg+xml")
+    if personal:  # one customer's link: as private as her page
+        return _private(response)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 

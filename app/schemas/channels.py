@@ -1,8 +1,8 @@
 """What the collection channels take and give: widget API, invitations and survey links."""
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from app.models.invitation import STATUSES
+from app.models.invitation import CHANNELS, LINK, STATUSES
 from app.schemas.common import (
     TEXT_KEY,
     CursorQuery,
@@ -14,6 +14,7 @@ from app.schemas.common import (
 from app.schemas.customer import EXTERNAL_ID
 from app.schemas.journey import KEY
 from app.schemas.response import ReviewConsentIn
+from app.services import personal_links
 
 SITE_KEY = validate.Length(min=1, max=64)
 CUSTOMER_ID = EXTERNAL_ID  # a widget's customer is the API's: the same rule
@@ -58,7 +59,16 @@ class WidgetResponseIn(Schema):
 class InvitationIn(Schema):
     customer = fields.String(required=True, validate=CUSTOMER_ID)
     survey_id = Id(required=True, strict=True)
-    channel = fields.String(load_default="email", validate=validate.OneOf(("email",)))
+    channel = fields.String(
+        load_default="email",
+        validate=validate.OneOf(CHANNELS),
+        metadata={
+            "description": "email: Phasewise emails the customer the first question; link: "
+            "Phasewise sends nothing and answers with the customer's personal `url` (and "
+            "`qr_url`), for the brand's own email or packing slip. A link needs no email "
+            "address and has no reminder"
+        },
+    )
     locale = fields.String(validate=validate.OneOf(("nl", "en")))
     touchpoint = TouchpointRef()
     # No load_default: a body without it must keep the fingerprint (Idempotency-Key) it had
@@ -72,6 +82,14 @@ class InvitationIn(Schema):
         },
     )
 
+    @validates_schema
+    def _link_has_no_reminder(self, data, **_kwargs):
+        if data.get("channel") == LINK and data.get("remind") is True:
+            raise ValidationError(
+                "a link invitation has no reminder: Phasewise sends it no email to remind of",
+                "remind",
+            )
+
 
 class InvitationOut(Schema):
     id = fields.Integer()
@@ -84,7 +102,8 @@ class InvitationOut(Schema):
     locale = fields.String()
     status = fields.String(
         metadata={
-            "description": "scheduled (by a journey event), queued, sent, skipped or failed",
+            "description": "scheduled (by a journey event), queued, sent, skipped or failed; "
+            "a link (channel link) is issued (its url handed to the brand) or skipped",
             "enum": list(STATUSES),
         }
     )
@@ -119,6 +138,24 @@ class InvitationOut(Schema):
     sent_at = Timestamp(allow_none=True)
     expires_at = Timestamp()
     response_id = fields.Integer(allow_none=True)
+    url = fields.Function(
+        lambda invitation: personal_links.urls(invitation)["url"],
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "channel link, issued: the customer's personal, single-use survey "
+            "page, for the brand to deliver (it works until expires_at); null otherwise",
+        },
+    )
+    qr_url = fields.Function(
+        lambda invitation: personal_links.urls(invitation)["qr_url"],
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "channel link, issued: an SVG QR code of `url` (for a packing "
+            "slip), while the link can be answered; null otherwise",
+        },
+    )
     remind_at = Timestamp(
         allow_none=True,
         metadata={
@@ -149,6 +186,7 @@ class InvitationCounts(Schema):
     scheduled = fields.Integer()
     queued = fields.Integer()
     sent = fields.Integer()
+    issued = fields.Integer(metadata={"description": "personal links handed to the brand"})
     skipped = fields.Integer()
     failed = fields.Integer()
     answered = fields.Integer()

@@ -23,10 +23,18 @@ from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Customer, Invitation, Survey, SurveyLink
 from app.models.base import utcnow
+from app.models.invitation import LINK
 from app.models.survey import SCALES
 from app.schemas.common import CONTROL_IN_LINE, CONTROL_IN_LINES
 from app.security import signing_keys
-from app.services import channel_points, intake, survey_links, survey_tokens, surveys
+from app.services import (
+    channel_points,
+    intake,
+    public_urls,
+    survey_links,
+    survey_tokens,
+    surveys,
+)
 from app.services.channel_texts import best_locale, locale_or_default, t
 from app.services.survey_forms import question_view
 
@@ -61,7 +69,9 @@ class SurveyPage:
 
     @property
     def channel(self) -> str:
-        return "email" if self.invitation is not None else "link"
+        # an invitation's answer comes by its channel: email, or a personal link the brand
+        # delivered (which reviews.verification calls invitation_link)
+        return self.invitation.channel if self.invitation is not None else "link"
 
     @property
     def questions(self) -> list[dict]:
@@ -138,6 +148,16 @@ def open_page(
     if isinstance(claims, survey_tokens.InvitationClaims):
         return _open_invitation(claims, token, lang, accept_language)
     return _open_link(claims, token, lang, accept_language)
+
+
+def qr_code(token: str) -> tuple[bytes, bool]:
+    """(SVG, personal) of the QR code of a page that can be answered now: a reusable link's,
+    or a personal link issued to the brand (for its packing slip). An emailed invitation's
+    link gets none: it is the customer's, in her mailbox. PageUnavailable otherwise."""
+    page = open_page(token)
+    if page.invitation is not None and page.invitation.channel != LINK:
+        raise PageUnavailable("invalid", page.locale, page.brand)
+    return survey_links.qr_svg(public_urls.survey_url(token)), page.invitation is not None
 
 
 def _valid_choice(question: dict, raw: str | None) -> str | None:

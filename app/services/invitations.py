@@ -1,4 +1,7 @@
-"""Email invitations: create (or skip, by the contact budget), send once, list with counts."""
+"""Invitations: create (or skip, by the contact budget), send once, list with counts.
+
+An email invitation is queued and sent; a personal link (channel "link") is issued: stored and
+asked of the budget the same way, but the brand delivers its URL itself (personal_links)."""
 
 import base64
 import contextlib
@@ -16,8 +19,12 @@ from app.extensions import db, queue
 from app.models import Brand, Customer, CustomerPhase, Invitation, Persona, Response, Survey
 from app.models.base import utcnow
 from app.models.invitation import (
+    CHANNELS,
+    EMAIL,
     FAILED,
     FAULT,
+    ISSUED,
+    LINK,
     QUEUED,
     REFUSED,
     SCHEDULED,
@@ -49,14 +56,15 @@ PER_JOB = 100
 # One first try plus RQ's retries (app.queue.RETRY_INTERVALS): then the invitation has failed.
 
 
-def _emails():
+def _invitations():
     # The table also keeps the widget's contact-budget skips (contact_budget.record_widget_skip)
-    # for the dashboard; the invitations API is about emails only.
-    return Invitation.channel == "email"
+    # for the dashboard; the invitations API is about emails and personal links only.
+    return Invitation.channel.in_(CHANNELS)
 
 
 def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invitation:
-    """Queue an invitation, or record it as skipped (unsubscribed, contact budget). With an
+    """Queue an invitation, or record it as skipped (unsubscribed, contact budget); with
+    channel "link", issue it instead: nothing is sent, the brand delivers its URL. With an
     Idempotency-Key a retry of the same request is answered with the first invitation (and
     sends nothing); the same key for another request is a 409."""
     # "remind": true is what a body without it means: the same request, the same fingerprint
@@ -68,7 +76,8 @@ def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invi
     customer = customers.find(brand, data["customer"])
     if customer is None:
         raise AppError(422, "no customer with this external id", fields={"customer": ["unknown"]})
-    if not customer.email:
+    channel = data.get("channel", EMAIL)
+    if channel == EMAIL and not customer.email:  # a link is delivered by the brand: none needed
         raise AppError(
             422,
             "this customer has no email address; set one with POST /api/v1/customers",
@@ -88,6 +97,7 @@ def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invi
         data.get("locale"),
         touchpoint and touchpoint.id,
         remind=data.get("remind", True),
+        channel=channel,
     )
     stored = idempotency.commit_once(invitation, idempotency_key, fingerprint)
     if stored is not invitation:
@@ -234,7 +244,7 @@ def _retryable(brand: Brand):
         .join(Survey, Survey.id == Invitation.survey_id)
         .where(
             Invitation.brand_id == brand.id,
-            _emails(),
+            _invitations(),
             Invitation.status == FAILED,
             Invitation.failure.in_(WORTH_RETRYING),
             Invitation.used_at.is_(None),
@@ -612,12 +622,18 @@ def _active_survey(brand: Brand, survey_id: int):
 
 
 def _invite(
-    brand, survey, customers: list[Customer], locale, touchpoint_id, remind: bool = True
+    brand,
+    survey,
+    customers: list[Customer],
+    locale,
+    touchpoint_id,
+    remind: bool = True,
+    channel: str = EMAIL,
 ) -> list[Invitation]:
-    """An invitation for each customer, queued or skipped (unsubscribed, contact budget),
-    added to the session; without `remind`, made without the survey's reminder. The customers
-    are locked: two concurrent invitations cannot both pass the budget. A few grouped queries
-    whatever the number of customers."""
+    """An invitation for each customer, queued (a link: issued) or skipped (unsubscribed,
+    contact budget), added to the session; without `remind`, made without the survey's
+    reminder. The customers are locked: two concurrent invitations cannot both pass the
+    budget. A few grouped queries whatever the number of customers."""
     from app.services.reminders import LEFT_OUT  # it builds on this module
 
     now = utcnow()
@@ -630,29 +646,32 @@ def _invite(
             now,
             locale,
             touchpoint_id=touchpoint_id,
-            reminder_skip_reason=None if remind else LEFT_OUT,
+            channel=channel,
+            # a link has no reminder to leave out: Phasewise has no email to remind of
+            reminder_skip_reason=None if remind or channel == LINK else LEFT_OUT,
         )
         for customer in customers
     ]
-    _ask(brand, survey.phase, list(zip(invitations, customers, strict=True)))
+    _ask(brand, survey.phase, list(zip(invitations, customers, strict=True)), channel)
     db.session.add_all(invitations)
     return invitations
 
 
 def _email(brand, survey, customer, now, sent, locale=None, **columns) -> Invitation:
-    """An email invitation of this survey for this customer (_email_row)."""
+    """An invitation of this survey for this customer (_email_row)."""
     return Invitation(**_email_row(brand, survey, customer, now, sent, locale, **columns))
 
 
 def _email_row(brand, survey, customer, now, sent, locale=None, **columns) -> dict:
-    """The columns of an email invitation of this survey for this customer, made `now`, whose
-    link runs from `sent` (link_expiry; set again when it is sent), in `locale` or hers."""
+    """The columns of an email invitation of this survey for this customer (or another
+    channel's, in `columns`), made `now`, whose link runs from `sent` (link_expiry; set again
+    when an email is sent), in `locale` or hers."""
     return {
         "brand_id": brand.id,
         "customer_id": customer.id,
         "survey_id": survey.id,
         "phase_id": survey.phase_id,
-        "channel": "email",
+        "channel": EMAIL,
         "locale": _locale(survey, customer, locale),
         "created_at": now,
         "expires_at": link_expiry(brand, sent),
@@ -666,24 +685,32 @@ def _locale(survey: Survey, customer: Customer, asked: str | None = None) -> str
     return best_locale([asked, customer.locale], survey.locales, survey.default_locale)
 
 
-def _ask(brand: Brand, phase, pairs: list[tuple[Invitation, Customer]]) -> None:
-    """Queue each invitation, spending the contact budget's ask for it, or skip it (no
-    address, unsubscribed, the budget's rule): one customer each, locked by the caller."""
+def _ask(
+    brand: Brand, phase, pairs: list[tuple[Invitation, Customer]], channel: str = EMAIL
+) -> None:
+    """Queue each invitation (a link: issue it), spending the contact budget's ask for it, or
+    skip it (no address, unsubscribed, the budget's rule): one customer each, locked by the
+    caller. A link is an ask too: the brand puts it before the customer, in its own email."""
     customers = [customer for _, customer in pairs]
-    allowed = unsubscribes.may_email_many(customers)  # the customer, or the address, did not
+    # the customer, or the address, did not unsubscribe; a link needs no address, but one who
+    # asked for no more invitations is not handed to the brand's email instead
+    allowed = (unsubscribes.may_email_many if channel == EMAIL else unsubscribes.may_invite_many)(
+        customers
+    )
     decisions = contact_budget.spend_many(
-        brand, [c for c in customers if c.id in allowed], phase, "email"
+        brand, [c for c in customers if c.id in allowed], phase, channel
     )
     for invitation, customer in pairs:
         invitation.skip_reason = None
-        if not customer.email:
+        if channel == EMAIL and not customer.email:
             invitation.status, invitation.skip_reason = SKIPPED, "no_email"
         elif customer.id not in allowed:
             invitation.status, invitation.skip_reason = SKIPPED, "unsubscribed"
         elif not decisions[customer.id]:
             invitation.status, invitation.skip_reason = SKIPPED, decisions[customer.id].rule
         else:
-            invitation.status, invitation.contact = QUEUED, decisions[customer.id].contact
+            invitation.status = QUEUED if channel == EMAIL else ISSUED
+            invitation.contact = decisions[customer.id].contact
 
 
 def enqueue(invitation_ids: list[int]) -> int:
@@ -785,7 +812,7 @@ def link_expiry(brand: Brand, sent: datetime) -> datetime:
     return timestamps.end_of_local_day(last_day, brand.time_zone)
 
 
-def token_for(invitation: Invitation) -> str:
+def token_for(invitation: Invitation, signed_at: datetime | None = None) -> str:
     return survey_tokens.invitation_token(
         survey_tokens.InvitationClaims(
             invitation.id,
@@ -793,7 +820,8 @@ def token_for(invitation: Invitation) -> str:
             invitation.customer_id,
             invitation.survey_id,
             invitation.phase_id,
-        )
+        ),
+        signed_at,
     )
 
 
@@ -896,7 +924,7 @@ def by_brand_rounds(rows) -> list[list[int]]:
 def get(brand: Brand, invitation_id: int) -> Invitation:
     invitation = db.session.scalar(
         select(Invitation).where(
-            Invitation.id == invitation_id, Invitation.brand_id == brand.id, _emails()
+            Invitation.id == invitation_id, Invitation.brand_id == brand.id, _invitations()
         )
     )
     if invitation is None:
@@ -915,7 +943,7 @@ def _cursor(value: str | None) -> int | None:
 
 def page(brand: Brand, query: dict) -> dict:
     """Invitations newest first, with counts per status and per skip reason."""
-    statement = select(Invitation).where(Invitation.brand_id == brand.id, _emails())
+    statement = select(Invitation).where(Invitation.brand_id == brand.id, _invitations())
     if query.get("status"):
         statement = statement.where(Invitation.status == query["status"])
     before = _cursor(query.get("cursor"))
@@ -934,10 +962,10 @@ def page(brand: Brand, query: dict) -> dict:
 
 
 def counts(brand: Brand) -> dict:
-    """The brand's email invitations per status, the skipped and the failed per reason, the
-    answered, and their reminders (to come, sent, answered after): one pass over its
-    invitations (three were three scans of a large brand's rows)."""
-    result = {status: 0 for status in (SCHEDULED, QUEUED, SENT, SKIPPED, FAILED)}
+    """The brand's invitations (emails and links) per status, the skipped and the failed per
+    reason, the answered, and their reminders (to come, sent, answered after): one pass over
+    its invitations (three were three scans of a large brand's rows)."""
+    result = {status: 0 for status in (SCHEDULED, QUEUED, SENT, ISSUED, SKIPPED, FAILED)}
     reasons = {SKIPPED: Counter(), FAILED: Counter()}
     # the answered, and of the reminders: to come, sent, and answered after one
     tallies = Counter()
@@ -953,7 +981,7 @@ def counts(brand: Brand) -> dict:
             func.count(Invitation.reminded_at),
             func.count(case((Invitation.used_at > Invitation.reminded_at, 1))),
         )
-        .where(Invitation.brand_id == brand.id, _emails())
+        .where(Invitation.brand_id == brand.id, _invitations())
         .group_by(Invitation.status, Invitation.skip_reason, Invitation.failure)
     ):
         result[status] = result.get(status, 0) + number

@@ -6,10 +6,17 @@ and never expires (it is printed on counters); a link is switched off with its `
 """
 
 import re
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 
 from app.security import signing_keys
 
@@ -48,8 +55,24 @@ def invitation_days() -> int:
     return int(current_app.config.get("INVITATION_TOKEN_DAYS", DEFAULT_INVITATION_DAYS))
 
 
-def _timed(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(signing_keys(), salt=salt)
+class _SignedAt(TimestampSigner):
+    """A timestamp signer that signs with a given moment instead of the clock."""
+
+    def __init__(self, *args, at: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.at = at
+
+    def get_timestamp(self) -> int:
+        return self.at
+
+
+def _timed(salt: str, signed_at: datetime | None = None) -> URLSafeTimedSerializer:
+    if signed_at is None:
+        return URLSafeTimedSerializer(signing_keys(), salt=salt)
+    moment = int(signed_at.replace(tzinfo=UTC).timestamp())  # stored times are naive UTC
+    return URLSafeTimedSerializer(
+        signing_keys(), salt=salt, signer=_SignedAt, signer_kwargs={"at": moment}
+    )
 
 
 def _plain(salt: str) -> URLSafeSerializer:
@@ -66,8 +89,10 @@ def _ints(payload, size: int) -> list[int]:
     return payload
 
 
-def invitation_token(claims: InvitationClaims) -> str:
-    return _timed(INVITATION_SALT).dumps(
+def invitation_token(claims: InvitationClaims, signed_at: datetime | None = None) -> str:
+    """Signed now, or at `signed_at`: a personal link handed to the brand is signed at the
+    moment it was made, so asking for it again gives the same URL, not a new one each time."""
+    return _timed(INVITATION_SALT, signed_at).dumps(
         [
             claims.invitation_id,
             claims.brand_id,

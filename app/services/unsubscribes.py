@@ -76,6 +76,15 @@ def may_email_many(customers: list[Customer]) -> set[int]:
     return {customer_id for customer_id, found in digests.items() if suppressed.isdisjoint(found)}
 
 
+def may_invite_many(customers: list[Customer]) -> set[int]:
+    """The ids of those of these customers (of one brand) who may be invited other than by
+    our email (a personal link the brand delivers): neither the customer nor her address, if
+    she has one, unsubscribed. The unsubscribe page promises no more invitations, not only no
+    more emails."""
+    without_address = {c.id for c in customers if not c.email and c.unsubscribed_at is None}
+    return without_address | may_email_many(customers)
+
+
 def suppress(brand_id: int, email: str | None) -> None:
     """Add the address to the brand's suppression list (once); the caller commits."""
     if normalise_email(email):
