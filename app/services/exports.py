@@ -27,6 +27,7 @@ from app.models import (
     Survey,
     Touchpoint,
 )
+from app.models.invitation import CHANNELS
 from app.services import verbatims
 from app.timestamps import naive_utc
 
@@ -271,11 +272,13 @@ INVITATION_COLUMNS = (
     "answered",
     "answered_at",
     "response_id",
+    "channel",  # last: a column added later moves none a spreadsheet already reads
 )
 
 
 def invitations_csv(brand: Brand, status: str | None = None) -> Table:
-    """The brand's email invitations (of one status, when given), newest first: who was asked,
+    """The brand's invitations, emailed or links it delivered itself (of one status, when
+    given), newest first: who was asked,
     what became of it, and whether she answered (to follow up with those who did not)."""
     return Table(_invitation_batches(brand, status))
 
@@ -289,7 +292,7 @@ def _invitation_batches(brand: Brand, status: str | None) -> Iterator[list[list]
             select(Survey.id, Survey.version).where(Survey.brand_id == brand.id)
         ).all()
     )
-    where = [Invitation.brand_id == brand.id, Invitation.channel == "email"]
+    where = [Invitation.brand_id == brand.id, Invitation.channel.in_(CHANNELS)]
     if status:
         where.append(Invitation.status == status)
     yield [list(INVITATION_COLUMNS)]
@@ -310,6 +313,7 @@ def _invitation_batches(brand: Brand, status: str | None) -> Iterator[list[list]
             Invitation.reminder_skip_reason,
             Invitation.used_at,
             Invitation.response_id,
+            Invitation.channel,
         )
         .join(Customer, Customer.id == Invitation.customer_id)
         .where(*where)
@@ -335,6 +339,7 @@ def _invitation_batches(brand: Brand, status: str | None) -> Iterator[list[list]
                 r.used_at is not None,
                 r.used_at,
                 r.response_id,
+                r.channel,
             ]
             for r in batch
         ]

@@ -131,6 +131,7 @@ def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict)
     surveys = surveys_of_phase(brand, phase, filters)
     for item in surveys:
         item["invitations"] = reach["invitations"].get(item["survey"].id)
+        item["links"] = reach["links"].get(item["survey"].id)
     series, grain_note = trend(brand, phase, filters, persona_id, options.get("grain"))
     return {
         "journey": journey["journey"],

@@ -10,6 +10,7 @@ from app.models import Contact, Customer, Invitation, Response, Review, Survey
 from app.models.base import utcnow
 from app.services import invitations
 from tests.channels.helpers import assert_error, form_fields, link_path
+from tests.dashboard.conftest import Dashboard, users  # noqa: F401 — the fixture, for logins
 
 pytestmark = pytest.mark.smtp
 
@@ -239,12 +240,52 @@ def test_an_emailed_invitations_link_gets_no_qr_code(
     assert client.get(f"/s/{token}/qr.svg").status_code == 404
 
 
+@pytest.mark.usefixtures("users")
+def test_the_invitations_page_shows_the_link(app, api, client, survey, customer):
+    issue(api, survey)
+    dashboard = Dashboard(app.test_client())
+    dashboard.login("viewer@testbad.example")
+    page = dashboard.html("/dashboard/invitations")
+    assert "1 issued" in page
+    assert ">issued</span>" in page and "personal link, not mailed" in page
+    assert "issued" in dashboard.html("/dashboard/invitations?status=issued")
+
+
 def test_openapi_documents_the_link(client):
     document = client.get("/api/v1/openapi.json").json
     schemas = document["components"]["schemas"]
     assert "link" in schemas["InvitationIn"]["properties"]["channel"]["enum"]
     assert {"url", "qr_url"} <= set(schemas["InvitationOut"]["properties"])
     assert "issued" in schemas["InvitationOut"]["properties"]["status"]["enum"]
+
+
+@pytest.mark.usefixtures("users")
+def test_the_download_lists_links_with_their_channel(app, api, survey, customer):
+    import csv
+    import io
+
+    api.post("/api/v1/customers", json={"external_id": "k2", "email": "k2@example.nl"})
+    api.post("/api/v1/invitations", json={"customer": "k2", "survey_id": survey["id"]})
+    issue(api, survey)
+    dashboard = Dashboard(app.test_client())
+    dashboard.login("viewer@testbad.example")
+    text = dashboard.get("/dashboard/invitations.csv").get_data(as_text=True).lstrip("\ufeff")
+    found = [(row["status"], row["channel"]) for row in csv.DictReader(io.StringIO(text))]
+    assert found[0] == ("issued", "link") and found[1][1] == "email"
+
+
+@pytest.mark.usefixtures("users")
+def test_the_phase_page_gives_links_their_own_response_rate(
+    app, api, client, journey, survey, customer
+):
+    url = issue(api, survey).json["url"]
+    answer(client, url, q_nps="8")
+    dashboard = Dashboard(app.test_client())
+    dashboard.login("viewer@testbad.example")
+    page = dashboard.html(f"/dashboard/journeys/{journey['id']}/phases/levering")
+    line = page.split(f'data-survey-link-rate="{survey["id"]}"')[1].split("</p>")[0]
+    assert "1 issued, 1 answered" in line and "100" in line
+    assert f'data-survey-rate="{survey["id"]}"' not in page  # no email invitations
 
 
 def test_the_cli_prints_the_link(app, survey, customer, smtp_server):
