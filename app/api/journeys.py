@@ -9,13 +9,14 @@ from app.schemas.journey import (
     JourneyCreate,
     JourneyList,
     JourneyOut,
+    JourneyQuery,
     PersonaIn,
     PersonaList,
     PersonaOut,
     TouchpointIn,
     TouchpointOut,
 )
-from app.services import journeys
+from app.services import journey_archive, journeys
 
 blp = Blueprint("journeys", __name__, url_prefix="/api/v1", description="Journeys and personas")
 protect(blp)
@@ -33,10 +34,11 @@ class Journeys(MethodView):
             current_brand(), data, idempotency_key=request.headers.get("Idempotency-Key")
         )
 
+    @blp.arguments(JourneyQuery, location="query")
     @blp.response(200, JourneyList)
-    def get(self):
-        """The brand's journeys with their phases."""
-        return {"items": journeys.list_journeys(current_brand())}
+    def get(self, query):
+        """The brand's journeys with their phases, archived ones too unless `archived` says."""
+        return {"items": journeys.list_journeys(current_brand(), **query)}
 
 
 @blp.route("/journeys/<int:journey_id>")
@@ -46,11 +48,43 @@ class JourneyById(MethodView):
         """One journey with its phases and touchpoints."""
         return journeys.get_journey(current_brand(), journey_id)
 
+    @blp.response(204)
+    @blp.alt_response(
+        409,
+        description="The journey has answers, journey events, invitations or reviews "
+        "(code journey_has_history): archive it instead",
+    )
+    def delete(self, journey_id):
+        """Delete a journey that never measured or asked anything, with its phases,
+        touchpoints, surveys and survey links. Deleted, it is a 404."""
+        journey_archive.delete_journey(current_brand(), journey_id)
+
+
+@blp.route("/journeys/<int:journey_id>/archive", methods=["POST"])
+@blp.response(200, JourneyOut)
+def archive_journey(journey_id):
+    """Archive a journey: its active surveys are switched off (widget, links, scheduled
+    invitations and reminders ask nobody) and it leaves the dashboard; its answers, reviews,
+    points and figures stay. Archiving an archived journey changes nothing."""
+    return journey_archive.archive(current_brand(), journey_id)
+
+
+@blp.route("/journeys/<int:journey_id>/unarchive", methods=["POST"])
+@blp.response(200, JourneyOut)
+def unarchive_journey(journey_id):
+    """Restore an archived journey with the surveys that were active when it was archived.
+    Restoring one that is not archived changes nothing."""
+    return journey_archive.unarchive(current_brand(), journey_id)
+
 
 @blp.route("/journeys/<int:journey_id>/phases/<phase_key>/touchpoints", methods=["POST"])
 @blp.arguments(TouchpointIn)
 @blp.response(201, TouchpointOut)
-@blp.alt_response(409, description="The phase has a touchpoint of this name")
+@blp.alt_response(
+    409,
+    description="The phase has a touchpoint of this name, or the journey is archived "
+    "(code journey_archived)",
+)
 def create_touchpoint(data, journey_id, phase_key):
     """Add a touchpoint (where the customer meets the brand) to a phase."""
     return journeys.add_touchpoint(current_brand(), journey_id, phase_key, data)

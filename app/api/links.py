@@ -17,6 +17,7 @@ protect(blp)
 class Links(MethodView):
     @blp.arguments(LinkIn)
     @blp.response(201, LinkOut)
+    @blp.alt_response(409, description="The journey is archived (code journey_archived)")
     def post(self, data):
         """Create a non-personal link to a phase's active survey, with its QR code URL."""
         return survey_links.describe(survey_links.create(current_brand(), data))

@@ -16,6 +16,7 @@ protect(blp)
 class Surveys(MethodView):
     @blp.arguments(SurveyCreate)
     @blp.response(201, SurveyOut)
+    @blp.alt_response(409, description="The journey is archived (code journey_archived)")
     @blp.doc(**idempotency_header("The same key again returns the same survey, no second one"))
     def post(self, data):
         """Create a survey of 1-3 questions for one phase."""
@@ -39,6 +40,7 @@ class SurveyById(MethodView):
 
     @blp.arguments(SurveyUpdate)
     @blp.response(200, SurveyOut)
+    @blp.alt_response(409, description="The journey is archived (code journey_archived)")
     def patch(self, data, survey_id):
         """Change a survey. Once it has answers, new questions make a new active version."""
         return surveys.update_survey(current_brand(), survey_id, data)

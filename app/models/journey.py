@@ -27,10 +27,19 @@ class Journey(db.Model):
     # the API's Idempotency-Key: a retried create finds this row (services.idempotency)
     idempotency_key = db.Column(db.String(128))
     request_hash = db.Column(db.String(64))
+    # Archived: out of the dashboard's choices and asking nobody, its history kept
+    # (services.journey_archive). The surveys it switched off, switched on again by a restore.
+    archived_at = db.Column(db.DateTime)
+    # The database's default only: migration tests insert journeys into schemas before 0038.
+    surveys_to_resume = db.Column(JsonType, nullable=False, server_default="[]")
 
     phases = db.relationship(
         "Phase", back_populates="journey", order_by="Phase.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
     def phase(self, key: str) -> "Phase | None":
         return next((phase for phase in self.phases if phase.key == key), None)

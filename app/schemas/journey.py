@@ -123,7 +123,17 @@ class JourneyOut(Schema):
     id = fields.Integer()
     name = fields.String()
     created_at = Timestamp()
+    archived = fields.Boolean(
+        metadata={"description": "archived: its surveys ask nobody; its history is kept"}
+    )
+    archived_at = Timestamp(allow_none=True)
     phases = fields.List(fields.Nested(PhaseOut))
+
+
+class JourneyQuery(Schema):
+    archived = fields.Boolean(
+        metadata={"description": "true: only archived journeys; false: only the others"}
+    )
 
 
 class JourneyList(Schema):

@@ -6,6 +6,7 @@ an import validates exactly like creating each piece through the API.
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.schemas.common import Timestamp
 from app.schemas.journey import JourneyCreate, JourneyOut, PhaseIn, TouchpointIn
 from app.schemas.survey import SurveyCreate, SurveyOut
 
@@ -42,6 +43,14 @@ class JourneyDocument(Schema):
     format = fields.String(required=True, validate=validate.Equal(FORMAT))
     version = fields.Integer(required=True, validate=validate.Equal(VERSION))
     journey = fields.Nested(JourneyPart, required=True)
+    archived_at = Timestamp(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "when the exported journey was archived (null: it was not); an "
+            "import ignores it: the copy is a new journey, not archived"
+        },
+    )
     surveys = fields.List(
         fields.Nested(SurveyDocument),
         load_default=list,

@@ -21,7 +21,7 @@ from sqlalchemy import case, select, update
 from app import ids
 from app.errors import AppError
 from app.extensions import db
-from app.models import Brand, Customer, Invitation, Survey, SurveyLink
+from app.models import Brand, Customer, Invitation, Journey, Survey, SurveyLink
 from app.models.base import utcnow
 from app.models.invitation import LINK
 from app.models.survey import SCALES
@@ -105,6 +105,9 @@ def _open_invitation(claims, token, lang, accept_language) -> SurveyPage:
     if invitation.expires_at is not None and utcnow() > invitation.expires_at:
         raise PageUnavailable("expired", locale_or_default(lang or invitation.locale), brand)
     survey = surveys.get_survey(brand, invitation.survey_id)
+    if db.session.get(Journey, survey.journey_id).archived:
+        # its journey asks nobody now (journey_archive), as a link of its phases says too
+        raise PageUnavailable("closed", locale_or_default(lang or invitation.locale), brand)
     locale = best_locale([lang, invitation.locale], survey.locales, survey.default_locale)
     return SurveyPage(
         token, brand, survey, locale, invitation=invitation, customer=invitation.customer

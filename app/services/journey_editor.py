@@ -29,6 +29,7 @@ def _names(value, locale: str) -> dict:
 
 
 def rename_journey(brand: Brand, journey_id: int, data: dict) -> Journey:
+    journeys.refuse_archived(brand, journey_id)
     journey = journeys.get_journey(brand, journey_id)
     journey.name = journeys.name_of_its_own(brand, data["name"], journey_id=journey.id)
     db.session.commit()
@@ -51,6 +52,7 @@ def _place(journey: Journey, phase: Phase, position: int | None) -> None:
 
 
 def add_phase(brand: Brand, journey_id: int, data: dict) -> Phase:
+    journeys.refuse_archived(brand, journey_id)
     journey = journeys.get_journey(brand, journey_id, lock=True)
     if journey.phase(data["key"]) is not None:
         raise AppError(409, f"this journey has a phase {data['key']!r}", fields={"key": ["taken"]})
@@ -79,6 +81,7 @@ def add_phase(brand: Brand, journey_id: int, data: dict) -> Phase:
 
 def update_phase(brand: Brand, journey_id: int, key: str, data: dict) -> Phase:
     """Replace the phase's names, expected days and hypothesis with the form's values."""
+    journeys.refuse_archived(brand, journey_id)
     journey = journeys.get_journey(brand, journey_id, lock=True)  # it may renumber them all
     phase = journey.phase(key)
     if phase is None:
@@ -112,6 +115,7 @@ FORMER_NAMES_KEPT = 10
 def update_touchpoint(brand: Brand, touchpoint_id: int, data: dict) -> Touchpoint:
     """A new name or channel; links, invitations and answers keep pointing at it."""
     touchpoint = get_touchpoint(brand, touchpoint_id)
+    journeys.refuse_archived(brand, touchpoint.phase.journey_id)
     # The phase locked as add_touchpoint locks it: two of one name at once get a 409.
     phase = journeys.get_phase(brand, touchpoint.phase.journey_id, touchpoint.phase.key, lock=True)
     if any(other.name == data["name"] and other.id != touchpoint.id for other in phase.touchpoints):
@@ -133,6 +137,8 @@ def delete_touchpoint(brand: Brand, touchpoint_id: int) -> None:
 
     FOR UPDATE holds off the foreign-key check of an answer naming it meanwhile, so the
     check below and the delete are one step."""
+    found = get_touchpoint(brand, touchpoint_id)
+    journeys.refuse_archived(brand, found.phase.journey_id)
     touchpoint = db.session.scalar(
         locks.locked(
             select(Touchpoint).where(

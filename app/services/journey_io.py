@@ -68,7 +68,8 @@ def export_journey(brand: Brand, journey_id: int) -> dict:
         item = {
             "phase": survey.phase.key,
             "locale": survey.default_locale,
-            "active": survey.active,
+            # as it asks once restored: a copy of an archived journey asks where it asked
+            "active": survey.active or survey.id in journey.surveys_to_resume,
             "questions": [_question(question) for question in survey.questions],
         }
         if survey.name:
@@ -81,6 +82,7 @@ def export_journey(brand: Brand, journey_id: int) -> dict:
         "format": FORMAT,
         "version": VERSION,
         "journey": {"name": journey.name, "phases": phases},
+        "archived_at": journey.archived_at,
         "surveys": surveys,
     }
 

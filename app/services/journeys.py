@@ -82,13 +82,18 @@ def create_journey(brand: Brand, data: dict, idempotency_key: str | None = None)
     return idempotency.commit_once(journey, idempotency_key, fingerprint)
 
 
-def list_journeys(brand: Brand) -> list[Journey]:
+def list_journeys(brand: Brand, archived: bool | None = None) -> list[Journey]:
+    """The brand's journeys; with `archived`, only the archived ones or only the others."""
     query = (
         select(Journey)
         .where(Journey.brand_id == brand.id)
         .order_by(Journey.id)
         .options(selectinload(Journey.phases).selectinload(Phase.touchpoints))
     )
+    if archived is not None:
+        query = query.where(
+            Journey.archived_at.is_not(None) if archived else Journey.archived_at.is_(None)
+        )
     return list(db.session.scalars(query))
 
 
@@ -103,6 +108,25 @@ def get_journey(brand: Brand, journey_id: int, lock: bool = False) -> Journey:
     if journey is None:
         raise AppError(404, "journey not found")
     return journey
+
+
+def refuse_archived(brand: Brand, journey_id: int) -> None:
+    """A 409 for a change to an archived journey (its surveys, phases, touchpoints, links):
+    it is read-only until restored, so that nothing switches one of its surveys on. The row
+    is held FOR SHARE until the commit: an archive at the same time waits for this change,
+    then switches off what it made."""
+    archived_at = db.session.scalar(
+        locks.shared(
+            select(Journey.archived_at).where(
+                Journey.id == journey_id, Journey.brand_id == brand.id
+            )
+        )
+    )
+    if archived_at is not None:
+        db.session.rollback()
+        raise AppError(
+            409, "this journey is archived; restore it to change it", code="journey_archived"
+        )
 
 
 def get_phase(brand: Brand, journey_id: int, key: str, lock: bool = False) -> Phase:
@@ -127,6 +151,7 @@ def missing_phase(key: str) -> AppError:
 
 
 def add_touchpoint(brand: Brand, journey_id: int, phase_key: str, data: dict) -> Touchpoint:
+    refuse_archived(brand, journey_id)
     phase = get_phase(brand, journey_id, phase_key, lock=True)
     if any(touchpoint.name == data["name"] for touchpoint in phase.touchpoints):
         raise AppError(

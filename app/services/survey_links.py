@@ -12,6 +12,7 @@ from app.services import journeys, public_urls, survey_tokens
 
 
 def create(brand: Brand, data: dict) -> SurveyLink:
+    journeys.refuse_archived(brand, data["journey_id"])
     phase = journeys.get_phase(brand, data["journey_id"], data["phase"])
     touchpoint = journeys.find_touchpoint(phase.touchpoints, data.get("touchpoint"))
     name = data.get("name") or " – ".join(

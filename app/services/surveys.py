@@ -55,6 +55,7 @@ def create_survey(brand: Brand, data: dict, idempotency_key: str | None = None) 
     fingerprint, found = idempotency.first_try(Survey, brand.id, idempotency_key, data)
     if found is not None:
         return found
+    journeys.refuse_archived(brand, data["journey_id"])
     phase = journeys.get_phase(brand, data["journey_id"], data["phase"])
     questions, locales = _questions(data["questions"], data["locale"])
     survey = Survey(
@@ -189,6 +190,12 @@ def _deactivate_family(brand: Brand, survey: Survey) -> None:
 
 def update_survey(brand: Brand, survey_id: int, data: dict) -> Survey:
     """Change a survey; once it has answers the change becomes a new active version."""
+    # Before the survey's lock: an archive locks the journey, then its surveys.
+    journey_id = db.session.scalar(
+        select(Survey.journey_id).where(Survey.id == survey_id, Survey.brand_id == brand.id)
+    )
+    if journey_id is not None:
+        journeys.refuse_archived(brand, journey_id)
     survey = _locked(brand, survey_id)
     if data.get("locale", survey.default_locale) != survey.default_locale:
         raise AppError(
