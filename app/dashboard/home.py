@@ -45,6 +45,8 @@ def home():
         return render_template("dashboard/empty.html")
     data = journey_map.build(brand, journey_id, filters.stats_filters(brand, query))
     journey = journeys.get_journey(brand, journey_id)
+    if journey.archived:  # opened from the Archived list: its history, and the picker says so
+        choices = [*choices, (journey.id, f"{journey.name} (archived)")]
     # Only an empty view needs to know whether the journey is new or merely filtered empty.
     steps = journey_map.first_steps(brand, journey) if not data["totals"]["responses"] else None
     args = filters.url_args({**query, "journey": journey_id})

@@ -14,7 +14,7 @@ from app.models.journey import Touchpoint
 from app.schemas.journey import JourneyCreate, PersonaIn, PhaseIn, TouchpointIn
 from app.schemas.journey_edit import JourneyRename, PersonaUpdate, PhaseUpdate
 from app.schemas.journey_io import JourneyDocument
-from app.services import journey_editor, journey_io, journeys
+from app.services import journey_archive, journey_editor, journey_io, journeys
 
 NEW_PHASE_ROWS = 8
 IMPORT_MAX_BYTES = 60_000  # under the app's 64 KB body limit, with room for the form fields
@@ -23,9 +23,63 @@ IMPORT_MAX_BYTES = 60_000  # under the app's 64 KB body limit, with room for the
 @bp.route("/dashboard/journeys", endpoint="journeys")
 @requires("read")
 def journeys_list():
+    brand = current_brand()
     return render_template(
-        "dashboard/journeys.html", journeys=journeys.list_journeys(current_brand())
+        "dashboard/journeys.html",
+        journeys=journeys.list_journeys(brand, archived=False),
+        archived=journeys.list_journeys(brand, archived=True),
     )
+
+
+def _confirm_page(journey_id: int, action: str, status=200):
+    """The step before archiving or deleting: what happens, and the button that does it."""
+    brand = current_brand()
+    journey = journeys.get_journey(brand, journey_id)
+    deletable = action == "delete" and not journey_archive.has_history(journey)
+    return (
+        render_template(
+            "dashboard/journey_remove.html", journey=journey, action=action, deletable=deletable
+        ),
+        status,
+    )
+
+
+@bp.route("/dashboard/journeys/<int:journey_id>/archive", methods=["GET", "POST"])
+@requires("edit")
+def journey_archive_view(journey_id):
+    if request.method == "GET":
+        return _confirm_page(journey_id, "archive")
+    journey = journey_archive.archive(current_brand(), journey_id)
+    flash(
+        f"Journey “{journey.name}” archived: its surveys ask nobody now; its answers, reviews "
+        "and figures are kept. Restore it from the Archived list.",
+        "info",
+    )
+    return redirect(url_for("dashboard.journeys"))
+
+
+@bp.route("/dashboard/journeys/<int:journey_id>/unarchive", methods=["POST"])
+@requires("edit")
+def journey_unarchive(journey_id):
+    journey = journey_archive.unarchive(current_brand(), journey_id)
+    flash(f"Journey “{journey.name}” restored, with the surveys that were active.", "info")
+    return redirect(url_for("dashboard.journey_edit", journey_id=journey.id))
+
+
+@bp.route("/dashboard/journeys/<int:journey_id>/delete", methods=["GET", "POST"])
+@requires("edit")
+def journey_delete(journey_id):
+    if request.method == "GET":
+        return _confirm_page(journey_id, "delete")
+    try:
+        name = journeys.get_journey(current_brand(), journey_id).name
+        journey_archive.delete_journey(current_brand(), journey_id)
+    except AppError as error:
+        if error.code != 409:
+            raise
+        return _confirm_page(journey_id, "delete", 409)  # it says why, and offers archiving
+    flash(f"Journey “{name}” deleted.", "info")
+    return redirect(url_for("dashboard.journeys"))
 
 
 def _journey_form(errors=None, data=None, status=200):

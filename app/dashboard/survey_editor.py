@@ -85,7 +85,7 @@ def _phase_choices(brand) -> list[tuple[str, str]]:
     locale = brand.default_locale
     return [
         (f"{journey.id}:{phase.key}", f"{journey.name} · {phase.display_name(locale)}")
-        for journey in journeys.list_journeys(brand)
+        for journey in journeys.list_journeys(brand, archived=False)
         for phase in journey.phases
     ]
 
@@ -230,7 +230,13 @@ def survey_active(survey_id):
     brand = current_brand()
     # Switching an older version back on switches the live one off: said, not left to find.
     replaced = active and surveys.live_other_version(brand, surveys.get_survey(brand, survey_id))
-    survey = surveys.update_survey(brand, survey_id, {"active": active})
+    try:
+        survey = surveys.update_survey(brand, survey_id, {"active": active})
+    except AppError as error:
+        if error.code != 409:
+            raise
+        flash(f"Survey {survey_id} was not changed: {error.description}.", "error")  # archived
+        return redirect(url_for("dashboard.surveys"))
     if replaced:
         name = survey.name or f"Survey {survey.id}"  # as the list names it
         flash(

@@ -31,9 +31,12 @@ SHOWN_DIGITS = {"nps": 1, "csat": 2}
 
 
 def journey_choices(brand: Brand) -> list[tuple[int, str]]:
-    """(id, name) of the brand's journeys, for the journey picker: no phases loaded."""
+    """(id, name) of the brand's journeys that are not archived, for the journey picker: no
+    phases loaded."""
     rows = db.session.execute(
-        select(Journey.id, Journey.name).where(Journey.brand_id == brand.id).order_by(Journey.id)
+        select(Journey.id, Journey.name)
+        .where(Journey.brand_id == brand.id, Journey.archived_at.is_(None))
+        .order_by(Journey.id)
     )
     return [(row.id, row.name) for row in rows]
 
