@@ -61,6 +61,7 @@ def _page(status=200, **context):
             snippet=public_urls.snippet(brand, phase_key),
             contact_policy=contact_budget.policy(brand),
             publish_mode=reviews.policy_mode(brand, ""),
+            unverified_mode=reviews.unverified_mode(brand),
             # the stored zone is offered even when this server's zone list lacks it: else the
             # select shows the first zone, and any save would store that one
             time_zones=sorted({*timestamps.zone_names(), brand.time_zone}),

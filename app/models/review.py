@@ -17,6 +17,8 @@ GROUNDS = (
 )
 # How a review was verified: the customer reached the phase, or was invited personally.
 VERIFIED_BY = ("journey_event", "invitation_email", "invitation_link")
+# Why the pipeline held a new review for a moderator (Review.hold_reasons), for the moderator.
+HOLD_REASONS = ("fraud_signals", "unverified", "phase_policy")
 RATING_SCALE = (1, 5)
 
 
@@ -60,6 +62,9 @@ class Review(db.Model):
 
     status = db.Column(db.String(12), nullable=False, default=PENDING)
     fraud_signals = db.Column(JsonType, nullable=False, default=list)
+    # Why the pipeline held it (HOLD_REASONS), [] when it published it at once; null for the
+    # reviews made before it was recorded (their log line's note still says why).
+    hold_reasons = db.Column(JsonType)
     client_hash = db.Column(db.String(64))  # copied from the response: salted, never a raw IP
     elapsed_ms = db.Column(db.Integer)  # time the customer spent before consenting, if known
     flag_count = db.Column(db.Integer, nullable=False, default=0)

@@ -15,7 +15,7 @@ from app.schemas.common import (
 )
 from app.schemas.journey import KEY
 from app.services.review_public import ITEM_TYPES
-from app.services.reviews import POLICY_MODES
+from app.services.reviews import POLICY_MODES, UNVERIFIED_MODES
 
 COLOUR = FullMatch(r"^#[0-9a-fA-F]{6}$", error="must be a colour like #0b6e4f")
 TIME_ZONE_TEXT = (
@@ -80,7 +80,8 @@ class ReviewedItem(Schema):
 
 
 class ReviewPolicy(Schema):
-    """Publish consented reviews at once or hold them for a moderator, per phase key."""
+    """Publish consented reviews at once or hold them for a moderator, per phase key; hold
+    unverified ones whatever the phase says."""
 
     publish = fields.String(validate=validate.OneOf(POLICY_MODES))
     phases = fields.Dict(
@@ -90,6 +91,14 @@ class ReviewPolicy(Schema):
         metadata={"description": "a phase key's own mode; the whole map replaces the old one"},
     )
     item = fields.Nested(ReviewedItem, allow_none=True)
+    unverified = fields.String(
+        validate=validate.OneOf(UNVERIFIED_MODES),
+        metadata={
+            "description": "reviews without a journey event or personal invitation: "
+            "follow_phase (the default) publishes them as their phase's mode says; moderate "
+            "holds every one for a moderator"
+        },
+    )
 
 
 SEND_HOURS_TEXT = (

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.models.response import CHANNELS
-from app.models.review import GROUNDS, STATUSES
+from app.models.review import GROUNDS, HOLD_REASONS, STATUSES
 from app.schemas.common import TEXT_KEY, CursorQuery, FullMatch, Timestamp
 from app.schemas.journey import KEY
 
@@ -70,6 +70,16 @@ class ReviewOut(Schema):
     verified_by = fields.String(allow_none=True)
     incentivized = fields.Boolean()
     fraud_signals = fields.List(fields.Dict())
+    hold_reasons = fields.List(
+        fields.String(metadata={"enum": list(HOLD_REASONS)}),
+        allow_none=True,
+        metadata={
+            "description": "why the pipeline held it for a moderator: fraud_signals, "
+            "unverified (the brand holds unverified reviews), phase_policy (the brand "
+            "moderates this phase); [] published at once; null for reviews made before this "
+            "was recorded"
+        },
+    )
     flag_count = fields.Integer()
     flags = fields.List(fields.Nested(FlagOut))
     reply = fields.Function(

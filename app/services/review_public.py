@@ -273,7 +273,7 @@ def recent_removals(brand: Brand, limit: int = 50) -> list[Review]:
 
 def disclosure(brand: Brand) -> dict:
     """The facts the about page states, all read from the brand's settings and data."""
-    from app.services.reviews import policy_mode
+    from app.services.reviews import policy_mode, unverified_mode
 
     # Counted answers per channel from the survey rollup: counting the raw answers read all
     # of them on every view (0.8 s at 2M answers); the rollup has a row per survey and day.
@@ -300,6 +300,7 @@ def disclosure(brand: Brand) -> dict:
     return {
         "channels": {name: channels[name] for name in sorted(channels)},
         "policy": [(phase, policy_mode(brand, phase.key)) for phase in phase_rows],
+        "unverified": unverified_mode(brand),
         "loyalty": review_effects.loyalty_terms(brand.id),
         "counts": {status: counted[status] for status in (PUBLISHED, "pending", REMOVED)},
         "rejected": counted["rejected"],

@@ -47,6 +47,15 @@ TRANSITIONS = {
     "remove": {PUBLISHED: REMOVED},
 }
 POLICY_MODES = ("immediate", "moderate")
+# review_policy.unverified: follow the phase's mode (the default, as before), or hold every
+# unverified review (no journey event, no personal invitation) for a moderator.
+UNVERIFIED_MODES = ("follow_phase", "moderate")
+# Why a new review waits, in the log's words; the moderator's list shows them too.
+HOLD_NOTES = {
+    "fraud_signals": "fraud signals: see the review",
+    "unverified": "not verified: the brand moderates unverified reviews",
+    "phase_policy": "the brand moderates this phase",
+}
 
 # Fraud signals: defaults, overridable in the app config.
 FRAUD_DEFAULTS = {
@@ -73,6 +82,27 @@ def policy_mode(brand: Brand, phase_key: str) -> str:
     policy = brand.review_policy or {}
     mode = (policy.get("phases") or {}).get(phase_key, policy.get("publish", "moderate"))
     return mode if mode in POLICY_MODES else "moderate"
+
+
+def unverified_mode(brand: Brand) -> str:
+    """ "moderate" when the brand holds every unverified review, else "follow_phase"."""
+    mode = (brand.review_policy or {}).get("unverified")
+    return mode if mode in UNVERIFIED_MODES else "follow_phase"
+
+
+def hold_reasons(brand: Brand, review: Review, phase_key: str) -> list[str]:
+    """Why a new review must wait for a moderator (HOLD_REASONS); none: publish it at once.
+
+    Unverified reviews are the ones anybody can write (the widget, anonymously), so a brand
+    that publishes at once may still want a person to look at those first."""
+    reasons = []
+    if review.fraud_signals:
+        reasons.append("fraud_signals")
+    if not review.verified and unverified_mode(brand) == "moderate":
+        reasons.append("unverified")
+    if policy_mode(brand, phase_key) != "immediate":
+        reasons.append("phase_policy")
+    return reasons
 
 
 def _verified_pairs(responses: list[Response]) -> set[tuple[int, int]]:
@@ -212,12 +242,12 @@ def make_reviews(items) -> list[Review]:
         db.session.add(review)
         db.session.flush()  # ids for the log, the webhook and the loyalty bonus
         brand = brands[response.brand_id]
-        if review.fraud_signals:
-            _log(review, "hold", SYSTEM, None, PENDING, note="fraud signals: see the review")
-        elif policy_mode(brand, response.phase.key) == "immediate":
-            _publish(brand, review, SYSTEM, note="the brand's policy publishes this phase at once")
+        review.hold_reasons = hold_reasons(brand, review, response.phase.key)
+        if review.hold_reasons:
+            note = "; ".join(HOLD_NOTES[reason] for reason in review.hold_reasons)
+            _log(review, "hold", SYSTEM, None, PENDING, note=note)
         else:
-            _log(review, "hold", SYSTEM, None, PENDING, note="the brand moderates this phase")
+            _publish(brand, review, SYSTEM, note="the brand's policy publishes this phase at once")
     # Once for the batch, after its points: the tally's row locks are held the shortest time.
     review_tally.added(made)
     return made

@@ -29,6 +29,15 @@ def test_pending_reviews_are_listed_with_their_labels(dash, pending):
     assert "(new → pending)" in page and "None" not in page
 
 
+def test_a_review_held_for_being_unverified_says_so(dash, api, survey):
+    policy = {"publish": "immediate", "unverified": "moderate"}
+    assert api.patch("/api/v1/brand", json={"review_policy": policy}).status_code == 200
+    held = review_of(answer(api, survey, text="Top bedrijf, echt een aanrader."))
+    page = dash.html("/dashboard/reviews")
+    assert f'data-review="{held.id}"' in page and 'data-held="unverified"' in page
+    assert "Held because it is not verified" in page and "not verified: the brand" in page
+
+
 def test_publish_reject_and_remove_are_logged_with_the_moderator(dash, pending, count_rows):
     url = f"/dashboard/reviews/{pending.id}/moderation"
     assert dash.post(url, {"action": "publish"}).status_code == 302

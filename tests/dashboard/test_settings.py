@@ -184,6 +184,26 @@ def test_the_contact_budget_and_publishing_are_set_in_the_dashboard(dash, brand)
     assert contact_budget.policy(db.session.get(Brand, brand.id))["min_days_between"] == 3
 
 
+def test_unverified_reviews_are_held_from_the_dashboard(dash, brand):
+    from app.services import reviews
+
+    page = dash.html("/dashboard/settings")
+    assert '<option value="follow_phase" selected>follow the rule above</option>' in page
+    form = {"name": "Testbad", "review_policy.unverified": "moderate"}
+    assert dash.post("/dashboard/settings/brand", form).status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(Brand, brand.id)
+    assert reviews.unverified_mode(stored) == "moderate"
+    assert stored.review_policy["publish"] == "moderate"  # the rest of the policy kept
+    page = dash.html("/dashboard/settings")
+    assert '<option value="moderate" selected>always held for a moderator</option>' in page
+    bad = dash.post("/dashboard/settings/brand", {**form, "review_policy.unverified": "later"})
+    assert bad.status_code == 422
+    assert 'id="err-review_policy-unverified"' in bad.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Brand, brand.id).review_policy["unverified"] == "moderate"
+
+
 def test_the_time_zone_is_chosen_from_the_zones_there_are(dash, brand):
     page = dash.html("/dashboard/settings")
     assert '<option value="Europe/Amsterdam" selected>Europe/Amsterdam</option>' in page

@@ -632,4 +632,4 @@ def test_two_upgrades_at_once_both_end_at_the_head(tmp_path):
     with engine.connect() as connection:
         stored = connection.scalar(text("SELECT version_num FROM alembic_version"))
     engine.dispose()
-    assert stored == "0038_journey_archive"
+    assert stored == "0039_review_hold_reasons"
