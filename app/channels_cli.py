@@ -175,7 +175,8 @@ def _send_due_reminders() -> None:
 
 @review_cli.command("sweep")
 def review_sweep():
-    """Send moderation notices left unsent, e.g. while SMTP or Redis was down."""
+    """Send reviewers' notices (moderation, the brand's reply) left unsent, e.g. while SMTP or
+    Redis was down."""
     from app.services import review_notices
 
     _sweep(

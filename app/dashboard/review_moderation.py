@@ -12,6 +12,8 @@ from app.models.review import GROUNDS, PUBLISHED, STATUSES
 from app.schemas.review import ModerationIn, ReplyIn, ReviewQuery
 from app.services import journeys, review_desk, reviews
 
+MAILING = ("pending", "queued", "sent", "failed")  # a notice on its way (failed: retried)
+
 
 def _page(args: dict, status_code: int = 200, problem: dict | None = None):
     brand = current_brand()
@@ -117,4 +119,7 @@ def review_reply(review_id):
         if review.status == PUBLISHED
         else "is saved: it is shown when the review is published"
     )
-    return _done(f"Your reply to review {review_id} {shown}.", f"#review-{review_id}")
+    # the first reply's log line carries the reviewer's notice; an edit's carries none
+    notice = review.moderation[-1].notice or {}
+    told = " The reviewer is emailed about it." if notice.get("status") in MAILING else ""
+    return _done(f"Your reply to review {review_id} {shown}.{told}", f"#review-{review_id}")

@@ -45,7 +45,7 @@ def run(brand: Brand, echo=print) -> dict:
     for review in low + high:
         tone = "low" if review.rating <= 2 else "high"
         text = REPLIES[tone].get(review.locale, REPLIES[tone]["nl"])
-        reviews.reply(brand, review.id, text, ACTOR)
+        reviews.reply(brand, review.id, text, ACTOR, notify=False)
     _replied_a_day_later(brand)
     removed = 0
     spare = [review for review in public if review not in low + high]

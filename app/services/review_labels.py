@@ -164,6 +164,17 @@ _NOTICES = {
         # else From is no-reply.
         "dispute_reply": "Ben je het er niet mee eens? Antwoord op dit bericht.",
         "dispute": "Ben je het er niet mee eens? Neem dan contact op met {brand}.",
+        # The brand's public reply: quoted, as it stood when it was saved.
+        "reply": (
+            "{brand} heeft gereageerd op je review",
+            "{brand} heeft gereageerd op je review ({review}):\n\n{reply}\n\n{where} {respond}",
+        ),
+        "reply_public": "Je leest de reactie ook onder je review: {url}",
+        # A reply to a review still waiting for a moderator: no page to link to yet.
+        "reply_waiting": "Je review staat nog niet online; de reactie komt eronder te staan "
+        "zodra hij gepubliceerd is.",
+        "respond_reply": "Wil je reageren? Antwoord op dit bericht.",
+        "respond": "Wil je reageren? Neem dan contact op met {brand}.",
     },
     "en": {
         "publish": (
@@ -186,6 +197,15 @@ _NOTICES = {
         "review_dated": "written on {date}",
         "dispute_reply": "Do you disagree? Reply to this message.",
         "dispute": "Do you disagree? Please contact {brand}.",
+        "reply": (
+            "{brand} replied to your review",
+            "{brand} replied to your review ({review}):\n\n{reply}\n\n{where} {respond}",
+        ),
+        "reply_public": "You can also read the reply under your review: {url}",
+        "reply_waiting": "Your review is not online yet; the reply will be shown under it once "
+        "it is published.",
+        "respond_reply": "Want to respond? Reply to this message.",
+        "respond": "Want to respond? Please contact {brand}.",
     },
 }
 
@@ -211,6 +231,15 @@ NOTICES = with_formal(
         "points_back_one": "Het punt dat u voor deze review kreeg, is teruggenomen. ",
         "dispute_reply": "Bent u het er niet mee eens? Antwoord op dit bericht.",
         "dispute": "Bent u het er niet mee eens? Neem dan contact op met {brand}.",
+        "reply": (
+            "{brand} heeft gereageerd op uw review",
+            "{brand} heeft gereageerd op uw review ({review}):\n\n{reply}\n\n{where} {respond}",
+        ),
+        "reply_public": "U leest de reactie ook onder uw review: {url}",
+        "reply_waiting": "Uw review staat nog niet online; de reactie komt eronder te staan "
+        "zodra hij gepubliceerd is.",
+        "respond_reply": "Wilt u reageren? Antwoord op dit bericht.",
+        "respond": "Wilt u reageren? Neem dan contact op met {brand}.",
     },
 )
 

@@ -1,7 +1,9 @@
-"""Telling a reviewer, in their language, what a moderator decided: a thin, idempotent email job.
+"""Telling a reviewer, in their language, what a moderator decided or that the brand replied:
+a thin, idempotent email job.
 
-The notice text is written into the moderation log when the decision is taken; this job only
-mails it (queue "email"), so the log shows what the reviewer was told even when mail is down.
+The notice text is written into the moderation log when the decision (or the first reply) is
+taken; this job only mails it (queue "email"), so the log shows what the reviewer was told even
+when mail is down.
 """
 
 from sqlalchemy import select

@@ -376,12 +376,18 @@ def _notice(
         if points_back
         else "",
     }
+    # {brand} is `name`, already one line
+    return _addressed(review, locale, subject.format(**values), text.format(**values), reply_to)
+
+
+def _addressed(review: Review, locale: str, subject: str, text: str, reply_to) -> dict:
+    """A notice to the review's writer, "pending" when she may be mailed."""
     customer = review.customer
     address = customer.email if unsubscribes.may_email(customer) else None
     notice = {
         "locale": locale,
-        "subject": subject.format(**values),  # {brand} is `name`, already one line
-        "text": text.format(**values),
+        "subject": subject,
+        "text": text,
         # "queued" → "sent" (or "failed", retried) by the email job; "no_address" when the
         # reviewer left no email address: the notice then stays here for the moderator.
         "status": "pending" if address else "no_address",
@@ -389,6 +395,35 @@ def _notice(
     if reply_to:
         notice["reply_to"] = reply_to
     return notice
+
+
+def _reply_notice(brand: Brand, review: Review) -> dict:
+    """The reviewer is told the brand replied, with the reply quoted: she would otherwise
+    only find it by going back to her review's page."""
+    locale = locale_of(review.locale)
+    words = NOTICES[voice(locale, brand)]
+    subject, text = words["reply"]
+    reply_to = brand.reply_to or current_app.config.get("REVIEWS_REPLY_TO") or None
+    name = mailer.one_line(brand.name)
+    url = public_url(f"/reviews/{brand.slug}/r/{review.id}")
+    values = {
+        "brand": name,
+        "review": words["review"].format(
+            date=timestamps.date_text(
+                review.answered_at or review.created_at, locale, brand.time_zone
+            ),
+            excerpt=_excerpt(review),
+        ),
+        "reply": review.reply_body,
+        # a review still pending has no page yet: the link would be a 404
+        "where": (
+            words["reply_public"].format(url=url)
+            if review.status == PUBLISHED
+            else words["reply_waiting"]
+        ),
+        "respond": (words["respond_reply"] if reply_to else words["respond"]).format(brand=name),
+    }
+    return _addressed(review, locale, subject.format(**values), text.format(**values), reply_to)
 
 
 def moderate(
@@ -464,8 +499,13 @@ def _send_notice(entry_id: int) -> None:
     queue.enqueue("email", review_notices.send_notice, entry_id)
 
 
-def reply(brand: Brand, review_id: int, body: str, actor: str) -> Review:
-    """The brand's public reply, shown under the review and in the feeds; replaces an old one."""
+def reply(brand: Brand, review_id: int, body: str, actor: str, notify: bool = True) -> Review:
+    """The brand's public reply, shown under the review and in the feeds; replaces an old one.
+
+    The first reply mails the reviewer a notice quoting it. An edit does not mail again (a
+    typo fixed is no news, and a second mail per correction would read as spam); an edit
+    made before the first notice went out is what that notice quotes. notify=False keeps the
+    notice in the log without mailing it (demo data)."""
     text = review_text.clean(body)
     if not text:
         raise AppError(422, "a reply needs text", fields={"body": ["required"]})
@@ -474,14 +514,42 @@ def reply(brand: Brand, review_id: int, body: str, actor: str) -> Review:
     review = get_review(brand, review_id, lock=True)
     if review.status in (REJECTED, REMOVED):
         raise AppError(409, f"a {review.status} review cannot get a reply", code="invalid_state")
+    first = review.replied_at is None
     now = utcnow()
     review.reply_body = text
     review.reply_by = brand.name
     review.replied_at = now
     review.updated_at = now
-    _log(review, "reply", actor, review.status, review.status, note=text[:200])
+    notice = _reply_notice(brand, review) if first else None
+    if notice and not notify and notice["status"] == "pending":
+        notice["status"] = "not_sent"
+    entry = _log(review, "reply", actor, review.status, review.status, note=text[:200])
+    entry.notice = notice
+    if not first:
+        _requote_unsent(brand, review)
     db.session.commit()
+    if first:
+        _send_notice(entry.id)
     return review
+
+
+def _requote_unsent(brand: Brand, review: Review) -> None:
+    """An edit while the first reply's notice still waits (SMTP down, the job not run yet):
+    the notice quotes the reply as it stands now, not the words the brand took back.
+
+    Locked as the email job locks it: a job mailing it now finishes first, and the notice is
+    then "sent" and stays as it was mailed."""
+    from app.services.review_notices import UNSENT
+
+    for entry in review.moderation:
+        if entry.action != "reply" or not entry.notice or entry.id is None:
+            continue
+        locked = db.session.scalar(
+            locks.locked(select(ModerationEntry).where(ModerationEntry.id == entry.id))
+        )
+        if locked.notice and locked.notice.get("status") in UNSENT:
+            fresh = _reply_notice(brand, review)
+            locked.notice = {**locked.notice, "subject": fresh["subject"], "text": fresh["text"]}
 
 
 def list_reviews(brand: Brand, status=None, phase=None, cursor=None, limit: int = 50) -> dict:

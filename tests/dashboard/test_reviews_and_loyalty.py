@@ -85,6 +85,22 @@ def test_reply_is_saved_and_bad_replies_are_refused(dash, pending):
     assert db.session.get(Review, pending.id).reply_body == "Sorry, we bellen u vandaag nog."
 
 
+@pytest.mark.smtp
+def test_a_reply_from_the_dashboard_tells_the_reviewer_once(dash, api, survey, smtp_server):
+    api.post("/api/v1/customers", json={"external_id": "k9", "email": "k9@example.nl"})
+    review = review_of(answer(api, survey, customer="k9", text="Tegels kwamen kapot aan."))
+    url = f"/dashboard/reviews/{review.id}/reply"
+    saved = dash.post(url, {"body": "Wat vervelend! We sturen nieuwe tegels."})
+    assert saved.status_code == 302
+    assert "The reviewer is emailed about it." in dash.html(saved.headers["Location"])
+    [message] = smtp_server.messages
+    assert message["To"] == "k9@example.nl"
+    assert message["Subject"] == "Testbad heeft gereageerd op je review"
+    edited = dash.post(url, {"body": "Wat vervelend! We sturen maandag nieuwe tegels."})
+    assert "emailed" not in dash.html(edited.headers["Location"])
+    assert len(smtp_server.messages) == 1
+
+
 def test_a_viewer_cannot_moderate(as_role, pending):
     viewer = as_role("viewer")
     page = viewer.html("/dashboard/reviews")

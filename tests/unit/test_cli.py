@@ -170,6 +170,11 @@ def test_demo_seeds_once_and_reissues_credentials(app, db):
     flagged = db.session.query(Response).filter(follow_up.condition()).all()
     assert handled and set(handled) < {r.id for r in flagged}
     assert all(handled[r.id].handled_at > r.created_at for r in flagged if r.id in handled)
+    # the seeded replies keep their reviewers' notices in the log, unmailed, as its removal does
+    from app.models import ModerationEntry
+
+    replies = db.session.query(ModerationEntry).filter_by(action="reply").all()
+    assert replies and {e.notice["status"] for e in replies} <= {"not_sent", "no_address"}
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "exists" in second.output
     assert db.session.query(Response).count() == responses  # not seeded twice
