@@ -61,6 +61,8 @@
     ':host([data-min]) .u{display:block;margin:8px;max-width:60vw;overflow:hidden;white-space:nowrap;' +
     'text-overflow:ellipsis;box-shadow:0 2px 8px rgba(0,0,0,.3)}';
   var host, root, panel, st, back;
+  // The tag's share of visitors holds for every show() on the page, force aside.
+  var sample = num(ds.sample, 1, 'data-sample');
 
   function warn(r, res) {
     // For the site's developer: why the server refused (error code, message, fields).
@@ -322,6 +324,49 @@
     });
   }
 
+  // Targeting values (share, delay): a bad one is ignored, as if absent, and the site's
+  // developer is told. Seconds above an hour are a mistake (milliseconds meant), not a wish.
+  function num(v, max, name) {
+    if (v == null) return;
+    if (/^(\d+\.?\d*|\.\d+)$/.test(v) && v <= max) return +v;
+    console.warn('Phasewise: ' + name + ' "' + v + '" ignored: not a number from 0 to ' + max);
+  }
+
+  function exit(v, name) {
+    if (v == 'exit') return v;
+    if (v != null) console.warn('Phasewise: ' + name + ' "' + v + '" ignored: only "exit" is known');
+  }
+
+  // A visitor typing in one of the page's own fields is not interrupted. A field with nothing
+  // in it does not count: an autofocused search box would keep the widget shut for good.
+  function typing(a) {
+    a = d.activeElement;
+    return a && (a.isContentEditable || a.value && /^(text(area)?|search|email|tel|url|password|number)$/.test(a.type));
+  }
+
+  // Resolves when the widget may open: after the delay and, with the exit trigger, when the
+  // pointer leaves through the top of the page. A touch screen has no pointer to leave, so
+  // there the delay alone counts (15 s when none is given).
+  function when(opts) {
+    var s = num(opts.delay, 3600, 'delay'), x = exit(opts.trigger, 'trigger');
+    var touch = x && matchMedia('(hover:none)').matches;
+    return new Promise(function (go) {
+      function ready() {
+        // the delay has passed, the visitor is typing: asked once the field loses the focus
+        typing() ? d.addEventListener('focusout', function () { setTimeout(ready); }, { once: true }) : go();
+      }
+      setTimeout(function () {
+        if (!x || touch) return ready();
+        d.addEventListener('mouseout', function out(e) {
+          // leaving while typing (off to copy something) is not leaving the page
+          if (e.relatedTarget || e.clientY > 20 || typing()) return;
+          d.removeEventListener('mouseout', out);
+          go();
+        });
+      }, 1e3 * (s || (touch ? 15 : 0)));
+    });
+  }
+
   function show(opts) {
     opts = opts || {};
     var hl = /^(nl|en)([-_]|$)/i.exec(d.documentElement.lang) || [];
@@ -336,9 +381,20 @@
     // Anonymous visitors: a first-party cooldown stands in for the server's contact budget.
     var cool = 'until:' + o.site_key;
     if (!o.customer_id && !opts.force && (store(cool) || 0) > Date.now()) return Promise.resolve(false);
+    var p = opts.sample != null ? num(opts.sample, 1, 'sample') : sample, n = 'in:' + o.site_key + ':' + o.phase;
+    if (p != null && !opts.force) {
+      // Drawn once and kept, so a visitor is not in on one page and out on the next. Where
+      // storage is blocked (undefined) the draw cannot be kept: out, not redrawn on every page.
+      var r = store(n);
+      if (r === null) store(n, r = Math.random());
+      if (!(r < p)) return Promise.resolve(false);
+    }
     var q = new URLSearchParams();
     for (var k in o) if (o[k]) q.set(k, o[k]);
-    return fetch(api + 'survey?' + q, { credentials: 'omit' }).then(function (r) {
+    // Asked only once it may open: the survey request counts as an ask (cooldown, budget).
+    return when(opts).then(function () {
+      return fetch(api + 'survey?' + q, { credentials: 'omit' });
+    }).then(function (r) {
       return r.status != 204 && r.json().catch(Object).then(function (s) {
         if (!r.ok) return warn(r, s);
         if (live()) return false;
@@ -369,5 +425,6 @@
   });
   w.Phasewise = { v: 1, t: tag, show: show, close: close };
   w.dispatchEvent(new Event('phasewise:ready'));
-  if (ds.phase && ds.siteKey) show();
+  // Its delay and trigger are the tag's own opening's: a call from the page's code is its own moment.
+  if (ds.phase && ds.siteKey) show({ delay: num(ds.delay, 3600, 'data-delay'), trigger: exit(ds.trigger, 'data-trigger') });
 })(window, document);
