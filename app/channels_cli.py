@@ -281,7 +281,19 @@ def link_list(brand_slug):
 @click.option("--brand", "brand_slug", required=True)
 @click.option("--phase", help="A phase key of the brand; without it the tag says PHASE.")
 @click.option("--locale", type=click.Choice(["nl", "en"]))
-def widget_snippet(brand_slug, phase, locale):
+@click.option(
+    "--sample",
+    type=click.FloatRange(0, 1),
+    help="The share of visitors asked, 0 to 1 (0.2: one in five), drawn once per visitor.",
+)
+@click.option("--delay", type=click.FloatRange(0, 3600), help="Seconds on the page before it asks.")
+@click.option(
+    "--exit",
+    "exit_intent",
+    is_flag=True,
+    help="Ask when the visitor is about to leave (on touch screens: after the delay, or 15 s).",
+)
+def widget_snippet(brand_slug, phase, locale, sample, delay, exit_intent):
     """The <script> tag to paste into the brand's pages."""
     from app.services import follow_up, public_urls
 
@@ -290,7 +302,7 @@ def widget_snippet(brand_slug, phase, locale):
     if phase is not None and phase not in keys:
         # a tag for a phase the brand lacks would answer 404 on every page it is pasted in
         fail(AppError(422, f"{phase!r} is not a phase of this brand: {', '.join(keys) or '-'}"))
-    click.echo(public_urls.snippet(brand, phase or "PHASE", locale))
+    click.echo(public_urls.snippet(brand, phase or "PHASE", locale, sample, delay, exit_intent))
     if phase is None:
         click.echo(f"Replace PHASE by one of the brand's phases: {', '.join(keys)}", err=True)
 

@@ -48,6 +48,7 @@ def _page(status=200, **context):
     phase_keys = [phase.key for phase in phases]
     wanted = request.args.get("phase")
     phase_key = wanted if wanted in phase_keys else (phase_keys[0] if phase_keys else "delivery")
+    targeting, snippet_errors = _targeting(request.args)
     context.setdefault("errors", {})
     context.setdefault("form_id", None)
     return (
@@ -58,7 +59,8 @@ def _page(status=200, **context):
             phases=phases,
             phase_key=phase_key,
             asking=asking,
-            snippet=public_urls.snippet(brand, phase_key),
+            snippet=public_urls.snippet(brand, phase_key, **targeting),
+            snippet_errors=snippet_errors,
             contact_policy=contact_budget.policy(brand),
             publish_mode=reviews.policy_mode(brand, ""),
             unverified_mode=reviews.unverified_mode(brand),
@@ -69,6 +71,28 @@ def _page(status=200, **context):
         ),
         status,
     )
+
+
+def _targeting(args) -> tuple[dict, dict]:
+    """Who the snippet asks and when, from the snippet form: a share in percent (the
+    attribute takes 0–1), seconds of delay, exit intent. A bad value is named beside its
+    field and left out of the tag, as the widget itself would ignore it."""
+    options, errors = {}, {}
+    bounds = {"sample": (0, 100, "a percentage from 0 to 100"), "delay": (0, 3600, "0 to 3600")}
+    for name, (low, high, expected) in bounds.items():
+        text = args.get(name, "").strip()
+        if not text:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            errors[name] = [f"Not {expected}: left out of the snippet."]
+        else:
+            options[name] = value / 100 if name == "sample" else value
+    options["exit_intent"] = args.get("trigger") == "exit"
+    return options, errors
 
 
 @bp.route("/dashboard/settings")
