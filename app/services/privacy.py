@@ -91,8 +91,9 @@ def _json(value):
 # ---- export -----------------------------------------------------------------------------
 
 
-def export(brand: Brand, external_id: str, actor: str) -> dict:
-    """Everything held about this customer of this brand (404 when there is no such customer)."""
+def export(brand: Brand, external_id: str, actor: str, by: str | None = None) -> dict:
+    """Everything held about this customer of this brand (404 when there is no such customer).
+    `by` names the dashboard login that asked, in the log (the actor is then "dashboard")."""
     customer = customers.get(brand, external_id)
     responses = _responses(customer)
     phase_keys = dict(
@@ -171,7 +172,7 @@ def export(brand: Brand, external_id: str, actor: str) -> dict:
         ],
     }
     counts = {key: len(value) for key, value in data.items() if isinstance(value, list) and value}
-    _log(brand, EXPORT, external_id, actor, {"counts": counts})
+    _log(brand, EXPORT, external_id, actor, _asked(by, {"counts": counts}))
     db.session.commit()
     return _json(data)
 
@@ -257,8 +258,9 @@ def _review_out(review: Review, phase_keys: dict) -> dict:
 # ---- erasure ----------------------------------------------------------------------------
 
 
-def erase(brand: Brand, external_id: str, actor: str) -> dict:
+def erase(brand: Brand, external_id: str, actor: str, by: str | None = None) -> dict:
     """Erase this customer's personal data; idempotent: again answers "already_erased".
+    `by` names the dashboard login that asked, in the log.
 
     Locks in the pipeline's order, her answers first, then her: a pipeline batch holding one
     of her answers locks her too (its reviews refer to her, its points are hers), so it is
@@ -274,7 +276,7 @@ def erase(brand: Brand, external_id: str, actor: str) -> dict:
     """
     for attempt in range(1, ERASURE_TRIES + 1):
         try:
-            return _erase(brand, external_id, actor)
+            return _erase(brand, external_id, actor, by)
         except OperationalError as error:
             db.session.rollback()
             busy = getattr(error.orig, "sqlstate", None) in (LOCK_BUSY, DEADLOCK)
@@ -285,7 +287,7 @@ def erase(brand: Brand, external_id: str, actor: str) -> dict:
     raise AssertionError("unreachable")
 
 
-def _erase(brand: Brand, external_id: str, actor: str) -> dict:
+def _erase(brand: Brand, external_id: str, actor: str, by: str | None) -> dict:
     asked = customers.find(brand, external_id)
     customer = None
     if asked is not None:
@@ -331,7 +333,8 @@ def _erase(brand: Brand, external_id: str, actor: str) -> dict:
     customer.erased_at = now
     customer.updated_at = now
     # At `now`, the erased_at of this reply: a repeat request answers with the log's time.
-    _log(brand, ERASURE, external_id, actor, {"counts": counts}, tombstone=tombstone, at=now)
+    details = _asked(by, {"counts": counts})
+    _log(brand, ERASURE, external_id, actor, details, tombstone=tombstone, at=now)
     # Last before the commit: the tally's row locks are then held for the shortest time.
     review_tally.after(tallied)
     db.session.commit()
@@ -350,18 +353,7 @@ def _day(moment: datetime) -> datetime:
 
 def _erased_before(brand: Brand, external_id: str, tombstone: bool = False) -> dict:
     db.session.rollback()  # nothing to change: the locks taken on the way go
-    which = (
-        PrivacyRequest.tombstone == external_id
-        if tombstone
-        # the erasures before a key change too, while their key is a fallback
-        else PrivacyRequest.subject.in_(subject_hashes(brand, external_id))
-    )
-    previous = db.session.scalar(
-        select(PrivacyRequest)
-        .where(PrivacyRequest.brand_id == brand.id, PrivacyRequest.kind == ERASURE, which)
-        .order_by(PrivacyRequest.id.desc())
-        .limit(1)
-    )
+    previous = erasure_of(brand, external_id, tombstone)
     if previous is None:
         raise AppError(404, "customer not found")
     return {
@@ -370,6 +362,23 @@ def _erased_before(brand: Brand, external_id: str, tombstone: bool = False) -> d
         "erased_at": timestamps.iso_utc(previous.created_at),
         "counts": previous.details.get("counts", {}),
     }
+
+
+def erasure_of(brand: Brand, external_id: str, tombstone: bool = False) -> PrivacyRequest | None:
+    """The latest erasure of this external id (or, with `tombstone`, of the customer now
+    called so), found by the keyed hash the log keeps instead of the id; None if never."""
+    which = (
+        PrivacyRequest.tombstone == external_id
+        if tombstone
+        # the erasures before a key change too, while their key is a fallback
+        else PrivacyRequest.subject.in_(subject_hashes(brand, external_id))
+    )
+    return db.session.scalar(
+        select(PrivacyRequest)
+        .where(PrivacyRequest.brand_id == brand.id, PrivacyRequest.kind == ERASURE, which)
+        .order_by(PrivacyRequest.id.desc())
+        .limit(1)
+    )
 
 
 def text_keys(survey_ids) -> dict[int, set[str]]:
@@ -503,6 +512,12 @@ def _mentions(data, values: set[str]) -> bool:
 
 
 # ---- the log ----------------------------------------------------------------------------
+
+
+def _asked(by: str | None, details: dict) -> dict:
+    """The team login that asked, beside what changed: the actor column (40 characters) says
+    only where from, and an email does not fit it."""
+    return {**details, "by": by} if by else details
 
 
 def _log(brand, kind, external_id, actor, details, tombstone=None, at=None) -> PrivacyRequest:
