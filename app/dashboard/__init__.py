@@ -8,6 +8,7 @@ bp = Blueprint("dashboard", __name__)
 from app.dashboard import (  # noqa: E402,F401
     access,
     account,
+    customers,
     helpers,
     home,
     invitations,

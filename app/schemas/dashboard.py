@@ -1,6 +1,6 @@
 """The dashboard's query strings: the stats API's filters plus the page's own choices."""
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from app.schemas.common import ONE_LINE, Id
 from app.schemas.stats import PERIODS, StatsQuery
@@ -28,3 +28,22 @@ class PhaseQuery(MapQuery):
     cursor = fields.String(validate=validate.Length(max=200))
     # words the written answer contains ("kapot"), in any case
     words = fields.String(validate=[validate.Length(min=1, max=100), ONE_LINE])
+
+
+class CustomerSearch(Schema):
+    """The customer lookup's one field: an email address or an external id, exactly. Up to
+    254 characters (an address's limit; an external id has at most 128), on one line."""
+
+    q = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=254, error="1 to 254 characters"), ONE_LINE],
+    )
+
+
+class CustomerQuery(Schema):
+    """A customer's page: the cursor of each list's "Older" link (one list pages at a time)."""
+
+    answers = fields.String(validate=validate.Length(max=200))
+    invitations = fields.String(validate=validate.Length(max=200))
+    events = fields.String(validate=validate.Length(max=200))
+    points = fields.String(validate=validate.Length(max=200))

@@ -25,6 +25,8 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return;
+    // A download (the privacy export) leaves the page where it is: it may be sent again.
+    if (form.getAttribute("data-repeat")) return;
     if (form.getAttribute("data-sent")) {
       event.preventDefault();
       return;
