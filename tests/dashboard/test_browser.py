@@ -148,9 +148,24 @@ def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
         "/dashboard/reviews",
         "/dashboard/loyalty",
         "/dashboard/jobs",
+        "/dashboard/customers",
+        *customer_pages(),
     ):
         page.goto(f"{server}{path}")
         assert serious_violations(page) == [], path
+    # the lookup's results and its 422, reached by the form as customer service reaches them
+    for typed, shown in (
+        ("k0", "Customer k0"),
+        ("", "Please correct"),
+        ("nobody@x.nl", "No customer"),
+    ):
+        page.goto(f"{server}/dashboard/customers")
+        page.fill("#c-q", typed)
+        with page.expect_navigation():
+            page.press("#c-q", "Enter")
+        assert shown in page.locator("main").inner_text(), typed
+        assert serious_violations(page) == [], typed
+    problems[:] = [p for p in problems if "422" not in p]  # the browser logs the 422 itself
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto(f"{server}/dashboard/settings")
     copy = page.locator('button.copy[data-copy="#snippet"]')
@@ -177,6 +192,15 @@ def test_forms_and_settings_in_a_browser(browser, server, users, seeded):
     assert page.evaluate("location.hash") == "#main"
 
 
+def customer_pages() -> list[str]:
+    """The customer lookup's pages of the seeded customer k0: their page and the erasure's."""
+    from app.extensions import db
+    from app.models import Customer
+
+    found = db.session.query(Customer).filter_by(external_id="k0").one()
+    return [f"/dashboard/customers/{found.id}", f"/dashboard/customers/{found.id}/erase"]
+
+
 # The narrowest phones still common (Android, 360 CSS px): a long touchpoint name in the filter
 # bar's select widened the map and the phase page by 7 px there.
 NARROW_PHONE = {"width": 360, "height": 780}
@@ -192,6 +216,12 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, server, api, users, seeded
     for phase, name in LONG_TOUCHPOINTS.items():
         url = f"/api/v1/journeys/{journey}/phases/{phase}/touchpoints"
         assert api.post(url, json={"name": name, "channel": "onsite"}).status_code == 201
+    # an address and an id as long as the API takes: the customer's page wraps them
+    long = {
+        "external_id": "k0",
+        "email": "heel.lange.naam.van.een.klant.met.een.adres@" + "x" * 40 + ".nl",
+    }
+    assert api.post("/api/v1/customers", json=long).status_code == 200
     filtered = (f"/dashboard/?journey={journey}", f"/dashboard/journeys/{journey}/phases/levering")
     problems: list[str] = []
     wide = {}
@@ -214,6 +244,8 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, server, api, users, seeded
                 "/dashboard/account",
                 "/dashboard/account/weekly-report",
                 "/dashboard/jobs",
+                "/dashboard/customers",
+                *customer_pages(),
             ),
         ),
         (NARROW_PHONE, filtered),
