@@ -104,8 +104,8 @@ def settings():
 @bp.route("/dashboard/settings/brand", methods=["POST"])
 @requires("manage")
 def settings_brand():
-    # emptied: no reply address, no privacy link; any hour
-    clearable = ("reply_to", "privacy_url", "send_from_hour", "send_until_hour")
+    # emptied: no reply address, no privacy link, no logo; any hour
+    clearable = ("reply_to", "privacy_url", "logo_url", "send_from_hour", "send_until_hour")
     form = forms.FormData(request.form, clearable=clearable)
     data, errors = forms.validate(BrandProfileForm(), form)
     if not errors:

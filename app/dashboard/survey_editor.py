@@ -1,6 +1,8 @@
 """Survey editors: questions, locales and activation, validated by the API's survey schemas.
 A survey that already has answers becomes a new version (surveys.update_survey decides)."""
 
+from urllib.parse import urlsplit
+
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from marshmallow import fields
@@ -250,11 +252,21 @@ def survey_active(survey_id):
 
 
 # The preview shows the email as mail clients do: its own inline styles, nothing else. No
-# script, no request anywhere: the links lead nowhere ("#").
+# script, no request anywhere but for the brand's logo, from its own host: the links lead
+# nowhere ("#").
 EMAIL_PREVIEW_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:{logo}; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
+
+
+def _preview_policy(brand) -> str:
+    """The preview's policy, letting in the logo's origin (an https URL the schema checked,
+    so its host holds no space or semicolon that could add a directive)."""
+    if not brand.logo_url:
+        return EMAIL_PREVIEW_POLICY.format(logo="")
+    parts = urlsplit(brand.logo_url)
+    return EMAIL_PREVIEW_POLICY.format(logo=f" https://{parts.netloc}")
 
 
 def _email_shown(survey_id: int, values) -> tuple:
@@ -285,9 +297,10 @@ def _email_shown(survey_id: int, values) -> tuple:
 @requires("read")
 def survey_email_preview(survey_id):
     """The invitation email (?reminder=1: its reminder) as a customer gets it, in ?lang=."""
-    shown = invitation_mail.preview(*_email_shown(survey_id, request.args))
+    brand, *rest = _email_shown(survey_id, request.args)
+    shown = invitation_mail.preview(brand, *rest)
     response = make_response(shown.html)
-    response.headers["Content-Security-Policy"] = EMAIL_PREVIEW_POLICY
+    response.headers["Content-Security-Policy"] = _preview_policy(brand)
     response.headers["Cache-Control"] = "no-store"
     return response
 

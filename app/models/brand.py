@@ -59,6 +59,9 @@ class Brand(db.Model):
     # The brand's privacy statement (http or https): linked wherever customers give their
     # answers, names and addresses (widget, hosted pages, invitations, review pages). None: no link.
     privacy_url = db.Column(db.String(500))
+    # The brand's logo (https only), atop its invitations and reminders. A remote image: the
+    # mail client fetches it from the brand's host when the email is opened. None: its name.
+    logo_url = db.Column(db.String(500))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # Any change to the row: the public review pages' Last-Modified must move with the name.
     updated_at = db.Column(db.DateTime, onupdate=utcnow)

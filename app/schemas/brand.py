@@ -1,6 +1,8 @@
 """A brand's profile as the API and the dashboard take it: name, colour, form of address, the
 contact budget and the review policy."""
 
+from urllib.parse import urlsplit
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app import timestamps
@@ -40,6 +42,21 @@ PRIVACY_URL_TEXT = (
     "the brand's privacy statement (http or https), linked in the widget, on the hosted survey, "
     "unsubscribe, loyalty and review pages and in invitations; null: no link"
 )
+
+
+LOGO_URL_TEXT = (
+    "the brand's logo (an https URL of an image on the brand's own site), shown at the top of "
+    "invitations and reminders, at most 200 x 60 pixels, its alt text the brand's name; the "
+    "customer's mail program fetches it from that host when the email is opened; null: the "
+    "brand's name instead"
+)
+
+
+def _no_credentials(url: str) -> bool:
+    # "https://user:secret@host/logo.png" would hand the password to every customer
+    if urlsplit(url).username is not None:
+        raise validate.ValidationError("must not hold a user name or password")
+    return True
 
 
 def _ascii_before_at(address: str) -> bool:
@@ -139,6 +156,13 @@ class BrandProfileIn(Schema):
         validate=validate.Length(max=500),
         metadata={"description": PRIVACY_URL_TEXT},
     )
+    # https only: an http image in an email is mixed content, which webmail blocks or flags
+    logo_url = fields.Url(
+        schemes={"https"},
+        allow_none=True,
+        validate=[validate.Length(max=500), _no_credentials],
+        metadata={"description": LOGO_URL_TEXT},
+    )
     contact_policy = fields.Nested(ContactPolicy)
     review_policy = fields.Nested(ReviewPolicy)
     send_from_hour = whole_number(0, 23, allow_none=True, metadata={"description": SEND_HOURS_TEXT})
@@ -182,6 +206,7 @@ class BrandOut(Schema):
     time_zone = fields.String(metadata={"description": TIME_ZONE_TEXT})
     reply_to = fields.String(allow_none=True, metadata={"description": REPLY_TO_TEXT})
     privacy_url = fields.String(allow_none=True, metadata={"description": PRIVACY_URL_TEXT})
+    logo_url = fields.String(allow_none=True, metadata={"description": LOGO_URL_TEXT})
     send_from_hour = fields.Integer(allow_none=True, metadata={"description": SEND_HOURS_TEXT})
     send_until_hour = fields.Integer(allow_none=True, metadata={"description": SEND_HOURS_TEXT})
     contact_policy = fields.Nested(ContactPolicy, metadata={"description": "as applied: 0 is off"})

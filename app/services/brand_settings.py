@@ -1,5 +1,5 @@
 """A brand's settings that its owner changes: its profile (name, language, colour, form of address,
-time zone, reply address, privacy statement, the contact budget, the review policy) and the
+time zone, reply address, privacy statement, logo, the contact budget, the review policy) and the
 widget's allowed origins."""
 
 from sqlalchemy import select
@@ -38,6 +38,7 @@ def profile(brand: Brand) -> dict:
         "time_zone",
         "reply_to",
         "privacy_url",
+        "logo_url",
         "send_from_hour",
         "send_until_hour",
         "review_policy",
@@ -76,6 +77,8 @@ def set_profile(brand: Brand, data: dict) -> dict:
         brand.reply_to = mailer.ascii_domain((data["reply_to"] or "").strip()) or None
     if "privacy_url" in data:
         brand.privacy_url = _lower_scheme(data["privacy_url"]) or None
+    if "logo_url" in data:
+        brand.logo_url = _lower_scheme(data["logo_url"]) or None
     if "send_from_hour" in data:  # the schema takes both or neither
         brand.send_from_hour, brand.send_until_hour = (
             data["send_from_hour"],

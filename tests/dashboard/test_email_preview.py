@@ -124,3 +124,13 @@ def test_a_viewer_cannot_mail_it_and_a_post_needs_its_token(as_role, survey, oth
     assert editor.post(url, csrf=False).status_code == 400
     other = f"/dashboard/surveys/{other_brand['survey_id']}/email/test"
     assert editor.post(other).status_code == 404
+
+
+def test_the_preview_shows_the_logo_and_lets_in_its_origin_only(as_role, api, survey):
+    logo = "https://cdn.testbad.example:8443/logo.png"
+    assert api.patch("/api/v1/brand", json={"logo_url": logo}).status_code == 200
+    response = as_role("viewer").get(f"/dashboard/surveys/{survey['id']}/email?lang=nl")
+    policy = response.headers["Content-Security-Policy"]
+    assert "img-src data: https://cdn.testbad.example:8443;" in policy
+    assert policy.startswith("default-src 'none'") and "script-src" not in policy
+    assert f'<img src="{logo}" alt="Testbad"' in response.get_data(as_text=True)
