@@ -19,6 +19,8 @@ class Customer(db.Model):
     brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
     external_id = db.Column(db.String(128), nullable=False)
     email = db.Column(db.String(254))  # normalised: trimmed and lower-cased
+    # What invitations greet her by ({first_name}); personal data: erasure removes it.
+    first_name = db.Column(db.String(100))
     persona_id = db.Column(db.Integer, db.ForeignKey("persona.id", ondelete="SET NULL"))
     locale = db.Column(db.String(8))
     value = db.Column(db.Numeric(12, 2))  # what the customer is worth to the brand

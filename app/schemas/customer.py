@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 
 from app.models.base import utcnow
 from app.schemas.common import (
+    NO_DIRECTION_OVERRIDES,
     ONE_LINE,
     SUPPORTED_LOCALES,
     TEXT_KEY,
@@ -40,9 +41,21 @@ EXTERNAL_ID = validate.And(
 )
 
 
+FIRST_NAME_TEXT = (
+    "what invitations greet the customer by (a survey's email texts' {first_name}); one line, "
+    "at most 100 characters; null or empty: not known"
+)
+
+
 class CustomerIn(Schema):
     external_id = fields.String(required=True, validate=EXTERNAL_ID)
     email = fields.Email(validate=validate.Length(max=254), allow_none=True)
+    # It goes into a Subject header and every email's greeting: one line, shown as given.
+    first_name = fields.String(
+        allow_none=True,
+        validate=validate.And(validate.Length(max=100), ONE_LINE, NO_DIRECTION_OVERRIDES),
+        metadata={"description": FIRST_NAME_TEXT},
+    )
     persona = fields.String(validate=KEY, allow_none=True)
     locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES), allow_none=True)
     value = Money()
@@ -52,6 +65,9 @@ class CustomerIn(Schema):
         # people paste addresses with spaces around them; the address itself is still valid
         if isinstance(data, dict) and isinstance(data.get("email"), str):
             data = {**data, "email": data["email"].strip() or None}
+        # " Anna " is Anna; an empty cell or string is a name not known
+        if isinstance(data, dict) and isinstance(data.get("first_name"), str):
+            data = {**data, "first_name": data["first_name"].strip() or None}
         return data
 
 
@@ -79,6 +95,7 @@ class CustomerOut(Schema):
     id = fields.Integer()
     external_id = fields.String()
     email = fields.String(allow_none=True)
+    first_name = fields.String(allow_none=True, metadata={"description": FIRST_NAME_TEXT})
     persona = fields.Function(
         lambda customer: customer.persona.key if customer.persona else None,
         allow_none=True,

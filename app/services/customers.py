@@ -197,7 +197,7 @@ def _apply(brand: Brand, data: dict, customer: Customer, personas: dict | None =
             personas[data["persona"]] = journeys.persona_by_key(brand, data["persona"])
         persona = personas[data["persona"]]
         customer.persona_id = persona.id if persona else None
-    for field in ("locale", "value"):
+    for field in ("first_name", "locale", "value"):
         if field in data:
             setattr(customer, field, data[field])
     customer.updated_at = utcnow()

@@ -31,6 +31,8 @@ COLUMNS = {
     "customerid": "external_id",
     "klantnummer": "external_id",
     "klantid": "external_id",
+    "firstname": "first_name",
+    "voornaam": "first_name",
     "locale": "locale",
     "language": "locale",
     "taal": "locale",

@@ -53,7 +53,7 @@ ERASURE_GROUND = "personal_data"  # one of the listed grounds for removing a rev
 ERASURE_ACTOR = "privacy:erasure"
 # Every table with a customer_id column, and how erasure treats it (a test keeps this complete).
 COVERED = {
-    "customer": "tombstoned: email, external id, consent and value removed",
+    "customer": "tombstoned: email, first name, external id, consent and value removed",
     "response": "free text, review request, client hash and customer link removed; scores kept",
     "review": "removed (ground personal_data, tombstone in feeds); texts and name blanked",
     "loyalty_entry": "amounts kept on the tombstone; notes, adjustment reasons, keys removed",
@@ -105,6 +105,7 @@ def export(brand: Brand, external_id: str, actor: str, by: str | None = None) ->
         "customer": {
             "external_id": customer.external_id,
             "email": customer.email,
+            "first_name": customer.first_name,
             "locale": customer.locale,
             "persona": customer.persona.key if customer.persona else None,
             "value": customer.value,
@@ -325,6 +326,7 @@ def _erase(brand: Brand, external_id: str, actor: str, by: str | None) -> dict:
     tombstone = TOMBSTONE_PREFIX + secrets.token_hex(8)
     customer.external_id = tombstone
     customer.email = None
+    customer.first_name = None
     customer.consent = {}
     customer.value = None
     # To the day: the exact moment would tie her to the suppression row her unsubscribe wrote

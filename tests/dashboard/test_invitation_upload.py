@@ -332,3 +332,16 @@ def test_many_left_out_columns_are_named_in_short(dash, survey, smtp_server):
     assert upload(dash, survey["id"], f"{header}\nanna@example.nl\n").status_code == 302
     page = dash.html(URL)  # the flash shows once
     assert "columns left out: kolom0, kolom1" in page and "kolom9 and 5 more." in page
+
+
+def test_a_first_name_column_is_read(dash, api, survey, smtp_server, db):
+    """voornaam / first_name / First name: what the invitation greets her by."""
+    for header in ("E-mailadres;Voornaam", "email,first_name", "Email\tFirst name"):
+        separator = header[5] if header.startswith("email") else (";" if ";" in header else "\t")
+        text = f"{header}\nvoor-{len(header)}@example.nl{separator} Anna \n"
+        assert upload(dash, survey["id"], text).status_code == 302, header
+        customer = db.session.query(Customer).filter_by(email=f"voor-{len(header)}@example.nl")
+        assert customer.one().first_name == "Anna", header
+    bad = "email;voornaam\nregel@example.nl;Anna\u202eB\n"
+    page = upload(dash, survey["id"], bad).get_data(as_text=True)
+    assert "Line 2, <code>first_name</code>" in page or "lines.2.first_name" in page
