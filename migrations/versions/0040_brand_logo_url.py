@@ -5,7 +5,7 @@ name heads the email, as before.
 
 Revision ID: 0040_brand_logo_url
 Revises: 0039_review_hold_reasons
-Create Date: 2026-12-08 09:00:00
+Create Date: 2026-12-08 11:00:00
 """
 
 import sqlalchemy as sa

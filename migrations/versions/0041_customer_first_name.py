@@ -5,7 +5,7 @@ removes it. Null, as every customer starts: the email greets no one by name.
 
 Revision ID: 0041_customer_first_name
 Revises: 0040_brand_logo_url
-Create Date: 2026-12-08 09:30:00
+Create Date: 2026-12-08 11:30:00
 """
 
 import sqlalchemy as sa
