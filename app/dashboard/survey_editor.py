@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from marshmallow import fields
+from marshmallow import ValidationError, fields
 
 from app.dashboard import bp, forms
 from app.dashboard.access import check, current_brand, requires
@@ -13,10 +13,18 @@ from app.errors import AppError
 from app.extensions import limiter
 from app.models.survey import QUESTION_TYPES
 from app.schemas.common import SUPPORTED_LOCALES
+from app.schemas.customer import CustomerIn
 from app.schemas.survey import SurveyCreate, SurveyUpdate
 from app.services import invitation_mail, journeys, mailer, surveys
 
 QUESTION_SLOTS = 3
+# The survey form's email text boxes: (kind, label, a textarea?)
+TEXT_KINDS = (
+    ("subject", "Invitation subject", False),
+    ("intro", "Invitation opening", True),
+    ("reminder_subject", "Reminder subject", False),
+    ("reminder_intro", "Reminder opening", True),
+)
 
 
 def _questions_from(form: forms.FormData, locale: str) -> None:
@@ -99,6 +107,9 @@ def _prefill(survey) -> dict:
         "active": survey.active,
         **{field: getattr(survey, field) for field in surveys.EMAILS},
     }
+    for locale, words in (survey.email_texts or {}).items():
+        for kind, text in words.items():
+            values[f"email_texts.{locale}.{kind}"] = text
     for index, question in enumerate(survey.questions):
         prefix = f"questions.{index}."
         values[prefix + "key"] = question.key
@@ -111,6 +122,13 @@ def _prefill(survey) -> dict:
     return values
 
 
+def _own_texts(form: forms.FormData, sent) -> None:
+    """The form's email texts as the API's whole object: an emptied box is Phasewise's text
+    again (the form always sends every box; a request without them keeps what is stored)."""
+    if any(name.startswith("email_texts.") for name in sent):
+        form.data.setdefault("email_texts", None)
+
+
 def _page(template, status=200, **context):
     return (
         render_template(
@@ -118,6 +136,7 @@ def _page(template, status=200, **context):
             slots=QUESTION_SLOTS,
             types=QUESTION_TYPES,
             locales=SUPPORTED_LOCALES,
+            text_kinds=TEXT_KINDS,
             **context,
         ),
         status,
@@ -152,6 +171,7 @@ def survey_new():
     form.data.setdefault("active", False)  # an unticked box sends nothing (the API's default: on)
     locale = form.data.get("locale")
     _questions_from(form, locale if locale in SUPPORTED_LOCALES else brand.default_locale)
+    _own_texts(form, request.form)
     data, errors = forms.validate(SurveyCreate(), form)
     errors = _collapse_options(errors)
     if not errors:
@@ -194,6 +214,7 @@ def survey_edit(survey_id):
     form.data["locale"] = survey.default_locale
     form.data.setdefault("active", False)  # an unticked box sends nothing
     _questions_from(form, survey.default_locale)
+    _own_texts(form, request.form)
     data, errors = forms.validate(SurveyUpdate(), form)
     if not errors:
         if same_questions(survey, data.get("questions")):
@@ -270,8 +291,9 @@ def _preview_policy(brand) -> str:
 
 
 def _email_shown(survey_id: int, values) -> tuple:
-    """The brand, survey, language and kind asked for: a language the survey speaks (its own
-    when none is asked for), and `reminder` 1 only of a survey that reminds."""
+    """The brand, survey, language, kind and first name asked for: a language the survey speaks
+    (its own when none is asked for), `reminder` 1 only of a survey that reminds, and the
+    name a customer's could be (empty: not known)."""
     brand = current_brand()
     survey = surveys.get_survey(brand, survey_id)
     locale = values.get("lang") or survey.default_locale
@@ -290,13 +312,19 @@ def _email_shown(survey_id: int, values) -> tuple:
                 "reminder": ["0 for the invitation, 1 for the reminder of a survey that reminds"]
             },
         )
-    return brand, survey, locale, kind == "1"
+    first_name = (values.get("first_name") or "").strip() or None
+    try:
+        CustomerIn(only=("first_name",)).load({"first_name": first_name})
+    except ValidationError as error:
+        raise AppError(422, "not a first name", fields=error.messages) from None
+    return brand, survey, locale, kind == "1", first_name
 
 
 @bp.route("/dashboard/surveys/<int:survey_id>/email")
 @requires("read")
 def survey_email_preview(survey_id):
-    """The invitation email (?reminder=1: its reminder) as a customer gets it, in ?lang=."""
+    """The invitation email (?reminder=1: its reminder) as a customer gets it, in ?lang=,
+    greeting ?first_name= (or no one by name)."""
     brand, *rest = _email_shown(survey_id, request.args)
     shown = invitation_mail.preview(brand, *rest)
     response = make_response(shown.html)
@@ -314,10 +342,12 @@ def _per_user() -> str:
 @requires("edit")
 def survey_email_test(survey_id):
     """The preview mailed to the user's own address, to see it in her own mail client."""
-    brand, survey, locale, reminder = _email_shown(survey_id, request.form)
+    brand, survey, locale, reminder, first_name = _email_shown(survey_id, request.form)
     kind = "reminder" if reminder else "invitation"
     try:
-        invitation_mail.send_preview(brand, survey, locale, reminder, current_user.email)
+        invitation_mail.send_preview(
+            brand, survey, locale, reminder, current_user.email, first_name
+        )
     except mailer.MailError as error:
         flash(f"The test {kind} was not sent: {error}", "error")
     else:

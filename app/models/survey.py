@@ -47,6 +47,10 @@ class Survey(db.Model):
     # Remind a customer who has not answered its emailed invitation this many days after it
     # was sent, once (app.services.reminders); None: no reminder.
     remind_after_days = db.Column(db.Integer)
+    # Its emails' own words, plain text, per language: {"nl": {"subject", "intro",
+    # "reminder_subject", "reminder_intro"}} (services.email_texts); None or a text left out:
+    # Phasewise's own.
+    email_texts = db.Column(JsonType)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # the API's Idempotency-Key: a retried create finds this row (services.idempotency)
     idempotency_key = db.Column(db.String(128))

@@ -1,10 +1,20 @@
 """Surveys as the API takes and gives them."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from app.models.survey import QUESTION_TYPES, TEXT_MAX_LENGTH
-from app.schemas.common import SUPPORTED_LOCALES, TEXT_KEY, Id, StrictBoolean, Timestamp
+from app.schemas.common import (
+    LINES,
+    NO_DIRECTION_OVERRIDES,
+    ONE_LINE,
+    SUPPORTED_LOCALES,
+    TEXT_KEY,
+    Id,
+    StrictBoolean,
+    Timestamp,
+)
 from app.schemas.journey import KEY, localized_text
+from app.services import email_texts
 
 # The types whose answer is copied to a column of the response, the one the figures count: a
 # second question of such a type would be counted nowhere, so a survey has one of each at most.
@@ -114,6 +124,90 @@ def remind_after_days() -> fields.Integer:
     )
 
 
+def _known_placeholders(text: str) -> bool:
+    unknown = email_texts.unknown_placeholders(text)
+    if unknown:
+        known = ", ".join("{" + name + "}" for name in email_texts.PLACEHOLDERS)
+        raise ValidationError(f"unknown placeholder {', '.join(unknown)}: use {known}")
+    return True
+
+
+# A subject goes into a header: one line (no CR or LF, so no header can be added), and short
+# enough for an inbox's list to show it. An opening is a paragraph; it may break lines.
+SUBJECT_MAX, INTRO_MAX = 150, 1000
+_SUBJECT = validate.And(
+    validate.Length(max=SUBJECT_MAX), ONE_LINE, NO_DIRECTION_OVERRIDES, _known_placeholders
+)
+_INTRO = validate.And(
+    validate.Length(max=INTRO_MAX), LINES, NO_DIRECTION_OVERRIDES, _known_placeholders
+)
+PLACEHOLDER_TEXT = (
+    "plain text (HTML is shown as written); may name {first_name}, {brand} and {phase}; "
+    "without a known first name, {first_name} is left out with the space before it, or at the "
+    "start of a line with the comma after it; empty or null: Phasewise's own"
+)
+
+
+class EmailTextsOfLocale(Schema):
+    """A survey's own words for its emails in one language."""
+
+    subject = fields.String(
+        allow_none=True,
+        validate=_SUBJECT,
+        metadata={
+            "description": f"the invitation's subject, one line, ≤ {SUBJECT_MAX}; "
+            + PLACEHOLDER_TEXT
+        },
+    )
+    intro = fields.String(
+        allow_none=True,
+        validate=_INTRO,
+        metadata={
+            "description": f"the invitation's opening paragraph, ≤ {INTRO_MAX}; " + PLACEHOLDER_TEXT
+        },
+    )
+    reminder_subject = fields.String(
+        allow_none=True,
+        validate=_SUBJECT,
+        metadata={"description": "the reminder's subject; " + PLACEHOLDER_TEXT},
+    )
+    reminder_intro = fields.String(
+        allow_none=True,
+        validate=_INTRO,
+        metadata={"description": "the reminder's opening paragraph; " + PLACEHOLDER_TEXT},
+    )
+
+
+class EmailTexts(Schema):
+    """Per language; the whole object replaces the one stored."""
+
+    nl = fields.Nested(EmailTextsOfLocale, allow_none=True)
+    en = fields.Nested(EmailTextsOfLocale, allow_none=True)
+
+    @post_load
+    def without_blanks(self, data, **kwargs):
+        """Only texts with words in them, trimmed; none at all is None (Phasewise's texts)."""
+        kept = {}
+        for locale, own in data.items():
+            words = {kind: text.strip() for kind, text in (own or {}).items() if text}
+            words = {kind: text for kind, text in words.items() if text}
+            if words:
+                kept[locale] = words
+        return kept or None
+
+
+def email_texts_field() -> fields.Nested:
+    return fields.Nested(
+        EmailTexts,
+        allow_none=True,
+        metadata={
+            "description": "the survey's own subject and opening of its invitation and its "
+            "reminder, per language (nl, en); a text left out is Phasewise's; the whole "
+            "object replaces the one stored, null takes them all away"
+        },
+    )
+
+
 class SurveyCreate(_ScoredTypesOnce):
     journey_id = Id(required=True)
     phase = fields.String(required=True, validate=KEY)
@@ -125,6 +219,7 @@ class SurveyCreate(_ScoredTypesOnce):
     )
     invite_after_hours = invite_after_hours()
     remind_after_days = remind_after_days()
+    email_texts = email_texts_field()
 
     @validates_schema
     def unique_keys(self, data, **kwargs):
@@ -145,6 +240,7 @@ class SurveyUpdate(_ScoredTypesOnce):
     active = StrictBoolean()
     invite_after_hours = invite_after_hours()
     remind_after_days = remind_after_days()
+    email_texts = email_texts_field()
     questions = fields.List(fields.Nested(QuestionIn), validate=validate.Length(min=1, max=3))
     # The language of plain-string texts; the survey's own when left out.
     locale = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))
@@ -176,6 +272,11 @@ class SurveyOut(Schema):
     active = fields.Boolean()
     invite_after_hours = fields.Integer(allow_none=True)
     remind_after_days = fields.Integer(allow_none=True)
+    email_texts = fields.Nested(
+        EmailTexts,
+        allow_none=True,
+        metadata={"description": "its own email texts per language; null: Phasewise's"},
+    )
     created_at = Timestamp()
     questions = fields.List(fields.Nested(QuestionOut))
 

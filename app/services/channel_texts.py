@@ -66,10 +66,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         # new invitation hid in the thread of an old one, answered or expired.
         "email_subject": "{brand}: hoe was het? ({phase})",
         # The email only opens the page; the answer counts after Versturen there.
-        "email_intro": "Hallo, we horen graag hoe het ging. Klik hieronder op je antwoord en "
+        # {first_name}: "Hallo Anna, …" where the name is known, else "Hallo, …" (email_texts)
+        "email_intro": "Hallo {first_name}, we horen graag hoe het ging. Klik hieronder op je "
+        "antwoord en "
         "verstuur het op de pagina die opent. Het zijn hooguit drie korte vragen.",
-        "email_intro_text": "Hallo, we horen graag hoe het ging. Het zijn hooguit drie korte "
-        "vragen.",
+        "email_intro_text": "Hallo {first_name}, we horen graag hoe het ging. Het zijn hooguit "
+        "drie korte vragen.",
+        # Under a brand's own opening (Survey.email_texts): what a click does, said once.
+        "email_how": "Klik hieronder op je antwoord en verstuur het op de pagina die opent.",
         "email_button": "Beantwoord de vraag",
         "email_points": "Voor je antwoord krijg je punten, welke score je ook geeft.",
         "email_footer": "Je krijgt deze e-mail omdat je klant bent van {brand}.",
@@ -86,10 +90,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "email_score_end": "{value} – {label}",
         # The one reminder (reminders): the same question and link, a word on why it comes.
         "email_reminder_subject": "{brand}: we horen nog graag hoe het was ({phase})",
-        "email_reminder_intro": "Hallo, we vroegen je onlangs hoe het ging. Heb je even? Klik "
+        "email_reminder_intro": "Hallo {first_name}, we vroegen je onlangs hoe het ging. Heb je "
+        "even? Klik "
         "hieronder op je antwoord en verstuur het op de pagina die opent. Dit is de enige "
         "herinnering die we sturen.",
-        "email_reminder_intro_text": "Hallo, we vroegen je onlangs hoe het ging. Heb je even? "
+        "email_reminder_intro_text": "Hallo {first_name}, we vroegen je onlangs hoe het ging. "
+        "Heb je even? "
         "Het zijn hooguit drie korte vragen. Dit is de enige herinnering die we sturen.",
     },
     "en": {
@@ -149,10 +155,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "language": "Nederlands",
         "privacy": "Privacy statement",
         "email_subject": "{brand}: how did it go? ({phase})",
-        "email_intro": "Hello, we would love to hear how it went. Click your answer below, then "
+        "email_intro": "Hello {first_name}, we would love to hear how it went. Click your answer "
+        "below, then "
         "send it on the page that opens. It's no more than three short questions.",
-        "email_intro_text": "Hello, we would love to hear how it went. It's no more than three "
-        "short questions.",
+        "email_intro_text": "Hello {first_name}, we would love to hear how it went. It's no more "
+        "than three short questions.",
+        "email_how": "Click your answer below, then send it on the page that opens.",
         "email_button": "Answer the question",
         "email_points": "You earn points for answering, whatever score you give.",
         "email_footer": "You are receiving this email because you are a customer of {brand}.",
@@ -166,10 +174,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "email_score_link": "{value} – on a scale of {low} to {high}",
         "email_score_end": "{value} – {label}",
         "email_reminder_subject": "{brand}: we would still love to hear how it went ({phase})",
-        "email_reminder_intro": "Hello, we recently asked how it went. Do you have a moment? "
+        "email_reminder_intro": "Hello {first_name}, we recently asked how it went. Do you have a "
+        "moment? "
         "Click your answer below, then send it on the page that opens. This is the only "
         "reminder we send.",
-        "email_reminder_intro_text": "Hello, we recently asked how it went. Do you have a "
+        "email_reminder_intro_text": "Hello {first_name}, we recently asked how it went. Do you "
+        "have a "
         "moment? It's no more than three short questions. This is the only reminder we send.",
     },
 }
@@ -199,14 +209,18 @@ TEXTS = with_formal(
         "expired": "Deze uitnodiging is verlopen: de vragenlijst is gesloten. Bedankt dat u "
         "wilde antwoorden!",
         "used_title": "Uw antwoord is al binnen",
-        "email_intro": "Hallo, we horen graag hoe het ging. Klik hieronder op uw antwoord en "
+        "email_intro": "Hallo {first_name}, we horen graag hoe het ging. Klik hieronder op uw "
+        "antwoord en "
         "verstuur het op de pagina die opent. Het zijn hooguit drie korte vragen.",
         "email_points": "Voor uw antwoord krijgt u punten, welke score u ook geeft.",
+        "email_how": "Klik hieronder op uw antwoord en verstuur het op de pagina die opent.",
         "email_footer": "U krijgt deze e-mail omdat u klant bent van {brand}.",
-        "email_reminder_intro": "Hallo, we vroegen u onlangs hoe het ging. Heeft u even? Klik "
+        "email_reminder_intro": "Hallo {first_name}, we vroegen u onlangs hoe het ging. Heeft u "
+        "even? Klik "
         "hieronder op uw antwoord en verstuur het op de pagina die opent. Dit is de enige "
         "herinnering die we sturen.",
-        "email_reminder_intro_text": "Hallo, we vroegen u onlangs hoe het ging. Heeft u even? "
+        "email_reminder_intro_text": "Hallo {first_name}, we vroegen u onlangs hoe het ging. "
+        "Heeft u even? "
         "Het zijn hooguit drie korte vragen. Dit is de enige herinnering die we sturen.",
         "unsubscribe_ask": "Wilt u geen uitnodigingen van {brand} meer ontvangen?",
         "unsubscribed": "U bent afgemeld. U ontvangt geen uitnodigingen meer van {brand}.",

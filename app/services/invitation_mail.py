@@ -16,7 +16,14 @@ from app import timestamps
 from app.models import Brand, Invitation, Survey
 from app.models.base import utcnow
 from app.models.survey import SCALES
-from app.services import channel_points, mailer, public_urls, survey_tokens, unsubscribes
+from app.services import (
+    channel_points,
+    email_texts,
+    mailer,
+    public_urls,
+    survey_tokens,
+    unsubscribes,
+)
 from app.services.channel_texts import texts
 from app.services.survey_forms import brand_colours, question_view
 
@@ -75,11 +82,15 @@ def _context(
     reminder: bool,
     unsubscribe: str,
     points: bool,
+    first_name: str | None,
 ) -> dict:
     """What the templates show: the invitation's, or with `reminder` its reminder's, under a
-    subject and an opening of its own. No `token`: the links lead nowhere (a preview)."""
+    subject and an opening of its own: the survey's (email_texts) where it set them, else
+    Phasewise's, greeting `first_name` where it is known. No `token`: the links lead nowhere
+    (a preview)."""
     locale = invitation.locale
     words = texts(locale, brand)
+    prefix = "reminder_" if reminder else ""
     if reminder:
         words = {
             **words,
@@ -87,6 +98,17 @@ def _context(
             "email_intro": words["email_reminder_intro"],
             "email_intro_text": words["email_reminder_intro_text"],
         }
+    phase = invitation.phase.display_name(locale)
+
+    def filled(text: str) -> str:
+        return email_texts.fill(text, brand.name, phase, first_name)
+
+    own = invitation.survey.email_texts
+    subject = email_texts.own(own, locale, prefix + "subject") or words["email_subject"]
+    opening = email_texts.own(own, locale, prefix + "intro")
+    if opening:
+        # the brand's words in both parts; what a click does stays said under them (email_how)
+        words = {**words, "email_intro": opening, "email_intro_text": opening}
     question = question_view(invitation.survey.questions[0], locale)
 
     def link(answer=None) -> str:
@@ -106,9 +128,13 @@ def _context(
         "points": points,
         "expires": timestamps.date_text(invitation.expires_at, locale, brand.time_zone),
         "reminder": reminder,
-        "subject": words["email_subject"].format(
-            brand=brand.name, phase=invitation.phase.display_name(locale)
-        ),
+        "subject": filled(subject),
+        # its lines, each escaped by the template: a brand's opening may run over several
+        "intro_lines": filled(words["email_intro"] if buttons else words["email_intro_text"])
+        .replace("\r\n", "\n")
+        .split("\n"),
+        "intro_text": filled(words["email_intro_text"]),
+        "own_opening": bool(opening),
     }
 
 
@@ -125,7 +151,9 @@ def build(brand: Brand, invitation: Invitation, token: str, reminder: bool = Fal
     # other than this invitation's. The same URL takes the one-click POST (RFC 8058).
     unsubscribe = f"{public_urls.unsubscribe_url(opt_out)}?lang={locale}"
     points = channel_points.offers_points(brand.id, invitation.customer_id, invitation.survey_id)
-    context = _context(brand, invitation, token, reminder, unsubscribe, points)
+    context = _context(
+        brand, invitation, token, reminder, unsubscribe, points, invitation.customer.first_name
+    )
     thread = mailer.message_id("invitation", invitation.id, invitation.created_at)
     return mailer.compose(
         invitation.customer.email,
@@ -164,10 +192,17 @@ class Preview(NamedTuple):
     text: str
 
 
-def preview(brand: Brand, survey: Survey, locale: str, reminder: bool = False) -> Preview:
+def preview(
+    brand: Brand,
+    survey: Survey,
+    locale: str,
+    reminder: bool = False,
+    first_name: str | None = None,
+) -> Preview:
     """The email of an invitation to this survey sent today, or its reminder, as a known
-    customer would get it, its links leading nowhere: the dashboard's preview. Nothing is
-    stored (the invitation is never added to the session)."""
+    customer would get it (greeted as `first_name`, or with no name known), its links leading
+    nowhere: the dashboard's preview. Nothing is stored (the invitation is never added to the
+    session)."""
     from app.services import invitations  # it builds on this module
 
     now = utcnow()
@@ -180,7 +215,7 @@ def preview(brand: Brand, survey: Survey, locale: str, reminder: bool = False) -
         expires_at=invitations.link_expiry(brand, now),
     )
     points = channel_points.brand_offers_points(brand.id)
-    context = _context(brand, invitation, None, reminder, "#", points)
+    context = _context(brand, invitation, None, reminder, "#", points, first_name)
     return Preview(
         context["subject"],
         render_template("channels/email/invitation.html", **context),
@@ -188,11 +223,18 @@ def preview(brand: Brand, survey: Survey, locale: str, reminder: bool = False) -
     )
 
 
-def send_preview(brand: Brand, survey: Survey, locale: str, reminder: bool, to: str) -> None:
+def send_preview(
+    brand: Brand,
+    survey: Survey,
+    locale: str,
+    reminder: bool,
+    to: str,
+    first_name: str | None = None,
+) -> None:
     """The preview, mailed to a user of the brand (`to`: her own login's address), so that she
     sees it in her own mail client: subject marked as a test, links leading nowhere. Raises
     mailer.MailError when the server does not take it."""
-    shown = preview(brand, survey, locale, reminder)
+    shown = preview(brand, survey, locale, reminder, first_name)
     mailer.send_mail(
         to,
         mailer.one_line(f"[Test] {shown.subject}"),

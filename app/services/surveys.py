@@ -11,9 +11,9 @@ from app.schemas.common import SUPPORTED_LOCALES
 from app.schemas.survey import untranslated
 from app.services import idempotency, journeys
 
-# A survey's own emails: its invitation on reach and its reminder, set on a create, an
-# update, a new version and a journey document alike.
-EMAILS = ("invite_after_hours", "remind_after_days")
+# A survey's own emails: its invitation on reach, its reminder and their own words, set on a
+# create, an update, a new version and a journey document alike.
+EMAILS = ("invite_after_hours", "remind_after_days", "email_texts")
 
 
 def _texts(value, locale: str) -> dict:

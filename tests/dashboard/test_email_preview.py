@@ -134,3 +134,74 @@ def test_the_preview_shows_the_logo_and_lets_in_its_origin_only(as_role, api, su
     assert "img-src data: https://cdn.testbad.example:8443;" in policy
     assert policy.startswith("default-src 'none'") and "script-src" not in policy
     assert f'<img src="{logo}" alt="Testbad"' in response.get_data(as_text=True)
+
+
+OWN = {"nl": {"subject": "{first_name}, hoe is de bank?", "intro": "Dag {first_name} & co."}}
+
+
+@pytest.mark.smtp
+def test_the_preview_and_the_test_email_show_the_surveys_own_texts(
+    as_role, api, survey, smtp_server
+):
+    assert (
+        api.patch(f"/api/v1/surveys/{survey['id']}", json={"email_texts": OWN}).status_code == 200
+    )
+    editor = as_role("editor")
+    named = editor.html(f"/dashboard/surveys/{survey['id']}/email?lang=nl&first_name=Anna")
+    assert "<title>Anna, hoe is de bank?</title>" in named and "Dag Anna &amp; co." in named
+    nameless = editor.html(f"/dashboard/surveys/{survey['id']}/email?lang=nl")
+    assert "<title>Hoe is de bank?</title>" in nameless and "Dag &amp; co." in nameless
+    url = f"/dashboard/surveys/{survey['id']}/email/test"
+    assert editor.post(url, {"lang": "nl", "first_name": "Bram"}).status_code == 302
+    message = smtp_server.messages[-1]
+    assert message["Subject"] == "[Test] Bram, hoe is de bank?"
+    assert "Dag Bram & co." in message.get_body(("plain",)).get_content()
+    bad = editor.post(url, {"lang": "nl", "first_name": "Bram\u202e"})
+    assert bad.status_code == 422 and len(smtp_server.messages) == 1
+
+
+def test_the_survey_form_sets_and_clears_the_texts(as_role, survey, db):
+    from app.models import Survey
+
+    editor = as_role("editor")
+    page = editor.html(f"/dashboard/surveys/{survey['id']}")
+    assert (
+        'name="email_texts.nl.subject"' in page and 'name="email_texts.en.reminder_intro"' in page
+    )
+    form = {
+        "name": "Levering",
+        "active": "on",
+        "questions.0.key": "nps",
+        "questions.0.type": "nps",
+        "questions.0.text.nl": "Hoe waarschijnlijk…?",
+        "questions.0.text.en": "How likely…?",
+        "questions.0.required": "on",
+        "questions.1.key": "csat",
+        "questions.1.type": "csat",
+        "questions.1.text.nl": "Hoe tevreden bent u?",
+        "questions.1.text.en": "How satisfied are you?",
+        "questions.2.key": "why",
+        "questions.2.type": "text",
+        "questions.2.text.nl": "Waarom?",
+        "questions.2.text.en": "Why?",
+        "questions.2.max_length": "500",
+    }
+    texts = {
+        f"email_texts.{lang}.{kind}": ""
+        for lang in ("nl", "en")
+        for kind in ("subject", "intro", "reminder_subject", "reminder_intro")
+    }
+    url = f"/dashboard/surveys/{survey['id']}"
+    saved = editor.post(url, {**form, **texts, "email_texts.nl.intro": "Dag {first_name},\nfijn!"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    assert db.session.get(Survey, survey["id"]).email_texts == {
+        "nl": {"intro": "Dag {first_name},\nfijn!"}
+    }
+    assert "Dag {first_name},\nfijn!</textarea>" in editor.html(url).replace("\r\n", "\n")
+    refused = editor.post(url, {**form, **texts, "email_texts.nl.subject": "Dag {voornaam}"})
+    assert refused.status_code == 422
+    assert "unknown placeholder {voornaam}" in refused.get_data(as_text=True)
+    assert editor.post(url, {**form, **texts}).status_code == 302  # emptied: Phasewise's again
+    db.session.expire_all()
+    assert db.session.get(Survey, survey["id"]).email_texts is None
