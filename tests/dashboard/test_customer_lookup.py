@@ -27,6 +27,7 @@ def anna(api, journey, survey):
     """A customer with an answer that needs a follow-up, an invitation, a journey event and
     points."""
     body = {"external_id": "klant-7", "email": "Anna.B@Example.nl", "value": 2500}
+    body["first_name"] = "Anna"
     assert api.post("/api/v1/customers", json=body).status_code == 201
     event = {"customer": "klant-7", "journey_id": journey["id"], "phase": "levering"}
     assert api.post("/api/v1/events", json=event).status_code == 201
@@ -40,6 +41,7 @@ def anna(api, journey, survey):
 def test_an_external_id_or_an_address_in_any_case_opens_the_customers_page(dash, anna):
     html = page_of(dash, "klant-7")
     assert "Customer klant-7" in html and "anna.b@example.nl" in html
+    assert "<dt>First name</dt><dd>Anna</dd>" in html
     # answers newest first, with phase, scores, text (escaped), sentiment and follow-up state
     assert html.index("Tegels kapot") < html.index("Keurig geleverd")
     assert "Tegels kapot &lt;b&gt;echt&lt;/b&gt; slecht" in html and "<b>echt</b>" not in html
