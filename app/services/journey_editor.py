@@ -52,8 +52,7 @@ def _place(journey: Journey, phase: Phase, position: int | None) -> None:
 
 
 def add_phase(brand: Brand, journey_id: int, data: dict) -> Phase:
-    journeys.refuse_archived(brand, journey_id)
-    journey = journeys.get_journey(brand, journey_id, lock=True)
+    journey = journeys.locked_unarchived(brand, journey_id)
     if journey.phase(data["key"]) is not None:
         raise AppError(409, f"this journey has a phase {data['key']!r}", fields={"key": ["taken"]})
     if len(journey.phases) >= MAX_PHASES:
@@ -81,8 +80,7 @@ def add_phase(brand: Brand, journey_id: int, data: dict) -> Phase:
 
 def update_phase(brand: Brand, journey_id: int, key: str, data: dict) -> Phase:
     """Replace the phase's names, expected days and hypothesis with the form's values."""
-    journeys.refuse_archived(brand, journey_id)
-    journey = journeys.get_journey(brand, journey_id, lock=True)  # it may renumber them all
+    journey = journeys.locked_unarchived(brand, journey_id)  # it may renumber them all
     phase = journey.phase(key)
     if phase is None:
         raise AppError(404, f"phase {key!r} not found in this journey")

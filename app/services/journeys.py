@@ -123,10 +123,24 @@ def refuse_archived(brand: Brand, journey_id: int) -> None:
         )
     )
     if archived_at is not None:
-        db.session.rollback()
-        raise AppError(
-            409, "this journey is archived; restore it to change it", code="journey_archived"
-        )
+        _refuse_archived()
+
+
+def locked_unarchived(brand: Brand, journey_id: int) -> Journey:
+    """The journey locked for a change to its phases, or the 409 of refuse_archived. Locked
+    first and then read, not held FOR SHARE and then locked: two phases added at once both
+    held the share and waited for each other's (a deadlock, a 503 for one of them)."""
+    journey = get_journey(brand, journey_id, lock=True)
+    if journey.archived_at is not None:
+        _refuse_archived()
+    return journey
+
+
+def _refuse_archived():
+    db.session.rollback()
+    raise AppError(
+        409, "this journey is archived; restore it to change it", code="journey_archived"
+    )
 
 
 def get_phase(brand: Brand, journey_id: int, key: str, lock: bool = False) -> Phase:
