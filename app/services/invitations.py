@@ -863,13 +863,11 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
         return SENT
     customer = db.session.get(Customer, invitation.customer_id, populate_existing=True)
     if not unsubscribes.may_email(customer):
-        invitation.status = SKIPPED
         unsubscribed = customer.unsubscribed_at is not None or customer.email
-        invitation.skip_reason = "unsubscribed" if unsubscribed else "no_email"
-        contact_budget.give_back([invitation.contact_id])  # never sent: never asked
-        invitation.contact_id = None
-        db.session.commit()
-        return invitation.status
+        return _skipped_before_its_email(invitation, "unsubscribed" if unsubscribed else "no_email")
+    if surveys.live_version(invitation.survey) is None:
+        # Switched off, or its journey archived, since it was queued: its link opens "closed".
+        return _skipped_before_its_email(invitation, "survey_not_active")
     brand = db.session.get(Brand, invitation.brand_id)
     now = utcnow()
     invitation.attempts += 1
@@ -893,6 +891,14 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
     reminders.plan(brand, invitation, now)
     db.session.commit()
     return SENT
+
+
+def _skipped_before_its_email(invitation: Invitation, reason: str) -> str:
+    invitation.status, invitation.skip_reason = SKIPPED, reason
+    contact_budget.give_back([invitation.contact_id])  # never sent: never asked
+    invitation.contact_id = None
+    db.session.commit()
+    return SKIPPED
 
 
 def waiting(limit: int = 10_000) -> list[list[int]]:

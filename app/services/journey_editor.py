@@ -29,8 +29,9 @@ def _names(value, locale: str) -> dict:
 
 
 def rename_journey(brand: Brand, journey_id: int, data: dict) -> Journey:
-    journeys.refuse_archived(brand, journey_id)
-    journey = journeys.get_journey(brand, journey_id)
+    # locked first, then the brand (name_of_its_own), as add_phase: the archive check's FOR
+    # SHARE and then the name's write made two renames at once deadlock
+    journey = journeys.locked_unarchived(brand, journey_id)
     journey.name = journeys.name_of_its_own(brand, data["name"], journey_id=journey.id)
     db.session.commit()
     return journey

@@ -25,10 +25,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 
 from app.extensions import db, queue
-from app.models import Brand, Customer, Invitation, Response, Survey
+from app.models import Brand, Customer, Invitation, Response
 from app.models.base import utcnow
 from app.models.invitation import SENT, SKIPPED
-from app.services import invitations, mailer, send_hours, unsubscribes
+from app.services import invitations, mailer, send_hours, surveys, unsubscribes
 
 log = logging.getLogger(__name__)
 
@@ -198,11 +198,7 @@ def _skip_reason(invitation: Invitation, customer: Customer | None, now: datetim
     # The survey as its brand has it now: a new version (an edit after the first answers)
     # leaves the invitation's own inactive, and its link open; switched off, or no longer
     # reminding, the family's live version says so.
-    own = invitation.survey
-    family = Survey.id == own.id if own.family_id is None else Survey.family_id == own.family_id
-    live = db.session.execute(
-        select(Survey.remind_after_days).where(family, Survey.active.is_(True)).limit(1)
-    ).first()
+    live = surveys.live_version(invitation.survey)
     if live is None:
         return "survey_not_active"
     if live.remind_after_days is None:

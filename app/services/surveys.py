@@ -166,6 +166,16 @@ def _locked(brand: Brand, survey_id: int) -> Survey:
     return next(survey for survey in locked if survey.id == survey_id)
 
 
+def live_version(survey: Survey) -> Survey | None:
+    """The version of this survey's family that asks now (itself when active), or None when
+    the family is switched off or its journey archived: what an invitation or a reminder
+    made for it reads before its email (an edit's new version keeps the old one's links)."""
+    family = (
+        Survey.id == survey.id if survey.family_id is None else Survey.family_id == survey.family_id
+    )
+    return db.session.scalar(select(Survey).where(family, Survey.active.is_(True)).limit(1))
+
+
 def live_other_version(brand: Brand, survey: Survey) -> Survey | None:
     """The version of this survey's family that is active instead of this one, if any: the
     one that switching this one on switches off."""

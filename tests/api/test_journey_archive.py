@@ -166,6 +166,71 @@ def test_invitations_sent_close_and_the_reminders_and_scheduled_ones_are_settled
     assert client.get(page).status_code == 200  # until the date the email gave
 
 
+def test_an_invitation_still_queued_is_not_mailed_once_archived(
+    api, journey, survey, smtp_server, monkeypatch
+):
+    """Queued behind a slow job or a mail server that was down when its journey was archived:
+    it went out with a link that opened "closed" (a review of the day's features). Skipped
+    before its email instead, its ask given back, as for a survey switched off meanwhile."""
+    from app.models import Contact
+    from app.services import invitations
+
+    monkeypatch.setattr(invitations, "enqueue", lambda ids: 0)  # it stays queued
+    api.post("/api/v1/customers", json={"external_id": "k1", "email": "k1@example.nl"})
+    made = api.post("/api/v1/invitations", json={"customer": "k1", "survey_id": survey["id"]})
+    assert made.json["status"] == "queued", made.json
+    archive(api, journey["id"])
+    assert invitations.deliver(made.json["id"]) == "skipped"
+    assert smtp_server.messages == []
+    shown = api.get(f"/api/v1/invitations/{made.json['id']}").json
+    assert (shown["status"], shown["skip_reason"]) == ("skipped", "survey_not_active")
+    assert db.session.query(Contact).count() == 0  # the ask given back
+
+
+@pytest.mark.postgres
+def test_two_renames_at_once_do_not_deadlock(app, api, brand, journey, monkeypatch):
+    """Both held the journey FOR SHARE (the archive check), then one waited for the brand's
+    lock and the other for the journey's: a deadlock, a 503 for one (a review)."""
+    import contextlib
+    import threading
+
+    from app import locks
+    from app.models import Brand
+    from app.services import journey_editor
+
+    barrier, lock_brand = threading.Barrier(2, timeout=5), locks.lock_brand
+
+    def both_at_the_brand(brand_id):
+        # reached by both only when neither holds the journey alone; broken (after its
+        # timeout) when the second waits for the journey's lock, as it should
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return lock_brand(brand_id)
+
+    monkeypatch.setattr(locks, "lock_brand", both_at_the_brand)
+    errors = []
+
+    def rename(name):
+        with app.app_context():
+            try:
+                journey_editor.rename_journey(
+                    db.session.get(Brand, brand.id), journey["id"], {"name": name}
+                )
+            except Exception as error:  # noqa: BLE001 — reported below
+                errors.append(repr(error)[:300])
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=rename, args=(name,)) for name in ("Een", "Twee")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    db.session.expire_all()
+    assert db.session.get(Journey, journey["id"]).name in ("Een", "Twee")
+
+
 def _link(message) -> str:
     import re
 
