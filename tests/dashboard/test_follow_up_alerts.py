@@ -605,8 +605,10 @@ def test_the_phase_page_lists_every_answer_an_alert_is_about(dash, api, journey,
     assert shown == flagged, "the list is the alert rule's answers, and only those"
     assert "Answers that need a follow-up" in page
     assert "No written answer." in page and "CSAT 2" in page
-    assert "Customer klant-1 · anna@x.nl" in page
-    assert "Customer &lt;b&gt;K&amp;2&lt;/b&gt; · k2@x.nl" in page  # escaped
+    # each customer links to their page in the customer lookup
+    link = r'Customer <a href="/dashboard/customers/\d+">'
+    assert re.search(link + "klant-1</a> · anna@x.nl", page)
+    assert re.search(link + "&lt;b&gt;K&amp;2&lt;/b&gt;</a> · k2@x.nl", page)  # escaped
     assert "An anonymous answer: there is no customer to contact." in page
     written = {int(found) for found in re.findall(r'data-response="(\d+)"', dash.html(url))}
     assert written == {max(flagged), max(calm)}  # the default list: written answers only
