@@ -3,15 +3,12 @@
 Pages use a keyset cursor on (created_at, id), so page 500 costs what page 1 costs.
 """
 
-import base64
-import binascii
 from datetime import datetime
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import selectinload
 
-from app import ids, timestamps
-from app.errors import AppError
+from app import cursors
 from app.extensions import db
 from app.models import Brand, Phase, Response
 from app.services import brand_days, follow_up
@@ -20,23 +17,15 @@ SENTIMENTS = ("positive", "neutral", "negative")
 # The page's own choices for this list, as page() takes them (the page keeps them in its URLs).
 QUERY_KEYS = ("sentiment", "category", "score", "words", "show", "handled", "cursor")
 CATEGORIES = ("promoter", "passive", "detractor")
+KIND = "v"  # its cursors' mark (app.cursors)
 
 
 def encode_cursor(response: Response) -> str:
-    raw = f"v:{response.created_at.isoformat()}:{response.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode(response.created_at, response.id, KIND)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, rest = text.split(":", 1)
-        stamp, _, ident = rest.rpartition(":")
-        if kind != "v":
-            raise ValueError(kind)
-        return timestamps.naive_utc(datetime.fromisoformat(stamp)), ids.checked(int(ident))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise AppError(422, "the cursor is not valid", fields={"cursor": ["invalid"]}) from exc
+    return cursors.decode(cursor, KIND)
 
 
 def older_than(stamp: datetime, ident: int):
