@@ -120,19 +120,17 @@ def delete_journey(brand: Brand, journey_id: int) -> None:
     """Delete a journey that never measured or asked anything, with its phases, touchpoints,
     surveys and reusable links; one with history is a 409: archive it instead."""
     journey = journeys.get_journey(brand, journey_id)
-    # FOR UPDATE: an answer or event stored meanwhile (its foreign key's KEY SHARE) waits for
-    # this commit and then fails, instead of landing on a journey found without history.
-    db.session.execute(locks.locked(select(Journey.id).where(Journey.id == journey.id), keys=True))
-    if has_history(journey):
-        db.session.rollback()
-        raise AppError(
-            409,
-            "this journey has answers, journey events, invitations or reviews; "
-            "archive it instead, which keeps them",
-            code="journey_has_history",
-        )
+    # FOR UPDATE, the journey and its phases and surveys: an answer, event or invitation
+    # stored meanwhile (its foreign key's KEY SHARE on what it refers to) waits for this commit
+    # and then fails, instead of landing on a journey found without history. The journey's
+    # lock alone let an invitation of one of its surveys in, which the survey's delete then
+    # took with it (its foreign key cascades).
     phases = select(Phase.id).where(Phase.journey_id == journey.id)
     surveys = select(Survey.id).where(Survey.journey_id == journey.id)
+    for held in (select(Journey.id).where(Journey.id == journey.id), phases, surveys):
+        db.session.execute(locks.locked(held, keys=True))
+    if has_history(journey):
+        _has_history()
     # Explicit, children first, rather than by the foreign keys' cascade: one plain order of
     # deletes on both databases (as webhooks.delete_endpoint).
     db.session.execute(delete(SurveyLink).where(SurveyLink.journey_id == journey.id))
@@ -142,3 +140,13 @@ def delete_journey(brand: Brand, journey_id: int) -> None:
     db.session.execute(delete(Phase).where(Phase.journey_id == journey.id))
     db.session.execute(delete(Journey).where(Journey.id == journey.id))
     db.session.commit()
+
+
+def _has_history():
+    db.session.rollback()
+    raise AppError(
+        409,
+        "this journey has answers, journey events, invitations or reviews; "
+        "archive it instead, which keeps them",
+        code="journey_has_history",
+    )

@@ -301,3 +301,57 @@ def test_a_journey_with_history_is_409_and_stays(api, journey, survey, count_row
     assert (count_rows(Journey), count_rows(Phase), count_rows(Survey)) == (1, 3, 1)
     archive(api, journey["id"])  # what it offers instead
     assert_error(api.delete(f"/api/v1/journeys/{journey['id']}"), 409, "journey_has_history")
+
+
+@pytest.mark.postgres
+def test_an_invitation_made_while_it_is_deleted_waits_and_is_not_lost_quietly(
+    app, api, journey, survey, monkeypatch
+):
+    """Made between the look for history and the deletes, an invitation waits for the delete
+    (which holds the journey, its phases and its surveys: what an invitation and its ask refer
+    to) and then fails, rather than being taken away with its survey (whose foreign key
+    cascades) without a word."""
+    import threading
+
+    from app.models import Invitation
+    from app.services import journey_archive
+    from tests.conftest import api_post, wait_for_lock_waits
+
+    api.post("/api/v1/customers", json={"external_id": "k1", "email": "k1@example.nl"})
+    looked, go = threading.Event(), threading.Event()
+    has_history = journey_archive.has_history
+
+    def look_then_pause(found):
+        result = has_history(found)
+        looked.set()
+        go.wait(10)
+        return result
+
+    monkeypatch.setattr(journey_archive, "has_history", look_then_pause)
+    brand_id = db.session.get(Journey, journey["id"]).brand_id
+
+    def delete():
+        with app.app_context():
+            from app.models import Brand
+
+            journey_archive.delete_journey(db.session.get(Brand, brand_id), journey["id"])
+            db.session.remove()
+
+    deleting = threading.Thread(target=delete)
+    deleting.start()
+    assert looked.wait(10)
+    replies = []
+    body = {"customer": "k1", "survey_id": survey["id"]}
+    inviting = threading.Thread(
+        target=lambda: replies.append(api_post(app, api, "/api/v1/invitations", body)())
+    )
+    inviting.start()
+    waited = wait_for_lock_waits(db.engine, count=1)
+    go.set()
+    deleting.join(30)
+    inviting.join(30)
+    assert waited, "the invitation did not wait for the delete"
+    db.session.expire_all()
+    assert db.session.get(Journey, journey["id"]) is None
+    assert db.session.query(Invitation).count() == 0
+    assert replies and replies[0].status_code != 202  # told it did not happen
