@@ -3,6 +3,7 @@
 Jobs run outside any request, so these are plain paths on PUBLIC_URL instead of url_for.
 """
 
+from decimal import Decimal
 from html import escape
 from urllib.parse import quote
 
@@ -62,5 +63,7 @@ def snippet(
 
 
 def _number(value: float) -> str:
-    # the widget reads plain decimals only ("0.2", "15"), never "2e-05" or "15.0"
-    return f"{value:.4f}".rstrip("0").rstrip(".")
+    # the widget reads plain decimals only ("0.2", "15"), never "2e-05" or "15.0"; every digit
+    # a float has (its shortest repr), so a share of 0.004 % is not written as 0, nobody
+    text = format(Decimal(repr(float(value))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

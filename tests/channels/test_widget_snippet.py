@@ -68,6 +68,8 @@ def test_the_dashboard_snippet_carries_who_is_asked_and_when(client, brand, jour
     page, tag = snippet("sample=20&delay=15&trigger=exit")
     assert 'data-sample="0.2" data-delay="15" data-trigger="exit"' in tag  # percent → share
     assert 'id="snippet-sample" name="sample" type="number" value="20"' in page
+    page, tag = snippet("sample=0.004&delay=0.5")  # a tiny share is not written as 0, nobody
+    assert 'data-sample="0.00004" data-delay="0.5"' in tag
     page, tag = snippet("sample=250&delay=soon")
     assert "data-sample" not in tag and "data-delay" not in tag
     assert page.count('aria-invalid="true"') == 2 and "left out of the snippet" in page
