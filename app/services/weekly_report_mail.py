@@ -226,7 +226,13 @@ def figures(brand: Brand, week_start: date) -> str:
     for journey_id, journey_name in journey_map.journey_choices(brand):
         parts.append("\n".join(journey_block(brand, journey_id, journey_name, week_start)))
     if len(parts) == 1:
-        parts.append(f"{name} has no journey yet: {public_urls.absolute('/dashboard')}")
+        # none listed: journey_choices leaves archived journeys out, so any there are is one
+        any_journey = db.session.scalar(select(func.count()).where(Journey.brand_id == brand.id))
+        if any_journey:
+            journeys_url = public_urls.absolute("/dashboard/journeys")
+            parts.append(f"Every journey of {name} is archived; restore one at {journeys_url}")
+        else:
+            parts.append(f"{name} has no journey yet: {public_urls.absolute('/dashboard')}")
     parts.append(
         "\n".join(
             [

@@ -178,6 +178,15 @@ def test_a_brand_without_a_journey_is_told_where_to_start(brand, users):
     assert "Testbad has no journey yet: http://127.0.0.1:5000/dashboard" in text
 
 
+def test_a_brand_whose_journeys_are_all_archived_is_not_told_it_has_none(
+    api, brand, journey, users
+):
+    assert api.post(f"/api/v1/journeys/{journey['id']}/archive").status_code == 200
+    text = weekly_report_mail.text(brand, users["owner"], THIS_WEEK)
+    assert "has no journey yet" not in text
+    assert "Every journey of Testbad is archived; restore one at " in text
+
+
 def test_open_follow_ups_per_phase_and_nothing_about_any_customer(
     api, brand, journey, survey, users
 ):
