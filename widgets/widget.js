@@ -60,7 +60,8 @@
     ':host([data-min]) .p,.u{display:none}' +
     ':host([data-min]) .u{display:block;margin:8px;max-width:60vw;overflow:hidden;white-space:nowrap;' +
     'text-overflow:ellipsis;box-shadow:0 2px 8px rgba(0,0,0,.3)}';
-  var host, root, panel, st, back;
+  // gen: counts close() calls, so a show() still waiting for its delay or exit knows to stop
+  var host, root, panel, st, back, gen = 0;
   // The tag's share of visitors holds for every show() on the page, force aside.
   var sample = num(ds.sample, 1, 'data-sample');
 
@@ -118,6 +119,7 @@
     var had = host && root.activeElement;
     if (host) host.remove();
     host = st = null;
+    gen++;
     // Focus goes back where it was before the widget took it (if it took it at all).
     if (had && back && back.isConnected) back.focus();
   }
@@ -392,10 +394,12 @@
     var q = new URLSearchParams();
     for (var k in o) if (o[k]) q.set(k, o[k]);
     // Asked only once it may open: the survey request counts as an ask (cooldown, budget).
+    // Phasewise.close() meanwhile (the visitor went on to pay): it does not open after all.
+    var g = gen;
     return when(opts).then(function () {
-      return fetch(api + 'survey?' + q, { credentials: 'omit' });
+      return g == gen && fetch(api + 'survey?' + q, { credentials: 'omit' });
     }).then(function (r) {
-      return r.status != 204 && r.json().catch(Object).then(function (s) {
+      return r && r.status != 204 && r.json().catch(Object).then(function (s) {
         if (!r.ok) return warn(r, s);
         if (live()) return false;
         if (!o.customer_id) store(cool, Date.now() + s.cooldown_days * 864e5);

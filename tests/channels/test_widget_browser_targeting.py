@@ -137,6 +137,19 @@ def test_the_widget_waits_for_its_delay(shop, browser):
     ctx.close()
 
 
+def test_close_cancels_a_widget_still_waiting_for_its_delay(shop, browser):
+    """The page's code closes it before its delay has passed (the visitor went on to pay):
+    it neither opens nor asks for the survey later."""
+    ctx, page = _page(browser, shop, 'data-delay="0.6"')
+    until(page, "!!window.Phasewise")
+    page.evaluate("Phasewise.close()")
+    page.wait_for_timeout(1000)
+    assert not page.evaluate(OPEN) and page.asked == []
+    # a later show() of its own is not cancelled by that earlier close
+    assert page.evaluate("Phasewise.show({phase: 'aankoop'})") is True
+    ctx.close()
+
+
 def test_a_visitor_typing_in_the_page_is_not_interrupted(shop, browser):
     # typing before the widget's script even runs: no race with the delay on a busy machine
     typing = f"""<script nonce="{NONCE}">
