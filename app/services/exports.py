@@ -345,6 +345,30 @@ def _invitation_batches(brand: Brand, status: str | None) -> Iterator[list[list]
         ]
 
 
+# What a shop merges into its own mailing tool (Klaviyo) or prints on a packing slip: the
+# customer as the list named her, and her link; a skipped line says why and has no link.
+PERSONAL_LINK_COLUMNS = (
+    "line",
+    "external_id",
+    "email",
+    "first_name",
+    "locale",
+    "status",
+    "skip_reason",
+    "url",
+    "qr_url",
+    "expires",
+    "invitation_id",
+)
+
+
+def personal_links_csv(lines: list[dict]) -> Table:
+    """An invitation list's personal links (personal_links.listed), in the list's order."""
+    header = [list(PERSONAL_LINK_COLUMNS)]
+    rows = [[line[column] for column in PERSONAL_LINK_COLUMNS] for line in lines]
+    return Table([header, rows])
+
+
 FIGURE_COLUMNS = (
     "position",
     "phase",

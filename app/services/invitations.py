@@ -107,33 +107,40 @@ def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invi
     return invitation
 
 
-def create_many(brand: Brand, survey_id: int, rows: list[dict], remind: bool = True) -> dict:
+def create_many(
+    brand: Brand, survey_id: int, rows: list[dict], remind: bool = True, channel: str = EMAIL
+) -> dict:
     """A list of customers (the dashboard's upload) invited to one survey: each customer is
     created or updated as `customers.upsert` would, and queued or skipped as `create` decides,
-    all in one transaction: a list with one line that cannot be invited stores nothing.
+    all in one transaction: a list with one line that cannot be invited stores nothing. With
+    channel "link" each is issued a personal link instead, as `create` issues one: nothing is
+    sent, so a customer needs no address, and `lines` holds what the list's download says.
 
     A row is CustomerIn's data plus `line` (where it was in the list, for errors); without an
     `external_id` it means the customer another line gives that address with an id, else the
     brand's customer with it (the oldest, if several), else a new one named by the address.
     One email per customer and per address: a repeat of either is left out (an orders export
     lists a repeat buyer once per order). Returns {"invitations", "queued": how many,
-    "skipped": {reason: how many}, "repeated": [line numbers], "new": customers created,
-    "readdressed": known customers whose address the list changed}.
+    "issued": how many links, "skipped": {reason: how many}, "repeated": [line numbers],
+    "new": customers created, "readdressed": known customers whose address the list changed,
+    "lines": personal_links.listed's rows of the links (empty for emails)}.
     """
+    from app.services import personal_links  # it builds on this module
+
     survey = _active_survey(brand, survey_id)
     _check_personas(brand, rows)
     rows, repeated = _one_row_per_customer(brand, rows)
     before = _addresses(brand, [row["external_id"] for row in rows])
     found = customers.apply_many(brand, [_customer_data(row) for row in rows])
     for row, customer in zip(rows, found, strict=True):
-        if not customer.email:
+        if channel == EMAIL and not customer.email:
             db.session.rollback()
             raise AppError(
                 422,
                 "a customer in the list has no email address",
                 fields={f"lines.{row['line']}.email": ["missing, and none is known"]},
             )
-    invitations = _invite(brand, survey, found, None, None, remind=remind)
+    invitations = _invite(brand, survey, found, None, None, remind=remind, channel=channel)
     new = sum(row["external_id"] not in before for row in rows)
     readdressed = sum(
         before.get(customer.external_id) not in (None, customer.email) for customer in found
@@ -142,12 +149,16 @@ def create_many(brand: Brand, survey_id: int, rows: list[dict], remind: bool = T
     # (2,000 of an upload's 2,600).
     db.session.flush()
     queued = [invitation.id for invitation in invitations if invitation.status == QUEUED]
+    issued = sum(invitation.status == ISSUED for invitation in invitations)
     skipped = Counter(i.skip_reason for i in invitations if i.status == SKIPPED)
+    lines = personal_links.listed(brand, rows, found, invitations) if channel == LINK else []
     db.session.commit()
     enqueue(queued)
     return {
         "invitations": invitations,
         "queued": len(queued),
+        "issued": issued,
+        "lines": lines,
         "skipped": dict(skipped),
         "repeated": repeated,
         "new": new,
