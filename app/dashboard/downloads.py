@@ -15,10 +15,14 @@ from app.services import exports
 BOM = "\ufeff"
 
 
-def csv_download(chunks: exports.Table | Iterable[str], filename: str) -> Response:
-    """`chunks` as a download in the requested form; 422 for an unknown `format`, before any
-    byte is sent. A form other than the plain CSV needs an exports.Table (typed rows)."""
-    form = filters.parse(ExportQuery(), request.args)["format"]
+def csv_download(
+    chunks: exports.Table | Iterable[str], filename: str, form: str | None = None
+) -> Response:
+    """`chunks` as a download in the requested form (`?format=`, or `form` as a posted form
+    chose it, checked by its view); 422 for an unknown `format`, before any byte is sent. A
+    form other than the plain CSV needs an exports.Table (typed rows)."""
+    if form is None:
+        form = filters.parse(ExportQuery(), request.args)["format"]
     if form != exports.PLAIN:
         chunks = chunks.text(form)
         filename = filename.removesuffix(".csv") + f"-{form}.csv"

@@ -1,5 +1,6 @@
 """Email invitations from the dashboard: a list of customers (a CSV from the shop system, or
-addresses pasted) invited to one survey, and the invitations sent so far.
+addresses pasted) invited to one survey, by email or as personal links to download, and the
+invitations sent so far.
 
 The API invites one customer per call; a marketer has a list and no script."""
 
@@ -11,9 +12,11 @@ from app.dashboard.access import current_brand, requires
 from app.dashboard.downloads import csv_download
 from app.dashboard.phase import SKIP_WORDS
 from app.errors import AppError
-from app.models.invitation import FAILED, SCHEDULED, STATUSES
+from app.models.base import utcnow
+from app.models.invitation import EMAIL, FAILED, LINK, SCHEDULED, STATUSES
 from app.numbers import plural
 from app.services import exports, invitation_lists, invitations, surveys
+from app.timestamps import local
 
 
 def _page(errors=None, values=None, status=200):
@@ -80,26 +83,49 @@ def invitations_send():
         "survey_id": request.form.get("survey_id", ""),
         "list": request.form.get("list", ""),
         "no_reminder": request.form.get("no_reminder"),
+        # a form from before the choice, or a script's post, meant an email each
+        "channel": request.form.get("channel", EMAIL),
+        "format": request.form.get("format", exports.PLAIN),
     }
     survey_id = ids.number(values["survey_id"])
     if survey_id is None:
         return _page({"survey_id": ["choose a survey"]}, values, 422)
     if values["no_reminder"] not in (None, "on"):  # a box sends "on" or nothing
         return _page({"no_reminder": ["tick the box or leave it"]}, values, 422)
+    if values["channel"] not in (EMAIL, LINK):
+        return _page({"channel": ["choose Email them or Personal links"]}, values, 422)
+    if values["format"] not in exports.FORMS:
+        return _page({"format": ["choose CSV or Excel (NL)"]}, values, 422)
     upload = request.files.get("file")
     try:
         if upload and upload.filename:
             values["list"] = invitation_lists.text_of(upload.read(invitation_lists.MAX_BYTES + 1))
         listed = invitation_lists.read(values["list"])
         result = invitations.create_many(
-            current_brand(), survey_id, listed["rows"], remind=not values["no_reminder"]
+            current_brand(),
+            survey_id,
+            listed["rows"],
+            remind=not values["no_reminder"],  # a link has none: the box changes nothing
+            channel=values["channel"],
         )
     except AppError as error:
         if error.code == 404:  # another brand's survey, or a hand-made id
             return _page({"survey_id": ["choose one of your active surveys"]}, values, 422)
         return _page(error.fields or {"list": [error.description]}, values, error.code)
-    flash(_summary(result, listed["ignored"]), "info")
+    flash(_summary(result, listed["ignored"], values["channel"]), "info")
+    if values["channel"] == LINK:
+        # The answer is the file: the browser stays on the page, which shows the summary when
+        # next opened. The links are in this file only (the invitations' download has none).
+        table = exports.personal_links_csv(result["lines"])
+        return csv_download(table, _links_filename(survey_id), values["format"])
     return redirect(url_for("dashboard.invitations_page"))
+
+
+def _links_filename(survey_id: int) -> str:
+    """personal-links-survey-5-2026-11-03-1412.csv: a second list's file does not overwrite
+    the first's in the downloads folder. The brand's time, as its marketer reads clocks."""
+    made = local(utcnow(), current_brand().time_zone)
+    return f"personal-links-survey-{survey_id}-{made:%Y-%m-%d-%H%M}.csv"
 
 
 # Why a failed invitation failed (Invitation.failure), in the dashboard's words.
@@ -159,9 +185,12 @@ def invitation_send_again(invitation_id):
     return redirect(url_for("dashboard.invitations_page", status=request.args.get("status")))
 
 
-def _summary(result: dict, ignored: list[str]) -> str:
+def _summary(result: dict, ignored: list[str], channel: str) -> str:
     queued, skipped = result["queued"], result["skipped"]
-    parts = [f"{plural(queued, 'invitation')} queued"]
+    if channel == LINK:  # nothing was queued
+        parts = [f"{plural(result['issued'], 'personal link')} issued, in the download"]
+    else:
+        parts = [f"{plural(queued, 'invitation')} queued"]
     if skipped:
         parts.append(_skipped(skipped, "skipped"))
     if result["new"]:
