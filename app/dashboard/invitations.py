@@ -189,6 +189,9 @@ def _summary(result: dict, ignored: list[str], channel: str) -> str:
     queued, skipped = result["queued"], result["skipped"]
     if channel == LINK:  # nothing was queued
         parts = [f"{plural(result['issued'], 'personal link')} issued, in the download"]
+        if result["listed_again"]:
+            again = result["listed_again"]
+            parts[0] += f" ({again} still open from an earlier list, the same links)"
     else:
         parts = [f"{plural(queued, 'invitation')} queued"]
     if skipped:

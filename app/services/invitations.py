@@ -121,7 +121,8 @@ def create_many(
     brand's customer with it (the oldest, if several), else a new one named by the address.
     One email per customer and per address: a repeat of either is left out (an orders export
     lists a repeat buyer once per order). Returns {"invitations", "queued": how many,
-    "issued": how many links, "skipped": {reason: how many}, "repeated": [line numbers],
+    "issued": how many links (with those "listed_again": still open from an earlier upload),
+    "skipped": {reason: how many}, "repeated": [line numbers],
     "new": customers created, "readdressed": known customers whose address the list changed,
     "lines": personal_links.listed's rows of the links (empty for emails)}.
     """
@@ -140,7 +141,19 @@ def create_many(
                 "a customer in the list has no email address",
                 fields={f"lines.{row['line']}.email": ["missing, and none is known"]},
             )
-    invitations = _invite(brand, survey, found, None, None, remind=remind, channel=channel)
+    still_open = _open_links(brand, survey, found) if channel == LINK else {}
+    fresh = iter(
+        _invite(
+            brand,
+            survey,
+            [customer for customer in found if customer.id not in still_open],
+            None,
+            None,
+            remind=remind,
+            channel=channel,
+        )
+    )
+    invitations = [still_open.get(customer.id) or next(fresh) for customer in found]
     new = sum(row["external_id"] not in before for row in rows)
     readdressed = sum(
         before.get(customer.external_id) not in (None, customer.email) for customer in found
@@ -158,12 +171,38 @@ def create_many(
         "invitations": invitations,
         "queued": len(queued),
         "issued": issued,
+        "listed_again": len(still_open),
         "lines": lines,
         "skipped": dict(skipped),
         "repeated": repeated,
         "new": new,
         "readdressed": readdressed,
     }
+
+
+def _open_links(brand: Brand, survey: Survey, found: list[Customer]) -> dict[int, Invitation]:
+    """The links of this survey issued to these customers before and still open (not answered,
+    not expired), by customer: a list uploaded again lists them again, the same URLs, asking
+    nothing anew. The contact budget skipped them, and the first file, perhaps lost, was the
+    only place their links were."""
+    ids = [customer.id for customer in found]
+    held: dict[int, Invitation] = {}
+    for chunk in upserts.chunks(ids):
+        for invitation in db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.brand_id == brand.id,
+                Invitation.survey_id == survey.id,
+                Invitation.channel == LINK,
+                Invitation.status == ISSUED,
+                Invitation.used_at.is_(None),
+                Invitation.expires_at > utcnow(),
+                Invitation.customer_id.in_(chunk),
+            )
+            .order_by(Invitation.id)
+        ):
+            held[invitation.customer_id] = invitation  # the newest, should there be two
+    return held
 
 
 def send_again(brand: Brand, invitation_id: int) -> Invitation:

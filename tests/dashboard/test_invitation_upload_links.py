@@ -118,17 +118,33 @@ def test_skipped_lines_are_listed_with_their_reason_and_no_link(dash, api, surve
     ]
     assert first[0]["status"] == "issued"
 
-    # The same list again: nobody is asked twice (the contact budget's same_phase_days), as
-    # for emails; the first file's links still work.
+    # The same list again (the first file lost, say): a link still open is listed again, the
+    # same URL, asking nothing anew; nobody gets a second one.
     again = rows_of(links(dash, survey["id"], "email\nanna@example.nl\nweg@example.nl\n"))
     assert [(r["status"], r["skip_reason"], r["url"], r["expires"]) for r in again] == [
-        ("skipped", "min_days_between", "", ""),
+        ("issued", "", first[0]["url"], first[0]["expires"]),
         ("skipped", "unsubscribed", "", ""),
     ]
+    assert again[0]["invitation_id"] == first[0]["invitation_id"]
     page = dash.html(URL)
-    assert "0 personal links issued, in the download; 2 skipped (" in page
-    assert db.session.query(Contact).count() == 1  # no ask spent on a skip
+    assert "1 personal link issued, in the download (1 still open from an earlier list, " in page
+    assert db.session.query(Contact).count() == 1  # no ask spent again, nor on a skip
+    issued = db.session.query(Invitation).filter_by(status="issued")
+    assert issued.count() == 1  # hers, once; each upload keeps a skipped row for the other
     assert smtp_server.messages == []
+
+
+def test_an_answered_link_is_not_listed_again(dash, client, survey, smtp_server, db):
+    """Answered (or expired), a link is no longer open: the list's second upload asks the
+    contact budget anew, which holds her back as it would an email."""
+    from tests.channels.helpers import form_fields
+
+    first = rows_of(links(dash, survey["id"], "email\nanna@example.nl\n"))
+    page = client.get(link_path(first[0]["url"])).get_data(as_text=True)
+    answered = client.post(link_path(first[0]["url"]), data={**form_fields(page), "q_nps": "9"})
+    assert answered.status_code == 200
+    again = rows_of(links(dash, survey["id"], "email\nanna@example.nl\n"))
+    assert [(r["status"], r["url"]) for r in again] == [("skipped", "")]
 
 
 def test_the_email_choice_is_todays_behaviour(dash, survey, smtp_server, db):
