@@ -816,6 +816,11 @@ def _note_fault(invitation_id: int, fault: Exception) -> str | None:
 def _failed(invitation: Invitation, failure: str) -> None:
     """Failed for good (for now): the customer was never asked, so the ask is given back."""
     invitation.status, invitation.failure = FAILED, failure
+    _ask_given_back(invitation)
+
+
+def _ask_given_back(invitation: Invitation) -> None:
+    """No email went out: the customer was never asked, and the contact budget forgets it."""
     contact_budget.give_back([invitation.contact_id])
     invitation.contact_id = None
 
@@ -945,8 +950,7 @@ def _deliver(invitation_id: int, session: mailer.Session) -> str | None:
 
 def _skipped_before_its_email(invitation: Invitation, reason: str) -> str:
     invitation.status, invitation.skip_reason = SKIPPED, reason
-    contact_budget.give_back([invitation.contact_id])  # never sent: never asked
-    invitation.contact_id = None
+    _ask_given_back(invitation)
     db.session.commit()
     return SKIPPED
 
