@@ -225,3 +225,20 @@ def browser():
 
 # The loyalty overview's stored first moments are checked after every dashboard test too.
 from tests.loyalty.conftest import first_moments_agree, pytest_runtest_makereport  # noqa: E402, F401
+
+
+def survey_form(name: str) -> dict:
+    """The survey page's form as it shows the `survey` fixture's questions (SURVEY_QUESTIONS),
+    with `name`: an edit that changes nothing else."""
+    from tests.conftest import SURVEY_QUESTIONS
+
+    form = {"name": name, "active": "on"}
+    for index, question in enumerate(SURVEY_QUESTIONS):
+        at = f"questions.{index}."
+        form |= {at + "key": question["key"], at + "type": question["type"]}
+        form |= {f"{at}text.{lang}": text for lang, text in question["text"].items()}
+        if question.get("required"):
+            form[at + "required"] = "on"
+        if "max_length" in question:
+            form[at + "max_length"] = str(question["max_length"])
+    return form

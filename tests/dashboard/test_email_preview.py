@@ -6,6 +6,7 @@ import re
 import pytest
 
 from app.models import Brand, Invitation
+from tests.dashboard.conftest import survey_form
 
 
 @pytest.fixture
@@ -168,24 +169,7 @@ def test_the_survey_form_sets_and_clears_the_texts(as_role, survey, db):
     assert (
         'name="email_texts.nl.subject"' in page and 'name="email_texts.en.reminder_intro"' in page
     )
-    form = {
-        "name": "Levering",
-        "active": "on",
-        "questions.0.key": "nps",
-        "questions.0.type": "nps",
-        "questions.0.text.nl": "Hoe waarschijnlijk…?",
-        "questions.0.text.en": "How likely…?",
-        "questions.0.required": "on",
-        "questions.1.key": "csat",
-        "questions.1.type": "csat",
-        "questions.1.text.nl": "Hoe tevreden bent u?",
-        "questions.1.text.en": "How satisfied are you?",
-        "questions.2.key": "why",
-        "questions.2.type": "text",
-        "questions.2.text.nl": "Waarom?",
-        "questions.2.text.en": "Why?",
-        "questions.2.max_length": "500",
-    }
+    form = survey_form("Levering")
     texts = {
         f"email_texts.{lang}.{kind}": ""
         for lang in ("nl", "en")

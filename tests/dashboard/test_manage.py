@@ -8,7 +8,7 @@ import pytest
 from app.extensions import db
 from app.models import Journey, Persona, Phase, Question, Survey, Touchpoint
 from tests.conftest import Contenders
-from tests.dashboard.conftest import TOKEN, Dashboard
+from tests.dashboard.conftest import TOKEN, Dashboard, survey_form
 
 NEW_JOURNEY = {
     "name": "Keuken",
@@ -430,24 +430,7 @@ def test_renaming_an_answered_survey_makes_no_new_version(dash, api, survey, cou
 
     answer(api, survey, 9)
     url = f"/dashboard/surveys/{survey['id']}"
-    form = {
-        "name": "Alleen een naam",
-        "active": "on",
-        "questions.0.key": "nps",
-        "questions.0.type": "nps",
-        "questions.0.text.nl": "Hoe waarschijnlijk…?",
-        "questions.0.text.en": "How likely…?",
-        "questions.0.required": "on",
-        "questions.1.key": "csat",
-        "questions.1.type": "csat",
-        "questions.1.text.nl": "Hoe tevreden bent u?",
-        "questions.1.text.en": "How satisfied are you?",
-        "questions.2.key": "why",
-        "questions.2.type": "text",
-        "questions.2.text.nl": "Waarom?",
-        "questions.2.text.en": "Why?",
-        "questions.2.max_length": "500",
-    }
+    form = survey_form("Alleen een naam")
     assert dash.post(url, form).status_code == 302
     assert count_rows(Survey) == 1
     db.session.expire_all()
