@@ -281,15 +281,24 @@ def init_app(app: Flask) -> None:
     def unhandled(exc):  # pragma: no cover - the last line of defence
         if isinstance(exc, HTTPException):
             return render_error(exc)
-        from sqlalchemy.exc import InterfaceError, OperationalError
+        from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
+        # A row this request refers to (a survey, a phase, a customer) was deleted by another
+        # request while this one waited for its lock: PostgreSQL refuses the INSERT. Not the
+        # request's fault nor the server's; tried again, it gets the 404 or 422 of what is gone.
+        gone = isinstance(exc, IntegrityError) and _foreign_key_refused(exc)
         # The database's trouble, not the request's: a restart, a lost connection, a deadlock
         # or serialization failure PostgreSQL broke by failing this transaction. Its work was
         # rolled back (or, for a lost commit, cannot be known): a 503 to try again shortly, as
         # intake answers, rather than a 500 that says the request itself was wrong.
         unavailable = isinstance(exc, OperationalError | InterfaceError)
-        if unavailable:
-            app.logger.warning("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+        if unavailable or gone:
+            app.logger.warning(
+                "%s: %s",
+                "deleted meanwhile" if gone else "database unavailable",
+                exc.__class__.__name__,
+                exc_info=exc,
+            )
         else:
             app.logger.exception("unhandled error")
         # The failure may have left the request's transaction aborted; the error page reads
@@ -300,6 +309,15 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
         except (OperationalError, InterfaceError):
             db.session.remove()  # the connection is gone: the pool makes a new one later
+        if gone:
+            return render_error(
+                AppError(
+                    409,
+                    "something this request refers to was deleted while it was handled; "
+                    "nothing was stored",
+                    code="deleted_meanwhile",
+                )
+            )
         if unavailable:
             return render_error(
                 AppError(
@@ -310,3 +328,10 @@ def init_app(app: Flask) -> None:
                 )
             )
         return render_error(InternalServerError())
+
+
+def _foreign_key_refused(exc) -> bool:
+    """Whether the database refused a row for a foreign key (PostgreSQL's SQLSTATE 23503;
+    SQLite's message, where foreign keys are enforced)."""
+    state = getattr(exc.orig, "sqlstate", None)
+    return state == "23503" or (state is None and "FOREIGN KEY constraint" in str(exc.orig))

@@ -354,4 +354,8 @@ def test_an_invitation_made_while_it_is_deleted_waits_and_is_not_lost_quietly(
     db.session.expire_all()
     assert db.session.get(Journey, journey["id"]) is None
     assert db.session.query(Invitation).count() == 0
-    assert replies and replies[0].status_code != 202  # told it did not happen
+    # told it did not happen, and why: not a 500, which says the server is broken
+    assert replies and replies[0].status_code == 409
+    assert replies[0].get_json()["error"]["code"] == "deleted_meanwhile"
+    # tried again, the survey is plainly gone
+    assert_error(api.post("/api/v1/invitations", json=body), 404)
