@@ -55,7 +55,10 @@ def customers_search():
 def customer(customer_id):
     brand = current_brand()
     cursors = filters.parse(CustomerQuery(), request.args)
-    held = customer_lookup.record(brand, customer_lookup.get(brand, customer_id), cursors)
+    found = customer_lookup.get(brand, customer_id)
+    if not any(cursors.values()):  # its first page: paging through older answers is one look
+        privacy.log_view(brand, found, by=current_user.email)  # first: it commits
+    held = customer_lookup.record(brand, found, cursors)
     return render_template(
         "dashboard/customer.html", held=held, brand=brand, reason_words=follow_up.REASONS
     )

@@ -1,9 +1,10 @@
-"""The log of privacy work: exports, erasures and retention runs, who asked, what changed."""
+"""The log of privacy work: exports, erasures and retention runs, who asked, what changed;
+and who opened a customer's page in the dashboard."""
 
 from app.extensions import db
 from app.models.base import JsonType, utcnow
 
-EXPORT, ERASURE, RETENTION = "export", "erasure", "retention"
+EXPORT, ERASURE, RETENTION, VIEW = "export", "erasure", "retention", "view"
 
 
 class PrivacyRequest(db.Model):

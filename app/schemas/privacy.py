@@ -41,7 +41,7 @@ class RetentionOut(Schema):
 
 class PrivacyRequestOut(Schema):
     id = fields.Integer()
-    kind = fields.String(metadata={"description": "export | erasure | retention"})
+    kind = fields.String(metadata={"description": "export | erasure | retention | view"})
     tombstone = fields.String(allow_none=True)
     actor = fields.String()
     details = fields.Dict()

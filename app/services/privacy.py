@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.customer import TOMBSTONE_PREFIX
-from app.models.privacy import ERASURE, EXPORT
+from app.models.privacy import ERASURE, EXPORT, VIEW
 from app.models.review import PENDING, PUBLISHED, REJECTED, REMOVED
 from app.security import keyed_hashes
 from app.services import alerts, customers, follow_up, review_tally
@@ -176,6 +176,15 @@ def export(brand: Brand, external_id: str, actor: str, by: str | None = None) ->
     _log(brand, EXPORT, external_id, actor, _asked(by, {"counts": counts}))
     db.session.commit()
     return _json(data)
+
+
+def log_view(brand: Brand, customer: Customer, by: str) -> None:
+    """A team login opened this customer's page, which shows what an export holds: logged as
+    an export is, so the brand can answer "who looked at my data?" (GDPR art. 5(2)). An
+    erased customer's page shows nothing of theirs and is not logged."""
+    if customer.erased_at is None:
+        _log(brand, VIEW, customer.external_id, "dashboard", {"by": by})
+        db.session.commit()
 
 
 def _responses(customer: Customer, lock: bool = False, nowait: bool = False) -> list[Response]:
@@ -537,7 +546,7 @@ def _log(brand, kind, external_id, actor, details, tombstone=None, at=None) -> P
 
 
 def requests_log(brand: Brand, limit: int = 100) -> list[PrivacyRequest]:
-    """Exports, erasures and retention runs, newest first."""
+    """Exports, erasures, retention runs and views of a customer's page, newest first."""
     return list(
         db.session.scalars(
             select(PrivacyRequest)

@@ -130,6 +130,20 @@ def test_the_export_downloads_the_apis_export_and_is_logged_by_the_login(as_role
     assert logged.details["by"] == "editor@testbad.example"
 
 
+def test_opening_a_customers_page_is_logged_by_the_login_once_per_look(as_role, anna, api):
+    """Who looked at a customer's data: the page shows what the export holds, so it is logged
+    as the export is; paging through older answers is the same look."""
+    viewer = as_role("viewer")
+    viewer.html(f"/dashboard/customers/{anna.id}")
+    [logged] = db.session.query(PrivacyRequest).filter_by(kind="view").all()
+    assert logged.actor == "dashboard" and logged.details == {"by": "viewer@testbad.example"}
+    assert "klant-7" not in json.dumps(logged.details) and logged.subject  # a keyed hash only
+    assert viewer.get(f"/dashboard/customers/{anna.id}?answers=bm9wZQ").status_code == 422
+    assert db.session.query(PrivacyRequest).filter_by(kind="view").count() == 1
+    kinds = [item["kind"] for item in api.get("/api/v1/privacy/requests").get_json()["items"]]
+    assert kinds == ["view"]
+
+
 def test_erasure_asks_first_then_erases_with_the_privacy_service(dash, anna):
     base = f"/dashboard/customers/{anna.id}"
     html = dash.html(f"{base}/erase")
