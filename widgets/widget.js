@@ -326,6 +326,12 @@
     });
   }
 
+  // FNV-1a of the text as a number from 0 to 1: a draw that any browser makes alike.
+  function draw(t) {
+    for (var h = 2166136261, i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 16777619);
+    return (h >>> 0) / 4294967296;
+  }
+
   // Targeting values (share, delay): a bad one is ignored, as if absent, and the site's
   // developer is told. Seconds above an hour are a mistake (milliseconds meant), not a wish.
   function num(v, max, name) {
@@ -387,7 +393,8 @@
     if (p != null && !opts.force) {
       // Drawn once and kept, so a visitor is not in on one page and out on the next. Where
       // storage is blocked (undefined) the draw cannot be kept: out, not redrawn on every page.
-      var r = store(n);
+      // A signed-in customer's draw is their id's hash: the same on their phone and laptop.
+      var r = o.customer_id ? draw(n + ':' + o.customer_id) : store(n);
       if (r === null) store(n, r = Math.random());
       if (!(r < p)) return Promise.resolve(false);
     }

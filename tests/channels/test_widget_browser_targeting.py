@@ -210,3 +210,36 @@ def test_bad_values_are_ignored_with_a_warning_and_the_widget_still_opens(shop, 
     assert any('sample "-1" ignored' in w for w in page.warnings)
     assert any('delay "99999" ignored' in w for w in page.warnings)
     ctx.close()
+
+
+def _fnv(text: str) -> float:
+    """The widget's draw for a signed-in customer (FNV-1a, 32 bits, over UTF-16 code units:
+    ASCII here)."""
+    value = 2166136261
+    for char in text:
+        value = ((value ^ ord(char)) * 16777619) % 2**32
+    return value / 2**32
+
+
+def test_a_signed_in_customer_is_drawn_by_their_id_alike_in_every_browser(shop, browser):
+    """Not by Math.random in each browser: the same customer on a phone and a laptop is in on
+    both or out on both, and nothing is kept for them."""
+    from app.models import Brand
+
+    brand = Brand.query.filter_by(slug="doelwinkel").one()
+    ids = {name: _fnv(f"in:{shop.site_key}:aankoop:{name}") for name in ("klant-1", "klant-2")}
+    share = (min(ids.values()) + max(ids.values())) / 2  # one customer in, the other out
+    inside = min(ids, key=ids.get)
+    for name, random in ((inside, 0.99), (inside, 0.0), (max(ids, key=ids.get), 0.0)):
+        sig = brand.sign_customer(name)
+        attributes = (
+            f'data-sample="{share:.6f}" data-customer-id="{name}" data-customer-sig="{sig}"'
+        )
+        ctx, page = _page(browser, shop, attributes, random=random)
+        _settled(page)
+        # in: asked for the survey (the server's contact budget then answers the second ask
+        # of the same customer with nothing); out: not even asked
+        assert bool(page.asked) is (name == inside), (name, random)
+        assert _draw(page, shop) is None
+        assert page.warnings == []
+        ctx.close()
