@@ -221,10 +221,14 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {**machine(), "load average at start": load_at_start},
         "benches": _merge(previous, fresh, BENCHES) if args.only else fresh,
     }
+    # results.json is not committed: on a fresh clone a partial run has no other rows to keep,
+    # and would write a RESULTS.md (and README block) of its rows alone over the full table.
+    partial = bool(args.only) and not previous and (output / "RESULTS.md").exists()
     json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    (output / "RESULTS.md").write_text(report.markdown(results))
-    if args.update_readme:
-        update_readme(ROOT / "README.md", report.readme_block(results))
+    if not partial:
+        (output / "RESULTS.md").write_text(report.markdown(results))
+        if args.update_readme:
+            update_readme(ROOT / "README.md", report.readme_block(results))
 
     print()
     print("\n".join(report.table_lines(fresh)))
@@ -232,7 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n{passed} goals met, {failed} missed, {neutral} without a goal — {results['seconds']} s"
     )
-    print(f"wrote {json_path} and {output / 'RESULTS.md'}")
+    if partial:
+        print(f"wrote {json_path}; no full run's figures to merge with, so RESULTS.md and README")
+        print("were left as they are: copy the rows above into them by hand")
+    else:
+        print(f"wrote {json_path} and {output / 'RESULTS.md'}")
     if any(entry.get("error") for entry in fresh):
         return 1
     return 1 if args.strict and failed else 0

@@ -136,6 +136,17 @@ def test_only_runs_the_named_bench_and_keeps_the_others_figures(fake_benches, tm
     ]
 
 
+def test_only_on_a_fresh_clone_leaves_the_full_table_alone(fake_benches, tmp_path, capsys):
+    """results.json is not committed: with no full run's figures to keep, a partial run would
+    write a RESULTS.md of its own rows over the committed full table."""
+    (tmp_path / "RESULTS.md").write_text("the full table\n")
+    assert runner.main(["--only", "fake_good", "--output", str(tmp_path)]) == 0
+    assert (tmp_path / "RESULTS.md").read_text() == "the full table\n"
+    out = capsys.readouterr().out
+    assert "good" in out  # the figures are printed all the same
+    assert "RESULTS.md and README" in out and "were left as they are" in out
+
+
 def test_strict_fails_on_a_missed_goal(fake_benches, tmp_path):
     assert runner.main(["--only", "fake_good", "--output", str(tmp_path)]) == 0
     assert runner.main(["--only", "fake_good", "--strict", "--output", str(tmp_path)]) == 1
