@@ -13,10 +13,13 @@ from app.schemas.journey import (
     PersonaIn,
     PersonaList,
     PersonaOut,
+    PhaseIn,
+    PhaseOut,
+    PhasePatch,
     TouchpointIn,
     TouchpointOut,
 )
-from app.services import journey_archive, journeys
+from app.services import journey_archive, journey_editor, journeys
 
 blp = Blueprint("journeys", __name__, url_prefix="/api/v1", description="Journeys and personas")
 protect(blp)
@@ -75,6 +78,29 @@ def unarchive_journey(journey_id):
     """Restore an archived journey with the surveys that were active when it was archived.
     Restoring one that is not archived changes nothing."""
     return journey_archive.unarchive(current_brand(), journey_id)
+
+
+@blp.route("/journeys/<int:journey_id>/phases", methods=["POST"])
+@blp.arguments(PhaseIn)
+@blp.response(201, PhaseOut)
+@blp.alt_response(
+    409,
+    description="The journey has a phase of this key, or is archived (code journey_archived)",
+)
+def create_phase(data, journey_id):
+    """Add a phase to a journey, at `position` (the others move up) or last. With
+    `"in_funnel": false` it stands outside the funnel (service, returns): see docs/dashboard.md."""
+    return journey_editor.add_phase(current_brand(), journey_id, data)
+
+
+@blp.route("/journeys/<int:journey_id>/phases/<phase_key>", methods=["PATCH"])
+@blp.arguments(PhasePatch)
+@blp.response(200, PhaseOut)
+@blp.alt_response(409, description="The journey is archived (code journey_archived)")
+def update_phase(data, journey_id, phase_key):
+    """Change a phase: only the fields given. A new position or `in_funnel` counts the
+    journey's conversion again from the customers' first reaches (the answers are untouched)."""
+    return journey_editor.update_phase(current_brand(), journey_id, phase_key, data, partial=True)
 
 
 @blp.route("/journeys/<int:journey_id>/phases/<phase_key>/touchpoints", methods=["POST"])

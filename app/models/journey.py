@@ -66,6 +66,11 @@ class Phase(db.Model):
     hypothesis = db.Column(
         JsonType, nullable=False, default=dict
     )  # journey 1.0: nps/csat/conversion
+    # False: outside the funnel (a service or returns phase only some customers reach): its
+    # answers and reach are its own, but conversion neither goes on from it nor drops off
+    # before it (conversion.Order). The database's default only: migration tests insert
+    # phases into schemas before 0044 (the services always give it).
+    in_funnel = db.Column(db.Boolean, nullable=False, server_default=db.true())
 
     journey = db.relationship("Journey", back_populates="phases")
     touchpoints = db.relationship(

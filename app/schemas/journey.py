@@ -9,6 +9,7 @@ from app.schemas.common import (
     SUPPORTED_LOCALES,
     TEXT_KEY,
     FullMatch,
+    StrictBoolean,
     Timestamp,
 )
 
@@ -59,12 +60,39 @@ class HypothesisIn(Schema):
     conversion = fields.Float(validate=validate.Range(0, 1))
 
 
+IN_FUNNEL = {
+    "description": "true (the default): a step of the funnel, whose conversion runs to the "
+    "next phase in the funnel. false: outside the funnel (a service or returns phase only "
+    "some customers reach): its answers, NPS and reach are its own, it has no conversion and "
+    "no drop-off, nor does reaching it count as going on from the phase before it; its value "
+    "at stake is its customer value × its detractor share"
+}
+
+
 class PhaseIn(Schema):
     key = fields.String(required=True, validate=KEY)
     name = localized_text(120)
     position = fields.Integer(validate=validate.Range(min=1, max=MAX_PHASES))
     expected_days = fields.Integer(validate=validate.Range(min=0, max=3650))
     hypothesis = fields.Nested(HypothesisIn, load_default=dict)
+    in_funnel = StrictBoolean(load_default=True, metadata=IN_FUNNEL)
+
+
+class PhasePatch(Schema):
+    """PATCH of one phase: only the fields given change (the key never does)."""
+
+    name = localized_text(120)
+    position = fields.Integer(validate=validate.Range(min=1, max=MAX_PHASES))
+    expected_days = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=0, max=3650),
+        metadata={"description": "null: none"},
+    )
+    hypothesis = fields.Nested(HypothesisIn)
+    in_funnel = StrictBoolean(metadata=IN_FUNNEL)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
 
 
 class JourneyCreate(Schema):
@@ -116,6 +144,7 @@ class PhaseOut(Schema):
     position = fields.Integer()
     expected_days = fields.Integer(allow_none=True)
     hypothesis = fields.Dict()
+    in_funnel = fields.Boolean(metadata=IN_FUNNEL)
     touchpoints = fields.List(fields.Nested(PhaseTouchpointOut))
 
 

@@ -79,8 +79,9 @@ class ConversionOut(Schema):
         allow_none=True,
         metadata={
             "description": "share of the customers who reached the phase who went on: reached"
-            " any later phase (a skipped phase breaks no chain); null for the last phase, and"
-            " for a phase with no measured phase after it"
+            " any later phase of the funnel (a skipped phase breaks no chain); null for the"
+            " funnel's last phase, for a phase with no measured phase after it, and for a"
+            " phase outside the funnel"
         },
     )
     reached = fields.Integer()
@@ -110,6 +111,8 @@ class PriorityOut(Schema):
         metadata={
             "description": "drop-off × customer value of those who reached the phase ×"
             " detractors ÷ the phase's NPS answers: an index of where value is lost, in euros."
+            " For a phase outside the funnel (no drop-off): customer value of those who"
+            " reached it × detractors ÷ its NPS answers."
             " Under a channel, touchpoint or locale filter, that selection's part: its"
             " detractors ÷ all the phase's answers, so the parts add up to the whole"
         },
@@ -121,6 +124,12 @@ class PhaseStatsOut(Schema):
     phase = fields.String()
     name = fields.String()
     position = fields.Integer()
+    in_funnel = fields.Boolean(
+        metadata={
+            "description": "false: outside the funnel (service, returns): no conversion, no"
+            " drop-off, and no next phase of the phase before it"
+        }
+    )
     n = fields.Integer()
     nps = fields.Nested(NpsOut)
     csat = fields.Nested(MeanOut)

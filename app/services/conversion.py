@@ -11,15 +11,16 @@ customer_phase keeps the two as counted.
 Every change writes the difference between the customers' shares after and before it: a new
 reach, a reach found to be earlier than known (a back-dated import), a new value or persona
 (`revalue`). So the rollups stay the sum of the customers' shares, whatever order the events
-and updates come in. A new phase order changes every share: the journey is then counted
-again from the rows (`recount`), which no longer hold erased customers, so those leave the
-recounted figures.
+and updates come in. A new phase order changes every share, and so does marking a phase in
+or out of the funnel: the journey is then counted again from the rows (`recount`), which no
+longer hold erased customers, so those leave the recounted figures.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import delete, select
 
@@ -45,6 +46,22 @@ class Reach:
 Reached = dict[int, Reach]  # phase_id -> Reach, for one customer
 
 
+class Order(NamedTuple):
+    """A journey's phases as conversion counts them: the funnel's phase ids in position order,
+    and those of the phases outside it (reached, but never a step to go on from or to)."""
+
+    funnel: tuple[int, ...]
+    outside: tuple[int, ...] = ()
+
+
+def order_of(phases) -> Order:
+    """The Order of a journey's phases, given in position order (Journey.phases)."""
+    return Order(
+        tuple(phase.id for phase in phases if phase.in_funnel),
+        tuple(phase.id for phase in phases if not phase.in_funnel),
+    )
+
+
 def worth(customer, event_value: Decimal | None) -> float:
     """What a reach counts with: the customer's value, else the event's transaction value."""
     if customer.value is not None:
@@ -63,20 +80,23 @@ class Counts:
         self.conversion: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.dwell: dict[tuple, int] = defaultdict(int)
 
-    def share(self, brand_id: int, phase_ids: list[int], reached: Reached, sign: int = 1):
-        """Add (sign 1) or take away (-1) one customer's share in a journey of these phases:
-        reached per phase, and converted where they reached any later phase, with the time
-        to the nearest of those in journey order. Both count on the day of the first reach,
-        with its value and persona: the day it was first counted on, so that a share taken
-        away after the brand changed its time zone leaves the row it was added to."""
+    def share(self, brand_id: int, order: Order, reached: Reached, sign: int = 1):
+        """Add (sign 1) or take away (-1) one customer's share in a journey of this order:
+        reached per phase, and converted where they reached any later phase of the funnel,
+        with the time to the nearest of those in journey order. Both count on the day of the
+        first reach, with its value and persona: the day it was first counted on, so that a
+        share taken away after the brand changed its time zone leaves the row it was added to.
+        A phase outside the funnel counts its reach only."""
+        for phase_id in order.outside:
+            mine = reached.get(phase_id)
+            if mine is not None:
+                self._reached(brand_id, phase_id, mine, sign)
+        phase_ids = order.funnel
         for index, phase_id in enumerate(phase_ids):
             mine = reached.get(phase_id)
             if mine is None:
                 continue
-            day = mine.day or brand_days.day_of(brand_id, mine.at)
-            row = self.conversion[(brand_id, phase_id, day, mine.persona_id)]
-            row["reached"] += sign
-            row["reached_value"] += sign * mine.value
+            row, day = self._reached(brand_id, phase_id, mine, sign)
             # Any later phase, not only the next: a customer who skips a phase (a new one, or
             # one not every customer passes) did not drop off, and their share stays their own.
             went_on = next(
@@ -88,6 +108,14 @@ class Counts:
                 row["converted_value"] += sign * mine.value
                 row["dwell_hours_sum"] += sign * hours
                 self.dwell[dwell.key(brand_id, phase_id, day, mine.persona_id, hours)] += sign
+
+    def _reached(self, brand_id: int, phase_id: int, mine: Reach, sign: int):
+        """Count the reach in its row; (the row, its day) for what else counts there."""
+        day = mine.day or brand_days.day_of(brand_id, mine.at)
+        row = self.conversion[(brand_id, phase_id, day, mine.persona_id)]
+        row["reached"] += sign
+        row["reached_value"] += sign * mine.value
+        return row, day
 
     def write(self) -> None:
         """Every row whose counts changed, in one upsert per table."""
@@ -109,10 +137,10 @@ class Journeys:
         self.brand_id = brand_id
         self.before = _load(customer_ids)
         self.now: dict[int, Reached] = {c: dict(self.before.get(c, {})) for c in customer_ids}
-        self.orders: dict[int, set[tuple[int, ...]]] = defaultdict(set)  # customer: journeys
+        self.orders: dict[int, set[Order]] = defaultdict(set)  # customer: their journeys
 
-    def reach(self, customer_id: int, phase_ids: list[int], phase_id: int, at: datetime, **then):
-        """An event: the customer is in `phase_id` (of a journey of `phase_ids`) at `at`; they
+    def reach(self, customer_id: int, order: Order, phase_id: int, at: datetime, **then):
+        """An event: the customer is in `phase_id` (of a journey of `order`) at `at`; they
         count with `value` and `persona_id`. True when it is their first reach of it."""
         reached = self.now.setdefault(customer_id, {})
         known = reached.get(phase_id)
@@ -121,7 +149,7 @@ class Journeys:
         # An earlier first event: its value counts now, in the same row, on its own day.
         day = brand_days.day_of(self.brand_id, at)
         reached[phase_id] = Reach(at, **then, day=day, row_id=known.row_id if known else None)
-        self.orders[customer_id].add(tuple(phase_ids))
+        self.orders[customer_id].add(order)
         return known is None
 
     def write(self) -> None:
@@ -130,13 +158,13 @@ class Journeys:
 
 def _write(brand_id: int, before: dict, after: dict, orders: dict) -> None:
     """Store the changed reaches and change the rollups by each customer's share after
-    minus before, in the journeys (phase orders) given per customer."""
+    minus before, in the journeys (their Orders) given per customer."""
     counts, new, changed = Counts(), [], []
     for customer_id, journeys in orders.items():
         was, now = before.get(customer_id, {}), after[customer_id]
-        for phase_ids in journeys:
-            counts.share(brand_id, list(phase_ids), was, -1)
-            counts.share(brand_id, list(phase_ids), now)
+        for order in journeys:
+            counts.share(brand_id, order, was, -1)
+            counts.share(brand_id, order, now)
         for phase_id, reach in now.items():
             if phase_id not in was:
                 new.append(_row(brand_id, customer_id, phase_id, reach))
@@ -184,18 +212,23 @@ def revalue(brand, customers: list) -> None:
     _write(brand.id, before, after, orders)
 
 
-def _orders(phase_ids: list[int]) -> dict[int, tuple[int, tuple[int, ...]]]:
-    """{phase_id: (journey_id, the journey's phase ids in order)} for these phases."""
+def _orders(phase_ids: list[int]) -> dict[int, tuple[int, Order]]:
+    """{phase_id: (journey_id, the journey's Order)} for these phases."""
     journey_ids = select(Phase.journey_id).where(Phase.id.in_(phase_ids))
     rows = db.session.execute(
-        select(Phase.id, Phase.journey_id)
+        select(Phase.id, Phase.journey_id, Phase.in_funnel)
         .where(Phase.journey_id.in_(journey_ids))
         .order_by(Phase.journey_id, Phase.position)
     ).all()
-    order: dict[int, list[int]] = defaultdict(list)
-    for phase_id, journey_id in rows:
-        order[journey_id].append(phase_id)
-    return {phase_id: (journey_id, tuple(order[journey_id])) for phase_id, journey_id in rows}
+    funnel: dict[int, list[int]] = defaultdict(list)
+    outside: dict[int, list[int]] = defaultdict(list)
+    for phase_id, journey_id, in_funnel in rows:
+        (funnel if in_funnel else outside)[journey_id].append(phase_id)
+    orders = {
+        journey_id: Order(tuple(funnel[journey_id]), tuple(outside[journey_id]))
+        for journey_id in {row.journey_id for row in rows}
+    }
+    return {phase_id: (journey_id, orders[journey_id]) for phase_id, journey_id, _ in rows}
 
 
 def _first_event_values(customer_ids: list[int]) -> dict[tuple[int, int], Decimal | None]:
@@ -250,8 +283,8 @@ def _load(customer_ids: list[int]) -> dict[int, Reached]:
 
 def hold(brand, journey_ids) -> None:
     """The brand's journeys held while events count on their phase order: a change of the
-    order (which locks the journey, then recounts) waits for them, and they for it. Take it
-    before the journey's phases are read."""
+    order or the funnel (which locks the journey, then recounts) waits for them, and they for
+    it. Take it before the journey's phases are read."""
     ids = sorted(set(journey_ids))
     query = select(Journey.id).where(Journey.id.in_(ids), Journey.brand_id == brand.id)
     db.session.execute(locks.shared(query))
@@ -259,9 +292,11 @@ def hold(brand, journey_ids) -> None:
 
 def recount(journey: Journey) -> None:
     """The journey's conversion and dwell rollups counted again from the first reaches, in
-    its current phase order (after a phase was added or moved). The caller holds the journey
-    locked (journeys.get_journey(lock=True)) until it commits."""
+    its current phase order and funnel (after a phase was added, moved, or marked in or out
+    of the funnel). The caller holds the journey locked (journeys.get_journey(lock=True))
+    until it commits."""
     phase_ids = [phase.id for phase in journey.phases]
+    order = order_of(journey.phases)
     for model in (ConversionRollup, DwellRollup):
         db.session.execute(delete(model).where(model.phase_id.in_(phase_ids)))
     counts, customer, reached = Counts(), None, {}
@@ -273,8 +308,8 @@ def recount(journey: Journey) -> None:
     )
     for customer_id, phase_id, *reach in rows:
         if customer_id != customer:
-            counts.share(journey.brand_id, phase_ids, reached)
+            counts.share(journey.brand_id, order, reached)
             customer, reached = customer_id, {}
         reached[phase_id] = Reach(*reach)
-    counts.share(journey.brand_id, phase_ids, reached)
+    counts.share(journey.brand_id, order, reached)
     counts.write()

@@ -352,7 +352,7 @@ def _reach(reached, customer: Customer, phase, occurred_at: datetime, event_valu
     """Count the customer in `phase` at `occurred_at`, with their value and persona now."""
     return reached.reach(
         customer.id,
-        [p.id for p in phase.journey.phases],
+        conversion.order_of(phase.journey.phases),
         phase.id,
         occurred_at,
         value=conversion.worth(customer, event_value),

@@ -67,6 +67,7 @@ def add_phase(brand: Brand, journey_id: int, data: dict) -> Phase:
         position=len(journey.phases) + 1,
         expected_days=data.get("expected_days"),
         hypothesis=data.get("hypothesis") or {},
+        in_funnel=data.get("in_funnel", True),
     )
     _place(journey, phase, data.get("position"))
     journey.phases.append(phase)
@@ -79,20 +80,33 @@ def add_phase(brand: Brand, journey_id: int, data: dict) -> Phase:
     return phase
 
 
-def update_phase(brand: Brand, journey_id: int, key: str, data: dict) -> Phase:
-    """Replace the phase's names, expected days and hypothesis with the form's values."""
+def update_phase(
+    brand: Brand, journey_id: int, key: str, data: dict, partial: bool = False
+) -> Phase:
+    """Replace the phase's names, expected days, hypothesis and funnel flag with the form's
+    values; `partial` (the API's PATCH): change only the fields given."""
     journey = journeys.locked_unarchived(brand, journey_id)  # it may renumber them all
     phase = journey.phase(key)
     if phase is None:
         raise AppError(404, f"phase {key!r} not found in this journey")
-    phase.name = _names(data["name"], brand.default_locale)
-    phase.expected_days = data.get("expected_days")
-    phase.hypothesis = data.get("hypothesis") or {}
+    if not partial or "name" in data:
+        phase.name = _names(data["name"], brand.default_locale)
+    if not partial or "expected_days" in data:
+        phase.expected_days = data.get("expected_days")
+    if not partial or "hypothesis" in data:
+        phase.hypothesis = data.get("hypothesis") or {}
+    recount = False
+    if data.get("in_funnel", phase.in_funnel if partial else True) != phase.in_funnel:
+        # The conversion rollups hold who went on from where: counted again in the new funnel.
+        phase.in_funnel = not phase.in_funnel
+        recount = True
     if data.get("position") and data["position"] != phase.position:
         _place(journey, phase, data["position"])
         journey.phases.sort(key=lambda p: p.position)
+        recount = True  # who went on from where depends on the order
+    if recount:
         db.session.flush()
-        conversion.recount(journey)  # who went on from where depends on the order
+        conversion.recount(journey)
     _shown_publicly(brand)
     db.session.commit()
     return phase

@@ -58,6 +58,7 @@ def export_journey(brand: Brand, journey_id: int) -> dict:
             "name": _texts(phase.name),
             "position": phase.position,
             "hypothesis": dict(phase.hypothesis or {}),
+            "in_funnel": phase.in_funnel,
             "touchpoints": [{"name": t.name, "channel": t.channel} for t in phase.touchpoints],
         }
         if phase.expected_days is not None:
@@ -104,6 +105,7 @@ def import_journey(brand: Brand, document: dict) -> dict:
             position=position,
             expected_days=item.get("expected_days"),
             hypothesis=item.get("hypothesis") or {},
+            in_funnel=item.get("in_funnel", True),
         )
         phase.touchpoints = [
             Touchpoint(brand_id=brand.id, name=t["name"], channel=t["channel"])

@@ -76,6 +76,7 @@ def create_journey(brand: Brand, data: dict, idempotency_key: str | None = None)
                 position=position,
                 expected_days=phase.get("expected_days"),
                 hypothesis=phase.get("hypothesis") or {},
+                in_funnel=phase.get("in_funnel", True),
             )
         )
     db.session.add(journey)

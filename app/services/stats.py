@@ -77,26 +77,31 @@ def measured_phases(brand, phase_ids: list[int], conversion: dict) -> set[int]:
 def journey_figures(brand, journey, answers, conversion, filters, persona_id, locale) -> list:
     """Every phase's figures, ranked: the one assembly of the API, the map and the CSV.
 
-    A phase nobody has reached yet (new) has no conversion of its own, and the phase before
-    it goes on to any later one; a phase with no measured phase after it has none either.
+    Conversion runs along the funnel: the phases in it, in position order. A phase nobody has
+    reached yet (new) has no conversion of its own, and the phase before it goes on to any
+    later one; a phase with no measured phase after it has none either. A phase outside the
+    funnel (service, returns) has none at all, and is no "next phase" of any.
     """
     phases = journey.phases
     phase_ids = [phase.id for phase in phases]
+    funnel = [phase.id for phase in phases if phase.in_funnel]
     measured = measured_phases(brand, phase_ids, conversion)
     whole = whole_answers(brand, phase_ids, filters, persona_id) if is_part(filters) else None
-    figures = [
-        phase_figures(
-            phase,
-            answers.get(phase.id, {}),
-            conversion.get(phase.id, {}),
-            locale,
-            last=phase is phases[-1],
-            measured=phase.id in measured,
-            onward=any(later in measured for later in phase_ids[index + 1 :]),
-            whole=None if whole is None else whole.get(phase.id, 0),
+    figures = []
+    for phase in phases:
+        later = funnel[funnel.index(phase.id) + 1 :] if phase.in_funnel else []
+        figures.append(
+            phase_figures(
+                phase,
+                answers.get(phase.id, {}),
+                conversion.get(phase.id, {}),
+                locale,
+                last=phase.in_funnel and phase.id == funnel[-1],
+                measured=phase.id in measured,
+                onward=any(phase_id in measured for phase_id in later),
+                whole=None if whole is None else whole.get(phase.id, 0),
+            )
         )
-        for index, phase in enumerate(phases)
-    ]
     rank_priorities(figures)
     return figures
 
@@ -111,8 +116,9 @@ def phase_figures(
     onward: bool = True,
     whole: int | None = None,
 ) -> dict:
-    """The figures of one phase. No conversion rate for the last phase (no next one), nor for
-    one no later phase of which anybody has reached yet (nowhere measured to go on to).
+    """The figures of one phase. No conversion rate for the last phase of the funnel (no next
+    one), nor for one no later phase of which anybody has reached yet (nowhere measured to go
+    on to), nor for a phase outside the funnel (`phase.in_funnel` false).
     `whole`: the phase's NPS answers the selection is part of (None: this is the whole)."""
     counts = nps.NpsCounts(
         int(answers.get("promoters", 0)),
@@ -123,7 +129,8 @@ def phase_figures(
     converted = int(conversion.get("converted", 0))
     reached_value = float(conversion.get("reached_value", 0))
     converted_value = float(conversion.get("converted_value", 0))
-    ends = last or not onward
+    outside = not phase.in_funnel
+    ends = outside or last or not onward
     n_nps = counts.promoters + counts.passives + counts.detractors
     went_on = converted / reached if reached and not ends else None
     value_went_on = converted_value / reached_value if reached_value and not ends else None
@@ -131,6 +138,7 @@ def phase_figures(
         "phase": phase.key,
         "name": phase.display_name(locale),
         "position": phase.position,
+        "in_funnel": phase.in_funnel,
         "n": int(answers.get("responses", 0)),
         "nps": nps.summary(counts),
         "csat": _mean(answers.get("csat_sum", 0), answers.get("csat_n", 0)),
@@ -162,6 +170,7 @@ def phase_figures(
             "reached_value": reached_value,
             "last": last,
             "ends": ends,
+            "outside": outside,
             "measured": measured,
             "answers": n_nps if whole is None else whole,
             "part": whole is not None,
@@ -176,7 +185,16 @@ def stake(basis: dict, detractors: int) -> float | None:
     None for the last phase, or one with no measured phase after it: with nowhere to go on to
     nobody can drop off, so nothing is at stake (weighing it as if every customer were lost
     ranked it above real drop-offs). A phase nobody reached has no drop-off and no value, so 0.
+
+    A phase outside the funnel has no drop-off to weigh: its stake is the value of those who
+    reached it × detractors ÷ its NPS answers. Only customers with a problem reach a service
+    phase, and a detractor there is one whose problem was not solved: their value is what the
+    brand stands to lose (docs/dashboard.md, "Phases outside the funnel").
     """
+    if basis.get("outside"):
+        if not basis["answers"]:
+            return 0.0
+        return basis["reached_value"] * detractors / basis["answers"]
     if basis["ends"]:
         return None
     if basis["drop"] is None or not basis["answers"]:
@@ -196,16 +214,24 @@ def rank_priorities(figures: list[dict]) -> None:
     Ranked: phases with something at stake and at least MIN_ANSWERS NPS answers. The last phase
     (or one with no measured phase after it) has nowhere to lose customers to, so it has no value
     at stake and no rank; a new phase nobody reached yet has no drop-off, so nothing at stake.
+    A phase outside the funnel has no drop-off: its value at stake is the value of the
+    customers who reached it × its detractor share (`stake`), ranked among the others.
     """
     for figure in figures:
         basis, score = figure["stake_basis"], figure["nps"]
         drop, value, n = basis["drop"], basis["reached_value"], score["n"]
         at_stake = stake(basis, score["detractors"])
         parts = []
+        if basis.get("outside"):
+            parts.append("outside the funnel")
         if drop is not None:
             # The complement of the "went on" the map shows, so the two add up to 100 %.
             parts.append(f"{100 - whole_percent(basis['went_on'])}% drop-off")
-        parts.append(f"{money(value)} of customer value")
+        parts.append(
+            f"{money(value)} of customer value reached it"
+            if basis.get("outside")
+            else f"{money(value)} of customer value"
+        )
         if basis["part"]:
             whole, detractors = basis["answers"], score["detractors"]
             share = f"{detractors / whole if whole else 0.0:.0%}"
@@ -217,6 +243,8 @@ def rank_priorities(figures: list[dict]) -> None:
             parts.append(f"{score['detractors'] / n if n else 0.0:.0%} detractors")
         if not basis["measured"]:
             reason = "new, not measured yet: no journey events yet"
+            if basis.get("outside"):
+                reason = f"outside the funnel, {reason}"
         elif basis["last"]:
             reason = f"last phase: no next phase to lose customers to ({', '.join(parts)})"
         elif at_stake is None:
