@@ -399,6 +399,7 @@ FIGURE_COLUMNS = (
     "priority_rank",
     "value_at_stake",
     "priority_reason",
+    "in_funnel",  # last: a column added in the middle would move those scripts read by place
 )
 
 
@@ -440,6 +441,7 @@ def figures_csv(journey_map: dict) -> Table:
                 p["priority"]["rank"],
                 p["priority"]["value_at_stake"],
                 p["priority"]["reason"],
+                p["in_funnel"],
             ]
         )
     return Table([rows])

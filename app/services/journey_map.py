@@ -272,12 +272,15 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
                 figure["csat"]["unrounded"],
                 nps.mean_interval(sums, "csat"),
             ),
+            # outside the funnel no conversion is measured: a belief about one has no gap
             _gap(
                 "conversion",
                 hypothesis.get("conversion"),
                 figure["conversion"]["unrounded"]["to_next"],
                 None,
-            ),
+            )
+            if phase.in_funnel
+            else None,
         ]
         phases.append(
             {
@@ -330,6 +333,7 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
         (phase for phase in phases if phase["priority"]["rank"]),
         key=lambda p: p["priority"]["rank"],
     )
+    funnel = [phase for phase in phases if phase["in_funnel"]]
     total = nps.NpsCounts(
         sum(p["nps"]["promoters"] for p in phases),
         sum(p["nps"]["passives"] for p in phases),
@@ -341,6 +345,9 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
             ("from" if key == "from_" else key): str(value) for key, value in filters.items()
         },
         "phases": phases,
+        # The map draws these as its steps, left to right, and the others apart from them.
+        "funnel": funnel,
+        "outside": [phase for phase in phases if not phase["in_funnel"]],
         "priorities": ranked,
         # Not ranked although something may be at stake: the last phase, too few answers, or
         # answers without an NPS question (the API's reason says which).
@@ -349,6 +356,6 @@ def build(brand: Brand, journey_id: int, filters: dict) -> dict:
         "totals": {
             "responses": sum(p["n"] for p in phases),
             "nps": nps.summary(total),
-            "reached_first": phases[0]["conversion"]["reached"] if phases else 0,
+            "reached_first": funnel[0]["conversion"]["reached"] if funnel else 0,
         },
     }

@@ -138,9 +138,12 @@ def build(brand: Brand, journey_id: int, key: str, filters: dict, options: dict)
         "phase": phase,
         "figure": figure,
         "unranked": journey_map.unranked(figure),
+        # The next step of the funnel: none for its last phase, nor for one outside it.
         "next_phase": next(
-            (p for p in journey["phases"] if p["position"] == figure["position"] + 1), None
-        ),
+            (p for p in journey["funnel"] if p["position"] > figure["position"]), None
+        )
+        if figure["in_funnel"]
+        else None,
         "trend": series,
         "grain_note": grain_note,
         "touchpoints": touchpoint_choices(phase),

@@ -101,7 +101,8 @@ def nps_words(now: dict, before: dict) -> str:
 
 def phase_line(now: dict, before: dict) -> str:
     answers = now["n"]
-    line = f"- {now['name']}: {plural(answers, 'answer')}"
+    outside = "" if now["in_funnel"] else " (outside the funnel)"
+    line = f"- {now['name']}{outside}: {plural(answers, 'answer')}"
     line += f" (the week before {before['n']:,})"
     if not answers and not before["n"]:
         return line
