@@ -169,9 +169,11 @@ def conversion_figures(brand_id: int, journey_id: int, filters: dict, persona_id
     time; the dwell runs to the nearest of those in journey order); the value is the
     customer's value, else the transaction value of that first event. No rate for the last
     phase, nor for one no later phase of which has any event. Persona is the customer's
-    current one. Channel, touchpoint and locale do not apply."""
+    current one. Channel, touchpoint and locale do not apply. "Later" and "last" are of the
+    funnel: a phase outside it (in_funnel false) is reached, never gone on to or from."""
     journey = db.session.get(Journey, journey_id)
     order = [phase.id for phase in journey.phases]
+    funnel = [phase.id for phase in journey.phases if phase.in_funnel]
     customers = {
         row.id: row
         for row in db.session.execute(
@@ -195,8 +197,9 @@ def conversion_figures(brand_id: int, journey_id: int, filters: dict, persona_id
             first[key] = (event.occurred_at, event.value, event.id)
     ever = {phase_id for _, phase_id in first}  # phases anybody reached, in any period
     result = {}
-    for index, phase_id in enumerate(order):
-        later = order[index + 1 :]
+    for phase_id in order:
+        outside = phase_id not in funnel
+        later = [] if outside else funnel[funnel.index(phase_id) + 1 :]
         reached = converted = 0
         reached_value = converted_value = 0.0
         dwell_hours = []
@@ -219,7 +222,8 @@ def conversion_figures(brand_id: int, journey_id: int, filters: dict, persona_id
                 converted += 1
                 converted_value += value
                 dwell_hours.append(max((went_on[0] - when).total_seconds() / 3600, 0.0))
-        last = not any(q in ever for q in later)  # the last phase, or nothing measured after
+        # the last phase, or nothing measured after, or outside the funnel
+        last = outside or not any(q in ever for q in later)
         result[phase_id] = {
             "reached": reached,
             "converted": converted,

@@ -455,6 +455,42 @@ def test_conversion_follows_the_journey_after_a_phase_is_inserted(api, brand, jo
     assert not mismatches(api, brand, journey)
 
 
+def test_conversion_skips_a_phase_outside_the_funnel_before_and_after_a_flip(api, brand, journey):
+    """raw.conversion_figures walks the funnel from the events on its own: the stats agree
+    with a service phase in the middle, moved out of the funnel and back, in a period too."""
+    reply = api.post(
+        f"/api/v1/journeys/{journey['id']}/phases",
+        json={"key": "service", "name": "Service", "position": 2, "in_funnel": False},
+    )
+    assert reply.status_code == 201, reply.json
+    today = utcnow().replace(microsecond=0)
+    for index, phases in enumerate(
+        [
+            ("orientatie", "service"),
+            ("orientatie", "service", "aankoop"),
+            ("orientatie", "aankoop", "levering"),
+            ("service",),
+            ("orientatie",),
+        ]
+    ):
+        customer(api, f"s{index}", value=1000 * (index + 1))
+        for step, phase in enumerate(phases):
+            event(api, journey, f"s{index}", phase, occurred_at=today - timedelta(days=9 - step))
+    journey = api.get(f"/api/v1/journeys/{journey['id']}").json
+    shown = {p["phase"]: p["conversion"] for p in stats(api, journey)}
+    assert (shown["orientatie"]["reached"], shown["orientatie"]["converted"]) == (4, 2)
+    assert (shown["service"]["reached"], shown["service"]["to_next"]) == (3, None)
+    recent = {"from_": (today - timedelta(days=8)).date()}
+    assert not mismatches(api, brand, journey)
+    assert not mismatches(api, brand, journey, recent)
+    for in_funnel in (True, False):
+        url = f"/api/v1/journeys/{journey['id']}/phases/service"
+        assert api.patch(url, json={"in_funnel": in_funnel}).status_code == 200
+        journey = api.get(f"/api/v1/journeys/{journey['id']}").json
+        assert not mismatches(api, brand, journey)
+        assert not mismatches(api, brand, journey, recent)
+
+
 def test_first_reached_rows_agree_with_events_in_order(api, brand, journey):
     """Control for the back-dated case: events in time order match raw exactly."""
     today = utcnow().replace(microsecond=0)
