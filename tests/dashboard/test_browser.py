@@ -379,3 +379,26 @@ def test_a_period_from_the_list_replaces_from_and_to(browser, server, users, see
     assert sent(page).get("from") == "2026-11-01" and "period" not in sent(page)
     assert problems == []
     page.context.close()
+
+
+@pytest.mark.parametrize("size", ["desktop", "mobile"])
+def test_a_phase_outside_the_funnel_in_a_browser(browser, server, api, users, journey, size):
+    """Drawn apart below the funnel's steps: axe-clean, no sideways scroll, its own page."""
+    from tests.api.test_phase_outside_funnel import add_service, reach_phases
+
+    add_service(api, journey, position=3)
+    reach_phases(api, journey)
+    problems: list[str] = []
+    page = open_page(browser, server, size, problems)
+    assert page.locator("ol.map article.phase").count() == 3
+    apart = page.locator("ul.outside-funnel article.phase")
+    assert apart.count() == 1 and "Klantenservice" in apart.inner_text()
+    assert page.locator("ul.outside-funnel .arrow-cell").count() == 0
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {size} width"
+    assert serious_violations(page) == []
+    apart.locator("h3 a").click()
+    page.wait_for_url("**/phases/service**")
+    assert "Outside the funnel" in page.locator("[data-note=outside-funnel]").inner_text()
+    assert serious_violations(page) == []
+    assert problems == []
