@@ -308,3 +308,62 @@ def widget_snippet(brand_slug, phase, locale, sample, delay, exit_intent):
 
 
 COMMANDS = (invitation_cli, review_cli, link_cli, widget_cli)
+
+
+@review_cli.command("import")
+@click.option("--brand", "brand_slug", required=True)
+@click.option(
+    "--source",
+    help="Where the reviews come from (Kiyoh, Trustpilot, Google …), "
+    "unless the file has a column source.",
+)
+@click.option(
+    "--phase",
+    help="Phase key for lines without one (default: the last phase of the first active journey).",
+)
+@click.option(
+    "--publish",
+    type=click.Choice(["policy", "immediate"]),
+    default="policy",
+    show_default=True,
+    help="policy: the brand's review policy per phase; immediate: published at once.",
+)
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would happen.")
+@click.argument("file", type=click.File("rb"))
+def review_import_command(brand_slug, source, phase, publish, dry_run, file):
+    """Import reviews written elsewhere from a CSV FILE, with their original dates (docs/
+    reviews.md, "Bring your reviews with you"). Prints the summary as JSON; refused lines
+    are listed with why, and nothing of them is stored. The same file again adds nothing."""
+    from app.services import review_import
+
+    brand = _brand(brand_slug)
+    options = {"source": source, "phase": phase, "publish": publish, "dry_run": dry_run}
+    try:
+        result = review_import.import_file(
+            brand, file.read(review_import.MAX_BYTES + 1), options, actor="cli"
+        )
+    except AppError as error:
+        fail(error)
+    for refused in result["refused"]:
+        reasons = "; ".join(
+            f"{field}: {message}"
+            for field, messages in refused["errors"].items()
+            for message in messages
+        )
+        click.echo(f"line {refused['line']} refused: {reasons}", err=True)
+    click.echo(json.dumps({key: value for key, value in result.items() if key != "refused"}))
+
+
+@review_cli.command("erase")
+@click.option("--brand", "brand_slug", required=True)
+@click.option("--id", "review_id", required=True, type=int, help="The imported review's id.")
+def review_erase(brand_slug, review_id):
+    """Erase an imported review at its writer's request: removed (personal_data), blanked,
+    a tombstone in the feeds. A review made from an answer goes with `flask customer erase`."""
+    from app.services import privacy
+
+    try:
+        result = privacy.erase_imported_review(_brand(brand_slug), review_id, actor="cli")
+    except AppError as error:
+        fail(error)
+    click.echo(json.dumps(result, default=str))

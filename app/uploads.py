@@ -15,6 +15,9 @@ LARGER = {
     "dashboard.invitations_send": 1_000_000,
     "customers.upsert_customers": 1_000_000,
     "customers.create_events": 1_000_000,
+    # a file of reviews to import: services.review_import.MAX_BYTES and the form's fields
+    "dashboard.reviews_import": 4_100_000,
+    "reviews_api.import_reviews": 4_100_000,
 }
 
 

@@ -28,6 +28,20 @@ def require_json() -> None:
         raise AppError(415, "send the body as application/json")
 
 
+# A file's body as curl --data-binary sends it, or as a form's upload (field "file").
+CSV_TYPES = ("text/csv", "text/plain", "application/csv", "multipart/form-data")
+
+
+def require_csv() -> None:
+    """415 for a body that is no CSV file (a view marked `takes_csv`: the review import)."""
+    if request.method in BODY_METHODS and request.mimetype not in CSV_TYPES:
+        raise AppError(
+            415,
+            "send the file as text/csv (curl --data-binary @reviews.csv -H 'Content-Type: "
+            "text/csv') or as multipart/form-data with a field file",
+        )
+
+
 def unauthorized() -> AppError:
     return AppError(
         401,
@@ -126,4 +140,7 @@ def protect(blueprint) -> None:
     def _guard():
         view = current_app.view_functions.get(request.endpoint)
         authenticate(deferred=getattr(view, "single_statement", False))
-        require_json()
+        if getattr(view, "takes_csv", False):
+            require_csv()
+        else:
+            require_json()

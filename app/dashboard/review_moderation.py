@@ -10,12 +10,19 @@ from app.dashboard.access import current_brand, requires
 from app.errors import AppError, flatten_fields
 from app.models.review import GROUNDS, PUBLISHED, STATUSES
 from app.schemas.review import ModerationIn, ReplyIn, ReviewQuery
-from app.services import journeys, review_desk, reviews
+from app.services import journeys, review_desk, review_import, reviews
 
 MAILING = ("pending", "queued", "sent", "failed")  # a notice on its way (failed: retried)
 
 
-def _page(args: dict, status_code: int = 200, problem: dict | None = None):
+def _page(
+    args: dict,
+    status_code: int = 200,
+    problem: dict | None = None,
+    imported: dict | None = None,
+    import_errors: dict | None = None,
+    import_values: dict | None = None,
+):
     brand = current_brand()
     query = filters.parse(ReviewQuery(), args)
     status = query.get("status") if "status" in args else "pending"
@@ -31,6 +38,11 @@ def _page(args: dict, status_code: int = 200, problem: dict | None = None):
             ground_labels=review_desk.ground_labels(brand),
             problem=problem,
             phases=[phase for journey in journeys.list_journeys(brand) for phase in journey.phases],
+            imported=imported,
+            import_errors=import_errors or {},
+            import_values=import_values or {"publish": "policy"},
+            import_max_lines=review_import.MAX_LINES,
+            import_max_kb=review_import.MAX_BYTES // 1000,
         ),
         status_code,
     )
@@ -123,3 +135,42 @@ def review_reply(review_id):
     notice = review.moderation[-1].notice or {}
     told = " The reviewer is emailed about it." if notice.get("status") in MAILING else ""
     return _done(f"Your reply to review {review_id} {shown}.{told}", f"#review-{review_id}")
+
+
+@bp.route("/dashboard/reviews/import", methods=["POST"])
+@requires("edit")
+def reviews_import():
+    """Reviews written elsewhere, from a CSV file: checked (a preview, storing nothing) or
+    imported; the page then says what was imported and which lines were refused and why."""
+    values = {
+        "source": request.form.get("source", ""),
+        "phase": request.form.get("phase", ""),
+        "publish": request.form.get("publish", "policy"),
+        "dry_run": request.form.get("dry_run"),
+    }
+    if values["dry_run"] not in (None, "on"):  # a box sends "on" or nothing
+        return _page(
+            {}, 422, import_errors={"dry_run": ["tick the box or leave it"]}, import_values=values
+        )
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _page({}, 422, import_errors={"file": ["choose a CSV file"]}, import_values=values)
+    options = {**values, "dry_run": values["dry_run"] == "on"}
+    try:
+        result = review_import.import_file(
+            current_brand(),
+            upload.read(review_import.MAX_BYTES + 1),
+            options,
+            actor=current_user.email,
+        )
+    except AppError as error:
+        return _page(
+            {},
+            error.code,
+            import_errors=error.fields or {"file": [error.description]},
+            import_values=values,
+        )
+    shown = (
+        {"status": "pending"} if result["pending"] and not result["published"] else {"status": ""}
+    )
+    return _page(shown, imported=result, import_values=values)

@@ -20,6 +20,9 @@ VERIFIED_BY = ("journey_event", "invitation_email", "invitation_link")
 # Why the pipeline held a new review for a moderator (Review.hold_reasons), for the moderator.
 HOLD_REASONS = ("fraud_signals", "unverified", "phase_policy")
 RATING_SCALE = (1, 5)
+# How an imported review's stars were given where it came from (Review.rating_source): 1-5
+# stars as they are, or Kiyoh's 1-10 score mapped (services.review_import.stars_of).
+IMPORTED_SCALES = ("stars", "score10")
 
 
 class Review(db.Model):
@@ -33,13 +36,16 @@ class Review(db.Model):
         db.Index("ix_review_brand_body", "brand_id", "body_hash"),
         db.Index("ix_review_customer", "customer_id"),  # erasure finds hers
         db.Index("ix_review_brand_created", "brand_id", "created_at"),  # the weekly report
+        # An import names each review by the other site's id: the same file twice adds nothing.
+        db.UniqueConstraint("brand_id", "source", "external_ref", name="uq_review_external_ref"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
     brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
-    # One review per response: the unique key makes the pipeline step idempotent.
+    # One review per response: the unique key makes the pipeline step idempotent. None for a
+    # review imported from another site (`source`), which no answer here made.
     response_id = db.Column(
-        db.Integer, db.ForeignKey("response.id", ondelete="CASCADE"), nullable=False, unique=True
+        db.Integer, db.ForeignKey("response.id", ondelete="CASCADE"), nullable=True, unique=True
     )
     journey_id = db.Column(
         db.Integer, db.ForeignKey("journey.id", ondelete="CASCADE"), nullable=False
@@ -48,7 +54,8 @@ class Review(db.Model):
     customer_id = db.Column(db.Integer, db.ForeignKey("customer.id", ondelete="SET NULL"))
 
     rating = db.Column(db.SmallInteger, nullable=False)  # 1-5, whatever the question's scale
-    rating_source = db.Column(db.String(8), nullable=False)  # "nps" or "csat"
+    # "nps" or "csat"; an imported review's "stars" or "score10" (IMPORTED_SCALES)
+    rating_source = db.Column(db.String(8), nullable=False)
     source_score = db.Column(db.SmallInteger, nullable=False)  # the answer it came from
     title = db.Column(db.String(120))
     body = db.Column(db.Text, nullable=False)
@@ -80,6 +87,12 @@ class Review(db.Model):
     removed_at = db.Column(db.DateTime)
     removal_ground = db.Column(db.String(32))
 
+    # Imported from another site (Kiyoh, Trustpilot, Google, a spreadsheet): where from, under
+    # which id there, and when. answered_at is then the day it was written there.
+    source = db.Column(db.String(40))
+    external_ref = db.Column(db.String(200))
+    imported_at = db.Column(db.DateTime)
+
     phase = db.relationship("Phase")
     customer = db.relationship("Customer")
     moderation = db.relationship(
@@ -98,6 +111,10 @@ class Review(db.Model):
     @property
     def was_public(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def imported(self) -> bool:
+        return self.source is not None
 
 
 class ModerationEntry(db.Model):
@@ -169,6 +186,9 @@ class ReviewTally(db.Model):
     published_incentivized = db.Column(db.Integer, nullable=False, default=0)
     # Published at some time (published, or removed since): the pages' version counts them.
     ever_public = db.Column(db.Integer, nullable=False, default=0)
+    # Of the published ones: those imported from another site, which the average and the
+    # JSON-LD AggregateRating leave out (Google: only reviews the site collected itself).
+    published_imported = db.Column(db.Integer, nullable=False, default=0)
 
     COUNTERS = (
         "pending",
@@ -178,4 +198,5 @@ class ReviewTally(db.Model):
         "published_verified",
         "published_incentivized",
         "ever_public",
+        "published_imported",
     )

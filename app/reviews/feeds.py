@@ -76,6 +76,9 @@ def review_item(review, brand) -> dict:
         "verified_by": review.verified_by,
         "incentivized": review.incentivized,
         "labels": jsonld.keywords(review),
+        # imported from another site: where from, and the day it was written there
+        "source": review.source,
+        "written_at": iso(review.answered_at) if review.source else None,
         # the brand as it is called now, as the pages show it (a reply keeps the name it had)
         "reply": {"body": review.reply_body, "by": brand.name, "at": iso(review.replied_at)}
         if review.reply_body
@@ -147,6 +150,12 @@ class _Tombstones(BaseExtension):
 def _entry_text(review, brand, text: dict, locale: str) -> str:
     phase = clean(review.phase.display_name(locale))
     lines = [f"{text['rating'].format(rating=review.rating)} · {phase}", verification(review, text)]
+    if review.source:
+        written = timestamps.date_text(review.answered_at, locale, brand.time_zone)
+        lines.append(
+            f"{text['imported_from'].format(source=review.source)}: "
+            + text["imported_long"].format(source=review.source, date=written)
+        )
     if review.incentivized:
         lines.append(f"{text['incentivized']}: {text['incentivized_long']}")
     lines += ["", review.body]

@@ -25,6 +25,8 @@ def keywords(review: Review) -> list[str]:
         found.append(f"verified-by-{review.verified_by.replace('_', '-')}")
     if review.incentivized:
         found.append("incentivized")
+    if review.source:
+        found.append("imported")
     return found
 
 
@@ -59,7 +61,11 @@ def review(review: Review, url: str, brand, locale: str) -> dict:
     return data
 
 
-def review_page(item: dict, one: Review, url: str, brand, locale: str) -> dict:
+def review_page(item: dict, one: Review, url: str, brand, locale: str) -> dict | None:
+    """None for a review imported from another site: Google's review snippets take only
+    reviews the site collected itself, so it is shown but not marked up."""
+    if one.source:
+        return None
     return {
         "@context": "https://schema.org",
         **review(one, url, brand, locale),
@@ -68,7 +74,11 @@ def review_page(item: dict, one: Review, url: str, brand, locale: str) -> dict:
 
 
 def list_page(item: dict, summary: dict, reviews: list[tuple[Review, str]], brand, locale):
-    """The item with its AggregateRating and this page's reviews (only when there are any)."""
+    """The item with its AggregateRating and this page's reviews (only when there are any).
+
+    Both of reviews collected here only: `summary` leaves the imported ones out, and so does
+    the list of Reviews (Google: no reviews aggregated from other sites in the markup)."""
+    reviews = [(one, url) for one, url in reviews if not one.source]
     data = {"@context": "https://schema.org", **item}
     if summary["count"]:
         data["aggregateRating"] = {

@@ -65,7 +65,9 @@ class ReviewOut(Schema):
     display_name = fields.String()
     phase = fields.Function(lambda review: review.phase.key, metadata=TEXT_KEY)
     locale = fields.String()
-    channel = fields.String(metadata={"enum": list(CHANNELS)})
+    channel = fields.String(
+        metadata={"enum": [*CHANNELS, "import"], "description": "import: imported (source)"}
+    )
     verified = fields.Boolean()
     verified_by = fields.String(allow_none=True)
     incentivized = fields.Boolean()
@@ -87,13 +89,23 @@ class ReviewOut(Schema):
         allow_none=True,
         metadata={"type": "object", "description": "body, by, at; null: no reply"},
     )
-    response_id = fields.Integer()
+    response_id = fields.Integer(allow_none=True, metadata={"description": "null: imported"})
+    source = fields.String(
+        allow_none=True,
+        metadata={"description": "imported from this site (Kiyoh, Trustpilot …); null: made here"},
+    )
+    external_ref = fields.String(
+        allow_none=True, metadata={"description": "the other site's id, or content:<hash>"}
+    )
+    imported_at = Timestamp(allow_none=True)
     customer = fields.Function(
         lambda review: review.customer.external_id if review.customer else None,
         allow_none=True,
         metadata=TEXT_KEY,
     )
-    answered_at = Timestamp()
+    answered_at = Timestamp(
+        metadata={"description": "when answered; an imported review's: when written there"}
+    )
     published_at = Timestamp(allow_none=True)
     updated_at = Timestamp()
     removed_at = Timestamp(allow_none=True)
@@ -104,3 +116,65 @@ class ReviewOut(Schema):
 class ReviewPage(Schema):
     items = fields.List(fields.Nested(ReviewOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class ImportQuery(Schema):
+    """POST /reviews/import's settings, in the query string (the body is the CSV file)."""
+
+    source = fields.String(
+        validate=validate.Length(max=40),
+        metadata={
+            "description": "where the reviews come from, e.g. Kiyoh; a column source "
+            "(bron) names it per line instead"
+        },
+    )
+    phase = fields.String(
+        validate=KEY,
+        metadata={
+            "description": "phase key for lines without one (default: the last phase of "
+            "the first active journey)"
+        },
+    )
+    publish = fields.String(
+        validate=validate.OneOf(("policy", "immediate")),
+        metadata={
+            "description": "policy (default): the brand's review policy per phase; "
+            "immediate: published at once"
+        },
+    )
+    dry_run = fields.Boolean(
+        metadata={"description": "true: check the file and say what would happen; store nothing"}
+    )
+
+
+class RefusedLine(Schema):
+    line = fields.Integer(metadata={"description": "the line of the file, 1 the header"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={
+            "description": "field: date, rating, score, text, title, name, phase, source, "
+            "ref, locale"
+        },
+    )
+
+
+class ImportResult(Schema):
+    dry_run = fields.Boolean(required=True)
+    lines = fields.Integer(required=True, metadata={"description": "reviews in the file"})
+    imported = fields.Integer(required=True, metadata={"description": "new reviews stored"})
+    published = fields.Integer(required=True)
+    pending = fields.Integer(required=True, metadata={"description": "held for a moderator"})
+    already = fields.Integer(
+        required=True, metadata={"description": "imported before (same source and reference)"}
+    )
+    refused = fields.List(fields.Nested(RefusedLine), required=True)
+    ignored_columns = fields.List(fields.String(), required=True)
+    sources = fields.List(fields.String(), required=True)
+    review_ids = fields.List(fields.Integer(), required=True)
+
+
+class ImportedErasure(Schema):
+    status = fields.String(required=True, metadata={"enum": ["erased", "already_erased"]})
+    review_id = fields.Integer(required=True)
+    erased_at = Timestamp(required=True, allow_none=True)

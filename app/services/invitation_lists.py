@@ -54,7 +54,7 @@ def read(text: str) -> dict:
 
     Raises a 422 naming every bad line ("lines.<n>.<field>"); a list is taken whole or not
     at all, so a marketer fixes the file once instead of guessing what went out."""
-    numbers, records = _records(text)
+    numbers, records = read_records(text)
     if not records:
         raise AppError(422, "the list is empty", fields={"list": ["add at least one address"]})
     columns, ignored = _header(records[0])
@@ -114,9 +114,12 @@ def _first(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return {**first, "list": [f"{more} more lines are not valid either; the first are shown"]}
 
 
-def _records(text: str) -> tuple[list[int], list[list[str]]]:
+def read_records(text: str, field: str = "list") -> tuple[list[int], list[list[str]]]:
     """The list's records and the line each starts on, blank lines left out. Read as a file,
-    not line by line: Excel quotes a cell with a line break in it (an address, a note)."""
+    not line by line: Excel quotes a cell with a line break in it (an address, a note).
+
+    Also how an imported review file is read (services.review_import); `field` names the
+    form field an error is about."""
     first = next((line for line in text.splitlines() if line.strip()), "")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first))
     numbers, records, read_to = [], [], 0
@@ -130,24 +133,24 @@ def _records(text: str) -> tuple[list[int], list[list[str]]]:
         raise AppError(
             422,
             "the list cannot be read as CSV",
-            fields={"list": [f"line {read_to + 1} and after cannot be read as CSV ({error})"]},
+            fields={field: [f"line {read_to + 1} and after cannot be read as CSV ({error})"]},
         ) from error
     return numbers, records
 
 
-def text_of(raw: bytes) -> str:
+def text_of(raw: bytes, field: str = "list", max_bytes: int = MAX_BYTES) -> str:
     """An uploaded file's text: UTF-8 (Excel's "CSV UTF-8" starts with a BOM), UTF-16 with its
     BOM (Excel's "Unicode text"), else Windows-1252, what Excel's plain "CSV" saves on a Dutch
     Windows ("Oriëntatie" would otherwise come out as "Ori�ntatie"). A file over MAX_BYTES is
     a 413; one that is no text at all (a workbook, .xlsx, is a zip; a picture) a 422."""
-    if len(raw) > MAX_BYTES:
-        too_big = f"the file is larger than {MAX_BYTES // 1000} KB; split it"
-        raise AppError(413, "the file is too large", fields={"list": [too_big]})
+    if len(raw) > max_bytes:
+        too_big = f"the file is larger than {max_bytes // 1000} KB; split it"
+        raise AppError(413, "the file is too large", fields={field: [too_big]})
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16", errors="replace")
     if raw.startswith(b"PK\x03\x04") or b"\x00" in raw:
         not_text = "this is not a CSV file: in Excel, choose Save as → CSV"
-        raise AppError(422, "the file is not a CSV file", fields={"list": [not_text]})
+        raise AppError(422, "the file is not a CSV file", fields={field: [not_text]})
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -472,11 +472,39 @@ def _erase_reviews(brand: Brand, reviews: list[Review], now: datetime) -> int:
         review.fraud_signals = []
         review.customer_id = None
         review.updated_at = now  # feeds show the tombstone from here
-        if before == PUBLISHED:
+        if before == PUBLISHED and not review.imported:
             # As a moderator's removal does: a removed review keeps no bonus, whoever removed it
             review_effects.claw_back_bonus(review, reason=f"review removed: {ERASURE_GROUND}")
             webhooks.emit(brand.id, "review.removed", review_service.event_data(review))
     return len(reviews)
+
+
+def erase_imported_review(brand: Brand, review_id: int, actor: str, by: str | None = None) -> dict:
+    """Erase one review imported from another site, at its writer's request: she is no
+    customer here (no export, no customer erasure reaches her), so the review is named by id.
+
+    It is removed on the ground personal_data and blanked as a customer's reviews are by her
+    erasure (a tombstone in the feeds, 410 on its page); its source and external reference
+    stay, so importing the same file again does not bring it back. Again: "already_erased"."""
+    from app.services.reviews import get_review
+
+    review = get_review(brand, review_id, lock=True)
+    if not review.imported:
+        raise AppError(
+            409,
+            "only an imported review is erased on its own; a review made from an answer goes "
+            "with its customer's erasure (DELETE /api/v1/customers/<external_id>)",
+            code="not_imported",
+        )
+    if any(entry.actor == ERASURE_ACTOR for entry in review.moderation):
+        return {"status": "already_erased", "review_id": review.id, "erased_at": None}
+    now = utcnow()
+    tallied = review_tally.before([review])
+    _erase_reviews(brand, [review], now)
+    _log(brand, ERASURE, None, actor, _asked(by, {"imported_review": review.id}), at=now)
+    review_tally.after(tallied)
+    db.session.commit()
+    return {"status": "erased", "review_id": review.id, "erased_at": now}
 
 
 def _anonymise_ledger(brand: Brand, customer: Customer) -> int:

@@ -61,6 +61,19 @@ LABELS = {
         "written_in": "Geschreven in het {language}",
         "lang_nl": "Nederlands",
         "lang_en": "Engels",
+        "imported_from": "Geïmporteerd van {source}",
+        "imported_long": "geschreven op {source} op {date}, niet via deze site verzameld en niet "
+        "door ons geverifieerd",
+        "written_on": "Geschreven op",
+        "imported_summary": "Daarnaast {count} geïmporteerd van {sources}, gemiddeld {average} "
+        "van 5: die staan hieronder met hun bron en originele datum, maar tellen niet mee in "
+        "het gemiddelde hierboven.",
+        "imported_summary_only": "{count} geïmporteerd van {sources}, gemiddeld {average} van 5, "
+        "met hun bron en originele datum. Reviews die via deze site verzameld zijn, zijn er nog "
+        "niet; alleen die tellen mee in een gemiddelde.",
+        "scale_stars": "Beoordeling {rating} van 5, gegeven in sterren (1–5) op {source}",
+        "scale_score10": "Beoordeling {rating} van 5, afgeleid van een {score} (schaal 1–10) op "
+        "{source}",
     },
     "en": {
         "reviews_of": "Reviews of {brand}",
@@ -109,6 +122,19 @@ LABELS = {
         "written_in": "Written in {language}",
         "lang_nl": "Dutch",
         "lang_en": "English",
+        "imported_from": "Imported from {source}",
+        "imported_long": "written on {source} on {date}, not collected through this site and not "
+        "verified by us",
+        "written_on": "Written on",
+        "imported_summary": "Also {count} imported from {sources}, {average} out of 5 on "
+        "average: they are listed below with their source and original date, but are not in "
+        "the average above.",
+        "imported_summary_only": "{count} imported from {sources}, {average} out of 5 on "
+        "average, with their source and original date. There are no reviews collected through "
+        "this site yet; only those count in an average.",
+        "scale_stars": "Rated {rating} out of 5, given in stars (1–5) on {source}",
+        "scale_score10": "Rated {rating} out of 5, derived from a score of {score} (scale 1–10) "
+        "on {source}",
     },
 }
 

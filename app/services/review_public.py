@@ -88,23 +88,34 @@ def _published(brand: Brand, only_phases: list[int] | None = None):
     return query
 
 
-def summary(brand: Brand, only_phases: list[int] | None = None) -> dict:
-    """Count, average and 1-5 distribution, overall and per phase."""
-    per_phase = review_tally.published_by_phase(brand.id, only_phases)
+def _block(distribution: dict[int, int]) -> dict:
+    count = sum(distribution.values())
+    total = sum(rating * n for rating, n in distribution.items())
+    return {
+        "count": count,
+        "average": round(total / count, 1) if count else None,
+        "distribution": {rating: distribution.get(rating, 0) for rating in range(5, 0, -1)},
+    }
 
-    def block(distribution: dict[int, int]) -> dict:
-        count = sum(distribution.values())
-        total = sum(rating * n for rating, n in distribution.items())
-        return {
-            "count": count,
-            "average": round(total / count, 1) if count else None,
-            "distribution": {rating: distribution.get(rating, 0) for rating in range(5, 0, -1)},
-        }
 
+def _overall(per_phase: dict[int, dict[int, int]]) -> dict[int, int]:
     overall: dict[int, int] = {}
     for distribution in per_phase.values():
         for rating, n in distribution.items():
             overall[rating] = overall.get(rating, 0) + n
+    return overall
+
+
+def summary(brand: Brand, only_phases: list[int] | None = None) -> dict:
+    """Count, average and 1-5 distribution, overall and per phase, of the reviews collected
+    here; `imported` the same for those imported from other sites, with their sources.
+
+    The imported ones are listed on the pages, labelled with their source, but stay out of
+    the average, as out of the JSON-LD AggregateRating that must state what the page shows:
+    Google's review snippets take only reviews the site collected itself, never ones
+    aggregated from other sites (docs/reviews.md, "Bring your reviews with you")."""
+    per_phase = review_tally.published_by_phase(brand.id, only_phases, kind="collected")
+    imported = review_tally.published_by_phase(brand.id, only_phases, kind="imported")
     # Per phase key, as the public URLs are: journeys that share a key are one row.
     per_key: dict[str, dict[int, int]] = {}
     shown: dict[str, Phase] = {}
@@ -113,8 +124,29 @@ def summary(brand: Brand, only_phases: list[int] | None = None) -> dict:
         distribution = per_key.setdefault(phase.key, {})
         for rating, n in per_phase[phase.id].items():
             distribution[rating] = distribution.get(rating, 0) + n
-    phase_rows = [{"phase": phase, **block(per_key[key])} for key, phase in shown.items()]
-    return {**block(overall), "phases": phase_rows}
+    phase_rows = [{"phase": phase, **_block(per_key[key])} for key, phase in shown.items()]
+    found = {**_block(_overall(per_phase)), "phases": phase_rows}
+    found["imported"] = {**_block(_overall(imported)), "sources": []}
+    if imported:
+        found["imported"]["sources"] = imported_sources(brand)
+    return found
+
+
+def imported_sources(brand: Brand) -> list[str]:
+    """The sites the brand's published imported reviews came from, by name."""
+    return list(
+        db.session.scalars(
+            select(Review.source)
+            .where(
+                Review.brand_id == brand.id,
+                Review.source.is_not(None),
+                Review.status == PUBLISHED,
+            )
+            .distinct()
+            .order_by(Review.source)
+            .limit(5)
+        )
+    )
 
 
 def label_counts(brand: Brand, only_phases: list[int] | None = None) -> dict:
@@ -323,6 +355,8 @@ def _moderation_hours(brand: Brand) -> float | None:
             ModerationEntry.brand_id == brand.id,
             ModerationEntry.action.in_(("publish", "reject")),
             ModerationEntry.actor != "system",
+            # an imported review was answered years before anyone here could decide on it
+            Review.source.is_(None),
         )
         .order_by(ModerationEntry.id.desc())
         .limit(200)

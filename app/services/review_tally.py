@@ -48,6 +48,7 @@ def share(review: Review) -> Share:
         "published_verified": int(published and bool(review.verified)),
         "published_incentivized": int(published and bool(review.incentivized)),
         "ever_public": int(review.published_at is not None),
+        "published_imported": int(published and review.source is not None),
     }
     return (review.brand_id, review.phase_id, review.rating), counters
 
@@ -107,12 +108,19 @@ def _rows(brand_id: int, only_phases: list[int] | None):
     return query
 
 
-def published_by_phase(brand_id: int, only_phases: list[int] | None = None) -> dict:
-    """{phase_id: {rating: published reviews}}, only what has one or more."""
+def published_by_phase(
+    brand_id: int, only_phases: list[int] | None = None, kind: str = "all"
+) -> dict:
+    """{phase_id: {rating: published reviews}}, only what has one or more.
+
+    `kind`: "all", "collected" (made here from answers) or "imported" (from another site)."""
     found: dict[int, dict[int, int]] = {}
     query = _rows(brand_id, only_phases).where(ReviewTally.published > 0)
     for row in db.session.scalars(query):
-        found.setdefault(row.phase_id, {})[row.rating] = row.published
+        imported = row.published_imported or 0
+        n = {"all": row.published, "collected": row.published - imported, "imported": imported}
+        if n[kind] > 0:
+            found.setdefault(row.phase_id, {})[row.rating] = n[kind]
     return found
 
 
@@ -153,6 +161,7 @@ def counted(brand_id: int | None = None) -> dict[Key, dict[str, int]]:
         "published_verified": published & Review.verified,
         "published_incentivized": published & Review.incentivized,
         "ever_public": Review.published_at.is_not(None),
+        "published_imported": published & Review.source.is_not(None),
     }
     names = ReviewTally.COUNTERS
     columns = [func.sum(func.cast(counts[name], db.Integer)) for name in names]

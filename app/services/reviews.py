@@ -318,9 +318,14 @@ def _publish(brand: Brand, review: Review, actor: str, note: str | None = None):
     before = review.status
     now = utcnow()
     review.status = PUBLISHED
-    review.published_at = review.published_at or now
+    # An imported review keeps its place in time: the day it was written on the other site.
+    review.published_at = review.published_at or (review.answered_at if review.imported else now)
     review.updated_at = now
     entry = _log(review, "publish", actor, before, PUBLISHED, note=note)
+    if review.imported:
+        # Nobody earned it here and no event here happened: no points, no webhook (the JSON
+        # feed carries it, with its source, for a site that syncs).
+        return entry
     if review_effects.award_bonus(review) > 0:
         # Points for the review itself: it is disclosed as incentivized (pages, feeds, the
         # webhook below), whether or not points were offered for the answer it came from.
@@ -464,7 +469,7 @@ def moderate(
                 review.removed_at = now
                 review.removal_ground = reason
             points_back = 0
-            if action == "remove" and review.was_public:
+            if action == "remove" and review.was_public and not review.imported:
                 points_back = review_effects.claw_back_bonus(
                     review, reason=f"review removed: {reason}"
                 )
