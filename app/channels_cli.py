@@ -2,7 +2,9 @@
 snippet`: the channels from a shell."""
 
 import json
+import sys
 from collections import Counter
+from contextlib import ExitStack
 
 import click
 from flask.cli import AppGroup
@@ -338,12 +340,23 @@ def review_import_command(brand_slug, source, phase, publish, dry_run, file):
 
     brand = _brand(brand_slug)
     options = {"source": source, "phase": phase, "publish": publish, "dry_run": dry_run}
-    try:
-        result = review_import.import_file(
-            brand, file.read(review_import.MAX_BYTES + 1), options, actor="cli"
-        )
-    except AppError as error:
-        fail(error)
+    with ExitStack() as stack:
+        bar = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:  # the file's length is known once it is read
+                bar = stack.enter_context(
+                    click.progressbar(length=total, label="checking", file=sys.stderr)
+                )
+            bar.update(done - bar.pos)
+
+        try:
+            result = review_import.import_file(
+                brand, file.read(review_import.MAX_BYTES + 1), options, "cli", progress
+            )
+        except AppError as error:
+            fail(error)
     for refused in result["refused"]:
         reasons = "; ".join(
             f"{field}: {message}"

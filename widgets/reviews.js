@@ -49,6 +49,8 @@
 
   function labels(review, t) {
     var list = el("ul", "labels");
+    // Imported from another site: said first, as the review pages do (textContent: no HTML).
+    if (review.source) list.appendChild(el("li", "label", t.imported.replace("{source}", review.source)));
     list.appendChild(el("li", "label " + (review.verified ? "ok" : "no"), review.verified ? t.verified : t.not_verified));
     if (review.incentivized) list.appendChild(el("li", "label inc", t.incentivized));
     return list;

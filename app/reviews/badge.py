@@ -97,10 +97,16 @@ def badge_data(slug):
                     "author": review.display_name,
                     "phase": review.phase.display_name(locale),
                     "locale": review.locale,
-                    "date": date_text(review.published_at, locale, brand.time_zone),
+                    "date": date_text(
+                        review.answered_at if review.source else review.published_at,
+                        locale,
+                        brand.time_zone,
+                    ),
                     "verified": review.verified,
                     "incentivized": review.incentivized,
                     "labels": jsonld.keywords(review),
+                    # imported from another site: its name, and the date is the day written there
+                    "source": review.source,
                     "reply": review.reply_body,
                 }
             )
@@ -131,6 +137,7 @@ def badge_data(slug):
                 "verified": text["verified"],
                 "not_verified": text["not_verified"],
                 "incentivized": text["incentivized"],
+                "imported": text["imported_from"],
                 "about": text["about_short"],
                 **{
                     key: TEXTS[locale][key]

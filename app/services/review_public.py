@@ -339,6 +339,8 @@ def disclosure(brand: Brand) -> dict:
         "published": counted["published"],
         "verified": counted["published_verified"],
         "incentivized": counted["published_incentivized"],
+        "imported": counted["published_imported"],
+        "sources": imported_sources(brand) if counted["published_imported"] else [],
         "removals": removals,
         "moderation_hours": _moderation_hours(brand),
     }

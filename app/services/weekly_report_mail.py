@@ -197,7 +197,11 @@ def review_line(brand: Brand, week_start: date) -> str:
     since, until = brand_days.moments(brand, *week_days(week_start))
     new = db.session.scalar(
         select(func.count(Review.id)).where(
-            Review.brand_id == brand.id, Review.created_at >= since, Review.created_at < until
+            Review.brand_id == brand.id,
+            Review.created_at >= since,
+            Review.created_at < until,
+            # written by customers that week: an import of last year's reviews is not news
+            Review.source.is_(None),
         )
     )
     waiting = review_tally.totals(brand.id)[REVIEW_PENDING]

@@ -374,3 +374,47 @@ def test_tally_counts_imported_reviews_apart(api, journey, brand):
     totals = review_tally.totals(brand.id)
     assert (totals["published"], totals["published_imported"]) == (2, 2)
     assert db.session.scalar(select(func.count(Review.id))) == 2
+
+
+def test_the_sample_files_in_the_docs_import_as_documented(api, journey, brand):
+    from pathlib import Path
+
+    samples = Path(__file__).parents[2] / "docs" / "samples"
+    kiyoh = csv_post(api, (samples / "reviews-kiyoh.csv").read_bytes(), "?source=Kiyoh")
+    assert kiyoh.status_code == 200, kiyoh.json
+    assert (kiyoh.json["imported"], kiyoh.json["refused"]) == (3, [])
+    trustpilot = csv_post(api, (samples / "reviews-trustpilot.csv").read_bytes(), "")
+    assert (trustpilot.json["imported"], trustpilot.json["sources"]) == (2, ["Trustpilot"])
+    by_ref = {review.external_ref: review for review in imported_reviews()}
+    assert by_ref["kiyoh-88412"].body == "Snel geleverd; de monteur was netjes en op tijd."
+    assert by_ref["kiyoh-77301"].rating == 5 and by_ref["kiyoh-77301"].title is None
+    assert by_ref["tp-6412af"].locale == "en"
+
+
+def test_about_page_and_badge_say_what_was_imported(api, journey, brand, client):
+    csv_post(api, KIYOH)
+    about = " ".join(client.get("/reviews/testbad/about?lang=en").get_data(as_text=True).split())
+    assert (
+        "2 of the published reviews were <strong>imported</strong> from another site (Kiyoh)"
+        in about
+    )
+    badge = client.get("/feeds/testbad/badge.json").json
+    assert badge["count"] == 0 and badge["average"] is None  # collected ones only
+    assert {item["source"] for item in badge["reviews"]} == {"Kiyoh"}
+    assert badge["reviews"][0]["date"] == "5 maart 2024"
+    assert badge["texts"]["imported"] == "Geïmporteerd van {source}"
+
+
+def test_the_weekly_report_does_not_count_an_import_as_new_reviews(api, journey, brand):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    from app.services import weekly_report_mail
+
+    set_policy(brand, "moderate")
+    csv_post(api, KIYOH, "?source=Kiyoh")
+    today = timestamps.local_day(utcnow(), brand.time_zone)
+    week = today - timedelta(days=today.weekday())
+    # none written by customers this week; the two held imports do wait for a moderator
+    line = weekly_report_mail.review_line(brand, week)
+    assert line.startswith("Reviews: 0 new in the week; 2 wait for moderation")
