@@ -57,7 +57,7 @@ def read(text: str) -> dict:
     numbers, records = read_records(text)
     if not records:
         raise AppError(422, "the list is empty", fields={"list": ["add at least one address"]})
-    columns, ignored = _header(records[0])
+    columns, ignored = header(records[0])
     if columns is None:  # no header: bare addresses, one per line
         if any(len(record) > 1 for record in records):
             raise AppError(
@@ -163,23 +163,26 @@ def _separator(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _header(record: list[str]) -> tuple[list[str | None] | None, list[str]]:
+def header(
+    record: list[str], columns: dict[str, str] = COLUMNS
+) -> tuple[list[str | None] | None, list[str]]:
     """The field each column fills (None: left out) and the names left out; (None, []) when
-    the first line is data, not names."""
+    the first line is data, not names. `columns`: the names known, lower-cased without
+    spaces, dashes or underscores (a review import has its own)."""
     names = [_NAME_NOISE.sub("", cell.strip().lower()) for cell in record]
-    if not any(name in COLUMNS for name in names):
+    if not any(name in columns for name in names):
         return None, []
-    columns, seen, ignored = [], set(), []
+    fields, seen, ignored = [], set(), []
     for cell, name in zip(record, names, strict=True):
-        field = COLUMNS.get(name)
+        field = columns.get(name)
         if field is None or field in seen:  # a second "email" column is left out too
-            columns.append(None)
+            fields.append(None)
             if cell.strip():
                 ignored.append(cell.strip())
             continue
         seen.add(field)
-        columns.append(field)
-    return columns, ignored
+        fields.append(field)
+    return fields, ignored
 
 
 def _cell(name: str, value: str) -> str:

@@ -44,7 +44,8 @@ EARLIEST = date(1995, 1, 1)  # before review sites: a date read wrongly
 PUBLISH_MODES = ("policy", "immediate")
 ERRORS_SHOWN = 50
 
-# The field a column fills, by its name lower-cased without spaces, dashes or underscores.
+# The field a column fills, by its name lower-cased without spaces, dashes or underscores
+# (invitation_lists.header).
 # English and Dutch names, and the ones review sites' exports commonly use.
 COLUMNS = {
     "date": "date",
@@ -99,7 +100,6 @@ COLUMNS = {
     "taal": "locale",
     "locale": "locale",
 }
-_NAME_NOISE = re.compile(r"[\s_\-]+")
 # Days as a Dutch (or any European) spreadsheet writes them: day first. "05/03/2024" is the 5th
 # of March, never May 3rd.
 _DAY_FIRST = re.compile(
@@ -124,7 +124,8 @@ def read(raw: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     numbers, records = invitation_lists.read_records(text, field="file")
     if not records:
         raise AppError(422, "the file is empty", fields={"file": ["the file has no lines"]})
-    columns, ignored = _header(records[0])
+    columns, ignored = invitation_lists.header(records[0], COLUMNS)
+    columns = columns or []  # no known name at all: every required column is missing
     if "date" not in columns:
         raise AppError(
             422,
@@ -166,20 +167,6 @@ def read(raw: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
         for number, record in lines
     ]
     return rows, ignored
-
-
-def _header(record: list[str]) -> tuple[list[str | None], list[str]]:
-    columns, seen, ignored = [], set(), []
-    for cell in record:
-        field = COLUMNS.get(_NAME_NOISE.sub("", cell.strip().lower()))
-        if field is None or field in seen:
-            columns.append(None)
-            if cell.strip():
-                ignored.append(cell.strip())
-            continue
-        seen.add(field)
-        columns.append(field)
-    return columns, ignored
 
 
 # --- checking a line -------------------------------------------------------------------------
@@ -409,39 +396,33 @@ def import_file(brand: Brand, raw: bytes, options: dict, actor: str, progress=No
         "review_ids": [],
         "sources": sorted({line["source"] for _, line in fresh}),
     }
-    if options["dry_run"]:
-        for _, line in fresh:
-            mode = _mode(brand, line, options)
-            result["published" if mode == "publish" else "pending"] += 1
-        db.session.rollback()
-        return result
     made = []
     now = utcnow()
     for _, line in fresh:
         review = _review(brand, line, now)
+        # The rule the pipeline's reviews follow (never a fraud signal: nothing was answered)
+        reasons = []
+        if options["publish"] == "policy":
+            reasons = review_service.hold_reasons(brand, review, line["phase"].key)
+        result["pending" if reasons else "published"] += 1
+        if options["dry_run"]:
+            continue
+        review.hold_reasons = reasons
         db.session.add(review)
         db.session.flush()  # its id for the log
         note = f"imported from {line['source']}"
-        if _mode(brand, line, options) == "publish":
-            review.hold_reasons = []
-            review_service._publish(brand, review, actor, note=note)
-            result["published"] += 1
-        else:
-            review.hold_reasons = review_service.hold_reasons(brand, review, line["phase"].key)
+        if reasons:
             review_service._log(review, "hold", actor, None, PENDING, note=note)
-            result["pending"] += 1
+        else:
+            review_service._publish(brand, review, actor, note=note)
         made.append(review)
+    if options["dry_run"]:
+        db.session.rollback()
+        return result
     review_tally.added(made)
     db.session.commit()
     result["review_ids"] = [review.id for review in made]
     return result
-
-
-def _mode(brand: Brand, line: dict, options: dict) -> str:
-    if options["publish"] == "immediate":
-        return "publish"
-    probe = Review(verified=False, fraud_signals=[])
-    return "hold" if review_service.hold_reasons(brand, probe, line["phase"].key) else "publish"
 
 
 def _review(brand: Brand, line: dict, now: datetime) -> Review:
