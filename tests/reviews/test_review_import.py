@@ -418,3 +418,22 @@ def test_the_weekly_report_does_not_count_an_import_as_new_reviews(api, journey,
     # none written by customers this week; the two held imports do wait for a moderator
     line = weekly_report_mail.review_line(brand, week)
     assert line.startswith("Reviews: 0 new in the week; 2 wait for moderation")
+
+
+@pytest.mark.postgres
+def test_the_same_file_twice_at_once_imports_once(app, api, journey, brand, count_rows):
+    from tests.conftest import Contenders
+
+    def send():
+        return app.test_client().post(
+            URL + "?source=Kiyoh",
+            data=KIYOH.encode(),
+            headers={**api._headers(None), "Content-Type": "text/csv"},
+        )
+
+    held = ("SELECT id FROM brand WHERE id = :id FOR UPDATE", {"id": brand.id})
+    with Contenders([send, send], *held) as race:
+        pass
+    assert sorted(reply.status_code for reply in race.replies) == [200, 200]
+    assert sorted(reply.json["imported"] for reply in race.replies) == [0, 2]
+    assert count_rows(Review) == 2
