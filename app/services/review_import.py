@@ -17,11 +17,11 @@ AggregateRating count only the reviews collected here (Google's review snippet r
 import hashlib
 import math
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import select, tuple_
 
-from app import locks
+from app import locks, timestamps
 from app.errors import AppError
 from app.extensions import db
 from app.models import Brand, Journey, Phase
@@ -29,7 +29,6 @@ from app.models.base import utcnow
 from app.models.review import PENDING, Review
 from app.services import invitation_lists, review_tally, review_text
 from app.services import reviews as review_service
-from app.timestamps import zone
 
 MAX_LINES = 5_000
 # 5,000 reviews of a few hundred characters each; the routes' body limit (app.uploads) adds
@@ -187,13 +186,13 @@ def _moment(value: str, time_zone: str) -> datetime:
             written = datetime.fromisoformat(value.replace("Z", "+00:00"))
             if len(value) <= 10:  # a date alone
                 written = datetime.combine(written.date(), time(12))
+        if written.tzinfo is None:
+            written = written.replace(tzinfo=timestamps.zone(time_zone))
+        moment = timestamps.naive_utc(written)  # year 1 or 9999 past UTC: a ValueError too
     except ValueError as error:
         raise ValueError(
             "not a date: write 2024-03-05, 05-03-2024 (day first) or 2024-03-05T10:00:00Z"
         ) from error
-    if written.tzinfo is None:
-        written = written.replace(tzinfo=zone(time_zone))
-    moment = written.astimezone(UTC).replace(tzinfo=None)
     if moment.date() < EARLIEST:
         raise ValueError(f"{value} is before {EARLIEST.year}: is the date read right?")
     if moment > utcnow():

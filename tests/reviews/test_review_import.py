@@ -153,6 +153,10 @@ def test_another_brands_phase_is_unknown(api, journey, other_brand, count_rows):
         (b"PK\x03\x04 a workbook", 422, "file"),
         ("date,rating,text\n2024-01-01,6,Goed.\n", 422, "lines.2.rating"),
         ("date,rating,text\n2024-13-01,5,Goed.\n", 422, "lines.2.date"),
+        ("date,rating,text\n0001-01-01T00:00:00+05:00,5,Goed.\n", 422, "lines.2.date"),
+        ("date,rating,text\n31-12-9999 23:59,5,Goed.\n", 422, "lines.2.date"),
+        ("date,rating,text\n1990-05-01,5,Goed.\n", 422, "lines.2.date"),
+        ("date,rating,text\n2024-01-01,4.5,Goed.\n", 422, "lines.2.rating"),
     ],
 )
 def test_bad_files_are_refused_whole(api, journey, count_rows, body, status, field):
