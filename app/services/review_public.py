@@ -114,8 +114,8 @@ def summary(brand: Brand, only_phases: list[int] | None = None) -> dict:
     the average, as out of the JSON-LD AggregateRating that must state what the page shows:
     Google's review snippets take only reviews the site collected itself, never ones
     aggregated from other sites (docs/reviews.md, "Bring your reviews with you")."""
-    per_phase = review_tally.published_by_phase(brand.id, only_phases, kind="collected")
-    imported = review_tally.published_by_phase(brand.id, only_phases, kind="imported")
+    kinds = review_tally.published_kinds(brand.id, only_phases)
+    per_phase, imported = kinds["collected"], kinds["imported"]
     # Per phase key, as the public URLs are: journeys that share a key are one row.
     per_key: dict[str, dict[int, int]] = {}
     shown: dict[str, Phase] = {}
@@ -128,25 +128,18 @@ def summary(brand: Brand, only_phases: list[int] | None = None) -> dict:
     found = {**_block(_overall(per_phase)), "phases": phase_rows}
     found["imported"] = {**_block(_overall(imported)), "sources": []}
     if imported:
-        found["imported"]["sources"] = imported_sources(brand)
+        found["imported"]["sources"] = imported_sources(brand, only_phases)
     return found
 
 
-def imported_sources(brand: Brand) -> list[str]:
-    """The sites the brand's published imported reviews came from, by name."""
-    return list(
-        db.session.scalars(
-            select(Review.source)
-            .where(
-                Review.brand_id == brand.id,
-                Review.source.is_not(None),
-                Review.status == PUBLISHED,
-            )
-            .distinct()
-            .order_by(Review.source)
-            .limit(5)
-        )
+def imported_sources(brand: Brand, only_phases: list[int] | None = None) -> list[str]:
+    """The sites the brand's published imported reviews (of these phases) came from."""
+    query = select(Review.source).where(
+        Review.brand_id == brand.id, Review.source.is_not(None), Review.status == PUBLISHED
     )
+    if only_phases is not None:
+        query = query.where(Review.phase_id.in_(only_phases))
+    return list(db.session.scalars(query.distinct().order_by(Review.source).limit(5)))
 
 
 def label_counts(brand: Brand, only_phases: list[int] | None = None) -> dict:

@@ -108,19 +108,23 @@ def _rows(brand_id: int, only_phases: list[int] | None):
     return query
 
 
-def published_by_phase(
-    brand_id: int, only_phases: list[int] | None = None, kind: str = "all"
-) -> dict:
-    """{phase_id: {rating: published reviews}}, only what has one or more.
+def published_by_phase(brand_id: int, only_phases: list[int] | None = None) -> dict:
+    """{phase_id: {rating: published reviews}}, only what has one or more."""
+    return published_kinds(brand_id, only_phases)["all"]
 
-    `kind`: "all", "collected" (made here from answers) or "imported" (from another site)."""
-    found: dict[int, dict[int, int]] = {}
+
+def published_kinds(brand_id: int, only_phases: list[int] | None = None) -> dict[str, dict]:
+    """published_by_phase's {phase_id: {rating: n}} of each kind, from one read: "all",
+    "collected" (made here from answers) and "imported" (from another site)."""
+    found: dict[str, dict[int, dict[int, int]]] = {"all": {}, "collected": {}, "imported": {}}
     query = _rows(brand_id, only_phases).where(ReviewTally.published > 0)
     for row in db.session.scalars(query):
         imported = row.published_imported or 0
-        n = {"all": row.published, "collected": row.published - imported, "imported": imported}
-        if n[kind] > 0:
-            found.setdefault(row.phase_id, {})[row.rating] = n[kind]
+        counts = {"all": row.published, "collected": row.published - imported}
+        counts["imported"] = imported
+        for kind, n in counts.items():
+            if n > 0:
+                found[kind].setdefault(row.phase_id, {})[row.rating] = n
     return found
 
 
