@@ -209,6 +209,16 @@ def test_multipart_upload_and_dry_run(api, journey, count_rows):
     assert done.status_code == 200 and len(done.json["review_ids"]) == 2
 
 
+def test_the_api_documents_the_csv_body(client):
+    spec = client.get("/api/v1/openapi.json").json
+    operation = spec["paths"]["/api/v1/reviews/import"]["post"]
+    assert set(operation["requestBody"]["content"]) == {"text/csv", "multipart/form-data"}
+    assert {p["name"] for p in operation["parameters"]} >= {"source", "phase", "publish"}
+    assert {"200", "413", "415", "422"} <= set(operation["responses"])
+    docs = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "<code>text/csv</code> or <code>multipart/form-data</code>" in docs
+
+
 def test_without_a_key_nothing_is_imported(client, journey, count_rows):
     answer = client.post(URL + "?source=Kiyoh", data=KIYOH, headers={"Content-Type": "text/csv"})
     assert answer.status_code == 401
