@@ -131,11 +131,18 @@ def test_refused_lines_are_named_and_the_good_ones_imported(api, journey, count_
 
 
 def test_another_brands_phase_is_unknown(api, journey, other_brand, count_rows):
-    # the other brand has a phase "levering" too, but not "orientatie" … and its own only
-    text = "date,rating,text,phase\n2024-01-05,4,Goed.,nergens\n"
+    from tests.conftest import ApiClient
+
+    other = ApiClient(api.client, other_brand["key"])
+    showroom = {"name": "Winkel", "phases": [{"key": "showroom", "name": "Showroom"}]}
+    assert other.post("/api/v1/journeys", json=showroom).status_code == 201
+    text = "date,rating,text,phase\n2024-01-05,4,Goed.,showroom\n"
     answer = csv_post(api, text)
     assert answer.status_code == 422
-    assert "lines.2.phase" in answer.json["error"]["fields"]
+    assert answer.json["error"]["fields"]["lines.2.phase"] == [
+        "no phase 'showroom' in your journeys"
+    ]
+    assert csv_post(api, KIYOH, "?source=Kiyoh&phase=showroom").status_code == 422
     assert count_rows(Review) == 0
 
 
