@@ -7,7 +7,7 @@ review_tally.published_imported counts the published ones, which the average and
 JSON-LD AggregateRating leave out (Google's review snippet rules: the site's own reviews only).
 
 Revision ID: 0045_review_import
-Revises: 0042_survey_email_texts
+Revises: 0044_phase_in_funnel
 Create Date: 2026-12-07 22:30:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0045_review_import"
-down_revision = "0042_survey_email_texts"
+down_revision = "0044_phase_in_funnel"
 branch_labels = None
 depends_on = None
 
