@@ -18,6 +18,9 @@ LARGER = {
     # a file of reviews to import: services.review_import.MAX_BYTES and the form's fields
     "dashboard.reviews_import": 4_100_000,
     "reviews_api.import_reviews": 4_100_000,
+    # A pool of voucher codes: up to loyalty.codes.MAX_CODES codes of at most 64 characters.
+    "dashboard.loyalty_codes": 1_000_000,
+    "loyalty.add_reward_codes": 1_000_000,
 }
 
 

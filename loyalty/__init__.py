@@ -15,8 +15,10 @@ points commit together with whatever earned them; expiry.run is a job and commit
     clawback_review_bonus(*, brand_id, review_id, reason) -> int
     customer_token(brand_id, customer_id) -> str
     lock_customer(customer_id)  # what every balance change takes first, until the commit
+    codes.add(brand_id, reward_key, codes) / codes.pools(brand_id)  # voucher code pools
 """
 
+from loyalty import codes
 from loyalty.awards import (
     award_batch,
     award_for_response,
@@ -31,6 +33,8 @@ from loyalty.errors import (
     IdempotencyConflict,
     InsufficientPoints,
     LoyaltyError,
+    NoCodeLeft,
+    NoSuchReward,
     UnknownReward,
 )
 from loyalty.events import subscribe, unsubscribe
@@ -43,7 +47,7 @@ from loyalty.ledger import (
     redeem,
     statement,
 )
-from loyalty.models import LedgerEntry, LoyaltyPolicy
+from loyalty.models import LedgerEntry, LoyaltyPolicy, RewardCode
 from loyalty.policy import (
     DEFAULTS,
     get_policy,
@@ -65,6 +69,9 @@ __all__ = [
     "LedgerEntry",
     "LoyaltyError",
     "LoyaltyPolicy",
+    "NoCodeLeft",
+    "NoSuchReward",
+    "RewardCode",
     "UnknownReward",
     "adjust",
     "adjust_once",
@@ -74,6 +81,7 @@ __all__ = [
     "award_review_bonus",
     "balance",
     "clawback_review_bonus",
+    "codes",
     "customer_token",
     "entries",
     "export_customer",

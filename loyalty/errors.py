@@ -42,3 +42,27 @@ class BadToken(LoyaltyError):
 class ExpiredToken(LoyaltyError):
     status = 410
     code = "gone"
+
+
+class NoSuchReward(LoyaltyError):
+    """Not a reward of this brand's catalogue: as another brand's row, a 404."""
+
+    status = 404
+    code = "not_found"
+
+
+class NoCodeLeft(LoyaltyError):
+    """The reward's pool is empty: nothing is redeemed."""
+
+    status = 409
+    code = "no_code_left"
+
+
+class BadCodes(LoyaltyError):
+    """Codes that cannot be stored, each named by its position (`codes.<n>`)."""
+
+    code = "validation_error"  # what the API's schemas answer for a bad field
+
+    def __init__(self, message: str, fields: dict[str, list[str]]):
+        super().__init__(message, "codes")
+        self.fields = fields

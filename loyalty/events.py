@@ -89,6 +89,7 @@ def publish_many(event: str, entries: list[dict]) -> None:
             "points": entry["points"],
             "reason": entry["reason"],
             "reward": entry.get("reward"),
+            "code": entry.get("code"),  # a voucher code handed out with a redemption
             "response_id": entry.get("response_id"),
             "review_id": entry.get("review_id"),
             "balance": balances[key],

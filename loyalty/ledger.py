@@ -13,8 +13,14 @@ from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
-from loyalty import events, members
-from loyalty.errors import IdempotencyConflict, InsufficientPoints, LoyaltyError, UnknownReward
+from loyalty import codes, events, members
+from loyalty.errors import (
+    IdempotencyConflict,
+    InsufficientPoints,
+    LoyaltyError,
+    NoSuchReward,
+    UnknownReward,
+)
 from loyalty.models import ENTRY_FIELDS, LedgerEntry, naive_utc, utcnow
 from loyalty.policy import get_policy, reward
 from loyalty.tables import among, dialect, insert, table
@@ -240,16 +246,22 @@ def redeem(
     points: int | None = None,
     key: str | None = None,
     at: datetime | None = None,
+    with_code: bool = False,
 ) -> tuple[LedgerEntry, bool]:
     """Spend points on a reward; (entry, created). InsufficientPoints when the balance is short.
 
     The customer row stays locked until the caller commits, so parallel redemptions queue up
     and each sees the balance the previous one left: the balance never goes below zero.
     With an idempotency key, the same key again returns the first redemption.
+    With with_code, the entry takes a code from the catalogue reward's pool in the same
+    transaction (codes.NoCodeLeft when it is empty): no points without a code, and no code
+    twice.
     """
     _check_key(key)
     policy = get_policy(brand_id)
     item = reward(policy, reward_key)
+    if with_code and item is None:
+        raise NoSuchReward(f"{reward_key!r} is not a reward of the catalogue", "reward")
     if points is None:
         if item is None:
             raise UnknownReward(
@@ -273,6 +285,7 @@ def redeem(
     available = balance(brand_id, customer_id)
     if available < points:
         raise InsufficientPoints(available, points)
+    code = codes.take(brand_id, reward_key) if with_code else None
     entry = LedgerEntry(
         brand_id=brand_id,
         customer_id=customer_id,
@@ -283,10 +296,13 @@ def redeem(
         reason="redeemed",
         reward=reward_key,
         reward_name=item["name"] if item is not None else None,
+        code=code.code if code is not None else None,
         effective_at=naive_utc(at) if at else utcnow(),
         created_at=utcnow(),
     )
     _append(entry)
+    if code is not None:
+        codes.hand_out(code, entry.id)
     events.publish(events.REDEEMED, _values(entry))
     return entry, True
 

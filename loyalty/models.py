@@ -56,6 +56,7 @@ ENTRY_FIELDS = (
     "note",
     "reward",
     "reward_name",
+    "code",
     "source_type",
     "source_id",
     "phase_id",
@@ -104,6 +105,9 @@ class LedgerEntry(db.Model):
     reward_name = db.Column(
         JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
     )
+    # The voucher code a self-service redemption handed out from the reward's pool (RewardCode):
+    # the customer reads it on her page, and the shop's webhook receives it.
+    code = db.Column(db.String(64))
     phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="SET NULL"))
     response_id = db.Column(db.Integer, db.ForeignKey("response.id", ondelete="SET NULL"))
     review_id = db.Column(db.Integer)  # no foreign key: reviews live in their own migration
@@ -133,3 +137,28 @@ class LoyaltyMember(db.Model):
         db.Integer, db.ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True
     )
     first_points_at = db.Column(db.DateTime, nullable=False)
+
+
+class RewardCode(db.Model):
+    """One voucher code a brand uploaded for a catalogue reward (its shop's discount code).
+
+    A code is handed out once: `handed_out_at` is set in the transaction of the redemption
+    that took it, and never cleared. The entry keeps the code too, so the customer's history
+    shows it; `entry_id` goes to null when a customer row is deleted, `handed_out_at` stays,
+    so a code never returns to the pool."""
+
+    __tablename__ = "reward_code"
+    __table_args__ = (
+        # Unique per brand, not per reward: the same shop code in two pools would reach two
+        # customers as if it were two vouchers.
+        db.UniqueConstraint("brand_id", "code"),
+        db.Index("ix_reward_code_pool", "brand_id", "reward_key", "handed_out_at", "id"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    reward_key = db.Column(db.String(64), nullable=False)
+    code = db.Column(db.String(64), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    handed_out_at = db.Column(db.DateTime)
+    entry_id = db.Column(db.Integer, db.ForeignKey("loyalty_entry.id", ondelete="SET NULL"))

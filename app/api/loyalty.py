@@ -1,4 +1,5 @@
-"""/api/v1 loyalty: the brand's policy, a customer's points, adjustments and redemptions."""
+"""/api/v1 loyalty: the brand's policy, a customer's points, adjustments and redemptions, and
+the voucher code pools of its rewards."""
 
 from flask import make_response, request
 
@@ -11,6 +12,9 @@ from app.schemas.loyalty import (
     EntryOut,
     Policy,
     RedemptionIn,
+    RewardCodePool,
+    RewardCodesAdded,
+    RewardCodesIn,
 )
 from app.services import loyalty_accounts
 
@@ -72,3 +76,22 @@ def create_redemption(data, external_id):
         current_brand(), external_id, data, request.headers.get("Idempotency-Key")
     )
     return make_response(EntryOut().dump(entry), 201 if created else 200)
+
+
+@blp.route("/loyalty/rewards/<reward_key>/codes", methods=["GET"])
+@blp.response(200, RewardCodePool)
+@blp.alt_response(404, description="Not a reward of the brand's catalogue")
+def get_reward_codes(reward_key):
+    """How many voucher codes a catalogue reward has left and has handed out."""
+    return loyalty_accounts.reward_codes(current_brand(), reward_key)
+
+
+@blp.route("/loyalty/rewards/<reward_key>/codes", methods=["POST"])
+@blp.arguments(RewardCodesIn)
+@blp.response(201, RewardCodesAdded)
+@blp.alt_response(404, description="Not a reward of the brand's catalogue")
+def add_reward_codes(data, reward_key):
+    """Add the shop's voucher codes to a catalogue reward's pool: customers then redeem the
+    reward on their own page and get one code each. All or nothing: a bad code is a 422
+    naming it; codes the brand has already are left out and counted as duplicates."""
+    return loyalty_accounts.add_reward_codes(current_brand(), reward_key, data["codes"])

@@ -17,7 +17,7 @@ from app.models.survey import Question, Survey
 from app.models.survey_link import SurveyLink
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.weekly_report import WeeklyReport
-from loyalty.models import LedgerEntry, LoyaltyMember, LoyaltyPolicy
+from loyalty.models import LedgerEntry, LoyaltyMember, LoyaltyPolicy, RewardCode
 
 __all__ = [
     "Alert",
@@ -46,6 +46,7 @@ __all__ = [
     "Response",
     "Review",
     "ReviewFlag",
+    "RewardCode",
     "ReviewTally",
     "Rollup",
     "Survey",

@@ -5,8 +5,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.schemas.common import ONE_LINE, CursorQuery, StrictBoolean, Timestamp, whole_number
 from app.schemas.journey import KEY, localized_text
+from loyalty.codes import CODE
 
 MAX_POINTS = 1_000_000
+CODE_PATTERN = f"^{CODE.pattern}$"
 
 
 def _one_line(value):
@@ -66,6 +68,10 @@ class Entry(Schema):
             "{locale: text}; null for a reward outside the catalogue or an older entry"
         },
     )
+    code = fields.String(
+        allow_none=True,
+        metadata={"description": "the voucher code a redemption took from the reward's pool"},
+    )
     phase = fields.String(allow_none=True)
     response_id = fields.Integer(allow_none=True)
     review_id = fields.Integer(allow_none=True)
@@ -115,6 +121,12 @@ class PolicyForm(Policy):
 class RedemptionIn(Schema):
     reward = fields.String(required=True, validate=[validate.Length(min=1, max=64), ONE_LINE])
     points = whole_number(1, MAX_POINTS, metadata={"description": "defaults to the reward's cost"})
+    with_code = StrictBoolean(
+        metadata={
+            "description": "take a voucher code from the catalogue reward's pool (409 "
+            "no_code_left when it is empty; nothing is redeemed then)"
+        }
+    )
 
 
 class EntryOut(Entry):
@@ -126,3 +138,29 @@ class EntryOut(Entry):
 
     class Meta:
         exclude = ("balance_after",)
+
+
+class RewardCodesIn(Schema):
+    codes = fields.List(
+        # the codes' own rules are loyalty.codes', which names each bad one (codes.<n>)
+        fields.String(metadata={"minLength": 3, "maxLength": 64, "pattern": CODE_PATTERN}),
+        required=True,
+        metadata={
+            "description": "the shop's voucher codes, 3-64 letters, digits, '-', '_' or '.'; "
+            "at most 5,000 a request; codes the brand has already are left out"
+        },
+    )
+
+
+class RewardCodePool(Schema):
+    reward = fields.String()
+    available = fields.Integer(metadata={"description": "codes not handed out yet"})
+    handed_out = fields.Integer()
+    low = fields.Boolean(metadata={"description": "fewer than 10 codes left"})
+
+
+class RewardCodesAdded(RewardCodePool):
+    added = fields.Integer()
+    duplicates = fields.Integer(
+        metadata={"description": "codes left out: in this request twice, or the brand's already"}
+    )

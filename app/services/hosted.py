@@ -10,12 +10,10 @@ no cookie, unlike a session-bound CSRF token, which a browser that blocks cookie
 back; the token in the URL is what authorises the answer, as it authorises the page.
 """
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import case, select, update
 
 from app import ids
@@ -26,9 +24,9 @@ from app.models.base import utcnow
 from app.models.invitation import LINK
 from app.models.survey import SCALES
 from app.schemas.common import CONTROL_IN_LINE, CONTROL_IN_LINES
-from app.security import signing_keys
 from app.services import (
     channel_points,
+    form_keys,
     intake,
     public_urls,
     survey_links,
@@ -41,6 +39,7 @@ from app.services.survey_forms import question_view
 SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
 DISPLAY_NAME_MAX = 60
 FORM_KEY_SECONDS = 7 * 24 * 3600  # a page left open over a weekend still sends
+FORM_KEY_SALT = "survey-form"
 
 
 class PageUnavailable(Exception):
@@ -188,25 +187,13 @@ def page_for_get(
     return page
 
 
-def _form_keys() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(signing_keys(), salt="survey-form")
-
-
-def _page_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()[:32]
-
-
 def form_key(token: str) -> str:
     """The hidden field a rendered form carries (see the module's docstring)."""
-    return _form_keys().dumps(_page_digest(token))
+    return form_keys.make(token, FORM_KEY_SALT)
 
 
 def form_key_valid(token: str, key: str | None) -> bool:
-    try:
-        signed = _form_keys().loads(key or "", max_age=FORM_KEY_SECONDS)
-    except BadSignature:  # SignatureExpired is one: a page open longer than a week
-        return False
-    return secrets.compare_digest(str(signed), _page_digest(token))
+    return form_keys.valid(token, key, FORM_KEY_SALT, FORM_KEY_SECONDS)
 
 
 def page_again(token: str, form: dict, lang: str | None, accept_language: str | None) -> SurveyPage:

@@ -16,7 +16,9 @@ from app.services.responses import decode_cursor, encode_cursor
 
 
 def as_app_error(error: loyalty.LoyaltyError) -> AppError:
-    fields = {error.field: [error.message]} if error.field else None
+    fields = getattr(error, "fields", None) or (
+        {error.field: [error.message]} if error.field else None
+    )
     return AppError(error.status, error.message, code=error.code, fields=fields)
 
 
@@ -126,7 +128,26 @@ def redeem(
             reward_key=data["reward"],
             points=data.get("points"),
             key=idempotency_key,
+            with_code=data.get("with_code", False),
         )
         return _entry_out(entry, brand, customer), created
 
     return _write(write)
+
+
+def reward_codes(brand: Brand, reward_key: str) -> dict:
+    """A catalogue reward's pool: {"reward", "available", "handed_out", "low"}; 404 for a
+    key that is not in the brand's catalogue."""
+    try:
+        loyalty.codes.catalogue_reward(brand.id, reward_key)
+    except loyalty.LoyaltyError as error:
+        raise as_app_error(error) from error
+    return {"reward": reward_key, **loyalty.codes.counts(brand.id, reward_key)}
+
+
+def add_reward_codes(brand: Brand, reward_key: str, codes: list, first_line: int = 0) -> dict:
+    """Add voucher codes to a reward's pool, all or nothing: {"reward", "added",
+    "duplicates", "available", "handed_out", "low"}. A bad code is a 422 naming it
+    (`codes.<n>`, counted from first_line), and nothing is stored."""
+    added = _write(lambda: loyalty.codes.add(brand.id, reward_key, codes, first_line))
+    return {"reward": reward_key, **added}
