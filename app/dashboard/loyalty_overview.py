@@ -10,9 +10,17 @@ from app.dashboard import bp, filters, forms
 from app.dashboard.access import current_brand, requires
 from app.dashboard.downloads import csv_download
 from app.errors import AppError
+from app.numbers import plural
 from app.schemas.dashboard import PERIODS, MapQuery
 from app.schemas.loyalty import PolicyForm
-from app.services import brand_days, exports, journey_map, loyalty_accounts
+from app.services import (
+    brand_days,
+    code_lists,
+    exports,
+    invitation_lists,
+    journey_map,
+    loyalty_accounts,
+)
 
 # Empty reward rows under the brand's own, to add rewards without a script.
 NEW_REWARD_ROWS = 2
@@ -30,8 +38,9 @@ def loyalty_page():
     return _page()
 
 
-def _page(status: int = 200, errors: dict | None = None, sent=None):
-    from loyalty import get_policy, is_default, reports, reward_name
+def _page(status: int = 200, errors: dict | None = None, sent=None, codes_sent=None):
+    from loyalty import codes, get_policy, is_default, reports, reward_name
+    from loyalty.policy import reward
 
     brand = current_brand()
     query = filters.parse(MapQuery(only=("period", "from_", "to")), request.args)
@@ -41,8 +50,22 @@ def _page(status: int = 200, errors: dict | None = None, sent=None):
         phase.key: phase.display_name(brand.default_locale)
         for phase in journey_map.all_phases(brand)
     }
+    pools = codes.pools(brand.id)
+    pool_rows = [
+        {"key": item["key"], "name": reward_name(item, "en"), **pools.get(item["key"], {})}
+        for item in policy["rewards"]
+    ]
     return render_template(
         "dashboard/loyalty.html",
+        pool_rows=pool_rows,
+        reward_choices=[(row["key"], f"{row['name']} ({row['key']})") for row in pool_rows],
+        # pools of rewards taken out of the catalogue: their codes stay the brand's
+        other_pools={key: pool for key, pool in pools.items() if not reward(policy, key)},
+        low_pools=[row for row in pool_rows if row.get("low")],
+        low_limit=codes.LOW,
+        max_codes=codes.MAX_CODES,
+        code_errors=(codes_sent or {}).get("errors", {}),
+        codes_sent=codes_sent or {},
         default_policy=is_default(brand.id),
         reward_rows=_reward_rows(policy["rewards"], sent),
         errors=errors or {},
@@ -115,3 +138,43 @@ def loyalty_csv():
     since, until = _window(brand, query)
     ledger = exports.Table(reports.ledger_rows(brand.id, since, until))
     return csv_download(ledger, "loyalty-ledger.csv")
+
+
+@bp.route("/dashboard/loyalty/codes", methods=["POST"])
+@requires("edit")
+def loyalty_codes():
+    """Voucher codes for a reward, pasted or as a CSV/TXT file: customers then redeem it on
+    their own page for one code each. All or nothing; the page says what was added."""
+    reward_key = request.form.get("reward", "")
+    pasted = request.form.get("codes", "")
+    upload = request.files.get("file")
+    try:
+        text = pasted
+        if upload and upload.filename:
+            text = invitation_lists.text_of(upload.read(invitation_lists.MAX_BYTES + 1))
+        cells, first_line = code_lists.read(text)
+        added = loyalty_accounts.add_reward_codes(current_brand(), reward_key, cells, first_line)
+    except AppError as error:
+        errors = _code_errors(error)
+        sent = {"reward": reward_key, "codes": pasted, "errors": errors}
+        return _page(error.code if error.code != 404 else 422, codes_sent=sent)
+    pool = f"{plural(added['available'], 'code')} available"
+    flash(
+        f"{plural(added['added'], 'code')} added to {reward_key}"
+        + (f" ({plural(added['duplicates'], 'duplicate')} left out)" if added["duplicates"] else "")
+        + f"; {pool}.",
+        "info",
+    )
+    return redirect(url_for("dashboard.loyalty") + "#codes-title")
+
+
+def _code_errors(error: AppError) -> dict[str, list[str]]:
+    """The upload's refusal as the form shows it: "codes.<line>" → "Line <line>: …"."""
+    if error.code == 404:  # a key not in the catalogue: a hand-made form, or a reward removed
+        return {"reward": ["choose a reward of the catalogue"]}
+    fields = error.fields or {"codes": [error.description]}
+    messages = []
+    for name, texts in fields.items():
+        line = name.split(".", 1)[1] if name.startswith("codes.") else None
+        messages += [f"Line {line}: {text}" if line else text for text in texts]
+    return {"codes": messages}

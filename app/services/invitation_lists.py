@@ -121,7 +121,7 @@ def read_records(text: str, field: str = "list") -> tuple[list[int], list[list[s
     Also how an imported review file is read (services.review_import); `field` names the
     form field an error is about."""
     first = next((line for line in text.splitlines() if line.strip()), "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(first))
     numbers, records, read_to = [], [], 0
     try:
         for record in reader:
@@ -157,7 +157,7 @@ def text_of(raw: bytes, field: str = "list", max_bytes: int = MAX_BYTES) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _separator(first_line: str) -> str:
+def separator(first_line: str) -> str:
     counts = {separator: first_line.count(separator) for separator in (";", "\t", ",")}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","

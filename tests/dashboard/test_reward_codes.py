@@ -1,0 +1,105 @@
+"""Reward codes on the loyalty page: owners and editors upload a reward's voucher codes,
+pasted or as a file; the page counts them and warns when a pool runs low."""
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+import loyalty
+from app.extensions import db
+from loyalty.models import RewardCode
+
+PAGE, UPLOAD = "/dashboard/loyalty", "/dashboard/loyalty/codes"
+
+
+def stored() -> int:
+    return db.session.scalar(select(func.count()).select_from(RewardCode))
+
+
+@pytest.mark.parametrize("role", ["owner", "editor"])
+def test_owners_and_editors_paste_codes_and_see_them_counted(as_role, brand, role):
+    dash = as_role(role)
+    reply = dash.post(UPLOAD, {"reward": "voucher-5", "codes": "WELKOM-1\n\nWELKOM-2\nWELKOM-1\n"})
+    assert reply.status_code == 302
+    page = dash.html(PAGE)
+    assert "2 codes added to voucher-5 (1 duplicate left out); 2 codes available." in page
+    row = page.split("<code>voucher-5</code>")[1].split("</tr>")[0]
+    assert "<td>2</td><td>0</td>" in row and "running low" in row
+    assert "Running low on reward codes" in page and "€5 voucher (2 codes left)" in page
+    assert "No codes: they ask you" in page  # the rewards without a pool
+
+
+def test_a_viewer_sees_the_counts_but_cannot_upload(as_role, brand):
+    loyalty.codes.add(brand.id, "voucher-5", ["WELKOM-1"])
+    db.session.commit()
+    viewer = as_role("viewer")
+    page = viewer.html(PAGE)
+    assert "Reward codes" in page and 'action="/dashboard/loyalty/codes"' not in page
+    assert viewer.post(UPLOAD, {"reward": "voucher-5", "codes": "WELKOM-2"}).status_code == 403
+    assert stored() == 1
+
+
+def test_a_shop_export_as_a_file_takes_its_code_column(dash, brand):
+    export = "Titel;Kortingscode;Waarde\nWelkom;SHOP-AAA;5\nWelkom;SHOP-BBB;5\n"
+    reply = dash.client.post(
+        UPLOAD,
+        data={
+            "reward": "voucher-15",
+            "csrf_token": dash.token(PAGE),
+            "file": (io.BytesIO(("\ufeff" + export).encode()), "codes.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert reply.status_code == 302
+    assert loyalty.codes.counts(brand.id, "voucher-15")["available"] == 2
+
+
+@pytest.mark.parametrize(
+    ("codes", "message"),
+    [
+        ("", "add at least one code"),
+        ("GOED-1\n" + "X" * 65, "Line 2: longer than 64 characters"),
+        ("GOED-1\nGOED-2\nmet spatie", "Line 3: 3-64 letters"),
+        ("naam,bedrag\nA,5", "name the column with the codes on the first line: code"),
+        ("\n".join(f"CODE-{n}" for n in range(5_001)), "at most 5,000 codes at a time"),
+    ],
+)
+def test_a_bad_list_says_why_keeps_the_paste_and_stores_nothing(dash, brand, codes, message):
+    reply = dash.post(UPLOAD, {"reward": "voucher-5", "codes": codes})
+    assert reply.status_code == 422
+    html = reply.get_data(as_text=True)
+    assert "No codes were added" in html and message in html
+    assert stored() == 0
+
+
+def test_a_file_that_is_no_text_is_refused(dash, brand):
+    reply = dash.client.post(
+        UPLOAD,
+        data={
+            "reward": "voucher-5",
+            "csrf_token": dash.token(PAGE),
+            "file": (io.BytesIO(b"PK\x03\x04 a workbook"), "codes.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert reply.status_code == 422 and "Save as" in reply.get_data(as_text=True)
+    assert stored() == 0
+
+
+def test_another_brands_reward_or_an_unknown_key_is_refused(dash, brand, other_brand):
+    loyalty.save_policy(
+        other_brand["brand"].id, {"rewards": [{"key": "eigen", "name": "Eigen", "points": 5}]}
+    )
+    db.session.commit()
+    for key in ("eigen", "nope"):
+        reply = dash.post(UPLOAD, {"reward": key, "codes": "WELKOM-1"})
+        assert reply.status_code == 422
+        assert "choose a reward of the catalogue" in reply.get_data(as_text=True)
+    assert stored() == 0
+
+
+def test_an_upload_without_the_csrf_token_is_refused(dash, brand):
+    reply = dash.post(UPLOAD, {"reward": "voucher-5", "codes": "WELKOM-1"}, csrf=False)
+    assert reply.status_code == 400
+    assert stored() == 0
