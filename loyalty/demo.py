@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
+from loyalty import codes
 from loyalty.errors import InsufficientPoints
 from loyalty.ledger import adjust, redeem
 from loyalty.models import LedgerEntry, utcnow
@@ -31,9 +32,20 @@ REWARDS = [
 ]
 
 
-def configure(brand_id: int) -> None:
-    """The demo's rewards are cheap enough that a few customers can already redeem."""
+# The shop's discount codes the demo uploads: customers redeem these two rewards on their own
+# page; the care kit's pool is small, so the dashboard shows it running low.
+CODE_POOLS = {"korting-50": ("BADKAMER50", 40), "onderhoudsset": ("ONDERHOUD", 6)}
+
+
+def configure(brand_id: int, rng: random.Random | None = None) -> None:
+    """The demo's rewards are cheap enough that a few customers can already redeem; two of
+    them have voucher codes, so customers can redeem those themselves."""
     save_policy(brand_id, {"rewards": REWARDS})
+    rng = rng or random.Random(0)
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread at checkout
+    for key, (prefix, count) in CODE_POOLS.items():
+        made = {f"{prefix}-{''.join(rng.choices(alphabet, k=6))}" for _ in range(count)}
+        codes.add(brand_id, key, sorted(made))
 
 
 def add_redemptions(brand_id: int, rng: random.Random, count: int = 25) -> int:

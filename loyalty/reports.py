@@ -210,6 +210,7 @@ CSV_COLUMNS = (
     "review_id",
     "source_type",
     "source_id",
+    "code",  # last: a column added later must not move the ones a spreadsheet refers to
 )
 
 
@@ -281,6 +282,7 @@ def ledger_rows(
                 entry.review_id,
                 entry.source_type,
                 entry.source_id,
+                entry.code,
             ]
             for entry, external_id, phase_key in rows
         ]

@@ -442,7 +442,7 @@ def _seed(responses: int, seed: int, echo) -> Brand:
     brand.formal_address = True
     # Its scheduled invitations and reminders go out in the day, 8 to 21 o'clock.
     brand.send_from_hour, brand.send_until_hour = 8, 21
-    loyalty_demo.configure(brand.id)  # rewards a few customers can already afford
+    loyalty_demo.configure(brand.id, rng)  # rewards a few can already afford, two with codes
     journey = journeys.create_journey(
         brand,
         {

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import and_, case, func, select
 
+import loyalty
 from app.extensions import db
 from app.models import Brand, Journey, Phase, Response, Review, User
 from app.models.review import PENDING as REVIEW_PENDING
@@ -214,10 +215,29 @@ def review_line(brand: Brand, week_start: date) -> str:
 
 def loyalty_line(brand: Brand, week_start: date) -> str:
     summary = loyalty_reports.summary(brand.id, *brand_days.moments(brand, *week_days(week_start)))
-    return (
+    line = (
         f"Loyalty points: {summary['issued']:,} earned and {summary['redeemed']:,} redeemed "
         f"in the week, by {plural(summary['members'], 'customer')}."
     )
+    low = low_codes(brand)
+    return f"{line}\n{low}" if low else line
+
+
+def low_codes(brand: Brand) -> str | None:
+    """The rewards whose voucher codes run low now (customers see an empty one as temporarily
+    unavailable), or None: the report is the one mail a marketer asked for."""
+    pools = loyalty.codes.pools(brand.id)
+    low = [
+        f"{mailer.one_line(loyalty.reward_name(item, 'en'))} "
+        f"({plural(pool['available'], 'code')} left)"
+        for item in loyalty.get_policy(brand.id)["rewards"]
+        for pool in [pools.get(item["key"])]
+        if pool is not None and pool["low"]
+    ]
+    if not low:
+        return None
+    url = public_urls.absolute("/dashboard/loyalty#codes-title")
+    return f"Reward codes running low: {', '.join(low)}. Add codes: {url}"
 
 
 def figures(brand: Brand, week_start: date) -> str:

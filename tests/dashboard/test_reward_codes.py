@@ -103,3 +103,35 @@ def test_an_upload_without_the_csrf_token_is_refused(dash, brand):
     reply = dash.post(UPLOAD, {"reward": "voucher-5", "codes": "WELKOM-1"}, csrf=False)
     assert reply.status_code == 400
     assert stored() == 0
+
+
+def test_customer_service_finds_the_code_a_customer_got(dash, brand):
+    """The customer's page in the dashboard and the ledger CSV name the code handed out."""
+    from app.models import Customer
+
+    anna = Customer(brand_id=brand.id, external_id="anna", consent={})
+    db.session.add(anna)
+    db.session.flush()
+    loyalty.adjust(brand.id, anna.id, points=100, reason="welkom")
+    loyalty.codes.add(brand.id, "voucher-5", ["SHOP-AAA"])
+    loyalty.redeem(brand.id, anna.id, reward_key="voucher-5", with_code=True)
+    db.session.commit()
+    assert "code <code>SHOP-AAA</code>" in dash.html(f"/dashboard/customers/{anna.id}")
+    ledger = dash.get("/dashboard/loyalty/ledger.csv").get_data(as_text=True).splitlines()
+    assert ledger[0].endswith(",source_id,code") and ledger[-1].endswith(",SHOP-AAA")
+
+
+def test_the_weekly_report_names_the_pools_running_low(brand, users):
+    """The one mail a marketer asked for says which rewards' codes run low, and where to add
+    more; a brand without codes, or with enough, reads nothing of it."""
+    from app.models.base import utcnow
+    from app.services import weekly_report, weekly_report_mail
+
+    week = weekly_report.last_whole_week(utcnow(), brand.time_zone)
+    assert "Reward codes" not in weekly_report_mail.text(brand, users["owner"], week)
+    loyalty.codes.add(brand.id, "voucher-5", [f"SHOP-{n}" for n in range(3)])
+    loyalty.codes.add(brand.id, "voucher-15", [f"BIG-{n}" for n in range(10)])
+    db.session.commit()
+    text = weekly_report_mail.text(brand, users["owner"], week)
+    assert "Reward codes running low: €5 voucher (3 codes left). Add codes: " in text
+    assert "/dashboard/loyalty#codes-title" in text and "€15 voucher" not in text

@@ -46,3 +46,11 @@ def test_demo_redemptions_come_after_the_points_they_spend(brand):
         for entry in entries.order_by(LedgerEntry.effective_at, LedgerEntry.id):
             running += entry.points
             assert running >= 0, (who.external_id, entry.kind, entry.effective_at)
+
+
+def test_the_demo_rewards_have_codes_one_of_them_running_low(brand):
+    demo.configure(brand.id, random.Random(1))
+    db.session.commit()
+    pools = loyalty.codes.pools(brand.id)
+    assert pools["korting-50"] == {"available": 40, "handed_out": 0, "low": False}
+    assert pools["onderhoudsset"]["low"] and "kitwerk" not in pools
