@@ -6,12 +6,11 @@ Windows-1252; a workbook or a picture refused); the separator is sniffed as ther
 """
 
 import csv
-import re
 
 from app.errors import AppError
 from app.services import invitation_lists
 
-# A header naming the codes' column, lower-cased without spaces, dashes or underscores.
+# A header naming the codes' column, as invitation_lists.header_name writes it.
 HEADERS = {
     "code",
     "codes",
@@ -24,7 +23,6 @@ HEADERS = {
     "actiecode",
     "cadeaucode",
 }
-_NAME_NOISE = re.compile(r"[\s_\-]+")
 
 
 def read(text: str) -> tuple[list[str], int]:
@@ -41,7 +39,7 @@ def read(text: str) -> tuple[list[str], int]:
         raise AppError(
             422, "the list cannot be read", fields={"codes": [f"not a CSV file ({error})"]}
         ) from error
-    names = [_NAME_NOISE.sub("", cell.strip().lower()) for cell in rows[first]]
+    names = [invitation_lists.header_name(cell) for cell in rows[first]]
     column = next((n for n, name in enumerate(names) if name in HEADERS), None)
     if column is not None:  # a header: the codes start under it
         first += 1

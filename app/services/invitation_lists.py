@@ -163,13 +163,19 @@ def separator(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+def header_name(cell: str) -> str:
+    """A header cell as the column tables name it: lower-cased, without spaces, dashes or
+    underscores ("E-mail adres" is "emailadres")."""
+    return _NAME_NOISE.sub("", cell.strip().lower())
+
+
 def header(
     record: list[str], columns: dict[str, str] = COLUMNS
 ) -> tuple[list[str | None] | None, list[str]]:
     """The field each column fills (None: left out) and the names left out; (None, []) when
     the first line is data, not names. `columns`: the names known, lower-cased without
     spaces, dashes or underscores (a review import has its own)."""
-    names = [_NAME_NOISE.sub("", cell.strip().lower()) for cell in record]
+    names = [header_name(cell) for cell in record]
     if not any(name in columns for name in names):
         return None, []
     fields, seen, ignored = [], set(), []
