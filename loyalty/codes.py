@@ -57,7 +57,8 @@ def checked(codes: list, first_line: int = 0) -> list[str]:
         shown = {name: errors[name] for name in names[:ERRORS_SHOWN]}
         if len(names) > ERRORS_SHOWN:
             shown["codes"] = [f"{len(names) - ERRORS_SHOWN} more codes are not valid either"]
-        raise BadCodes(f"{len(names)} of the codes are not valid; nothing was stored", shown)
+        verb = "is" if len(names) == 1 else "are"
+        raise BadCodes(f"{len(names)} of the codes {verb} not valid; nothing was stored", shown)
     if not kept:
         raise BadCodes("no codes were sent", {"codes": ["add at least one code"]})
     if len(kept) > MAX_CODES:

@@ -112,6 +112,16 @@ def test_bad_codes_are_a_422_naming_them_and_nothing_is_stored(api, brand, body,
     assert stored_codes() == 0
 
 
+def test_the_message_counts_the_bad_codes_and_names_at_most_twenty(api, brand):
+    one = api.post(CODES, json={"codes": ["GOED-1", "met spatie"]}).json["error"]
+    assert one["message"] == "1 of the codes is not valid; nothing was stored"
+    many = api.post(CODES, json={"codes": ["GOED-1"] + ["x"] * 25}).json["error"]
+    assert many["message"] == "25 of the codes are not valid; nothing was stored"
+    assert len(many["fields"]) == 21 and "codes.20" in many["fields"]
+    assert many["fields"]["codes"] == ["5 more codes are not valid either"]
+    assert stored_codes() == 0
+
+
 def test_another_brands_reward_or_an_unknown_one_is_a_404(api, brand, other_brand):
     from tests.conftest import ApiClient
 
