@@ -68,7 +68,11 @@ def create_adjustment(data, external_id):
 @blp.arguments(RedemptionIn)
 @blp.response(201, EntryOut)
 @blp.alt_response(200, schema=EntryOut, description="The same Idempotency-Key again")
-@blp.alt_response(409, description="The balance is short (code insufficient_points)")
+@blp.alt_response(
+    409,
+    description="The balance is short (code insufficient_points), or with with_code the "
+    "reward's pool is empty (code no_code_left)",
+)
 @blp.doc(**idempotency_header("The same key again returns the first redemption, no second one", 64))
 def create_redemption(data, external_id):
     """Spend points on a reward; safe under concurrency, the balance never goes below zero."""
@@ -91,7 +95,9 @@ def get_reward_codes(reward_key):
 @blp.response(201, RewardCodesAdded)
 @blp.alt_response(404, description="Not a reward of the brand's catalogue")
 def add_reward_codes(data, reward_key):
-    """Add the shop's voucher codes to a catalogue reward's pool: customers then redeem the
-    reward on their own page and get one code each. All or nothing: a bad code is a 422
-    naming it; codes the brand has already are left out and counted as duplicates."""
+    """Add the shop's voucher codes to a catalogue reward's pool.
+
+    Customers then redeem the reward on their own page and get one code each. All or nothing:
+    a bad code is a 422 naming it; codes the brand has already are left out and counted as
+    duplicates."""
     return loyalty_accounts.add_reward_codes(current_brand(), reward_key, data["codes"])
