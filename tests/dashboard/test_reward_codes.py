@@ -135,3 +135,29 @@ def test_the_weekly_report_names_the_pools_running_low(brand, users):
     text = weekly_report_mail.text(brand, users["owner"], week)
     assert "Reward codes running low: €5 voucher (3 codes left). Add codes: " in text
     assert "/dashboard/loyalty#codes-title" in text and "€15 voucher" not in text
+
+
+@pytest.mark.browser
+def test_the_codes_form_in_a_browser_refuses_then_adds_and_stays_accessible(browser, server, users):
+    """A bad paste, its errors, then good codes and the warning they bring: axe finds no
+    serious violation at any step, and no script is needed."""
+    from tests.channels.helpers import serious_violations
+    from tests.dashboard.test_browser import open_page
+
+    problems: list[str] = []
+    page = open_page(browser, server, "desktop", problems)
+    page.goto(f"{server}{PAGE}")
+    page.select_option("#c-reward", "voucher-5")
+    page.fill("#c-codes", "GOED-1\nmet spatie")
+    with page.expect_navigation():
+        page.click("text=Add the codes")
+    assert "Line 2: 3-64 letters" in page.locator("main").inner_text()
+    assert serious_violations(page) == []
+    assert page.input_value("#c-codes") == "GOED-1\nmet spatie"  # kept to correct
+    page.fill("#c-codes", "GOED-1\nGOED-2")
+    with page.expect_navigation():
+        page.click("text=Add the codes")
+    text = page.locator("main").inner_text()
+    assert "2 codes added to voucher-5" in text and "Running low on reward codes" in text
+    assert serious_violations(page) == []
+    assert [p for p in problems if "422" not in p] == []
