@@ -202,6 +202,18 @@ def test_a_reward_the_balance_covers_is_redeemed_for_a_code_shown_on_the_page(cl
     assert taken.handed_out_at is not None and taken.entry_id == entry.id
 
 
+def test_the_page_shows_only_her_own_redemptions_code_on_top(client, brand, anna):
+    give(brand, anna, 100)
+    fill(brand, "SHOP-AAA")
+    bea = helpers.customer(brand, "bea")
+    give(brand, bea, 100)
+    theirs = post(client, redeem_form(client, link(brand, bea))).headers["Location"]
+    entry_id = theirs.split("redeemed=")[1].split("#")[0]
+    html = client.get(f"{link(brand, anna)}?redeemed={entry_id}").text
+    assert "SHOP-AAA" not in html and 'id="redeemed"' not in html
+    assert client.get(f"{link(brand, anna)}?redeemed=x").status_code == 200
+
+
 def test_english_and_the_formal_dutch_page(client, brand, anna):
     give(brand, anna, 120)
     fill(brand, "SHOP-AAA", "SHOP-BBB")
