@@ -5,7 +5,7 @@ redemption from the customer's page takes one of them in its own transaction and
 on the ledger entry (loyalty_entry.code), which the page, the API and the webhook show.
 
 Revision ID: 0046_reward_codes
-Revises: 0042_survey_email_texts
+Revises: 0045_review_import
 Create Date: 2026-12-07 22:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0046_reward_codes"
-down_revision = "0042_survey_email_texts"
+down_revision = "0045_review_import"
 branch_labels = None
 depends_on = None
 
