@@ -52,6 +52,9 @@ def test_the_favicon_is_a_cacheable_svg(client):
     assert response.cache_control.public and response.cache_control.max_age >= 3600
     assert response.data.startswith(b"<svg")
     response.close()
+    # revalidated by its ETag, as the static file was
+    again = client.get("/favicon.ico", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
 
 
 def test_a_stateless_view_sees_an_empty_session_and_saves_nothing():
