@@ -4,7 +4,7 @@ It imports only app.extensions.db and its own modules. Functions that write join
 transaction and never commit (the pipeline batch, a review's moderation, an API request), so
 points commit together with whatever earned them; expiry.run is a job and commits itself.
 
-    offers_points(brand_id, customer_id, survey_id=None) -> bool
+    offers_points(brand_id, customer_id, survey_id=None, order=None) -> bool
     offers(get_policy(brand_id)) -> bool  # whether known customers' answers earn at all
     award_for_response(*, brand_id, customer_id, response_id, phase_id, text_length,
                        answered_at) -> int

@@ -5,6 +5,7 @@ given them: what an answer earns is decided by who answered, which phase survey,
 long the written answer is — nothing else (a legal requirement: no buying positive reviews).
 """
 
+import base64
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -35,6 +36,17 @@ class Answer:
     text_length: int
     answered_at: datetime
     email: str | None = None
+    order: str | None = None  # the shop's order it is about: the once-rule is per order
+
+
+def _order_part(order: str | None) -> str:
+    """ ":o<hash>" for an answer about an order, nothing without one (the key it always had).
+    A short hash: the key's column holds 64 characters, and the order number itself is the
+    shop's, which a ledger entry has no need to name."""
+    if not order:
+        return ""
+    digest = hashlib.sha256(order.encode()).digest()
+    return ":o" + base64.urlsafe_b64encode(digest).decode()[:7]
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -53,21 +65,27 @@ def identity(customer_id: int, email: str | None) -> str:
 
 
 def answer_source(answer: Answer) -> str:
-    return f"{identity(answer.customer_id, answer.email)}:{answer.phase_id}:{answer.family_id}"
+    who = identity(answer.customer_id, answer.email)
+    return f"{who}:{answer.phase_id}:{answer.family_id}{_order_part(answer.order)}"
 
 
-def offers_points(brand_id: int, customer_id: int | None, survey_id: int | None = None) -> bool:
-    """Would an answer from this customer (to this survey, when given) earn points? Anonymous
-    answers never do, nor a second answer of a person to one phase survey: a customer told
-    "you earn points" must get them."""
+def offers_points(
+    brand_id: int, customer_id: int | None, survey_id: int | None = None, order: str | None = None
+) -> bool:
+    """Would an answer from this customer (to this survey, when given, about this order)
+    earn points? Anonymous answers never do, nor a second answer of a person to one phase
+    survey for one order (or for none): a customer told "you earn points" must get them."""
     if customer_id is None or not offers(get_policy(brand_id)):
         return False
-    return survey_id is None or not already_earned(brand_id, customer_id, survey_id)
+    return survey_id is None or not already_earned(brand_id, customer_id, survey_id, order)
 
 
-def already_earned(brand_id: int, customer_id: int, survey_id: int) -> bool:
+def already_earned(
+    brand_id: int, customer_id: int, survey_id: int, order: str | None = None
+) -> bool:
     """Whether this customer, or the person behind their email, has the `answered` entry of
-    this survey's phase survey (any version): the same two keys award_answers checks."""
+    this survey's phase survey (any version) for this order (or for none): the same two keys
+    award_answers checks."""
     customer, survey = table("customer"), table("survey")
     email = db.session.scalar(select(customer.c.email).where(customer.c.id == customer_id))
     found = db.session.execute(
@@ -76,7 +94,8 @@ def already_earned(brand_id: int, customer_id: int, survey_id: int) -> bool:
     if found is None:
         return False
     phase_id, family_id = found.phase_id, found.family_id or survey_id
-    source = f"{identity(customer_id, email)}:{phase_id}:{family_id}"
+    family = f"{phase_id}:{family_id}{_order_part(order)}"
+    source = f"{identity(customer_id, email)}:{family}"
     sources = db.session.scalars(
         select(LedgerEntry.source_id)
         .where(
@@ -88,7 +107,7 @@ def already_earned(brand_id: int, customer_id: int, survey_id: int) -> bool:
         )
         .limit(100)
     )
-    return any(_family(found_source) == f"{phase_id}:{family_id}" for found_source in sources)
+    return any(_family(found_source) == family for found_source in sources)
 
 
 def _chunks(items: list, size: int = 500):
@@ -97,7 +116,8 @@ def _chunks(items: list, size: int = 500):
 
 
 def _family(source_id: str) -> str:
-    """ "<who>:<phase>:<family>" -> "<phase>:<family>": which phase survey an entry was for."""
+    """ "<who>:<phase>:<family>[:o<order>]" -> "<phase>:<family>[:o<order>]": which phase
+    survey (and order) an entry was for."""
     return source_id.partition(":")[2]
 
 
@@ -275,7 +295,7 @@ def award_for_response(
         return 0
     response, survey, customer = table("response"), table("survey"), table("customer")
     found = db.session.execute(
-        select(survey.c.family_id, survey.c.id)
+        select(survey.c.family_id, survey.c.id, response.c.order_ref)
         .join(response, response.c.survey_id == survey.c.id)
         .where(response.c.id == response_id, response.c.brand_id == brand_id)
     ).first()
@@ -297,6 +317,7 @@ def award_for_response(
         text_length=max(int(text_length or 0), 0),
         answered_at=answered_at,
         email=found_customer.email,
+        order=found.order_ref,
     )
     points = award_answers([answer])[response_id]
     if points > 0:
@@ -326,6 +347,7 @@ def award_batch(items) -> dict[int, int]:
             text_length=len((response.comment or "").strip()),
             answered_at=response.created_at,
             email=emails.get(response.customer_id),
+            order=response.order_ref,
         )
         for response in responses
     ]

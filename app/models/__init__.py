@@ -4,7 +4,7 @@ from app.models.alert import Alert
 from app.models.analytics import ChoiceRollup, DwellRollup, MapRollup, SurveyRollup
 from app.models.brand import ApiKey, Brand, User
 from app.models.contact import Contact
-from app.models.customer import Customer, CustomerPhase, JourneyEvent
+from app.models.customer import Customer, CustomerPhase, CustomerPhaseOrder, JourneyEvent
 from app.models.follow_up import FollowUpHandled
 from app.models.invitation import Invitation
 from app.models.journey import Journey, Persona, Phase, Touchpoint
@@ -28,6 +28,7 @@ __all__ = [
     "ConversionRollup",
     "Customer",
     "CustomerPhase",
+    "CustomerPhaseOrder",
     "DwellRollup",
     "EmailSuppression",
     "FollowUpHandled",

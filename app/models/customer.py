@@ -3,6 +3,10 @@
 from app.extensions import db
 from app.models.base import KEYED_ONLY, JsonType, utcnow
 
+# An order reference as journey events, invitations and answers carry it (the API's "order"):
+# the shop's own order number, "1001" or "2026/A-17" (schemas.customer.ORDER_REF).
+ORDER_LENGTH = 64
+
 # An erased customer's external id starts so (services.privacy.erase), which frees the old id
 # for a new customer; the API refuses such ids for live customers (schemas.customer.EXTERNAL_ID).
 TOMBSTONE_PREFIX = "erased-"
@@ -60,6 +64,9 @@ class JourneyEvent(db.Model):
     phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
     occurred_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     value = db.Column(db.Numeric(12, 2))  # an optional transaction value
+    # The order this event is about (None: none named); a first arrival per order schedules
+    # the phase's invitation on reach again (CustomerPhaseOrder).
+    order_ref = db.Column(db.String(ORDER_LENGTH))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # Did this event reach the phase for the first time? Stored so that a retry under the
     # same Idempotency-Key answers as the first try did (NULL: recorded before migration 0031).
@@ -97,3 +104,27 @@ class CustomerPhase(db.Model):
     # brand's time zone must not move a share it takes away from the day it was added to.
     # Null only for a row an older worker wrote during an upgrade: its day in the zone now.
     counted_day = db.Column(db.Date, nullable=True)
+
+
+class CustomerPhaseOrder(db.Model):
+    """The first time a customer reached a phase for one order: a repeat buyer's second
+    delivery schedules the phase's invitation on reach again (invitations.schedule_on_reach),
+    and answers to the phase that name no order belong to her latest order there
+    (services.orders). Conversion still counts customers, from CustomerPhase.
+
+    The unique key is what lets two events of one order (in one batch, or two requests at
+    once) schedule one invitation: only the INSERT that made the row schedules."""
+
+    __tablename__ = "customer_phase_order"
+    __table_args__ = (db.UniqueConstraint("customer_id", "phase_id", "order_ref"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)
+    customer_id = db.Column(
+        db.Integer, db.ForeignKey("customer.id", ondelete="CASCADE"), nullable=False
+    )
+    phase_id = db.Column(
+        db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    order_ref = db.Column(db.String(ORDER_LENGTH), nullable=False)
+    first_reached_at = db.Column(db.DateTime, nullable=False)

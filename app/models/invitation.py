@@ -7,6 +7,7 @@ kept once per customer, phase and day (contact_budget.record_widget_skip).
 
 from app.extensions import db
 from app.models.base import utcnow
+from app.models.customer import ORDER_LENGTH
 
 QUEUED, SENT, SKIPPED, FAILED = "queued", "sent", "skipped", "failed"
 # Made by a journey event for a survey that invites on reach: asked (queued or skipped by the
@@ -52,6 +53,9 @@ class Invitation(db.Model):
     )
     phase_id = db.Column(db.Integer, db.ForeignKey("phase.id", ondelete="CASCADE"), nullable=False)
     touchpoint_id = db.Column(db.Integer, db.ForeignKey("touchpoint.id", ondelete="SET NULL"))
+    # The order it asks about (a journey event's, or the API's "order"): its answer belongs to
+    # that order, earns for it, and skips only what was scheduled for the same order.
+    order_ref = db.Column(db.String(ORDER_LENGTH))
     channel = db.Column(db.String(16), nullable=False, default="email")
     locale = db.Column(db.String(8), nullable=False)
     status = db.Column(db.String(16), nullable=False, default=QUEUED)

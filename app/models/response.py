@@ -31,6 +31,9 @@ class Response(db.Model):
     customer_id = db.Column(db.Integer, db.ForeignKey("customer.id", ondelete="SET NULL"))
     persona_id = db.Column(db.Integer)  # the customer's persona when answering, for rollups
     touchpoint_id = db.Column(db.Integer, db.ForeignKey("touchpoint.id", ondelete="SET NULL"))
+    # The order the answer is about: its invitation's, the API's "order", or the customer's
+    # latest order in the phase (services.orders); loyalty's once-rule is per order.
+    order_ref = db.Column(db.String(64))
     channel = db.Column(db.String(16), nullable=False)
     locale = db.Column(db.String(8), nullable=False)
     answers = db.Column(JsonType, nullable=False)

@@ -76,7 +76,10 @@ def _form(page: hosted.SurveyPage, status: int = 200):
         brand=page.brand,
         colours=brand_colours(page.brand),
         points=channel_points.offers_points(
-            page.brand.id, page.customer.id if page.customer else None, page.survey.id
+            page.brand.id,
+            page.customer.id if page.customer else None,
+            page.survey.id,
+            hosted.answer_order(page),
         ),
         other_locale=next((code for code in page.survey.locales if code != page.locale), None),
         score=request.args.get("score"),

@@ -11,7 +11,7 @@ from app.schemas.common import (
     Timestamp,
     TouchpointRef,
 )
-from app.schemas.customer import EXTERNAL_ID
+from app.schemas.customer import EXTERNAL_ID, order_in, order_out
 from app.schemas.journey import KEY
 from app.schemas.response import ReviewConsentIn
 from app.services import personal_links
@@ -71,6 +71,11 @@ class InvitationIn(Schema):
     )
     locale = fields.String(validate=validate.OneOf(("nl", "en")))
     touchpoint = TouchpointRef()
+    order = order_in(
+        "the shop's order the invitation asks about (1-64 characters: letters, digits and "
+        ". _ - / #): the answer belongs to that order and earns points for it, also when the "
+        "customer earned for the same survey with another order"
+    )
     # No load_default: a body without it must keep the fingerprint (Idempotency-Key) it had
     # before the field existed; the service reads a missing one as true, and leaves a true
     # one out of the fingerprint.
@@ -98,6 +103,10 @@ class InvitationOut(Schema):
     )
     survey_id = fields.Integer()
     phase = fields.Function(lambda invitation: invitation.phase.key, metadata=TEXT_KEY)
+    order = order_out(
+        "the order it asks about: the journey event's that scheduled it, or the one posted; "
+        "null: none"
+    )
     channel = fields.String()
     locale = fields.String()
     status = fields.String(

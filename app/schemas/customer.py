@@ -41,6 +41,38 @@ EXTERNAL_ID = validate.And(
 )
 
 
+# The shop's order number as it prints it: "1001", "NL-2026-0042", "2026/17". Letters and
+# digits first (never a blank or a lone dash), then those and . _ - / #; no spaces.
+ORDER_REF = validate.And(
+    validate.Length(min=1, max=64),
+    FullMatch(
+        r"^[A-Za-z0-9][A-Za-z0-9._/#-]*$",
+        error="letters, digits and . _ - / # only, starting with a letter or digit",
+    ),
+)
+ORDER_TEXT = (
+    "the shop's order reference (1-64 characters: letters, digits and . _ - / #, starting "
+    "with a letter or digit). A customer's first event of a phase for an order schedules the "
+    "phase's invitation on reach again, and an answer for an order earns points again"
+)
+
+
+def order_in(description: str = ORDER_TEXT) -> fields.String:
+    """The API's optional "order", loaded as "order" (a body without it keeps the
+    Idempotency-Key fingerprint it had before the field existed)."""
+    return fields.String(validate=ORDER_REF, metadata={"description": description})
+
+
+def order_out(description: str) -> fields.String:
+    """A row's order_ref, given as "order"."""
+    return fields.String(
+        attribute="order_ref",
+        data_key="order",
+        allow_none=True,
+        metadata={"description": description},
+    )
+
+
 FIRST_NAME_TEXT = (
     "what invitations greet the customer by (a survey's email texts' {first_name}); one line, "
     "at most 100 characters; null or empty: not known"
@@ -123,6 +155,7 @@ class EventIn(Schema):
     phase = fields.String(required=True, validate=KEY)
     occurred_at = Moment(validate=not_in_future)
     value = Money()
+    order = order_in()
 
 
 class EventOut(Schema):
@@ -132,6 +165,7 @@ class EventOut(Schema):
     phase = fields.Function(lambda event: event.phase.key, metadata=TEXT_KEY)
     occurred_at = Timestamp()
     value = fields.Float(allow_none=True)
+    order = order_out("the order the event is about, as posted; null: none")
     first_time = fields.Boolean()
 
 

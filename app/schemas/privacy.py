@@ -12,6 +12,10 @@ class ExportOut(Schema):
     customer = fields.Dict(metadata={"description": "the customer row"})
     journey_events = fields.List(fields.Dict())
     phases_reached = fields.List(fields.Dict())
+    orders_reached = fields.List(
+        fields.Dict(),
+        metadata={"description": "per phase and order her events named, when she first got there"},
+    )
     responses = fields.List(fields.Dict(), metadata={"description": "with their answers"})
     reviews = fields.List(fields.Dict(), metadata={"description": "with their moderation log"})
     loyalty = fields.Dict(metadata={"description": '{"balance", "entries": […]}'})

@@ -15,7 +15,7 @@ from app.schemas.common import (
     TouchpointRef,
     whole_number,
 )
-from app.schemas.customer import EXTERNAL_ID
+from app.schemas.customer import EXTERNAL_ID, order_in, order_out
 from app.schemas.journey import KEY
 from app.services import follow_up
 
@@ -41,6 +41,11 @@ class ResponseIn(Schema):
     locale = fields.String(validate=validate.Length(min=2, max=16))
     touchpoint = TouchpointRef()
     review = fields.Nested(ReviewConsentIn)
+    order = order_in(
+        "the shop's order the answer is about (1-64 characters: letters, digits and "
+        ". _ - / #): a customer earns points for answering a phase survey once per order. "
+        "Without it, the customer's latest order in the phase, if her journey events named one"
+    )
 
 
 STATUS = fields.String(metadata={"enum": [RECEIVED, PROCESSED, FAILED]})
@@ -88,6 +93,10 @@ class ResponseOut(Schema):
     channel = fields.String(metadata={"enum": list(CHANNELS)})
     locale = fields.String()
     touchpoint_id = fields.Integer(allow_none=True)
+    order = order_out(
+        "the order the answer is about: its invitation's, the one posted, or the customer's "
+        "latest order in the phase when it came; null: none"
+    )
     answers = fields.Dict()
     status = STATUS
     nps_category = fields.String(

@@ -236,7 +236,7 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
         journey = journeys_by_id[data["journey_id"]]
         prepared.append((data, _phase(journey, data["phase"]), _occurred_at(data)))
     now = utcnow()
-    events, answers, first_reaches = [], [], []
+    events, answers, first_reaches, ordered = [], [], [], []
     with db.session.no_autoflush:
         known = ensure_many(brand, [data["customer"] for data in items])
         # Read after the customers' locks: a concurrent try of the same keyed event (of the
@@ -259,6 +259,7 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
                 "phase_id": phase.id,
                 "occurred_at": occurred_at,
                 "value": data.get("value"),
+                "order_ref": data.get("order"),
                 "created_at": now,
                 "first_time": _reach(reached, customer, phase, occurred_at, data.get("value")),
                 "idempotency_key": key,
@@ -266,7 +267,9 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
             }
             events.append(event)
             answers.append((event, False))
-            if event["first_time"]:
+            if event["order_ref"] is not None:
+                ordered.append((customer, phase, event["order_ref"], occurred_at))
+            elif event["first_time"]:
                 first_reaches.append((customer, phase))
             if key is not None:
                 stored[key] = event  # a later item with this key repeats this one
@@ -301,6 +304,7 @@ def record_events(brand: Brand, items: list[dict]) -> dict:
                 (customer, phase, reached.now[customer.id][phase.id].at)
                 for customer, phase in first_reaches
             ],
+            ordered,
         )
     db.session.commit()
     return {
@@ -384,21 +388,35 @@ def _record(brand: Brand, data: dict) -> JourneyEvent:
         phase=phase,
         occurred_at=occurred_at,
         value=data.get("value"),
+        order_ref=data.get("order"),
     )
     db.session.add(event)
     reached = conversion.Journeys(brand.id, [customer.id])
     event.first_time = _reach(reached, customer, phase, occurred_at, data.get("value"))
     reached.write()
-    if event.first_time:
+    if event.order_ref is not None:
+        _schedule(brand, [], [(customer, phase, event.order_ref, occurred_at)])
+    elif event.first_time:
         _schedule(brand, [(customer, phase, occurred_at)])
     return event
 
 
-def _schedule(brand: Brand, reaches: list[tuple]) -> None:
-    """First arrivals in a phase schedule its survey's invitation, if it invites on reach."""
-    from app.services import invitations  # which finds customers here
+def _schedule(brand: Brand, reaches: list[tuple], ordered: list[tuple] = ()) -> None:
+    """First arrivals in a phase schedule its survey's invitation, if it invites on reach;
+    so do first arrivals for an order, (customer, phase, order, occurred_at): an event that
+    names an order schedules only so (a customer's first order is her first arrival too),
+    and its invitation asks about that order."""
+    from app.services import invitations, orders  # which find customers here
 
     # Not flushed here: a pending event's INSERT must meet its Idempotency-Key's unique index
     # at the commit, where idempotency.commit_once answers a clash (a 409, or the first event).
     with db.session.no_autoflush:
-        invitations.schedule_on_reach(brand, [invitations.Reach(*reach) for reach in reaches])
+        firsts = orders.first_arrivals(brand, list(ordered)) if ordered else []
+        invitations.schedule_on_reach(
+            brand,
+            [invitations.Reach(*reach) for reach in reaches]
+            + [
+                invitations.Reach(customer, phase, occurred_at, order)
+                for customer, phase, order, occurred_at in firsts
+            ],
+        )

@@ -77,6 +77,14 @@ class SurveyPage:
         return [question_view(question, self.locale) for question in self.survey.questions]
 
 
+def answer_order(page: SurveyPage) -> str | None:
+    """The order this page's answer is about: its invitation's, else the customer's latest
+    order in the phase (channel_points.answer_order)."""
+    named = page.invitation.order_ref if page.invitation is not None else None
+    customer_id = page.customer.id if page.customer else None
+    return channel_points.answer_order(page.brand.id, customer_id, page.survey.id, named)
+
+
 class FormInvalid(Exception):
     def __init__(self, page: SurveyPage):
         super().__init__("form invalid")
@@ -299,6 +307,7 @@ def submit(
     if review is not None:
         data["review"] = review
     customer_id = page.customer.id if page.customer else None
+    order = answer_order(page)
     try:
         response, _created = intake.accept(
             page.brand.id,
@@ -306,7 +315,10 @@ def submit(
             idempotency_key=key,
             customer=page.customer,
             client_hash=client_hash,
-            incentivized=channel_points.offers_points(page.brand.id, customer_id, page.survey.id),
+            incentivized=channel_points.offers_points(
+                page.brand.id, customer_id, page.survey.id, order
+            ),
+            order=order,
         )
     except AppError as error:
         db.session.rollback()

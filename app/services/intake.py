@@ -18,7 +18,7 @@ from app.models.base import utcnow
 from app.models.response import RECEIVED
 from app.schemas.common import normalise_locale
 from app.services import answers as answer_rules
-from app.services import brands, customers, idempotency, journeys, privacy, survey_specs
+from app.services import brands, customers, idempotency, journeys, orders, privacy, survey_specs
 
 # A plain INSERT: SQLAlchemy caches its compiled form, which it does not do for the dialects'
 # INSERT … ON CONFLICT (compiling that cost more than the rest of the request).
@@ -98,6 +98,10 @@ class Accepted:
         return cls(response.id, response.status, response.incentivized, response.review_request)
 
 
+# accept's `order` when the channel did not look: intake finds the customer's latest order
+FIND_ORDER = object()
+
+
 def _touchpoint(phase_id: int, value) -> int | None:
     if value is None:
         return None  # no query: most answers name no touchpoint
@@ -118,6 +122,7 @@ def accept(
     client_hash: str | None = None,
     incentivized: bool | None = None,
     live_key: str | None = None,
+    order: str | None | object = FIND_ORDER,
 ) -> tuple[Accepted, bool]:
     """Validate, store as received, commit, then queue. Returns (what was accepted, created).
 
@@ -126,11 +131,14 @@ def accept(
     with the first row. The survey's questions come from survey_specs. `live_key`: the hash
     of an API key the INSERT must find unrevoked (a 401 otherwise), when the caller has not
     asked the database about the key. `incentivized`: whether the channel offered points
-    (it asked loyalty already); None for intake to ask, as the API's answers need.
+    (it asked loyalty already); None for intake to ask, as the API's answers need. `order`:
+    the order the answer is about as the channel found it (channel_points.answer_order), when
+    the body names none; by default intake finds it. Not part of the fingerprint: a retry
+    after the customer's next order is still the same request.
     """
     if idempotency_key is not None:
         idempotency.check_key(idempotency_key)
-    arguments = (idempotency_key, customer, client_hash, incentivized, live_key)
+    arguments = (idempotency_key, customer, client_hash, incentivized, live_key, order)
     try:
         return _accept(brand_id, data, *arguments)
     except StaleReference:
@@ -145,7 +153,7 @@ class StaleReference(Exception):
     """The INSERT named a row deleted, or a survey edited, since it was looked up."""
 
 
-def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized, live_key):
+def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized, live_key, order):
     # One customer's key must not answer for another: the widget and hosted pages name the
     # customer beside the body, the API inside it.
     fingerprint = idempotency.request_hash(
@@ -166,11 +174,15 @@ def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized
             if found is not None:
                 return Accepted.of(found), False
         customer = customers.ensure(db.session.get(Brand, brand_id), data["customer"])
+    if data.get("order") is not None:
+        order = data["order"]
+    elif order is FIND_ORDER:
+        order = orders.latest(customer.id if customer else None, survey.phase_id)
     if incentivized is None:
         # Identified answers earn points in the pipeline, so every channel records the offer;
         # a channel that asked (widget, hosted page) is not asked again.
         incentivized = customer is not None and loyalty.offers_points(
-            brand_id, customer.id, survey.id
+            brand_id, customer.id, survey.id, order
         )
     locale = normalise_locale(data.get("locale")) or (customer.locale if customer else None)
     locale = locale if locale in survey.locales else survey.default_locale
@@ -183,6 +195,7 @@ def _accept(brand_id, data, idempotency_key, customer, client_hash, incentivized
         "customer_id": customer.id if customer else None,
         "persona_id": customer.persona_id if customer else None,
         "touchpoint_id": touchpoint_id,
+        "order_ref": order,
         "channel": data.get("channel", "api"),
         "locale": locale,
         "answers": cleaned,

@@ -98,6 +98,7 @@ def create(brand: Brand, data: dict, idempotency_key: str | None = None) -> Invi
         touchpoint and touchpoint.id,
         remind=data.get("remind", True),
         channel=channel,
+        order=data.get("order"),
     )
     stored = idempotency.commit_once(invitation, idempotency_key, fingerprint)
     if stored is not invitation:
@@ -378,6 +379,7 @@ class Reach(NamedTuple):
     customer: Customer
     phase: object
     occurred_at: datetime
+    order: str | None = None  # a first arrival for this order (services.orders)
 
 
 def schedule_on_reach(brand: Brand, reaches: list[Reach]) -> int:
@@ -389,7 +391,7 @@ def schedule_on_reach(brand: Brand, reaches: list[Reach]) -> int:
     inviting = _inviting_surveys(brand.id, {reach.phase.id for reach in reaches})
     now = utcnow()
     scheduled = []
-    for customer, phase, occurred_at in reaches:
+    for customer, phase, occurred_at, order in reaches:
         survey = inviting.get(phase.id)
         if survey is None:
             continue
@@ -398,7 +400,16 @@ def schedule_on_reach(brand: Brand, reaches: list[Reach]) -> int:
             continue
         due = send_hours.fit(brand, max(due, now))
         scheduled.append(
-            _email_row(brand, survey, customer, now, due, status=SCHEDULED, queued_at=due)
+            _email_row(
+                brand,
+                survey,
+                customer,
+                now,
+                due,
+                status=SCHEDULED,
+                queued_at=due,
+                order_ref=order,
+            )
         )
     # Rows, not ORM objects: an import of a thousand recent arrivals writes a thousand.
     for chunk in upserts.chunks(scheduled):
@@ -563,8 +574,26 @@ def _still_asked(brand_id: int, phase_id: int, pairs: list) -> tuple[Survey | No
             invitation.status = SKIPPED
             invitation.skip_reason = "survey_not_active" if gone else "invite_turned_off"
         return None, []
-    answered = set(
-        db.session.scalars(
+    answered = _answered(phase_id, pairs)
+    asked = []
+    for invitation, customer in pairs:
+        if (customer.id, invitation.order_ref) in answered:
+            invitation.status, invitation.skip_reason = SKIPPED, "answered"
+            continue
+        invitation.survey_id = survey.id
+        invitation.locale = _locale(survey, customer)
+        asked.append((invitation, customer))
+    return survey, asked
+
+
+def _answered(phase_id: int, pairs: list) -> set[tuple[int, str | None]]:
+    """(customer id, order) of these due invitations whose customer has answered the phase as
+    they ask: one scheduled for an order, for that order (a repeat buyer's answer about her
+    first delivery does not answer her second); one for no order, since she first arrived."""
+    customer_ids = [customer.id for _, customer in pairs]
+    answered = {
+        (customer_id, None)
+        for customer_id in db.session.scalars(
             select(Response.customer_id)
             .join(
                 CustomerPhase,
@@ -572,21 +601,24 @@ def _still_asked(brand_id: int, phase_id: int, pairs: list) -> tuple[Survey | No
                 & (CustomerPhase.phase_id == Response.phase_id),
             )
             .where(
-                Response.customer_id.in_([customer.id for _, customer in pairs]),
+                Response.customer_id.in_(customer_ids),
                 Response.phase_id == phase_id,
                 Response.created_at >= CustomerPhase.first_reached_at,
             )
         )
-    )
-    asked = []
-    for invitation, customer in pairs:
-        if customer.id in answered:
-            invitation.status, invitation.skip_reason = SKIPPED, "answered"
-            continue
-        invitation.survey_id = survey.id
-        invitation.locale = _locale(survey, customer)
-        asked.append((invitation, customer))
-    return survey, asked
+    }
+    orders = sorted({invitation.order_ref for invitation, _ in pairs} - {None})
+    if orders:
+        answered.update(
+            db.session.execute(
+                select(Response.customer_id, Response.order_ref).where(
+                    Response.customer_id.in_(customer_ids),
+                    Response.phase_id == phase_id,
+                    Response.order_ref.in_(orders),
+                )
+            ).tuples()
+        )
+    return answered
 
 
 def _addresses(brand: Brand, external_ids: list[str]) -> dict[str, str | None]:
@@ -679,11 +711,13 @@ def _invite(
     touchpoint_id,
     remind: bool = True,
     channel: str = EMAIL,
+    order: str | None = None,
 ) -> list[Invitation]:
     """An invitation for each customer, queued (a link: issued) or skipped (unsubscribed,
     contact budget), added to the session; without `remind`, made without the survey's
-    reminder. The customers are locked: two concurrent invitations cannot both pass the
-    budget. A few grouped queries whatever the number of customers."""
+    reminder; with `order`, asking about that order. The customers are locked: two concurrent
+    invitations cannot both pass the budget. A few grouped queries whatever the number of
+    customers."""
     from app.services.reminders import LEFT_OUT  # it builds on this module
 
     now = utcnow()
@@ -699,6 +733,7 @@ def _invite(
             channel=channel,
             # a link has no reminder to leave out: Phasewise has no email to remind of
             reminder_skip_reason=None if remind or channel == LINK else LEFT_OUT,
+            order_ref=order,
         )
         for customer in customers
     ]

@@ -25,6 +25,7 @@ from app.models import (
     Contact,
     Customer,
     CustomerPhase,
+    CustomerPhaseOrder,
     Invitation,
     JourneyEvent,
     ModerationEntry,
@@ -120,6 +121,7 @@ def export(brand: Brand, external_id: str, actor: str, by: str | None = None) ->
                 "phase": phase_keys.get(event.phase_id),
                 "occurred_at": event.occurred_at,
                 "value": event.value,
+                "order": event.order_ref,
             }
             for event in db.session.scalars(
                 select(JourneyEvent)
@@ -135,6 +137,18 @@ def export(brand: Brand, external_id: str, actor: str, by: str | None = None) ->
                 .order_by(CustomerPhase.first_reached_at)
             )
         ],
+        "orders_reached": [
+            {
+                "phase": phase_keys.get(row.phase_id),
+                "order": row.order_ref,
+                "first_reached_at": row.first_reached_at,
+            }
+            for row in db.session.scalars(
+                select(CustomerPhaseOrder)
+                .where(CustomerPhaseOrder.customer_id == customer.id)
+                .order_by(CustomerPhaseOrder.first_reached_at, CustomerPhaseOrder.id)
+            )
+        ],
         "responses": [_response_out(response, phase_keys) for response in responses],
         "reviews": [_review_out(review, phase_keys) for review in _reviews(customer, responses)],
         "loyalty": loyalty.export_customer(brand.id, customer.id),
@@ -144,6 +158,7 @@ def export(brand: Brand, external_id: str, actor: str, by: str | None = None) ->
                 "survey_id": invitation.survey_id,
                 "phase": phase_keys.get(invitation.phase_id),
                 "channel": invitation.channel,
+                "order": invitation.order_ref,
                 "locale": invitation.locale,
                 "status": invitation.status,
                 "skip_reason": invitation.skip_reason,
@@ -214,6 +229,7 @@ def _response_out(response: Response, phase_keys: dict) -> dict:
         "locale": response.locale,
         "answers": response.answers,
         "touchpoint_id": response.touchpoint_id,
+        "order": response.order_ref,
         "review_request": response.review_request,
         "incentivized": response.incentivized,
         "status": response.status,
@@ -326,6 +342,7 @@ def _erase(brand: Brand, external_id: str, actor: str, by: str | None) -> dict:
     for model, name in (
         (JourneyEvent, "journey_events"),
         (CustomerPhase, "phases_reached"),
+        (CustomerPhaseOrder, "orders_reached"),
         (Invitation, "invitations"),
         (Contact, "contacts"),
     ):
@@ -414,6 +431,7 @@ ERASED = {
     "idempotency_key": None,
     "request_hash": None,
     "customer_id": None,
+    "order_ref": None,  # the shop's order number would tie the answer back to her
 }
 
 

@@ -207,12 +207,19 @@ def _skip_reason(invitation: Invitation, customer: Customer | None, now: datetim
         return "expiring"
     # since she was invited: an invitation that waited for the mail server, or one scheduled
     # by her arrival, may have been answered in the widget before its email went
+    # (one for an order: an answer about another order of hers, even since, does not)
+    about = (
+        ()
+        if invitation.order_ref is None
+        else (Response.order_ref.is_(None) | (Response.order_ref == invitation.order_ref),)
+    )
     answered_since = db.session.scalar(
         select(Response.id)
         .where(
             Response.customer_id == invitation.customer_id,
             Response.phase_id == invitation.phase_id,
             Response.created_at >= invitation.created_at,
+            *about,
         )
         .limit(1)
     )

@@ -113,7 +113,10 @@ def present(brand: Brand, survey: Survey, locale: str, customer: Customer | None
         "texts": widget_texts(locale, brand),
         "identified": customer is not None,
         "points_offered": channel_points.offers_points(
-            brand.id, customer.id if customer else None, survey.id
+            brand.id,
+            customer.id if customer else None,
+            survey.id,
+            channel_points.answer_order(brand.id, customer and customer.id, survey.id),
         ),
         # the same consent step after every score, never gated; only where a review can come
         "review_step": survey.makes_reviews,
@@ -135,15 +138,17 @@ def submit(
     for field in ("locale", "touchpoint", "review"):
         if data.get(field) is not None:
             answer[field] = data[field]
+    customer_id = customer.id if customer else None
+    # the widget names no order (its customer could name any, and earn again): her latest
+    order = channel_points.answer_order(brand.id, customer_id, data["survey_id"])
     response, created = intake.accept(
         brand.id,
         answer,
         idempotency_key=IDEMPOTENCY_PREFIX + key if key else None,
         customer=customer,
         client_hash=client_hash,
-        incentivized=channel_points.offers_points(
-            brand.id, customer.id if customer else None, data["survey_id"]
-        ),
+        incentivized=channel_points.offers_points(brand.id, customer_id, data["survey_id"], order),
+        order=order,
     )
     return thank_you(brand, response, created), created
 
