@@ -8,11 +8,13 @@ from contextlib import ExitStack
 
 import click
 from flask.cli import AppGroup
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app.cli import brand_named as _brand
 from app.cli import fail
 from app.errors import AppError
+from app.schemas.customer import ORDER_REF
 
 invitation_cli = AppGroup("invitation", help="Email invitations.")
 link_cli = AppGroup("link", help="Reusable survey links and QR codes.")
@@ -47,7 +49,8 @@ def _journey_id(brand, phase: str) -> int:
     is_flag=True,
     help="Send nothing: print the customer's personal link (and QR code) to deliver yourself.",
 )
-def invitation_send(brand_slug, customer, survey_id, locale, no_reminder, link):
+@click.option("--order", help="The shop's order it asks about: its answer earns for that order.")
+def invitation_send(brand_slug, customer, survey_id, locale, no_reminder, link, order):
     """Queue an invitation email, or issue a personal link (skipped when the contact budget
     says not now)."""
     from app.services import invitations
@@ -57,6 +60,12 @@ def invitation_send(brand_slug, customer, survey_id, locale, no_reminder, link):
         data["remind"] = not no_reminder
     if locale:
         data["locale"] = locale
+    if order is not None:
+        try:
+            ORDER_REF(order)
+        except ValidationError as error:
+            raise click.BadParameter(" ".join(error.messages), param_hint="--order") from None
+        data["order"] = order
     try:
         invitation = invitations.create(_brand(brand_slug), data)
     except AppError as error:

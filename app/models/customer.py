@@ -116,7 +116,11 @@ class CustomerPhaseOrder(db.Model):
     once) schedule one invitation: only the INSERT that made the row schedules."""
 
     __tablename__ = "customer_phase_order"
-    __table_args__ = (db.UniqueConstraint("customer_id", "phase_id", "order_ref"),)
+    __table_args__ = (
+        db.UniqueConstraint("customer_id", "phase_id", "order_ref"),
+        # the customer lookup finds who had order 1001
+        db.Index("ix_customer_phase_order_brand_order", "brand_id", "order_ref"),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     brand_id = db.Column(db.Integer, db.ForeignKey("brand.id", ondelete="CASCADE"), nullable=False)

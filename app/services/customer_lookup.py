@@ -22,13 +22,14 @@ from app.models import (
     Contact,
     Customer,
     CustomerPhase,
+    CustomerPhaseOrder,
     Invitation,
     JourneyEvent,
     Phase,
     Response,
     Review,
 )
-from app.models.customer import TOMBSTONE_PREFIX
+from app.models.customer import ORDER_LENGTH, TOMBSTONE_PREFIX
 from app.models.review import PENDING, PUBLISHED
 from app.services import customers, follow_up, privacy, unsubscribes
 
@@ -38,9 +39,10 @@ REVIEWS_SHOWN = 50
 
 
 def search(brand: Brand, text: str) -> dict:
-    """The customers this text names exactly: the one with that external id, and those with
-    that address (trimmed, any case, as addresses are stored). An address is not unique: a
-    shop may send one person under two ids. `erased` is the erasure of a customer who had
+    """The customers this text names exactly: the one with that external id, those with
+    that address (trimmed, any case, as addresses are stored), and those whose journey events
+    named it as an order (customer service is asked about order 1001). An address is not
+    unique: a shop may send one person under two ids. `erased` is the erasure of a customer who had
     this external id, found by the log's keyed hash (the id itself is not kept)."""
     text = text.strip()
     found = {}
@@ -54,6 +56,14 @@ def search(brand: Brand, text: str) -> dict:
             .where(Customer.brand_id == brand.id, Customer.email == email)
             .order_by(Customer.id)
             .limit(50)
+        ):
+            found.setdefault(customer.id, customer)
+    if text and len(text) <= ORDER_LENGTH:
+        ordered = select(CustomerPhaseOrder.customer_id).where(
+            CustomerPhaseOrder.brand_id == brand.id, CustomerPhaseOrder.order_ref == text
+        )
+        for customer in db.session.scalars(
+            select(Customer).where(Customer.id.in_(ordered)).order_by(Customer.id).limit(50)
         ):
             found.setdefault(customer.id, customer)
     erased = None

@@ -173,7 +173,8 @@ def _response_batches(
     )
     where = verbatims.conditions(brand, phase, filters, persona_id)
     phase_key = phase.key  # read once: each batch's commit expires the loaded phase
-    yield [[*RESPONSE_COLUMNS, *(f"choice_{key}" for key in choices)]]
+    # "order" after the choices: a column added later moves none a spreadsheet already reads
+    yield [[*RESPONSE_COLUMNS, *(f"choice_{key}" for key in choices), "order"]]
     columns = [
         Response.id,
         Response.created_at,
@@ -195,6 +196,7 @@ def _response_batches(
         Response.incentivized,
         Response.status,
         Response.answers,
+        Response.order_ref,
     ]
     # plain column tuples, not ORM objects: nothing piles up in the session while streaming
     statement = (
@@ -230,6 +232,7 @@ def _response_batches(
                 r.incentivized,
                 r.status,
                 *((r.answers or {}).get(key, "") for key in choices),
+                r.order_ref or "",
             ]
             for r in batch
         ]
@@ -272,7 +275,8 @@ INVITATION_COLUMNS = (
     "answered",
     "answered_at",
     "response_id",
-    "channel",  # last: a column added later moves none a spreadsheet already reads
+    "channel",  # a column added later comes last: it moves none a spreadsheet already reads
+    "order",
 )
 
 
@@ -314,6 +318,7 @@ def _invitation_batches(brand: Brand, status: str | None) -> Iterator[list[list]
             Invitation.used_at,
             Invitation.response_id,
             Invitation.channel,
+            Invitation.order_ref,
         )
         .join(Customer, Customer.id == Invitation.customer_id)
         .where(*where)
@@ -340,6 +345,7 @@ def _invitation_batches(brand: Brand, status: str | None) -> Iterator[list[list]
                 r.used_at,
                 r.response_id,
                 r.channel,
+                r.order_ref or "",
             ]
             for r in batch
         ]

@@ -55,12 +55,14 @@ ERASURE_ACTOR = "privacy:erasure"
 # Every table with a customer_id column, and how erasure treats it (a test keeps this complete).
 COVERED = {
     "customer": "tombstoned: email, first name, external id, consent and value removed",
-    "response": "free text, review request, client hash and customer link removed; scores kept",
+    "response": "free text, review request, client hash, order and customer link removed; "
+    "scores kept",
     "review": "removed (ground personal_data, tombstone in feeds); texts and name blanked",
     "loyalty_entry": "amounts kept on the tombstone; notes, adjustment reasons, keys removed",
     "loyalty_member": "kept on the tombstone: the first of the kept entries' dates",
     "journey_event": "deleted (conversion rollups keep their counts)",
     "customer_phase": "deleted",
+    "customer_phase_order": "deleted (the shop's order numbers her events named)",
     "invitation": "deleted",
     "contact": "deleted",
 }

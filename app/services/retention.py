@@ -58,6 +58,7 @@ def _holding_personal_data(brand: Brand, before: datetime):
                 Response.review_request.is_not(None), cast(Response.review_request, Text) != "null"
             ),
             Response.idempotency_key.is_not(None),
+            Response.order_ref.is_not(None),  # the shop's order number ties it to her too
         ),
     )
 

@@ -62,9 +62,13 @@ def upgrade():
     op.create_index(
         op.f("ix_customer_phase_order_phase_id"), "customer_phase_order", ["phase_id"]
     )
+    op.create_index(
+        "ix_customer_phase_order_brand_order", "customer_phase_order", ["brand_id", "order_ref"]
+    )
 
 
 def downgrade():
+    op.drop_index("ix_customer_phase_order_brand_order", table_name="customer_phase_order")
     op.drop_index(op.f("ix_customer_phase_order_phase_id"), table_name="customer_phase_order")
     op.drop_table("customer_phase_order")
     for table in reversed(ORDERED):

@@ -379,11 +379,11 @@ def test_an_answer_whose_customer_is_erased_meanwhile_keeps_only_its_scores(
 
     real = loyalty.offers_points
 
-    def erase_first(brand_id, customer_id, survey_id=None):
+    def erase_first(brand_id, customer_id, survey_id=None, order=None):
         db.session.commit()  # SQLite: the request's lookup holds the write lock until then
         with app.app_context():  # a session of its own, as another request's would be
             privacy.erase(db.session.get(Brand, brand_id), "klant-42", "test")
-        return real(brand_id, customer_id, survey_id)
+        return real(brand_id, customer_id, survey_id, order)
 
     monkeypatch.setattr(intake.loyalty, "offers_points", erase_first)
     _assert_kept_as_erased(db, _late_answer(api, survey), anna)

@@ -349,3 +349,15 @@ def test_two_batches_of_one_order_at_once_schedule_once(app, api, journey, invit
     assert sorted(reply.status_code for reply in race.replies) == [201, 201]
     assert sorted(i.order_ref for i in scheduled(db)) == ["1001", "1002"]
     assert db.session.scalar(select(CustomerPhaseOrder.order_ref).limit(1)) is not None
+
+
+def test_the_cli_invites_for_an_order_and_refuses_a_bad_one(app, api, survey, anna, db):
+    brand = db.session.query(Brand).one()
+    base = ["invitation", "send", "--brand", brand.slug, "--customer", "klant-1"]
+    base += ["--survey", str(survey["id"]), "--link"]
+    bad = app.test_cli_runner().invoke(args=[*base, "--order", "10 01"])
+    assert bad.exit_code != 0 and "--order" in bad.output
+    assert db.session.query(Invitation).count() == 0
+    good = app.test_cli_runner().invoke(args=[*base, "--order", "1001"])
+    assert good.exit_code == 0, good.output
+    assert db.session.query(Invitation).one().order_ref == "1001"

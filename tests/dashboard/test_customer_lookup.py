@@ -216,3 +216,49 @@ def test_the_page_costs_the_same_queries_for_a_long_history(api, dash, anna, sur
         event = {"customer": "klant-7", "journey_id": survey["journey_id"], "phase": "aankoop"}
         api.post("/api/v1/events", json=event)
     assert queries() == before
+
+
+def test_an_order_number_finds_its_customer_and_the_page_shows_the_orders(
+    api, dash, anna, journey, survey
+):
+    """Customer service is asked about order 1001: the number finds the customer whose
+    events named it, and her page shows which event, invitation and answer were about it."""
+    event = {"customer": "klant-7", "journey_id": journey["id"], "phase": "levering"}
+    assert api.post("/api/v1/events", json={**event, "order": "1001"}).status_code == 201
+    invited = {"customer": "klant-7", "survey_id": survey["id"], "channel": "link"}
+    assert (
+        api.post("/api/v1/invitations", json={**invited, "order": "<b>1002</b>"}).status_code == 422
+    )
+    assert api.post("/api/v1/invitations", json={**invited, "order": "1002"}).status_code == 202
+    answer(api, survey, 8, 4, "Tweede levering prima", customer="klant-7")  # her latest: 1001
+    html = page_of(dash, " 1001 ")
+    assert "Customer klant-7" in html
+    assert html.count("<code>1001</code>") == 2  # the event and the answer
+    assert "<code>1002</code>" in html  # the invitation
+    for text in ("100", "1003", "%"):
+        assert "No customer found" in find(dash, text).get_data(as_text=True), text
+
+
+def test_the_answers_and_invitations_csv_end_with_the_order(api, dash, anna, journey, survey):
+    """A column added last: a spreadsheet that reads the columns before it by place is not
+    moved."""
+    import csv
+    import io
+
+    event = {"customer": "klant-7", "journey_id": journey["id"], "phase": "levering"}
+    assert api.post("/api/v1/events", json={**event, "order": "NL-1001"}).status_code == 201
+    invited = {"customer": "klant-7", "survey_id": survey["id"], "channel": "link"}
+    assert api.post("/api/v1/invitations", json={**invited, "order": "NL-1002"}).status_code == 202
+    answer(api, survey, 8, 4, "Prima", customer="klant-7")
+
+    def rows(path):
+        reply = dash.get(path)
+        assert reply.status_code == 200, reply.status_code
+        return list(csv.reader(io.StringIO(reply.get_data(as_text=True).lstrip("\ufeff"))))
+
+    header, *lines = rows("/dashboard/invitations.csv")
+    assert header[-2:] == ["channel", "order"]
+    assert sorted(line[-1] for line in lines) == ["", "NL-1002"]
+    header, *lines = rows(f"/dashboard/journeys/{journey['id']}/phases/levering/responses.csv")
+    assert header[-1] == "order"
+    assert sorted(line[-1] for line in lines) == ["", "", "NL-1001"]  # anna's two before it
