@@ -740,10 +740,10 @@ def test_an_answer_on_a_page_whose_customer_is_erased_meanwhile_keeps_only_its_s
     html = client.get(nine).get_data(as_text=True)
     real = channel_points.offers_points
 
-    def erase_first(brand_id, customer_id, survey_id=None):
+    def erase_first(brand_id, customer_id, survey_id=None, order=None):
         with app.app_context():  # a session of its own, as another request's would be
             privacy.erase(db.session.get(Brand, brand_id), "klant-1", "test")
-        return real(brand_id, customer_id, survey_id)
+        return real(brand_id, customer_id, survey_id, order)
 
     monkeypatch.setattr(hosted.channel_points, "offers_points", erase_first)
     answer = client.post(
