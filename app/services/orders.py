@@ -54,8 +54,7 @@ def first_arrivals(brand, arrivals: list[tuple]) -> list[tuple]:
     statement = _insert(db.session.get_bind().dialect.name)
     new: set[tuple] = set()
     for chunk in upserts.chunks(rows):
-        for row in chunk:  # one by one: RETURNING of a many-row ON CONFLICT is not portable
-            new.update(tuple(found) for found in db.session.execute(statement, row))
+        new.update(tuple(found) for found in db.session.execute(statement, chunk))
     return [arrival for key, arrival in earliest.items() if key in new]
 
 
