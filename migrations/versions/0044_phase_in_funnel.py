@@ -5,7 +5,7 @@ answers, reach and NPS are its own, and nobody goes on from it or drops off befo
 conversion rollups of a journey whose flag changes are counted again then (conversion.recount).
 
 Revision ID: 0044_phase_in_funnel
-Revises: 0042_survey_email_texts
+Revises: 0043_journey_orders
 Create Date: 2026-12-08 22:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0044_phase_in_funnel"
-down_revision = "0042_survey_email_texts"
+down_revision = "0043_journey_orders"
 branch_labels = None
 depends_on = None
 
