@@ -16,24 +16,6 @@ from tests.dashboard.conftest import Dashboard, users  # noqa: F401 — the fixt
 pytestmark = pytest.mark.smtp
 
 
-@pytest.fixture
-def inviting(api, survey):
-    """The delivery survey, emailed 48 hours after a customer reaches the phase."""
-    response = api.patch(f"/api/v1/surveys/{survey['id']}", json={"invite_after_hours": 48})
-    assert response.status_code == 200, response.json
-    assert response.json["invite_after_hours"] == 48
-    return response.json
-
-
-@pytest.fixture
-def anna(api):
-    response = api.post(
-        "/api/v1/customers",
-        json={"external_id": "klant-1", "email": "anna@example.nl", "locale": "en"},
-    )
-    assert response.status_code == 201, response.json
-
-
 def reach(api, journey, customer="klant-1", phase="levering", hours_ago=0.0, **extra):
     occurred = datetime.now(UTC) - timedelta(hours=hours_ago)
     body = {

@@ -31,23 +31,6 @@ def event(api, journey, order=None, customer="klant-1", phase="levering", hours_
 
 
 @pytest.fixture
-def inviting(api, survey):
-    """The delivery survey, emailed 48 hours after a customer reaches the phase."""
-    response = api.patch(f"/api/v1/surveys/{survey['id']}", json={"invite_after_hours": 48})
-    assert response.status_code == 200, response.json
-    return response.json
-
-
-@pytest.fixture
-def anna(api):
-    response = api.post(
-        "/api/v1/customers",
-        json={"external_id": "klant-1", "email": "anna@example.nl", "locale": "en"},
-    )
-    assert response.status_code == 201, response.json
-
-
-@pytest.fixture
 def open_budget(db):
     """A brand whose contact budget lets a customer be asked again at once: what decides is
     then only whether an order was asked about."""
