@@ -15,7 +15,8 @@ points commit together with whatever earned them; expiry.run is a job and commit
     clawback_review_bonus(*, brand_id, review_id, reason) -> int
     customer_token(brand_id, customer_id) -> str
     lock_customer(customer_id)  # what every balance change takes first, until the commit
-    codes.add(brand_id, reward_key, codes) / codes.pools(brand_id)  # voucher code pools
+    codes.add(brand_id, reward_key, codes) / codes.withdraw(brand_id, reward_key) /
+    codes.pools(brand_id)  # voucher code pools
 """
 
 from loyalty import codes

@@ -11,7 +11,7 @@ waiting for each other; on SQLite the customer lock is the database's write lock
 
 import re
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, exists, func, select, update
 
 from app.extensions import db
 from loyalty.errors import BadCodes, NoCodeLeft, NoSuchReward
@@ -33,6 +33,16 @@ def catalogue_reward(brand_id: int, reward_key: str) -> dict:
     if item is None:
         raise NoSuchReward(f"{reward_key!r} is not a reward of the catalogue", "reward")
     return item
+
+
+def known(brand_id: int, reward_key: str) -> None:
+    """NoSuchReward unless the key is a catalogue reward or a pool the brand has (the codes of
+    a reward taken out of the catalogue stay the brand's, to count or remove)."""
+    has_pool = db.session.scalar(
+        select(exists().where(RewardCode.brand_id == brand_id, RewardCode.reward_key == reward_key))
+    )
+    if not has_pool:
+        catalogue_reward(brand_id, reward_key)
 
 
 def checked(codes: list, first_line: int = 0) -> list[str]:
@@ -90,6 +100,25 @@ def add(brand_id: int, reward_key: str, codes: list, first_line: int = 0) -> dic
         )
         added += len(result.all())
     return {"added": added, "duplicates": len(kept) - added, **counts(brand_id, reward_key)}
+
+
+def withdraw(brand_id: int, reward_key: str) -> dict:
+    """Remove the pool's codes not handed out yet (a wrong or expired batch); {"removed",
+    **counts}. Handed-out codes stay: they are the redemptions' record. Also for a pool whose
+    reward left the catalogue; a key with neither is NoSuchReward. Joins the caller's
+    transaction.
+
+    A redemption that holds a code (take's FOR UPDATE) makes the DELETE wait for it; once
+    committed the code is handed out and the DELETE's condition, checked again, keeps it."""
+    known(brand_id, reward_key)
+    removed = db.session.execute(
+        delete(RewardCode).where(
+            RewardCode.brand_id == brand_id,
+            RewardCode.reward_key == reward_key,
+            RewardCode.handed_out_at.is_(None),
+        )
+    ).rowcount
+    return {"removed": removed, **counts(brand_id, reward_key)}
 
 
 def pools(brand_id: int, reward_key: str | None = None) -> dict[str, dict]:

@@ -15,6 +15,7 @@ from app.schemas.loyalty import (
     RewardCodePool,
     RewardCodesAdded,
     RewardCodesIn,
+    RewardCodesRemoved,
 )
 from app.services import loyalty_accounts
 
@@ -84,9 +85,10 @@ def create_redemption(data, external_id):
 
 @blp.route("/loyalty/rewards/<reward_key>/codes", methods=["GET"])
 @blp.response(200, RewardCodePool)
-@blp.alt_response(404, description="Not a reward of the brand's catalogue")
+@blp.alt_response(404, description="Neither a reward of the brand's catalogue nor a pool of its")
 def get_reward_codes(reward_key):
-    """How many voucher codes a catalogue reward has left and has handed out."""
+    """How many voucher codes a reward has left and has handed out (also the pool of a reward
+    taken out of the catalogue)."""
     return loyalty_accounts.reward_codes(current_brand(), reward_key)
 
 
@@ -101,3 +103,13 @@ def add_reward_codes(data, reward_key):
     a bad code is a 422 naming it; codes the brand has already are left out and counted as
     duplicates."""
     return loyalty_accounts.add_reward_codes(current_brand(), reward_key, data["codes"])
+
+
+@blp.route("/loyalty/rewards/<reward_key>/codes", methods=["DELETE"])
+@blp.response(200, RewardCodesRemoved)
+@blp.alt_response(404, description="Neither a reward of the brand's catalogue nor a pool of its")
+def remove_reward_codes(reward_key):
+    """Remove the codes of a reward's pool that are not handed out yet (a wrong or expired
+    batch); handed-out codes stay with their redemptions. Customers then see the reward as
+    temporarily unavailable until codes are added again. Sent twice, the second removes 0."""
+    return loyalty_accounts.withdraw_reward_codes(current_brand(), reward_key)

@@ -168,6 +168,24 @@ def loyalty_codes():
     return redirect(url_for("dashboard.loyalty") + "#codes-title")
 
 
+@bp.route("/dashboard/loyalty/codes/<reward_key>/remove", methods=["GET", "POST"])
+@requires("edit")
+def loyalty_codes_remove(reward_key):
+    """Remove a pool's codes not handed out yet (a wrong or expired batch), after a page that
+    says what that does: customers then see the reward as temporarily unavailable."""
+    brand = current_brand()
+    if request.method == "GET":
+        pool = loyalty_accounts.reward_codes(brand, reward_key)
+        return render_template("dashboard/loyalty_codes_remove.html", pool=pool)
+    done = loyalty_accounts.withdraw_reward_codes(brand, reward_key)
+    flash(
+        f"{plural(done['removed'], 'unused code')} of {reward_key} removed; "
+        f"{plural(done['handed_out'], 'code')} handed out before stay with their redemptions.",
+        "info",
+    )
+    return redirect(url_for("dashboard.loyalty") + "#codes-title")
+
+
 def _code_errors(error: AppError) -> dict[str, list[str]]:
     """The upload's refusal as the form shows it: "codes.<line>" → "Line <line>: …"."""
     if error.code == 404:  # a key not in the catalogue: a hand-made form, or a reward removed

@@ -159,6 +159,10 @@ class RewardCodePool(Schema):
     low = fields.Boolean(metadata={"description": "fewer than 10 codes left"})
 
 
+class RewardCodesRemoved(RewardCodePool):
+    removed = fields.Integer(metadata={"description": "codes removed: those not handed out"})
+
+
 class RewardCodesAdded(RewardCodePool):
     added = fields.Integer()
     duplicates = fields.Integer(

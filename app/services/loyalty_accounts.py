@@ -136,13 +136,19 @@ def redeem(
 
 
 def reward_codes(brand: Brand, reward_key: str) -> dict:
-    """A catalogue reward's pool: {"reward", "available", "handed_out", "low"}; 404 for a
-    key that is not in the brand's catalogue."""
+    """A reward's pool: {"reward", "available", "handed_out", "low"}; 404 for a key that is
+    neither in the brand's catalogue nor a pool of its."""
     try:
-        loyalty.codes.catalogue_reward(brand.id, reward_key)
+        loyalty.codes.known(brand.id, reward_key)
     except loyalty.LoyaltyError as error:
         raise as_app_error(error) from error
     return {"reward": reward_key, **loyalty.codes.counts(brand.id, reward_key)}
+
+
+def withdraw_reward_codes(brand: Brand, reward_key: str) -> dict:
+    """Remove a pool's codes not handed out yet: {"reward", "removed", "available",
+    "handed_out", "low"}; 404 for a key that is neither a reward nor a pool of the brand."""
+    return {"reward": reward_key, **_write(lambda: loyalty.codes.withdraw(brand.id, reward_key))}
 
 
 def add_reward_codes(brand: Brand, reward_key: str, codes: list, first_line: int = 0) -> dict:

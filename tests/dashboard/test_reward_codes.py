@@ -25,7 +25,8 @@ def test_owners_and_editors_paste_codes_and_see_them_counted(as_role, brand, rol
     page = dash.html(PAGE)
     assert "2 codes added to voucher-5 (1 duplicate left out); 2 codes available." in page
     row = page.split("<code>voucher-5</code>")[1].split("</tr>")[0]
-    assert "<td>2</td><td>0</td>" in row and "running low" in row
+    remove = '<a href="/dashboard/loyalty/codes/voucher-5/remove" class="small">Remove…</a>'
+    assert f"<td>2 {remove}</td><td>0</td>" in row and "running low" in row
     assert "Running low on reward codes" in page and "€5 voucher (2 codes left)" in page
     assert "No codes: they ask you" in page  # the rewards without a pool
 
@@ -161,3 +162,35 @@ def test_the_codes_form_in_a_browser_refuses_then_adds_and_stays_accessible(brow
     assert "2 codes added to voucher-5" in text and "Running low on reward codes" in text
     assert serious_violations(page) == []
     assert [p for p in problems if "422" not in p] == []
+
+
+def test_unused_codes_are_removed_after_a_page_that_says_what_that_does(as_role, brand):
+    """A wrong or expired batch: the codes not handed out go, the handed-out one stays with
+    its redemption, and the reward is unavailable to customers until codes are added."""
+    from app.models import Customer
+
+    anna = Customer(brand_id=brand.id, external_id="anna", consent={})
+    db.session.add(anna)
+    db.session.flush()
+    loyalty.adjust(brand.id, anna.id, points=100, reason="welkom")
+    loyalty.codes.add(brand.id, "voucher-5", ["SHOP-AAA", "SHOP-BBB", "SHOP-CCC"])
+    loyalty.redeem(brand.id, anna.id, reward_key="voucher-5", with_code=True)
+    db.session.commit()
+    url = "/dashboard/loyalty/codes/voucher-5/remove"
+    viewer = as_role("viewer")
+    assert "Remove…" not in viewer.html(PAGE)
+    assert viewer.get(url).status_code == 403 and viewer.post(url, {}).status_code == 403
+    editor = as_role("editor")
+    page = editor.html(url)
+    assert "2 codes</strong> not handed out yet are removed" in page
+    assert "1 code handed out before stays with its redemption" in page
+    assert editor.post(url, {}, csrf=False).status_code == 400
+    assert stored() == 3
+    done = editor.post(url, {})
+    assert done.status_code == 302 and done.headers["Location"].endswith("#codes-title")
+    assert "2 unused codes of voucher-5 removed; 1 code handed out before" in editor.html(PAGE)
+    assert db.session.scalars(select(RewardCode.code)).all() == ["SHOP-AAA"]
+    assert editor.post(url, {}).status_code == 302  # again: nothing left to remove
+    assert stored() == 1
+    for key in ("nope", "voucher-5%3Cb%3E"):
+        assert editor.get(f"/dashboard/loyalty/codes/{key}/remove").status_code == 404

@@ -144,6 +144,35 @@ def test_another_brands_reward_or_an_unknown_one_is_a_404(api, brand, other_bran
     assert api.get(CODES).json["available"] == 0
 
 
+def test_unused_codes_are_removed_and_handed_out_ones_stay(api, brand, anna):
+    """DELETE …/codes: a wrong or expired batch goes; the code a redemption handed out stays
+    with it; the same request again removes nothing; another brand's pool is a 404."""
+    fill(brand, "SHOP-AAA", "SHOP-BBB", "SHOP-CCC")
+    give(brand, anna, 100)
+    loyalty.redeem(brand.id, anna.id, reward_key="voucher-5", with_code=True)
+    db.session.commit()
+    removed = api.delete(CODES)
+    assert removed.status_code == 200
+    assert removed.json == {
+        "reward": "voucher-5",
+        "removed": 2,
+        "available": 0,
+        "handed_out": 1,
+        "low": True,
+    }
+    assert db.session.scalars(select(RewardCode.code)).all() == ["SHOP-AAA"]
+    assert api.delete(CODES).json["removed"] == 0
+    assert api.delete("/api/v1/loyalty/rewards/nope/codes").status_code == 404
+    # a reward taken out of the catalogue keeps its pool, to count and to empty
+    fill(brand, "OUD-1", reward="voucher-15")
+    loyalty.save_policy(brand.id, {"rewards": [{"key": "koffie", "name": "Koffie", "points": 5}]})
+    db.session.commit()
+    old = "/api/v1/loyalty/rewards/voucher-15/codes"
+    assert api.get(old).json["available"] == 1
+    assert api.delete(old).json["removed"] == 1
+    assert api.get(old).status_code == 404  # nothing left of it: neither reward nor pool
+
+
 def test_the_api_redeems_with_a_code_and_the_entry_and_webhook_carry_it(api, brand, anna):
     from app.models import WebhookDelivery
 
