@@ -373,3 +373,26 @@ def test_a_zone_name_this_host_does_not_know_does_not_stop_the_awards(brand, sur
     db.session.commit()
     anna = helpers.customer(brand, "anna")
     assert helpers.award(helpers.response(brand, survey["id"], anna, text=helpers.HAPPY)) > 0
+
+
+def test_a_customer_with_many_orders_is_still_known_to_have_earned(brand, survey):
+    """Her entry under her earlier identity (an email given since) is found among any number
+    of her entries in the phase: a repeat buyer has one per order, and a read capped at 100
+    missed it, offering points an answer would not get."""
+    from loyalty import ledger
+    from loyalty.awards import _order_part, identity
+
+    anna = helpers.customer(brand, "anna")
+    found = db.session.get(Survey, survey["id"])
+    family = f"{found.phase_id}:{found.family_id or found.id}"
+    earlier = identity(anna.id, "oud@example.nl")  # she answered before her address changed
+    sources = [f"{earlier}:{family}"]
+    sources += [f"c{anna.id}:{family}{_order_part(str(number))}" for number in range(120)]
+    for source in sources:
+        entry = {"brand_id": brand.id, "customer_id": anna.id, "phase_id": found.phase_id}
+        entry.update(kind="earn", points=10, source_type="answer", reason="answered")
+        ledger.add_once({**entry, "source_id": source}, "loyalty.earned")
+    db.session.commit()
+    assert loyalty.offers_points(brand.id, anna.id, survey["id"]) is False
+    assert loyalty.offers_points(brand.id, anna.id, survey["id"], order="119") is False
+    assert loyalty.offers_points(brand.id, anna.id, survey["id"], order="120") is True
