@@ -5,30 +5,13 @@ Conversion counts customers (CustomerPhase, the first reach); this counts nothin
 schedules the phase's invitation on reach once per order (invitations.schedule_on_reach) and
 what loyalty's once-rule is keyed by, through the answer's order (docs/loyalty.md)."""
 
-import functools
-
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import CustomerPhaseOrder
 from app.services import upserts
 
 KEY = ("customer_id", "phase_id", "order_ref")
-
-
-@functools.cache
-def _insert(dialect: str):
-    """INSERT … ON CONFLICT DO NOTHING RETURNING the key: only the statement that stored a
-    row hears of it, so of two requests at once (or one batch's two events of an order) one
-    schedules."""
-    table = CustomerPhaseOrder.__table__
-    module = postgresql if dialect == "postgresql" else sqlite
-    return (
-        module.insert(table)
-        .on_conflict_do_nothing(index_elements=KEY)
-        .returning(*(table.c[name] for name in KEY))
-    )
 
 
 def first_arrivals(brand, arrivals: list[tuple]) -> list[tuple]:
@@ -51,10 +34,12 @@ def first_arrivals(brand, arrivals: list[tuple]) -> list[tuple]:
         }
         for customer, phase, order, occurred_at in earliest.values()
     ]
-    statement = _insert(db.session.get_bind().dialect.name)
+    # Only the statement that stored a row hears of it (RETURNING its key), so of two
+    # requests at once, or one batch's two events of an order, one schedules.
     new: set[tuple] = set()
     for chunk in upserts.chunks(rows):
-        new.update(tuple(found) for found in db.session.execute(statement, chunk))
+        stored = upserts.insert_ignore(CustomerPhaseOrder, KEY, chunk, returning=KEY)
+        new.update(tuple(found) for found in stored)
     return [arrival for key, arrival in earliest.items() if key in new]
 
 

@@ -35,10 +35,10 @@ def _module(dialect: str):
 
 
 @functools.cache
-def _insert_ignore(model, conflict: tuple[str, ...], dialect: str, returning: bool):
+def _insert_ignore(model, conflict: tuple[str, ...], dialect: str, returning: tuple[str, ...]):
     table = model.__table__  # Core, not the ORM's bulk-insert path: far less work per row
     statement = _module(dialect).insert(table).on_conflict_do_nothing(index_elements=conflict)
-    return statement.returning(table.c.id) if returning else statement
+    return statement.returning(*(table.c[name] for name in returning)) if returning else statement
 
 
 def _unnested(table, names: tuple[str, ...]):
@@ -160,9 +160,13 @@ def _update_by_id(
     )
 
 
-def insert_ignore(model, conflict: tuple[str, ...], values: dict, returning: bool = False):
-    """Insert unless a row with the same `conflict` columns exists; RETURNING id if asked."""
-    return db.session.execute(_insert_ignore(model, conflict, _dialect(), returning), values)
+def insert_ignore(
+    model, conflict: tuple[str, ...], values: dict, returning: bool | tuple[str, ...] = False
+):
+    """Insert unless a row with the same `conflict` columns exists; RETURNING id if asked
+    (True), or the columns named: only the statement that stored a row hears of it."""
+    columns = ("id",) if returning is True else (returning or ())
+    return db.session.execute(_insert_ignore(model, conflict, _dialect(), columns), values)
 
 
 def insert_add(model, key: tuple[str, ...], rows: list[dict]) -> None:
