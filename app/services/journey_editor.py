@@ -96,9 +96,10 @@ def update_phase(
     if not partial or "hypothesis" in data:
         phase.hypothesis = data.get("hypothesis") or {}
     recount = False
-    if data.get("in_funnel", phase.in_funnel if partial else True) != phase.in_funnel:
+    in_funnel = data.get("in_funnel", phase.in_funnel if partial else True)
+    if in_funnel != phase.in_funnel:
         # The conversion rollups hold who went on from where: counted again in the new funnel.
-        phase.in_funnel = not phase.in_funnel
+        phase.in_funnel = in_funnel
         recount = True
     if data.get("position") and data["position"] != phase.position:
         _place(journey, phase, data["position"])
