@@ -157,7 +157,9 @@ def test_healthz_is_a_503_in_json_without_the_database(client, monkeypatch):
     def refused(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(db.session, "execute", refused)
+    # the probe's one query, and the look for the schema's tables it makes when that fails
+    for method in ("execute", "scalar", "connection"):
+        monkeypatch.setattr(db.session, method, refused)
     reply = client.get("/healthz")
     assert reply.status_code == 503 and reply.headers["Retry-After"] == "1"
     assert reply.json == {"status": "down", "database": "down"}
